@@ -1,0 +1,2 @@
+/* b64url.c - placeholder until implemented. */
+#include "common.h"

@@ -1,0 +1,107 @@
+/* cli.h - the command-line conventions every tool shares: one options
+ * table that feeds getopt_long and --help, error printing as
+ * "tool: what: why", inputs, atomic --output, progress and the batch
+ * runner (--jobs N, output in input order). */
+#ifndef VCI_CLI_H
+#define VCI_CLI_H
+
+#include "common.h"
+#include "record.h"
+#include <getopt.h>
+
+/* One option: long name, short letter (0 for none), argument name (NULL
+ * if it takes none), help text. The table ends with a zeroed entry. */
+typedef struct vci_opt {
+	const char *name;
+	int val;          /* short option char, or a value >= 256 */
+	const char *arg;  /* argument placeholder, NULL for a flag */
+	const char *help;
+} vci_opt_t;
+
+/* Options every tool has: --help, --version, --output, --csv, --jobs,
+ * --progress, --no-progress. Their values are >= 0x1000. */
+enum {
+	VCI_OPT_HELP = 'h',
+	VCI_OPT_VERSION = 'V',
+	VCI_OPT_OUTPUT = 'o',
+	VCI_OPT_CSV = 0x1000,
+	VCI_OPT_JOBS,
+	VCI_OPT_PROGRESS,
+	VCI_OPT_NO_PROGRESS,
+	VCI_OPT_PASS,
+	VCI_OPT_TOOL_BASE = 0x1100, /* tools number their own options from here */
+};
+
+typedef struct vci_cli {
+	const char *prog;       /* e.g. "vci-defn" */
+	const char *command;    /* subcommand, or NULL */
+	const char *output;     /* --output FILE, NULL = stdout */
+	const char *csv;        /* --csv FILE */
+	const char *pass;       /* --pass SPEC */
+	int jobs;               /* --jobs N (default: cores) */
+	int progress;           /* -1 auto (TTY), 0 off, 1 on */
+} vci_cli_t;
+
+extern const vci_opt_t vci_common_opts[];
+
+/* Set the program name used in messages (basename of argv[0] if NULL). */
+void vci_cli_init(vci_cli_t *cli, const char *prog);
+
+/* Parse argv with the tool's table plus the common options. `handle` is
+ * called for each tool option (return 0, or an exit status to stop).
+ * --help prints usage + both tables to stdout and exits 0; --version
+ * prints "prog (vci-tools) VERSION" and exits 0; a usage error prints
+ * "prog: ..." and "Try 'prog --help'." and exits 2. Returns optind. */
+typedef int (*vci_opt_handler_t)(void *ctx, int val, const char *arg);
+int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
+		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* Print help for a usage line and option table (used by vci_cli_parse). */
+void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
+
+/* Messages: "prog: <msg>\n" on stderr. */
+void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err);
+void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* Print a usage error and return VCI_EXIT_USAGE. */
+int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* Parse a non-negative integer option value within [min, max]. */
+int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
+		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* Output written atomically: to a temporary file beside `path`, renamed
+ * over it on commit; nothing is left behind on abort. NULL or "-" is
+ * stdout (commit flushes it). */
+typedef struct vci_out vci_out_t;
+vci_out_t *vci_out_open(const char *path, vci_err_t *err);
+FILE *vci_out_file(vci_out_t *o);
+int vci_out_commit(vci_out_t *o, vci_err_t *err); /* frees o */
+void vci_out_abort(vci_out_t *o);                  /* frees o */
+
+/* The records a tool reads: --csv FILE if given, else the file arguments
+ * (each "-" or none meaning stdin) one after the other. */
+typedef struct vci_inputs vci_inputs_t;
+vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_err_t *err);
+int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err); /* as vci_reader_next */
+size_t vci_inputs_line(const vci_inputs_t *in);
+void vci_inputs_close(vci_inputs_t *in);
+
+/* Batch: apply fn to every record, with cli->jobs threads, writing the
+ * results to out in input order. fn returns 0 with *result set (a new
+ * reference, usually the record it was given with fields added), or -1
+ * with err filled: the runner then writes an error record built from the
+ * input record. Bad input records are passed through as error records.
+ * fn must be thread-safe; ctx holds state prepared once (keys, definition).
+ * Progress goes to stderr when enabled; a one-line summary at the end
+ * ("prog: N records, N ok, N failed") when more than one record or any
+ * failed. Returns VCI_EXIT_OK, VCI_EXIT_FAIL if any record failed, or
+ * another status (err filled) on a fatal error. */
+typedef int (*vci_batch_fn_t)(void *ctx, json_t *rec, json_t **result, vci_err_t *err);
+typedef struct vci_batch_stats {
+	size_t total, ok, failed;
+} vci_batch_stats_t;
+int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
+
+/* Number of online cores (>= 1). */
+int vci_ncores(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* defn.c - placeholder until implemented. */
+#include "common.h"

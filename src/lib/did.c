@@ -1,0 +1,2 @@
+/* did.c - placeholder until implemented. */
+#include "common.h"

@@ -1,0 +1,2 @@
+/* jws.c - placeholder until implemented. */
+#include "common.h"

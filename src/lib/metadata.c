@@ -1,0 +1,2 @@
+/* metadata.c - placeholder until implemented. */
+#include "common.h"

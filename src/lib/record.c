@@ -1,0 +1,2 @@
+/* record.c - placeholder until implemented. */
+#include "common.h"

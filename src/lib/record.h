@@ -1,0 +1,54 @@
+/* record.h - issuance records: one JSON object per credential. Read one
+ * JSON document, an NDJSON stream, or CSV rows; write NDJSON. */
+#ifndef VCI_RECORD_H
+#define VCI_RECORD_H
+
+#include "common.h"
+#include "csv.h"
+
+typedef enum vci_input_kind {
+	VCI_INPUT_AUTO = 0, /* NDJSON if the first line is a whole JSON value,
+			       else one JSON document */
+	VCI_INPUT_JSON,     /* one document; a top-level array yields its elements */
+	VCI_INPUT_NDJSON,   /* one JSON object per line; blank lines skipped */
+	VCI_INPUT_CSV,      /* RFC 4180 with a header row, see vci(7) */
+} vci_input_kind_t;
+
+typedef struct vci_reader vci_reader_t;
+
+/* Takes ownership of f (closed by vci_reader_close unless it is stdin). */
+vci_reader_t *vci_reader_open(FILE *f, const char *name, vci_input_kind_t kind,
+			      vci_err_t *err);
+/* Open a path ("-" or NULL = stdin). */
+vci_reader_t *vci_reader_open_path(const char *path, vci_input_kind_t kind,
+				   vci_err_t *err);
+/* Next record. Returns:
+ *   1  *rec is a record (new reference);
+ *   0  end of input;
+ *  -1  the record was bad: *rec is an error record (new reference) to be
+ *      passed on, err says why; reading may go on;
+ *  -2  fatal (I/O error, or a JSON document that cannot be split): stop.
+ * A record that is not a JSON object is a bad record. CSV rows become
+ * {"claims": {...}} (see vci(7) for the `record.` column prefix). */
+int vci_reader_next(vci_reader_t *r, json_t **rec, vci_err_t *err);
+/* Line number (1-based) where the last returned record started. */
+size_t vci_reader_line(const vci_reader_t *r);
+void vci_reader_close(vci_reader_t *r);
+
+/* Build an error record: a copy of `orig`'s fields (if orig is an object),
+ * then "error": {"code", "message"} and "line" (if line > 0). */
+json_t *vci_record_error(const json_t *orig, const char *code, const char *message,
+			 size_t line);
+json_t *vci_record_error_from(const json_t *orig, const vci_err_t *err, size_t line);
+/* True if the record is an error record (has an "error" object). */
+int vci_record_is_error(const json_t *rec);
+
+/* Write one record as a line of compact JSON (field order kept). */
+int vci_record_write(FILE *out, const json_t *rec, vci_err_t *err);
+
+/* Set obj[a][b][c] = value for a dotted name "a.b.c", creating objects.
+ * Steals value. Fails if a component is empty or an existing non-object
+ * is in the way, or the leaf already exists. */
+int vci_record_set_path(json_t *obj, const char *dotted, json_t *value, vci_err_t *err);
+
+#endif
