@@ -1,2 +1,572 @@
-/* cli.c - placeholder until implemented. */
-#include "common.h"
+/* cli.c - command-line conventions shared by every tool. */
+#include "cli.h"
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const vci_opt_t vci_common_opts[] = {
+	{ "output", VCI_OPT_OUTPUT, "FILE", "write to FILE (atomically: all or nothing) instead of stdout" },
+	{ "csv", VCI_OPT_CSV, "FILE", "read records from CSV FILE (header row = claim names)" },
+	{ "jobs", VCI_OPT_JOBS, "N", "process records with N threads (default: number of cores)" },
+	{ "progress", VCI_OPT_PROGRESS, NULL, "show progress on stderr even when it is not a terminal" },
+	{ "no-progress", VCI_OPT_NO_PROGRESS, NULL, "never show progress" },
+	{ "help", VCI_OPT_HELP, NULL, "print this help and exit" },
+	{ "version", VCI_OPT_VERSION, NULL, "print the version and exit" },
+	{ 0 },
+};
+
+int vci_ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+}
+
+void vci_cli_init(vci_cli_t *cli, const char *prog)
+{
+	memset(cli, 0, sizeof *cli);
+	if (prog) {
+		const char *slash = strrchr(prog, '/');
+
+		prog = slash ? slash + 1 : prog;
+	}
+	cli->prog = prog && *prog ? prog : "vci";
+	cli->jobs = vci_ncores();
+	cli->progress = -1;
+}
+
+static size_t count_opts(const vci_opt_t *o)
+{
+	size_t n = 0;
+
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+static void help_table(FILE *f, const vci_opt_t *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+		int n;
+
+		if (o->val > 0 && o->val < 128)
+			n = snprintf(left, sizeof left, "  -%c, --%s%s%s", o->val, o->name,
+				     o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			n = snprintf(left, sizeof left, "      --%s%s%s", o->name,
+				     o->arg ? " " : "", o->arg ? o->arg : "");
+		if (n < 30)
+			fprintf(f, "%-30s%s\n", left, o->help);
+		else
+			fprintf(f, "%s\n%-30s%s\n", left, "", o->help);
+	}
+}
+
+void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts)
+{
+	fprintf(f, "Usage: %s %s\n", cli->prog, usage ? usage : "[OPTION]... [FILE]...");
+	if (count_opts(opts)) {
+		fprintf(f, "\nOptions:\n");
+		help_table(f, opts);
+	}
+	fprintf(f, "\nCommon options:\n");
+	help_table(f, vci_common_opts);
+	fprintf(f, "\nWith no FILE, or when FILE is -, read standard input.\n"
+		   "Exit status: 0 ok, 1 some records failed, 2 usage, 3 bad input,\n"
+		   "4 key or certificate, 5 I/O or network. See vci(7).\n");
+}
+
+void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err)
+{
+	fprintf(stderr, "%s: %s\n", cli->prog, err && err->msg[0] ? err->msg : "unknown error");
+}
+
+void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli->prog);
+	return VCI_EXIT_USAGE;
+}
+
+int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
+		 unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-' || *arg == '+')
+		return vci_cli_usage(cli, "--%s: expected a number, got '%s'", opt, arg ? arg : "");
+	v = strtoul(arg, &end, 10);
+	if (errno || *end)
+		return vci_cli_usage(cli, "--%s: expected a number, got '%s'", opt, arg);
+	if (v < min || v > max)
+		return vci_cli_usage(cli, "--%s: %lu is out of range (%lu to %lu)", opt, v, min, max);
+	*out = v;
+	return 0;
+}
+
+int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
+		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
+{
+	size_t nt = count_opts(opts), nc = count_opts(vci_common_opts), i, n = 0;
+	struct option *lo = calloc(nt + nc + 1, sizeof *lo);
+	char shorts[256] = "+";
+	size_t sl = 1;
+	int c, rc = 0;
+
+	if (!lo) {
+		vci_cli_errorf(cli, "out of memory");
+		exit(VCI_EXIT_IO);
+	}
+	for (i = 0; i < nt + nc; i++) {
+		const vci_opt_t *o = i < nt ? &opts[i] : &vci_common_opts[i - nt];
+
+		lo[n].name = o->name;
+		lo[n].has_arg = o->arg ? required_argument : no_argument;
+		lo[n].val = o->val;
+		n++;
+		if (o->val > 0 && o->val < 128 && sl + 2 < sizeof shorts - 1) {
+			shorts[sl++] = (char)o->val;
+			if (o->arg)
+				shorts[sl++] = ':';
+		}
+	}
+	shorts[sl] = '\0';
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		unsigned long v;
+
+		switch (c) {
+		case VCI_OPT_HELP:
+			vci_cli_help(cli, stdout, usage, opts);
+			free(lo);
+			exit(VCI_EXIT_OK);
+		case VCI_OPT_VERSION:
+			printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
+			free(lo);
+			exit(VCI_EXIT_OK);
+		case VCI_OPT_OUTPUT:
+			cli->output = optarg;
+			break;
+		case VCI_OPT_CSV:
+			cli->csv = optarg;
+			break;
+		case VCI_OPT_JOBS:
+			rc = vci_cli_uint(cli, "jobs", optarg, 1, 256, &v);
+			cli->jobs = (int)v;
+			break;
+		case VCI_OPT_PROGRESS:
+			cli->progress = 1;
+			break;
+		case VCI_OPT_NO_PROGRESS:
+			cli->progress = 0;
+			break;
+		case '?':
+			if (optopt && optopt < 128 && optopt != '?')
+				rc = vci_cli_usage(cli, "invalid option -- '%c'", optopt);
+			else if (optopt)
+				rc = vci_cli_usage(cli, "option '%s' needs an argument", argv[optind - 1]);
+			else
+				rc = vci_cli_usage(cli, "unrecognized option '%s'", argv[optind - 1]);
+			break;
+		case ':':
+			rc = vci_cli_usage(cli, "option '%s' needs an argument", argv[optind - 1]);
+			break;
+		default:
+			rc = handle ? handle(ctx, c, optarg) : vci_cli_usage(cli, "unexpected option");
+			break;
+		}
+		if (rc) {
+			free(lo);
+			exit(rc);
+		}
+	}
+	free(lo);
+	return optind;
+}
+
+/* Atomic output. */
+struct vci_out {
+	FILE *f;
+	char *path;
+	char *tmp;
+};
+
+vci_out_t *vci_out_open(const char *path, vci_err_t *err)
+{
+	vci_out_t *o = calloc(1, sizeof *o);
+	int fd;
+
+	if (!o) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return NULL;
+	}
+	if (!path || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return o;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
+		o->tmp = NULL;
+		vci_out_abort(o);
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return NULL;
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		vci_out_abort(o);
+		return NULL;
+	}
+	/* mkstemp makes 0600; output files are ordinary files: honour umask. */
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		(void)fchmod(fd, 0666 & ~um);
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
+		close(fd);
+		vci_out_abort(o);
+		return NULL;
+	}
+	return o;
+}
+
+FILE *vci_out_file(vci_out_t *o)
+{
+	return o->f;
+}
+
+int vci_out_commit(vci_out_t *o, vci_err_t *err)
+{
+	int rc = 0;
+
+	if (!o)
+		return 0;
+	if (o->f == stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout))
+			rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "stdout: %s", strerror(errno));
+		free(o);
+		return rc;
+	}
+	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+		rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", o->path, strerror(errno));
+	if (fclose(o->f) != 0 && !rc)
+		rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", o->path, strerror(errno));
+	o->f = NULL;
+	if (!rc && rename(o->tmp, o->path) != 0)
+		rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", o->path, strerror(errno));
+	if (rc)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	free(o);
+	return rc;
+}
+
+void vci_out_abort(vci_out_t *o)
+{
+	if (!o)
+		return;
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	else if (o->f == stdout)
+		fflush(stdout);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	free(o);
+}
+
+/* Inputs: --csv FILE, or the file arguments one after the other. */
+struct vci_inputs {
+	char **paths;
+	int npaths, next;
+	vci_input_kind_t kind;
+	vci_reader_t *cur;
+	size_t line;
+};
+
+static int inputs_advance(vci_inputs_t *in, vci_err_t *err)
+{
+	if (in->cur) {
+		vci_reader_close(in->cur);
+		in->cur = NULL;
+	}
+	if (in->next >= in->npaths)
+		return 0;
+	in->cur = vci_reader_open_path(in->paths[in->next++], in->kind, err);
+	return in->cur ? 1 : -2;
+}
+
+vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_err_t *err)
+{
+	static char *dash[] = { "-" };
+	vci_inputs_t *in = calloc(1, sizeof *in);
+
+	if (!in) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return NULL;
+	}
+	if (cli->csv) {
+		if (argc > 0) {
+			free(in);
+			vci_err_set(err, VCI_EXIT_USAGE, "usage", "--csv and input files exclude each other");
+			return NULL;
+		}
+		in->paths = (char **)&cli->csv;
+		in->npaths = 1;
+		in->kind = VCI_INPUT_CSV;
+	} else if (argc > 0) {
+		in->paths = argv;
+		in->npaths = argc;
+	} else {
+		in->paths = dash;
+		in->npaths = 1;
+	}
+	if (inputs_advance(in, err) < 0) {
+		free(in);
+		return NULL;
+	}
+	return in;
+}
+
+int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err)
+{
+	for (;;) {
+		int rc;
+
+		if (!in->cur)
+			return 0;
+		rc = vci_reader_next(in->cur, rec, err);
+		if (rc != 0) {
+			in->line = vci_reader_line(in->cur);
+			return rc;
+		}
+		rc = inputs_advance(in, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+size_t vci_inputs_line(const vci_inputs_t *in)
+{
+	return in->line;
+}
+
+void vci_inputs_close(vci_inputs_t *in)
+{
+	if (!in)
+		return;
+	if (in->cur)
+		vci_reader_close(in->cur);
+	free(in);
+}
+
+/* Batch runner. Records are read in windows; the window is processed by
+ * the worker threads (each takes the next unclaimed slot), then written in
+ * input order. Memory is bounded by the window, order is kept, and a slow
+ * record only holds back its own window. */
+typedef struct slot {
+	json_t *in;      /* input record (NULL for a pre-made error record) */
+	json_t *out;     /* result or error record */
+	size_t line;
+	int failed;
+} slot_t;
+
+typedef struct pool {
+	slot_t *slots;
+	size_t n;
+	size_t next;     /* next slot to claim */
+	pthread_mutex_t mu;
+	vci_batch_fn_t fn;
+	void *ctx;
+} pool_t;
+
+static void run_slot(pool_t *p, slot_t *s)
+{
+	vci_err_t err = { 0 };
+	json_t *res = NULL;
+
+	if (!s->in)
+		return;
+	if (p->fn(p->ctx, s->in, &res, &err) == 0 && res) {
+		s->out = res;
+	} else {
+		if (res)
+			json_decref(res);
+		if (!err.msg[0])
+			vci_err_set(&err, VCI_EXIT_FAIL, "error", "record failed");
+		s->out = vci_record_error_from(s->in, &err, s->line);
+		s->failed = 1;
+	}
+}
+
+static void *worker(void *arg)
+{
+	pool_t *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			break;
+		run_slot(p, &p->slots[i]);
+	}
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err)
+{
+	int jobs = cli->jobs > 0 ? cli->jobs : 1;
+	size_t cap = jobs > 1 ? (size_t)jobs * 64 : 1;
+	int progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
+	vci_batch_stats_t st = { 0 };
+	vci_err_t werr = { 0 };
+	slot_t *slots = calloc(cap, sizeof *slots);
+	pthread_t *th = jobs > 1 ? calloc((size_t)jobs, sizeof *th) : NULL;
+	double t0 = now_s(), last = 0;
+	int rc = VCI_EXIT_OK, wrc = VCI_EXIT_OK, eof = 0;
+
+	if (!slots || (jobs > 1 && !th)) {
+		free(slots);
+		free(th);
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
+	}
+	while (!eof && rc == VCI_EXIT_OK && wrc == VCI_EXIT_OK) {
+		pool_t p = { .slots = slots, .fn = fn, .ctx = ctx };
+		size_t i;
+
+		/* fill a window */
+		while (p.n < cap) {
+			json_t *rec = NULL;
+			int r = vci_inputs_next(in, &rec, err);
+			slot_t *s = &slots[p.n];
+
+			if (r == 0) {
+				eof = 1;
+				break;
+			}
+			if (r == -2) {
+				rc = err->status ? err->status : VCI_EXIT_INPUT;
+				break;
+			}
+			memset(s, 0, sizeof *s);
+			s->line = vci_inputs_line(in);
+			if (r == -1) {
+				s->out = rec;
+				s->failed = 1;
+			} else {
+				s->in = rec;
+			}
+			p.n++;
+		}
+		/* process it */
+		if (jobs > 1 && p.n > 1) {
+			int nt = (size_t)jobs < p.n ? jobs : (int)p.n, started = 0;
+
+			pthread_mutex_init(&p.mu, NULL);
+			for (int t = 0; t < nt; t++)
+				if (pthread_create(&th[t], NULL, worker, &p) == 0)
+					started++;
+			if (!started)
+				worker(&p);
+			for (int t = 0; t < started; t++)
+				pthread_join(th[t], NULL);
+			pthread_mutex_destroy(&p.mu);
+		} else {
+			for (i = 0; i < p.n; i++)
+				run_slot(&p, &slots[i]);
+		}
+		/* write it in order */
+		for (i = 0; i < p.n; i++) {
+			slot_t *s = &slots[i];
+
+			st.total++;
+			if (s->failed)
+				st.failed++;
+			else
+				st.ok++;
+			/* records read before a fatal input error are still written */
+			if (wrc == VCI_EXIT_OK && s->out && vci_record_write(out, s->out, &werr) != 0)
+				wrc = werr.status ? werr.status : VCI_EXIT_IO;
+			json_decref(s->in);
+			json_decref(s->out);
+			memset(s, 0, sizeof *s);
+		}
+		if (wrc == VCI_EXIT_OK && fflush(out) != 0) {
+			vci_err_set(&werr, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
+			wrc = VCI_EXIT_IO;
+		}
+		if (progress) {
+			double t = now_s();
+
+			if (t - last > 0.2 || eof) {
+				fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s ", cli->prog,
+					st.total, st.failed, st.total / (t - t0 > 1e-6 ? t - t0 : 1e-6));
+				last = t;
+			}
+		}
+	}
+	if (progress)
+		fputc('\n', stderr);
+	free(slots);
+	free(th);
+	if (st.total > 1 || st.failed)
+		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", cli->prog,
+			st.total, st.ok, st.failed);
+	if (stats)
+		*stats = st;
+	if (rc == VCI_EXIT_OK && wrc != VCI_EXIT_OK) {
+		if (err)
+			*err = werr;
+		rc = wrc;
+	}
+	if (rc == VCI_EXIT_OK && st.failed)
+		rc = VCI_EXIT_FAIL;
+	return rc;
+}
