@@ -14,6 +14,22 @@ char *vci_jws_sign(EVP_PKEY *key, const char *alg, const json_t *header,
 char *vci_jws_sign_json(EVP_PKEY *key, const char *alg, const json_t *header,
 			const json_t *payload, vci_err_t *err);
 
+/* A prepared signer: key, alg and the encoded protected header are set up
+ * once so that signing many payloads does no per-record key or header
+ * work. Not thread-safe: use one signer per thread. `alg` NULL means the
+ * key's default; `header` as for vci_jws_sign (copied). The key is
+ * referenced, not copied. */
+typedef struct vci_jws_signer vci_jws_signer_t;
+vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_t *header,
+				     vci_err_t *err);
+/* The alg the signer uses ("ES256", ...). */
+const char *vci_jws_signer_alg(const vci_jws_signer_t *s);
+/* Sign one payload; returns a malloc'd compact JWS (*out_len its length,
+ * if non-NULL). */
+char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
+			  size_t *out_len, vci_err_t *err);
+void vci_jws_signer_free(vci_jws_signer_t *s);
+
 /* A parsed, not yet verified, JWS. */
 typedef struct vci_jws {
 	json_t *header;        /* decoded protected header (object) */
@@ -39,6 +55,11 @@ void vci_jws_free(vci_jws_t *jws);
  * -1 (VCI_EXIT_FAIL, code "invalid_signature") otherwise. */
 int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
 		   vci_err_t *err);
+/* Verify a compact JWS in one call: parse, then verify with `key` and
+ * `allowed`. On success *jws holds the parsed token (free it with
+ * vci_jws_free); on failure it is freed. */
+int vci_jws_parse_verify(const char *compact, size_t len, EVP_PKEY *key,
+			 const char *const *allowed, vci_jws_t *jws, vci_err_t *err);
 
 /* Compare a "typ" value to an expected media type: case-insensitive,
  * an "application/" prefix ignored. */
