@@ -7,8 +7,9 @@
 #include "csv.h"
 
 typedef enum vci_input_kind {
-	VCI_INPUT_AUTO = 0, /* NDJSON if the first line is a whole JSON value,
-			       else one JSON document */
+	VCI_INPUT_AUTO = 0, /* NDJSON if the first non-blank line is a whole
+			       JSON value (other than an array), else one
+			       JSON document */
 	VCI_INPUT_JSON,     /* one document; a top-level array yields its elements */
 	VCI_INPUT_NDJSON,   /* one JSON object per line; blank lines skipped */
 	VCI_INPUT_CSV,      /* RFC 4180 with a header row, see vci(7) */
@@ -22,6 +23,9 @@ vci_reader_t *vci_reader_open(FILE *f, const char *name, vci_input_kind_t kind,
 /* Open a path ("-" or NULL = stdin). */
 vci_reader_t *vci_reader_open_path(const char *path, vci_input_kind_t kind,
 				   vci_err_t *err);
+/* Largest NDJSON line or JSON document in bytes (default VCI_MAX_DOCUMENT).
+ * Call before the first vci_reader_next. */
+void vci_reader_set_limit(vci_reader_t *r, size_t max);
 /* Next record. Returns:
  *   1  *rec is a record (new reference);
  *   0  end of input;
@@ -29,7 +33,21 @@ vci_reader_t *vci_reader_open_path(const char *path, vci_input_kind_t kind,
  *      passed on, err says why; reading may go on;
  *  -2  fatal (I/O error, or a JSON document that cannot be split): stop.
  * A record that is not a JSON object is a bad record. CSV rows become
- * {"claims": {...}} (see vci(7) for the `record.` column prefix). */
+ * {"claims": {...}} (see vci(7) for the `record.` column prefix).
+ *
+ * Details: a UTF-8 byte order mark at the start of any input is skipped.
+ * Every parse rejects duplicate keys. NDJSON lines that are bad give error
+ * records {"error":{"code":"invalid_json","message":"NAME: line N: ..."},
+ * "line":N}; a line over the limit gives code "input_too_large". In a JSON
+ * document, an array element that is not an object gives an error record
+ * without "line" (the message names the element, 1-based). CSV: the header
+ * is read first; a column "a.b" sets claims.a.b, a column "record.x" sets
+ * the record's own x; empty cells are left out; values stay strings;
+ * fields are added in column order and "claims" is always present. An
+ * empty name, empty name component, duplicate or conflicting names (a and
+ * a.b) or a malformed header row are fatal (-2); a row with the wrong
+ * number of fields or a malformed row is an error record with "line".
+ * After -2, further calls return -2 with the same error. */
 int vci_reader_next(vci_reader_t *r, json_t **rec, vci_err_t *err);
 /* Line number (1-based) where the last returned record started. */
 size_t vci_reader_line(const vci_reader_t *r);
