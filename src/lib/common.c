@@ -5,7 +5,7 @@
 #include <string.h>
 #include <openssl/err.h>
 
-static void err_vset(vci_err_t *err, int status, const char *code,
+VCI_PRINTF(4, 0) static void err_vset(vci_err_t *err, int status, const char *code,
 		     const char *fmt, va_list ap)
 {
 	if (!err)
