@@ -1,0 +1,631 @@
+/* cose.c - COSE_Sign1 over libcbor, and bounded CBOR decoding. */
+#include "cose.h"
+#include "jws.h"
+#include "keys.h"
+
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+/* ---- bounded decoding ---- */
+
+typedef struct frame {
+	uint64_t left;   /* items still expected; UINT64_MAX: indefinite */
+	int string_mt;   /* indefinite string: the chunks' major type, else -1 */
+} frame_t;
+
+static int scan_err(vci_err_t *err, const char *why, size_t pos)
+{
+	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_cbor", "CBOR: %s at byte %zu", why, pos);
+}
+
+/* Walk the item. With `out`, also copy it there, writing one-byte tag
+ * heads 6..20 in their two-byte form (d8 xx): libcbor 0.8 refuses the
+ * short form of those tags. *nshort counts them. */
+static int scan(const uint8_t *buf, size_t len, size_t max_depth, size_t *nshort, uint8_t *out,
+		vci_err_t *err)
+{
+	frame_t stack[64];
+	size_t depth = 0, pos = 0, o = 0;
+	int done = 0;
+
+	if (max_depth > 63)
+		max_depth = 63;
+	if (len == 0)
+		return scan_err(err, "empty input", 0);
+	while (!done) {
+		size_t at = pos;
+		uint8_t ib;
+		unsigned mt, ai;
+		uint64_t val = 0;
+		int item_done = 0;
+
+		if (pos >= len)
+			return scan_err(err, "truncated input", pos);
+		ib = buf[pos++];
+		mt = ib >> 5;
+		ai = ib & 31;
+		if (ai < 24) {
+			val = ai;
+		} else if (ai <= 27) {
+			size_t n = (size_t)1 << (ai - 24);
+
+			if (len - pos < n)
+				return scan_err(err, "truncated argument", at);
+			for (size_t i = 0; i < n; i++)
+				val = val << 8 | buf[pos++];
+		} else if (ai != 31) {
+			return scan_err(err, "reserved additional information", at);
+		}
+		/* inside an indefinite string only definite chunks of its type or break */
+		if (depth && stack[depth - 1].string_mt >= 0 &&
+		    !(ib == 0xff) && ((int)mt != stack[depth - 1].string_mt || ai == 31))
+			return scan_err(err, "bad chunk in an indefinite-length string", at);
+		switch (mt) {
+		case 0:
+		case 1:
+			if (ai == 31)
+				return scan_err(err, "indefinite integer", at);
+			item_done = 1;
+			break;
+		case 2:
+		case 3:
+			if (ai == 31) {
+				if (depth >= max_depth)
+					return scan_err(err, "nesting too deep", at);
+				stack[depth].left = UINT64_MAX;
+				stack[depth++].string_mt = (int)mt;
+				break;
+			}
+			if (val > len - pos)
+				return scan_err(err, "string longer than the input", at);
+			pos += (size_t)val;
+			item_done = 1;
+			break;
+		case 4:
+		case 5:
+			if (ai != 31) {
+				/* every item takes at least one byte */
+				if (val > (len - pos) / (mt == 5 ? 2 : 1))
+					return scan_err(err, "container longer than the input", at);
+				if (mt == 5)
+					val *= 2;
+				if (val == 0) {
+					item_done = 1;
+					break;
+				}
+			} else {
+				val = UINT64_MAX;
+			}
+			if (depth >= max_depth)
+				return scan_err(err, "nesting too deep", at);
+			stack[depth].left = val;
+			stack[depth++].string_mt = -1;
+			break;
+		case 6:
+			if (ai == 31)
+				return scan_err(err, "indefinite tag", at);
+			if (depth >= max_depth)
+				return scan_err(err, "nesting too deep", at);
+			stack[depth].left = 1;
+			stack[depth++].string_mt = -1;
+			break;
+		case 7:
+			if (ai == 31) {
+				if (!depth || stack[depth - 1].left != UINT64_MAX)
+					return scan_err(err, "unexpected break", at);
+				depth--;
+				item_done = 1;
+				break;
+			}
+			if (ai == 24 && val < 32)
+				return scan_err(err, "bad simple value", at);
+			item_done = 1;
+			break;
+		}
+		if (mt == 6 && ai >= 6 && ai <= 20) {
+			++*nshort;
+			if (out) {
+				out[o++] = 0xd8;
+				out[o++] = (uint8_t)ai;
+			}
+		} else if (out) {
+			memcpy(out + o, buf + at, pos - at);
+			o += pos - at;
+		}
+		while (item_done) {
+			if (!depth) {
+				done = 1;
+				break;
+			}
+			if (stack[depth - 1].left == UINT64_MAX)
+				break;
+			if (--stack[depth - 1].left > 0)
+				break;
+			depth--; /* the container is complete: it is an item of its parent */
+		}
+	}
+	if (pos != len)
+		return scan_err(err, "trailing bytes after the item", pos);
+	return 0;
+}
+
+int vci_cbor_prescan(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err)
+{
+	size_t nshort = 0;
+
+	return scan(buf, len, max_depth, &nshort, NULL, err);
+}
+
+cbor_item_t *vci_cbor_load(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err)
+{
+	struct cbor_load_result res;
+	cbor_item_t *item;
+	uint8_auto_t *copy = NULL;
+	size_t nshort = 0;
+
+	if (scan(buf, len, max_depth, &nshort, NULL, err) < 0)
+		return NULL;
+	if (nshort) {
+		copy = malloc(len + nshort);
+		if (!copy) {
+			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return NULL;
+		}
+		nshort = 0;
+		scan(buf, len, max_depth, &nshort, copy, err);
+		buf = copy;
+		len += nshort;
+	}
+	item = cbor_load(buf, len, &res);
+	if (!item || res.error.code != CBOR_ERR_NONE || res.read != len) {
+		if (item)
+			cbor_decref(&item);
+		vci_err_set(err, VCI_EXIT_INPUT, "invalid_cbor", "CBOR: not well-formed (error %d at byte %zu)",
+			    (int)res.error.code, res.error.position);
+		return NULL;
+	}
+	return item;
+}
+
+int vci_cbor_serialize(const cbor_item_t *item, uint8_t **out, size_t *len, vci_err_t *err)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, n = cbor_serialize_alloc(item, &buf, &cap);
+
+	if (!n) {
+		free(buf);
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "CBOR: cannot serialize");
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int vci_cbor_get_int(const cbor_item_t *item, int64_t *out)
+{
+	uint64_t v;
+
+	if (!item || (!cbor_isa_uint(item) && !cbor_isa_negint(item)))
+		return -1;
+	v = cbor_get_int(item);
+	if (v > INT64_MAX)
+		return -1;
+	*out = cbor_isa_uint(item) ? (int64_t)v : -1 - (int64_t)v;
+	return 0;
+}
+
+cbor_item_t *vci_cbor_map_get_int(const cbor_item_t *map, int64_t key)
+{
+	struct cbor_pair *pairs;
+	size_t n;
+
+	if (!map || !cbor_isa_map(map))
+		return NULL;
+	pairs = cbor_map_handle(map);
+	n = cbor_map_size(map);
+	for (size_t i = 0; i < n; i++) {
+		int64_t k;
+
+		if (vci_cbor_get_int(pairs[i].key, &k) == 0 && k == key)
+			return pairs[i].value;
+	}
+	return NULL;
+}
+
+cbor_item_t *vci_cbor_map_get_str(const cbor_item_t *map, const char *key)
+{
+	struct cbor_pair *pairs;
+	size_t n, kl = strlen(key);
+
+	if (!map || !cbor_isa_map(map))
+		return NULL;
+	pairs = cbor_map_handle(map);
+	n = cbor_map_size(map);
+	for (size_t i = 0; i < n; i++) {
+		const cbor_item_t *k = pairs[i].key;
+
+		if (cbor_isa_string(k) && cbor_string_is_definite(k) &&
+		    cbor_string_length(k) == kl && !memcmp(cbor_string_handle(k), key, kl))
+			return pairs[i].value;
+	}
+	return NULL;
+}
+
+cbor_item_t *vci_cbor_int(int64_t v)
+{
+	uint64_t u = v >= 0 ? (uint64_t)v : (uint64_t)(-1 - v);
+	cbor_item_t *item;
+
+	if (u <= UINT8_MAX)
+		item = v >= 0 ? cbor_build_uint8((uint8_t)u) : cbor_build_negint8((uint8_t)u);
+	else if (u <= UINT16_MAX)
+		item = v >= 0 ? cbor_build_uint16((uint16_t)u) : cbor_build_negint16((uint16_t)u);
+	else if (u <= UINT32_MAX)
+		item = v >= 0 ? cbor_build_uint32((uint32_t)u) : cbor_build_negint32((uint32_t)u);
+	else
+		item = v >= 0 ? cbor_build_uint64(u) : cbor_build_negint64(u);
+	return item;
+}
+
+static int map_add(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value)
+{
+	int ok = key && value &&
+		 cbor_map_add(map, (struct cbor_pair){ .key = key, .value = value });
+
+	if (key)
+		cbor_decref(&key);
+	if (value)
+		cbor_decref(&value);
+	return ok ? 0 : -1;
+}
+
+int vci_cbor_map_add_int(cbor_item_t *map, int64_t key, cbor_item_t *value)
+{
+	return map_add(map, vci_cbor_int(key), value);
+}
+
+int vci_cbor_map_add_str(cbor_item_t *map, const char *key, cbor_item_t *value)
+{
+	return map_add(map, cbor_build_string(key), value);
+}
+
+/* ---- algorithms ---- */
+
+const char *vci_cose_alg_name(int64_t alg)
+{
+	switch (alg) {
+	case -7:
+	case -9:
+		return "ES256";
+	case -35:
+		return "ES384";
+	case -36:
+		return "ES512";
+	case -8:
+		return "EdDSA";
+	case -37:
+		return "PS256";
+	default:
+		return NULL;
+	}
+}
+
+static const EVP_MD *alg_md(const char *alg)
+{
+	if (!strcmp(alg, "ES256") || !strcmp(alg, "PS256"))
+		return EVP_sha256();
+	if (!strcmp(alg, "ES384"))
+		return EVP_sha384();
+	if (!strcmp(alg, "ES512"))
+		return EVP_sha512();
+	return NULL;
+}
+
+static size_t ec_half(const char *alg)
+{
+	if (!strcmp(alg, "ES256"))
+		return 32;
+	if (!strcmp(alg, "ES384"))
+		return 48;
+	if (!strcmp(alg, "ES512"))
+		return 66;
+	return 0;
+}
+
+/* Sig_structure = ["Signature1", protected, external_aad, payload]. */
+static int sig_structure(const uint8_t *prot, size_t plen, const uint8_t *aad, size_t alen,
+			 const uint8_t *payload, size_t len, uint8_t **out, size_t *outlen,
+			 vci_err_t *err)
+{
+	cbor_auto_t *arr = cbor_new_definite_array(4);
+	cbor_item_t *items[4];
+	int ok = 1;
+
+	if (!arr)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	items[0] = cbor_build_string("Signature1");
+	items[1] = cbor_build_bytestring(prot, plen);
+	items[2] = cbor_build_bytestring(aad ? aad : (const uint8_t *)"", alen);
+	items[3] = cbor_build_bytestring(payload ? payload : (const uint8_t *)"", len);
+	for (int i = 0; i < 4; i++) {
+		if (!items[i] || !cbor_array_push(arr, items[i]))
+			ok = 0;
+		if (items[i])
+			cbor_decref(&items[i]);
+	}
+	if (!ok)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	return vci_cbor_serialize(arr, out, outlen, err);
+}
+
+static int sign_raw(EVP_PKEY *key, const char *alg, const uint8_t *tbs, size_t len,
+		    uint8_t **sig, size_t *siglen, vci_err_t *err)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	uint8_t *der = NULL;
+	size_t dl = 0, half = ec_half(alg);
+	int rc = -1;
+
+	if (!ctx)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	if (EVP_DigestSignInit(ctx, &pctx, alg_md(alg), NULL, key) != 1 ||
+	    (!strcmp(alg, "PS256") &&
+	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1)) ||
+	    EVP_DigestSign(ctx, NULL, &dl, tbs, len) != 1 || !(der = malloc(dl)) ||
+	    EVP_DigestSign(ctx, der, &dl, tbs, len) != 1) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "COSE: signing with %s failed", alg);
+		goto out;
+	}
+	if (half) {
+		uint8_t *raw = malloc(2 * half);
+
+		if (!raw || vci_ecdsa_der_to_raw(der, dl, half, raw) < 0) {
+			free(raw);
+			vci_err_set(err, VCI_EXIT_KEY, "signing_failed", "COSE: bad ECDSA signature");
+			goto out;
+		}
+		*sig = raw;
+		*siglen = 2 * half;
+	} else {
+		*sig = der;
+		*siglen = dl;
+		der = NULL;
+	}
+	rc = 0;
+out:
+	free(der);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int vci_cose_sign1(EVP_PKEY *key, const char *alg, const cbor_item_t *protected_extra,
+		   const cbor_item_t *unprotected, const uint8_t *payload, size_t payload_len,
+		   const uint8_t *aad, size_t aad_len, int tagged, uint8_t **out, size_t *outlen,
+		   vci_err_t *err)
+{
+	size_t nextra = protected_extra ? cbor_map_size(protected_extra) : 0;
+	cbor_auto_t *prot = cbor_new_definite_map(1 + nextra);
+	cbor_auto_t *empty = cbor_new_definite_map(0);
+	cbor_auto_t *msg = cbor_new_definite_array(4);
+	cbor_auto_t *tag = NULL;
+	uint8_auto_t *pbytes = NULL;
+	uint8_auto_t *tbs = NULL;
+	uint8_auto_t *sig = NULL;
+	size_t plen = 0, tlen = 0, slen = 0;
+	cbor_item_t *items[4];
+	int cose_alg, ok = 1;
+
+	if (!alg)
+		alg = vci_key_default_alg(key);
+	cose_alg = vci_cose_alg_from_jose(alg);
+	if (!alg || !cose_alg || !vci_cose_alg_name(cose_alg) || !vci_key_alg_ok(key, alg))
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "COSE: algorithm %s does not fit the key",
+				   alg ? alg : "(none)");
+	if (!prot || !empty || !msg)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	if (vci_cbor_map_add_int(prot, VCI_COSE_ALG, vci_cbor_int(cose_alg)) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	for (size_t i = 0; i < nextra; i++) {
+		struct cbor_pair pr = cbor_map_handle(protected_extra)[i];
+
+		if (!cbor_map_add(prot, pr))
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	}
+	if (vci_cbor_serialize(prot, &pbytes, &plen, err) < 0 ||
+	    sig_structure(pbytes, plen, aad, aad_len, payload, payload_len, &tbs, &tlen, err) < 0 ||
+	    sign_raw(key, alg, tbs, tlen, &sig, &slen, err) < 0)
+		return -1;
+	items[0] = cbor_build_bytestring(pbytes, plen);
+	items[1] = cbor_incref((cbor_item_t *)(unprotected ? unprotected : empty));
+	items[2] = cbor_build_bytestring(payload ? payload : (const uint8_t *)"", payload_len);
+	items[3] = cbor_build_bytestring(sig, slen);
+	for (int i = 0; i < 4; i++) {
+		if (!items[i] || !cbor_array_push(msg, items[i]))
+			ok = 0;
+		if (items[i])
+			cbor_decref(&items[i]);
+	}
+	if (!ok)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	if (tagged) {
+		tag = cbor_build_tag(VCI_COSE_TAG_SIGN1, msg);
+		if (!tag)
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	}
+	return vci_cbor_serialize(tagged ? tag : msg, out, outlen, err);
+}
+
+/* ---- parsing and verification ---- */
+
+void vci_cose_sign1_free(vci_cose_sign1_t *msg)
+{
+	if (!msg)
+		return;
+	if (msg->root)
+		cbor_decref(&msg->root);
+	if (msg->protected_map)
+		cbor_decref(&msg->protected_map);
+	memset(msg, 0, sizeof *msg);
+}
+
+static int cose_err(vci_err_t *err, const char *why)
+{
+	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_cose", "COSE_Sign1: %s", why);
+}
+
+static int is_bstr(const cbor_item_t *i)
+{
+	return i && cbor_isa_bytestring(i) && cbor_bytestring_is_definite(i);
+}
+
+int vci_cose_sign1_parse(const uint8_t *buf, size_t len, vci_cose_sign1_t *msg, vci_err_t *err)
+{
+	cbor_item_t *arr;
+	const cbor_item_t *prot, *unprot, *payload, *sig;
+	int64_t alg;
+
+	memset(msg, 0, sizeof *msg);
+	msg->root = vci_cbor_load(buf, len, VCI_CBOR_MAX_DEPTH, err);
+	if (!msg->root)
+		return vci_err_prefix(err, "COSE_Sign1");
+	arr = msg->root;
+	if (cbor_isa_tag(arr) && cbor_tag_value(arr) == VCI_CWT_TAG) {
+		cbor_item_t *in = cbor_tag_item(arr); /* new reference */
+
+		cbor_decref(&in); /* still owned by the tag */
+		arr = in;
+		if (!cbor_isa_tag(arr)) {
+			vci_cose_sign1_free(msg);
+			return cose_err(err, "a CWT tag must wrap a tagged COSE message");
+		}
+	}
+	if (cbor_isa_tag(arr)) {
+		cbor_item_t *in;
+
+		if (cbor_tag_value(arr) != VCI_COSE_TAG_SIGN1) {
+			vci_cose_sign1_free(msg);
+			return cose_err(err, "not tagged as COSE_Sign1 (18)");
+		}
+		in = cbor_tag_item(arr);
+		cbor_decref(&in);
+		arr = in;
+	}
+	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
+		vci_cose_sign1_free(msg);
+		return cose_err(err, "not an array of 4");
+	}
+	prot = cbor_array_handle(arr)[0];
+	unprot = cbor_array_handle(arr)[1];
+	payload = cbor_array_handle(arr)[2];
+	sig = cbor_array_handle(arr)[3];
+	if (!is_bstr(prot) || !cbor_isa_map(unprot) || !is_bstr(sig) ||
+	    !(is_bstr(payload) || (cbor_isa_float_ctrl(payload) && cbor_is_null(payload)))) {
+		vci_cose_sign1_free(msg);
+		return cose_err(err, "bad structure (protected bstr, unprotected map, payload, signature bstr)");
+	}
+	msg->protected_raw = cbor_bytestring_handle(prot);
+	msg->protected_len = cbor_bytestring_length(prot);
+	msg->unprotected = unprot;
+	if (is_bstr(payload)) {
+		msg->payload = cbor_bytestring_handle(payload);
+		msg->payload_len = cbor_bytestring_length(payload);
+		if (!msg->payload)
+			msg->payload = (const uint8_t *)"";
+	}
+	msg->sig = cbor_bytestring_handle(sig);
+	msg->sig_len = cbor_bytestring_length(sig);
+	if (msg->protected_len == 0) {
+		vci_cose_sign1_free(msg);
+		return cose_err(err, "empty protected header (alg must be protected)");
+	}
+	msg->protected_map = vci_cbor_load(msg->protected_raw, msg->protected_len, VCI_CBOR_MAX_DEPTH, err);
+	if (!msg->protected_map) {
+		vci_cose_sign1_free(msg);
+		return vci_err_prefix(err, "COSE_Sign1 protected header");
+	}
+	if (!cbor_isa_map(msg->protected_map) ||
+	    vci_cbor_get_int(vci_cbor_map_get_int(msg->protected_map, VCI_COSE_ALG), &alg) < 0) {
+		vci_cose_sign1_free(msg);
+		return cose_err(err, "protected header must be a map with an integer alg (1)");
+	}
+	if (vci_cbor_map_get_int(unprot, VCI_COSE_ALG)) {
+		vci_cose_sign1_free(msg);
+		return cose_err(err, "alg (1) in the unprotected header");
+	}
+	msg->alg = alg;
+	return 0;
+}
+
+const cbor_item_t *vci_cose_header(const vci_cose_sign1_t *msg, int64_t label)
+{
+	const cbor_item_t *v = vci_cbor_map_get_int(msg->protected_map, label);
+
+	return v ? v : vci_cbor_map_get_int(msg->unprotected, label);
+}
+
+int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char *const *allowed,
+			  const uint8_t *aad, size_t aad_len, const uint8_t *payload,
+			  size_t payload_len, vci_err_t *err)
+{
+	const char *alg = vci_cose_alg_name(msg->alg);
+	uint8_auto_t *tbs = NULL;
+	uint8_t *der = NULL;
+	const uint8_t *s = msg->sig;
+	size_t tlen, slen = msg->sig_len, half;
+	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok = 0;
+
+	if (!alg)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature",
+				   "COSE: unsupported algorithm %lld", (long long)msg->alg);
+	if (allowed) {
+		int found = 0;
+
+		for (size_t i = 0; allowed[i]; i++)
+			if (!strcmp(allowed[i], alg))
+				found = 1;
+		if (!found)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature",
+					   "COSE: algorithm %s is not allowed", alg);
+	}
+	if (!vci_key_alg_ok(key, alg))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature",
+				   "COSE: algorithm %s does not fit the key", alg);
+	if (!payload) {
+		payload = msg->payload;
+		payload_len = msg->payload_len;
+	}
+	if (!payload)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", "COSE: detached payload not given");
+	if (sig_structure(msg->protected_raw, msg->protected_len, aad, aad_len, payload, payload_len,
+			  &tbs, &tlen, err) < 0)
+		return -1;
+	half = ec_half(alg);
+	if (half) {
+		if (msg->sig_len != 2 * half)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature",
+					   "COSE: %s signature must be %zu bytes, not %zu", alg, 2 * half,
+					   msg->sig_len);
+		der = vci_ecdsa_raw_to_der(msg->sig, msg->sig_len, &slen);
+		if (!der)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", "COSE: bad signature");
+		s = der;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx && EVP_DigestVerifyInit(ctx, &pctx, alg_md(alg), NULL, key) == 1 &&
+	    (strcmp(alg, "PS256") ||
+	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1)) &&
+	    EVP_DigestVerify(ctx, s, slen, tbs, tlen) == 1)
+		ok = 1;
+	EVP_MD_CTX_free(ctx);
+	free(der);
+	ERR_clear_error();
+	if (!ok)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", "COSE: signature does not verify");
+	return 0;
+}
