@@ -6,6 +6,7 @@
 #include "jws.h"
 #include "keys.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -643,12 +644,46 @@ static mode_t default_mode(void)
 	return 0666 & ~um;
 }
 
+/* Remove temporaries left beside path by a writer that was killed. Only
+ * called under the exclusive lock, when no other writer can be at work. */
+static void remove_stale(const char *path)
+{
+	char_auto_t *dir = strdup(path);
+	const char *base;
+	char *slash;
+	size_t bl;
+	DIR *d;
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		base = path + (slash - dir) + 1;
+	} else {
+		base = path;
+	}
+	bl = strlen(base);
+	d = opendir(slash ? (*dir ? dir : "/") : ".");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, base, bl) || strncmp(e->d_name + bl, ".tmp.", 5) ||
+		    strlen(e->d_name + bl + 5) != 6)
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t *err)
 {
 	char_auto_t *tmp = NULL;
 	struct stat st;
 	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : default_mode();
 
+	remove_stale(path);
 	if (write_tmp(path, sl, mode, &tmp, err) < 0)
 		return -1;
 	if (rename(tmp, path) < 0) {
@@ -660,6 +695,52 @@ int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t 
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: sync directory: %s", path,
 				   strerror(errno));
 	return 0;
+}
+
+int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_t *got,
+			      vci_err_t *err)
+{
+	vci_sl_lock_t lk = { -1 };
+	statuslist_auto_t *sl = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (vci_statuslist_lock(path, 1, &lk, err) < 0)
+		return -1;
+	sl = vci_statuslist_load_locked(&lk, path, err);
+	if (!sl)
+		goto out;
+	n = sl->size - sl->allocated < max ? (size_t)(sl->size - sl->allocated) : max;
+	if (vci_statuslist_alloc(sl, n ? n : 1, out, err) < 0) {
+		vci_err_prefix(err, "%s", path);
+		goto out;
+	}
+	if (vci_statuslist_save(path, sl, err) < 0)
+		goto out;
+	*got = n;
+	rc = 0;
+out:
+	vci_statuslist_unlock(&lk);
+	return rc;
+}
+
+int vci_statuslist_release_file(const char *path, const uint64_t *idx, size_t n, vci_err_t *err)
+{
+	vci_sl_lock_t lk = { -1 };
+	statuslist_auto_t *sl = NULL;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (vci_statuslist_lock(path, 1, &lk, err) < 0)
+		return -1;
+	sl = vci_statuslist_load_locked(&lk, path, err);
+	if (sl) {
+		vci_statuslist_release(sl, idx, n);
+		rc = vci_statuslist_save(path, sl, err);
+	}
+	vci_statuslist_unlock(&lk);
+	return rc;
 }
 
 int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int replace,

@@ -82,7 +82,8 @@ vci_statuslist_t *vci_statuslist_parse(const uint8_t *buf, size_t len, const cha
  * shared lock; for read-modify-write take the exclusive lock, load with
  * vci_statuslist_load_locked, save, unlock. Saving writes a temporary
  * file beside the list, fsyncs it, renames it over the list and fsyncs
- * the directory. */
+ * the directory; temporaries a killed writer left behind are removed
+ * first (save only under the exclusive lock). */
 typedef struct vci_sl_lock {
 	int fd;
 } vci_sl_lock_t;
@@ -92,6 +93,14 @@ vci_statuslist_t *vci_statuslist_load_locked(const vci_sl_lock_t *lk, const char
 					     vci_err_t *err);
 vci_statuslist_t *vci_statuslist_load(const char *path, vci_err_t *err);
 int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t *err);
+/* In one locked read-modify-write of the file at path: allocate up to
+ * `max` indices (fewer if fewer are free; none free is "list_exhausted")
+ * into out, *got of them, durable before it returns; and give indices
+ * back. Indices handed out are never handed out again, whatever happens
+ * to the process afterwards. */
+int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_t *got,
+			      vci_err_t *err);
+int vci_statuslist_release_file(const char *path, const uint64_t *idx, size_t n, vci_err_t *err);
 /* Create a new list file; an existing file is an error unless `replace`. */
 int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int replace,
 			  vci_err_t *err);
