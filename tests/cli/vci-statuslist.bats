@@ -399,3 +399,29 @@ EOF
 	run vci-statuslist sign --cwt --list "$D/w" --key "$D/s.pem" --kid k1 --iss x
 	[ "$status" -eq 2 ]
 }
+
+@test "examples/statuslist.sh: three credentials, one revoked, one suspended" {
+	run sh "$SRC/examples/statuslist.sh"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '"status":{"status_list":{"idx":')" -eq 3 ]
+	[[ "$output" == *"ada (index "*"): valid"* ]]
+	[[ "$output" == *"grace (index "*"): invalid"* ]]
+	[[ "$output" == *"edsger (index "*"): suspended"* ]]
+}
+
+@test "completions name every command and option" {
+	opts=$(vci-statuslist --help | grep -o -- '--[a-z-]*' | sort -u)
+	bash -n "$SRC/completions/bash/vci-statuslist"
+	for f in "$SRC/completions/bash/vci-statuslist" "$SRC/completions/zsh/_vci-statuslist" \
+		"$SRC/completions/fish/vci-statuslist.fish"; do
+		for c in new alloc set get sign check; do
+			grep -q "$c" "$f"
+		done
+		for o in $opts; do
+			case $f in
+			*.fish) grep -q -- "-l ${o#--} " "$f" || { echo "$f: $o"; false; } ;;
+			*) grep -q -- "$o" "$f" || { echo "$f: $o"; false; } ;;
+			esac
+		done
+	done
+}
