@@ -710,7 +710,13 @@ int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_
 	sl = vci_statuslist_load_locked(&lk, path, err);
 	if (!sl)
 		goto out;
-	n = sl->size - sl->allocated < max ? (size_t)(sl->size - sl->allocated) : max;
+	/* at most a sixteenth of what is free, so that concurrent
+	 * reservations cannot starve each other */
+	n = (size_t)((sl->size - sl->allocated) / 16);
+	if (n < 1)
+		n = sl->size > sl->allocated ? 1 : 0;
+	if (n > max)
+		n = max;
 	if (vci_statuslist_alloc(sl, n ? n : 1, out, err) < 0) {
 		vci_err_prefix(err, "%s", path);
 		goto out;

@@ -94,7 +94,8 @@ vci_statuslist_t *vci_statuslist_load_locked(const vci_sl_lock_t *lk, const char
 vci_statuslist_t *vci_statuslist_load(const char *path, vci_err_t *err);
 int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t *err);
 /* In one locked read-modify-write of the file at path: allocate up to
- * `max` indices (fewer if fewer are free; none free is "list_exhausted")
+ * `max` indices, and at most a sixteenth of the free ones (at least one;
+ * none free is "list_exhausted")
  * into out, *got of them, durable before it returns; and give indices
  * back. Indices handed out are never handed out again, whatever happens
  * to the process afterwards. */

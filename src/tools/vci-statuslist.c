@@ -185,9 +185,9 @@ static int pool_take(pool_t *p, uint64_t *idx, vci_err_t *err)
 	if (p->next == p->n) {
 		size_t got = 0;
 
-		/* Reserve more, durably, before any record shows an index:
-		 * doubling keeps the number of file rewrites logarithmic for a
-		 * short batch and linear in batch/4096 for a long one. */
+		/* Reserve more, durably, before any record shows an index.
+		 * Doubling keeps a short batch from reserving much and a long
+		 * one from rewriting the file often. */
 		p->grow = p->grow ? (p->grow * 2 > p->cap ? p->cap : p->grow * 2) : 1;
 		if (vci_statuslist_alloc_file(p->path, p->grow, p->idx, &got, err) < 0)
 			rc = -1;
@@ -235,7 +235,7 @@ static int cmd_alloc(args_t *a, int argc, char **argv)
 {
 	vci_err_t err = { 0 };
 	statuslist_auto_t *sl = NULL;
-	pool_t p = { .cap = 4096 };
+	pool_t p = { .cap = 65536 };
 	vci_inputs_t *in;
 	vci_out_t *out;
 	int rc;
