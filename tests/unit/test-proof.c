@@ -1,0 +1,509 @@
+/* test-proof.c - proofs of possession (OID4VCI 1.0 Appendix F.1 vector and
+ * every refusal), self-verifying nonces, batches, draft-13 "proof". */
+#include "common.h"
+#include "b64url.h"
+#include "did.h"
+#include "jws.h"
+#include "keys.h"
+#include "nonce.h"
+#include "proof.h"
+#include "tap.h"
+
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+/* OID4VCI 1.0 Appendix F.1 (oid4vci.md section V) */
+#define F1_PROOF "eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwiY3J2IjoiUC0yNTYiLCJ4IjoiblVXQW9BdjNYWml0aDhFN2kxOU9kYXhPTFlGT3dNLVoyRXVNMDJUaXJUNCIsInkiOiJIc2tIVThCalVpMVU5WHFpN1N3bWo4Z3dBS18weGtjRGpFV183MVNvc0VZIn19.eyJhdWQiOiJodHRwczovL2NyZWRlbnRpYWwtaXNzdWVyLmV4YW1wbGUuY29tIiwiaWF0IjoxNzAxOTYwNDQ0LCJub25jZSI6IkxhclJHU2JtVVBZdFJZTzZCUTR5bjgifQ.-a3EDsxClUB4O3LeDD5DVGEnNMT01FCQW4P6-2-BNBqc_Zxf0Qw4CWayLEpqkAomlkLb9zioZoipdP-jvh1WlA"
+#define F1_AUD "https://credential-issuer.example.com"
+#define F1_NONCE "LarRGSbmUPYtRYO6BQ4yn8"
+#define F1_IAT 1701960444
+#define F1_JKT "nsnRYXLu2y5KUIxcX-zph8ZtLWiJfLKxVDVYUWPwhcc"
+
+#define AUD "https://issuer.example.com"
+#define NOW 1750000000
+
+static EVP_PKEY *holder;      /* P-256 */
+static json_t *holder_jwk;    /* its public JWK */
+
+static char *b64(const char *s)
+{
+	return vci_b64url_encode((const uint8_t *)s, strlen(s));
+}
+
+static char *join(const char *h, const char *p, const char *s)
+{
+	char *out = malloc(strlen(h) + strlen(p) + strlen(s) + 3);
+
+	sprintf(out, "%s.%s.%s", h, p, s);
+	return out;
+}
+
+/* A proof signed by pk with the given header members and claims (JSON text). */
+static char *sign(EVP_PKEY *pk, const char *alg, const char *header, const char *claims)
+{
+	json_auto_t *h = json_loads(header, 0, NULL);
+	json_auto_t *c = json_loads(claims, 0, NULL);
+	vci_err_t err = { 0 };
+	char *t;
+
+	if (!h || !c) {
+		tap_diag("bad test JSON: %s / %s", header, claims);
+		return strdup("x");
+	}
+	t = vci_jws_sign_json(pk, alg, h, c, &err);
+	if (!t) {
+		tap_diag("sign: %s", err.msg);
+		return strdup("x");
+	}
+	return t;
+}
+
+/* Header text with our holder's public JWK. */
+static char *jwk_header(const char *extra)
+{
+	char_auto_t *j = json_dumps(holder_jwk, JSON_COMPACT);
+	char *out = malloc(strlen(j) + strlen(extra) + 80);
+
+	sprintf(out, "{\"typ\":\"openid4vci-proof+jwt\",\"jwk\":%s%s}", j, extra);
+	return out;
+}
+
+static char *claims(const char *extra)
+{
+	char *out = malloc(strlen(extra) + 80);
+
+	sprintf(out, "{\"aud\":\"%s\",\"iat\":%d%s}", AUD, NOW, extra);
+	return out;
+}
+
+static vci_proof_policy_t policy(void)
+{
+	vci_proof_policy_t p = { 0 };
+
+	p.aud = AUD;
+	p.now = NOW;
+	return p;
+}
+
+/* Verify; returns 0 or -1; err filled. */
+static int verify(const char *jwt, const vci_proof_policy_t *p, vci_err_t *err,
+		  vci_proof_key_t *out)
+{
+	vci_proof_key_t k;
+	int r;
+
+	vci_err_clear(err);
+	r = vci_proof_verify_jwt(jwt, strlen(jwt), p, &k, err);
+	if (r == 0 && out)
+		*out = k;
+	else if (r == 0)
+		vci_proof_key_free(&k);
+	return r;
+}
+
+#define REFUSED(jwt, p, want_code, want_msg, name) do { \
+	vci_err_t e_ = { 0 }; \
+	int r_ = verify(jwt, p, &e_, NULL); \
+	tap_ok(r_ == -1 && !strcmp(e_.code, want_code) && strstr(e_.msg, want_msg) && \
+	       e_.status == VCI_EXIT_FAIL, "%s: %s [%s]", name, e_.msg, e_.code); \
+} while (0)
+
+static void test_f1_vector(void)
+{
+	vci_proof_policy_t p = { 0 };
+	vci_proof_key_t k;
+	vci_err_t err = { 0 };
+
+	p.aud = F1_AUD;
+	p.nonce = F1_NONCE;
+	p.now = F1_IAT;
+	tap_ok(verify(F1_PROOF, &p, &err, &k) == 0, "F.1 proof verifies: %s", err.msg);
+	tap_is_str(k.jkt, F1_JKT, "F.1 holder_jkt");
+	tap_is_str(json_string_value(json_object_get(k.jwk, "x")),
+		   "nUWAoAv3XZith8E7i19OdaxOLYFOwM-Z2EuM02TirT4", "F.1 holder_jwk x");
+	vci_proof_key_free(&k);
+	p.aud = "https://other.example.com";
+	REFUSED(F1_PROOF, &p, "invalid_proof", "\"aud\" is", "F.1 other aud");
+	p.aud = F1_AUD;
+	p.nonce = "other";
+	REFUSED(F1_PROOF, &p, "invalid_nonce", "not the c_nonce", "F.1 other nonce");
+	p.nonce = F1_NONCE;
+	p.now = F1_IAT + 86400;
+	REFUSED(F1_PROOF, &p, "invalid_proof", "seconds old", "F.1 clock far past");
+	p.now = F1_IAT - 3600;
+	REFUSED(F1_PROOF, &p, "invalid_proof", "in the future", "F.1 clock before iat");
+	p.now = F1_IAT;
+	{
+		/* typ changed: header re-encoded, signature no longer matches */
+		char_auto_t *h = b64("{\"typ\":\"JWT\",\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"nUWAoAv3XZith8E7i19OdaxOLYFOwM-Z2EuM02TirT4\",\"y\":\"HskHU8BjUi1U9Xqi7Swmj8gwAK_0xkcDjEW_71SosEY\"}}");
+		const char *d = strchr(F1_PROOF, '.');
+		char *t = malloc(strlen(h) + strlen(d) + 1);
+
+		sprintf(t, "%s%s", h, d);
+		REFUSED(t, &p, "invalid_proof", "\"typ\" is \"JWT\"", "F.1 typ changed");
+		free(t);
+	}
+	p.algs = (const char *const[]){ "EdDSA", NULL };
+	REFUSED(F1_PROOF, &p, "invalid_proof", "not allowed", "F.1 ES256 outside --alg");
+}
+
+static void test_refusals(void)
+{
+	vci_proof_policy_t p = policy();
+	vci_err_t err = { 0 };
+	char_auto_t *hdr = jwk_header("");
+	char_auto_t *cl = claims("");
+	char_auto_t *good = sign(holder, "ES256", hdr, cl);
+	char_auto_t *pay = b64(cl);
+	vci_proof_key_t k;
+
+	tap_ok(verify(good, &p, &err, &k) == 0, "fresh ES256 jwk proof verifies: %s", err.msg);
+	vci_proof_key_free(&k);
+
+	{	/* alg none */
+		char_auto_t *h = NULL, *t = NULL;
+		char_auto_t *hj = jwk_header(",\"alg\":\"none\"");
+
+		h = b64(hj);
+		t = join(h, pay, "");
+		REFUSED(t, &p, "invalid_proof", "\"none\" is refused", "alg none");
+	}
+	{	/* HS256 with the public key as the secret */
+		char_auto_t *hj = jwk_header(",\"alg\":\"HS256\"");
+		char_auto_t *h = b64(hj);
+		char_auto_t *si = NULL, *t = NULL, *secret = json_dumps(holder_jwk, JSON_COMPACT);
+		char *in = malloc(strlen(h) + strlen(pay) + 2);
+		uint8_t mac[32];
+		unsigned ml = 0;
+
+		sprintf(in, "%s.%s", h, pay);
+		HMAC(EVP_sha256(), secret, (int)strlen(secret), (uint8_t *)in, strlen(in), mac, &ml);
+		si = vci_b64url_encode(mac, ml);
+		t = join(h, pay, si);
+		REFUSED(t, &p, "invalid_proof", "is a MAC", "HS256 keyed with the public JWK");
+		free(in);
+	}
+	{	/* unknown alg */
+		char_auto_t *hj = jwk_header(",\"alg\":\"ES256K\"");
+		char_auto_t *h = b64(hj);
+		char_auto_t *t = join(h, pay, "AAAA");
+
+		REFUSED(t, &p, "invalid_proof", "unknown alg \"ES256K\"", "unknown alg");
+	}
+	{	/* typ missing / wrong */
+		char_auto_t *j = json_dumps(holder_jwk, JSON_COMPACT);
+		char h1[512], h2[512];
+		char_auto_t *t1 = NULL, *t2 = NULL;
+
+		snprintf(h1, sizeof h1, "{\"jwk\":%s}", j);
+		snprintf(h2, sizeof h2, "{\"typ\":\"dpop+jwt\",\"jwk\":%s}", j);
+		t1 = sign(holder, "ES256", h1, cl);
+		t2 = sign(holder, "ES256", h2, cl);
+		REFUSED(t1, &p, "invalid_proof", "\"typ\" missing", "typ missing");
+		REFUSED(t2, &p, "invalid_proof", "\"typ\" is \"dpop+jwt\"", "typ wrong");
+	}
+	{	/* both jwk and kid; neither */
+		char_auto_t *h1 = jwk_header(",\"kid\":\"did:example:1\"");
+		char_auto_t *t1 = sign(holder, "ES256", h1, cl);
+		char_auto_t *t2 = sign(holder, "ES256", "{\"typ\":\"openid4vci-proof+jwt\"}", cl);
+
+		REFUSED(t1, &p, "invalid_proof", "mutually exclusive", "jwk and kid");
+		REFUSED(t2, &p, "invalid_proof", "no key", "neither jwk nor kid");
+	}
+	{	/* jwk with a private part */
+		json_auto_t *priv = vci_jwk_from_pkey(holder, NULL);
+		char_auto_t *j = NULL;
+		char h[600];
+		char_auto_t *t = NULL;
+
+		json_object_set_new(priv, "d", json_string("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"));
+		j = json_dumps(priv, JSON_COMPACT);
+		snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"alg\":\"ES256\",\"jwk\":%s}", j);
+		{
+			char_auto_t *hb = b64(h);
+
+			t = join(hb, pay, strrchr(good, '.') + 1);
+		}
+		REFUSED(t, &p, "invalid_proof", "private key", "jwk with d");
+	}
+	{	/* point not on the curve */
+		const char *h = "{\"typ\":\"openid4vci-proof+jwt\",\"jwk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+			"\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+			"\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1\"}}";
+		char_auto_t *t = sign(holder, "ES256", h, cl);
+		vci_err_t e = { 0 };
+
+		tap_ok(verify(t, &p, &e, NULL) == -1 && !strcmp(e.code, "invalid_proof") &&
+		       !strncmp(e.msg, "proof: jwk", 10), "point not on the curve: %s", e.msg);
+	}
+	{	/* RSA under 2048 bits */
+		EVP_PKEY_auto_t *small = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+		BIGNUM *n = NULL, *e = NULL;
+		uint8_t nb[128], eb[3];
+		char_auto_t *ns = NULL, *es = NULL;
+		char h[700];
+		char_auto_t *hb = NULL, *t = NULL;
+		vci_err_t er = { 0 };
+
+		EVP_PKEY_get_bn_param(small, "n", &n);
+		EVP_PKEY_get_bn_param(small, "e", &e);
+		BN_bn2binpad(n, nb, sizeof nb);
+		BN_bn2binpad(e, eb, sizeof eb);
+		ns = vci_b64url_encode(nb, sizeof nb);
+		es = vci_b64url_encode(eb, sizeof eb);
+		BN_free(n);
+		BN_free(e);
+		snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"alg\":\"RS256\","
+			 "\"jwk\":{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\"}}", ns, es);
+		hb = b64(h);
+		t = join(hb, pay, "AAAA");
+		tap_ok(verify(t, &p, &er, NULL) == -1 && !strcmp(er.code, "invalid_proof") &&
+		       strstr(er.msg, "2048"), "RSA-1024 jwk: %s", er.msg);
+	}
+	{	/* signature of the wrong length, not matching */
+		const char *d = strrchr(good, '.');
+		char *t1 = malloc(strlen(good) + 8), *t2 = strdup(good);
+
+		sprintf(t1, "%.*s.AAAA", (int)(d - good), good);
+		REFUSED(t1, &p, "invalid_proof", "R||S", "signature wrong length");
+		t2[strlen(t2) - 2] = t2[strlen(t2) - 2] == 'A' ? 'B' : 'A';
+		REFUSED(t2, &p, "invalid_proof", "verification failed", "signature not matching");
+		free(t1);
+		free(t2);
+	}
+	{	/* aud */
+		char_auto_t *t1 = sign(holder, "ES256", hdr, "{\"iat\":1750000000}");
+		char_auto_t *t2 = sign(holder, "ES256", hdr,
+				       "{\"aud\":\"https://evil.example\",\"iat\":1750000000}");
+		char_auto_t *t3 = sign(holder, "ES256", hdr,
+				       "{\"aud\":[\"https://a.example\"],\"iat\":1750000000}");
+		char_auto_t *t4 = sign(holder, "ES256", hdr,
+				       "{\"aud\":[\"https://a.example\",\"" AUD "\"],\"iat\":1750000000}");
+
+		REFUSED(t1, &p, "invalid_proof", "\"aud\" missing", "aud missing");
+		REFUSED(t2, &p, "invalid_proof", "\"aud\" is \"https://evil.example\"", "aud wrong");
+		REFUSED(t3, &p, "invalid_proof", "does not contain", "aud array without the issuer");
+		tap_ok(verify(t4, &p, &err, NULL) == 0, "aud array with the issuer: %s", err.msg);
+	}
+	{	/* iat */
+		char_auto_t *t1 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\"}");
+		char_auto_t *t2 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\",\"iat\":1750000100}");
+		char_auto_t *t3 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\",\"iat\":1749999000}");
+		char_auto_t *t4 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\",\"iat\":\"1750000000\"}");
+		char_auto_t *t5 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\",\"iat\":1750000030}");
+		vci_proof_policy_t q = p;
+
+		REFUSED(t1, &p, "invalid_proof", "\"iat\" missing", "iat missing");
+		REFUSED(t2, &p, "invalid_proof", "100 seconds in the future", "iat in the future");
+		REFUSED(t3, &p, "invalid_proof", "1000 seconds old", "iat too old");
+		REFUSED(t4, &p, "invalid_proof", "must be an integer", "iat a string");
+		tap_ok(verify(t5, &p, &err, NULL) == 0, "iat 30 s ahead within skew: %s", err.msg);
+		q.max_age = 2000;
+		tap_ok(verify(t3, &q, &err, NULL) == 0, "max_age 2000 accepts 1000 s: %s", err.msg);
+		q.skew = 10;
+		REFUSED(t5, &q, "invalid_proof", "in the future", "skew 10 refuses 30 s ahead");
+	}
+	{	/* iss vs client_id */
+		char_auto_t *t1 = sign(holder, "ES256", hdr, "{\"aud\":\"" AUD "\",\"iat\":1750000000,\"iss\":\"wallet-1\"}");
+		vci_proof_policy_t q = p;
+
+		q.client_id = "wallet-1";
+		tap_ok(verify(t1, &q, &err, NULL) == 0, "iss equals client_id: %s", err.msg);
+		REFUSED(good, &q, "invalid_proof", "\"iss\" missing", "iss missing with client_id");
+		q.client_id = "wallet-2";
+		REFUSED(t1, &q, "invalid_proof", "not the client_id", "iss differs");
+	}
+	{	/* malformed compact serialization */
+		char *t1 = strdup(good), *t3 = malloc(strlen(good) + 8), *t4 = strdup(good);
+		char *t5 = NULL;
+		char_auto_t *hj = jwk_header(",\"alg\":\"ES256\"");
+		char_auto_t *h = b64(hj), *arr = b64("[1,2]");
+		char *big;
+		size_t bl = 1u << 20;
+
+		*strrchr(t1, '.') = '\0';
+		REFUSED(t1, &p, "invalid_proof", "three", "two segments");
+		sprintf(t3, "%s.AAAA", good);
+		REFUSED(t3, &p, "invalid_proof", "three", "four segments");
+		t4[3] = '*';
+		REFUSED(t4, &p, "invalid_proof", "proof", "non-base64url header");
+		t5 = join(h, arr, "AAAA");
+		REFUSED(t5, &p, "invalid_proof", "not a JSON object", "payload an array");
+		big = malloc(bl + 16);
+		memset(big, 'e', bl);
+		strcpy(big + bl, ".e30.AAAA");
+		REFUSED(big, &p, "invalid_proof", "more than the", "megabyte header");
+		REFUSED("", &p, "invalid_proof", "empty", "empty proof");
+		free(big);
+		free(t1);
+		free(t3);
+		free(t4);
+		free(t5);
+	}
+}
+
+static void test_kid(void)
+{
+	vci_proof_policy_t p = policy();
+	vci_err_t err = { 0 };
+	EVP_PKEY_auto_t *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char_auto_t *dk = vci_did_key_from_pkey(ed, NULL);
+	char_auto_t *dj = vci_did_jwk_from_pkey(holder, NULL);
+	char_auto_t *cl = claims("");
+	char h[1024];
+	char_auto_t *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+	vci_proof_key_t k;
+
+	snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"kid\":\"%s#%s\"}", dk, dk + 8);
+	t1 = sign(ed, "EdDSA", h, cl);
+	tap_ok(verify(t1, &p, &err, &k) == 0, "did:key Ed25519 kid: %s", err.msg);
+	tap_is_str(k.did, dk, "holder DID without fragment");
+	tap_is_str(json_string_value(json_object_get(k.jwk, "crv")), "Ed25519", "did:key jwk");
+	vci_proof_key_free(&k);
+	snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"kid\":\"%s#0\"}", dj);
+	t2 = sign(holder, "ES256", h, cl);
+	tap_ok(verify(t2, &p, &err, NULL) == 0, "did:jwk kid: %s", err.msg);
+	t3 = sign(holder, "ES256", "{\"typ\":\"openid4vci-proof+jwt\",\"kid\":\"did:web:example.com#k\"}", cl);
+	REFUSED(t3, &p, "invalid_proof", "DID method \"web\" is not supported", "did:web refused");
+	t4 = sign(holder, "ES256", "{\"typ\":\"openid4vci-proof+jwt\",\"kid\":\"key-1\"}", cl);
+	REFUSED(t4, &p, "invalid_proof", "must be a DID URL", "plain kid refused");
+	/* did:key of another key: signature does not match */
+	snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"kid\":\"%s\"}", dk);
+	free(t4);
+	t4 = sign(holder, "ES256", h, cl);
+	REFUSED(t4, &p, "invalid_proof", "proof", "kid names another key");
+	{
+		char_auto_t *t5 = sign(holder, "ES256", "{\"typ\":\"openid4vci-proof+jwt\",\"x5c\":[\"AAAA\"]}", cl);
+
+		REFUSED(t5, &p, "invalid_proof", "no trust anchors (--ca)", "x5c without --ca");
+	}
+}
+
+static void test_nonce(void)
+{
+	static const uint8_t kb[32] = "0123456789abcdef0123456789abcdef";
+	static const uint8_t kb2[32] = "fedcba9876543210fedcba9876543210";
+	vci_nonce_key_t *k = vci_nonce_key_new(kb, sizeof kb, NULL);
+	vci_nonce_key_t *k2 = vci_nonce_key_new(kb2, sizeof kb2, NULL);
+	vci_err_t err = { 0 };
+	char_auto_t *n = vci_nonce_new(k, NOW, 300, &err);
+	char_auto_t *n2 = vci_nonce_new(k, NOW, 300, &err);
+	char *tam;
+	time_t issued = 0;
+	vci_proof_policy_t p = policy();
+	char c[256];
+	char_auto_t *hdr = jwk_header("");
+	char_auto_t *t1 = NULL, *t2 = NULL, *t3 = NULL;
+
+	tap_ok(n && strlen(n) == VCI_NONCE_LEN, "nonce has %d characters", VCI_NONCE_LEN);
+	tap_ok(n && n2 && strcmp(n, n2), "two nonces differ");
+	tap_ok(vci_nonce_check(k, n, strlen(n), NOW + 10, &issued, &err) == 0 && issued == NOW,
+	       "nonce checks, issued-at recovered: %s", err.msg);
+	tap_ok(vci_nonce_check(k, n, strlen(n), NOW + 300, NULL, &err) == -1 &&
+	       !strcmp(err.code, "invalid_nonce") && strstr(err.msg, "expired"),
+	       "expired at ttl: %s", err.msg);
+	tap_ok(vci_nonce_check(k2, n, strlen(n), NOW, NULL, &err) == -1 &&
+	       strstr(err.msg, "forged"), "other key: %s", err.msg);
+	tam = strdup(n);
+	tam[20] = tam[20] == 'A' ? 'B' : 'A';
+	tap_ok(vci_nonce_check(k, tam, strlen(tam), NOW, NULL, &err) == -1 &&
+	       !strcmp(err.code, "invalid_nonce"), "tampered: %s", err.msg);
+	free(tam);
+	tap_ok(vci_nonce_check(k, "abc", 3, NOW, NULL, &err) == -1 &&
+	       strstr(err.msg, "not a c_nonce"), "garbage: %s", err.msg);
+	tap_ok(vci_nonce_key_new(kb, 16, &err) == NULL && strstr(err.msg, "16 bytes"),
+	       "short key refused: %s", err.msg);
+
+	p.nonce_key = k;
+	snprintf(c, sizeof c, ",\"nonce\":\"%s\"", n);
+	{
+		char_auto_t *cl = claims(c);
+		char_auto_t *cl0 = claims("");
+		char_auto_t *cl2 = NULL;
+
+		t1 = sign(holder, "ES256", hdr, cl);
+		t2 = sign(holder, "ES256", hdr, cl0);
+		snprintf(c, sizeof c, ",\"nonce\":\"%.86sA\"", n);
+		cl2 = claims(c);
+		t3 = sign(holder, "ES256", hdr, cl2);
+	}
+	tap_ok(verify(t1, &p, &err, NULL) == 0, "proof with a live nonce: %s", err.msg);
+	REFUSED(t2, &p, "invalid_proof", "\"nonce\" missing", "nonce missing");
+	REFUSED(t3, &p, "invalid_nonce", "nonce", "nonce forged");
+	p.now = NOW + 301;
+	p.max_age = 600;
+	REFUSED(t1, &p, "invalid_nonce", "expired", "nonce expired");
+	p = policy();
+	p.nonce = "abc";
+	REFUSED(t1, &p, "invalid_nonce", "not the c_nonce", "literal nonce wrong");
+	vci_nonce_key_free(k);
+	vci_nonce_key_free(k2);
+}
+
+static void test_record(void)
+{
+	vci_proof_policy_t p = policy();
+	vci_err_t err = { 0 };
+	EVP_PKEY_auto_t *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	json_auto_t *jwk2 = vci_jwk_from_pkey(k2, NULL);
+	char_auto_t *j2 = json_dumps(jwk2, JSON_COMPACT);
+	char_auto_t *hdr = jwk_header("");
+	char_auto_t *cl = claims("");
+	char h2[512];
+	char_auto_t *a = sign(holder, "ES256", hdr, cl), *b = NULL;
+	json_auto_t *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL, *r5 = NULL;
+
+	snprintf(h2, sizeof h2, "{\"typ\":\"openid4vci-proof+jwt\",\"jwk\":%s}", j2);
+	b = sign(k2, "ES256", h2, cl);
+	r1 = json_pack("{s:s,s:{s:[s]}}", "id", "r1", "proofs", "jwt", a);
+	tap_ok(vci_proof_verify_record(r1, &p, &err) == 0, "record with one proof: %s", err.msg);
+	tap_ok(json_is_object(json_object_get(r1, "holder_jwk")) &&
+	       json_is_string(json_object_get(r1, "holder_jkt")) &&
+	       !json_object_get(r1, "holder_jwks"), "holder_jwk and holder_jkt added");
+	r2 = json_pack("{s:{s:[s,s]}}", "proofs", "jwt", a, b);
+	tap_ok(vci_proof_verify_record(r2, &p, &err) == 0 &&
+	       json_array_size(json_object_get(r2, "holder_jwks")) == 2 &&
+	       json_array_size(json_object_get(r2, "holder_jkts")) == 2,
+	       "batch of two: holder_jwks, holder_jkts: %s", err.msg);
+	r3 = json_pack("{s:{s:[s,s]}}", "proofs", "jwt", a, a);
+	tap_ok(vci_proof_verify_record(r3, &p, &err) == -1 && strstr(err.msg, "same key") &&
+	       !json_object_get(r3, "holder_jwks"), "duplicate key refused: %s", err.msg);
+	r4 = json_pack("{s:{s:{s:s,s:s}}}", "credential_request", "proof", "proof_type", "jwt",
+		       "jwt", a);
+	tap_ok(vci_proof_verify_record(r4, &p, &err) == 0 &&
+	       json_object_get(r4, "holder_jkt"), "draft-13 proof under credential_request: %s",
+	       err.msg);
+	r5 = json_pack("{s:s}", "id", "x");
+	tap_ok(vci_proof_verify_record(r5, &p, &err) == -1 && strstr(err.msg, "no proof") &&
+	       json_object_size(r5) == 1, "record without proof: %s", err.msg);
+	json_decref(r5);
+	r5 = json_pack("{s:{s:[s]}}", "proofs", "di_vp", "x");
+	tap_ok(vci_proof_verify_record(r5, &p, &err) == -1 && strstr(err.msg, "not supported"),
+	       "di_vp refused: %s", err.msg);
+	json_decref(r5);
+	r5 = json_pack("{s:{s:[s],s:[s]}}", "proofs", "jwt", a, "attestation", a);
+	tap_ok(vci_proof_verify_record(r5, &p, &err) == -1 && strstr(err.msg, "exactly one"),
+	       "two proof types refused: %s", err.msg);
+	json_decref(r5);
+	r5 = json_pack("{s:{s:[s]}}", "proofs", "jwt", "a.b");
+	tap_ok(vci_proof_verify_record(r5, &p, &err) == -1 && strstr(err.msg, "proofs.jwt[0]") &&
+	       !strcmp(err.code, "invalid_proof"), "message names the proof: %s", err.msg);
+	p.require_key_attestation = 1;
+	tap_ok(vci_proof_verify_record(r1, &p, &err) == -1 && strstr(err.msg, "key_attestation"),
+	       "--require-key-attestation refuses a plain proof: %s", err.msg);
+}
+
+int main(void)
+{
+	holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	holder_jwk = vci_jwk_from_pkey(holder, NULL);
+	test_f1_vector();
+	test_refusals();
+	test_kid();
+	test_nonce();
+	test_record();
+	json_decref(holder_jwk);
+	EVP_PKEY_free(holder);
+	return tap_done();
+}
