@@ -364,6 +364,10 @@ int vci_defn_is_locale(const char *s)
 		if (stage == 9) {
 			if (n > 8)
 				return 0;
+			stage = 10; /* private use has its subtag */
+		} else if (stage == 10) {
+			if (n > 8)
+				return 0;
 		} else if (n == 1) {
 			if (*p == 'x' || *p == 'X') {
 				stage = 9;
@@ -405,7 +409,7 @@ int vci_defn_is_locale(const char *s)
 			stage = 2;
 		p += n;
 	}
-	return *p == '\0';
+	return *p == '\0' && stage != 9;
 }
 
 static const struct {
@@ -1298,7 +1302,7 @@ size_t vci_defn_lint(const json_t *doc, json_t *findings)
 	json_t *out = normalise(doc, &f);
 
 	/* beyond validity: what wallets and profiles expect */
-	if (out && !json_object_get(out, "scope"))
+	if (out && !json_object_get(doc, "scope"))
 		find(&f, "scope", "missing (HAIP requires a scope for every configuration)");
 	if (out && !json_array_size(json_object_get(out, "display")))
 		find(&f, "display", "missing (wallets show the credential by this name)");
@@ -1811,9 +1815,26 @@ static void fold_mdoc(const vci_defn_t *d, json_t *claims)
 	const char *k;
 	json_t *v, *tmp;
 
-	for (size_t i = 0; i < root->nkids; i++)
-		if (root->kids[i]->kind == VCI_PATH_KEY && !json_object_get(claims, root->kids[i]->key))
-			fold_namespace(claims, root->kids[i]->key);
+	/* longest first: "org.iso.18013.5.1.aamva" before "org.iso.18013.5.1" */
+	int done[64] = { 0 };
+
+	for (size_t round = 0; round < root->nkids && round < 64; round++) {
+		size_t best = root->nkids, blen = 0;
+
+		for (size_t i = 0; i < root->nkids && i < 64; i++) {
+			size_t len = root->kids[i]->kind == VCI_PATH_KEY ? strlen(root->kids[i]->key) : 0;
+
+			if (!done[i] && len > blen) {
+				best = i;
+				blen = len;
+			}
+		}
+		if (best == root->nkids)
+			break;
+		done[best] = 1;
+		if (!json_object_get(claims, root->kids[best]->key))
+			fold_namespace(claims, root->kids[best]->key);
+	}
 	/* data elements given without their namespace */
 	json_object_foreach_safe(claims, tmp, k, v) {
 		const vci_defn_node_t *ns = NULL;
