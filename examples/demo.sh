@@ -1,0 +1,68 @@
+#!/bin/sh
+# examples/demo.sh - the end-to-end story of what vci-tools does so far,
+# as scripts/demo runs it (the tools must be on PATH):
+#   1. an issuer signing key and certificate, made with the openssl CLI;
+#   2. the example credential definitions, linted;
+#   3. the Credential Issuer Metadata wallets fetch, plain and signed,
+#      and the SD-JWT VC Type Metadata of the PID;
+#   4. a CSV batch of holders checked against the PID definition (the bad
+#      row becomes an error record, the good rows go on);
+#   5. each good record gets a Token Status List entry; one credential is
+#      revoked, the list is signed and every status read back.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+defs=$here/definitions
+issuer=https://issuer.example.com
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. issuer key (P-256) and self-signed certificate"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out issuer.key 2>/dev/null
+openssl req -x509 -new -key issuer.key -subj "/CN=Example Issuer" -days 30 \
+	-out issuer.crt 2>/dev/null
+openssl x509 -in issuer.crt -noout -subject
+
+step "2. lint the credential definitions"
+vci-defn lint "$defs/pid.json" "$defs/mdl.json" "$defs/diploma.json"
+echo "pid.json, mdl.json, diploma.json: no findings"
+
+step "3. Credential Issuer Metadata ($issuer/.well-known/openid-credential-issuer)"
+vci-defn metadata --issuer "$issuer" --nonce-endpoint "$issuer/nonce" \
+	--key issuer.key "$defs/pid.json" "$defs/mdl.json" "$defs/diploma.json" | tee metadata.json
+echo
+echo "signed metadata (application/jwt), header:"
+vci-defn metadata --issuer "$issuer" --key issuer.key --cert issuer.crt --sign \
+	"$defs/pid.json" >metadata.jwt
+cut -d. -f1 metadata.jwt | tr '_-' '/+' | base64 -d 2>/dev/null | cut -c1-120 || true
+echo
+echo "SD-JWT VC Type Metadata of the PID:"
+vci-defn type-metadata "$defs/pid.json"
+
+step "4. a CSV batch of holders, checked against the PID definition"
+cat >people.csv <<'CSV'
+given_name,family_name,birthdate,nationalities,issuing_country,issuing_authority,record.id
+Erika,Mustermann,1964-08-12,"[""DE""]",DE,DE,h-001
+Max,Mustermann,31/12/1990,"[""DE""]",DE,DE,h-002
+Ada,Lovelace,1815-12-10,"[""GB""]",GB,GB,h-003
+CSV
+vci-defn check-claims --jobs 2 --csv people.csv "$defs/pid.json" >checked.ndjson || test $? -eq 1
+cat checked.ndjson
+grep -v '"error"' checked.ndjson >ready.ndjson
+
+if command -v vci-statuslist >/dev/null 2>&1; then
+	step "5. status entries, a revocation, the signed status list"
+	vci-statuslist new --bits 2 --uri "$issuer/status/1" --output pid.list
+	vci-statuslist alloc --list pid.list <ready.ndjson >issued.ndjson
+	cat issued.ndjson
+	idx() { sed -n "${1}p" issued.ndjson | sed 's/.*"idx":\([0-9]*\).*/\1/'; }
+	first=$(idx 1) second=$(idx 2)
+	vci-statuslist set --list pid.list "$second" revoked
+	vci-statuslist sign --list pid.list --key issuer.key --cert issuer.crt --ttl 600 --output pid.jwt
+	for i in "$first" "$second"; do
+		s=$(vci-statuslist check --idx "$i" --ca issuer.crt --uri "$issuer/status/1" <pid.jwt) || true
+		echo "index $i: $s"
+	done
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bats
+# Every example script under examples/ runs and succeeds, and the demo
+# story prints what it promises.
+
+setup() {
+  SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
+  cd "$BATS_TEST_TMPDIR"
+}
+
+@test "examples/demo.sh prints linted definitions, issuer metadata and type metadata" {
+  run sh "$SRC/examples/demo.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"credential_issuer":"https://issuer.example.com"'* ]]
+  [[ "$output" == *'"credential_configurations_supported"'* ]]
+  [[ "$output" == *'"vct":"urn:eudi:pid:1"'* ]]
+}
+
+@test "every examples/*.sh script exits 0" {
+  for s in "$SRC"/examples/*.sh; do
+    run sh "$s"
+    if [ "$status" -ne 0 ]; then
+      echo "$s failed: $output"
+      return 1
+    fi
+  done
+}
