@@ -128,8 +128,8 @@ static const char *vtype_expect(vci_vtype_t t)
 	}
 }
 
-static const char *const sd_names[] = { "allowed", "always", "never" };
-static const char *const status_names[] = { "none", "token_status_list", "bitstring_status_list" };
+static const char *const sd_names[] = { "allowed", "always", "never", NULL };
+static const char *const status_names[] = { "none", "token_status_list", "bitstring_status_list", NULL };
 
 /* ------------------------------------------------------------------ */
 /* Syntax checks. */
