@@ -1,0 +1,465 @@
+/* vci-verify-proof - the issuer's gate before binding a credential to a
+ * key: verify wallet proofs of possession in issuance records (or one
+ * given proof), make and check self-verifying c_nonce values, verify DPoP
+ * proofs and wallet attestations. */
+#include "cli.h"
+#include "dpop.h"
+#include "nonce.h"
+#include "proof.h"
+#include "record.h"
+
+#include <string.h>
+#include <time.h>
+
+enum {
+	OPT_AUD = VCI_OPT_TOOL_BASE,
+	OPT_CLIENT_ID,
+	OPT_ALG,
+	OPT_CA,
+	OPT_TRUST,
+	OPT_REQUIRE_KA,
+	OPT_MAX_AGE,
+	OPT_SKEW,
+	OPT_NOW,
+	OPT_NONCE,
+	OPT_NONCE_KEY,
+	OPT_PROOF,
+	OPT_PROOF_FILE,
+	OPT_TTL,
+	OPT_HTM,
+	OPT_HTU,
+	OPT_ATH,
+	OPT_DPOP_NONCE,
+	OPT_JKT,
+	OPT_JTI_CACHE,
+	OPT_CHALLENGE,
+	OPT_ATTESTATION,
+	OPT_ATTESTATION_FILE,
+	OPT_POP,
+	OPT_POP_FILE,
+};
+
+static const vci_opt_t opts[] = {
+	{ "aud", OPT_AUD, "URL", "the credential issuer identifier proofs must name (required); "
+	  "wallet-attestation: the PoP audience" },
+	{ "client-id", OPT_CLIENT_ID, "ID", "the proof iss (or attestation sub) must equal ID" },
+	{ "alg", OPT_ALG, "ALG[,ALG]", "allowed algorithms (default ES256,ES384,ES512,EdDSA,PS256,RS256)" },
+	{ "ca", OPT_CA, "FILE", "trust anchors (PEM) for proofs that carry x5c" },
+	{ "trust", OPT_TRUST, "FILE", "trust anchors (PEM) for key and wallet attestations" },
+	{ "require-key-attestation", OPT_REQUIRE_KA, NULL, "refuse proofs without a key attestation" },
+	{ "max-age", OPT_MAX_AGE, "S", "seconds a proof's iat may lie in the past (default 300)" },
+	{ "skew", OPT_SKEW, "S", "seconds a proof's iat may lie in the future (default 60)" },
+	{ "now", OPT_NOW, "T", "judge times as of T seconds since the epoch (default now)" },
+	{ "nonce", OPT_NONCE, "N", "proofs must carry this c_nonce" },
+	{ "nonce-key", OPT_NONCE_KEY, "FILE", "nonce: key file; verify: proofs must carry a live "
+	  "c_nonce made with it" },
+	{ "proof", OPT_PROOF, "JWT", "verify this proof instead of reading records (dpop: the DPoP proof)" },
+	{ "proof-file", OPT_PROOF_FILE, "FILE", "as --proof, read from FILE" },
+	{ "ttl", OPT_TTL, "S", "nonce: lifetime of the c_nonce (default 300)" },
+	{ "htm", OPT_HTM, "METHOD", "dpop: the request's HTTP method" },
+	{ "htu", OPT_HTU, "URL", "dpop: the request URI (query and fragment ignored)" },
+	{ "ath", OPT_ATH, "TOKEN", "dpop: the access token presented; ath must be its hash" },
+	{ "dpop-nonce", OPT_DPOP_NONCE, "N", "dpop: the DPoP-Nonce the server issued" },
+	{ "jkt", OPT_JKT, "JKT", "dpop: the thumbprint the access token is bound to (cnf.jkt)" },
+	{ "jti-cache", OPT_JTI_CACHE, "FILE", "dpop, wallet-attestation: refuse a jti seen within the window" },
+	{ "challenge", OPT_CHALLENGE, "C", "wallet-attestation: the challenge the PoP must carry" },
+	{ "attestation", OPT_ATTESTATION, "JWT", "wallet-attestation: the client attestation" },
+	{ "attestation-file", OPT_ATTESTATION_FILE, "FILE", "wallet-attestation: read it from FILE" },
+	{ "pop", OPT_POP, "JWT", "wallet-attestation: the attestation proof of possession" },
+	{ "pop-file", OPT_POP_FILE, "FILE", "wallet-attestation: read it from FILE" },
+	{ 0 },
+};
+
+static const char usage[] =
+	"[COMMAND] [OPTION]... [FILE]...\n"
+	"  [verify] --aud URL [--nonce N | --nonce-key F] [FILE]...   proofs in records\n"
+	"  [verify] --aud URL --proof JWT | --proof-file F            one proof\n"
+	"  nonce --nonce-key FILE [--ttl S]                           a new c_nonce\n"
+	"  dpop --htm M --htu URL [--ath TOKEN] [--dpop-nonce N] [--jti-cache F] < PROOF\n"
+	"  wallet-attestation --trust F --aud URL --attestation JWT --pop JWT\n"
+	"Options go after COMMAND.";
+
+#define MAX_ALGS 8
+
+typedef struct args {
+	vci_cli_t cli;
+	const char *aud, *client_id, *ca, *trust, *nonce, *nonce_key, *proof, *proof_file;
+	const char *htm, *htu, *ath, *dpop_nonce, *jkt, *jti_cache, *challenge;
+	const char *att, *att_file, *pop, *pop_file;
+	const char *algs[MAX_ALGS + 1];
+	char alg_buf[128];
+	unsigned long max_age, skew, now, ttl;
+	int have_ttl, require_ka;
+} args_t;
+
+static int parse_algs(args_t *a, const char *arg)
+{
+	static const char *const known[] = { "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+					     "PS256", "RS256" };
+	size_t n = 0;
+	char *save = NULL;
+
+	if (strlen(arg) >= sizeof a->alg_buf)
+		return vci_cli_usage(&a->cli, "--alg: list too long");
+	snprintf(a->alg_buf, sizeof a->alg_buf, "%s", arg);
+	for (char *t = strtok_r(a->alg_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (!strcmp(known[i], t))
+				break;
+		if (i == sizeof known / sizeof known[0])
+			return vci_cli_usage(&a->cli, "--alg: \"%s\" is not an asymmetric signature "
+					     "algorithm we verify", t);
+		if (n == MAX_ALGS)
+			return vci_cli_usage(&a->cli, "--alg: too many algorithms");
+		a->algs[n++] = t;
+	}
+	if (!n)
+		return vci_cli_usage(&a->cli, "--alg: empty list");
+	a->algs[n] = NULL;
+	return 0;
+}
+
+static int handle(void *ctx, int val, const char *arg)
+{
+	args_t *a = ctx;
+
+	switch (val) {
+	case OPT_AUD: a->aud = arg; break;
+	case OPT_CLIENT_ID: a->client_id = arg; break;
+	case OPT_ALG: return parse_algs(a, arg);
+	case OPT_CA: a->ca = arg; break;
+	case OPT_TRUST: a->trust = arg; break;
+	case OPT_REQUIRE_KA: a->require_ka = 1; break;
+	case OPT_MAX_AGE:
+		return vci_cli_uint(&a->cli, "--max-age", arg, 1, 86400 * 366, &a->max_age);
+	case OPT_SKEW: return vci_cli_uint(&a->cli, "--skew", arg, 1, 86400, &a->skew);
+	case OPT_NOW: return vci_cli_uint(&a->cli, "--now", arg, 1, 1UL << 40, &a->now);
+	case OPT_NONCE: a->nonce = arg; break;
+	case OPT_NONCE_KEY: a->nonce_key = arg; break;
+	case OPT_PROOF: a->proof = arg; break;
+	case OPT_PROOF_FILE: a->proof_file = arg; break;
+	case OPT_TTL:
+		a->have_ttl = 1;
+		return vci_cli_uint(&a->cli, "--ttl", arg, 1, 86400 * 30, &a->ttl);
+	case OPT_HTM: a->htm = arg; break;
+	case OPT_HTU: a->htu = arg; break;
+	case OPT_ATH: a->ath = arg; break;
+	case OPT_DPOP_NONCE: a->dpop_nonce = arg; break;
+	case OPT_JKT: a->jkt = arg; break;
+	case OPT_JTI_CACHE: a->jti_cache = arg; break;
+	case OPT_CHALLENGE: a->challenge = arg; break;
+	case OPT_ATTESTATION: a->att = arg; break;
+	case OPT_ATTESTATION_FILE: a->att_file = arg; break;
+	case OPT_POP: a->pop = arg; break;
+	case OPT_POP_FILE: a->pop_file = arg; break;
+	default: return VCI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int fail(const vci_cli_t *cli, const vci_err_t *err)
+{
+	vci_cli_error(cli, err);
+	return err->status ? err->status : VCI_EXIT_FAIL;
+}
+
+/* A token from an option, a file, or stdin; surrounding whitespace dropped. */
+static char *read_token(const char *value, const char *file, const char *what, size_t *len,
+			vci_err_t *err)
+{
+	char *buf;
+	size_t n = 0, start = 0;
+
+	if (value) {
+		buf = strdup(value);
+		n = buf ? strlen(buf) : 0;
+	} else {
+		buf = vci_read_file(file, VCI_PROOF_MAX + 4096, &n, err);
+		if (!buf) {
+			vci_err_prefix(err, "%s", what);
+			return NULL;
+		}
+	}
+	if (!buf) {
+		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "%s: out of memory", what);
+		return NULL;
+	}
+	while (n && strchr(" \t\r\n", buf[n - 1]))
+		buf[--n] = '\0';
+	while (start < n && strchr(" \t\r\n", buf[start]))
+		start++;
+	memmove(buf, buf + start, n - start + 1);
+	*len = n - start;
+	return buf;
+}
+
+static time_t now_of(const args_t *a)
+{
+	return a->now ? (time_t)a->now : time(NULL);
+}
+
+/* ---- verify ---- */
+
+typedef struct verify_ctx {
+	vci_proof_policy_t policy;
+} verify_ctx_t;
+
+static int verify_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
+{
+	verify_ctx_t *v = ctx;
+
+	if (vci_proof_verify_record(rec, &v->policy, err) < 0)
+		return -1;
+	*result = json_incref(rec);
+	return 0;
+}
+
+static int cmd_verify(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	verify_ctx_t v = { 0 };
+	vci_nonce_key_t *nk = NULL;
+	vci_batch_stats_t stats = { 0 };
+	int rc;
+
+	if (!a->aud)
+		return vci_cli_usage(&a->cli, "--aud URL (the credential issuer identifier) is required");
+	if (a->nonce && a->nonce_key)
+		return vci_cli_usage(&a->cli, "give --nonce or --nonce-key, not both");
+	if (a->proof && a->proof_file)
+		return vci_cli_usage(&a->cli, "give --proof or --proof-file, not both");
+	if ((a->proof || a->proof_file) && (argc || a->cli.csv))
+		return vci_cli_usage(&a->cli, "--proof takes no record input");
+	if (a->nonce_key && !(nk = vci_nonce_key_load(a->nonce_key, &err)))
+		return fail(&a->cli, &err);
+	v.policy.aud = a->aud;
+	v.policy.client_id = a->client_id;
+	v.policy.algs = a->algs[0] ? a->algs : NULL;
+	v.policy.ca_file = a->ca;
+	v.policy.trust_file = a->trust;
+	v.policy.require_key_attestation = a->require_ka;
+	v.policy.max_age = (long)a->max_age;
+	v.policy.skew = (long)a->skew;
+	v.policy.now = (time_t)a->now;
+	v.policy.nonce = a->nonce;
+	v.policy.nonce_key = nk;
+
+	if (a->proof || a->proof_file) {
+		json_auto_t *rec = NULL;
+		char_auto_t *tok = NULL;
+		vci_out_t *out;
+		size_t len = 0;
+
+		tok = read_token(a->proof, a->proof_file, "--proof-file", &len, &err);
+		if (!tok) {
+			vci_nonce_key_free(nk);
+			return fail(&a->cli, &err);
+		}
+		rec = json_pack("{s:{s:[s#]}}", "proofs", "jwt", tok, (int)len);
+		rc = rec ? vci_proof_verify_record(rec, &v.policy, &err) : -1;
+		vci_nonce_key_free(nk);
+		if (rc < 0)
+			return fail(&a->cli, &err);
+		json_object_del(rec, "proofs");
+		out = vci_out_open(a->cli.output, &err);
+		if (!out)
+			return fail(&a->cli, &err);
+		if (vci_record_write(vci_out_file(out), rec, &err) < 0) {
+			vci_out_abort(out);
+			return fail(&a->cli, &err);
+		}
+		return vci_out_commit(out, &err) < 0 ? fail(&a->cli, &err) : VCI_EXIT_OK;
+	}
+
+	{
+		vci_inputs_t *in = vci_inputs_open(&a->cli, argc, argv, &err);
+		vci_out_t *out;
+
+		if (!in) {
+			vci_nonce_key_free(nk);
+			return fail(&a->cli, &err);
+		}
+		out = vci_out_open(a->cli.output, &err);
+		if (!out) {
+			vci_inputs_close(in);
+			vci_nonce_key_free(nk);
+			return fail(&a->cli, &err);
+		}
+		rc = vci_batch_run(&a->cli, in, vci_out_file(out), verify_one, &v, &stats, &err);
+		vci_inputs_close(in);
+		vci_nonce_key_free(nk);
+		if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
+			vci_out_abort(out);
+			return fail(&a->cli, &err);
+		}
+		if (vci_out_commit(out, &err) < 0)
+			return fail(&a->cli, &err);
+		return rc;
+	}
+}
+
+/* ---- nonce ---- */
+
+static int cmd_nonce(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	vci_nonce_key_t *nk;
+	char_auto_t *n = NULL;
+	json_auto_t *j = NULL;
+	unsigned long ttl = a->have_ttl ? a->ttl : 300;
+
+	if (argc)
+		return vci_cli_usage(&a->cli, "nonce: unexpected argument '%s'", argv[0]);
+	if (!a->nonce_key)
+		return vci_cli_usage(&a->cli, "nonce: --nonce-key FILE is required");
+	nk = vci_nonce_key_load(a->nonce_key, &err);
+	if (!nk)
+		return fail(&a->cli, &err);
+	n = vci_nonce_new(nk, now_of(a), ttl, &err);
+	vci_nonce_key_free(nk);
+	if (!n)
+		return fail(&a->cli, &err);
+	j = json_pack("{s:s,s:I}", "c_nonce", n, "c_nonce_expires_in", (json_int_t)ttl);
+	if (!j || vci_record_write(stdout, j, &err) < 0 || fflush(stdout) != 0)
+		return VCI_EXIT_IO;
+	return VCI_EXIT_OK;
+}
+
+/* ---- dpop ---- */
+
+static int cmd_dpop(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	vci_dpop_policy_t p = { 0 };
+	vci_dpop_result_t r;
+	char_auto_t *tok = NULL;
+	json_auto_t *j = NULL;
+	size_t len = 0;
+
+	if (argc > 1 || (argc == 1 && (a->proof || a->proof_file)))
+		return vci_cli_usage(&a->cli, "dpop: unexpected argument '%s'", argv[argc - 1]);
+	if (!a->htm || !a->htu)
+		return vci_cli_usage(&a->cli, "dpop: --htm METHOD and --htu URL are required");
+	if (a->proof && a->proof_file)
+		return vci_cli_usage(&a->cli, "dpop: give --proof or --proof-file, not both");
+	tok = read_token(a->proof, a->proof_file ? a->proof_file : argc ? argv[0] : NULL,
+			 "DPoP proof", &len, &err);
+	if (!tok)
+		return fail(&a->cli, &err);
+	p.htm = a->htm;
+	p.htu = a->htu;
+	p.access_token = a->ath;
+	p.nonce = a->dpop_nonce;
+	p.jkt = a->jkt;
+	p.algs = a->algs[0] ? a->algs : NULL;
+	p.max_age = (long)a->max_age;
+	p.skew = (long)a->skew;
+	p.now = (time_t)a->now;
+	if (vci_dpop_verify(tok, len, &p, &r, &err) < 0)
+		return fail(&a->cli, &err);
+	if (a->jti_cache) {
+		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
+		time_t now = now_of(a);
+		time_t base = (time_t)r.iat > now ? (time_t)r.iat : now;
+
+		if (vci_jti_cache_add(a->jti_cache, a->htu, r.jti, now, base + window, &err) < 0) {
+			vci_dpop_result_free(&r);
+			return fail(&a->cli, &err);
+		}
+	}
+	j = json_pack("{s:s,s:s}", "jkt", r.jkt, "jti", r.jti);
+	vci_dpop_result_free(&r);
+	if (!j || vci_record_write(stdout, j, &err) < 0 || fflush(stdout) != 0)
+		return VCI_EXIT_IO;
+	return VCI_EXIT_OK;
+}
+
+/* ---- wallet-attestation ---- */
+
+static int cmd_wallet(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	vci_wallet_policy_t p = { 0 };
+	char_auto_t *att = NULL;
+	char_auto_t *pop = NULL;
+	json_auto_t *res = NULL;
+	size_t alen = 0, plen = 0;
+
+	if (argc)
+		return vci_cli_usage(&a->cli, "wallet-attestation: unexpected argument '%s'", argv[0]);
+	if (!a->trust || !a->aud)
+		return vci_cli_usage(&a->cli, "wallet-attestation: --trust FILE and --aud URL are required");
+	if (!!a->att + !!a->att_file != 1 || !!a->pop + !!a->pop_file != 1)
+		return vci_cli_usage(&a->cli, "wallet-attestation: give the attestation "
+				     "(--attestation or --attestation-file) and the PoP "
+				     "(--pop or --pop-file)");
+	if (a->att_file && a->pop_file && !strcmp(a->att_file, "-") && !strcmp(a->pop_file, "-"))
+		return vci_cli_usage(&a->cli, "wallet-attestation: only one input can be stdin");
+	att = read_token(a->att, a->att_file, "attestation", &alen, &err);
+	if (!att)
+		return fail(&a->cli, &err);
+	pop = read_token(a->pop, a->pop_file, "PoP", &plen, &err);
+	if (!pop)
+		return fail(&a->cli, &err);
+	p.trust_file = a->trust;
+	p.aud = a->aud;
+	p.challenge = a->challenge;
+	p.client_id = a->client_id;
+	p.algs = a->algs[0] ? a->algs : NULL;
+	p.max_age = (long)a->max_age;
+	p.skew = (long)a->skew;
+	p.now = (time_t)a->now;
+	if (vci_proof_verify_wallet_attestation(att, alen, pop, plen, &p, &res, &err) < 0)
+		return fail(&a->cli, &err);
+	if (a->jti_cache) {
+		time_t now = now_of(a);
+		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
+
+		if (vci_jti_cache_add(a->jti_cache, a->aud,
+				      json_string_value(json_object_get(res, "jti")), now,
+				      now + window, &err) < 0) {
+			if (!strcmp(err.code, "invalid_dpop_proof")) {
+				snprintf(err.code, sizeof err.code, "invalid_client_attestation");
+				snprintf(err.msg, sizeof err.msg,
+					 "wallet attestation PoP: \"jti\" already used (replay)");
+			}
+			return fail(&a->cli, &err);
+		}
+	}
+	if (vci_record_write(stdout, res, &err) < 0 || fflush(stdout) != 0)
+		return VCI_EXIT_IO;
+	return VCI_EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(args_t *a, int argc, char **argv);
+} commands[] = {
+	{ "verify", cmd_verify },
+	{ "nonce", cmd_nonce },
+	{ "dpop", cmd_dpop },
+	{ "wallet-attestation", cmd_wallet },
+};
+
+int main(int argc, char **argv)
+{
+	args_t a = { 0 };
+	int first = 1, optind_;
+	int (*fn)(args_t *, int, char **) = cmd_verify;
+
+	vci_cli_init(&a.cli, argv[0]);
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (!strcmp(commands[i].name, argv[1])) {
+				a.cli.command = argv[1];
+				fn = commands[i].fn;
+				first = 2;
+			}
+	}
+	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
+	argc -= first - 1;
+	argv += first - 1;
+	return fn(&a, argc - optind_, argv + optind_);
+}

@@ -1,0 +1,132 @@
+/* test-dpop.c - DPoP proofs: the RFC 9449 examples (jose.md V-4), their
+ * negative variants, htu comparison and the jti replay cache. */
+#include "common.h"
+#include "dpop.h"
+#include "tap.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define TOKEN_PROOF "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg"
+#define REFRESH_PROOF "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjY1Mjk2fQ.pAqut2IRDm_De6PR93SYmGBPXpwrAk90e8cP2hjiaG5QsGSuKDYW7_X620BxqhvYC8ynrrvZLTk41mSRroapUA"
+#define RESOURCE_PROOF "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiJlMWozVl9iS2ljOC1MQUVCIiwiaHRtIjoiR0VUIiwiaHR1IjoiaHR0cHM6Ly9yZXNvdXJjZS5leGFtcGxlLm9yZy9wcm90ZWN0ZWRyZXNvdXJjZSIsImlhdCI6MTU2MjI2MjYxOCwiYXRoIjoiZlVIeU8ycjJaM0RaNTNFc05yV0JiMHhXWG9hTnk1OUlpS0NBcWtzbVFFbyJ9.2oW9RP35yRqzhrtNP86L-Ey71EOptxRimPPToA1plemAgR6pxHF8y6-yqyVnmcw6Fy1dqd-jfxSYoMxhAJpLjA"
+#define JKT "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+#define TOKEN "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"
+#define ATH "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+
+static int check(const char *jwt, const vci_dpop_policy_t *p, vci_err_t *err, char *jkt)
+{
+	vci_dpop_result_t r;
+	int rc;
+
+	vci_err_clear(err);
+	rc = vci_dpop_verify(jwt, strlen(jwt), p, &r, err);
+	if (rc == 0 && jkt)
+		memcpy(jkt, r.jkt, 44);
+	vci_dpop_result_free(&r);
+	return rc;
+}
+
+int main(void)
+{
+	vci_dpop_policy_t p = { 0 };
+	vci_err_t err = { 0 };
+	char jkt[44] = "", ath[44];
+	char path[] = "/tmp/test-dpop-XXXXXX";
+	int fd;
+
+	tap_ok(vci_dpop_ath(TOKEN, ath) == 0, "ath computed");
+	tap_is_str(ath, ATH, "ath of the RFC 9449 access token");
+
+	p.htm = "POST";
+	p.htu = "https://server.example.com/token";
+	p.now = 1562262616;
+	tap_ok(check(TOKEN_PROOF, &p, &err, jkt) == 0, "token request proof: %s", err.msg);
+	tap_is_str(jkt, JKT, "jkt of the RFC 9449 key");
+	p.htu = "https://SERVER.example.com/token?x=1#f";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == 0, "htu ignores query, fragment, host case");
+	p.htu = "https://server.example.com/tokens";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "\"htu\""),
+	       "other htu refused: %s", err.msg);
+	p.htu = "https://server.example.com/token";
+	p.htm = "GET";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "\"htm\"") &&
+	       !strcmp(err.code, "invalid_dpop_proof"), "other htm refused: %s", err.msg);
+	p.htm = "POST";
+	p.now = 1562262616 + 3600;
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "seconds old"),
+	       "clock far from iat refused: %s", err.msg);
+	p.now = 1562262616;
+	p.nonce = "n-1";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && !strcmp(err.code, "use_dpop_nonce"),
+	       "nonce required: %s", err.msg);
+	p.nonce = NULL;
+	p.jkt = "AAAAOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "bound"),
+	       "token bound to another jkt: %s", err.msg);
+	p.jkt = JKT;
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == 0, "token bound to this jkt");
+	p.jkt = NULL;
+	p.now = 1562265296;
+	tap_ok(check(REFRESH_PROOF, &p, &err, NULL) == 0, "refresh proof: %s", err.msg);
+
+	p.htm = "GET";
+	p.htu = "https://resource.example.org/protectedresource";
+	p.now = 1562262618;
+	p.access_token = TOKEN;
+	tap_ok(check(RESOURCE_PROOF, &p, &err, NULL) == 0, "resource proof with ath: %s", err.msg);
+	p.access_token = "another-token";
+	tap_ok(check(RESOURCE_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "ath"),
+	       "wrong ath refused: %s", err.msg);
+	p.access_token = TOKEN;
+	p.htm = "POST";
+	p.htu = "https://server.example.com/token";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "\"ath\" missing"),
+	       "ath missing refused: %s", err.msg);
+
+	/* replay cache: same jti within the window refused, after it accepted */
+	fd = mkstemp(path);
+	close(fd);
+	tap_ok(vci_jti_cache_add(path, "https://server.example.com/token", "-BwC3ESc6acc2lTc",
+				 1562262616, 1562262616 + 360, &err) == 0, "first use recorded: %s",
+	       err.msg);
+	tap_ok(vci_jti_cache_add(path, "https://server.example.com/token?q", "-BwC3ESc6acc2lTc",
+				 1562262620, 1562262620 + 360, &err) == -1 &&
+	       strstr(err.msg, "replay"), "replay within the window refused: %s", err.msg);
+	tap_ok(vci_jti_cache_add(path, "https://other.example.com/token", "-BwC3ESc6acc2lTc",
+				 1562262620, 1562262620 + 360, &err) == 0,
+	       "same jti for another URI accepted");
+	tap_ok(vci_jti_cache_add(path, "https://server.example.com/token", "-BwC3ESc6acc2lTc",
+				 1562265296, 1562265296 + 360, &err) == 0,
+	       "same jti 2680 s later accepted (entry expired): %s", err.msg);
+	for (int i = 0; i < 100; i++) {
+		char jti[16];
+
+		snprintf(jti, sizeof jti, "j%d", i);
+		if (vci_jti_cache_add(path, "https://a.example/", jti, 1562270000 + i * 1000,
+				      1562270000 + i * 1000 + 10, &err) < 0)
+			break;
+	}
+	{
+		size_t len = 0;
+		char *c = tap_slurp(path, &len);
+		size_t lines = 0;
+
+		for (size_t i = 0; c && i < len; i++)
+			lines += c[i] == '\n';
+		tap_ok(c && lines < 70, "expired entries are compacted away (%zu lines)", lines);
+		free(c);
+	}
+	{	/* a torn last line (crash mid-append) is tolerated */
+		FILE *f = fopen(path, "a");
+
+		fputs("99999999999 half", f);
+		fclose(f);
+		tap_ok(vci_jti_cache_add(path, "https://b.example/", "x", 1562270000, 1562270100,
+					 &err) == 0 &&
+		       vci_jti_cache_add(path, "https://b.example/", "x", 1562270001, 1562270100,
+					 &err) == -1, "torn line tolerated, next entry kept");
+	}
+	unlink(path);
+	return tap_done();
+}
