@@ -185,6 +185,9 @@ for l in open(sys.argv[1]):
 	[ "$(sort "$D/all" | uniq -d | wc -l)" -eq 0 ]
 	allocated=$(sed -n 2p "$D/l" | sed 's/.*"allocated":\([0-9]*\).*/\1/')
 	[ "$allocated" -ge "$(wc -l <"$D/all")" ]
+	# a writer killed mid-save may leave its temporary file; the next
+	# writer removes it
+	echo '{"n":0}' | vci-statuslist alloc --list "$D/l" >/dev/null 2>&1
 	[ -z "$(ls "$D" | grep '\.tmp\.')" ]
 }
 
