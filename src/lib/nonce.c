@@ -163,7 +163,7 @@ int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, tim
 	if (now < 0 || (uint64_t)now >= exp)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_nonce",
 				   "nonce: expired %llu seconds ago",
-				   (unsigned long long)((uint64_t)(now < 0 ? 0 : now) - exp));
+				   now < 0 ? 0ULL : (unsigned long long)((uint64_t)now - exp));
 	if ((uint64_t)now + 300 < iat)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_nonce",
 				   "nonce: issued in the future");

@@ -479,3 +479,22 @@ PYEOF
 	[ "$status" -eq 1 ]
 	[[ $output == *invalid_nonce* ]]
 }
+
+@test "the man page documents every option --help lists" {
+	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
+	for o in $(vci-verify-proof --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "Fl -${o#--}" "$SRC/man/vci-verify-proof.1" || grep -q -- "Fl ${o#--}" "$SRC/man/vci-verify-proof.1" || {
+			echo "missing $o"
+			return 1
+		}
+	done
+}
+
+@test "examples/verify-proof.sh runs" {
+	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
+	cd "$BATS_TEST_TMPDIR"
+	run sh "$SRC/examples/verify-proof.sh"
+	[ "$status" -eq 0 ]
+	[[ $output == *'"holder_jkt"'* ]]
+	[[ $output == *'"code":"invalid_proof"'* ]]
+}
