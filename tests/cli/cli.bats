@@ -2,6 +2,8 @@
 # The conventions every tool shares (cli module), seen through vci-defn,
 # and the project scripts.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
   SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
   DEFS=$SRC/examples/definitions
@@ -72,4 +74,44 @@ setup() {
   run "$SRC/scripts/bootstrap"
   [ "$status" -eq 0 ]
   [ -z "$output" ]
+}
+
+@test "broken CSV quoting: an error record naming the line, the other rows still run" {
+  csv=$BATS_TEST_TMPDIR/q.csv
+  printf 'given_name,family_name\nAda,"Love"lace\nMax,Mustermann\n' >"$csv"
+  run --separate-stderr vci-defn check-claims --jobs 1 --csv "$csv" "$DEFS/pid.json"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[0]}" == *'"code":"invalid_csv"'* ]]
+  [[ "${lines[0]}" == *'line 2'* ]]
+  [[ "${lines[0]}" == *'"line":2'* ]]
+  [[ "${lines[1]}" == *'"given_name":"Max"'* ]]
+}
+
+@test "a 10 MB CSV field is a clear error record, not a crash" {
+  csv=$BATS_TEST_TMPDIR/big.csv
+  { echo 'given_name,family_name'
+    printf 'A,'; head -c 10485760 /dev/zero | tr '\0' x; echo
+    echo 'Max,Mustermann'; } >"$csv"
+  run --separate-stderr vci-defn check-claims --jobs 1 --csv "$csv" "$DEFS/pid.json"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[0]}" == *'field 2 longer than 1048576 bytes'* ]]
+  [[ "${lines[1]}" == *'"given_name":"Max"'* ]]
+  [[ "$stderr" == *"2 records, 0 ok, 2 failed"* ]]
+}
+
+@test "malformed NDJSON lines become error records and the batch goes on" {
+  run --separate-stderr vci-defn check-claims --jobs 2 "$DEFS/pid.json" <<'EOF2'
+{"id":1,"claims":{"given_name":"A","family_name":"B","birthdate":"2000-01-01","nationalities":["DE"],"issuing_country":"DE","issuing_authority":"DE"}}
+{"id":2,"claims":
+{"id":3,"id":4}
+{"id":5,"claims":{"given_name":"A","family_name":"B","birthdate":"2000-01-01","nationalities":["DE"],"issuing_country":"DE","issuing_authority":"DE"}}
+EOF2
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 4 ]
+  [[ "${lines[0]}" == '{"id":1,'* ]]
+  [[ "${lines[1]}" == *'"code":"invalid_json"'*'"line":2}' ]]
+  [[ "${lines[2]}" == *'duplicate'*'"line":3}' ]]
+  [[ "${lines[3]}" == '{"id":5,'* ]]
 }
