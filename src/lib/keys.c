@@ -571,7 +571,11 @@ static int key_check(EVP_PKEY *pk, int priv, vci_err_t *err)
 
 	if (!ctx)
 		return vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWK: out of memory");
-	ok = EVP_PKEY_public_check(ctx) == 1;
+	/* For the NIST curves (cofactor 1) the quick check, point on the
+	 * curve and not at infinity, is the whole check: the full one also
+	 * multiplies by the order, which costs more than an ECDSA verify. */
+	ok = (EVP_PKEY_is_a(pk, "EC") ? EVP_PKEY_public_check_quick(ctx)
+				      : EVP_PKEY_public_check(ctx)) == 1;
 	if (!ok) {
 		EVP_PKEY_CTX_free(ctx);
 		return vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key",
