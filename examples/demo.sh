@@ -7,7 +7,10 @@
 #      and the SD-JWT VC Type Metadata of the PID;
 #   4. a CSV batch of holders checked against the PID definition (the bad
 #      row becomes an error record, the good rows go on);
-#   5. each good record gets a Token Status List entry; one credential is
+#   5. each holder's wallet proves possession of a key (an Ed25519 proof
+#      JWT made with the openssl CLI) against a c_nonce; the proofs are
+#      verified and each record gets the holder_jwk to bind to;
+#   6. each record gets a Token Status List entry; one credential is
 #      revoked, the list is signed and every status read back.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,11 +55,28 @@ vci-defn check-claims --jobs 2 --csv people.csv "$defs/pid.json" >checked.ndjson
 cat checked.ndjson
 grep -v '"error"' checked.ndjson >ready.ndjson
 
+step "5. proofs of possession: c_nonce, wallet proofs, holder keys bound"
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+openssl rand -out nonce.key 32
+: >requests.ndjson
+while IFS= read -r rec; do
+	nonce=$(vci-verify-proof nonce --nonce-key nonce.key | sed 's/.*"c_nonce":"\([^"]*\)".*/\1/')
+	openssl genpkey -algorithm ED25519 -out holder.pem
+	x=$(openssl pkey -in holder.pem -pubout -outform DER | tail -c 32 | b64url)
+	h=$(printf '{"typ":"openid4vci-proof+jwt","alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"%s"}}' "$x" | b64url)
+	p=$(printf '{"aud":"%s","iat":%s,"nonce":"%s"}' "$issuer" "$(date +%s)" "$nonce" | b64url)
+	printf '%s.%s' "$h" "$p" >signing-input
+	openssl pkeyutl -sign -inkey holder.pem -rawin -in signing-input -out sig.bin
+	echo "$rec" | sed "s/}\$/,\"proofs\":{\"jwt\":[\"$h.$p.$(b64url <sig.bin)\"]}}/" >>requests.ndjson
+done <ready.ndjson
+vci-verify-proof --aud "$issuer" --nonce-key nonce.key requests.ndjson >bound.ndjson
+sed 's/"proofs":{[^}]*},//' bound.ndjson
+
 if command -v vci-statuslist >/dev/null 2>&1; then
-	step "5. status entries, a revocation, the signed status list"
+	step "6. status entries, a revocation, the signed status list"
 	vci-statuslist new --bits 2 --uri "$issuer/status/1" --output pid.list
-	vci-statuslist alloc --list pid.list <ready.ndjson >issued.ndjson
-	cat issued.ndjson
+	vci-statuslist alloc --list pid.list <bound.ndjson >issued.ndjson
+	sed 's/"proofs":{[^}]*},//' issued.ndjson
 	idx() { sed -n "${1}p" issued.ndjson | sed 's/.*"idx":\([0-9]*\).*/\1/'; }
 	first=$(idx 1) second=$(idx 2)
 	vci-statuslist set --list pid.list "$second" revoked

@@ -7,12 +7,16 @@ setup() {
   cd "$BATS_TEST_TMPDIR"
 }
 
-@test "examples/demo.sh prints linted definitions, issuer metadata and type metadata" {
+@test "examples/demo.sh: metadata, type metadata, bound holder keys, statuses" {
   run sh "$SRC/examples/demo.sh"
   [ "$status" -eq 0 ]
   [[ "$output" == *'"credential_issuer":"https://issuer.example.com"'* ]]
   [[ "$output" == *'"credential_configurations_supported"'* ]]
   [[ "$output" == *'"vct":"urn:eudi:pid:1"'* ]]
+  [[ "$output" == *'"holder_jwk":{"kty":"OKP","crv":"Ed25519"'* ]]
+  [[ "$output" == *'"status":{"status_list":{"idx":'* ]]
+  [[ "$output" =~ index\ [0-9]+:\ valid ]]
+  [[ "$output" =~ index\ [0-9]+:\ invalid ]]
 }
 
 @test "every examples/*.sh script exits 0" {
