@@ -154,6 +154,30 @@ static int verify_sig(const vci_jws_t *jws, EVP_PKEY *pk, const char *what, cons
 	return 0;
 }
 
+/* The public JWK of an EC or OKP header key, members in the order
+ * vci_jwk_from_pkey writes them; NULL for other key types. */
+static json_t *public_members(const json_t *jwk)
+{
+	static const char *const ec[] = { "kty", "crv", "x", "y", NULL };
+	static const char *const okp[] = { "kty", "crv", "x", NULL };
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	const char *const *names = kty && !strcmp(kty, "EC") ? ec :
+				   kty && !strcmp(kty, "OKP") ? okp : NULL;
+	json_t *out;
+
+	if (!names || !(out = json_object()))
+		return NULL;
+	for (; *names; names++) {
+		json_t *v = json_object_get(jwk, *names);
+
+		if (!json_is_string(v) || json_object_set(out, *names, v) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 /* A public key from a header "jwk": private members refused. */
 static EVP_PKEY *key_from_jwk(const json_t *jwk, const char *what, const char *code,
 			      vci_err_t *err)
@@ -451,7 +475,12 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	if (check_nonce(jws.payload, p, what, err) < 0)
 		return -1;
 
-	jwk = vci_jwk_from_pkey(pk, err);
+	/* An EC or OKP header key was imported from exactly these members,
+	 * each checked for its exact length: copy them rather than export
+	 * the key again. Other keys (RSA, DIDs, x5c) are exported. */
+	jwk = h_jwk ? public_members(h_jwk) : NULL;
+	if (!jwk)
+		jwk = vci_jwk_from_pkey(pk, err);
 	if (!jwk || vci_jwk_thumbprint(jwk, out->jkt, err) < 0)
 		return refuse(err, "invalid_proof", what);
 
