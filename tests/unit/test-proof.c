@@ -494,6 +494,64 @@ static void test_record(void)
 	       "--require-key-attestation refuses a plain proof: %s", err.msg);
 }
 
+/* ABCA draft-10 Client Attestation PoP example (jose.md V-5): the PoP
+ * verifies with the attestation's cnf key and carries the aud and
+ * challenge of the example. The attester's own key is not published, so
+ * only the PoP signature can be checked. */
+static const char abca_att[] =
+	"eyJ0eXAiOiJvYXV0aC1jbGllbnQtYXR0ZXN0YXRpb24rand0IiwiYWxnIjoiRVMyNTYiLCJraWQiOiIxMSJ9."
+	"eyJzdWIiOiJodHRwczovL2NsaWVudC5leGFtcGxlLmNvbSIsImlhdCI6MTc3MjQ4NzU5NSwiZXhwIjoyNTI5ODY2Mzk0"
+	"LCJjbmYiOnsiandrIjp7Imt0eSI6IkVDIiwidXNlIjoic2lnIiwiY3J2IjoiUC0yNTYiLCJ4IjoiVmNLVk5CWjRJYUJB"
+	"WVczanhNNHczVEpGVkE3bXllVUdReUd0LWdfeXZwUSIsInkiOiJmLUUtaFlFM1RBV0t3aFZ2OXBlajlOQUJzOVNYOVhz"
+	"Tk84MHg1N2pGVHlVIn19fQ."
+	"_TS4d-LAnRlwdN97wiVnl4z7C9gvm45IWr-BvGTzeZaHtZtgNZ88gvzroU3LElUPbgF4kWi_DFORnKzsx5yu6A";
+static const char abca_pop[] =
+	"eyJ0eXAiOiJvYXV0aC1jbGllbnQtYXR0ZXN0YXRpb24tcG9wK2p3dCIsImFsZyI6IkVTMjU2In0."
+	"eyJhdWQiOiJodHRwczovL2FzLmV4YW1wbGUuY29tIiwianRpIjoiZDI1ZDAwYWItNTUyYi00NmZjLWFlMTktOThmNDQw"
+	"ZjI1MDY0IiwiaWF0IjoxNzcyNDg3NTk1LCJjaGFsbGVuZ2UiOiI1YzFhOWUxMC0yOWZmLTRjMmItYWU3My01N2MwOTU3"
+	"YzA5YzQifQ."
+	"M4Uc4rWVAqaLlmDDUXQKkKPbAQKj0JrTizLgWhZndmbkvM3VL8y-w_QJr7Z0HZlH94E64cLa8L5fSjJItYv0jg";
+
+static void test_abca_pop_vector(void)
+{
+	static const char *const es256[] = { "ES256", NULL };
+	vci_err_t err = { 0 };
+	vci_jws_t att = { 0 }, pop = { 0 };
+	EVP_PKEY *cnf = NULL;
+	json_t *jwk;
+	char tampered[sizeof abca_pop];
+
+	tap_ok(vci_jws_parse(abca_att, strlen(abca_att), &att, &err) == 0,
+	       "ABCA V-5: attestation parses: %s", err.msg);
+	jwk = json_object_get(json_object_get(att.payload, "cnf"), "jwk");
+	cnf = vci_jwk_to_pkey(jwk, 0, &err);
+	tap_ok(cnf != NULL, "ABCA V-5: cnf.jwk imports: %s", err.msg);
+	tap_ok(vci_jws_parse(abca_pop, strlen(abca_pop), &pop, &err) == 0 &&
+	       vci_jws_typ_is(json_string_value(json_object_get(pop.header, "typ")),
+			      "oauth-client-attestation-pop+jwt"),
+	       "ABCA V-5: PoP parses with its typ");
+	tap_ok(cnf && vci_jws_verify(&pop, cnf, es256, &err) == 0,
+	       "ABCA V-5: PoP signature verifies with the cnf key: %s", err.msg);
+	tap_is_str(json_string_value(json_object_get(pop.payload, "aud")),
+		   "https://as.example.com", "ABCA V-5: PoP aud");
+	tap_is_str(json_string_value(json_object_get(pop.payload, "challenge")),
+		   "5c1a9e10-29ff-4c2b-ae73-57c0957c09c4", "ABCA V-5: PoP challenge");
+	vci_jws_free(&pop);
+	/* one signature byte changed: refused */
+	memcpy(tampered, abca_pop, sizeof abca_pop);
+	{
+		char *c = &tampered[strlen(tampered) - 5];
+
+		*c = *c == 'A' ? 'B' : 'A';
+	}
+	tap_ok(vci_jws_parse(tampered, strlen(tampered), &pop, &err) == 0 &&
+	       vci_jws_verify(&pop, cnf, es256, &err) < 0,
+	       "ABCA V-5: a changed PoP signature is refused");
+	vci_jws_free(&pop);
+	vci_jws_free(&att);
+	EVP_PKEY_free(cnf);
+}
+
 int main(void)
 {
 	holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -503,6 +561,7 @@ int main(void)
 	test_kid();
 	test_nonce();
 	test_record();
+	test_abca_pop_vector();
 	json_decref(holder_jwk);
 	EVP_PKEY_free(holder);
 	return tap_done();
