@@ -497,6 +497,10 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 					   "%s: the proof key is not among the key attestation's "
 					   "attested_keys", what);
+		/* its nonce is optional (D.1); one it carries must be ours too */
+		if (json_object_get(katt, "nonce") &&
+		    check_nonce(katt, p, "proof: key_attestation", err) < 0)
+			return -1;
 		out->attestation = attestation_info(katt);
 	} else if (p->require_key_attestation) {
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",

@@ -460,6 +460,11 @@ for name, key in (("p", h), ("q", o)):
         "jwk": key.export_public(as_dict=True), "key_attestation": att},
         {"aud": "https://issuer.example.com", "iat": now, "nonce": "n-1"}))
 open(d + '/att.jwt', 'w').write(att)
+stale = sign(ka, {"typ": "key-attestation+jwt", "alg": "ES256", "x5c": [base64.b64encode(der).decode()]},
+             {"iat": now, "exp": now + 3600, "attested_keys": [h.export_public(as_dict=True)], "nonce": "n-0"})
+open(d + '/s.jwt', 'w').write(sign(h, {"typ": "openid4vci-proof+jwt", "alg": "ES256",
+    "jwk": h.export_public(as_dict=True), "key_attestation": stale},
+    {"aud": "https://issuer.example.com", "iat": now, "nonce": "n-1"}))
 PYEOF
 	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --require-key-attestation --proof-file "$D/p.jwt"
 	[ "$status" -eq 0 ]
@@ -471,6 +476,12 @@ PYEOF
 	[ "$status" -eq 1 ]
 	[[ $output == *'--trust'* ]]
 	refused 'key_attestation' "$(mkproof "$D/h.pem" '{}' "$(claims)")" --require-key-attestation
+	# a key attestation carrying another nonce than the c_nonce is refused
+	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --nonce n-1 --proof-file "$D/s.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'proof: key_attestation: "nonce" is not the c_nonce'* ]]
+	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --nonce n-1 --proof-file "$D/p.jwt"
+	[ "$status" -eq 0 ]
 	printf '{"proofs":{"attestation":["%s"]}}\n' "$(cat "$D/att.jwt")" >"$D/in"
 	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --nonce n-1 "$D/in"
 	[ "$status" -eq 0 ]
