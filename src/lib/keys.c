@@ -442,6 +442,51 @@ fail:
 	return NULL;
 }
 
+/* Trust anchors are read once per process per file and shared: a batch
+ * that validates an x5c chain per record must not re-read and re-parse
+ * the CA file each time. An X509_STORE is safe to share between threads
+ * once loaded; each validation has its own X509_STORE_CTX. */
+#define ANCHOR_CACHE 8
+static struct {
+	char *path;
+	X509_STORE *store;
+} anchors[ANCHOR_CACHE];
+static pthread_mutex_t anchors_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static X509_STORE *anchors_get(const char *ca_file, vci_err_t *err)
+{
+	X509_STORE *store = NULL;
+	int i;
+
+	pthread_mutex_lock(&anchors_mu);
+	for (i = 0; i < ANCHOR_CACHE && anchors[i].path; i++) {
+		if (!strcmp(anchors[i].path, ca_file)) {
+			store = anchors[i].store;
+			X509_STORE_up_ref(store);
+			goto out;
+		}
+	}
+	store = X509_STORE_new();
+	if (!store) {
+		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
+		goto out;
+	}
+	if (X509_STORE_load_file(store, ca_file) != 1) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_certificate",
+			    "%s: cannot load trust anchors", ca_file);
+		X509_STORE_free(store);
+		store = NULL;
+		goto out;
+	}
+	if (i < ANCHOR_CACHE && (anchors[i].path = strdup(ca_file)) != NULL) {
+		anchors[i].store = store;
+		X509_STORE_up_ref(store);
+	}
+out:
+	pthread_mutex_unlock(&anchors_mu);
+	return store;
+}
+
 int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
 		    vci_err_t *err)
 {
@@ -454,16 +499,13 @@ int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
 	if (!chain || sk_X509_num(chain) < 1)
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate", "empty certificate chain");
 	leaf = sk_X509_value(chain, 0);
-	store = X509_STORE_new();
+	store = anchors_get(ca_file, err);
+	if (!store)
+		return -1;
 	ctx = X509_STORE_CTX_new();
 	untrusted = sk_X509_dup(chain);
-	if (!store || !ctx || !untrusted) {
+	if (!ctx || !untrusted) {
 		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
-		goto out;
-	}
-	if (X509_STORE_load_file(store, ca_file) != 1) {
-		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_certificate",
-			    "%s: cannot load trust anchors", ca_file);
 		goto out;
 	}
 	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {

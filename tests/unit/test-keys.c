@@ -371,6 +371,14 @@ static void test_x509(void)
 		   "self-signed chain validates against itself as anchor: %s", err.msg);
 	tap_ok(vci_x509_verify(chain, tmp("ca.pem"), nb - 86400, &err) < 0 &&
 	       err.status == VCI_EXIT_KEY, "not yet valid: %s", err.msg);
+	/* anchors are read once per process: gone from disk, still trusted */
+	rename(tmp("ca.pem"), tmp("ca.pem.away"));
+	tap_is_int(vci_x509_verify(chain, tmp("ca.pem"), nb + 3600, &err), 0,
+		   "trust anchors are kept after the first load: %s", err.msg);
+	rename(tmp("ca.pem.away"), tmp("ca.pem"));
+	tap_ok(vci_x509_verify(chain, tmp("no-such-ca.pem"), nb + 3600, &err) < 0 &&
+	       err.status == VCI_EXIT_KEY && strstr(err.msg, "cannot load trust anchors"),
+	       "a missing anchor file is a key error: %s", err.msg);
 	{
 		EVP_PKEY_auto_t *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 
