@@ -6,6 +6,54 @@
 #include <string.h>
 #include <time.h>
 
+const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsigned formats,
+					const char *config, const json_t *rec, vci_err_t *err)
+{
+	const char *id = config;
+	const char *from = "--config";
+	if (!id) {
+		const json_t *v = json_object_get(rec, "credential_configuration_id");
+		if (v && !json_is_string(v)) {
+			vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				    "credential_configuration_id: expected a string");
+			return NULL;
+		}
+		id = json_string_value(v);
+		from = "credential_configuration_id";
+	}
+	if (id) {
+		for (size_t i = 0; i < n; i++) {
+			if (!defs[i]->id || strcmp(defs[i]->id, id) != 0)
+				continue;
+			if (!(formats & (1u << defs[i]->format))) {
+				vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+					    "%s: '%s' is a %s definition, not one this tool signs",
+					    from, id, vci_format_name(defs[i]->format));
+				return NULL;
+			}
+			return defs[i];
+		}
+		vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+			    "%s: '%s' is not among the loaded definitions", from, id);
+		return NULL;
+	}
+	const vci_defn_t *found = NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (formats & (1u << defs[i]->format)) {
+			found = defs[i];
+			count++;
+		}
+	if (count == 1)
+		return found;
+	vci_err_set(err, VCI_EXIT_FAIL, count ? "invalid_request" : "unknown_credential_configuration",
+		    count ? "credential_configuration_id: missing, and %zu definitions could sign "
+			    "this record (give --config ID)"
+			  : "no loaded definition has a format this tool signs",
+		    count);
+	return NULL;
+}
+
 int vci_time_precision_parse(const char *s, long *out, vci_err_t *err)
 {
 	static const struct { const char *name; long secs; } names[] = {

@@ -20,6 +20,17 @@
 #include "common.h"
 #include "defn.h"
 
+/* The definition a record is signed with, from the definitions a tool
+ * loaded (--defn FILE: one definition or an array): `config` (--config ID)
+ * if given, else the record's "credential_configuration_id" (the OID4VCI
+ * Credential Request field, which vci-offer sets), else the only
+ * definition whose format is in `formats` (a bit mask of 1u << format).
+ * Fails with code "unknown_credential_configuration" when the id names no
+ * loaded definition or the definition's format is not in `formats`, and
+ * "invalid_request" when nothing decides between several. */
+const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsigned formats,
+					const char *config, const json_t *rec, vci_err_t *err);
+
 /* Default --time-precision: one day. */
 #define VCI_TIME_PRECISION_DEFAULT 86400L
 

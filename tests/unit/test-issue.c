@@ -140,8 +140,38 @@ static void result(void)
 		   "batch");
 }
 
+static void select_defn(void)
+{
+	vci_defn_t a = { .id = "pid", .format = VCI_FORMAT_SDJWT };
+	vci_defn_t b = { .id = "mdl", .format = VCI_FORMAT_MDOC };
+	vci_defn_t c = { .id = "pid2", .format = VCI_FORMAT_SDJWT };
+	vci_defn_t *two[] = { &a, &b }, *three[] = { &a, &b, &c };
+	unsigned sd = 1u << VCI_FORMAT_SDJWT | 1u << VCI_FORMAT_JWTVC;
+	vci_err_t err;
+	json_auto_t *r0 = J("{}");
+	tap_ok(vci_issue_defn_select(two, 2, sd, NULL, r0, &err) == &a, "only one of the format");
+	tap_ok(vci_issue_defn_select(three, 3, sd, NULL, r0, &err) == NULL &&
+		       !strcmp(err.code, "invalid_request"),
+	       "ambiguous: %s", err.msg);
+	tap_ok(vci_issue_defn_select(three, 3, sd, "pid2", r0, &err) == &c, "--config");
+	json_auto_t *r1 = J("{\"credential_configuration_id\":\"pid2\"}");
+	tap_ok(vci_issue_defn_select(three, 3, sd, NULL, r1, &err) == &c, "record field");
+	tap_ok(vci_issue_defn_select(three, 3, sd, "pid", r1, &err) == &a, "--config wins");
+	json_auto_t *r2 = J("{\"credential_configuration_id\":\"mdl\"}");
+	tap_ok(vci_issue_defn_select(three, 3, sd, NULL, r2, &err) == NULL &&
+		       !strcmp(err.code, "unknown_credential_configuration"),
+	       "wrong format: %s", err.msg);
+	json_auto_t *r3 = J("{\"credential_configuration_id\":\"nope\"}");
+	tap_ok(vci_issue_defn_select(three, 3, sd, NULL, r3, &err) == NULL &&
+		       strstr(err.msg, "'nope'"),
+	       "unknown id: %s", err.msg);
+	tap_ok(vci_issue_defn_select(two, 1, 1u << VCI_FORMAT_MDOC, NULL, r0, &err) == NULL,
+	       "no definition of the format");
+}
+
 int main(void)
 {
+	select_defn();
 	precision();
 	times();
 	holder();
