@@ -395,10 +395,13 @@ void vci_inputs_close(vci_inputs_t *in)
 	free(in);
 }
 
-/* Batch runner. Records are read in windows; the window is processed by
+/* Batch runner. Records are read in windows; a window is processed by
  * the worker threads (each takes the next unclaimed slot), then written in
  * input order. Memory is bounded by the window, order is kept, and a slow
- * record only holds back its own window. */
+ * record only holds back its own window. With more than one job there are
+ * two windows: while the workers process one, the calling thread writes
+ * the window before it and reads the window after it, so reading and
+ * writing do not leave the workers idle. */
 typedef struct slot {
 	json_t *in;      /* input record (NULL for a pre-made error record) */
 	json_t *out;     /* result or error record */
@@ -413,6 +416,8 @@ typedef struct pool {
 	pthread_mutex_t mu;
 	vci_batch_fn_t fn;
 	void *ctx;
+	pthread_t *th;
+	int started;     /* threads running on this window */
 } pool_t;
 
 static void run_slot(pool_t *p, slot_t *s)
@@ -451,6 +456,37 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Start processing a window: threads when there are jobs and records to
+ * share, else nothing (pool_finish runs it in the calling thread). */
+static void pool_start(pool_t *p, int jobs)
+{
+	p->next = 0;
+	p->started = 0;
+	if (jobs < 2 || p->n < 2)
+		return;
+	pthread_mutex_init(&p->mu, NULL);
+	for (int t = 0; t < jobs && (size_t)t < p->n; t++)
+		if (pthread_create(&p->th[t], NULL, worker, p) == 0)
+			p->started++;
+	if (!p->started)
+		pthread_mutex_destroy(&p->mu);
+}
+
+/* Wait for a window to be processed (processing it here if no thread
+ * was started). */
+static void pool_finish(pool_t *p)
+{
+	if (!p->started) {
+		for (size_t i = 0; i < p->n; i++)
+			run_slot(p, &p->slots[i]);
+		return;
+	}
+	for (int t = 0; t < p->started; t++)
+		pthread_join(p->th[t], NULL);
+	pthread_mutex_destroy(&p->mu);
+	p->started = 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -459,114 +495,156 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+typedef struct batch {
+	const vci_cli_t *cli;
+	vci_inputs_t *in;
+	FILE *out;
+	size_t cap;
+	int progress;
+	double t0, last;
+	vci_batch_stats_t st;
+	vci_err_t werr;
+	int rc, wrc, eof;
+} batch_t;
+
+/* Read up to cap records into a window; sets b->eof or b->rc. */
+static void fill(batch_t *b, pool_t *p, vci_err_t *err)
+{
+	p->n = 0;
+	while (p->n < b->cap && !b->eof && b->rc == VCI_EXIT_OK) {
+		json_t *rec = NULL;
+		int r = vci_inputs_next(b->in, &rec, err);
+		slot_t *s = &p->slots[p->n];
+
+		if (r == 0) {
+			b->eof = 1;
+			break;
+		}
+		if (r == -2) {
+			b->rc = err->status ? err->status : VCI_EXIT_INPUT;
+			break;
+		}
+		memset(s, 0, sizeof *s);
+		s->line = vci_inputs_line(b->in);
+		if (r == -1) {
+			s->out = rec;
+			s->failed = 1;
+		} else {
+			s->in = rec;
+		}
+		p->n++;
+	}
+}
+
+/* Write a processed window in order, count it and free its records. */
+static void drain(batch_t *b, pool_t *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		slot_t *s = &p->slots[i];
+
+		b->st.total++;
+		if (s->failed)
+			b->st.failed++;
+		else
+			b->st.ok++;
+		/* records read before a fatal input error are still written */
+		if (b->wrc == VCI_EXIT_OK && s->out &&
+		    vci_record_write(b->out, s->out, &b->werr) != 0)
+			b->wrc = b->werr.status ? b->werr.status : VCI_EXIT_IO;
+		json_decref(s->in);
+		json_decref(s->out);
+		memset(s, 0, sizeof *s);
+	}
+	p->n = 0;
+	if (b->wrc == VCI_EXIT_OK && fflush(b->out) != 0) {
+		vci_err_set(&b->werr, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
+		b->wrc = VCI_EXIT_IO;
+	}
+	if (b->progress) {
+		double t = now_s();
+
+		if (t - b->last > 0.2 || b->eof) {
+			fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s ", b->cli->prog,
+				b->st.total, b->st.failed,
+				b->st.total / (t - b->t0 > 1e-6 ? t - b->t0 : 1e-6));
+			b->last = t;
+		}
+	}
+}
+
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err)
 {
 	int jobs = cli->jobs > 0 ? cli->jobs : 1;
 	size_t cap = jobs > 1 ? (size_t)jobs * 64 : 1;
-	int progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
-	vci_batch_stats_t st = { 0 };
-	vci_err_t werr = { 0 };
-	slot_t *slots = calloc(cap, sizeof *slots);
-	pthread_t *th = jobs > 1 ? calloc((size_t)jobs, sizeof *th) : NULL;
-	double t0 = now_s(), last = 0;
-	int rc = VCI_EXIT_OK, wrc = VCI_EXIT_OK, eof = 0;
+	int nwin = jobs > 1 ? 2 : 1;
+	batch_t b = { .cli = cli, .in = in, .out = out, .cap = cap, .t0 = now_s(),
+		      .rc = VCI_EXIT_OK, .wrc = VCI_EXIT_OK };
+	pool_t win[2] = { { .fn = fn, .ctx = ctx }, { .fn = fn, .ctx = ctx } };
+	pool_t *cur, *prev;
+	int ok = 1;
 
-	if (!slots || (jobs > 1 && !th)) {
-		free(slots);
-		free(th);
+	b.progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
+	for (int w = 0; w < nwin; w++) {
+		win[w].slots = calloc(cap, sizeof *win[w].slots);
+		win[w].th = jobs > 1 ? calloc((size_t)jobs, sizeof *win[w].th) : NULL;
+		if (!win[w].slots || (jobs > 1 && !win[w].th))
+			ok = 0;
+	}
+	if (!ok) {
+		for (int w = 0; w < nwin; w++) {
+			free(win[w].slots);
+			free(win[w].th);
+		}
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
 	}
-	while (!eof && rc == VCI_EXIT_OK && wrc == VCI_EXIT_OK) {
-		pool_t p = { .slots = slots, .fn = fn, .ctx = ctx };
-		size_t i;
-
-		/* fill a window */
-		while (p.n < cap) {
-			json_t *rec = NULL;
-			int r = vci_inputs_next(in, &rec, err);
-			slot_t *s = &slots[p.n];
-
-			if (r == 0) {
-				eof = 1;
+	cur = &win[0];
+	prev = nwin > 1 ? &win[1] : NULL;
+	fill(&b, cur, err);
+	while (cur->n) {
+		pool_start(cur, jobs);
+		if (prev) {
+			/* while the workers run: write the window before, read the next */
+			drain(&b, prev);
+			if (b.wrc == VCI_EXIT_OK)
+				fill(&b, prev, err);
+			pool_finish(cur);
+			pool_t *t = prev;
+			prev = cur;
+			cur = t;
+			if (b.wrc != VCI_EXIT_OK)
 				break;
-			}
-			if (r == -2) {
-				rc = err->status ? err->status : VCI_EXIT_INPUT;
-				break;
-			}
-			memset(s, 0, sizeof *s);
-			s->line = vci_inputs_line(in);
-			if (r == -1) {
-				s->out = rec;
-				s->failed = 1;
-			} else {
-				s->in = rec;
-			}
-			p.n++;
-		}
-		/* process it */
-		if (jobs > 1 && p.n > 1) {
-			int nt = (size_t)jobs < p.n ? jobs : (int)p.n, started = 0;
-
-			pthread_mutex_init(&p.mu, NULL);
-			for (int t = 0; t < nt; t++)
-				if (pthread_create(&th[t], NULL, worker, &p) == 0)
-					started++;
-			if (!started)
-				worker(&p);
-			for (int t = 0; t < started; t++)
-				pthread_join(th[t], NULL);
-			pthread_mutex_destroy(&p.mu);
 		} else {
-			for (i = 0; i < p.n; i++)
-				run_slot(&p, &slots[i]);
-		}
-		/* write it in order */
-		for (i = 0; i < p.n; i++) {
-			slot_t *s = &slots[i];
-
-			st.total++;
-			if (s->failed)
-				st.failed++;
-			else
-				st.ok++;
-			/* records read before a fatal input error are still written */
-			if (wrc == VCI_EXIT_OK && s->out && vci_record_write(out, s->out, &werr) != 0)
-				wrc = werr.status ? werr.status : VCI_EXIT_IO;
-			json_decref(s->in);
-			json_decref(s->out);
-			memset(s, 0, sizeof *s);
-		}
-		if (wrc == VCI_EXIT_OK && fflush(out) != 0) {
-			vci_err_set(&werr, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
-			wrc = VCI_EXIT_IO;
-		}
-		if (progress) {
-			double t = now_s();
-
-			if (t - last > 0.2 || eof) {
-				fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s ", cli->prog,
-					st.total, st.failed, st.total / (t - t0 > 1e-6 ? t - t0 : 1e-6));
-				last = t;
-			}
+			pool_finish(cur);
+			drain(&b, cur);
+			if (b.wrc != VCI_EXIT_OK)
+				break;
+			fill(&b, cur, err);
 		}
 	}
-	if (progress)
+	if (prev)
+		drain(&b, prev);
+	if (b.progress)
 		fputc('\n', stderr);
-	free(slots);
-	free(th);
-	if (st.total > 1 || st.failed)
-		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", cli->prog,
-			st.total, st.ok, st.failed);
-	if (stats)
-		*stats = st;
-	if (rc == VCI_EXIT_OK && wrc != VCI_EXIT_OK) {
-		if (err)
-			*err = werr;
-		rc = wrc;
+	for (int w = 0; w < nwin; w++) {
+		for (size_t i = 0; i < win[w].n; i++) { /* left unwritten after a write error */
+			json_decref(win[w].slots[i].in);
+			json_decref(win[w].slots[i].out);
+		}
+		free(win[w].slots);
+		free(win[w].th);
 	}
-	if (rc == VCI_EXIT_OK && st.failed)
-		rc = VCI_EXIT_FAIL;
-	return rc;
+	if (b.st.total > 1 || b.st.failed)
+		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", cli->prog,
+			b.st.total, b.st.ok, b.st.failed);
+	if (stats)
+		*stats = b.st;
+	if (b.rc == VCI_EXIT_OK && b.wrc != VCI_EXIT_OK) {
+		if (err)
+			*err = b.werr;
+		b.rc = b.wrc;
+	}
+	if (b.rc == VCI_EXIT_OK && b.st.failed)
+		b.rc = VCI_EXIT_FAIL;
+	return b.rc;
 }

@@ -13,6 +13,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <pthread.h>
 
 enum alg_kind { K_EC, K_ED, K_RS, K_PS };
 
@@ -445,15 +446,83 @@ int vci_jws_parse(const char *compact, size_t len, vci_jws_t *jws, vci_err_t *er
 
 /* ---- verification ---- */
 
+/* Digests for verification, fetched once per process: fetching by name
+ * for every signature costs a method-store lookup each time. EVP_MD
+ * objects are immutable and safe to share between threads. */
+static const char *const verify_md_names[] = { "SHA256", "SHA384", "SHA512" };
+static EVP_MD *verify_mds[3];
+static pthread_once_t verify_mds_once = PTHREAD_ONCE_INIT;
+
+static void verify_mds_init(void)
+{
+	for (int i = 0; i < 3; i++)
+		verify_mds[i] = EVP_MD_fetch(NULL, verify_md_names[i], NULL);
+	ERR_clear_error();
+}
+
+static const EVP_MD *verify_md(const char *name)
+{
+	if (pthread_once(&verify_mds_once, verify_mds_init) != 0)
+		return NULL;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(name, verify_md_names[i]))
+			return verify_mds[i];
+	return NULL;
+}
+
 #define bad_sig(err, ...) \
 	(ERR_clear_error(), vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", __VA_ARGS__))
+
+/* EdDSA: one-shot DigestVerify over the signing input. */
+static int verify_eddsa(const vci_jws_t *jws, EVP_PKEY *key)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, key, NULL) == 1 &&
+		 EVP_DigestVerify(ctx, jws->sig, jws->sig_len,
+				  (const uint8_t *)jws->signing_input,
+				  jws->signing_input_len) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* ECDSA and RSA: hash the signing input as sent (no re-encoding) with
+ * the prefetched digest, then verify the digest with a key context
+ * initialised for EVP_PKEY_verify, as the signer does. This skips the
+ * digest fetch and context setup of EVP_DigestVerifyInit. */
+static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PKEY *key,
+			 const uint8_t *sig, size_t sig_len)
+{
+	const EVP_MD *md = verify_md(ai->md);
+	uint8_t dgst[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_PKEY_CTX *pctx;
+	int ok = 0;
+
+	if (!md || EVP_Digest(jws->signing_input, jws->signing_input_len, dgst, &dlen, md,
+			      NULL) != 1)
+		return 0;
+	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!pctx || EVP_PKEY_verify_init(pctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)
+		goto out;
+	if (ai->kind == K_RS && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+		goto out;
+	if (ai->kind == K_PS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
+		goto out;
+	ok = EVP_PKEY_verify(pctx, sig, sig_len, dgst, dlen) == 1;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	return ok;
+}
 
 int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
 		   vci_err_t *err)
 {
 	const struct alg_info *ai;
-	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
 	uint8_t *der = NULL;
 	const uint8_t *sig;
 	size_t sig_len;
@@ -499,20 +568,7 @@ int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allow
 			return bad_sig(err, "JWS: %s", "RSA signature length differs from the modulus");
 		break;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestVerifyInit_ex(ctx, &pctx, ai->md, NULL, NULL, key, NULL) != 1)
-		goto out;
-	if (ai->kind == K_RS && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-		goto out;
-	if (ai->kind == K_PS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, ai->md, NULL) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
-		goto out;
-	ok = EVP_DigestVerify(ctx, sig, sig_len, (const uint8_t *)jws->signing_input,
-			      jws->signing_input_len) == 1;
-out:
-	EVP_MD_CTX_free(ctx);
+	ok = ai->kind == K_ED ? verify_eddsa(jws, key) : verify_digest(jws, ai, key, sig, sig_len);
 	free(der);
 	if (!ok)
 		return bad_sig(err, "JWS: %s", "signature verification failed");

@@ -672,7 +672,8 @@ static EVP_PKEY *ec_public(int curve, const uint8_t *point, size_t len, vci_err_
 	if (!pk || EVP_PKEY_copy_parameters(pk, ec_params[curve]) != 1 ||
 	    EVP_PKEY_set1_encoded_public_key(pk, point, len) != 1) {
 		EVP_PKEY_free(pk);
-		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWK: not a valid EC key");
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key",
+			    "JWK: not a valid EC key (point not on the curve?)");
 		return NULL;
 	}
 	return pk;
@@ -708,12 +709,12 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_err_t *err)
 	memcpy(point + 1, x.buf, n);
 	memcpy(point + 1 + n, y.buf, n);
 	if (!priv) {
-		pk = ec_public(n == 32 ? 0 : n == 48 ? 1 : 2, point, 1 + 2 * n, err);
-		if (pk && key_check(pk, 0, err) < 0) {
-			EVP_PKEY_free(pk);
-			pk = NULL;
-		}
-		return pk;
+		/* Decoding the uncompressed point (EC_POINT_oct2point) refuses
+		 * coordinates not below the field prime and a point not on the
+		 * curve; with cofactor 1 and a 0x04 encoding (never the point at
+		 * infinity) that is the whole public-key check, so the separate
+		 * quick check, which repeats it, is not run again. */
+		return ec_public(n == 32 ? 0 : n == 48 ? 1 : 2, point, 1 + 2 * n, err);
 	}
 	bld = OSSL_PARAM_BLD_new();
 	if (!bld ||
@@ -991,6 +992,29 @@ json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 	return json_incref(jwk);
 }
 
+/* A JSON string as compact JSON text, malloc'd. Key members are base64url
+ * (nothing to escape): they are quoted as they are, without a trip through
+ * json_dumps; anything else is escaped by jansson. */
+static char *json_string_plain(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	out = malloc(n + 3);
+	if (!out)
+		return NULL;
+	out[0] = '"';
+	memcpy(out + 1, s, n);
+	out[n + 1] = '"';
+	out[n + 2] = '\0';
+	return out;
+}
+
 int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 {
 	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
@@ -1028,7 +1052,7 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 				    "JWK: \"%s\" missing or not a string", req[i]);
 			goto out;
 		}
-		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		s = json_string_plain(v);
 		if (!s)
 			goto oom;
 		need = len + strlen(req[i]) + strlen(s) + 8;

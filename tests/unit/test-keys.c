@@ -66,6 +66,10 @@ static void test_thumbprints(void)
 	      "Q5yTSREAbvZL131ynDBhalXJcF9fL0foJlMN8u6ldiY", "RFC 9901 issuer key");
 	thumb("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"TCAER19Zvu3OHF4j4W4vfSVoHIP1ILilDls7vCeGemc\",\"y\":\"ZxjiWWbZMQGHVWKVQ4hbSIirsVfuecCE6t4jT9F2HZQ\"}",
 	      "aISfTcr9M_Zd09AXGAAeFxnLbFY6lBa87UN515wm5d4", "RFC 9901 holder key");
+	/* a member that needs escaping takes jansson's path: RFC 7638 section 3.3
+	 * canonical JSON, here {"k":"a\"b/\u00e9","kty":"oct"} hashed by Python */
+	thumb("{\"kty\":\"oct\",\"k\":\"a\\\"b/\u00e9\"}",
+	      "c257ulZzrvRPW9Qr0EqR5zWd9K70i5PsCAQLRpAsWQI", "escaped member");
 	{
 		json_auto_t *j = J("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"abc\"}");
 		vci_err_t err = { 0 };
@@ -110,6 +114,10 @@ static void test_jwk(void)
 	/* off-curve point: y + 1 in the last byte */
 	tap_ok(import("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a4\"}", 0, &err) == NULL &&
 	       err.status == VCI_EXIT_KEY, "off-curve point refused: %s", err.msg);
+	/* coordinate not below the field prime: x = 2^256 - 1 */
+	tap_ok(import("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"__________________________________________8\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}", 0, &err) == NULL &&
+	       err.status == VCI_EXIT_KEY && strstr(err.msg, "not a valid EC key"),
+	       "x above the field prime refused: %s", err.msg);
 	tap_ok(import("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}", 0, &err) == NULL,
 	       "x of the wrong length refused: %s", err.msg);
 	tap_ok(import("{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}", 0, &err) == NULL,
