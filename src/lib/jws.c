@@ -503,8 +503,11 @@ static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PK
 			      NULL) != 1)
 		return 0;
 	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (!pctx || EVP_PKEY_verify_init(pctx) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)
+	if (!pctx || EVP_PKEY_verify_init(pctx) != 1)
+		goto out;
+	/* RSA encodes the digest algorithm in the signature; ECDSA signs the
+	 * digest bytes alone, whose length is checked against the curve */
+	if (ai->kind != K_EC && EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)
 		goto out;
 	if (ai->kind == K_RS && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 		goto out;
