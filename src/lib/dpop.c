@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <curl/curl.h>
 
 static const char code[] = "invalid_dpop_proof";
 
@@ -43,28 +44,97 @@ static size_t base_len(const char *u)
 	return strcspn(u, "?#");
 }
 
+static int is_unreserved(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* RFC 3986 6.2.2.2, which libcurl's URL API leaves alone: a
+ * percent-encoded unreserved character is that character, and the hex
+ * digits of the other escapes are upper case. `out` holds len + 1. */
+static void pct_normalize(const char *in, size_t len, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi = -1, lo = -1;
+
+		if (in[i] == '%' && i + 2 < len) {
+			hi = hexval((unsigned char)in[i + 1]);
+			lo = hexval((unsigned char)in[i + 2]);
+		}
+		if (hi < 0 || lo < 0) {
+			out[o++] = in[i];
+			continue;
+		}
+		if (is_unreserved(hi << 4 | lo)) {
+			out[o++] = (char)(hi << 4 | lo);
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[hi];
+			out[o++] = hex[lo];
+		}
+		i += 2;
+	}
+	out[o] = '\0';
+}
+
+char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
+{
+	char_auto_t *pre = NULL;
+	char *host = NULL, *url = NULL, *out = NULL;
+	size_t len;
+	CURLU *h;
+	CURLUcode rc;
+
+	if (!uri)
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "URI: missing"), NULL;
+	len = base_len(uri);
+	pre = malloc(len + 1);
+	h = curl_url();
+	if (!pre || !h) {
+		curl_url_cleanup(h);
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory"), NULL;
+	}
+	pct_normalize(uri, len, pre);
+	/* libcurl lower-cases the scheme, removes dot segments, makes an
+	 * empty path "/" and, on output, drops the scheme's default port */
+	rc = curl_url_set(h, CURLUPART_URL, pre, CURLU_NON_SUPPORT_SCHEME);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
+	if (rc == CURLUE_OK) {
+		for (char *c = host; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		rc = curl_url_set(h, CURLUPART_HOST, host, 0);
+	}
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT);
+	if (rc == CURLUE_OK && !(out = strdup(url)))
+		vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory");
+	else if (rc != CURLUE_OK)
+		vci_err_set(err, VCI_EXIT_FAIL, code, "URI \"%.*s\": not an absolute URL (%s)",
+			    len > 200 ? 200 : (int)len, uri, curl_url_strerror(rc));
+	curl_free(host);
+	curl_free(url);
+	curl_url_cleanup(h);
+	return out;
+}
+
 int vci_dpop_htu_equal(const char *a, const char *b)
 {
-	size_t la, lb;
-	const char *sa, *sb, *pa, *pb;
-	size_t auth_a, auth_b;
+	char_auto_t *na = vci_dpop_htu_normalize(a, NULL);
+	char_auto_t *nb = na ? vci_dpop_htu_normalize(b, NULL) : NULL;
 
-	if (!a || !b)
-		return 0;
-	la = base_len(a);
-	lb = base_len(b);
-	sa = strstr(a, "://");
-	sb = strstr(b, "://");
-	if (!sa || !sb || (size_t)(sa - a) >= la || (size_t)(sb - b) >= lb)
-		return la == lb && !memcmp(a, b, la);
-	/* scheme and authority case-insensitive, the path exact */
-	pa = sa + 3 + strcspn(sa + 3, "/?#");
-	pb = sb + 3 + strcspn(sb + 3, "/?#");
-	auth_a = (size_t)(pa - a);
-	auth_b = (size_t)(pb - b);
-	if (auth_a != auth_b || strncasecmp(a, b, auth_a))
-		return 0;
-	return la - auth_a == lb - auth_b && !memcmp(pa, pb, la - auth_a);
+	return na && nb && !strcmp(na, nb);
 }
 
 static void jws_free_p(vci_jws_t *j) { vci_jws_free(j); }
@@ -76,6 +146,8 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	EVP_PKEY_auto_t *pk = NULL;
 	json_auto_t *pub = NULL;
 	const json_t *typ, *jwk, *jti, *htm, *htu, *ath, *nonce;
+	char_auto_t *want_htu = NULL;
+	char_auto_t *got_htu = NULL;
 	char want[44];
 
 	memset(out, 0, sizeof *out);
@@ -124,7 +196,15 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	htu = json_object_get(jws.payload, "htu");
 	if (!json_is_string(htu))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" missing");
-	if (!vci_dpop_htu_equal(json_string_value(htu), p->htu))
+	want_htu = vci_dpop_htu_normalize(p->htu, err);
+	if (!want_htu) {
+		err->status = VCI_EXIT_USAGE;
+		return vci_err_prefix(err, "DPoP: the request");
+	}
+	got_htu = vci_dpop_htu_normalize(json_string_value(htu), err);
+	if (!got_htu)
+		return vci_err_prefix(err, "DPoP: \"htu\"");
+	if (strcmp(got_htu, want_htu))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" is \"%s\", expected \"%.*s\"",
 				   json_string_value(htu), (int)base_len(p->htu), p->htu);
 	if (vci_proof_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
@@ -241,9 +321,11 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t
 	size_t len = 0, live_len = 0, total = 0, nlive = 0;
 	int fd, replay = 0, rc = 0;
 	struct stat st;
+	/* entries for URIs that differ only as RFC 3986 allows are the same */
+	char_auto_t *norm = vci_dpop_htu_normalize(htu, NULL);
 
 	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, htu, base_len(htu)) != 1 || EVP_DigestUpdate(md, "", 1) != 1 ||
+	    EVP_DigestUpdate(md, norm ? norm : htu, norm ? strlen(norm) : base_len(htu)) != 1 || EVP_DigestUpdate(md, "", 1) != 1 ||
 	    EVP_DigestUpdate(md, jti, strlen(jti)) != 1 || EVP_DigestFinal_ex(md, h, NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "jti cache: digest failed");

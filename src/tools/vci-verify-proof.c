@@ -57,7 +57,7 @@ static const vci_opt_t opts[] = {
 	{ "proof-file", OPT_PROOF_FILE, "FILE", "as --proof, read from FILE" },
 	{ "ttl", OPT_TTL, "S", "nonce: lifetime of the c_nonce (default 300)" },
 	{ "htm", OPT_HTM, "METHOD", "dpop: the request's HTTP method" },
-	{ "htu", OPT_HTU, "URL", "dpop: the request URI (query and fragment ignored)" },
+	{ "htu", OPT_HTU, "URL", "dpop: the request URI (compared normalised, query and fragment ignored)" },
 	{ "ath", OPT_ATH, "TOKEN", "dpop: the access token presented; ath must be its hash" },
 	{ "dpop-nonce", OPT_DPOP_NONCE, "N", "dpop: the DPoP-Nonce the server issued" },
 	{ "jkt", OPT_JKT, "JKT", "dpop: the thumbprint the access token is bound to (cnf.jkt)" },
@@ -344,6 +344,13 @@ static int cmd_dpop(args_t *a, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "dpop: --htm METHOD and --htu URL are required");
 	if (a->proof && a->proof_file)
 		return vci_cli_usage(&a->cli, "dpop: give --proof or --proof-file, not both");
+	{
+		char *n = vci_dpop_htu_normalize(a->htu, &err);
+
+		if (!n)
+			return vci_cli_usage(&a->cli, "dpop: --htu: %s", err.msg);
+		free(n);
+	}
 	tok = read_token(a->proof, a->proof_file ? a->proof_file : argc ? argv[0] : NULL,
 			 "DPoP proof", &len, &err);
 	if (!tok)

@@ -363,6 +363,25 @@ b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 	[ "$status" -eq 2 ]
 }
 
+@test "dpop: htu compared after RFC 3986 normalisation" {
+	for u in 'HTTPS://Server.Example.COM/token' 'https://server.example.com:443/token' \
+		'https://server.example.com/%74oken' 'https://server.example.com/a/../token' \
+		'https://server.example.com/./token#f'; do
+		run vci-verify-proof dpop --htm POST --htu "$u" --now 1562262616 --proof "$DPOP"
+		[ "$status" -eq 0 ] || { echo "$u: $output"; false; }
+		[[ $output == *'"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"'* ]]
+	done
+	for u in 'https://server.example.com/Token' 'https://server.example.com:8443/token' \
+		'http://server.example.com/token' 'https://server.example.com/token/'; do
+		run vci-verify-proof dpop --htm POST --htu "$u" --now 1562262616 --proof "$DPOP"
+		[ "$status" -eq 1 ] || { echo "$u: $output"; false; }
+		[[ $output == *'"htu" is "https://server.example.com/token"'* ]]
+	done
+	run vci-verify-proof dpop --htm POST --htu /token --now 1562262616 --proof "$DPOP"
+	[ "$status" -eq 2 ]
+	[[ $output == 'vci-verify-proof: dpop: --htu: URI "/token": not an absolute URL'* ]]
+}
+
 @test "dpop: --jti-cache refuses a replay; concurrent uses admit exactly one" {
 	run vci-verify-proof dpop --htm POST --htu https://server.example.com/token --now 1562262616 --jti-cache "$D/jti" --proof "$DPOP"
 	[ "$status" -eq 0 ]

@@ -27,6 +27,62 @@ static int check(const char *jwt, const vci_dpop_policy_t *p, vci_err_t *err, ch
 	return rc;
 }
 
+/* RFC 9449 section 4.3 step 9 with RFC 3986 section 6.2.2 and 6.2.3: each
+ * rule, as a URI and its normalised form. */
+static const struct { const char *rule, *in, *want; } htu_cases[] = {
+	{ "query and fragment dropped", "https://a.example/t?x=1#f", "https://a.example/t" },
+	{ "fragment without query dropped", "https://a.example/t#f?x", "https://a.example/t" },
+	{ "scheme case", "HTTPS://a.example/t", "https://a.example/t" },
+	{ "host case", "https://A.Example.COM/t", "https://a.example.com/t" },
+	{ "path case kept", "https://a.example/Token", "https://a.example/Token" },
+	{ "https default port removed", "https://a.example:443/t", "https://a.example/t" },
+	{ "http default port removed", "http://a.example:80/t", "http://a.example/t" },
+	{ "other port kept", "https://a.example:8443/t", "https://a.example:8443/t" },
+	{ "port of the other scheme kept", "https://a.example:80/t", "https://a.example:80/t" },
+	{ "empty port removed", "https://a.example:/t", "https://a.example/t" },
+	{ "unreserved escapes decoded", "https://a.example/%7Euser/%41%2d%2E%5f",
+	  "https://a.example/~user/A-._" },
+	{ "escape hex in upper case", "https://a.example/a%2fb%3a", "https://a.example/a%2Fb%3A" },
+	{ "escaped host decoded", "https://%61.example/t", "https://a.example/t" },
+	{ "dot segments removed", "https://a.example/a/./b/../c", "https://a.example/a/c" },
+	{ "escaped dot segments removed", "https://a.example/a/%2E%2e/c", "https://a.example/c" },
+	{ "trailing dot-dot", "https://a.example/a/b/..", "https://a.example/a/" },
+	{ "empty path is /", "https://a.example", "https://a.example/" },
+	{ "empty path with query is /", "https://a.example?x", "https://a.example/" },
+	{ "IPv6 literal, default port", "https://[::1]:443/t", "https://[::1]/t" },
+};
+
+static void test_htu(void)
+{
+	vci_err_t err = { 0 };
+
+	for (size_t i = 0; i < sizeof htu_cases / sizeof htu_cases[0]; i++) {
+		char *n = vci_dpop_htu_normalize(htu_cases[i].in, &err);
+
+		tap_is_str(n ? n : "(null)", htu_cases[i].want, "htu: %s: %s", htu_cases[i].rule,
+			   n ? "" : err.msg);
+		free(n);
+	}
+	tap_ok(vci_dpop_htu_equal("HTTPS://A.example:443/%7e/x/../t?q#f", "https://a.example/~/t"),
+	       "htu: all rules at once compare equal");
+	tap_ok(!vci_dpop_htu_equal("https://a.example/t", "https://a.example/T"),
+	       "htu: paths differing in case differ");
+	tap_ok(!vci_dpop_htu_equal("https://a.example/a%2Fb", "https://a.example/a/b"),
+	       "htu: an escaped reserved character is not the character");
+	tap_ok(!vci_dpop_htu_equal("https://a.example/t", "http://a.example/t"),
+	       "htu: schemes differ");
+	tap_ok(!vci_dpop_htu_equal("https://a.example:8443/t", "https://a.example/t"),
+	       "htu: ports differ");
+	vci_err_clear(&err);
+	tap_ok(vci_dpop_htu_normalize("/token", &err) == NULL && strstr(err.msg, "absolute URL"),
+	       "htu: a relative reference is not a URL: %s", err.msg);
+	tap_ok(vci_dpop_htu_normalize("https://a.example:99999/", &err) == NULL,
+	       "htu: a port out of range is refused: %s", err.msg);
+	tap_ok(vci_dpop_htu_normalize("https://a.example/a b", &err) == NULL,
+	       "htu: a space in the path is refused: %s", err.msg);
+	tap_ok(!vci_dpop_htu_equal("/t", "/t"), "htu: relative references never match");
+}
+
 int main(void)
 {
 	vci_dpop_policy_t p = { 0 };
@@ -35,6 +91,7 @@ int main(void)
 	char path[] = "/tmp/test-dpop-XXXXXX";
 	int fd;
 
+	test_htu();
 	tap_ok(vci_dpop_ath(TOKEN, ath) == 0, "ath computed");
 	tap_is_str(ath, ATH, "ath of the RFC 9449 access token");
 
@@ -48,6 +105,13 @@ int main(void)
 	p.htu = "https://server.example.com/tokens";
 	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "\"htu\""),
 	       "other htu refused: %s", err.msg);
+	p.htu = "HTTPS://server.example.com:443/a/../%74oken";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == 0,
+	       "htu compared normalised (port, dot segments, escapes): %s", err.msg);
+	p.htu = "server.example.com/token";
+	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && err.status == VCI_EXIT_USAGE &&
+	       strstr(err.msg, "the request"), "request URI not a URL is a usage error: %s",
+	       err.msg);
 	p.htu = "https://server.example.com/token";
 	p.htm = "GET";
 	tap_ok(check(TOKEN_PROOF, &p, &err, NULL) == -1 && strstr(err.msg, "\"htm\"") &&
@@ -127,6 +191,10 @@ int main(void)
 		       vci_jti_cache_add(path, "https://b.example/", "x", 1562270001, 1562270100,
 					 &err) == -1, "torn line tolerated, next entry kept");
 	}
+	tap_ok(vci_jti_cache_add(path, "https://C.example:443/t", "y", 1562270000, 1562270100,
+				 &err) == 0 &&
+	       vci_jti_cache_add(path, "https://c.example/t?q", "y", 1562270001, 1562270100,
+				 &err) == -1, "jti cache keys on the normalised URI");
 	unlink(path);
 	return tap_done();
 }
