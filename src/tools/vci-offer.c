@@ -1,0 +1,827 @@
+/* vci-offer - one OID4VCI Credential Offer per issuance record: the offer
+ * object with a fresh pre-authorized code (and transaction code), the deep
+ * link by value or by reference, QR codes for the terminal, PNG and SVG,
+ * and delivery to a wallet's credential_offer_endpoint. */
+#include "cli.h"
+#include "defn.h"
+#include "http.h"
+#include "issue.h"
+#include "offer.h"
+#include "qr.h"
+#include "record.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+	OPT_ISSUER = VCI_OPT_TOOL_BASE,
+	OPT_CONFIG,
+	OPT_DEFN,
+	OPT_METADATA,
+	OPT_TX_CODE,
+	OPT_TX_CODE_MODE,
+	OPT_TX_CODE_DESCRIPTION,
+	OPT_TX_CODE_VALUE,
+	OPT_NO_PRE_AUTH,
+	OPT_AUTH_CODE,
+	OPT_ISSUER_STATE,
+	OPT_AS,
+	OPT_SCHEME,
+	OPT_BY_REFERENCE,
+	OPT_OFFER_DIR,
+	OPT_DRAFT13,
+	OPT_QR,
+	OPT_QR_PNG,
+	OPT_QR_SVG,
+	OPT_QR_ECC,
+	OPT_QR_SCALE,
+	OPT_SEND,
+	OPT_SEND_FIELD,
+	OPT_TX_CODE_TO,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_TTL,
+};
+
+static const vci_opt_t opts[] = {
+	{ "issuer", OPT_ISSUER, "URL", "the credential issuer identifier (required)" },
+	{ "config", OPT_CONFIG, "ID[,ID]", "credential configuration ids offered (default for records "
+	  "that name none)" },
+	{ "defn", OPT_DEFN, "FILE", "known configuration ids: the ids of these definitions" },
+	{ "metadata", OPT_METADATA, "FILE", "known configuration ids: credential_configurations_supported "
+	  "of this issuer metadata" },
+	{ "tx-code", OPT_TX_CODE, "LENGTH", "require a transaction code of LENGTH (4 to 32) characters" },
+	{ "tx-code-mode", OPT_TX_CODE_MODE, "MODE", "numeric (default) or text" },
+	{ "tx-code-description", OPT_TX_CODE_DESCRIPTION, "TEXT", "how the holder gets the code (at most "
+	  "300 characters)" },
+	{ "tx-code-value", OPT_TX_CODE_VALUE, "V", "use this transaction code instead of a random one" },
+	{ "no-pre-authorized-code", OPT_NO_PRE_AUTH, NULL, "leave out the pre-authorized code grant" },
+	{ "auth-code", OPT_AUTH_CODE, NULL, "add the authorization_code grant" },
+	{ "issuer-state", OPT_ISSUER_STATE, "S", "issuer_state of the authorization_code grant "
+	  "(default: random)" },
+	{ "authorization-server", OPT_AS, "URL", "the authorization server, when it is not the issuer" },
+	{ "scheme", OPT_SCHEME, "SCHEME", "link scheme: openid-credential-offer (default), haip-vci, "
+	  "haip, another scheme or an https URL" },
+	{ "by-reference", OPT_BY_REFERENCE, "BASE_URL", "link with credential_offer_uri=BASE_URL/ID" },
+	{ "offer-dir", OPT_OFFER_DIR, "DIR", "with --by-reference: write each offer to DIR/ID.json" },
+	{ "draft13", OPT_DRAFT13, NULL, "also the pre-1.0 offer members for older wallets" },
+	{ "qr", OPT_QR, NULL, "print each link as a QR code on standard output (records: --output)" },
+	{ "qr-png", OPT_QR_PNG, "PATH", "write a PNG QR code; {offer_id} in PATH names one per record" },
+	{ "qr-svg", OPT_QR_SVG, "PATH", "write an SVG QR code; {offer_id} in PATH names one per record" },
+	{ "qr-ecc", OPT_QR_ECC, "L|M|Q|H", "QR error correction level (default M)" },
+	{ "qr-scale", OPT_QR_SCALE, "N", "pixels (PNG) or units (SVG) per module (default 8)" },
+	{ "send", OPT_SEND, "URL", "deliver each offer to this credential_offer_endpoint" },
+	{ "send-field", OPT_SEND_FIELD, "NAME", "deliver to the endpoint in each record's field NAME" },
+	{ "tx-code-to", OPT_TX_CODE_TO, "URL", "deliver each transaction code to URL (out of band)" },
+	{ "timeout", OPT_TIMEOUT, "S", "seconds per delivery attempt (default 10)" },
+	{ "retries", OPT_RETRIES, "N", "further delivery attempts on 5xx or network errors (default 2)" },
+	{ "ttl", OPT_TTL, "S", "seconds an offer stays valid (default 600)" },
+	{ 0 },
+};
+
+static const char usage[] =
+	"--issuer URL [--config ID[,ID]...] [OPTION]... [FILE]...\n"
+	"Adds offer_id, credential_offer, credential_offer_uri, pre_authorized_code,\n"
+	"tx_code and expires_at to each issuance record.";
+
+typedef struct args {
+	vci_cli_t cli;
+	const char *issuer, *config, *defn, *metadata, *tx_desc, *tx_value, *issuer_state, *as;
+	const char *scheme, *by_ref, *offer_dir, *qr_png, *qr_svg, *send, *send_field, *tx_to;
+	vci_tx_mode_t tx_mode;
+	vci_qr_ecc_t ecc;
+	unsigned long tx_len, qr_scale, timeout, retries, ttl;
+	int have_tx_mode, no_pre_auth, auth_code, draft13, qr;
+} args_t;
+
+static int handle(void *ctx, int val, const char *arg)
+{
+	args_t *a = ctx;
+
+	switch (val) {
+	case OPT_ISSUER: a->issuer = arg; break;
+	case OPT_CONFIG: a->config = arg; break;
+	case OPT_DEFN: a->defn = arg; break;
+	case OPT_METADATA: a->metadata = arg; break;
+	case OPT_TX_CODE:
+		return vci_cli_uint(&a->cli, "--tx-code", arg, VCI_TX_CODE_MIN, VCI_TX_CODE_MAX, &a->tx_len);
+	case OPT_TX_CODE_MODE:
+		if (vci_offer_tx_mode_parse(arg, &a->tx_mode) < 0)
+			return vci_cli_usage(&a->cli, "--tx-code-mode: expected numeric or text, got '%s'", arg);
+		a->have_tx_mode = 1;
+		break;
+	case OPT_TX_CODE_DESCRIPTION: a->tx_desc = arg; break;
+	case OPT_TX_CODE_VALUE: a->tx_value = arg; break;
+	case OPT_NO_PRE_AUTH: a->no_pre_auth = 1; break;
+	case OPT_AUTH_CODE: a->auth_code = 1; break;
+	case OPT_ISSUER_STATE: a->issuer_state = arg; break;
+	case OPT_AS: a->as = arg; break;
+	case OPT_SCHEME: a->scheme = arg; break;
+	case OPT_BY_REFERENCE: a->by_ref = arg; break;
+	case OPT_OFFER_DIR: a->offer_dir = arg; break;
+	case OPT_DRAFT13: a->draft13 = 1; break;
+	case OPT_QR: a->qr = 1; break;
+	case OPT_QR_PNG: a->qr_png = arg; break;
+	case OPT_QR_SVG: a->qr_svg = arg; break;
+	case OPT_QR_ECC:
+		if (vci_qr_ecc_parse(arg, &a->ecc) < 0)
+			return vci_cli_usage(&a->cli, "--qr-ecc: expected L, M, Q or H, got '%s'", arg);
+		break;
+	case OPT_QR_SCALE: return vci_cli_uint(&a->cli, "--qr-scale", arg, 1, 64, &a->qr_scale);
+	case OPT_SEND: a->send = arg; break;
+	case OPT_SEND_FIELD: a->send_field = arg; break;
+	case OPT_TX_CODE_TO: a->tx_to = arg; break;
+	case OPT_TIMEOUT: return vci_cli_uint(&a->cli, "--timeout", arg, 1, 300, &a->timeout);
+	case OPT_RETRIES: return vci_cli_uint(&a->cli, "--retries", arg, 0, 10, &a->retries);
+	case OPT_TTL: return vci_cli_uint(&a->cli, "--ttl", arg, 1, 30UL * 86400, &a->ttl);
+	default: return VCI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int fail(const vci_cli_t *cli, const vci_err_t *err)
+{
+	vci_cli_error(cli, err);
+	return err->status ? err->status : VCI_EXIT_IO;
+}
+
+/* ---- per record ---- */
+
+typedef struct ctx {
+	const args_t *a;
+	json_t *defaults;          /* --config ids (array) */
+	json_t *known;             /* known ids (object used as a set), or NULL */
+	const char *known_from;
+	vci_http_opts_t http;
+	int64_t now;
+	atomic_int png_used, svg_used;
+	atomic_int warned;
+	int columns;               /* terminal width, 0 if unknown */
+} ctx_t;
+
+#define rfail(err, code, fmt, arg) vci_err_set(err, VCI_EXIT_FAIL, code, fmt, arg)
+
+static int add_id(ctx_t *c, json_t *ids, const json_t *v, const char *field, vci_err_t *err)
+{
+	const char *id = json_string_value(v);
+
+	if (!id || !vci_offer_config_id_ok(id))
+		return rfail(err, "invalid_request", "%s: expected a credential configuration id "
+			     "(1 to 255 printable characters without spaces)", field);
+	if (c->known && !json_object_get(c->known, id))
+		return vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+				   "credential configuration \"%s\": not in %s", id, c->known_from);
+	for (size_t i = 0; i < json_array_size(ids); i++)
+		if (json_equal(json_array_get(ids, i), v))
+			return 0;
+	return json_array_append(ids, (json_t *)v);
+}
+
+/* The configuration ids of a record: its own (OID4VCI
+ * credential_configuration_ids / credential_configuration_id, system A's
+ * credentialDefinitionId and credentials[].credentialConfigurationId),
+ * else --config. */
+static json_t *record_ids(ctx_t *c, const json_t *rec, vci_err_t *err)
+{
+	json_auto_t *ids = json_array();
+	const json_t *v;
+
+	if (!ids)
+		return NULL;
+	if ((v = json_object_get(rec, "credential_configuration_ids"))) {
+		if (!json_is_array(v) || !json_array_size(v)) {
+			rfail(err, "invalid_request", "%s: expected a non-empty array",
+			      "credential_configuration_ids");
+			return NULL;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if (add_id(c, ids, json_array_get(v, i), "credential_configuration_ids", err) < 0)
+				return NULL;
+	} else if ((v = json_object_get(rec, "credential_configuration_id"))) {
+		if (add_id(c, ids, v, "credential_configuration_id", err) < 0)
+			return NULL;
+	} else {
+		const json_t *creds = json_object_get(rec, "credentials"), *e;
+		size_t i;
+
+		if ((v = json_object_get(rec, "credentialDefinitionId")) &&
+		    add_id(c, ids, v, "credentialDefinitionId", err) < 0)
+			return NULL;
+		json_array_foreach(creds, i, e) {
+			const json_t *cid = json_object_get(e, "credentialConfigurationId");
+
+			if (cid && add_id(c, ids, cid, "credentials[].credentialConfigurationId", err) < 0)
+				return NULL;
+		}
+	}
+	if (!json_array_size(ids)) {
+		if (!json_array_size(c->defaults)) {
+			rfail(err, "invalid_request", "%s", "no credential configuration id: give --config "
+			      "or a record field credential_configuration_id");
+			return NULL;
+		}
+		for (size_t i = 0; i < json_array_size(c->defaults); i++)
+			if (add_id(c, ids, json_array_get(c->defaults, i), "--config", err) < 0)
+				return NULL;
+	}
+	return json_incref(ids);
+}
+
+/* Transaction code parameters from a record: system D's "tx_code" object
+ * ({value, length, input_mode, description}), a "tx_code" string, or
+ * system A's "userPin" (an empty userPin is none). */
+static int record_tx(const json_t *rec, vci_offer_params_t *p, vci_err_t *err)
+{
+	const json_t *tx = json_object_get(rec, "tx_code");
+	const json_t *pin = json_object_get(rec, "userPin");
+	const char *value = NULL;
+	int have_mode = 0;
+
+	if (tx && json_is_object(tx)) {
+		const json_t *v = json_object_get(tx, "value"), *l = json_object_get(tx, "length");
+		const json_t *m = json_object_get(tx, "input_mode"), *d = json_object_get(tx, "description");
+
+		if (v && !json_is_string(v))
+			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.value");
+		if (m) {
+			if (vci_offer_tx_mode_parse(json_string_value(m), &p->tx_mode) < 0)
+				return rfail(err, "invalid_request", "%s: expected numeric or text",
+					     "tx_code.input_mode");
+			have_mode = 1;
+		}
+		if (d && !json_is_string(d))
+			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.description");
+		if (d)
+			p->tx_description = json_string_value(d);
+		if (l) {
+			if (!json_is_integer(l) || json_integer_value(l) < VCI_TX_CODE_MIN ||
+			    json_integer_value(l) > VCI_TX_CODE_MAX)
+				return rfail(err, "invalid_tx_code", "%s: expected an integer from 4 to 32",
+					     "tx_code.length");
+			p->tx_length = (unsigned)json_integer_value(l);
+		}
+		value = json_string_value(v);
+		if (value && l && strlen(value) != p->tx_length)
+			return rfail(err, "invalid_tx_code", "%s: the value does not have that length",
+				     "tx_code.length");
+		if (!value && !p->tx_length)
+			p->tx_length = 6;
+		p->tx_code = 1;
+		p->tx_value = value;
+	} else if (tx) {
+		if (!json_is_string(tx))
+			return rfail(err, "invalid_request", "%s: expected an object or a string", "tx_code");
+		value = json_string_value(tx);
+	} else if (pin) {
+		if (!json_is_string(pin))
+			return rfail(err, "invalid_request", "%s: expected a string", "userPin");
+		if (json_string_length(pin))
+			value = json_string_value(pin);
+	}
+	if (value) {
+		p->tx_code = 1;
+		p->tx_value = value;
+		if (!have_mode) {
+			p->tx_mode = VCI_TX_NUMERIC;
+			for (const char *s = value; *s; s++)
+				if (*s < '0' || *s > '9')
+					p->tx_mode = VCI_TX_TEXT;
+		}
+	}
+	return 0;
+}
+
+/* Expand {offer_id} in a path template. */
+static char *expand(const char *tmpl, const char *id)
+{
+	const char *ph = "{offer_id}";
+	size_t n = strlen(ph), len = 0;
+	char *out, *o;
+
+	for (const char *s = strstr(tmpl, ph); s; s = strstr(s + n, ph))
+		len += strlen(id);
+	out = malloc(strlen(tmpl) + len + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	while (*tmpl) {
+		if (!strncmp(tmpl, ph, n)) {
+			o = stpcpy(o, id);
+			tmpl += n;
+		} else {
+			*o++ = *tmpl++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int write_image(ctx_t *c, const vci_qr_t *q, const char *tmpl, int png, atomic_int *used,
+		       const char *id, char **path_out, vci_err_t *err)
+{
+	char_auto_t *path = NULL;
+	vci_out_t *o;
+	int rc;
+
+	if (!strstr(tmpl, "{offer_id}") && atomic_fetch_add(used, 1) > 0)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "--qr-%s %s: one file for "
+				   "several records: put {offer_id} in the name", png ? "png" : "svg", tmpl);
+	path = expand(tmpl, id);
+	if (!path)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	o = vci_out_open(path, err);
+	if (!o)
+		return -1;
+	rc = png ? vci_qr_write_png(q, vci_out_file(o), (unsigned)c->a->qr_scale, err)
+		 : vci_qr_write_svg(q, vci_out_file(o), (unsigned)c->a->qr_scale, err);
+	if (rc < 0) {
+		vci_out_abort(o);
+		return -1;
+	}
+	fchmod(fileno(vci_out_file(o)), 0644);
+	if (vci_out_commit(o, err) < 0)
+		return -1;
+	*path_out = path;
+	path = NULL;
+	return 0;
+}
+
+static json_t *delivery(const vci_http_result_t *r)
+{
+	return json_pack("{s:I,s:I}", "status", (json_int_t)r->status, "attempts",
+			 (json_int_t)r->attempts);
+}
+
+static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
+{
+	ctx_t *c = vctx;
+	const args_t *a = c->a;
+	vci_offer_params_t p = { 0 };
+	vci_offer_t o = { 0 };
+	vci_qr_t *q = NULL;
+	json_auto_t *ids = NULL;
+	json_auto_t *claims = NULL;
+	json_auto_t *dl = NULL;
+	json_auto_t *txdl = NULL;
+	char_auto_t *offer_id = NULL;
+	char_auto_t *uri = NULL;
+	char_auto_t *png = NULL;
+	char_auto_t *svg = NULL;
+	wipe_auto_t *link = NULL;
+	const char *scheme = a->scheme ? a->scheme : "openid-credential-offer";
+	const char *send = a->send, *ids_s[64];
+	const json_t *v;
+	int saved = 0, rc = -1;
+
+	if (json_object_get(rec, "pre_authorized_code") || json_object_get(rec, "credential_offer"))
+		return rfail(err, "invalid_request", "%s", "record already has an offer "
+			     "(credential_offer or pre_authorized_code)");
+	ids = record_ids(c, rec, err);
+	if (!ids)
+		return -1;
+	if (json_array_size(ids) > sizeof ids_s / sizeof ids_s[0])
+		return rfail(err, "invalid_request", "%s", "more than 64 credential configuration ids");
+	for (size_t i = 0; i < json_array_size(ids); i++)
+		ids_s[i] = json_string_value(json_array_get(ids, i));
+
+	p.issuer = a->issuer;
+	p.config_ids = ids_s;
+	p.n_config_ids = json_array_size(ids);
+	p.no_pre_auth = a->no_pre_auth;
+	p.tx_code = a->tx_len || a->tx_value;
+	p.tx_mode = a->tx_mode;
+	p.tx_length = (unsigned)a->tx_len;
+	p.tx_value = a->tx_value;
+	p.tx_description = a->tx_desc;
+	p.auth_code = a->auth_code;
+	p.issuer_state = a->issuer_state;
+	p.authorization_server = a->as;
+	p.draft13 = a->draft13;
+	if (record_tx(rec, &p, err) < 0)
+		return -1;
+
+	/* system A: the link scheme, and the claims of a single credential */
+	if ((v = json_object_get(rec, "urlScheme"))) {
+		const char *s = json_string_value(v);
+
+		if (!s || (strcmp(s, "openid-credential-offer://") && strcmp(s, "haip://")))
+			return rfail(err, "invalid_request", "%s: expected openid-credential-offer:// or "
+				     "haip://", "urlScheme");
+		scheme = s;
+	}
+	if ((v = json_object_get(rec, "issuanceMode")) &&
+	    (!json_is_string(v) || (strcmp(json_string_value(v), "InTime") &&
+				    strcmp(json_string_value(v), "Deferred"))))
+		return rfail(err, "invalid_request", "%s: expected InTime or Deferred", "issuanceMode");
+	if (!json_object_get(rec, "claims")) {
+		const json_t *creds = json_object_get(rec, "credentials");
+		const json_t *one = json_array_size(creds) == 1 ? json_array_get(creds, 0) : NULL;
+		const json_t *cl = json_object_get(one, "claims");
+
+		if (!json_is_object(cl))
+			cl = json_object_get(one, "credentialSubject");
+		if (json_is_object(cl))
+			claims = json_deep_copy(cl);
+	}
+	if (a->send_field) {
+		v = json_object_get(rec, a->send_field);
+		if (!json_is_string(v))
+			return rfail(err, "invalid_request", "%s: missing or not a string (--send-field)",
+				     a->send_field);
+		send = json_string_value(v);
+		if (!vci_url_is_target(send, 1))
+			return rfail(err, "invalid_url", "%s: not an https URL (http only to 127.0.0.1, "
+				     "::1 or localhost)", a->send_field);
+	}
+
+	if ((v = json_object_get(rec, "offer_id"))) {
+		if (!vci_offer_id_ok(json_string_value(v)))
+			return rfail(err, "invalid_request", "%s: expected 1 to 128 characters of A-Z a-z "
+				     "0-9 - _", "offer_id");
+		offer_id = strdup(json_string_value(v));
+	} else {
+		offer_id = vci_offer_random(VCI_OFFER_ID_BYTES, err);
+		if (!offer_id)
+			return -1;
+	}
+	if (!offer_id)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+
+	if (vci_offer_build(&p, &o, err) < 0) {
+		if (err->status == VCI_EXIT_USAGE)
+			err->status = VCI_EXIT_FAIL;
+		return -1;
+	}
+	if (a->by_ref) {
+		size_t n = strlen(a->by_ref);
+
+		if (asprintf(&uri, "%.*s/%s", (int)(n && a->by_ref[n - 1] == '/' ? n - 1 : n), a->by_ref,
+			     offer_id) < 0)
+			uri = NULL;
+		if (!uri) {
+			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			goto out;
+		}
+	}
+	link = vci_offer_link(scheme, o.offer, uri, err);
+	if (!link) {
+		if (err->status == VCI_EXIT_USAGE)
+			err->status = VCI_EXIT_FAIL;
+		goto out;
+	}
+
+	/* QR codes */
+	if (a->qr || a->qr_png || a->qr_svg) {
+		q = vci_qr_encode(link, a->ecc, err);
+		if (!q) {
+			if (!strcmp(err->code, "qr_too_large") && !a->by_ref)
+				vci_err_prefix(err, "use --by-reference for a shorter link");
+			err->status = VCI_EXIT_FAIL;
+			goto out;
+		}
+		if (a->qr_png && write_image(c, q, a->qr_png, 1, &c->png_used, offer_id, &png, err) < 0)
+			goto out;
+		if (a->qr_svg && write_image(c, q, a->qr_svg, 0, &c->svg_used, offer_id, &svg, err) < 0)
+			goto out;
+	}
+
+	/* hosted offer, then delivery: the transaction code first */
+	if (a->offer_dir) {
+		if (vci_offer_save(a->offer_dir, offer_id, o.offer, err) < 0)
+			goto out;
+		saved = 1;
+	}
+	if (a->tx_to && o.tx_code) {
+		vci_http_result_t r;
+		char *u1 = vci_url_add_param(a->tx_to, "offer_id", offer_id, strlen(offer_id), NULL, NULL);
+		wipe_auto_t *u = u1 ? vci_url_add_param(u1, "tx_code", o.tx_code, strlen(o.tx_code), NULL,
+							NULL) : NULL;
+
+		free(u1);
+		if (!u) {
+			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			goto out;
+		}
+		if (vci_http_get(u, &c->http, &r, err) < 0) {
+			vci_err_prefix(err, "tx_code delivery");
+			goto out;
+		}
+		txdl = delivery(&r);
+	}
+	if (send) {
+		vci_http_result_t r;
+		wipe_auto_t *u = NULL;
+
+		if (uri) {
+			u = vci_url_add_param(send, "credential_offer_uri", uri, strlen(uri), NULL, ".");
+		} else {
+			wipe_auto_t *js = vci_json_dump(o.offer);
+
+			u = js ? vci_url_add_param(send, "credential_offer", js, strlen(js), ":/,", NULL) : NULL;
+		}
+		if (!u) {
+			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			goto out;
+		}
+		if (vci_http_get(u, &c->http, &r, err) < 0) {
+			vci_err_prefix(err, "offer delivery");
+			goto out;
+		}
+		dl = delivery(&r);
+	}
+
+	/* terminal QR code (--qr runs one record at a time, in order) */
+	if (a->qr) {
+		vci_err_t werr = { 0 };
+
+		if (c->columns && vci_qr_text_width(q) > c->columns && !atomic_exchange(&c->warned, 1))
+			fprintf(stderr, "%s: warning: the QR code is %d columns wide, the terminal %d%s\n",
+				a->cli.prog, vci_qr_text_width(q), c->columns,
+				a->by_ref ? "" : ": --by-reference makes it smaller");
+		if (vci_qr_write_text(q, stdout, &werr) < 0 || fputc('\n', stdout) == EOF ||
+		    fflush(stdout) != 0) {
+			vci_err_set(err, VCI_EXIT_IO, "io_error", "standard output: %s", strerror(errno));
+			goto out;
+		}
+	}
+
+	/* the record: every field set only now that nothing can fail */
+	if (!json_object_get(rec, "offer_id"))
+		json_object_set_new(rec, "offer_id", json_string(offer_id));
+	if (json_array_size(ids) == 1 && !json_object_get(rec, "credential_configuration_id"))
+		json_object_set(rec, "credential_configuration_id", json_array_get(ids, 0));
+	if (claims)
+		json_object_set(rec, "claims", claims);
+	json_object_set(rec, "credential_offer", o.offer);
+	json_object_set_new(rec, "credential_offer_uri", json_string(link));
+	if (o.pre_authorized_code)
+		json_object_set_new(rec, "pre_authorized_code", json_string(o.pre_authorized_code));
+	if (o.tx_code)
+		json_object_set_new(rec, "tx_code", json_string(o.tx_code));
+	else
+		json_object_del(rec, "tx_code");
+	json_object_del(rec, "userPin");
+	if (o.issuer_state)
+		json_object_set_new(rec, "issuer_state", json_string(o.issuer_state));
+	json_object_set_new(rec, "expires_at", json_integer((json_int_t)(c->now + (int64_t)a->ttl)));
+	if (dl)
+		json_object_set(rec, "delivery", dl);
+	if (txdl)
+		json_object_set(rec, "tx_code_delivery", txdl);
+	if (png)
+		json_object_set_new(rec, "qr_png", json_string(png));
+	if (svg)
+		json_object_set_new(rec, "qr_svg", json_string(svg));
+	*result = json_incref(rec);
+	rc = 0;
+out:
+	if (rc < 0) {
+		vci_err_t e2 = { 0 };
+
+		if (saved)
+			vci_offer_remove(a->offer_dir, offer_id, &e2);
+		if (png)
+			unlink(png);
+		if (svg)
+			unlink(svg);
+	}
+	vci_qr_free(q);
+	vci_offer_clear(&o);
+	return rc;
+}
+
+/* ---- setup ---- */
+
+static int load_known(args_t *a, ctx_t *c, vci_err_t *err)
+{
+	if (!a->defn && !a->metadata)
+		return 0;
+	c->known = json_object();
+	if (!c->known)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	c->known_from = a->defn && a->metadata ? "--defn or --metadata" : a->defn ? a->defn : a->metadata;
+	if (a->defn) {
+		vci_defn_t **defs = NULL;
+		size_t n = 0;
+
+		if (vci_defn_load(a->defn, &defs, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			json_object_set_new(c->known, defs[i]->id, json_true());
+		vci_defn_list_free(defs, n);
+	}
+	if (a->metadata) {
+		json_auto_t *md = vci_json_load_file(a->metadata, err);
+		const json_t *cfg, *iss, *ases;
+		const char *k;
+		json_t *v;
+
+		if (!md)
+			return -1;
+		cfg = json_object_get(md, "credential_configurations_supported");
+		if (!json_is_object(cfg))
+			return vci_err_set(err, VCI_EXIT_INPUT, "invalid_metadata",
+					   "%s: no credential_configurations_supported object", a->metadata);
+		iss = json_object_get(md, "credential_issuer");
+		if (!json_is_string(iss) || strcmp(json_string_value(iss), a->issuer))
+			return vci_err_set(err, VCI_EXIT_INPUT, "invalid_metadata",
+					   "%s: credential_issuer is not --issuer %s", a->metadata, a->issuer);
+		json_object_foreach((json_t *)cfg, k, v)
+			json_object_set_new(c->known, k, json_true());
+		ases = json_object_get(md, "authorization_servers");
+		if (a->as) {
+			size_t i;
+			int found = 0;
+
+			json_array_foreach(ases, i, v)
+				if (json_is_string(v) && !strcmp(json_string_value(v), a->as))
+					found = 1;
+			if (!found)
+				return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
+						   "--authorization-server %s: not in %s authorization_servers",
+						   a->as, a->metadata);
+		}
+	}
+	return 0;
+}
+
+static int split_config(const args_t *a, ctx_t *c)
+{
+	char *dup, *save = NULL;
+
+	c->defaults = json_array();
+	if (!a->config)
+		return 0;
+	dup = strdup(a->config);
+	if (!dup || !c->defaults)
+		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!vci_offer_config_id_ok(t)) {
+			free(dup);
+			return vci_cli_usage(&a->cli, "--config: \"%s\" is not a credential configuration id", t);
+		}
+		json_array_append_new(c->defaults, json_string(t));
+	}
+	free(dup);
+	if (!json_array_size(c->defaults))
+		return vci_cli_usage(&a->cli, "--config: empty list");
+	return 0;
+}
+
+static int terminal_columns(void)
+{
+	struct winsize ws;
+	const char *e = getenv("COLUMNS");
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return e && atoi(e) > 0 ? atoi(e) : 0;
+}
+
+static int check_template(args_t *a, const char *opt, const char *t)
+{
+	const char *rest;
+
+	if (!*t)
+		return vci_cli_usage(&a->cli, "%s: empty path", opt);
+	for (rest = t; *rest; rest++) {
+		if (!strncmp(rest, "{offer_id}", 10)) {
+			rest += 9;
+			continue;
+		}
+		if (*rest == '{' || *rest == '}')
+			return vci_cli_usage(&a->cli, "%s: %s: only {offer_id} may be in braces", opt, t);
+	}
+	return 0;
+}
+
+static int check_args(args_t *a)
+{
+	vci_err_t err = { 0 };
+	struct stat st;
+
+	if (!a->issuer)
+		return vci_cli_usage(&a->cli, "--issuer URL (the credential issuer identifier) is required");
+	if (!vci_offer_issuer_ok(a->issuer))
+		return vci_cli_usage(&a->cli, "--issuer: %s is not an https URL without query or fragment",
+				     a->issuer);
+	if (a->scheme && vci_offer_scheme_check(a->scheme, &err) < 0)
+		return vci_cli_usage(&a->cli, "--%s", err.msg);
+	if (a->by_ref && !vci_url_is_target(a->by_ref, 0))
+		return vci_cli_usage(&a->cli, "--by-reference: %s is not an https URL without query or "
+				     "fragment", a->by_ref);
+	if (a->offer_dir && !a->by_ref)
+		return vci_cli_usage(&a->cli, "--offer-dir needs --by-reference");
+	if (a->tx_len && a->tx_value)
+		return vci_cli_usage(&a->cli, "give --tx-code or --tx-code-value, not both");
+	if ((a->have_tx_mode || a->tx_desc) && !a->tx_len && !a->tx_value)
+		return vci_cli_usage(&a->cli, "--tx-code-mode and --tx-code-description need --tx-code "
+				     "or --tx-code-value");
+	if (a->tx_value && vci_offer_tx_code_check(a->tx_value, a->tx_mode, &err) < 0)
+		return vci_cli_usage(&a->cli, "--tx-code-value: %s", err.msg);
+	if (a->tx_desc && strlen(a->tx_desc) > 4 * VCI_TX_DESCRIPTION_MAX)
+		return vci_cli_usage(&a->cli, "--tx-code-description: more than 300 characters");
+	if (a->no_pre_auth && (a->tx_len || a->tx_value))
+		return vci_cli_usage(&a->cli, "a transaction code needs the pre-authorized code grant");
+	if (a->no_pre_auth && !a->auth_code)
+		return vci_cli_usage(&a->cli, "--no-pre-authorized-code needs --auth-code: an offer "
+				     "needs a grant");
+	if (a->issuer_state && !a->auth_code)
+		return vci_cli_usage(&a->cli, "--issuer-state needs --auth-code");
+	if (a->as && !vci_url_is_target(a->as, 0))
+		return vci_cli_usage(&a->cli, "--authorization-server: %s is not an https URL without "
+				     "query or fragment", a->as);
+	if (a->send && a->send_field)
+		return vci_cli_usage(&a->cli, "give --send or --send-field, not both");
+	if (a->send && !vci_url_is_target(a->send, 1))
+		return vci_cli_usage(&a->cli, "--send: not an https URL (http only to 127.0.0.1, ::1 or "
+				     "localhost)");
+	if (a->tx_to && !vci_url_is_target(a->tx_to, 1))
+		return vci_cli_usage(&a->cli, "--tx-code-to: not an https URL (http only to 127.0.0.1, "
+				     "::1 or localhost)");
+	if (a->qr && (!a->cli.output || !strcmp(a->cli.output, "-")))
+		return vci_cli_usage(&a->cli, "--qr prints QR codes on standard output: give --output "
+				     "FILE for the records");
+	if (a->qr_png && check_template(a, "--qr-png", a->qr_png))
+		return VCI_EXIT_USAGE;
+	if (a->qr_svg && check_template(a, "--qr-svg", a->qr_svg))
+		return VCI_EXIT_USAGE;
+	if (a->offer_dir && (stat(a->offer_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		vci_cli_errorf(&a->cli, "--offer-dir: %s: not a directory", a->offer_dir);
+		return VCI_EXIT_IO;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	args_t a = { 0 };
+	ctx_t c = { 0 };
+	vci_err_t err = { 0 };
+	vci_inputs_t *in;
+	vci_out_t *out;
+	int optind_, rc;
+
+	vci_cli_init(&a.cli, argv[0]);
+	a.ecc = VCI_QR_ECC_M;
+	a.qr_scale = 8;
+	a.timeout = 10;
+	a.retries = 2;
+	a.ttl = 600;
+	optind_ = vci_cli_parse(&a.cli, argc, argv, usage, opts, handle, &a);
+	if ((rc = check_args(&a)) || (rc = split_config(&a, &c)))
+		goto done;
+	if (load_known(&a, &c, &err) < 0) {
+		rc = fail(&a.cli, &err);
+		goto done;
+	}
+	if (c.known) {
+		for (size_t i = 0; i < json_array_size(c.defaults); i++) {
+			const char *id = json_string_value(json_array_get(c.defaults, i));
+
+			if (!json_object_get(c.known, id)) {
+				vci_cli_errorf(&a.cli, "--config: credential configuration \"%s\": not in %s",
+					       id, c.known_from);
+				rc = VCI_EXIT_USAGE;
+				goto done;
+			}
+		}
+	}
+	c.a = &a;
+	c.http.timeout_ms = (long)a.timeout * 1000;
+	c.http.retries = (unsigned)a.retries;
+	c.http.backoff_ms = 500;
+	c.now = vci_time_now();
+	if (a.qr) {
+		a.cli.jobs = 1;
+		c.columns = terminal_columns();
+	}
+	in = vci_inputs_open(&a.cli, argc - optind_, argv + optind_, &err);
+	if (!in) {
+		rc = fail(&a.cli, &err);
+		goto done;
+	}
+	out = vci_out_open(a.cli.output, &err);
+	if (!out) {
+		vci_inputs_close(in);
+		rc = fail(&a.cli, &err);
+		goto done;
+	}
+	rc = vci_batch_run(&a.cli, in, vci_out_file(out), offer_one, &c, NULL, &err);
+	vci_inputs_close(in);
+	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
+		vci_out_abort(out);
+		rc = fail(&a.cli, &err);
+		goto done;
+	}
+	if (vci_out_commit(out, &err) < 0)
+		rc = fail(&a.cli, &err);
+done:
+	json_decref(c.defaults);
+	json_decref(c.known);
+	return rc;
+}
