@@ -11,7 +11,8 @@
 #      JWT made with the openssl CLI) against a c_nonce; the proofs are
 #      verified and each record gets the holder_jwk to bind to;
 #   6. each record gets a Token Status List entry; one credential is
-#      revoked, the list is signed and every status read back.
+#      revoked, the list is signed and every status read back;
+#   7. a credential offer for a holder, shown as a QR code in the terminal.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 defs=$here/definitions
@@ -85,4 +86,12 @@ if command -v vci-statuslist >/dev/null 2>&1; then
 		s=$(vci-statuslist check --idx "$i" --ca issuer.crt --uri "$issuer/status/1" <pid.jwt) || true
 		echo "index $i: $s"
 	done
+fi
+
+if command -v vci-offer >/dev/null 2>&1; then
+	step "7. a credential offer for the first holder, as a QR code in the terminal"
+	head -n 1 ready.ndjson |
+		vci-offer --issuer "$issuer" --config pid --tx-code 6 \
+			--by-reference "$issuer/offers" --qr --output offer.ndjson
+	sed 's/.*"credential_offer_uri":"\([^"]*\)".*/offer link: \1/' offer.ndjson
 fi

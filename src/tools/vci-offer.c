@@ -108,7 +108,7 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_DEFN: a->defn = arg; break;
 	case OPT_METADATA: a->metadata = arg; break;
 	case OPT_TX_CODE:
-		return vci_cli_uint(&a->cli, "--tx-code", arg, VCI_TX_CODE_MIN, VCI_TX_CODE_MAX, &a->tx_len);
+		return vci_cli_uint(&a->cli, "tx-code", arg, VCI_TX_CODE_MIN, VCI_TX_CODE_MAX, &a->tx_len);
 	case OPT_TX_CODE_MODE:
 		if (vci_offer_tx_mode_parse(arg, &a->tx_mode) < 0)
 			return vci_cli_usage(&a->cli, "--tx-code-mode: expected numeric or text, got '%s'", arg);
@@ -131,13 +131,13 @@ static int handle(void *ctx, int val, const char *arg)
 		if (vci_qr_ecc_parse(arg, &a->ecc) < 0)
 			return vci_cli_usage(&a->cli, "--qr-ecc: expected L, M, Q or H, got '%s'", arg);
 		break;
-	case OPT_QR_SCALE: return vci_cli_uint(&a->cli, "--qr-scale", arg, 1, 64, &a->qr_scale);
+	case OPT_QR_SCALE: return vci_cli_uint(&a->cli, "qr-scale", arg, 1, 64, &a->qr_scale);
 	case OPT_SEND: a->send = arg; break;
 	case OPT_SEND_FIELD: a->send_field = arg; break;
 	case OPT_TX_CODE_TO: a->tx_to = arg; break;
-	case OPT_TIMEOUT: return vci_cli_uint(&a->cli, "--timeout", arg, 1, 300, &a->timeout);
-	case OPT_RETRIES: return vci_cli_uint(&a->cli, "--retries", arg, 0, 10, &a->retries);
-	case OPT_TTL: return vci_cli_uint(&a->cli, "--ttl", arg, 1, 30UL * 86400, &a->ttl);
+	case OPT_TIMEOUT: return vci_cli_uint(&a->cli, "timeout", arg, 1, 300, &a->timeout);
+	case OPT_RETRIES: return vci_cli_uint(&a->cli, "retries", arg, 0, 10, &a->retries);
+	case OPT_TTL: return vci_cli_uint(&a->cli, "ttl", arg, 1, 30UL * 86400, &a->ttl);
 	default: return VCI_EXIT_USAGE;
 	}
 	return 0;
@@ -682,6 +682,15 @@ static int terminal_columns(void)
 	return e && atoi(e) > 0 ? atoi(e) : 0;
 }
 
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static int check_template(args_t *a, const char *opt, const char *t)
 {
 	const char *rest;
@@ -723,7 +732,7 @@ static int check_args(args_t *a)
 				     "or --tx-code-value");
 	if (a->tx_value && vci_offer_tx_code_check(a->tx_value, a->tx_mode, &err) < 0)
 		return vci_cli_usage(&a->cli, "--tx-code-value: %s", err.msg);
-	if (a->tx_desc && strlen(a->tx_desc) > 4 * VCI_TX_DESCRIPTION_MAX)
+	if (a->tx_desc && utf8_chars(a->tx_desc) > VCI_TX_DESCRIPTION_MAX)
 		return vci_cli_usage(&a->cli, "--tx-code-description: more than 300 characters");
 	if (a->no_pre_auth && (a->tx_len || a->tx_value))
 		return vci_cli_usage(&a->cli, "a transaction code needs the pre-authorized code grant");

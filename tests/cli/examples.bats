@@ -17,6 +17,7 @@ setup() {
   [[ "$output" == *'"status":{"status_list":{"idx":'* ]]
   [[ "$output" =~ index\ [0-9]+:\ valid ]]
   [[ "$output" =~ index\ [0-9]+:\ invalid ]]
+  [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2F'* ]]
 }
 
 @test "every examples/*.sh script exits 0" {
