@@ -17,6 +17,7 @@ complete -c vci-verify-proof -l client-id -x -d 'iss (or attestation sub) must e
 complete -c vci-verify-proof -l alg -x -a 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256' -d 'allowed algorithms'
 complete -c vci-verify-proof -l ca -r -F -d 'trust anchors for x5c proofs'
 complete -c vci-verify-proof -l trust -r -F -d 'trust anchors for attestations'
+complete -c vci-verify-proof -l trust-jwks -r -F -d 'attester keys (JWK Set) for kid-signed attestations'
 complete -c vci-verify-proof -l require-key-attestation -d 'refuse proofs without a key attestation'
 complete -c vci-verify-proof -l max-age -x -d 'seconds iat may lie in the past'
 complete -c vci-verify-proof -l skew -x -d 'seconds iat may lie in the future'

@@ -992,6 +992,73 @@ json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 	return json_incref(jwk);
 }
 
+/* ---- JWK Sets ---- */
+
+json_t *vci_jwks_load(const char *path, vci_err_t *err)
+{
+	json_auto_t *set = vci_json_load_file(path, err);
+	const json_t *keys, *k;
+	size_t i;
+
+	if (!set) {
+		set_status(err, VCI_EXIT_KEY);
+		return NULL;
+	}
+	keys = json_object_get(set, "keys");
+	if (!json_is_object(set) || !json_is_array(keys) || !json_array_size(keys)) {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+			    "%s: not a JWK Set: expected {\"keys\":[...]} with at least one key", path);
+		return NULL;
+	}
+	json_array_foreach(keys, i, k) {
+		const char *kid = jwk_str(k, "kid");
+		EVP_PKEY *pk;
+
+		if (!kid || !*kid) {
+			vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+				    "%s: keys[%zu]: \"kid\" missing or not a string", path, i);
+			return NULL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(kid, jwk_str(json_array_get(keys, j), "kid"))) {
+				vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+					    "%s: keys[%zu]: \"kid\" \"%s\" repeats keys[%zu]",
+					    path, i, kid, j);
+				return NULL;
+			}
+		pk = vci_jwk_to_pkey(k, 0, err);
+		if (!pk) {
+			set_status(err, VCI_EXIT_KEY);
+			vci_err_prefix(err, "%s: keys[%zu]", path, i);
+			return NULL;
+		}
+		EVP_PKEY_free(pk);
+	}
+	return json_incref(set);
+}
+
+EVP_PKEY *vci_jwks_key(const json_t *jwks, const char *kid, const char *alg, vci_err_t *err)
+{
+	const json_t *k;
+	size_t i;
+
+	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+		const char *kalg = jwk_str(k, "alg");
+
+		if (!kid || strcmp(kid, jwk_str(k, "kid") ? jwk_str(k, "kid") : ""))
+			continue;
+		if (alg && kalg && strcmp(alg, kalg)) {
+			vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+				    "key \"%s\" is for alg \"%s\", not \"%s\"", kid, kalg, alg);
+			return NULL;
+		}
+		return vci_jwk_to_pkey(k, 0, err);
+	}
+	vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "no trusted key has \"kid\" \"%.64s\"",
+		    kid ? kid : "");
+	return NULL;
+}
+
 /* A JSON string as compact JSON text, malloc'd. Key members are base64url
  * (nothing to escape): they are quoted as they are, without a trip through
  * json_dumps; anything else is escaped by jansson. */

@@ -50,6 +50,16 @@ EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err);
 json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err);
 /* True if the JWK holds any private member. */
 int vci_jwk_has_private(const json_t *jwk);
+/* A JWK Set (RFC 7517 section 5) of trusted public keys, e.g. attester
+ * keys: {"keys":[...]}, each key public, importable, with a string "kid"
+ * no other key of the set has. Checked once at load; errors are
+ * VCI_EXIT_KEY. The set is read-only afterwards and may be shared
+ * between threads. */
+json_t *vci_jwks_load(const char *path, vci_err_t *err);
+/* The key of a checked set whose "kid" is `kid`, imported. A key whose
+ * own "alg" differs from `alg` (if given) is refused. NULL with
+ * VCI_EXIT_KEY if there is none. */
+EVP_PKEY *vci_jwks_key(const json_t *jwks, const char *kid, const char *alg, vci_err_t *err);
 /* RFC 7638 thumbprint (SHA-256, base64url: 43 chars + NUL). */
 int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err);
 

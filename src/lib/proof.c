@@ -222,6 +222,46 @@ static EVP_PKEY *key_from_x5c(const json_t *x5c, const char *anchors, const char
 	return pk;
 }
 
+/* The signer of a key or wallet attestation: "x5c" validated against
+ * the anchors in trust_file, or "kid" looked up in trust_jwks (see
+ * proof.h). */
+static EVP_PKEY *attester_key(const vci_jws_t *jws, const char *trust_file,
+			      const json_t *trust_jwks, time_t now, const char *what,
+			      const char *code, vci_err_t *err)
+{
+	const json_t *x5c = json_object_get(jws->header, "x5c");
+	const json_t *kid = json_object_get(jws->header, "kid");
+	EVP_PKEY *pk;
+
+	if (x5c)
+		return key_from_x5c(x5c, trust_file, "--trust", now, what, code, err);
+	if (json_object_get(jws->header, "trust_chain")) {
+		vci_err_set(err, VCI_EXIT_FAIL, code,
+			    "%s: \"trust_chain\" (OpenID Federation) is not supported: the "
+			    "attester must be named by \"x5c\" or by a \"kid\" of --trust-jwks", what);
+		return NULL;
+	}
+	if (!kid) {
+		vci_err_set(err, VCI_EXIT_FAIL, code,
+			    "%s: no \"x5c\" or \"kid\": the attester's key is not named", what);
+		return NULL;
+	}
+	if (!json_is_string(kid)) {
+		vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"kid\" is not a string", what);
+		return NULL;
+	}
+	if (!trust_jwks) {
+		vci_err_set(err, VCI_EXIT_FAIL, code,
+			    "%s: signed by \"kid\" \"%.64s\" but no attester keys (--trust-jwks) "
+			    "to look it up in", what, json_string_value(kid));
+		return NULL;
+	}
+	pk = vci_jwks_key(trust_jwks, json_string_value(kid), jws->alg, err);
+	if (!pk)
+		refuse(err, code, what);
+	return pk;
+}
+
 static int check_nonce(const json_t *claims, const vci_proof_policy_t *p, const char *what,
 		       vci_err_t *err)
 {
@@ -310,13 +350,7 @@ static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_pro
 	if (check_typ(&jws, "key-attestation+jwt", what, "invalid_proof", err) < 0 ||
 	    vci_proof_check_alg(jws.alg, p->algs, what, "invalid_proof", err) < 0)
 		return NULL;
-	if (!json_object_get(jws.header, "x5c")) {
-		vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
-			    "%s: no \"x5c\": only x5c-signed key attestations are supported", what);
-		return NULL;
-	}
-	pk = key_from_x5c(json_object_get(jws.header, "x5c"), p->trust_file, "--trust", now, what,
-			  "invalid_proof", err);
+	pk = attester_key(&jws, p->trust_file, p->trust_jwks, now, what, "invalid_proof", err);
 	if (!pk || verify_sig(&jws, pk, what, "invalid_proof", err) < 0)
 		return NULL;
 	if (!json_is_integer(json_object_get(jws.payload, "iat"))) {
@@ -713,12 +747,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	if (check_typ(&a, "oauth-client-attestation+jwt", "wallet attestation", code, err) < 0 ||
 	    vci_proof_check_alg(a.alg, p->algs, "wallet attestation", code, err) < 0)
 		return -1;
-	if (!json_object_get(a.header, "x5c"))
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "wallet attestation: no \"x5c\": the attester must be named by "
-				   "a certificate chain");
-	apk = key_from_x5c(json_object_get(a.header, "x5c"), p->trust_file, "--trust", now,
-			   "wallet attestation", code, err);
+	apk = attester_key(&a, p->trust_file, p->trust_jwks, now, "wallet attestation", code, err);
 	if (!apk || verify_sig(&a, apk, "wallet attestation", code, err) < 0)
 		return -1;
 	sub = json_object_get(a.payload, "sub");

@@ -29,6 +29,8 @@ typedef struct vci_proof_policy {
 	time_t now;                   /* 0: time(NULL) */
 	const char *nonce;            /* expected c_nonce, literal */
 	const vci_nonce_key_t *nonce_key; /* or: self-verifying nonces with this key */
+	const json_t *trust_jwks;     /* attester keys (vci_jwks_load) for key
+					 attestations named by "kid"; NULL: refused */
 } vci_proof_policy_t;
 
 /* One proven key. */
@@ -61,18 +63,27 @@ int vci_proof_verify_attestation(const char *jwt, size_t len, const vci_proof_po
  * verified. rec is unchanged on failure. */
 int vci_proof_verify_record(json_t *rec, const vci_proof_policy_t *p, vci_err_t *err);
 
-/* Wallet attestation: the attestation JWT (typ
- * oauth-client-attestation+jwt, x5c chain to an anchor in trust_file)
- * and its proof of possession (typ oauth-client-attestation-pop+jwt,
- * signed by the attestation's cnf.jwk). */
+/* Attester keys. A key attestation or wallet attestation names its
+ * signer by "x5c" (a chain to an anchor in the policy's trust_file; what
+ * HAIP requires) or by "kid" (a key of the policy's trust_jwks, a JWK Set
+ * of trusted attester keys; OID4VCI 1.0 Appendix D.1 and the
+ * attestation-based client authentication draft allow it). "trust_chain"
+ * (OpenID Federation) is refused, as is an attestation naming no key.
+ *
+ * Wallet attestation: the attestation JWT (typ
+ * oauth-client-attestation+jwt, attester key as above) and its proof of
+ * possession (typ oauth-client-attestation-pop+jwt, signed by the
+ * attestation's cnf.jwk). */
 typedef struct vci_wallet_policy {
-	const char *trust_file;       /* anchors for the attester (required) */
+	const char *trust_file;       /* x5c anchors for the attester */
 	const char *aud;              /* our issuer identifier: the PoP aud (required) */
 	const char *challenge;        /* if set, the PoP "challenge" must equal it */
 	const char *client_id;        /* if set, the attestation "sub" must equal it */
 	const char *const *algs;      /* NULL: vci_proof_default_algs */
 	long max_age, skew;           /* PoP iat window (0: 300, 60) */
 	time_t now;                   /* 0: time(NULL) */
+	const json_t *trust_jwks;     /* kid-named attester keys; one of the two
+					 is required */
 } vci_wallet_policy_t;
 /* On success *result is {"sub":..., "iss"?:..., "cnf":{"jwk":...},
  * "jkt":..., "jti":..., "wallet_name"?:...} (new reference). */

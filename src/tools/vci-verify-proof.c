@@ -4,6 +4,7 @@
  * proofs and wallet attestations. */
 #include "cli.h"
 #include "dpop.h"
+#include "keys.h"
 #include "nonce.h"
 #include "proof.h"
 #include "record.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_ALG,
 	OPT_CA,
 	OPT_TRUST,
+	OPT_TRUST_JWKS,
 	OPT_REQUIRE_KA,
 	OPT_MAX_AGE,
 	OPT_SKEW,
@@ -46,6 +48,7 @@ static const vci_opt_t opts[] = {
 	{ "alg", OPT_ALG, "ALG[,ALG]", "allowed algorithms (default ES256,ES384,ES512,EdDSA,PS256,RS256)" },
 	{ "ca", OPT_CA, "FILE", "trust anchors (PEM) for proofs that carry x5c" },
 	{ "trust", OPT_TRUST, "FILE", "trust anchors (PEM) for key and wallet attestations" },
+	{ "trust-jwks", OPT_TRUST_JWKS, "FILE", "attester keys (JWK Set) for attestations signed by kid" },
 	{ "require-key-attestation", OPT_REQUIRE_KA, NULL, "refuse proofs without a key attestation" },
 	{ "max-age", OPT_MAX_AGE, "S", "seconds a proof's iat may lie in the past (default 300)" },
 	{ "skew", OPT_SKEW, "S", "seconds a proof's iat may lie in the future (default 60)" },
@@ -76,14 +79,14 @@ static const char usage[] =
 	"  [verify] --aud URL --proof JWT | --proof-file F            one proof\n"
 	"  nonce --nonce-key FILE [--ttl S]                           a new c_nonce\n"
 	"  dpop --htm M --htu URL [--ath TOKEN] [--dpop-nonce N] [--jti-cache F] < PROOF\n"
-	"  wallet-attestation --trust F --aud URL --attestation JWT --pop JWT\n"
+	"  wallet-attestation --trust F | --trust-jwks F --aud URL --attestation JWT --pop JWT\n"
 	"Options go after COMMAND.";
 
 #define MAX_ALGS 8
 
 typedef struct args {
 	vci_cli_t cli;
-	const char *aud, *client_id, *ca, *trust, *nonce, *nonce_key, *proof, *proof_file;
+	const char *aud, *client_id, *ca, *trust, *trust_jwks, *nonce, *nonce_key, *proof, *proof_file;
 	const char *htm, *htu, *ath, *dpop_nonce, *jkt, *jti_cache, *challenge;
 	const char *att, *att_file, *pop, *pop_file;
 	const char *algs[MAX_ALGS + 1];
@@ -131,6 +134,7 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_ALG: return parse_algs(a, arg);
 	case OPT_CA: a->ca = arg; break;
 	case OPT_TRUST: a->trust = arg; break;
+	case OPT_TRUST_JWKS: a->trust_jwks = arg; break;
 	case OPT_REQUIRE_KA: a->require_ka = 1; break;
 	case OPT_MAX_AGE:
 		return vci_cli_uint(&a->cli, "--max-age", arg, 1, 86400 * 366, &a->max_age);
@@ -222,6 +226,7 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 	verify_ctx_t v = { 0 };
 	vci_nonce_key_t *nk = NULL;
 	vci_batch_stats_t stats = { 0 };
+	json_auto_t *jwks = NULL;
 	int rc;
 
 	if (!a->aud)
@@ -232,9 +237,12 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "give --proof or --proof-file, not both");
 	if ((a->proof || a->proof_file) && (argc || a->cli.csv))
 		return vci_cli_usage(&a->cli, "--proof takes no record input");
+	if (a->trust_jwks && !(jwks = vci_jwks_load(a->trust_jwks, &err)))
+		return fail(&a->cli, &err);
 	if (a->nonce_key && !(nk = vci_nonce_key_load(a->nonce_key, &err)))
 		return fail(&a->cli, &err);
 	v.policy.aud = a->aud;
+	v.policy.trust_jwks = jwks;
 	v.policy.client_id = a->client_id;
 	v.policy.algs = a->algs[0] ? a->algs : NULL;
 	v.policy.ca_file = a->ca;
@@ -392,18 +400,22 @@ static int cmd_wallet(args_t *a, int argc, char **argv)
 	char_auto_t *att = NULL;
 	char_auto_t *pop = NULL;
 	json_auto_t *res = NULL;
+	json_auto_t *jwks = NULL;
 	size_t alen = 0, plen = 0;
 
 	if (argc)
 		return vci_cli_usage(&a->cli, "wallet-attestation: unexpected argument '%s'", argv[0]);
-	if (!a->trust || !a->aud)
-		return vci_cli_usage(&a->cli, "wallet-attestation: --trust FILE and --aud URL are required");
+	if ((!a->trust && !a->trust_jwks) || !a->aud)
+		return vci_cli_usage(&a->cli, "wallet-attestation: --trust FILE (or --trust-jwks FILE) "
+				     "and --aud URL are required");
 	if (!!a->att + !!a->att_file != 1 || !!a->pop + !!a->pop_file != 1)
 		return vci_cli_usage(&a->cli, "wallet-attestation: give the attestation "
 				     "(--attestation or --attestation-file) and the PoP "
 				     "(--pop or --pop-file)");
 	if (a->att_file && a->pop_file && !strcmp(a->att_file, "-") && !strcmp(a->pop_file, "-"))
 		return vci_cli_usage(&a->cli, "wallet-attestation: only one input can be stdin");
+	if (a->trust_jwks && !(jwks = vci_jwks_load(a->trust_jwks, &err)))
+		return fail(&a->cli, &err);
 	att = read_token(a->att, a->att_file, "attestation", &alen, &err);
 	if (!att)
 		return fail(&a->cli, &err);
@@ -411,6 +423,7 @@ static int cmd_wallet(args_t *a, int argc, char **argv)
 	if (!pop)
 		return fail(&a->cli, &err);
 	p.trust_file = a->trust;
+	p.trust_jwks = jwks;
 	p.aud = a->aud;
 	p.challenge = a->challenge;
 	p.client_id = a->client_id;

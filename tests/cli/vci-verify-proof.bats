@@ -510,6 +510,78 @@ PYEOF
 	[[ $output == *invalid_nonce* ]]
 }
 
+@test "--trust-jwks: key and wallet attestations whose attester is named by kid" {
+	need_py
+	holder "$D/h.pem"
+	holder "$D/att.pem"
+	holder "$D/other.pem"
+	"$PY" - "$D" "$NOW" <<'PYEOF'
+import sys, json
+from jwcrypto import jwk, jws
+d, now = sys.argv[1], int(sys.argv[2])
+att = jwk.JWK.from_pem(open(d + '/att.pem', 'rb').read())
+other = jwk.JWK.from_pem(open(d + '/other.pem', 'rb').read())
+h = jwk.JWK.from_pem(open(d + '/h.pem', 'rb').read())
+pub = dict(att.export_public(as_dict=True), kid="wp-2025", alg="ES256")
+open(d + '/attesters.jwks', 'w').write(json.dumps({"keys": [pub]}))
+open(d + '/private.jwks', 'w').write(json.dumps({"keys": [dict(json.loads(att.export_private()), kid="x")]}))
+def sign(key, hdr, claims):
+    t = jws.JWS(json.dumps(claims).encode())
+    t.add_signature(key, alg='ES256', protected=json.dumps(dict(hdr, alg="ES256")))
+    return t.serialize(compact=True)
+def ka(key, hdr):
+    return sign(key, dict(hdr, typ="key-attestation+jwt"),
+                {"iat": now, "exp": now + 3600, "attested_keys": [h.export_public(as_dict=True)],
+                 "key_storage": ["iso_18045_high"]})
+def proof(a):
+    return sign(h, {"typ": "openid4vci-proof+jwt", "jwk": h.export_public(as_dict=True), "key_attestation": a},
+                {"aud": "https://issuer.example.com", "iat": now})
+open(d + '/p.jwt', 'w').write(proof(ka(att, {"kid": "wp-2025"})))
+open(d + '/forged.jwt', 'w').write(proof(ka(other, {"kid": "wp-2025"})))
+open(d + '/unknown.jwt', 'w').write(proof(ka(att, {"kid": "wp-2024"})))
+open(d + '/tc.jwt', 'w').write(proof(ka(att, {"kid": "wp-2025", "trust_chain": ["e30.e30.AA"]})))
+open(d + '/wa.jwt', 'w').write(sign(att, {"typ": "oauth-client-attestation+jwt", "kid": "wp-2025"},
+    {"sub": "wallet-1", "iat": now, "exp": now + 3600, "cnf": {"jwk": h.export_public(as_dict=True)}}))
+open(d + '/pop.jwt', 'w').write(sign(h, {"typ": "oauth-client-attestation-pop+jwt"},
+    {"aud": "https://issuer.example.com", "jti": "j-1", "iat": now}))
+PYEOF
+	run vci-verify-proof --aud "$AUD" --trust-jwks "$D/attesters.jwks" --require-key-attestation \
+		--proof-file "$D/p.jwt"
+	[ "$status" -eq 0 ]
+	[[ $output == *'"key_attestation":{"key_storage":["iso_18045_high"]}'* ]]
+	run vci-verify-proof --aud "$AUD" --proof-file "$D/p.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'signed by "kid" "wp-2025" but no attester keys (--trust-jwks)'* ]]
+	run vci-verify-proof --aud "$AUD" --trust-jwks "$D/attesters.jwks" --proof-file "$D/forged.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'proof: key_attestation: JWS: signature verification failed'* ]]
+	run vci-verify-proof --aud "$AUD" --trust-jwks "$D/attesters.jwks" --proof-file "$D/unknown.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'no trusted key has "kid" "wp-2024"'* ]]
+	run vci-verify-proof --aud "$AUD" --trust-jwks "$D/attesters.jwks" --proof-file "$D/tc.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'"trust_chain" (OpenID Federation) is not supported'* ]]
+	run vci-verify-proof wallet-attestation --trust-jwks "$D/attesters.jwks" --aud "$AUD" \
+		--attestation-file "$D/wa.jwt" --pop-file "$D/pop.jwt"
+	[ "$status" -eq 0 ]
+	[[ $output == '{"sub":"wallet-1",'* ]]
+	run vci-verify-proof wallet-attestation --trust "$D/att.pem" --aud "$AUD" \
+		--attestation-file "$D/wa.jwt" --pop-file "$D/pop.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'wallet attestation: signed by "kid" "wp-2025" but no attester keys (--trust-jwks)'* ]]
+	run vci-verify-proof --aud "$AUD" --trust-jwks "$D/private.jwks" --proof-file "$D/p.jwt"
+	[ "$status" -eq 4 ]
+	[[ $output == "vci-verify-proof: $D/private.jwks: keys[0]: JWK: holds private members"* ]]
+	echo '{"keys":[]}' >"$D/empty.jwks"
+	run vci-verify-proof wallet-attestation --trust-jwks "$D/empty.jwks" --aud "$AUD" \
+		--attestation-file "$D/wa.jwt" --pop-file "$D/pop.jwt"
+	[ "$status" -eq 4 ]
+	[[ $output == *'not a JWK Set'* ]]
+	run vci-verify-proof wallet-attestation --aud "$AUD" --attestation-file "$D/wa.jwt" --pop-file "$D/pop.jwt"
+	[ "$status" -eq 2 ]
+	[[ $output == *'--trust FILE (or --trust-jwks FILE)'* ]]
+}
+
 @test "the man page documents every option --help lists" {
 	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
 	for o in $(vci-verify-proof --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do

@@ -426,6 +426,69 @@ static void test_x509(void)
 	sk_X509_pop_free(chain, X509_free);
 }
 
+/* JWK Sets of trusted keys: shape, kid, public keys only. */
+static void test_jwks(void)
+{
+	static const char pub1[] = "\"kty\":\"EC\",\"crv\":\"P-256\","
+		"\"x\":\"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs\","
+		"\"y\":\"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA\"";
+	static const struct { const char *text, *msg, *what; } bad[] = {
+		{ "[]", "not a JWK Set", "an array" },
+		{ "{\"keys\":[]}", "not a JWK Set", "no keys" },
+		{ "{\"keys\":[{@}]}", "\"kid\" missing", "a key without kid" },
+		{ "{\"keys\":[{@,\"kid\":\"a\"},{@,\"kid\":\"a\"}]}", "repeats keys[0]",
+		  "a repeated kid" },
+		{ "{\"keys\":[{@,\"kid\":\"a\",\"d\":\"AAAA\"}]}", "private", "a private key" },
+		{ "{\"keys\":[{@,\"kid\":\"a\",\"use\":\"enc\"}]}", "not \"sig\"",
+		  "an encryption key" },
+	};
+	vci_err_t err = { 0 };
+	char text[600];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *set;
+
+		size_t o = 0;
+
+		for (const char *c = bad[i].text; *c && o < sizeof text - sizeof pub1; c++) {
+			if (*c == '@') {
+				memcpy(text + o, pub1, sizeof pub1 - 1);
+				o += sizeof pub1 - 1;
+			} else {
+				text[o++] = *c;
+			}
+		}
+		text[o] = '\0';
+		write_text("bad.jwks", text);
+		vci_err_clear(&err);
+		set = vci_jwks_load(tmp("bad.jwks"), &err);
+		tap_ok(!set && err.status == VCI_EXIT_KEY && strstr(err.msg, bad[i].msg),
+		       "JWK Set with %s refused: %s", bad[i].what, err.msg);
+		json_decref(set);
+	}
+	snprintf(text, sizeof text,
+		 "{\"keys\":[{%s,\"kid\":\"k1\",\"alg\":\"ES256\"},{\"kty\":\"OKP\","
+		 "\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\","
+		 "\"kid\":\"k2\"}]}", pub1);
+	write_text("good.jwks", text);
+	{
+		json_auto_t *set = vci_jwks_load(tmp("good.jwks"), &err);
+		EVP_PKEY_auto_t *k1 = set ? vci_jwks_key(set, "k1", "ES256", &err) : NULL;
+		EVP_PKEY_auto_t *k2 = set ? vci_jwks_key(set, "k2", "EdDSA", &err) : NULL;
+		EVP_PKEY_auto_t *k3 = NULL;
+
+		tap_ok(set != NULL, "JWK Set loads: %s", err.msg);
+		tap_ok(k1 && EVP_PKEY_is_a(k1, "EC"), "key k1 found");
+		tap_ok(k2 && EVP_PKEY_is_a(k2, "ED25519"), "key k2 found");
+		k3 = vci_jwks_key(set, "k3", "ES256", &err);
+		tap_ok(!k3 && strstr(err.msg, "no trusted key has \"kid\" \"k3\""),
+		       "unknown kid: %s", err.msg);
+		k3 = vci_jwks_key(set, "k1", "ES384", &err);
+		tap_ok(!k3 && strstr(err.msg, "is for alg \"ES256\""), "alg of the key kept: %s",
+		       err.msg);
+	}
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/vci-test-keys-XXXXXX",
@@ -438,6 +501,7 @@ int main(void)
 	test_jwk();
 	test_files();
 	test_x509();
+	test_jwks();
 	{
 		char cmd[600];
 

@@ -10,6 +10,7 @@
 #include "tap.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -552,6 +553,157 @@ static void test_abca_pop_vector(void)
 	EVP_PKEY_free(cnf);
 }
 
+/* Attesters named by "kid": a JWK Set of trusted attester keys (OID4VCI
+ * 1.0 Appendix D.1, attestation-based client authentication); "trust_chain"
+ * and attestations naming no key are refused. */
+static char *attestation_kid(EVP_PKEY *signer, const char *alg, const char *hdr_extra,
+			     long exp)
+{
+	char_auto_t *hj = json_dumps(holder_jwk, JSON_COMPACT);
+	char hdr[200], cl[600];
+
+	snprintf(hdr, sizeof hdr, "{\"typ\":\"key-attestation+jwt\"%s}", hdr_extra);
+	snprintf(cl, sizeof cl, "{\"iat\":%d,\"exp\":%ld,\"attested_keys\":[%s],"
+		 "\"key_storage\":[\"iso_18045_high\"]}", NOW, exp, hj);
+	return sign(signer, alg, hdr, cl);
+}
+
+static void test_attester_kid(void)
+{
+	EVP_PKEY_auto_t *att = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY_auto_t *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	json_auto_t *aj = vci_jwk_from_pkey(att, NULL);
+	json_auto_t *rj = vci_jwk_from_pkey(rsa, NULL);
+	json_auto_t *set = NULL;
+	json_auto_t *jwks = NULL;
+	char path[] = "/tmp/test-proof-jwks-XXXXXX";
+	vci_proof_policy_t p = policy();
+	vci_err_t err = { 0 };
+	vci_proof_key_t k;
+	int fd = mkstemp(path);
+
+	json_object_set_new(aj, "kid", json_string("att-1"));
+	json_object_set_new(aj, "alg", json_string("ES256"));
+	json_object_set_new(rj, "kid", json_string("att-rsa"));
+	json_object_set_new(rj, "alg", json_string("PS256"));
+	set = json_pack("{s:[O,O]}", "keys", aj, rj);
+	tap_ok(fd >= 0 && set && json_dumpfd(set, fd, 0) == 0, "attester JWK Set written");
+	if (fd >= 0)
+		close(fd);
+	jwks = vci_jwks_load(path, &err);
+	unlink(path);
+	tap_ok(jwks != NULL, "attester JWK Set loads: %s", err.msg);
+
+	{	/* key attestation inside a jwt proof, attester named by kid */
+		char_auto_t *ka = attestation_kid(att, "ES256", ",\"kid\":\"att-1\"", NOW + 600);
+		char_auto_t *extra = malloc(strlen(ka) + 40);
+		char_auto_t *h = NULL, *cl = claims(""), *t = NULL;
+
+		sprintf(extra, ",\"key_attestation\":\"%s\"", ka);
+		h = jwk_header(extra);
+		t = sign(holder, "ES256", h, cl);
+		REFUSED(t, &p, "invalid_proof", "no attester keys (--trust-jwks)",
+			"kid-named key attestation without attester keys");
+		p.trust_jwks = jwks;
+		tap_ok(verify(t, &p, &err, &k) == 0 && k.attestation &&
+		       json_object_get(k.attestation, "key_storage"),
+		       "kid-named key attestation verifies against the JWK Set: %s", err.msg);
+		vci_proof_key_free(&k);
+	}
+	{	/* the attestation proof type */
+		char_auto_t *ka = attestation_kid(att, "ES256", ",\"kid\":\"att-1\"", NOW + 600);
+		json_t *keys = NULL, *info = NULL;
+
+		tap_ok(vci_proof_verify_attestation(ka, strlen(ka), &p, &keys, &info, &err) == 0 &&
+		       json_array_size(keys) == 1, "attestation proof type by kid: %s", err.msg);
+		json_decref(keys);
+		json_decref(info);
+	}
+	{	/* refusals */
+		static const struct { const char *hdr, *alg, *msg, *what; } bad[] = {
+			{ ",\"kid\":\"att-9\"", "ES256", "no trusted key has \"kid\" \"att-9\"",
+			  "unknown kid" },
+			{ ",\"kid\":\"att-rsa\"", "ES256", "is for alg \"PS256\", not \"ES256\"",
+			  "kid of another attester's key" },
+			{ ",\"kid\":\"att-1\",\"trust_chain\":[\"e30.e30.AA\"]", "ES256",
+			  "\"trust_chain\" (OpenID Federation) is not supported", "trust_chain" },
+			{ "", "ES256", "attester's key is not named", "no x5c or kid" },
+			{ ",\"kid\":7", "ES256", "\"kid\" is not a string", "kid not a string" },
+		};
+
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			char_auto_t *ka = attestation_kid(att, bad[i].alg, bad[i].hdr, NOW + 600);
+			json_t *keys = NULL, *info = NULL;
+
+			vci_err_clear(&err);
+			tap_ok(vci_proof_verify_attestation(ka, strlen(ka), &p, &keys, &info, &err) < 0 &&
+			       !strcmp(err.code, "invalid_proof") && strstr(err.msg, bad[i].msg),
+			       "attester key: %s refused: %s", bad[i].what, err.msg);
+			json_decref(keys);
+			json_decref(info);
+		}
+		{	/* a key whose JWK names another alg */
+			char_auto_t *ka = attestation_kid(rsa, "RS256", ",\"kid\":\"att-rsa\"",
+							  NOW + 600);
+			json_t *keys = NULL, *info = NULL;
+
+			tap_ok(vci_proof_verify_attestation(ka, strlen(ka), &p, &keys, &info, &err) < 0 &&
+			       strstr(err.msg, "is for alg \"PS256\", not \"RS256\""),
+			       "attester key: alg other than the key's refused: %s", err.msg);
+			json_decref(keys);
+			json_decref(info);
+		}
+		{	/* signed by another key than the one its kid names */
+			EVP_PKEY_auto_t *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+			char_auto_t *ka = attestation_kid(other, "ES256", ",\"kid\":\"att-1\"",
+							  NOW + 600);
+			json_t *keys = NULL, *info = NULL;
+
+			tap_ok(vci_proof_verify_attestation(ka, strlen(ka), &p, &keys, &info, &err) < 0 &&
+			       strstr(err.msg, "signature"),
+			       "attester key: forged under a trusted kid refused: %s", err.msg);
+			json_decref(keys);
+			json_decref(info);
+		}
+	}
+	{	/* wallet attestation by kid */
+		vci_wallet_policy_t w = { 0 };
+		char_auto_t *hj = json_dumps(holder_jwk, JSON_COMPACT);
+		char cl[400];
+		char_auto_t *a = NULL, *pop = NULL;
+		json_t *res = NULL;
+
+		snprintf(cl, sizeof cl, "{\"sub\":\"wallet-1\",\"iat\":%d,\"exp\":%d,"
+			 "\"cnf\":{\"jwk\":%s}}", NOW, NOW + 600, hj);
+		a = sign(att, "ES256", "{\"typ\":\"oauth-client-attestation+jwt\",\"kid\":\"att-1\"}",
+			 cl);
+		pop = sign(holder, "ES256", "{\"typ\":\"oauth-client-attestation-pop+jwt\"}",
+			   "{\"aud\":\"" AUD "\",\"jti\":\"j-1\",\"iat\":1750000000}");
+		w.aud = AUD;
+		w.now = NOW;
+		tap_ok(vci_proof_verify_wallet_attestation(a, strlen(a), pop, strlen(pop), &w, &res,
+							   &err) < 0 &&
+		       strstr(err.msg, "--trust-jwks") &&
+		       !strcmp(err.code, "invalid_client_attestation"),
+		       "wallet attestation by kid without attester keys refused: %s", err.msg);
+		w.trust_jwks = jwks;
+		tap_ok(vci_proof_verify_wallet_attestation(a, strlen(a), pop, strlen(pop), &w, &res,
+							   &err) == 0 &&
+		       !strcmp(json_string_value(json_object_get(res, "sub")), "wallet-1"),
+		       "wallet attestation by kid verifies: %s", err.msg);
+		json_decref(res);
+		res = NULL;
+		/* ABCA V-5 names its attester "kid" 11 */
+		w.aud = "https://as.example.com";
+		w.now = 1772487595;
+		tap_ok(vci_proof_verify_wallet_attestation(abca_att, strlen(abca_att), abca_pop,
+							   strlen(abca_pop), &w, &res, &err) < 0 &&
+		       strstr(err.msg, "no trusted key has \"kid\" \"11\""),
+		       "ABCA V-5: attester kid 11 looked up in the JWK Set: %s", err.msg);
+		json_decref(res);
+	}
+}
+
 int main(void)
 {
 	holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -562,6 +714,7 @@ int main(void)
 	test_nonce();
 	test_record();
 	test_abca_pop_vector();
+	test_attester_kid();
 	json_decref(holder_jwk);
 	EVP_PKEY_free(holder);
 	return tap_done();
