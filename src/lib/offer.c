@@ -150,8 +150,18 @@ void vci_offer_clear(vci_offer_t *o)
 {
 	if (!o)
 		return;
-	if (o->offer)
-		json_decref(o->offer); /* holds a copy of the code; jansson frees it */
+	if (o->offer) {
+		/* The offer holds a copy of the code: wipe it when nobody else
+		 * holds the offer. */
+		if (o->offer->refcount == 1) {
+			json_t *g = json_object_get(json_object_get(o->offer, "grants"), VCI_GRANT_PRE_AUTH);
+			json_t *c = json_object_get(g, "pre-authorized_code");
+
+			if (json_is_string(c))
+				OPENSSL_cleanse((char *)json_string_value(c), json_string_length(c));
+		}
+		json_decref(o->offer);
+	}
 	vci_str_wipe(o->pre_authorized_code);
 	vci_str_wipe(o->tx_code);
 	free(o->issuer_state);

@@ -661,8 +661,11 @@ static int split_config(const args_t *a, ctx_t *c)
 		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (!vci_offer_config_id_ok(t)) {
+			int rc = vci_cli_usage(&a->cli, "--config: \"%s\" is not a credential "
+					       "configuration id", t);
+
 			free(dup);
-			return vci_cli_usage(&a->cli, "--config: \"%s\" is not a credential configuration id", t);
+			return rc;
 		}
 		json_array_append_new(c->defaults, json_string(t));
 	}

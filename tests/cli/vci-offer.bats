@@ -288,6 +288,10 @@ PYEOF
 	[ "$status" -eq 3 ]
 	run vci-offer --issuer "$ISS" --config 'has space'
 	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = 'vci-offer: --config: "has space" is not a credential configuration id' ]
+	run vci-offer --issuer "$ISS" --config ,
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = 'vci-offer: --config: empty list' ]
 }
 
 @test "seed shapes: system A issue-credential body and system D POST /offers body" {

@@ -184,7 +184,7 @@ static void building(void)
 	const json_t *g, *tx;
 	char *link;
 	vci_offer_parsed_t back;
-	char desc[400];
+	char desc[700];
 
 	tap_ok(vci_offer_build(&p, &o, &err) == 0, "offer built");
 	tap_ok(o.pre_authorized_code && strlen(o.pre_authorized_code) == 43,
