@@ -1082,6 +1082,17 @@ static char *json_string_plain(const json_t *v)
 	return out;
 }
 
+/* SHA-256 fetched once per process (EVP_sha256() fetches it again at
+ * every digest). */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_init(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ERR_clear_error();
+}
+
 int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 {
 	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
@@ -1133,11 +1144,19 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 			canon = nc;
 			cap = need * 2;
 		}
-		len += (size_t)sprintf(canon + len, "%c\"%s\":%s", i ? ',' : '{', req[i], s);
+		canon[len++] = i ? ',' : '{';
+		canon[len++] = '"';
+		memcpy(canon + len, req[i], strlen(req[i]));
+		len += strlen(req[i]);
+		canon[len++] = '"';
+		canon[len++] = ':';
+		memcpy(canon + len, s, strlen(s));
+		len += strlen(s);
 		free(s);
 	}
 	canon[len++] = '}';
-	if (EVP_Digest(canon, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+	if (pthread_once(&sha256_once, sha256_init) != 0 || !sha256 ||
+	    EVP_Digest(canon, len, md, &mdlen, sha256, NULL) != 1 || mdlen != 32) {
 		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWK thumbprint: digest failed");
 		goto out;
 	}
