@@ -170,6 +170,48 @@ void vci_offer_clear(vci_offer_t *o)
 
 #define bad(err, fmt, arg) vci_err_set(err, VCI_EXIT_USAGE, "invalid_request", fmt, arg)
 
+/* The pre-authorized code grant, with fresh secrets in o. */
+static json_t *pre_auth_grant(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
+{
+	json_auto_t *g = NULL;
+	json_auto_t *tx = NULL;
+
+	o->pre_authorized_code = vci_offer_random(VCI_OFFER_CODE_BYTES, err);
+	if (!o->pre_authorized_code)
+		return NULL;
+	g = json_pack("{s:s}", "pre-authorized_code", o->pre_authorized_code);
+	if (!g)
+		goto oom;
+	if (p->tx_code) {
+		if (p->tx_value) {
+			if (vci_offer_tx_code_check(p->tx_value, p->tx_mode, err) < 0)
+				return NULL;
+			o->tx_code = strdup(p->tx_value);
+		} else {
+			o->tx_code = vci_offer_tx_code_new(p->tx_length, p->tx_mode, err);
+			if (!o->tx_code)
+				return NULL;
+		}
+		tx = json_pack("{s:s,s:I}", "input_mode", p->tx_mode == VCI_TX_TEXT ? "text" : "numeric",
+			       "length", (json_int_t)(o->tx_code ? strlen(o->tx_code) : 0));
+		if (!tx || !o->tx_code)
+			goto oom;
+		if (p->tx_description &&
+		    json_object_set_new(tx, "description", json_string(p->tx_description)) < 0)
+			goto oom;
+		if (json_object_set(g, "tx_code", tx) < 0 ||
+		    (p->draft13 && json_object_set_new(g, "user_pin_required", json_true()) < 0))
+			goto oom;
+	}
+	if (p->authorization_server &&
+	    json_object_set_new(g, "authorization_server", json_string(p->authorization_server)) < 0)
+		goto oom;
+	return json_incref(g);
+oom:
+	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	return NULL;
+}
+
 int vci_offer_build(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
 {
 	json_auto_t *offer = NULL;
@@ -224,52 +266,13 @@ int vci_offer_build(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
 		json_object_set_new(grants, VCI_GRANT_AUTH_CODE, g);
 	}
 	if (!p->no_pre_auth) {
-		o->pre_authorized_code = vci_offer_random(VCI_OFFER_CODE_BYTES, err);
-		if (!o->pre_authorized_code)
-			goto fail;
-		g = json_pack("{s:s}", "pre-authorized_code", o->pre_authorized_code);
+		g = pre_auth_grant(p, o, err);
 		if (!g)
-			goto oom;
-		if (p->tx_code) {
-			json_t *tx = json_object();
-
-			if (p->tx_value) {
-				if (vci_offer_tx_code_check(p->tx_value, p->tx_mode, err) < 0)
-					goto fail_g;
-				o->tx_code = strdup(p->tx_value);
-			} else {
-				o->tx_code = vci_offer_tx_code_new(p->tx_length, p->tx_mode, err);
-				if (!o->tx_code)
-					goto fail_g;
-			}
-			if (!tx || !o->tx_code) {
-				json_decref(tx);
-				json_decref(g);
-				goto oom;
-			}
-			json_object_set_new(tx, "input_mode",
-					    json_string(p->tx_mode == VCI_TX_TEXT ? "text" : "numeric"));
-			json_object_set_new(tx, "length", json_integer((json_int_t)strlen(o->tx_code)));
-			if (p->tx_description)
-				json_object_set_new(tx, "description", json_string(p->tx_description));
-			json_object_set_new(g, "tx_code", tx);
-			if (p->draft13)
-				json_object_set_new(g, "user_pin_required", json_true());
-			goto tx_done;
-fail_g:
-			json_decref(tx);
-			json_decref(g);
 			goto fail;
-		}
-tx_done:
-		if (p->authorization_server)
-			json_object_set_new(g, "authorization_server", json_string(p->authorization_server));
 		json_object_set_new(grants, VCI_GRANT_PRE_AUTH, g);
 	}
 	o->offer = json_incref(offer);
 	return 0;
-oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 fail:
 	vci_offer_clear(o);
 	return -1;
