@@ -278,6 +278,246 @@ fail:
 	return -1;
 }
 
+/* ---- offers from issuance records ---- */
+
+#define rfail(err, code, fmt, arg) vci_err_set(err, VCI_EXIT_FAIL, code, fmt, arg)
+
+static int add_id(json_t *ids, const json_t *v, const json_t *known, const char *known_from,
+		  const char *field, vci_err_t *err)
+{
+	const char *id = json_string_value(v);
+
+	if (!id || !vci_offer_config_id_ok(id))
+		return rfail(err, "invalid_request", "%s: expected a credential configuration id "
+			     "(1 to 255 printable characters without spaces)", field);
+	if (known && !json_object_get(known, id))
+		return vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+				   "credential configuration \"%s\": not in %s", id,
+				   known_from ? known_from : "the known configurations");
+	for (size_t i = 0; i < json_array_size(ids); i++)
+		if (json_equal(json_array_get(ids, i), v))
+			return 0;
+	if (json_array_size(ids) == VCI_OFFER_MAX_CONFIGS)
+		return rfail(err, "invalid_request", "%s: more than 64 credential configuration ids", field);
+	return json_array_append(ids, (json_t *)v);
+}
+
+static int record_ids(const json_t *rec, const vci_offer_defaults_t *d, const json_t *known,
+		      const char *known_from, json_t *ids, vci_err_t *err)
+{
+	const json_t *v;
+	size_t i;
+
+	if ((v = json_object_get(rec, "credential_configuration_ids"))) {
+		if (!json_is_array(v) || !json_array_size(v))
+			return rfail(err, "invalid_request", "%s: expected a non-empty array",
+				     "credential_configuration_ids");
+		for (i = 0; i < json_array_size(v); i++)
+			if (add_id(ids, json_array_get(v, i), known, known_from,
+				   "credential_configuration_ids", err) < 0)
+				return -1;
+	} else if ((v = json_object_get(rec, "credential_configuration_id"))) {
+		if (add_id(ids, v, known, known_from, "credential_configuration_id", err) < 0)
+			return -1;
+	} else {
+		const json_t *e;
+
+		if ((v = json_object_get(rec, "credentialDefinitionId")) &&
+		    add_id(ids, v, known, known_from, "credentialDefinitionId", err) < 0)
+			return -1;
+		json_array_foreach(json_object_get(rec, "credentials"), i, e) {
+			const json_t *cid = json_object_get(e, "credentialConfigurationId");
+
+			if (cid && add_id(ids, cid, known, known_from,
+					  "credentials[].credentialConfigurationId", err) < 0)
+				return -1;
+		}
+	}
+	if (json_array_size(ids))
+		return 0;
+	if (!json_array_size(d->ids))
+		return rfail(err, "invalid_request", "%s", "no credential configuration id: give --config "
+			     "or a record field credential_configuration_id");
+	for (i = 0; i < json_array_size(d->ids); i++)
+		if (add_id(ids, json_array_get(d->ids, i), known, known_from, "--config", err) < 0)
+			return -1;
+	return 0;
+}
+
+/* system D's tx_code object ({value, length, input_mode, description}),
+ * a tx_code string, or system A's userPin (an empty userPin is none) */
+static int record_tx(const json_t *rec, vci_offer_params_t *p, vci_err_t *err)
+{
+	const json_t *tx = json_object_get(rec, "tx_code");
+	const json_t *pin = json_object_get(rec, "userPin");
+	const char *value = NULL;
+	int have_mode = 0;
+
+	if (json_is_object(tx)) {
+		const json_t *v = json_object_get(tx, "value"), *l = json_object_get(tx, "length");
+		const json_t *m = json_object_get(tx, "input_mode"), *d = json_object_get(tx, "description");
+
+		if (v && !json_is_string(v))
+			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.value");
+		if (m) {
+			if (vci_offer_tx_mode_parse(json_string_value(m), &p->tx_mode) < 0)
+				return rfail(err, "invalid_request", "%s: expected numeric or text",
+					     "tx_code.input_mode");
+			have_mode = 1;
+		}
+		if (d && !json_is_string(d))
+			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.description");
+		if (d)
+			p->tx_description = json_string_value(d);
+		if (l) {
+			if (!json_is_integer(l) || json_integer_value(l) < VCI_TX_CODE_MIN ||
+			    json_integer_value(l) > VCI_TX_CODE_MAX)
+				return rfail(err, "invalid_tx_code", "%s: expected an integer from 4 to 32",
+					     "tx_code.length");
+			p->tx_length = (unsigned)json_integer_value(l);
+		}
+		value = json_string_value(v);
+		if (value && l && strlen(value) != p->tx_length)
+			return rfail(err, "invalid_tx_code", "%s: the value does not have that length",
+				     "tx_code.length");
+		if (!value && !p->tx_length)
+			p->tx_length = 6;
+		p->tx_code = 1;
+		p->tx_value = value;
+	} else if (tx) {
+		if (!json_is_string(tx))
+			return rfail(err, "invalid_request", "%s: expected an object or a string", "tx_code");
+		value = json_string_value(tx);
+	} else if (pin) {
+		if (!json_is_string(pin))
+			return rfail(err, "invalid_request", "%s: expected a string", "userPin");
+		if (json_string_length(pin))
+			value = json_string_value(pin);
+	}
+	if (value) {
+		p->tx_code = 1;
+		p->tx_value = value;
+		if (!have_mode) {
+			p->tx_mode = VCI_TX_NUMERIC;
+			for (const char *s = value; *s; s++)
+				if (*s < '0' || *s > '9')
+					p->tx_mode = VCI_TX_TEXT;
+		}
+	}
+	return 0;
+}
+
+void vci_offer_request_clear(vci_offer_request_t *req)
+{
+	if (!req)
+		return;
+	if (req->id_array)
+		json_decref(req->id_array);
+	if (req->claims)
+		json_decref(req->claims);
+	free(req->offer_id);
+	memset(req, 0, sizeof *req);
+}
+
+int vci_offer_request_from_record(const json_t *rec, const vci_offer_defaults_t *d,
+				  const json_t *known, const char *known_from,
+				  vci_offer_request_t *req, vci_err_t *err)
+{
+	const json_t *v;
+
+	memset(req, 0, sizeof *req);
+	if (!json_is_object(rec))
+		return rfail(err, "invalid_request", "%s", "the record is not a JSON object");
+	if (json_object_get(rec, "pre_authorized_code") || json_object_get(rec, "credential_offer"))
+		return rfail(err, "invalid_request", "%s", "record already has an offer "
+			     "(credential_offer or pre_authorized_code)");
+	req->params = d->params;
+	req->scheme = d->scheme ? d->scheme : "openid-credential-offer";
+	req->id_array = json_array();
+	if (!req->id_array)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	if (record_ids(rec, d, known, known_from, req->id_array, err) < 0 ||
+	    record_tx(rec, &req->params, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < json_array_size(req->id_array); i++)
+		req->ids[i] = json_string_value(json_array_get(req->id_array, i));
+	req->params.config_ids = req->ids;
+	req->params.n_config_ids = json_array_size(req->id_array);
+
+	if ((v = json_object_get(rec, "urlScheme"))) {
+		const char *s = json_string_value(v);
+
+		if (!s || (strcmp(s, "openid-credential-offer://") && strcmp(s, "haip://"))) {
+			rfail(err, "invalid_request", "%s: expected openid-credential-offer:// or haip://",
+			      "urlScheme");
+			goto fail;
+		}
+		req->scheme = s;
+	}
+	if ((v = json_object_get(rec, "issuanceMode")) &&
+	    (!json_is_string(v) || (strcmp(json_string_value(v), "InTime") &&
+				    strcmp(json_string_value(v), "Deferred")))) {
+		rfail(err, "invalid_request", "%s: expected InTime or Deferred", "issuanceMode");
+		goto fail;
+	}
+	if (!json_object_get(rec, "claims")) {
+		const json_t *creds = json_object_get(rec, "credentials");
+		const json_t *one = json_array_size(creds) == 1 ? json_array_get(creds, 0) : NULL;
+		const json_t *cl = json_object_get(one, "claims");
+
+		if (!json_is_object(cl))
+			cl = json_object_get(one, "credentialSubject");
+		if (json_is_object(cl))
+			req->claims = json_deep_copy(cl);
+	}
+	if ((v = json_object_get(rec, "offer_id"))) {
+		if (!vci_offer_id_ok(json_string_value(v))) {
+			rfail(err, "invalid_request", "%s: expected 1 to 128 characters of A-Z a-z 0-9 - _",
+			      "offer_id");
+			goto fail;
+		}
+		req->offer_id = strdup(json_string_value(v));
+		if (!req->offer_id) {
+			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			goto fail;
+		}
+	} else if (!(req->offer_id = vci_offer_random(VCI_OFFER_ID_BYTES, err))) {
+		goto fail;
+	}
+	return 0;
+fail:
+	vci_offer_request_clear(req);
+	return -1;
+}
+
+int vci_offer_record_fill(json_t *rec, const vci_offer_request_t *req, const vci_offer_t *o,
+			  const char *link, int64_t expires_at, vci_err_t *err)
+{
+	int rc = 0;
+
+	if (!json_object_get(rec, "offer_id"))
+		rc |= json_object_set_new(rec, "offer_id", json_string(req->offer_id));
+	if (req->params.n_config_ids == 1 && !json_object_get(rec, "credential_configuration_id"))
+		rc |= json_object_set_new(rec, "credential_configuration_id", json_string(req->ids[0]));
+	if (req->claims)
+		rc |= json_object_set(rec, "claims", req->claims);
+	rc |= json_object_set(rec, "credential_offer", o->offer);
+	rc |= json_object_set_new(rec, "credential_offer_uri", json_string(link));
+	if (o->pre_authorized_code)
+		rc |= json_object_set_new(rec, "pre_authorized_code", json_string(o->pre_authorized_code));
+	if (o->tx_code)
+		rc |= json_object_set_new(rec, "tx_code", json_string(o->tx_code));
+	else
+		json_object_del(rec, "tx_code");
+	json_object_del(rec, "userPin");
+	if (o->issuer_state)
+		rc |= json_object_set_new(rec, "issuer_state", json_string(o->issuer_state));
+	rc |= json_object_set_new(rec, "expires_at", json_integer((json_int_t)expires_at));
+	if (rc)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	return 0;
+}
+
 /* ---- checking an offer ---- */
 
 #define inval(err, fmt, arg) vci_err_set(err, VCI_EXIT_INPUT, "invalid_credential_offer", fmt, arg)

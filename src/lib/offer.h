@@ -86,6 +86,52 @@ int vci_offer_build(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
 /* Free an offer; the secrets are cleansed. */
 void vci_offer_clear(vci_offer_t *o);
 
+/* ---- offers from issuance records ---- */
+
+#define VCI_OFFER_MAX_CONFIGS 64
+
+typedef struct vci_offer_defaults {
+	vci_offer_params_t params;  /* issuer, grants, transaction code (config ids unused) */
+	const char *scheme;         /* link scheme (NULL: openid-credential-offer) */
+	json_t *ids;                /* configuration ids for records naming none (array or NULL) */
+} vci_offer_defaults_t;
+
+typedef struct vci_offer_request {
+	vci_offer_params_t params;  /* ready for vci_offer_build */
+	const char *scheme;
+	const char *ids[VCI_OFFER_MAX_CONFIGS];
+	json_t *id_array;           /* the ids (owned) */
+	char *offer_id;             /* the record's offer_id or a random one (owned) */
+	json_t *claims;             /* claims mapped from system A's credentials[], or NULL */
+} vci_offer_request_t;
+
+/* What an issuance record asks of its offer, on top of `d` (vci-offer(1),
+ * "Input shapes"): configuration ids from credential_configuration_ids,
+ * credential_configuration_id, system A's credentialDefinitionId and
+ * credentials[].credentialConfigurationId, else d->ids, each checked
+ * against `known` (an object whose keys are the known ids; NULL accepts
+ * any well-formed id; `known_from` names it in messages); a transaction
+ * code from system D's tx_code object, a tx_code string or system A's
+ * userPin; system A's urlScheme and issuanceMode; the claims of a single
+ * credentials[] entry when the record has no claims; the record's
+ * offer_id or a fresh one. A record that already carries an offer is
+ * refused. Strings in req point into rec and d: keep them alive. Errors
+ * (VCI_EXIT_FAIL): "invalid_request", "invalid_tx_code",
+ * "unknown_credential_configuration". */
+int vci_offer_request_from_record(const json_t *rec, const vci_offer_defaults_t *d,
+				  const json_t *known, const char *known_from,
+				  vci_offer_request_t *req, vci_err_t *err);
+void vci_offer_request_clear(vci_offer_request_t *req);
+
+/* Add an offer to its record (vci-offer(1), "Record fields"): offer_id
+ * (unless present), credential_configuration_id (one id, unless present),
+ * claims (req->claims), credential_offer, credential_offer_uri (link),
+ * pre_authorized_code, tx_code (replacing a system D tx_code object, or
+ * removing it when the offer has none), issuer_state, expires_at; system
+ * A's userPin is removed. */
+int vci_offer_record_fill(json_t *rec, const vci_offer_request_t *req, const vci_offer_t *o,
+			  const char *link, int64_t expires_at, vci_err_t *err);
+
 /* Check a Credential Offer object as a wallet would (OFR-1..4): an
  * issuer, a non-empty array of unique configuration ids (or the pre-13
  * "credentials" array), well-formed grants. VCI_EXIT_INPUT, code

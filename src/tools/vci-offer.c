@@ -153,7 +153,7 @@ static int fail(const vci_cli_t *cli, const vci_err_t *err)
 
 typedef struct ctx {
 	const args_t *a;
-	json_t *defaults;          /* --config ids (array) */
+	vci_offer_defaults_t defaults; /* command-line parameters, --config ids */
 	json_t *known;             /* known ids (object used as a set), or NULL */
 	const char *known_from;
 	vci_http_opts_t http;
@@ -162,138 +162,6 @@ typedef struct ctx {
 	atomic_int warned;
 	int columns;               /* terminal width, 0 if unknown */
 } ctx_t;
-
-#define rfail(err, code, fmt, arg) vci_err_set(err, VCI_EXIT_FAIL, code, fmt, arg)
-
-static int add_id(ctx_t *c, json_t *ids, const json_t *v, const char *field, vci_err_t *err)
-{
-	const char *id = json_string_value(v);
-
-	if (!id || !vci_offer_config_id_ok(id))
-		return rfail(err, "invalid_request", "%s: expected a credential configuration id "
-			     "(1 to 255 printable characters without spaces)", field);
-	if (c->known && !json_object_get(c->known, id))
-		return vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
-				   "credential configuration \"%s\": not in %s", id, c->known_from);
-	for (size_t i = 0; i < json_array_size(ids); i++)
-		if (json_equal(json_array_get(ids, i), v))
-			return 0;
-	return json_array_append(ids, (json_t *)v);
-}
-
-/* The configuration ids of a record: its own (OID4VCI
- * credential_configuration_ids / credential_configuration_id, system A's
- * credentialDefinitionId and credentials[].credentialConfigurationId),
- * else --config. */
-static json_t *record_ids(ctx_t *c, const json_t *rec, vci_err_t *err)
-{
-	json_auto_t *ids = json_array();
-	const json_t *v;
-
-	if (!ids)
-		return NULL;
-	if ((v = json_object_get(rec, "credential_configuration_ids"))) {
-		if (!json_is_array(v) || !json_array_size(v)) {
-			rfail(err, "invalid_request", "%s: expected a non-empty array",
-			      "credential_configuration_ids");
-			return NULL;
-		}
-		for (size_t i = 0; i < json_array_size(v); i++)
-			if (add_id(c, ids, json_array_get(v, i), "credential_configuration_ids", err) < 0)
-				return NULL;
-	} else if ((v = json_object_get(rec, "credential_configuration_id"))) {
-		if (add_id(c, ids, v, "credential_configuration_id", err) < 0)
-			return NULL;
-	} else {
-		const json_t *creds = json_object_get(rec, "credentials"), *e;
-		size_t i;
-
-		if ((v = json_object_get(rec, "credentialDefinitionId")) &&
-		    add_id(c, ids, v, "credentialDefinitionId", err) < 0)
-			return NULL;
-		json_array_foreach(creds, i, e) {
-			const json_t *cid = json_object_get(e, "credentialConfigurationId");
-
-			if (cid && add_id(c, ids, cid, "credentials[].credentialConfigurationId", err) < 0)
-				return NULL;
-		}
-	}
-	if (!json_array_size(ids)) {
-		if (!json_array_size(c->defaults)) {
-			rfail(err, "invalid_request", "%s", "no credential configuration id: give --config "
-			      "or a record field credential_configuration_id");
-			return NULL;
-		}
-		for (size_t i = 0; i < json_array_size(c->defaults); i++)
-			if (add_id(c, ids, json_array_get(c->defaults, i), "--config", err) < 0)
-				return NULL;
-	}
-	return json_incref(ids);
-}
-
-/* Transaction code parameters from a record: system D's "tx_code" object
- * ({value, length, input_mode, description}), a "tx_code" string, or
- * system A's "userPin" (an empty userPin is none). */
-static int record_tx(const json_t *rec, vci_offer_params_t *p, vci_err_t *err)
-{
-	const json_t *tx = json_object_get(rec, "tx_code");
-	const json_t *pin = json_object_get(rec, "userPin");
-	const char *value = NULL;
-	int have_mode = 0;
-
-	if (tx && json_is_object(tx)) {
-		const json_t *v = json_object_get(tx, "value"), *l = json_object_get(tx, "length");
-		const json_t *m = json_object_get(tx, "input_mode"), *d = json_object_get(tx, "description");
-
-		if (v && !json_is_string(v))
-			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.value");
-		if (m) {
-			if (vci_offer_tx_mode_parse(json_string_value(m), &p->tx_mode) < 0)
-				return rfail(err, "invalid_request", "%s: expected numeric or text",
-					     "tx_code.input_mode");
-			have_mode = 1;
-		}
-		if (d && !json_is_string(d))
-			return rfail(err, "invalid_request", "%s: expected a string", "tx_code.description");
-		if (d)
-			p->tx_description = json_string_value(d);
-		if (l) {
-			if (!json_is_integer(l) || json_integer_value(l) < VCI_TX_CODE_MIN ||
-			    json_integer_value(l) > VCI_TX_CODE_MAX)
-				return rfail(err, "invalid_tx_code", "%s: expected an integer from 4 to 32",
-					     "tx_code.length");
-			p->tx_length = (unsigned)json_integer_value(l);
-		}
-		value = json_string_value(v);
-		if (value && l && strlen(value) != p->tx_length)
-			return rfail(err, "invalid_tx_code", "%s: the value does not have that length",
-				     "tx_code.length");
-		if (!value && !p->tx_length)
-			p->tx_length = 6;
-		p->tx_code = 1;
-		p->tx_value = value;
-	} else if (tx) {
-		if (!json_is_string(tx))
-			return rfail(err, "invalid_request", "%s: expected an object or a string", "tx_code");
-		value = json_string_value(tx);
-	} else if (pin) {
-		if (!json_is_string(pin))
-			return rfail(err, "invalid_request", "%s: expected a string", "userPin");
-		if (json_string_length(pin))
-			value = json_string_value(pin);
-	}
-	if (value) {
-		p->tx_code = 1;
-		p->tx_value = value;
-		if (!have_mode) {
-			p->tx_mode = VCI_TX_NUMERIC;
-			for (const char *s = value; *s; s++)
-				if (*s < '0' || *s > '9')
-					p->tx_mode = VCI_TX_TEXT;
-		}
-	}
-	return 0;
-}
 
 /* Expand {offer_id} in a path template. */
 static char *expand(const char *tmpl, const char *id)
@@ -360,101 +228,41 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	ctx_t *c = vctx;
 	const args_t *a = c->a;
-	vci_offer_params_t p = { 0 };
+	vci_offer_request_t req;
 	vci_offer_t o = { 0 };
 	vci_qr_t *q = NULL;
-	json_auto_t *ids = NULL;
-	json_auto_t *claims = NULL;
 	json_auto_t *dl = NULL;
 	json_auto_t *txdl = NULL;
-	char_auto_t *offer_id = NULL;
 	char_auto_t *uri = NULL;
 	char_auto_t *png = NULL;
 	char_auto_t *svg = NULL;
 	wipe_auto_t *link = NULL;
-	const char *scheme = a->scheme ? a->scheme : "openid-credential-offer";
-	const char *send = a->send, *ids_s[64];
+	const char *send = a->send, *offer_id;
 	const json_t *v;
 	int saved = 0, rc = -1;
 
-	if (json_object_get(rec, "pre_authorized_code") || json_object_get(rec, "credential_offer"))
-		return rfail(err, "invalid_request", "%s", "record already has an offer "
-			     "(credential_offer or pre_authorized_code)");
-	ids = record_ids(c, rec, err);
-	if (!ids)
+	if (vci_offer_request_from_record(rec, &c->defaults, c->known, c->known_from, &req, err) < 0)
 		return -1;
-	if (json_array_size(ids) > sizeof ids_s / sizeof ids_s[0])
-		return rfail(err, "invalid_request", "%s", "more than 64 credential configuration ids");
-	for (size_t i = 0; i < json_array_size(ids); i++)
-		ids_s[i] = json_string_value(json_array_get(ids, i));
-
-	p.issuer = a->issuer;
-	p.config_ids = ids_s;
-	p.n_config_ids = json_array_size(ids);
-	p.no_pre_auth = a->no_pre_auth;
-	p.tx_code = a->tx_len || a->tx_value;
-	p.tx_mode = a->tx_mode;
-	p.tx_length = (unsigned)a->tx_len;
-	p.tx_value = a->tx_value;
-	p.tx_description = a->tx_desc;
-	p.auth_code = a->auth_code;
-	p.issuer_state = a->issuer_state;
-	p.authorization_server = a->as;
-	p.draft13 = a->draft13;
-	if (record_tx(rec, &p, err) < 0)
-		return -1;
-
-	/* system A: the link scheme, and the claims of a single credential */
-	if ((v = json_object_get(rec, "urlScheme"))) {
-		const char *s = json_string_value(v);
-
-		if (!s || (strcmp(s, "openid-credential-offer://") && strcmp(s, "haip://")))
-			return rfail(err, "invalid_request", "%s: expected openid-credential-offer:// or "
-				     "haip://", "urlScheme");
-		scheme = s;
-	}
-	if ((v = json_object_get(rec, "issuanceMode")) &&
-	    (!json_is_string(v) || (strcmp(json_string_value(v), "InTime") &&
-				    strcmp(json_string_value(v), "Deferred"))))
-		return rfail(err, "invalid_request", "%s: expected InTime or Deferred", "issuanceMode");
-	if (!json_object_get(rec, "claims")) {
-		const json_t *creds = json_object_get(rec, "credentials");
-		const json_t *one = json_array_size(creds) == 1 ? json_array_get(creds, 0) : NULL;
-		const json_t *cl = json_object_get(one, "claims");
-
-		if (!json_is_object(cl))
-			cl = json_object_get(one, "credentialSubject");
-		if (json_is_object(cl))
-			claims = json_deep_copy(cl);
-	}
+	offer_id = req.offer_id;
 	if (a->send_field) {
 		v = json_object_get(rec, a->send_field);
-		if (!json_is_string(v))
-			return rfail(err, "invalid_request", "%s: missing or not a string (--send-field)",
-				     a->send_field);
 		send = json_string_value(v);
-		if (!vci_url_is_target(send, 1))
-			return rfail(err, "invalid_url", "%s: not an https URL (http only to 127.0.0.1, "
-				     "::1 or localhost)", a->send_field);
-	}
-
-	if ((v = json_object_get(rec, "offer_id"))) {
-		if (!vci_offer_id_ok(json_string_value(v)))
-			return rfail(err, "invalid_request", "%s: expected 1 to 128 characters of A-Z a-z "
-				     "0-9 - _", "offer_id");
-		offer_id = strdup(json_string_value(v));
-	} else {
-		offer_id = vci_offer_random(VCI_OFFER_ID_BYTES, err);
-		if (!offer_id)
+		if (!send)
+			vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				    "%s: missing or not a string (--send-field)", a->send_field);
+		else if (!vci_url_is_target(send, 1))
+			vci_err_set(err, VCI_EXIT_FAIL, "invalid_url", "%s: not an https URL (http only "
+				    "to 127.0.0.1, ::1 or localhost)", a->send_field);
+		if (!send || !vci_url_is_target(send, 1)) {
+			vci_offer_request_clear(&req);
 			return -1;
+		}
 	}
-	if (!offer_id)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 
-	if (vci_offer_build(&p, &o, err) < 0) {
+	if (vci_offer_build(&req.params, &o, err) < 0) {
 		if (err->status == VCI_EXIT_USAGE)
 			err->status = VCI_EXIT_FAIL;
-		return -1;
+		goto out;
 	}
 	if (a->by_ref) {
 		size_t n = strlen(a->by_ref);
@@ -467,7 +275,7 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 			goto out;
 		}
 	}
-	link = vci_offer_link(scheme, o.offer, uri, err);
+	link = vci_offer_link(req.scheme, o.offer, uri, err);
 	if (!link) {
 		if (err->status == VCI_EXIT_USAGE)
 			err->status = VCI_EXIT_FAIL;
@@ -550,24 +358,8 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	}
 
 	/* the record: every field set only now that nothing can fail */
-	if (!json_object_get(rec, "offer_id"))
-		json_object_set_new(rec, "offer_id", json_string(offer_id));
-	if (json_array_size(ids) == 1 && !json_object_get(rec, "credential_configuration_id"))
-		json_object_set(rec, "credential_configuration_id", json_array_get(ids, 0));
-	if (claims)
-		json_object_set(rec, "claims", claims);
-	json_object_set(rec, "credential_offer", o.offer);
-	json_object_set_new(rec, "credential_offer_uri", json_string(link));
-	if (o.pre_authorized_code)
-		json_object_set_new(rec, "pre_authorized_code", json_string(o.pre_authorized_code));
-	if (o.tx_code)
-		json_object_set_new(rec, "tx_code", json_string(o.tx_code));
-	else
-		json_object_del(rec, "tx_code");
-	json_object_del(rec, "userPin");
-	if (o.issuer_state)
-		json_object_set_new(rec, "issuer_state", json_string(o.issuer_state));
-	json_object_set_new(rec, "expires_at", json_integer((json_int_t)(c->now + (int64_t)a->ttl)));
+	if (vci_offer_record_fill(rec, &req, &o, link, c->now + (int64_t)a->ttl, err) < 0)
+		goto out;
 	if (dl)
 		json_object_set(rec, "delivery", dl);
 	if (txdl)
@@ -591,6 +383,7 @@ out:
 	}
 	vci_qr_free(q);
 	vci_offer_clear(&o);
+	vci_offer_request_clear(&req);
 	return rc;
 }
 
@@ -653,11 +446,11 @@ static int split_config(const args_t *a, ctx_t *c)
 {
 	char *dup, *save = NULL;
 
-	c->defaults = json_array();
+	c->defaults.ids = json_array();
 	if (!a->config)
 		return 0;
 	dup = strdup(a->config);
-	if (!dup || !c->defaults)
+	if (!dup || !c->defaults.ids)
 		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (!vci_offer_config_id_ok(t)) {
@@ -667,10 +460,10 @@ static int split_config(const args_t *a, ctx_t *c)
 			free(dup);
 			return rc;
 		}
-		json_array_append_new(c->defaults, json_string(t));
+		json_array_append_new(c->defaults.ids, json_string(t));
 	}
 	free(dup);
-	if (!json_array_size(c->defaults))
+	if (!json_array_size(c->defaults.ids))
 		return vci_cli_usage(&a->cli, "--config: empty list");
 	return 0;
 }
@@ -792,8 +585,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (c.known) {
-		for (size_t i = 0; i < json_array_size(c.defaults); i++) {
-			const char *id = json_string_value(json_array_get(c.defaults, i));
+		for (size_t i = 0; i < json_array_size(c.defaults.ids); i++) {
+			const char *id = json_string_value(json_array_get(c.defaults.ids, i));
 
 			if (!json_object_get(c.known, id)) {
 				vci_cli_errorf(&a.cli, "--config: credential configuration \"%s\": not in %s",
@@ -804,6 +597,18 @@ int main(int argc, char **argv)
 		}
 	}
 	c.a = &a;
+	c.defaults.scheme = a.scheme ? a.scheme : "openid-credential-offer";
+	c.defaults.params.issuer = a.issuer;
+	c.defaults.params.no_pre_auth = a.no_pre_auth;
+	c.defaults.params.tx_code = a.tx_len || a.tx_value;
+	c.defaults.params.tx_mode = a.tx_mode;
+	c.defaults.params.tx_length = (unsigned)a.tx_len;
+	c.defaults.params.tx_value = a.tx_value;
+	c.defaults.params.tx_description = a.tx_desc;
+	c.defaults.params.auth_code = a.auth_code;
+	c.defaults.params.issuer_state = a.issuer_state;
+	c.defaults.params.authorization_server = a.as;
+	c.defaults.params.draft13 = a.draft13;
 	c.http.timeout_ms = (long)a.timeout * 1000;
 	c.http.retries = (unsigned)a.retries;
 	c.http.backoff_ms = 500;
@@ -833,7 +638,7 @@ int main(int argc, char **argv)
 	if (vci_out_commit(out, &err) < 0)
 		rc = fail(&a.cli, &err);
 done:
-	json_decref(c.defaults);
+	json_decref(c.defaults.ids);
 	json_decref(c.known);
 	return rc;
 }

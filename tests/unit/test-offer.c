@@ -391,6 +391,61 @@ static void qr(void)
 	       "ECC levels");
 }
 
+static void records(void)
+{
+	vci_offer_defaults_t d = { .params = { .issuer = "https://issuer.example.com" } };
+	json_t *known = json_pack("{s:b,s:b}", "pid", 1, "mdl", 1);
+	json_t *rec;
+	vci_offer_request_t req;
+	vci_offer_t o;
+	vci_err_t err = { 0 };
+
+	d.ids = json_pack("[s]", "pid");
+	rec = json_pack("{s:s,s:s,s:s,s:[{s:s,s:{s:s}}]}", "issuanceMode", "InTime", "urlScheme", "haip://",
+			"userPin", "12ab", "credentials", "credentialConfigurationId", "mdl", "claims",
+			"given_name", "Erika");
+	tap_ok(vci_offer_request_from_record(rec, &d, known, "k", &req, &err) == 0,
+	       "system A body: %s", err.msg);
+	tap_ok(req.params.n_config_ids == 1 && !strcmp(req.ids[0], "mdl"), "A: configuration from credentials[]");
+	tap_ok(req.params.tx_code && !strcmp(req.params.tx_value, "12ab") && req.params.tx_mode == VCI_TX_TEXT,
+	       "A: userPin is a text tx_code");
+	tap_is_str(req.scheme, "haip://", "A: urlScheme");
+	tap_ok(req.claims && !strcmp(json_string_value(json_object_get(req.claims, "given_name")), "Erika"),
+	       "A: claims of the single credential");
+	tap_ok(req.offer_id && strlen(req.offer_id) == 22, "a fresh offer id");
+	tap_ok(vci_offer_build(&req.params, &o, &err) == 0 &&
+		       vci_offer_record_fill(rec, &req, &o, "haip://?x", 100, &err) == 0, "offer filled in");
+	tap_ok(!json_object_get(rec, "userPin") && !strcmp(json_string_value(json_object_get(rec, "tx_code")), "12ab") &&
+		       json_integer_value(json_object_get(rec, "expires_at")) == 100 &&
+		       !strcmp(json_string_value(json_object_get(rec, "credential_configuration_id")), "mdl"),
+	       "record: tx_code, userPin removed, expires_at, credential_configuration_id");
+	tap_ok(vci_offer_check_grant(rec, o.pre_authorized_code, "12ab", 99, &err) == 0,
+	       "the filled record passes the token endpoint check");
+	vci_offer_clear(&o);
+	vci_offer_request_clear(&req);
+	tap_ok(vci_offer_request_from_record(rec, &d, known, "k", &req, &err) < 0, "an offered record is refused");
+	json_decref(rec);
+
+	rec = json_pack("{s:s,s:{s:i}}", "credential_configuration_id", "pid", "tx_code", "length", 5);
+	tap_ok(vci_offer_request_from_record(rec, &d, known, "k", &req, &err) == 0 && req.params.tx_code &&
+		       req.params.tx_length == 5 && !req.params.tx_value, "system D body: tx_code length");
+	vci_offer_request_clear(&req);
+	json_decref(rec);
+	rec = json_pack("{s:s}", "credential_configuration_id", "other");
+	tap_ok(vci_offer_request_from_record(rec, &d, known, "k", &req, &err) < 0 &&
+		       !strcmp(err.code, "unknown_credential_configuration"), "unknown id refused");
+	tap_ok(vci_offer_request_from_record(rec, &d, NULL, NULL, &req, &err) == 0, "any id without a known set");
+	vci_offer_request_clear(&req);
+	json_decref(rec);
+	rec = json_object();
+	tap_ok(vci_offer_request_from_record(rec, &d, known, "k", &req, &err) == 0 && !strcmp(req.ids[0], "pid"),
+	       "default ids");
+	vci_offer_request_clear(&req);
+	json_decref(rec);
+	json_decref(known);
+	json_decref(d.ids);
+}
+
 int main(void)
 {
 	spec_vectors();
@@ -400,5 +455,6 @@ int main(void)
 	directory();
 	urls();
 	qr();
+	records();
 	return tap_done();
 }
