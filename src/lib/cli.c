@@ -499,6 +499,8 @@ typedef struct batch {
 	const vci_cli_t *cli;
 	vci_inputs_t *in;
 	FILE *out;
+	vci_batch_write_fn_t write;
+	void *wctx;
 	size_t cap;
 	int progress;
 	double t0, last;
@@ -549,7 +551,8 @@ static void drain(batch_t *b, pool_t *p)
 			b->st.ok++;
 		/* records read before a fatal input error are still written */
 		if (b->wrc == VCI_EXIT_OK && s->out &&
-		    vci_record_write(b->out, s->out, &b->werr) != 0)
+		    (b->write ? b->write(b->wctx, b->out, s->out, &b->werr)
+			      : vci_record_write(b->out, s->out, &b->werr)) != 0)
 			b->wrc = b->werr.status ? b->werr.status : VCI_EXIT_IO;
 		json_decref(s->in);
 		json_decref(s->out);
@@ -575,10 +578,17 @@ static void drain(batch_t *b, pool_t *p)
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err)
 {
+	return vci_batch_run_with(cli, in, out, fn, ctx, NULL, NULL, stats, err);
+}
+
+int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
+		       vci_batch_stats_t *stats, vci_err_t *err)
+{
 	int jobs = cli->jobs > 0 ? cli->jobs : 1;
 	size_t cap = jobs > 1 ? (size_t)jobs * 64 : 1;
 	int nwin = jobs > 1 ? 2 : 1;
-	batch_t b = { .cli = cli, .in = in, .out = out, .cap = cap, .t0 = now_s(),
+	batch_t b = { .cli = cli, .in = in, .out = out, .write = write, .wctx = wctx, .cap = cap, .t0 = now_s(),
 		      .rc = VCI_EXIT_OK, .wrc = VCI_EXIT_OK };
 	pool_t win[2] = { { .fn = fn, .ctx = ctx }, { .fn = fn, .ctx = ctx } };
 	pool_t *cur, *prev;

@@ -101,6 +101,15 @@ typedef struct vci_batch_stats {
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
 
+/* As vci_batch_run, but every output record (result or error record) is
+ * handed to `write` instead of being written as a line of JSON: e.g. to
+ * print only a field of it (--raw). `write` runs on the calling thread,
+ * in input order; a non-zero return stops the batch with that status. */
+typedef int (*vci_batch_write_fn_t)(void *wctx, FILE *out, const json_t *rec, vci_err_t *err);
+int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
+		       vci_batch_stats_t *stats, vci_err_t *err);
+
 /* Number of online cores (>= 1). */
 int vci_ncores(void);
 

@@ -1911,6 +1911,26 @@ const vci_defn_claim_t *vci_defn_claim_find(const vci_defn_t *d, const char *con
 	return n && n->claim >= 0 ? &d->claims[n->claim] : NULL;
 }
 
+const vci_defn_node_t *vci_defn_root(const vci_defn_t *d)
+{
+	return d ? d->tree : NULL;
+}
+
+const vci_defn_node_t *vci_defn_node_key(const vci_defn_node_t *n, const char *key)
+{
+	return n && key ? kid_key(n, key) : NULL;
+}
+
+const vci_defn_node_t *vci_defn_node_elem(const vci_defn_node_t *n, size_t idx)
+{
+	return n ? kid_elem(n, idx) : NULL;
+}
+
+const vci_defn_claim_t *vci_defn_node_claim(const vci_defn_t *d, const vci_defn_node_t *n)
+{
+	return d && n && n->claim >= 0 ? &d->claims[n->claim] : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Import of other products' definition shapes. */
 

@@ -168,6 +168,15 @@ int vci_defn_check_claims(const vci_defn_t *d, json_t *claims, unsigned flags,
  * indices as decimal strings), or NULL if the definition has none. */
 const vci_defn_claim_t *vci_defn_claim_find(const vci_defn_t *d, const char *const *path);
 
+/* Walking the claims tree beside a claims value (the signing tools):
+ * the root, the child for an object member or an array element (an
+ * element matches its index or a null path component), and the claim a
+ * node describes (NULL for a node that is only a path prefix). NULL in,
+ * NULL out. */
+const vci_defn_node_t *vci_defn_root(const vci_defn_t *d);
+const vci_defn_node_t *vci_defn_node_key(const vci_defn_node_t *n, const char *key);
+const vci_defn_node_t *vci_defn_node_elem(const vci_defn_node_t *n, size_t idx);
+const vci_defn_claim_t *vci_defn_node_claim(const vci_defn_t *d, const vci_defn_node_t *n);
 /* Value checks, exposed for the signing tools and tests. */
 int vci_defn_is_full_date(const char *s);
 int vci_defn_is_datetime(const char *s);

@@ -1,0 +1,527 @@
+/* vci-sign-sdjwt - sign issuance records as SD-JWT VC (dc+sd-jwt) or W3C
+ * VC JWT (jwt_vc_json) credentials, and verify SD-JWTs (verify). */
+#include "cli.h"
+#include "defn.h"
+#include "issue.h"
+#include "keys.h"
+#include "record.h"
+#include "sdjwt.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum {
+	OPT_DEFN = VCI_OPT_TOOL_BASE,
+	OPT_CONFIG,
+	OPT_KEY,
+	OPT_CERT,
+	OPT_KID,
+	OPT_ISSUER,
+	OPT_TIME_PRECISION,
+	OPT_RAW,
+	OPT_FORMAT,
+	OPT_LEGACY_TYP,
+	OPT_SD_ALG,
+	OPT_DECOYS,
+	OPT_ALG,
+	OPT_JWK,
+	OPT_CA,
+	OPT_KB_AUD,
+	OPT_KB_NONCE,
+};
+
+static const vci_opt_t opts[] = {
+	{ "defn", OPT_DEFN, "FILE", "credential definitions: one, or an array (required)" },
+	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	  "record's credential_configuration_id, or the only one that fits)" },
+	{ "key", OPT_KEY, "KEY", "issuer signing key: a file or an OSSL_STORE URI (required)" },
+	{ "cert", OPT_CERT, "FILE", "certificate chain for the x5c header, leaf first; verify: "
+	  "the issuer certificate whose key verifies" },
+	{ "kid", OPT_KID, "KID", "kid header (give --cert, --kid or both)" },
+	{ "issuer", OPT_ISSUER, "URL", "the credential issuer identifier, the iss claim (required)" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "round iat down to second, minute, hour, day "
+	  "or N[smhd] (default day)" },
+	{ "raw", OPT_RAW, NULL, "print only the credentials, one per line" },
+	{ "format", OPT_FORMAT, "FMT", "dc+sd-jwt or jwt_vc_json: sign only with definitions of "
+	  "this format (default: either)" },
+	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
+	  "draft 13 wallets)" },
+	{ "sd-alg", OPT_SD_ALG, "ALG", "disclosure digest: sha-256 (default), sha-384, sha-512" },
+	{ "decoys", OPT_DECOYS, "N", "decoy digests per _sd array (default: 1 to 4 at random)" },
+	{ "alg", OPT_ALG, "ALG", "JWS alg when the key allows several (RSA: PS256, RS256); "
+	  "verify: allowed algs, comma-separated" },
+	{ "jwk", OPT_JWK, "FILE", "verify: the issuer's public key (JWK or PEM)" },
+	{ "ca", OPT_CA, "FILE", "verify: trust anchors (PEM) the x5c chain must lead to" },
+	{ "kb-aud", OPT_KB_AUD, "AUD", "verify: require a KB-JWT with this aud" },
+	{ "kb-nonce", OPT_KB_NONCE, "NONCE", "verify: require a KB-JWT with this nonce" },
+	{ 0 },
+};
+
+static const char usage[] =
+	"[sign] --defn FILE --key KEY (--cert FILE | --kid KID) --issuer URL [OPTION]... [FILE]...\n"
+	"  verify (--cert FILE | --jwk FILE | --ca FILE) [--kb-aud AUD --kb-nonce N] [FILE]...\n"
+	"Options go after COMMAND.";
+
+#define MAX_ALGS 8
+
+typedef struct args {
+	vci_cli_t cli;
+	const char *defn, *config, *key, *cert, *kid, *issuer, *sd_alg, *alg;
+	const char *jwk, *ca, *kb_aud, *kb_nonce;
+	const char *algs[MAX_ALGS + 1];
+	char alg_buf[128];
+	long precision;
+	vci_format_t format;
+	unsigned long decoys;
+	int have_decoys, raw, legacy_typ;
+} args_t;
+
+static int handle(void *ctx, int val, const char *arg)
+{
+	args_t *a = ctx;
+	vci_err_t err = { 0 };
+
+	switch (val) {
+	case OPT_DEFN: a->defn = arg; break;
+	case OPT_CONFIG: a->config = arg; break;
+	case OPT_KEY: a->key = arg; break;
+	case OPT_CERT: a->cert = arg; break;
+	case OPT_KID:
+		if (!*arg)
+			return vci_cli_usage(&a->cli, "--kid: empty");
+		a->kid = arg;
+		break;
+	case OPT_ISSUER:
+		if (!vci_defn_is_https_url(arg, 0))
+			return vci_cli_usage(&a->cli, "--issuer: '%s' is not an https URL without "
+					     "query or fragment", arg);
+		a->issuer = arg;
+		break;
+	case OPT_TIME_PRECISION:
+		if (vci_time_precision_parse(arg, &a->precision, &err) < 0) {
+			vci_cli_error(&a->cli, &err);
+			return VCI_EXIT_USAGE;
+		}
+		break;
+	case OPT_RAW: a->raw = 1; break;
+	case OPT_FORMAT:
+		a->format = vci_format_parse(arg, 0);
+		if (a->format != VCI_FORMAT_SDJWT && a->format != VCI_FORMAT_JWTVC)
+			return vci_cli_usage(&a->cli, "--format: '%s': expected dc+sd-jwt or "
+					     "jwt_vc_json", arg);
+		break;
+	case OPT_LEGACY_TYP: a->legacy_typ = 1; break;
+	case OPT_SD_ALG:
+		if (strcmp(arg, "sha-256") && strcmp(arg, "sha-384") && strcmp(arg, "sha-512"))
+			return vci_cli_usage(&a->cli, "--sd-alg: '%s': expected sha-256, sha-384 "
+					     "or sha-512", arg);
+		a->sd_alg = arg;
+		break;
+	case OPT_DECOYS:
+		a->have_decoys = 1;
+		return vci_cli_uint(&a->cli, "--decoys", arg, 0, 100, &a->decoys);
+	case OPT_ALG: a->alg = arg; break;
+	case OPT_JWK: a->jwk = arg; break;
+	case OPT_CA: a->ca = arg; break;
+	case OPT_KB_AUD: a->kb_aud = arg; break;
+	case OPT_KB_NONCE: a->kb_nonce = arg; break;
+	default: return VCI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int fail(const vci_cli_t *cli, const vci_err_t *err)
+{
+	vci_cli_error(cli, err);
+	return err->status ? err->status : VCI_EXIT_FAIL;
+}
+
+/* ---- sign ---- */
+
+typedef struct sign_ctx {
+	vci_defn_t **defs;
+	size_t ndefs;
+	unsigned formats;
+	const char *config;
+	vci_sdjwt_issuer_t *issuer;
+	const char *prog;
+} sign_ctx_t;
+
+static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
+{
+	sign_ctx_t *s = ctx;
+	const vci_defn_t *d = vci_issue_defn_select(s->defs, s->ndefs, s->formats, s->config, rec,
+						    err);
+
+	if (!d || vci_sdjwt_issue_record(s->issuer, d, rec, vci_time_now(), err) < 0)
+		return -1;
+	*result = json_incref(rec);
+	return 0;
+}
+
+/* --raw: the credentials only; a failed record is a line on stderr. */
+static int write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
+{
+	const sign_ctx_t *s = wctx;
+	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
+	const json_t *cs = json_object_get(rec, "credentials");
+
+	if (e) {
+		json_int_t line = json_integer_value(json_object_get(rec, "line"));
+
+		if (line)
+			fprintf(stderr, "%s: line %lld: %s\n", s->prog, (long long)line,
+				json_string_value(json_object_get(e, "message")));
+		else
+			fprintf(stderr, "%s: %s\n", s->prog,
+				json_string_value(json_object_get(e, "message")));
+		return 0;
+	}
+	if (c && fprintf(out, "%s\n", json_string_value(c)) < 0)
+		goto io;
+	for (size_t i = 0; i < json_array_size(cs); i++)
+		if (fprintf(out, "%s\n",
+			    json_string_value(json_object_get(json_array_get(cs, i), "credential"))) < 0)
+			goto io;
+	return 0;
+io:
+	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
+	return VCI_EXIT_IO;
+}
+
+static int cmd_sign(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	sign_ctx_t s = { 0 };
+	vci_sdjwt_issuer_opts_t o = { 0 };
+	vci_batch_stats_t stats = { 0 };
+	EVP_PKEY_auto_t *key = NULL;
+	json_auto_t *x5c = NULL;
+	vci_inputs_t *in = NULL;
+	vci_out_t *out = NULL;
+	int rc;
+
+	if (a->jwk || a->ca || a->kb_aud || a->kb_nonce)
+		return vci_cli_usage(&a->cli, "--jwk, --ca, --kb-aud and --kb-nonce are for verify");
+	if (!a->defn)
+		return vci_cli_usage(&a->cli, "--defn FILE is required");
+	if (!a->key)
+		return vci_cli_usage(&a->cli, "--key KEY is required");
+	if (!a->issuer)
+		return vci_cli_usage(&a->cli, "--issuer URL is required");
+	if (!a->cert && !a->kid)
+		return vci_cli_usage(&a->cli, "give --cert FILE (x5c) or --kid KID");
+	if (a->legacy_typ && a->format == VCI_FORMAT_JWTVC)
+		return vci_cli_usage(&a->cli, "--legacy-typ is for dc+sd-jwt");
+
+	s.prog = a->cli.prog;
+	s.config = a->config;
+	s.formats = a->format ? 1u << a->format
+			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
+	if (vci_defn_load(a->defn, &s.defs, &s.ndefs, &err) < 0)
+		return fail(&a->cli, &err);
+	rc = VCI_EXIT_OK;
+	{
+		size_t fit = 0;
+
+		for (size_t i = 0; i < s.ndefs; i++)
+			fit += (s.formats >> s.defs[i]->format) & 1;
+		if (!fit) {
+			vci_err_set(&err, VCI_EXIT_INPUT, "invalid_definition",
+				    "%s: no %s definition", a->defn,
+				    a->format ? vci_format_name(a->format)
+					      : "dc+sd-jwt or jwt_vc_json");
+			rc = fail(&a->cli, &err);
+			goto out;
+		}
+	}
+	if (a->config && !vci_issue_defn_select(s.defs, s.ndefs, s.formats, a->config, NULL, &err)) {
+		rc = vci_cli_usage(&a->cli, "%s", err.msg);
+		goto out;
+	}
+	key = vci_key_load_private(a->key, a->cli.pass, &err);
+	if (!key) {
+		rc = fail(&a->cli, &err);
+		goto out;
+	}
+	if (a->cert) {
+		STACK_OF(X509) *chain = vci_x509_load_chain(a->cert, &err);
+
+		if (!chain) {
+			err.status = VCI_EXIT_KEY;
+			rc = fail(&a->cli, &err);
+			goto out;
+		}
+		if (!vci_x509_matches_key(sk_X509_value(chain, 0), key)) {
+			sk_X509_pop_free(chain, X509_free);
+			vci_err_set(&err, VCI_EXIT_KEY, "invalid_key",
+				    "--cert: %s: the first certificate is not for the signing key",
+				    a->cert);
+			rc = fail(&a->cli, &err);
+			goto out;
+		}
+		x5c = vci_x5c_from_chain(chain);
+		sk_X509_pop_free(chain, X509_free);
+	}
+	o.key = key;
+	o.alg = a->alg;
+	o.x5c = x5c;
+	o.kid = a->kid;
+	o.iss = a->issuer;
+	o.sd_alg = a->sd_alg;
+	o.legacy_typ = a->legacy_typ;
+	o.decoys = a->have_decoys ? (int)a->decoys : -1;
+	o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
+	o.check_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
+	s.issuer = vci_sdjwt_issuer_new(&o, &err);
+	if (!s.issuer) {
+		rc = fail(&a->cli, &err);
+		goto out;
+	}
+	in = vci_inputs_open(&a->cli, argc, argv, &err);
+	if (!in) {
+		rc = fail(&a->cli, &err);
+		goto out;
+	}
+	out = vci_out_open(a->cli.output, &err);
+	if (!out) {
+		rc = fail(&a->cli, &err);
+		goto out;
+	}
+	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
+				a->raw ? write_raw : NULL, &s, &stats, &err);
+	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
+		vci_out_abort(out);
+		rc = fail(&a->cli, &err);
+	} else if (vci_out_commit(out, &err) < 0) {
+		rc = fail(&a->cli, &err);
+	}
+out:
+	vci_inputs_close(in);
+	vci_sdjwt_issuer_free(s.issuer);
+	vci_defn_list_free(s.defs, s.ndefs);
+	return rc;
+}
+
+/* ---- verify ---- */
+
+static int parse_algs(args_t *a)
+{
+	static const char *const known[] = { "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+					     "PS256", "RS256" };
+	size_t n = 0;
+	char *save = NULL;
+
+	if (!a->alg)
+		return 0;
+	if (strlen(a->alg) >= sizeof a->alg_buf)
+		return vci_cli_usage(&a->cli, "--alg: list too long");
+	snprintf(a->alg_buf, sizeof a->alg_buf, "%s", a->alg);
+	for (char *t = strtok_r(a->alg_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (!strcmp(known[i], t))
+				break;
+		if (i == sizeof known / sizeof known[0])
+			return vci_cli_usage(&a->cli, "--alg: \"%s\" is not an asymmetric signature "
+					     "algorithm we verify", t);
+		if (n == MAX_ALGS)
+			return vci_cli_usage(&a->cli, "--alg: too many algorithms");
+		a->algs[n++] = t;
+	}
+	if (!n)
+		return vci_cli_usage(&a->cli, "--alg: empty list");
+	a->algs[n] = NULL;
+	return 0;
+}
+
+/* Verify one credential; write the disclosed claims or an error record. */
+static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, const char *s,
+		      size_t len, const char *name, size_t line, vci_err_t *werr)
+{
+	vci_err_t err = { 0 };
+	json_t *claims = NULL, *rec;
+	int rc;
+
+	if (vci_sdjwt_verify(s, len, o, &claims, &err) == 0) {
+		rc = vci_record_write(out, claims, werr);
+		json_decref(claims);
+		return rc < 0 ? -2 : 0;
+	}
+	if (err.status == VCI_EXIT_USAGE || err.status == VCI_EXIT_KEY || err.status == VCI_EXIT_IO) {
+		*werr = err;
+		return -2;
+	}
+	vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, line, err.msg);
+	rec = vci_record_error(NULL, err.code, err.msg, line);
+	rc = rec ? vci_record_write(out, rec, werr) : -1;
+	if (rec)
+		json_decref(rec);
+	return rc < 0 ? -2 : -1;
+}
+
+static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *in, const char *name,
+			 FILE *out, size_t *failed, vci_err_t *err)
+{
+	char *line = NULL;
+	size_t cap = 0, no = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		size_t len = (size_t)n;
+		char *p = line;
+
+		no++;
+		while (len && strchr(" \t\r\n", p[len - 1]))
+			p[--len] = '\0';
+		while (len && strchr(" \t", *p))
+			p++, len--;
+		if (!len)
+			continue;
+		if (len > VCI_MAX_DOCUMENT) {
+			vci_err_set(err, VCI_EXIT_INPUT, "input_too_large", "%s: line %zu: longer "
+				    "than %u bytes", name, no, VCI_MAX_DOCUMENT);
+			rc = -2;
+			break;
+		}
+		if (*p == '{') {
+			/* a record: its credential, or each of its credentials */
+			vci_err_t e = { 0 };
+			json_t *rec = vci_json_parse(p, len, "record", &e);
+			const json_t *c = json_object_get(rec, "credential");
+			const json_t *cs = json_object_get(rec, "credentials");
+			size_t k = c ? 1 : json_array_size(cs);
+
+			if (rec && !k)
+				vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
+					    "record: no \"credential\" or \"credentials\"");
+			if (!rec || !k) {
+				json_t *er = vci_record_error(NULL, e.code, e.msg, no);
+
+				vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
+				(*failed)++;
+				rc = er ? vci_record_write(out, er, err) : -1;
+				if (er)
+					json_decref(er);
+				if (rec)
+					json_decref(rec);
+				if (rc < 0) {
+					rc = -2;
+					break;
+				}
+				continue;
+			}
+			for (size_t i = 0; i < k && rc != -2; i++) {
+				const json_t *ci = c ? c : json_object_get(json_array_get(cs, i), "credential");
+				const char *str = json_string_value(ci);
+
+				rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0,
+						name, no, err);
+				if (rc == -1)
+					(*failed)++;
+			}
+			json_decref(rec);
+		} else {
+			rc = verify_one(a, o, out, p, len, name, no, err);
+			if (rc == -1)
+				(*failed)++;
+		}
+		if (rc == -2)
+			break;
+		rc = 0;
+	}
+	if (rc != -2 && ferror(in)) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", name, strerror(errno));
+		rc = -2;
+	}
+	free(line);
+	return rc == -2 ? -1 : 0;
+}
+
+static int cmd_verify(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	vci_sdjwt_verify_opts_t o = { 0 };
+	EVP_PKEY_auto_t *key = NULL;
+	vci_out_t *out;
+	size_t failed = 0;
+	int rc = 0;
+
+	if (a->defn || a->config || a->key || a->kid || a->issuer || a->raw || a->format ||
+	    a->legacy_typ || a->sd_alg || a->have_decoys || a->precision || a->cli.csv)
+		return vci_cli_usage(&a->cli, "verify: takes --cert, --jwk or --ca, --alg, "
+				     "--kb-aud, --kb-nonce and --output");
+	if (!!a->cert + !!a->jwk + !!a->ca != 1)
+		return vci_cli_usage(&a->cli, "verify: give one of --cert FILE, --jwk FILE, --ca FILE");
+	if (!a->kb_aud != !a->kb_nonce)
+		return vci_cli_usage(&a->cli, "verify: --kb-aud and --kb-nonce go together");
+	if ((rc = parse_algs(a)) != 0)
+		return rc;
+	if (a->cert || a->jwk) {
+		key = vci_key_load_public(a->cert ? a->cert : a->jwk, &err);
+		if (!key) {
+			err.status = VCI_EXIT_KEY;
+			return fail(&a->cli, &err);
+		}
+	}
+	o.key = key;
+	o.ca_file = a->ca;
+	o.algs = a->algs[0] ? a->algs : NULL;
+	o.kb_aud = a->kb_aud;
+	o.kb_nonce = a->kb_nonce;
+	out = vci_out_open(a->cli.output, &err);
+	if (!out)
+		return fail(&a->cli, &err);
+	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
+		const char *path = argc ? argv[i] : "-";
+		int std = !strcmp(path, "-");
+		FILE *f = std ? stdin : fopen(path, "r");
+
+		if (!f) {
+			vci_err_set(&err, VCI_EXIT_INPUT, "io_error", "%s: %s", path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		rc = verify_stream(a, &o, f, std ? "stdin" : path, vci_out_file(out), &failed, &err);
+		if (!std)
+			fclose(f);
+	}
+	if (rc < 0) {
+		vci_out_abort(out);
+		return fail(&a->cli, &err);
+	}
+	if (vci_out_commit(out, &err) < 0)
+		return fail(&a->cli, &err);
+	return failed ? VCI_EXIT_FAIL : VCI_EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(args_t *a, int argc, char **argv);
+} commands[] = {
+	{ "sign", cmd_sign },
+	{ "verify", cmd_verify },
+};
+
+int main(int argc, char **argv)
+{
+	args_t a = { 0 };
+	int first = 1, optind_;
+	int (*fn)(args_t *, int, char **) = cmd_sign;
+
+	vci_cli_init(&a.cli, argv[0]);
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (!strcmp(commands[i].name, argv[1])) {
+				a.cli.command = argv[1];
+				fn = commands[i].fn;
+				first = 2;
+			}
+	}
+	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
+	argc -= first - 1;
+	argv += first - 1;
+	return fn(&a, argc - optind_, argv + optind_);
+}
