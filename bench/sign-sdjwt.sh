@@ -1,0 +1,93 @@
+#!/bin/sh
+# bench/sign-sdjwt.sh [N] - sign N (default 20000) holder-bound SD-JWT VCs
+# with 10 selectively disclosable claims each (ES256) through one
+# vci-sign-sdjwt process, on one job and on two, and compare with
+# OpenSSL's ECDSA P-256 sign rate measured in the same run. Prints
+# credentials per second, the ratio to openssl, the --jobs 2 speedup and
+# the peak RSS (GNU time, else /proc).
+#   cd build && make && ../bench/sign-sdjwt.sh 20000
+# Needs vci-sign-sdjwt (./src/tools or PATH), openssl and python3 with
+# cryptography (to make holder keys; PYTHON3 names the interpreter).
+set -eu
+n=${1:-20000}
+tool=${VCI_SIGN_SDJWT:-./src/tools/vci-sign-sdjwt}
+[ -x "$tool" ] || tool=$(command -v vci-sign-sdjwt) ||
+	{ echo "sign-sdjwt.sh: vci-sign-sdjwt not found" >&2; exit 2; }
+py=${PYTHON3:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+iss=https://issuer.example.com
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/issuer.key" 2>/dev/null
+cat >"$work/defn.json" <<'JSON'
+{"id": "bench", "format": "dc+sd-jwt", "vct": "https://issuer.example.com/bench",
+ "claims": [
+  {"path": ["given_name"], "sd": "always"}, {"path": ["family_name"], "sd": "always"},
+  {"path": ["birthdate"], "value_type": "date", "sd": "always"},
+  {"path": ["email"], "sd": "always"}, {"path": ["phone_number"], "sd": "always"},
+  {"path": ["street_address"], "sd": "always"}, {"path": ["locality"], "sd": "always"},
+  {"path": ["postal_code"], "sd": "always"}, {"path": ["country"], "sd": "always"},
+  {"path": ["nationality"], "sd": "always"}],
+ "expiry_days": 365,
+ "key_binding": {"methods": ["jwk"], "proof_algs": ["ES256"]}}
+JSON
+# N records, each bound to one of 500 P-256 holder keys.
+"$py" - "$n" "$work/in.ndjson" <<'PYEOF'
+import sys, json, base64
+from cryptography.hazmat.primitives.asymmetric import ec
+n, out = int(sys.argv[1]), sys.argv[2]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()
+keys = []
+for _ in range(min(n, 500)):
+    pub = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    keys.append({"kty": "EC", "crv": "P-256", "x": b64(pub.x.to_bytes(32, 'big')),
+                 "y": b64(pub.y.to_bytes(32, 'big'))})
+with open(out, 'w') as f:
+    for i in range(n):
+        c = {"given_name": "Given%d" % i, "family_name": "Family%d" % i, "birthdate": "1980-01-01",
+             "email": "p%d@example.com" % i, "phone_number": "+49 30 %07d" % i,
+             "street_address": "Street %d" % i, "locality": "Berlin", "postal_code": "10115",
+             "country": "DE", "nationality": "DE"}
+        f.write(json.dumps({"id": i, "claims": c, "holder_jwk": keys[i % len(keys)]},
+                           separators=(',', ':')) + "\n")
+PYEOF
+
+now() { date +%s.%N; }
+run() { # run JOBS: prints "credentials/s peak-RSS-kB"
+	t0=$(now)
+	if /usr/bin/time -v true >/dev/null 2>&1; then
+		/usr/bin/time -v -o "$work/time" "$tool" --defn "$work/defn.json" --key "$work/issuer.key" \
+			--kid bench --issuer "$iss" --jobs "$1" --no-progress --raw "$work/in.ndjson" \
+			>"$work/out" 2>/dev/null
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time")
+	else
+		"$tool" --defn "$work/defn.json" --key "$work/issuer.key" --kid bench --issuer "$iss" \
+			--jobs "$1" --no-progress --raw "$work/in.ndjson" >"$work/out" 2>/dev/null &
+		pid=$!
+		rss=0
+		while kill -0 "$pid" 2>/dev/null; do
+			r=$(sed -n 's/^VmHWM: *\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null || echo 0)
+			[ "${r:-0}" -gt "$rss" ] && rss=$r
+			sleep 0.05
+		done
+		wait "$pid"
+	fi
+	t1=$(now)
+	ok=$(grep -c '~$' "$work/out")
+	[ "$ok" -eq "$n" ] || { echo "sign-sdjwt.sh: only $ok of $n signed" >&2; exit 1; }
+	awk -v n="$n" -v a="$t0" -v b="$t1" -v r="$rss" 'BEGIN { printf "%.0f %d", n / (b - a), r }'
+}
+
+one=$(run 1)
+two=$(run 2)
+# openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
+# sign/s and verify/s last.
+osign=$(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+	awk '/ecdsa \(nistp256\)/ { s = $(NF-1) } END { print s }')
+awk -v n="$n" -v one="${one% *}" -v r1="${one#* }" -v two="${two% *}" -v r2="${two#* }" \
+	-v o="$osign" 'BEGIN {
+	printf "credentials:       %d SD-JWT VC, 10 SD claims, ES256, holder-bound\n", n
+	printf "vci-sign-sdjwt:    %8.0f/s  (--jobs 1)  ratio to openssl %.2f  peak RSS %.1f MB\n", one, one / o, r1 / 1024
+	printf "vci-sign-sdjwt:    %8.0f/s  (--jobs 2)  ratio to openssl %.2f  peak RSS %.1f MB  speedup %.2f\n", two, two / o, r2 / 1024, two / one
+	printf "openssl ecdsap256: %8.0f sign/s\n", o
+}'
