@@ -339,7 +339,7 @@ static json_t *attestation_info(const json_t *claims)
 static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_proof_policy_t *p,
 				      int need_exp, const char *what, vci_err_t *err)
 {
-	jws_auto_t jws;
+	jws_auto_t jws = { 0 };
 	EVP_PKEY_auto_t *pk = NULL;
 	const json_t *keys, *exp, *k;
 	time_t now = policy_now(p->now);
@@ -417,7 +417,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 			 vci_proof_key_t *out, vci_err_t *err)
 {
 	const char *what = "proof";
-	jws_auto_t jws;
+	jws_auto_t jws = { 0 };
 	EVP_PKEY_auto_t *pk = NULL;
 	json_auto_t *jwk = NULL;
 	json_auto_t *katt = NULL;
@@ -730,8 +730,8 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 					json_t **result, vci_err_t *err)
 {
 	static const char code[] = "invalid_client_attestation";
-	jws_auto_t a;
-	jws_auto_t q;
+	jws_auto_t a = { 0 };
+	jws_auto_t q = { 0 };
 	EVP_PKEY_auto_t *apk = NULL;
 	EVP_PKEY_auto_t *cpk = NULL;
 	json_auto_t *pub = NULL;

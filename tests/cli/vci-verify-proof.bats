@@ -451,6 +451,15 @@ PYEOF
 	[[ $output == *'wallet attestation'* ]]
 	run vci-verify-proof wallet-attestation --aud "$AUD" --attestation x --pop y
 	[ "$status" -eq 2 ]
+	# an empty attestation or PoP is a refusal, not a crash
+	run vci-verify-proof wallet-attestation --trust "$D/att.pem" --aud "$AUD" --attestation "" \
+		--pop-file "$D/pop.jwt"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'vci-verify-proof: wallet attestation: empty' ]
+	run vci-verify-proof wallet-attestation --trust "$D/att.pem" --aud "$AUD" \
+		--attestation-file "$D/att.jwt" --pop ""
+	[ "$status" -eq 1 ]
+	[ "$output" = 'vci-verify-proof: wallet attestation PoP: empty' ]
 }
 
 @test "key attestation: --trust, attested_keys, facts exposed, --require-key-attestation, attestation proof type" {
