@@ -58,23 +58,24 @@ static int hexval(int c)
 
 /* RFC 3986 6.2.2.2, which libcurl's URL API leaves alone: a
  * percent-encoded unreserved character is that character, and the hex
- * digits of the other escapes are upper case. `out` holds len + 1. */
-static void pct_normalize(const char *in, size_t len, char *out)
+ * digits of the other escapes are upper case. A "%" not followed by two
+ * hex digits is not a URI (section 2.1): -1. `out` holds len + 1. */
+static int pct_normalize(const char *in, size_t len, char *out)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		int hi = -1, lo = -1;
+		int hi, lo;
 
-		if (in[i] == '%' && i + 2 < len) {
-			hi = hexval((unsigned char)in[i + 1]);
-			lo = hexval((unsigned char)in[i + 2]);
-		}
-		if (hi < 0 || lo < 0) {
+		if (in[i] != '%') {
 			out[o++] = in[i];
 			continue;
 		}
+		hi = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
+		lo = i + 2 < len ? hexval((unsigned char)in[i + 2]) : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
 		if (is_unreserved(hi << 4 | lo)) {
 			out[o++] = (char)(hi << 4 | lo);
 		} else {
@@ -85,6 +86,7 @@ static void pct_normalize(const char *in, size_t len, char *out)
 		i += 2;
 	}
 	out[o] = '\0';
+	return 0;
 }
 
 char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
@@ -104,7 +106,12 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 		curl_url_cleanup(h);
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory"), NULL;
 	}
-	pct_normalize(uri, len, pre);
+	if (pct_normalize(uri, len, pre) < 0) {
+		curl_url_cleanup(h);
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "URI \"%.*s\": \"%%\" not followed by two hex digits",
+				   len > 200 ? 200 : (int)len, uri), NULL;
+	}
 	/* libcurl lower-cases the scheme, removes dot segments, makes an
 	 * empty path "/" and, on output, drops the scheme's default port */
 	rc = curl_url_set(h, CURLUPART_URL, pre, CURLU_NON_SUPPORT_SCHEME);

@@ -81,6 +81,19 @@ static void test_htu(void)
 	tap_ok(vci_dpop_htu_normalize("https://a.example/a b", &err) == NULL,
 	       "htu: a space in the path is refused: %s", err.msg);
 	tap_ok(!vci_dpop_htu_equal("/t", "/t"), "htu: relative references never match");
+	tap_ok(vci_dpop_htu_normalize("https://a.example/%%341", &err) == NULL &&
+	       strstr(err.msg, "two hex digits"), "htu: a bare %% is refused: %s", err.msg);
+	tap_ok(vci_dpop_htu_normalize("https://a.example/%4", &err) == NULL,
+	       "htu: a truncated escape is refused");
+	{	/* normalising twice changes nothing */
+		char *a = vci_dpop_htu_normalize("HTTPS://%41.Example:443/a/%2e%2E/%7e%2f?q", &err);
+		char *b = a ? vci_dpop_htu_normalize(a, &err) : NULL;
+
+		tap_ok(a && b && !strcmp(a, b) && !strcmp(a, "https://a.example/~%2F"),
+		       "htu: normalisation is idempotent: %s", b ? b : err.msg);
+		free(a);
+		free(b);
+	}
 }
 
 int main(void)
