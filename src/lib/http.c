@@ -190,6 +190,13 @@ static void host_of(const char *url, char *buf, size_t size)
 
 	h = h ? h + 3 : url;
 	n = strcspn(h, "/?#");
+	/* never user:password@ */
+	for (size_t i = n; i > 0; i--)
+		if (h[i - 1] == '@') {
+			h += i;
+			n -= i;
+			break;
+		}
 	snprintf(buf, size, "%.*s", (int)(n < 200 ? n : 200), h);
 }
 

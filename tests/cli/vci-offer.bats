@@ -480,6 +480,9 @@ PYEOF
 	run sh -c "echo '{}' | vci-offer --issuer $ISS --config pid --retries 0 --timeout 2 --send http://127.0.0.1:$PORT/cb"
 	[ "$status" -eq 1 ]
 	[[ $output == *'"code":"delivery_failed"'*'after 1 attempt"'* ]]
+	run vci-offer --issuer "$ISS" --config pid --send https://user:secret@wallet.example.com/cb
+	[ "$status" -eq 2 ]
+	[[ $output != *secret* ]]
 	run vci-offer --issuer "$ISS" --config pid --send http://wallet.example.com/cb
 	[ "$status" -eq 2 ]
 	run vci-offer --issuer "$ISS" --config pid --send https://w.example/cb --send-field x
