@@ -12,7 +12,10 @@
 #      verified and each record gets the holder_jwk to bind to;
 #   6. each record gets a Token Status List entry; one credential is
 #      revoked, the list is signed and every status read back;
-#   7. a credential offer for a holder, shown as a QR code in the terminal.
+#   7. a credential offer for a holder, shown as a QR code in the terminal;
+#   8. each holder gets a PID credential (SD-JWT VC) bound to the key it
+#      proved, with its status entry; the credentials are then verified
+#      the way a wallet or verifier would.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 defs=$here/definitions
@@ -94,4 +97,17 @@ if command -v vci-offer >/dev/null 2>&1; then
 		vci-offer --issuer "$issuer" --config pid --tx-code 6 \
 			--by-reference "$issuer/offers" --qr --output offer.ndjson
 	sed 's/.*"credential_offer_uri":"\([^"]*\)".*/offer link: \1/' offer.ndjson
+fi
+
+if command -v vci-sign-sdjwt >/dev/null 2>&1 && [ -f issued.ndjson ]; then
+	step "8. PID credentials (SD-JWT VC) for the bound holder keys, verified"
+	vci-sign-sdjwt --defn "$defs/pid.json" --key issuer.key --cert issuer.crt \
+		--issuer "$issuer" issued.ndjson >credentials.ndjson
+	sed 's/.*\("format":"[^"]*","credential":"[^"]\{40\}\)[^"]*".*/\1...~"/' credentials.ndjson
+	echo "header of the first credential:"
+	sed -n '1s/.*"credential":"\([^.]*\)\..*/\1/p' credentials.ndjson | tr '_-' '/+' |
+		base64 -d 2>/dev/null | cut -c1-100 || true
+	echo
+	echo "disclosed claims, as a verifier sees them:"
+	vci-sign-sdjwt verify --ca issuer.crt credentials.ndjson
 fi

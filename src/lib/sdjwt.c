@@ -1082,8 +1082,8 @@ static EVP_PKEY *issuer_key(const vci_sdjwt_t *sd, const vci_sdjwt_verify_opts_t
 	}
 	if (vci_x509_verify(chain, o->ca_file, (time_t)now, err) < 0) {
 		sk_X509_pop_free(chain, X509_free);
-		if (err->status != VCI_EXIT_KEY)
-			err->status = VCI_EXIT_FAIL;
+		err->status = VCI_EXIT_FAIL;
+		snprintf(err->code, sizeof err->code, "invalid_signature");
 		vci_err_prefix(err, "SD-JWT issuer JWT: x5c");
 		return NULL;
 	}

@@ -48,6 +48,7 @@ static const vci_opt_t opts[] = {
 	  "draft 13 wallets)" },
 	{ "sd-alg", OPT_SD_ALG, "ALG", "disclosure digest: sha-256 (default), sha-384, sha-512" },
 	{ "decoys", OPT_DECOYS, "N", "decoy digests per _sd array (default: 1 to 4 at random)" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
 	{ "alg", OPT_ALG, "ALG", "JWS alg when the key allows several (RSA: PS256, RS256); "
 	  "verify: allowed algs, comma-separated" },
 	{ "jwk", OPT_JWK, "FILE", "verify: the issuer's public key (JWK or PEM)" },
@@ -119,8 +120,9 @@ static int handle(void *ctx, int val, const char *arg)
 		break;
 	case OPT_DECOYS:
 		a->have_decoys = 1;
-		return vci_cli_uint(&a->cli, "--decoys", arg, 0, 100, &a->decoys);
+		return vci_cli_uint(&a->cli, "decoys", arg, 0, 100, &a->decoys);
 	case OPT_ALG: a->alg = arg; break;
+	case VCI_OPT_PASS: a->cli.pass = arg; break;
 	case OPT_JWK: a->jwk = arg; break;
 	case OPT_CA: a->ca = arg; break;
 	case OPT_KB_AUD: a->kb_aud = arg; break;
@@ -465,6 +467,16 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 			err.status = VCI_EXIT_KEY;
 			return fail(&a->cli, &err);
 		}
+	}
+	if (a->ca) {
+		/* an unreadable trust anchor file is a key problem, not a bad record */
+		STACK_OF(X509) *anchors = vci_x509_load_chain(a->ca, &err);
+
+		if (!anchors) {
+			err.status = VCI_EXIT_KEY;
+			return fail(&a->cli, &err);
+		}
+		sk_X509_pop_free(anchors, X509_free);
 	}
 	o.key = key;
 	o.ca_file = a->ca;

@@ -7,7 +7,7 @@ setup() {
   cd "$BATS_TEST_TMPDIR"
 }
 
-@test "examples/demo.sh: metadata, type metadata, bound holder keys, statuses" {
+@test "examples/demo.sh: metadata, type metadata, bound holder keys, statuses, PID credentials" {
   run sh "$SRC/examples/demo.sh"
   [ "$status" -eq 0 ]
   [[ "$output" == *'"credential_issuer":"https://issuer.example.com"'* ]]
@@ -18,6 +18,17 @@ setup() {
   [[ "$output" =~ index\ [0-9]+:\ valid ]]
   [[ "$output" =~ index\ [0-9]+:\ invalid ]]
   [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2F'* ]]
+  [[ "$output" == *'"format":"dc+sd-jwt","credential":"ey'* ]]
+  [[ "$output" == *'"vct":"urn:eudi:pid:1"'*'"cnf":{"jwk":{"kty":"OKP","crv":"Ed25519"'* ]]
+  [[ "$output" == *'"given_name":"Erika"'* ]]
+}
+
+@test "examples/sign-sdjwt.sh: 100 people, 99 credentials verified, one error record" {
+  run sh "$SRC/examples/sign-sdjwt.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"records: 100, credentials: 99, error records: 1"* ]]
+  [[ "$output" == *'emp-042: claims.birthdate: expected full-date'* ]]
+  [[ "$output" == *"verified: 99"* ]]
 }
 
 @test "every examples/*.sh script exits 0" {
