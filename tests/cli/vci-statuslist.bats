@@ -167,6 +167,13 @@ EOF
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		vci-statuslist alloc --list "$D/l" --jobs 2 "$D/in" >"$D/o" 2>/dev/null &
 		pid=$!
+		# kill once output has started (under ASan and load, start-up
+		# alone can take longer than any fixed delay)
+		n=0
+		while [ ! -s "$D/o" ] && [ $n -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
+			sleep 0.05
+			n=$((n + 1))
+		done
 		sleep "0.0$i"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
