@@ -629,3 +629,262 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", "COSE: signature does not verify");
 	return 0;
 }
+
+/* ---- encoding straight to bytes ---- */
+
+int vci_cbuf_reserve(vci_cbuf_t *b, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->failed)
+		return -1;
+	if (b->cap - b->len >= n)
+		return 0;
+	if (n > SIZE_MAX / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < n)
+		cap *= 2;
+	p = realloc(b->buf, cap);
+	if (!p) {
+		b->failed = 1;
+		return -1;
+	}
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n)
+{
+	if (n && vci_cbuf_reserve(b, n) == 0) {
+		memcpy(b->buf + b->len, p, n);
+		b->len += n;
+	}
+}
+
+size_t vci_cbor_head_len(uint64_t n)
+{
+	return n < 24 ? 1 : n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : n <= UINT32_MAX ? 5 : 9;
+}
+
+void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg)
+{
+	size_t n = vci_cbor_head_len(arg);
+	uint8_t *p;
+
+	if (vci_cbuf_reserve(b, n) < 0)
+		return;
+	p = b->buf + b->len;
+	b->len += n;
+	major <<= 5;
+	switch (n) {
+	case 1: p[0] = (uint8_t)(major | arg); return;
+	case 2: p[0] = (uint8_t)(major | 24); break;
+	case 3: p[0] = (uint8_t)(major | 25); break;
+	case 5: p[0] = (uint8_t)(major | 26); break;
+	default: p[0] = (uint8_t)(major | 27); break;
+	}
+	for (size_t i = n - 1; i >= 1; i--, arg >>= 8)
+		p[i] = (uint8_t)arg;
+}
+
+void vci_cbuf_int(vci_cbuf_t *b, int64_t v)
+{
+	if (v >= 0)
+		vci_cbuf_head(b, 0, (uint64_t)v);
+	else
+		vci_cbuf_head(b, 1, (uint64_t)(-1 - v));
+}
+
+void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n)
+{
+	vci_cbuf_head(b, 2, n);
+	vci_cbuf_raw(b, p, n);
+}
+
+void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n)
+{
+	vci_cbuf_head(b, 3, n);
+	vci_cbuf_raw(b, s, n);
+}
+
+void vci_cbuf_str(vci_cbuf_t *b, const char *s)
+{
+	vci_cbuf_tstr(b, s, strlen(s));
+}
+
+void vci_cbuf_bool(vci_cbuf_t *b, int v)
+{
+	uint8_t c = v ? 0xf5 : 0xf4;
+
+	vci_cbuf_raw(b, &c, 1);
+}
+
+void vci_cbuf_null(vci_cbuf_t *b)
+{
+	uint8_t c = 0xf6;
+
+	vci_cbuf_raw(b, &c, 1);
+}
+
+void vci_cbuf_double(vci_cbuf_t *b, double v)
+{
+	uint8_t p[9];
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof u);
+	p[0] = 0xfb;
+	for (int i = 8; i >= 1; i--, u >>= 8)
+		p[i] = (uint8_t)u;
+	vci_cbuf_raw(b, p, sizeof p);
+}
+
+void vci_cbuf_free(vci_cbuf_t *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof *b);
+}
+
+/* ---- prepared signer ---- */
+
+struct vci_cose_signer {
+	const char *alg;
+	EVP_PKEY *key;          /* referenced */
+	EVP_PKEY_CTX *pctx;     /* ECDSA: initialised for EVP_PKEY_sign */
+	EVP_MD *md;             /* ECDSA: fetched digest */
+	EVP_MD_CTX *mdctx;
+	size_t half;            /* ECDSA: bytes of R and of S */
+	vci_cbuf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
+	vci_cbuf_t headers;     /* bstr(protected) unprotected-map */
+	vci_cbuf_t scratch;     /* EdDSA: the whole Sig_structure */
+};
+
+void vci_cose_signer_free(vci_cose_signer_t *s)
+{
+	if (!s)
+		return;
+	EVP_PKEY_CTX_free(s->pctx);
+	EVP_MD_CTX_free(s->mdctx);
+	EVP_MD_free(s->md);
+	EVP_PKEY_free(s->key);
+	vci_cbuf_free(&s->tbs_prefix);
+	vci_cbuf_free(&s->headers);
+	vci_cbuf_free(&s->scratch);
+	free(s);
+}
+
+const char *vci_cose_signer_alg(const vci_cose_signer_t *s)
+{
+	return s ? s->alg : NULL;
+}
+
+vci_cose_signer_t *vci_cose_signer_new(EVP_PKEY *key, const char *alg,
+				       const cbor_item_t *protected_extra,
+				       const cbor_item_t *unprotected, vci_err_t *err)
+{
+	size_t nextra = protected_extra ? cbor_map_size(protected_extra) : 0;
+	cbor_auto_t *prot = cbor_new_definite_map(1 + nextra);
+	cbor_auto_t *empty = cbor_new_definite_map(0);
+	uint8_auto_t *pbytes = NULL;
+	uint8_auto_t *ubytes = NULL;
+	size_t plen = 0, ulen = 0;
+	vci_cose_signer_t *s;
+	int cose_alg;
+
+	if (!key || !(alg = alg ? alg : vci_key_default_alg(key)) ||
+	    !(cose_alg = vci_cose_alg_from_jose(alg)) || !vci_cose_alg_name(cose_alg) ||
+	    !strcmp(alg, "PS256") || !vci_key_alg_ok(key, alg)) {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "COSE: algorithm %s does not fit the key",
+			    alg ? alg : "(none)");
+		return NULL;
+	}
+	if (!prot || !empty || vci_cbor_map_add_int(prot, VCI_COSE_ALG, vci_cbor_int(cose_alg)) < 0)
+		goto oom;
+	for (size_t i = 0; i < nextra; i++)
+		if (!cbor_map_add(prot, cbor_map_handle(protected_extra)[i]))
+			goto oom;
+	if (vci_cbor_serialize(prot, &pbytes, &plen, err) < 0 ||
+	    vci_cbor_serialize(unprotected ? unprotected : empty, &ubytes, &ulen, err) < 0)
+		return NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		goto oom;
+	s->alg = vci_cose_alg_name(cose_alg);
+	s->half = ec_half(s->alg);
+	EVP_PKEY_up_ref(key);
+	s->key = key;
+	vci_cbuf_head(&s->tbs_prefix, 4, 4);
+	vci_cbuf_str(&s->tbs_prefix, "Signature1");
+	vci_cbuf_bstr(&s->tbs_prefix, pbytes, plen);
+	vci_cbuf_bstr(&s->tbs_prefix, NULL, 0);
+	vci_cbuf_bstr(&s->headers, pbytes, plen);
+	vci_cbuf_raw(&s->headers, ubytes, ulen);
+	s->mdctx = EVP_MD_CTX_new();
+	if (s->tbs_prefix.failed || s->headers.failed || !s->mdctx) {
+		vci_cose_signer_free(s);
+		goto oom;
+	}
+	if (s->half) {
+		s->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(alg_md(s->alg)), NULL);
+		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+		if (!s->md || !s->pctx || EVP_PKEY_sign_init(s->pctx) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) != 1) {
+			vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "COSE: cannot set up %s signing", s->alg);
+			vci_cose_signer_free(s);
+			return NULL;
+		}
+	}
+	return s;
+oom:
+	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	return NULL;
+}
+
+int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
+			 vci_cbuf_t *out, vci_err_t *err)
+{
+	uint8_t head[9], dgst[EVP_MAX_MD_SIZE], der[160], raw[2 * 66];
+	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	unsigned int dlen = 0;
+	size_t siglen = sizeof der;
+	const uint8_t *sig = der;
+
+	vci_cbuf_head(&h, 2, len);
+	if (s->half) {
+		if (EVP_DigestInit_ex2(s->mdctx, s->md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->mdctx, s->tbs_prefix.buf, s->tbs_prefix.len) != 1 ||
+		    EVP_DigestUpdate(s->mdctx, head, h.len) != 1 ||
+		    EVP_DigestUpdate(s->mdctx, payload, len) != 1 ||
+		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
+		    EVP_PKEY_sign(s->pctx, der, &siglen, dgst, dlen) != 1)
+			goto ssl;
+		if (vci_ecdsa_der_to_raw(der, siglen, s->half, raw) < 0)
+			return vci_err_set(err, VCI_EXIT_KEY, "signing_failed",
+					   "COSE: unexpected ECDSA signature from OpenSSL");
+		sig = raw;
+		siglen = 2 * s->half;
+	} else {
+		s->scratch.len = 0;
+		vci_cbuf_raw(&s->scratch, s->tbs_prefix.buf, s->tbs_prefix.len);
+		vci_cbuf_raw(&s->scratch, head, h.len);
+		vci_cbuf_raw(&s->scratch, payload, len);
+		if (s->scratch.failed)
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
+		    EVP_DigestSign(s->mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
+			goto ssl;
+	}
+	vci_cbuf_head(out, 4, 4);
+	vci_cbuf_raw(out, s->headers.buf, s->headers.len);
+	vci_cbuf_bstr(out, payload, len);
+	vci_cbuf_bstr(out, sig, siglen);
+	if (out->failed)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	return 0;
+ssl:
+	return vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "COSE: %s signing failed", s->alg);
+}

@@ -88,4 +88,45 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 			  size_t payload_len, vci_err_t *err);
 void vci_cose_sign1_free(vci_cose_sign1_t *msg);
 
+/* ---- encoding straight to bytes ----
+ * A growable buffer CBOR is written into with shortest ("preferred")
+ * heads and definite lengths, for encoders on a hot path that would
+ * otherwise build and free a libcbor tree per item. An allocation failure
+ * sets `failed` and later calls do nothing; check it once at the end. */
+typedef struct vci_cbuf {
+	uint8_t *buf;
+	size_t len, cap;
+	int failed;
+} vci_cbuf_t;
+
+int vci_cbuf_reserve(vci_cbuf_t *b, size_t n);
+void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n);
+/* A head: major type 0..7 and its argument. */
+void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg);
+void vci_cbuf_int(vci_cbuf_t *b, int64_t v);
+void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n);
+void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n);
+void vci_cbuf_str(vci_cbuf_t *b, const char *s); /* tstr of a C string */
+void vci_cbuf_bool(vci_cbuf_t *b, int v);
+void vci_cbuf_null(vci_cbuf_t *b);
+void vci_cbuf_double(vci_cbuf_t *b, double v);
+void vci_cbuf_free(vci_cbuf_t *b);
+/* Length of the head for a string/container of n. */
+size_t vci_cbor_head_len(uint64_t n);
+
+/* A prepared COSE_Sign1 signer: key, alg and both headers encoded once,
+ * digest and key contexts kept, so that signing a payload is one hash
+ * and one signature. Not thread-safe: use one per thread. */
+typedef struct vci_cose_signer vci_cose_signer_t;
+/* `alg` NULL: the key's default. Headers as for vci_cose_sign1. */
+vci_cose_signer_t *vci_cose_signer_new(EVP_PKEY *key, const char *alg,
+				       const cbor_item_t *protected_extra,
+				       const cbor_item_t *unprotected, vci_err_t *err);
+const char *vci_cose_signer_alg(const vci_cose_signer_t *s);
+/* Append the untagged COSE_Sign1 [protected, unprotected, payload,
+ * signature] over payload (no external_aad) to out. */
+int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
+			 vci_cbuf_t *out, vci_err_t *err);
+void vci_cose_signer_free(vci_cose_signer_t *s);
+
 #endif
