@@ -1876,7 +1876,7 @@ int vci_defn_check_claims(const vci_defn_t *d, json_t *claims, unsigned flags, v
 		show(claims, got, sizeof got);
 		return bad(&x, "expected an object, got %s", got);
 	}
-	if (d->format == VCI_FORMAT_MDOC && (flags & VCI_DEFN_COERCE))
+	if (d->format == VCI_FORMAT_MDOC && (flags & (VCI_DEFN_COERCE | VCI_DEFN_FOLD)))
 		fold_mdoc(d, claims);
 	for (size_t i = 0; i < d->nclaims; i++)
 		if (resolve(&x, claims, &d->claims[i], 0) < 0)

@@ -152,6 +152,10 @@ enum {
 	 * split at its dots, or given without one, under their namespace.
 	 * Dates stay strings but are checked. */
 	VCI_DEFN_COERCE = 1u << 0,
+	/* Only the mdoc part of VCI_DEFN_COERCE: data elements given without
+	 * their namespace (flat claims) move under it; values are left as
+	 * they are. */
+	VCI_DEFN_FOLD = 1u << 1,
 };
 
 /* Validate a record's claims object against a prepared definition:

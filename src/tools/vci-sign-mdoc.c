@@ -1,0 +1,372 @@
+/* vci-sign-mdoc - ISO/IEC 18013-5 mdoc credentials (OID4VCI mso_mdoc):
+ * sign issuance records into base64url IssuerSigned credentials, or
+ * verify an IssuerSigned or DeviceResponse. */
+#include "b64url.h"
+#include "cli.h"
+#include "issue.h"
+#include "keys.h"
+#include "mdoc.h"
+#include "record.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+enum {
+	OPT_DEFN = VCI_OPT_TOOL_BASE,
+	OPT_CONFIG,
+	OPT_KEY,
+	OPT_CERT,
+	OPT_ALG,
+	OPT_DIGEST_ALG,
+	OPT_TIME_PRECISION,
+	OPT_RAW,
+	OPT_CA,
+	OPT_AT,
+	OPT_DOCTYPE,
+};
+
+static const vci_opt_t opts[] = {
+	{ "defn", OPT_DEFN, "FILE", "credential definitions (one, or an array); mso_mdoc ones sign" },
+	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	  "record's credential_configuration_id, or the only mso_mdoc definition)" },
+	{ "key", OPT_KEY, "KEY", "document signer private key: a file or an OSSL_STORE URI" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
+	{ "cert", OPT_CERT, "CHAIN", "x5chain: PEM certificates, document signer first, no root" },
+	{ "alg", OPT_ALG, "ALG", "ES256, ES384, ES512 or EdDSA (default: the key's)" },
+	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "round validity times down to second, minute, "
+	  "hour, day (default) or N[s|m|h|d]" },
+	{ "raw", OPT_RAW, NULL, "write only the credentials, one per line" },
+	{ "ca", OPT_CA, "FILE", "verify: trust anchors (IACA roots, PEM) for the x5chain" },
+	{ "at", OPT_AT, "TIME", "verify: judge validity at TIME (seconds since the epoch or RFC 3339)" },
+	{ "doctype", OPT_DOCTYPE, "DT", "verify: the docType the credential must have" },
+	{ 0 },
+};
+
+static const char usage[] =
+	"[sign] --defn FILE --key KEY --cert CHAIN [OPTION]... [FILE]...\n"
+	"  or:  vci-sign-mdoc verify [--ca FILE] [--at TIME] [--doctype DT] [FILE]\n"
+	"Options go after the command.";
+
+typedef struct args {
+	vci_cli_t cli;
+	const char *defn, *config, *key, *cert, *alg, *digest_alg, *ca, *doctype;
+	long precision;
+	int64_t at;
+	int raw;
+} args_t;
+
+static int handle(void *ctx, int val, const char *arg)
+{
+	args_t *a = ctx;
+	vci_err_t err = { 0 };
+
+	switch (val) {
+	case OPT_DEFN: a->defn = arg; break;
+	case OPT_CONFIG: a->config = arg; break;
+	case OPT_KEY: a->key = arg; break;
+	case OPT_CERT: a->cert = arg; break;
+	case VCI_OPT_PASS: a->cli.pass = arg; break;
+	case OPT_ALG:
+		if (strcmp(arg, "ES256") && strcmp(arg, "ES384") && strcmp(arg, "ES512") &&
+		    strcmp(arg, "EdDSA"))
+			return vci_cli_usage(&a->cli, "--alg: '%s': expected ES256, ES384, ES512 or EdDSA", arg);
+		a->alg = arg;
+		break;
+	case OPT_DIGEST_ALG:
+		if (!vci_mdoc_digest_md(arg))
+			return vci_cli_usage(&a->cli, "--digest-alg: '%s': expected SHA-256, SHA-384 or SHA-512",
+					     arg);
+		a->digest_alg = arg;
+		break;
+	case OPT_TIME_PRECISION:
+		if (vci_time_precision_parse(arg, &a->precision, &err) < 0)
+			return vci_cli_usage(&a->cli, "%s", err.msg);
+		break;
+	case OPT_RAW: a->raw = 1; break;
+	case OPT_CA: a->ca = arg; break;
+	case OPT_AT: {
+		json_t *j = json_string(arg);
+		int rc = -1;
+
+		if (j && isdigit((unsigned char)arg[0]) && strspn(arg, "0123456789") == strlen(arg)) {
+			json_decref(j);
+			j = json_integer(strtoll(arg, NULL, 10));
+		}
+		rc = j ? vci_time_from_json(j, &a->at) : -1;
+		json_decref(j);
+		if (rc < 0 || a->at == 0)
+			return vci_cli_usage(&a->cli, "--at: '%s': expected seconds since the epoch or an "
+					     "RFC 3339 date-time", arg);
+		break;
+	}
+	case OPT_DOCTYPE: a->doctype = arg; break;
+	default: return VCI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int fail(const vci_cli_t *cli, const vci_err_t *err)
+{
+	vci_cli_error(cli, err);
+	return err->status ? err->status : VCI_EXIT_FAIL;
+}
+
+/* ---- sign ---- */
+
+typedef struct sign_ctx {
+	vci_mdoc_issuer_t *is;
+	vci_mdoc_sign_opts_t o;
+} sign_ctx_t;
+
+static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
+{
+	sign_ctx_t *s = ctx;
+
+	if (vci_mdoc_sign_record(s->is, &s->o, rec, err) < 0)
+		return -1;
+	*result = json_incref(rec);
+	return 0;
+}
+
+/* --raw: the credentials only; a failed record is a line on stderr. */
+static int write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
+{
+	const vci_cli_t *cli = wctx;
+	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
+	const json_t *cs = json_object_get(rec, "credentials");
+
+	if (e) {
+		json_int_t line = json_integer_value(json_object_get(rec, "line"));
+
+		if (line)
+			vci_cli_errorf(cli, "line %lld: %s", (long long)line,
+				       json_string_value(json_object_get(e, "message")));
+		else
+			vci_cli_errorf(cli, "%s", json_string_value(json_object_get(e, "message")));
+		return 0;
+	}
+	if (c && fprintf(out, "%s\n", json_string_value(c)) < 0)
+		goto io;
+	for (size_t i = 0; i < json_array_size(cs); i++)
+		if (fprintf(out, "%s\n",
+			    json_string_value(json_object_get(json_array_get(cs, i), "credential"))) < 0)
+			goto io;
+	return 0;
+io:
+	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
+	return VCI_EXIT_IO;
+}
+
+static int cmd_sign(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	vci_defn_t **defs = NULL;
+	size_t ndefs = 0;
+	EVP_PKEY_auto_t *key = NULL;
+	STACK_OF(X509) *chain = NULL;
+	vci_mdoc_issuer_opts_t io = { 0 };
+	sign_ctx_t s = { 0 };
+	vci_batch_stats_t stats = { 0 };
+	vci_inputs_t *in;
+	vci_out_t *out;
+	int rc;
+
+	if (a->ca || a->at || a->doctype)
+		return vci_cli_usage(&a->cli, "--ca, --at and --doctype are for verify");
+	if (!a->defn || !a->key || !a->cert)
+		return vci_cli_usage(&a->cli, "--defn FILE, --key KEY and --cert CHAIN are required");
+	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
+		return fail(&a->cli, &err);
+	key = vci_key_load_private(a->key, a->cli.pass, &err);
+	if (!key) {
+		vci_defn_list_free(defs, ndefs);
+		return fail(&a->cli, &err);
+	}
+	chain = vci_x509_load_chain(a->cert, &err);
+	if (!chain) {
+		vci_defn_list_free(defs, ndefs);
+		return fail(&a->cli, &err);
+	}
+	io.key = key;
+	io.alg = a->alg;
+	io.chain = chain;
+	io.digest_alg = a->digest_alg;
+	s.is = vci_mdoc_issuer_new(&io, &err);
+	sk_X509_pop_free(chain, X509_free);
+	if (!s.is) {
+		vci_defn_list_free(defs, ndefs);
+		vci_err_prefix(&err, "%s", err.status == VCI_EXIT_KEY ? a->cert : "issuer");
+		return fail(&a->cli, &err);
+	}
+	s.o.defs = defs;
+	s.o.ndefs = ndefs;
+	s.o.config = a->config;
+	s.o.now = vci_time_now();
+	s.o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
+	s.o.claims_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
+	rc = VCI_EXIT_IO;
+	in = vci_inputs_open(&a->cli, argc, argv, &err);
+	if (!in)
+		goto done_err;
+	out = vci_out_open(a->cli.output, &err);
+	if (!out) {
+		vci_inputs_close(in);
+		goto done_err;
+	}
+	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
+				a->raw ? write_raw : NULL, &a->cli, &stats, &err);
+	vci_inputs_close(in);
+	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
+		vci_out_abort(out);
+		goto done_err;
+	}
+	if (vci_out_commit(out, &err) < 0)
+		goto done_err;
+	vci_mdoc_issuer_free(s.is);
+	vci_defn_list_free(defs, ndefs);
+	return rc;
+done_err:
+	vci_mdoc_issuer_free(s.is);
+	vci_defn_list_free(defs, ndefs);
+	return fail(&a->cli, &err);
+}
+
+/* ---- verify ---- */
+
+static int is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return n % 2 == 0;
+}
+
+static int hexval(int c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Verify one credential given as text (base64url or hex) or bytes. */
+static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const char *what,
+			FILE *out, vci_err_t *err)
+{
+	vci_mdoc_verify_opts_t o = { .ca_file = a->ca, .at = a->at, .doctype = a->doctype };
+	json_auto_t *res = NULL;
+	size_t i;
+	json_t *d;
+
+	if (vci_mdoc_verify(buf, len, &o, &res, err) < 0)
+		return vci_err_prefix(err, "%s", what);
+	json_array_foreach(res, i, d)
+		if (vci_record_write(out, d, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int verify_text(const args_t *a, const char *s, size_t n, const char *what, FILE *out,
+		       vci_err_t *err)
+{
+	uint8_auto_t *bin = NULL;
+	size_t blen = 0;
+
+	if (is_hex(s, n)) {
+		bin = malloc(n / 2 + 1);
+		if (!bin)
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		for (size_t i = 0; i < n / 2; i++)
+			bin[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+		blen = n / 2;
+	} else if (vci_b64url_decode(s, n, &bin, &blen, err) < 0) {
+		return vci_err_prefix(err, "%s", what);
+	}
+	return verify_bytes(a, bin, blen, what, out, err);
+}
+
+static int cmd_verify(args_t *a, int argc, char **argv)
+{
+	vci_err_t err = { 0 };
+	char_auto_t *buf = NULL;
+	const char *path = argc ? argv[0] : "-";
+	const char *what = argc ? argv[0] : "stdin";
+	size_t len = 0, start = 0, total;
+	vci_out_t *out;
+	int rc;
+
+	if (argc > 1)
+		return vci_cli_usage(&a->cli, "verify: one input at a time");
+	if (a->defn || a->config || a->key || a->cert || a->alg || a->digest_alg || a->raw ||
+	    a->precision || a->cli.csv)
+		return vci_cli_usage(&a->cli, "verify takes --ca, --at, --doctype and --output only");
+	buf = vci_read_file(path, VCI_MDOC_MAX * 2 + 1024, &len, &err);
+	if (!buf)
+		return fail(&a->cli, &err);
+	total = len;
+	while (start < len && isspace((unsigned char)buf[start]))
+		start++;
+	while (len > start && isspace((unsigned char)buf[len - 1]))
+		len--;
+	out = vci_out_open(a->cli.output, &err);
+	if (!out)
+		return fail(&a->cli, &err);
+	if (len > start && buf[start] == '{') {
+		/* a signed record: its credential, or each of its credentials */
+		json_auto_t *rec = vci_json_parse(buf + start, len - start, what, &err);
+		const json_t *one = json_object_get(rec, "credential");
+		const json_t *many = json_object_get(rec, "credentials"), *c;
+		size_t i, n = 0;
+
+		rc = rec ? 0 : -1;
+		if (rc == 0 && json_is_string(one)) {
+			rc = verify_text(a, json_string_value(one), json_string_length(one),
+					 "credential", vci_out_file(out), &err);
+			n++;
+		}
+		json_array_foreach(many, i, c) {
+			const json_t *s = json_object_get(c, "credential");
+			char w[48];
+
+			snprintf(w, sizeof w, "credentials[%zu]", i);
+			if (rc == 0 && json_is_string(s)) {
+				rc = verify_text(a, json_string_value(s), json_string_length(s), w,
+						 vci_out_file(out), &err);
+				n++;
+			}
+		}
+		if (rc == 0 && !n)
+			rc = vci_err_set(&err, VCI_EXIT_INPUT, "invalid_request",
+					 "%s: a record without credential or credentials", what);
+	} else if (len > start && (isalnum((unsigned char)buf[start]) || buf[start] == '-' ||
+				   buf[start] == '_') &&
+		   strspn(buf + start, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+			   len - start) {
+		rc = verify_text(a, buf + start, len - start, what, vci_out_file(out), &err);
+	} else {
+		/* binary CBOR, as read */
+		rc = verify_bytes(a, (const uint8_t *)buf, total, what, vci_out_file(out), &err);
+	}
+	if (rc < 0) {
+		vci_out_abort(out);
+		return fail(&a->cli, &err);
+	}
+	return vci_out_commit(out, &err) < 0 ? fail(&a->cli, &err) : VCI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	args_t a = { 0 };
+	int first = 1, optind_;
+	int (*fn)(args_t *, int, char **) = cmd_sign;
+
+	vci_cli_init(&a.cli, argv[0]);
+	if (argc > 1 && (!strcmp(argv[1], "sign") || !strcmp(argv[1], "verify"))) {
+		a.cli.command = argv[1];
+		fn = !strcmp(argv[1], "verify") ? cmd_verify : cmd_sign;
+		first = 2;
+	}
+	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
+	argc -= first - 1;
+	argv += first - 1;
+	return fn(&a, argc - optind_, argv + optind_);
+}
