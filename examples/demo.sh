@@ -15,7 +15,9 @@
 #   7. a credential offer for a holder, shown as a QR code in the terminal;
 #   8. each holder gets a PID credential (SD-JWT VC) bound to the key it
 #      proved, with its status entry; the credentials are then verified
-#      the way a wallet or verifier would.
+#      the way a wallet or verifier would;
+#   9. the first holder also gets an mDL (ISO 18013-5 mdoc) bound to the
+#      key its wallet proved in step 5, with a status entry, verified.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 defs=$here/definitions
@@ -110,4 +112,17 @@ if command -v vci-sign-sdjwt >/dev/null 2>&1 && [ -f issued.ndjson ]; then
 	echo
 	echo "disclosed claims, as a verifier sees them:"
 	vci-sign-sdjwt verify --ca issuer.crt credentials.ndjson
+fi
+
+if command -v vci-sign-mdoc >/dev/null 2>&1; then
+	step "9. an mDL for the first holder, bound to the key its wallet proved"
+	jwk=$(sed -n 1p bound.ndjson | sed 's/.*"holder_jwk":\({[^}]*}\).*/\1/')
+	printf '{"id":"mdl-1","claims":{"org.iso.18013.5.1":{"family_name":"Mustermann","given_name":"Erika","birth_date":"1964-08-12","issue_date":"2024-03-01","expiry_date":"2034-02-28","issuing_country":"DE","issuing_authority":"Kraftfahrt-Bundesamt","document_number":"B072RRE2I55","portrait":"/9j/4AAQSkZJRg==","driving_privileges":[{"vehicle_category_code":"B","issue_date":"1982-06-14","expiry_date":"2034-02-28"}],"un_distinguishing_sign":"D","age_over_18":true}},"holder_jwk":%s}\n' \
+		"$jwk" >mdl.ndjson
+	vci-statuslist new --bits 2 --uri "$issuer/status/mdl" --output mdl.list
+	vci-statuslist alloc --list mdl.list <mdl.ndjson |
+		vci-sign-mdoc --defn "$defs/mdl.json" --key issuer.key --cert issuer.crt >mdl-issued.ndjson
+	echo "mDL credential (base64url IssuerSigned), first 72 characters:"
+	sed 's/.*"credential":"\([^"]*\)".*/\1/' mdl-issued.ndjson | cut -c1-72
+	vci-sign-mdoc verify --ca issuer.crt --doctype org.iso.18013.5.1.mDL mdl-issued.ndjson
 fi

@@ -17,6 +17,7 @@ setup() {
   [[ "$output" == *'"status":{"status_list":{"idx":'* ]]
   [[ "$output" =~ index\ [0-9]+:\ valid ]]
   [[ "$output" =~ index\ [0-9]+:\ invalid ]]
+  [[ "$output" == *'"docType":"org.iso.18013.5.1.mDL"'*'"deviceKey":{"kty":"OKP","crv":"Ed25519"'*'"status":{"status_list":{"idx":'*'"trusted":true'* ]]
   [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2F'* ]]
   [[ "$output" == *'"format":"dc+sd-jwt","credential":"ey'* ]]
   [[ "$output" == *'"vct":"urn:eudi:pid:1"'*'"cnf":{"jwk":{"kty":"OKP","crv":"Ed25519"'* ]]

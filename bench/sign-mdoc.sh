@@ -1,0 +1,82 @@
+#!/bin/sh
+# bench/sign-mdoc.sh [N] - sign N (default 20000) mDLs with vci-sign-mdoc
+# (10 data elements each, ES256, each bound to a holder's P-256 device key)
+# on one job and on two, and compare with OpenSSL's ECDSA P-256 signing
+# rate measured in the same run; prints credentials/s, the ratio, the
+# speedup of --jobs 2 and the peak RSS (which must not grow with N).
+#   cd build && make && ../bench/sign-mdoc.sh 20000
+# Needs vci-sign-mdoc (./src/tools or PATH), openssl, /usr/bin/time and
+# python3 with jwcrypto (to make the holder keys; PYTHON3 names it).
+set -eu
+n=${1:-20000}
+tool=${VCI_SIGN_MDOC:-./src/tools/vci-sign-mdoc}
+[ -x "$tool" ] || tool=$(command -v vci-sign-mdoc) ||
+	{ echo "sign-mdoc.sh: vci-sign-mdoc not found" >&2; exit 2; }
+py=${PYTHON3:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ds.key" 2>/dev/null
+openssl req -x509 -new -key "$work/ds.key" -subj "/CN=Bench Document Signer" -days 30 \
+	-addext "keyUsage=critical,digitalSignature" \
+	-addext "extendedKeyUsage=critical,1.0.18013.5.1.2" -out "$work/ds.crt" 2>/dev/null
+cat >"$work/defn.json" <<'DEFN'
+{"id": "mdl-bench", "format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL",
+ "claims": [
+  {"path": ["org.iso.18013.5.1", "family_name"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "given_name"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "birth_date"], "mandatory": true, "value_type": "date"},
+  {"path": ["org.iso.18013.5.1", "issue_date"], "mandatory": true, "value_type": "date"},
+  {"path": ["org.iso.18013.5.1", "expiry_date"], "mandatory": true, "value_type": "date"},
+  {"path": ["org.iso.18013.5.1", "issuing_country"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "issuing_authority"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "document_number"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "un_distinguishing_sign"], "mandatory": true, "value_type": "string"},
+  {"path": ["org.iso.18013.5.1", "age_over_18"], "mandatory": true, "value_type": "boolean"}],
+ "expiry_days": 365,
+ "key_binding": {"methods": ["cose_key"], "proof_algs": ["ES256"]}}
+DEFN
+
+# N records; holder keys as the proofs of real requests would give them
+"$py" - "$n" "$work/in.ndjson" <<'PYEOF'
+import sys, json
+from jwcrypto import jwk
+n, out = int(sys.argv[1]), sys.argv[2]
+keys = []
+for _ in range(min(n, 500)):
+    k = jwk.JWK.generate(kty='EC', crv='P-256').export_public(as_dict=True)
+    k.pop('kid', None)
+    keys.append(k)
+with open(out, 'w') as f:
+    for i in range(n):
+        f.write(json.dumps({"id": i, "claims": {"org.iso.18013.5.1": {
+            "family_name": "Mustermann", "given_name": "Erika %d" % i,
+            "birth_date": "1964-08-12", "issue_date": "2024-03-01", "expiry_date": "2034-02-28",
+            "issuing_country": "DE", "issuing_authority": "Kraftfahrt-Bundesamt",
+            "document_number": "B%09d" % i, "un_distinguishing_sign": "D", "age_over_18": True}},
+            "holder_jwk": keys[i % len(keys)]}) + "\n")
+PYEOF
+
+now() { date +%s.%N; }
+run() { # run JOBS: prints "credentials/s peak-RSS-kB"
+	t0=$(now)
+	/usr/bin/time -f '%M' -o "$work/rss" "$tool" --defn "$work/defn.json" --key "$work/ds.key" \
+		--cert "$work/ds.crt" --jobs "$1" --no-progress --raw "$work/in.ndjson" >"$work/out" 2>/dev/null
+	t1=$(now)
+	ok=$(wc -l <"$work/out")
+	[ "$ok" -eq "$n" ] || { echo "sign-mdoc.sh: only $ok of $n signed" >&2; exit 1; }
+	awk -v n="$n" -v a="$t0" -v b="$t1" -v r="$(cat "$work/rss")" 'BEGIN { printf "%.0f %d", n / (b - a), r }'
+}
+
+one=$(run 1)
+two=$(run 2)
+# openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
+# sign/s then verify/s.
+osign=$(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+	awk '/ecdsa \(nistp256\)/ { s = $(NF-1) } END { print s }')
+awk -v n="$n" -v one="${one% *}" -v r1="${one#* }" -v two="${two% *}" -v r2="${two#* }" -v o="$osign" 'BEGIN {
+	printf "mDLs:                %d (10 elements, ES256, device-bound)\n", n
+	printf "vci-sign-mdoc:       %8.0f/s  (--jobs 1)  ratio to openssl %.2f  peak RSS %d kB\n", one, one / o, r1
+	printf "vci-sign-mdoc:       %8.0f/s  (--jobs 2)  ratio to openssl %.2f  peak RSS %d kB  speedup %.2f\n", two, two / o, r2, two / one
+	printf "openssl ecdsap256:   %8.0f sign/s\n", o
+}'
