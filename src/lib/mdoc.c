@@ -153,10 +153,9 @@ vci_mdoc_type_t vci_mdoc_known_type(const char *ns, const char *element)
 
 vci_mdoc_type_t vci_mdoc_element_type(const vci_defn_t *d, const char *ns, const char *element)
 {
-	vci_mdoc_type_t known = vci_mdoc_known_type(ns, element);
-
 	for (size_t i = 0; d && i < d->nclaims; i++) {
 		const vci_defn_claim_t *c = &d->claims[i];
+		vci_mdoc_type_t known;
 
 		if (c->nelems != 2 || c->elems[0].kind != VCI_PATH_KEY ||
 		    c->elems[1].kind != VCI_PATH_KEY || strcmp(c->elems[1].key, element) ||
@@ -164,21 +163,25 @@ vci_mdoc_type_t vci_mdoc_element_type(const vci_defn_t *d, const char *ns, const
 			continue;
 		switch (c->type) {
 		case VCI_VTYPE_STRING: return VCI_MDOC_TSTR;
-		case VCI_VTYPE_INTEGER: return known == VCI_MDOC_UINT ? VCI_MDOC_UINT : VCI_MDOC_INT;
 		case VCI_VTYPE_NUMBER: return VCI_MDOC_NUMBER;
 		case VCI_VTYPE_BOOLEAN: return VCI_MDOC_BOOL;
 		case VCI_VTYPE_DATE: return VCI_MDOC_FULL_DATE;
 		case VCI_VTYPE_DATETIME: return VCI_MDOC_TDATE;
 		case VCI_VTYPE_IMAGE:
 		case VCI_VTYPE_BYTES: return VCI_MDOC_BSTR;
+		default: break;
+		}
+		known = vci_mdoc_known_type(ns, element);
+		switch (c->type) {
+		case VCI_VTYPE_INTEGER: return known == VCI_MDOC_UINT ? VCI_MDOC_UINT : VCI_MDOC_INT;
 		case VCI_VTYPE_OBJECT: return known == VCI_MDOC_TSTR_MAP ? known : VCI_MDOC_MAP;
 		case VCI_VTYPE_ARRAY:
 			return known == VCI_MDOC_DRIVING_PRIVILEGES || known == VCI_MDOC_TSTR_ARRAY
 				       ? known : VCI_MDOC_ARRAY;
-		case VCI_VTYPE_ANY: return known;
+		default: return known;
 		}
 	}
-	return known;
+	return vci_mdoc_known_type(ns, element);
 }
 
 /* ---- element encoding ---- */
@@ -706,7 +709,7 @@ typedef struct worker {
 	struct worker *next;
 	vci_cose_signer_t *signer;
 	EVP_MD_CTX *md;
-	vci_cbuf_t item, items, names, digests, mso, payload, out, devkey;
+	vci_cbuf_t item, items, names, digests, mso, payload, out, devkey, digs;
 	uint8_t *rnd;
 	size_t rnd_cap;
 } worker_t;
@@ -739,6 +742,7 @@ static void worker_free(worker_t *w)
 	vci_cbuf_free(&w->payload);
 	vci_cbuf_free(&w->out);
 	vci_cbuf_free(&w->devkey);
+	vci_cbuf_free(&w->digs);
 	if (w->rnd)
 		OPENSSL_cleanse(w->rnd, w->rnd_cap);
 	free(w->rnd);
@@ -925,9 +929,14 @@ static void worker_put(vci_mdoc_issuer_t *is, worker_t *w)
 
 static void tdate(vci_cbuf_t *b, int64_t t)
 {
-	char buf[21];
+	/* the last one formatted, per thread: signed and validFrom are usually equal */
+	static __thread int64_t last = -1;
+	static __thread char buf[21];
 
-	vci_time_format(t, buf);
+	if (t != last) {
+		vci_time_format(t, buf);
+		last = t;
+	}
 	vci_cbuf_head(b, 6, TAG_TDATE);
 	vci_cbuf_tstr(b, buf, 20);
 }
@@ -1021,7 +1030,8 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			perm[k - 1] = perm[s];
 			perm[s] = t;
 		}
-		digs = malloc(m * is->digest_len);
+		w->digs.len = 0;
+		digs = vci_cbuf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
 		if (!digs) {
 			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 			goto out;
@@ -1029,12 +1039,21 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 		w->items.len = 0;
 		json_object_foreach((json_t *)els, el, v) {
 			vci_mdoc_type_t t = vci_mdoc_element_type(c->defn, nss[i], el);
-			char what[200];
+			char what[256];
+			size_t nl = strlen(nss[i]), elen = strlen(el);
 			uint8_t head[12];
 			vci_cbuf_t h = { .buf = head, .cap = sizeof head };
 			unsigned int dl = 0;
 
-			snprintf(what, sizeof what, "claims.%s.%s", nss[i], el);
+			/* "claims.NS.EL" for error messages, without printf per element */
+			if (7 + nl + 1 + elen < sizeof what) {
+				memcpy(what, "claims.", 7);
+				memcpy(what + 7, nss[i], nl);
+				what[7 + nl] = '.';
+				memcpy(what + 8 + nl, el, elen + 1);
+			} else {
+				snprintf(what, sizeof what, "claims.%s.%s", nss[i], el);
+			}
 			w->item.len = 0;
 			RAW(&w->item, "\xa4\x66random\x58\x20");
 			vci_cbuf_raw(&w->item, w->rnd + (r + j) * RANDOM_LEN, RANDOM_LEN);
@@ -1042,7 +1061,6 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			vci_cbuf_int(&w->item, perm[j]);
 			RAW(&w->item, "\x6c" "elementValue");
 			if (vci_mdoc_encode_value(&w->item, v, t, what, err) < 0) {
-				free(digs);
 				goto out;
 			}
 			RAW(&w->item, "\x71" "elementIdentifier");
@@ -1056,7 +1074,6 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			    EVP_DigestUpdate(w->md, head, h.len) != 1 ||
 			    EVP_DigestUpdate(w->md, w->item.buf, w->item.len) != 1 ||
 			    EVP_DigestFinal_ex(w->md, dig, &dl) != 1) {
-				free(digs);
 				vci_err_ssl(err, VCI_EXIT_IO, "io_error", "digest failed");
 				goto out;
 			}
@@ -1073,7 +1090,6 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			vci_cbuf_int(&w->digests, (int64_t)k);
 			vci_cbuf_bstr(&w->digests, digs + k * is->digest_len, is->digest_len);
 		}
-		free(digs);
 	}
 	/* MobileSecurityObject, keys in deterministic order */
 	w->mso.len = 0;
@@ -1152,6 +1168,26 @@ static json_t *namespaced(const vci_defn_t *d, const json_t *claims, vci_err_t *
 
 	if (!out)
 		return NULL;
+	/* the usual case: every key is a namespace of the definition */
+	{
+		int all = json_object_size(claims) > 0;
+
+		json_object_foreach((json_t *)claims, k, v) {
+			int is_ns = 0;
+
+			for (size_t i = 0; i < d->nclaims && !is_ns; i++)
+				is_ns = d->claims[i].nelems >= 1 && d->claims[i].elems[0].key &&
+					!strcmp(d->claims[i].elems[0].key, k);
+			if (!is_ns || !json_is_object(v)) {
+				all = 0;
+				break;
+			}
+		}
+		if (all) {
+			json_decref(out);
+			return json_incref((json_t *)claims);
+		}
+	}
 	for (size_t i = 0; i < d->nclaims; i++) {
 		const char *ns = d->claims[i].nelems >= 1 ? d->claims[i].elems[0].key : NULL;
 
@@ -1267,7 +1303,7 @@ int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, j
 			goto out;
 		}
 		b64 = vci_b64url_encode(cbor, len);
-		creds[done] = b64 ? json_string(b64) : NULL;
+		creds[done] = b64 ? json_string_nocheck(b64) : NULL; /* base64url is ASCII */
 		free(b64);
 		if (!creds[done]) {
 			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
