@@ -1761,7 +1761,7 @@ int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o,
 			unsigned int dl = 0;
 			int64_t id;
 			char *el = NULL;
-			const cbor_item_t *rnd;
+			const cbor_item_t *rnd, *did;
 			json_t *val;
 			int ok;
 
@@ -1799,9 +1799,9 @@ int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o,
 			}
 			rnd = vci_cbor_map_get_str(item, "random");
 			el = tstr_dup(vci_cbor_map_get_str(item, "elementIdentifier"));
-			if (!cbor_isa_map(item) || cbor_map_size(item) != 4 ||
-			    !cbor_isa_uint(vci_cbor_map_get_str(item, "digestID")) ||
-			    vci_cbor_get_int(vci_cbor_map_get_str(item, "digestID"), &id) < 0 ||
+			did = vci_cbor_map_get_str(item, "digestID");
+			if (!cbor_isa_map(item) || cbor_map_size(item) != 4 || !did || !cbor_isa_uint(did) ||
+			    vci_cbor_get_int(did, &id) < 0 ||
 			    bstr_of(rnd, &want, &wl) < 0 || !el ||
 			    !vci_cbor_map_get_str(item, "elementValue")) {
 				bad(err, "nameSpaces.%s[%zu]: an IssuerSignedItem is {digestID: uint, random: "

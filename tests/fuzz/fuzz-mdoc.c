@@ -24,15 +24,18 @@ static const uint8_t *annexd_auth(size_t *len)
 	if (!auth) {
 		const char *src = getenv("VCI_SRCDIR");
 		char path[4096];
-		char *txt;
+		char *txt = NULL;
 		size_t n = 0;
 		uint8_t *bin = NULL;
 		size_t bl = 0;
 		cbor_item_t *root;
 
-		snprintf(path, sizeof path, "%s/tests/vectors/iso18013-5-annexD-issuersigned.b64u",
-			 src ? src : ".");
-		txt = vci_read_file(path, 1u << 20, &n, NULL);
+		/* $VCI_SRCDIR, the source tree, or its parent (from a build directory) */
+		for (int i = 0; i < 3 && !txt; i++) {
+			snprintf(path, sizeof path, "%s/tests/vectors/iso18013-5-annexD-issuersigned.b64u",
+				 i == 0 ? (src ? src : ".") : i == 1 ? "." : "..");
+			txt = vci_read_file(path, 1u << 20, &n, NULL);
+		}
 		while (txt && n && (txt[n - 1] == '\n' || txt[n - 1] == '\r'))
 			txt[--n] = '\0';
 		if (txt && vci_b64url_decode(txt, n, &bin, &bl, NULL) == 0 &&
