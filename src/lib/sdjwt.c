@@ -208,6 +208,105 @@ int vci_sdjwt_issuer_fix_salts_for_test(vci_sdjwt_issuer_t *is, const char *cons
 	return 0;
 }
 
+/* ---- JSON text into a growing buffer ----
+ * Disclosures and the payload are written straight into buffers instead
+ * of building JSON trees to dump: member names and plain strings are
+ * copied when nothing in them needs escaping, everything else (escapes,
+ * numbers, objects, arrays) is serialized by jansson (json_dumpb). */
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} sbuf_t;
+
+static int sb_grow(sbuf_t *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void sb_put(sbuf_t *b, const char *s, size_t n)
+{
+	if (sb_grow(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+#define sb_lit(b, s) sb_put((b), (s), sizeof(s) - 1)
+
+static void sb_json(sbuf_t *b, const json_t *v, size_t flags)
+{
+	size_t n;
+
+	if (b->oom || sb_grow(b, 64) < 0)
+		return;
+	n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
+	if (!n) {
+		b->oom = 1;
+		return;
+	}
+	if (n > b->cap - b->len - 1) {
+		if (sb_grow(b, n) < 0)
+			return;
+		n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
+	}
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* A JSON string: copied as is between quotes unless a character needs
+ * an escape (jansson then writes it). */
+static void sb_str(sbuf_t *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) {
+			json_t *t = json_stringn_nocheck(s, n);
+
+			if (!t)
+				b->oom = 1;
+			else
+				sb_json(b, t, 0);
+			json_decref(t);
+			return;
+		}
+	}
+	if (sb_grow(b, n + 2) < 0)
+		return;
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
+}
+
+static void sb_int(sbuf_t *b, int64_t v)
+{
+	char t[32];
+	int n = snprintf(t, sizeof t, "%lld", (long long)v);
+
+	sb_put(b, t, (size_t)n);
+}
+
 /* ---- building ---- */
 
 typedef struct build {
@@ -215,18 +314,40 @@ typedef struct build {
 	const vci_defn_t *d;
 	vci_err_t *err;
 	uint8_t rnd[512];     /* random bytes for salts and decoys */
-	size_t rpos, rlen;
+	size_t rpos, rlen, want;
 	char *disc;           /* "d1~d2~...~" */
 	size_t dlen, dcap;
+	sbuf_t txt;           /* scratch: one disclosure's JSON text */
+	EVP_MD_CTX *mdctx;    /* reused for every digest */
 } build_t;
+
+static int build_digest(build_t *b, const char *s, size_t len, char *out)
+{
+	uint8_t d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!b->mdctx && !(b->mdctx = EVP_MD_CTX_new()))
+		return -1;
+	if (EVP_DigestInit_ex2(b->mdctx, b->is->md, NULL) != 1 ||
+	    EVP_DigestUpdate(b->mdctx, s, len) != 1 || EVP_DigestFinal_ex(b->mdctx, d, &n) != 1)
+		return -1;
+	vci_b64url_encode_to(out, d, n);
+	return 0;
+}
 
 static int rand_take(build_t *b, size_t n, const uint8_t **out)
 {
 	if (b->rpos + n > b->rlen) {
-		if (RAND_bytes(b->rnd, sizeof b->rnd) != 1)
+		/* first call: as many bytes as the claims will likely take, so
+		 * that one RAND_bytes call covers the credential */
+		size_t want = b->rlen ? sizeof b->rnd : b->want;
+
+		if (want < n || want > sizeof b->rnd)
+			want = sizeof b->rnd;
+		if (RAND_bytes(b->rnd, (int)want) != 1)
 			return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "RAND_bytes");
 		b->rpos = 0;
-		b->rlen = sizeof b->rnd;
+		b->rlen = want;
 	}
 	*out = b->rnd + b->rpos;
 	b->rpos += n;
@@ -273,32 +394,33 @@ static int disc_reserve(build_t *b, size_t n)
 static int disclose(build_t *b, const char *name, json_t *value, char *digest)
 {
 	char salt[64];
-	json_t *arr;
-	char *txt;
-	size_t tlen, enc;
+	sbuf_t *t = &b->txt;
+	size_t enc;
 
 	if (salt_new(b, salt) < 0)
 		return -1;
-	arr = json_array();
-	if (!arr || json_array_append_new(arr, json_string(salt)) < 0 ||
-	    (name && json_array_append_new(arr, json_string(name)) < 0) ||
-	    json_array_append(arr, value) < 0) {
-		json_decref(arr);
-		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	/* [salt, name, value] with the default separators ", " and ": " and
+	 * UTF-8 as is, like the RFC's examples */
+	t->len = 0;
+	sb_lit(t, "[");
+	sb_str(t, salt, strlen(salt));
+	sb_lit(t, ", ");
+	if (name) {
+		sb_str(t, name, strlen(name));
+		sb_lit(t, ", ");
 	}
-	/* default separators ", " and ": " and UTF-8 as is, like the RFC */
-	txt = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	json_decref(arr);
-	if (!txt)
+	if (json_is_string(value))
+		sb_str(t, json_string_value(value), json_string_length(value));
+	else
+		sb_json(t, value, JSON_PRESERVE_ORDER);
+	sb_lit(t, "]");
+	if (t->oom)
 		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
-	tlen = strlen(txt);
-	if (disc_reserve(b, vci_b64url_len(tlen) + 1) < 0) {
-		free(txt);
+	if (disc_reserve(b, vci_b64url_len(t->len) + 1) < 0)
 		return -1;
-	}
-	enc = vci_b64url_encode_to(b->disc + b->dlen, (const uint8_t *)txt, tlen);
-	free(txt);
-	if (digest_b64(b->is->md, b->disc + b->dlen, enc, digest) < 0)
+	enc = vci_b64url_encode_to(b->disc + b->dlen, (const uint8_t *)t->p, t->len);
+	OPENSSL_cleanse(t->p, t->len);
+	if (build_digest(b, b->disc + b->dlen, enc, digest) < 0)
 		return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
 	b->dlen += enc;
 	b->disc[b->dlen++] = '~';
@@ -331,7 +453,7 @@ static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
 		if (rand_take(b, SALT_BYTES, &r) < 0)
 			return NULL;
 		vci_b64url_encode_to(s, r, SALT_BYTES);
-		if (digest_b64(b->is->md, s, strlen(s), dg[n++]) < 0) {
+		if (build_digest(b, s, strlen(s), dg[n++]) < 0) {
 			vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
 			return NULL;
 		}
@@ -474,23 +596,38 @@ static char *join(const char *jwt, size_t jlen, const build_t *b, size_t *len)
 	return out;
 }
 
+static char *sign_bytes(vci_sdjwt_issuer_t *is, pool_t *p, const char *txt, size_t tlen,
+			size_t *len, vci_err_t *err)
+{
+	vci_jws_signer_t *s = pool_get(is, p, err);
+	char *jwt = s ? vci_jws_signer_sign(s, (const uint8_t *)txt, tlen, len, err) : NULL;
+
+	if (s)
+		pool_put(p, s);
+	return jwt;
+}
+
 static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *payload,
 			  size_t *len, vci_err_t *err)
 {
 	char *txt = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	vci_jws_signer_t *s;
 	char *jwt;
 
 	if (!txt) {
 		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 		return NULL;
 	}
-	s = pool_get(is, p, err);
-	jwt = s ? vci_jws_signer_sign(s, (const uint8_t *)txt, strlen(txt), len, err) : NULL;
-	if (s)
-		pool_put(p, s);
+	jwt = sign_bytes(is, p, txt, strlen(txt), len, err);
 	free(txt);
 	return jwt;
+}
+
+/* "name": (a member name and its separator, compact) */
+static void sb_name(sbuf_t *b, const char *name)
+{
+	sb_lit(b, ",");
+	sb_str(b, name, strlen(name));
+	sb_lit(b, ":");
 }
 
 #define SET(o, k, v) (json_object_set_new((o), (k), (v)) < 0)
@@ -500,8 +637,13 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		      const vci_issue_times_t *t, size_t *len, vci_err_t *err)
 {
 	build_t b = { .is = is, .d = d, .err = err };
-	json_t *payload = NULL, *plain = NULL, *sd = NULL, *sdv;
+	sbuf_t pl = { 0 };
+
+	/* salts for every member plus the decoys of the top-level _sd */
+	b.want = SALT_BYTES * (json_object_size(claims) + VCI_SDJWT_DECOYS_MAX + 1) + 1;
+	json_t *plain = NULL, *sd = NULL, *v;
 	char *jwt = NULL, *out = NULL;
+	const char *k;
 	size_t jlen = 0;
 
 	if (!json_is_object(claims)) {
@@ -509,26 +651,66 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		return NULL;
 	}
 	plain = json_object();
-	payload = json_object();
-	if (!plain || !payload)
+	if (!plain)
 		goto oom;
 	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd) < 0)
 		goto out;
-	sdv = sd;
-	sd = NULL;
-	if ((sdv && SET(payload, "_sd", sdv)) ||
-	    (is->iss && SET(payload, "iss", json_string(is->iss))) ||
-	    SET(payload, "iat", json_integer(t->iat)) ||
-	    (t->nbf && SET(payload, "nbf", json_integer(t->nbf))) ||
-	    SET(payload, "exp", json_integer(t->exp)) ||
-	    (d && d->vct && SET(payload, "vct", json_string(d->vct))))
+	/* the payload, compact: _sd, iss, iat, nbf, exp, vct, the plaintext
+	 * claims, status, _sd_alg, cnf */
+	sb_lit(&pl, "{");
+	if (sd) {
+		/* base64url digests: nothing to escape */
+		sb_lit(&pl, "\"_sd\":[");
+		for (size_t i = 0; i < json_array_size(sd); i++) {
+			const json_t *dg = json_array_get(sd, i);
+
+			if (i)
+				sb_lit(&pl, ",");
+			sb_str(&pl, json_string_value(dg), json_string_length(dg));
+		}
+		sb_lit(&pl, "],");
+	}
+	if (is->iss) {
+		sb_lit(&pl, "\"iss\":");
+		sb_str(&pl, is->iss, strlen(is->iss));
+		sb_lit(&pl, ",");
+	}
+	sb_lit(&pl, "\"iat\":");
+	sb_int(&pl, t->iat);
+	if (t->nbf) {
+		sb_lit(&pl, ",\"nbf\":");
+		sb_int(&pl, t->nbf);
+	}
+	sb_lit(&pl, ",\"exp\":");
+	sb_int(&pl, t->exp);
+	if (d && d->vct) {
+		sb_name(&pl, "vct");
+		sb_str(&pl, d->vct, strlen(d->vct));
+	}
+	json_object_foreach(plain, k, v) {
+		sb_name(&pl, k);
+		if (json_is_string(v))
+			sb_str(&pl, json_string_value(v), json_string_length(v));
+		else
+			sb_json(&pl, v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	}
+	if (status) {
+		sb_name(&pl, "status");
+		sb_json(&pl, status, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	}
+	if (b.dlen) {
+		sb_name(&pl, "_sd_alg");
+		sb_str(&pl, is->sd_alg->name, strlen(is->sd_alg->name));
+	}
+	if (holder_jwk) {
+		sb_lit(&pl, ",\"cnf\":{\"jwk\":");
+		sb_json(&pl, holder_jwk, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		sb_lit(&pl, "}");
+	}
+	sb_lit(&pl, "}");
+	if (pl.oom)
 		goto oom;
-	if (json_object_update(payload, plain) < 0 ||
-	    (status && json_object_set(payload, "status", (json_t *)status) < 0) ||
-	    (b.dlen && SET(payload, "_sd_alg", json_string(is->sd_alg->name))) ||
-	    (holder_jwk && SET(payload, "cnf", json_pack("{s:O}", "jwk", holder_jwk))))
-		goto oom;
-	jwt = sign_payload(is, &is->sd, payload, &jlen, err);
+	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, &jlen, err);
 	if (!jwt)
 		goto out;
 	out = join(jwt, jlen, &b, len);
@@ -542,9 +724,14 @@ out:
 		json_decref(sd);
 	if (plain)
 		json_decref(plain);
-	if (payload)
-		json_decref(payload);
 	free(jwt);
+	if (pl.p)
+		OPENSSL_cleanse(pl.p, pl.len);
+	free(pl.p);
+	if (b.txt.p)
+		OPENSSL_cleanse(b.txt.p, b.txt.len);
+	free(b.txt.p);
+	EVP_MD_CTX_free(b.mdctx);
 	if (b.disc)
 		OPENSSL_cleanse(b.disc, b.dlen);
 	free(b.disc);
