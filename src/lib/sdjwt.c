@@ -942,9 +942,11 @@ int vci_sdjwt_parse(const char *s, size_t len, vci_sdjwt_t *sd, vci_err_t *err)
 	}
 	typ = json_string_value(json_object_get(sd->jws.header, "typ"));
 	if (!typ || strlen(typ) < 7 || strcasecmp(typ + strlen(typ) - 7, "+sd-jwt")) {
+		/* the message first: typ points into the header freed below */
+		sd_fail(err, "SD-JWT issuer JWT: typ %s%.64s%s is not an SD-JWT type (dc+sd-jwt)",
+			typ ? "\"" : "", typ ? typ : "missing", typ ? "\"" : "");
 		vci_sdjwt_free(sd);
-		return sd_fail(err, "SD-JWT issuer JWT: typ %s%s%s is not an SD-JWT type (dc+sd-jwt)",
-			       typ ? "\"" : "", typ ? typ : "missing", typ ? "\"" : "");
+		return -1;
 	}
 	if (!sd->jws.payload) {
 		vci_sdjwt_free(sd);

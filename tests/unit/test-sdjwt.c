@@ -486,6 +486,7 @@ static void verify_vectors(EVP_PKEY *ik, EVP_PKEY *ipub)
 			       strstr(msg, "more than once"), "a duplicated digest is refused (%s)", msg);
 		free(r);
 		free(jwt);
+		json_decref(pl);
 		pl = J("{\"given_name\":\"x\",\"_sd\":[\"jsu9yVulwQQlhFlM_3JlzMaSFzglhQG0DpfayQwLUK4\"]}");
 		jwt = vci_jws_sign_json(ik, "ES256", h, pl, &err);
 		r = malloc(strlen(jwt) + 128);
@@ -494,6 +495,7 @@ static void verify_vectors(EVP_PKEY *ik, EVP_PKEY *ipub)
 			       strstr(msg, "already present"), "a claim disclosed over a plaintext one is refused");
 		free(r);
 		free(jwt);
+		json_decref(pl);
 		pl = J("{\"_sd_alg\":\"sha-256-32\"}");
 		jwt = vci_jws_sign_json(ik, "ES256", h, pl, &err);
 		r = malloc(strlen(jwt) + 2);
@@ -504,6 +506,7 @@ static void verify_vectors(EVP_PKEY *ik, EVP_PKEY *ipub)
 		free(jwt);
 		json_decref(h);
 		h = J("{\"typ\":\"JWT\"}");
+		json_decref(pl);
 		pl = J("{}");
 		jwt = vci_jws_sign_json(ik, "ES256", h, pl, &err);
 		r = malloc(strlen(jwt) + 2);
