@@ -9,7 +9,7 @@
 #   3. an mDL (org.iso.18013.5.1.mDL) and an EU PID in mdoc form
 #      (eu.europa.ec.eudi.pid.1) signed with the DS key, and both verified
 #      against the IACA root.
-# Needs vci-sign-mdoc and openssl on PATH.
+# Needs vci-sign-mdoc, vci-statuslist and openssl on PATH.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -59,7 +59,10 @@ portrait=$(printf '\377\330\377\340fake-jpeg' | openssl base64 -A)
 cat >mdl.ndjson <<REC
 {"id":"mdl-1","claims":{"org.iso.18013.5.1":{"family_name":"Mustermann","given_name":"Erika","birth_date":"1964-08-12","issue_date":"2024-03-01","expiry_date":"2034-02-28","issuing_country":"DE","issuing_authority":"Kraftfahrt-Bundesamt","document_number":"B072RRE2I55","portrait":"$portrait","driving_privileges":[{"vehicle_category_code":"B","issue_date":"1982-06-14","expiry_date":"2034-02-28","codes":[{"code":"78"}]}],"un_distinguishing_sign":"D","age_over_18":true}},"holder_jwk":$jwk}
 REC
-vci-sign-mdoc --defn "$here/definitions/mdl.json" --key ds.key --cert ds.crt mdl.ndjson >mdl-issued.ndjson
+# mdl.json has a Token Status List: each mDL gets an entry first
+vci-statuslist new --bits 2 --uri https://issuer.example.com/status/mdl --output mdl.list
+vci-statuslist alloc --list mdl.list <mdl.ndjson |
+	vci-sign-mdoc --defn "$here/definitions/mdl.json" --key ds.key --cert ds.crt >mdl-issued.ndjson
 echo "mDL credential (base64url IssuerSigned), first 80 characters:"
 sed 's/.*"credential":"\([^"]*\)".*/\1/' mdl-issued.ndjson | cut -c1-80
 vci-sign-mdoc verify --ca iaca.crt --doctype org.iso.18013.5.1.mDL mdl-issued.ndjson

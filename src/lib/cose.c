@@ -862,7 +862,7 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
 		    EVP_PKEY_sign(s->pctx, der, &siglen, dgst, dlen) != 1)
 			goto ssl;
-		if (vci_ecdsa_der_to_raw(der, siglen, s->half, raw) < 0)
+		if (vci_ecdsa_own_der_to_raw(der, siglen, s->half, raw) < 0)
 			return vci_err_set(err, VCI_EXIT_KEY, "signing_failed",
 					   "COSE: unexpected ECDSA signature from OpenSSL");
 		sig = raw;

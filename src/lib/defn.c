@@ -1471,18 +1471,33 @@ static int is_ident(const char *s)
 	return 1;
 }
 
+/* Append bytes, cut at the buffer's end as snprintf would. */
+static void name_put(cname_t *n, const char *s, size_t len)
+{
+	size_t room = sizeof n->buf - 1 - n->len;
+
+	if (len > room)
+		len = room;
+	memcpy(n->buf + n->len, s, len);
+	n->len += len;
+	n->buf[n->len] = '\0';
+}
+
+/* Every claim checked extends the name, so no printf here. */
 static size_t name_key(cname_t *n, const char *key)
 {
 	size_t old = n->len;
-	int w;
 
 	if (old >= sizeof n->buf - 1)
 		return old;
-	if (is_ident(key))
-		w = snprintf(n->buf + old, sizeof n->buf - old, ".%s", key);
-	else
-		w = snprintf(n->buf + old, sizeof n->buf - old, "[\"%s\"]", key);
-	n->len = w < 0 ? old : (old + (size_t)w >= sizeof n->buf ? sizeof n->buf - 1 : old + (size_t)w);
+	if (is_ident(key)) {
+		name_put(n, ".", 1);
+		name_put(n, key, strlen(key));
+	} else {
+		name_put(n, "[\"", 2);
+		name_put(n, key, strlen(key));
+		name_put(n, "\"]", 2);
+	}
 	return old;
 }
 

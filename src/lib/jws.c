@@ -113,9 +113,7 @@ out:
 
 /* ---- signing ---- */
 
-/* R||S of a DER signature OpenSSL just made for us: no strictness check
- * (the re-encoding vci_ecdsa_der_to_raw does for signatures received). */
-static int ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw)
+int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw)
 {
 	const uint8_t *p = der;
 	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
@@ -325,7 +323,7 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 	}
 	sigp = s->sig;
 	if (s->alg->kind == K_EC) {
-		if (ecdsa_own_der_to_raw(s->sig, siglen, s->alg->ec_bytes, raw) < 0) {
+		if (vci_ecdsa_own_der_to_raw(s->sig, siglen, s->alg->ec_bytes, raw) < 0) {
 			vci_err_set(err, VCI_EXIT_KEY, "signing_failed",
 				    "JWS: unexpected ECDSA signature from OpenSSL");
 			free(out);

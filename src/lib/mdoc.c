@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
@@ -543,7 +544,7 @@ static void groups_init(void)
 }
 
 /* Whether (x, y) is a point on the curve (not infinity). */
-static int on_curve(size_t ci, const uint8_t *x, const uint8_t *y)
+static int on_curve(size_t ci, const uint8_t *x, const uint8_t *y, BN_CTX *bn)
 {
 	uint8_t oct[1 + 2 * 66];
 	size_t n = curves[ci].len;
@@ -556,7 +557,7 @@ static int on_curve(size_t ci, const uint8_t *x, const uint8_t *y)
 	oct[0] = 4;
 	memcpy(oct + 1, x, n);
 	memcpy(oct + 1 + n, y, n);
-	ok = EC_POINT_oct2point(groups[ci], pt, oct, 1 + 2 * n, NULL) == 1 &&
+	ok = EC_POINT_oct2point(groups[ci], pt, oct, 1 + 2 * n, bn) == 1 &&
 	     !EC_POINT_is_at_infinity(groups[ci], pt);
 	EC_POINT_free(pt);
 	return ok;
@@ -579,7 +580,7 @@ static int jwk_coord(const json_t *jwk, const char *name, size_t want, uint8_t *
 	return 0;
 }
 
-int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
+static int cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, BN_CTX *bn, vci_err_t *err)
 {
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
@@ -605,7 +606,7 @@ int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
 				continue;
 			if (jwk_coord(jwk, "x", n, x, err) < 0 || jwk_coord(jwk, "y", n, y, err) < 0)
 				return -1;
-			if (!on_curve(i, x, y))
+			if (!on_curve(i, x, y, bn))
 				return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 						   "holder_jwk: not a point on %s", crv);
 			vci_cbuf_head(b, 5, 4);
@@ -621,6 +622,11 @@ int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
 	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 			   "holder_jwk: %s %s cannot be an mdoc device key (EC P-256/P-384/P-521, "
 			   "OKP Ed25519)", kty, crv);
+}
+
+int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
+{
+	return cose_key_from_jwk(b, jwk, NULL, err);
 }
 
 static int bstr_of(const cbor_item_t *i, const uint8_t **p, size_t *n)
@@ -709,6 +715,7 @@ typedef struct worker {
 	struct worker *next;
 	vci_cose_signer_t *signer;
 	EVP_MD_CTX *md;
+	BN_CTX *bn;             /* for the device key's curve check */
 	vci_cbuf_t item, items, names, digests, mso, payload, out, devkey, digs;
 	uint8_t *rnd;
 	size_t rnd_cap;
@@ -734,6 +741,7 @@ static void worker_free(worker_t *w)
 		return;
 	vci_cose_signer_free(w->signer);
 	EVP_MD_CTX_free(w->md);
+	BN_CTX_free(w->bn);
 	vci_cbuf_free(&w->item);
 	vci_cbuf_free(&w->items);
 	vci_cbuf_free(&w->names);
@@ -887,7 +895,9 @@ static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 	if (w)
 		return w;
 	w = calloc(1, sizeof *w);
-	if (!w || !(w->md = EVP_MD_CTX_new())) {
+	if (!w || !(w->md = EVP_MD_CTX_new()) || !(w->bn = BN_CTX_new())) {
+		if (w)
+			EVP_MD_CTX_free(w->md);
 		free(w);
 		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 		return NULL;
@@ -961,7 +971,7 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 				   "validityInfo: validUntil must be after validFrom");
 	w->devkey.len = 0;
-	if (vci_mdoc_cose_key_from_jwk(&w->devkey, c->holder_jwk, err) < 0)
+	if (cose_key_from_jwk(&w->devkey, c->holder_jwk, w->bn, err) < 0)
 		return -1;
 	if (c->status) {
 		const json_t *idx, *uri;
@@ -1277,13 +1287,23 @@ int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, j
 		return err && err->msg[0] ? -1
 		       : vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 	if (vci_issue_times(d, rec, o->now, o->precision, &t, err) < 0 ||
-	    vci_issue_holder_keys(d, rec, keys, MAX_HOLDER_KEYS, &n, err) < 0 ||
-	    vci_issue_status(rec, &status, err) < 0)
+	    vci_issue_holder_keys(d, rec, keys, MAX_HOLDER_KEYS, &n, err) < 0)
 		return -1;
 	if (!n)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 				   "holder_jwk: missing: an mdoc is bound to a device key "
 				   "(verify the proof first with vci-verify-proof)");
+	/* as vci-sign-sdjwt: the status a definition asks for must be there */
+	if (json_object_get(rec, "credentialStatus"))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "credentialStatus: an mso_mdoc credential takes a Token Status "
+				   "List \"status\"");
+	if (vci_issue_status(rec, &status, err) < 0)
+		return -1;
+	if (!status && d->status != VCI_STATUS_NONE)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "status: missing: the definition '%s' has a status list "
+				   "(allocate with vci-statuslist alloc)", d->id ? d->id : "");
 	c.doctype = d->doctype;
 	c.defn = d;
 	c.claims = claims;

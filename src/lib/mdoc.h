@@ -121,7 +121,8 @@ int vci_mdoc_issue(vci_mdoc_issuer_t *is, const vci_mdoc_content_t *c, uint8_t *
  * VCI_DEFN_COERCE, CSV strings are converted), take the times
  * (vci_issue_times with `now` and `precision`; validFrom is the record's
  * nbf when it has one), the holder keys (one credential each) and the
- * status reference, then add format "mso_mdoc" and credential(s) as
+ * status reference (required when the definition has a status list, as
+ * for vci-sign-sdjwt), then add format "mso_mdoc" and credential(s) as
  * base64url of the IssuerSigned (vci_issue_result). */
 typedef struct vci_mdoc_sign_opts {
 	vci_defn_t *const *defs;

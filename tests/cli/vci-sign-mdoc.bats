@@ -47,7 +47,7 @@ k.pop("kid", None); print(json.dumps(k, separators=(",",":")))' "$1"
 }
 
 mdl_record() {
-	printf '{"id":"r1","claims":{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"/9j/4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}},"holder_jwk":%s}\n' "$HJWK"
+	printf '{"id":"r1","claims":{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"/9j/4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}},"holder_jwk":%s,"status":{"status_list":{"idx":412,"uri":"https://issuer.example.com/status/1"}}}\n' "$HJWK"
 }
 
 cred() { # the credential of the first output line
@@ -76,7 +76,7 @@ sign() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"alg": -7'* ]]
-	[[ $output == *'"msoKeys": ["docType", "version", "validityInfo", "valueDigests", "deviceKeyInfo", "digestAlgorithm"]'* ]]
+	[[ $output == *'"msoKeys": ["status", "docType", "version", "validityInfo", "valueDigests", "deviceKeyInfo", "digestAlgorithm"]'* ]]
 	[[ $output == *'"itemKeys": ["random", "digestID", "elementValue", "elementIdentifier"]'* ]]
 	[[ $output == *'"birth_date": {"tag": 1004, "value": "1990-01-02"}'* ]]
 	[[ $output == *'"age_over_18": true'* ]]
@@ -145,7 +145,8 @@ r = {"claims": {"family_name": "Doe", "given_name": "Jane", "birth_date": "1990-
     "issue_date": "2024-01-01", "expiry_date": "2029-01-01", "issuing_country": "UT",
     "issuing_authority": "UT DMV", "document_number": "1", "portrait": "AAEC",
     "driving_privileges": [], "un_distinguishing_sign": "UTO"},
-    "holder_jwks": [json.loads(sys.argv[1]), json.loads(sys.argv[1])]}
+    "holder_jwks": [json.loads(sys.argv[1]), json.loads(sys.argv[1])],
+    "status": {"status_list": {"idx": 7, "uri": "https://issuer.example.com/status/1"}}}
 print(json.dumps(r))
 EOF
 	run sign flat.json
@@ -160,17 +161,30 @@ EOF
 	[[ $output == *'"family_name":"Doe"'* ]]
 }
 
-@test "a status reference goes into the MSO" {
-	sed 's/}$/,"status":{"status_list":{"idx":412,"uri":"https:\/\/issuer.example.com\/status\/1"}}}/' rec.json >st.json
-	run sign --raw st.json
+@test "the status reference goes into the MSO; a definition with a status list needs one" {
+	run sign --raw rec.json
 	[ "$status" -eq 0 ]
 	run "$PY" "$SRC/tests/cli/mdoc-check.py" "$output"
 	[[ $output == *'"msoKeys": ["status", "docType"'* ]]
 	[[ $output == *'"status": {"status_list": {"idx": 412, "uri": "https://issuer.example.com/status/1"}}'* ]]
-	sed 's/}$/,"status":{"status_list":{"idx":-1,"uri":"https:\/\/x"}}}/' rec.json >bad.json
+	sed 's/"idx":412/"idx":-1/' rec.json >bad.json
 	run sign bad.json
 	[ "$status" -eq 1 ]
 	[[ $output == *'"error":{"code":"invalid_request","message":"status.status_list.idx: expected an integer >= 0"}'* ]]
+	sed 's/,"status":{.*}}}$/}/' rec.json >nostatus.json
+	run sign nostatus.json
+	[ "$status" -eq 1 ]
+	[[ $output == *'"error":{"code":"invalid_request","message":"status: missing: the definition '"'"'mdl'"'"' has a status list (allocate with vci-statuslist alloc)"}'* ]]
+	sed 's/"status":{/"credentialStatus":{/' rec.json >w3c.json
+	run sign w3c.json
+	[ "$status" -eq 1 ]
+	[[ $output == *'credentialStatus: an mso_mdoc credential takes a Token Status List'* ]]
+	# without a status list in the definition, no status in the MSO
+	"$PY" -c 'import json; m = json.load(open("'"$DEFN"'")); del m["status"]; print(json.dumps(m))' >nolist.json
+	run vci-sign-mdoc --defn nolist.json --key ds.key --cert ds.crt --raw nostatus.json
+	[ "$status" -eq 0 ]
+	run "$PY" "$SRC/tests/cli/mdoc-check.py" "$output"
+	[[ $output == *'"msoKeys": ["docType", "version"'* ]]
 }
 
 @test "--time-precision, exp and nbf from the record" {
