@@ -1674,6 +1674,27 @@ int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o,
 			fails(err, "x5chain: %s", m);
 			goto out;
 		}
+		/* ISO 18013-5 Annex B: a document signer's extended key usage is mdlDS */
+		{
+			EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(sk_X509_value(chain, 0),
+								   NID_ext_key_usage, NULL, NULL);
+			int found = 0;
+
+			for (int k = 0; eku && k < sk_ASN1_OBJECT_num(eku); k++) {
+				char oid[64];
+
+				if (OBJ_obj2txt(oid, sizeof oid, sk_ASN1_OBJECT_value(eku, k), 1) > 0 &&
+				    !strcmp(oid, "1.0.18013.5.1.2"))
+					found = 1;
+			}
+			if (eku && !found) {
+				EXTENDED_KEY_USAGE_free(eku);
+				fails(err, "x5chain: the document signer certificate's extended key usage "
+				      "does not include mdlDS (1.0.18013.5.1.2)");
+				goto out;
+			}
+			EXTENDED_KEY_USAGE_free(eku);
+		}
 		trusted = 1;
 	}
 	{
@@ -1952,7 +1973,28 @@ int vci_mdoc_verify(const uint8_t *buf, size_t len, const vci_mdoc_verify_opts_t
 		return vci_err_prefix(err, "mdoc");
 	}
 	docs = vci_cbor_map_get_str(root, "documents");
-	if (!docs) {
+	if (!docs && vci_cbor_map_get_str(root, "issuerSigned") && !vci_cbor_map_get_str(root, "issuerAuth")) {
+		/* a single Document {docType, issuerSigned[, deviceSigned]} */
+		char *dt = tstr_dup(vci_cbor_map_get_str(root, "docType"));
+		vci_mdoc_verify_opts_t o2 = { 0 };
+		json_t *r = NULL;
+
+		if (o)
+			o2 = *o;
+		if (!dt) {
+			bad(err, "Document: docType missing or not a text string");
+		} else if (o && o->doctype && strcmp(o->doctype, dt)) {
+			fails(err, "Document: docType is %s, not %s", dt, o->doctype);
+		} else {
+			o2.doctype = dt;
+			rc = vci_mdoc_verify_item(vci_cbor_map_get_str(root, "issuerSigned"), &o2, &r, err);
+			if (rc < 0)
+				vci_err_prefix(err, "Document");
+			else
+				json_array_append_new(arr, r);
+		}
+		free(dt);
+	} else if (!docs) {
 		json_t *r = NULL;
 
 		rc = vci_mdoc_verify_item(root, o, &r, err);

@@ -162,9 +162,11 @@ int vci_mdoc_verify_issuer_signed(const uint8_t *buf, size_t len,
 int vci_mdoc_verify_item(const cbor_item_t *issuer_signed, const vci_mdoc_verify_opts_t *o,
 			 json_t **out, vci_err_t *err);
 
-/* Either an IssuerSigned or a DeviceResponse ({"version", "documents":
- * [{"docType", "issuerSigned", ...}], "status"}): *out is an array with
- * one result per document (the Document's docType must equal the MSO's). */
+/* An IssuerSigned, a Document ({"docType", "issuerSigned", ...}) or a
+ * DeviceResponse ({"version", "documents": [Document...], "status"}):
+ * *out is an array with one result per document (a Document's docType
+ * must equal the MSO's). With a ca_file, a document signer certificate
+ * that has an extended key usage must list mdlDS (1.0.18013.5.1.2). */
 int vci_mdoc_verify(const uint8_t *buf, size_t len, const vci_mdoc_verify_opts_t *o,
 		    json_t **out, vci_err_t *err);
 

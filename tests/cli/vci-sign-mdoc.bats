@@ -419,6 +419,20 @@ EOF
 	[ ! -e v.json ]
 }
 
+@test "verify --ca: a document signer whose extended key usage lacks mdlDS is refused" {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key 2>/dev/null
+	openssl req -new -key tls.key -subj "/C=UT/CN=Not a DS" -out tls.csr 2>/dev/null
+	printf '%s\n' "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >tls.ext
+	openssl x509 -req -in tls.csr -CA iaca.crt -CAkey iaca.key -days 30 -extfile tls.ext \
+		-set_serial 3 -out tls.crt 2>/dev/null
+	vci-sign-mdoc --defn "$DEFN" --key tls.key --cert tls.crt --raw rec.json >tls.b64u
+	run vci-sign-mdoc verify tls.b64u
+	[ "$status" -eq 0 ]
+	run vci-sign-mdoc verify --ca iaca.crt tls.b64u
+	[ "$status" -eq 1 ]
+	[ "$output" = "vci-sign-mdoc: tls.b64u: x5chain: the document signer certificate's extended key usage does not include mdlDS (1.0.18013.5.1.2)" ]
+}
+
 @test "verify reads a signed record (credential and credentials)" {
 	sign rec.json >signed.json
 	run vci-sign-mdoc verify --ca iaca.crt --doctype org.iso.18013.5.1.mDL signed.json

@@ -292,6 +292,26 @@ static void test_annexd(void)
 	       "Annex D DeviceResponse verifies: %s", err.msg);
 	json_decref(res);
 	res = NULL;
+	/* documents[0] alone: a Document */
+	{
+		cbor_item_t *root = vci_cbor_load(b, len, 32, &err);
+		const cbor_item_t *docs = vci_cbor_map_get_str(root, "documents");
+		uint8_t *db = NULL;
+		size_t dl = 0;
+
+		tap_ok(docs && vci_cbor_serialize(cbor_array_handle(docs)[0], &db, &dl, &err) == 0,
+		       "Document cut from the DeviceResponse");
+		tap_ok(vci_mdoc_verify(db, dl, &o, &res, &err) == 0 && json_array_size(res) == 1,
+		       "a Document verifies: %s", err.msg);
+		json_decref(res);
+		res = NULL;
+		o.doctype = "eu.europa.ec.eudi.pid.1";
+		tap_ok(vci_mdoc_verify(db, dl, &o, &res, &err) < 0 && strstr(err.msg, "Document: docType is"),
+		       "a Document of another docType is refused: %s", err.msg);
+		o.doctype = NULL;
+		free(db);
+		cbor_decref(&root);
+	}
 	p = find(b, len, "67646f6354797065756f72672e69736f2e31383031332e352e312e6d444c");
 	tap_ok(p != NULL, "found the Document's docType");
 	p[29] = 'X';
