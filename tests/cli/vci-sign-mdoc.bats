@@ -458,4 +458,8 @@ EOF
 	done
 	run vci-sign-mdoc --version
 	[[ $output == "vci-sign-mdoc (vci-tools) "* ]]
+	# "sign" may be named
+	run vci-sign-mdoc sign --defn "$DEFN" --key ds.key --cert ds.crt --raw rec.json
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
 }
