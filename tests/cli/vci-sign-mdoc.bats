@@ -83,6 +83,15 @@ sign() {
 	[[ $output == *'"portrait": "_9j_4AAQ"'* ]]
 }
 
+@test "the independent check itself accepts the Annex D IssuerSigned (all six digests, its signature)" {
+	run "$PY" "$SRC/tests/cli/mdoc-check.py" "$V/iso18013-5-annexD-issuersigned.b64u"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *'"msoKeys": ["version", "digestAlgorithm", "valueDigests", "deviceKeyInfo", "docType", "validityInfo"]'* ]]
+	[[ $output == *'"family_name": "Doe"'* ]]
+	[[ $output == *'"document_number": "123456789"'* ]]
+}
+
 @test "the independent check sees a tampered credential" {
 	sign rec.json | cred >c.txt
 	"$PY" - c.txt <<'EOF'

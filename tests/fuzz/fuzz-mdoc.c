@@ -4,8 +4,9 @@
  * device key, items), judged at a time inside the Annex D validity so
  * that the vectors in the corpus get past the signature. The input is
  * also tried as a COSE_Key, and as the nameSpaces of the Annex D
- * IssuerSigned (so item parsing is reached without a signature). Whatever
- * verifies must print as JSON. */
+ * IssuerSigned (so item parsing is reached without a signature), and, when
+ * it is JSON, as an element value for every element type (what encodes
+ * must decode). Whatever verifies must print as JSON. */
 #include "b64url.h"
 #include "common.h"
 #include "cose.h"
@@ -87,6 +88,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(jwk);
 		EVP_PKEY_free(pk);
 		cbor_decref(&item);
+	}
+	/* JSON input: the element encoders (claims values as records carry them) */
+	if (size && size < 65536 && (data[0] == '{' || data[0] == '[' || data[0] == '"')) {
+		json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+
+		for (int t = VCI_MDOC_ANY; j && t <= VCI_MDOC_DRIVING_PRIVILEGES; t++) {
+			vci_cbuf_t b = { 0 };
+
+			if (vci_mdoc_encode_value(&b, j, (vci_mdoc_type_t)t, "claims.x", &err) == 0) {
+				/* what we encode is well-formed CBOR */
+				cbor_item_t *back = vci_cbor_load(b.buf, b.len, VCI_CBOR_MAX_DEPTH, &err);
+
+				if (!back && b.len && err.status == VCI_EXIT_INPUT &&
+				    strstr(err.msg, "nesting") == NULL)
+					__builtin_trap();
+				if (back)
+					cbor_decref(&back);
+			}
+			vci_cbuf_free(&b);
+		}
+		json_decref(j);
 	}
 	auth = annexd_auth(&alen);
 	if (alen && size < (1u << 20)) {
