@@ -284,6 +284,67 @@ static int verify_text(const args_t *a, const char *s, size_t n, const char *wha
 	return verify_bytes(a, bin, blen, what, out, err);
 }
 
+/* The credential, or each of the credentials, of one signed record. */
+static int verify_record(const args_t *a, const json_t *rec, const char *what, FILE *out,
+			 vci_err_t *err)
+{
+	const json_t *one = json_object_get(rec, "credential");
+	const json_t *many = json_object_get(rec, "credentials"), *c;
+	size_t i, n = 0;
+	char w[96];
+
+	if (json_is_string(one)) {
+		snprintf(w, sizeof w, "%s: credential", what);
+		if (verify_text(a, json_string_value(one), json_string_length(one), w, out, err) < 0)
+			return -1;
+		n++;
+	}
+	json_array_foreach(many, i, c) {
+		const json_t *s = json_object_get(c, "credential");
+
+		snprintf(w, sizeof w, "%s: credentials[%zu]", what, i);
+		if (json_is_string(s)) {
+			if (verify_text(a, json_string_value(s), json_string_length(s), w, out, err) < 0)
+				return -1;
+			n++;
+		}
+	}
+	if (!n)
+		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request",
+				   "%s: a record without credential or credentials", what);
+	return 0;
+}
+
+/* Signed records: one JSON document, or NDJSON (one record per line). */
+static int verify_records(const args_t *a, char *text, size_t len, const char *what, FILE *out,
+			  vci_err_t *err)
+{
+	json_auto_t *whole = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	size_t lineno = 0;
+	char *p = text, *end = text + len;
+
+	if (whole)
+		return verify_record(a, whole, what, out, err);
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char w[64];
+
+		lineno++;
+		snprintf(w, sizeof w, "%s: line %zu", what, lineno);
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n) {
+			json_auto_t *rec = vci_json_parse(p, n, w, err);
+
+			if (!rec || verify_record(a, rec, w, out, err) < 0)
+				return -1;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 static int cmd_verify(args_t *a, int argc, char **argv)
 {
 	vci_err_t err = { 0 };
@@ -311,32 +372,8 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 	if (!out)
 		return fail(&a->cli, &err);
 	if (len > start && buf[start] == '{') {
-		/* a signed record: its credential, or each of its credentials */
-		json_auto_t *rec = vci_json_parse(buf + start, len - start, what, &err);
-		const json_t *one = json_object_get(rec, "credential");
-		const json_t *many = json_object_get(rec, "credentials"), *c;
-		size_t i, n = 0;
-
-		rc = rec ? 0 : -1;
-		if (rc == 0 && json_is_string(one)) {
-			rc = verify_text(a, json_string_value(one), json_string_length(one),
-					 "credential", vci_out_file(out), &err);
-			n++;
-		}
-		json_array_foreach(many, i, c) {
-			const json_t *s = json_object_get(c, "credential");
-			char w[48];
-
-			snprintf(w, sizeof w, "credentials[%zu]", i);
-			if (rc == 0 && json_is_string(s)) {
-				rc = verify_text(a, json_string_value(s), json_string_length(s), w,
-						 vci_out_file(out), &err);
-				n++;
-			}
-		}
-		if (rc == 0 && !n)
-			rc = vci_err_set(&err, VCI_EXIT_INPUT, "invalid_request",
-					 "%s: a record without credential or credentials", what);
+		/* signed records, one per line (NDJSON) or one document */
+		rc = verify_records(a, buf + start, len - start, what, vci_out_file(out), &err);
 	} else if (len > start && (isalnum((unsigned char)buf[start]) || buf[start] == '-' ||
 				   buf[start] == '_') &&
 		   strspn(buf + start, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==

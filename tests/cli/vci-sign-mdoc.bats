@@ -451,6 +451,15 @@ EOF
 	run vci-sign-mdoc verify nocred.json
 	[ "$status" -eq 3 ]
 	[[ $output == *"a record without credential or credentials" ]]
+	# NDJSON: every record's credentials, one line per document
+	{ sign rec.json; sign rec.json; } >two.ndjson
+	run vci-sign-mdoc verify --ca iaca.crt <two.ndjson
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	{ cat two.ndjson; echo '{"id":3}'; } >three.ndjson
+	run vci-sign-mdoc verify three.ndjson
+	[ "$status" -eq 3 ]
+	[[ $output == *"three.ndjson: line 3: a record without credential or credentials" ]]
 }
 
 @test "--help lists every option; each is in the man page and the completions" {
