@@ -1,6 +1,7 @@
 /* issue.c - credential times, holder keys, status reference and result
  * fields shared by the signing tools. */
 #include "issue.h"
+#include "cli.h"
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -330,4 +331,33 @@ int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, 
 		rc |= json_array_append_new(arr, json_pack("{s:o}", "credential", creds[i]));
 	rc |= json_object_set_new(rec, "credentials", arr);
 	return rc ? -1 : 0;
+}
+
+int vci_issue_write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
+{
+	const vci_cli_t *cli = wctx;
+	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
+	const json_t *cs = json_object_get(rec, "credentials");
+
+	if (e) {
+		json_int_t line = json_integer_value(json_object_get(rec, "line"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+
+		if (line)
+			vci_cli_errorf(cli, "line %lld: %s", (long long)line, msg ? msg : "");
+		else
+			vci_cli_errorf(cli, "%s", msg ? msg : "");
+		return 0;
+	}
+	if (json_is_string(c) && fprintf(out, "%s\n", json_string_value(c)) < 0)
+		goto io;
+	for (size_t i = 0; i < json_array_size(cs); i++) {
+		const json_t *ci = json_object_get(json_array_get(cs, i), "credential");
+		if (json_is_string(ci) && fprintf(out, "%s\n", json_string_value(ci)) < 0)
+			goto io;
+	}
+	return 0;
+io:
+	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
+	return VCI_EXIT_IO;
 }

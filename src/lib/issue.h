@@ -90,4 +90,9 @@ int vci_issue_status(const json_t *rec, const json_t **status, vci_err_t *err);
  * for n == 1 (the record carried holder_jwks). */
 int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, int batch);
 
+/* --raw output of the signing tools, a vci_batch_write_fn_t with wctx the
+ * tool's const vci_cli_t *: each credential of a record on a line of its
+ * own; a failed record is a line "prog: [line N: ]message" on stderr. */
+int vci_issue_write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err);
+
 #endif

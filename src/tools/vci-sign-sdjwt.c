@@ -146,7 +146,6 @@ typedef struct sign_ctx {
 	unsigned formats;
 	const char *config;
 	vci_sdjwt_issuer_t *issuer;
-	const char *prog;
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
@@ -159,36 +158,6 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 		return -1;
 	*result = json_incref(rec);
 	return 0;
-}
-
-/* --raw: the credentials only; a failed record is a line on stderr. */
-static int write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
-{
-	const sign_ctx_t *s = wctx;
-	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
-	const json_t *cs = json_object_get(rec, "credentials");
-
-	if (e) {
-		json_int_t line = json_integer_value(json_object_get(rec, "line"));
-
-		if (line)
-			fprintf(stderr, "%s: line %lld: %s\n", s->prog, (long long)line,
-				json_string_value(json_object_get(e, "message")));
-		else
-			fprintf(stderr, "%s: %s\n", s->prog,
-				json_string_value(json_object_get(e, "message")));
-		return 0;
-	}
-	if (c && fprintf(out, "%s\n", json_string_value(c)) < 0)
-		goto io;
-	for (size_t i = 0; i < json_array_size(cs); i++)
-		if (fprintf(out, "%s\n",
-			    json_string_value(json_object_get(json_array_get(cs, i), "credential"))) < 0)
-			goto io;
-	return 0;
-io:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
-	return VCI_EXIT_IO;
 }
 
 static int cmd_sign(args_t *a, int argc, char **argv)
@@ -216,7 +185,6 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 	if (a->legacy_typ && a->format == VCI_FORMAT_JWTVC)
 		return vci_cli_usage(&a->cli, "--legacy-typ is for dc+sd-jwt");
 
-	s.prog = a->cli.prog;
 	s.config = a->config;
 	s.formats = a->format ? 1u << a->format
 			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
@@ -291,7 +259,7 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 		goto out;
 	}
 	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
-				a->raw ? write_raw : NULL, &s, &stats, &err);
+				a->raw ? vci_issue_write_raw : NULL, &a->cli, &stats, &err);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
 		rc = fail(&a->cli, &err);

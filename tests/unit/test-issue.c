@@ -1,5 +1,6 @@
 /* test-issue.c - times, holder keys, status reference, result fields. */
 #include "issue.h"
+#include "cli.h"
 #include "tap.h"
 #include <string.h>
 
@@ -169,8 +170,28 @@ static void select_defn(void)
 	       "no definition of the format");
 }
 
+static void raw(void)
+{
+	vci_cli_t cli;
+	vci_err_t err;
+	char buf[256] = { 0 };
+	FILE *f = tmpfile();
+	vci_cli_init(&cli, "test-issue");
+	json_auto_t *r1 = J("{\"credential\":\"A~\"}");
+	json_auto_t *r2 = J("{\"credentials\":[{\"credential\":\"B~\"},{\"credential\":\"C~\"}]}");
+	json_auto_t *r3 = J("{\"error\":{\"code\":\"x\",\"message\":\"bad\"},\"line\":3}");
+	tap_ok(vci_issue_write_raw(&cli, f, r1, &err) == 0, "raw: one credential");
+	tap_ok(vci_issue_write_raw(&cli, f, r2, &err) == 0, "raw: a batch");
+	tap_ok(vci_issue_write_raw(&cli, f, r3, &err) == 0, "raw: an error record goes to stderr");
+	rewind(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	tap_is_mem(buf, n, "A~\nB~\nC~\n", 9, "raw: one credential a line, nothing for the error");
+}
+
 int main(void)
 {
+	raw();
 	select_defn();
 	precision();
 	times();
