@@ -1170,6 +1170,27 @@ int vci_mdoc_issue(vci_mdoc_issuer_t *is, const vci_mdoc_content_t *c, uint8_t *
 /* Namespace the record's claims: keys that are namespaces of the
  * definition stay, flat elements the definition does not know go to its
  * only namespace; a new object with borrowed values. */
+/* Whether every key of claims is a namespace of the definition holding an
+ * object. */
+static int all_namespaced(const vci_defn_t *d, const json_t *claims)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(claims) || !json_object_size(claims))
+		return 0;
+	json_object_foreach((json_t *)claims, k, v) {
+		int is_ns = 0;
+
+		for (size_t i = 0; i < d->nclaims && !is_ns; i++)
+			is_ns = d->claims[i].nelems >= 1 && d->claims[i].elems[0].key &&
+				!strcmp(d->claims[i].elems[0].key, k);
+		if (!is_ns || !json_is_object(v))
+			return 0;
+	}
+	return 1;
+}
+
 static json_t *namespaced(const vci_defn_t *d, const json_t *claims, vci_err_t *err)
 {
 	const char *only = NULL, *k;
@@ -1179,24 +1200,9 @@ static json_t *namespaced(const vci_defn_t *d, const json_t *claims, vci_err_t *
 	if (!out)
 		return NULL;
 	/* the usual case: every key is a namespace of the definition */
-	{
-		int all = json_object_size(claims) > 0;
-
-		json_object_foreach((json_t *)claims, k, v) {
-			int is_ns = 0;
-
-			for (size_t i = 0; i < d->nclaims && !is_ns; i++)
-				is_ns = d->claims[i].nelems >= 1 && d->claims[i].elems[0].key &&
-					!strcmp(d->claims[i].elems[0].key, k);
-			if (!is_ns || !json_is_object(v)) {
-				all = 0;
-				break;
-			}
-		}
-		if (all) {
-			json_decref(out);
-			return json_incref((json_t *)claims);
-		}
+	if (all_namespaced(d, claims)) {
+		json_decref(out);
+		return json_incref((json_t *)claims);
 	}
 	for (size_t i = 0; i < d->nclaims; i++) {
 		const char *ns = d->claims[i].nelems >= 1 ? d->claims[i].elems[0].key : NULL;
@@ -1279,10 +1285,22 @@ int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, j
 
 	if (!d)
 		return -1;
-	if (vci_defn_check_claims(d, json_object_get(rec, "claims"),
-				  o->claims_flags | VCI_DEFN_FOLD, err) < 0)
+	json_t *given = json_object_get(rec, "claims");
+	json_auto_t *copy = NULL;
+
+	/* flat JSON claims are folded into their namespaces on a copy: the
+	 * record passes through as it came (CSV cells are converted in place,
+	 * as every tool does with --csv) */
+	if (!(o->claims_flags & VCI_DEFN_COERCE) && json_is_object(given) &&
+	    !all_namespaced(d, given)) {
+		copy = json_deep_copy(given);
+		if (!copy)
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		given = copy;
+	}
+	if (vci_defn_check_claims(d, given, o->claims_flags | VCI_DEFN_FOLD, err) < 0)
 		return -1;
-	claims = namespaced(d, json_object_get(rec, "claims"), err);
+	claims = namespaced(d, given, err);
 	if (!claims)
 		return err && err->msg[0] ? -1
 		       : vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");

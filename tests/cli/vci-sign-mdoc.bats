@@ -161,6 +161,8 @@ EOF
 	run sign flat.json
 	[ "$status" -eq 0 ]
 	[[ $output == *'"format":"mso_mdoc","credentials":[{"credential":"'*'"},{"credential":"'* ]]
+	# the record's own claims pass through as they came
+	[[ $output == '{"claims":{"family_name":"Doe","given_name":"Jane",'* ]]
 	run sign --raw flat.json
 	[ "${#lines[@]}" -eq 2 ]
 	echo "${lines[1]}" >c1.txt
@@ -366,6 +368,11 @@ EOF
 	[[ ${lines[0]} == "vci-sign-mdoc: "* ]]
 	printf '[{"a":1}' >broken.json
 	run sign broken.json
+	[ "$status" -eq 3 ]
+	run sign missing.ndjson
+	[ "$status" -eq 3 ]
+	[ "$output" = "vci-sign-mdoc: missing.ndjson: No such file or directory" ]
+	run vci-sign-mdoc verify missing.b64u
 	[ "$status" -eq 3 ]
 }
 
