@@ -9,7 +9,6 @@
 #include "record.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <string.h>
 
 enum {
@@ -130,35 +129,6 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-/* --raw: the credentials only; a failed record is a line on stderr. */
-static int write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
-{
-	const vci_cli_t *cli = wctx;
-	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
-	const json_t *cs = json_object_get(rec, "credentials");
-
-	if (e) {
-		json_int_t line = json_integer_value(json_object_get(rec, "line"));
-
-		if (line)
-			vci_cli_errorf(cli, "line %lld: %s", (long long)line,
-				       json_string_value(json_object_get(e, "message")));
-		else
-			vci_cli_errorf(cli, "%s", json_string_value(json_object_get(e, "message")));
-		return 0;
-	}
-	if (c && fprintf(out, "%s\n", json_string_value(c)) < 0)
-		goto io;
-	for (size_t i = 0; i < json_array_size(cs); i++)
-		if (fprintf(out, "%s\n",
-			    json_string_value(json_object_get(json_array_get(cs, i), "credential"))) < 0)
-			goto io;
-	return 0;
-io:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
-	return VCI_EXIT_IO;
-}
-
 static int cmd_sign(args_t *a, int argc, char **argv)
 {
 	vci_err_t err = { 0 };
@@ -216,7 +186,7 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 		goto done_err;
 	}
 	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
-				a->raw ? write_raw : NULL, &a->cli, &stats, &err);
+				a->raw ? vci_issue_write_raw : NULL, &a->cli, &stats, &err);
 	vci_inputs_close(in);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
