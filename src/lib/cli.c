@@ -405,6 +405,8 @@ void vci_inputs_close(vci_inputs_t *in)
 typedef struct slot {
 	json_t *in;      /* input record (NULL for a pre-made error record) */
 	json_t *out;     /* result or error record */
+	char *text;      /* out serialized by the worker (default writer) */
+	size_t tlen;
 	size_t line;
 	int failed;
 } slot_t;
@@ -416,6 +418,7 @@ typedef struct pool {
 	pthread_mutex_t mu;
 	vci_batch_fn_t fn;
 	void *ctx;
+	int dump;        /* serialize results in the workers */
 	pthread_t *th;
 	int started;     /* threads running on this window */
 } pool_t;
@@ -426,7 +429,7 @@ static void run_slot(pool_t *p, slot_t *s)
 	json_t *res = NULL;
 
 	if (!s->in)
-		return;
+		goto dump;
 	if (p->fn(p->ctx, s->in, &res, &err) == 0 && res) {
 		s->out = res;
 	} else {
@@ -436,6 +439,18 @@ static void run_slot(pool_t *p, slot_t *s)
 			vci_err_set(&err, VCI_EXIT_FAIL, "error", "record failed");
 		s->out = vci_record_error_from(s->in, &err, s->line);
 		s->failed = 1;
+	}
+dump:
+	/* The default writer's work done here, in parallel: serialize, and
+	 * release the records (drain writes the text in order). */
+	if (p->dump && s->out) {
+		s->text = json_dumps(s->out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		if (s->text) {
+			s->tlen = strlen(s->text);
+			json_decref(s->in);
+			json_decref(s->out);
+			s->in = s->out = NULL;
+		}
 	}
 }
 
@@ -550,10 +565,17 @@ static void drain(batch_t *b, pool_t *p)
 		else
 			b->st.ok++;
 		/* records read before a fatal input error are still written */
-		if (b->wrc == VCI_EXIT_OK && s->out &&
-		    (b->write ? b->write(b->wctx, b->out, s->out, &b->werr)
-			      : vci_record_write(b->out, s->out, &b->werr)) != 0)
+		if (b->wrc == VCI_EXIT_OK && s->text &&
+		    (fwrite(s->text, 1, s->tlen, b->out) != s->tlen || putc('\n', b->out) == EOF)) {
+			vci_err_set(&b->werr, VCI_EXIT_IO, "io_error", "write error: %s",
+				    strerror(errno));
+			b->wrc = VCI_EXIT_IO;
+		} else if (b->wrc == VCI_EXIT_OK && !s->text && s->out &&
+			   (b->write ? b->write(b->wctx, b->out, s->out, &b->werr)
+				     : vci_record_write(b->out, s->out, &b->werr)) != 0) {
 			b->wrc = b->werr.status ? b->werr.status : VCI_EXIT_IO;
+		}
+		free(s->text);
 		json_decref(s->in);
 		json_decref(s->out);
 		memset(s, 0, sizeof *s);
@@ -590,7 +612,8 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 	int nwin = jobs > 1 ? 2 : 1;
 	batch_t b = { .cli = cli, .in = in, .out = out, .write = write, .wctx = wctx, .cap = cap, .t0 = now_s(),
 		      .rc = VCI_EXIT_OK, .wrc = VCI_EXIT_OK };
-	pool_t win[2] = { { .fn = fn, .ctx = ctx }, { .fn = fn, .ctx = ctx } };
+	pool_t win[2] = { { .fn = fn, .ctx = ctx, .dump = !write },
+			  { .fn = fn, .ctx = ctx, .dump = !write } };
 	pool_t *cur, *prev;
 	int ok = 1;
 
@@ -638,6 +661,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		fputc('\n', stderr);
 	for (int w = 0; w < nwin; w++) {
 		for (size_t i = 0; i < win[w].n; i++) { /* left unwritten after a write error */
+			free(win[w].slots[i].text);
 			json_decref(win[w].slots[i].in);
 			json_decref(win[w].slots[i].out);
 		}
