@@ -130,6 +130,25 @@ int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
 	return 0;
 }
 
+int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *const *commands,
+			  const char *usage, const vci_opt_t *opts, vci_opt_handler_t handle,
+			  void *ctx)
+{
+	int skip = 0;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		if (!commands)
+			skip = 1;
+		for (size_t i = 0; commands && commands[i]; i++)
+			if (!strcmp(commands[i], argv[1]))
+				skip = 1;
+	}
+	if (skip)
+		cli->command = argv[1];
+	/* getopt sees the command as the program name */
+	return skip + vci_cli_parse(cli, argc - skip, argv + skip, usage, opts, handle, ctx);
+}
+
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
 {

@@ -55,6 +55,14 @@ void vci_cli_init(vci_cli_t *cli, const char *prog);
 typedef int (*vci_opt_handler_t)(void *ctx, int val, const char *arg);
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* The same for a tool with commands, "tool [COMMAND] [OPTION]... [ARG]...":
+ * when argv[1] is one of `commands` (NULL-terminated; NULL accepts any
+ * word not starting with '-'), it becomes cli->command and the options
+ * after it are parsed; otherwise cli->command stays NULL. Returns the
+ * index in argv of the first operand. */
+int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *const *commands,
+			  const char *usage, const vci_opt_t *opts, vci_opt_handler_t handle,
+			  void *ctx);
 /* Print help for a usage line and option table (used by vci_cli_parse). */
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
 

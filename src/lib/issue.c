@@ -55,6 +55,32 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
 	return NULL;
 }
 
+int vci_issue_defn_check(vci_defn_t *const *defs, size_t n, unsigned formats, const char *config,
+			 const char *path, vci_err_t *err)
+{
+	char names[96] = "";
+	size_t fit = 0;
+
+	for (size_t i = 0; i < n; i++)
+		fit += (formats >> defs[i]->format) & 1;
+	if (!fit) {
+		for (unsigned f = VCI_FORMAT_SDJWT; f <= VCI_FORMAT_JWTVC; f++)
+			if (formats & (1u << f)) {
+				if (names[0])
+					strncat(names, " or ", sizeof names - strlen(names) - 1);
+				strncat(names, vci_format_name((vci_format_t)f),
+					sizeof names - strlen(names) - 1);
+			}
+		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_definition", "%s: no %s definition",
+				   path ? path : "-", names);
+	}
+	if (config && !vci_issue_defn_select(defs, n, formats, config, NULL, err)) {
+		err->status = VCI_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
 int vci_time_precision_parse(const char *s, long *out, vci_err_t *err)
 {
 	static const struct { const char *name; long secs; } names[] = {

@@ -31,6 +31,13 @@
 const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsigned formats,
 					const char *config, const json_t *rec, vci_err_t *err);
 
+/* Checks a signing tool makes once, before any record: some loaded
+ * definition (from file `path`) has a format in `formats`
+ * (VCI_EXIT_INPUT, "PATH: no mso_mdoc definition"), and `config`, when
+ * given, names one of them (VCI_EXIT_USAGE, "--config: ..."). */
+int vci_issue_defn_check(vci_defn_t *const *defs, size_t n, unsigned formats, const char *config,
+			 const char *path, vci_err_t *err);
+
 /* Default --time-precision: one day. */
 #define VCI_TIME_PRECISION_DEFAULT 86400L
 

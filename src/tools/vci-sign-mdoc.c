@@ -123,7 +123,10 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	sign_ctx_t *s = ctx;
 
-	if (vci_mdoc_sign_record(s->is, &s->o, rec, err) < 0)
+	vci_mdoc_sign_opts_t o = s->o;
+
+	o.now = vci_time_now(); /* a stream may run for days */
+	if (vci_mdoc_sign_record(s->is, &o, rec, err) < 0)
 		return -1;
 	*result = json_incref(rec);
 	return 0;
@@ -149,6 +152,11 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "--defn FILE, --key KEY and --cert CHAIN are required");
 	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
 		return fail(&a->cli, &err);
+	if (vci_issue_defn_check(defs, ndefs, 1u << VCI_FORMAT_MDOC, a->config, a->defn, &err) < 0) {
+		vci_defn_list_free(defs, ndefs);
+		return err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
+						    : fail(&a->cli, &err);
+	}
 	key = vci_key_load_private(a->key, a->cli.pass, &err);
 	if (!key) {
 		vci_defn_list_free(defs, ndefs);
@@ -173,7 +181,6 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 	s.o.defs = defs;
 	s.o.ndefs = ndefs;
 	s.o.config = a->config;
-	s.o.now = vci_time_now();
 	s.o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
 	s.o.claims_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
 	rc = VCI_EXIT_IO;
@@ -362,18 +369,13 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	static const char *const commands[] = { "sign", "verify", NULL };
 	args_t a = { 0 };
-	int first = 1, optind_;
-	int (*fn)(args_t *, int, char **) = cmd_sign;
+	int i;
 
 	vci_cli_init(&a.cli, argv[0]);
-	if (argc > 1 && (!strcmp(argv[1], "sign") || !strcmp(argv[1], "verify"))) {
-		a.cli.command = argv[1];
-		fn = !strcmp(argv[1], "verify") ? cmd_verify : cmd_sign;
-		first = 2;
-	}
-	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
-	argc -= first - 1;
-	argv += first - 1;
-	return fn(&a, argc - optind_, argv + optind_);
+	i = vci_cli_parse_command(&a.cli, argc, argv, commands, usage, opts, handle, &a);
+	if (a.cli.command && !strcmp(a.cli.command, "verify"))
+		return cmd_verify(&a, argc - i, argv + i);
+	return cmd_sign(&a, argc - i, argv + i);
 }

@@ -190,23 +190,9 @@ static int cmd_sign(args_t *a, int argc, char **argv)
 			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
 	if (vci_defn_load(a->defn, &s.defs, &s.ndefs, &err) < 0)
 		return fail(&a->cli, &err);
-	rc = VCI_EXIT_OK;
-	{
-		size_t fit = 0;
-
-		for (size_t i = 0; i < s.ndefs; i++)
-			fit += (s.formats >> s.defs[i]->format) & 1;
-		if (!fit) {
-			vci_err_set(&err, VCI_EXIT_INPUT, "invalid_definition",
-				    "%s: no %s definition", a->defn,
-				    a->format ? vci_format_name(a->format)
-					      : "dc+sd-jwt or jwt_vc_json");
-			rc = fail(&a->cli, &err);
-			goto out;
-		}
-	}
-	if (a->config && !vci_issue_defn_select(s.defs, s.ndefs, s.formats, a->config, NULL, &err)) {
-		rc = vci_cli_usage(&a->cli, "%s", err.msg);
+	if (vci_issue_defn_check(s.defs, s.ndefs, s.formats, a->config, a->defn, &err) < 0) {
+		rc = err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
+						  : fail(&a->cli, &err);
 		goto out;
 	}
 	key = vci_key_load_private(a->key, a->cli.pass, &err);
@@ -487,21 +473,16 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
+	const char *names[sizeof commands / sizeof commands[0] + 1] = { NULL };
 	args_t a = { 0 };
-	int first = 1, optind_;
-	int (*fn)(args_t *, int, char **) = cmd_sign;
+	int i;
 
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		names[k] = commands[k].name;
 	vci_cli_init(&a.cli, argv[0]);
-	if (argc > 1) {
-		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-			if (!strcmp(commands[i].name, argv[1])) {
-				a.cli.command = argv[1];
-				fn = commands[i].fn;
-				first = 2;
-			}
-	}
-	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
-	argc -= first - 1;
-	argv += first - 1;
-	return fn(&a, argc - optind_, argv + optind_);
+	i = vci_cli_parse_command(&a.cli, argc, argv, names, usage, opts, handle, &a);
+	for (size_t k = 0; a.cli.command && k < sizeof commands / sizeof commands[0]; k++)
+		if (!strcmp(commands[k].name, a.cli.command))
+			return commands[k].fn(&a, argc - i, argv + i);
+	return cmd_sign(&a, argc - i, argv + i);
 }

@@ -643,17 +643,11 @@ static const struct command {
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
-	int first = 1, optind_;
+	int optind_;
 
 	vci_cli_init(&a.cli, argv[0]);
 	/* COMMAND first, then its options: parse after it. */
-	if (argc > 1 && argv[1][0] != '-') {
-		a.cli.command = argv[1];
-		first = 2;
-	}
-	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
-	argc -= first - 1;
-	argv += first - 1;
+	optind_ = vci_cli_parse_command(&a.cli, argc, argv, NULL, usage, opts, handle, &a);
 	if (!a.cli.command) {
 		if (optind_ >= argc)
 			return vci_cli_usage(&a.cli, "missing COMMAND (new, alloc, set, get, sign, check)");

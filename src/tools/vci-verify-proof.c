@@ -465,21 +465,16 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
+	const char *names[sizeof commands / sizeof commands[0] + 1] = { NULL };
 	args_t a = { 0 };
-	int first = 1, optind_;
-	int (*fn)(args_t *, int, char **) = cmd_verify;
+	int i;
 
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		names[k] = commands[k].name;
 	vci_cli_init(&a.cli, argv[0]);
-	if (argc > 1) {
-		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-			if (!strcmp(commands[i].name, argv[1])) {
-				a.cli.command = argv[1];
-				fn = commands[i].fn;
-				first = 2;
-			}
-	}
-	optind_ = vci_cli_parse(&a.cli, argc - first + 1, argv + first - 1, usage, opts, handle, &a);
-	argc -= first - 1;
-	argv += first - 1;
-	return fn(&a, argc - optind_, argv + optind_);
+	i = vci_cli_parse_command(&a.cli, argc, argv, names, usage, opts, handle, &a);
+	for (size_t k = 0; a.cli.command && k < sizeof commands / sizeof commands[0]; k++)
+		if (!strcmp(commands[k].name, a.cli.command))
+			return commands[k].fn(&a, argc - i, argv + i);
+	return cmd_verify(&a, argc - i, argv + i);
 }

@@ -291,11 +291,16 @@ EOF
 	run vci-sign-mdoc --defn two.json --key ds.key --cert ds.crt cc.json
 	[ "$status" -eq 0 ]
 	run vci-sign-mdoc --defn two.json --config nope --key ds.key --cert ds.crt rec.json
+	[ "$status" -eq 2 ]
+	[[ $output == *"vci-sign-mdoc: --config: 'nope' is not among the loaded definitions"* ]]
+	run vci-sign-mdoc --defn "$SRC/examples/definitions/pid.json" --key ds.key --cert ds.crt rec.json
+	[ "$status" -eq 3 ]
+	[ "$output" = "vci-sign-mdoc: $SRC/examples/definitions/pid.json: no mso_mdoc definition" ]
+	# a record naming a configuration that is not loaded is a failed record
+	sed 's/^{/{"credential_configuration_id":"nope",/' rec.json >nope.json
+	run vci-sign-mdoc --defn two.json --key ds.key --cert ds.crt nope.json
 	[ "$status" -eq 1 ]
 	[[ $output == *'"code":"unknown_credential_configuration"'* ]]
-	run vci-sign-mdoc --defn "$SRC/examples/definitions/pid.json" --key ds.key --cert ds.crt rec.json
-	[ "$status" -eq 1 ]
-	[[ $output == *'no loaded definition has a format this tool signs'* ]]
 }
 
 @test "--output writes atomically; --progress and --no-progress; --jobs keeps order" {

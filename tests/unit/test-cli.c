@@ -150,8 +150,50 @@ static void test_uint(void)
 	stderr = saved;
 }
 
+static int take_x(void *ctx, int val, const char *arg)
+{
+	if (val != 0x1100)
+		return VCI_EXIT_USAGE;
+	*(const char **)ctx = arg;
+	return 0;
+}
+
+static void test_command(void)
+{
+	static const vci_opt_t opts[] = { { "x", 0x1100, "X", "an option" }, { 0 } };
+	static const char *const cmds[] = { "sign", "verify", NULL };
+	struct {
+		char *argv[6];
+		int argc;
+		const char *const *cmds;
+		const char *command, *x, *first;
+	} t[] = {
+		{ { "tool", "verify", "--x", "1", "f", NULL }, 5, cmds, "verify", "1", "f" },
+		{ { "tool", "--x", "2", "f", NULL }, 4, cmds, NULL, "2", "f" },
+		/* not a command: an operand, and options stop there (POSIX) */
+		{ { "tool", "other", "--x", "3", NULL }, 4, cmds, NULL, NULL, "other" },
+		{ { "tool", "other", "--x", "4", "g", NULL }, 5, NULL, "other", "4", "g" },
+		{ { "tool", "sign", NULL }, 2, cmds, "sign", NULL, NULL },
+	};
+	for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+		vci_cli_t cli;
+		const char *x = NULL;
+		int i;
+
+		vci_cli_init(&cli, "tool");
+		i = vci_cli_parse_command(&cli, t[k].argc, t[k].argv, t[k].cmds, "usage", opts,
+					  take_x, &x);
+		tap_is_str(cli.command ? cli.command : "(none)",
+			   t[k].command ? t[k].command : "(none)", "command %zu", k);
+		tap_is_str(x ? x : "(none)", t[k].x ? t[k].x : "(none)", "option after it %zu", k);
+		tap_is_str(i < t[k].argc ? t[k].argv[i] : "(none)",
+			   t[k].first ? t[k].first : "(none)", "first operand %zu", k);
+	}
+}
+
 int main(void)
 {
+	test_command();
 	if (!mkdtemp(dir))
 		return 99;
 	test_uint();

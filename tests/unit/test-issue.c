@@ -168,6 +168,18 @@ static void select_defn(void)
 	       "unknown id: %s", err.msg);
 	tap_ok(vci_issue_defn_select(two, 1, 1u << VCI_FORMAT_MDOC, NULL, r0, &err) == NULL,
 	       "no definition of the format");
+	tap_ok(vci_issue_defn_check(three, 3, sd, NULL, "d.json", &err) == 0, "check: fine");
+	tap_ok(vci_issue_defn_check(three, 3, sd, "pid2", "d.json", &err) == 0, "check: --config");
+	tap_ok(vci_issue_defn_check(three, 3, sd, "mdl", "d.json", &err) < 0 &&
+		       err.status == VCI_EXIT_USAGE && strstr(err.msg, "--config: 'mdl'"),
+	       "check: --config of another format: %s", err.msg);
+	tap_ok(vci_issue_defn_check(two, 1, 1u << VCI_FORMAT_MDOC, NULL, "d.json", &err) < 0 &&
+		       err.status == VCI_EXIT_INPUT,
+	       "check: no definition of the format");
+	tap_is_str(err.msg, "d.json: no mso_mdoc definition", "check: message");
+	vci_defn_t *m[] = { &b };
+	vci_issue_defn_check(m, 1, sd, NULL, "d.json", &err);
+	tap_is_str(err.msg, "d.json: no dc+sd-jwt or jwt_vc_json definition", "check: two formats named");
 }
 
 static void raw(void)
