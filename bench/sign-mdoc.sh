@@ -6,7 +6,8 @@
 # speedup of --jobs 2 and the peak RSS (which must not grow with N).
 #   cd build && make && ../bench/sign-mdoc.sh 20000
 # Needs vci-sign-mdoc (./src/tools or PATH), openssl, /usr/bin/time and
-# python3 with jwcrypto (to make the holder keys; PYTHON3 names it).
+# python3 with jwcrypto and cbor2 (to make the holder keys and measure the
+# ceiling; PYTHON3 names it).
 set -eu
 n=${1:-20000}
 tool=${VCI_SIGN_MDOC:-./src/tools/vci-sign-mdoc}
@@ -88,3 +89,25 @@ awk -v n="$n" -v one="$1" -v c1="$2" -v r1="$3" -v two="$4" -v c2="$5" -v r2="$6
 	printf "openssl ecdsap256:  %8.0f sign/s (wall clock)\n", o
 	printf "per CPU second:     %8.0f/s  (--jobs 1)  %.0f/s (--jobs 2)  openssl %.0f/s  ratio %.2f\n", c1, c2, oc, c1 / oc
 }'
+
+# The ceiling of the ratio: besides its ECDSA signature an mdoc needs its
+# record parsed (jansson) and SHA-256 over every IssuerSignedItemBytes and
+# the COSE Sig_structure. bench-floor times those for the first
+# credential's sizes with the same libraries; no issuer can beat
+# 1 / (1 + (parse + SHA) * openssl-sign-rate) on this machine.
+floor=${BENCH_FLOOR:-./bench/bench-floor}
+if [ -x "$floor" ]; then
+	lens=$(head -n 1 "$work/out" | "$py" -c '
+import sys, base64, cbor2
+c = sys.stdin.read().strip()
+d = cbor2.loads(base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)))
+lens = [len(cbor2.dumps(i)) for ns in d["nameSpaces"].values() for i in ns]
+a = d["issuerAuth"]
+lens.append(len(cbor2.dumps(["Signature1", a[0], b"", a[2]])))
+print(" ".join(map(str, lens)))')
+	set -- $("$floor" "$work/in.ndjson" $lens)
+	awk -v o="$owall" -v parse="$1" -v sha="$2" 'BEGIN {
+		printf "ceiling:            ratio %.2f at most (per mDL: JSON parse %.1f us, SHA-256 %.1f us, ECDSA %.1f us at openssl'"'"'s rate)\n",
+			1 / (1 + (parse + sha) * o / 1e6), parse, sha, 1e6 / o
+	}'
+fi

@@ -101,3 +101,31 @@ awk -v n="$n" -v one="$1" -v c1="$2" -v r1="$3" -v two="$4" -v r2="$6" \
 	if (c1 > 0)
 		printf "per CPU second:    %8.0f/s  (--jobs 1)  openssl %.0f/s  ratio %.2f\n", c1, oc, c1 / oc
 }'
+
+# The ceiling of the ratio: besides its ECDSA signature a credential needs
+# its record parsed (jansson) and SHA-256 over the JWS signing input, every
+# disclosure and every decoy. bench-floor times those for the first
+# credential's sizes with the same libraries; no issuer can beat
+# 1 / (1 + (parse + SHA) * openssl-sign-rate) on this machine.
+floor=${BENCH_FLOOR:-./bench/bench-floor}
+if [ -x "$floor" ]; then
+	lens=$(head -n 1 "$work/out" | "$py" -c '
+import sys, json, base64
+parts = sys.stdin.read().strip().split("~")
+jws, discs = parts[0], [d for d in parts[1:] if d]
+h, p, _ = jws.split(".")
+pl = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+def digests(v):
+    if isinstance(v, dict):
+        return len(v.get("_sd", [])) + sum(digests(x) for k, x in v.items() if k != "_sd")
+    if isinstance(v, list):
+        return sum(1 if isinstance(x, dict) and set(x) == {"..."} else digests(x) for x in v)
+    return 0
+lens = [len(h) + 1 + len(p)] + [len(d) for d in discs] + [22] * (digests(pl) - len(discs))
+print(" ".join(map(str, lens)))')
+	set -- $("$floor" "$work/in.ndjson" $lens)
+	awk -v o="$owall" -v parse="$1" -v sha="$2" 'BEGIN {
+		printf "ceiling:           ratio %.2f at most (per credential: JSON parse %.1f us, SHA-256 %.1f us, ECDSA %.1f us at openssl'"'"'s rate)\n",
+			1 / (1 + (parse + sha) * o / 1e6), parse, sha, 1e6 / o
+	}'
+fi
