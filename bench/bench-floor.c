@@ -2,16 +2,18 @@
  * with the same libraries the tools use, so that a benchmark can print the
  * ceiling of its ratio to `openssl speed`.
  *
- * Usage: bench-floor RECORDS LEN...
+ * Usage: bench-floor RECORDS RANDOM LEN...
  * Times json_loadb of the first line of RECORDS (one NDJSON record, as the
- * tools read it) and one SHA-256 (digest fetched once) of each
+ * tools read it), one RAND_bytes call of RANDOM bytes (salts, decoys,
+ * mdoc randoms: at least one CSPRNG call per credential) and one SHA-256 (digest fetched once) of each
  * LEN bytes (a digest context reused, as the tools do): the messages a format hashes per credential (for an SD-JWT VC
  * the JWS signing input, every disclosure and decoy; for an mdoc every
- * IssuerSignedItemBytes and the COSE Sig_structure). Prints two numbers,
- * microseconds per record: "parse SHA". Built with the tools (not
+ * IssuerSignedItemBytes and the COSE Sig_structure). Prints three
+ * numbers, microseconds per record: "parse random SHA". Built with the tools (not
  * installed); bench/sign-sdjwt.sh and bench/sign-mdoc.sh call it. */
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,11 @@ static void sha_once(struct job *j)
 		  EVP_DigestFinal_ex(j->ctx, dg, &dlen) != 1;
 }
 
+static void rand_once(struct job *j)
+{
+	j->bad |= RAND_bytes((unsigned char *)j->in, (int)j->len) != 1;
+}
+
 /* Best of three rounds of n calls, in microseconds per call. */
 static double best_of_3(long n, void (*fn)(struct job *), struct job *j)
 {
@@ -77,10 +84,11 @@ int main(int argc, char **argv)
 	FILE *f;
 	EVP_MD *md;
 	struct job j = { 0 };
-	double parse, sha = 0;
+	double parse, rnd, sha = 0;
+	long nrand;
 
-	if (argc < 3)
-		return fprintf(stderr, "usage: bench-floor RECORDS LEN...\n"), 2;
+	if (argc < 4)
+		return fprintf(stderr, "usage: bench-floor RECORDS RANDOM LEN...\n"), 2;
 	if (!(f = fopen(argv[1], "r")) || (got = getline(&line, &cap, f)) <= 0)
 		return fprintf(stderr, "bench-floor: %s: cannot read a record\n", argv[1]), 3;
 	fclose(f);
@@ -90,10 +98,18 @@ int main(int argc, char **argv)
 	if (j.bad)
 		return fprintf(stderr, "bench-floor: %s: first line is not JSON\n", argv[1]), 3;
 
+	nrand = atol(argv[2]);
+	if (nrand < 1 || nrand > 1 << 16 || !(buf = malloc((size_t)nrand)))
+		return fprintf(stderr, "bench-floor: %s: bad length\n", argv[2]), 2;
+	j.in = buf;
+	j.len = (size_t)nrand;
+	rnd = best_of_3(20000, rand_once, &j);
+	free(buf);
+
 	if (!(md = EVP_MD_fetch(NULL, "SHA256", NULL)) || !(j.ctx = EVP_MD_CTX_new()))
 		return fprintf(stderr, "bench-floor: no SHA-256\n"), 4;
 	j.md = md;
-	for (int a = 2; a < argc; a++) {
+	for (int a = 3; a < argc; a++) {
 		long len = atol(argv[a]);
 
 		if (len < 0 || len > 1 << 20)
@@ -109,7 +125,7 @@ int main(int argc, char **argv)
 	EVP_MD_free(md);
 	free(line);
 	if (j.bad)
-		return fprintf(stderr, "bench-floor: SHA-256 failed\n"), 4;
-	printf("%.2f %.2f\n", parse, sha);
+		return fprintf(stderr, "bench-floor: RAND_bytes or SHA-256 failed\n"), 4;
+	printf("%.2f %.2f %.2f\n", parse, rnd, sha);
 	return 0;
 }
