@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -235,7 +236,13 @@ struct vci_out {
 	FILE *f;
 	char *path;
 	char *tmp;
+	char *buf;      /* the stream's buffer */
 };
+
+/* Batches write many records: a 64 KiB stream buffer makes one write(2)
+ * of many of them (stdio would use 4 KiB). A terminal keeps its line
+ * buffering. */
+#define OUT_BUF 65536
 
 vci_out_t *vci_out_open(const char *path, vci_err_t *err)
 {
@@ -247,7 +254,13 @@ vci_out_t *vci_out_open(const char *path, vci_err_t *err)
 		return NULL;
 	}
 	if (!path || strcmp(path, "-") == 0) {
+		static char stdout_buf[OUT_BUF];
+		static int stdout_set;
+
 		o->f = stdout;
+		if (!stdout_set && !isatty(STDOUT_FILENO))
+			setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+		stdout_set = 1;
 		return o;
 	}
 	o->path = strdup(path);
@@ -279,6 +292,9 @@ vci_out_t *vci_out_open(const char *path, vci_err_t *err)
 		vci_out_abort(o);
 		return NULL;
 	}
+	o->buf = malloc(OUT_BUF);
+	if (o->buf)
+		setvbuf(o->f, o->buf, _IOFBF, OUT_BUF);
 	return o;
 }
 
@@ -304,6 +320,7 @@ int vci_out_commit(vci_out_t *o, vci_err_t *err)
 	if (fclose(o->f) != 0 && !rc)
 		rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", o->path, strerror(errno));
 	o->f = NULL;
+	free(o->buf);
 	if (!rc && rename(o->tmp, o->path) != 0)
 		rc = vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", o->path, strerror(errno));
 	if (rc)
@@ -322,6 +339,7 @@ void vci_out_abort(vci_out_t *o)
 		fclose(o->f);
 	else if (o->f == stdout)
 		fflush(stdout);
+	free(o->buf);
 	if (o->tmp)
 		unlink(o->tmp);
 	free(o->tmp);
@@ -400,6 +418,41 @@ int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err)
 	}
 }
 
+int vci_inputs_next_raw(vci_inputs_t *in, const char **raw, size_t *len, json_t **rec,
+			vci_err_t *err)
+{
+	for (;;) {
+		int rc;
+
+		*raw = NULL;
+		*rec = NULL;
+		if (!in->cur)
+			return 0;
+		rc = vci_reader_next_raw(in->cur, raw, len, rec, err);
+		if (rc != 0) {
+			in->line = vci_reader_line(in->cur);
+			return rc;
+		}
+		rc = inputs_advance(in, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int vci_inputs_would_block(const vci_inputs_t *in)
+{
+	return in->cur && vci_reader_would_block(in->cur);
+}
+
+const char *vci_inputs_name(const vci_inputs_t *in)
+{
+	/* the argument itself (it outlives every record), as the reader
+	 * names it */
+	const char *p = in->next > 0 ? in->paths[in->next - 1] : NULL;
+
+	return !p || !strcmp(p, "-") ? "stdin" : p;
+}
+
 size_t vci_inputs_line(const vci_inputs_t *in)
 {
 	return in->line;
@@ -414,42 +467,188 @@ void vci_inputs_close(vci_inputs_t *in)
 	free(in);
 }
 
-/* Batch runner. Records are read in windows; a window is processed by
- * the worker threads (each takes the next unclaimed slot), then written in
- * input order. Memory is bounded by the window, order is kept, and a slow
- * record only holds back its own window. With more than one job there are
- * two windows: while the workers process one, the calling thread writes
- * the window before it and reads the window after it, so reading and
- * writing do not leave the workers idle. */
+/* Batch runner. The calling thread reads records into a ring of slots
+ * and writes the results in input order; `jobs` worker threads, started
+ * once, take the slots in turn. An NDJSON line is handed over unparsed, so
+ * that parsing, the record function and serializing the result all run on
+ * the workers; the calling thread only splits lines and writes text.
+ * Memory is bounded by the ring. With one job there is no thread: each
+ * record is handled where it is read.
+ *
+ * Output is flushed when the input has nothing ready (before a read that
+ * would wait), when the stream's buffer fills and at the end: a pipeline
+ * that feeds records one at a time gets each result at once, and a batch
+ * from a file is written in large blocks. */
 typedef struct slot {
-	json_t *in;      /* input record (NULL for a pre-made error record) */
-	json_t *out;     /* result or error record */
-	char *text;      /* out serialized by the worker (default writer) */
-	size_t tlen;
+	char *raw;        /* NDJSON line, parsed by the worker */
+	size_t rawlen, rawcap;
+	const char *name; /* its input's name, for parse errors */
+	json_t *in;       /* input record (NULL for a pre-made error record) */
+	json_t *out;      /* result or error record */
+	vci_text_t text;  /* what to write for it */
+	vci_text_t msg;   /* and what to say on stderr */
+	int made;         /* text and msg are made */
+	int wrc;          /* the writer's status */
+	vci_err_t werr;
 	size_t line;
-	int failed;
+	int failed, done;
 } slot_t;
 
-typedef struct pool {
+typedef struct runner {
 	slot_t *slots;
-	size_t n;
-	size_t next;     /* next slot to claim */
+	size_t cap;
+	size_t filled;    /* slots handed to the workers (sequence numbers) */
+	size_t claimed;   /* slots taken by a worker */
+	size_t head;      /* next slot to write */
+	size_t want;      /* the calling thread sleeps until this one is done */
 	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	int stop;
 	vci_batch_fn_t fn;
 	void *ctx;
-	int dump;        /* serialize results in the workers */
+	vci_batch_write_fn_t write;
+	void *wctx;
 	pthread_t *th;
-	int started;     /* threads running on this window */
-} pool_t;
+	int nth;
+} runner_t;
 
-static void run_slot(pool_t *p, slot_t *s)
+#define SLOT_KEEP 65536   /* larger buffers are not kept for the next record */
+
+/* Room for n more bytes and a NUL. */
+static int text_reserve(vci_text_t *t, size_t n)
+{
+	size_t cap = t->cap ? t->cap : 256;
+	char *p;
+
+	if (t->oom)
+		return -1;
+	if (t->p && n < t->cap - t->len)
+		return 0;
+	while (cap - t->len <= n) {
+		if (cap > SIZE_MAX / 2)
+			return t->oom = 1, -1;
+		cap *= 2;
+	}
+	p = realloc(t->p, cap);
+	if (!p)
+		return t->oom = 1, -1;
+	t->p = p;
+	t->cap = cap;
+	return 0;
+}
+
+int vci_text_put(vci_text_t *t, const char *s, size_t n)
+{
+	if (text_reserve(t, n) < 0)
+		return -1;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+	return 0;
+}
+
+int vci_text_printf(vci_text_t *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || text_reserve(t, (size_t)n) < 0)
+		return t->oom = 1, -1;
+	va_start(ap, fmt);
+	vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+	return 0;
+}
+
+void vci_text_free(vci_text_t *t)
+{
+	if (!t)
+		return;
+	free(t->p);
+	memset(t, 0, sizeof *t);
+}
+
+/* Empty a text for reuse (its buffer kept unless large). */
+static void text_clear(vci_text_t *t)
+{
+	if (t->cap > SLOT_KEEP)
+		vci_text_free(t);
+	t->len = 0;
+	t->oom = 0;
+}
+
+static void slot_reset(slot_t *s)
+{
+	if (s->in)
+		json_decref(s->in);
+	if (s->out)
+		json_decref(s->out);
+	s->in = s->out = NULL;
+	if (s->rawcap > SLOT_KEEP) {
+		free(s->raw);
+		s->raw = NULL;
+		s->rawcap = 0;
+	}
+	text_clear(&s->text);
+	text_clear(&s->msg);
+	s->rawlen = s->line = 0;
+	s->name = NULL;
+	s->made = s->wrc = s->failed = s->done = 0;
+}
+
+static void slot_free(slot_t *s)
+{
+	slot_reset(s);
+	free(s->raw);
+	vci_text_free(&s->text);
+	vci_text_free(&s->msg);
+}
+
+/* The default writer: the record as a line of compact JSON, serialized
+ * into the buffer as it is (json_dumpb says how much room it needs when
+ * there is too little). */
+static int dump_line(const json_t *rec, vci_text_t *t)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+	size_t room = t->p ? t->cap - t->len : 0;
+	size_t n = json_dumpb(rec, t->p ? t->p + t->len : NULL, room, flags);
+
+	if (!n)
+		return -1;
+	if (n >= room) {
+		if (text_reserve(t, n + 1) < 0)
+			return -1;
+		n = json_dumpb(rec, t->p + t->len, t->cap - t->len, flags);
+		if (!n || n >= t->cap - t->len)
+			return -1;
+	}
+	t->len += n;
+	return vci_text_put(t, "\n", 1);
+}
+
+/* Everything a record needs before it is written: parse, fn, and the
+ * text to write. */
+static void process(runner_t *r, slot_t *s)
 {
 	vci_err_t err = { 0 };
 	json_t *res = NULL;
 
+	if (s->raw && s->rawlen &&
+	    vci_reader_parse_line(s->name, s->raw, s->rawlen, s->line, &s->in, &err) != 1) {
+		s->out = s->in;
+		s->in = NULL;
+		s->failed = 1;
+		if (!s->out)
+			s->out = vci_record_error_from(NULL, &err, s->line);
+		goto text;
+	}
 	if (!s->in)
-		goto dump;
-	if (p->fn(p->ctx, s->in, &res, &err) == 0 && res) {
+		goto text;
+	if (r->fn(r->ctx, s->in, &res, &err) == 0 && res) {
 		s->out = res;
 	} else {
 		if (res)
@@ -459,66 +658,49 @@ static void run_slot(pool_t *p, slot_t *s)
 		s->out = vci_record_error_from(s->in, &err, s->line);
 		s->failed = 1;
 	}
-dump:
-	/* The default writer's work done here, in parallel: serialize, and
-	 * release the records (drain writes the text in order). */
-	if (p->dump && s->out) {
-		s->text = json_dumps(s->out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-		if (s->text) {
-			s->tlen = strlen(s->text);
-			json_decref(s->in);
-			json_decref(s->out);
-			s->in = s->out = NULL;
-		}
-	}
+text:
+	/* the text is made here, in parallel, and the records are released
+	 * on the thread that made them; the calling thread only writes */
+	if (!s->out)
+		return;
+	if (r->write)
+		s->wrc = r->write(r->wctx, s->out, &s->text, &s->msg, &s->werr);
+	else if (dump_line(s->out, &s->text) < 0)
+		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "cannot serialize record"),
+		s->wrc = VCI_EXIT_IO;
+	if (!s->wrc && (s->text.oom || s->msg.oom))
+		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "out of memory"),
+		s->wrc = VCI_EXIT_IO;
+	s->made = 1;
+	json_decref(s->in);
+	json_decref(s->out);
+	s->in = s->out = NULL;
 }
 
 static void *worker(void *arg)
 {
-	pool_t *p = arg;
+	runner_t *r = arg;
 
+	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		size_t i;
+		size_t seq;
+		slot_t *s;
 
-		pthread_mutex_lock(&p->mu);
-		i = p->next < p->n ? p->next++ : p->n;
-		pthread_mutex_unlock(&p->mu);
-		if (i >= p->n)
+		while (!r->stop && r->claimed == r->filled)
+			pthread_cond_wait(&r->work, &r->mu);
+		if (r->claimed == r->filled)
 			break;
-		run_slot(p, &p->slots[i]);
+		seq = r->claimed++;
+		s = &r->slots[seq % r->cap];
+		pthread_mutex_unlock(&r->mu);
+		process(r, s);
+		pthread_mutex_lock(&r->mu);
+		s->done = 1;
+		if (seq == r->want)
+			pthread_cond_signal(&r->done);
 	}
+	pthread_mutex_unlock(&r->mu);
 	return NULL;
-}
-
-/* Start processing a window: threads when there are jobs and records to
- * share, else nothing (pool_finish runs it in the calling thread). */
-static void pool_start(pool_t *p, int jobs)
-{
-	p->next = 0;
-	p->started = 0;
-	if (jobs < 2 || p->n < 2)
-		return;
-	pthread_mutex_init(&p->mu, NULL);
-	for (int t = 0; t < jobs && (size_t)t < p->n; t++)
-		if (pthread_create(&p->th[t], NULL, worker, p) == 0)
-			p->started++;
-	if (!p->started)
-		pthread_mutex_destroy(&p->mu);
-}
-
-/* Wait for a window to be processed (processing it here if no thread
- * was started). */
-static void pool_finish(pool_t *p)
-{
-	if (!p->started) {
-		for (size_t i = 0; i < p->n; i++)
-			run_slot(p, &p->slots[i]);
-		return;
-	}
-	for (int t = 0; t < p->started; t++)
-		pthread_join(p->th[t], NULL);
-	pthread_mutex_destroy(&p->mu);
-	p->started = 0;
 }
 
 static double now_s(void)
@@ -533,9 +715,6 @@ typedef struct batch {
 	const vci_cli_t *cli;
 	vci_inputs_t *in;
 	FILE *out;
-	vci_batch_write_fn_t write;
-	void *wctx;
-	size_t cap;
 	int progress;
 	double t0, last;
 	vci_batch_stats_t st;
@@ -543,77 +722,170 @@ typedef struct batch {
 	int rc, wrc, eof;
 } batch_t;
 
-/* Read up to cap records into a window; sets b->eof or b->rc. */
-static void fill(batch_t *b, pool_t *p, vci_err_t *err)
+/* Read the next record into s. Returns 1 when s holds one, 0 at the end
+ * of input or after a fatal input error (b->rc set). */
+static int read_one(batch_t *b, slot_t *s, vci_err_t *err)
 {
-	p->n = 0;
-	while (p->n < b->cap && !b->eof && b->rc == VCI_EXIT_OK) {
-		json_t *rec = NULL;
-		int r = vci_inputs_next(b->in, &rec, err);
-		slot_t *s = &p->slots[p->n];
+	const char *raw;
+	size_t len;
+	json_t *rec = NULL;
+	int r;
 
-		if (r == 0) {
-			b->eof = 1;
-			break;
-		}
-		if (r == -2) {
-			b->rc = err->status ? err->status : VCI_EXIT_INPUT;
-			break;
-		}
-		memset(s, 0, sizeof *s);
-		s->line = vci_inputs_line(b->in);
-		if (r == -1) {
-			s->out = rec;
-			s->failed = 1;
-		} else {
-			s->in = rec;
-		}
-		p->n++;
+	if (b->eof || b->rc != VCI_EXIT_OK)
+		return 0;
+	r = vci_inputs_next_raw(b->in, &raw, &len, &rec, err);
+	if (r == 0) {
+		b->eof = 1;
+		return 0;
 	}
+	if (r == -2) {
+		b->rc = err->status ? err->status : VCI_EXIT_INPUT;
+		return 0;
+	}
+	s->line = vci_inputs_line(b->in);
+	if (r == -1) {
+		s->out = rec;
+		s->failed = 1;
+	} else if (raw) {
+		if (len + 1 > s->rawcap) {
+			char *p = realloc(s->raw, len + 1);
+
+			if (!p) {
+				vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+				b->rc = VCI_EXIT_IO;
+				return 0;
+			}
+			s->raw = p;
+			s->rawcap = len + 1;
+		}
+		memcpy(s->raw, raw, len);
+		s->raw[len] = '\0';
+		s->rawlen = len;
+		s->name = vci_inputs_name(b->in);
+	} else {
+		s->in = rec;
+	}
+	return 1;
 }
 
-/* Write a processed window in order, count it and free its records. */
-static void drain(batch_t *b, pool_t *p)
+static void flush_out(batch_t *b)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		slot_t *s = &p->slots[i];
-
-		b->st.total++;
-		if (s->failed)
-			b->st.failed++;
-		else
-			b->st.ok++;
-		/* records read before a fatal input error are still written */
-		if (b->wrc == VCI_EXIT_OK && s->text &&
-		    (fwrite(s->text, 1, s->tlen, b->out) != s->tlen || putc('\n', b->out) == EOF)) {
-			vci_err_set(&b->werr, VCI_EXIT_IO, "io_error", "write error: %s",
-				    strerror(errno));
-			b->wrc = VCI_EXIT_IO;
-		} else if (b->wrc == VCI_EXIT_OK && !s->text && s->out &&
-			   (b->write ? b->write(b->wctx, b->out, s->out, &b->werr)
-				     : vci_record_write(b->out, s->out, &b->werr)) != 0) {
-			b->wrc = b->werr.status ? b->werr.status : VCI_EXIT_IO;
-		}
-		free(s->text);
-		json_decref(s->in);
-		json_decref(s->out);
-		memset(s, 0, sizeof *s);
-	}
-	p->n = 0;
 	if (b->wrc == VCI_EXIT_OK && fflush(b->out) != 0) {
 		vci_err_set(&b->werr, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
 		b->wrc = VCI_EXIT_IO;
 	}
+}
+
+/* Write a processed slot, count it and reset it for the next record. */
+static void write_one(batch_t *b, slot_t *s)
+{
+	b->st.total++;
+	if (s->failed)
+		b->st.failed++;
+	else
+		b->st.ok++;
+	/* records read before a fatal input error are still written */
+	if (b->wrc == VCI_EXIT_OK && s->wrc) {
+		b->werr = s->werr;
+		b->wrc = s->wrc;
+	} else if (b->wrc == VCI_EXIT_OK) {
+		if (s->msg.len) {
+			fflush(b->out); /* messages after the output before them */
+			fwrite(s->msg.p, 1, s->msg.len, stderr);
+		}
+		if (s->text.len && fwrite(s->text.p, 1, s->text.len, b->out) != s->text.len) {
+			vci_err_set(&b->werr, VCI_EXIT_IO, "io_error", "write error: %s",
+				    strerror(errno));
+			b->wrc = VCI_EXIT_IO;
+		}
+	}
+	slot_reset(s);
 	if (b->progress) {
 		double t = now_s();
 
-		if (t - b->last > 0.2 || b->eof) {
+		if (t - b->last > 0.2) {
 			fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s ", b->cli->prog,
 				b->st.total, b->st.failed,
 				b->st.total / (t - b->t0 > 1e-6 ? t - b->t0 : 1e-6));
 			b->last = t;
 		}
 	}
+}
+
+/* Write the processed slots at the head, in order. Unless `all`, first
+ * wait until half the ring is processed (or all in flight if less), so
+ * that the calling thread wakes once for many records, not for each. */
+static void write_done(batch_t *b, runner_t *r, int all)
+{
+	size_t n = 0, inflight = r->filled - r->head;
+	size_t batch = all || inflight < r->cap / 2 ? inflight : r->cap / 2;
+
+	if (!inflight)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->want = r->head + (batch ? batch : 1) - 1;
+	while (!r->slots[r->want % r->cap].done)
+		pthread_cond_wait(&r->done, &r->mu);
+	r->want = SIZE_MAX;
+	while (n < inflight && r->slots[(r->head + n) % r->cap].done)
+		n++;
+	pthread_mutex_unlock(&r->mu);
+	for (size_t i = 0; i < n; i++)
+		write_one(b, &r->slots[(r->head + i) % r->cap]);
+	pthread_mutex_lock(&r->mu);
+	r->head += n;
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void run_inline(batch_t *b, runner_t *r, vci_err_t *err)
+{
+	slot_t *s = &r->slots[0];
+
+	while (b->wrc == VCI_EXIT_OK) {
+		if (vci_inputs_would_block(b->in))
+			flush_out(b);
+		if (!read_one(b, s, err))
+			break;
+		process(r, s);
+		write_one(b, s);
+	}
+}
+
+static void run_threads(batch_t *b, runner_t *r, vci_err_t *err)
+{
+	while (b->wrc == VCI_EXIT_OK) {
+		slot_t *s;
+
+		if (r->filled - r->head == r->cap) {
+			write_done(b, r, 0);
+			continue;
+		}
+		if (r->filled > r->head && vci_inputs_would_block(b->in)) {
+			/* nothing to read yet: write out what is in flight first */
+			while (r->head < r->filled && b->wrc == VCI_EXIT_OK)
+				write_done(b, r, 1);
+			flush_out(b);
+			continue;
+		}
+		s = &r->slots[r->filled % r->cap];
+		if (!read_one(b, s, err))
+			break;
+		pthread_mutex_lock(&r->mu);
+		r->filled++;
+		pthread_cond_signal(&r->work);
+		pthread_mutex_unlock(&r->mu);
+	}
+	while (r->head < r->filled && b->wrc == VCI_EXIT_OK)
+		write_done(b, r, 1);
+	/* stop the workers; after a write error, slots not yet taken are
+	 * left alone and freed below */
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	r->filled = r->claimed;
+	pthread_cond_broadcast(&r->work);
+	pthread_mutex_unlock(&r->mu);
+	for (int t = 0; t < r->nth; t++)
+		pthread_join(r->th[t], NULL);
 }
 
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
@@ -627,65 +899,43 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		       vci_batch_stats_t *stats, vci_err_t *err)
 {
 	int jobs = cli->jobs > 0 ? cli->jobs : 1;
-	size_t cap = jobs > 1 ? (size_t)jobs * 64 : 1;
-	int nwin = jobs > 1 ? 2 : 1;
-	batch_t b = { .cli = cli, .in = in, .out = out, .write = write, .wctx = wctx, .cap = cap, .t0 = now_s(),
-		      .rc = VCI_EXIT_OK, .wrc = VCI_EXIT_OK };
-	pool_t win[2] = { { .fn = fn, .ctx = ctx, .dump = !write },
-			  { .fn = fn, .ctx = ctx, .dump = !write } };
-	pool_t *cur, *prev;
-	int ok = 1;
+	batch_t b = { .cli = cli, .in = in, .out = out, .t0 = now_s(), .rc = VCI_EXIT_OK,
+		      .wrc = VCI_EXIT_OK };
+	runner_t r = { .fn = fn, .ctx = ctx, .write = write, .wctx = wctx, .want = SIZE_MAX };
 
 	b.progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
-	for (int w = 0; w < nwin; w++) {
-		win[w].slots = calloc(cap, sizeof *win[w].slots);
-		win[w].th = jobs > 1 ? calloc((size_t)jobs, sizeof *win[w].th) : NULL;
-		if (!win[w].slots || (jobs > 1 && !win[w].th))
-			ok = 0;
-	}
-	if (!ok) {
-		for (int w = 0; w < nwin; w++) {
-			free(win[w].slots);
-			free(win[w].th);
-		}
+	r.cap = jobs > 1 ? (size_t)jobs * 32 : 1;
+	r.slots = calloc(r.cap, sizeof *r.slots);
+	r.th = jobs > 1 ? calloc((size_t)jobs, sizeof *r.th) : NULL;
+	if (!r.slots || (jobs > 1 && !r.th)) {
+		free(r.slots);
+		free(r.th);
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
 	}
-	cur = &win[0];
-	prev = nwin > 1 ? &win[1] : NULL;
-	fill(&b, cur, err);
-	while (cur->n) {
-		pool_start(cur, jobs);
-		if (prev) {
-			/* while the workers run: write the window before, read the next */
-			drain(&b, prev);
-			if (b.wrc == VCI_EXIT_OK)
-				fill(&b, prev, err);
-			pool_finish(cur);
-			pool_t *t = prev;
-			prev = cur;
-			cur = t;
-			if (b.wrc != VCI_EXIT_OK)
-				break;
-		} else {
-			pool_finish(cur);
-			drain(&b, cur);
-			if (b.wrc != VCI_EXIT_OK)
-				break;
-			fill(&b, cur, err);
-		}
+	if (jobs > 1) {
+		pthread_mutex_init(&r.mu, NULL);
+		pthread_cond_init(&r.work, NULL);
+		pthread_cond_init(&r.done, NULL);
+		for (int t = 0; t < jobs; t++)
+			if (pthread_create(&r.th[r.nth], NULL, worker, &r) == 0)
+				r.nth++;
 	}
-	if (prev)
-		drain(&b, prev);
+	if (r.nth)
+		run_threads(&b, &r, err);
+	else
+		run_inline(&b, &r, err);
+	flush_out(&b);
 	if (b.progress)
-		fputc('\n', stderr);
-	for (int w = 0; w < nwin; w++) {
-		for (size_t i = 0; i < win[w].n; i++) { /* left unwritten after a write error */
-			free(win[w].slots[i].text);
-			json_decref(win[w].slots[i].in);
-			json_decref(win[w].slots[i].out);
-		}
-		free(win[w].slots);
-		free(win[w].th);
+		fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s \n", cli->prog, b.st.total,
+			b.st.failed, b.st.total / (now_s() - b.t0 > 1e-6 ? now_s() - b.t0 : 1e-6));
+	for (size_t i = 0; i < r.cap; i++) /* left unwritten after a write error */
+		slot_free(&r.slots[i]);
+	free(r.slots);
+	free(r.th);
+	if (jobs > 1) {
+		pthread_mutex_destroy(&r.mu);
+		pthread_cond_destroy(&r.work);
+		pthread_cond_destroy(&r.done);
 	}
 	if (b.st.total > 1 || b.st.failed)
 		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", cli->prog,

@@ -89,6 +89,13 @@ void vci_out_abort(vci_out_t *o);                  /* frees o */
 typedef struct vci_inputs vci_inputs_t;
 vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_err_t *err);
 int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err); /* as vci_reader_next */
+/* As vci_reader_next_raw, over the inputs one after the other. */
+int vci_inputs_next_raw(vci_inputs_t *in, const char **raw, size_t *len, json_t **rec,
+			vci_err_t *err);
+int vci_inputs_would_block(const vci_inputs_t *in);
+/* Name of the current input in messages ("stdin" for "-"); valid while
+ * the arguments are. */
+const char *vci_inputs_name(const vci_inputs_t *in);
 size_t vci_inputs_line(const vci_inputs_t *in);
 void vci_inputs_close(vci_inputs_t *in);
 
@@ -109,11 +116,27 @@ typedef struct vci_batch_stats {
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
 
+/* Text made on one thread for another to write: a growing buffer. The
+ * functions return 0, or -1 (and set oom) when memory runs out. */
+typedef struct vci_text {
+	char *p;
+	size_t len, cap;
+	int oom;
+} vci_text_t;
+int vci_text_put(vci_text_t *t, const char *s, size_t n);
+int vci_text_printf(vci_text_t *t, const char *fmt, ...) VCI_PRINTF(2, 3);
+void vci_text_free(vci_text_t *t);
+
 /* As vci_batch_run, but every output record (result or error record) is
- * handed to `write` instead of being written as a line of JSON: e.g. to
- * print only a field of it (--raw). `write` runs on the calling thread,
- * in input order; a non-zero return stops the batch with that status. */
-typedef int (*vci_batch_write_fn_t)(void *wctx, FILE *out, const json_t *rec, vci_err_t *err);
+ * turned into text by `write` instead of being written as a line of JSON:
+ * e.g. to print only a field of it (--raw). `write` runs on the worker
+ * that made the record (any thread, so it must be thread-safe); it
+ * appends what goes to the output to `out` and a message for stderr to
+ * `msg`, and the calling thread writes both in input order. A non-zero
+ * return stops the batch with that status.
+ * Output is flushed whenever the input has nothing ready, and at the end. */
+typedef int (*vci_batch_write_fn_t)(void *wctx, const json_t *rec, vci_text_t *out,
+				    vci_text_t *msg, vci_err_t *err);
 int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
 		       vci_batch_stats_t *stats, vci_err_t *err);

@@ -359,7 +359,8 @@ int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, 
 	return rc ? -1 : 0;
 }
 
-int vci_issue_write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err)
+int vci_issue_write_raw(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+			vci_err_t *err)
 {
 	const vci_cli_t *cli = wctx;
 	const json_t *e = json_object_get(rec, "error"), *c = json_object_get(rec, "credential");
@@ -367,23 +368,27 @@ int vci_issue_write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err
 
 	if (e) {
 		json_int_t line = json_integer_value(json_object_get(rec, "line"));
-		const char *msg = json_string_value(json_object_get(e, "message"));
+		const char *m = json_string_value(json_object_get(e, "message"));
 
 		if (line)
-			vci_cli_errorf(cli, "line %lld: %s", (long long)line, msg ? msg : "");
+			vci_text_printf(msg, "%s: line %lld: %s\n", cli->prog, (long long)line,
+					m ? m : "");
 		else
-			vci_cli_errorf(cli, "%s", msg ? msg : "");
-		return 0;
+			vci_text_printf(msg, "%s: %s\n", cli->prog, m ? m : "");
 	}
-	if (json_is_string(c) && fprintf(out, "%s\n", json_string_value(c)) < 0)
-		goto io;
-	for (size_t i = 0; i < json_array_size(cs); i++) {
+	if (!e && json_is_string(c)) {
+		vci_text_put(out, json_string_value(c), json_string_length(c));
+		vci_text_put(out, "\n", 1);
+	}
+	for (size_t i = 0; !e && i < json_array_size(cs); i++) {
 		const json_t *ci = json_object_get(json_array_get(cs, i), "credential");
-		if (json_is_string(ci) && fprintf(out, "%s\n", json_string_value(ci)) < 0)
-			goto io;
+
+		if (json_is_string(ci)) {
+			vci_text_put(out, json_string_value(ci), json_string_length(ci));
+			vci_text_put(out, "\n", 1);
+		}
 	}
+	if (out->oom || msg->oom)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
 	return 0;
-io:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "write: %s", strerror(errno));
-	return VCI_EXIT_IO;
 }

@@ -17,6 +17,7 @@
 #ifndef VCI_ISSUE_H
 #define VCI_ISSUE_H
 
+#include "cli.h"
 #include "common.h"
 #include "defn.h"
 
@@ -100,6 +101,7 @@ int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, 
 /* --raw output of the signing tools, a vci_batch_write_fn_t with wctx the
  * tool's const vci_cli_t *: each credential of a record on a line of its
  * own; a failed record is a line "prog: [line N: ]message" on stderr. */
-int vci_issue_write_raw(void *wctx, FILE *out, const json_t *rec, vci_err_t *err);
+int vci_issue_write_raw(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+			vci_err_t *err);
 
 #endif

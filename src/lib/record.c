@@ -2,12 +2,16 @@
  *
  * Line input (NDJSON, and the look at the first line that AUTO needs) goes
  * through one growable buffer that is refilled in blocks, so a line longer
- * than the limit is skipped without being held. A JSON document is read
+ * than the limit is skipped without being held. Blocks are read with
+ * read(2), which returns what a pipe holds instead of waiting for a whole
+ * block, so each line is handled as it arrives. A JSON document is read
  * whole (bounded), CSV is streamed by csv.c. */
 #include "record.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IN_BLOCK 65536
 #define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL)
@@ -146,11 +150,24 @@ static long in_fill(vci_reader_t *r, vci_err_t *err)
 		r->ib = nb;
 		r->icap = ncap;
 	}
-	n = fread(r->ib + r->iend, 1, r->icap - r->iend, r->f);
-	if (n == 0) {
-		if (ferror(r->f))
+	if (fileno(r->f) < 0) {
+		/* a stream without a descriptor (fmemopen) */
+		n = fread(r->ib + r->iend, 1, r->icap - r->iend, r->f);
+		if (n == 0 && ferror(r->f))
 			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: read error: %s",
 					   r->name, strerror(errno));
+	} else {
+		ssize_t got;
+
+		do
+			got = read(fileno(r->f), r->ib + r->iend, r->icap - r->iend);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: read error: %s",
+					   r->name, strerror(errno));
+		n = (size_t)got;
+	}
+	if (n == 0) {
 		r->ieof = 1;
 		return 0;
 	}
@@ -276,11 +293,11 @@ static int detect(vci_reader_t *r, vci_err_t *err)
 
 /* ---- NDJSON ---- */
 
-static int bad_record(vci_reader_t *r, json_t **rec, vci_err_t *err, size_t line,
-		      const char *code, const char *fmt, ...) VCI_PRINTF(6, 7);
+static int bad_record_named(const char *name, json_t **rec, vci_err_t *err, size_t line,
+			    const char *code, const char *fmt, ...) VCI_PRINTF(6, 7);
 
-static int bad_record(vci_reader_t *r, json_t **rec, vci_err_t *err, size_t line,
-		      const char *code, const char *fmt, ...)
+static int bad_record_named(const char *name, json_t **rec, vci_err_t *err, size_t line,
+			    const char *code, const char *fmt, ...)
 {
 	vci_err_t e = { 0 };
 	char msg[sizeof e.msg];
@@ -294,18 +311,43 @@ static int bad_record(vci_reader_t *r, json_t **rec, vci_err_t *err, size_t line
 	if (err)
 		*err = e;
 	if (!*rec)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name) - 1;
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name) - 1;
 	return -1;
 }
 
-static int next_ndjson(vci_reader_t *r, json_t **rec, vci_err_t *err)
+#define bad_record(r, ...) bad_record_named((r)->name, __VA_ARGS__)
+
+int vci_reader_parse_line(const char *name, const char *p, size_t len, size_t line,
+			  json_t **rec, vci_err_t *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(p, len, JSON_FLAGS, &je);
+	int rc;
+
+	*rec = NULL;
+	if (!j)
+		return bad_record_named(name, rec, err, line, "invalid_json",
+					"%s: line %zu: %s (column %d)", name, line, je.text,
+					je.column);
+	if (!json_is_object(j)) {
+		rc = bad_record_named(name, rec, err, line, "invalid_json",
+				      "%s: line %zu: expected a JSON object, got %s", name, line,
+				      type_name(j));
+		json_decref(j);
+		return rc;
+	}
+	*rec = j;
+	return 1;
+}
+
+/* The next non-blank line: 1 with its bytes, or what next_ndjson returns
+ * for the end, an over-long line and errors. */
+static int next_line(vci_reader_t *r, const char **p, size_t *len, json_t **rec,
+		     vci_err_t *err)
 {
 	for (;;) {
-		const char *p;
-		size_t len, line;
-		json_error_t je;
-		json_t *j;
-		int rc = in_line(r, &p, &len, &line, err);
+		size_t line;
+		int rc = in_line(r, p, len, &line, err);
 
 		if (rc == 0 || rc == -2)
 			return rc;
@@ -314,23 +356,18 @@ static int next_ndjson(vci_reader_t *r, json_t **rec, vci_err_t *err)
 			return bad_record(r, rec, err, line, "input_too_large",
 					  "%s: line %zu: longer than %zu bytes",
 					  r->name, line, r->max);
-		if (is_blank(p, len))
-			continue;
-		j = json_loadb(p, len, JSON_FLAGS, &je);
-		if (!j)
-			return bad_record(r, rec, err, line, "invalid_json",
-					  "%s: line %zu: %s (column %d)",
-					  r->name, line, je.text, je.column);
-		if (!json_is_object(j)) {
-			rc = bad_record(r, rec, err, line, "invalid_json",
-					"%s: line %zu: expected a JSON object, got %s",
-					r->name, line, type_name(j));
-			json_decref(j);
-			return rc;
-		}
-		*rec = j;
-		return 1;
+		if (!is_blank(*p, *len))
+			return 1;
 	}
+}
+
+static int next_ndjson(vci_reader_t *r, json_t **rec, vci_err_t *err)
+{
+	const char *p;
+	size_t len;
+	int rc = next_line(r, &p, &len, rec, err);
+
+	return rc == 1 ? vci_reader_parse_line(r->name, p, len, r->line, rec, err) : rc;
 }
 
 /* ---- one JSON document ---- */
@@ -581,6 +618,50 @@ int vci_reader_next(vci_reader_t *r, json_t **rec, vci_err_t *err)
 	if (err && rc < 0)
 		*err = r->fatal_err;
 	return rc;
+}
+
+int vci_reader_next_raw(vci_reader_t *r, const char **raw, size_t *len, json_t **rec,
+			vci_err_t *err)
+{
+	int rc;
+
+	*raw = NULL;
+	*len = 0;
+	*rec = NULL;
+	if (r->fatal || r->kind != VCI_INPUT_NDJSON) {
+		if (!r->fatal && r->kind == VCI_INPUT_AUTO && detect(r, &r->fatal_err) < 0) {
+			r->fatal = 1;
+			if (err)
+				*err = r->fatal_err;
+			return -2;
+		}
+		if (r->fatal || r->kind != VCI_INPUT_NDJSON)
+			return vci_reader_next(r, rec, err);
+	}
+	rc = next_line(r, raw, len, rec, &r->fatal_err);
+	if (rc == -2)
+		r->fatal = 1;
+	if (err && rc < 0)
+		*err = r->fatal_err;
+	return rc;
+}
+
+int vci_reader_would_block(const vci_reader_t *r)
+{
+	struct pollfd pfd;
+
+	if (r->fatal || r->ieof || r->kind == VCI_INPUT_CSV || fileno(r->f) < 0)
+		return 0;
+	if (r->iend > r->ipos && memchr(r->ib + r->ipos, '\n', r->iend - r->ipos))
+		return 0;
+	pfd.fd = fileno(r->f);
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+const char *vci_reader_name(const vci_reader_t *r)
+{
+	return r->name;
 }
 
 /* ---- records ---- */

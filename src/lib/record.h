@@ -49,6 +49,22 @@ void vci_reader_set_limit(vci_reader_t *r, size_t max);
  * number of fields or a malformed row is an error record with "line".
  * After -2, further calls return -2 with the same error. */
 int vci_reader_next(vci_reader_t *r, json_t **rec, vci_err_t *err);
+/* As vci_reader_next, but an NDJSON line comes back unparsed: 1 with
+ * raw and len set (valid until the next call) and *rec NULL, to be parsed
+ * with vci_reader_parse_line, possibly on another thread. Other outcomes,
+ * and every record of other input kinds, come back as from
+ * vci_reader_next (raw NULL). */
+int vci_reader_next_raw(vci_reader_t *r, const char **raw, size_t *len, json_t **rec,
+			vci_err_t *err);
+/* Parse one NDJSON line as vci_reader_next does: 1 and a record, or -1
+ * and an error record naming NAME and LINE (-2 out of memory). */
+int vci_reader_parse_line(const char *name, const char *p, size_t len, size_t line,
+			  json_t **rec, vci_err_t *err);
+/* 1 if reading the next NDJSON line would wait for more input (none is
+ * buffered and none is ready on the descriptor): the moment to flush
+ * what was written for the records so far. */
+int vci_reader_would_block(const vci_reader_t *r);
+const char *vci_reader_name(const vci_reader_t *r);
 /* Line number (1-based) where the last returned record started. */
 size_t vci_reader_line(const vci_reader_t *r);
 void vci_reader_close(vci_reader_t *r);

@@ -186,19 +186,20 @@ static void raw(void)
 {
 	vci_cli_t cli;
 	vci_err_t err;
-	char buf[256] = { 0 };
-	FILE *f = tmpfile();
+	vci_text_t out = { 0 }, msg = { 0 };
 	vci_cli_init(&cli, "test-issue");
 	json_auto_t *r1 = J("{\"credential\":\"A~\"}");
 	json_auto_t *r2 = J("{\"credentials\":[{\"credential\":\"B~\"},{\"credential\":\"C~\"}]}");
 	json_auto_t *r3 = J("{\"error\":{\"code\":\"x\",\"message\":\"bad\"},\"line\":3}");
-	tap_ok(vci_issue_write_raw(&cli, f, r1, &err) == 0, "raw: one credential");
-	tap_ok(vci_issue_write_raw(&cli, f, r2, &err) == 0, "raw: a batch");
-	tap_ok(vci_issue_write_raw(&cli, f, r3, &err) == 0, "raw: an error record goes to stderr");
-	rewind(f);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	tap_is_mem(buf, n, "A~\nB~\nC~\n", 9, "raw: one credential a line, nothing for the error");
+	json_auto_t *r4 = J("{\"error\":{\"code\":\"x\",\"message\":\"worse\"}}");
+	tap_ok(vci_issue_write_raw(&cli, r1, &out, &msg, &err) == 0, "raw: one credential");
+	tap_ok(vci_issue_write_raw(&cli, r2, &out, &msg, &err) == 0, "raw: a batch");
+	tap_ok(vci_issue_write_raw(&cli, r3, &out, &msg, &err) == 0, "raw: an error record");
+	tap_ok(vci_issue_write_raw(&cli, r4, &out, &msg, &err) == 0, "raw: an error record without line");
+	tap_is_mem(out.p, out.len, "A~\nB~\nC~\n", 9, "raw: one credential a line, nothing for the errors");
+	tap_is_str(msg.p, "test-issue: line 3: bad\ntest-issue: worse\n", "raw: the errors are messages");
+	vci_text_free(&out);
+	vci_text_free(&msg);
 }
 
 int main(void)
