@@ -115,3 +115,24 @@ EOF2
   [[ "${lines[2]}" == *'duplicate'*'"line":3}' ]]
   [[ "${lines[3]}" == '{"id":5,'* ]]
 }
+
+@test "records fed one at a time through a pipe come out one at a time" {
+  rec='{"id":1,"claims":{"given_name":"A","family_name":"B","birthdate":"2000-01-01","nationalities":["DE"],"issuing_country":"DE","issuing_authority":"DE"}}'
+  for j in 1 2; do
+    fifo=$BATS_TEST_TMPDIR/in$j out=$BATS_TEST_TMPDIR/out$j
+    mkfifo "$fifo"
+    exec 8<>"$fifo" # fd 3 is bats' own
+    vci-defn check-claims --jobs "$j" "$DEFS/pid.json" <"$fifo" >"$out" 2>/dev/null 8>&- &
+    pid=$!
+    echo "$rec" >&8
+    # the input stays open: the first result must not wait for more
+    for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
+    [ "$(wc -l <"$out")" -eq 1 ]
+    echo "${rec/\"id\":1/\"id\":2}" >&8
+    for _ in $(seq 100); do [ "$(wc -l <"$out")" -eq 2 ] && break; sleep 0.05; done
+    [ "$(wc -l <"$out")" -eq 2 ]
+    exec 8>&-
+    wait "$pid"
+    [[ "$(sed -n 2p "$out")" == '{"id":2,'* ]]
+  done
+}

@@ -56,13 +56,16 @@ static void test_out(void)
 	       "out: unwritable directory is an I/O error naming the file (%s)", err.msg);
 }
 
-/* The batch function: adds "n" = claims.v * 2; fails when v is 13. */
+/* The batch function: adds "n" = claims.v * 2; fails when v is 13. With
+ * a non-NULL ctx, records take uneven time (0 to 600 us), so that later
+ * records often finish first. */
 static int twice(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	json_t *c = json_object_get(rec, "claims");
 	json_int_t v = json_integer_value(json_object_get(c, "v"));
 
-	(void)ctx;
+	if (ctx)
+		usleep((useconds_t)(v * 7919 % 7) * 100);
 	if (v == 13)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_claims", "claims.v: unlucky");
 	*result = json_deep_copy(rec);
@@ -70,7 +73,7 @@ static int twice(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-static void test_batch(int jobs)
+static void test_batch(int jobs, int uneven)
 {
 	vci_cli_t cli;
 	vci_err_t err = { 0 };
@@ -95,7 +98,7 @@ static void test_batch(int jobs)
 	in = vci_inputs_open(&cli, 1, argv, &err);
 	tap_ok(in != NULL, "batch(%d): inputs open", jobs);
 	out = fopen(tmp("out.ndjson"), "w+");
-	rc = vci_batch_run(&cli, in, out, twice, NULL, &st, &err);
+	rc = vci_batch_run(&cli, in, out, twice, uneven ? &cli : NULL, &st, &err);
 	vci_inputs_close(in);
 	tap_is_int(rc, VCI_EXIT_FAIL, "batch(%d): exit 1 when some records failed", jobs);
 	tap_is_int((long long)st.total, 1001, "batch(%d): 1001 records", jobs);
@@ -130,6 +133,130 @@ static void test_batch(int jobs)
 	fclose(out);
 	tap_is_int(lines, 1001, "batch(%d): one output line per record", jobs);
 	tap_ok(ordered, "batch(%d): input order kept, fields passed through, error records in place", jobs);
+}
+
+/* Records read before a fatal input error (here: the second input
+ * cannot be opened) are processed and written; then the error's status. */
+static void test_fatal(int jobs)
+{
+	vci_cli_t cli;
+	vci_err_t err = { 0 };
+	vci_inputs_t *in;
+	char *argv[] = { (char *)tmp("f1.ndjson"), (char *)tmp("missing.ndjson") };
+	FILE *f = fopen(tmp("f1.ndjson"), "w"), *out;
+	char *s;
+	int rc;
+
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "{\"id\":%d,\"claims\":{\"v\":%d}}\n", i, i + 100);
+	fclose(f);
+	vci_cli_init(&cli, "test-cli");
+	cli.jobs = jobs;
+	cli.progress = 0;
+	in = vci_inputs_open(&cli, 2, argv, &err);
+	out = fopen(tmp("fout.ndjson"), "w");
+	rc = vci_batch_run(&cli, in, out, twice, NULL, NULL, &err);
+	vci_inputs_close(in);
+	fclose(out);
+	tap_is_int(rc, VCI_EXIT_INPUT, "fatal(%d): an unreadable second input is exit 3", jobs);
+	tap_ok(strstr(err.msg, "missing.ndjson") != NULL, "fatal(%d): the error names it: %s", jobs,
+	       err.msg);
+	s = tap_slurp(tmp("fout.ndjson"), NULL);
+	tap_ok(s && strstr(s, "{\"id\":0,") == s && strstr(s, "{\"id\":99,\"claims\":{\"v\":199},\"n\":398}\n"),
+	       "fatal(%d): the records of the first input are all written, in order", jobs);
+	free(s);
+}
+
+/* A write error (a full device) stops the batch with exit 5. */
+static void test_write_error(int jobs)
+{
+	vci_cli_t cli;
+	vci_err_t err = { 0 };
+	vci_inputs_t *in;
+	char *argv[] = { (char *)tmp("in.ndjson") };
+	FILE *out = fopen("/dev/full", "w");
+	int rc;
+
+	if (!out) {
+		tap_ok(1, "write error(%d): # SKIP no /dev/full", jobs);
+		return;
+	}
+	vci_cli_init(&cli, "test-cli");
+	cli.jobs = jobs;
+	cli.progress = 0;
+	in = vci_inputs_open(&cli, 1, argv, &err);
+	rc = vci_batch_run(&cli, in, out, twice, NULL, NULL, &err);
+	vci_inputs_close(in);
+	fclose(out);
+	tap_is_int(rc, VCI_EXIT_IO, "write error(%d): exit 5", jobs);
+	tap_ok(strstr(err.msg, "No space") != NULL, "write error(%d): says why: %s", jobs, err.msg);
+}
+
+/* A custom writer: the id of each record on a line, a message for each
+ * failed one; both in input order. */
+static int write_id(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+		    vci_err_t *err)
+{
+	(void)wctx;
+	(void)err;
+	if (json_object_get(rec, "error"))
+		return vci_text_printf(msg, "failed at line %lld\n",
+				       (long long)json_integer_value(json_object_get(rec, "line")));
+	return vci_text_printf(out, "%lld\n",
+			       (long long)json_integer_value(json_object_get(rec, "id")));
+}
+
+static void test_writer(int jobs)
+{
+	vci_cli_t cli;
+	vci_err_t err = { 0 };
+	vci_inputs_t *in;
+	char *argv[] = { (char *)tmp("in.ndjson") };
+	FILE *out = fopen(tmp("wout.txt"), "w");
+	char *s, *m, want[8192];
+	size_t o = 0;
+	int rc, saved = dup(STDERR_FILENO);
+	FILE *e = fopen(tmp("werr.txt"), "w");
+
+	fflush(stderr);
+	dup2(fileno(e), STDERR_FILENO);
+	vci_cli_init(&cli, "test-cli");
+	cli.jobs = jobs;
+	cli.progress = 0;
+	in = vci_inputs_open(&cli, 1, argv, &err);
+	rc = vci_batch_run_with(&cli, in, out, twice, &cli, write_id, NULL, NULL, &err);
+	vci_inputs_close(in);
+	fclose(out);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(e);
+	tap_is_int(rc, VCI_EXIT_FAIL, "writer(%d): exit 1 when some records failed", jobs);
+	for (int i = 0; i < 1000; i++)
+		if (i != 13)
+			o += (size_t)snprintf(want + o, sizeof want - o, "%d\n", i);
+	s = tap_slurp(tmp("wout.txt"), NULL);
+	tap_is_str(s, want, "writer(%d): what it made, in input order", jobs);
+	m = tap_slurp(tmp("werr.txt"), NULL);
+	tap_ok(m && strstr(m, "failed at line 14\nfailed at line 501\n"),
+	       "writer(%d): its messages on stderr, in input order", jobs);
+	free(s);
+	free(m);
+}
+
+static void test_text(void)
+{
+	vci_text_t t = { 0 };
+	char big[1000];
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	tap_ok(vci_text_put(&t, "ab", 2) == 0 && t.len == 2 && !strcmp(t.p, "ab"), "text: put");
+	tap_ok(vci_text_printf(&t, "%d-%s", 7, big) == 0 && t.len == 2 + 2 + 999 &&
+	       !strncmp(t.p, "ab7-xxx", 7) && t.p[t.len] == '\0', "text: printf longer than a small buffer");
+	tap_ok(vci_text_put(&t, "", 0) == 0 && t.len == 1003, "text: put nothing");
+	vci_text_free(&t);
+	tap_ok(t.p == NULL && t.len == 0, "text: free");
 }
 
 static void test_uint(void)
@@ -198,8 +325,16 @@ int main(void)
 		return 99;
 	test_uint();
 	test_out();
-	test_batch(1);
-	test_batch(4);
+	test_batch(1, 0);
+	test_batch(4, 0);
+	test_batch(3, 1);
+	test_fatal(1);
+	test_fatal(2);
+	test_write_error(1);
+	test_write_error(2);
+	test_writer(1);
+	test_writer(3);
+	test_text();
 	{
 		char cmd[300];
 
