@@ -400,14 +400,21 @@ vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_e
 	return in;
 }
 
-int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err)
+/* The next record of the inputs, moving to the next input at the end of
+ * one: parsed, or (raw not NULL) an NDJSON line left unparsed. */
+static int inputs_next(vci_inputs_t *in, const char **raw, size_t *len, json_t **rec,
+		       vci_err_t *err)
 {
 	for (;;) {
 		int rc;
 
+		if (raw)
+			*raw = NULL;
+		*rec = NULL;
 		if (!in->cur)
 			return 0;
-		rc = vci_reader_next(in->cur, rec, err);
+		rc = raw ? vci_reader_next_raw(in->cur, raw, len, rec, err)
+			 : vci_reader_next(in->cur, rec, err);
 		if (rc != 0) {
 			in->line = vci_reader_line(in->cur);
 			return rc;
@@ -418,25 +425,15 @@ int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err)
 	}
 }
 
+int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err)
+{
+	return inputs_next(in, NULL, NULL, rec, err);
+}
+
 int vci_inputs_next_raw(vci_inputs_t *in, const char **raw, size_t *len, json_t **rec,
 			vci_err_t *err)
 {
-	for (;;) {
-		int rc;
-
-		*raw = NULL;
-		*rec = NULL;
-		if (!in->cur)
-			return 0;
-		rc = vci_reader_next_raw(in->cur, raw, len, rec, err);
-		if (rc != 0) {
-			in->line = vci_reader_line(in->cur);
-			return rc;
-		}
-		rc = inputs_advance(in, err);
-		if (rc < 0)
-			return rc;
-	}
+	return inputs_next(in, raw, len, rec, err);
 }
 
 int vci_inputs_would_block(const vci_inputs_t *in)
