@@ -76,16 +76,19 @@ out:
 	return ok ? 0 : -1;
 }
 
-uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len)
+/* DER of R||S into out (ECDSA_DER_MAX bytes): its length, or 0. */
+#define ECDSA_DER_MAX (2 * (3 + 67) + 4)
+
+static size_t raw_to_der_to(const uint8_t *raw, size_t raw_len, uint8_t *out)
 {
 	ECDSA_SIG *sig = NULL;
 	BIGNUM *r = NULL, *s = NULL;
-	uint8_t *out = NULL, *p;
 	size_t half = raw_len / 2;
-	int n;
+	uint8_t *p = out;
+	int n = 0;
 
 	if (!raw || raw_len == 0 || raw_len % 2 || half > 66)
-		return NULL;
+		return 0;
 	sig = ECDSA_SIG_new();
 	r = BN_bin2bn(raw, (int)half, NULL);
 	s = BN_bin2bn(raw + half, (int)half, NULL);
@@ -95,19 +98,24 @@ uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_le
 		goto out;
 	}
 	n = i2d_ECDSA_SIG(sig, NULL);
-	if (n <= 0 || !(out = malloc((size_t)n)))
-		goto out;
-	p = out;
-	if (i2d_ECDSA_SIG(sig, &p) != n) {
-		free(out);
-		out = NULL;
-		goto out;
-	}
-	if (der_len)
-		*der_len = (size_t)n;
+	if (n <= 0 || n > ECDSA_DER_MAX || i2d_ECDSA_SIG(sig, &p) != n)
+		n = 0;
 out:
 	ECDSA_SIG_free(sig);
 	ERR_clear_error();
+	return (size_t)n;
+}
+
+uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len)
+{
+	uint8_t buf[ECDSA_DER_MAX], *out;
+	size_t n = raw_to_der_to(raw, raw_len, buf);
+
+	if (!n || !(out = malloc(n)))
+		return NULL;
+	memcpy(out, buf, n);
+	if (der_len)
+		*der_len = n;
 	return out;
 }
 
@@ -489,6 +497,89 @@ static const EVP_MD *verify_md(const char *name)
 #define bad_sig(err, ...) \
 	(ERR_clear_error(), vci_err_set(err, VCI_EXIT_FAIL, "invalid_signature", __VA_ARGS__))
 
+/* Verification state kept between signatures (see jws.h). A key context
+ * is kept for each of the last few keys, with a reference to its key: a
+ * key found here is the very same object, still alive, so its context
+ * fits it. The context is initialised again for every signature, which
+ * picks up a key whose point changed since (vci_keyslots_jwk). What
+ * vci_key_alg_ok said for the key and each alg is kept too: a key's type
+ * and curve never change. */
+#define VKEYS 4
+
+struct vkey {
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *ctx;
+	unsigned known, ok; /* bit i: alg algs[i] checked, fits */
+};
+
+struct vci_jws_verifier {
+	EVP_MD_CTX *md;
+	struct vkey k[VKEYS];
+	unsigned next;      /* entry to replace next */
+};
+
+vci_jws_verifier_t *vci_jws_verifier_new(void)
+{
+	vci_jws_verifier_t *v = calloc(1, sizeof *v);
+
+	if (v && !(v->md = EVP_MD_CTX_new())) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+static void vkey_clear(struct vkey *e)
+{
+	EVP_PKEY_CTX_free(e->ctx);
+	EVP_PKEY_free(e->key);
+	memset(e, 0, sizeof *e);
+}
+
+void vci_jws_verifier_free(vci_jws_verifier_t *v)
+{
+	if (!v)
+		return;
+	for (int i = 0; i < VKEYS; i++)
+		vkey_clear(&v->k[i]);
+	EVP_MD_CTX_free(v->md);
+	free(v);
+}
+
+/* The entry of `key`, made if needed; NULL if out of memory. */
+static struct vkey *vkey_get(vci_jws_verifier_t *v, EVP_PKEY *key)
+{
+	struct vkey *e;
+
+	for (int i = 0; i < VKEYS; i++)
+		if (v->k[i].key == key)
+			return &v->k[i];
+	e = &v->k[v->next];
+	v->next = (v->next + 1) % VKEYS;
+	vkey_clear(e);
+	e->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!e->ctx || EVP_PKEY_up_ref(key) != 1) {
+		vkey_clear(e);
+		return NULL;
+	}
+	e->key = key;
+	return e;
+}
+
+static int key_alg_ok(struct vkey *e, EVP_PKEY *key, const struct alg_info *ai)
+{
+	unsigned bit = 1u << (ai - algs);
+
+	if (!e)
+		return vci_key_alg_ok(key, ai->name);
+	if (!(e->known & bit)) {
+		e->known |= bit;
+		if (vci_key_alg_ok(key, ai->name))
+			e->ok |= bit;
+	}
+	return (e->ok & bit) != 0;
+}
+
 /* EdDSA: one-shot DigestVerify over the signing input. */
 static int verify_eddsa(const vci_jws_t *jws, EVP_PKEY *key)
 {
@@ -505,9 +596,11 @@ static int verify_eddsa(const vci_jws_t *jws, EVP_PKEY *key)
 /* ECDSA and RSA: hash the signing input as sent (no re-encoding) with
  * the prefetched digest, then verify the digest with a key context
  * initialised for EVP_PKEY_verify, as the signer does. This skips the
- * digest fetch and context setup of EVP_DigestVerifyInit. */
+ * digest fetch and context setup of EVP_DigestVerifyInit; with a
+ * verifier the digest and key contexts are reused as well. */
 static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PKEY *key,
-			 const uint8_t *sig, size_t sig_len)
+			 const uint8_t *sig, size_t sig_len, vci_jws_verifier_t *v,
+			 struct vkey *e)
 {
 	const EVP_MD *md = verify_md(ai->md);
 	uint8_t dgst[EVP_MAX_MD_SIZE];
@@ -515,10 +608,15 @@ static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PK
 	EVP_PKEY_CTX *pctx;
 	int ok = 0;
 
-	if (!md || EVP_Digest(jws->signing_input, jws->signing_input_len, dgst, &dlen, md,
-			      NULL) != 1)
+	if (!md)
 		return 0;
-	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (v ? EVP_DigestInit_ex2(v->md, md, NULL) != 1 ||
+		EVP_DigestUpdate(v->md, jws->signing_input, jws->signing_input_len) != 1 ||
+		EVP_DigestFinal_ex(v->md, dgst, &dlen) != 1
+	      : EVP_Digest(jws->signing_input, jws->signing_input_len, dgst, &dlen, md,
+			   NULL) != 1)
+		return 0;
+	pctx = e ? e->ctx : EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
 	if (!pctx || EVP_PKEY_verify_init(pctx) != 1)
 		goto out;
 	/* RSA encodes the digest algorithm in the signature; ECDSA signs the
@@ -534,15 +632,17 @@ static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PK
 		goto out;
 	ok = EVP_PKEY_verify(pctx, sig, sig_len, dgst, dlen) == 1;
 out:
-	EVP_PKEY_CTX_free(pctx);
+	if (!e)
+		EVP_PKEY_CTX_free(pctx);
 	return ok;
 }
 
-int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
-		   vci_err_t *err)
+int vci_jws_verify_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *key,
+			const char *const *allowed, vci_err_t *err)
 {
 	const struct alg_info *ai;
-	uint8_t *der = NULL;
+	uint8_t der[ECDSA_DER_MAX];
+	struct vkey *e = NULL;
 	const uint8_t *sig;
 	size_t sig_len;
 	int ok = 0;
@@ -563,7 +663,9 @@ int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allow
 		if (!allowed[i])
 			return bad_sig(err, "JWS: algorithm \"%s\" is not allowed here", jws->alg);
 	}
-	if (!vci_key_alg_ok(key, jws->alg))
+	if (v && ai->kind != K_ED)
+		e = vkey_get(v, key); /* NULL (out of memory): no reuse */
+	if (!key_alg_ok(e, key, ai))
 		return bad_sig(err, "JWS: algorithm \"%s\" does not fit the key", jws->alg);
 
 	sig = jws->sig;
@@ -573,8 +675,8 @@ int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allow
 		if (sig_len != 2 * ai->ec_bytes)
 			return bad_sig(err, "JWS: %s signature must be raw R||S of the curve size",
 				       ai->name);
-		der = vci_ecdsa_raw_to_der(sig, sig_len, &sig_len);
-		if (!der)
+		sig_len = raw_to_der_to(sig, sig_len, der);
+		if (!sig_len)
 			return bad_sig(err, "JWS: %s", "bad ECDSA signature");
 		sig = der;
 		break;
@@ -587,12 +689,18 @@ int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allow
 			return bad_sig(err, "JWS: %s", "RSA signature length differs from the modulus");
 		break;
 	}
-	ok = ai->kind == K_ED ? verify_eddsa(jws, key) : verify_digest(jws, ai, key, sig, sig_len);
-	free(der);
+	ok = ai->kind == K_ED ? verify_eddsa(jws, key)
+			      : verify_digest(jws, ai, key, sig, sig_len, e ? v : NULL, e);
 	if (!ok)
 		return bad_sig(err, "JWS: %s", "signature verification failed");
 	ERR_clear_error();
 	return 0;
+}
+
+int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
+		   vci_err_t *err)
+{
+	return vci_jws_verify_with(NULL, jws, key, allowed, err);
 }
 
 int vci_jws_parse_verify(const char *compact, size_t len, EVP_PKEY *key,

@@ -55,6 +55,19 @@ void vci_jws_free(vci_jws_t *jws);
  * -1 (VCI_EXIT_FAIL, code "invalid_signature") otherwise. */
 int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
 		   vci_err_t *err);
+/* Verification state reused from one signature to the next: a digest
+ * context, and a key context for each of the last few keys (kept by
+ * reference until replaced or freed). Verifying many signatures by keys
+ * of a vci_keyslots_t, which are the same key objects each time, then
+ * sets up no context per signature. Not thread-safe: one per thread at a
+ * time. */
+typedef struct vci_jws_verifier vci_jws_verifier_t;
+vci_jws_verifier_t *vci_jws_verifier_new(void);
+void vci_jws_verifier_free(vci_jws_verifier_t *v);
+/* As vci_jws_verify, with the state of `v` (NULL: none, as
+ * vci_jws_verify). */
+int vci_jws_verify_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *key,
+			const char *const *allowed, vci_err_t *err);
 /* Verify a compact JWS in one call: parse, then verify with `key` and
  * `allowed`. On success *jws holds the parsed token (free it with
  * vci_jws_free); on failure it is freed. */

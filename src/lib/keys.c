@@ -679,7 +679,56 @@ static EVP_PKEY *ec_public(int curve, const uint8_t *point, size_t len, vci_err_
 	return pk;
 }
 
-static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_err_t *err)
+/* ---- reused public keys ---- */
+
+struct vci_keyslots {
+	EVP_PKEY *ec[3]; /* one key per curve; its point is replaced */
+};
+
+vci_keyslots_t *vci_keyslots_new(void)
+{
+	return calloc(1, sizeof(vci_keyslots_t));
+}
+
+void vci_keyslots_free(vci_keyslots_t *ks)
+{
+	if (!ks)
+		return;
+	for (int i = 0; i < 3; i++)
+		EVP_PKEY_free(ks->ec[i]);
+	free(ks);
+}
+
+/* The slot key of a curve with a new point, referenced. Setting the
+ * encoded point decodes it as ec_public does (same checks, same
+ * refusal), without building or copying the curve. A point that is
+ * refused may be left half set: the slot key is then dropped, so that a
+ * key object never holds a point that was not accepted. */
+static EVP_PKEY *ec_public_slot(vci_keyslots_t *ks, int curve, const uint8_t *point,
+				size_t len, vci_err_t *err)
+{
+	EVP_PKEY *pk = ks->ec[curve];
+
+	if (!pk) {
+		pk = ec_public(curve, point, len, err);
+		if (!pk)
+			return NULL;
+		ks->ec[curve] = pk;
+	} else if (EVP_PKEY_set1_encoded_public_key(pk, point, len) != 1) {
+		EVP_PKEY_free(pk);
+		ks->ec[curve] = NULL;
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key",
+			    "JWK: not a valid EC key (point not on the curve?)");
+		return NULL;
+	}
+	if (EVP_PKEY_up_ref(pk) != 1) {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "JWK: cannot reference the key");
+		return NULL;
+	}
+	return pk;
+}
+
+static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_keyslots_t *ks, vci_err_t *err)
 {
 	const char *crv = jwk_str(jwk, "crv"), *group;
 	secret_auto_t x = { 0 }, y = { 0 }, d = { 0 };
@@ -714,7 +763,10 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_err_t *err)
 		 * curve; with cofactor 1 and a 0x04 encoding (never the point at
 		 * infinity) that is the whole public-key check, so the separate
 		 * quick check, which repeats it, is not run again. */
-		return ec_public(n == 32 ? 0 : n == 48 ? 1 : 2, point, 1 + 2 * n, err);
+		int curve = n == 32 ? 0 : n == 48 ? 1 : 2;
+
+		return ks ? ec_public_slot(ks, curve, point, 1 + 2 * n, err)
+			  : ec_public(curve, point, 1 + 2 * n, err);
 	}
 	bld = OSSL_PARAM_BLD_new();
 	if (!bld ||
@@ -856,7 +908,8 @@ out:
 	return pk;
 }
 
-EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err)
+static EVP_PKEY *jwk_to_pkey(const json_t *jwk, int allow_private, vci_keyslots_t *ks,
+			     vci_err_t *err)
 {
 	const char *kty = jwk_str(jwk, "kty"), *use = jwk_str(jwk, "use"), *alg;
 	int priv;
@@ -882,7 +935,7 @@ EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err)
 		return NULL;
 	}
 	if (!strcmp(kty, "EC")) {
-		pk = jwk_ec(jwk, priv, err);
+		pk = jwk_ec(jwk, priv, ks, err);
 	} else if (!strcmp(kty, "OKP")) {
 		pk = jwk_okp(jwk, priv, err);
 	} else if (!strcmp(kty, "RSA")) {
@@ -903,6 +956,16 @@ EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err)
 		return NULL;
 	}
 	return pk;
+}
+
+EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err)
+{
+	return jwk_to_pkey(jwk, allow_private, NULL, err);
+}
+
+EVP_PKEY *vci_keyslots_jwk(vci_keyslots_t *ks, const json_t *jwk, vci_err_t *err)
+{
+	return jwk_to_pkey(jwk, 0, ks, err);
 }
 
 static int set_b64(json_t *obj, const char *name, const uint8_t *buf, size_t len)

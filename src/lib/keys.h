@@ -46,6 +46,21 @@ int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk);
  * Import checks the point is on the curve; with allow_private 0, a JWK
  * holding private members ("d", RSA primes, "k") is refused. */
 EVP_PKEY *vci_jwk_to_pkey(const json_t *jwk, int allow_private, vci_err_t *err);
+/* Public keys imported one after another on reused key objects, for
+ * verifying many signatures by many keys: an EC JWK's point is set
+ * (EVP_PKEY_set1_encoded_public_key) on a key of its curve kept in the
+ * set, so no EC group is built or copied per key, which costs several
+ * times the decoding and on-curve check of the point. Not thread-safe:
+ * one set per thread at a time. */
+typedef struct vci_keyslots vci_keyslots_t;
+vci_keyslots_t *vci_keyslots_new(void);
+void vci_keyslots_free(vci_keyslots_t *ks);
+/* As vci_jwk_to_pkey(jwk, 0, err): the same checks and messages. An EC
+ * key is the set's key of its curve, referenced (free it as any key),
+ * and holds this JWK's point only until the next EC key of that curve is
+ * imported into `ks`: finish with it before. Other key types are new
+ * keys. */
+EVP_PKEY *vci_keyslots_jwk(vci_keyslots_t *ks, const json_t *jwk, vci_err_t *err);
 /* Public JWK (members in the order kty, crv, x, y / n, e). */
 json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err);
 /* True if the JWK holds any private member. */

@@ -5,6 +5,7 @@
 #include "jws.h"
 #include "keys.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <openssl/err.h>
 
@@ -146,12 +147,68 @@ static int check_typ(const vci_jws_t *jws, const char *want, const char *what,
 	return 0;
 }
 
+/* State reused from one proof to the next: header keys are imported on
+ * the key objects of a vci_keyslots_t and verified with the contexts of
+ * a vci_jws_verifier_t, so that a batch builds no EC group and sets up no
+ * key context per proof. A proof takes one from a pool shared by the
+ * threads and puts it back when done; there are as many as proofs were
+ * verified at once, and they last as long as the process. */
+typedef struct scratch {
+	vci_keyslots_t *ks;
+	vci_jws_verifier_t *v;
+	struct scratch *next;
+} scratch_t;
+
+static scratch_t *scratch_pool;
+static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* NULL if out of memory: the proof is then verified without. */
+static scratch_t *scratch_get(void)
+{
+	scratch_t *s;
+
+	pthread_mutex_lock(&scratch_mu);
+	s = scratch_pool;
+	if (s)
+		scratch_pool = s->next;
+	pthread_mutex_unlock(&scratch_mu);
+	if (s)
+		return s;
+	s = calloc(1, sizeof *s);
+	if (s && (!(s->ks = vci_keyslots_new()) || !(s->v = vci_jws_verifier_new()))) {
+		vci_keyslots_free(s->ks);
+		vci_jws_verifier_free(s->v);
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void scratch_put(scratch_t **sp)
+{
+	scratch_t *s = *sp;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&scratch_mu);
+	s->next = scratch_pool;
+	scratch_pool = s;
+	pthread_mutex_unlock(&scratch_mu);
+}
+#define scratch_auto_t scratch_t __attribute__((cleanup(scratch_put)))
+
+static int verify_sig_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *pk,
+			   const char *what, const char *code, vci_err_t *err)
+{
+	if (vci_jws_verify_with(v, jws, pk, known_algs, err) < 0)
+		return refuse(err, code, what);
+	return 0;
+}
+
 static int verify_sig(const vci_jws_t *jws, EVP_PKEY *pk, const char *what, const char *code,
 		      vci_err_t *err)
 {
-	if (vci_jws_verify(jws, pk, known_algs, err) < 0)
-		return refuse(err, code, what);
-	return 0;
+	return verify_sig_with(NULL, jws, pk, what, code, err);
 }
 
 /* The public JWK of an EC or OKP header key, members in the order
@@ -178,9 +235,10 @@ static json_t *public_members(const json_t *jwk)
 	return out;
 }
 
-/* A public key from a header "jwk": private members refused. */
-static EVP_PKEY *key_from_jwk(const json_t *jwk, const char *what, const char *code,
-			      vci_err_t *err)
+/* A public key from a header "jwk": private members refused. With `ks`,
+ * an EC key is one of its reused keys (see vci_keyslots_jwk). */
+static EVP_PKEY *key_from_jwk(const json_t *jwk, vci_keyslots_t *ks, const char *what,
+			      const char *code, vci_err_t *err)
 {
 	EVP_PKEY *pk;
 
@@ -193,7 +251,7 @@ static EVP_PKEY *key_from_jwk(const json_t *jwk, const char *what, const char *c
 			    "%s: \"jwk\" holds a private key: only the public key may be sent", what);
 		return NULL;
 	}
-	pk = vci_jwk_to_pkey(jwk, 0, err);
+	pk = ks ? vci_keyslots_jwk(ks, jwk, err) : vci_jwk_to_pkey(jwk, 0, err);
 	if (!pk)
 		refuse(err, code, what);
 	return pk;
@@ -417,6 +475,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 			 vci_proof_key_t *out, vci_err_t *err)
 {
 	const char *what = "proof";
+	scratch_auto_t *sc = scratch_get(); /* released last: pk may be one of its keys */
 	jws_auto_t jws = { 0 };
 	EVP_PKEY_auto_t *pk = NULL;
 	json_auto_t *jwk = NULL;
@@ -448,7 +507,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 				   "%s: the header must name its key once: \"jwk\", \"kid\" and "
 				   "\"x5c\" are mutually exclusive", what);
 	if (h_jwk) {
-		pk = key_from_jwk(h_jwk, "proof: jwk", "invalid_proof", err);
+		pk = key_from_jwk(h_jwk, sc ? sc->ks : NULL, "proof: jwk", "invalid_proof", err);
 	} else if (h_kid) {
 		const char *kid = json_string_value(h_kid);
 
@@ -486,7 +545,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	}
 	if (!pk)
 		return -1;
-	if (verify_sig(&jws, pk, what, "invalid_proof", err) < 0)
+	if (verify_sig_with(sc ? sc->v : NULL, &jws, pk, what, "invalid_proof", err) < 0)
 		return -1;
 	if (check_aud(jws.payload, p->aud, what, "invalid_proof", err) < 0 ||
 	    vci_proof_check_iat(jws.payload, now, p->max_age, p->skew, what, "invalid_proof",
@@ -770,7 +829,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	if (!cnf)
 		return vci_err_set(err, VCI_EXIT_FAIL, code,
 				   "wallet attestation: \"cnf.jwk\" missing");
-	cpk = key_from_jwk(cnf, "wallet attestation: cnf", code, err);
+	cpk = key_from_jwk(cnf, NULL, "wallet attestation: cnf", code, err);
 	if (!cpk)
 		return -1;
 

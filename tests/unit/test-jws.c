@@ -478,6 +478,99 @@ static void test_roundtrips(void)
 	tap_ok(!vci_jws_typ_is(NULL, "JWT"), "typ: missing typ");
 }
 
+/* 0 when the compact JWS parses and verifies with verifier v. */
+static int check_with(vci_jws_verifier_t *v, const char *jws, EVP_PKEY *pk,
+		      const char *const *allowed, vci_err_t *err)
+{
+	vci_jws_t j;
+	int r;
+
+	vci_err_clear(err);
+	if (vci_jws_parse(jws, strlen(jws), &j, err) < 0)
+		return -2;
+	r = vci_jws_verify_with(v, &j, pk, allowed, err);
+	vci_jws_free(&j);
+	return r;
+}
+
+/* A verifier keeps contexts for the last keys: results are those of
+ * vci_jws_verify whatever the order of keys, and a reused key object whose
+ * point changed (vci_keyslots_jwk) verifies with its new point only. */
+static void test_verifier(void)
+{
+	static const char *const kinds[][2] = {
+		{ "EC", "P-256" }, { "EC", "P-384" }, { "EC", "P-521" }, { "ED25519", NULL },
+		{ "RSA", "2048" }, { "EC", "P-256" }, { "EC", "P-256" },
+	};
+	enum { NK = sizeof kinds / sizeof kinds[0] };
+	vci_jws_verifier_t *v = vci_jws_verifier_new();
+	EVP_PKEY *keys[NK] = { 0 };
+	char *toks[NK] = { 0 };
+	vci_err_t err = { 0 };
+	int good = 1, bad = 1;
+
+	tap_ok(v != NULL, "verifier: made");
+	for (int i = 0; i < NK; i++) {
+		keys[i] = gen(kinds[i][0], kinds[i][1]);
+		toks[i] = keys[i] ? vci_jws_sign(keys[i], NULL, NULL, (const uint8_t *)"{\"n\":1}", 7,
+						 &err) : NULL;
+		if (!toks[i])
+			tap_diag("sign %s: %s", kinds[i][0], err.msg);
+	}
+	/* every token against every key, three times over (more keys than
+	 * the verifier keeps contexts for) */
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < NK; i++)
+			for (int k = 0; k < NK; k++) {
+				int r = check_with(v, toks[i] ? toks[i] : "", keys[k], NULL, &err);
+				int r0 = check(toks[i] ? toks[i] : "", keys[k], NULL, &err);
+
+				if (k == i && r != 0)
+					good = 0;
+				if (k != i && (r != -1 || r0 != -1))
+					bad = 0;
+			}
+	tap_ok(good, "verifier: each token verifies with its key");
+	tap_ok(bad, "verifier: and with no other key");
+	tap_ok(check_with(v, A3_JWS, keys[0], es256, &err) == -1 &&
+	       !strcmp(err.code, "invalid_signature"), "verifier: wrong key: %s", err.msg);
+	tap_ok(check_with(v, toks[1], keys[1], es256, &err) == -1 &&
+	       strstr(err.msg, "not allowed"), "verifier: alg outside the allow-list: %s", err.msg);
+	tap_ok(check_with(v, toks[0], keys[1], NULL, &err) == -1 && strstr(err.msg, "does not fit"),
+	       "verifier: ES256 token with a P-384 key: %s", err.msg);
+
+	/* one key object, its point replaced between tokens */
+	{
+		vci_keyslots_t *ks = vci_keyslots_new();
+		json_auto_t *j5 = vci_jwk_from_pkey(keys[5], &err);
+		json_auto_t *j6 = vci_jwk_from_pkey(keys[6], &err);
+		EVP_PKEY *a = vci_keyslots_jwk(ks, j5, &err), *b;
+
+		tap_ok(a && check_with(v, toks[5], a, NULL, &err) == 0,
+		       "verifier: token verifies with its key on a reused key object");
+		EVP_PKEY_free(a);
+		b = vci_keyslots_jwk(ks, j6, &err);
+		tap_ok(b == a, "verifier: the next key is the same key object");
+		tap_ok(b && check_with(v, toks[5], b, NULL, &err) == -1,
+		       "verifier: ... which no longer verifies the first key's token");
+		tap_ok(b && check_with(v, toks[6], b, NULL, &err) == 0,
+		       "verifier: ... but the second key's");
+		EVP_PKEY_free(b);
+		a = vci_keyslots_jwk(ks, j5, &err);
+		tap_ok(a && check_with(v, toks[5], a, NULL, &err) == 0 &&
+		       check_with(v, toks[6], a, NULL, &err) == -1,
+		       "verifier: and back to the first key");
+		EVP_PKEY_free(a);
+		vci_keyslots_free(ks);
+	}
+	for (int i = 0; i < NK; i++) {
+		EVP_PKEY_free(keys[i]);
+		free(toks[i]);
+	}
+	vci_jws_verifier_free(v);
+	vci_jws_verifier_free(NULL);
+}
+
 int main(void)
 {
 	test_a3();
@@ -487,5 +580,6 @@ int main(void)
 	test_dpop();
 	test_vectors();
 	test_roundtrips();
+	test_verifier();
 	return tap_done();
 }

@@ -489,6 +489,123 @@ static void test_jwks(void)
 	}
 }
 
+/* Reused public keys: the same checks and messages as vci_jwk_to_pkey, one
+ * key object per curve whose point is replaced, and a refused point never
+ * left on a key. */
+static EVP_PKEY *slot_import(vci_keyslots_t *ks, const char *text, vci_err_t *err)
+{
+	json_auto_t *j = J(text);
+
+	vci_err_clear(err);
+	return j ? vci_keyslots_jwk(ks, j, err) : NULL;
+}
+
+static void same_refusal(vci_keyslots_t *ks, const char *text, const char *what)
+{
+	vci_err_t e1 = { 0 }, e2 = { 0 };
+	EVP_PKEY *a = import(text, 0, &e1), *b = slot_import(ks, text, &e2);
+
+	tap_ok(!a && !b && e1.status == e2.status && !strcmp(e1.code, e2.code) &&
+	       !strcmp(e1.msg, e2.msg), "keyslots: %s refused as by vci_jwk_to_pkey: %s", what,
+	       e2.msg);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+}
+
+static char *jwk_text(EVP_PKEY *pk)
+{
+	json_auto_t *j = vci_jwk_from_pkey(pk, NULL);
+
+	return j ? vci_json_dump(j) : NULL;
+}
+
+static void test_keyslots(void)
+{
+	static const char dpop_key[] = "{\"kty\":\"EC\",\"x\":\"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs\",\"y\":\"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA\",\"crv\":\"P-256\"}";
+	static const char *const bad[][2] = {
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a4\"}",
+		  "off-curve point" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"__________________________________________8\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "x above the field prime" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"__________________________________________8\"}",
+		  "y above the field prime" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"zc4ncPbEXUGDy-5v20t7WAczNXvp7xO6z248e9FURQ\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "x of 31 bytes" },
+		/* a compressed point (02 || x) where x belongs */
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"An_Nzidw9sRdQYPL7m_bS3tYBzM1e-nvE7rPbjx70VRF\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "x of 33 bytes (compressed form)" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\"}",
+		  "y missing" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0AA\"}",
+		  "y of 1 mod 4 base64url characters" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEV\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "x with non-zero trailing bits" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "P-256 coordinates under crv P-384" },
+		{ "{\"kty\":\"EC\",\"crv\":\"secp256k1\",\"x\":\"AA\",\"y\":\"AA\"}", "secp256k1" },
+		{ "{\"kty\":\"EC\",\"alg\":\"ES384\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "alg that does not fit" },
+		{ "{\"kty\":\"EC\",\"use\":\"enc\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+		  "use enc" },
+		{ "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\",\"d\":\"" A3_D "\"}",
+		  "private member" },
+		{ "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08\"}",
+		  "X25519" },
+		{ "[1]", "not an object" },
+	};
+	vci_keyslots_t *ks = vci_keyslots_new();
+	vci_err_t err = { 0 };
+	EVP_PKEY *a3 = import(A3_PUB, 0, &err), *dp = import(dpop_key, 0, &err);
+	EVP_PKEY *k1, *k2;
+
+	tap_ok(ks != NULL, "keyslots: a set is made");
+	k1 = slot_import(ks, A3_PUB, &err);
+	tap_ok(k1 && EVP_PKEY_eq(k1, a3) == 1, "keyslots: P-256 key imports: %s", err.msg);
+	tap_is_str(vci_key_default_alg(k1), "ES256", "keyslots: P-256 key is for ES256");
+	EVP_PKEY_free(k1);
+	k2 = slot_import(ks, dpop_key, &err);
+	tap_ok(k2 && k2 == k1, "keyslots: the next P-256 key is the same key object");
+	tap_ok(k2 && EVP_PKEY_eq(k2, dp) == 1 && EVP_PKEY_eq(k2, a3) != 1,
+	       "keyslots: ... holding the new point");
+	EVP_PKEY_free(k2);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		same_refusal(ks, bad[i][0], bad[i][1]);
+		k1 = slot_import(ks, A3_PUB, &err);
+		tap_ok(k1 && EVP_PKEY_eq(k1, a3) == 1,
+		       "keyslots: after the refusal (%s) a good key imports", bad[i][1]);
+		EVP_PKEY_free(k1);
+	}
+	EVP_PKEY_free(a3);
+	EVP_PKEY_free(dp);
+
+	/* the other curves and key types */
+	{
+		static const char *const types[][2] = {
+			{ "EC", "P-384" }, { "EC", "P-521" }, { "ED25519", NULL }, { "RSA", "2048" },
+		};
+
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+			for (int round = 0; round < 2; round++) {
+				EVP_PKEY *g = !strcmp(types[i][0], "EC") ?
+					EVP_PKEY_Q_keygen(NULL, NULL, "EC", types[i][1]) :
+					!strcmp(types[i][0], "RSA") ?
+					EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048) :
+					EVP_PKEY_Q_keygen(NULL, NULL, types[i][0]);
+				char_auto_t *txt = g ? jwk_text(g) : NULL;
+				EVP_PKEY *k = txt ? slot_import(ks, txt, &err) : NULL;
+
+				tap_ok(k && EVP_PKEY_eq(k, g) == 1,
+				       "keyslots: %s %s key imports (key %d): %s", types[i][0],
+				       types[i][1] ? types[i][1] : "", round + 1, err.msg);
+				EVP_PKEY_free(k);
+				EVP_PKEY_free(g);
+			}
+		}
+	}
+	vci_keyslots_free(ks);
+	vci_keyslots_free(NULL);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/vci-test-keys-XXXXXX",
@@ -499,6 +616,7 @@ int main(void)
 	}
 	test_thumbprints();
 	test_jwk();
+	test_keyslots();
 	test_files();
 	test_x509();
 	test_jwks();
