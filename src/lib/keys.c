@@ -1122,27 +1122,14 @@ EVP_PKEY *vci_jwks_key(const json_t *jwks, const char *kid, const char *alg, vci
 	return NULL;
 }
 
-/* A JSON string as compact JSON text, malloc'd. Key members are base64url
- * (nothing to escape): they are quoted as they are, without a trip through
- * json_dumps; anything else is escaped by jansson. */
-static char *json_string_plain(const json_t *v)
+/* Whether a string is base64url text (nothing to escape in JSON). */
+static int plain_b64url(const char *s, size_t n)
 {
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	char *out;
-
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	out = malloc(n + 3);
-	if (!out)
-		return NULL;
-	out[0] = '"';
-	memcpy(out + 1, s, n);
-	out[n + 1] = '"';
-	out[n + 2] = '\0';
-	return out;
+			return 0;
+	return 1;
 }
 
 /* SHA-256 fetched once per process (EVP_sha256() fetches it again at
@@ -1156,6 +1143,10 @@ static void sha256_init(void)
 	ERR_clear_error();
 }
 
+/* The canonical JSON (RFC 7638 section 3.3) is built in a stack buffer
+ * (a heap one if a member is long): key members are base64url, nothing to
+ * escape, and are quoted as they are; anything else is escaped by
+ * jansson. The buffer is cleansed: an "oct" key's "k" is a secret. */
 int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 {
 	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
@@ -1164,8 +1155,8 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 	static const char *const oct[] = { "k", "kty", NULL };
 	const char *kty = jwk_str(jwk, "kty");
 	const char *const *req;
-	char *canon = NULL;
-	size_t len = 0, cap = 0;
+	char stack[512], *canon = stack;
+	size_t len = 0, cap = sizeof stack;
 	uint8_t md[32];
 	unsigned int mdlen = 0;
 	int rc = -1;
@@ -1185,37 +1176,53 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 				   "JWK: key type \"%s\" has no thumbprint definition", kty);
 	for (size_t i = 0; req[i]; i++) {
 		const json_t *v = json_object_get(jwk, req[i]);
-		char *s;
-		size_t need;
+		const char *val;
+		char *esc = NULL;
+		size_t vlen, nlen = strlen(req[i]), need;
 
 		if (!json_is_string(v)) {
 			vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
 				    "JWK: \"%s\" missing or not a string", req[i]);
 			goto out;
 		}
-		s = json_string_plain(v);
-		if (!s)
-			goto oom;
-		need = len + strlen(req[i]) + strlen(s) + 8;
+		val = json_string_value(v);
+		vlen = json_string_length(v);
+		if (!plain_b64url(val, vlen)) {
+			esc = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			if (!esc)
+				goto oom;
+			val = esc;
+			vlen = strlen(esc);
+		}
+		/* ,"name":"value" and the closing brace */
+		need = len + nlen + vlen + 8;
 		if (need > cap) {
-			char *nc = realloc(canon, need * 2);
+			char *nc = need < SIZE_MAX / 2 ? malloc(need * 2) : NULL;
 
 			if (!nc) {
-				free(s);
+				vci_str_wipe(esc);
 				goto oom;
 			}
+			memcpy(nc, canon, len);
+			OPENSSL_cleanse(canon, len);
+			if (canon != stack)
+				free(canon);
 			canon = nc;
 			cap = need * 2;
 		}
 		canon[len++] = i ? ',' : '{';
 		canon[len++] = '"';
-		memcpy(canon + len, req[i], strlen(req[i]));
-		len += strlen(req[i]);
+		memcpy(canon + len, req[i], nlen);
+		len += nlen;
 		canon[len++] = '"';
 		canon[len++] = ':';
-		memcpy(canon + len, s, strlen(s));
-		len += strlen(s);
-		free(s);
+		if (!esc)
+			canon[len++] = '"';
+		memcpy(canon + len, val, vlen);
+		len += vlen;
+		if (!esc)
+			canon[len++] = '"';
+		vci_str_wipe(esc);
 	}
 	canon[len++] = '}';
 	if (pthread_once(&sha256_once, sha256_init) != 0 || !sha256 ||
@@ -1230,8 +1237,8 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 oom:
 	vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK thumbprint: out of memory");
 out:
-	if (canon)
-		OPENSSL_cleanse(canon, len);
-	free(canon);
+	OPENSSL_cleanse(canon, len);
+	if (canon != stack)
+		free(canon);
 	return rc;
 }

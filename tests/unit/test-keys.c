@@ -70,6 +70,53 @@ static void test_thumbprints(void)
 	 * canonical JSON, here {"k":"a\"b/\u00e9","kty":"oct"} hashed by Python */
 	thumb("{\"kty\":\"oct\",\"k\":\"a\\\"b/\u00e9\"}",
 	      "c257ulZzrvRPW9Qr0EqR5zWd9K70i5PsCAQLRpAsWQI", "escaped member");
+	/* members longer than the stack buffer of the canonical JSON: a 4096-bit
+	 * modulus, and an oct key whose "k" needs escaping */
+	{
+		EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
+		json_auto_t *j = rsa ? vci_jwk_from_pkey(rsa, NULL) : NULL;
+		const char *n = json_string_value(json_object_get(j, "n"));
+		const char *e = json_string_value(json_object_get(j, "e"));
+		char canon[1024] = "", want[44] = "", tp[44] = "";
+		uint8_t md[32];
+		unsigned int mdlen = 0;
+
+		if (n && e)
+			snprintf(canon, sizeof canon, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", e, n);
+		if (EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL) == 1)
+			vci_b64url_encode_to(want, md, 32);
+		tap_ok(n && strlen(n) > 600 && vci_jwk_thumbprint(j, tp, NULL) == 0 &&
+		       !strcmp(tp, want), "RSA 4096 thumbprint (canonical JSON of %zu bytes)",
+		       strlen(canon));
+		EVP_PKEY_free(rsa);
+	}
+	{
+		char k[700], canon[1024], want[44] = "", tp[44] = "";
+		uint8_t md[32];
+		unsigned int mdlen = 0;
+		json_auto_t *j = NULL;
+
+		for (size_t i = 0; i < sizeof k - 1; i++)
+			k[i] = i % 7 ? 'a' + (char)(i % 26) : '"';
+		k[sizeof k - 1] = '\0';
+		j = json_pack("{s:s,s:s}", "kty", "oct", "k", k);
+		/* each '"' escaped as \" */
+		{
+			size_t o = 0;
+
+			o += (size_t)snprintf(canon, sizeof canon, "{\"k\":\"");
+			for (size_t i = 0; k[i]; i++) {
+				if (k[i] == '"')
+					canon[o++] = '\\';
+				canon[o++] = k[i];
+			}
+			snprintf(canon + o, sizeof canon - o, "\",\"kty\":\"oct\"}");
+		}
+		if (EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL) == 1)
+			vci_b64url_encode_to(want, md, 32);
+		tap_ok(j && vci_jwk_thumbprint(j, tp, NULL) == 0 && !strcmp(tp, want),
+		       "long escaped oct thumbprint");
+	}
 	{
 		json_auto_t *j = J("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"abc\"}");
 		vci_err_t err = { 0 };
