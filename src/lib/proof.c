@@ -212,8 +212,9 @@ static int verify_sig(const vci_jws_t *jws, EVP_PKEY *pk, const char *what, cons
 }
 
 /* The public JWK of an EC or OKP header key, members in the order
- * vci_jwk_from_pkey writes them; NULL for other key types. */
-static json_t *public_members(const json_t *jwk)
+ * vci_jwk_from_pkey writes them; NULL for other key types. A header key
+ * that is already just that (as wallets send it) is taken as it is. */
+static json_t *public_members(json_t *jwk)
 {
 	static const char *const ec[] = { "kty", "crv", "x", "y", NULL };
 	static const char *const okp[] = { "kty", "crv", "x", NULL };
@@ -222,7 +223,22 @@ static json_t *public_members(const json_t *jwk)
 				   kty && !strcmp(kty, "OKP") ? okp : NULL;
 	json_t *out;
 
-	if (!names || !(out = json_object()))
+	if (!names)
+		return NULL;
+#if JANSSON_VERSION_HEX >= 0x020d00
+	/* objects iterate in insertion order, the order they are written in */
+	{
+		void *it = json_object_iter(jwk);
+		size_t i;
+
+		for (i = 0; names[i] && it && !strcmp(json_object_iter_key(it), names[i]) &&
+			    json_is_string(json_object_iter_value(it)); i++)
+			it = json_object_iter_next(jwk, it);
+		if (!names[i] && !it)
+			return json_incref(jwk);
+	}
+#endif
+	if (!(out = json_object()))
 		return NULL;
 	for (; *names; names++) {
 		json_t *v = json_object_get(jwk, *names);
@@ -480,7 +496,8 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	EVP_PKEY_auto_t *pk = NULL;
 	json_auto_t *jwk = NULL;
 	json_auto_t *katt = NULL;
-	const json_t *h_jwk, *h_kid, *h_x5c, *h_ka, *iss;
+	json_t *h_jwk;
+	const json_t *h_kid, *h_x5c, *h_ka, *iss;
 	char_auto_t *did = NULL;
 	time_t now = policy_now(p->now);
 	int n;
@@ -633,6 +650,19 @@ int vci_proof_verify_attestation(const char *jwt, size_t len, const vci_proof_po
 
 /* ---- records ---- */
 
+/* where = pre + type, cut to wsize - 1 characters as snprintf would
+ * (which costs more than the rest of finding the proofs). */
+static void set_where(char *where, size_t wsize, const char *pre, const char *type)
+{
+	size_t a = strlen(pre), b = strlen(type);
+
+	if (a + b >= wsize)
+		b = wsize - 1 - a;
+	memcpy(where, pre, a);
+	memcpy(where + a, type, b);
+	where[a + b] = '\0';
+}
+
 /* Find the proofs of a request: returns the proof type and the array of
  * values (borrowed), or -1. d13 "proof" is wrapped into a fresh array in
  * *owned. */
@@ -664,7 +694,7 @@ static int find_proofs(const json_t *rec, const char **type, const json_t **list
 		if (!json_is_array(*list) || !json_array_size(*list))
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 					   "proofs.%s must be a non-empty array", *type);
-		snprintf(where, wsize, "proofs.%s", *type);
+		set_where(where, wsize, "proofs.", *type);
 		return 0;
 	}
 	if (proof) {
@@ -680,7 +710,7 @@ static int find_proofs(const json_t *rec, const char **type, const json_t **list
 					   *type);
 		*owned = json_pack("[O]", json_object_get(proof, *type));
 		*list = *owned;
-		snprintf(where, wsize, "proof.%s", *type);
+		set_where(where, wsize, "proof.", *type);
 		return *owned ? 0 : vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
 	}
 	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",

@@ -707,6 +707,121 @@ static void test_attester_kid(void)
 	}
 }
 
+/* A proof signed by pk with its public JWK in the header, written as
+ * `jwk_text` (NULL: as vci_jwk_from_pkey writes it). */
+static char *proof_by(EVP_PKEY *pk, const char *jwk_text)
+{
+	json_auto_t *j = vci_jwk_from_pkey(pk, NULL);
+	char_auto_t *jt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char_auto_t *c = claims("");
+	char h[1024];
+
+	snprintf(h, sizeof h, "{\"typ\":\"openid4vci-proof+jwt\",\"jwk\":%s}",
+		 jwk_text ? jwk_text : jt ? jt : "null");
+	return sign(pk, NULL, h, c);
+}
+
+/* The holder key a proof gives: the public members of the header key in
+ * the order kty, crv, x, y, however it was written; keys of any curve
+ * one after another (header keys are set on reused key objects). */
+static void test_holder_keys(void)
+{
+	vci_proof_policy_t p = policy();
+	vci_err_t err = { 0 };
+	json_auto_t *hj = vci_jwk_from_pkey(holder, NULL);
+	char_auto_t *want = json_dumps(hj, JSON_COMPACT);
+	const char *x = json_string_value(json_object_get(hj, "x"));
+	const char *y = json_string_value(json_object_get(hj, "y"));
+	char alt[3][512];
+	const char *what[3] = { "as exported", "with kid, use and alg", "crv first" };
+
+	snprintf(alt[0], sizeof alt[0], "%s", want);
+	snprintf(alt[1], sizeof alt[1],
+		 "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"kid\":\"k1\","
+		 "\"use\":\"sig\",\"alg\":\"ES256\"}", x, y);
+	snprintf(alt[2], sizeof alt[2],
+		 "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", x, y);
+	for (int i = 0; i < 3; i++) {
+		char_auto_t *t = proof_by(holder, alt[i]);
+		vci_proof_key_t k = { 0 };
+		char_auto_t *got = NULL;
+
+		tap_ok(verify(t, &p, &err, &k) == 0, "header jwk %s: verifies: %s", what[i],
+		       err.msg);
+		got = k.jwk ? json_dumps(k.jwk, JSON_COMPACT) : NULL;
+		tap_is_str(got, want, "header jwk %s: holder key kty, crv, x, y", what[i]);
+		vci_proof_key_free(&k);
+	}
+	{
+		static const char *const curves[] = { "P-256", "P-384", "P-521", "P-256", "P-384" };
+		EVP_PKEY *keys[5] = { 0 }, *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		char *toks[5] = { 0 };
+		int ok = 1, refused = 1;
+
+		for (int i = 0; i < 5; i++) {
+			keys[i] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+			toks[i] = proof_by(keys[i], NULL);
+		}
+		for (int round = 0; round < 2; round++)
+			for (int i = 0; i < 5; i++) {
+				vci_proof_key_t k = { 0 };
+				json_auto_t *j = vci_jwk_from_pkey(keys[i], NULL);
+				char jkt[44] = "";
+
+				vci_jwk_thumbprint(j, jkt, NULL);
+				if (verify(toks[i], &p, &err, &k) < 0 || strcmp(k.jkt, jkt) ||
+				    !json_equal(k.jwk, j))
+					ok = 0;
+				vci_proof_key_free(&k);
+			}
+		tap_ok(ok, "keys of P-256, P-384, P-521 one after another: each proof gives its key");
+		/* a header key that is not the signer's, right after the signer's own */
+		for (int i = 0; i < 5; i++) {
+			json_auto_t *j = vci_jwk_from_pkey(keys[(i + 3) % 5], NULL);
+			char_auto_t *jt = json_dumps(j, JSON_COMPACT);
+			char_auto_t *t = proof_by(keys[i], jt);
+
+			if (verify(toks[(i + 3) % 5], &p, &err, NULL) < 0)
+				refused = 0;
+			if (verify(t, &p, &err, NULL) == 0 ||
+			    (!strstr(err.msg, "signature verification failed") &&
+			     !strstr(err.msg, "does not fit")))
+				refused = 0;
+		}
+		tap_ok(refused, "a proof whose header key is another key is refused");
+		{
+			char_auto_t *t = proof_by(ed, NULL);
+			vci_proof_key_t k = { 0 };
+			json_auto_t *j = vci_jwk_from_pkey(ed, NULL);
+
+			tap_ok(verify(t, &p, &err, &k) == 0 && json_equal(k.jwk, j),
+			       "Ed25519 header key: %s", err.msg);
+			vci_proof_key_free(&k);
+		}
+		for (int i = 0; i < 5; i++) {
+			EVP_PKEY_free(keys[i]);
+			free(toks[i]);
+		}
+		EVP_PKEY_free(ed);
+	}
+	{
+		/* an off-curve header key, then the good one */
+		char bad[512];
+		char_auto_t *t = NULL, *good = proof_by(holder, NULL);
+		size_t n;
+
+		snprintf(bad, sizeof bad, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+			 x, y);
+		n = strlen(bad);
+		/* y's last character changed: another point, off the curve */
+		bad[n - 3] = bad[n - 3] == 'A' ? 'E' : 'A';
+		t = proof_by(holder, bad);
+		REFUSED(t, &p, "invalid_proof", "not a valid EC key", "off-curve header key");
+		tap_ok(verify(good, &p, &err, NULL) == 0, "the good key after it verifies: %s",
+		       err.msg);
+	}
+}
+
 int main(void)
 {
 	holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -716,6 +831,7 @@ int main(void)
 	test_kid();
 	test_nonce();
 	test_record();
+	test_holder_keys();
 	test_abca_pop_vector();
 	test_attester_kid();
 	json_decref(holder_jwk);
