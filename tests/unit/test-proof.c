@@ -9,6 +9,7 @@
 #include "proof.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/evp.h>
@@ -822,6 +823,76 @@ static void test_holder_keys(void)
 	}
 }
 
+/* Proofs verified on several threads at once share the pool of reused
+ * keys and contexts: each thread verifies proofs by keys of all curves,
+ * and proofs whose header key is not the signer's. */
+#define MT_KEYS 6
+#define MT_THREADS 4
+static char *mt_good[MT_KEYS], *mt_bad[MT_KEYS], mt_jkt[MT_KEYS][44];
+
+static void *mt_run(void *arg)
+{
+	vci_proof_policy_t p = policy();
+	intptr_t fails = 0;
+
+	(void)arg;
+	for (int round = 0; round < 20; round++)
+		for (int i = 0; i < MT_KEYS; i++) {
+			vci_proof_key_t k = { 0 };
+			vci_err_t err = { 0 };
+
+			if (vci_proof_verify_jwt(mt_good[i], strlen(mt_good[i]), &p, &k, &err) < 0 ||
+			    strcmp(k.jkt, mt_jkt[i]))
+				fails++;
+			vci_proof_key_free(&k);
+			if (vci_proof_verify_jwt(mt_bad[i], strlen(mt_bad[i]), &p, &k, &err) == 0) {
+				fails++;
+				vci_proof_key_free(&k);
+			}
+		}
+	return (void *)fails;
+}
+
+static void test_threads(void)
+{
+	static const char *const curves[MT_KEYS] = { "P-256", "P-384", "P-521", "P-256",
+						     "P-384", "P-521" };
+	EVP_PKEY *keys[MT_KEYS];
+	pthread_t th[MT_THREADS];
+	intptr_t fails = 0;
+	int started = 0;
+
+	for (int i = 0; i < MT_KEYS; i++)
+		keys[i] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+	for (int i = 0; i < MT_KEYS; i++) {
+		/* bad: signed by key i, header key of the same curve (i + 3) */
+		json_auto_t *j = vci_jwk_from_pkey(keys[i], NULL);
+		json_auto_t *other = vci_jwk_from_pkey(keys[(i + 3) % MT_KEYS], NULL);
+		char_auto_t *ot = json_dumps(other, JSON_COMPACT);
+
+		vci_jwk_thumbprint(j, mt_jkt[i], NULL);
+		mt_good[i] = proof_by(keys[i], NULL);
+		mt_bad[i] = proof_by(keys[i], ot);
+	}
+	for (int t = 0; t < MT_THREADS; t++)
+		if (pthread_create(&th[t], NULL, mt_run, NULL) == 0)
+			started++;
+	for (int t = 0; t < started; t++) {
+		void *r = NULL;
+
+		pthread_join(th[t], &r);
+		fails += (intptr_t)r;
+	}
+	tap_ok(started == MT_THREADS && fails == 0,
+	       "%d threads at once: every proof gives its key, every other-key proof refused "
+	       "(%ld wrong)", started, (long)fails);
+	for (int i = 0; i < MT_KEYS; i++) {
+		EVP_PKEY_free(keys[i]);
+		free(mt_good[i]);
+		free(mt_bad[i]);
+	}
+}
+
 int main(void)
 {
 	holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -832,6 +903,7 @@ int main(void)
 	test_nonce();
 	test_record();
 	test_holder_keys();
+	test_threads();
 	test_abca_pop_vector();
 	test_attester_kid();
 	json_decref(holder_jwk);
