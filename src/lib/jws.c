@@ -97,12 +97,14 @@ static size_t raw_to_der_to(const uint8_t *raw, size_t raw_len, uint8_t *out)
 		BN_free(s);
 		goto out;
 	}
-	n = i2d_ECDSA_SIG(sig, NULL);
-	if (n <= 0 || n > ECDSA_DER_MAX || i2d_ECDSA_SIG(sig, &p) != n)
+	/* R and S below 2^528: the encoding fits, written in one pass */
+	n = i2d_ECDSA_SIG(sig, &p);
+	if (n <= 0 || n > ECDSA_DER_MAX)
 		n = 0;
 out:
 	ECDSA_SIG_free(sig);
-	ERR_clear_error();
+	if (!n)
+		ERR_clear_error();
 	return (size_t)n;
 }
 
