@@ -2,15 +2,18 @@
  * with the same libraries the tools use, so that a benchmark can print the
  * ceiling of its ratio to `openssl speed`.
  *
- * Usage: bench-floor RECORDS RANDOM LEN...
- * Times json_loadb of the first line of RECORDS (one NDJSON record, as the
- * tools read it), one RAND_bytes call of RANDOM bytes (salts, decoys,
- * mdoc randoms: at least one CSPRNG call per credential) and one SHA-256 (digest fetched once) of each
- * LEN bytes (a digest context reused, as the tools do): the messages a format hashes per credential (for an SD-JWT VC
- * the JWS signing input, every disclosure and decoy; for an mdoc every
- * IssuerSignedItemBytes and the COSE Sig_structure). Prints three
- * numbers, microseconds per record: "parse random SHA". Built with the tools (not
- * installed); bench/sign-sdjwt.sh and bench/sign-mdoc.sh call it. */
+ * Usage: bench-floor JSON RANDOM LEN...
+ * Times json_loadb of each line of JSON (up to 16: a record as the tools
+ * read it, and any JSON inside it they parse too, such as a JWT's header
+ * and payload), one RAND_bytes call of RANDOM bytes (salts, decoys, mdoc
+ * randoms: at least one CSPRNG call per credential; 0 for none) and one
+ * SHA-256 of each LEN bytes (digest fetched once, context reused, as the
+ * tools do): the messages a format hashes per credential (for an SD-JWT
+ * VC the JWS signing input, every disclosure and decoy; for an mdoc every
+ * IssuerSignedItemBytes and the COSE Sig_structure; for a proof its
+ * signing input and the RFC 7638 thumbprint input). Prints three numbers,
+ * microseconds per record: "parse random SHA". Built with the tools (not
+ * installed); the bench/ scripts call it. */
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -84,26 +87,31 @@ int main(int argc, char **argv)
 	FILE *f;
 	EVP_MD *md;
 	struct job j = { 0 };
-	double parse, rnd, sha = 0;
+	double parse = 0, rnd = 0, sha = 0;
 	long nrand;
+	int lines = 0;
 
 	if (argc < 4)
-		return fprintf(stderr, "usage: bench-floor RECORDS RANDOM LEN...\n"), 2;
-	if (!(f = fopen(argv[1], "r")) || (got = getline(&line, &cap, f)) <= 0)
-		return fprintf(stderr, "bench-floor: %s: cannot read a record\n", argv[1]), 3;
+		return fprintf(stderr, "usage: bench-floor JSON RANDOM LEN...\n"), 2;
+	if (!(f = fopen(argv[1], "r")))
+		return fprintf(stderr, "bench-floor: %s: cannot read it\n", argv[1]), 3;
+	while ((got = getline(&line, &cap, f)) > 0 && lines < 16) {
+		j.in = line;
+		j.len = (size_t)got;
+		parse += best_of_3(20000, parse_once, &j);
+		lines++;
+	}
 	fclose(f);
-	j.in = line;
-	j.len = (size_t)got;
-	parse = best_of_3(20000, parse_once, &j);
-	if (j.bad)
-		return fprintf(stderr, "bench-floor: %s: first line is not JSON\n", argv[1]), 3;
+	if (!lines || j.bad)
+		return fprintf(stderr, "bench-floor: %s: expected lines of JSON\n", argv[1]), 3;
 
 	nrand = atol(argv[2]);
-	if (nrand < 1 || nrand > 1 << 16 || !(buf = malloc((size_t)nrand)))
+	if (nrand < 0 || nrand > 1 << 16 || !(buf = malloc((size_t)nrand + 1)))
 		return fprintf(stderr, "bench-floor: %s: bad length\n", argv[2]), 2;
 	j.in = buf;
 	j.len = (size_t)nrand;
-	rnd = best_of_3(20000, rand_once, &j);
+	if (nrand)
+		rnd = best_of_3(20000, rand_once, &j);
 	free(buf);
 
 	if (!(md = EVP_MD_fetch(NULL, "SHA256", NULL)) || !(j.ctx = EVP_MD_CTX_new()))
