@@ -136,3 +136,82 @@ EOF2
     [[ "$(sed -n 2p "$out")" == '{"id":2,'* ]]
   done
 }
+
+# A record check-claims accepts for pid.json, with an id.
+pid_rec() {
+  printf '{"id":%d,"claims":{"given_name":"A","family_name":"B","birthdate":"2000-01-01","nationalities":["DE"],"issuing_country":"DE","issuing_authority":"DE"}}\n' "$1"
+}
+
+@test "--jobs 3 over 1000 records: input order, error records in place, summary" {
+  in=$BATS_TEST_TMPDIR/in.ndjson
+  for i in $(seq 0 999); do
+    case $i in
+      300) echo '{"id":300,"claims":' ;;           # bad JSON: an error record with its line
+      600) echo '{"id":600,"claims":{"given_name":1}}' ;; # fails the check
+      *) pid_rec "$i" ;;
+    esac
+  done >"$in"
+  run --separate-stderr vci-defn check-claims --jobs 3 "$DEFS/pid.json" "$in"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1000 ]
+  for i in 0 1 299 301 599 601 998 999; do
+    [[ "${lines[$i]}" == "{\"id\":$i,"* ]]
+  done
+  [[ "${lines[300]}" == *'"code":"invalid_json"'*'line 301'*'"line":301}' ]]
+  [[ "${lines[600]}" == '{"id":600,'*'"error":'* ]]
+  # every line in order, whatever the thread that made it
+  ids=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p' | tr '\n' ' ')
+  [ "$ids" = "$(seq 0 999 | grep -vx 300 | tr '\n' ' ')" ]
+  [[ "$stderr" == *"vci-defn: 1000 records, 998 ok, 2 failed"* ]]
+}
+
+@test "a fatal input error mid-stream: the records before it are written, then exit 3" {
+  in=$BATS_TEST_TMPDIR/in.ndjson
+  for i in $(seq 1 200); do pid_rec "$i"; done >"$in"
+  for j in 1 3; do
+    run --separate-stderr vci-defn check-claims --jobs $j "$DEFS/pid.json" "$in" \
+      "$BATS_TEST_TMPDIR/missing.ndjson"
+    [ "$status" -eq 3 ]
+    [ "${#lines[@]}" -eq 200 ]
+    [[ "${lines[199]}" == '{"id":200,'* ]]
+    [[ "$stderr" == *"missing.ndjson: No such file or directory"* ]]
+  done
+}
+
+@test "a write error is exit 5 with the reason, whatever --jobs" {
+  [ -w /dev/full ] || skip "no /dev/full"
+  in=$BATS_TEST_TMPDIR/in.ndjson
+  for i in $(seq 1 1000); do pid_rec "$i"; done >"$in"
+  for j in 1 3; do
+    run --separate-stderr sh -c 'vci-defn check-claims --jobs "$1" "$2" "$3" >/dev/full' sh \
+      "$j" "$DEFS/pid.json" "$in"
+    [ "$status" -eq 5 ]
+    [[ "$stderr" == *"vci-defn: write"*"No space left on device"* ]]
+  done
+}
+
+@test "a coprocess that writes the next record only after the answer gets every answer, error records too" {
+  for j in 1 2; do
+    coproc CHECK { exec vci-defn check-claims --jobs "$j" "$DEFS/pid.json" 2>/dev/null; }
+    for i in 1 2 3; do
+      # the next record is only written once the answer to this one is read
+      pid_rec "$i" >&"${CHECK[1]}"
+      line=
+      read -r -t 20 line <&"${CHECK[0]}" || true
+      [[ "$line" == "{\"id\":$i,"* ]]
+    done
+    echo '{"id":4,' >&"${CHECK[1]}"
+    line=
+    read -r -t 20 line <&"${CHECK[0]}" || true
+    [[ "$line" == *'"code":"invalid_json"'*'"line":4}' ]]
+    pid_rec 5 >&"${CHECK[1]}"
+    line=
+    read -r -t 20 line <&"${CHECK[0]}" || true
+    [[ "$line" == '{"id":5,'* ]]
+    pid=$CHECK_PID
+    eval "exec ${CHECK[1]}>&-"
+    s=0
+    wait "$pid" || s=$?
+    [ "$s" -eq 1 ]
+  done
+}
