@@ -118,9 +118,24 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
 	if (rc == CURLUE_OK) {
-		for (char *c = host; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
+		/* a host is a name or an address: an escape left after the
+		 * unreserved ones were decoded, a control or non-ASCII byte
+		 * is refused (libcurl would decode it into a host that does
+		 * not parse again) */
+		for (char *c = host; *c; c++) {
+			unsigned char u = (unsigned char)*c;
+
+			if (u == '%' || u <= 0x20 || u >= 0x7f) {
+				vci_err_set(err, VCI_EXIT_FAIL, code,
+					    "URI \"%.*s\": the host holds an escape or a control "
+					    "character", len > 200 ? 200 : (int)len, uri);
+				curl_free(host);
+				curl_url_cleanup(h);
+				return NULL;
+			}
+			if (u >= 'A' && u <= 'Z')
+				*c = (char)(u - 'A' + 'a');
+		}
 		rc = curl_url_set(h, CURLUPART_HOST, host, 0);
 	}
 	if (rc == CURLUE_OK)

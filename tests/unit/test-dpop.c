@@ -85,6 +85,11 @@ static void test_htu(void)
 	       strstr(err.msg, "two hex digits"), "htu: a bare %% is refused: %s", err.msg);
 	tap_ok(vci_dpop_htu_normalize("https://a.example/%4", &err) == NULL,
 	       "htu: a truncated escape is refused");
+	tap_ok(vci_dpop_htu_normalize("HTTPS://Serve%7FsZyIencodb-keya/%2eIkVDIiwiYoke", &err) == NULL &&
+	       strstr(err.msg, "the host holds an escape"),
+	       "htu: an escaped DEL in the host is refused (it would not parse again): %s", err.msg);
+	tap_ok(vci_dpop_htu_normalize("https://a%2Fb.example/t", &err) == NULL,
+	       "htu: an escaped reserved character in the host is refused");
 	{	/* normalising twice changes nothing */
 		char *a = vci_dpop_htu_normalize("HTTPS://%41.Example:443/a/%2e%2E/%7e%2f?q", &err);
 		char *b = a ? vci_dpop_htu_normalize(a, &err) : NULL;
