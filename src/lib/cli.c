@@ -150,6 +150,37 @@ int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *con
 	return skip + vci_cli_parse(cli, argc - skip, argv + skip, usage, opts, handle, ctx);
 }
 
+int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
+			size_t ncmds, int first_is_default, const char *usage,
+			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
+{
+	const char *names[32] = { NULL };
+	char list[256] = "";
+	size_t len = 0;
+	int i;
+
+	for (size_t k = 0; k < ncmds && k + 1 < sizeof names / sizeof names[0]; k++) {
+		names[k] = cmds[k].name;
+		len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s",
+					k ? ", " : "", cmds[k].name);
+	}
+	/* with a default, only a command's name is taken as one (the rest
+	 * are operands); without, any first word is the command */
+	i = vci_cli_parse_command(cli, argc, argv, first_is_default ? names : NULL, usage, opts,
+				  handle, ctx);
+	if (!cli->command) {
+		if (first_is_default)
+			return cmds[0].fn(ctx, argc - i, argv + i);
+		if (i >= argc)
+			return vci_cli_usage(cli, "missing COMMAND (%s)", list);
+		cli->command = argv[i++];
+	}
+	for (size_t k = 0; k < ncmds; k++)
+		if (!strcmp(cmds[k].name, cli->command))
+			return cmds[k].fn(ctx, argc - i, argv + i);
+	return vci_cli_usage(cli, "unknown command '%s' (%s)", cli->command, list);
+}
+
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
 {

@@ -63,6 +63,17 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *const *commands,
 			  const char *usage, const vci_opt_t *opts, vci_opt_handler_t handle,
 			  void *ctx);
+/* A tool's commands and the main that runs them: parse as
+ * vci_cli_parse_command, then run the named command with the operands.
+ * Without a command word, commands[0] runs if `first_is_default`; else
+ * that, and an unknown word, are usage errors naming the commands. */
+typedef struct vci_cli_command {
+	const char *name;
+	int (*fn)(void *ctx, int argc, char **argv);
+} vci_cli_command_t;
+int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
+			size_t ncmds, int first_is_default, const char *usage,
+			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
 /* Print help for a usage line and option table (used by vci_cli_parse). */
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
 

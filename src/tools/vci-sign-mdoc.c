@@ -132,8 +132,9 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-static int cmd_sign(args_t *a, int argc, char **argv)
+static int cmd_sign(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_defn_t **defs = NULL;
 	size_t ndefs = 0;
@@ -322,8 +323,9 @@ static int verify_records(const args_t *a, char *text, size_t len, const char *w
 	return 0;
 }
 
-static int cmd_verify(args_t *a, int argc, char **argv)
+static int cmd_verify(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	char_auto_t *buf = NULL;
 	const char *path = argc ? argv[0] : "-";
@@ -367,15 +369,16 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 	return vci_out_commit(out, &err) < 0 ? fail(&a->cli, &err) : VCI_EXIT_OK;
 }
 
+static const vci_cli_command_t commands[] = {
+	{ "sign", cmd_sign }, /* the default */
+	{ "verify", cmd_verify },
+};
+
 int main(int argc, char **argv)
 {
-	static const char *const commands[] = { "sign", "verify", NULL };
 	args_t a = { 0 };
-	int i;
 
 	vci_cli_init(&a.cli, argv[0]);
-	i = vci_cli_parse_command(&a.cli, argc, argv, commands, usage, opts, handle, &a);
-	if (a.cli.command && !strcmp(a.cli.command, "verify"))
-		return cmd_verify(&a, argc - i, argv + i);
-	return cmd_sign(&a, argc - i, argv + i);
+	return vci_cli_run_command(&a.cli, argc, argv, commands,
+				   sizeof commands / sizeof commands[0], 1, usage, opts, handle, &a);
 }

@@ -160,8 +160,9 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-static int cmd_sign(args_t *a, int argc, char **argv)
+static int cmd_sign(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	sign_ctx_t s = { 0 };
 	vci_sdjwt_issuer_opts_t o = { 0 };
@@ -396,8 +397,9 @@ static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *in, 
 	return rc == -2 ? -1 : 0;
 }
 
-static int cmd_verify(args_t *a, int argc, char **argv)
+static int cmd_verify(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_sdjwt_verify_opts_t o = { 0 };
 	EVP_PKEY_auto_t *key = NULL;
@@ -463,26 +465,16 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 	return failed ? VCI_EXIT_FAIL : VCI_EXIT_OK;
 }
 
-static const struct command {
-	const char *name;
-	int (*fn)(args_t *a, int argc, char **argv);
-} commands[] = {
-	{ "sign", cmd_sign },
+static const vci_cli_command_t commands[] = {
+	{ "sign", cmd_sign }, /* the default */
 	{ "verify", cmd_verify },
 };
 
 int main(int argc, char **argv)
 {
-	const char *names[sizeof commands / sizeof commands[0] + 1] = { NULL };
 	args_t a = { 0 };
-	int i;
 
-	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		names[k] = commands[k].name;
 	vci_cli_init(&a.cli, argv[0]);
-	i = vci_cli_parse_command(&a.cli, argc, argv, names, usage, opts, handle, &a);
-	for (size_t k = 0; a.cli.command && k < sizeof commands / sizeof commands[0]; k++)
-		if (!strcmp(commands[k].name, a.cli.command))
-			return commands[k].fn(&a, argc - i, argv + i);
-	return cmd_sign(&a, argc - i, argv + i);
+	return vci_cli_run_command(&a.cli, argc, argv, commands,
+				   sizeof commands / sizeof commands[0], 1, usage, opts, handle, &a);
 }

@@ -133,8 +133,9 @@ static int need_list(args_t *a)
 
 /* ---- new ---- */
 
-static int cmd_new(args_t *a, int argc, char **argv)
+static int cmd_new(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_sl_method_t method = VCI_SL_TSL;
 	statuslist_auto_t *sl = NULL;
@@ -231,8 +232,9 @@ static int alloc_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-static int cmd_alloc(args_t *a, int argc, char **argv)
+static int cmd_alloc(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	statuslist_auto_t *sl = NULL;
 	pool_t p = { .cap = 65536 };
@@ -437,8 +439,9 @@ done:
 	return rc;
 }
 
-static int cmd_set(args_t *a, int argc, char **argv)
+static int cmd_set(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	uint64_t idx;
 
 	if (need_list(a))
@@ -452,8 +455,9 @@ static int cmd_set(args_t *a, int argc, char **argv)
 
 /* ---- get ---- */
 
-static int cmd_get(args_t *a, int argc, char **argv)
+static int cmd_get(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	statuslist_auto_t *sl = NULL;
 	vci_out_t *out;
@@ -490,8 +494,9 @@ static int cmd_get(args_t *a, int argc, char **argv)
 
 /* ---- sign ---- */
 
-static int cmd_sign(args_t *a, int argc, char **argv)
+static int cmd_sign(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	statuslist_auto_t *sl = NULL;
 	EVP_PKEY_auto_t *key = NULL;
@@ -580,8 +585,9 @@ static EVP_PKEY *key_from_x5c(args_t *a, const json_t *x5c, vci_err_t *err)
 	return pk;
 }
 
-static int cmd_check(args_t *a, int argc, char **argv)
+static int cmd_check(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	char_auto_t *buf = NULL;
 	EVP_PKEY_auto_t *key = NULL;
@@ -632,10 +638,7 @@ static int cmd_check(args_t *a, int argc, char **argv)
 	return v == VCI_SL_VALID ? VCI_EXIT_OK : VCI_EXIT_FAIL;
 }
 
-static const struct command {
-	const char *name;
-	int (*fn)(args_t *a, int argc, char **argv);
-} commands[] = {
+static const vci_cli_command_t commands[] = {
 	{ "new", cmd_new }, { "alloc", cmd_alloc }, { "set", cmd_set },
 	{ "get", cmd_get }, { "sign", cmd_sign }, { "check", cmd_check },
 };
@@ -643,18 +646,9 @@ static const struct command {
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
-	int optind_;
 
 	vci_cli_init(&a.cli, argv[0]);
-	/* COMMAND first, then its options: parse after it. */
-	optind_ = vci_cli_parse_command(&a.cli, argc, argv, NULL, usage, opts, handle, &a);
-	if (!a.cli.command) {
-		if (optind_ >= argc)
-			return vci_cli_usage(&a.cli, "missing COMMAND (new, alloc, set, get, sign, check)");
-		a.cli.command = argv[optind_++];
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(commands[i].name, a.cli.command))
-			return commands[i].fn(&a, argc - optind_, argv + optind_);
-	return vci_cli_usage(&a.cli, "unknown command '%s'", a.cli.command);
+	/* COMMAND first, then its options */
+	return vci_cli_run_command(&a.cli, argc, argv, commands,
+				   sizeof commands / sizeof commands[0], 0, usage, opts, handle, &a);
 }

@@ -220,8 +220,9 @@ static int verify_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	return 0;
 }
 
-static int cmd_verify(args_t *a, int argc, char **argv)
+static int cmd_verify(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	verify_ctx_t v = { 0 };
 	vci_nonce_key_t *nk = NULL;
@@ -310,8 +311,9 @@ static int cmd_verify(args_t *a, int argc, char **argv)
 
 /* ---- nonce ---- */
 
-static int cmd_nonce(args_t *a, int argc, char **argv)
+static int cmd_nonce(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_nonce_key_t *nk;
 	char_auto_t *n = NULL;
@@ -337,8 +339,9 @@ static int cmd_nonce(args_t *a, int argc, char **argv)
 
 /* ---- dpop ---- */
 
-static int cmd_dpop(args_t *a, int argc, char **argv)
+static int cmd_dpop(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_dpop_policy_t p = { 0 };
 	vci_dpop_result_t r;
@@ -393,8 +396,9 @@ static int cmd_dpop(args_t *a, int argc, char **argv)
 
 /* ---- wallet-attestation ---- */
 
-static int cmd_wallet(args_t *a, int argc, char **argv)
+static int cmd_wallet(void *ctx, int argc, char **argv)
 {
+	args_t *a = ctx;
 	vci_err_t err = { 0 };
 	vci_wallet_policy_t p = { 0 };
 	char_auto_t *att = NULL;
@@ -453,11 +457,8 @@ static int cmd_wallet(args_t *a, int argc, char **argv)
 	return VCI_EXIT_OK;
 }
 
-static const struct command {
-	const char *name;
-	int (*fn)(args_t *a, int argc, char **argv);
-} commands[] = {
-	{ "verify", cmd_verify },
+static const vci_cli_command_t commands[] = {
+	{ "verify", cmd_verify }, /* the default */
 	{ "nonce", cmd_nonce },
 	{ "dpop", cmd_dpop },
 	{ "wallet-attestation", cmd_wallet },
@@ -465,16 +466,9 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
-	const char *names[sizeof commands / sizeof commands[0] + 1] = { NULL };
 	args_t a = { 0 };
-	int i;
 
-	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		names[k] = commands[k].name;
 	vci_cli_init(&a.cli, argv[0]);
-	i = vci_cli_parse_command(&a.cli, argc, argv, names, usage, opts, handle, &a);
-	for (size_t k = 0; a.cli.command && k < sizeof commands / sizeof commands[0]; k++)
-		if (!strcmp(commands[k].name, a.cli.command))
-			return commands[k].fn(&a, argc - i, argv + i);
-	return cmd_verify(&a, argc - i, argv + i);
+	return vci_cli_run_command(&a.cli, argc, argv, commands,
+				   sizeof commands / sizeof commands[0], 1, usage, opts, handle, &a);
 }

@@ -259,6 +259,43 @@ static void test_text(void)
 	tap_ok(t.p == NULL && t.len == 0, "text: free");
 }
 
+static int ran_a(void *ctx, int argc, char **argv)
+{
+	(void)argv;
+	*(int *)ctx = 100 + argc;
+	return 0;
+}
+
+static int ran_b(void *ctx, int argc, char **argv)
+{
+	(void)argv;
+	*(int *)ctx = 200 + argc;
+	return 0;
+}
+
+static void test_run_command(void)
+{
+	static const vci_cli_command_t cmds[] = { { "a", ran_a }, { "b", ran_b } };
+	char *v1[] = { "t", "b", "x", "y", NULL }, *v2[] = { "t", "x", NULL };
+	char *v3[] = { "t", NULL }, *v4[] = { "t", "zz", NULL };
+	vci_cli_t cli;
+	int ran = 0, rc;
+
+	vci_cli_init(&cli, "t");
+	rc = vci_cli_run_command(&cli, 4, v1, cmds, 2, 1, "t", NULL, NULL, &ran);
+	tap_ok(rc == 0 && ran == 202, "run command: a named command gets its operands");
+	vci_cli_init(&cli, "t");
+	rc = vci_cli_run_command(&cli, 2, v2, cmds, 2, 1, "t", NULL, NULL, &ran);
+	tap_ok(rc == 0 && ran == 101, "run command: another word is an operand of the default");
+	vci_cli_init(&cli, "t");
+	ran = 0;
+	rc = vci_cli_run_command(&cli, 1, v3, cmds, 2, 0, "t", NULL, NULL, &ran);
+	tap_ok(rc == VCI_EXIT_USAGE && ran == 0, "run command: none and no default is a usage error");
+	vci_cli_init(&cli, "t");
+	rc = vci_cli_run_command(&cli, 2, v4, cmds, 2, 0, "t", NULL, NULL, &ran);
+	tap_ok(rc == VCI_EXIT_USAGE && ran == 0, "run command: an unknown one is a usage error");
+}
+
 static void test_uint(void)
 {
 	vci_cli_t cli;
@@ -321,6 +358,7 @@ static void test_command(void)
 int main(void)
 {
 	test_command();
+	test_run_command();
 	if (!mkdtemp(dir))
 		return 99;
 	test_uint();
