@@ -90,6 +90,12 @@ void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err)
 	fprintf(stderr, "%s: %s\n", cli->prog, err && err->msg[0] ? err->msg : "unknown error");
 }
 
+int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback)
+{
+	vci_cli_error(cli, err);
+	return err->status ? err->status : fallback;
+}
+
 void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...)
 {
 	va_list ap;

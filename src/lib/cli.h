@@ -74,6 +74,9 @@ typedef struct vci_cli_command {
 int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
 			size_t ncmds, int first_is_default, const char *usage,
 			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* Report err as "prog: message" and return its status (`fallback` when
+ * it has none): the end of a tool's failed command. */
+int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);
 /* Print help for a usage line and option table (used by vci_cli_parse). */
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
 

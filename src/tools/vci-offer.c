@@ -143,12 +143,6 @@ static int handle(void *ctx, int val, const char *arg)
 	return 0;
 }
 
-static int fail(const vci_cli_t *cli, const vci_err_t *err)
-{
-	vci_cli_error(cli, err);
-	return err->status ? err->status : VCI_EXIT_IO;
-}
-
 /* ---- per record ---- */
 
 typedef struct ctx {
@@ -581,7 +575,7 @@ int main(int argc, char **argv)
 	if ((rc = check_args(&a)) || (rc = split_config(&a, &c)))
 		goto done;
 	if (load_known(&a, &c, &err) < 0) {
-		rc = fail(&a.cli, &err);
+		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
 	if (c.known) {
@@ -619,24 +613,24 @@ int main(int argc, char **argv)
 	}
 	in = vci_inputs_open(&a.cli, argc - optind_, argv + optind_, &err);
 	if (!in) {
-		rc = fail(&a.cli, &err);
+		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
 	out = vci_out_open(a.cli.output, &err);
 	if (!out) {
 		vci_inputs_close(in);
-		rc = fail(&a.cli, &err);
+		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
 	rc = vci_batch_run(&a.cli, in, vci_out_file(out), offer_one, &c, NULL, &err);
 	vci_inputs_close(in);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
-		rc = fail(&a.cli, &err);
+		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
 	if (vci_out_commit(out, &err) < 0)
-		rc = fail(&a.cli, &err);
+		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 done:
 	json_decref(c.defaults.ids);
 	json_decref(c.known);

@@ -106,12 +106,6 @@ static int handle(void *ctx, int val, const char *arg)
 	return 0;
 }
 
-static int fail(const vci_cli_t *cli, const vci_err_t *err)
-{
-	vci_cli_error(cli, err);
-	return err->status ? err->status : VCI_EXIT_FAIL;
-}
-
 /* ---- sign ---- */
 
 typedef struct sign_ctx {
@@ -152,21 +146,21 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (!a->defn || !a->key || !a->cert)
 		return vci_cli_usage(&a->cli, "--defn FILE, --key KEY and --cert CHAIN are required");
 	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (vci_issue_defn_check(defs, ndefs, 1u << VCI_FORMAT_MDOC, a->config, a->defn, &err) < 0) {
 		vci_defn_list_free(defs, ndefs);
 		return err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
-						    : fail(&a->cli, &err);
+						    : vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	key = vci_key_load_private(a->key, a->cli.pass, &err);
 	if (!key) {
 		vci_defn_list_free(defs, ndefs);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	chain = vci_x509_load_chain(a->cert, &err);
 	if (!chain) {
 		vci_defn_list_free(defs, ndefs);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	io.key = key;
 	io.alg = a->alg;
@@ -177,7 +171,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (!s.is) {
 		vci_defn_list_free(defs, ndefs);
 		vci_err_prefix(&err, "%s", err.status == VCI_EXIT_KEY ? a->cert : "issuer");
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	s.o.defs = defs;
 	s.o.ndefs = ndefs;
@@ -208,7 +202,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 done_err:
 	vci_mdoc_issuer_free(s.is);
 	vci_defn_list_free(defs, ndefs);
-	return fail(&a->cli, &err);
+	return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 }
 
 /* ---- verify ---- */
@@ -341,7 +335,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "verify takes --ca, --at, --doctype and --output only");
 	buf = vci_read_file(path, VCI_MDOC_MAX * 2 + 1024, &len, &err);
 	if (!buf)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	total = len;
 	while (start < len && isspace((unsigned char)buf[start]))
 		start++;
@@ -349,7 +343,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		len--;
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (len > start && buf[start] == '{') {
 		/* signed records, one per line (NDJSON) or one document */
 		rc = verify_records(a, buf + start, len - start, what, vci_out_file(out), &err);
@@ -364,9 +358,9 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	}
 	if (rc < 0) {
 		vci_out_abort(out);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
-	return vci_out_commit(out, &err) < 0 ? fail(&a->cli, &err) : VCI_EXIT_OK;
+	return vci_out_commit(out, &err) < 0 ? vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL) : VCI_EXIT_OK;
 }
 
 static const vci_cli_command_t commands[] = {

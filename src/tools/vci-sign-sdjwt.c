@@ -132,12 +132,6 @@ static int handle(void *ctx, int val, const char *arg)
 	return 0;
 }
 
-static int fail(const vci_cli_t *cli, const vci_err_t *err)
-{
-	vci_cli_error(cli, err);
-	return err->status ? err->status : VCI_EXIT_FAIL;
-}
-
 /* ---- sign ---- */
 
 typedef struct sign_ctx {
@@ -190,15 +184,15 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	s.formats = a->format ? 1u << a->format
 			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
 	if (vci_defn_load(a->defn, &s.defs, &s.ndefs, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (vci_issue_defn_check(s.defs, s.ndefs, s.formats, a->config, a->defn, &err) < 0) {
 		rc = err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
-						  : fail(&a->cli, &err);
+						  : vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
 	key = vci_key_load_private(a->key, a->cli.pass, &err);
 	if (!key) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
 	if (a->cert) {
@@ -206,7 +200,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 
 		if (!chain) {
 			err.status = VCI_EXIT_KEY;
-			rc = fail(&a->cli, &err);
+			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 			goto out;
 		}
 		if (!vci_x509_matches_key(sk_X509_value(chain, 0), key)) {
@@ -214,7 +208,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 			vci_err_set(&err, VCI_EXIT_KEY, "invalid_key",
 				    "--cert: %s: the first certificate is not for the signing key",
 				    a->cert);
-			rc = fail(&a->cli, &err);
+			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 			goto out;
 		}
 		x5c = vci_x5c_from_chain(chain);
@@ -232,26 +226,26 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.check_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
 	s.issuer = vci_sdjwt_issuer_new(&o, &err);
 	if (!s.issuer) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
 	out = vci_out_open(a->cli.output, &err);
 	if (!out) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
 	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
 				a->raw ? vci_issue_write_raw : NULL, &a->cli, &stats, &err);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	} else if (vci_out_commit(out, &err) < 0) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 out:
 	vci_inputs_close(in);
@@ -421,7 +415,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		key = vci_key_load_public(a->cert ? a->cert : a->jwk, &err);
 		if (!key) {
 			err.status = VCI_EXIT_KEY;
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 	}
 	if (a->ca) {
@@ -430,7 +424,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 
 		if (!anchors) {
 			err.status = VCI_EXIT_KEY;
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 		sk_X509_pop_free(anchors, X509_free);
 	}
@@ -441,7 +435,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	o.kb_nonce = a->kb_nonce;
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
 		const char *path = argc ? argv[i] : "-";
 		int std = !strcmp(path, "-");
@@ -458,10 +452,10 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	}
 	if (rc < 0) {
 		vci_out_abort(out);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	if (vci_out_commit(out, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	return failed ? VCI_EXIT_FAIL : VCI_EXIT_OK;
 }
 

@@ -120,12 +120,6 @@ static int handle(void *ctx, int val, const char *arg)
 	}
 }
 
-static int fail(const vci_cli_t *cli, const vci_err_t *err)
-{
-	vci_cli_error(cli, err);
-	return err->status ? err->status : VCI_EXIT_IO;
-}
-
 static int need_list(args_t *a)
 {
 	return a->list ? 0 : vci_cli_usage(&a->cli, "%s: --list LIST is required", a->cli.command);
@@ -162,7 +156,7 @@ static int cmd_new(void *ctx, int argc, char **argv)
 	if (!sl)
 		return vci_cli_usage(&a->cli, "new: %s", err.msg);
 	if (vci_statuslist_create(a->cli.output, sl, a->force, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return VCI_EXIT_OK;
 }
 
@@ -246,7 +240,7 @@ static int cmd_alloc(void *ctx, int argc, char **argv)
 		return VCI_EXIT_USAGE;
 	sl = vci_statuslist_load(a->list, &err);
 	if (!sl)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	p.path = a->list;
 	p.uri = sl->uri;
 	p.purpose = sl->purpose;
@@ -258,13 +252,13 @@ static int cmd_alloc(void *ctx, int argc, char **argv)
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
 		free(p.idx);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	out = vci_out_open(a->cli.output, &err);
 	if (!out) {
 		vci_inputs_close(in);
 		free(p.idx);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	rc = vci_batch_run(&a->cli, in, vci_out_file(out), alloc_one, &p, NULL, &err);
 	vci_inputs_close(in);
@@ -279,10 +273,10 @@ static int cmd_alloc(void *ctx, int argc, char **argv)
 	free(p.idx);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	if (vci_out_commit(out, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return rc;
 }
 
@@ -315,12 +309,12 @@ static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 	if (parse_idx(idx_s, &idx) < 0)
 		return vci_cli_usage(&a->cli, "set: bad index '%s'", idx_s);
 	if (vci_statuslist_lock(a->list, 1, &lk, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	sl = vci_statuslist_load_locked(&lk, a->list, &err);
 	if (!sl || vci_statuslist_status_parse(sl, word, &v, &err) < 0 ||
 	    vci_statuslist_set(sl, idx, v, a->force, &err) < 0 ||
 	    vci_statuslist_save(a->list, sl, &err) < 0)
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	vci_statuslist_unlock(&lk);
 	return rc;
 }
@@ -364,7 +358,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in || !(out = vci_out_open(a->cli.output, &err))) {
-		rc = fail(&a->cli, &err);
+		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
 	while (!eof && rc == VCI_EXIT_OK) {
@@ -382,7 +376,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 				break;
 			}
 			if (r == -2) {
-				rc = fail(&a->cli, &err);
+				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 				break;
 			}
 			recs[n++] = rec; /* error records (r == -1) pass through */
@@ -393,7 +387,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 		if (vci_statuslist_lock(a->list, 1, &lk, &err) < 0 ||
 		    !(sl = vci_statuslist_load_locked(&lk, a->list, &err))) {
 			vci_statuslist_unlock(&lk);
-			rc = fail(&a->cli, &err);
+			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		} else {
 			for (i = 0; i < n; i++) {
 				vci_err_t rerr = { 0 };
@@ -408,7 +402,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 				}
 			}
 			if (vci_statuslist_save(a->list, sl, &err) < 0)
-				rc = fail(&a->cli, &err);
+				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 			vci_statuslist_unlock(&lk);
 		}
 		for (i = 0; i < n; i++) {
@@ -416,7 +410,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 			if (vci_record_is_error(recs[i]))
 				failed++;
 			if (rc == VCI_EXIT_OK && vci_record_write(vci_out_file(out), recs[i], &err) < 0)
-				rc = fail(&a->cli, &err);
+				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 			json_decref(recs[i]);
 			recs[i] = NULL;
 		}
@@ -426,7 +420,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 			total - failed, failed);
 	if (rc == VCI_EXIT_OK) {
 		if (vci_out_commit(out, &err) < 0)
-			rc = fail(&a->cli, &err);
+			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		out = NULL;
 		if (rc == VCI_EXIT_OK && failed)
 			rc = VCI_EXIT_FAIL;
@@ -468,10 +462,10 @@ static int cmd_get(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "get: expected IDX...");
 	sl = vci_statuslist_load(a->list, &err);
 	if (!sl)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	for (int i = 0; i < argc; i++) {
 		uint64_t idx;
 		unsigned v;
@@ -483,12 +477,12 @@ static int cmd_get(void *ctx, int argc, char **argv)
 		}
 		if (vci_statuslist_get(sl, idx, &v, &err) < 0) {
 			vci_out_abort(out);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		}
 		fprintf(vci_out_file(out), "%s\n", vci_statuslist_status_name(sl->method, sl->purpose, v, buf));
 	}
 	if (vci_out_commit(out, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return VCI_EXIT_OK;
 }
 
@@ -517,19 +511,19 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "sign: --cert CHAIN or --kid KID is required");
 	sl = vci_statuslist_load(a->list, &err);
 	if (!sl)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (sl->method == VCI_SL_BITSTRING && a->cwt)
 		return vci_cli_usage(&a->cli, "sign: --cwt is for Token Status Lists");
 	if (sl->method == VCI_SL_BITSTRING && !a->iss)
 		return vci_cli_usage(&a->cli, "sign: a bitstring list needs --iss ISSUER");
 	key = vci_key_load_private(a->key, a->cli.pass, &err);
 	if (!key)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (a->cert) {
 		STACK_OF(X509) *chain = vci_x509_load_chain(a->cert, &err);
 
 		if (!chain)
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		if (sk_X509_num(chain) < 1 || !vci_x509_matches_key(sk_X509_value(chain, 0), key)) {
 			sk_X509_pop_free(chain, X509_free);
 			vci_cli_errorf(&a->cli, "%s: the first certificate is not for the key", a->cert);
@@ -554,16 +548,16 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	else
 		jwt = vci_statuslist_sign_jwt(sl, key, &o, &err);
 	if (!jwt && !cwt)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (jwt)
 		fprintf(vci_out_file(out), "%s\n", jwt);
 	else
 		fwrite(cwt, 1, clen, vci_out_file(out));
 	if (vci_out_commit(out, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return VCI_EXIT_OK;
 }
 
@@ -606,13 +600,13 @@ static int cmd_check(void *ctx, int argc, char **argv)
 	if (a->cert || a->jwk) {
 		key = vci_key_load_public(a->cert ? a->cert : a->jwk, &err);
 		if (!key)
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	buf = vci_read_file(argc ? argv[0] : NULL, VCI_MAX_DOCUMENT, &len, &err);
 	if (!buf)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (vci_statuslist_token_parse((const uint8_t *)buf, len, 0, &tok, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (!key) {
 		if (!tok.x5c) {
 			vci_statuslist_token_free(&tok);
@@ -622,13 +616,13 @@ static int cmd_check(void *ctx, int argc, char **argv)
 		key = key_from_x5c(a, tok.x5c, &err);
 		if (!key) {
 			vci_statuslist_token_free(&tok);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		}
 	}
 	if (vci_statuslist_token_verify(&tok, key, NULL, (int64_t)time(NULL), a->uri, &err) < 0 ||
 	    vci_statuslist_token_status(&tok, a->idx, &v, &err) < 0) {
 		vci_statuslist_token_free(&tok);
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	printf("%s\n", vci_statuslist_status_name(tok.kind == VCI_SL_TOKEN_BITSTRING ? VCI_SL_BITSTRING :
 						  VCI_SL_TSL, tok.purpose, v, name));

@@ -163,12 +163,6 @@ static int handle(void *ctx, int val, const char *arg)
 	return 0;
 }
 
-static int fail(const vci_cli_t *cli, const vci_err_t *err)
-{
-	vci_cli_error(cli, err);
-	return err->status ? err->status : VCI_EXIT_FAIL;
-}
-
 /* A token from an option, a file, or stdin; surrounding whitespace dropped. */
 static char *read_token(const char *value, const char *file, const char *what, size_t *len,
 			vci_err_t *err)
@@ -239,9 +233,9 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	if ((a->proof || a->proof_file) && (argc || a->cli.csv))
 		return vci_cli_usage(&a->cli, "--proof takes no record input");
 	if (a->trust_jwks && !(jwks = vci_jwks_load(a->trust_jwks, &err)))
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (a->nonce_key && !(nk = vci_nonce_key_load(a->nonce_key, &err)))
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	v.policy.aud = a->aud;
 	v.policy.trust_jwks = jwks;
 	v.policy.client_id = a->client_id;
@@ -264,22 +258,22 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		tok = read_token(a->proof, a->proof_file, "--proof-file", &len, &err);
 		if (!tok) {
 			vci_nonce_key_free(nk);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 		rec = json_pack("{s:{s:[s#]}}", "proofs", "jwt", tok, (int)len);
 		rc = rec ? vci_proof_verify_record(rec, &v.policy, &err) : -1;
 		vci_nonce_key_free(nk);
 		if (rc < 0)
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		json_object_del(rec, "proofs");
 		out = vci_out_open(a->cli.output, &err);
 		if (!out)
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		if (vci_record_write(vci_out_file(out), rec, &err) < 0) {
 			vci_out_abort(out);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
-		return vci_out_commit(out, &err) < 0 ? fail(&a->cli, &err) : VCI_EXIT_OK;
+		return vci_out_commit(out, &err) < 0 ? vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL) : VCI_EXIT_OK;
 	}
 
 	{
@@ -288,23 +282,23 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 
 		if (!in) {
 			vci_nonce_key_free(nk);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 		out = vci_out_open(a->cli.output, &err);
 		if (!out) {
 			vci_inputs_close(in);
 			vci_nonce_key_free(nk);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 		rc = vci_batch_run(&a->cli, in, vci_out_file(out), verify_one, &v, &stats, &err);
 		vci_inputs_close(in);
 		vci_nonce_key_free(nk);
 		if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 			vci_out_abort(out);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 		if (vci_out_commit(out, &err) < 0)
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		return rc;
 	}
 }
@@ -326,11 +320,11 @@ static int cmd_nonce(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "nonce: --nonce-key FILE is required");
 	nk = vci_nonce_key_load(a->nonce_key, &err);
 	if (!nk)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	n = vci_nonce_new(nk, now_of(a), ttl, &err);
 	vci_nonce_key_free(nk);
 	if (!n)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	j = json_pack("{s:s,s:I}", "c_nonce", n, "c_nonce_expires_in", (json_int_t)ttl);
 	if (!j || vci_record_write(stdout, j, &err) < 0 || fflush(stdout) != 0)
 		return VCI_EXIT_IO;
@@ -365,7 +359,7 @@ static int cmd_dpop(void *ctx, int argc, char **argv)
 	tok = read_token(a->proof, a->proof_file ? a->proof_file : argc ? argv[0] : NULL,
 			 "DPoP proof", &len, &err);
 	if (!tok)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	p.htm = a->htm;
 	p.htu = a->htu;
 	p.access_token = a->ath;
@@ -376,7 +370,7 @@ static int cmd_dpop(void *ctx, int argc, char **argv)
 	p.skew = (long)a->skew;
 	p.now = (time_t)a->now;
 	if (vci_dpop_verify(tok, len, &p, &r, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (a->jti_cache) {
 		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
 		time_t now = now_of(a);
@@ -384,7 +378,7 @@ static int cmd_dpop(void *ctx, int argc, char **argv)
 
 		if (vci_jti_cache_add(a->jti_cache, a->htu, r.jti, now, base + window, &err) < 0) {
 			vci_dpop_result_free(&r);
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 	}
 	j = json_pack("{s:s,s:s}", "jkt", r.jkt, "jti", r.jti);
@@ -419,13 +413,13 @@ static int cmd_wallet(void *ctx, int argc, char **argv)
 	if (a->att_file && a->pop_file && !strcmp(a->att_file, "-") && !strcmp(a->pop_file, "-"))
 		return vci_cli_usage(&a->cli, "wallet-attestation: only one input can be stdin");
 	if (a->trust_jwks && !(jwks = vci_jwks_load(a->trust_jwks, &err)))
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	att = read_token(a->att, a->att_file, "attestation", &alen, &err);
 	if (!att)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	pop = read_token(a->pop, a->pop_file, "PoP", &plen, &err);
 	if (!pop)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	p.trust_file = a->trust;
 	p.trust_jwks = jwks;
 	p.aud = a->aud;
@@ -436,7 +430,7 @@ static int cmd_wallet(void *ctx, int argc, char **argv)
 	p.skew = (long)a->skew;
 	p.now = (time_t)a->now;
 	if (vci_proof_verify_wallet_attestation(att, alen, pop, plen, &p, &res, &err) < 0)
-		return fail(&a->cli, &err);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (a->jti_cache) {
 		time_t now = now_of(a);
 		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
@@ -449,7 +443,7 @@ static int cmd_wallet(void *ctx, int argc, char **argv)
 				snprintf(err.msg, sizeof err.msg,
 					 "wallet attestation PoP: \"jti\" already used (replay)");
 			}
-			return fail(&a->cli, &err);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		}
 	}
 	if (vci_record_write(stdout, res, &err) < 0 || fflush(stdout) != 0)
