@@ -323,12 +323,22 @@ int vci_issue_holder_keys(const vci_defn_t *d, const json_t *rec, const json_t *
 	return 0;
 }
 
-int vci_issue_status(const json_t *rec, const json_t **status, vci_err_t *err)
+int vci_issue_status(const vci_defn_t *d, const char *what, const json_t *rec,
+		     const json_t **status, vci_err_t *err)
 {
 	*status = NULL;
+	if (d && json_object_get(rec, "credentialStatus"))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "credentialStatus: %s takes a Token Status List "
+				   "\"status\"", what);
 	const json_t *s = json_object_get(rec, "status");
-	if (!s || json_is_null(s))
+	if (!s || json_is_null(s)) {
+		if (d && d->status != VCI_STATUS_NONE)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "status: missing: the definition '%s' has a status list "
+					   "(allocate with vci-statuslist alloc)", d->id ? d->id : "");
 		return 0;
+	}
 	const json_t *sl = json_object_get(s, "status_list");
 	if (!json_is_object(s) || !json_is_object(sl))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",

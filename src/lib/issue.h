@@ -89,9 +89,12 @@ int vci_issue_holder_keys(const vci_defn_t *d, const json_t *rec, const json_t *
 /* The record's Token Status List reference, checked: NULL when it has no
  * "status", else the borrowed "status" object, which must be
  * {"status_list": {"idx": integer >= 0, "uri": string}} (other members of
- * status are kept; the uri must be an https URL). Errors: code
- * "invalid_request", message naming the field. */
-int vci_issue_status(const json_t *rec, const json_t **status, vci_err_t *err);
+ * status are kept; the uri must be an https URL). With a definition `d`
+ * (`what` is being made, e.g. "an mso_mdoc credential"): a W3C
+ * "credentialStatus" is refused, and a definition with a status list requires the status.
+ * Errors: code "invalid_request", message naming the field. */
+int vci_issue_status(const vci_defn_t *d, const char *what, const json_t *rec,
+		     const json_t **status, vci_err_t *err);
 
 /* Add format and credential / credentials to rec (steals the strings in
  * creds, which has n >= 1 entries). `batch` chooses "credentials" even

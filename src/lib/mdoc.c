@@ -1311,17 +1311,8 @@ int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, j
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 				   "holder_jwk: missing: an mdoc is bound to a device key "
 				   "(verify the proof first with vci-verify-proof)");
-	/* as vci-sign-sdjwt: the status a definition asks for must be there */
-	if (json_object_get(rec, "credentialStatus"))
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-				   "credentialStatus: an mso_mdoc credential takes a Token Status "
-				   "List \"status\"");
-	if (vci_issue_status(rec, &status, err) < 0)
+	if (vci_issue_status(d, "an mso_mdoc credential", rec, &status, err) < 0)
 		return -1;
-	if (!status && d->status != VCI_STATUS_NONE)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-				   "status: missing: the definition '%s' has a status list "
-				   "(allocate with vci-statuslist alloc)", d->id ? d->id : "");
 	c.doctype = d->doctype;
 	c.defn = d;
 	c.claims = claims;

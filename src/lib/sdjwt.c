@@ -863,16 +863,8 @@ int vci_sdjwt_issue_record(vci_sdjwt_issuer_t *is, const vci_defn_t *d, json_t *
 					   "status list (allocate with vci-statuslist alloc)",
 					   d->id ? d->id : "");
 	} else {
-		if (json_object_get(rec, "credentialStatus"))
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "credentialStatus: a dc+sd-jwt credential takes a Token "
-					   "Status List \"status\"");
-		if (vci_issue_status(rec, &status, err) < 0)
+		if (vci_issue_status(d, "a dc+sd-jwt credential", rec, &status, err) < 0)
 			return -1;
-		if (!status && d->status != VCI_STATUS_NONE)
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "status: missing: the definition '%s' has a status list "
-					   "(allocate with vci-statuslist alloc)", d->id ? d->id : "");
 	}
 	for (made = 0; made < (n ? n : 1); made++) {
 		const json_t *k = n ? keys[made] : NULL;

@@ -113,15 +113,27 @@ static void status(void)
 	const json_t *s;
 	vci_err_t err;
 	json_auto_t *r0 = J("{}");
-	tap_ok(vci_issue_status(r0, &s, &err) == 0 && s == NULL, "no status");
+	tap_ok(vci_issue_status(NULL, NULL, r0, &s, &err) == 0 && s == NULL, "no status");
 	json_auto_t *r1 = J("{\"status\":{\"status_list\":{\"idx\":3,\"uri\":\"https://x.example/sl/1\"}}}");
-	tap_ok(vci_issue_status(r1, &s, &err) == 0 && s, "status ok");
+	tap_ok(vci_issue_status(NULL, NULL, r1, &s, &err) == 0 && s, "status ok");
 	json_auto_t *r2 = J("{\"status\":{\"status_list\":{\"idx\":-1,\"uri\":\"https://x.example/\"}}}");
-	tap_ok(vci_issue_status(r2, &s, &err) < 0 && strstr(err.msg, "idx"), "bad idx");
+	tap_ok(vci_issue_status(NULL, NULL, r2, &s, &err) < 0 && strstr(err.msg, "idx"), "bad idx");
 	json_auto_t *r3 = J("{\"status\":{\"status_list\":{\"idx\":1,\"uri\":\"http://x.example/\"}}}");
-	tap_ok(vci_issue_status(r3, &s, &err) < 0 && strstr(err.msg, "uri"), "http uri");
+	tap_ok(vci_issue_status(NULL, NULL, r3, &s, &err) < 0 && strstr(err.msg, "uri"), "http uri");
 	json_auto_t *r4 = J("{\"status\":[]}");
-	tap_ok(vci_issue_status(r4, &s, &err) < 0, "status not an object");
+	tap_ok(vci_issue_status(NULL, NULL, r4, &s, &err) < 0, "status not an object");
+	vci_defn_t d = { .id = "pid", .status = VCI_STATUS_NONE };
+	json_auto_t *r5 = J("{\"credentialStatus\":{\"type\":\"BitstringStatusListEntry\"}}");
+	tap_ok(vci_issue_status(&d, "an mso_mdoc credential", r5, &s, &err) < 0 &&
+	       strstr(err.msg, "an mso_mdoc credential takes a Token Status List"),
+	       "a W3C credentialStatus is refused: %s", err.msg);
+	tap_ok(vci_issue_status(&d, "a dc+sd-jwt credential", r0, &s, &err) == 0 && !s,
+	       "no status, none asked for");
+	d.status = VCI_STATUS_TOKEN;
+	tap_ok(vci_issue_status(&d, "a dc+sd-jwt credential", r0, &s, &err) < 0 &&
+	       strstr(err.msg, "status: missing: the definition 'pid'"),
+	       "a definition with a status list requires it: %s", err.msg);
+	tap_ok(vci_issue_status(&d, "a dc+sd-jwt credential", r1, &s, &err) == 0 && s, "and takes it");
 }
 
 static void result(void)
