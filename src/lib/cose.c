@@ -731,16 +731,31 @@ void vci_cbuf_null(vci_cbuf_t *b)
 	vci_cbuf_raw(b, &c, 1);
 }
 
-void vci_cbuf_double(vci_cbuf_t *b, double v)
+/* A float head (fa, fb) and its IEEE 754 bytes, big-endian. */
+static void cbuf_ieee(vci_cbuf_t *b, uint8_t head, uint64_t u, int n)
 {
 	uint8_t p[9];
+
+	p[0] = head;
+	for (int i = n; i >= 1; i--, u >>= 8)
+		p[i] = (uint8_t)u;
+	vci_cbuf_raw(b, p, (size_t)n + 1);
+}
+
+void vci_cbuf_double(vci_cbuf_t *b, double v)
+{
 	uint64_t u;
 
 	memcpy(&u, &v, sizeof u);
-	p[0] = 0xfb;
-	for (int i = 8; i >= 1; i--, u >>= 8)
-		p[i] = (uint8_t)u;
-	vci_cbuf_raw(b, p, sizeof p);
+	cbuf_ieee(b, 0xfb, u, 8);
+}
+
+void vci_cbuf_float(vci_cbuf_t *b, float v)
+{
+	uint32_t u;
+
+	memcpy(&u, &v, sizeof u);
+	cbuf_ieee(b, 0xfa, u, 4);
 }
 
 void vci_cbuf_free(vci_cbuf_t *b)

@@ -110,6 +110,7 @@ void vci_cbuf_str(vci_cbuf_t *b, const char *s); /* tstr of a C string */
 void vci_cbuf_bool(vci_cbuf_t *b, int v);
 void vci_cbuf_null(vci_cbuf_t *b);
 void vci_cbuf_double(vci_cbuf_t *b, double v);
+void vci_cbuf_float(vci_cbuf_t *b, float v);   /* fa: 4-byte float */
 void vci_cbuf_free(vci_cbuf_t *b);
 /* Length of the head for a string/container of n. */
 size_t vci_cbor_head_len(uint64_t n);

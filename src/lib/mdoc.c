@@ -424,18 +424,10 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 			double d = json_real_value(v);
 			float f = (float)d;
 
-			if ((double)f == d) {
-				uint8_t q[5];
-				uint32_t u;
-
-				memcpy(&u, &f, sizeof u);
-				q[0] = 0xfa;
-				for (int i = 4; i >= 1; i--, u >>= 8)
-					q[i] = (uint8_t)u;
-				vci_cbuf_raw(b, q, sizeof q);
-			} else {
+			if ((double)f == d)
+				vci_cbuf_float(b, f);
+			else
 				vci_cbuf_double(b, d);
-			}
 		}
 		return 0;
 	case VCI_MDOC_BOOL:
