@@ -83,6 +83,12 @@ static inline void vci_str_wipe_p(char **s) { vci_str_wipe(*s); }
 
 /* Constant-time equality of two byte strings (length may leak). */
 int vci_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+/* The value of a hex digit (either case), or -1. */
+static inline int vci_hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
 /* Parse JSON text strictly (JSON_REJECT_DUPLICATES, one value, nothing
  * after it). `what` names the input in the error message. */

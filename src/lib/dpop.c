@@ -50,12 +50,6 @@ static int is_unreserved(int c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
-	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* RFC 3986 6.2.2.2, which libcurl's URL API leaves alone: a
  * percent-encoded unreserved character is that character, and the hex
  * digits of the other escapes are upper case. A "%" not followed by two
@@ -72,8 +66,8 @@ static int pct_normalize(const char *in, size_t len, char *out)
 			out[o++] = in[i];
 			continue;
 		}
-		hi = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
-		lo = i + 2 < len ? hexval((unsigned char)in[i + 2]) : -1;
+		hi = i + 2 < len ? vci_hexval((unsigned char)in[i + 1]) : -1;
+		lo = i + 2 < len ? vci_hexval((unsigned char)in[i + 2]) : -1;
 		if (hi < 0 || lo < 0)
 			return -1;
 		if (is_unreserved(hi << 4 | lo)) {

@@ -40,17 +40,6 @@ char *vci_url_encode(const char *s, size_t len, const char *keep, const char *dr
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vci_url_decode(const char *s, size_t len, int plus_space, char **out, size_t *outlen,
 		   vci_err_t *err)
 {
@@ -71,8 +60,8 @@ int vci_url_decode(const char *s, size_t len, int plus_space, char **out, size_t
 				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url",
 						   "truncated %%-escape at offset %zu", i);
 			}
-			h = hexval(s[i + 1]);
-			l = hexval(s[i + 2]);
+			h = vci_hexval(s[i + 1]);
+			l = vci_hexval(s[i + 2]);
 			if (h < 0 || l < 0) {
 				free(o);
 				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url",

@@ -1385,17 +1385,6 @@ static int parse_cwt(vci_sl_token_t *tok, tok_priv_t *p, const uint8_t *buf, siz
 			max, err);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflate,
 			       vci_sl_token_t *tok, vci_err_t *err)
 {
@@ -1423,7 +1412,7 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 		goto out;
 	}
 	for (i = a; i < b && hex; i++)
-		hex = hexval(buf[i]) >= 0;
+		hex = vci_hexval(buf[i]) >= 0;
 	if (hex && (b - a) % 2 == 0) {
 		p->raw = malloc((b - a) / 2 + 1);
 		if (!p->raw) {
@@ -1431,7 +1420,8 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 			goto out;
 		}
 		for (i = 0; i < (b - a) / 2; i++)
-			p->raw[i] = (uint8_t)(hexval(buf[a + 2 * i]) << 4 | hexval(buf[a + 2 * i + 1]));
+			p->raw[i] = (uint8_t)(vci_hexval(buf[a + 2 * i]) << 4 |
+					      vci_hexval(buf[a + 2 * i + 1]));
 		r = parse_cwt(tok, p, p->raw, (b - a) / 2, max_inflate, err);
 	} else {
 		r = parse_cwt(tok, p, buf, len, max_inflate, err);
