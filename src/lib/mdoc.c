@@ -1344,8 +1344,11 @@ out:
 
 /* ---- verifying ---- */
 
-static int bad(vci_err_t *err, const char *fmt, ...) VCI_PRINTF(2, 3);
-static int bad(vci_err_t *err, const char *fmt, ...)
+/* Set err, formatting first into a buffer of its own: the arguments may
+ * be err->msg itself (a message prefixed to the one a callee left). */
+static int mdoc_err(vci_err_t *err, int status, const char *code, const char *fmt, ...)
+	VCI_PRINTF(4, 5);
+static int mdoc_err(vci_err_t *err, int status, const char *code, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -1353,20 +1356,12 @@ static int bad(vci_err_t *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_mdoc", "%s", msg);
+	return vci_err_set(err, status, code, "%s", msg);
 }
 
-static int fails(vci_err_t *err, const char *fmt, ...) VCI_PRINTF(2, 3);
-static int fails(vci_err_t *err, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_credential", "%s", msg);
-}
+/* A malformed mdoc (exit 3), and one that is well formed but fails a check */
+#define bad(err, ...) mdoc_err((err), VCI_EXIT_INPUT, "invalid_mdoc", __VA_ARGS__)
+#define fails(err, ...) mdoc_err((err), VCI_EXIT_FAIL, "invalid_credential", __VA_ARGS__)
 
 /* A definite text string as a NUL-terminated copy (no NUL inside). */
 static char *tstr_dup(const cbor_item_t *i)
