@@ -1,8 +1,8 @@
 /* bench-jws - sign and verify N compact JWS with libvci's prepared signer
  * and print the rates. Usage: bench-jws ES256|EdDSA [N]. Built on request
  * only (make bench/bench-jws); bench/jws.sh compares with `openssl speed`. */
-#include "common.h"
-#include "jws.h"
+#include "base/common.h"
+#include "crypto/jws.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,10 +1,10 @@
 /* vci-defn - credential definitions: create, import, issuer metadata,
  * type metadata, lint, and claims checks. A thin main over libvci. */
-#include "cli.h"
-#include "defn.h"
-#include "jws.h"
-#include "keys.h"
-#include "metadata.h"
+#include "pipe/cli.h"
+#include "oid4vci/defn.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
+#include "oid4vci/metadata.h"
 
 #include <string.h>
 

@@ -2,13 +2,13 @@
  * object with a fresh pre-authorized code (and transaction code), the deep
  * link by value or by reference, QR codes for the terminal, PNG and SVG,
  * and delivery to a wallet's credential_offer_endpoint. */
-#include "cli.h"
-#include "defn.h"
-#include "http.h"
-#include "issue.h"
-#include "offer.h"
-#include "qr.h"
-#include "record.h"
+#include "pipe/cli.h"
+#include "oid4vci/defn.h"
+#include "base/http.h"
+#include "oid4vci/issue.h"
+#include "oid4vci/offer.h"
+#include "base/qr.h"
+#include "pipe/record.h"
 
 #include <errno.h>
 #include <stdatomic.h>

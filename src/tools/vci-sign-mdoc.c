@@ -1,12 +1,12 @@
 /* vci-sign-mdoc - ISO/IEC 18013-5 mdoc credentials (OID4VCI mso_mdoc):
  * sign issuance records into base64url IssuerSigned credentials, or
  * verify an IssuerSigned or DeviceResponse. */
-#include "b64url.h"
-#include "cli.h"
-#include "issue.h"
-#include "keys.h"
-#include "mdoc.h"
-#include "record.h"
+#include "base/b64url.h"
+#include "pipe/cli.h"
+#include "oid4vci/issue.h"
+#include "crypto/keys.h"
+#include "oid4vci/mdoc.h"
+#include "pipe/record.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -188,7 +188,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		goto done_err;
 	}
 	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
-				a->raw ? vci_issue_write_raw : NULL, &a->cli, &stats, &err);
+				a->raw ? vci_cli_write_credentials : NULL, &a->cli, &stats, &err);
 	vci_inputs_close(in);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);

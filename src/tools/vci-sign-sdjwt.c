@@ -1,11 +1,12 @@
 /* vci-sign-sdjwt - sign issuance records as SD-JWT VC (dc+sd-jwt) or W3C
  * VC JWT (jwt_vc_json) credentials, and verify SD-JWTs (verify). */
-#include "cli.h"
-#include "defn.h"
-#include "issue.h"
-#include "keys.h"
-#include "record.h"
-#include "sdjwt.h"
+#include "pipe/cli.h"
+#include "base/http.h"
+#include "oid4vci/defn.h"
+#include "oid4vci/issue.h"
+#include "crypto/keys.h"
+#include "pipe/record.h"
+#include "oid4vci/sdjwt.h"
 
 #include <errno.h>
 #include <string.h>
@@ -93,7 +94,7 @@ static int handle(void *ctx, int val, const char *arg)
 		a->kid = arg;
 		break;
 	case OPT_ISSUER:
-		if (!vci_defn_is_https_url(arg, 0))
+		if (!vci_url_is_https(arg, 0))
 			return vci_cli_usage(&a->cli, "--issuer: '%s' is not an https URL without "
 					     "query or fragment", arg);
 		a->issuer = arg;
@@ -240,7 +241,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
-				a->raw ? vci_issue_write_raw : NULL, &a->cli, &stats, &err);
+				a->raw ? vci_cli_write_credentials : NULL, &a->cli, &stats, &err);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);

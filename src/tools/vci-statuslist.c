@@ -2,10 +2,10 @@
  * list file, allocate indices to issuance records, set and read statuses,
  * sign the Status List Token (JWT or CWT) or the W3C
  * BitstringStatusListCredential, and check a token as a relying party. */
-#include "cli.h"
-#include "keys.h"
-#include "record.h"
-#include "statuslist.h"
+#include "pipe/cli.h"
+#include "crypto/keys.h"
+#include "pipe/record.h"
+#include "oid4vci/statuslist.h"
 
 #include <errno.h>
 #include <pthread.h>

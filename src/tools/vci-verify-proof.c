@@ -2,12 +2,12 @@
  * key: verify wallet proofs of possession in issuance records (or one
  * given proof), make and check self-verifying c_nonce values, verify DPoP
  * proofs and wallet attestations. */
-#include "cli.h"
-#include "dpop.h"
-#include "keys.h"
-#include "nonce.h"
-#include "proof.h"
-#include "record.h"
+#include "pipe/cli.h"
+#include "oid4vci/dpop.h"
+#include "crypto/keys.h"
+#include "crypto/nonce.h"
+#include "oid4vci/proof.h"
+#include "pipe/record.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 /* fuzz-b64url.c - the strict decoders must never crash, and whatever they
  * accept must be canonical: encoding the result gives the input back. */
-#include "b64url.h"
+#include "base/b64url.h"
 
 #include <string.h>
 

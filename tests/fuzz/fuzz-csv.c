@@ -1,7 +1,7 @@
 /* fuzz-csv.c - the CSV reader, with tight and default limits, and the
  * record reader over the same bytes as CSV and as auto-detected JSON. */
-#include "csv.h"
-#include "record.h"
+#include "pipe/csv.h"
+#include "pipe/record.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * normalisation, preparation, lint, metadata and type metadata, and the
  * claims check with and without coercion. The first byte selects how the
  * rest is used; invariants trap. */
-#include "defn.h"
-#include "metadata.h"
+#include "oid4vci/defn.h"
+#include "oid4vci/metadata.h"
 
 #include <string.h>
 

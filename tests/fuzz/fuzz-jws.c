@@ -2,9 +2,9 @@
  * The input is a compact JWS; it is verified with a fixed P-256 key and,
  * when its header carries a "jwk", with that key too (the DPoP path),
  * and the JWK is thumbprinted. */
-#include "common.h"
-#include "jws.h"
-#include "keys.h"
+#include "base/common.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
 
 #include <string.h>
 

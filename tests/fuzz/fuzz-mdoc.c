@@ -7,10 +7,10 @@
  * IssuerSigned (so item parsing is reached without a signature), and, when
  * it is JSON, as an element value for every element type (what encodes
  * must decode). Whatever verifies must print as JSON. */
-#include "b64url.h"
-#include "common.h"
-#include "cose.h"
-#include "mdoc.h"
+#include "base/b64url.h"
+#include "base/common.h"
+#include "crypto/cose.h"
+#include "oid4vci/mdoc.h"
 
 #include <string.h>
 

@@ -3,9 +3,9 @@
  * round trip through vci_offer_link unchanged, and an accepted URI must
  * too. The input is also tried as an offer object (vci_offer_check) and as
  * percent-encoded text. */
-#include "common.h"
-#include "http.h"
-#include "offer.h"
+#include "base/common.h"
+#include "base/http.h"
+#include "oid4vci/offer.h"
 
 #include <string.h>
 

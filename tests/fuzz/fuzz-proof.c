@@ -3,10 +3,10 @@
  * with a nonce key), as a DPoP proof, as a self-verifying nonce, as a
  * DPoP htu, as a key or wallet attestation whose attester is named by kid
  * and, when it is JSON, as an issuance record carrying proofs. */
-#include "common.h"
-#include "dpop.h"
-#include "nonce.h"
-#include "proof.h"
+#include "base/common.h"
+#include "oid4vci/dpop.h"
+#include "crypto/nonce.h"
+#include "oid4vci/proof.h"
 
 #include <string.h>
 

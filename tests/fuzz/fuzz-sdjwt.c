@@ -3,9 +3,9 @@
  * SD-JWT, its disclosures processed without the signature check (so the
  * digest and disclosure logic is reached), then fully verified with the
  * RFC 9901 example issuer key and with key binding asked for. */
-#include "common.h"
-#include "keys.h"
-#include "sdjwt.h"
+#include "base/common.h"
+#include "crypto/keys.h"
+#include "oid4vci/sdjwt.h"
 
 #include <string.h>
 

@@ -4,10 +4,10 @@
  * file reader. A list file is parsed as given and again with its CRC
  * fixed up, so that the fuzzer reaches the checks behind the checksum;
  * whatever parses must serialize and parse back to the same list. */
-#include "common.h"
-#include "cose.h"
-#include "keys.h"
-#include "statuslist.h"
+#include "base/common.h"
+#include "crypto/cose.h"
+#include "crypto/keys.h"
+#include "oid4vci/statuslist.h"
 
 #include <string.h>
 #include <zlib.h>

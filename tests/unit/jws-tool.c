@@ -11,10 +11,10 @@
  *   jws-tool did-key KEYFILE | did-jwk KEYFILE
  *   jws-tool did-resolve DID                       (prints the JWK)
  */
-#include "common.h"
-#include "did.h"
-#include "jws.h"
-#include "keys.h"
+#include "base/common.h"
+#include "crypto/did.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
 
 #include <string.h>
 

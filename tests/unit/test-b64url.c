@@ -1,6 +1,6 @@
 /* test-b64url.c - base64url and base64: RFC 4648 vectors, every rejection
  * class, and round trips checked against OpenSSL's encoder. */
-#include "b64url.h"
+#include "base/b64url.h"
 #include "tap.h"
 
 #include <string.h>

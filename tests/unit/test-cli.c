@@ -1,5 +1,5 @@
 /* test-cli.c - atomic output, inputs and the ordered batch runner. */
-#include "cli.h"
+#include "pipe/cli.h"
 #include "tap.h"
 
 #include <string.h>

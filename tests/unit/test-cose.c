@@ -1,9 +1,9 @@
 /* test-cose.c - COSE_Sign1: the draft's status list CWT and mdoc
  * IssuerAuth vectors, sign/verify round trips for each algorithm,
  * tampering, allow-lists, and the bounded CBOR decoder on hostile input. */
-#include "common.h"
-#include "cose.h"
-#include "keys.h"
+#include "base/common.h"
+#include "crypto/cose.h"
+#include "crypto/keys.h"
 #include "tap.h"
 
 #include <string.h>

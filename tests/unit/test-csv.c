@@ -1,6 +1,6 @@
 /* test-csv.c - the RFC 4180 reader: quoting, line ends, BOM, limits, every
  * error with its message, and resynchronisation after an error. */
-#include "csv.h"
+#include "pipe/csv.h"
 #include "tap.h"
 
 #include <string.h>

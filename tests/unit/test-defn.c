@@ -1,8 +1,9 @@
 /* test-defn.c - definitions: syntax checks, normalisation, claims paths,
  * claims validation and coercion, import of the seed shapes, metadata,
  * type metadata and lint. */
-#include "defn.h"
-#include "metadata.h"
+#include "base/http.h"
+#include "oid4vci/defn.h"
+#include "oid4vci/metadata.h"
 #include "tap.h"
 
 #include <string.h>
@@ -43,12 +44,12 @@ static void syntax(void)
 	tap_ok(!vci_defn_is_base64("a+b_"), "mixed alphabets");
 	tap_ok(vci_defn_is_data_uri("data:image/png;base64,iVBORw0KGgo=", "image/"), "data: image");
 	tap_ok(!vci_defn_is_data_uri("data:text/plain;base64,aGk=", "image/"), "data: not image");
-	tap_ok(vci_defn_is_https_url("https://issuer.example.com/tenant", 0), "https URL");
-	tap_ok(!vci_defn_is_https_url("http://issuer.example.com", 0), "http refused");
-	tap_ok(!vci_defn_is_https_url("https://issuer.example.com/?a=b", 0), "query refused");
-	tap_ok(vci_defn_is_https_url("https://issuer.example.com/?a=b", 1), "query allowed for endpoints");
-	tap_ok(!vci_defn_is_https_url("https://issuer.example.com/#x", 0), "fragment refused");
-	tap_ok(!vci_defn_is_https_url("https:///path", 0), "no host");
+	tap_ok(vci_url_is_https("https://issuer.example.com/tenant", 0), "https URL");
+	tap_ok(!vci_url_is_https("http://issuer.example.com", 0), "http refused");
+	tap_ok(!vci_url_is_https("https://issuer.example.com/?a=b", 0), "query refused");
+	tap_ok(vci_url_is_https("https://issuer.example.com/?a=b", 1), "query allowed for endpoints");
+	tap_ok(!vci_url_is_https("https://issuer.example.com/#x", 0), "fragment refused");
+	tap_ok(!vci_url_is_https("https:///path", 0), "no host");
 	tap_ok(vci_defn_is_scope_token("pid_sd-jwt:1"), "scope token");
 	tap_ok(!vci_defn_is_scope_token("two words"), "space in scope");
 	tap_ok(!vci_defn_is_scope_token("quo\"te"), "quote in scope");

@@ -1,8 +1,8 @@
 /* test-did.c - did:key and did:jwk vectors (jose.md V-6, V-7), round
  * trips, fragments and refusals. */
-#include "common.h"
-#include "did.h"
-#include "keys.h"
+#include "base/common.h"
+#include "crypto/did.h"
+#include "crypto/keys.h"
 #include "tap.h"
 
 #include <string.h>

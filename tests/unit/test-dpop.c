@@ -1,7 +1,7 @@
 /* test-dpop.c - DPoP proofs: the RFC 9449 examples (jose.md V-4), their
  * negative variants, htu comparison and the jti replay cache. */
-#include "common.h"
-#include "dpop.h"
+#include "base/common.h"
+#include "oid4vci/dpop.h"
 #include "tap.h"
 
 #include <string.h>

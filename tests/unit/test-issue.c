@@ -1,6 +1,6 @@
 /* test-issue.c - times, holder keys, status reference, result fields. */
-#include "issue.h"
-#include "cli.h"
+#include "oid4vci/issue.h"
+#include "pipe/cli.h"
 #include "tap.h"
 #include <string.h>
 
@@ -204,10 +204,10 @@ static void raw(void)
 	json_auto_t *r2 = J("{\"credentials\":[{\"credential\":\"B~\"},{\"credential\":\"C~\"}]}");
 	json_auto_t *r3 = J("{\"error\":{\"code\":\"x\",\"message\":\"bad\"},\"line\":3}");
 	json_auto_t *r4 = J("{\"error\":{\"code\":\"x\",\"message\":\"worse\"}}");
-	tap_ok(vci_issue_write_raw(&cli, r1, &out, &msg, &err) == 0, "raw: one credential");
-	tap_ok(vci_issue_write_raw(&cli, r2, &out, &msg, &err) == 0, "raw: a batch");
-	tap_ok(vci_issue_write_raw(&cli, r3, &out, &msg, &err) == 0, "raw: an error record");
-	tap_ok(vci_issue_write_raw(&cli, r4, &out, &msg, &err) == 0, "raw: an error record without line");
+	tap_ok(vci_cli_write_credentials(&cli, r1, &out, &msg, &err) == 0, "raw: one credential");
+	tap_ok(vci_cli_write_credentials(&cli, r2, &out, &msg, &err) == 0, "raw: a batch");
+	tap_ok(vci_cli_write_credentials(&cli, r3, &out, &msg, &err) == 0, "raw: an error record");
+	tap_ok(vci_cli_write_credentials(&cli, r4, &out, &msg, &err) == 0, "raw: an error record without line");
 	tap_is_mem(out.p, out.len, "A~\nB~\nC~\n", 9, "raw: one credential a line, nothing for the errors");
 	tap_is_str(msg.p, "test-issue: line 3: bad\ntest-issue: worse\n", "raw: the errors are messages");
 	vci_text_free(&out);

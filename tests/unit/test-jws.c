@@ -1,10 +1,10 @@
 /* test-jws.c - JWS compact sign/verify: RFC 7515 A.3, RFC 8037 A, RFC 9449
  * DPoP proofs, the signed vectors in tests/vectors, and the negative cases
  * (none, HS256, wrong key, DER signatures, tampering, strict parsing). */
-#include "common.h"
-#include "b64url.h"
-#include "jws.h"
-#include "keys.h"
+#include "base/common.h"
+#include "base/b64url.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
 #include "tap.h"
 
 #include <string.h>

@@ -1,9 +1,9 @@
 /* test-keys.c - key loading (plain, DER, encrypted PEM with env:/file:/pass:
  * passphrases, not-a-key files), JWK import/export and RFC 7638
  * thumbprints, alg/key binding, x5c and chain validation. */
-#include "common.h"
-#include "b64url.h"
-#include "keys.h"
+#include "base/common.h"
+#include "base/b64url.h"
+#include "crypto/keys.h"
 #include "tap.h"
 
 #include <string.h>

@@ -3,11 +3,11 @@
  * IssuerSigned and DeviceResponse (all digests recomputed, tampered
  * copies refused), the TSL draft-14 MSO with status, and sign/verify
  * round trips with each algorithm and digest. */
-#include "b64url.h"
-#include "common.h"
-#include "cose.h"
-#include "keys.h"
-#include "mdoc.h"
+#include "base/b64url.h"
+#include "base/common.h"
+#include "crypto/cose.h"
+#include "crypto/keys.h"
+#include "oid4vci/mdoc.h"
 #include "tap.h"
 
 #include <string.h>

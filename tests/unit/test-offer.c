@@ -3,10 +3,10 @@
  * cases and refusals, offer building (secrets, tx_code, draft 13), the
  * token endpoint's grant check, the offer directory, URL helpers and QR
  * renderings. */
-#include "common.h"
-#include "http.h"
-#include "offer.h"
-#include "qr.h"
+#include "base/common.h"
+#include "base/http.h"
+#include "oid4vci/offer.h"
+#include "base/qr.h"
 #include "tap.h"
 
 #include <string.h>

@@ -1,12 +1,12 @@
 /* test-proof.c - proofs of possession (OID4VCI 1.0 Appendix F.1 vector and
  * every refusal), self-verifying nonces, batches, draft-13 "proof". */
-#include "common.h"
-#include "b64url.h"
-#include "did.h"
-#include "jws.h"
-#include "keys.h"
-#include "nonce.h"
-#include "proof.h"
+#include "base/common.h"
+#include "base/b64url.h"
+#include "crypto/did.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
+#include "crypto/nonce.h"
+#include "oid4vci/proof.h"
 #include "tap.h"
 
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* test-record.c - reading NDJSON, JSON documents and CSV into records,
  * error records, dotted paths, and writing NDJSON. */
-#include "record.h"
+#include "pipe/record.h"
 #include "tap.h"
 
 #include <errno.h>

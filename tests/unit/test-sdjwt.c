@@ -3,9 +3,9 @@
  * section 5, OID4VCI 1.0 A.3.4 and Token Status List 6.2 are reproduced
  * byte for byte; the verifier accepts the published vectors and refuses
  * tampered ones; random salts, decoys, sorting, plaintext claims. */
-#include "b64url.h"
-#include "keys.h"
-#include "sdjwt.h"
+#include "base/b64url.h"
+#include "crypto/keys.h"
+#include "oid4vci/sdjwt.h"
 #include "tap.h"
 
 #include <string.h>

@@ -2,11 +2,11 @@
  * vectors (section 4.1 and Appendix C, tests/vectors/tsl-appC-*), the
  * section 5.1/5.2 tokens, the list file, allocation and the W3C
  * Bitstring Status List encoding. */
-#include "common.h"
-#include "b64url.h"
-#include "cose.h"
-#include "keys.h"
-#include "statuslist.h"
+#include "base/common.h"
+#include "base/b64url.h"
+#include "crypto/cose.h"
+#include "crypto/keys.h"
+#include "oid4vci/statuslist.h"
 #include "tap.h"
 
 #include <string.h>

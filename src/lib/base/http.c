@@ -1,0 +1,294 @@
+/* http.c - GET with bounded retries over libcurl, and URL helpers. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+char *vci_url_encode(const char *s, size_t len, const char *keep, const char *drop)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out, *p;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c && ((unreserved(c) && !(drop && strchr(drop, c))) || (keep && strchr(keep, c)))) {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+int vci_url_decode(const char *s, size_t len, int plus_space, char **out, size_t *outlen,
+		   vci_err_t *err)
+{
+	char *o = malloc(len + 1);
+	size_t n = 0;
+
+	*out = NULL;
+	if (!o)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			int h, l;
+
+			if (len - i < 3) {
+				free(o);
+				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url",
+						   "truncated %%-escape at offset %zu", i);
+			}
+			h = vci_hexval(s[i + 1]);
+			l = vci_hexval(s[i + 2]);
+			if (h < 0 || l < 0) {
+				free(o);
+				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url",
+						   "malformed %%-escape at offset %zu", i);
+			}
+			c = (char)(h << 4 | l);
+			if (!c) {
+				free(o);
+				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url",
+						   "%%00 at offset %zu", i);
+			}
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			c = ' ';
+		} else if (!c) {
+			free(o);
+			return vci_err_set(err, VCI_EXIT_INPUT, "invalid_url", "NUL byte at offset %zu", i);
+		}
+		o[n++] = c;
+	}
+	o[n] = '\0';
+	*out = o;
+	if (outlen)
+		*outlen = n;
+	return 0;
+}
+
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
+int vci_url_is_loopback_http(const char *s)
+{
+	static const char *const hosts[] = { "127.0.0.1", "[::1]", "localhost" };
+	const char *h;
+
+	if (!s || strncasecmp(s, "http://", 7) || !printable(s))
+		return 0;
+	h = s + 7;
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		size_t n = strlen(hosts[i]);
+		const char *p = h + n;
+
+		if (strncasecmp(h, hosts[i], n))
+			continue;
+		if (*p == ':') {
+			const char *d = ++p;
+
+			while (*p >= '0' && *p <= '9')
+				p++;
+			if (p == d || p - d > 5)
+				return 0;
+		}
+		if (*p == '\0' || *p == '/' || *p == '?' || *p == '#')
+			return 1;
+	}
+	return 0;
+}
+
+int vci_url_is_target(const char *s, int allow_query)
+{
+	if (!s || !printable(s) || strchr(s, '#'))
+		return 0;
+	if (!allow_query && strchr(s, '?'))
+		return 0;
+	return vci_url_is_https(s, allow_query) || vci_url_is_loopback_http(s);
+}
+
+char *vci_url_add_param(const char *url, const char *name, const char *value, size_t vlen,
+			const char *keep, const char *drop)
+{
+	char *enc = vci_url_encode(value, vlen, keep, drop), *out = NULL;
+
+	if (!enc)
+		return NULL;
+	if (asprintf(&out, "%s%c%s=%s", url, strchr(url, '?') ? '&' : '?', name, enc) < 0)
+		out = NULL;
+	OPENSSL_cleanse(enc, strlen(enc));
+	free(enc);
+	return out;
+}
+
+/* ---- GET ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+#define BODY_MAX (1u << 20)
+
+static size_t drop_body(char *p, size_t sz, size_t n, void *ud)
+{
+	size_t *total = ud;
+
+	(void)p;
+	if (n && sz > BODY_MAX / n)
+		return 0;
+	*total += sz * n;
+	return *total > BODY_MAX ? 0 : sz * n;
+}
+
+/* "host[:port]" of a URL, for messages without the query. */
+static void host_of(const char *url, char *buf, size_t size)
+{
+	const char *h = strstr(url, "://");
+	size_t n;
+
+	h = h ? h + 3 : url;
+	n = strcspn(h, "/?#");
+	/* never user:password@ */
+	for (size_t i = n; i > 0; i--)
+		if (h[i - 1] == '@') {
+			h += i;
+			n -= i;
+			break;
+		}
+	snprintf(buf, size, "%.*s", (int)(n < 200 ? n : 200), h);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
+		 vci_err_t *err)
+{
+	vci_http_opts_t d = { 0 };
+	long timeout, backoff;
+	char host[256], cerr[CURL_ERROR_SIZE] = "";
+	CURLcode cc = CURLE_OK;
+	CURL *c;
+
+	if (!o)
+		o = &d;
+	timeout = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	backoff = o->backoff_ms > 0 ? o->backoff_ms : 500;
+	r->status = 0;
+	r->attempts = 0;
+	host_of(url ? url : "", host, sizeof host);
+	if (!vci_url_is_target(url, 1))
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_url",
+				   "%s: not an https URL (http only to 127.0.0.1, ::1 or localhost)", host);
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "libcurl: %s",
+				   curl_easy_strerror(curl_init_rc));
+	c = curl_easy_init();
+	if (!c)
+		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "libcurl: cannot start a request");
+	for (unsigned attempt = 0;; attempt++) {
+		size_t total = 0;
+		int retry;
+
+		curl_easy_reset(c);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+		curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-tools");
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &total);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+		cerr[0] = '\0';
+		r->attempts++;
+		r->status = 0;
+		cc = curl_easy_perform(c);
+		if (cc == CURLE_OK || cc == CURLE_WRITE_ERROR)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		if (r->status >= 200 && r->status < 300) {
+			curl_easy_cleanup(c);
+			return 0;
+		}
+		retry = r->status >= 500 || r->status == 429 ||
+			(r->status == 0 && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
+					    cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_RECV_ERROR ||
+					    cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING));
+		if (!retry || attempt >= o->retries)
+			break;
+		sleep_ms(backoff);
+		backoff = backoff > 60000 ? 120000 : backoff * 2;
+	}
+	curl_easy_cleanup(c);
+	if (r->status)
+		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: HTTP %ld after %u attempt%s",
+				   host, r->status, r->attempts, r->attempts == 1 ? "" : "s");
+	return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: %s after %u attempt%s", host,
+			   cerr[0] ? cerr : curl_easy_strerror(cc), r->attempts,
+			   r->attempts == 1 ? "" : "s");
+}
+
+int vci_url_is_https(const char *s, int allow_query)
+{
+	const char *host, *end;
+
+	if (!s || strncasecmp(s, "https://", 8))
+		return 0;
+	host = s + 8;
+	end = host + strcspn(host, "/?#");
+	if (end == host)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return 0;
+	for (const char *p = host; p < end; p++)
+		if (*p == '@')
+			return 0; /* no userinfo */
+	if (!allow_query && (strchr(s, '?') || strchr(s, '#')))
+		return 0;
+	return 1;
+}

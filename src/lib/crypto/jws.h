@@ -1,0 +1,91 @@
+/* jws.h - JWS compact serialization on OpenSSL EVP: ES256/384/512 (raw
+ * R||S), EdDSA (Ed25519), RS256, PS256. Verification always takes an
+ * allow-list; "none" and HS* are never accepted. */
+#ifndef VCI_JWS_H
+#define VCI_JWS_H
+
+#include "base/common.h"
+
+/* Sign. `alg` NULL means the key's default. `header` holds extra header
+ * members (typ, kid, x5c, ...; borrowed); "alg" is set from `alg`.
+ * Returns a malloc'd compact JWS. */
+char *vci_jws_sign(EVP_PKEY *key, const char *alg, const json_t *header,
+		   const uint8_t *payload, size_t len, vci_err_t *err);
+char *vci_jws_sign_json(EVP_PKEY *key, const char *alg, const json_t *header,
+			const json_t *payload, vci_err_t *err);
+
+/* A prepared signer: key, alg and the encoded protected header are set up
+ * once so that signing many payloads does no per-record key or header
+ * work. Not thread-safe: use one signer per thread. `alg` NULL means the
+ * key's default; `header` as for vci_jws_sign (copied). The key is
+ * referenced, not copied. */
+typedef struct vci_jws_signer vci_jws_signer_t;
+vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_t *header,
+				     vci_err_t *err);
+/* The alg the signer uses ("ES256", ...). */
+const char *vci_jws_signer_alg(const vci_jws_signer_t *s);
+/* Sign one payload; returns a malloc'd compact JWS (*out_len its length,
+ * if non-NULL). */
+char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
+			  size_t *out_len, vci_err_t *err);
+void vci_jws_signer_free(vci_jws_signer_t *s);
+
+/* A parsed, not yet verified, JWS. */
+typedef struct vci_jws {
+	json_t *header;        /* decoded protected header (object) */
+	json_t *payload;       /* decoded payload if it is a JSON object, else NULL */
+	uint8_t *payload_raw;  /* decoded payload bytes */
+	size_t payload_len;
+	uint8_t *sig;
+	size_t sig_len;
+	const char *alg;       /* header "alg" (points into header) */
+	char *signing_input;   /* "<b64 header>.<b64 payload>" */
+	size_t signing_input_len;
+} vci_jws_t;
+
+/* Parse a compact JWS: exactly three parts, strict base64url, a header
+ * that is a JSON object without duplicate members and with a string
+ * "alg", unknown "crit" refused. Errors are VCI_EXIT_INPUT. */
+int vci_jws_parse(const char *compact, size_t len, vci_jws_t *jws, vci_err_t *err);
+void vci_jws_free(vci_jws_t *jws);
+
+/* Verify with `key`. `allowed` is a NULL-terminated list of alg names
+ * (NULL means all asymmetric algs we implement). Checks alg is allowed,
+ * not none/HS*, and fits the key. Returns 0 if the signature is valid,
+ * -1 (VCI_EXIT_FAIL, code "invalid_signature") otherwise. */
+int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allowed,
+		   vci_err_t *err);
+/* Verification state reused from one signature to the next: a digest
+ * context, and a key context for each of the last few keys (kept by
+ * reference until replaced or freed). Verifying many signatures by keys
+ * of a vci_keyslots_t, which are the same key objects each time, then
+ * sets up no context per signature. Not thread-safe: one per thread at a
+ * time. */
+typedef struct vci_jws_verifier vci_jws_verifier_t;
+vci_jws_verifier_t *vci_jws_verifier_new(void);
+void vci_jws_verifier_free(vci_jws_verifier_t *v);
+/* As vci_jws_verify, with the state of `v` (NULL: none, as
+ * vci_jws_verify). */
+int vci_jws_verify_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *key,
+			const char *const *allowed, vci_err_t *err);
+/* Verify a compact JWS in one call: parse, then verify with `key` and
+ * `allowed`. On success *jws holds the parsed token (free it with
+ * vci_jws_free); on failure it is freed. */
+int vci_jws_parse_verify(const char *compact, size_t len, EVP_PKEY *key,
+			 const char *const *allowed, vci_jws_t *jws, vci_err_t *err);
+
+/* Compare a "typ" value to an expected media type: case-insensitive,
+ * an "application/" prefix ignored. */
+int vci_jws_typ_is(const char *typ, const char *expected);
+
+/* ECDSA signature format conversion (exposed for COSE and tests):
+ * DER <-> fixed-width R||S of 2*nbytes. */
+int vci_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes,
+			 uint8_t *raw);
+uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len);
+/* R||S of a DER signature OpenSSL just made for us (JWS and COSE signers):
+ * no strictness check, the re-encoding vci_ecdsa_der_to_raw does for
+ * signatures received. */
+int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw);
+
+#endif

@@ -1,0 +1,370 @@
+/* issue.c - credential times, holder keys, status reference and result
+ * fields shared by the signing tools. */
+#include "issue.h"
+#include "base/http.h"
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsigned formats,
+					const char *config, const json_t *rec, vci_err_t *err)
+{
+	const char *id = config;
+	const char *from = "--config";
+	if (!id) {
+		const json_t *v = json_object_get(rec, "credential_configuration_id");
+		if (v && !json_is_string(v)) {
+			vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				    "credential_configuration_id: expected a string");
+			return NULL;
+		}
+		id = json_string_value(v);
+		from = "credential_configuration_id";
+	}
+	if (id) {
+		for (size_t i = 0; i < n; i++) {
+			if (!defs[i]->id || strcmp(defs[i]->id, id) != 0)
+				continue;
+			if (!(formats & (1u << defs[i]->format))) {
+				vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+					    "%s: '%s' is a %s definition, not one this tool signs",
+					    from, id, vci_format_name(defs[i]->format));
+				return NULL;
+			}
+			return defs[i];
+		}
+		vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
+			    "%s: '%s' is not among the loaded definitions", from, id);
+		return NULL;
+	}
+	const vci_defn_t *found = NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (formats & (1u << defs[i]->format)) {
+			found = defs[i];
+			count++;
+		}
+	if (count == 1)
+		return found;
+	vci_err_set(err, VCI_EXIT_FAIL, count ? "invalid_request" : "unknown_credential_configuration",
+		    count ? "credential_configuration_id: missing, and %zu definitions could sign "
+			    "this record (give --config ID)"
+			  : "no loaded definition has a format this tool signs",
+		    count);
+	return NULL;
+}
+
+int vci_issue_defn_check(vci_defn_t *const *defs, size_t n, unsigned formats, const char *config,
+			 const char *path, vci_err_t *err)
+{
+	char names[96] = "";
+	size_t fit = 0;
+
+	for (size_t i = 0; i < n; i++)
+		fit += (formats >> defs[i]->format) & 1;
+	if (!fit) {
+		for (unsigned f = VCI_FORMAT_SDJWT; f <= VCI_FORMAT_JWTVC; f++)
+			if (formats & (1u << f)) {
+				if (names[0])
+					strncat(names, " or ", sizeof names - strlen(names) - 1);
+				strncat(names, vci_format_name((vci_format_t)f),
+					sizeof names - strlen(names) - 1);
+			}
+		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_definition", "%s: no %s definition",
+				   path ? path : "-", names);
+	}
+	if (config && !vci_issue_defn_select(defs, n, formats, config, NULL, err)) {
+		err->status = VCI_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
+int vci_time_precision_parse(const char *s, long *out, vci_err_t *err)
+{
+	static const struct { const char *name; long secs; } names[] = {
+		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 }, { "day", 86400 },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].secs;
+			return 0;
+		}
+	if (!isdigit((unsigned char)s[0]))
+		goto bad;
+	errno = 0;
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+	if (errno || n == 0 || n > 31ul * 86400)
+		goto bad;
+	long unit = 1;
+	if (*end) {
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: goto bad;
+		}
+		if (end[1])
+			goto bad;
+	}
+	if (n > 31ul * 86400 / (unsigned long)unit)
+		goto bad;
+	*out = (long)n * unit;
+	return 0;
+bad:
+	return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
+			   "--time-precision: '%s': expected second, minute, hour, day or "
+			   "a number of seconds with an optional s/m/h/d suffix, at most 31 days",
+			   s);
+}
+
+int64_t vci_time_round(int64_t t, long precision)
+{
+	if (precision <= 1 || t < 0)
+		return t;
+	return t - t % precision;
+}
+
+int64_t vci_time_now(void)
+{
+	const char *e = getenv("VCI_TEST_NOW");
+	if (e && *e) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(e, &end, 10);
+		if (!errno && !*end && v >= 0)
+			return v;
+	}
+	return (int64_t)time(NULL);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+static int parse_rfc3339(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	size_t len = strlen(s);
+	if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d))
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return -1;
+	int64_t t = days_from_civil(y, mo, d) * 86400;
+	if (len == 10) {
+		*out = t;
+		return 0;
+	}
+	const char *p = s + 10;
+	if ((*p != 'T' && *p != 't') || strlen(p) < 10 || digits(p + 1, 2, &h) || p[3] != ':' ||
+	    digits(p + 4, 2, &mi) || p[6] != ':' || digits(p + 7, 2, &se))
+		return -1;
+	if (h > 23 || mi > 59 || se > 60)
+		return -1;
+	p += 9;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	int64_t off = 0;
+	if ((*p == 'Z' || *p == 'z') && !p[1]) {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh, om;
+		if (digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+	} else {
+		return -1;
+	}
+	t += h * 3600 + mi * 60 + (se > 59 ? 59 : se) - off;
+	if (t < 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+int vci_time_from_json(const json_t *v, int64_t *out)
+{
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return -1;
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v))
+		return parse_rfc3339(json_string_value(v), out);
+	return -1;
+}
+
+void vci_time_format(int64_t t, char buf[21])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int vci_issue_times(const vci_defn_t *d, const json_t *rec, int64_t now, long precision,
+		    vci_issue_times_t *t, vci_err_t *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->iat = vci_time_round(now, precision);
+	const json_t *v = json_object_get(rec, "nbf");
+	if (v && !json_is_null(v) && vci_time_from_json(v, &t->nbf) < 0)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "nbf: expected a NumericDate or an RFC 3339 date-time");
+	v = json_object_get(rec, "exp");
+	if (v && !json_is_null(v)) {
+		if (vci_time_from_json(v, &t->exp) < 0)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "exp: expected a NumericDate or an RFC 3339 date-time");
+	} else {
+		t->exp = t->iat + (int64_t)(d ? d->expiry_days : 30) * 86400;
+	}
+	if (t->exp <= t->iat)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "exp: %lld is not after the issuance time %lld",
+				   (long long)t->exp, (long long)t->iat);
+	if (t->nbf && t->nbf >= t->exp)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "nbf: %lld is not before exp %lld", (long long)t->nbf,
+				   (long long)t->exp);
+	return 0;
+}
+
+static int check_public_jwk(const json_t *k, const char *what, vci_err_t *err)
+{
+	if (!json_is_object(k))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "%s: not a JWK object", what);
+	if (!json_is_string(json_object_get(k, "kty")))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "%s: no kty", what);
+	static const char *const priv[] = { "d", "p", "q", "dp", "dq", "qi", "k" };
+	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
+		if (json_object_get(k, priv[i]))
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+					   "%s: has private member '%s'", what, priv[i]);
+	return 0;
+}
+
+int vci_issue_holder_keys(const vci_defn_t *d, const json_t *rec, const json_t **keys,
+			  size_t max, size_t *n, vci_err_t *err)
+{
+	const json_t *one = json_object_get(rec, "holder_jwk");
+	const json_t *many = json_object_get(rec, "holder_jwks");
+	*n = 0;
+	if (one && many)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+				   "holder_jwk, holder_jwks: a record carries one or the other");
+	if (one) {
+		if (check_public_jwk(one, "holder_jwk", err) < 0)
+			return -1;
+		keys[0] = one;
+		*n = 1;
+		return 0;
+	}
+	if (many) {
+		if (!json_is_array(many) || json_array_size(many) == 0)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+					   "holder_jwks: expected a non-empty array of JWKs");
+		if (json_array_size(many) > max)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+					   "holder_jwks: %zu keys, at most %zu per record",
+					   json_array_size(many), max);
+		for (size_t i = 0; i < json_array_size(many); i++) {
+			char what[32];
+			snprintf(what, sizeof(what), "holder_jwks[%zu]", i);
+			if (check_public_jwk(json_array_get(many, i), what, err) < 0)
+				return -1;
+			keys[i] = json_array_get(many, i);
+		}
+		*n = json_array_size(many);
+		return 0;
+	}
+	if (d && d->key_binding)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+				   "holder_jwk: missing: the definition '%s' binds credentials to "
+				   "a holder key (verify the proof first with vci-verify-proof)",
+				   d->id ? d->id : "");
+	return 0;
+}
+
+int vci_issue_status(const vci_defn_t *d, const char *what, const json_t *rec,
+		     const json_t **status, vci_err_t *err)
+{
+	*status = NULL;
+	if (d && json_object_get(rec, "credentialStatus"))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "credentialStatus: %s takes a Token Status List "
+				   "\"status\"", what);
+	const json_t *s = json_object_get(rec, "status");
+	if (!s || json_is_null(s)) {
+		if (d && d->status != VCI_STATUS_NONE)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "status: missing: the definition '%s' has a status list "
+					   "(allocate with vci-statuslist alloc)", d->id ? d->id : "");
+		return 0;
+	}
+	const json_t *sl = json_object_get(s, "status_list");
+	if (!json_is_object(s) || !json_is_object(sl))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "status: expected {\"status_list\": {\"idx\": N, \"uri\": URL}}");
+	const json_t *idx = json_object_get(sl, "idx");
+	const json_t *uri = json_object_get(sl, "uri");
+	if (!json_is_integer(idx) || json_integer_value(idx) < 0)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "status.status_list.idx: expected an integer >= 0");
+	if (!json_is_string(uri) || !vci_url_is_https(json_string_value(uri), 1))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "status.status_list.uri: expected an https URL");
+	*status = s;
+	return 0;
+}
+
+int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, int batch)
+{
+	int rc = json_object_set_new(rec, "format", json_string(format));
+	if (!batch && n == 1) {
+		rc |= json_object_set_new(rec, "credential", creds[0]);
+		return rc ? -1 : 0;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		rc |= json_array_append_new(arr, json_pack("{s:o}", "credential", creds[i]));
+	rc |= json_object_set_new(rec, "credentials", arr);
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,159 @@
+/* cli.h - the command-line conventions every tool shares: one options
+ * table that feeds getopt_long and --help, error printing as
+ * "tool: what: why", inputs, atomic --output, progress and the batch
+ * runner (--jobs N, output in input order). */
+#ifndef VCI_CLI_H
+#define VCI_CLI_H
+
+#include "base/common.h"
+#include "base/file.h"
+#include "record.h"
+#include <getopt.h>
+
+/* One option: long name, short letter (0 for none), argument name (NULL
+ * if it takes none), help text. The table ends with a zeroed entry. */
+typedef struct vci_opt {
+	const char *name;
+	int val;          /* short option char, or a value >= 256 */
+	const char *arg;  /* argument placeholder, NULL for a flag */
+	const char *help;
+} vci_opt_t;
+
+/* Options every tool has: --help, --version, --output, --csv, --jobs,
+ * --progress, --no-progress. Their values are >= 0x1000. */
+enum {
+	VCI_OPT_HELP = 'h',
+	VCI_OPT_VERSION = 'V',
+	VCI_OPT_OUTPUT = 'o',
+	VCI_OPT_CSV = 0x1000,
+	VCI_OPT_JOBS,
+	VCI_OPT_PROGRESS,
+	VCI_OPT_NO_PROGRESS,
+	VCI_OPT_PASS,
+	VCI_OPT_TOOL_BASE = 0x1100, /* tools number their own options from here */
+};
+
+typedef struct vci_cli {
+	const char *prog;       /* e.g. "vci-defn" */
+	const char *command;    /* subcommand, or NULL */
+	const char *output;     /* --output FILE, NULL = stdout */
+	const char *csv;        /* --csv FILE */
+	const char *pass;       /* --pass SPEC */
+	int jobs;               /* --jobs N (default: cores) */
+	int progress;           /* -1 auto (TTY), 0 off, 1 on */
+} vci_cli_t;
+
+extern const vci_opt_t vci_common_opts[];
+
+/* Set the program name used in messages (basename of argv[0] if NULL). */
+void vci_cli_init(vci_cli_t *cli, const char *prog);
+
+/* Parse argv with the tool's table plus the common options. `handle` is
+ * called for each tool option (return 0, or an exit status to stop).
+ * --help prints usage + both tables to stdout and exits 0; --version
+ * prints "prog (vci-tools) VERSION" and exits 0; a usage error prints
+ * "prog: ..." and "Try 'prog --help'." and exits 2. Returns optind. */
+typedef int (*vci_opt_handler_t)(void *ctx, int val, const char *arg);
+int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
+		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* The same for a tool with commands, "tool [COMMAND] [OPTION]... [ARG]...":
+ * when argv[1] is one of `commands` (NULL-terminated; NULL accepts any
+ * word not starting with '-'), it becomes cli->command and the options
+ * after it are parsed; otherwise cli->command stays NULL. Returns the
+ * index in argv of the first operand. */
+int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *const *commands,
+			  const char *usage, const vci_opt_t *opts, vci_opt_handler_t handle,
+			  void *ctx);
+/* A tool's commands and the main that runs them: parse as
+ * vci_cli_parse_command, then run the named command with the operands.
+ * Without a command word, commands[0] runs if `first_is_default`; else
+ * that, and an unknown word, are usage errors naming the commands. */
+typedef struct vci_cli_command {
+	const char *name;
+	int (*fn)(void *ctx, int argc, char **argv);
+} vci_cli_command_t;
+int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
+			size_t ncmds, int first_is_default, const char *usage,
+			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* Report err as "prog: message" and return its status (`fallback` when
+ * it has none): the end of a tool's failed command. */
+int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);
+/* Print help for a usage line and option table (used by vci_cli_parse). */
+void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
+
+/* Messages: "prog: <msg>\n" on stderr. */
+void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err);
+void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* Print a usage error and return VCI_EXIT_USAGE. */
+int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* Parse a non-negative integer option value within [min, max]. */
+int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
+		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* The records a tool reads: --csv FILE if given, else the file arguments
+ * (each "-" or none meaning stdin) one after the other. */
+typedef struct vci_inputs vci_inputs_t;
+vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_err_t *err);
+int vci_inputs_next(vci_inputs_t *in, json_t **rec, vci_err_t *err); /* as vci_reader_next */
+/* As vci_reader_next_raw, over the inputs one after the other. */
+int vci_inputs_next_raw(vci_inputs_t *in, const char **raw, size_t *len, json_t **rec,
+			vci_err_t *err);
+int vci_inputs_would_block(const vci_inputs_t *in);
+/* Name of the current input in messages ("stdin" for "-"); valid while
+ * the arguments are. */
+const char *vci_inputs_name(const vci_inputs_t *in);
+size_t vci_inputs_line(const vci_inputs_t *in);
+void vci_inputs_close(vci_inputs_t *in);
+
+/* Batch: apply fn to every record, with cli->jobs threads, writing the
+ * results to out in input order. fn returns 0 with *result set (a new
+ * reference, usually the record it was given with fields added), or -1
+ * with err filled: the runner then writes an error record built from the
+ * input record. Bad input records are passed through as error records.
+ * fn must be thread-safe; ctx holds state prepared once (keys, definition).
+ * Progress goes to stderr when enabled; a one-line summary at the end
+ * ("prog: N records, N ok, N failed") when more than one record or any
+ * failed. Returns VCI_EXIT_OK, VCI_EXIT_FAIL if any record failed, or
+ * another status (err filled) on a fatal error. */
+typedef int (*vci_batch_fn_t)(void *ctx, json_t *rec, json_t **result, vci_err_t *err);
+typedef struct vci_batch_stats {
+	size_t total, ok, failed;
+} vci_batch_stats_t;
+int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
+
+/* Text made on one thread for another to write: a growing buffer. The
+ * functions return 0, or -1 (and set oom) when memory runs out. */
+typedef struct vci_text {
+	char *p;
+	size_t len, cap;
+	int oom;
+} vci_text_t;
+int vci_text_put(vci_text_t *t, const char *s, size_t n);
+int vci_text_printf(vci_text_t *t, const char *fmt, ...) VCI_PRINTF(2, 3);
+void vci_text_free(vci_text_t *t);
+
+/* As vci_batch_run, but every output record (result or error record) is
+ * turned into text by `write` instead of being written as a line of JSON:
+ * e.g. to print only a field of it (--raw). `write` runs on the worker
+ * that made the record (any thread, so it must be thread-safe); it
+ * appends what goes to the output to `out` and a message for stderr to
+ * `msg`, and the calling thread writes both in input order. A non-zero
+ * return stops the batch with that status.
+ * Output is flushed whenever the input has nothing ready, and at the end. */
+typedef int (*vci_batch_write_fn_t)(void *wctx, const json_t *rec, vci_text_t *out,
+				    vci_text_t *msg, vci_err_t *err);
+int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
+		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
+		       vci_batch_stats_t *stats, vci_err_t *err);
+
+/* Number of online cores (>= 1). */
+int vci_ncores(void);
+
+/* --raw output of the signing tools, a vci_batch_write_fn_t with wctx the
+ * tool's const vci_cli_t *: each credential of a record on a line of its
+ * own; a failed record is a line "prog: [line N: ]message" on stderr. */
+int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+			vci_err_t *err);
+
+#endif
