@@ -1,0 +1,170 @@
+/* store.h - vci-serve's state behind one interface: offers and their
+ * pre-authorized codes, tx_code attempts, access tokens, single-use
+ * c_nonces and DPoP jti, exchanges (one per redeemed offer) and the status
+ * indices handed out, API keys of the management listener.
+ *
+ * Each operation is written once in store.c over a thin driver (driver.h:
+ * open, prepare, bind, step, transactions); a driver knows only its
+ * connection and dialect, with its own schema and migration files
+ * (sqlite.c + schema.sqlite.sql today; PostgreSQL follows without
+ * touching this header or the server's handlers).
+ *
+ * Secrets never reach the store in the clear: pre-authorized codes,
+ * tx_codes, access tokens, c_nonces, DPoP jti and API keys are passed as
+ * their SHA-256 (vci_store_hash), looked up by hash, and a tx_code hash is
+ * compared with CRYPTO_memcmp.
+ *
+ * Durability: every operation that changes state returns only after its
+ * change is durable (SQLite: WAL, synchronous=FULL). Writes from
+ * concurrent threads are shared into one transaction and one fsync (group
+ * commit); each operation still succeeds or fails alone.
+ *
+ * Thread safety: one vci_store_t is used by any number of threads at once.
+ *
+ * Return values: 0 on success; VCI_STORE_NOTFOUND / VCI_STORE_EXISTS (> 0)
+ * as each operation states, with err untouched; -1 with err filled
+ * (VCI_EXIT_IO, code "server_error") when the database fails. */
+#ifndef VCI_STORE_H
+#define VCI_STORE_H
+
+#include "base/common.h"
+
+#include <stdint.h>
+
+enum {
+	VCI_STORE_NOTFOUND = 1, /* no such row, used, or expired */
+	VCI_STORE_EXISTS = 2,   /* a unique value seen before */
+	VCI_STORE_TX_WRONG = 3, /* wrong tx_code: the attempt was counted */
+	VCI_STORE_TX_DEAD = 4,  /* wrong tx_code and the cap reached: code dead */
+};
+
+#define VCI_STORE_HASH 32  /* SHA-256 */
+#define VCI_STORE_ID 64    /* room for an id and its NUL */
+
+typedef struct vci_store vci_store_t;
+
+/* Open the store, creating and migrating it: `where` is a state
+ * directory (the database is DIR/vci.db, the directory made 0700 when
+ * missing) or "sqlite:PATH". Errors: VCI_EXIT_IO ("state: DIR: why"),
+ * VCI_EXIT_INPUT for a database of a newer schema than this build knows. */
+vci_store_t *vci_store_open(const char *where, vci_err_t *err);
+void vci_store_close(vci_store_t *st);
+
+/* SHA-256 of a secret's bytes, the only form the store sees. */
+void vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH]);
+
+/* Offers ----------------------------------------------------------------
+ * An offer as vci-offer makes it (imported) or the management API does. */
+typedef struct vci_store_offer {
+	const char *offer_id;            /* unique, printable, < VCI_STORE_ID */
+	const uint8_t *code_hash;        /* pre-authorized code, or NULL */
+	const uint8_t *tx_code_hash;     /* NULL when the offer has no tx_code */
+	unsigned tx_attempts_max;        /* wrong tx_codes before the code dies */
+	int64_t created_at, expires_at;  /* seconds; expires_at 0: never */
+	const char *issuer_state;        /* authorization code grant, or NULL */
+	const char *offer;               /* the Credential Offer, JSON text */
+	const char *record;              /* the issuance record, JSON text,
+					    without code or tx_code */
+} vci_store_offer_t;
+
+/* Add an offer. VCI_STORE_EXISTS when its id or code hash is taken. */
+int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err);
+
+/* The Credential Offer JSON of an offer not yet expired at `now`, for the
+ * offer-by-reference endpoint (*offer malloc'd). VCI_STORE_NOTFOUND. */
+int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char **offer,
+			vci_err_t *err);
+
+/* Redeem a pre-authorized code, atomically: the offer with this code hash,
+ * not expired at `now` and not redeemed or dead, is looked up; when it has
+ * a tx_code the given tx_hash (NULL when none was sent) is compared in
+ * constant time. Wrong: the attempt is counted and VCI_STORE_TX_WRONG
+ * returned, or VCI_STORE_TX_DEAD when that made tx_attempts_max (the code
+ * is dead from then on). Right: the code is spent (never accepted again),
+ * an exchange is created in state "offer_redeemed" with the offer's
+ * record, and its id is written to exchange_id. VCI_STORE_NOTFOUND for an
+ * unknown, spent, dead or expired code. */
+int vci_store_code_redeem(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
+			  const uint8_t *tx_hash, int64_t now, char exchange_id[VCI_STORE_ID],
+			  vci_err_t *err);
+
+/* Access tokens ---------------------------------------------------------*/
+typedef struct vci_store_token {
+	uint8_t hash[VCI_STORE_HASH];
+	char exchange_id[VCI_STORE_ID];
+	char dpop_jkt[48];               /* RFC 7638 thumbprint; "" for Bearer */
+	int64_t expires_at;
+} vci_store_token_t;
+
+int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err);
+/* The token with this hash, not expired at `now` (out->hash is copied).
+ * VCI_STORE_NOTFOUND. */
+int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
+			vci_store_token_t *out, vci_err_t *err);
+
+/* Single-use values: c_nonces and DPoP jti ------------------------------*/
+/* Remember a c_nonce the server handed out until expires_at. */
+int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
+			vci_err_t *err);
+/* Spend a c_nonce: 0 the first time within its life, VCI_STORE_NOTFOUND
+ * for an unknown, spent or expired one. */
+int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
+			 vci_err_t *err);
+/* Record a DPoP proof's jti (hash of htu and jti) until expires_at: 0 the
+ * first time, VCI_STORE_EXISTS for a replay. */
+int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
+		      vci_err_t *err);
+
+/* Exchanges: the lifecycle of one redeemed offer ------------------------
+ * States: offer_redeemed (token issued), credential_issued,
+ * credential_accepted, credential_failure, credential_deleted (from the
+ * notification events), and those the management API adds. */
+typedef struct vci_store_exchange {
+	char id[VCI_STORE_ID];
+	char offer_id[VCI_STORE_ID];
+	char state[32];
+	char *record;                    /* JSON text, malloc'd */
+	char *issued;                    /* JSON text of what was issued
+					    ({"credentials": n, "status":
+					    [{uri, idx}...]}), malloc'd, or NULL */
+	char notification_id[VCI_STORE_ID];
+	int64_t created_at, updated_at;
+} vci_store_exchange_t;
+
+/* VCI_STORE_NOTFOUND. Free with vci_store_exchange_clear. */
+int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t *out,
+			   vci_err_t *err);
+void vci_store_exchange_clear(vci_store_exchange_t *x);
+
+/* Record what the credential endpoint issued for an exchange: state
+ * credential_issued, `issued` JSON, a notification id, and each status
+ * index (list uri, idx) in the status table, where a (uri, idx) pair can
+ * be recorded only once (VCI_STORE_EXISTS if one was: nothing is
+ * recorded). Durable before the credential response leaves. */
+int vci_store_exchange_issued(vci_store_t *st, const char *id, const char *issued,
+			      const char *notification_id, const char *const *status_uris,
+			      const uint64_t *status_idx, size_t nstatus, int64_t now,
+			      vci_err_t *err);
+
+/* Move the exchange holding this notification id to `state`
+ * (credential_accepted, credential_failure, credential_deleted), keeping
+ * the event's description when given. VCI_STORE_NOTFOUND. */
+int vci_store_exchange_notify(vci_store_t *st, const char *notification_id, const char *state,
+			      const char *description, int64_t now, vci_err_t *err);
+
+/* API keys of the management listener -----------------------------------*/
+/* Store a key's hash under a name; its id (printable) to id. */
+int vci_store_apikey_add(vci_store_t *st, const char *name, const uint8_t hash[VCI_STORE_HASH],
+			 int64_t now, char id[VCI_STORE_ID], vci_err_t *err);
+/* [{"id", "name", "created_at", "revoked_at"?}, ...] in creation order. */
+int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err);
+/* VCI_STORE_NOTFOUND for an unknown or already revoked id. */
+int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_err_t *err);
+/* 0 when the hash is a key not revoked, VCI_STORE_NOTFOUND otherwise. */
+int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err);
+
+/* Housekeeping: delete nonces, jti, tokens and unredeemed offers expired
+ * before `now`. Returns the number of rows deleted, or -1. */
+long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err);
+
+#endif
