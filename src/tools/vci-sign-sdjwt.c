@@ -136,20 +136,15 @@ static int handle(void *ctx, int val, const char *arg)
 /* ---- sign ---- */
 
 typedef struct sign_ctx {
-	vci_defn_t **defs;
-	size_t ndefs;
-	unsigned formats;
-	const char *config;
-	vci_sdjwt_issuer_t *issuer;
+	vci_issue_ctx_t issue;
+	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
-	sign_ctx_t *s = ctx;
-	const vci_defn_t *d = vci_issue_defn_select(s->defs, s->ndefs, s->formats, s->config, rec,
-						    err);
+	const sign_ctx_t *s = ctx;
 
-	if (!d || vci_sdjwt_issue_record(s->issuer, d, rec, vci_time_now(), err) < 0)
+	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
 		return -1;
 	*result = json_incref(rec);
 	return 0;
@@ -161,6 +156,10 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	vci_err_t err = { 0 };
 	sign_ctx_t s = { 0 };
 	vci_sdjwt_issuer_opts_t o = { 0 };
+	vci_sdjwt_issuer_t *issuer = NULL;
+	vci_defn_t **defs = NULL;
+	size_t ndefs = 0;
+	unsigned formats;
 	vci_batch_stats_t stats = { 0 };
 	EVP_PKEY_auto_t *key = NULL;
 	json_auto_t *x5c = NULL;
@@ -181,12 +180,10 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (a->legacy_typ && a->format == VCI_FORMAT_JWTVC)
 		return vci_cli_usage(&a->cli, "--legacy-typ is for dc+sd-jwt");
 
-	s.config = a->config;
-	s.formats = a->format ? 1u << a->format
-			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
-	if (vci_defn_load(a->defn, &s.defs, &s.ndefs, &err) < 0)
+	formats = a->format ? 1u << a->format : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
+	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-	if (vci_issue_defn_check(s.defs, s.ndefs, s.formats, a->config, a->defn, &err) < 0) {
+	if (vci_issue_defn_check(defs, ndefs, formats, a->config, a->defn, &err) < 0) {
 		rc = err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
 						  : vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
@@ -223,13 +220,17 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.sd_alg = a->sd_alg;
 	o.legacy_typ = a->legacy_typ;
 	o.decoys = a->have_decoys ? (int)a->decoys : -1;
-	o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
-	o.check_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
-	s.issuer = vci_sdjwt_issuer_new(&o, &err);
-	if (!s.issuer) {
+	issuer = vci_sdjwt_issuer_new(&o, &err);
+	if (!issuer) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
+	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
+	if (formats & (1u << VCI_FORMAT_SDJWT))
+		vci_issue_ctx_add(&s.issue, &vci_sdjwt_ops, issuer);
+	if (formats & (1u << VCI_FORMAT_JWTVC))
+		vci_issue_ctx_add(&s.issue, &vci_jwtvc_ops, issuer);
+	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
@@ -250,8 +251,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	}
 out:
 	vci_inputs_close(in);
-	vci_sdjwt_issuer_free(s.issuer);
-	vci_defn_list_free(s.defs, s.ndefs);
+	vci_sdjwt_issuer_free(issuer);
+	vci_defn_list_free(defs, ndefs);
 	return rc;
 }
 

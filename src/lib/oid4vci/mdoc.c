@@ -1260,87 +1260,80 @@ static json_t *namespaced(const vci_defn_t *d, const json_t *claims, vci_err_t *
 	return out;
 }
 
+/* ---- the format's operations (issue.h) ---- */
+
 #define MAX_HOLDER_KEYS 64
 
-int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, json_t *rec,
-			 vci_err_t *err)
+/* The record's claims checked and namespaced. Flat JSON claims are folded
+ * into their namespaces on a copy: the record passes through as it came
+ * (CSV cells are converted in place, as every tool does with --csv). */
+static json_t *mdoc_claims(const vci_defn_t *d, json_t *rec, unsigned flags, vci_err_t *err)
 {
-	const vci_defn_t *d = vci_issue_defn_select(o->defs, o->ndefs, 1u << VCI_FORMAT_MDOC,
-						    o->config, rec, err);
-	const json_t *keys[MAX_HOLDER_KEYS], *status = NULL;
-	json_t *creds[MAX_HOLDER_KEYS];
-	json_auto_t *claims = NULL;
-	vci_issue_times_t t;
-	vci_mdoc_content_t c = { 0 };
-	size_t n = 0, done = 0;
-	int rc = -1;
-
-	if (!d)
-		return -1;
-	json_t *given = json_object_get(rec, "claims");
+	unsigned check = flags & VCI_ISSUE_CSV ? VCI_DEFN_COERCE : 0;
+	json_t *given = json_object_get(rec, "claims"), *claims;
 	json_auto_t *copy = NULL;
 
-	/* flat JSON claims are folded into their namespaces on a copy: the
-	 * record passes through as it came (CSV cells are converted in place,
-	 * as every tool does with --csv) */
-	if (!(o->claims_flags & VCI_DEFN_COERCE) && json_is_object(given) &&
-	    !all_namespaced(d, given)) {
+	if (!check && json_is_object(given) && !all_namespaced(d, given)) {
 		copy = json_deep_copy(given);
-		if (!copy)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		if (!copy) {
+			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return NULL;
+		}
 		given = copy;
 	}
-	if (vci_defn_check_claims(d, given, o->claims_flags | VCI_DEFN_FOLD, err) < 0)
-		return -1;
+	if (vci_defn_check_claims(d, given, check | VCI_DEFN_FOLD, err) < 0)
+		return NULL;
 	claims = namespaced(d, given, err);
-	if (!claims)
-		return err && err->msg[0] ? -1
-		       : vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	if (vci_issue_times(d, rec, o->now, o->precision, &t, err) < 0 ||
-	    vci_issue_holder_keys(d, rec, keys, MAX_HOLDER_KEYS, &n, err) < 0)
-		return -1;
-	if (!n)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
-				   "holder_jwk: missing: an mdoc is bound to a device key "
-				   "(verify the proof first with vci-verify-proof)");
-	if (vci_issue_status(d, "an mso_mdoc credential", rec, &status, err) < 0)
-		return -1;
-	c.doctype = d->doctype;
-	c.defn = d;
-	c.claims = claims;
-	c.signed_at = t.iat;
-	c.valid_from = t.nbf ? t.nbf : t.iat;
-	c.valid_until = t.exp;
-	c.status = status;
-	for (; done < n; done++) {
-		uint8_auto_t *cbor = NULL;
-		size_t len = 0;
-		char *b64;
-
-		c.holder_jwk = keys[done];
-		if (vci_mdoc_issue(is, &c, &cbor, &len, err) < 0) {
-			if (n > 1)
-				vci_err_prefix(err, "holder_jwks[%zu]", done);
-			goto out;
-		}
-		b64 = vci_b64url_encode(cbor, len);
-		creds[done] = b64 ? json_string_nocheck(b64) : NULL; /* base64url is ASCII */
-		free(b64);
-		if (!creds[done]) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			goto out;
-		}
-	}
-	if (vci_issue_result(rec, "mso_mdoc", creds, n, json_object_get(rec, "holder_jwks") != NULL) < 0) {
+	if (!claims && !(err && err->msg[0]))
 		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-		return -1;
-	}
-	return 0;
-out:
-	for (size_t i = 0; i < done; i++)
-		json_decref(creds[i]);
-	return rc;
+	return claims;
 }
+
+static const char *mdoc_format_id(const void *signer)
+{
+	(void)signer;
+	return "mso_mdoc";
+}
+
+/* One IssuerSigned as base64url. */
+static char *mdoc_sign(void *signer, const vci_issue_cred_t *c, size_t *len, vci_err_t *err)
+{
+	const vci_issue_times_t *t = c->times;
+	vci_mdoc_content_t mc = {
+		.doctype = c->defn->doctype,
+		.defn = c->defn,
+		.claims = c->claims,
+		.holder_jwk = c->holder_jwk,
+		.signed_at = t->iat,
+		.valid_from = t->nbf ? t->nbf : t->iat,
+		.valid_until = t->exp,
+		.status = c->status,
+	};
+	uint8_auto_t *cbor = NULL;
+	size_t n = 0;
+	char *b64;
+
+	if (vci_mdoc_issue(signer, &mc, &cbor, &n, err) < 0)
+		return NULL;
+	b64 = vci_b64url_encode(cbor, n);
+	if (!b64) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return NULL;
+	}
+	*len = strlen(b64);
+	return b64;
+}
+
+const vci_issue_ops_t vci_mdoc_ops = {
+	.format = VCI_FORMAT_MDOC,
+	.what = "an mso_mdoc credential",
+	.max_keys = MAX_HOLDER_KEYS,
+	.key_required = "holder_jwk: missing: an mdoc is bound to a device key "
+			"(verify the proof first with vci-verify-proof)",
+	.claims = mdoc_claims,
+	.format_id = mdoc_format_id,
+	.sign = mdoc_sign,
+};
 
 /* ---- verifying ---- */
 
