@@ -284,34 +284,49 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 	return 0;
 }
 
-/* Signed records: one JSON document, or NDJSON (one record per line). */
+/* Signed records: one JSON document, or NDJSON (one record per line),
+ * the lines read by the shared record reader from the text in memory. */
 static int verify_records(const args_t *a, char *text, size_t len, const char *what, FILE *out,
 			  vci_err_t *err)
 {
 	json_auto_t *whole = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
-	size_t lineno = 0;
-	char *p = text, *end = text + len;
+	FILE *f;
+	vci_reader_t *r;
+	int rc;
 
 	if (whole)
 		return verify_record(a, whole, what, out, err);
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	f = fmemopen(text, len, "r");
+	r = f ? vci_reader_open(f, what, VCI_INPUT_NDJSON, err)
+	      : (vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL);
+	if (!r)
+		return -1;
+	vci_reader_set_limit(r, len);
+	for (;;) {
+		const char *p;
+		size_t n;
 		char w[64];
+		json_t *bad = NULL;
+		json_auto_t *rec = NULL;
 
-		lineno++;
-		snprintf(w, sizeof w, "%s: line %zu", what, lineno);
+		rc = vci_reader_next_raw(r, &p, &n, &bad, err);
+		if (bad)
+			json_decref(bad);
+		if (rc <= 0)
+			break;
+		snprintf(w, sizeof w, "%s: line %zu", what, vci_reader_line(r));
 		while (n && isspace((unsigned char)p[n - 1]))
 			n--;
-		if (n) {
-			json_auto_t *rec = vci_json_parse(p, n, w, err);
-
-			if (!rec || verify_record(a, rec, w, out, err) < 0)
-				return -1;
+		if (!n)
+			continue;
+		rec = vci_json_parse(p, n, w, err);
+		if (!rec || verify_record(a, rec, w, out, err) < 0) {
+			rc = -1;
+			break;
 		}
-		p = nl ? nl + 1 : end;
 	}
-	return 0;
+	vci_reader_close(r);
+	return rc < 0 ? -1 : 0;
 }
 
 static int cmd_verify(void *ctx, int argc, char **argv)

@@ -8,7 +8,6 @@
 #include "pipe/record.h"
 #include "oid4vci/sdjwt.h"
 
-#include <errno.h>
 #include <string.h>
 
 enum {
@@ -314,83 +313,76 @@ static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, co
 	return rc < 0 ? -2 : -1;
 }
 
-static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *in, const char *name,
-			 FILE *out, size_t *failed, vci_err_t *err)
+/* One line of input: a signed record (its credential, or each of its
+ * credentials) or a credential. Returns 0, or -1 for a fatal error. */
+static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, const char *p,
+		       size_t len, const char *name, size_t no, size_t *failed, vci_err_t *err)
 {
-	char *line = NULL;
-	size_t cap = 0, no = 0;
-	ssize_t n;
-	int rc = 0;
+	vci_err_t e = { 0 };
+	json_auto_t *rec = NULL;
+	const json_t *c, *cs;
+	json_t *er;
+	size_t k;
+	int rc;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		size_t len = (size_t)n;
-		char *p = line;
+	if (*p != '{') {
+		rc = verify_one(a, o, out, p, len, name, no, err);
+		*failed += rc == -1;
+		return rc == -2 ? -1 : 0;
+	}
+	rec = vci_json_parse(p, len, "record", &e);
+	c = json_object_get(rec, "credential");
+	cs = json_object_get(rec, "credentials");
+	k = c ? 1 : json_array_size(cs);
+	if (rec && !k)
+		vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
+			    "record: no \"credential\" or \"credentials\"");
+	if (!rec || !k) {
+		er = vci_record_error(NULL, e.code, e.msg, no);
+		vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
+		(*failed)++;
+		rc = er ? vci_record_write(out, er, err) : -1;
+		if (er)
+			json_decref(er);
+		return rc < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const json_t *ci = c ? c : json_object_get(json_array_get(cs, i), "credential");
+		const char *str = json_string_value(ci);
 
-		no++;
+		rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0, name, no,
+				err);
+		if (rc == -2)
+			return -1;
+		*failed += rc == -1;
+	}
+	return 0;
+}
+
+/* Every non-blank line of one input, read by the shared record reader
+ * (NDJSON lines, unparsed: a line may be a bare credential). */
+static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, vci_reader_t *r, FILE *out,
+			 size_t *failed, vci_err_t *err)
+{
+	const char *name = vci_reader_name(r);
+
+	for (;;) {
+		const char *p;
+		size_t len;
+		json_t *bad = NULL;
+		int rc = vci_reader_next_raw(r, &p, &len, &bad, err);
+
+		if (bad)
+			json_decref(bad); /* only a line over the limit, fatal here */
+		if (rc <= 0)
+			return rc == 0 ? 0 : -1;
 		while (len && strchr(" \t\r\n", p[len - 1]))
-			p[--len] = '\0';
+			len--;
 		while (len && strchr(" \t", *p))
 			p++, len--;
-		if (!len)
-			continue;
-		if (len > VCI_MAX_DOCUMENT) {
-			vci_err_set(err, VCI_EXIT_INPUT, "input_too_large", "%s: line %zu: longer "
-				    "than %u bytes", name, no, VCI_MAX_DOCUMENT);
-			rc = -2;
-			break;
-		}
-		if (*p == '{') {
-			/* a record: its credential, or each of its credentials */
-			vci_err_t e = { 0 };
-			json_t *rec = vci_json_parse(p, len, "record", &e);
-			const json_t *c = json_object_get(rec, "credential");
-			const json_t *cs = json_object_get(rec, "credentials");
-			size_t k = c ? 1 : json_array_size(cs);
-
-			if (rec && !k)
-				vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
-					    "record: no \"credential\" or \"credentials\"");
-			if (!rec || !k) {
-				json_t *er = vci_record_error(NULL, e.code, e.msg, no);
-
-				vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
-				(*failed)++;
-				rc = er ? vci_record_write(out, er, err) : -1;
-				if (er)
-					json_decref(er);
-				if (rec)
-					json_decref(rec);
-				if (rc < 0) {
-					rc = -2;
-					break;
-				}
-				continue;
-			}
-			for (size_t i = 0; i < k && rc != -2; i++) {
-				const json_t *ci = c ? c : json_object_get(json_array_get(cs, i), "credential");
-				const char *str = json_string_value(ci);
-
-				rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0,
-						name, no, err);
-				if (rc == -1)
-					(*failed)++;
-			}
-			json_decref(rec);
-		} else {
-			rc = verify_one(a, o, out, p, len, name, no, err);
-			if (rc == -1)
-				(*failed)++;
-		}
-		if (rc == -2)
-			break;
-		rc = 0;
+		if (len && verify_line(a, o, out, p, len, name, vci_reader_line(r), failed, err) < 0)
+			return -1;
 	}
-	if (rc != -2 && ferror(in)) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", name, strerror(errno));
-		rc = -2;
-	}
-	free(line);
-	return rc == -2 ? -1 : 0;
 }
 
 static int cmd_verify(void *ctx, int argc, char **argv)
@@ -439,18 +431,10 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	if (!out)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
-		const char *path = argc ? argv[i] : "-";
-		int std = !strcmp(path, "-");
-		FILE *f = std ? stdin : fopen(path, "r");
+		vci_reader_t *r = vci_reader_open_path(argc ? argv[i] : "-", VCI_INPUT_NDJSON, &err);
 
-		if (!f) {
-			vci_err_set(&err, VCI_EXIT_INPUT, "io_error", "%s: %s", path, strerror(errno));
-			rc = -1;
-			break;
-		}
-		rc = verify_stream(a, &o, f, std ? "stdin" : path, vci_out_file(out), &failed, &err);
-		if (!std)
-			fclose(f);
+		rc = r ? verify_stream(a, &o, r, vci_out_file(out), &failed, &err) : -1;
+		vci_reader_close(r);
 	}
 	if (rc < 0) {
 		vci_out_abort(out);

@@ -198,7 +198,8 @@ void vci_issue_ctx_init(vci_issue_ctx_t *ctx, vci_defn_t *const *defs, size_t nd
 
 /* Sign the format ops->format with `signer` (a vci_sdjwt_issuer_t for
  * vci_sdjwt_ops and vci_jwtvc_ops, a vci_mdoc_issuer_t for vci_mdoc_ops).
- * Returns 0, or -1 for a format outside vci_format_t or already added. */
+ * Returns 0, or -1 for a format outside vci_format_t or already added,
+ * or ops->max_keys over VCI_ISSUE_MAX_KEYS. */
 int vci_issue_ctx_add(vci_issue_ctx_t *ctx, const vci_issue_ops_t *ops, void *signer);
 
 /* Sign one issuance record in place (the steps above) at time `now`,
