@@ -14,7 +14,14 @@
 #define VCI_SERVE_H
 
 #include "base/common.h"
+#include "crypto/nonce.h"
+#include "oid4vci/defn.h"
+#include "oid4vci/mdoc.h"
+#include "oid4vci/sdjwt.h"
 #include "store/store.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
 
 #include <pthread.h>
 #include <stdint.h>
@@ -90,5 +97,53 @@ int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc
 int vci_resp_err(vci_resp_t *r, int status, const vci_err_t *err);
 
 typedef void (*vci_handler_fn)(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+struct vci_serve_status;   /* status list pools (private to status.c) */
+struct vci_serve_keep;     /* what the server owns behind the public members */
+
+/* The server: settings and state prepared once by vci_serve_new, read-only
+ * while requests run (the store and the status pools lock themselves). */
+struct vci_serve {
+	const char *issuer;           /* credential issuer identifier */
+	const char *base_path;        /* P: the issuer URL's path, "" or "/tenant" */
+	char *token_url, *credential_url, *nonce_url, *notification_url;
+	vci_dpop_mode_t dpop;
+	int dpop_nonce;               /* server-issued DPoP nonces (--dpop-nonce) */
+	vci_nonce_key_t *dpop_nonce_key;
+	long token_ttl, nonce_ttl;    /* seconds */
+	unsigned tx_attempts, batch_size;
+	vci_store_t *store;
+	vci_defn_t **defs;
+	size_t ndefs;
+	json_t *metadata;             /* the unsigned Credential Issuer Metadata */
+	vci_sdjwt_issuer_t *sdjwt;    /* signers, prepared once */
+	vci_mdoc_issuer_t *mdoc;
+	EVP_PKEY *key;                /* the issuer's signing key */
+	json_t *x5c;                  /* its certificate chain, or NULL (--kid) */
+	const char *kid;              /* or NULL (--cert) */
+
+	struct vci_serve_status *status;
+	struct vci_serve_keep *keep;
+};
+
+/* The definition whose credential configuration id is config_id, or NULL. */
+const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
+
+/* n status entries for credentials of definition d: *status is a new array
+ * of n objects {"status_list": {"idx": N, "uri": U}}, or NULL when d has no
+ * status list (returns 0 either way). Indices are random free entries of the
+ * list file (vci_statuslist_alloc_file), taken a small pool ahead so one
+ * file write serves many credentials; an index is never handed out twice,
+ * even across a crash (the file is written before any index of the pool
+ * leaves). Thread-safe. Returns -1 with err on failure (I/O, list full). */
+int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t **status,
+			   vci_err_t *err);
+
+/* The protocol endpoints (handlers/token.c, nonce.c, credential.c,
+ * notification.c). */
+void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 #endif
