@@ -17,21 +17,17 @@
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
-#include "oid4vci/offer.h"
 #include "oid4vci/request.h"
 #include "oid4vci/sdjwt.h"
-#include "oid4vci/statuslist.h"
 #include "serve/serve.h"
 #include "store/store.h"
+#include "serve-fixture.h"
 #include "tap.h"
 
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
-#define ISSUER "https://issuer.example"
+#define ISSUER SERVE_FIXTURE_ISSUER
 #define NHOLDERS 5
 #define BATCH 3
 #define TX_ATTEMPTS 3
@@ -39,28 +35,8 @@
 
 /* ---- the fixture ---- */
 
-static const char defs_json[] =
-	"[{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:test:pid\","
-	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true,\"value_type\":\"string\"},"
-	"{\"path\":[\"family_name\"],\"mandatory\":true,\"value_type\":\"string\"}],"
-	"\"status\":\"token_status_list\","
-	"\"key_binding\":{\"methods\":[\"jwk\"],\"proof_algs\":[\"ES256\"]}},"
-	"{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"doctype\":\"org.iso.18013.5.1.mDL\","
-	"\"claims\":[{\"path\":[\"org.iso.18013.5.1\",\"family_name\"],\"mandatory\":true,"
-	"\"value_type\":\"string\"},{\"path\":[\"org.iso.18013.5.1\",\"given_name\"],"
-	"\"mandatory\":true,\"value_type\":\"string\"}],\"status\":\"token_status_list\","
-	"\"key_binding\":{\"methods\":[\"cose_key\"],\"proof_algs\":[\"ES256\"]}},"
-	"{\"id\":\"diploma\",\"format\":\"jwt_vc_json\",\"type\":[\"VerifiableCredential\","
-	"\"UniversityDegreeCredential\"],\"@context\":[\"https://www.w3.org/2018/credentials/v1\"],"
-	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true,\"value_type\":\"string\"},"
-	"{\"path\":[\"degree\"],\"value_type\":\"string\"}],\"status\":\"bitstring_status_list\","
-	"\"key_binding\":{\"methods\":[\"did:jwk\",\"jwk\"],\"proof_algs\":[\"ES256\"]}},"
-	"{\"id\":\"card\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:test:card\","
-	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true,\"value_type\":\"string\"},"
-	"{\"path\":[\"family_name\"],\"value_type\":\"string\"}]}]";
-
 static struct {
-	char dir[64];
+	serve_fixture_t fx;
 	vci_serve_t *s;
 	EVP_PKEY *issuer;
 	EVP_PKEY *holder[NHOLDERS];
@@ -69,76 +45,13 @@ static struct {
 	int64_t now;
 } F;
 
-static char *path_in(const char *name)
-{
-	static char buf[8][128];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", F.dir, name);
-	return buf[i];
-}
-
-static X509 *self_signed(EVP_PKEY *key)
-{
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 42);
-	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"issuer.example",
-				   -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, n);
-	X509_NAME_free(n);
-	X509_set_pubkey(x, key);
-	X509_sign(x, key, EVP_sha256());
-	return x;
-}
-
-static int write_files(void)
-{
-	FILE *f = fopen(path_in("key.pem"), "w");
-	X509 *cert = self_signed(F.issuer);
-	statuslist_auto_t *tsl = NULL;
-	statuslist_auto_t *w3c = NULL;
-	vci_err_t err = { 0 };
-	int ok = f && PEM_write_PrivateKey(f, F.issuer, NULL, NULL, 0, NULL, NULL);
-
-	if (f)
-		fclose(f);
-	f = fopen(path_in("cert.pem"), "w");
-	ok = ok && f && PEM_write_X509(f, cert);
-	if (f)
-		fclose(f);
-	X509_free(cert);
-	f = fopen(path_in("defs.json"), "w");
-	ok = ok && f && fputs(defs_json, f) >= 0;
-	if (f)
-		fclose(f);
-	tsl = vci_statuslist_new(VCI_SL_TSL, 2, 4096, ISSUER "/status/1", NULL, &err);
-	w3c = vci_statuslist_new(VCI_SL_BITSTRING, 1, VCI_SL_BITSTRING_MIN, ISSUER "/status/2",
-				 "revocation", &err);
-	ok = ok && tsl && w3c && vci_statuslist_create(path_in("tsl.sl"), tsl, 0, &err) == 0 &&
-	     vci_statuslist_create(path_in("w3c.sl"), w3c, 0, &err) == 0;
-	if (!ok)
-		tap_diag("fixture files: %s", err.msg);
-	return ok;
-}
-
 static int fixture_up(void)
 {
-	vci_serve_config_t c;
-	vci_err_t err = { 0 };
-	int ok;
-
-	snprintf(F.dir, sizeof F.dir, "/tmp/vci-test-handlers-XXXXXX");
-	if (!mkdtemp(F.dir))
+	if (!serve_fixture_up(&F.fx))
 		return 0;
-	F.now = (int64_t)time(NULL);
-	F.issuer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	F.s = F.fx.s;
+	F.issuer = F.fx.issuer;
+	F.now = F.fx.now;
 	F.dpop = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	F.dpop2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	for (int i = 0; i < NHOLDERS; i++) {
@@ -148,38 +61,16 @@ static int fixture_up(void)
 		jwk = vci_jwk_from_pkey(F.holder[i], NULL);
 		vci_jwk_thumbprint(jwk, F.holder_jkt[i], NULL);
 	}
-	if (!write_files())
-		return 0;
-	vci_serve_config_init(&c);
-	ok = vci_serve_config_set(&c, "issuer", ISSUER, 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "defn", path_in("defs.json"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "key", path_in("key.pem"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "cert", path_in("cert.pem"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "state", path_in("state"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "status-list", path_in("tsl.sl"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "status-list", path_in("w3c.sl"), 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "batch-size", "3", 0, &err) == 0 &&
-	     vci_serve_config_set(&c, "tx-attempts", "3", 0, &err) == 0 &&
-	     vci_serve_config_check(&c, &err) == 0 && (F.s = vci_serve_new(&c, &err)) != NULL;
-	vci_serve_config_clear(&c);
-	if (!ok)
-		tap_diag("server: %s", err.msg);
-	return ok;
+	return 1;
 }
 
 static void fixture_down(void)
 {
-	char cmd[128];
-
-	vci_serve_free(F.s);
-	EVP_PKEY_free(F.issuer);
+	serve_fixture_down(&F.fx);
 	EVP_PKEY_free(F.dpop);
 	EVP_PKEY_free(F.dpop2);
 	for (int i = 0; i < NHOLDERS; i++)
 		EVP_PKEY_free(F.holder[i]);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", F.dir);
-	if (system(cmd) != 0)
-		tap_diag("cannot remove %s", F.dir);
 }
 
 /* ---- what a wallet sends ---- */
@@ -461,54 +352,11 @@ static void flow_clear(flow_t *f)
 	memset(f, 0, sizeof *f);
 }
 
-static json_t *claims_for(const char *config)
-{
-	if (!strcmp(config, "mdl"))
-		return json_pack("{s:{s:s, s:s}}", "org.iso.18013.5.1", "family_name", "Mustermann",
-				 "given_name", "Erika");
-	if (!strcmp(config, "diploma"))
-		return json_pack("{s:s, s:s}", "given_name", "Erika", "degree", "BSc");
-	return json_pack("{s:s, s:s}", "given_name", "Erika", "family_name", "Mustermann");
-}
-
 /* Put the case's offer into the store as `vci-serve import` would. */
 static int offer_make(flow_t *f)
 {
-	const char *ids[4];
-	char buf[64], *save = NULL;
-	vci_offer_params_t p = { 0 };
-	vci_offer_t o = { 0 };
-	json_auto_t *rec = NULL;
-	json_auto_t *idarr = json_array();
-	char *offer_id;
-	vci_err_t err = { 0 };
-	int rc;
-
-	snprintf(buf, sizeof buf, "%s", f->c->configs);
-	for (char *t = strtok_r(buf, " ", &save); t && p.n_config_ids < 4;
-	     t = strtok_r(NULL, " ", &save)) {
-		ids[p.n_config_ids++] = t;
-		json_array_append_new(idarr, json_string(t));
-	}
-	p.issuer = ISSUER;
-	p.config_ids = ids;
-	p.tx_code = f->c->tx != NULL;
-	p.tx_value = f->c->tx;
-	p.tx_length = 6;
-	if (vci_offer_build(&p, &o, &err) < 0)
-		return tap_ok(0, "offer: %s", err.msg);
-	offer_id = vci_offer_random(16, NULL);
-	rec = json_pack("{s:s, s:O, s:O, s:s, s:o, s:I}", "offer_id", offer_id,
-			"credential_configuration_ids", idarr, "credential_offer", o.offer,
-			"pre_authorized_code", o.pre_authorized_code, "claims", claims_for(ids[0]),
-			"expires_at", (json_int_t)(F.now + 600));
-	if (o.tx_code)
-		json_object_set_new(rec, "tx_code", json_string(o.tx_code));
-	f->code = strdup(o.pre_authorized_code);
-	rc = vci_serve_offer_put(F.s->store, rec, TX_ATTEMPTS, F.now, &err);
-	free(offer_id);
-	vci_offer_clear(&o);
-	return rc == 0 ? 1 : tap_ok(0, "offer into the store: %s", err.msg);
+	f->code = serve_fixture_offer(&F.fx, f->c->configs, f->c->tx, TX_ATTEMPTS);
+	return f->code ? 1 : tap_ok(0, "%s: offer", f->c->name);
 }
 
 /* A request as http.c would hand it over. */
@@ -1018,6 +866,7 @@ int main(void)
 {
 	if (!fixture_up()) {
 		tap_ok(0, "fixture");
+		fixture_down();
 		return tap_done();
 	}
 	test_token_form();
