@@ -644,6 +644,43 @@ static void test_reopen(const char *where)
 	vci_store_close(st);
 }
 
+/* Failures: a database error is -1 with a server_error that names no
+ * secret, the operation changes nothing and the store keeps working;
+ * refused arguments are input errors. */
+static void test_failures(void)
+{
+	char where[600], *offer = NULL;
+	uint8_t h[VCI_STORE_HASH];
+	vci_store_token_t t = { 0 };
+	vci_err_t err = { 0 };
+	vci_store_t *st = fresh_store("broken", where, sizeof(where));
+	vci_db_t *db = raw_open(where);
+	const char *uri = NULL;
+	uint64_t idx = 1;
+
+	tap_ok(st && db && T->drv->exec(db, "DROP TABLE jtis; DROP TABLE offers", &err) == 0,
+	       "%s: two tables dropped behind the store's back", T->name);
+	T->drv->close(db);
+	if (!st)
+		return;
+	hash_of("jti-broken", h);
+	tap_is_int(vci_store_jti_use(st, h, NOW, &err), -1, "%s: a failing write is -1", T->name);
+	tap_ok(err.status == VCI_EXIT_IO && strcmp(err.code, "server_error") == 0,
+	       "%s: as server_error (%s)", T->name, err.msg);
+	tap_is_int(vci_store_offer_get(st, "x", NOW, &offer, &err), -1,
+		   "%s: a failing read is -1", T->name);
+	tap_is_int(vci_store_nonce_put(st, h, NOW + 1, &err), 0,
+		   "%s: the store keeps working after a failure", T->name);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), 0, "%s: and keeps what it wrote",
+		   T->name);
+	tap_is_int(vci_store_token_put(st, &t, &err), -1, "%s: token_put: no exchange id",
+		   T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: refused arguments are input errors", T->name);
+	tap_is_int(vci_store_exchange_issued(st, "x1", "{}", "n1", &uri, &idx, 1, NOW, &err), -1,
+		   "%s: exchange_issued: a status entry without a uri", T->name);
+	vci_store_close(st);
+}
+
 /* Concurrency: one winner for each value, a failing operation rolled back
  * alone, and group commit ------------------------------------------------*/
 
@@ -875,6 +912,7 @@ static void run_driver(const test_driver_t *d)
 	test_schema_newer();
 	test_schema_migrate();
 	test_schema_empty_file();
+	test_failures();
 	st = fresh_store("main", where, sizeof(where));
 	tap_ok(st != NULL, "%s: open the main store", d->name);
 	if (!st)
