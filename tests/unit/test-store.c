@@ -908,6 +908,11 @@ static void run_driver(const test_driver_t *d)
 		tap_ok(0, "%s: scratch directory: %s", d->name, strerror(errno));
 		return;
 	}
+	if (d->fresh(scratch, "probe", where, sizeof(where)) < 0) {
+		tap_diag("%s: not available here: skipped", d->name);
+		rmdir(scratch);
+		return;
+	}
 	test_schema_create();
 	test_schema_newer();
 	test_schema_migrate();
