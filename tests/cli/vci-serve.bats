@@ -388,7 +388,10 @@ EOF
 		"grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
 		--data-urlencode "pre-authorized_code=nosuchcode" "$URL/t/token"
 	grep -q '^HTTP/1.1 400' "$D/h"
+	grep -qi '^cache-control: no-store' "$D/h"
 	"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"] == "invalid_grant"' "$D/body"
+	curl -s -D "$D/h" -o "$D/body" -X POST "$URL/t/nonce"
+	grep -qi '^cache-control: no-store' "$D/h"
 	alive
 }
 
@@ -601,7 +604,7 @@ EOF
 import json, sys
 for line in open(sys.argv[1]):
     j = json.loads(line)
-    for k in ("time", "peer", "method", "path", "status", "bytes", "ms"):
+    for k in ("time", "peer", "method", "path", "status", "bytes", "duration_ms"):
         assert k in j, (k, j)
 EOF
 	for secret in "$key" "$pac" "$tx" "$id" SECRETTOKEN SECRETPROOF SECRETQUERY; do
