@@ -281,6 +281,7 @@ static void *vci_store_writer_main(void *arg)
 			vci_store_job_t *next = jobs->next;
 
 			jobs->done = 1; /* the caller may free it once woken */
+			st->stats.queued--;
 			pthread_cond_signal(&jobs->cond);
 			jobs = next;
 		}
@@ -322,6 +323,7 @@ int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, voi
 	else
 		st->head = &job;
 	st->tail = &job;
+	st->stats.queued++;
 	pthread_cond_signal(&st->work);
 	while (!job.done)
 		pthread_cond_wait(&job.cond, &st->mu);
