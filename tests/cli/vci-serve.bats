@@ -97,7 +97,7 @@ EOF
 	run vci-serve --help
 	[ "$status" -eq 0 ]
 	for o in issuer defn key cert kid pass state listen admin-listen config status-list dpop \
-		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log name; do
+		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log tls-cert tls-key name; do
 		[[ "$output" == *"--$o"* ]] || { echo "missing --$o"; false; }
 	done
 	[[ "$output" == *"apikey add"* ]]
@@ -267,6 +267,28 @@ EOF
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"127.0.0.1:$PORT"* ]]
 	alive
+}
+
+@test "native TLS with --tls-cert and --tls-key" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/tls.key" \
+		-out "$D/tls.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
+	start_server --tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
+	[ "$(curl -s -m 30 --cacert "$D/tls.crt" "https://127.0.0.1:$PORT/health")" = '{"status":"ok"}' ]
+	run curl -s -m 30 "http://127.0.0.1:$PORT/health"
+	[ "$status" -ne 0 ] || [ "$output" != '{"status":"ok"}' ]
+	stop_server
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/c.crt"
+	[ "$status" -eq 4 ]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/none.key"
+	[ "$status" -eq 4 ]
 }
 
 # ---- documents ----------------------------------------------------------
