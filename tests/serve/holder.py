@@ -706,6 +706,7 @@ class Holder:
 			die("credential response: no credential for %d of the proven keys" % len(remaining))
 		nid = doc.get("notification_id")
 		self.log_spent({"c_nonce": nonce, "config": cid,
+				"of_code": self.grant["pre-authorized_code"],
 				"status": [i.get("status") for i in received],
 				"notification_id": nid})
 		self.result["credentials"].extend(received)
