@@ -215,21 +215,23 @@ int vci_serve_config_set(vci_serve_config_t *c, const char *name, const char *va
 		c->ndefn = 0;
 	if (!from_file && c->given[i] == 2 && i == O_STATUS_LIST)
 		c->nstatus_list = 0;
-	c->given[i] = from_file ? 2 : 1;
 	if (i == O_CONFIG) {
 		if (from_file)
 			return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "config: a config "
 					   "file cannot name another");
+		c->given[i] = 1;
 		return vci_serve_config_file(c, value, err);
 	}
-	if (i == O_DPOP_NONCE) {
-		if (!value)
-			return c->dpop_nonce = 1, 0;
-		return flag_value(name, value, &c->dpop_nonce, err);
-	}
-	if (!value)
+	if (i == O_DPOP_NONCE && !value)
+		c->dpop_nonce = 1;
+	else if (i == O_DPOP_NONCE && flag_value(name, value, &c->dpop_nonce, err) < 0)
+		return -1;
+	else if (!value && i != O_DPOP_NONCE)
 		return bad(err, name, "needs a value%s", "");
-	return set_one(c, i, value, err);
+	else if (i != O_DPOP_NONCE && set_one(c, i, value, err) < 0)
+		return -1;
+	c->given[i] = from_file ? 2 : 1;
+	return 0;
 }
 
 /* One "name = value" line: name and value trimmed, value unquoted.

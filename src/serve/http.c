@@ -388,8 +388,9 @@ vci_http_t *vci_http_start(vci_serve_t *s, const char *listen_on, int admin, uns
 	h->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, h,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads ? threads : 1),
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_IP,
@@ -397,7 +398,6 @@ vci_http_t *vci_http_start(vci_serve_t *s, const char *listen_on, int admin, uns
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!h->d) {
 		close(h->fd);
