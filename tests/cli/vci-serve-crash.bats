@@ -88,7 +88,7 @@ spent_count() {
 		wait "$p" || true
 	done
 	LOOPS=()
-	cat "$D"/spent.* >"$D/spent.all"
+	cat "$D"/spent.* >"$D/all-spent.ndjson"
 	echo "credentials received before the crash: $(spent_count)"
 	[ "$(spent_count)" -ge 1 ]
 
@@ -104,15 +104,15 @@ spent_count() {
 	[ "$started" -eq 1 ]
 
 	# a fresh flow after the restart works and joins the log
-	holder "$after2" --batch 3 --expect-status --spent-log "$D/spent.all"
+	holder "$after2" --batch 3 --expect-status --spent-log "$D/all-spent.ndjson"
 	# every code and c_nonce spent before is refused; status entries distinct
-	holder "$after1" --check-spent "$D/spent.all"
+	holder "$after1" --check-spent "$D/all-spent.ndjson"
 	result 'r["spent_check"]["codes"], r["spent_check"]["c_nonces"], r["spent_check"]["status"]'
 	serve_stop
 
 	# the state: each credential's exchange recorded with its status
 	# entries and notification id; each index allocated in its list file
-	"$PY" - "$STATE" "$D/spent.all" "$D" "$ISS" <<'PYEOF'
+	"$PY" - "$STATE" "$D/all-spent.ndjson" "$D" "$ISS" <<'PYEOF'
 import glob, hashlib, json, os, sqlite3, sys, zlib
 state, log, d, iss = sys.argv[1:]
 dbs = []
@@ -158,7 +158,7 @@ for uri, path in lists.items():
     second = raw.index(b"\n", first + 1)
     hdr = json.loads(raw[first + 1:second])
     body = raw[second + 1:]
-    assert zlib.crc32(body[:-4]).to_bytes(4, "big") == body[-4:], path + ": CRC"
+    assert zlib.crc32(raw[:-4]).to_bytes(4, "big") == raw[-4:], path + ": CRC"
     nstat = (hdr["size"] * hdr["bits"] + 7) // 8
     amap = body[nstat:nstat + (hdr["size"] + 7) // 8]
     alloc[uri] = (amap, hdr)

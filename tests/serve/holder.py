@@ -562,13 +562,16 @@ class Holder:
 		if r.status != status:
 			self.fail_response("%s: expected %d %s, got" % (what, status, "|".join(errors)), r)
 		got = None
-		if r.body:
+		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
+		if r.body and (status != 401 or ct == "application/json"):
 			doc = r.json(what)
 			known_members(doc, "error", what)
 			got = doc.get("error")
 			desc = doc.get("error_description")
 			if desc is not None and not all(0x20 <= ord(c) <= 0x7e and c not in '"\\' for c in desc):
 				die("%s: error_description outside the allowed ASCII set" % what)
+		if what.startswith("token") and "no-store" not in (r.header("Cache-Control") or ""):
+			die("%s: token error response without Cache-Control: no-store" % what)
 		if status == 401:
 			wa = r.headers_named("WWW-Authenticate")
 			if not wa:
