@@ -192,7 +192,17 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
 
-@test "tx_code over the cap: after 3 wrong attempts the right code gets 400 invalid_grant" {
+@test "tx_code over the cap (admin offer): after 3 wrong attempts the right code gets 400 invalid_grant" {
+	APORT=$(free_port)
+	key=$(apikey_add)
+	serve_start --tx-attempts 3 --admin-listen "127.0.0.1:$APORT"
+	link=$(admin_offer "x-api-key: $key" mdl 730154)
+	holder "$link" --tx-code 730154 --neg wrong-tx-code --wrong-tx-code 3 --tx-attempts 3
+	[ "$(result 'r["code_dead"]')" = true ]
+	[ "$(result 'r["credentials"]')" = '[]' ]
+}
+
+@test "tx_code over the cap (imported offer): the running server's --tx-attempts 3 holds" {
 	serve_start --tx-attempts 3
 	link=$(offer diploma --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg wrong-tx-code --wrong-tx-code 3 --tx-attempts 3
