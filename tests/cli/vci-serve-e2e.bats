@@ -306,6 +306,15 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer pid)" --neg missing-proof
 }
 
+@test "more proofs than the batch size (--batch-size 2), or two proofs of one key: 400, no credential" {
+	serve_start --batch-size 2
+	holder "$(offer pid)" --neg over-batch
+	[ "$(result 'any(c.startswith("credential, 3 proofs over batch_size 2: 400") for c in r["checks"])')" = true ]
+	holder "$(offer mdl)" --neg dup-key
+	holder "$(offer pid)" --batch 2 --expect-status
+	creds_distinct_idx 2
+}
+
 @test "unknown credential_configuration_id: 400 unknown_credential_configuration" {
 	serve_start
 	holder "$(offer pid)" --neg unknown-config

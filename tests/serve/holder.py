@@ -57,6 +57,10 @@ Negative modes (--neg):
   replay-code          the code redeemed twice: 400 invalid_grant
   reuse-nonce          a c_nonce used for a second request: 400 invalid_nonce
   bad-nonce            a c_nonce the server never made: 400 invalid_nonce
+  over-batch           batch_size + 1 proofs: 400 invalid_credential_request
+                       (or invalid_proof)
+  dup-key              two proofs of one key: 400 invalid_proof (or
+                       invalid_credential_request)
   bad-proof-sig        a proof with a broken signature: 400 invalid_proof
   wrong-aud            a proof for another audience: 400 invalid_proof
   missing-proof        no proofs: 400 invalid_proof
@@ -1336,6 +1340,20 @@ def neg_after_token(h, mode):
 		body = h.request_body(cid, [h.proof(Key(), n, aud="https://other-issuer.example.com")])
 		r = h.post_credential(body)
 		h.expect_error("credential, proof for another aud", r, 400, ["invalid_proof"])
+	elif mode == "over-batch":
+		size = (h.md.get("batch_credential_issuance") or {}).get("batch_size", 1)
+		n = h.c_nonce()
+		body = h.request_body(cid, [h.proof(Key(), n) for _ in range(size + 1)])
+		r = h.post_credential(body)
+		h.expect_error("credential, %d proofs over batch_size %d" % (size + 1, size), r, 400,
+			       ["invalid_credential_request", "invalid_proof"])
+	elif mode == "dup-key":
+		n = h.c_nonce()
+		k = Key()
+		body = h.request_body(cid, [h.proof(k, n), h.proof(k, n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, two proofs of one key", r, 400,
+			       ["invalid_proof", "invalid_credential_request"])
 	elif mode == "bad-nonce":
 		body = h.request_body(cid, [h.proof(Key(), b64u(secrets.token_bytes(32)))])
 		r = h.post_credential(body)
@@ -1378,7 +1396,7 @@ def neg_after_token(h, mode):
 TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token")
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
-	      "wrong-aud", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "wrong-aud", "over-batch", "dup-key", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
 
 
 def run_negative(h, mode):
