@@ -14,14 +14,29 @@ setup() {
 	LOOPS=()
 }
 
-teardown() {
-	local p
-	touch "$D/stop"
+# loops_wait: wait for the holder loops to see $D/stop and end (each ends
+# after its current holder run; bounded at 150 s, then killed)
+loops_wait() {
+	local p i
+	for i in $(seq 1 600); do
+		for p in "${LOOPS[@]}"; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "${p:-}" ] && break
+		sleep 0.25
+	done
 	for p in "${LOOPS[@]}"; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	LOOPS=()
+}
+
+teardown() {
+	touch "$D/stop"
 	serve_stop
+	loops_wait
 }
 
 # offers_batch CONFIG N [VCI-OFFER OPTION]...: N offers imported; their
@@ -40,10 +55,10 @@ for l in open(sys.argv[1]):
 }
 
 # load_loop K: run the holder over every 4th link from the K-th until the
-# links run out, $D/stop appears or 40 s have passed
+# links run out, $D/stop appears or 90 s have passed
 load_loop() {
 	local k=$1 n=0 link tx
-	local end=$((SECONDS + 40))
+	local end=$((SECONDS + 90))
 	while read -r link tx; do
 		n=$((n + 1))
 		[ $(((n - 1) % 4)) -eq "$k" ] || continue
@@ -76,7 +91,7 @@ spent_count() {
 		LOOPS+=($!)
 	done
 	# wait (bounded) for a few credentials, then kill the server mid-run
-	for _ in $(seq 1 120); do
+	for _ in $(seq 1 240); do
 		[ "$(spent_count)" -ge 12 ] && break
 		sleep 0.25
 	done
@@ -84,10 +99,7 @@ spent_count() {
 	wait "$SPID" 2>/dev/null || true
 	SPID=
 	touch "$D/stop"
-	for p in "${LOOPS[@]}"; do
-		wait "$p" || true
-	done
-	LOOPS=()
+	loops_wait
 	cat "$D"/spent.* >"$D/all-spent.ndjson"
 	echo "credentials received before the crash: $(spent_count)"
 	[ "$(spent_count)" -ge 1 ]
