@@ -347,6 +347,29 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	"$PY" "$MDOC_CHECK" "$D/cmdl/0.mdoc" --ca "$D/ca.crt" --jwk "$D/cmdl/0.jwk" >/dev/null
 }
 
+@test "attestations a definition requires (examples/definitions/pid.json) are enforced, or the definition refused at start; never ignored" {
+	"$PY" - "$SRC/examples/definitions/pid.json" "$D" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d.get("wallet_attestation_required") and d["key_binding"].get("key_attestation_required")
+ka = dict(d, id="pid_ka", vct="urn:eudi:pid:ka:1")
+ka.pop("wallet_attestation_required")
+wa = dict(d, id="pid_wa", vct="urn:eudi:pid:wa:1")
+wa["key_binding"] = {k: v for k, v in d["key_binding"].items() if k != "key_attestation_required"}
+json.dump(ka, open(sys.argv[2] + "/pid_ka.json", "w"))
+json.dump(wa, open(sys.argv[2] + "/pid_wa.json", "w"))
+PYEOF
+	SERVE_ARGS=(--issuer "$ISS" --defn "$D/pid_ka.json" --defn "$D/pid_wa.json"
+		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$STATE"
+		--listen "127.0.0.1:$PORT" --status-list "$D/pid.list")
+	if ! serve_start 2>"$D/start.err"; then
+		grep -qi attestation "$D/server.err"
+		return 0
+	fi
+	holder "$(offer pid_ka)" --neg no-key-attestation
+	holder "$(offer pid_wa)" --neg no-wallet-attestation
+}
+
 @test "SIGTERM: the server exits 0 after a completed flow" {
 	serve_start
 	holder "$(offer pid)"

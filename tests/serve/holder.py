@@ -79,6 +79,12 @@ Negative modes (--neg):
   bearer-dpop-token    a DPoP-bound token presented as Bearer: 401
                        invalid_token
   bad-notification     an unknown notification_id: 400 invalid_notification_id
+  no-wallet-attestation  a token request without OAuth-Client-Attestation
+                       where the configuration requires one: 400 or 401
+                       invalid_client
+  no-key-attestation   a proof without key_attestation where the metadata
+                       requires one (key_attestations_required): 400
+                       invalid_proof
 Each mode except the token-endpoint ones ends by completing the flow
 normally, to show the server keeps serving.
 
@@ -563,8 +569,11 @@ class Holder:
 
 	def expect_error(self, what, r, status, errors, www_scheme=None):
 		"""Check an error answer: exact status, error code in errors."""
-		if r.status != status:
-			self.fail_response("%s: expected %d %s, got" % (what, status, "|".join(errors)), r)
+		statuses = status if isinstance(status, tuple) else (status,)
+		if r.status not in statuses:
+			self.fail_response("%s: expected %s %s, got" %
+					   (what, "|".join(map(str, statuses)), "|".join(errors)), r)
+		status = r.status
 		got = None
 		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
 		if r.body and (status != 401 or ct == "application/json"):
@@ -1269,6 +1278,10 @@ def neg_token(h, mode):
 		r = h.post_token(h.token_form(tx_code="123456"))
 		h.expect_error("token with an unexpected tx_code", r, 400, ["invalid_request"])
 		return True
+	if mode == "no-wallet-attestation":
+		r = h.post_token(h.token_form())
+		h.expect_error("token without a wallet attestation", r, (400, 401), ["invalid_client"])
+		return False
 	if mode == "bearer-token":
 		r = h.post_token(h.token_form(), dpop=False)
 		h.expect_error("token without DPoP", r, 400, ["invalid_dpop_proof", "invalid_request"])
@@ -1354,6 +1367,18 @@ def neg_after_token(h, mode):
 		r = h.post_credential(body)
 		h.expect_error("credential, two proofs of one key", r, 400,
 			       ["invalid_proof", "invalid_credential_request"])
+	elif mode == "no-key-attestation":
+		cfg = h.md["credential_configurations_supported"][cid]
+		jwt_pt = (cfg.get("proof_types_supported") or {}).get("jwt") or {}
+		if "key_attestations_required" not in jwt_pt:
+			die("issuer metadata: %s requires key attestations but its jwt proof type "
+			    "does not announce key_attestations_required" % cid)
+		h.ok("metadata: key_attestations_required announced")
+		n = h.c_nonce()
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, proof without a key attestation", r, 400, ["invalid_proof"])
+		return
 	elif mode == "bad-nonce":
 		body = h.request_body(cid, [h.proof(Key(), b64u(secrets.token_bytes(32)))])
 		r = h.post_credential(body)
@@ -1393,10 +1418,11 @@ def neg_after_token(h, mode):
 	notify_if(h, doc)
 
 
-TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token")
+TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token",
+	       "no-wallet-attestation")
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
-	      "wrong-aud", "over-batch", "dup-key", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
 
 
 def run_negative(h, mode):

@@ -71,7 +71,7 @@ PYEOF
 # claims CONFIG: a claims object for the configuration
 claims() {
 	case $1 in
-	pid) echo '{"given_name":"Erika","family_name":"Mustermann","birthdate":"1964-08-12","nationalities":["DE","FR"],"issuing_country":"DE","issuing_authority":"DE","address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true}}' ;;
+	pid*) echo '{"given_name":"Erika","family_name":"Mustermann","birthdate":"1964-08-12","nationalities":["DE","FR"],"issuing_country":"DE","issuing_authority":"DE","address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true}}' ;;
 	mdl) echo '{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"_9j_4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}}' ;;
 	diploma) echo '{"given_name":"Ada","family_name":"Lovelace","degree":{"type":"BachelorDegree","name":"Mathematics"},"gpa":3.9,"awarded":"2020-07-01"}' ;;
 	esac
