@@ -7,7 +7,11 @@
  *  - MHD_OPTION_STRICT_FOR_CLIENT 1; a duplicate Content-Length (even an
  *    equal one), one beside Transfer-Encoding or one that is not a number
  *    is refused here with 400, whatever MHD would make of it;
- *  - bodies over VCI_SERVE_BODY_MAX get 413 and the connection is closed,
+ *  - bodies over VCI_SERVE_BODY_MAX get 413 and the connection is closed
+ *    (a Content-Length over it is answered on the first call, before the
+ *    body is sent: the one response queued there; a chunked body is read
+ *    and dropped to its end, up to DROP_MAX, as MHD cannot answer in the
+ *    middle of a body),
  *    more than VCI_SERVE_HEADERS_MAX headers 431, headers over the
  *    connection memory limit 431 (MHD), idle connections are closed after
  *    CONN_TIMEOUT seconds, connections are limited in all and per IP.
@@ -31,6 +35,7 @@
 #define CONN_PER_IP 256          /* a reverse proxy is one IP */
 #define CONN_MEMORY (32u << 10)  /* request line and headers of one request */
 #define QUERY_MAX 4096
+#define DROP_MAX (1u << 20)      /* body of a refused request read to answer it */
 
 struct vci_http {
 	struct MHD_Daemon *d;
@@ -50,6 +55,7 @@ typedef struct http_req {
 	int answered;
 	char *body;
 	size_t len, cap;
+	size_t dropped;          /* body bytes read and dropped */
 	char *query;             /* raw query, or NULL */
 	struct timespec start;
 	int64_t now;
@@ -282,15 +288,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (r->refuse)
-			return MHD_YES; /* read and dropped; answered at the end */
-		if (append(r, upload_data, n) < 0) {
-			/* over the cap (chunked): answer now, MHD closes after it */
+		if (!r->refuse && append(r, upload_data, n) == 0)
+			return MHD_YES;
+		/* MHD cannot queue a response while a body comes in: a body
+		 * refused or over the cap (chunked) is read and dropped, then
+		 * answered at its end; past DROP_MAX the connection is closed
+		 * without an answer */
+		if (!r->refuse) {
 			r->refuse = 413;
 			r->refuse_why = "request body too large";
-			return answer(c, r, url, method);
 		}
-		return MHD_YES;
+		r->dropped += n;
+		return r->dropped > DROP_MAX ? MHD_NO : MHD_YES;
 	}
 	return answer(c, r, url, method);
 }

@@ -51,17 +51,21 @@ typedef struct vci_db_driver {
 	 * vci_store_migrate; the last N is the version this build knows. */
 	const char *schema;
 
-	/* Map the store's `where` (after any "NAME:" prefix) to what open
-	 * takes, preparing it (SQLite: a state directory made 0700, its
-	 * DIR/vci.db). malloc'd, or NULL with err. */
+	/* Map the store's `where` (after any "NAME:" prefix; is_dir when it
+	 * named no driver, i.e. a state directory) to what open takes,
+	 * preparing it (SQLite: the directory made 0700, DIR/vci.db created
+	 * 0600). malloc'd, or NULL with err. */
 	char *(*locate)(const char *where, int is_dir, vci_err_t *err);
 	vci_db_t *(*open)(const char *location, int role, vci_err_t *err);
 	void (*close)(vci_db_t *db);
 
 	/* One or more statements without results or parameters. */
 	int (*exec)(vci_db_t *db, const char *sql, vci_err_t *err);
-	/* The write transaction (SQLite: BEGIN IMMEDIATE), its commit (durable
-	 * on return) and rollback. */
+	/* The write transaction (SQLite: BEGIN IMMEDIATE, which takes the
+	 * write lock at once), its commit (durable on return) and rollback.
+	 * vci_store_migrate runs inside begin/commit too: an engine where two
+	 * processes could migrate at once serializes it there (PostgreSQL:
+	 * pg_advisory_xact_lock). */
 	int (*begin)(vci_db_t *db, vci_err_t *err);
 	int (*commit)(vci_db_t *db, vci_err_t *err);
 	int (*rollback)(vci_db_t *db, vci_err_t *err);
@@ -76,7 +80,10 @@ typedef struct vci_db_driver {
 	/* Ready a statement to run again and clear its bindings. */
 	void (*reset)(vci_db_stmt_t *s);
 	/* Parameters count from 1. Text and blobs are copied. A NULL text
-	 * or blob binds SQL NULL. */
+	 * or blob binds SQL NULL. The bind function used gives the
+	 * parameter's type (int64, text, bytes), which a driver may pass on
+	 * (PostgreSQL: paramTypes, as `INSERT ... SELECT ?1` leaves it
+	 * unknown). */
 	int (*bind_int)(vci_db_stmt_t *s, int i, int64_t v, vci_err_t *err);
 	int (*bind_text)(vci_db_stmt_t *s, int i, const char *v, vci_err_t *err);
 	int (*bind_blob)(vci_db_stmt_t *s, int i, const void *v, size_t n, vci_err_t *err);

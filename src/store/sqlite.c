@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -31,6 +33,20 @@ static int vci_sqlite_fail(sqlite3 *h, const char *what, vci_err_t *err)
 			   h ? sqlite3_errmsg(h) : "out of memory");
 }
 
+/* A new database file is made 0600 before SQLite opens it (an empty file
+ * is a new database to SQLite, and its -wal and -shm files take the same
+ * mode): offers and exchanges hold the claims of the people they are for. */
+static int vci_sqlite_create(const char *path, vci_err_t *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "state: %s: %s", path,
+				   strerror(errno));
+	close(fd);
+	return 0;
+}
+
 static char *vci_sqlite_locate(const char *where, int is_dir, vci_err_t *err)
 {
 	char *path;
@@ -50,8 +66,14 @@ static char *vci_sqlite_locate(const char *where, int is_dir, vci_err_t *err)
 		if (asprintf(&path, "%s/%s", where, VCI_SQLITE_FILE) < 0)
 			path = NULL;
 	}
-	if (!path)
+	if (!path) {
 		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: out of memory");
+		return NULL;
+	}
+	if (vci_sqlite_create(path, err) < 0) {
+		free(path);
+		return NULL;
+	}
 	return path;
 }
 

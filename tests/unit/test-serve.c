@@ -1,8 +1,9 @@
 /* test-serve.c - vci-serve's request and response helpers, route table,
  * settings, access log and offer import, without a socket. */
 #include "tap.h"
-#include "serve/serve.h"
+#include "serve/internal.h"
 #include "oid4vci/offer.h"
+#include "oid4vci/statuslist.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -247,7 +248,6 @@ static void test_log(void)
 	int fd = mkstemp(path);
 
 	close(fd);
-	s->base_path = "";
 	vci_serve_route_add(s, 0, "GET", "/offers/", VCI_ROUTE_PREFIX, NULL, hello, NULL, &err);
 	tap_is_int(vci_serve_log_open(s, path, &err), 0, "log opened");
 	req.method = "POST";
@@ -267,38 +267,23 @@ static void test_log(void)
 	vci_resp_json(&resp, 200, json_object());
 	vci_serve_log_request(s, &req, &resp, 0.25);
 	vci_resp_clear(&resp);
-	unlink(path);
-	tap_is_int(vci_serve_log_reopen(s, &err), 0, "reopened (SIGHUP)");
-	vci_serve_log_request(s, &req, &resp, 0.25);
-	text = tap_slurp(path, NULL);
-	tap_ok(text != NULL, "reopen made a new file");
-	free(text);
-	vci_serve_free(s);
-	/* the first file was removed: read what the first two lines said from
-	 * a fresh server writing to a new file */
-	s = vci_serve_alloc(&err);
-	s->base_path = "";
-	vci_serve_route_add(s, 0, "GET", "/offers/", VCI_ROUTE_PREFIX, NULL, hello, NULL, &err);
-	vci_serve_log_open(s, path, &err);
-	req.method = "POST";
-	req.path = "/token";
-	vci_resp_error(&resp, 400, "invalid_grant", "code SECRETCODE is wrong");
-	vci_serve_log_request(s, &req, &resp, 1.5);
-	vci_resp_clear(&resp);
-	req.method = "GET";
-	req.path = "/offers/SECRETOFFERID";
-	vci_resp_json(&resp, 200, json_object());
-	vci_serve_log_request(s, &req, &resp, 0.25);
-	vci_resp_clear(&resp);
-	vci_serve_free(s);
 	text = tap_slurp(path, NULL);
 	tap_ok(text && !strstr(text, "SECRET"), "no secret in the log");
 	tap_ok(text && strstr(text, "\"error\":\"invalid_grant\""), "error code logged");
 	tap_ok(text && strstr(text, "\"path\":\"/offers/*\""), "offer ids are not logged");
 	tap_ok(text && strstr(text, "\"status\":400") && strstr(text, "\"method\":\"POST\""),
 	       "status and method logged");
-	tap_diag("%s", text ? text : "(none)");
 	free(text);
+
+	unlink(path); /* as logrotate moves it away */
+	tap_is_int(vci_serve_log_reopen(s, &err), 0, "reopened (SIGHUP)");
+	vci_resp_json(&resp, 200, json_object());
+	vci_serve_log_request(s, &req, &resp, 0.25);
+	vci_resp_clear(&resp);
+	text = tap_slurp(path, NULL);
+	tap_ok(text && strchr(text, '\n') == text + strlen(text) - 1, "a new file, one line");
+	free(text);
+	vci_serve_free(s);
 	unlink(path);
 }
 
@@ -375,6 +360,148 @@ static void test_offer_put(void)
 	tap_is_int(system(cmd), 0, "state removed");
 }
 
+/* A server with pid.json (a token status list) and a list file. */
+static vci_serve_t *status_server(const char *list, vci_err_t *err)
+{
+	vci_serve_t *s = vci_serve_alloc(err);
+	const char *spec[] = { list };
+
+	s->issuer = "https://issuer.example/t";
+	s->base_path = "/t";
+	s->keep->alg = "ES256";
+	s->kid = "k1";
+	s->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (vci_defn_load(tap_srcpath("examples/definitions/pid.json"), &s->defs, &s->ndefs, err) < 0 ||
+	    vci_serve_status_open(s, spec, 1, err) < 0 || vci_status_register(s, err) < 0) {
+		vci_serve_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static unsigned token_status(vci_serve_t *s, uint64_t idx)
+{
+	vci_req_t req = { .method = "GET", .path = "/t/status/1" };
+	vci_resp_t resp = { 0 };
+	vci_sl_token_t tok = { 0 };
+	vci_err_t err = { 0 };
+	unsigned v = 99;
+
+	req.now = vci_time_now();
+	vci_serve_dispatch(s, &req, &resp);
+	if (resp.status == 200 && !strcmp(resp.content_type, "application/statuslist+jwt") &&
+	    vci_statuslist_token_parse((const uint8_t *)resp.body, resp.len, 0, &tok, &err) == 0 &&
+	    vci_statuslist_token_verify(&tok, s->key, NULL, req.now, "https://issuer.example/t/status/1",
+					&err) == 0)
+		vci_statuslist_token_status(&tok, idx, &v, &err);
+	vci_statuslist_token_free(&tok);
+	vci_resp_clear(&resp);
+	return v;
+}
+
+static void test_status(void)
+{
+	char dir[] = "/tmp/test-serve-sl-XXXXXX", list[64], cmd[96];
+	vci_err_t err = { 0 };
+	vci_statuslist_t *sl;
+	vci_serve_t *s;
+	json_t *st = NULL, *seen = json_object();
+	const vci_defn_t *d;
+	uint64_t first = 0;
+	int distinct = 1, marked = 1;
+
+	mkdtemp(dir);
+	snprintf(list, sizeof list, "%s/tsl", dir);
+	sl = vci_statuslist_new(VCI_SL_TSL, 2, 1000, "https://issuer.example/t/status/1", NULL, &err);
+	vci_statuslist_create(list, sl, 0, &err);
+	vci_statuslist_free(sl);
+	s = status_server(list, &err);
+	tap_ok(s != NULL, "server with a status list: %s", err.msg);
+	if (!s)
+		return;
+	d = vci_serve_defn(s, "pid");
+	tap_ok(d && d->status == VCI_STATUS_TOKEN, "pid has a token status list");
+	tap_is_int(vci_serve_status_alloc(s, d, 3, &st, &err), 0, "three entries");
+	tap_is_int((long long)json_array_size(st), 3, "an array of three");
+	tap_is_str(json_string_value(json_object_get(json_object_get(json_array_get(st, 0),
+		   "status_list"), "uri")), "https://issuer.example/t/status/1", "the list's uri");
+	first = (uint64_t)json_integer_value(json_object_get(json_object_get(json_array_get(st, 0),
+										"status_list"), "idx"));
+	json_decref(st);
+	/* 150 more, one at a time: the pool is refilled from the file */
+	for (int i = 0; i < 150; i++) {
+		char k[24];
+
+		if (vci_serve_status_alloc(s, d, 1, &st, &err) < 0) {
+			tap_diag("%s", err.msg);
+			distinct = 0;
+			break;
+		}
+		snprintf(k, sizeof k, "%lld", json_integer_value(json_object_get(json_object_get(
+			 json_array_get(st, 0), "status_list"), "idx")));
+		distinct &= !json_object_get(seen, k);
+		json_object_set_new(seen, k, json_true());
+		json_decref(st);
+	}
+	tap_ok(distinct, "150 indices, all distinct");
+	tap_is_int(vci_serve_status_alloc(s, d, 65, &st, &err), -1, "more than a pool at once");
+	sl = vci_statuslist_load(list, &err);
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(seen, k, v) {
+			uint64_t i = strtoull(k, NULL, 10);
+
+			marked &= (sl->alloc_map[i / 8] >> (i % 8)) & 1;
+		}
+	}
+	tap_ok(marked, "every index handed out is marked in the file");
+	tap_ok(sl->allocated >= 153, "the file counts them (%llu)", (unsigned long long)sl->allocated);
+	vci_statuslist_free(sl);
+
+	/* the published token, before and after a change to the file */
+	tap_is_int(token_status(s, first), VCI_SL_VALID, "token: valid");
+	{
+		vci_sl_lock_t lk;
+
+		vci_statuslist_lock(list, 1, &lk, &err);
+		sl = vci_statuslist_load_locked(&lk, list, &err);
+		vci_statuslist_set(sl, first, VCI_SL_INVALID, 0, &err);
+		vci_statuslist_save(list, sl, &err);
+		vci_statuslist_unlock(&lk);
+		vci_statuslist_free(sl);
+	}
+	tap_is_int(token_status(s, first), VCI_SL_INVALID, "token follows the file: invalid");
+	vci_serve_free(s);
+
+	/* a restart never hands out an index of before */
+	s = status_server(list, &err);
+	distinct = 1;
+	for (int i = 0; s && i < 100; i++) {
+		char k[24];
+
+		if (vci_serve_status_alloc(s, vci_serve_defn(s, "pid"), 1, &st, &err) < 0)
+			break;
+		snprintf(k, sizeof k, "%lld", json_integer_value(json_object_get(json_object_get(
+			 json_array_get(st, 0), "status_list"), "idx")));
+		distinct &= !json_object_get(seen, k);
+		json_decref(st);
+	}
+	tap_ok(s && distinct, "after a restart: none of the earlier indices");
+	vci_serve_free(s);
+	json_decref(seen);
+
+	/* a definition with a status list and no list */
+	s = vci_serve_alloc(&err);
+	vci_defn_load(tap_srcpath("examples/definitions/pid.json"), &s->defs, &s->ndefs, &err);
+	tap_is_int(vci_serve_status_open(s, NULL, 0, &err), -1, "a status list is required");
+	tap_ok(strstr(err.msg, "--status-list") != NULL, "message says how: %s", err.msg);
+	vci_serve_free(s);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	tap_is_int(system(cmd), 0, "list removed");
+}
+
 int main(void)
 {
 	test_req();
@@ -383,5 +510,6 @@ int main(void)
 	test_config();
 	test_log();
 	test_offer_put();
+	test_status();
 	return tap_done();
 }

@@ -168,6 +168,15 @@ static void test_schema_create(void)
 	tap_ok(st != NULL, "%s: reopening a current store works", T->name);
 	vci_store_close(st);
 	tap_is_int(raw_version(where), known_version(), "%s: and leaves its version", T->name);
+	if (T->drv == &vci_db_sqlite) {
+		struct stat sd, sf;
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/vci.db", where);
+		tap_ok(stat(where, &sd) == 0 && (sd.st_mode & 0777) == 0700 &&
+		       stat(path, &sf) == 0 && (sf.st_mode & 0777) == 0600,
+		       "sqlite: state directory 0700, database 0600");
+	}
 }
 
 static void test_schema_newer(void)

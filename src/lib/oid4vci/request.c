@@ -462,7 +462,7 @@ int vci_credential_request_nonce(const vci_credential_request_t *r, char **nonce
 	vci_jws_free(&jws);
 	if (!have)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
-				   "proofs.%s[0]: \"nonce\" missing: fetch a c_nonce from the "
+				   "proofs.%s[0]: nonce missing: fetch a c_nonce from the "
 				   "nonce endpoint", r->proof_type);
 	return *nonce ? 0 : oom(err);
 }
@@ -628,13 +628,13 @@ int vci_request_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t
 		nonce = strndup(json_string_value(n), json_string_length(n));
 	vci_jws_free(&jws);
 	if (!have)
-		return vci_err_set(err, VCI_EXIT_FAIL, "use_dpop_nonce", "DPoP: \"nonce\" missing");
+		return vci_err_set(err, VCI_EXIT_FAIL, "use_dpop_nonce", "DPoP: nonce missing");
 	if (!nonce)
 		return oom(err);
 	if (vci_nonce_check(nonce_key, nonce, strlen(nonce), p->now ? p->now : time(NULL), NULL,
 			    err) < 0)
 		return vci_err_set(err, VCI_EXIT_FAIL, "use_dpop_nonce",
-				   "DPoP: \"nonce\" is not a live DPoP-Nonce of this server");
+				   "DPoP: the nonce is not a live DPoP-Nonce of this server");
 	q.nonce = nonce;
 	return vci_dpop_verify(jwt, len, &q, out, err);
 }

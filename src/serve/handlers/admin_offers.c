@@ -9,7 +9,7 @@
  * Authentication: an API key from `vci-serve apikey add`, sent as
  * Authorization: Bearer KEY, Authorization: ApiKey KEY or x-api-key: KEY;
  * looked up by its SHA-256 (vci_store_apikey_check). */
-#include "../serve.h"
+#include "serve/serve.h"
 #include "oid4vci/offer.h"
 
 #include <string.h>

@@ -1,7 +1,7 @@
 /* health.c - GET /health: {"status":"ok"} while the server answers and
  * its store reads (a failing store is 503, so a load balancer stops
  * sending wallets to a server that could not finish their flows). */
-#include "../serve.h"
+#include "serve/serve.h"
 
 static void get_health(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {

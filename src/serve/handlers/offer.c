@@ -1,7 +1,7 @@
 /* offer.c - GET P/offers/ID: a Credential Offer by reference (OID4VCI
  * 1.0 4.1.3), as the store keeps it, until it expires. The offer carries
  * the pre-authorized code: never cached. */
-#include "../serve.h"
+#include "serve/serve.h"
 #include "oid4vci/offer.h"
 
 #include <string.h>

@@ -11,7 +11,7 @@
  * the file: the next GET of the token sees a new file (inode, size or
  * mtime) and signs again, so the served token follows at once, well
  * within its ttl. */
-#include "../internal.h"
+#include "serve/internal.h"
 #include "oid4vci/statuslist.h"
 
 #include <string.h>

@@ -2,7 +2,7 @@
  * Metadata (draft -18 section 4, vci_metadata_type). Served for every vct
  * that is an https URL under the issuer identifier, at the vct's path
  * (so a reverse proxy in front of the issuer forwards it here). */
-#include "../internal.h"
+#include "serve/internal.h"
 #include "oid4vci/metadata.h"
 
 #include <string.h>

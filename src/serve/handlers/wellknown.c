@@ -10,7 +10,7 @@
  *   /.well-known/jwt-vc-issuer + P              {"issuer", "jwks"} for
  *     SD-JWT VC key resolution.
  * The documents are made once at start (server.c). */
-#include "../internal.h"
+#include "serve/internal.h"
 
 #include <string.h>
 #include <strings.h>
