@@ -108,6 +108,20 @@ assert v["iss"] == sys.argv[3], v["iss"]' "$D/v.json" "$D/c/0.jwk" "$ISS"
 	vci-sign-sdjwt verify --ca "$D/ca.crt" <"$D/c/0.sdjwt" >/dev/null
 }
 
+@test "issuer identifier with a path (/tenant): well-known documents by path insertion (and the draft-13 suffix), endpoints and offers under the path, all formats" {
+	serve_issuer "http://127.0.0.1:$PORT/tenant"
+	serve_start
+	holder "$(offer_ref pid)" --expect-status
+	[ "$(result 'r["issuer"]')" = "http://127.0.0.1:$PORT/tenant" ]
+	holder "$(offer mdl)" --expect-status
+	holder "$(offer diploma)" --draft13 --expect-status
+	curl -fsS -m 60 "http://127.0.0.1:$PORT/tenant/.well-known/openid-credential-issuer" >"$D/md13.json"
+	"$PY" -c 'import json, sys
+assert json.load(open(sys.argv[1]))["credential_issuer"] == sys.argv[2]' "$D/md13.json" "$ISS"
+	run curl -sS -m 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/.well-known/openid-credential-issuer"
+	[ "$output" = 404 ]
+}
+
 @test "dc+sd-jwt: the status list token at its URI says valid for the index received" {
 	serve_start
 	holder "$(offer pid)" --expect-status

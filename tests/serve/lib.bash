@@ -84,12 +84,18 @@ serve_init() {
 	make_pki "$D"
 	make_defs "$D"
 	PORT=$(free_port)
-	ISS=http://127.0.0.1:$PORT
 	STATE=$D/state
 	mkdir -p "$STATE"
-	vci-statuslist new --uri "$ISS/status/pid" --output "$D/pid.list"
-	vci-statuslist new --bits 2 --uri "$ISS/status/mdl" --output "$D/mdl.list"
-	vci-statuslist new --method bitstring --uri "$ISS/status/diploma" --output "$D/diploma.list"
+	serve_issuer "http://127.0.0.1:$PORT"
+}
+
+# serve_issuer URL: the issuer identifier (the port's, with or without a
+# path): fresh status lists under it and the server's arguments
+serve_issuer() {
+	ISS=$1
+	vci-statuslist new --force --uri "$ISS/status/pid" --output "$D/pid.list"
+	vci-statuslist new --force --bits 2 --uri "$ISS/status/mdl" --output "$D/mdl.list"
+	vci-statuslist new --force --method bitstring --uri "$ISS/status/diploma" --output "$D/diploma.list"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/pid.json" --defn "$D/mdl.json" --defn "$D/diploma.json"
 		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$STATE"
 		--listen "127.0.0.1:$PORT"
