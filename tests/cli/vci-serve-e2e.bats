@@ -345,6 +345,15 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer pid)" --dpop no --neg token-in-query
 }
 
+@test "expiry: a code past the offer's ttl (400 invalid_grant), a token past --token-ttl (401 invalid_token), a c_nonce past --nonce-ttl (400 invalid_nonce)" {
+	serve_start --token-ttl 2
+	holder "$(offer pid --ttl 2)" --neg expired-code --wait 4
+	holder "$(offer pid)" --neg expired-token --wait 4
+	serve_stop
+	serve_start --nonce-ttl 2
+	holder "$(offer mdl)" --neg expired-nonce --wait 4
+}
+
 @test "unknown parameters in token, credential and notification requests are ignored" {
 	serve_start
 	for cfg in pid mdl diploma; do

@@ -46,6 +46,7 @@ Options:
   --wrong-tx-code N    (--neg wrong-tx-code) wrong codes sent first
   --tx-attempts N      (--neg wrong-tx-code) the server's cap (default 5)
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
+  --wait S             (--neg expired-*) seconds to wait (default 3)
 
 Negative modes (--neg):
   wrong-tx-code        N wrong tx_codes, each 400 invalid_grant; then the
@@ -79,6 +80,11 @@ Negative modes (--neg):
   bearer-dpop-token    a DPoP-bound token presented as Bearer: 401
                        invalid_token
   bad-notification     an unknown notification_id: 400 invalid_notification_id
+  expired-code         --wait S, then the token request: 400 invalid_grant
+  expired-token        a token, --wait S, then a credential request: 401
+                       invalid_token
+  expired-nonce        a c_nonce, --wait S, then the credential request: 400
+                       invalid_nonce
   no-wallet-attestation  a token request without OAuth-Client-Attestation
                        where the configuration requires one: 400 or 401
                        invalid_client
@@ -429,6 +435,14 @@ class Holder:
 		self.result["offer_by"] = how
 		self.issuer, self.offered, self.grant = check_offer(offer)
 		self.ok("offer")
+		tx = self.grant.get("tx_code")
+		given = self.o.get("tx_code")
+		if tx is not None and given is not None:
+			if "length" in tx and tx["length"] != len(given):
+				die("offer: tx_code.length %r but the code has %d characters" %
+				    (tx["length"], len(given)))
+			if tx.get("input_mode", "numeric") == "numeric" and not given.isdigit():
+				die("offer: tx_code input_mode numeric but the code is not digits")
 		url = well_known(self.issuer, "openid-credential-issuer")
 		r = self.http.request("GET", url, headers={"Accept": "application/json"})
 		if r.status != 200:
@@ -1278,6 +1292,11 @@ def neg_token(h, mode):
 		r = h.post_token(h.token_form(tx_code="123456"))
 		h.expect_error("token with an unexpected tx_code", r, 400, ["invalid_request"])
 		return True
+	if mode == "expired-code":
+		time.sleep(h.o["wait"])
+		r = h.post_token(h.token_form())
+		h.expect_error("token, code past its expiry", r, 400, ["invalid_grant"])
+		return False
 	if mode == "no-wallet-attestation":
 		r = h.post_token(h.token_form())
 		h.expect_error("token without a wallet attestation", r, (400, 401), ["invalid_client"])
@@ -1367,6 +1386,20 @@ def neg_after_token(h, mode):
 		r = h.post_credential(body)
 		h.expect_error("credential, two proofs of one key", r, 400,
 			       ["invalid_proof", "invalid_credential_request"])
+	elif mode == "expired-token":
+		time.sleep(h.o["wait"])
+		n = h.c_nonce()
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, access token past its expiry", r, 401, ["invalid_token"])
+		return
+	elif mode == "expired-nonce":
+		n = h.c_nonce()
+		time.sleep(h.o["wait"])
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, c_nonce past its expiry", r, 400, ["invalid_nonce"])
+		return
 	elif mode == "no-key-attestation":
 		cfg = h.md["credential_configurations_supported"][cid]
 		jwt_pt = (cfg.get("proof_types_supported") or {}).get("jwt") or {}
@@ -1419,10 +1452,11 @@ def neg_after_token(h, mode):
 
 
 TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token",
-	       "no-wallet-attestation")
+	       "no-wallet-attestation", "expired-code")
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
-	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
+	      "expired-token", "expired-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
 
 
 def run_negative(h, mode):
@@ -1482,14 +1516,14 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None}
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
 		  "--ca": "ca", "--timeout": "timeout", "--spent-log": "spent_log",
 		  "--save": "save", "--neg": "neg", "--wrong-tx-code": "wrong_tx_code",
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
-		  "--check-spent": "check_spent", "--dpop": "dpop"}
+		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status"}
 	while args:
@@ -1518,6 +1552,7 @@ def parse_args(argv):
 		for k in ("batch", "wrong_tx_code", "tx_attempts"):
 			o[k] = int(o[k])
 		o["timeout"] = float(o["timeout"])
+		o["wait"] = float(o["wait"])
 	except ValueError:
 		usage("a numeric option is not a number")
 	if o["batch"] < 1 or o["batch"] > 100:
