@@ -268,11 +268,13 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer pid)" --neg dpop-replay
 }
 
-@test "notification: credential_accepted gets 2xx; an unknown notification_id gets 400 invalid_notification_id" {
+@test "notification: credential_accepted gets 2xx (again when repeated); an unknown id or event gets 400 invalid_notification_id / invalid_notification_request" {
 	serve_start
 	holder "$(offer pid)"
 	[ "$(result 'len(r["spent"]["notification_ids"])')" = 1 ]
 	holder "$(offer mdl)" --neg bad-notification
+	holder "$(offer diploma)" --neg notify-repeat
+	holder "$(offer pid)" --neg bad-event
 }
 
 @test "replayed pre-authorized code: 400 invalid_grant" {

@@ -85,6 +85,8 @@ Negative modes (--neg):
                        invalid_token
   expired-nonce        a c_nonce, --wait S, then the credential request: 400
                        invalid_nonce
+  notify-repeat        credential_accepted sent twice: 2xx both times
+  bad-event            an unknown event: 400 invalid_notification_request
   no-wallet-attestation  a token request without OAuth-Client-Attestation
                        where the configuration requires one: 400 or 401
                        invalid_client
@@ -1436,6 +1438,18 @@ def neg_after_token(h, mode):
 			       www_scheme="DPoP")
 		notify_if(h, doc)
 		return
+	elif mode == "notify-repeat":
+		doc, _ = h.credential(cid, 1)
+		notify_if(h, doc)
+		h.notify(doc["notification_id"])
+		h.ok("notification repeated: 2xx again")
+		return
+	elif mode == "bad-event":
+		doc, _ = h.credential(cid, 1)
+		r = h.notify(doc["notification_id"], event="credential_lost", expect_ok=False)
+		h.expect_error("notification, unknown event", r, 400, ["invalid_notification_request"])
+		notify_if(h, doc)
+		return
 	elif mode == "bad-notification":
 		doc, _ = h.credential(cid, 1)
 		r = h.notify("no-such-notification-" + b64u(secrets.token_bytes(8)), expect_ok=False)
@@ -1456,7 +1470,7 @@ TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-toke
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
 	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
-	      "expired-token", "expired-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification")
 
 
 def run_negative(h, mode):
