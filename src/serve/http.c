@@ -274,8 +274,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	if (!r)
 		return MHD_NO; /* out of memory in on_uri */
-	if (r->answered)
+	if (r->answered) {
+		*upload_data_size = 0;
 		return MHD_YES;
+	}
 	if (r->calls++ == 0) {
 		/* first call: headers only; answering here would close keep-alive
 		 * connections (except for a body too large, see below) */

@@ -133,8 +133,10 @@ struct vci_serve {
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
 
 /* n status entries for credentials of definition d: *status is a new array
- * of n objects {"status_list": {"idx": N, "uri": U}}, or NULL when d has no
- * status list (returns 0 either way). Indices are random free entries of the
+ * of n objects {"status_list": {"idx": N, "uri": U}} (the record's
+ * "status"; for a W3C Bitstring list, BitstringStatusListEntry objects, the
+ * record's "credentialStatus"), or NULL when d has no status list (returns
+ * 0 either way). At most 64 at once. Indices are random free entries of the
  * list file (vci_statuslist_alloc_file), taken a small pool ahead so one
  * file write serves many credentials; an index is never handed out twice,
  * even across a crash (the file is written before any index of the pool
@@ -262,7 +264,7 @@ int vci_serve_offer_put(vci_store_t *st, const json_t *rec, unsigned tx_attempts
 /* ---- access log (log.c) ---- */
 
 /* One JSON line per request: time, peer, method, path, status, bytes,
- * duration (ms), error (code). Never a query, header or body: no code,
+ * duration_ms, error (the code given to the client), listener ("admin"). Never a query, header or body: no code,
  * token, tx_code, nonce or proof reaches it. path NULL or "-": standard
  * error. Thread-safe; vci_serve_log_reopen (SIGHUP) reopens the file. */
 int vci_serve_log_open(vci_serve_t *s, const char *path, vci_err_t *err);

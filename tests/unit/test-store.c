@@ -644,6 +644,43 @@ static void test_reopen(const char *where)
 	vci_store_close(st);
 }
 
+/* Failures: a database error is -1 with a server_error that names no
+ * secret, the operation changes nothing and the store keeps working;
+ * refused arguments are input errors. */
+static void test_failures(void)
+{
+	char where[600], *offer = NULL;
+	uint8_t h[VCI_STORE_HASH];
+	vci_store_token_t t = { 0 };
+	vci_err_t err = { 0 };
+	vci_store_t *st = fresh_store("broken", where, sizeof(where));
+	vci_db_t *db = raw_open(where);
+	const char *uri = NULL;
+	uint64_t idx = 1;
+
+	tap_ok(st && db && T->drv->exec(db, "DROP TABLE jtis; DROP TABLE offers", &err) == 0,
+	       "%s: two tables dropped behind the store's back", T->name);
+	T->drv->close(db);
+	if (!st)
+		return;
+	hash_of("jti-broken", h);
+	tap_is_int(vci_store_jti_use(st, h, NOW, &err), -1, "%s: a failing write is -1", T->name);
+	tap_ok(err.status == VCI_EXIT_IO && strcmp(err.code, "server_error") == 0,
+	       "%s: as server_error (%s)", T->name, err.msg);
+	tap_is_int(vci_store_offer_get(st, "x", NOW, &offer, &err), -1,
+		   "%s: a failing read is -1", T->name);
+	tap_is_int(vci_store_nonce_put(st, h, NOW + 1, &err), 0,
+		   "%s: the store keeps working after a failure", T->name);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), 0, "%s: and keeps what it wrote",
+		   T->name);
+	tap_is_int(vci_store_token_put(st, &t, &err), -1, "%s: token_put: no exchange id",
+		   T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: refused arguments are input errors", T->name);
+	tap_is_int(vci_store_exchange_issued(st, "x1", "{}", "n1", &uri, &idx, 1, NOW, &err), -1,
+		   "%s: exchange_issued: a status entry without a uri", T->name);
+	vci_store_close(st);
+}
+
 /* Concurrency: one winner for each value, a failing operation rolled back
  * alone, and group commit ------------------------------------------------*/
 
@@ -667,12 +704,18 @@ typedef struct cc_arg {
 	int t;
 } cc_arg_t;
 
-static void cc_count(cc_state_t *cc, atomic_int *win, int rc)
+
+static void cc_count_two(atomic_int *errors, atomic_int *win, int rc)
 {
 	if (rc == 0)
 		atomic_fetch_add(win, 1);
 	else if (rc < 0)
-		atomic_fetch_add(&cc->errors, 1);
+		atomic_fetch_add(errors, 1);
+}
+
+static void cc_count(cc_state_t *cc, atomic_int *win, int rc)
+{
+	cc_count_two(&cc->errors, win, rc);
 }
 
 static void cc_values(cc_state_t *cc, int i)
@@ -833,6 +876,65 @@ static void test_concurrency(vci_store_t *st)
 		 CC_THREADS, writes / dt, commits / dt, commits ? (double)writes / commits : 0);
 }
 
+/* Two handles on one database, as two processes sharing a state
+ * directory (or, with PostgreSQL, two hosts): each code and jti has one
+ * winner across both. */
+#define TWO_VALUES 100
+
+typedef struct two_arg {
+	vci_store_t *st;
+	atomic_int *redeemed, *jtis, *errors;
+} two_arg_t;
+
+static void *two_main(void *p)
+{
+	two_arg_t *a = p;
+	uint8_t h[VCI_STORE_HASH];
+	char s[64];
+	int rc;
+
+	for (int i = 0; i < TWO_VALUES; i++) {
+		snprintf(s, sizeof(s), "code-two-%d", i);
+		rc = redeem(a->st, s, NULL, NOW, NULL);
+		cc_count_two(a->errors, &a->redeemed[i], rc);
+		snprintf(s, sizeof(s), "jti-two-%d", i);
+		hash_of(s, h);
+		rc = vci_store_jti_use(a->st, h, NOW + 60, NULL);
+		cc_count_two(a->errors, &a->jtis[i], rc);
+	}
+	return NULL;
+}
+
+static void test_two_handles(vci_store_t *st, const char *where)
+{
+	static atomic_int redeemed[TWO_VALUES], jtis[TWO_VALUES], errors;
+	vci_err_t err = { 0 };
+	vci_store_t *st2 = vci_store_open(where, &err);
+	two_arg_t args[4];
+	pthread_t th[4];
+	char id[32], code[32];
+
+	tap_ok(st2 != NULL, "%s: a second handle on the same store", T->name);
+	if (!st2)
+		return;
+	for (int i = 0; i < TWO_VALUES; i++) {
+		snprintf(id, sizeof(id), "two-%d", i);
+		snprintf(code, sizeof(code), "code-two-%d", i);
+		put_offer(i % 2 ? st : st2, id, code, NULL, 0, 0);
+	}
+	for (int t = 0; t < 4; t++) {
+		args[t] = (two_arg_t){ t % 2 ? st : st2, redeemed, jtis, &errors };
+		pthread_create(&th[t], NULL, two_main, &args[t]);
+	}
+	for (int t = 0; t < 4; t++)
+		pthread_join(th[t], NULL);
+	tap_is_int(atomic_load(&errors), 0, "%s: two handles: no errors", T->name);
+	tap_ok(all_one(redeemed, TWO_VALUES), "%s: two handles: each code redeemed once",
+	       T->name);
+	tap_ok(all_one(jtis, TWO_VALUES), "%s: two handles: each jti used once", T->name);
+	vci_store_close(st2);
+}
+
 /* Alone, each write is its own commit: the price group commit spreads. */
 static void test_sequential(vci_store_t *st)
 {
@@ -871,10 +973,16 @@ static void run_driver(const test_driver_t *d)
 		tap_ok(0, "%s: scratch directory: %s", d->name, strerror(errno));
 		return;
 	}
+	if (d->fresh(scratch, "probe", where, sizeof(where)) < 0) {
+		tap_diag("%s: not available here: skipped", d->name);
+		rmdir(scratch);
+		return;
+	}
 	test_schema_create();
 	test_schema_newer();
 	test_schema_migrate();
 	test_schema_empty_file();
+	test_failures();
 	st = fresh_store("main", where, sizeof(where));
 	tap_ok(st != NULL, "%s: open the main store", d->name);
 	if (!st)
@@ -892,6 +1000,7 @@ static void run_driver(const test_driver_t *d)
 	st = vci_store_open(where, NULL);
 	test_sequential(st);
 	test_concurrency(st);
+	test_two_handles(st, where);
 	test_sweep(st);
 	vci_store_close(st);
 	if (!getenv("VCI_TEST_KEEP")) {
