@@ -199,8 +199,9 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
 
-@test "tx_code: the right code after cap - 1 wrong attempts is accepted (--tx-attempts 3)" {
-	serve_start --tx-attempts 3
+@test "tx_code: the right code after cap - 1 wrong attempts is accepted (import --tx-attempts 3)" {
+	serve_start
+	IMPORT_ARGS=(--tx-attempts 3)
 	link=$(offer mdl --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg wrong-tx-code --wrong-tx-code 2 --tx-attempts 3
 	[ "$(result 'len(r["credentials"])')" = 1 ]
@@ -216,8 +217,9 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'r["credentials"]')" = '[]' ]
 }
 
-@test "tx_code over the cap (imported offer): the running server's --tx-attempts 3 holds" {
-	serve_start --tx-attempts 3
+@test "tx_code over the cap (offer imported with --tx-attempts 3): the code dies after 3 wrong attempts" {
+	serve_start
+	IMPORT_ARGS=(--tx-attempts 3)
 	link=$(offer diploma --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg wrong-tx-code --wrong-tx-code 3 --tx-attempts 3
 	[ "$(result 'r["code_dead"]')" = true ]

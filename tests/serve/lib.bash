@@ -85,6 +85,7 @@ serve_init() {
 	make_defs "$D"
 	PORT=$(free_port)
 	STATE=$D/state
+	IMPORT_ARGS=()
 	mkdir -p "$STATE"
 	serve_issuer "http://127.0.0.1:$PORT"
 }
@@ -148,13 +149,13 @@ serve_stop() {
 }
 
 # offer CONFIG [VCI-OFFER OPTION]...: make an offer with vci-offer and
-# import it into the server's state; prints the deep link
+# import it into the server's state (with IMPORT_ARGS); prints the deep link
 offer() {
 	local cfg=$1
 	shift
 	printf '{"credential_configuration_id":"%s","claims":%s}\n' "$cfg" "$(claims "$cfg")" |
 		vci-offer --issuer "$ISS" --defn "$D/$cfg.json" "$@" >"$D/offer.rec" || return 1
-	vci-serve import --state "$STATE" "$D/offer.rec" >/dev/null || return 1
+	vci-serve import --state "$STATE" "${IMPORT_ARGS[@]}" "$D/offer.rec" >/dev/null || return 1
 	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
 		"$D/offer.rec"
 }
