@@ -233,10 +233,14 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'r["code_dead"]')" = true ]
 }
 
-@test "tx_code missing where the offer asks for one, or sent where it does not: 400 invalid_request" {
+@test "tx_code missing where the offer asks for one: 400 invalid_request" {
 	serve_start
 	link=$(offer pid --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg no-tx-code
+}
+
+@test "tx_code sent where the offer has none: 400 invalid_request" {
+	serve_start
 	holder "$(offer pid)" --neg unexpected-tx-code
 }
 
