@@ -49,7 +49,8 @@ struct vci_http {
 /* One request, behind MHD's con_cls from the URI callback to completion. */
 typedef struct http_req {
 	vci_http_t *h;
-	int calls;               /* access-handler calls so far */
+	int calls;               /* access-handler calls so far (counted in
+				    inflight from the first) */
 	int refuse;              /* status decided before the body (400, 413, 431) */
 	const char *refuse_why;
 	int answered;
@@ -88,7 +89,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		r->query = strdup(q + 1);
 	else if (q)
 		r->refuse = 414, r->refuse_why = "query too long";
-	atomic_fetch_add(&h->inflight, 1);
 	return r;
 }
 
@@ -106,9 +106,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
 	free(r->query);
+	if (r->calls)
+		atomic_fetch_sub(&h->inflight, 1);
 	free(r);
 	*con_cls = NULL;
-	atomic_fetch_sub(&h->inflight, 1);
 }
 
 typedef struct header_scan {
@@ -279,6 +280,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (r->calls++ == 0) {
+		/* in flight from here (a client still sending its headers
+		 * does not hold up a stop) */
+		atomic_fetch_add(&r->h->inflight, 1);
 		/* first call: headers only; answering here would close keep-alive
 		 * connections (except for a body too large, see below) */
 		check_headers(c, r);

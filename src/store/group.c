@@ -224,7 +224,8 @@ static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t 
 	return 0;
 }
 
-/* Run a group of operations in one transaction and commit it. */
+/* Run a group of operations in one transaction and commit it; *n is the
+ * number of operations the commit held (0 when it failed). */
 static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *n)
 {
 	vci_store_conn_t *w = st->writer;
@@ -241,6 +242,7 @@ static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *
 		if (vci_store_run_job(w, j, &err) < 0) {
 			w->drv->rollback(w->db, NULL);
 			vci_store_fail_jobs(jobs, &err);
+			*n = 0;
 			return;
 		}
 	}
@@ -279,6 +281,7 @@ static void *vci_store_writer_main(void *arg)
 			vci_store_job_t *next = jobs->next;
 
 			jobs->done = 1; /* the caller may free it once woken */
+			st->stats.queued--;
 			pthread_cond_signal(&jobs->cond);
 			jobs = next;
 		}
@@ -320,6 +323,7 @@ int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, voi
 	else
 		st->head = &job;
 	st->tail = &job;
+	st->stats.queued++;
 	pthread_cond_signal(&st->work);
 	while (!job.done)
 		pthread_cond_wait(&job.cond, &st->mu);

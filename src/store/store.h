@@ -80,10 +80,13 @@ int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH]);
 
 /* Counters of the writer thread since open: `commits` durable commits
  * made, `writes` state-changing operations they held (writes / commits is
- * the group-commit factor). Thread safe. */
+ * the group-commit factor); `queued` the writes waiting now for their
+ * commit (in the queue or in the transaction being committed). Thread
+ * safe. */
 typedef struct vci_store_stats {
 	uint64_t commits;
 	uint64_t writes;
+	uint64_t queued;
 } vci_store_stats_t;
 void vci_store_stats(vci_store_t *st, vci_store_stats_t *out);
 

@@ -704,6 +704,30 @@ EOF
 	[ "$(cat "$D/load.out")" -gt 0 ]
 }
 
+@test "SIGTERM with a client stuck in its headers and an idle keep-alive one: exit 0" {
+	start_server
+	cat >"$D/clients.py" <<'EOF'
+import http.client, socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+c.request("GET", "/health")
+c.getresponse().read()
+print("connected", flush=True)
+time.sleep(120)
+EOF
+	"$PY" "$D/clients.py" "$PORT" >"$D/clients.out" 3>&- &
+	CPID=$!
+	for _ in $(seq 300); do
+		grep -q connected "$D/clients.out" && break
+		sleep 0.1
+	done
+	stop_server
+	kill "$CPID" 2>/dev/null || true
+	[ "$STOP_STATUS" -eq 0 ]
+}
+
 # ---- hostile HTTP --------------------------------------------------------
 
 @test "a body over 64 KiB gets 413 (Content-Length and chunked), the server keeps serving" {
