@@ -27,5 +27,7 @@ complete -c vci-serve -l tx-attempts -x -d 'wrong tx_codes before a code dies'
 complete -c vci-serve -l batch-size -x -d 'most proofs per request'
 complete -c vci-serve -l threads -x -d 'worker threads'
 complete -c vci-serve -l log -r -F -d 'access log file'
+complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
+complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F

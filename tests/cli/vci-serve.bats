@@ -97,7 +97,7 @@ EOF
 	run vci-serve --help
 	[ "$status" -eq 0 ]
 	for o in issuer defn key cert kid pass state listen admin-listen config status-list dpop \
-		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log name; do
+		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log tls-cert tls-key name; do
 		[[ "$output" == *"--$o"* ]] || { echo "missing --$o"; false; }
 	done
 	[[ "$output" == *"apikey add"* ]]
@@ -267,6 +267,28 @@ EOF
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"127.0.0.1:$PORT"* ]]
 	alive
+}
+
+@test "native TLS with --tls-cert and --tls-key" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/tls.key" \
+		-out "$D/tls.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
+	start_server --tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
+	[ "$(curl -s -m 30 --cacert "$D/tls.crt" "https://127.0.0.1:$PORT/health")" = '{"status":"ok"}' ]
+	run curl -s -m 30 "http://127.0.0.1:$PORT/health"
+	[ "$status" -ne 0 ] || [ "$output" != '{"status":"ok"}' ]
+	stop_server
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/c.crt"
+	[ "$status" -eq 4 ]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/none.key"
+	[ "$status" -eq 4 ]
 }
 
 # ---- documents ----------------------------------------------------------
@@ -828,4 +850,37 @@ EOF
 	[ "$(code -X GET "$URL/t/nonce")" = 405 ]
 	[ "$(code -X BREW "$URL/health")" -ge 400 ]
 	alive
+}
+
+# ---- examples ------------------------------------------------------------
+
+@test "examples/serve/serve.sh: metadata, import, by reference, POST /offers, token once, revocation, stop" {
+	cd "$D"
+	run sh "$SRC/examples/serve/serve.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"credential_issuer":"https://issuer.example.com"'* ]]
+	[[ "$output" == *'"imported":true'* ]]
+	[[ "$output" == *'by reference: {"credential_issuer":"https://issuer.example.com"'* ]]
+	[[ "$output" == *'management API: {"offer_id":'* ]]
+	[[ "$output" == *'token type: '* ]]
+	[[ "$output" == *'the same code again: invalid_grant'* ]]
+	[[ "$output" == *'index 7: invalid'* ]]
+	[[ "$output" == *'stopped: exit 0'* ]]
+}
+
+@test "examples/serve: the config file is one vci-serve reads" {
+	sed -e "s|/etc/vci-serve/pid.json|$D/pid.json|; s|/etc/vci-serve/issuer.key|$D/k.pem|" \
+	    -e "s|/etc/vci-serve/issuer.crt|$D/c.crt|; s|/var/lib/vci-serve/pid.list|$D/tsl|" \
+	    -e "s|/var/lib/vci-serve|$D/state|; s|/var/log/vci-serve/access.log|$D/access.log|" \
+	    -e "s|127.0.0.1:808[01]|127.0.0.1:0|" "$SRC/examples/serve/vci-serve.conf" >"$D/serve.conf"
+	vci-serve --config "$D/serve.conf" 2>"$D/err" 3>&- &
+	SPID=$!
+	for _ in $(seq 600); do
+		grep -q 'management listening on' "$D/err" && break
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'management listening on' "$D/err"
+	stop_server
+	[ "$STOP_STATUS" -eq 0 ]
 }
