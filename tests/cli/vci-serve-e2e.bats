@@ -122,6 +122,24 @@ assert json.load(open(sys.argv[1]))["credential_issuer"] == sys.argv[2]' "$D/md1
 	[ "$output" = 404 ]
 }
 
+@test "native TLS (--tls-cert, --tls-key) with an https issuer on 127.0.0.1: all three formats, by value and by reference" {
+	make_tls_cert
+	serve_issuer "https://127.0.0.1:$PORT"
+	if ! serve_start --tls-cert "$D/tls.crt" --tls-key "$D/tls.key" 2>"$D/start.err"; then
+		grep -qi 'tls' "$D/server.err" && skip "vci-serve without native TLS here"
+		cat "$D/start.err"
+		return 1
+	fi
+	holder "$(offer pid)" --tls-ca "$D/ca.crt" --expect-status --save "$D/c"
+	vci-sign-sdjwt verify --ca "$D/ca.crt" <"$D/c/0.sdjwt" >/dev/null
+	holder "$(offer_ref mdl)" --tls-ca "$D/ca.crt" --expect-status
+	holder "$(offer diploma)" --tls-ca "$D/ca.crt" --expect-status --batch 2
+	[ "$(result 'r["issuer"]')" = "https://127.0.0.1:$PORT" ]
+	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/health" >/dev/null
+	run curl -sS -m 60 "http://127.0.0.1:$PORT/health"
+	[ "$status" -ne 0 ]
+}
+
 @test "dc+sd-jwt: the status list token at its URI says valid for the index received" {
 	serve_start
 	holder "$(offer pid)" --expect-status

@@ -29,6 +29,8 @@ Options:
   --use-config-id      send credential_configuration_id even when the token
                        response gave credential_identifiers
   --ca FILE            PEM trust anchors the issuer's x5c chain must lead to
+  --tls-ca FILE        PEM trust anchors for https connections (default: the
+                       system's)
   --expect-status      every credential must carry a status list reference
   --no-notify          do not send the notification
   --timeout S          per-request timeout (default 60)
@@ -107,6 +109,7 @@ import http.client
 import json
 import os
 import secrets
+import ssl
 import sys
 import time
 import urllib.parse
@@ -290,13 +293,15 @@ class Response:
 
 
 class Http:
-	def __init__(self, timeout):
+	def __init__(self, timeout, tls_ca=None):
 		self.timeout = timeout
+		self.tls = ssl.create_default_context(cafile=tls_ca)
 
 	def request(self, method, url, body=None, headers=None):
 		u = urllib.parse.urlsplit(url)
 		if u.scheme == "https":
-			conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout)
+			conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout,
+							   context=self.tls)
 		elif u.scheme == "http":
 			if u.hostname not in ("127.0.0.1", "localhost", "::1"):
 				die("refusing plain http to %s (loopback only)" % u.hostname)
@@ -409,7 +414,7 @@ def known_members(doc, kind, what):
 class Holder:
 	def __init__(self, opts):
 		self.o = opts
-		self.http = Http(opts["timeout"])
+		self.http = Http(opts["timeout"], opts.get("tls_ca"))
 		self.dpop_key = Key() if opts["dpop"] else None
 		self.dpop_nonce = None
 		self.checks = []
@@ -1530,14 +1535,15 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0}
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
 		  "--ca": "ca", "--timeout": "timeout", "--spent-log": "spent_log",
 		  "--save": "save", "--neg": "neg", "--wrong-tx-code": "wrong_tx_code",
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
-		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait"}
+		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
+		  "--tls-ca": "tls_ca"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status"}
 	while args:

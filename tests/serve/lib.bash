@@ -227,3 +227,22 @@ assert set(d) >= {"offer_id", "credential_offer_uri"}, d
 print(d["credential_offer_uri"])' "$D/admin.json" ;;
 	esac
 }
+
+# make_tls_cert: a TLS server certificate for 127.0.0.1 signed by the test
+# root ($D/tls.crt, $D/tls.key)
+make_tls_cert() {
+	cat >"$D/tls.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[tls]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/tls.key" 2>/dev/null
+	openssl req -new -key "$D/tls.key" -subj "/CN=127.0.0.1" -config "$D/tls.cnf" -out "$D/tls.csr"
+	openssl x509 -req -in "$D/tls.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -set_serial 0x2001 \
+		-days 30 -extfile "$D/tls.cnf" -extensions tls -out "$D/tls.crt" 2>/dev/null
+}
