@@ -1482,10 +1482,7 @@ def run_negative(h, mode):
 	if mode in TOKEN_MODES:
 		if not neg_token(h, mode):
 			return
-		if mode == "unexpected-tx-code" or mode == "bearer-token":
-			h.token()
-		else:
-			h.token()
+		h.token()
 		doc, _ = h.credential(first_cid(h), h.o["batch"])
 		notify_if(h, doc)
 		return
