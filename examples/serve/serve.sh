@@ -83,7 +83,7 @@ done
 [ -n "$pid" ] || { echo "serve.sh: vci-serve did not start" >&2; exit 1; }
 curl -fsS --max-time 30 "$issuer/health"
 echo
-echo "issuer: $issuer (management listener on 127.0.0.1:$admin)"
+echo "issuer: $issuer (management listener on 127.0.0.1:$admin), vci-serve process $pid"
 curl -fsS --max-time 30 "$issuer/.well-known/openid-credential-issuer" |
 	"$py" -c 'import json, sys; m = json.load(sys.stdin); print("metadata: credential_issuer", m["credential_issuer"], "configurations", sorted(m["credential_configurations_supported"]))'
 
