@@ -34,4 +34,11 @@ complete -c vci-serve -n $serving -l threads -x -d 'worker threads'
 complete -c vci-serve -n $serving -l log -r -F -d 'access log file'
 
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l tx-attempts -x -d 'wrong transaction codes before a code dies'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l config -r -F -d 'configuration file'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -s o -l output -r -F -d 'write the results to FILE atomically'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l csv -r -F -d 'read records from CSV'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l jobs -x -d 'threads'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l progress -d 'show progress'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -l no-progress -d 'never show progress'
 complete -c vci-serve -n "__fish_seen_subcommand_from add" -l name -x -d 'a name for the key'
