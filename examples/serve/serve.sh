@@ -117,7 +117,8 @@ printf 'status list entry %s: ' "$idx"
 vci-statuslist check --idx "$idx" --ca issuer.crt --uri "$issuer/status/badge" <status.jwt
 
 step "6. a second offer, over the management listener"
-key=$(vci-serve apikey add --state state --name example 2>/dev/null)
+vci-serve apikey add --state state --name example >apikey.json
+key=$(jget apikey.json 'j["key"]')
 vci-serve apikey list --state state
 curl -fsS --max-time 30 -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
 	-d '{"credential_configuration_id":"badge","claims":{"given_name":"Ada","family_name":"Lovelace","employee_id":"E-1815"},"tx_code":"493536"}' \
