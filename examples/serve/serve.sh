@@ -13,7 +13,9 @@
 #      from the status list the server publishes;
 #   6. a second offer through the management listener with an API key,
 #      issued to the wallet as well;
-#   7. the server is stopped with SIGTERM and exits cleanly.
+#   7. that credential revoked with vci-statuslist while the server runs,
+#      and the status list the server serves read again;
+#   8. the server is stopped with SIGTERM and exits cleanly.
 # Nothing is left behind: the temporary directory is removed and the
 # server stopped whatever happens.
 set -eu
@@ -129,12 +131,21 @@ echo
 	--ca issuer.crt --expect-status --save wallet >holder2.json
 vci-sign-sdjwt verify --ca issuer.crt wallet/1.sdjwt
 
-step "7. stop the server (SIGTERM: requests in progress finish first)"
+step "7. revoke that credential from the shell while the server runs"
+idx2=$(jget holder2.json 'j["credentials"][0]["status"]["idx"]')
+vci-statuslist set --list badge.list "$idx2" revoked
+curl -fsS --max-time 30 "$issuer/status/badge" >status.jwt
+for i in "$idx" "$idx2"; do
+	s=$(vci-statuslist check --idx "$i" --ca issuer.crt --uri "$issuer/status/badge" <status.jwt) || true
+	echo "status list entry $i: $s"
+done
+
+step "8. stop the server (SIGTERM: requests in progress finish first)"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
 echo "vci-serve exited with status $rc"
-echo "access log: $(wc -l <access.log) requests, for example:"
-head -n 3 access.log
+echo "access log: $(wc -l <access.log) requests (no code, token, nonce or proof in it), for example:"
+grep -E '"path":"/(token|nonce|credential|notification)"' access.log | head -n 4
 [ "$rc" -eq 0 ]

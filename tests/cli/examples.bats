@@ -54,6 +54,8 @@ setup() {
   [[ "$output" == *'"given_name":"Erika"'* ]]
   [[ "$output" == *'"credential_offer_uri":'* ]]
   [[ "$output" == *'"given_name":"Ada"'* ]]
+  [[ "$output" =~ status\ list\ entry\ [0-9]+:\ invalid ]]
+  [[ "$output" == *'"path":"/credential","status":200'* ]]
   [[ "$output" == *'vci-serve exited with status 0'* ]]
   # no server left running, no temporary directory left behind
   pid=$(printf '%s\n' "$output" | sed -n 's/.*vci-serve process \([0-9]*\)$/\1/p')
