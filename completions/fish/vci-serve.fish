@@ -32,6 +32,8 @@ complete -c vci-serve -n $serving -l tx-attempts -x -d 'wrong transaction codes 
 complete -c vci-serve -n $serving -l batch-size -x -d 'most proofs per credential request'
 complete -c vci-serve -n $serving -l threads -x -d 'worker threads'
 complete -c vci-serve -n $serving -l log -r -F -d 'access log file'
+complete -c vci-serve -n $serving -l tls-cert -r -F -d 'serve --listen over TLS with this certificate chain'
+complete -c vci-serve -n $serving -l tls-key -r -F -d 'its private key (PEM, unencrypted)'
 
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l tx-attempts -x -d 'wrong transaction codes before a code dies'

@@ -44,8 +44,8 @@ setup() {
 
 # ---- examples/serve: vci-serve in practice ----
 
-@test "examples/serve/serve.sh: offers imported and from the management listener, issued to the holder simulator, verified; the server stops cleanly" {
-  TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/serve.sh"
+@test "examples/serve/issue.sh: offers imported and from the management listener, issued to the holder simulator, verified; the server stops cleanly" {
+  TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/issue.sh"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=http%3A%2F%2F127%2E0%2E0%2E1%3A'* ]]
