@@ -108,6 +108,38 @@ assert v["iss"] == sys.argv[3], v["iss"]' "$D/v.json" "$D/c/0.jwk" "$ISS"
 	vci-sign-sdjwt verify --ca "$D/ca.crt" <"$D/c/0.sdjwt" >/dev/null
 }
 
+@test "issuer identifier with a path (/tenant): well-known documents by path insertion (and the draft-13 suffix), endpoints and offers under the path, all formats" {
+	serve_issuer "http://127.0.0.1:$PORT/tenant"
+	serve_start
+	holder "$(offer_ref pid)" --expect-status
+	[ "$(result 'r["issuer"]')" = "http://127.0.0.1:$PORT/tenant" ]
+	holder "$(offer mdl)" --expect-status
+	holder "$(offer diploma)" --draft13 --expect-status
+	curl -fsS -m 60 "http://127.0.0.1:$PORT/tenant/.well-known/openid-credential-issuer" >"$D/md13.json"
+	"$PY" -c 'import json, sys
+assert json.load(open(sys.argv[1]))["credential_issuer"] == sys.argv[2]' "$D/md13.json" "$ISS"
+	run curl -sS -m 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/.well-known/openid-credential-issuer"
+	[ "$output" = 404 ]
+}
+
+@test "native TLS (--tls-cert, --tls-key) with an https issuer on 127.0.0.1: all three formats, by value and by reference" {
+	make_tls_cert
+	serve_issuer "https://127.0.0.1:$PORT"
+	if ! serve_start --tls-cert "$D/tls.crt" --tls-key "$D/tls.key" 2>"$D/start.err"; then
+		grep -qi 'tls' "$D/server.err" && skip "vci-serve without native TLS here"
+		cat "$D/start.err"
+		return 1
+	fi
+	holder "$(offer pid)" --tls-ca "$D/ca.crt" --expect-status --save "$D/c"
+	vci-sign-sdjwt verify --ca "$D/ca.crt" <"$D/c/0.sdjwt" >/dev/null
+	holder "$(offer_ref mdl)" --tls-ca "$D/ca.crt" --expect-status
+	holder "$(offer diploma)" --tls-ca "$D/ca.crt" --expect-status --batch 2
+	[ "$(result 'r["issuer"]')" = "https://127.0.0.1:$PORT" ]
+	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/health" >/dev/null
+	run curl -sS -m 60 "http://127.0.0.1:$PORT/health"
+	[ "$status" -ne 0 ]
+}
+
 @test "dc+sd-jwt: the status list token at its URI says valid for the index received" {
 	serve_start
 	holder "$(offer pid)" --expect-status
@@ -185,8 +217,9 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
 
-@test "tx_code: the right code after cap - 1 wrong attempts is accepted (--tx-attempts 3)" {
-	serve_start --tx-attempts 3
+@test "tx_code: the right code after cap - 1 wrong attempts is accepted (import --tx-attempts 3)" {
+	serve_start
+	IMPORT_ARGS=(--tx-attempts 3)
 	link=$(offer mdl --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg wrong-tx-code --wrong-tx-code 2 --tx-attempts 3
 	[ "$(result 'len(r["credentials"])')" = 1 ]
@@ -202,8 +235,9 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'r["credentials"]')" = '[]' ]
 }
 
-@test "tx_code over the cap (imported offer): the running server's --tx-attempts 3 holds" {
-	serve_start --tx-attempts 3
+@test "tx_code over the cap (offer imported with --tx-attempts 3): the code dies after 3 wrong attempts" {
+	serve_start
+	IMPORT_ARGS=(--tx-attempts 3)
 	link=$(offer diploma --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg wrong-tx-code --wrong-tx-code 3 --tx-attempts 3
 	[ "$(result 'r["code_dead"]')" = true ]
@@ -217,10 +251,14 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	[ "$(result 'r["code_dead"]')" = true ]
 }
 
-@test "tx_code missing where the offer asks for one, or sent where it does not: 400 invalid_request" {
+@test "tx_code missing where the offer asks for one: 400 invalid_request" {
 	serve_start
 	link=$(offer pid --tx-code 6)
 	holder "$link" --tx-code "$(tx_of_last_offer)" --neg no-tx-code
+}
+
+@test "tx_code sent where the offer has none: 400 invalid_request" {
+	serve_start
 	holder "$(offer pid)" --neg unexpected-tx-code
 }
 
@@ -254,11 +292,13 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer pid)" --neg dpop-replay
 }
 
-@test "notification: credential_accepted gets 2xx; an unknown notification_id gets 400 invalid_notification_id" {
+@test "notification: credential_accepted gets 2xx (again when repeated); an unknown id or event gets 400 invalid_notification_id / invalid_notification_request" {
 	serve_start
 	holder "$(offer pid)"
 	[ "$(result 'len(r["spent"]["notification_ids"])')" = 1 ]
 	holder "$(offer mdl)" --neg bad-notification
+	holder "$(offer diploma)" --neg notify-repeat
+	holder "$(offer pid)" --neg bad-event
 }
 
 @test "replayed pre-authorized code: 400 invalid_grant" {
@@ -331,6 +371,15 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer pid)" --dpop no --neg token-in-query
 }
 
+@test "expiry: a code past the offer's ttl (400 invalid_grant), a token past --token-ttl (401 invalid_token), a c_nonce past --nonce-ttl (400 invalid_nonce)" {
+	serve_start --token-ttl 2
+	holder "$(offer pid --ttl 2)" --neg expired-code --wait 4
+	holder "$(offer pid)" --neg expired-token --wait 4
+	serve_stop
+	serve_start --nonce-ttl 2
+	holder "$(offer mdl)" --neg expired-nonce --wait 4
+}
+
 @test "unknown parameters in token, credential and notification requests are ignored" {
 	serve_start
 	for cfg in pid mdl diploma; do
@@ -345,6 +394,29 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	done
 	vci-sign-sdjwt verify --ca "$D/ca.crt" <"$D/cpid/0.sdjwt" >/dev/null
 	"$PY" "$MDOC_CHECK" "$D/cmdl/0.mdoc" --ca "$D/ca.crt" --jwk "$D/cmdl/0.jwk" >/dev/null
+}
+
+@test "attestations a definition requires (examples/definitions/pid.json) are enforced, or the definition refused at start; never ignored" {
+	"$PY" - "$SRC/examples/definitions/pid.json" "$D" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d.get("wallet_attestation_required") and d["key_binding"].get("key_attestation_required")
+ka = dict(d, id="pid_ka", vct="urn:eudi:pid:ka:1")
+ka.pop("wallet_attestation_required")
+wa = dict(d, id="pid_wa", vct="urn:eudi:pid:wa:1")
+wa["key_binding"] = {k: v for k, v in d["key_binding"].items() if k != "key_attestation_required"}
+json.dump(ka, open(sys.argv[2] + "/pid_ka.json", "w"))
+json.dump(wa, open(sys.argv[2] + "/pid_wa.json", "w"))
+PYEOF
+	SERVE_ARGS=(--issuer "$ISS" --defn "$D/pid_ka.json" --defn "$D/pid_wa.json"
+		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$STATE"
+		--listen "127.0.0.1:$PORT" --status-list "$D/pid.list")
+	if ! serve_start 2>"$D/start.err"; then
+		grep -qi attestation "$D/server.err"
+		return 0
+	fi
+	holder "$(offer pid_ka)" --neg no-key-attestation
+	holder "$(offer pid_wa)" --neg no-wallet-attestation
 }
 
 @test "SIGTERM: the server exits 0 after a completed flow" {

@@ -29,6 +29,8 @@ Options:
   --use-config-id      send credential_configuration_id even when the token
                        response gave credential_identifiers
   --ca FILE            PEM trust anchors the issuer's x5c chain must lead to
+  --tls-ca FILE        PEM trust anchors for https connections (default: the
+                       system's)
   --expect-status      every credential must carry a status list reference
   --no-notify          do not send the notification
   --timeout S          per-request timeout (default 60)
@@ -46,6 +48,7 @@ Options:
   --wrong-tx-code N    (--neg wrong-tx-code) wrong codes sent first
   --tx-attempts N      (--neg wrong-tx-code) the server's cap (default 5)
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
+  --wait S             (--neg expired-*) seconds to wait (default 3)
 
 Negative modes (--neg):
   wrong-tx-code        N wrong tx_codes, each 400 invalid_grant; then the
@@ -79,6 +82,19 @@ Negative modes (--neg):
   bearer-dpop-token    a DPoP-bound token presented as Bearer: 401
                        invalid_token
   bad-notification     an unknown notification_id: 400 invalid_notification_id
+  expired-code         --wait S, then the token request: 400 invalid_grant
+  expired-token        a token, --wait S, then a credential request: 401
+                       invalid_token
+  expired-nonce        a c_nonce, --wait S, then the credential request: 400
+                       invalid_nonce
+  notify-repeat        credential_accepted sent twice: 2xx both times
+  bad-event            an unknown event: 400 invalid_notification_request
+  no-wallet-attestation  a token request without OAuth-Client-Attestation
+                       where the configuration requires one: 400 or 401
+                       invalid_client
+  no-key-attestation   a proof without key_attestation where the metadata
+                       requires one (key_attestations_required): 400
+                       invalid_proof
 Each mode except the token-endpoint ones ends by completing the flow
 normally, to show the server keeps serving.
 
@@ -93,6 +109,7 @@ import http.client
 import json
 import os
 import secrets
+import ssl
 import sys
 import time
 import urllib.parse
@@ -276,13 +293,15 @@ class Response:
 
 
 class Http:
-	def __init__(self, timeout):
+	def __init__(self, timeout, tls_ca=None):
 		self.timeout = timeout
+		self.tls = ssl.create_default_context(cafile=tls_ca)
 
 	def request(self, method, url, body=None, headers=None):
 		u = urllib.parse.urlsplit(url)
 		if u.scheme == "https":
-			conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout)
+			conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout,
+							   context=self.tls)
 		elif u.scheme == "http":
 			if u.hostname not in ("127.0.0.1", "localhost", "::1"):
 				die("refusing plain http to %s (loopback only)" % u.hostname)
@@ -395,7 +414,7 @@ def known_members(doc, kind, what):
 class Holder:
 	def __init__(self, opts):
 		self.o = opts
-		self.http = Http(opts["timeout"])
+		self.http = Http(opts["timeout"], opts.get("tls_ca"))
 		self.dpop_key = Key() if opts["dpop"] else None
 		self.dpop_nonce = None
 		self.checks = []
@@ -423,6 +442,14 @@ class Holder:
 		self.result["offer_by"] = how
 		self.issuer, self.offered, self.grant = check_offer(offer)
 		self.ok("offer")
+		tx = self.grant.get("tx_code")
+		given = self.o.get("tx_code")
+		if tx is not None and given is not None:
+			if "length" in tx and tx["length"] != len(given):
+				die("offer: tx_code.length %r but the code has %d characters" %
+				    (tx["length"], len(given)))
+			if tx.get("input_mode", "numeric") == "numeric" and not given.isdigit():
+				die("offer: tx_code input_mode numeric but the code is not digits")
 		url = well_known(self.issuer, "openid-credential-issuer")
 		r = self.http.request("GET", url, headers={"Accept": "application/json"})
 		if r.status != 200:
@@ -563,8 +590,11 @@ class Holder:
 
 	def expect_error(self, what, r, status, errors, www_scheme=None):
 		"""Check an error answer: exact status, error code in errors."""
-		if r.status != status:
-			self.fail_response("%s: expected %d %s, got" % (what, status, "|".join(errors)), r)
+		statuses = status if isinstance(status, tuple) else (status,)
+		if r.status not in statuses:
+			self.fail_response("%s: expected %s %s, got" %
+					   (what, "|".join(map(str, statuses)), "|".join(errors)), r)
+		status = r.status
 		got = None
 		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
 		if r.body and (status != 401 or ct == "application/json"):
@@ -1269,6 +1299,15 @@ def neg_token(h, mode):
 		r = h.post_token(h.token_form(tx_code="123456"))
 		h.expect_error("token with an unexpected tx_code", r, 400, ["invalid_request"])
 		return True
+	if mode == "expired-code":
+		time.sleep(h.o["wait"])
+		r = h.post_token(h.token_form())
+		h.expect_error("token, code past its expiry", r, 400, ["invalid_grant"])
+		return False
+	if mode == "no-wallet-attestation":
+		r = h.post_token(h.token_form())
+		h.expect_error("token without a wallet attestation", r, (400, 401), ["invalid_client"])
+		return False
 	if mode == "bearer-token":
 		r = h.post_token(h.token_form(), dpop=False)
 		h.expect_error("token without DPoP", r, 400, ["invalid_dpop_proof", "invalid_request"])
@@ -1354,6 +1393,32 @@ def neg_after_token(h, mode):
 		r = h.post_credential(body)
 		h.expect_error("credential, two proofs of one key", r, 400,
 			       ["invalid_proof", "invalid_credential_request"])
+	elif mode == "expired-token":
+		time.sleep(h.o["wait"])
+		n = h.c_nonce()
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, access token past its expiry", r, 401, ["invalid_token"])
+		return
+	elif mode == "expired-nonce":
+		n = h.c_nonce()
+		time.sleep(h.o["wait"])
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, c_nonce past its expiry", r, 400, ["invalid_nonce"])
+		return
+	elif mode == "no-key-attestation":
+		cfg = h.md["credential_configurations_supported"][cid]
+		jwt_pt = (cfg.get("proof_types_supported") or {}).get("jwt") or {}
+		if "key_attestations_required" not in jwt_pt:
+			die("issuer metadata: %s requires key attestations but its jwt proof type "
+			    "does not announce key_attestations_required" % cid)
+		h.ok("metadata: key_attestations_required announced")
+		n = h.c_nonce()
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, proof without a key attestation", r, 400, ["invalid_proof"])
+		return
 	elif mode == "bad-nonce":
 		body = h.request_body(cid, [h.proof(Key(), b64u(secrets.token_bytes(32)))])
 		r = h.post_credential(body)
@@ -1378,6 +1443,18 @@ def neg_after_token(h, mode):
 			       www_scheme="DPoP")
 		notify_if(h, doc)
 		return
+	elif mode == "notify-repeat":
+		doc, _ = h.credential(cid, 1)
+		notify_if(h, doc)
+		h.notify(doc["notification_id"])
+		h.ok("notification repeated: 2xx again")
+		return
+	elif mode == "bad-event":
+		doc, _ = h.credential(cid, 1)
+		r = h.notify(doc["notification_id"], event="credential_lost", expect_ok=False)
+		h.expect_error("notification, unknown event", r, 400, ["invalid_notification_request"])
+		notify_if(h, doc)
+		return
 	elif mode == "bad-notification":
 		doc, _ = h.credential(cid, 1)
 		r = h.notify("no-such-notification-" + b64u(secrets.token_bytes(8)), expect_ok=False)
@@ -1393,20 +1470,19 @@ def neg_after_token(h, mode):
 	notify_if(h, doc)
 
 
-TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token")
+TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-token",
+	       "no-wallet-attestation", "expired-code")
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
-	      "wrong-aud", "over-batch", "dup-key", "bad-nonce", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
+	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification")
 
 
 def run_negative(h, mode):
 	if mode in TOKEN_MODES:
 		if not neg_token(h, mode):
 			return
-		if mode == "unexpected-tx-code" or mode == "bearer-token":
-			h.token()
-		else:
-			h.token()
+		h.token()
 		doc, _ = h.credential(first_cid(h), h.o["batch"])
 		notify_if(h, doc)
 		return
@@ -1456,14 +1532,15 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None}
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
 		  "--ca": "ca", "--timeout": "timeout", "--spent-log": "spent_log",
 		  "--save": "save", "--neg": "neg", "--wrong-tx-code": "wrong_tx_code",
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
-		  "--check-spent": "check_spent", "--dpop": "dpop"}
+		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
+		  "--tls-ca": "tls_ca"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status"}
 	while args:
@@ -1492,6 +1569,7 @@ def parse_args(argv):
 		for k in ("batch", "wrong_tx_code", "tx_attempts"):
 			o[k] = int(o[k])
 		o["timeout"] = float(o["timeout"])
+		o["wait"] = float(o["wait"])
 	except ValueError:
 		usage("a numeric option is not a number")
 	if o["batch"] < 1 or o["batch"] > 100:

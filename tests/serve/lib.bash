@@ -71,7 +71,7 @@ PYEOF
 # claims CONFIG: a claims object for the configuration
 claims() {
 	case $1 in
-	pid) echo '{"given_name":"Erika","family_name":"Mustermann","birthdate":"1964-08-12","nationalities":["DE","FR"],"issuing_country":"DE","issuing_authority":"DE","address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true}}' ;;
+	pid*) echo '{"given_name":"Erika","family_name":"Mustermann","birthdate":"1964-08-12","nationalities":["DE","FR"],"issuing_country":"DE","issuing_authority":"DE","address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true}}' ;;
 	mdl) echo '{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"_9j_4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}}' ;;
 	diploma) echo '{"given_name":"Ada","family_name":"Lovelace","degree":{"type":"BachelorDegree","name":"Mathematics"},"gpa":3.9,"awarded":"2020-07-01"}' ;;
 	esac
@@ -84,12 +84,19 @@ serve_init() {
 	make_pki "$D"
 	make_defs "$D"
 	PORT=$(free_port)
-	ISS=http://127.0.0.1:$PORT
 	STATE=$D/state
+	IMPORT_ARGS=()
 	mkdir -p "$STATE"
-	vci-statuslist new --uri "$ISS/status/pid" --output "$D/pid.list"
-	vci-statuslist new --bits 2 --uri "$ISS/status/mdl" --output "$D/mdl.list"
-	vci-statuslist new --method bitstring --uri "$ISS/status/diploma" --output "$D/diploma.list"
+	serve_issuer "http://127.0.0.1:$PORT"
+}
+
+# serve_issuer URL: the issuer identifier (the port's, with or without a
+# path): fresh status lists under it and the server's arguments
+serve_issuer() {
+	ISS=$1
+	vci-statuslist new --force --uri "$ISS/status/pid" --output "$D/pid.list"
+	vci-statuslist new --force --bits 2 --uri "$ISS/status/mdl" --output "$D/mdl.list"
+	vci-statuslist new --force --method bitstring --uri "$ISS/status/diploma" --output "$D/diploma.list"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/pid.json" --defn "$D/mdl.json" --defn "$D/diploma.json"
 		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$STATE"
 		--listen "127.0.0.1:$PORT"
@@ -142,13 +149,13 @@ serve_stop() {
 }
 
 # offer CONFIG [VCI-OFFER OPTION]...: make an offer with vci-offer and
-# import it into the server's state; prints the deep link
+# import it into the server's state (with IMPORT_ARGS); prints the deep link
 offer() {
 	local cfg=$1
 	shift
 	printf '{"credential_configuration_id":"%s","claims":%s}\n' "$cfg" "$(claims "$cfg")" |
 		vci-offer --issuer "$ISS" --defn "$D/$cfg.json" "$@" >"$D/offer.rec" || return 1
-	vci-serve import --state "$STATE" "$D/offer.rec" >/dev/null || return 1
+	vci-serve import --state "$STATE" "${IMPORT_ARGS[@]}" "$D/offer.rec" >/dev/null || return 1
 	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
 		"$D/offer.rec"
 }
@@ -219,4 +226,23 @@ d = json.load(open(sys.argv[1]))
 assert set(d) >= {"offer_id", "credential_offer_uri"}, d
 print(d["credential_offer_uri"])' "$D/admin.json" ;;
 	esac
+}
+
+# make_tls_cert: a TLS server certificate for 127.0.0.1 signed by the test
+# root ($D/tls.crt, $D/tls.key)
+make_tls_cert() {
+	cat >"$D/tls.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[tls]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/tls.key" 2>/dev/null
+	openssl req -new -key "$D/tls.key" -subj "/CN=127.0.0.1" -config "$D/tls.cnf" -out "$D/tls.csr"
+	openssl x509 -req -in "$D/tls.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -set_serial 0x2001 \
+		-days 30 -extfile "$D/tls.cnf" -extensions tls -out "$D/tls.crt" 2>/dev/null
 }
