@@ -33,9 +33,12 @@ static int check_grant(const json_t *rec, const json_t *offer, vci_err_t *err)
 	return 0;
 }
 
-/* The record as the exchange keeps it: no code, tx_code, offer or link. */
-static char *record_text(const json_t *rec)
+/* The record as the exchange keeps it: no code, tx_code, offer or link,
+ * but the offer's credential_configuration_ids (the configurations the
+ * exchange may be issued) kept as a field of their own. */
+static char *record_text(const json_t *rec, const json_t *offer)
 {
+	const json_t *ids = json_object_get(offer, "credential_configuration_ids");
 	static const char *const drop[] = { "pre_authorized_code", "tx_code", "credential_offer",
 					    "credential_offer_uri", "qr_png", "qr_svg" };
 	json_t *copy = json_deep_copy(rec);
@@ -45,6 +48,11 @@ static char *record_text(const json_t *rec)
 		return NULL;
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
 		json_object_del(copy, drop[i]);
+	if (json_is_array(ids) && !json_object_get(copy, "credential_configuration_ids") &&
+	    json_object_set(copy, "credential_configuration_ids", (json_t *)ids) < 0) {
+		json_decref(copy);
+		return NULL;
+	}
 	text = vci_json_dump(copy);
 	json_decref(copy);
 	return text;
@@ -81,7 +89,7 @@ int vci_serve_offer_put(vci_store_t *st, const json_t *rec, unsigned tx_attempts
 	if (check_grant(rec, offer, err) < 0)
 		return -1;
 	offer_text = vci_json_dump(offer);
-	record = record_text(rec);
+	record = record_text(rec, offer);
 	if (!offer_text || !record)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 	o.offer_id = id;

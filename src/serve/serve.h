@@ -16,6 +16,7 @@
 #include "base/common.h"
 #include "crypto/nonce.h"
 #include "oid4vci/defn.h"
+#include "oid4vci/issue.h"
 #include "oid4vci/mdoc.h"
 #include "oid4vci/sdjwt.h"
 #include "store/store.h"
@@ -121,6 +122,7 @@ struct vci_serve {
 	json_t *metadata;             /* the unsigned Credential Issuer Metadata */
 	vci_sdjwt_issuer_t *sdjwt;    /* signers, prepared once */
 	vci_mdoc_issuer_t *mdoc;
+	vci_issue_ctx_t issue;        /* the one issuing path over those signers */
 	EVP_PKEY *key;                /* the issuer's signing key */
 	json_t *x5c;                  /* its certificate chain, or NULL (--kid) */
 	const char *kid;              /* or NULL (--cert) */

@@ -260,6 +260,7 @@ static int signers(vci_serve_t *s, vci_err_t *err)
 {
 	int sdjwt = 0, mdoc = 0;
 
+	vci_issue_ctx_init(&s->issue, s->defs, s->ndefs, NULL, VCI_TIME_PRECISION_DEFAULT);
 	for (size_t i = 0; i < s->ndefs; i++) {
 		sdjwt |= s->defs[i]->format != VCI_FORMAT_MDOC;
 		mdoc |= s->defs[i]->format == VCI_FORMAT_MDOC;
@@ -273,10 +274,11 @@ static int signers(vci_serve_t *s, vci_err_t *err)
 		o.kid = s->kid;
 		o.iss = s->issuer;
 		o.decoys = -1;
-		o.precision = VCI_TIME_PRECISION_DEFAULT;
 		s->sdjwt = vci_sdjwt_issuer_new(&o, err);
-		if (!s->sdjwt)
-			return -1;
+		if (!s->sdjwt || vci_issue_ctx_add(&s->issue, &vci_sdjwt_ops, s->sdjwt) < 0 ||
+		    vci_issue_ctx_add(&s->issue, &vci_jwtvc_ops, s->sdjwt) < 0)
+			return s->sdjwt ? vci_err_set(err, VCI_EXIT_KEY, "server_error",
+						      "signers: cannot prepare") : -1;
 	}
 	if (mdoc) {
 		vci_mdoc_issuer_opts_t o = { 0 };
@@ -288,8 +290,9 @@ static int signers(vci_serve_t *s, vci_err_t *err)
 		o.alg = s->keep->alg;
 		o.chain = s->keep->chain;
 		s->mdoc = vci_mdoc_issuer_new(&o, err);
-		if (!s->mdoc)
-			return -1;
+		if (!s->mdoc || vci_issue_ctx_add(&s->issue, &vci_mdoc_ops, s->mdoc) < 0)
+			return s->mdoc ? vci_err_set(err, VCI_EXIT_KEY, "server_error",
+						     "signers: cannot prepare") : -1;
 	}
 	return 0;
 }

@@ -109,18 +109,16 @@ static int handle(void *ctx, int val, const char *arg)
 /* ---- sign ---- */
 
 typedef struct sign_ctx {
-	vci_mdoc_issuer_t *is;
-	vci_mdoc_sign_opts_t o;
+	vci_issue_ctx_t issue;
+	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
-	sign_ctx_t *s = ctx;
+	const sign_ctx_t *s = ctx;
 
-	vci_mdoc_sign_opts_t o = s->o;
-
-	o.now = vci_time_now(); /* a stream may run for days */
-	if (vci_mdoc_sign_record(s->is, &o, rec, err) < 0)
+	/* the time of each record: a stream may run for days */
+	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
 		return -1;
 	*result = json_incref(rec);
 	return 0;
@@ -135,6 +133,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	EVP_PKEY_auto_t *key = NULL;
 	STACK_OF(X509) *chain = NULL;
 	vci_mdoc_issuer_opts_t io = { 0 };
+	vci_mdoc_issuer_t *issuer = NULL;
 	sign_ctx_t s = { 0 };
 	vci_batch_stats_t stats = { 0 };
 	vci_inputs_t *in;
@@ -166,18 +165,16 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	io.alg = a->alg;
 	io.chain = chain;
 	io.digest_alg = a->digest_alg;
-	s.is = vci_mdoc_issuer_new(&io, &err);
+	issuer = vci_mdoc_issuer_new(&io, &err);
 	sk_X509_pop_free(chain, X509_free);
-	if (!s.is) {
+	if (!issuer) {
 		vci_defn_list_free(defs, ndefs);
 		vci_err_prefix(&err, "%s", err.status == VCI_EXIT_KEY ? a->cert : "issuer");
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
-	s.o.defs = defs;
-	s.o.ndefs = ndefs;
-	s.o.config = a->config;
-	s.o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
-	s.o.claims_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
+	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
+	vci_issue_ctx_add(&s.issue, &vci_mdoc_ops, issuer);
+	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
 	rc = VCI_EXIT_IO;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in)
@@ -196,11 +193,11 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	}
 	if (vci_out_commit(out, &err) < 0)
 		goto done_err;
-	vci_mdoc_issuer_free(s.is);
+	vci_mdoc_issuer_free(issuer);
 	vci_defn_list_free(defs, ndefs);
 	return rc;
 done_err:
-	vci_mdoc_issuer_free(s.is);
+	vci_mdoc_issuer_free(issuer);
 	vci_defn_list_free(defs, ndefs);
 	return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 }
@@ -287,34 +284,49 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 	return 0;
 }
 
-/* Signed records: one JSON document, or NDJSON (one record per line). */
+/* Signed records: one JSON document, or NDJSON (one record per line),
+ * the lines read by the shared record reader from the text in memory. */
 static int verify_records(const args_t *a, char *text, size_t len, const char *what, FILE *out,
 			  vci_err_t *err)
 {
 	json_auto_t *whole = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
-	size_t lineno = 0;
-	char *p = text, *end = text + len;
+	FILE *f;
+	vci_reader_t *r;
+	int rc;
 
 	if (whole)
 		return verify_record(a, whole, what, out, err);
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	f = fmemopen(text, len, "r");
+	r = f ? vci_reader_open(f, what, VCI_INPUT_NDJSON, err)
+	      : (vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL);
+	if (!r)
+		return -1;
+	vci_reader_set_limit(r, len);
+	for (;;) {
+		const char *p;
+		size_t n;
 		char w[64];
+		json_t *bad = NULL;
+		json_auto_t *rec = NULL;
 
-		lineno++;
-		snprintf(w, sizeof w, "%s: line %zu", what, lineno);
+		rc = vci_reader_next_raw(r, &p, &n, &bad, err);
+		if (bad)
+			json_decref(bad);
+		if (rc <= 0)
+			break;
+		snprintf(w, sizeof w, "%s: line %zu", what, vci_reader_line(r));
 		while (n && isspace((unsigned char)p[n - 1]))
 			n--;
-		if (n) {
-			json_auto_t *rec = vci_json_parse(p, n, w, err);
-
-			if (!rec || verify_record(a, rec, w, out, err) < 0)
-				return -1;
+		if (!n)
+			continue;
+		rec = vci_json_parse(p, n, w, err);
+		if (!rec || verify_record(a, rec, w, out, err) < 0) {
+			rc = -1;
+			break;
 		}
-		p = nl ? nl + 1 : end;
 	}
-	return 0;
+	vci_reader_close(r);
+	return rc < 0 ? -1 : 0;
 }
 
 static int cmd_verify(void *ctx, int argc, char **argv)

@@ -8,7 +8,6 @@
 #include "pipe/record.h"
 #include "oid4vci/sdjwt.h"
 
-#include <errno.h>
 #include <string.h>
 
 enum {
@@ -136,20 +135,15 @@ static int handle(void *ctx, int val, const char *arg)
 /* ---- sign ---- */
 
 typedef struct sign_ctx {
-	vci_defn_t **defs;
-	size_t ndefs;
-	unsigned formats;
-	const char *config;
-	vci_sdjwt_issuer_t *issuer;
+	vci_issue_ctx_t issue;
+	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
-	sign_ctx_t *s = ctx;
-	const vci_defn_t *d = vci_issue_defn_select(s->defs, s->ndefs, s->formats, s->config, rec,
-						    err);
+	const sign_ctx_t *s = ctx;
 
-	if (!d || vci_sdjwt_issue_record(s->issuer, d, rec, vci_time_now(), err) < 0)
+	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
 		return -1;
 	*result = json_incref(rec);
 	return 0;
@@ -161,6 +155,10 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	vci_err_t err = { 0 };
 	sign_ctx_t s = { 0 };
 	vci_sdjwt_issuer_opts_t o = { 0 };
+	vci_sdjwt_issuer_t *issuer = NULL;
+	vci_defn_t **defs = NULL;
+	size_t ndefs = 0;
+	unsigned formats;
 	vci_batch_stats_t stats = { 0 };
 	EVP_PKEY_auto_t *key = NULL;
 	json_auto_t *x5c = NULL;
@@ -181,12 +179,10 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (a->legacy_typ && a->format == VCI_FORMAT_JWTVC)
 		return vci_cli_usage(&a->cli, "--legacy-typ is for dc+sd-jwt");
 
-	s.config = a->config;
-	s.formats = a->format ? 1u << a->format
-			      : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
-	if (vci_defn_load(a->defn, &s.defs, &s.ndefs, &err) < 0)
+	formats = a->format ? 1u << a->format : (1u << VCI_FORMAT_SDJWT) | (1u << VCI_FORMAT_JWTVC);
+	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-	if (vci_issue_defn_check(s.defs, s.ndefs, s.formats, a->config, a->defn, &err) < 0) {
+	if (vci_issue_defn_check(defs, ndefs, formats, a->config, a->defn, &err) < 0) {
 		rc = err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
 						  : vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
@@ -223,13 +219,17 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.sd_alg = a->sd_alg;
 	o.legacy_typ = a->legacy_typ;
 	o.decoys = a->have_decoys ? (int)a->decoys : -1;
-	o.precision = a->precision ? a->precision : VCI_TIME_PRECISION_DEFAULT;
-	o.check_flags = a->cli.csv ? VCI_DEFN_COERCE : 0;
-	s.issuer = vci_sdjwt_issuer_new(&o, &err);
-	if (!s.issuer) {
+	issuer = vci_sdjwt_issuer_new(&o, &err);
+	if (!issuer) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
+	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
+	if (formats & (1u << VCI_FORMAT_SDJWT))
+		vci_issue_ctx_add(&s.issue, &vci_sdjwt_ops, issuer);
+	if (formats & (1u << VCI_FORMAT_JWTVC))
+		vci_issue_ctx_add(&s.issue, &vci_jwtvc_ops, issuer);
+	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
@@ -250,8 +250,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	}
 out:
 	vci_inputs_close(in);
-	vci_sdjwt_issuer_free(s.issuer);
-	vci_defn_list_free(s.defs, s.ndefs);
+	vci_sdjwt_issuer_free(issuer);
+	vci_defn_list_free(defs, ndefs);
 	return rc;
 }
 
@@ -313,83 +313,76 @@ static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, co
 	return rc < 0 ? -2 : -1;
 }
 
-static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *in, const char *name,
-			 FILE *out, size_t *failed, vci_err_t *err)
+/* One line of input: a signed record (its credential, or each of its
+ * credentials) or a credential. Returns 0, or -1 for a fatal error. */
+static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, const char *p,
+		       size_t len, const char *name, size_t no, size_t *failed, vci_err_t *err)
 {
-	char *line = NULL;
-	size_t cap = 0, no = 0;
-	ssize_t n;
-	int rc = 0;
+	vci_err_t e = { 0 };
+	json_auto_t *rec = NULL;
+	const json_t *c, *cs;
+	json_t *er;
+	size_t k;
+	int rc;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		size_t len = (size_t)n;
-		char *p = line;
+	if (*p != '{') {
+		rc = verify_one(a, o, out, p, len, name, no, err);
+		*failed += rc == -1;
+		return rc == -2 ? -1 : 0;
+	}
+	rec = vci_json_parse(p, len, "record", &e);
+	c = json_object_get(rec, "credential");
+	cs = json_object_get(rec, "credentials");
+	k = c ? 1 : json_array_size(cs);
+	if (rec && !k)
+		vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
+			    "record: no \"credential\" or \"credentials\"");
+	if (!rec || !k) {
+		er = vci_record_error(NULL, e.code, e.msg, no);
+		vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
+		(*failed)++;
+		rc = er ? vci_record_write(out, er, err) : -1;
+		if (er)
+			json_decref(er);
+		return rc < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const json_t *ci = c ? c : json_object_get(json_array_get(cs, i), "credential");
+		const char *str = json_string_value(ci);
 
-		no++;
+		rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0, name, no,
+				err);
+		if (rc == -2)
+			return -1;
+		*failed += rc == -1;
+	}
+	return 0;
+}
+
+/* Every non-blank line of one input, read by the shared record reader
+ * (NDJSON lines, unparsed: a line may be a bare credential). */
+static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, vci_reader_t *r, FILE *out,
+			 size_t *failed, vci_err_t *err)
+{
+	const char *name = vci_reader_name(r);
+
+	for (;;) {
+		const char *p;
+		size_t len;
+		json_t *bad = NULL;
+		int rc = vci_reader_next_raw(r, &p, &len, &bad, err);
+
+		if (bad)
+			json_decref(bad); /* only a line over the limit, fatal here */
+		if (rc <= 0)
+			return rc == 0 ? 0 : -1;
 		while (len && strchr(" \t\r\n", p[len - 1]))
-			p[--len] = '\0';
+			len--;
 		while (len && strchr(" \t", *p))
 			p++, len--;
-		if (!len)
-			continue;
-		if (len > VCI_MAX_DOCUMENT) {
-			vci_err_set(err, VCI_EXIT_INPUT, "input_too_large", "%s: line %zu: longer "
-				    "than %u bytes", name, no, VCI_MAX_DOCUMENT);
-			rc = -2;
-			break;
-		}
-		if (*p == '{') {
-			/* a record: its credential, or each of its credentials */
-			vci_err_t e = { 0 };
-			json_t *rec = vci_json_parse(p, len, "record", &e);
-			const json_t *c = json_object_get(rec, "credential");
-			const json_t *cs = json_object_get(rec, "credentials");
-			size_t k = c ? 1 : json_array_size(cs);
-
-			if (rec && !k)
-				vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
-					    "record: no \"credential\" or \"credentials\"");
-			if (!rec || !k) {
-				json_t *er = vci_record_error(NULL, e.code, e.msg, no);
-
-				vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
-				(*failed)++;
-				rc = er ? vci_record_write(out, er, err) : -1;
-				if (er)
-					json_decref(er);
-				if (rec)
-					json_decref(rec);
-				if (rc < 0) {
-					rc = -2;
-					break;
-				}
-				continue;
-			}
-			for (size_t i = 0; i < k && rc != -2; i++) {
-				const json_t *ci = c ? c : json_object_get(json_array_get(cs, i), "credential");
-				const char *str = json_string_value(ci);
-
-				rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0,
-						name, no, err);
-				if (rc == -1)
-					(*failed)++;
-			}
-			json_decref(rec);
-		} else {
-			rc = verify_one(a, o, out, p, len, name, no, err);
-			if (rc == -1)
-				(*failed)++;
-		}
-		if (rc == -2)
-			break;
-		rc = 0;
+		if (len && verify_line(a, o, out, p, len, name, vci_reader_line(r), failed, err) < 0)
+			return -1;
 	}
-	if (rc != -2 && ferror(in)) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", name, strerror(errno));
-		rc = -2;
-	}
-	free(line);
-	return rc == -2 ? -1 : 0;
 }
 
 static int cmd_verify(void *ctx, int argc, char **argv)
@@ -438,18 +431,10 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	if (!out)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
-		const char *path = argc ? argv[i] : "-";
-		int std = !strcmp(path, "-");
-		FILE *f = std ? stdin : fopen(path, "r");
+		vci_reader_t *r = vci_reader_open_path(argc ? argv[i] : "-", VCI_INPUT_NDJSON, &err);
 
-		if (!f) {
-			vci_err_set(&err, VCI_EXIT_INPUT, "io_error", "%s: %s", path, strerror(errno));
-			rc = -1;
-			break;
-		}
-		rc = verify_stream(a, &o, f, std ? "stdin" : path, vci_out_file(out), &failed, &err);
-		if (!std)
-			fclose(f);
+		rc = r ? verify_stream(a, &o, r, vci_out_file(out), &failed, &err) : -1;
+		vci_reader_close(r);
 	}
 	if (rc < 0) {
 		vci_out_abort(out);

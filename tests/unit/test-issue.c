@@ -1,5 +1,11 @@
-/* test-issue.c - times, holder keys, status reference, result fields. */
+/* test-issue.c - times, holder keys, status reference, result fields,
+ * and every format through the one issuing path (vci_issue_record). */
 #include "oid4vci/issue.h"
+#include "base/b64url.h"
+#include "crypto/jws.h"
+#include "crypto/keys.h"
+#include "oid4vci/mdoc.h"
+#include "oid4vci/sdjwt.h"
 #include "pipe/cli.h"
 #include "tap.h"
 #include <string.h>
@@ -214,6 +220,343 @@ static void raw(void)
 	vci_text_free(&msg);
 }
 
+/* ---- vci_issue_record ---- */
+
+#define NOW 1700000123
+#define ST "\"status\":{\"status_list\":{\"idx\":3,\"uri\":\"https://i.example/sl/1\"}}"
+
+static const char pid_json[] =
+	"{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:x:pid\","
+	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true,\"value_type\":\"string\"},"
+	"{\"path\":[\"age\"],\"value_type\":\"integer\"}],"
+	"\"status\":\"token_status_list\"}";
+static const char dip_json[] =
+	"{\"id\":\"dip\",\"format\":\"jwt_vc_json\",\"type\":[\"VerifiableCredential\",\"Diploma\"],"
+	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true}]}";
+static const char mdl_json[] =
+	"{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"doctype\":\"org.iso.18013.5.1.mDL\","
+	"\"claims\":[{\"path\":[\"org.iso.18013.5.1\",\"family_name\"],\"mandatory\":true},"
+	"{\"path\":[\"org.iso.18013.5.1\",\"age_over_18\"],\"value_type\":\"boolean\"}]}";
+
+typedef struct fixture {
+	EVP_PKEY *key, *pub, *holder;
+	char *hjwk;             /* the holder's public JWK as text */
+	vci_defn_t *defs[3];
+	vci_sdjwt_issuer_t *sd;
+	vci_mdoc_issuer_t *md;
+	vci_issue_ctx_t all;    /* every format */
+} fixture_t;
+
+static X509 *self_signed(EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 9);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"ds", -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, n);
+	X509_NAME_free(n);
+	X509_set_pubkey(x, key);
+	X509_sign(x, key, EVP_sha256());
+	return x;
+}
+
+static int fixture_new(fixture_t *f)
+{
+	const char *const docs[] = { pid_json, dip_json, mdl_json };
+	vci_sdjwt_issuer_opts_t so = { 0 };
+	vci_mdoc_issuer_opts_t mo = { 0 };
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	vci_err_t err = { 0 };
+	json_t *hj;
+
+	memset(f, 0, sizeof *f);
+	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	f->holder = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	hj = vci_jwk_from_pkey(f->holder, NULL);
+	f->hjwk = json_dumps(hj, JSON_COMPACT);
+	json_decref(hj);
+	hj = vci_jwk_from_pkey(f->key, NULL);
+	f->pub = vci_jwk_to_pkey(hj, 0, &err);
+	json_decref(hj);
+	for (size_t i = 0; i < 3; i++) {
+		json_auto_t *doc = J(docs[i]);
+
+		f->defs[i] = vci_defn_new(doc, &err);
+		if (!f->defs[i])
+			tap_diag("definition %zu: %s", i, err.msg);
+	}
+	so.key = f->key;
+	so.iss = "https://i.example";
+	so.kid = "k1";
+	so.decoys = 0;
+	f->sd = vci_sdjwt_issuer_new(&so, &err);
+	sk_X509_push(chain, self_signed(f->key));
+	mo.key = f->key;
+	mo.chain = chain;
+	f->md = vci_mdoc_issuer_new(&mo, &err);
+	sk_X509_pop_free(chain, X509_free);
+	if (!f->sd || !f->md || !f->pub) {
+		tap_diag("fixture: %s", err.msg);
+		return -1;
+	}
+	vci_issue_ctx_init(&f->all, f->defs, 3, NULL, 0);
+	return vci_issue_ctx_add(&f->all, &vci_sdjwt_ops, f->sd) |
+	       vci_issue_ctx_add(&f->all, &vci_jwtvc_ops, f->sd) |
+	       vci_issue_ctx_add(&f->all, &vci_mdoc_ops, f->md);
+}
+
+static void fixture_free(fixture_t *f)
+{
+	vci_sdjwt_issuer_free(f->sd);
+	vci_mdoc_issuer_free(f->md);
+	for (size_t i = 0; i < 3; i++)
+		vci_defn_free(f->defs[i]);
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->pub);
+	EVP_PKEY_free(f->holder);
+	free(f->hjwk);
+}
+
+/* A record from a template with the holder JWK for every "%s". */
+static json_t *rec_of(const fixture_t *f, const char *tmpl)
+{
+	char buf[2048];
+	size_t n = 0, hl = strlen(f->hjwk);
+
+	for (const char *p = tmpl; *p && n + hl + 1 < sizeof buf; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			memcpy(buf + n, f->hjwk, hl);
+			n += hl;
+			p++;
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	buf[n] = '\0';
+	return J(buf);
+}
+
+static const char *str_of(const json_t *rec, const char *k)
+{
+	return json_string_value(json_object_get(rec, k));
+}
+
+static void issue_sdjwt(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"pid\",\"claims\":"
+				   "{\"given_name\":\"A\",\"age\":42},\"holder_jwk\":%s," ST "}");
+	json_auto_t *claims = NULL;
+	vci_sdjwt_verify_opts_t vo = { .key = f->pub, .now = NOW };
+	vci_err_t err = { 0 };
+	const char *c;
+
+	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) == 0, "dc+sd-jwt: signed (%s)", err.msg);
+	tap_is_str(str_of(r, "format"), "dc+sd-jwt", "dc+sd-jwt: format");
+	c = str_of(r, "credential");
+	tap_ok(c && vci_sdjwt_verify(c, strlen(c), &vo, &claims, &err) == 0,
+	       "dc+sd-jwt: verifies (%s)", err.msg);
+	tap_ok(json_integer_value(json_object_get(claims, "age")) == 42 &&
+		       !strcmp(str_of(claims, "given_name"), "A") &&
+		       json_integer_value(json_object_get(claims, "iat")) == 1699920000 &&
+		       json_object_get(json_object_get(claims, "cnf"), "jwk") &&
+		       json_object_get(claims, "status"),
+	       "dc+sd-jwt: claims, iat rounded to the day, cnf.jwk, status");
+}
+
+static void issue_jwtvc(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"dip\",\"claims\":"
+				   "{\"given_name\":\"B\"},\"holder_jwk\":%s}");
+	json_auto_t *r2 = rec_of(f, "{\"credential_configuration_id\":\"dip\",\"claims\":"
+				    "{\"given_name\":\"B\"}," ST "}");
+	vci_err_t err = { 0 };
+	const char *c;
+	vci_jws_t j;
+
+	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) == 0, "jwt_vc_json: signed (%s)", err.msg);
+	tap_is_str(str_of(r, "format"), "jwt_vc_json", "jwt_vc_json: format");
+	c = str_of(r, "credential");
+	tap_ok(c && vci_jws_parse_verify(c, strlen(c), f->pub, NULL, &j, &err) == 0,
+	       "jwt_vc_json: verifies (%s)", err.msg);
+	if (c && j.payload) {
+		tap_is_str(str_of(json_object_get(json_object_get(j.payload, "vc"),
+						  "credentialSubject"), "given_name"),
+			   "B", "jwt_vc_json: credentialSubject");
+		vci_jws_free(&j);
+	}
+	tap_ok(vci_issue_record(&f->all, r2, NOW, 0, &err) < 0 &&
+		       !strcmp(err.code, "invalid_request") && strstr(err.msg, "W3C credentialStatus"),
+	       "jwt_vc_json: a Token Status List status is refused (%s)", err.msg);
+}
+
+/* The nameSpaces of an mdoc credential (base64url), verified. */
+static json_t *mdoc_ns(const char *c)
+{
+	vci_mdoc_verify_opts_t o = { .at = NOW };
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	vci_err_t err = { 0 };
+	json_t *res = NULL, *ns = NULL;
+
+	if (c && vci_b64url_decode(c, strlen(c), &bin, &len, &err) == 0 &&
+	    vci_mdoc_verify(bin, len, &o, &res, &err) == 0)
+		ns = json_incref(json_object_get(json_array_get(res, 0), "nameSpaces"));
+	else
+		tap_diag("mdoc: %s", err.msg);
+	free(bin);
+	json_decref(res);
+	return ns;
+}
+
+static void issue_mdoc(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				   "{\"family_name\":\"C\",\"age_over_18\":true},\"holder_jwk\":%s}");
+	json_auto_t *nokey = J("{\"credential_configuration_id\":\"mdl\",\"claims\":"
+			       "{\"org.iso.18013.5.1\":{\"family_name\":\"C\"}}}");
+	json_auto_t *ns = NULL;
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) == 0, "mso_mdoc: signed (%s)", err.msg);
+	tap_is_str(str_of(r, "format"), "mso_mdoc", "mso_mdoc: format");
+	ns = mdoc_ns(str_of(r, "credential"));
+	tap_ok(json_is_true(json_object_get(json_object_get(ns, "org.iso.18013.5.1"), "age_over_18")),
+	       "mso_mdoc: verifies, flat claims under their namespace");
+	tap_ok(json_object_get(json_object_get(r, "claims"), "family_name") != NULL,
+	       "mso_mdoc: the record's flat claims pass through as they came");
+	tap_ok(vci_issue_record(&f->all, nokey, NOW, 0, &err) < 0 &&
+		       !strcmp(err.code, "invalid_proof") &&
+		       strstr(err.msg, "an mdoc is bound to a device key"),
+	       "mso_mdoc: a holder key is required (%s)", err.msg);
+}
+
+static void issue_batch(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"pid\",\"claims\":"
+				   "{\"given_name\":\"A\"},\"holder_jwks\":[%s,%s,%s]," ST "}");
+	json_auto_t *m = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				   "{\"org.iso.18013.5.1\":{\"family_name\":\"C\"}},\"holder_jwks\":[%s,%s]}");
+	json_auto_t *one = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				     "{\"org.iso.18013.5.1\":{\"family_name\":\"C\"}},\"holder_jwks\":[%s]}");
+	json_auto_t *bad = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				     "{\"org.iso.18013.5.1\":{\"family_name\":\"C\"}},\"holder_jwks\":[%s,"
+				     "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}");
+	const json_t *cs;
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) == 0, "batch: three keys (%s)", err.msg);
+	cs = json_object_get(r, "credentials");
+	tap_ok(json_array_size(cs) == 3 && !json_object_get(r, "credential") &&
+		       strcmp(str_of(json_array_get(cs, 0), "credential"),
+			      str_of(json_array_get(cs, 2), "credential")),
+	       "batch: three distinct credentials in credentials[]");
+	tap_ok(vci_issue_record(&f->all, m, NOW, 0, &err) == 0 &&
+		       json_array_size(json_object_get(m, "credentials")) == 2,
+	       "batch: two mdocs (%s)", err.msg);
+	tap_ok(vci_issue_record(&f->all, one, NOW, 0, &err) == 0 &&
+		       json_array_size(json_object_get(one, "credentials")) == 1,
+	       "batch: holder_jwks of one still gives credentials[]");
+	tap_ok(vci_issue_record(&f->all, bad, NOW, 0, &err) < 0 &&
+		       !strncmp(err.msg, "holder_jwks[1]: ", 16) && !json_object_get(bad, "format"),
+	       "batch: the failing key is named, nothing written (%s)", err.msg);
+}
+
+static void issue_select(fixture_t *f)
+{
+	json_auto_t *none = J("{\"claims\":{\"given_name\":\"A\"}}");
+	json_auto_t *nope = J("{\"credential_configuration_id\":\"nope\",\"claims\":{}}");
+	json_auto_t *mdl = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				     "{\"org.iso.18013.5.1\":{\"family_name\":\"C\"}},\"holder_jwk\":%s}");
+	json_auto_t *fixed = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				       "{\"given_name\":\"A\"},\"holder_jwk\":%s," ST "}");
+	vci_issue_ctx_t sd;
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_issue_record(&f->all, none, NOW, 0, &err) < 0 &&
+		       !strcmp(err.code, "invalid_request") && strstr(err.msg, "3 definitions"),
+	       "select: ambiguous without an id (%s)", err.msg);
+	tap_ok(vci_issue_record(&f->all, nope, NOW, 0, &err) < 0 &&
+		       !strcmp(err.code, "unknown_credential_configuration") && strstr(err.msg, "'nope'"),
+	       "select: unknown id (%s)", err.msg);
+	vci_issue_ctx_init(&sd, f->defs, 3, NULL, 3600);
+	tap_ok(vci_issue_ctx_add(&sd, &vci_sdjwt_ops, f->sd) == 0 &&
+		       vci_issue_ctx_add(&sd, &vci_sdjwt_ops, f->sd) < 0,
+	       "ctx: a format is added once");
+	tap_ok(vci_issue_record(&sd, mdl, NOW, 0, &err) < 0 &&
+		       !strcmp(err.code, "unknown_credential_configuration") &&
+		       strstr(err.msg, "'mdl' is a mso_mdoc definition"),
+	       "select: a format the context does not sign (%s)", err.msg);
+	tap_ok(vci_issue_record(&sd, none, NOW, 0, &err) < 0 && !strcmp(err.code, "invalid_request"),
+	       "select: a missing status fails the only definition that fits (%s)", err.msg);
+	sd.config = "pid";
+	tap_ok(vci_issue_record(&sd, fixed, NOW, 0, &err) == 0 &&
+		       !strcmp(str_of(fixed, "format"), "dc+sd-jwt"),
+	       "select: the context's fixed id wins over the record's (%s)", err.msg);
+}
+
+static void issue_status(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"pid\",\"claims\":"
+				   "{\"given_name\":\"A\"},\"holder_jwk\":%s}");
+	json_auto_t *before = json_deep_copy(r);
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) < 0 && !strcmp(err.code, "invalid_request") &&
+		       strstr(err.msg, "status: missing: the definition 'pid' has a status list"),
+	       "status: required by the definition (%s)", err.msg);
+	tap_ok(json_equal(r, before), "status: the failed record is unchanged");
+}
+
+static void issue_csv(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"pid\",\"claims\":"
+				   "{\"given_name\":\"A\",\"age\":\"42\"},\"holder_jwk\":%s," ST "}");
+	json_auto_t *r2 = json_deep_copy(r);
+	json_auto_t *m = rec_of(f, "{\"credential_configuration_id\":\"mdl\",\"claims\":"
+				   "{\"family_name\":\"C\",\"age_over_18\":\"true\"},\"holder_jwk\":%s}");
+	json_auto_t *m2 = json_deep_copy(m);
+	json_auto_t *ns = NULL;
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_issue_record(&f->all, r2, NOW, 0, &err) < 0 && !strcmp(err.code, "invalid_claims") &&
+		       strstr(err.msg, "age"),
+	       "csv off: a string for an integer is refused (%s)", err.msg);
+	tap_ok(vci_issue_record(&f->all, r, NOW, VCI_ISSUE_CSV, &err) == 0 &&
+		       json_integer_value(json_object_get(json_object_get(r, "claims"), "age")) == 42,
+	       "csv on: the cell is converted in the record (%s)", err.msg);
+	tap_ok(vci_issue_record(&f->all, m2, NOW, 0, &err) < 0 && !strcmp(err.code, "invalid_claims"),
+	       "csv off: mdoc boolean as a string refused (%s)", err.msg);
+	tap_ok(vci_issue_record(&f->all, m, NOW, VCI_ISSUE_CSV, &err) == 0, "csv on: mdoc signed (%s)",
+	       err.msg);
+	ns = mdoc_ns(str_of(m, "credential"));
+	tap_ok(json_is_true(json_object_get(json_object_get(ns, "org.iso.18013.5.1"), "age_over_18")),
+	       "csv on: mdoc cell signed as a boolean");
+}
+
+static void issue_record(void)
+{
+	fixture_t f;
+
+	if (fixture_new(&f) < 0) {
+		tap_ok(0, "issuing fixture");
+		fixture_free(&f);
+		return;
+	}
+	issue_sdjwt(&f);
+	issue_jwtvc(&f);
+	issue_mdoc(&f);
+	issue_batch(&f);
+	issue_select(&f);
+	issue_status(&f);
+	issue_csv(&f);
+	fixture_free(&f);
+}
+
 int main(void)
 {
 	raw();
@@ -223,5 +566,6 @@ int main(void)
 	holder();
 	status();
 	result();
+	issue_record();
 	return tap_done();
 }

@@ -611,8 +611,13 @@ static void records(EVP_PKEY *ik, EVP_PKEY *ipub)
 	json_auto_t *p = NULL, *c = NULL;
 	const json_t *cs;
 	char msg[512];
+	vci_issue_ctx_t isd, ivc;
 
-	tap_ok(vci_sdjwt_issue_record(is, d, r1, 1700000123, &err) == 0, "record with holder_jwks (%s)",
+	vci_issue_ctx_init(&isd, &d, 1, NULL, 0);
+	vci_issue_ctx_add(&isd, &vci_sdjwt_ops, is);
+	vci_issue_ctx_init(&ivc, &vc, 1, NULL, 0);
+	vci_issue_ctx_add(&ivc, &vci_jwtvc_ops, is);
+	tap_ok(vci_issue_record(&isd, r1, 1700000123, 0, &err) == 0, "record with holder_jwks (%s)",
 	       err.msg);
 	cs = json_object_get(r1, "credentials");
 	tap_ok(json_array_size(cs) == 2 &&
@@ -624,10 +629,10 @@ static void records(EVP_PKEY *ik, EVP_PKEY *ipub)
 	tap_ok(json_object_get(json_object_get(p, "cnf"), "jwk") != NULL, "cnf.jwk");
 	tap_ok(verify(json_string_value(json_object_get(json_array_get(cs, 1), "credential")), ipub,
 		      NULL, NULL, 1700000123, &c, msg) == 0, "second credential verifies (%s)", msg);
-	tap_ok(vci_sdjwt_issue_record(is, d, r2, 1700000123, &err) < 0 &&
+	tap_ok(vci_issue_record(&isd, r2, 1700000123, 0, &err) < 0 &&
 		       !strcmp(err.code, "invalid_request") && strstr(err.msg, "exp"),
 	       "exp before iat: the record fails (%s)", err.msg);
-	tap_ok(vci_sdjwt_issue_record(is, vc, r3, 1700000123, &err) == 0, "jwt_vc_json record (%s)",
+	tap_ok(vci_issue_record(&ivc, r3, 1700000123, 0, &err) == 0, "jwt_vc_json record (%s)",
 	       err.msg);
 	{
 		vci_jws_t j;

@@ -1,5 +1,6 @@
-/* issue.c - credential times, holder keys, status reference and result
- * fields shared by the signing tools. */
+/* issue.c - the issuing path: definition selection, credential times,
+ * holder keys, status reference and result fields, and vci_issue_record,
+ * which runs them around a format's build-and-sign. */
 #include "issue.h"
 #include "base/http.h"
 #include <ctype.h>
@@ -367,4 +368,111 @@ int vci_issue_result(json_t *rec, const char *format, json_t **creds, size_t n, 
 		rc |= json_array_append_new(arr, json_pack("{s:o}", "credential", creds[i]));
 	rc |= json_object_set_new(rec, "credentials", arr);
 	return rc ? -1 : 0;
+}
+
+/* ---- the issuing path ---- */
+
+void vci_issue_ctx_init(vci_issue_ctx_t *ctx, vci_defn_t *const *defs, size_t ndefs,
+			const char *config, long precision)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->defs = defs;
+	ctx->ndefs = ndefs;
+	ctx->config = config;
+	ctx->precision = precision > 0 ? precision : VCI_TIME_PRECISION_DEFAULT;
+}
+
+int vci_issue_ctx_add(vci_issue_ctx_t *ctx, const vci_issue_ops_t *ops, void *signer)
+{
+	size_t f = (size_t)ops->format;
+
+	if (f == VCI_FORMAT_NONE || f >= sizeof ctx->fmt / sizeof ctx->fmt[0] || ctx->fmt[f].ops ||
+	    ops->max_keys > VCI_ISSUE_MAX_KEYS)
+		return -1;
+	ctx->fmt[f].ops = ops;
+	ctx->fmt[f].signer = signer;
+	ctx->formats |= 1u << f;
+	return 0;
+}
+
+/* Steps 3 to 5: times, holder keys, status. */
+static int issue_inputs(const vci_issue_ops_t *ops, const vci_defn_t *d, const json_t *rec,
+			int64_t now, long precision, vci_issue_times_t *t, const json_t **keys,
+			size_t *n, const json_t **status, vci_err_t *err)
+{
+	if (vci_issue_times(d, rec, now, precision, t, err) < 0 ||
+	    vci_issue_holder_keys(d, rec, keys, ops->max_keys, n, err) < 0)
+		return -1;
+	if (!*n && ops->key_required)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "%s", ops->key_required);
+	if (ops->status)
+		return ops->status(d, rec, status, err);
+	return vci_issue_status(d, ops->what, rec, status, err);
+}
+
+/* Step 6: one credential per holder key (one unbound without keys) into
+ * creds; returns how many, or -1 with err (none left behind). */
+static int issue_sign_each(const vci_issue_ops_t *ops, void *signer, vci_issue_cred_t *c,
+			   const json_t *const *keys, size_t n, json_t **creds, vci_err_t *err)
+{
+	size_t made;
+
+	for (made = 0; made < (n ? n : 1); made++) {
+		size_t len = 0;
+		char *s;
+
+		c->holder_jwk = n ? keys[made] : NULL;
+		s = ops->sign(signer, c, &len, err);
+		if (s) {
+			creds[made] = json_stringn_nocheck(s, len);
+			OPENSSL_cleanse(s, len);
+			free(s);
+			if (!creds[made])
+				vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		}
+		if (!s || !creds[made]) {
+			if (n > 1)
+				vci_err_prefix(err, "holder_jwks[%zu]", made);
+			while (made)
+				json_decref(creds[--made]);
+			return -1;
+		}
+	}
+	return (int)made;
+}
+
+int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsigned flags,
+		     vci_err_t *err)
+{
+	const json_t *keys[VCI_ISSUE_MAX_KEYS], *status = NULL;
+	json_t *creds[VCI_ISSUE_MAX_KEYS];
+	const vci_defn_t *d;
+	const vci_issue_ops_t *ops;
+	vci_issue_times_t t;
+	json_t *claims;
+	size_t n = 0;
+	int made;
+
+	d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec, err);
+	if (!d)
+		return -1;
+	ops = ctx->fmt[d->format].ops; /* present: formats holds only added ones */
+	claims = ops->claims(d, rec, flags, err);
+	if (!claims)
+		return -1;
+	if (issue_inputs(ops, d, rec, now, ctx->precision, &t, keys, &n, &status, err) < 0) {
+		json_decref(claims);
+		return -1;
+	}
+	made = issue_sign_each(ops, ctx->fmt[d->format].signer,
+			       &(vci_issue_cred_t){ .defn = d, .claims = claims, .times = &t,
+						    .status = status },
+			       keys, n, creds, err);
+	json_decref(claims);
+	if (made < 0)
+		return -1;
+	if (vci_issue_result(rec, ops->format_id(ctx->fmt[d->format].signer), creds, (size_t)made,
+			     json_object_get(rec, "holder_jwks") != NULL) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	return 0;
 }

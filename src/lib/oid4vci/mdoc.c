@@ -1,8 +1,8 @@
-/* mdoc.c - ISO/IEC 18013-5 IssuerSigned: element encoding, COSE_Key,
- * issuing with a prepared thread-safe issuer, and verification. Encoding
- * writes CBOR bytes directly (vci_cbuf_t); decoding goes through the
- * bounded vci_cbor_load only. */
+/* mdoc.c - ISO/IEC 18013-5 IssuerSigned: element types and encoding,
+ * COSE_Key, and issuing with a prepared thread-safe issuer (verifying is
+ * in mdoc-verify.c). Encoding writes CBOR bytes directly (vci_cbuf_t). */
 #include "mdoc.h"
+#include "mdoc-int.h"
 #include "base/b64url.h"
 #include "crypto/keys.h"
 
@@ -14,9 +14,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#define TAG_TDATE 0
-#define TAG_ENCODED_CBOR 24
-#define TAG_FULL_DATE 1004
 #define RANDOM_LEN 32
 #define MAX_ITEMS 4096
 #define MAX_DEPTH 16
@@ -621,7 +618,7 @@ int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
 	return cose_key_from_jwk(b, jwk, NULL, err);
 }
 
-static int bstr_of(const cbor_item_t *i, const uint8_t **p, size_t *n)
+int vci_mdoc_bstr_of(const cbor_item_t *i, const uint8_t **p, size_t *n)
 {
 	if (!i || !cbor_isa_bytestring(i) || !cbor_bytestring_is_definite(i))
 		return -1;
@@ -644,7 +641,7 @@ json_t *vci_mdoc_cose_key_to_jwk(const cbor_item_t *key, EVP_PKEY **pk, vci_err_
 		*pk = NULL;
 	if (!key || !cbor_isa_map(key) || vci_cbor_get_int(vci_cbor_map_get_int(key, 1), &kty) < 0 ||
 	    vci_cbor_get_int(vci_cbor_map_get_int(key, -1), &crv) < 0 ||
-	    bstr_of(vci_cbor_map_get_int(key, -2), &x, &xl) < 0) {
+	    vci_mdoc_bstr_of(vci_cbor_map_get_int(key, -2), &x, &xl) < 0) {
 		vci_err_set(err, VCI_EXIT_INPUT, "invalid_mdoc",
 			    "deviceKey: expected a COSE_Key with kty (1), crv (-1) and x (-2)");
 		return NULL;
@@ -657,7 +654,7 @@ json_t *vci_mdoc_cose_key_to_jwk(const cbor_item_t *key, EVP_PKEY **pk, vci_err_
 	if (kty == 1 && crv == 6 && xl == 32) {
 		jwk = json_pack("{s:s,s:s,s:s}", "kty", "OKP", "crv", "Ed25519", "x", xs);
 	} else if (kty == 2 && crv >= 1 && crv <= 3 &&
-		   bstr_of(vci_cbor_map_get_int(key, -3), &y, &yl) == 0 &&
+		   vci_mdoc_bstr_of(vci_cbor_map_get_int(key, -3), &y, &yl) == 0 &&
 		   xl == curves[crv - 1].len && yl == xl) {
 		ys = vci_b64url_encode(y, yl);
 		jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", curves[crv - 1].crv, "x", xs,
@@ -943,14 +940,13 @@ static void tdate(vci_cbuf_t *b, int64_t t)
 	vci_cbuf_tstr(b, buf, 20);
 }
 
-static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c, uint8_t **out,
-		 size_t *outlen, vci_err_t *err)
+/* What every credential needs before encoding: a docType, namespaced
+ * claims, a device key (as COSE_Key into w->devkey), a validity period
+ * and a well-formed status reference (*sl: its status_list, or NULL). */
+static int content_check(const vci_mdoc_content_t *c, worker_t *w, const json_t **sl,
+			 vci_err_t *err)
 {
-	const char **nss = NULL;
-	size_t nns = 0, total = 0, r = 0;
-	int rc = -1;
-	const json_t *sl = NULL;
-
+	*sl = NULL;
 	if (!c->doctype || !*c->doctype)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "docType: missing");
 	if (!json_is_object(c->claims) || !json_object_size(c->claims))
@@ -968,132 +964,160 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 	if (c->status) {
 		const json_t *idx, *uri;
 
-		sl = json_object_get(c->status, "status_list");
-		idx = json_object_get(sl, "idx");
-		uri = json_object_get(sl, "uri");
+		*sl = json_object_get(c->status, "status_list");
+		idx = json_object_get(*sl, "idx");
+		uri = json_object_get(*sl, "uri");
 		if (!json_is_integer(idx) || json_integer_value(idx) < 0 || !json_is_string(uri))
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 					   "status: expected {\"status_list\": {\"idx\": N, \"uri\": URL}}");
 	}
-	if (sorted_keys(c->claims, &nss, &nns) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	for (size_t i = 0; i < nns; i++) {
-		const json_t *els = json_object_get(c->claims, nss[i]);
+	return 0;
+}
 
-		if (!json_is_object(els) || !json_object_size(els)) {
-			vci_err_set(err, VCI_EXIT_FAIL, "invalid_claims",
-				    "claims.%s: expected a namespace object of data elements", nss[i]);
-			goto out;
-		}
-		total += json_object_size(els);
+/* The number of data elements over the namespaces nss (each an object
+ * with at least one), at most MAX_ITEMS. */
+static int count_items(const json_t *claims, const char **nss, size_t nns, size_t *total,
+		       vci_err_t *err)
+{
+	*total = 0;
+	for (size_t i = 0; i < nns; i++) {
+		const json_t *els = json_object_get(claims, nss[i]);
+
+		if (!json_is_object(els) || !json_object_size(els))
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_claims",
+					   "claims.%s: expected a namespace object of data elements",
+					   nss[i]);
+		*total += json_object_size(els);
 	}
-	if (total > MAX_ITEMS) {
-		vci_err_set(err, VCI_EXIT_FAIL, "invalid_claims", "claims: %zu data elements, at most %d",
-			    total, MAX_ITEMS);
-		goto out;
-	}
-	/* one draw from the CSPRNG for every random and every digestID */
+	if (*total > MAX_ITEMS)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_claims",
+				   "claims: %zu data elements, at most %d", *total, MAX_ITEMS);
+	return 0;
+}
+
+/* One draw from the CSPRNG for every item's random and every digestID:
+ * total * RANDOM_LEN bytes of randoms, then 4 bytes per item. */
+static int draw_random(worker_t *w, size_t total, vci_err_t *err)
+{
 	if (w->rnd_cap < total * (RANDOM_LEN + 4)) {
 		free(w->rnd);
 		w->rnd_cap = total * (RANDOM_LEN + 4);
 		w->rnd = malloc(w->rnd_cap);
 		if (!w->rnd) {
 			w->rnd_cap = 0;
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			goto out;
+			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 		}
 	}
-	if (RAND_bytes(w->rnd, (int)(total * (RANDOM_LEN + 4))) != 1) {
-		vci_err_ssl(err, VCI_EXIT_IO, "io_error", "RAND_bytes failed");
-		goto out;
+	if (RAND_bytes(w->rnd, (int)(total * (RANDOM_LEN + 4))) != 1)
+		return vci_err_ssl(err, VCI_EXIT_IO, "io_error", "RAND_bytes failed");
+	return 0;
+}
+
+/* digestIDs: a random permutation of 0..m-1 (Fisher-Yates), drawing 4
+ * bytes per step from q (q[4 * (k - 1)] for step k). */
+static void permute(uint32_t *perm, size_t m, const uint8_t *q0)
+{
+	for (size_t k = 0; k < m; k++)
+		perm[k] = (uint32_t)k;
+	for (size_t k = m; k > 1; k--) {
+		const uint8_t *q = q0 + 4 * (k - 1);
+		uint32_t x = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+		size_t s = (size_t)(((uint64_t)x * k) >> 32);
+		uint32_t t = perm[k - 1];
+
+		perm[k - 1] = perm[s];
+		perm[s] = t;
 	}
-	w->names.len = 0;
-	w->digests.len = 0;
-	vci_cbuf_head(&w->names, 5, nns);
-	vci_cbuf_head(&w->digests, 5, nns);
-	for (size_t i = 0; i < nns; i++) {
-		const json_t *els = json_object_get(c->claims, nss[i]);
-		size_t m = json_object_size(els), j = 0;
-		uint32_t perm[MAX_ITEMS];
-		uint8_t dig[EVP_MAX_MD_SIZE];
-		uint8_t *digs;
-		const char *el;
-		json_t *v;
+}
 
-		/* digestIDs: a random permutation of 0..m-1 (Fisher-Yates) */
-		for (size_t k = 0; k < m; k++)
-			perm[k] = (uint32_t)k;
-		for (size_t k = m; k > 1; k--) {
-			const uint8_t *q = w->rnd + total * RANDOM_LEN + 4 * (r + k - 1);
-			uint32_t x = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
-			size_t s = (size_t)(((uint64_t)x * k) >> 32);
-			uint32_t t = perm[k - 1];
+/* One IssuerSignedItemBytes appended to w->items, and its digest into
+ * digs at its digestID. */
+static int encode_item(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c,
+		       const char *ns, const char *el, const json_t *v, const uint8_t *rnd,
+		       uint32_t id, uint8_t *digs, vci_err_t *err)
+{
+	vci_mdoc_type_t t = vci_mdoc_element_type(c->defn, ns, el);
+	char what[256];
+	size_t nl = strlen(ns), elen = strlen(el);
+	uint8_t head[12], dig[EVP_MAX_MD_SIZE];
+	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	unsigned int dl = 0;
 
-			perm[k - 1] = perm[s];
-			perm[s] = t;
-		}
-		w->digs.len = 0;
-		digs = vci_cbuf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
-		if (!digs) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			goto out;
-		}
-		w->items.len = 0;
-		json_object_foreach((json_t *)els, el, v) {
-			vci_mdoc_type_t t = vci_mdoc_element_type(c->defn, nss[i], el);
-			char what[256];
-			size_t nl = strlen(nss[i]), elen = strlen(el);
-			uint8_t head[12];
-			vci_cbuf_t h = { .buf = head, .cap = sizeof head };
-			unsigned int dl = 0;
-
-			/* "claims.NS.EL" for error messages, without printf per element */
-			if (7 + nl + 1 + elen < sizeof what) {
-				memcpy(what, "claims.", 7);
-				memcpy(what + 7, nss[i], nl);
-				what[7 + nl] = '.';
-				memcpy(what + 8 + nl, el, elen + 1);
-			} else {
-				snprintf(what, sizeof what, "claims.%s.%s", nss[i], el);
-			}
-			w->item.len = 0;
-			RAW(&w->item, "\xa4\x66random\x58\x20");
-			vci_cbuf_raw(&w->item, w->rnd + (r + j) * RANDOM_LEN, RANDOM_LEN);
-			RAW(&w->item, "\x68" "digestID");
-			vci_cbuf_int(&w->item, perm[j]);
-			RAW(&w->item, "\x6c" "elementValue");
-			if (vci_mdoc_encode_value(&w->item, v, t, what, err) < 0) {
-				goto out;
-			}
-			RAW(&w->item, "\x71" "elementIdentifier");
-			vci_cbuf_str(&w->item, el);
-			/* IssuerSignedItemBytes = #6.24(bstr .cbor item); the digest is over it all */
-			vci_cbuf_head(&h, 6, TAG_ENCODED_CBOR);
-			vci_cbuf_head(&h, 2, w->item.len);
-			vci_cbuf_raw(&w->items, head, h.len);
-			vci_cbuf_raw(&w->items, w->item.buf, w->item.len);
-			if (w->item.failed || EVP_DigestInit_ex2(w->md, is->md, NULL) != 1 ||
-			    EVP_DigestUpdate(w->md, head, h.len) != 1 ||
-			    EVP_DigestUpdate(w->md, w->item.buf, w->item.len) != 1 ||
-			    EVP_DigestFinal_ex(w->md, dig, &dl) != 1) {
-				vci_err_ssl(err, VCI_EXIT_IO, "io_error", "digest failed");
-				goto out;
-			}
-			memcpy(digs + (size_t)perm[j] * is->digest_len, dig, is->digest_len);
-			j++;
-		}
-		r += m;
-		vci_cbuf_str(&w->names, nss[i]);
-		vci_cbuf_head(&w->names, 4, m);
-		vci_cbuf_raw(&w->names, w->items.buf, w->items.len);
-		vci_cbuf_str(&w->digests, nss[i]);
-		vci_cbuf_head(&w->digests, 5, m);
-		for (size_t k = 0; k < m; k++) {
-			vci_cbuf_int(&w->digests, (int64_t)k);
-			vci_cbuf_bstr(&w->digests, digs + k * is->digest_len, is->digest_len);
-		}
+	/* "claims.NS.EL" for error messages, without printf per element */
+	if (7 + nl + 1 + elen < sizeof what) {
+		memcpy(what, "claims.", 7);
+		memcpy(what + 7, ns, nl);
+		what[7 + nl] = '.';
+		memcpy(what + 8 + nl, el, elen + 1);
+	} else {
+		snprintf(what, sizeof what, "claims.%s.%s", ns, el);
 	}
-	/* MobileSecurityObject, keys in deterministic order */
+	w->item.len = 0;
+	RAW(&w->item, "\xa4\x66random\x58\x20");
+	vci_cbuf_raw(&w->item, rnd, RANDOM_LEN);
+	RAW(&w->item, "\x68" "digestID");
+	vci_cbuf_int(&w->item, id);
+	RAW(&w->item, "\x6c" "elementValue");
+	if (vci_mdoc_encode_value(&w->item, v, t, what, err) < 0)
+		return -1;
+	RAW(&w->item, "\x71" "elementIdentifier");
+	vci_cbuf_str(&w->item, el);
+	/* IssuerSignedItemBytes = #6.24(bstr .cbor item); the digest is over it all */
+	vci_cbuf_head(&h, 6, TAG_ENCODED_CBOR);
+	vci_cbuf_head(&h, 2, w->item.len);
+	vci_cbuf_raw(&w->items, head, h.len);
+	vci_cbuf_raw(&w->items, w->item.buf, w->item.len);
+	if (w->item.failed || EVP_DigestInit_ex2(w->md, is->md, NULL) != 1 ||
+	    EVP_DigestUpdate(w->md, head, h.len) != 1 ||
+	    EVP_DigestUpdate(w->md, w->item.buf, w->item.len) != 1 ||
+	    EVP_DigestFinal_ex(w->md, dig, &dl) != 1)
+		return vci_err_ssl(err, VCI_EXIT_IO, "io_error", "digest failed");
+	memcpy(digs + (size_t)id * is->digest_len, dig, is->digest_len);
+	return 0;
+}
+
+/* One namespace: its items into w->names, its digests into w->digests.
+ * r is the index of its first item in the random draw of `total`. */
+static int encode_namespace(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c,
+			    const char *ns, size_t total, size_t r, vci_err_t *err)
+{
+	const json_t *els = json_object_get(c->claims, ns);
+	size_t m = json_object_size(els), j = 0;
+	uint32_t perm[MAX_ITEMS];
+	uint8_t *digs;
+	const char *el;
+	json_t *v;
+
+	permute(perm, m, w->rnd + total * RANDOM_LEN + 4 * r);
+	w->digs.len = 0;
+	digs = vci_cbuf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
+	if (!digs)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	w->items.len = 0;
+	json_object_foreach((json_t *)els, el, v) {
+		if (encode_item(is, w, c, ns, el, v, w->rnd + (r + j) * RANDOM_LEN, perm[j], digs,
+				err) < 0)
+			return -1;
+		j++;
+	}
+	vci_cbuf_str(&w->names, ns);
+	vci_cbuf_head(&w->names, 4, m);
+	vci_cbuf_raw(&w->names, w->items.buf, w->items.len);
+	vci_cbuf_str(&w->digests, ns);
+	vci_cbuf_head(&w->digests, 5, m);
+	for (size_t k = 0; k < m; k++) {
+		vci_cbuf_int(&w->digests, (int64_t)k);
+		vci_cbuf_bstr(&w->digests, digs + k * is->digest_len, is->digest_len);
+	}
+	return 0;
+}
+
+/* The MobileSecurityObject into w->mso, keys in deterministic order, and
+ * MobileSecurityObjectBytes = #6.24(bstr .cbor MSO), the COSE payload,
+ * into w->payload. */
+static void encode_mso(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c,
+		       const json_t *sl)
+{
 	w->mso.len = 0;
 	vci_cbuf_head(&w->mso, 5, sl ? 7 : 6);
 	if (sl) {
@@ -1120,27 +1144,55 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 	vci_cbuf_raw(&w->mso, w->devkey.buf, w->devkey.len);
 	RAW(&w->mso, "\x6f" "digestAlgorithm");
 	vci_cbuf_str(&w->mso, is->digest_name);
-	/* MobileSecurityObjectBytes = #6.24(bstr .cbor MSO) is the COSE payload */
 	w->payload.len = 0;
 	vci_cbuf_head(&w->payload, 6, TAG_ENCODED_CBOR);
 	vci_cbuf_bstr(&w->payload, w->mso.buf, w->mso.len);
+}
+
+/* IssuerSigned {issuerAuth: COSE_Sign1 over the payload, nameSpaces},
+ * copied out. */
+static int sign_issuer_signed(worker_t *w, uint8_t **out, size_t *outlen, vci_err_t *err)
+{
 	w->out.len = 0;
 	RAW(&w->out, "\xa2\x6aissuerAuth");
-	if (w->payload.failed || w->mso.failed || w->names.failed || w->digests.failed) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-		goto out;
-	}
+	if (w->payload.failed || w->mso.failed || w->names.failed || w->digests.failed)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 	if (vci_cose_signer_sign(w->signer, w->payload.buf, w->payload.len, &w->out, err) < 0)
-		goto out;
+		return -1;
 	RAW(&w->out, "\x6anameSpaces");
 	vci_cbuf_raw(&w->out, w->names.buf, w->names.len);
-	if (w->out.failed || !(*out = malloc(w->out.len))) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-		goto out;
-	}
+	if (w->out.failed || !(*out = malloc(w->out.len)))
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 	memcpy(*out, w->out.buf, w->out.len);
 	*outlen = w->out.len;
-	rc = 0;
+	return 0;
+}
+
+static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c, uint8_t **out,
+		 size_t *outlen, vci_err_t *err)
+{
+	const char **nss = NULL;
+	size_t nns = 0, total = 0, r = 0;
+	int rc = -1;
+	const json_t *sl = NULL;
+
+	if (content_check(c, w, &sl, err) < 0)
+		return -1;
+	if (sorted_keys(c->claims, &nss, &nns) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	if (count_items(c->claims, nss, nns, &total, err) < 0 || draw_random(w, total, err) < 0)
+		goto out;
+	w->names.len = 0;
+	w->digests.len = 0;
+	vci_cbuf_head(&w->names, 5, nns);
+	vci_cbuf_head(&w->digests, 5, nns);
+	for (size_t i = 0; i < nns; i++) {
+		if (encode_namespace(is, w, c, nss[i], total, r, err) < 0)
+			goto out;
+		r += json_object_size(json_object_get(c->claims, nss[i]));
+	}
+	encode_mso(is, w, c, sl);
+	rc = sign_issuer_signed(w, out, outlen, err);
 out:
 	free(nss);
 	return rc;
@@ -1260,774 +1312,77 @@ static json_t *namespaced(const vci_defn_t *d, const json_t *claims, vci_err_t *
 	return out;
 }
 
+/* ---- the format's operations (issue.h) ---- */
+
 #define MAX_HOLDER_KEYS 64
 
-int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, json_t *rec,
-			 vci_err_t *err)
+/* The record's claims checked and namespaced. Flat JSON claims are folded
+ * into their namespaces on a copy: the record passes through as it came
+ * (CSV cells are converted in place, as every tool does with --csv). */
+static json_t *mdoc_claims(const vci_defn_t *d, json_t *rec, unsigned flags, vci_err_t *err)
 {
-	const vci_defn_t *d = vci_issue_defn_select(o->defs, o->ndefs, 1u << VCI_FORMAT_MDOC,
-						    o->config, rec, err);
-	const json_t *keys[MAX_HOLDER_KEYS], *status = NULL;
-	json_t *creds[MAX_HOLDER_KEYS];
-	json_auto_t *claims = NULL;
-	vci_issue_times_t t;
-	vci_mdoc_content_t c = { 0 };
-	size_t n = 0, done = 0;
-	int rc = -1;
-
-	if (!d)
-		return -1;
-	json_t *given = json_object_get(rec, "claims");
+	unsigned check = flags & VCI_ISSUE_CSV ? VCI_DEFN_COERCE : 0;
+	json_t *given = json_object_get(rec, "claims"), *claims;
 	json_auto_t *copy = NULL;
 
-	/* flat JSON claims are folded into their namespaces on a copy: the
-	 * record passes through as it came (CSV cells are converted in place,
-	 * as every tool does with --csv) */
-	if (!(o->claims_flags & VCI_DEFN_COERCE) && json_is_object(given) &&
-	    !all_namespaced(d, given)) {
+	if (!check && json_is_object(given) && !all_namespaced(d, given)) {
 		copy = json_deep_copy(given);
-		if (!copy)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		if (!copy) {
+			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return NULL;
+		}
 		given = copy;
 	}
-	if (vci_defn_check_claims(d, given, o->claims_flags | VCI_DEFN_FOLD, err) < 0)
-		return -1;
+	if (vci_defn_check_claims(d, given, check | VCI_DEFN_FOLD, err) < 0)
+		return NULL;
 	claims = namespaced(d, given, err);
-	if (!claims)
-		return err && err->msg[0] ? -1
-		       : vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	if (vci_issue_times(d, rec, o->now, o->precision, &t, err) < 0 ||
-	    vci_issue_holder_keys(d, rec, keys, MAX_HOLDER_KEYS, &n, err) < 0)
-		return -1;
-	if (!n)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
-				   "holder_jwk: missing: an mdoc is bound to a device key "
-				   "(verify the proof first with vci-verify-proof)");
-	if (vci_issue_status(d, "an mso_mdoc credential", rec, &status, err) < 0)
-		return -1;
-	c.doctype = d->doctype;
-	c.defn = d;
-	c.claims = claims;
-	c.signed_at = t.iat;
-	c.valid_from = t.nbf ? t.nbf : t.iat;
-	c.valid_until = t.exp;
-	c.status = status;
-	for (; done < n; done++) {
-		uint8_auto_t *cbor = NULL;
-		size_t len = 0;
-		char *b64;
-
-		c.holder_jwk = keys[done];
-		if (vci_mdoc_issue(is, &c, &cbor, &len, err) < 0) {
-			if (n > 1)
-				vci_err_prefix(err, "holder_jwks[%zu]", done);
-			goto out;
-		}
-		b64 = vci_b64url_encode(cbor, len);
-		creds[done] = b64 ? json_string_nocheck(b64) : NULL; /* base64url is ASCII */
-		free(b64);
-		if (!creds[done]) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			goto out;
-		}
-	}
-	if (vci_issue_result(rec, "mso_mdoc", creds, n, json_object_get(rec, "holder_jwks") != NULL) < 0) {
+	if (!claims && !(err && err->msg[0]))
 		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-		return -1;
-	}
-	return 0;
-out:
-	for (size_t i = 0; i < done; i++)
-		json_decref(creds[i]);
-	return rc;
+	return claims;
 }
 
-/* ---- verifying ---- */
-
-/* Set err, formatting first into a buffer of its own: the arguments may
- * be err->msg itself (a message prefixed to the one a callee left). */
-static int mdoc_err(vci_err_t *err, int status, const char *code, const char *fmt, ...)
-	VCI_PRINTF(4, 5);
-static int mdoc_err(vci_err_t *err, int status, const char *code, const char *fmt, ...)
+static const char *mdoc_format_id(const void *signer)
 {
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return vci_err_set(err, status, code, "%s", msg);
+	(void)signer;
+	return "mso_mdoc";
 }
 
-/* A malformed mdoc (exit 3), and one that is well formed but fails a check */
-#define bad(err, ...) mdoc_err((err), VCI_EXIT_INPUT, "invalid_mdoc", __VA_ARGS__)
-#define fails(err, ...) mdoc_err((err), VCI_EXIT_FAIL, "invalid_credential", __VA_ARGS__)
-
-/* A definite text string as a NUL-terminated copy (no NUL inside). */
-static char *tstr_dup(const cbor_item_t *i)
+/* One IssuerSigned as base64url. */
+static char *mdoc_sign(void *signer, const vci_issue_cred_t *c, size_t *len, vci_err_t *err)
 {
-	size_t n;
-	char *s;
+	const vci_issue_times_t *t = c->times;
+	vci_mdoc_content_t mc = {
+		.doctype = c->defn->doctype,
+		.defn = c->defn,
+		.claims = c->claims,
+		.holder_jwk = c->holder_jwk,
+		.signed_at = t->iat,
+		.valid_from = t->nbf ? t->nbf : t->iat,
+		.valid_until = t->exp,
+		.status = c->status,
+	};
+	uint8_auto_t *cbor = NULL;
+	size_t n = 0;
+	char *b64;
 
-	if (!i || !cbor_isa_string(i) || !cbor_string_is_definite(i))
+	if (vci_mdoc_issue(signer, &mc, &cbor, &n, err) < 0)
 		return NULL;
-	n = cbor_string_length(i);
-	if (n && memchr(cbor_string_handle(i), 0, n))
-		return NULL;
-	s = malloc(n + 1);
-	if (!s)
-		return NULL;
-	if (n)
-		memcpy(s, cbor_string_handle(i), n);
-	s[n] = '\0';
-	return s;
-}
-
-static int tstr_is(const cbor_item_t *i, const char *want)
-{
-	size_t n = strlen(want);
-
-	return i && cbor_isa_string(i) && cbor_string_is_definite(i) && cbor_string_length(i) == n &&
-	       (!n || !memcmp(cbor_string_handle(i), want, n));
-}
-
-/* An element value as JSON: dates (tags 1004 and 0) as their strings,
- * byte strings as base64url, other tags as {"tag": N, "value": V}. */
-static json_t *to_json(const cbor_item_t *i, vci_err_t *err)
-{
-	switch (cbor_typeof(i)) {
-	case CBOR_TYPE_UINT:
-	case CBOR_TYPE_NEGINT: {
-		int64_t v;
-
-		if (vci_cbor_get_int(i, &v) < 0) {
-			bad(err, "integer out of range");
-			return NULL;
-		}
-		return json_integer(v);
-	}
-	case CBOR_TYPE_BYTESTRING: {
-		const uint8_t *p;
-		size_t n;
-		char *s;
-		json_t *j;
-
-		if (bstr_of(i, &p, &n) < 0) {
-			bad(err, "indefinite-length byte string");
-			return NULL;
-		}
-		s = vci_b64url_encode(p, n);
-		j = s ? json_string(s) : NULL;
-		free(s);
-		return j;
-	}
-	case CBOR_TYPE_STRING: {
-		json_t *j;
-
-		if (!cbor_string_is_definite(i)) {
-			bad(err, "indefinite-length text string");
-			return NULL;
-		}
-		j = json_stringn((const char *)(cbor_string_handle(i) ? cbor_string_handle(i)
-							      : (const uint8_t *)""),
-				 cbor_string_length(i));
-		if (!j)
-			bad(err, "text string is not UTF-8");
-		return j;
-	}
-	case CBOR_TYPE_ARRAY: {
-		json_t *a = json_array();
-
-		for (size_t k = 0; a && k < cbor_array_size(i); k++) {
-			json_t *e = to_json(cbor_array_handle(i)[k], err);
-
-			if (!e || json_array_append_new(a, e) < 0) {
-				json_decref(a);
-				return NULL;
-			}
-		}
-		return a;
-	}
-	case CBOR_TYPE_MAP: {
-		json_t *o = json_object();
-		struct cbor_pair *pr = cbor_map_handle(i);
-
-		for (size_t k = 0; o && k < cbor_map_size(i); k++) {
-			char kb[24], *key = NULL;
-			const char *ks = NULL;
-			int64_t iv;
-			json_t *e;
-
-			if (vci_cbor_get_int(pr[k].key, &iv) == 0) {
-				snprintf(kb, sizeof kb, "%lld", (long long)iv);
-				ks = kb;
-			} else if ((key = tstr_dup(pr[k].key))) {
-				ks = key;
-			}
-			if (!ks || json_object_get(o, ks)) {
-				free(key);
-				json_decref(o);
-				bad(err, "map key is not a text string or an integer, or given twice");
-				return NULL;
-			}
-			e = to_json(pr[k].value, err);
-			if (!e || json_object_set_new(o, ks, e) < 0) {
-				free(key);
-				json_decref(o);
-				return NULL;
-			}
-			free(key);
-		}
-		return o;
-	}
-	case CBOR_TYPE_TAG: {
-		cbor_item_t *in = cbor_tag_item(i);
-		uint64_t tag = cbor_tag_value(i);
-		json_t *v = to_json(in, err);
-
-		if (v && (tag == TAG_FULL_DATE || tag == TAG_TDATE) && !json_is_string(v)) {
-			json_decref(v);
-			v = NULL;
-			bad(err, "tag %llu must hold a text string", (unsigned long long)tag);
-		} else if (v && tag == TAG_FULL_DATE && !vci_defn_is_full_date(json_string_value(v))) {
-			json_decref(v);
-			v = NULL;
-			bad(err, "tag 1004 must hold a full-date");
-		} else if (v && tag != TAG_FULL_DATE && tag != TAG_TDATE) {
-			v = json_pack("{s:I,s:o}", "tag", (json_int_t)(tag > INT64_MAX ? -1 : (int64_t)tag), "value", v);
-		}
-		cbor_decref(&in);
-		return v;
-	}
-	case CBOR_TYPE_FLOAT_CTRL:
-		if (cbor_float_ctrl_is_ctrl(i)) {
-			if (cbor_is_bool(i))
-				return json_boolean(cbor_get_bool(i));
-			if (cbor_is_null(i) || cbor_is_undef(i))
-				return json_null();
-			bad(err, "simple value %u", cbor_ctrl_value(i));
-			return NULL;
-		}
-		return json_real(cbor_float_get_float(i));
-	}
-	bad(err, "unsupported CBOR item");
-	return NULL;
-}
-
-/* The decoded contents of a tag-24 item: #6.24(bstr .cbor X). */
-static cbor_item_t *embedded(const cbor_item_t *i, const char *what, vci_err_t *err)
-{
-	cbor_item_t *in, *res;
-	const uint8_t *p;
-	size_t n;
-
-	if (!i || !cbor_isa_tag(i) || cbor_tag_value(i) != TAG_ENCODED_CBOR) {
-		bad(err, "%s: expected tag 24 (encoded CBOR)", what);
+	b64 = vci_b64url_encode(cbor, n);
+	if (!b64) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 		return NULL;
 	}
-	in = cbor_tag_item(i);
-	if (bstr_of(in, &p, &n) < 0) {
-		cbor_decref(&in);
-		bad(err, "%s: tag 24 must hold a byte string", what);
-		return NULL;
-	}
-	res = vci_cbor_load(p, n, VCI_CBOR_MAX_DEPTH, err);
-	cbor_decref(&in);
-	if (!res)
-		vci_err_prefix(err, "%s", what);
-	return res;
+	*len = strlen(b64);
+	return b64;
 }
 
-static int tdate_of(const cbor_item_t *m, const char *key, int required, int64_t *t,
-		    json_t *vi, vci_err_t *err)
-{
-	const cbor_item_t *i = vci_cbor_map_get_str(m, key);
-	cbor_item_t *in;
-	char *s;
-	json_t *j;
-	int rc;
-
-	if (!i) {
-		*t = 0;
-		return required ? bad(err, "MSO: validityInfo.%s missing", key) : 0;
-	}
-	if (!cbor_isa_tag(i) || cbor_tag_value(i) != TAG_TDATE)
-		return bad(err, "MSO: validityInfo.%s must be a tdate (tag 0)", key);
-	in = cbor_tag_item(i);
-	s = tstr_dup(in);
-	cbor_decref(&in);
-	if (!s || !vci_defn_is_datetime(s)) {
-		free(s);
-		return bad(err, "MSO: validityInfo.%s is not an RFC 3339 date-time", key);
-	}
-	j = json_string(s);
-	rc = j ? vci_time_from_json(j, t) : -1;
-	if (rc == 0)
-		json_object_set_new(vi, key, json_string(s));
-	json_decref(j);
-	free(s);
-	return rc < 0 ? bad(err, "MSO: validityInfo.%s is out of range", key) : 0;
-}
-
-static STACK_OF(X509) *x5chain_parse(const cbor_item_t *h, json_t *x5c, vci_err_t *err)
-{
-	STACK_OF(X509) *chain = sk_X509_new_null();
-	size_t n = h && cbor_isa_array(h) ? cbor_array_size(h) : 1;
-
-	if (!chain)
-		return NULL;
-	if (!h || (cbor_isa_array(h) && n == 0)) {
-		sk_X509_free(chain);
-		bad(err, "IssuerAuth: x5chain (33) missing in the unprotected header");
-		return NULL;
-	}
-	for (size_t k = 0; k < n; k++) {
-		const cbor_item_t *c = cbor_isa_array(h) ? cbor_array_handle(h)[k] : h;
-		const uint8_t *p, *q;
-		size_t len;
-		X509 *x;
-		char *b64;
-
-		if (bstr_of(c, &p, &len) < 0 || len > LONG_MAX) {
-			sk_X509_pop_free(chain, X509_free);
-			bad(err, "IssuerAuth: x5chain must be a byte string or an array of them");
-			return NULL;
-		}
-		q = p;
-		x = d2i_X509(NULL, &q, (long)len);
-		if (!x || q != p + len || !sk_X509_push(chain, x)) {
-			X509_free(x);
-			sk_X509_pop_free(chain, X509_free);
-			bad(err, "IssuerAuth: x5chain certificate %zu is not DER X.509", k + 1);
-			return NULL;
-		}
-		b64 = vci_b64_encode(p, len);
-		json_array_append_new(x5c, json_string(b64 ? b64 : ""));
-		free(b64);
-	}
-	return chain;
-}
-
-static const char *const mdoc_algs[] = { "ES256", "ES384", "ES512", "EdDSA", NULL };
-
-int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o, json_t **out,
-			 vci_err_t *err)
-{
-	const cbor_item_t *auth = vci_cbor_map_get_str(is, "issuerAuth");
-	const cbor_item_t *nss = vci_cbor_map_get_str(is, "nameSpaces");
-	const cbor_item_t *vd, *dki, *vi, *ver, *dalg, *dt, *st;
-	vci_cose_sign1_t cose = { 0 };
-	STACK_OF(X509) *chain = NULL;
-	cbor_item_t *mso = NULL;
-	uint8_t *abytes = NULL;
-	size_t alen = 0;
-	json_t *res = NULL, *x5c = json_array(), *vij = json_object(), *names = json_object();
-	json_t *dk = NULL;
-	const EVP_MD *md;
-	char *doctype = NULL, *dname = NULL;
-	int64_t signed_at, from, until, upd, at = o && o->at ? o->at : vci_time_now();
-	int rc = -1, trusted = 0;
-
-	*out = NULL;
-	if (!x5c || !vij || !names)
-		goto oom;
-	if (!is || !cbor_isa_map(is)) {
-		bad(err, "IssuerSigned: expected a map");
-		goto out;
-	}
-	if (!auth) {
-		bad(err, "IssuerSigned: issuerAuth missing");
-		goto out;
-	}
-	/* the COSE_Sign1 as bytes, parsed by the COSE module */
-	if (vci_cbor_serialize(auth, &abytes, &alen, err) < 0)
-		goto out;
-	if (vci_cose_sign1_parse(abytes, alen, &cose, err) < 0) {
-		vci_err_prefix(err, "IssuerAuth");
-		goto out;
-	}
-	if (cbor_isa_tag(auth)) {
-		bad(err, "IssuerAuth: must be an untagged COSE_Sign1");
-		goto out;
-	}
-	chain = x5chain_parse(vci_cose_header(&cose, VCI_COSE_X5CHAIN), x5c, err);
-	if (!chain)
-		goto out;
-	if (!cose.payload) {
-		bad(err, "IssuerAuth: detached payload (the MSO must be attached)");
-		goto out;
-	}
-	if (vci_cose_sign1_verify(&cose, X509_get0_pubkey(sk_X509_value(chain, 0)), mdoc_algs, NULL,
-				  0, NULL, 0, err) < 0) {
-		fails(err, "IssuerAuth: %s", err->msg);
-		goto out;
-	}
-	if (o && o->ca_file) {
-		if (vci_x509_verify(chain, o->ca_file, (time_t)at, err) < 0) {
-			char m[sizeof err->msg];
-
-			snprintf(m, sizeof m, "%s", err->msg);
-			fails(err, "x5chain: %s", m);
-			goto out;
-		}
-		/* ISO 18013-5 Annex B: a document signer's extended key usage is mdlDS */
-		{
-			EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(sk_X509_value(chain, 0),
-								   NID_ext_key_usage, NULL, NULL);
-			int found = 0;
-
-			for (int k = 0; eku && k < sk_ASN1_OBJECT_num(eku); k++) {
-				char oid[64];
-
-				if (OBJ_obj2txt(oid, sizeof oid, sk_ASN1_OBJECT_value(eku, k), 1) > 0 &&
-				    !strcmp(oid, "1.0.18013.5.1.2"))
-					found = 1;
-			}
-			if (eku && !found) {
-				EXTENDED_KEY_USAGE_free(eku);
-				fails(err, "x5chain: the document signer certificate's extended key usage "
-				      "does not include mdlDS (1.0.18013.5.1.2)");
-				goto out;
-			}
-			EXTENDED_KEY_USAGE_free(eku);
-		}
-		trusted = 1;
-	}
-	{
-		cbor_item_t *tagged = vci_cbor_load(cose.payload, cose.payload_len, VCI_CBOR_MAX_DEPTH, err);
-
-		if (!tagged) {
-			vci_err_prefix(err, "IssuerAuth payload");
-			goto out;
-		}
-		mso = embedded(tagged, "MobileSecurityObjectBytes", err);
-		cbor_decref(&tagged);
-		if (!mso)
-			goto out;
-	}
-	if (!cbor_isa_map(mso)) {
-		bad(err, "MSO: expected a map");
-		goto out;
-	}
-	ver = vci_cbor_map_get_str(mso, "version");
-	dalg = vci_cbor_map_get_str(mso, "digestAlgorithm");
-	dt = vci_cbor_map_get_str(mso, "docType");
-	vd = vci_cbor_map_get_str(mso, "valueDigests");
-	dki = vci_cbor_map_get_str(mso, "deviceKeyInfo");
-	vi = vci_cbor_map_get_str(mso, "validityInfo");
-	st = vci_cbor_map_get_str(mso, "status");
-	if (!tstr_is(ver, "1.0")) {
-		bad(err, "MSO: version must be \"1.0\"");
-		goto out;
-	}
-	dname = tstr_dup(dalg);
-	if (!dname || !(md = vci_mdoc_digest_md(dname))) {
-		bad(err, "MSO: digestAlgorithm must be SHA-256, SHA-384 or SHA-512");
-		goto out;
-	}
-	doctype = tstr_dup(dt);
-	if (!doctype || !*doctype) {
-		bad(err, "MSO: docType missing or not a text string");
-		goto out;
-	}
-	if (o && o->doctype && strcmp(o->doctype, doctype)) {
-		fails(err, "MSO: docType is %s, not %s", doctype, o->doctype);
-		goto out;
-	}
-	if (!vd || !cbor_isa_map(vd) || !vi || !cbor_isa_map(vi) || !dki || !cbor_isa_map(dki)) {
-		bad(err, "MSO: valueDigests, validityInfo and deviceKeyInfo must be maps");
-		goto out;
-	}
-	if (tdate_of(vi, "signed", 1, &signed_at, vij, err) < 0 ||
-	    tdate_of(vi, "validFrom", 1, &from, vij, err) < 0 ||
-	    tdate_of(vi, "validUntil", 1, &until, vij, err) < 0 ||
-	    tdate_of(vi, "expectedUpdate", 0, &upd, vij, err) < 0)
-		goto out;
-	if (until <= from || signed_at > until) {
-		fails(err, "MSO: validityInfo: validUntil must be after validFrom and signed");
-		goto out;
-	}
-	if (at < from) {
-		fails(err, "MSO: not valid before %s", json_string_value(json_object_get(vij, "validFrom")));
-		goto out;
-	}
-	if (at >= until) {
-		fails(err, "MSO: expired at %s", json_string_value(json_object_get(vij, "validUntil")));
-		goto out;
-	}
-	dk = vci_mdoc_cose_key_to_jwk(vci_cbor_map_get_str(dki, "deviceKey"), NULL, err);
-	if (!dk) {
-		vci_err_prefix(err, "MSO: deviceKeyInfo");
-		goto out;
-	}
-	/* every disclosed item: digest over its tag-24 bytes, as in valueDigests */
-	if (nss && !cbor_isa_map(nss)) {
-		bad(err, "IssuerSigned: nameSpaces must be a map");
-		goto out;
-	}
-	for (size_t k = 0; nss && k < cbor_map_size(nss); k++) {
-		struct cbor_pair pr = cbor_map_handle(nss)[k];
-		char *ns = tstr_dup(pr.key);
-		const cbor_item_t *digs = ns ? vci_cbor_map_get_str(vd, ns) : NULL;
-		json_t *els = json_object();
-		uint64_t *seen = NULL;
-		size_t nitems;
-
-		if (!ns || !els || json_object_get(names, ns) || !cbor_isa_array(pr.value) ||
-		    !cbor_array_size(pr.value)) {
-			free(ns);
-			json_decref(els);
-			bad(err, "nameSpaces: keys must be distinct text strings, values non-empty arrays");
-			goto out;
-		}
-		json_object_set_new(names, ns, els);
-		if (!digs || !cbor_isa_map(digs)) {
-			fails(err, "nameSpaces.%s: no valueDigests for this namespace", ns);
-			free(ns);
-			goto out;
-		}
-		nitems = cbor_array_size(pr.value);
-		seen = calloc(nitems, sizeof *seen);
-		for (size_t e = 0; seen && e < nitems; e++) {
-			const cbor_item_t *it = cbor_array_handle(pr.value)[e];
-			cbor_item_t *item = NULL, *in;
-			const uint8_t *p, *want;
-			size_t n, wl;
-			uint8_t head[18], dig[EVP_MAX_MD_SIZE];
-			vci_cbuf_t h = { .buf = head, .cap = sizeof head };
-			unsigned int dl = 0;
-			int64_t id;
-			char *el = NULL;
-			const cbor_item_t *rnd, *did;
-			json_t *val;
-			int ok;
-
-			if (!cbor_isa_tag(it) || cbor_tag_value(it) != TAG_ENCODED_CBOR) {
-				bad(err, "nameSpaces.%s[%zu]: expected tag 24", ns, e);
-				break;
-			}
-			in = cbor_tag_item(it);
-			ok = bstr_of(in, &p, &n) == 0;
-			cbor_decref(&in);
-			if (!ok) {
-				bad(err, "nameSpaces.%s[%zu]: tag 24 must hold a byte string", ns, e);
-				break;
-			}
-			/* the received bytes, heads in their shortest form */
-			vci_cbuf_head(&h, 6, TAG_ENCODED_CBOR);
-			vci_cbuf_head(&h, 2, n);
-			{
-				EVP_MD_CTX *mc = EVP_MD_CTX_new();
-
-				ok = mc && EVP_DigestInit_ex2(mc, md, NULL) == 1 &&
-				     EVP_DigestUpdate(mc, head, h.len) == 1 &&
-				     EVP_DigestUpdate(mc, p, n) == 1 &&
-				     EVP_DigestFinal_ex(mc, dig, &dl) == 1;
-				EVP_MD_CTX_free(mc);
-				if (!ok) {
-					bad(err, "digest failed");
-					break;
-				}
-			}
-			item = vci_cbor_load(p, n, VCI_CBOR_MAX_DEPTH, err);
-			if (!item) {
-				vci_err_prefix(err, "nameSpaces.%s[%zu]", ns, e);
-				break;
-			}
-			rnd = vci_cbor_map_get_str(item, "random");
-			el = tstr_dup(vci_cbor_map_get_str(item, "elementIdentifier"));
-			did = vci_cbor_map_get_str(item, "digestID");
-			if (!cbor_isa_map(item) || cbor_map_size(item) != 4 || !did || !cbor_isa_uint(did) ||
-			    vci_cbor_get_int(did, &id) < 0 ||
-			    bstr_of(rnd, &want, &wl) < 0 || !el ||
-			    !vci_cbor_map_get_str(item, "elementValue")) {
-				bad(err, "nameSpaces.%s[%zu]: an IssuerSignedItem is {digestID: uint, random: "
-				    "bstr, elementIdentifier: tstr, elementValue: any}", ns, e);
-			} else if (wl < 16) {
-				bad(err, "nameSpaces.%s.%s: random is %zu bytes, fewer than 16", ns, el, wl);
-			} else if (json_object_get(els, el)) {
-				bad(err, "nameSpaces.%s.%s: element given twice", ns, el);
-			} else {
-				const cbor_item_t *d = vci_cbor_map_get_int(digs, id);
-				const uint8_t *dp;
-				size_t dn;
-				size_t s;
-
-				for (s = 0; s < e && seen[s] != (uint64_t)id; s++)
-					;
-				if (s < e) {
-					bad(err, "nameSpaces.%s.%s: digestID %lld used twice", ns, el, (long long)id);
-				} else if (!d || bstr_of(d, &dp, &dn) < 0) {
-					fails(err, "nameSpaces.%s.%s: digestID %lld has no digest in the MSO", ns,
-					      el, (long long)id);
-				} else if (!vci_ct_equal(dp, dn, dig, dl)) {
-					fails(err, "nameSpaces.%s.%s: digest does not match the MSO (digestID %lld)",
-					      ns, el, (long long)id);
-				} else if (!(val = to_json(vci_cbor_map_get_str(item, "elementValue"), err))) {
-					vci_err_prefix(err, "nameSpaces.%s.%s", ns, el);
-				} else {
-					seen[e] = (uint64_t)id;
-					json_object_set_new(els, el, val);
-					free(el);
-					cbor_decref(&item);
-					continue;
-				}
-			}
-			free(el);
-			cbor_decref(&item);
-			break;
-		}
-		if (!seen || json_object_size(els) != nitems) {
-			if (!seen)
-				vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			free(seen);
-			free(ns);
-			goto out;
-		}
-		free(seen);
-		free(ns);
-	}
-	res = json_object();
-	if (!res)
-		goto oom;
-	json_object_set_new(res, "docType", json_string(doctype));
-	json_object_set_new(res, "digestAlgorithm", json_string(dname));
-	json_object_set_new(res, "validityInfo", json_incref(vij));
-	json_object_set_new(res, "deviceKey", json_incref(dk));
-	if (st) {
-		json_t *sj = to_json(st, err);
-
-		if (!sj) {
-			json_decref(res);
-			res = NULL;
-			vci_err_prefix(err, "MSO: status");
-			goto out;
-		}
-		json_object_set_new(res, "status", sj);
-	}
-	json_object_set_new(res, "x5chain", json_incref(x5c));
-	json_object_set_new(res, "trusted", json_boolean(trusted));
-	json_object_set_new(res, "nameSpaces", json_incref(names));
-	*out = res;
-	rc = 0;
-	goto out;
-oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-out:
-	vci_cose_sign1_free(&cose);
-	if (chain)
-		sk_X509_pop_free(chain, X509_free);
-	if (mso)
-		cbor_decref(&mso);
-	free(abytes);
-	free(doctype);
-	free(dname);
-	json_decref(x5c);
-	json_decref(vij);
-	json_decref(names);
-	json_decref(dk);
-	return rc;
-}
-
-int vci_mdoc_verify_issuer_signed(const uint8_t *buf, size_t len,
-				  const vci_mdoc_verify_opts_t *o, json_t **out, vci_err_t *err)
-{
-	cbor_item_t *root;
-	int rc;
-
-	*out = NULL;
-	if (len > VCI_MDOC_MAX)
-		return vci_err_set(err, VCI_EXIT_INPUT, "input_too_large",
-				   "IssuerSigned: %zu bytes, at most %u", len, VCI_MDOC_MAX);
-	root = vci_cbor_load(buf, len, VCI_CBOR_MAX_DEPTH, err);
-	if (!root)
-		return vci_err_prefix(err, "IssuerSigned");
-	rc = vci_mdoc_verify_item(root, o, out, err);
-	cbor_decref(&root);
-	return rc;
-}
-
-int vci_mdoc_verify(const uint8_t *buf, size_t len, const vci_mdoc_verify_opts_t *o,
-		    json_t **out, vci_err_t *err)
-{
-	cbor_item_t *root;
-	const cbor_item_t *docs;
-	json_t *arr = json_array();
-	int rc = -1;
-
-	*out = NULL;
-	if (!arr)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	if (len > VCI_MDOC_MAX) {
-		json_decref(arr);
-		return vci_err_set(err, VCI_EXIT_INPUT, "input_too_large",
-				   "mdoc: %zu bytes, at most %u", len, VCI_MDOC_MAX);
-	}
-	root = vci_cbor_load(buf, len, VCI_CBOR_MAX_DEPTH, err);
-	if (!root) {
-		json_decref(arr);
-		return vci_err_prefix(err, "mdoc");
-	}
-	docs = vci_cbor_map_get_str(root, "documents");
-	if (!docs && vci_cbor_map_get_str(root, "issuerSigned") && !vci_cbor_map_get_str(root, "issuerAuth")) {
-		/* a single Document {docType, issuerSigned[, deviceSigned]} */
-		char *dt = tstr_dup(vci_cbor_map_get_str(root, "docType"));
-		vci_mdoc_verify_opts_t o2 = { 0 };
-		json_t *r = NULL;
-
-		if (o)
-			o2 = *o;
-		if (!dt) {
-			bad(err, "Document: docType missing or not a text string");
-		} else if (o && o->doctype && strcmp(o->doctype, dt)) {
-			fails(err, "Document: docType is %s, not %s", dt, o->doctype);
-		} else {
-			o2.doctype = dt;
-			rc = vci_mdoc_verify_item(vci_cbor_map_get_str(root, "issuerSigned"), &o2, &r, err);
-			if (rc < 0)
-				vci_err_prefix(err, "Document");
-			else
-				json_array_append_new(arr, r);
-		}
-		free(dt);
-	} else if (!docs) {
-		json_t *r = NULL;
-
-		rc = vci_mdoc_verify_item(root, o, &r, err);
-		if (rc == 0)
-			json_array_append_new(arr, r);
-	} else if (!cbor_isa_array(docs) || !cbor_array_size(docs)) {
-		bad(err, "DeviceResponse: documents must be a non-empty array");
-	} else {
-		rc = 0;
-		for (size_t k = 0; k < cbor_array_size(docs) && rc == 0; k++) {
-			const cbor_item_t *d = cbor_array_handle(docs)[k];
-			char *dt = tstr_dup(vci_cbor_map_get_str(d, "docType"));
-			vci_mdoc_verify_opts_t o2 = { 0 };
-			json_t *r = NULL;
-
-			if (o)
-				o2 = *o;
-			if (!dt || !vci_cbor_map_get_str(d, "issuerSigned")) {
-				rc = bad(err, "DeviceResponse: documents[%zu] needs docType and issuerSigned", k);
-			} else if (o && o->doctype && strcmp(o->doctype, dt)) {
-				rc = fails(err, "documents[%zu]: docType is %s, not %s", k, dt, o->doctype);
-			} else {
-				o2.doctype = dt;
-				rc = vci_mdoc_verify_item(vci_cbor_map_get_str(d, "issuerSigned"), &o2, &r, err);
-				if (rc < 0)
-					vci_err_prefix(err, "documents[%zu]", k);
-				else
-					json_array_append_new(arr, r);
-			}
-			free(dt);
-		}
-	}
-	cbor_decref(&root);
-	if (rc < 0) {
-		json_decref(arr);
-		return -1;
-	}
-	*out = arr;
-	return 0;
-}
+const vci_issue_ops_t vci_mdoc_ops = {
+	.format = VCI_FORMAT_MDOC,
+	.what = "an mso_mdoc credential",
+	.max_keys = MAX_HOLDER_KEYS,
+	.key_required = "holder_jwk: missing: an mdoc is bound to a device key "
+			"(verify the proof first with vci-verify-proof)",
+	.claims = mdoc_claims,
+	.format_id = mdoc_format_id,
+	.sign = mdoc_sign,
+};

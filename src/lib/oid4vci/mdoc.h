@@ -115,25 +115,14 @@ typedef struct vci_mdoc_content {
 int vci_mdoc_issue(vci_mdoc_issuer_t *is, const vci_mdoc_content_t *c, uint8_t **out,
 		   size_t *outlen, vci_err_t *err);
 
-/* Sign one issuance record in place: choose the definition
- * (vci_issue_defn_select over defs), check and namespace its claims
- * (flat elements go to their namespace in the definition; with
- * VCI_DEFN_COERCE, CSV strings are converted), take the times
- * (vci_issue_times with `now` and `precision`; validFrom is the record's
- * nbf when it has one), the holder keys (one credential each) and the
- * status reference (required when the definition has a status list, as
- * for vci-sign-sdjwt), then add format "mso_mdoc" and credential(s) as
- * base64url of the IssuerSigned (vci_issue_result). */
-typedef struct vci_mdoc_sign_opts {
-	vci_defn_t *const *defs;
-	size_t ndefs;
-	const char *config;           /* --config, or NULL */
-	int64_t now;
-	long precision;
-	unsigned claims_flags;        /* VCI_DEFN_COERCE for CSV input */
-} vci_mdoc_sign_opts_t;
-int vci_mdoc_sign_record(vci_mdoc_issuer_t *is, const vci_mdoc_sign_opts_t *o, json_t *rec,
-			 vci_err_t *err);
+/* The issuing operations (issue.h) with a vci_mdoc_issuer_t as the
+ * signer: the record's claims are checked and namespaced (flat elements
+ * go to their namespace in the definition, on a copy; CSV cells are
+ * converted in place), validFrom is the record's nbf when it has one,
+ * every credential is bound to a holder key (up to 64 per record), the
+ * status reference is a Token Status List one, and the credential is
+ * base64url of the IssuerSigned; format "mso_mdoc". */
+extern const vci_issue_ops_t vci_mdoc_ops;
 
 /* ---- verifying ---- */
 

@@ -79,8 +79,6 @@ struct vci_sdjwt_issuer {
 	EVP_MD *md;
 	int legacy_typ;
 	int decoys;
-	long precision;
-	unsigned check_flags;
 	pool_t sd, vc;
 	char **salts;         /* test only */
 	size_t nsalts, next_salt;
@@ -169,8 +167,6 @@ vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_e
 		goto oom;
 	is->legacy_typ = o->legacy_typ;
 	is->decoys = o->decoys;
-	is->precision = o->precision > 0 ? o->precision : VCI_TIME_PRECISION_DEFAULT;
-	is->check_flags = o->check_flags;
 	is->sd.header = header_of(o, o->legacy_typ ? "vc+sd-jwt" : "dc+sd-jwt");
 	is->vc.header = header_of(o, "JWT");
 	if (!is->sd.header || !is->vc.header)
@@ -829,69 +825,83 @@ out:
 	return out;
 }
 
-int vci_sdjwt_issue_record(vci_sdjwt_issuer_t *is, const vci_defn_t *d, json_t *rec,
-			   int64_t now, vci_err_t *err)
+/* ---- the formats' operations (issue.h) ---- */
+
+/* The record's claims, checked (an object when they pass); signed as
+ * they are. */
+static json_t *sdjwt_claims(const vci_defn_t *d, json_t *rec, unsigned flags, vci_err_t *err)
 {
-	const json_t *keys[VCI_SDJWT_MAX_KEYS];
-	json_t *creds[VCI_SDJWT_MAX_KEYS];
 	json_t *claims = json_object_get(rec, "claims");
-	const json_t *status = NULL, *cs = NULL;
-	vci_issue_times_t t;
-	size_t n = 0, made = 0;
-	int jwtvc;
 
-	if (!d || (d->format != VCI_FORMAT_SDJWT && d->format != VCI_FORMAT_JWTVC))
-		return vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
-				   "the definition is not a dc+sd-jwt or jwt_vc_json one");
-	jwtvc = d->format == VCI_FORMAT_JWTVC;
-	if (vci_defn_check_claims(d, claims, is->check_flags, err) < 0 ||
-	    vci_issue_times(d, rec, now, is->precision, &t, err) < 0 ||
-	    vci_issue_holder_keys(d, rec, keys, VCI_SDJWT_MAX_KEYS, &n, err) < 0)
-		return -1;
-	if (jwtvc) {
-		cs = json_object_get(rec, "credentialStatus");
-		if (json_object_get(rec, "status"))
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "status: a jwt_vc_json credential takes a W3C "
-					   "credentialStatus (vci-statuslist --method bitstring)");
-		if (cs && (!json_is_object(cs) || !json_is_string(json_object_get(cs, "type"))))
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "credentialStatus: expected an object with a type");
-		if (!cs && d->status != VCI_STATUS_NONE)
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "credentialStatus: missing: the definition '%s' has a "
-					   "status list (allocate with vci-statuslist alloc)",
-					   d->id ? d->id : "");
-	} else {
-		if (vci_issue_status(d, "a dc+sd-jwt credential", rec, &status, err) < 0)
-			return -1;
-	}
-	for (made = 0; made < (n ? n : 1); made++) {
-		const json_t *k = n ? keys[made] : NULL;
-		size_t len = 0;
-		char *c = jwtvc ? vci_jwtvc_issue(is, d, claims, k, cs, &t, &len, err)
-				: vci_sdjwt_issue(is, d, claims, k, status, &t, &len, err);
+	if (vci_defn_check_claims(d, claims, flags & VCI_ISSUE_CSV ? VCI_DEFN_COERCE : 0, err) < 0)
+		return NULL;
+	return json_incref(claims);
+}
 
-		if (c) {
-			creds[made] = json_stringn_nocheck(c, len);
-			OPENSSL_cleanse(c, len);
-			free(c);
-		}
-		if (!c || !creds[made]) {
-			if (c)
-				vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
-			if (n > 1 && err)
-				vci_err_prefix(err, "holder_jwks[%zu]", made);
-			while (made)
-				json_decref(creds[--made]);
-			return -1;
-		}
-	}
-	if (vci_issue_result(rec, jwtvc ? "jwt_vc_json" : is->legacy_typ ? "vc+sd-jwt" : "dc+sd-jwt",
-			     creds, made, json_object_get(rec, "holder_jwks") != NULL) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+/* A W3C VC JWT takes a W3C credentialStatus, not a Token Status List. */
+static int jwtvc_status(const vci_defn_t *d, const json_t *rec, const json_t **status,
+			vci_err_t *err)
+{
+	const json_t *cs = json_object_get(rec, "credentialStatus");
+
+	*status = NULL;
+	if (json_object_get(rec, "status"))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "status: a jwt_vc_json credential takes a W3C "
+				   "credentialStatus (vci-statuslist --method bitstring)");
+	if (cs && (!json_is_object(cs) || !json_is_string(json_object_get(cs, "type"))))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "credentialStatus: expected an object with a type");
+	if (!cs && d->status != VCI_STATUS_NONE)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "credentialStatus: missing: the definition '%s' has a "
+				   "status list (allocate with vci-statuslist alloc)",
+				   d->id ? d->id : "");
+	*status = cs;
 	return 0;
 }
+
+static const char *sdjwt_format_id(const void *signer)
+{
+	return ((const vci_sdjwt_issuer_t *)signer)->legacy_typ ? "vc+sd-jwt" : "dc+sd-jwt";
+}
+
+static const char *jwtvc_format_id(const void *signer)
+{
+	(void)signer;
+	return "jwt_vc_json";
+}
+
+static char *sdjwt_sign(void *signer, const vci_issue_cred_t *c, size_t *len, vci_err_t *err)
+{
+	return vci_sdjwt_issue(signer, c->defn, c->claims, c->holder_jwk, c->status, c->times, len,
+			       err);
+}
+
+static char *jwtvc_sign(void *signer, const vci_issue_cred_t *c, size_t *len, vci_err_t *err)
+{
+	return vci_jwtvc_issue(signer, c->defn, c->claims, c->holder_jwk, c->status, c->times, len,
+			       err);
+}
+
+const vci_issue_ops_t vci_sdjwt_ops = {
+	.format = VCI_FORMAT_SDJWT,
+	.what = "a dc+sd-jwt credential",
+	.max_keys = VCI_SDJWT_MAX_KEYS,
+	.claims = sdjwt_claims,
+	.format_id = sdjwt_format_id,
+	.sign = sdjwt_sign,
+};
+
+const vci_issue_ops_t vci_jwtvc_ops = {
+	.format = VCI_FORMAT_JWTVC,
+	.what = "a jwt_vc_json credential",
+	.max_keys = VCI_SDJWT_MAX_KEYS,
+	.claims = sdjwt_claims,
+	.status = jwtvc_status,
+	.format_id = jwtvc_format_id,
+	.sign = jwtvc_sign,
+};
 
 /* ---- parsing ---- */
 

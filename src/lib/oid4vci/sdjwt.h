@@ -2,8 +2,8 @@
  * and W3C VC JWT (VCDM 1.1, OID4VCI format jwt_vc_json) issuance.
  *
  * An issuer is prepared once (key, alg, header, digest algorithm) and is
- * then used by any number of threads: vci_sdjwt_issue_record signs one
- * issuance record. Selective disclosure follows the definition's claims:
+ * then used by any number of threads: vci_issue_record (issue.h) signs
+ * one issuance record with it through vci_sdjwt_ops or vci_jwtvc_ops. Selective disclosure follows the definition's claims:
  *   - a claim described with sd "always" or "allowed" becomes a disclosure
  *     (object members go into the object's "_sd" array, array elements
  *     become {"...": digest}); an object or array claim is processed
@@ -42,9 +42,6 @@ typedef struct vci_sdjwt_issuer_opts {
 	const char *sd_alg;     /* "sha-256" (NULL), "sha-384" or "sha-512" */
 	int legacy_typ;         /* typ "vc+sd-jwt" instead of "dc+sd-jwt" */
 	int decoys;             /* decoy digests per "_sd" array; < 0: random */
-	long precision;         /* iat rounding in seconds (0: one day) */
-	unsigned check_flags;   /* vci_defn_check_claims flags (VCI_DEFN_COERCE
-				   for claims from CSV cells) */
 } vci_sdjwt_issuer_opts_t;
 
 typedef struct vci_sdjwt_issuer vci_sdjwt_issuer_t;
@@ -54,16 +51,15 @@ typedef struct vci_sdjwt_issuer vci_sdjwt_issuer_t;
 vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_err_t *err);
 void vci_sdjwt_issuer_free(vci_sdjwt_issuer_t *is);
 
-/* Sign one issuance record with definition d (dc+sd-jwt or jwt_vc_json):
- * validate rec.claims against d (vci_defn_check_claims), work out the
- * times (vci_issue_times at `now`), the holder keys and the status, then
- * add "format" and "credential" (or "credentials", one per holder key)
- * to rec (vci_issue_result). Thread-safe. Returns 0, or -1 with err:
- * VCI_EXIT_FAIL for anything wrong with the record (codes
- * "invalid_claims", "invalid_proof", "invalid_request"), VCI_EXIT_KEY
- * when signing fails. */
-int vci_sdjwt_issue_record(vci_sdjwt_issuer_t *is, const vci_defn_t *d, json_t *rec,
-			   int64_t now, vci_err_t *err);
+/* The issuing operations (issue.h) with a vci_sdjwt_issuer_t as the
+ * signer: SD-JWT VC (dc+sd-jwt, format "vc+sd-jwt" with legacy_typ; the
+ * record's "status" is a Token Status List reference) and W3C VC JWT
+ * (jwt_vc_json; the record's W3C "credentialStatus" goes into the
+ * credential as given, a Token Status List "status" is refused). Up to
+ * VCI_SDJWT_MAX_KEYS holder keys per record; without one the credential
+ * is unbound (unless the definition asks for key binding). */
+extern const vci_issue_ops_t vci_sdjwt_ops;
+extern const vci_issue_ops_t vci_jwtvc_ops;
 
 /* One SD-JWT (compact, ending in "~") for already validated claims.
  * holder_jwk and status may be NULL. Returns a malloc'd string. */

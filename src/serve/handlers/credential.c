@@ -145,26 +145,11 @@ static int cred_proofs(cred_ctx_t *c)
 	return rc;
 }
 
-/* Sign one issuance record through the library: the one place that knows
- * which signing function a format has. */
+/* Sign one issuance record through the library's one issuing path
+ * (vci_issue_record), as vci-sign-sdjwt and vci-sign-mdoc do. */
 static int cred_sign(cred_ctx_t *c, json_t *rec)
 {
-	if (c->d->format == VCI_FORMAT_MDOC) {
-		vci_mdoc_sign_opts_t o = { 0 };
-
-		if (!c->s->mdoc)
-			return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error",
-					   "mso_mdoc: no mdoc signer");
-		o.defs = c->s->defs;
-		o.ndefs = c->s->ndefs;
-		o.config = c->d->id;
-		o.now = c->req->now;
-		o.precision = VCI_TIME_PRECISION_DEFAULT;
-		return vci_mdoc_sign_record(c->s->mdoc, &o, rec, &c->err);
-	}
-	if (!c->s->sdjwt)
-		return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "no SD-JWT signer");
-	return vci_sdjwt_issue_record(c->s->sdjwt, c->d, rec, c->req->now, &c->err);
+	return vci_issue_record(&c->s->issue, rec, c->req->now, 0, &c->err);
 }
 
 /* Step 5: status entries and one credential per key. */
