@@ -1,9 +1,12 @@
 #!/bin/sh
 # examples/serve/issue.sh - a credential issued by vci-serve to a wallet,
 # on this machine only (the tools must be on PATH):
-#   1. a throwaway issuer key and certificate, a status list and a state
-#      directory in a temporary directory;
-#   2. vci-serve on 127.0.0.1, on a free port, until the script ends;
+#   1. a throwaway issuer key and certificate, a TLS certificate for
+#      127.0.0.1, a status list and a state directory in a temporary
+#      directory;
+#   2. vci-serve on 127.0.0.1, on a free port, serving https itself
+#      (--tls-cert, --tls-key; in production a reverse proxy can do it),
+#      until the script ends;
 #   3. an offer made by a pipeline (vci-offer | vci-serve import), shown
 #      as a QR code in the terminal;
 #   4. the holder simulator of the test suite (tests/serve/holder.py, a
@@ -41,6 +44,10 @@ step() { printf '\n== %s\n' "$*"; }
 jget() {
 	"$py" -c 'import json, sys; j = json.loads(open(sys.argv[1]).readline()); print(eval(sys.argv[2]))' "$1" "$2"
 }
+# get URL: a GET over TLS to the server, trusting its throwaway certificate
+get() {
+	curl -fsS --max-time 30 --cacert tls.crt "$1"
+}
 free_port() {
 	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -50,27 +57,31 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out issuer.key 2
 openssl req -x509 -new -key issuer.key -subj "/CN=Example Issuer" -days 2 \
 	-out issuer.crt 2>/dev/null
 openssl x509 -in issuer.crt -noout -subject
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 -out tls.crt 2>/dev/null
+openssl x509 -in tls.crt -noout -ext subjectAltName | tail -n 1 | sed 's/^ */TLS certificate for /'
 
 # A port that was free a moment ago may be taken by the time the server
 # binds it: try a few.
-step "2. vci-serve on 127.0.0.1"
+step "2. vci-serve on 127.0.0.1, https"
 for try in 1 2 3 4 5; do
 	port=$(free_port)
 	admin=$(free_port)
 	[ "$port" != "$admin" ] || continue
-	issuer=http://127.0.0.1:$port
+	issuer=https://127.0.0.1:$port
 	rm -rf state badge.list
 	vci-statuslist new --bits 2 --uri "$issuer/status/badge" --output badge.list
 	vci-serve --issuer "$issuer" --defn "$here/badge.json" \
 		--key issuer.key --cert issuer.crt --state state \
 		--status-list badge=badge.list --listen "127.0.0.1:$port" \
-		--admin-listen "127.0.0.1:$admin" --log access.log 2>server.err &
+		--admin-listen "127.0.0.1:$admin" --tls-cert tls.crt --tls-key tls.key \
+		--log access.log 2>server.err &
 	pid=$!
 	# ready when /health answers; generous, for a loaded machine
 	i=0
 	while [ $i -lt 600 ]; do
 		kill -0 "$pid" 2>/dev/null || break
-		curl -fsS --max-time 5 "$issuer/health" >/dev/null 2>&1 && break
+		curl -fsS --max-time 5 --cacert tls.crt "$issuer/health" >/dev/null 2>&1 && break
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -83,10 +94,10 @@ for try in 1 2 3 4 5; do
 	fi
 done
 [ -n "$pid" ] || { echo "issue.sh: vci-serve did not start" >&2; exit 1; }
-curl -fsS --max-time 30 "$issuer/health"
+get "$issuer/health"
 echo
 echo "issuer: $issuer (management listener on 127.0.0.1:$admin), vci-serve process $pid"
-curl -fsS --max-time 30 "$issuer/.well-known/openid-credential-issuer" |
+get "$issuer/.well-known/openid-credential-issuer" |
 	"$py" -c 'import json, sys; m = json.load(sys.stdin); print("metadata: credential_issuer", m["credential_issuer"], "configurations", sorted(m["credential_configurations_supported"]))'
 
 step "3. an offer from a pipeline, imported into the server"
@@ -100,7 +111,7 @@ echo "offer link: $link"
 echo "transaction code (sent to the holder out of band): $tx"
 
 step "4. the wallet completes the issuance"
-"$py" "$holder" "$link" --tx-code "$tx" --ca issuer.crt --expect-status \
+"$py" "$holder" "$link" --tx-code "$tx" --ca issuer.crt --tls-ca tls.crt --expect-status \
 	--save wallet >holder.json
 "$py" -c '
 import json, sys
@@ -114,7 +125,7 @@ print("checks passed:", len(r["checks"]))
 step "5. the credential verified, its status read from the server"
 vci-sign-sdjwt verify --ca issuer.crt wallet/0.sdjwt
 idx=$(jget holder.json 'j["credentials"][0]["status"]["idx"]')
-curl -fsS --max-time 30 "$issuer/status/badge" >status.jwt
+get "$issuer/status/badge" >status.jwt
 printf 'status list entry %s: ' "$idx"
 vci-statuslist check --idx "$idx" --ca issuer.crt --uri "$issuer/status/badge" <status.jwt
 
@@ -128,13 +139,13 @@ curl -fsS --max-time 30 -H "Authorization: Bearer $key" -H 'Content-Type: applic
 cat offer2.json
 echo
 "$py" "$holder" "$(jget offer2.json 'j["credential_offer_uri"]')" --tx-code 493536 \
-	--ca issuer.crt --expect-status --save wallet >holder2.json
+	--ca issuer.crt --tls-ca tls.crt --expect-status --save wallet >holder2.json
 vci-sign-sdjwt verify --ca issuer.crt wallet/1.sdjwt
 
 step "7. revoke that credential from the shell while the server runs"
 idx2=$(jget holder2.json 'j["credentials"][0]["status"]["idx"]')
 vci-statuslist set --list badge.list "$idx2" revoked
-curl -fsS --max-time 30 "$issuer/status/badge" >status.jwt
+get "$issuer/status/badge" >status.jwt
 for i in "$idx" "$idx2"; do
 	s=$(vci-statuslist check --idx "$i" --ca issuer.crt --uri "$issuer/status/badge" <status.jwt) || true
 	echo "status list entry $i: $s"

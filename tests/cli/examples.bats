@@ -48,7 +48,7 @@ setup() {
   TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/issue.sh"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=http%3A%2F%2F127%2E0%2E0%2E1%3A'* ]]
+  [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=https%3A%2F%2F127%2E0%2E0%2E1%3A'* ]]
   [[ "$output" == *'received: dc+sd-jwt bound to the wallet key EC P-256'* ]]
   [[ "$output" =~ status\ list\ entry\ [0-9]+:\ valid ]]
   [[ "$output" == *'"given_name":"Erika"'* ]]
