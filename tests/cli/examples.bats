@@ -41,3 +41,59 @@ setup() {
     fi
   done
 }
+
+# ---- examples/serve: vci-serve in practice ----
+
+@test "examples/serve/issue.sh: offers imported and from the management listener, issued to the holder simulator, verified; the server stops cleanly" {
+  TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/issue.sh"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'offer link: openid-credential-offer://?credential_offer_uri=https%3A%2F%2F127%2E0%2E0%2E1%3A'* ]]
+  [[ "$output" == *'received: dc+sd-jwt bound to the wallet key EC P-256'* ]]
+  [[ "$output" =~ status\ list\ entry\ [0-9]+:\ valid ]]
+  [[ "$output" == *'"given_name":"Erika"'* ]]
+  [[ "$output" == *'"credential_offer_uri":'* ]]
+  [[ "$output" == *'"given_name":"Ada"'* ]]
+  [[ "$output" =~ status\ list\ entry\ [0-9]+:\ invalid ]]
+  [[ "$output" == *'"path":"/credential","status":200'* ]]
+  [[ "$output" == *'vci-serve exited with status 0'* ]]
+  # no server left running, no temporary directory left behind
+  pid=$(printf '%s\n' "$output" | sed -n 's/.*vci-serve process \([0-9]*\)$/\1/p')
+  [ -n "$pid" ]
+  if kill -0 "$pid" 2>/dev/null; then echo "vci-serve $pid still runs"; return 1; fi
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep '^tmp\.' || true)" ]
+}
+
+@test "examples/serve/vci-serve.service passes systemd-analyze verify" {
+  command -v systemd-analyze >/dev/null 2>&1 || skip "systemd-analyze is not installed"
+  bin=$(command -v vci-serve)
+  sed "s#/usr/local/bin/vci-serve#$bin#" "$SRC/examples/serve/vci-serve.service" \
+    >"$BATS_TEST_TMPDIR/vci-serve.service"
+  run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/vci-serve.service"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  for o in ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoNewPrivileges=yes \
+    'CapabilityBoundingSet=$' MemoryDenyWriteExecute=yes SystemCallFilter=@system-service \
+    RestrictAddressFamilies= StateDirectory=vci-serve; do
+    grep -q "^$o" "$SRC/examples/serve/vci-serve.service" || { echo "missing $o"; return 1; }
+  done
+}
+
+@test "examples/serve/nginx.conf passes nginx -t" {
+  command -v nginx >/dev/null 2>&1 || skip "nginx is not installed"
+  d=$BATS_TEST_TMPDIR
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/k.pem" \
+    -out "$d/c.pem" -subj /CN=issuer.example.com -days 1 2>/dev/null
+  sed -e "s#/etc/ssl/issuer.example.com/fullchain.pem#$d/c.pem#" \
+    -e "s#/etc/ssl/issuer.example.com/privkey.pem#$d/k.pem#" \
+    -e "s#/var/log/nginx/#$d/#" "$SRC/examples/serve/nginx.conf" >"$d/site.conf"
+  printf 'pid %s/nginx.pid;\nerror_log %s/error.log;\nevents {}\nhttp { include %s/site.conf; }\n' \
+    "$d" "$d" "$d" >"$d/nginx.conf"
+  run nginx -t -c "$d/nginx.conf" -p "$d"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q 'proxy_pass http://vci_serve' "$SRC/examples/serve/nginx.conf"
+  grep -q 'server 127.0.0.1:8080' "$SRC/examples/serve/nginx.conf"
+  grep -q 'client_max_body_size 64k' "$SRC/examples/serve/nginx.conf"
+}
