@@ -194,15 +194,15 @@ static void test_write_error(int jobs)
 
 /* A custom writer: the id of each record on a line, a message for each
  * failed one; both in input order. */
-static int write_id(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+static int write_id(void *wctx, const json_t *rec, vci_buf_t *out, vci_buf_t *msg,
 		    vci_err_t *err)
 {
 	(void)wctx;
 	(void)err;
 	if (json_object_get(rec, "error"))
-		return vci_text_printf(msg, "failed at line %lld\n",
+		return vci_buf_addf(msg, "failed at line %lld\n",
 				       (long long)json_integer_value(json_object_get(rec, "line")));
-	return vci_text_printf(out, "%lld\n",
+	return vci_buf_addf(out, "%lld\n",
 			       (long long)json_integer_value(json_object_get(rec, "id")));
 }
 
@@ -244,19 +244,44 @@ static void test_writer(int jobs)
 	free(m);
 }
 
+/* The buffer's cap, fixed storage and take. */
+static void test_buf_cap(void)
+{
+	vci_buf_t b;
+	uint8_t small[4];
+	vci_buf_t f = VCI_BUF_FIXED(small);
+	size_t n = 0;
+	char *p = NULL;
+
+	vci_buf_init(&b, 8);
+	tap_ok(vci_buf_adds(&b, "1234567") == 0 && b.len == 7, "buf: fills up to its cap");
+	tap_ok(vci_buf_addn(&b, "8", 1) < 0 && b.failed && b.len == 7, "buf: refuses past its cap");
+	tap_ok(vci_buf_adds(&b, "") < 0, "buf: stays failed");
+	tap_ok(vci_buf_take(&b, &n) == NULL && b.p == NULL, "buf: take of a failed buffer");
+	tap_ok(vci_buf_addf(&b, "%d", 42) == 0 && (p = vci_buf_take(&b, &n)) && n == 2 &&
+	       !strcmp(p, "42") && b.p == NULL && b.max == 8, "buf: take hands over, keeps the cap");
+	free(p);
+	vci_buf_reset(&b);
+	tap_ok(vci_buf_addn(&f, "abc", 3) == 0 && f.buf == small && !strcmp((char *)small, "abc"),
+	       "buf: fixed storage");
+	tap_ok(vci_buf_addn(&f, "d", 1) < 0 && f.buf == small, "buf: fixed storage never grows");
+}
+
 static void test_text(void)
 {
-	vci_text_t t = { 0 };
+	vci_buf_t t = { 0 };
 	char big[1000];
 
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	tap_ok(vci_text_put(&t, "ab", 2) == 0 && t.len == 2 && !strcmp(t.p, "ab"), "text: put");
-	tap_ok(vci_text_printf(&t, "%d-%s", 7, big) == 0 && t.len == 2 + 2 + 999 &&
+	tap_ok(vci_buf_addn(&t, "ab", 2) == 0 && t.len == 2 && !strcmp(t.p, "ab"), "text: put");
+	tap_ok(vci_buf_addf(&t, "%d-%s", 7, big) == 0 && t.len == 2 + 2 + 999 &&
 	       !strncmp(t.p, "ab7-xxx", 7) && t.p[t.len] == '\0', "text: printf longer than a small buffer");
-	tap_ok(vci_text_put(&t, "", 0) == 0 && t.len == 1003, "text: put nothing");
-	vci_text_free(&t);
+	tap_ok(vci_buf_addn(&t, "", 0) == 0 && t.len == 1003, "text: put nothing");
+	vci_buf_free(&t);
 	tap_ok(t.p == NULL && t.len == 0, "text: free");
+
+	test_buf_cap();
 }
 
 static int ran_a(void *ctx, int argc, char **argv)

@@ -198,7 +198,7 @@ static void raw(void)
 {
 	vci_cli_t cli;
 	vci_err_t err;
-	vci_text_t out = { 0 }, msg = { 0 };
+	vci_buf_t out = { 0 }, msg = { 0 };
 	vci_cli_init(&cli, "test-issue");
 	json_auto_t *r1 = J("{\"credential\":\"A~\"}");
 	json_auto_t *r2 = J("{\"credentials\":[{\"credential\":\"B~\"},{\"credential\":\"C~\"}]}");
@@ -210,8 +210,8 @@ static void raw(void)
 	tap_ok(vci_cli_write_credentials(&cli, r4, &out, &msg, &err) == 0, "raw: an error record without line");
 	tap_is_mem(out.p, out.len, "A~\nB~\nC~\n", 9, "raw: one credential a line, nothing for the errors");
 	tap_is_str(msg.p, "test-issue: line 3: bad\ntest-issue: worse\n", "raw: the errors are messages");
-	vci_text_free(&out);
-	vci_text_free(&msg);
+	vci_buf_free(&out);
+	vci_buf_free(&msg);
 }
 
 int main(void)

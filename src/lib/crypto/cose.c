@@ -632,51 +632,17 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 
 /* ---- encoding straight to bytes ---- */
 
-int vci_cbuf_reserve(vci_cbuf_t *b, size_t n)
-{
-	size_t cap;
-	uint8_t *p;
-
-	if (b->failed)
-		return -1;
-	if (b->cap - b->len >= n)
-		return 0;
-	if (n > SIZE_MAX / 2 - b->len) {
-		b->failed = 1;
-		return -1;
-	}
-	cap = b->cap ? b->cap : 256;
-	while (cap - b->len < n)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p) {
-		b->failed = 1;
-		return -1;
-	}
-	b->buf = p;
-	b->cap = cap;
-	return 0;
-}
-
-void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n)
-{
-	if (n && vci_cbuf_reserve(b, n) == 0) {
-		memcpy(b->buf + b->len, p, n);
-		b->len += n;
-	}
-}
-
 size_t vci_cbor_head_len(uint64_t n)
 {
 	return n < 24 ? 1 : n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : n <= UINT32_MAX ? 5 : 9;
 }
 
-void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg)
+void vci_cbuf_head(vci_buf_t *b, unsigned major, uint64_t arg)
 {
 	size_t n = vci_cbor_head_len(arg);
 	uint8_t *p;
 
-	if (vci_cbuf_reserve(b, n) < 0)
+	if (vci_buf_reserve(b, n) < 0)
 		return;
 	p = b->buf + b->len;
 	b->len += n;
@@ -692,7 +658,7 @@ void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg)
 		p[i] = (uint8_t)arg;
 }
 
-void vci_cbuf_int(vci_cbuf_t *b, int64_t v)
+void vci_cbuf_int(vci_buf_t *b, int64_t v)
 {
 	if (v >= 0)
 		vci_cbuf_head(b, 0, (uint64_t)v);
@@ -700,31 +666,31 @@ void vci_cbuf_int(vci_cbuf_t *b, int64_t v)
 		vci_cbuf_head(b, 1, (uint64_t)(-1 - v));
 }
 
-void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n)
+void vci_cbuf_bstr(vci_buf_t *b, const void *p, size_t n)
 {
 	vci_cbuf_head(b, 2, n);
 	vci_cbuf_raw(b, p, n);
 }
 
-void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n)
+void vci_buf_tstr(vci_buf_t *b, const char *s, size_t n)
 {
 	vci_cbuf_head(b, 3, n);
 	vci_cbuf_raw(b, s, n);
 }
 
-void vci_cbuf_str(vci_cbuf_t *b, const char *s)
+void vci_cbuf_str(vci_buf_t *b, const char *s)
 {
-	vci_cbuf_tstr(b, s, strlen(s));
+	vci_buf_tstr(b, s, strlen(s));
 }
 
-void vci_cbuf_bool(vci_cbuf_t *b, int v)
+void vci_cbuf_bool(vci_buf_t *b, int v)
 {
 	uint8_t c = v ? 0xf5 : 0xf4;
 
 	vci_cbuf_raw(b, &c, 1);
 }
 
-void vci_cbuf_null(vci_cbuf_t *b)
+void vci_cbuf_null(vci_buf_t *b)
 {
 	uint8_t c = 0xf6;
 
@@ -732,7 +698,7 @@ void vci_cbuf_null(vci_cbuf_t *b)
 }
 
 /* A float head (fa, fb) and its IEEE 754 bytes, big-endian. */
-static void cbuf_ieee(vci_cbuf_t *b, uint8_t head, uint64_t u, int n)
+static void cbuf_ieee(vci_buf_t *b, uint8_t head, uint64_t u, int n)
 {
 	uint8_t p[9];
 
@@ -742,7 +708,7 @@ static void cbuf_ieee(vci_cbuf_t *b, uint8_t head, uint64_t u, int n)
 	vci_cbuf_raw(b, p, (size_t)n + 1);
 }
 
-void vci_cbuf_double(vci_cbuf_t *b, double v)
+void vci_cbuf_double(vci_buf_t *b, double v)
 {
 	uint64_t u;
 
@@ -750,18 +716,12 @@ void vci_cbuf_double(vci_cbuf_t *b, double v)
 	cbuf_ieee(b, 0xfb, u, 8);
 }
 
-void vci_cbuf_float(vci_cbuf_t *b, float v)
+void vci_cbuf_float(vci_buf_t *b, float v)
 {
 	uint32_t u;
 
 	memcpy(&u, &v, sizeof u);
 	cbuf_ieee(b, 0xfa, u, 4);
-}
-
-void vci_cbuf_free(vci_cbuf_t *b)
-{
-	free(b->buf);
-	memset(b, 0, sizeof *b);
 }
 
 /* ---- prepared signer ---- */
@@ -773,9 +733,9 @@ struct vci_cose_signer {
 	EVP_MD *md;             /* ECDSA: fetched digest */
 	EVP_MD_CTX *mdctx;
 	size_t half;            /* ECDSA: bytes of R and of S */
-	vci_cbuf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
-	vci_cbuf_t headers;     /* bstr(protected) unprotected-map */
-	vci_cbuf_t scratch;     /* EdDSA: the whole Sig_structure */
+	vci_buf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
+	vci_buf_t headers;     /* bstr(protected) unprotected-map */
+	vci_buf_t scratch;     /* EdDSA: the whole Sig_structure */
 };
 
 void vci_cose_signer_free(vci_cose_signer_t *s)
@@ -786,9 +746,9 @@ void vci_cose_signer_free(vci_cose_signer_t *s)
 	EVP_MD_CTX_free(s->mdctx);
 	EVP_MD_free(s->md);
 	EVP_PKEY_free(s->key);
-	vci_cbuf_free(&s->tbs_prefix);
-	vci_cbuf_free(&s->headers);
-	vci_cbuf_free(&s->scratch);
+	vci_buf_free(&s->tbs_prefix);
+	vci_buf_free(&s->headers);
+	vci_buf_free(&s->scratch);
 	free(s);
 }
 
@@ -860,10 +820,10 @@ oom:
 }
 
 int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
-			 vci_cbuf_t *out, vci_err_t *err)
+			 vci_buf_t *out, vci_err_t *err)
 {
-	uint8_t head[9], dgst[EVP_MAX_MD_SIZE], der[160], raw[2 * 66];
-	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	uint8_t head[10], dgst[EVP_MAX_MD_SIZE], der[160], raw[2 * 66];
+	vci_buf_t h = VCI_BUF_FIXED(head);
 	unsigned int dlen = 0;
 	size_t siglen = sizeof der;
 	const uint8_t *sig = der;

@@ -7,6 +7,7 @@
 #define VCI_COSE_H
 
 #include "base/common.h"
+#include "base/buf.h"
 #include <cbor.h>
 
 #define VCI_CBOR_MAX_DEPTH 32
@@ -89,29 +90,27 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 void vci_cose_sign1_free(vci_cose_sign1_t *msg);
 
 /* ---- encoding straight to bytes ----
- * A growable buffer CBOR is written into with shortest ("preferred")
- * heads and definite lengths, for encoders on a hot path that would
- * otherwise build and free a libcbor tree per item. An allocation failure
- * sets `failed` and later calls do nothing; check it once at the end. */
-typedef struct vci_cbuf {
-	uint8_t *buf;
-	size_t len, cap;
-	int failed;
-} vci_cbuf_t;
-
-int vci_cbuf_reserve(vci_cbuf_t *b, size_t n);
-void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n);
+ * CBOR written into a vci_buf_t with shortest ("preferred") heads and
+ * definite lengths, for encoders on a hot path that would otherwise
+ * build and free a libcbor tree per item. An allocation failure (or the
+ * buffer's cap) sets `failed` and later calls do nothing; check it once
+ * at the end. */
+/* Bytes already encoded. */
+static inline void vci_cbuf_raw(vci_buf_t *b, const void *p, size_t n)
+{
+	if (n)
+		(void)vci_buf_addn(b, p, n);
+}
 /* A head: major type 0..7 and its argument. */
-void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg);
-void vci_cbuf_int(vci_cbuf_t *b, int64_t v);
-void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n);
-void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n);
-void vci_cbuf_str(vci_cbuf_t *b, const char *s); /* tstr of a C string */
-void vci_cbuf_bool(vci_cbuf_t *b, int v);
-void vci_cbuf_null(vci_cbuf_t *b);
-void vci_cbuf_double(vci_cbuf_t *b, double v);
-void vci_cbuf_float(vci_cbuf_t *b, float v);   /* fa: 4-byte float */
-void vci_cbuf_free(vci_cbuf_t *b);
+void vci_cbuf_head(vci_buf_t *b, unsigned major, uint64_t arg);
+void vci_cbuf_int(vci_buf_t *b, int64_t v);
+void vci_cbuf_bstr(vci_buf_t *b, const void *p, size_t n);
+void vci_buf_tstr(vci_buf_t *b, const char *s, size_t n);
+void vci_cbuf_str(vci_buf_t *b, const char *s); /* tstr of a C string */
+void vci_cbuf_bool(vci_buf_t *b, int v);
+void vci_cbuf_null(vci_buf_t *b);
+void vci_cbuf_double(vci_buf_t *b, double v);
+void vci_cbuf_float(vci_buf_t *b, float v);   /* fa: 4-byte float */
 /* Length of the head for a string/container of n. */
 size_t vci_cbor_head_len(uint64_t n);
 
@@ -127,7 +126,7 @@ const char *vci_cose_signer_alg(const vci_cose_signer_t *s);
 /* Append the untagged COSE_Sign1 [protected, unprotected, payload,
  * signature] over payload (no external_aad) to out. */
 int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
-			 vci_cbuf_t *out, vci_err_t *err);
+			 vci_buf_t *out, vci_err_t *err);
 void vci_cose_signer_free(vci_cose_signer_t *s);
 
 #endif

@@ -1,6 +1,6 @@
 /* mdoc.c - ISO/IEC 18013-5 IssuerSigned: element encoding, COSE_Key,
  * issuing with a prepared thread-safe issuer, and verification. Encoding
- * writes CBOR bytes directly (vci_cbuf_t); decoding goes through the
+ * writes CBOR bytes directly (vci_buf_t); decoding goes through the
  * bounded vci_cbor_load only. */
 #include "mdoc.h"
 #include "base/b64url.h"
@@ -314,10 +314,10 @@ static int sorted_keys(const json_t *o, const char ***keys, size_t *n)
 	return 0;
 }
 
-static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		  vci_err_t *err);
 
-static int encode_map(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode_map(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		      vci_err_t *err)
 {
 	const char **keys;
@@ -373,7 +373,7 @@ static int encode_map(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t 
 	return rc;
 }
 
-static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		  vci_err_t *err)
 {
 	if (depth > MAX_DEPTH)
@@ -382,7 +382,7 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 	case VCI_MDOC_ANY:
 		switch (json_typeof(v)) {
 		case JSON_STRING:
-			vci_cbuf_tstr(b, json_string_value(v), json_string_length(v));
+			vci_buf_tstr(b, json_string_value(v), json_string_length(v));
 			return 0;
 		case JSON_INTEGER:
 			vci_cbuf_int(b, json_integer_value(v));
@@ -405,7 +405,7 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 	case VCI_MDOC_TSTR:
 		if (!json_is_string(v))
 			return type_err(p, t, v, NULL, err);
-		vci_cbuf_tstr(b, json_string_value(v), json_string_length(v));
+		vci_buf_tstr(b, json_string_value(v), json_string_length(v));
 		return 0;
 	case VCI_MDOC_UINT:
 	case VCI_MDOC_INT:
@@ -453,12 +453,12 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 
 		if (s && t != VCI_MDOC_TDATE && vci_defn_is_full_date(s)) {
 			vci_cbuf_head(b, 6, TAG_FULL_DATE);
-			vci_cbuf_tstr(b, s, 10);
+			vci_buf_tstr(b, s, 10);
 			return 0;
 		}
 		if (s && t != VCI_MDOC_FULL_DATE && tdate_normalise(s, buf) == 0) {
 			vci_cbuf_head(b, 6, TAG_TDATE);
-			vci_cbuf_tstr(b, buf, 20);
+			vci_buf_tstr(b, buf, 20);
 			return 0;
 		}
 		return type_err(p, t, v,
@@ -497,7 +497,7 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 	return type_err(p, t, v, NULL, err);
 }
 
-int vci_mdoc_encode_value(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t type,
+int vci_mdoc_encode_value(vci_buf_t *b, const json_t *v, vci_mdoc_type_t type,
 			  const char *what, vci_err_t *err)
 {
 	path_t p;
@@ -572,7 +572,7 @@ static int jwk_coord(const json_t *jwk, const char *name, size_t want, uint8_t *
 	return 0;
 }
 
-static int cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, BN_CTX *bn, vci_err_t *err)
+static int cose_key_from_jwk(vci_buf_t *b, const json_t *jwk, BN_CTX *bn, vci_err_t *err)
 {
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
@@ -616,7 +616,7 @@ static int cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, BN_CTX *bn, vci_e
 			   "OKP Ed25519)", kty, crv);
 }
 
-int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
+int vci_mdoc_cose_key_from_jwk(vci_buf_t *b, const json_t *jwk, vci_err_t *err)
 {
 	return cose_key_from_jwk(b, jwk, NULL, err);
 }
@@ -708,7 +708,7 @@ typedef struct worker {
 	vci_cose_signer_t *signer;
 	EVP_MD_CTX *md;
 	BN_CTX *bn;             /* for the device key's curve check */
-	vci_cbuf_t item, items, names, digests, mso, payload, out, devkey, digs;
+	vci_buf_t item, items, names, digests, mso, payload, out, devkey, digs;
 	uint8_t *rnd;
 	size_t rnd_cap;
 } worker_t;
@@ -734,15 +734,15 @@ static void worker_free(worker_t *w)
 	vci_cose_signer_free(w->signer);
 	EVP_MD_CTX_free(w->md);
 	BN_CTX_free(w->bn);
-	vci_cbuf_free(&w->item);
-	vci_cbuf_free(&w->items);
-	vci_cbuf_free(&w->names);
-	vci_cbuf_free(&w->digests);
-	vci_cbuf_free(&w->mso);
-	vci_cbuf_free(&w->payload);
-	vci_cbuf_free(&w->out);
-	vci_cbuf_free(&w->devkey);
-	vci_cbuf_free(&w->digs);
+	vci_buf_free(&w->item);
+	vci_buf_free(&w->items);
+	vci_buf_free(&w->names);
+	vci_buf_free(&w->digests);
+	vci_buf_free(&w->mso);
+	vci_buf_free(&w->payload);
+	vci_buf_free(&w->out);
+	vci_buf_free(&w->devkey);
+	vci_buf_free(&w->digs);
 	if (w->rnd)
 		OPENSSL_cleanse(w->rnd, w->rnd_cap);
 	free(w->rnd);
@@ -929,7 +929,7 @@ static void worker_put(vci_mdoc_issuer_t *is, worker_t *w)
 	pthread_mutex_unlock(&is->mu);
 }
 
-static void tdate(vci_cbuf_t *b, int64_t t)
+static void tdate(vci_buf_t *b, int64_t t)
 {
 	/* the last one formatted, per thread: signed and validFrom are usually equal */
 	static __thread int64_t last = -1;
@@ -940,7 +940,7 @@ static void tdate(vci_cbuf_t *b, int64_t t)
 		last = t;
 	}
 	vci_cbuf_head(b, 6, TAG_TDATE);
-	vci_cbuf_tstr(b, buf, 20);
+	vci_buf_tstr(b, buf, 20);
 }
 
 static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c, uint8_t **out,
@@ -1033,7 +1033,7 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			perm[s] = t;
 		}
 		w->digs.len = 0;
-		digs = vci_cbuf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
+		digs = vci_buf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
 		if (!digs) {
 			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 			goto out;
@@ -1044,7 +1044,7 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 			char what[256];
 			size_t nl = strlen(nss[i]), elen = strlen(el);
 			uint8_t head[12];
-			vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+			vci_buf_t h = VCI_BUF_FIXED(head);
 			unsigned int dl = 0;
 
 			/* "claims.NS.EL" for error messages, without printf per element */
@@ -1794,7 +1794,7 @@ int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o,
 			const uint8_t *p, *want;
 			size_t n, wl;
 			uint8_t head[18], dig[EVP_MAX_MD_SIZE];
-			vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+			vci_buf_t h = VCI_BUF_FIXED(head);
 			unsigned int dl = 0;
 			int64_t id;
 			char *el = NULL;

@@ -404,8 +404,8 @@ typedef struct slot {
 	const char *name; /* its input's name, for parse errors */
 	json_t *in;       /* input record (NULL for a pre-made error record) */
 	json_t *out;      /* result or error record */
-	vci_text_t text;  /* what to write for it */
-	vci_text_t msg;   /* and what to say on stderr */
+	vci_buf_t text;  /* what to write for it */
+	vci_buf_t msg;   /* and what to say on stderr */
 	int made;         /* text and msg are made */
 	int wrc;          /* the writer's status */
 	vci_err_t werr;
@@ -433,71 +433,12 @@ typedef struct runner {
 
 #define SLOT_KEEP 65536   /* larger buffers are not kept for the next record */
 
-/* Room for n more bytes and a NUL. */
-static int text_reserve(vci_text_t *t, size_t n)
-{
-	size_t cap = t->cap ? t->cap : 256;
-	char *p;
-
-	if (t->oom)
-		return -1;
-	if (t->p && n < t->cap - t->len)
-		return 0;
-	while (cap - t->len <= n) {
-		if (cap > SIZE_MAX / 2)
-			return t->oom = 1, -1;
-		cap *= 2;
-	}
-	p = realloc(t->p, cap);
-	if (!p)
-		return t->oom = 1, -1;
-	t->p = p;
-	t->cap = cap;
-	return 0;
-}
-
-int vci_text_put(vci_text_t *t, const char *s, size_t n)
-{
-	if (text_reserve(t, n) < 0)
-		return -1;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-	return 0;
-}
-
-int vci_text_printf(vci_text_t *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || text_reserve(t, (size_t)n) < 0)
-		return t->oom = 1, -1;
-	va_start(ap, fmt);
-	vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-	return 0;
-}
-
-void vci_text_free(vci_text_t *t)
-{
-	if (!t)
-		return;
-	free(t->p);
-	memset(t, 0, sizeof *t);
-}
-
 /* Empty a text for reuse (its buffer kept unless large). */
-static void text_clear(vci_text_t *t)
+static void text_clear(vci_buf_t *t)
 {
 	if (t->cap > SLOT_KEEP)
-		vci_text_free(t);
-	t->len = 0;
-	t->oom = 0;
+		vci_buf_free(t);
+	vci_buf_reset(t);
 }
 
 static void slot_reset(slot_t *s)
@@ -523,14 +464,14 @@ static void slot_free(slot_t *s)
 {
 	slot_reset(s);
 	free(s->raw);
-	vci_text_free(&s->text);
-	vci_text_free(&s->msg);
+	vci_buf_free(&s->text);
+	vci_buf_free(&s->msg);
 }
 
 /* The default writer: the record as a line of compact JSON, serialized
  * into the buffer as it is (json_dumpb says how much room it needs when
  * there is too little). */
-static int dump_line(const json_t *rec, vci_text_t *t)
+static int dump_line(const json_t *rec, vci_buf_t *t)
 {
 	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
 	size_t room = t->p ? t->cap - t->len : 0;
@@ -539,14 +480,14 @@ static int dump_line(const json_t *rec, vci_text_t *t)
 	if (!n)
 		return -1;
 	if (n >= room) {
-		if (text_reserve(t, n + 1) < 0)
+		if (vci_buf_reserve(t, n + 1) < 0)
 			return -1;
 		n = json_dumpb(rec, t->p + t->len, t->cap - t->len, flags);
 		if (!n || n >= t->cap - t->len)
 			return -1;
 	}
 	t->len += n;
-	return vci_text_put(t, "\n", 1);
+	return vci_buf_addn(t, "\n", 1);
 }
 
 /* Everything a record needs before it is written: parse, fn, and the
@@ -587,7 +528,7 @@ text:
 	else if (dump_line(s->out, &s->text) < 0)
 		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "cannot serialize record"),
 		s->wrc = VCI_EXIT_IO;
-	if (!s->wrc && (s->text.oom || s->msg.oom))
+	if (!s->wrc && (s->text.failed || s->msg.failed))
 		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "out of memory"),
 		s->wrc = VCI_EXIT_IO;
 	s->made = 1;
@@ -871,7 +812,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 	return b.rc;
 }
 
-int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_buf_t *out, vci_buf_t *msg,
 			vci_err_t *err)
 {
 	const vci_cli_t *cli = wctx;
@@ -883,24 +824,24 @@ int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_text_t *out, vc
 		const char *m = json_string_value(json_object_get(e, "message"));
 
 		if (line)
-			vci_text_printf(msg, "%s: line %lld: %s\n", cli->prog, (long long)line,
+			vci_buf_addf(msg, "%s: line %lld: %s\n", cli->prog, (long long)line,
 					m ? m : "");
 		else
-			vci_text_printf(msg, "%s: %s\n", cli->prog, m ? m : "");
+			vci_buf_addf(msg, "%s: %s\n", cli->prog, m ? m : "");
 	}
 	if (!e && json_is_string(c)) {
-		vci_text_put(out, json_string_value(c), json_string_length(c));
-		vci_text_put(out, "\n", 1);
+		vci_buf_addn(out, json_string_value(c), json_string_length(c));
+		vci_buf_addn(out, "\n", 1);
 	}
 	for (size_t i = 0; !e && i < json_array_size(cs); i++) {
 		const json_t *ci = json_object_get(json_array_get(cs, i), "credential");
 
 		if (json_is_string(ci)) {
-			vci_text_put(out, json_string_value(ci), json_string_length(ci));
-			vci_text_put(out, "\n", 1);
+			vci_buf_addn(out, json_string_value(ci), json_string_length(ci));
+			vci_buf_addn(out, "\n", 1);
 		}
 	}
-	if (out->oom || msg->oom)
+	if (out->failed || msg->failed)
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #define VCI_CLI_H
 
 #include "base/common.h"
+#include "base/buf.h"
 #include "base/file.h"
 #include "record.h"
 #include <getopt.h>
@@ -122,16 +123,6 @@ typedef struct vci_batch_stats {
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
 
-/* Text made on one thread for another to write: a growing buffer. The
- * functions return 0, or -1 (and set oom) when memory runs out. */
-typedef struct vci_text {
-	char *p;
-	size_t len, cap;
-	int oom;
-} vci_text_t;
-int vci_text_put(vci_text_t *t, const char *s, size_t n);
-int vci_text_printf(vci_text_t *t, const char *fmt, ...) VCI_PRINTF(2, 3);
-void vci_text_free(vci_text_t *t);
 
 /* As vci_batch_run, but every output record (result or error record) is
  * turned into text by `write` instead of being written as a line of JSON:
@@ -141,8 +132,8 @@ void vci_text_free(vci_text_t *t);
  * `msg`, and the calling thread writes both in input order. A non-zero
  * return stops the batch with that status.
  * Output is flushed whenever the input has nothing ready, and at the end. */
-typedef int (*vci_batch_write_fn_t)(void *wctx, const json_t *rec, vci_text_t *out,
-				    vci_text_t *msg, vci_err_t *err);
+typedef int (*vci_batch_write_fn_t)(void *wctx, const json_t *rec, vci_buf_t *out,
+				    vci_buf_t *msg, vci_err_t *err);
 int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
 		       vci_batch_stats_t *stats, vci_err_t *err);
@@ -153,7 +144,7 @@ int vci_ncores(void);
 /* --raw output of the signing tools, a vci_batch_write_fn_t with wctx the
  * tool's const vci_cli_t *: each credential of a record on a line of its
  * own; a failed record is a line "prog: [line N: ]message" on stderr. */
-int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_buf_t *out, vci_buf_t *msg,
 			vci_err_t *err);
 
 #endif
