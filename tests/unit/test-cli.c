@@ -25,6 +25,27 @@ static int exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
+/* The one-shot writer: modes and no-clobber. */
+static void test_replace(void)
+{
+	vci_err_t err = { 0 };
+	struct stat st;
+	char *s;
+
+	tap_ok(vci_file_replace(tmp("r"), "one", 3, 0600, 0, &err) == 0 &&
+	       stat(tmp("r"), &st) == 0 && (st.st_mode & 0777) == 0600, "replace: writes with a mode");
+	tap_ok(vci_file_replace(tmp("r"), "two", 3, VCI_FILE_MODE_KEEP, 0, &err) == 0 &&
+	       stat(tmp("r"), &st) == 0 && (st.st_mode & 0777) == 0600, "replace: keeps the mode");
+	tap_ok(vci_file_replace(tmp("r"), "three", 5, VCI_FILE_MODE_NEW, VCI_FILE_NOCLOBBER,
+				&err) == 1, "replace: no-clobber refuses an existing file");
+	s = tap_slurp(tmp("r"), NULL);
+	tap_is_str(s, "two", "replace: the refused write changed nothing");
+	free(s);
+	tap_ok(vci_file_replace(tmp("no/such/r"), "x", 1, VCI_FILE_MODE_NEW, 0, &err) < 0 &&
+	       err.status == VCI_EXIT_IO && strstr(err.msg, "no/such/r"), "replace: I/O error names the file");
+	unlink(tmp("r"));
+}
+
 static void test_out(void)
 {
 	vci_err_t err = { 0 };
@@ -54,6 +75,7 @@ static void test_out(void)
 	o = vci_out_open(tmp("no/such/dir/c.json"), &err);
 	tap_ok(o == NULL && err.status == VCI_EXIT_IO && strstr(err.msg, "c.json"),
 	       "out: unwritable directory is an I/O error naming the file (%s)", err.msg);
+	test_replace();
 }
 
 /* The batch function: adds "n" = claims.v * 2; fails when v is 13. With

@@ -2,6 +2,7 @@
  * replay cache. */
 #include "dpop.h"
 #include "base/b64url.h"
+#include "base/file.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 #include "proof.h"
@@ -286,46 +287,6 @@ static int lock_open(const char *path, vci_err_t *err)
 	return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: cannot lock", path);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Rewrite the cache with the live lines only. */
-static int compact(const char *path, const char *live, size_t len, vci_err_t *err)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	int fd, rc = 0;
-
-	if (!tmp)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
-	snprintf(tmp, plen + 16, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = io_fail(err, tmp, "create");
-	} else if (write_all(fd, live, len) < 0 || fsync(fd) < 0) {
-		rc = io_fail(err, tmp, "write");
-		close(fd);
-		unlink(tmp);
-	} else if (close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = io_fail(err, path, "rename");
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
 int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t now,
 		      time_t expires, vci_err_t *err)
 {
@@ -401,13 +362,13 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t
 		}
 		live = both;
 		memcpy(live + live_len, line, strlen(line) + 1);
-		rc = compact(path, live, live_len + strlen(line), err);
+		rc = vci_file_replace(path, live, live_len + strlen(line), 0600, 0, err);
 	} else {
 		/* a torn line left by a crash (no newline; the parse loop turned
 		 * the newlines into NULs) is closed off first */
 		if ((len && buf[len - 1] != '\n' && buf[len - 1] != '\0' &&
-		     write_all(fd, "\n", 1) < 0) ||
-		    write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
+		     vci_file_write_all(fd, "\n", 1) < 0) ||
+		    vci_file_write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
 			rc = io_fail(err, path, "write");
 	}
 	close(fd);

@@ -2,6 +2,7 @@
  * in memory, its file, allocation, compression and the signed tokens. */
 #include "statuslist.h"
 #include "base/b64url.h"
+#include "base/file.h"
 #include "crypto/cose.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
@@ -559,89 +560,16 @@ vci_statuslist_t *vci_statuslist_load(const char *path, vci_err_t *err)
 	return sl;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-	char_auto_t *dir = strdup(path);
-	char *slash;
-	int fd, r;
-
-	if (!dir)
-		return -1;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
-/* Write sl to a new temporary file beside path, fsync'd; *tmp its name. */
-static int write_tmp(const char *path, const vci_statuslist_t *sl, mode_t mode, char **tmp,
-		     vci_err_t *err)
+/* Write sl to path through the one atomic writer (base/file.h). */
+static int write_list(const char *path, const vci_statuslist_t *sl, int mode, unsigned flags,
+		      vci_err_t *err)
 {
 	uint8_auto_t *buf = NULL;
 	size_t len;
-	int fd;
 
 	if (vci_statuslist_serialize(sl, &buf, &len, err) < 0)
 		return -1;
-	if (asprintf(tmp, "%s.tmp.XXXXXX", path) < 0) {
-		*tmp = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	}
-	fd = mkstemp(*tmp);
-	if (fd < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	if (close(fd) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static mode_t default_mode(void)
-{
-	mode_t um = umask(0);
-
-	umask(um);
-	return 0666 & ~um;
+	return vci_file_replace(path, buf, len, mode, flags, err);
 }
 
 /* Remove temporaries left beside path by a writer that was killed. Only
@@ -679,22 +607,8 @@ static void remove_stale(const char *path)
 
 int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t *err)
 {
-	char_auto_t *tmp = NULL;
-	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : default_mode();
-
 	remove_stale(path);
-	if (write_tmp(path, sl, mode, &tmp, err) < 0)
-		return -1;
-	if (rename(tmp, path) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (fsync_dir(path) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: sync directory: %s", path,
-				   strerror(errno));
-	return 0;
+	return write_list(path, sl, VCI_FILE_MODE_KEEP, 0, err);
 }
 
 int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_t *got,
@@ -752,34 +666,13 @@ int vci_statuslist_release_file(const char *path, const uint64_t *idx, size_t n,
 int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int replace,
 			  vci_err_t *err)
 {
-	char_auto_t *tmp = NULL;
-	int r;
+	int r = write_list(path, sl, VCI_FILE_MODE_NEW,
+			   replace ? 0 : VCI_FILE_NOCLOBBER, err);
 
-	if (write_tmp(path, sl, default_mode(), &tmp, err) < 0)
-		return -1;
-	if (replace) {
-		r = rename(tmp, path);
-	} else {
-		r = link(tmp, path); /* fails if path exists: never clobber a list */
-		int e = errno;
-
-		unlink(tmp);
-		errno = e;
-	}
-	if (r < 0) {
-		int e = errno;
-
-		if (replace)
-			unlink(tmp);
-		if (e == EEXIST)
-			return vci_err_set(err, VCI_EXIT_IO, "list_exists",
-					   "%s: already exists (a new list would hand out its indices again)", path);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(e));
-	}
-	if (fsync_dir(path) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: sync directory: %s", path,
-				   strerror(errno));
-	return 0;
+	if (r == 1)
+		return vci_err_set(err, VCI_EXIT_IO, "list_exists",
+				   "%s: already exists (a new list would hand out its indices again)", path);
+	return r;
 }
 
 /* ---- compression ---- */
