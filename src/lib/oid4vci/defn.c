@@ -2,7 +2,7 @@
  * native document, the prepared form, claims validation and import of
  * other products' definition shapes. */
 #include "defn.h"
-#include "base/http.h"
+#include "base/url.h"
 
 #include <ctype.h>
 #include <errno.h>

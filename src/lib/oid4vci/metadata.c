@@ -1,7 +1,7 @@
 /* metadata.c - Credential Issuer Metadata, signed metadata, SD-JWT VC Type
  * Metadata, and lint. */
 #include "metadata.h"
-#include "base/http.h"
+#include "base/url.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 

@@ -3,7 +3,7 @@
 #include "base/b64url.h"
 #include "base/file.h"
 #include "defn.h"
-#include "base/http.h"
+#include "base/url.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
