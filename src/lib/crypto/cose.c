@@ -672,7 +672,7 @@ void vci_cbuf_bstr(vci_buf_t *b, const void *p, size_t n)
 	vci_cbuf_raw(b, p, n);
 }
 
-void vci_buf_tstr(vci_buf_t *b, const char *s, size_t n)
+void vci_cbuf_tstr(vci_buf_t *b, const char *s, size_t n)
 {
 	vci_cbuf_head(b, 3, n);
 	vci_cbuf_raw(b, s, n);
@@ -680,7 +680,7 @@ void vci_buf_tstr(vci_buf_t *b, const char *s, size_t n)
 
 void vci_cbuf_str(vci_buf_t *b, const char *s)
 {
-	vci_buf_tstr(b, s, strlen(s));
+	vci_cbuf_tstr(b, s, strlen(s));
 }
 
 void vci_cbuf_bool(vci_buf_t *b, int v)

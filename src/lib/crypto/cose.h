@@ -105,7 +105,7 @@ static inline void vci_cbuf_raw(vci_buf_t *b, const void *p, size_t n)
 void vci_cbuf_head(vci_buf_t *b, unsigned major, uint64_t arg);
 void vci_cbuf_int(vci_buf_t *b, int64_t v);
 void vci_cbuf_bstr(vci_buf_t *b, const void *p, size_t n);
-void vci_buf_tstr(vci_buf_t *b, const char *s, size_t n);
+void vci_cbuf_tstr(vci_buf_t *b, const char *s, size_t n);
 void vci_cbuf_str(vci_buf_t *b, const char *s); /* tstr of a C string */
 void vci_cbuf_bool(vci_buf_t *b, int v);
 void vci_cbuf_null(vci_buf_t *b);

@@ -382,7 +382,7 @@ static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, i
 	case VCI_MDOC_ANY:
 		switch (json_typeof(v)) {
 		case JSON_STRING:
-			vci_buf_tstr(b, json_string_value(v), json_string_length(v));
+			vci_cbuf_tstr(b, json_string_value(v), json_string_length(v));
 			return 0;
 		case JSON_INTEGER:
 			vci_cbuf_int(b, json_integer_value(v));
@@ -405,7 +405,7 @@ static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, i
 	case VCI_MDOC_TSTR:
 		if (!json_is_string(v))
 			return type_err(p, t, v, NULL, err);
-		vci_buf_tstr(b, json_string_value(v), json_string_length(v));
+		vci_cbuf_tstr(b, json_string_value(v), json_string_length(v));
 		return 0;
 	case VCI_MDOC_UINT:
 	case VCI_MDOC_INT:
@@ -453,12 +453,12 @@ static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, i
 
 		if (s && t != VCI_MDOC_TDATE && vci_defn_is_full_date(s)) {
 			vci_cbuf_head(b, 6, TAG_FULL_DATE);
-			vci_buf_tstr(b, s, 10);
+			vci_cbuf_tstr(b, s, 10);
 			return 0;
 		}
 		if (s && t != VCI_MDOC_FULL_DATE && tdate_normalise(s, buf) == 0) {
 			vci_cbuf_head(b, 6, TAG_TDATE);
-			vci_buf_tstr(b, buf, 20);
+			vci_cbuf_tstr(b, buf, 20);
 			return 0;
 		}
 		return type_err(p, t, v,
@@ -940,7 +940,7 @@ static void tdate(vci_buf_t *b, int64_t t)
 		last = t;
 	}
 	vci_cbuf_head(b, 6, TAG_TDATE);
-	vci_buf_tstr(b, buf, 20);
+	vci_cbuf_tstr(b, buf, 20);
 }
 
 static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c, uint8_t **out,
