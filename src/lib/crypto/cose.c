@@ -1,6 +1,6 @@
 /* cose.c - COSE_Sign1 over libcbor, and bounded CBOR decoding. */
 #include "cose.h"
-#include "jws.h"
+#include "ecdsa.h"
 #include "keys.h"
 
 #include <string.h>

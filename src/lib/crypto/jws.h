@@ -78,14 +78,4 @@ int vci_jws_parse_verify(const char *compact, size_t len, EVP_PKEY *key,
  * an "application/" prefix ignored. */
 int vci_jws_typ_is(const char *typ, const char *expected);
 
-/* ECDSA signature format conversion (exposed for COSE and tests):
- * DER <-> fixed-width R||S of 2*nbytes. */
-int vci_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes,
-			 uint8_t *raw);
-uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len);
-/* R||S of a DER signature OpenSSL just made for us (JWS and COSE signers):
- * no strictness check, the re-encoding vci_ecdsa_der_to_raw does for
- * signatures received. */
-int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw);
-
 #endif
