@@ -8,6 +8,7 @@
 #include "keys.h"
 
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -635,4 +636,73 @@ int vci_jws_typ_is(const char *typ, const char *expected)
 	if (!typ || !expected)
 		return 0;
 	return strcasecmp(strip_app(typ), strip_app(expected)) == 0;
+}
+
+/* ---- JWT checks ---- */
+
+const char *const vci_jwt_default_algs[] = {
+	"ES256", "ES384", "ES512", "EdDSA", "PS256", "RS256", NULL,
+};
+
+const char *const vci_jwt_known_algs[] = {
+	"ES256", "ES384", "ES512", "EdDSA", "Ed25519", "PS256", "RS256", NULL,
+};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (size_t i = 0; s && list[i]; i++)
+		if (!strcmp(s, list[i]))
+			return 1;
+	return 0;
+}
+
+int vci_jwt_check_alg(const char *alg, const char *const *allowed, const char *what,
+			const char *code, vci_err_t *err)
+{
+	if (!allowed)
+		allowed = vci_jwt_default_algs;
+	if (!alg)
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"alg\" missing", what);
+	if (!strcmp(alg, "none"))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: alg \"none\" is refused: the proof must be signed", what);
+	if (!strncmp(alg, "HS", 2))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: alg \"%s\" is a MAC, refused: the proof must use an "
+				   "asymmetric signature", what, alg);
+	if (!in_list(alg, vci_jwt_known_algs))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: unknown alg \"%s\"", what, alg);
+	if (!in_list(alg, allowed))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: alg \"%s\" is not allowed here",
+				   what, alg);
+	return 0;
+}
+
+int vci_jwt_check_iat(const json_t *claims, int64_t now, long max_age, long skew,
+			const char *what, const char *code, vci_err_t *err)
+{
+	const json_t *iat = json_object_get(claims, "iat");
+	json_int_t t;
+
+	if (!max_age)
+		max_age = VCI_JWT_DEFAULT_MAX_AGE;
+	if (!skew)
+		skew = VCI_JWT_DEFAULT_SKEW;
+	if (!now)
+		now = (int64_t)time(NULL);
+	if (!iat)
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"iat\" missing", what);
+	if (!json_is_integer(iat))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" must be an integer number of seconds", what);
+	t = json_integer_value(iat);
+	if (t > (json_int_t)now + skew)
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" is %lld seconds in the future (skew allowed: %ld)",
+				   what, (long long)(t - (json_int_t)now), skew);
+	if (t < (json_int_t)now - max_age)
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" is %lld seconds old, more than the %ld allowed",
+				   what, (long long)((json_int_t)now - t), max_age);
+	return 0;
 }

@@ -5,7 +5,6 @@
 #include "base/file.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
-#include "proof.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -173,9 +172,9 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 		return vci_err_set(err, VCI_EXIT_USAGE, code, "DPoP: the method and URI are required");
 	if (!jwt || !len)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: empty");
-	if (len > VCI_PROOF_MAX)
+	if (len > VCI_JWT_MAX)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: %zu bytes, more than the %u allowed",
-				   len, VCI_PROOF_MAX);
+				   len, VCI_JWT_MAX);
 	if (vci_jws_parse(jwt, len, &jws, err) < 0) {
 		err->status = VCI_EXIT_FAIL;
 		snprintf(err->code, sizeof err->code, "%s", code);
@@ -187,7 +186,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	if (!json_is_string(typ) || !vci_jws_typ_is(json_string_value(typ), "dpop+jwt"))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"typ\" %s, expected \"dpop+jwt\"",
 				   typ ? "is wrong" : "missing");
-	if (vci_proof_check_alg(jws.alg, p->algs, "DPoP", code, err) < 0)
+	if (vci_jwt_check_alg(jws.alg, p->algs, "DPoP", code, err) < 0)
 		return -1;
 	jwk = json_object_get(jws.header, "jwk");
 	if (!json_is_object(jwk))
@@ -224,7 +223,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	if (strcmp(got_htu, want_htu))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" is \"%s\", expected \"%.*s\"",
 				   json_string_value(htu), (int)base_len(p->htu), p->htu);
-	if (vci_proof_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
+	if (vci_jwt_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
 		return -1;
 	ath = json_object_get(jws.payload, "ath");
 	if (p->access_token) {
