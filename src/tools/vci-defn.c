@@ -1,5 +1,6 @@
 /* vci-defn - credential definitions: create, import, issuer metadata,
  * type metadata, lint, and claims checks. A thin main over libvci. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/defn.h"
 #include "crypto/jws.h"

@@ -2,6 +2,7 @@
  * object with a fresh pre-authorized code (and transaction code), the deep
  * link by value or by reference, QR codes for the terminal, PNG and SVG,
  * and delivery to a wallet's credential_offer_endpoint. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/defn.h"
 #include "base/http.h"

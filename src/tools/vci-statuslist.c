@@ -2,6 +2,7 @@
  * list file, allocate indices to issuance records, set and read statuses,
  * sign the Status List Token (JWT or CWT) or the W3C
  * BitstringStatusListCredential, and check a token as a relying party. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"

@@ -2,6 +2,7 @@
  * key: verify wallet proofs of possession in issuance records (or one
  * given proof), make and check self-verifying c_nonce values, verify DPoP
  * proofs and wallet attestations. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/dpop.h"
 #include "crypto/keys.h"

@@ -1,4 +1,5 @@
 /* test-cli.c - atomic output, inputs and the ordered batch runner. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "tap.h"
 

@@ -1,5 +1,6 @@
 /* test-issue.c - times, holder keys, status reference, result fields. */
 #include "oid4vci/issue.h"
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "tap.h"
 #include <string.h>
