@@ -4,6 +4,7 @@
  * BitstringStatusListCredential, and check a token as a relying party. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "base/time.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"
 #include "oid4vci/statuslist.h"
@@ -539,7 +540,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.kid = a->kid;
 	o.iss = a->iss;
 	o.x5c = x5c;
-	o.iat = a->have_iat ? (int64_t)a->iat : (int64_t)time(NULL);
+	o.iat = a->have_iat ? (int64_t)a->iat : vci_time_now();
 	o.exp = o.iat + (int64_t)(a->have_exp ? a->exp : 86400);
 	o.ttl = (int64_t)(a->have_ttl ? a->ttl : 3600);
 	if (sl->method == VCI_SL_BITSTRING)
@@ -620,7 +621,7 @@ static int cmd_check(void *ctx, int argc, char **argv)
 			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		}
 	}
-	if (vci_statuslist_token_verify(&tok, key, NULL, (int64_t)time(NULL), a->uri, &err) < 0 ||
+	if (vci_statuslist_token_verify(&tok, key, NULL, vci_time_now(), a->uri, &err) < 0 ||
 	    vci_statuslist_token_status(&tok, a->idx, &v, &err) < 0) {
 		vci_statuslist_token_free(&tok);
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);

@@ -4,11 +4,11 @@
  * encodings per record. */
 #include "jws.h"
 #include "base/b64url.h"
+#include "base/time.h"
 #include "ecdsa.h"
 #include "keys.h"
 
 #include <string.h>
-#include <time.h>
 #include <strings.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -689,7 +689,7 @@ int vci_jwt_check_iat(const json_t *claims, int64_t now, long max_age, long skew
 	if (!skew)
 		skew = VCI_JWT_DEFAULT_SKEW;
 	if (!now)
-		now = (int64_t)time(NULL);
+		now = vci_time_now();
 	if (!iat)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"iat\" missing", what);
 	if (!json_is_integer(iat))

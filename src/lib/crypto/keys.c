@@ -2,6 +2,7 @@
  * trust, JWK import/export and RFC 7638 thumbprints. */
 #include "keys.h"
 #include "base/b64url.h"
+#include "base/time.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -487,7 +488,7 @@ out:
 	return store;
 }
 
-int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
+int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at,
 		    vci_err_t *err)
 {
 	X509_STORE *store = NULL;
@@ -512,8 +513,8 @@ int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
 		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_certificate", "cannot set up validation");
 		goto out;
 	}
-	if (at)
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+				   (time_t)(at ? at : vci_time_now()));
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
 

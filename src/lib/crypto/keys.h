@@ -37,7 +37,7 @@ STACK_OF(X509) *vci_x5c_parse(const json_t *x5c, vci_err_t *err);
  * `at` (0 = now). Checks validity and digitalSignature key usage on the
  * leaf if present. The anchors of a ca_file are read once per process
  * and kept (up to 8 files), so per-record validation costs no file I/O. */
-int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
+int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at,
 		    vci_err_t *err);
 /* Whether the certificate's public key equals pk. */
 int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk);

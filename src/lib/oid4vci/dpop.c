@@ -286,8 +286,8 @@ static int lock_open(const char *path, vci_err_t *err)
 	return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: cannot lock", path);
 }
 
-int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t now,
-		      time_t expires, vci_err_t *err)
+int vci_jti_cache_add(const char *path, const char *htu, const char *jti, int64_t now,
+		      int64_t expires, vci_err_t *err)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t h[32];

@@ -254,7 +254,7 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 }
 
 char *vci_metadata_sign(const json_t *md, EVP_PKEY *key, const char *alg,
-			const STACK_OF(X509) *chain, time_t iat, int draft13, vci_err_t *err)
+			const STACK_OF(X509) *chain, int64_t iat, int draft13, vci_err_t *err)
 {
 	json_auto_t *payload = json_object();
 	json_auto_t *header = NULL;
@@ -274,7 +274,7 @@ char *vci_metadata_sign(const json_t *md, EVP_PKEY *key, const char *alg,
 	if (draft13)
 		json_object_set(payload, "iss", (json_t *)issuer);
 	json_object_set(payload, "sub", (json_t *)issuer);
-	json_object_set_new(payload, "iat", json_integer((json_int_t)(iat ? iat : time(NULL))));
+	json_object_set_new(payload, "iat", json_integer((json_int_t)(iat ? iat : vci_time_now())));
 	json_object_foreach((json_t *)md, k, v) {
 		if (strcmp(k, "signed_metadata") && !json_object_get(payload, k))
 			json_object_set(payload, k, v);

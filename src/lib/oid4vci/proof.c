@@ -38,9 +38,9 @@ void vci_proof_key_free(vci_proof_key_t *k)
 	memset(k, 0, sizeof *k);
 }
 
-static time_t policy_now(time_t now)
+static int64_t policy_now(int64_t now)
 {
-	return now ? now : time(NULL);
+	return now ? now : vci_time_now();
 }
 
 /* Parse a JWT with a size limit and require a JSON object payload. */
@@ -208,7 +208,7 @@ static EVP_PKEY *key_from_jwk(const json_t *jwk, vci_keyslots_t *ks, const char 
 
 /* A key from an x5c chain validated against anchors at time now. */
 static EVP_PKEY *key_from_x5c(const json_t *x5c, const char *anchors, const char *opt,
-			      time_t now, const char *what, const char *code, vci_err_t *err)
+			      int64_t now, const char *what, const char *code, vci_err_t *err)
 {
 	chain_auto_t *chain = NULL;
 	EVP_PKEY *pk;
@@ -233,7 +233,7 @@ static EVP_PKEY *key_from_x5c(const json_t *x5c, const char *anchors, const char
  * the anchors in trust_file, or "kid" looked up in trust_jwks (see
  * proof.h). */
 static EVP_PKEY *attester_key(const vci_jws_t *jws, const char *trust_file,
-			      const json_t *trust_jwks, time_t now, const char *what,
+			      const json_t *trust_jwks, int64_t now, const char *what,
 			      const char *code, vci_err_t *err)
 {
 	const json_t *x5c = json_object_get(jws->header, "x5c");
@@ -349,7 +349,7 @@ static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_pro
 	jws_auto_t jws = { 0 };
 	EVP_PKEY_auto_t *pk = NULL;
 	const json_t *keys, *exp, *k;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	size_t i;
 
 	if (parse_jwt(jwt, len, &jws, what, "invalid_proof", err) < 0)
@@ -432,7 +432,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	json_t *h_jwk;
 	const json_t *h_kid, *h_x5c, *h_ka, *iss;
 	char_auto_t *did = NULL;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	int n;
 
 	memset(out, 0, sizeof *out);
@@ -758,7 +758,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	EVP_PKEY_auto_t *cpk = NULL;
 	json_auto_t *pub = NULL;
 	const json_t *sub, *exp, *nbf, *cnf, *jti, *iss, *ch, *name;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	char jkt[44];
 
 	*result = NULL;

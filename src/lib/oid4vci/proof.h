@@ -10,7 +10,7 @@
 #include "base/common.h"
 #include "crypto/jws.h"
 #include "crypto/nonce.h"
-#include <time.h>
+#include "base/time.h"
 
 /* Largest proof or attestation JWT accepted, in bytes. */
 #define VCI_PROOF_MAX VCI_JWT_MAX
@@ -24,7 +24,7 @@ typedef struct vci_proof_policy {
 	int require_key_attestation;  /* refuse proofs without one */
 	long max_age;                 /* seconds an iat may lie in the past (0: 300) */
 	long skew;                    /* seconds an iat may lie in the future (0: 60) */
-	time_t now;                   /* 0: time(NULL) */
+	int64_t now;                  /* 0: vci_time_now() */
 	const char *nonce;            /* expected c_nonce, literal */
 	const vci_nonce_key_t *nonce_key; /* or: self-verifying nonces with this key */
 	const json_t *trust_jwks;     /* attester keys (vci_jwks_load) for key
@@ -79,7 +79,7 @@ typedef struct vci_wallet_policy {
 	const char *client_id;        /* if set, the attestation "sub" must equal it */
 	const char *const *algs;      /* NULL: vci_jwt_default_algs (crypto/jws.h) */
 	long max_age, skew;           /* PoP iat window (0: 300, 60) */
-	time_t now;                   /* 0: time(NULL) */
+	int64_t now;                  /* 0: vci_time_now() */
 	const json_t *trust_jwks;     /* kid-named attester keys; one of the two
 					 is required */
 } vci_wallet_policy_t;
