@@ -223,7 +223,7 @@ static int alloc_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 		entry = json_pack("{s:{s:I,s:s}}", "status_list", "idx", (json_int_t)idx, "uri", p->uri);
 	}
 	if (!entry || json_object_set_new(rec, field, entry) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	*result = json_incref(rec);
 	return 0;
 }

@@ -182,7 +182,7 @@ static char *read_token(const char *value, const char *file, const char *what, s
 		}
 	}
 	if (!buf) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "%s: out of memory", what);
+		vci_err_oom_at(err, what);
 		return NULL;
 	}
 	while (n && strchr(" \t\r\n", buf[n - 1]))

@@ -290,6 +290,18 @@ static void test_buf_cap(void)
 	tap_ok(vci_buf_addn(&f, "d", 1) < 0 && f.buf == small, "buf: fixed storage never grows");
 }
 
+/* Out of memory is reported one way. */
+static void test_oom(void)
+{
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_err_oom(&err) == -1 && err.status == VCI_EXIT_IO &&
+	       !strcmp(err.code, "out_of_memory") && !strcmp(err.msg, "out of memory"), "oom: status, code, message");
+	tap_ok(vci_err_oom_at(&err, "stdin") == -1 && !strcmp(err.msg, "stdin: out of memory") &&
+	       !strcmp(err.code, "out_of_memory"), "oom: naming what");
+	tap_ok(vci_err_oom(NULL) == -1, "oom: without an error to fill");
+}
+
 static void test_text(void)
 {
 	vci_buf_t t = { 0 };
@@ -305,6 +317,7 @@ static void test_text(void)
 	tap_ok(t.p == NULL && t.len == 0, "text: free");
 
 	test_buf_cap();
+	test_oom();
 }
 
 static int ran_a(void *ctx, int argc, char **argv)

@@ -166,7 +166,7 @@ cbor_item_t *vci_cbor_load(const uint8_t *buf, size_t len, size_t max_depth, vci
 	if (nshort) {
 		copy = malloc(len + nshort);
 		if (!copy) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			vci_err_oom(err);
 			return NULL;
 		}
 		nshort = 0;

@@ -62,6 +62,16 @@ int vci_err_ssl(vci_err_t *err, int status, const char *code, const char *fmt, .
 	return -1;
 }
 
+int vci_err_oom(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+}
+
+int vci_err_oom_at(vci_err_t *err, const char *what)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "%s: out of memory", what);
+}
+
 void vci_err_clear(vci_err_t *err)
 {
 	if (err)
@@ -133,7 +143,7 @@ char *vci_read_file(const char *path, size_t max, size_t *len, vci_err_t *err)
 			break;
 		}
 		if (vci_buf_reserve(&b, want) < 0) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name);
+			vci_err_oom_at(err, name);
 			goto out;
 		}
 		r = fread(b.p + b.len, 1, want, f);
@@ -147,7 +157,7 @@ char *vci_read_file(const char *path, size_t max, size_t *len, vci_err_t *err)
 	}
 	out = vci_buf_take(&b, len);
 	if (!out)
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name);
+		vci_err_oom_at(err, name);
 out:
 	if (!use_stdin)
 		fclose(f);

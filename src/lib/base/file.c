@@ -61,7 +61,7 @@ static int tmp_open(const char *path, mode_t mode, char **tmp, vci_err_t *err)
 
 	if (asprintf(tmp, "%s.tmp.XXXXXX", path) < 0) {
 		*tmp = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	}
 	fd = mkstemp(*tmp);
 	if (fd < 0 || fchmod(fd, mode) < 0) {
@@ -162,7 +162,7 @@ vci_out_t *vci_out_open(const char *path, vci_err_t *err)
 	int fd;
 
 	if (!o) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	if (!path || strcmp(path, "-") == 0) {
@@ -178,7 +178,7 @@ vci_out_t *vci_out_open(const char *path, vci_err_t *err)
 	o->path = strdup(path);
 	if (!o->path) {
 		vci_out_abort(o);
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	/* output files are ordinary files: honour umask */

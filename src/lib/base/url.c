@@ -45,7 +45,7 @@ int vci_url_decode(const char *s, size_t len, int plus_space, char **out, size_t
 
 	*out = NULL;
 	if (!o)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 

@@ -60,7 +60,7 @@ static int sig_structure(const uint8_t *prot, size_t plen, const uint8_t *aad, s
 	int ok = 1;
 
 	if (!arr)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	items[0] = cbor_build_string("Signature1");
 	items[1] = cbor_build_bytestring(prot, plen);
 	items[2] = cbor_build_bytestring(aad ? aad : (const uint8_t *)"", alen);
@@ -72,7 +72,7 @@ static int sig_structure(const uint8_t *prot, size_t plen, const uint8_t *aad, s
 			cbor_decref(&items[i]);
 	}
 	if (!ok)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	return vci_cbor_serialize(arr, out, outlen, err);
 }
 
@@ -86,7 +86,7 @@ static int sign_raw(EVP_PKEY *key, const char *alg, const uint8_t *tbs, size_t l
 	int rc = -1;
 
 	if (!ctx)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (EVP_DigestSignInit(ctx, &pctx, alg_md(alg), NULL, key) != 1 ||
 	    (!strcmp(alg, "PS256") &&
 	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
@@ -142,14 +142,14 @@ int vci_cose_sign1(EVP_PKEY *key, const char *alg, const cbor_item_t *protected_
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "COSE: algorithm %s does not fit the key",
 				   alg ? alg : "(none)");
 	if (!prot || !empty || !msg)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_cbor_map_add_int(prot, VCI_COSE_ALG, vci_cbor_int(cose_alg)) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	for (size_t i = 0; i < nextra; i++) {
 		struct cbor_pair pr = cbor_map_handle(protected_extra)[i];
 
 		if (!cbor_map_add(prot, pr))
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 	}
 	if (vci_cbor_serialize(prot, &pbytes, &plen, err) < 0 ||
 	    sig_structure(pbytes, plen, aad, aad_len, payload, payload_len, &tbs, &tlen, err) < 0 ||
@@ -166,11 +166,11 @@ int vci_cose_sign1(EVP_PKEY *key, const char *alg, const cbor_item_t *protected_
 			cbor_decref(&items[i]);
 	}
 	if (!ok)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (tagged) {
 		tag = cbor_build_tag(VCI_COSE_TAG_SIGN1, msg);
 		if (!tag)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 	}
 	return vci_cbor_serialize(tagged ? tag : msg, out, outlen, err);
 }
@@ -438,7 +438,7 @@ vci_cose_signer_t *vci_cose_signer_new(EVP_PKEY *key, const char *alg,
 	}
 	return s;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -471,7 +471,7 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 		vci_cbuf_raw(&s->scratch, head, h.len);
 		vci_cbuf_raw(&s->scratch, payload, len);
 		if (s->scratch.failed)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
 		    EVP_DigestSign(s->mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
 			goto ssl;
@@ -481,7 +481,7 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 	vci_cbuf_bstr(out, payload, len);
 	vci_cbuf_bstr(out, sig, siglen);
 	if (out->failed)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 ssl:
 	return vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "COSE: %s signing failed", s->alg);

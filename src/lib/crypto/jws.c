@@ -107,7 +107,7 @@ static char *header_b64(const char *alg, const json_t *extra, vci_err_t *err)
 		goto oom;
 	return b64;
 oom:
-	vci_err_set(err, VCI_EXIT_INPUT, "out_of_memory", "JWS header: out of memory");
+	vci_err_oom_at(err, "JWS header");
 	return NULL;
 }
 
@@ -192,7 +192,7 @@ ssl:
 	vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWS: cannot set up %s signing", ai->name);
 	goto fail;
 oom:
-	vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWS: out of memory");
+	vci_err_oom_at(err, "JWS");
 fail:
 	free(b64);
 	vci_jws_signer_free(s);
@@ -219,7 +219,7 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 	}
 	out = malloc(s->hdr_len + plen + 1 + s->sig_b64_max + 1);
 	if (!out) {
-		vci_err_set(err, VCI_EXIT_INPUT, "out_of_memory", "JWS: out of memory");
+		vci_err_oom_at(err, "JWS");
 		return NULL;
 	}
 	memcpy(out, s->hdr, s->hdr_len);

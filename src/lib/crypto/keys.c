@@ -75,7 +75,7 @@ char *vci_pass_read(const char *spec, vci_err_t *err)
 		return NULL;
 	}
 	if (!out)
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "passphrase: out of memory");
+		vci_err_oom_at(err, "passphrase");
 	return out;
 }
 
@@ -327,7 +327,7 @@ STACK_OF(X509) *vci_x509_load_chain(const char *path, vci_err_t *err)
 	X509 *x;
 
 	if (!sk) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "%s: out of memory", path);
+		vci_err_oom_at(err, path);
 		return NULL;
 	}
 	bio = BIO_new_file(path, "rb");
@@ -339,7 +339,7 @@ STACK_OF(X509) *vci_x509_load_chain(const char *path, vci_err_t *err)
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "%s: out of memory", path);
+			vci_err_oom_at(err, path);
 			goto fail;
 		}
 	}
@@ -469,7 +469,7 @@ static X509_STORE *anchors_get(const char *ca_file, vci_err_t *err)
 	}
 	store = X509_STORE_new();
 	if (!store) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	if (X509_STORE_load_file(store, ca_file) != 1) {
@@ -506,7 +506,7 @@ int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at
 	ctx = X509_STORE_CTX_new();
 	untrusted = sk_X509_dup(chain);
 	if (!ctx || !untrusted) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {
@@ -614,7 +614,7 @@ static int key_check(EVP_PKEY *pk, int priv, vci_err_t *err)
 	int ok;
 
 	if (!ctx)
-		return vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWK: out of memory");
+		return vci_err_oom_at(err, "JWK");
 	/* For the NIST curves (cofactor 1) the quick check, point on the
 	 * curve and not at infinity, is the whole check: the full one also
 	 * multiplies by the order, which costs more than an ECDSA verify. */
@@ -773,7 +773,7 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_keyslots_t *ks, vci_err
 	if (!bld ||
 	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * n)) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+		vci_err_oom_at(err, "JWK");
 		goto out;
 	}
 	if (priv) {
@@ -782,7 +782,7 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_keyslots_t *ks, vci_err
 		bn = BN_secure_new();
 		if (!bn || !BN_bin2bn(d.buf, (int)d.len, bn) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn)) {
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+			vci_err_oom_at(err, "JWK");
 			goto out;
 		}
 	}
@@ -856,7 +856,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 	size_t i, nb = 0;
 
 	if (!bld) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+		vci_err_oom_at(err, "JWK");
 		return NULL;
 	}
 	for (i = 0; i < 2; i++) {
@@ -868,7 +868,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 		bns[nb] = BN_bin2bn(b.buf, (int)b.len, NULL);
 		if (!bns[nb] || !OSSL_PARAM_BLD_push_BN(bld, i ? OSSL_PKEY_PARAM_RSA_E :
 							OSSL_PKEY_PARAM_RSA_N, bns[nb])) {
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+			vci_err_oom_at(err, "JWK");
 			goto out;
 		}
 		nb++;
@@ -895,7 +895,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 			if (!bns[nb] || !BN_bin2bn(b.buf, (int)b.len, bns[nb]) ||
 			    !OSSL_PARAM_BLD_push_BN(bld, privs[i].param, bns[nb])) {
 				nb++;
-				vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+				vci_err_oom_at(err, "JWK");
 				goto out;
 			}
 			nb++;
@@ -1236,7 +1236,7 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 	rc = 0;
 	goto out;
 oom:
-	vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK thumbprint: out of memory");
+	vci_err_oom_at(err, "JWK thumbprint");
 out:
 	OPENSSL_cleanse(canon, len);
 	if (canon != stack)

@@ -32,7 +32,7 @@ vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *er
 		k->key.buf = malloc(len);
 	if (!k || !k->key.buf) {
 		free(k);
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "nonce key: out of memory");
+		vci_err_oom_at(err, "nonce key");
 		return NULL;
 	}
 	memcpy(k->key.buf, key, len);
@@ -127,7 +127,7 @@ char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vc
 	}
 	s = vci_b64url_encode(raw, sizeof raw);
 	if (!s)
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "nonce: out of memory");
+		vci_err_oom_at(err, "nonce");
 	return s;
 }
 

@@ -1314,7 +1314,7 @@ vci_defn_t *vci_defn_new(const json_t *doc, vci_err_t *err)
 	if (!d || !(d->tree = node_new())) {
 		free(d);
 		json_decref(n);
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	d->doc = n;
@@ -1346,7 +1346,7 @@ vci_defn_t *vci_defn_new(const json_t *doc, vci_err_t *err)
 	d->claims = calloc(d->nclaims ? d->nclaims : 1, sizeof *d->claims);
 	if (!d->claims) {
 		vci_defn_free(d);
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	for (size_t i = 0; i < d->nclaims; i++) {
@@ -1397,7 +1397,7 @@ int vci_defn_load(const char *path, vci_defn_t ***out, size_t *n, vci_err_t *err
 				   "%s: expected a definition (an object) or an array of them", name);
 	defs = calloc(cnt, sizeof *defs);
 	if (!defs)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	for (i = 0; i < cnt; i++) {
 		const json_t *d = json_is_array(doc) ? json_array_get(doc, i) : doc;
 

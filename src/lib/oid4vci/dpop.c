@@ -98,7 +98,7 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 	h = curl_url();
 	if (!pre || !h) {
 		curl_url_cleanup(h);
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory"), NULL;
+		return vci_err_oom_at(err, "URI"), NULL;
 	}
 	if (pct_normalize(uri, len, pre) < 0) {
 		curl_url_cleanup(h);
@@ -135,7 +135,7 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT);
 	if (rc == CURLUE_OK && !(out = strdup(url)))
-		vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory");
+		vci_err_oom_at(err, "URI");
 	else if (rc != CURLUE_OK)
 		vci_err_set(err, VCI_EXIT_FAIL, code, "URI \"%.*s\": not an absolute URL (%s)",
 			    len > 200 ? 200 : (int)len, uri, curl_url_strerror(rc));
@@ -253,7 +253,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 				   out->jkt);
 	out->jti = strdup(json_string_value(jti));
 	if (!out->jti)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: out of memory");
+		return vci_err_oom_at(err, "DPoP");
 	out->iat = (long long)json_integer_value(json_object_get(jws.payload, "iat"));
 	return 0;
 }
@@ -321,7 +321,7 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, int64_
 	live = malloc((size_t)st.st_size + 1);
 	if (!buf || !live) {
 		close(fd);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
+		return vci_err_oom_at(err, path);
 	}
 	while (len < (size_t)st.st_size) {
 		ssize_t n = pread(fd, buf + len, (size_t)st.st_size - len, (off_t)len);
@@ -357,7 +357,7 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, int64_
 
 		if (!both) {
 			close(fd);
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
+			return vci_err_oom_at(err, path);
 		}
 		live = both;
 		memcpy(live + live_len, line, strlen(line) + 1);

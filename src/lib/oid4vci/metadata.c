@@ -222,7 +222,7 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 		while (len && o->issuer[len - 1] == '/')
 			len--;
 		if (asprintf(&ce, "%.*s/credential", (int)len, o->issuer) < 0)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL;
+			return vci_err_oom(err), NULL;
 		json_object_set_new(md, "credential_endpoint", json_string(ce));
 		free(ce);
 	}

@@ -482,7 +482,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 			return refuse(err, "invalid_proof", "proof: kid");
 		did = strdup(kid);
 		if (!did)
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+			return vci_err_oom(err);
 		{
 			char *hash = strchr(did, '#');
 
@@ -644,7 +644,7 @@ static int find_proofs(const json_t *rec, const char **type, const json_t **list
 		*owned = json_pack("[O]", json_object_get(proof, *type));
 		*list = *owned;
 		set_where(where, wsize, "proof.", *type);
-		return *owned ? 0 : vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+		return *owned ? 0 : vci_err_oom(err);
 	}
 	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 			   "no proof: the request has neither \"proofs\" nor \"proof\"");
@@ -665,7 +665,7 @@ int vci_proof_verify_record(json_t *rec, const vci_proof_policy_t *p, vci_err_t 
 	if (!json_is_object(rec))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "record is not an object");
 	if (!jwks || !jkts)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+		return vci_err_oom(err);
 	if (find_proofs(rec, &type, &list, &owned, where, sizeof where, err) < 0)
 		return -1;
 	if (!strcmp(type, "jwt")) {
@@ -826,7 +826,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	*result = json_pack("{s:O,s:{s:O},s:s,s:O}", "sub", sub, "cnf", "jwk", pub, "jkt", jkt,
 			    "jti", jti);
 	if (!*result)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "out of memory");
+		return vci_err_oom(err);
 	if (json_is_string(json_object_get(a.payload, "iss")))
 		json_object_set_new(*result, "iss", json_incref(json_object_get(a.payload, "iss")));
 	name = json_object_get(a.payload, "wallet_name");

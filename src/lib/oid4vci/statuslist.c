@@ -98,7 +98,7 @@ static vci_statuslist_t *sl_alloc(vci_sl_method_t method, unsigned bits, uint64_
 	return sl;
 oom:
 	vci_statuslist_free(sl);
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -349,14 +349,14 @@ int vci_statuslist_serialize(const vci_statuslist_t *sl, uint8_t **out, size_t *
 		json_object_set_new(hdr, "purpose", json_string(sl->purpose));
 	text = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
 	if (!text)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	hl = strlen(text);
 	if (hl + ml + 1 > HEADER_MAX)
 		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_list", "uri too long");
 	total = ml + hl + 1 + sl->lst_len + sl->map_len + 4;
 	buf = malloc(total);
 	if (!buf)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	memcpy(buf, FILE_MAGIC, ml);
 	off = ml;
 	memcpy(buf + off, text, hl);
@@ -530,7 +530,7 @@ vci_statuslist_t *vci_statuslist_load_locked(const vci_sl_lock_t *lk, const char
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	while (got < (size_t)st.st_size) {
@@ -692,7 +692,7 @@ int vci_statuslist_deflate(const uint8_t *raw, size_t len, int gzip, uint8_t **o
 	buf = malloc(bound);
 	if (!buf) {
 		deflateEnd(&zs);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	}
 	zs.next_in = (Bytef *)(uintptr_t)raw;
 	zs.avail_in = (uInt)len;
@@ -743,7 +743,7 @@ int vci_statuslist_inflate(const uint8_t *z, size_t zlen, int gzip, size_t max,
 			if (!nb) {
 				free(buf);
 				inflateEnd(&zs);
-				return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+				return vci_err_oom(err);
 			}
 			buf = nb;
 			cap = ncap;
@@ -786,7 +786,7 @@ json_t *vci_statuslist_to_json(const vci_statuslist_t *sl, vci_err_t *err)
 		return NULL;
 	lst = vci_b64url_encode(z, zlen);
 	if (!lst) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	return json_pack("{s:i,s:s}", "bits", (int)sl->bits, "lst", lst);
@@ -808,7 +808,7 @@ char *vci_statuslist_encoded_list(const vci_statuslist_t *sl, vci_err_t *err)
 	size_t zlen;
 
 	if (!msb) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	/* W3C: index 0 is the most significant bit of byte 0. */
@@ -818,7 +818,7 @@ char *vci_statuslist_encoded_list(const vci_statuslist_t *sl, vci_err_t *err)
 		return NULL;
 	b = vci_b64url_encode(z, zlen);
 	if (!b || asprintf(&s, "u%s", b) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	return s;
@@ -856,7 +856,7 @@ char *vci_statuslist_sign_jwt(const vci_statuslist_t *sl, EVP_PKEY *key,
 		goto oom;
 	return vci_jws_sign_json(key, o->alg, hdr, claims, err);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -894,7 +894,7 @@ fail:
 	if (arr)
 		cbor_decref(&arr);
 	if (!err || !err->msg[0])
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 	return NULL;
 }
 
@@ -944,7 +944,7 @@ int vci_statuslist_sign_cwt(const vci_statuslist_t *sl, EVP_PKEY *key,
 		return -1;
 	return vci_cose_sign1(key, o->alg, prot, unprot, payload, plen, NULL, 0, 1, out, outlen, err);
 oom:
-	return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	return vci_err_oom(err);
 }
 
 static void iso_time(int64_t t, char buf[32])
@@ -1008,7 +1008,7 @@ char *vci_statuslist_sign_bitstring(const vci_statuslist_t *sl, EVP_PKEY *key,
 		json_object_set(hdr, "x5c", (json_t *)o->x5c);
 	return vci_jws_sign_json(key, o->alg, hdr, vc, err);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -1104,7 +1104,7 @@ static int parse_jwt_tsl(vci_sl_token_t *tok, const json_t *pl, size_t max, vci_
 		return tok_err(err, "status list token: %s must be 1, 2, 4 or 8", "bits");
 	tok->sub = strdup(sub);
 	if (!tok->sub)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_b64url_decode(lst, strlen(lst), &z, &zlen, err) < 0)
 		return vci_err_prefix(err, "status_list.lst");
 	return set_list(tok, (unsigned)json_integer_value(bits), z, zlen, 0, max, err);
@@ -1141,7 +1141,7 @@ static int parse_jwt_bitstring(vci_sl_token_t *tok, const json_t *vc, size_t max
 	tok->sub = strdup(id);
 	tok->purpose = strdup(purpose);
 	if (!tok->sub || !tok->purpose)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_b64url_decode(enc + 1, strlen(enc + 1), &z, &zlen, err) < 0)
 		return vci_err_prefix(err, "credentialSubject.encodedList");
 	if (set_list(tok, 1, z, zlen, 1, max, err) < 0)
@@ -1257,7 +1257,7 @@ static int parse_cwt(vci_sl_token_t *tok, tok_priv_t *p, const uint8_t *buf, siz
 		return tok_err(err, "status list token: claim %s missing or not a text string", "sub (2)");
 	tok->sub = strndup((const char *)cbor_string_handle(sub), cbor_string_length(sub));
 	if (!tok->sub)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (strlen(tok->sub) != cbor_string_length(sub))
 		return tok_err(err, "status list token: claim %s holds a NUL", "sub (2)");
 	if (cbor_uint_claim(claims, 6, "iat (6)", 1, &tok->iat, err) < 0 ||
@@ -1290,7 +1290,7 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 		max_inflate = VCI_SL_MAX_INFLATE;
 	p = calloc(1, sizeof *p);
 	if (!p)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	tok->priv = p;
 	while (a < b && strchr(" \t\r\n", buf[a]) && buf[a])
 		a++;
@@ -1309,7 +1309,7 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 	if (hex && (b - a) % 2 == 0) {
 		p->raw = malloc((b - a) / 2 + 1);
 		if (!p->raw) {
-			r = vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			r = vci_err_oom(err);
 			goto out;
 		}
 		for (i = 0; i < (b - a) / 2; i++)

@@ -151,7 +151,7 @@ text:
 		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "cannot serialize record"),
 		s->wrc = VCI_EXIT_IO;
 	if (!s->wrc && (s->text.failed || s->msg.failed))
-		s->wrc = vci_err_set(&s->werr, VCI_EXIT_IO, "io_error", "out of memory"),
+		s->wrc = vci_err_oom(&s->werr),
 		s->wrc = VCI_EXIT_IO;
 	s->made = 1;
 	json_decref(s->in);
@@ -233,7 +233,7 @@ static int read_one(batch_t *b, slot_t *s, vci_err_t *err)
 			char *p = realloc(s->raw, len + 1);
 
 			if (!p) {
-				vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+				vci_err_oom(err);
 				b->rc = VCI_EXIT_IO;
 				return 0;
 			}
@@ -392,7 +392,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 	if (!r.slots || (jobs > 1 && !r.th)) {
 		free(r.slots);
 		free(r.th);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
+		return vci_err_oom(err), VCI_EXIT_IO;
 	}
 	if (jobs > 1) {
 		pthread_mutex_init(&r.mu, NULL);
@@ -464,6 +464,6 @@ int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_buf_t *out, vci
 		}
 	}
 	if (out->failed || msg->failed)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), VCI_EXIT_IO;
+		return vci_err_oom(err), VCI_EXIT_IO;
 	return 0;
 }

@@ -294,7 +294,7 @@ vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_e
 	vci_inputs_t *in = calloc(1, sizeof *in);
 
 	if (!in) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	if (cli->csv) {
