@@ -290,6 +290,24 @@ static void test_buf_cap(void)
 	tap_ok(vci_buf_addn(&f, "d", 1) < 0 && f.buf == small, "buf: fixed storage never grows");
 }
 
+/* Parameters named by the library read as options on the command line. */
+static void test_message(void)
+{
+	char buf[256];
+
+	tap_is_str(vci_cli_message("sd_alg: 'x': expected sha-256", buf, sizeof buf),
+		   "--sd-alg: 'x': expected sha-256", "message: a parameter becomes its option");
+	tap_is_str(vci_cli_message("issuer: digest_alg: 'MD5': expected", buf, sizeof buf),
+		   "issuer: --digest-alg: 'MD5': expected", "message: the innermost parameter");
+	tap_is_str(vci_cli_message("issuer: http://x is not an https URL", buf, sizeof buf),
+		   "--issuer: http://x is not an https URL", "message: a lone parameter");
+	tap_is_str(vci_cli_message("claims.sd_alg: not a parameter here", buf, sizeof buf),
+		   "claims.sd_alg: not a parameter here", "message: other names stay");
+	tap_is_str(vci_cli_message("a b: sd_alg: prose first", buf, sizeof buf),
+		   "a b: sd_alg: prose first", "message: only the leading what-chain");
+	tap_is_str(vci_cli_message("sd_alg: x", buf, 4), "sd_alg: x", "message: too long for buf");
+}
+
 /* Out of memory is reported one way. */
 static void test_oom(void)
 {
@@ -318,6 +336,7 @@ static void test_text(void)
 
 	test_buf_cap();
 	test_oom();
+	test_message();
 }
 
 static int ran_a(void *ctx, int argc, char **argv)

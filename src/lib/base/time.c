@@ -41,7 +41,7 @@ int vci_time_precision_parse(const char *s, long *out, vci_err_t *err)
 	return 0;
 bad:
 	return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			   "--time-precision: '%s': expected second, minute, hour, day or "
+			   "time_precision: '%s': expected second, minute, hour, day or "
 			   "a number of seconds with an optional s/m/h/d suffix, at most 31 days",
 			   s);
 }

@@ -10,9 +10,11 @@
 /* Default --time-precision: one day. */
 #define VCI_TIME_PRECISION_DEFAULT 86400L
 
-/* Parse a --time-precision value: "second", "minute", "hour", "day", or a
- * number of seconds with an optional unit suffix s, m, h, d ("15m").
- * Range 1 second to 31 days. Returns 0, or -1 with err (VCI_EXIT_USAGE). */
+/* Parse a time precision (the time_precision parameter, --time-precision
+ * on the command line): "second", "minute", "hour", "day", or a number of
+ * seconds with an optional unit suffix s, m, h, d ("15m"). Range 1
+ * second to 31 days. Returns 0, or -1 with err (VCI_EXIT_USAGE, message
+ * "time_precision: ..."). */
 int vci_time_precision_parse(const char *s, long *out, vci_err_t *err);
 
 /* t rounded down to a multiple of precision (t >= 0). */

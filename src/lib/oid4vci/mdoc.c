@@ -786,7 +786,7 @@ vci_mdoc_issuer_t *vci_mdoc_issuer_new(const vci_mdoc_issuer_opts_t *o, vci_err_
 
 	if (!md) {
 		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			    "--digest-alg: '%s': expected SHA-256, SHA-384 or SHA-512", dname);
+			    "digest_alg: '%s': expected SHA-256, SHA-384 or SHA-512", dname);
 		return NULL;
 	}
 	if (!o->key || !alg || (strcmp(alg, "ES256") && strcmp(alg, "ES384") && strcmp(alg, "ES512") &&

@@ -194,18 +194,18 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 	char *ce = NULL;
 
 	if (!o->issuer)
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--issuer is required"), NULL;
-	if (url_opt("--issuer", o->issuer, 0, err) || url_opt("--credential-endpoint",
-	    o->credential_endpoint, 1, err) || url_opt("--nonce-endpoint", o->nonce_endpoint, 1, err) ||
-	    url_opt("--deferred-endpoint", o->deferred_endpoint, 1, err) ||
-	    url_opt("--notification-endpoint", o->notification_endpoint, 1, err))
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "issuer: required"), NULL;
+	if (url_opt("issuer", o->issuer, 0, err) || url_opt("credential_endpoint",
+	    o->credential_endpoint, 1, err) || url_opt("nonce_endpoint", o->nonce_endpoint, 1, err) ||
+	    url_opt("deferred_endpoint", o->deferred_endpoint, 1, err) ||
+	    url_opt("notification_endpoint", o->notification_endpoint, 1, err))
 		return NULL;
 	for (size_t i = 0; i < o->n_authorization_servers; i++)
-		if (url_opt("--authorization-server", o->authorization_servers[i], 0, err))
+		if (url_opt("authorization_server", o->authorization_servers[i], 0, err))
 			return NULL;
 	if (o->batch_size == 1)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-				   "--batch-size: a batch is at least 2"), NULL;
+				   "batch_size: a batch is at least 2"), NULL;
 	json_object_set_new(md, "credential_issuer", json_string(o->issuer));
 	if (o->n_authorization_servers) {
 		json_t *as = json_array();

@@ -155,7 +155,7 @@ vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_e
 	is->sd_alg = sd_alg_find(o->sd_alg ? o->sd_alg : "sha-256");
 	if (!is->sd_alg) {
 		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			    "--sd-alg: '%s': expected sha-256, sha-384 or sha-512", o->sd_alg);
+			    "sd_alg: '%s': expected sha-256, sha-384 or sha-512", o->sd_alg);
 		goto fail;
 	}
 	is->md = EVP_MD_fetch(NULL, is->sd_alg->md, NULL);

@@ -83,9 +83,68 @@ void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_op
 		   "4 key or certificate, 5 I/O or network. See vci(7).\n");
 }
 
+/* Library messages name parameters ("sd_alg: ..."), as a server's error
+ * body or a configuration file's error should; on the command line the
+ * parameter is the option that sets it. The options are named alike in
+ * every tool, so one table serves them all. */
+static const struct cli_param {
+	const char *param, *opt;
+} cli_params[] = {
+	{ "issuer", "--issuer" },
+	{ "credential_endpoint", "--credential-endpoint" },
+	{ "nonce_endpoint", "--nonce-endpoint" },
+	{ "deferred_endpoint", "--deferred-endpoint" },
+	{ "notification_endpoint", "--notification-endpoint" },
+	{ "authorization_server", "--authorization-server" },
+	{ "batch_size", "--batch-size" },
+	{ "sd_alg", "--sd-alg" },
+	{ "digest_alg", "--digest-alg" },
+	{ "time_precision", "--time-precision" },
+};
+
+static const char *cli_option_of(const char *s, size_t len)
+{
+	for (size_t i = 0; i < sizeof cli_params / sizeof cli_params[0]; i++)
+		if (strlen(cli_params[i].param) == len && !strncmp(s, cli_params[i].param, len))
+			return cli_params[i].opt;
+	return NULL;
+}
+
+const char *vci_cli_message(const char *msg, char *buf, size_t size)
+{
+	const char *seg = msg, *opt = NULL, *at = NULL;
+	size_t plen = 0;
+
+	/* the "what: what: " chain: segments without spaces; the innermost
+	 * that is a parameter is the one the message is about */
+	for (;;) {
+		const char *end = strstr(seg, ": ");
+		size_t n = end ? (size_t)(end - seg) : 0;
+		const char *o;
+
+		if (!end || !n || memchr(seg, ' ', n))
+			break;
+		if ((o = cli_option_of(seg, n))) {
+			opt = o;
+			at = seg;
+			plen = n;
+		}
+		seg = end + 2;
+	}
+	if (!opt || (size_t)snprintf(buf, size, "%.*s%s%s", (int)(at - msg), msg, opt,
+				     at + plen) >= size)
+		return msg;
+	return buf;
+}
+
 void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err)
 {
-	fprintf(stderr, "%s: %s\n", cli->prog, err && err->msg[0] ? err->msg : "unknown error");
+	char buf[sizeof err->msg + 64];
+	const char *msg = err && err->msg[0] ? err->msg : "unknown error";
+
+	if (err && err->status == VCI_EXIT_USAGE)
+		msg = vci_cli_message(msg, buf, sizeof buf);
+	fprintf(stderr, "%s: %s\n", cli->prog, msg);
 }
 
 int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback)
@@ -107,12 +166,13 @@ void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...)
 
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...)
 {
+	char msg[2048], buf[2048 + 64];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cli->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s", cli->prog, vci_cli_message(msg, buf, sizeof buf));
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli->prog);
 	return VCI_EXIT_USAGE;
 }

@@ -81,9 +81,16 @@ int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);
 /* Print help for a usage line and option table (used by vci_cli_parse). */
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
 
-/* Messages: "prog: <msg>\n" on stderr. */
+/* Messages: "prog: <msg>\n" on stderr. A usage error's message (status
+ * VCI_EXIT_USAGE, or any through vci_cli_usage) names the option where
+ * the library named the parameter: see vci_cli_message. */
 void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err);
 void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* A library message as the command line says it: the innermost
+ * parameter of its leading "what: " chain ("issuer: digest_alg: ...")
+ * that an option sets becomes that option ("issuer: --digest-alg: ...").
+ * Returns msg itself, or buf (size bytes) holding the rewritten text. */
+const char *vci_cli_message(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
 /* Parse a non-negative integer option value within [min, max]. */
