@@ -14,12 +14,7 @@
 /* Findings: problems are collected (all of them for lint, the first is
  * reported for parse). */
 
-typedef struct findings {
-	json_t *list; /* array of strings */
-	size_t n;
-} findings_t;
-
-VCI_PRINTF(3, 4) static void find(findings_t *f, const char *where, const char *fmt, ...)
+void vci_findings_add(vci_findings_t *f, const char *where, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -36,10 +31,7 @@ VCI_PRINTF(3, 4) static void find(findings_t *f, const char *where, const char *
 	}
 }
 
-/* Paths in messages: "claims[2].path", "display[0].locale". */
-static const char *at(char *buf, size_t sz, const char *base, const char *fmt, ...)
-	VCI_PRINTF(4, 5);
-static const char *at(char *buf, size_t sz, const char *base, const char *fmt, ...)
+const char *vci_findings_at(char *buf, size_t sz, const char *base, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = 0;
@@ -658,7 +650,7 @@ int vci_defn_in_list(const char *k, const char *const *list)
 	return 0;
 }
 
-static void unknown_fields(findings_t *f, const json_t *obj, const char *const *known,
+static void unknown_fields(vci_findings_t *f, const json_t *obj, const char *const *known,
 			   const char *base)
 {
 	const char *k;
@@ -667,41 +659,41 @@ static void unknown_fields(findings_t *f, const json_t *obj, const char *const *
 
 	json_object_foreach((json_t *)obj, k, v) {
 		if (!vci_defn_in_list(k, known))
-			find(f, at(w, sizeof w, base, "%s%s", base && *base ? "." : "", k),
+			vci_findings_add(f, vci_findings_at(w, sizeof w, base, "%s%s", base && *base ? "." : "", k),
 			     "unknown field");
 	}
 }
 
-static json_t *norm_string(findings_t *f, const json_t *v, const char *where, int required)
+static json_t *norm_string(vci_findings_t *f, const json_t *v, const char *where, int required)
 {
 	if (!v) {
 		if (required)
-			find(f, where, "missing");
+			vci_findings_add(f, where, "missing");
 		return NULL;
 	}
 	if (!json_is_string(v) || !*json_string_value(v)) {
-		find(f, where, "expected a non-empty string");
+		vci_findings_add(f, where, "expected a non-empty string");
 		return NULL;
 	}
 	return json_string(json_string_value(v));
 }
 
-static json_t *norm_bool(findings_t *f, const json_t *v, const char *where, int dflt)
+static json_t *norm_bool(vci_findings_t *f, const json_t *v, const char *where, int dflt)
 {
 	if (v && !json_is_boolean(v)) {
-		find(f, where, "expected true or false");
+		vci_findings_add(f, where, "expected true or false");
 		return json_boolean(dflt);
 	}
 	return json_boolean(v ? json_is_true(v) : dflt);
 }
 
-static json_t *norm_uint(findings_t *f, const json_t *v, const char *where, json_int_t dflt,
+static json_t *norm_uint(vci_findings_t *f, const json_t *v, const char *where, json_int_t dflt,
 			 json_int_t min, json_int_t max)
 {
 	if (!v)
 		return json_integer(dflt);
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		find(f, where, "expected an integer from %lld to %lld", (long long)min,
+		vci_findings_add(f, where, "expected an integer from %lld to %lld", (long long)min,
 		     (long long)max);
 		return json_integer(dflt);
 	}
@@ -709,7 +701,7 @@ static json_t *norm_uint(findings_t *f, const json_t *v, const char *where, json
 }
 
 /* Unique locales in a display array. */
-static void check_locales(findings_t *f, const json_t *arr, const char *where, const char *key)
+static void check_locales(vci_findings_t *f, const json_t *arr, const char *where, const char *key)
 {
 	size_t i, j;
 	char w[256];
@@ -721,7 +713,7 @@ static void check_locales(findings_t *f, const json_t *arr, const char *where, c
 			const char *b = json_string_value(json_object_get(json_array_get(arr, j), key));
 
 			if (b && !strcasecmp(a, b)) {
-				find(f, at(w, sizeof w, where, "[%zu].%s", i, key),
+				vci_findings_add(f, vci_findings_at(w, sizeof w, where, "[%zu].%s", i, key),
 				     "locale %s appears more than once", a);
 				break;
 			}
@@ -730,11 +722,11 @@ static void check_locales(findings_t *f, const json_t *arr, const char *where, c
 	/* at most one entry without a locale */
 	for (i = 0, j = 0; i < json_array_size(arr); i++)
 		if (!json_object_get(json_array_get(arr, i), key) && ++j == 2)
-			find(f, at(w, sizeof w, where, "[%zu]", i),
+			vci_findings_add(f, vci_findings_at(w, sizeof w, where, "[%zu]", i),
 			     "more than one entry without a locale");
 }
 
-static json_t *norm_image(findings_t *f, const json_t *v, const char *where, int need_alt)
+static json_t *norm_image(vci_findings_t *f, const json_t *v, const char *where, int need_alt)
 {
 	static const char *const known[] = { "uri", "alt_text", "url", NULL };
 	const json_t *uri;
@@ -742,7 +734,7 @@ static json_t *norm_image(findings_t *f, const json_t *v, const char *where, int
 	char w[256];
 
 	if (!json_is_object(v)) {
-		find(f, where, "expected an object with uri");
+		vci_findings_add(f, where, "expected an object with uri");
 		return NULL;
 	}
 	unknown_fields(f, v, known, where);
@@ -750,13 +742,13 @@ static json_t *norm_image(findings_t *f, const json_t *v, const char *where, int
 	if (!uri)
 		uri = json_object_get(v, "url");
 	if (!json_is_string(uri) || !is_uri(json_string_value(uri))) {
-		find(f, at(w, sizeof w, where, ".uri"), "expected a URI");
+		vci_findings_add(f, vci_findings_at(w, sizeof w, where, ".uri"), "expected a URI");
 		return NULL;
 	}
 	o = json_pack("{s:s}", "uri", json_string_value(uri));
 	if (need_alt && json_object_get(v, "alt_text")) {
 		json_t *a = norm_string(f, json_object_get(v, "alt_text"),
-					at(w, sizeof w, where, ".alt_text"), 0);
+					vci_findings_at(w, sizeof w, where, ".alt_text"), 0);
 		if (a)
 			json_object_set_new(o, "alt_text", a);
 	}
@@ -765,7 +757,7 @@ static json_t *norm_image(findings_t *f, const json_t *v, const char *where, int
 
 /* display: [{name, locale, description, background_color, text_color,
  * logo, background_image}] (a single object is taken as a list of one). */
-static json_t *norm_display(findings_t *f, const json_t *v, const char *where)
+static json_t *norm_display(vci_findings_t *f, const json_t *v, const char *where)
 {
 	static const char *const known[] = {
 		"name", "locale", "description", "background_color", "text_color", "logo",
@@ -781,33 +773,33 @@ static json_t *norm_display(findings_t *f, const json_t *v, const char *where)
 	else if (json_is_array(v))
 		list = json_incref((json_t *)v);
 	else {
-		find(f, where, "expected an array of display objects");
+		vci_findings_add(f, where, "expected an array of display objects");
 		return out;
 	}
 	for (i = 0; i < json_array_size(list); i++) {
 		const json_t *d = json_array_get(list, i);
 		json_t *o, *s;
 
-		at(base, sizeof base, where, "[%zu]", i);
+		vci_findings_at(base, sizeof base, where, "[%zu]", i);
 		if (!json_is_object(d)) {
-			find(f, base, "expected an object");
+			vci_findings_add(f, base, "expected an object");
 			continue;
 		}
 		unknown_fields(f, d, known, base);
 		o = json_object();
-		s = norm_string(f, json_object_get(d, "name"), at(w, sizeof w, base, ".name"), 1);
+		s = norm_string(f, json_object_get(d, "name"), vci_findings_at(w, sizeof w, base, ".name"), 1);
 		if (s)
 			json_object_set_new(o, "name", s);
 		if (json_object_get(d, "locale")) {
-			s = norm_string(f, json_object_get(d, "locale"), at(w, sizeof w, base, ".locale"), 0);
+			s = norm_string(f, json_object_get(d, "locale"), vci_findings_at(w, sizeof w, base, ".locale"), 0);
 			if (s && !vci_defn_is_locale(json_string_value(s)))
-				find(f, w, "not a BCP 47 language tag");
+				vci_findings_add(f, w, "not a BCP 47 language tag");
 			if (s)
 				json_object_set_new(o, "locale", s);
 		}
 		if (json_object_get(d, "description")) {
 			s = norm_string(f, json_object_get(d, "description"),
-					at(w, sizeof w, base, ".description"), 0);
+					vci_findings_at(w, sizeof w, base, ".description"), 0);
 			if (s)
 				json_object_set_new(o, "description", s);
 		}
@@ -816,20 +808,20 @@ static json_t *norm_display(findings_t *f, const json_t *v, const char *where)
 
 			if (!json_object_get(d, k))
 				continue;
-			s = norm_string(f, json_object_get(d, k), at(w, sizeof w, base, ".%s", k), 0);
+			s = norm_string(f, json_object_get(d, k), vci_findings_at(w, sizeof w, base, ".%s", k), 0);
 			if (s && !is_css_color(json_string_value(s)))
-				find(f, w, "not a CSS colour");
+				vci_findings_add(f, w, "not a CSS colour");
 			if (s)
 				json_object_set_new(o, k, s);
 		}
 		if (json_object_get(d, "logo")) {
-			s = norm_image(f, json_object_get(d, "logo"), at(w, sizeof w, base, ".logo"), 1);
+			s = norm_image(f, json_object_get(d, "logo"), vci_findings_at(w, sizeof w, base, ".logo"), 1);
 			if (s)
 				json_object_set_new(o, "logo", s);
 		}
 		if (json_object_get(d, "background_image")) {
 			s = norm_image(f, json_object_get(d, "background_image"),
-				       at(w, sizeof w, base, ".background_image"), 0);
+				       vci_findings_at(w, sizeof w, base, ".background_image"), 0);
 			if (s)
 				json_object_set_new(o, "background_image", s);
 		}
@@ -840,23 +832,23 @@ static json_t *norm_display(findings_t *f, const json_t *v, const char *where)
 }
 
 /* Claim display: [{name, locale, description}] ("label" accepted for name). */
-static json_t *norm_claim_display(findings_t *f, const json_t *v, const char *where)
+static json_t *norm_claim_display(vci_findings_t *f, const json_t *v, const char *where)
 {
 	static const char *const known[] = { "name", "label", "locale", "lang", "description", NULL };
 	json_t *out = json_array();
 	char w[256], base[200];
 
 	if (!json_is_array(v)) {
-		find(f, where, "expected an array of display objects");
+		vci_findings_add(f, where, "expected an array of display objects");
 		return out;
 	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const json_t *d = json_array_get(v, i), *x;
 		json_t *o, *s;
 
-		at(base, sizeof base, where, "[%zu]", i);
+		vci_findings_at(base, sizeof base, where, "[%zu]", i);
 		if (!json_is_object(d)) {
-			find(f, base, "expected an object");
+			vci_findings_add(f, base, "expected an object");
 			continue;
 		}
 		unknown_fields(f, d, known, base);
@@ -864,22 +856,22 @@ static json_t *norm_claim_display(findings_t *f, const json_t *v, const char *wh
 		x = json_object_get(d, "name");
 		if (!x)
 			x = json_object_get(d, "label");
-		s = norm_string(f, x, at(w, sizeof w, base, ".name"), 1);
+		s = norm_string(f, x, vci_findings_at(w, sizeof w, base, ".name"), 1);
 		if (s)
 			json_object_set_new(o, "name", s);
 		x = json_object_get(d, "locale");
 		if (!x)
 			x = json_object_get(d, "lang");
 		if (x) {
-			s = norm_string(f, x, at(w, sizeof w, base, ".locale"), 0);
+			s = norm_string(f, x, vci_findings_at(w, sizeof w, base, ".locale"), 0);
 			if (s && !vci_defn_is_locale(json_string_value(s)))
-				find(f, w, "not a BCP 47 language tag");
+				vci_findings_add(f, w, "not a BCP 47 language tag");
 			if (s)
 				json_object_set_new(o, "locale", s);
 		}
 		if (json_object_get(d, "description")) {
 			s = norm_string(f, json_object_get(d, "description"),
-					at(w, sizeof w, base, ".description"), 0);
+					vci_findings_at(w, sizeof w, base, ".description"), 0);
 			if (s)
 				json_object_set_new(o, "description", s);
 		}
@@ -894,7 +886,7 @@ const char *const vci_defn_sdjwt_reserved[] = {
 	"_sd_alg", "...", "aka_vcts", NULL,
 };
 
-static json_t *norm_claims(findings_t *f, const json_t *v, vci_format_t fmt)
+static json_t *norm_claims(vci_findings_t *f, const json_t *v, vci_format_t fmt)
 {
 	static const char *const known[] = {
 		"path", "mandatory", "value_type", "sd", "display", "svg_id", NULL,
@@ -904,7 +896,7 @@ static json_t *norm_claims(findings_t *f, const json_t *v, vci_format_t fmt)
 	char w[256], base[64];
 
 	if (!json_is_array(v)) {
-		find(f, "claims", "expected an array of claim descriptions");
+		vci_findings_add(f, "claims", "expected an array of claim descriptions");
 		node_free(root);
 		return out;
 	}
@@ -918,33 +910,33 @@ static json_t *norm_claims(findings_t *f, const json_t *v, vci_format_t fmt)
 
 		snprintf(base, sizeof base, "claims[%zu]", i);
 		if (!json_is_object(c)) {
-			find(f, base, "expected an object");
+			vci_findings_add(f, base, "expected an object");
 			continue;
 		}
 		unknown_fields(f, c, known, base);
 		o = json_object();
 		x = json_object_get(c, "path");
-		at(w, sizeof w, base, ".path");
+		vci_findings_at(w, sizeof w, base, ".path");
 		if (!x) {
-			find(f, w, "missing");
+			vci_findings_add(f, w, "missing");
 		} else if (path_elems(x, fmt, &e, &ne, &why) < 0) {
-			find(f, w, "%s", why);
+			vci_findings_add(f, w, "%s", why);
 		} else {
 			if (fmt == VCI_FORMAT_SDJWT && vci_defn_in_list(e[0].key, vci_defn_sdjwt_reserved))
-				find(f, w, "%s is set by the issuer, not a claim", e[0].key);
+				vci_findings_add(f, w, "%s is set by the issuer, not a claim", e[0].key);
 			if (fmt == VCI_FORMAT_JWTVC && !strcmp(e[0].key, "credentialSubject"))
-				find(f, w, "jwt_vc_json paths are relative to credentialSubject");
+				vci_findings_add(f, w, "jwt_vc_json paths are relative to credentialSubject");
 			if (root && (why = tree_insert(root, e, ne, (long)i)))
-				find(f, w, "%s", why);
+				vci_findings_add(f, w, "%s", why);
 			json_object_set_new(o, "path", json_deep_copy(x));
 		}
 		free(e);
 		json_object_set_new(o, "mandatory",
 				    norm_bool(f, json_object_get(c, "mandatory"),
-					      at(w, sizeof w, base, ".mandatory"), 0));
+					      vci_findings_at(w, sizeof w, base, ".mandatory"), 0));
 		x = json_object_get(c, "value_type");
 		if (x && (!json_is_string(x) || vci_defn_vtype_parse(json_string_value(x), &t) < 0))
-			find(f, at(w, sizeof w, base, ".value_type"),
+			vci_findings_add(f, vci_findings_at(w, sizeof w, base, ".value_type"),
 			     "expected one of string, integer, number, boolean, date, datetime, "
 			     "object, array, image, bytes, any");
 		json_object_set_new(o, "value_type", json_string(vci_vtype_name(t)));
@@ -952,11 +944,11 @@ static json_t *norm_claims(findings_t *f, const json_t *v, vci_format_t fmt)
 		if (x) {
 			const char *s = json_string_value(x);
 
-			at(w, sizeof w, base, ".sd");
+			vci_findings_at(w, sizeof w, base, ".sd");
 			if (!s || !(vci_defn_in_list(s, (const char *const[]){ "allowed", "always", "never", NULL })))
-				find(f, w, "expected always, allowed or never");
+				vci_findings_add(f, w, "expected always, allowed or never");
 			else if (fmt != VCI_FORMAT_SDJWT && strcmp(s, "allowed"))
-				find(f, w, "selective disclosure is set only for dc+sd-jwt");
+				vci_findings_add(f, w, "selective disclosure is set only for dc+sd-jwt");
 		}
 		if (fmt == VCI_FORMAT_SDJWT)
 			json_object_set_new(o, "sd", json_string(json_is_string(x) &&
@@ -964,53 +956,53 @@ static json_t *norm_claims(findings_t *f, const json_t *v, vci_format_t fmt)
 					    json_string_value(x) : "allowed"));
 		x = json_object_get(c, "svg_id");
 		if (x) {
-			at(w, sizeof w, base, ".svg_id");
+			vci_findings_at(w, sizeof w, base, ".svg_id");
 			if (!json_is_string(x) || !is_svg_id(json_string_value(x)))
-				find(f, w, "expected an identifier [A-Za-z_][A-Za-z0-9_]*");
+				vci_findings_add(f, w, "expected an identifier [A-Za-z_][A-Za-z0-9_]*");
 			else if (fmt != VCI_FORMAT_SDJWT)
-				find(f, w, "only for dc+sd-jwt");
+				vci_findings_add(f, w, "only for dc+sd-jwt");
 			else {
 				for (size_t j = 0; j < json_array_size(out); j++)
 					if (json_equal(json_object_get(json_array_get(out, j), "svg_id"), x))
-						find(f, w, "%s is used twice", json_string_value(x));
+						vci_findings_add(f, w, "%s is used twice", json_string_value(x));
 				json_object_set_new(o, "svg_id", json_copy((json_t *)x));
 			}
 		}
 		x = json_object_get(c, "display");
 		if (x)
 			json_object_set_new(o, "display",
-					    norm_claim_display(f, x, at(w, sizeof w, base, ".display")));
+					    norm_claim_display(f, x, vci_findings_at(w, sizeof w, base, ".display")));
 		json_array_append_new(out, o);
 	}
 	node_free(root);
 	return out;
 }
 
-static json_t *norm_strings(findings_t *f, const json_t *v, const char *where, int (*ok)(const char *),
+static json_t *norm_strings(vci_findings_t *f, const json_t *v, const char *where, int (*ok)(const char *),
 			    const char *what)
 {
 	json_t *out = json_array();
 	char w[256];
 
 	if (!json_is_array(v) || json_array_size(v) == 0) {
-		find(f, where, "expected a non-empty array of strings");
+		vci_findings_add(f, where, "expected a non-empty array of strings");
 		return out;
 	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const json_t *s = json_array_get(v, i);
 
-		at(w, sizeof w, where, "[%zu]", i);
+		vci_findings_at(w, sizeof w, where, "[%zu]", i);
 		if (!json_is_string(s)) {
-			find(f, w, "expected a string");
+			vci_findings_add(f, w, "expected a string");
 			continue;
 		}
 		if (ok && !ok(json_string_value(s))) {
-			find(f, w, "%s is not %s", json_string_value(s), what);
+			vci_findings_add(f, w, "%s is not %s", json_string_value(s), what);
 			continue;
 		}
 		for (size_t j = 0; j < json_array_size(out); j++)
 			if (json_equal(json_array_get(out, j), s)) {
-				find(f, w, "%s appears more than once", json_string_value(s));
+				vci_findings_add(f, w, "%s appears more than once", json_string_value(s));
 				break;
 			}
 		json_array_append_new(out, json_copy((json_t *)s));
@@ -1023,20 +1015,20 @@ static int nonempty(const char *s)
 	return s && *s;
 }
 
-static json_t *norm_key_binding(findings_t *f, const json_t *v, vci_format_t fmt)
+static json_t *norm_key_binding(vci_findings_t *f, const json_t *v, vci_format_t fmt)
 {
 	static const char *const known[] = { "methods", "proof_algs", "key_attestation_required", NULL };
 	json_t *o, *x;
 	const json_t *ka;
 
 	if (!json_is_object(v)) {
-		find(f, "key_binding", "expected an object {methods, proof_algs, key_attestation_required} or null");
+		vci_findings_add(f, "key_binding", "expected an object {methods, proof_algs, key_attestation_required} or null");
 		return NULL;
 	}
 	unknown_fields(f, v, known, "key_binding");
 	o = json_object();
 	if (!json_object_get(v, "methods"))
-		find(f, "key_binding.methods", "missing");
+		vci_findings_add(f, "key_binding.methods", "missing");
 	else {
 		x = norm_strings(f, json_object_get(v, "methods"), "key_binding.methods",
 				 vci_defn_is_binding_method, "a binding method (jwk, cose_key, did:METHOD)");
@@ -1046,9 +1038,9 @@ static json_t *norm_key_binding(findings_t *f, const json_t *v, vci_format_t fmt
 
 			snprintf(w, sizeof w, "key_binding.methods[%zu]", i);
 			if (fmt == VCI_FORMAT_MDOC && strcmp(m, "cose_key"))
-				find(f, w, "mso_mdoc binds keys with cose_key");
+				vci_findings_add(f, w, "mso_mdoc binds keys with cose_key");
 			else if (fmt != VCI_FORMAT_MDOC && !strcmp(m, "cose_key"))
-				find(f, w, "cose_key is for mso_mdoc");
+				vci_findings_add(f, w, "cose_key is for mso_mdoc");
 		}
 		json_object_set_new(o, "methods", x);
 	}
@@ -1079,19 +1071,19 @@ static json_t *norm_key_binding(findings_t *f, const json_t *v, vci_format_t fmt
 		}
 		json_object_set_new(o, "key_attestation_required", r);
 	} else {
-		find(f, "key_binding.key_attestation_required",
+		vci_findings_add(f, "key_binding.key_attestation_required",
 		     "expected true, false or {key_storage, user_authentication}");
 	}
 	return o;
 }
 
-static json_t *norm_signing_algs(findings_t *f, const json_t *v, vci_format_t fmt)
+static json_t *norm_signing_algs(vci_findings_t *f, const json_t *v, vci_format_t fmt)
 {
 	json_t *out = json_array();
 	char w[64];
 
 	if (!json_is_array(v) || !json_array_size(v)) {
-		find(f, "signing_algs", "expected a non-empty array of algorithm names");
+		vci_findings_add(f, "signing_algs", "expected a non-empty array of algorithm names");
 		return out;
 	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
@@ -1104,7 +1096,7 @@ static json_t *norm_signing_algs(findings_t *f, const json_t *v, vci_format_t fm
 		else if (json_is_string(a) && vci_defn_is_jose_alg(json_string_value(a)))
 			json_array_append_new(out, json_copy((json_t *)a));
 		else
-			find(f, w, "not a known signature algorithm");
+			vci_findings_add(f, w, "not a known signature algorithm");
 	}
 	return out;
 }
@@ -1115,7 +1107,7 @@ static int is_vc_base_context(const char *s)
 		     !strcmp(s, "https://www.w3.org/ns/credentials/v2"));
 }
 
-static json_t *normalise(const json_t *doc, findings_t *f)
+static json_t *normalise(const json_t *doc, vci_findings_t *f)
 {
 	json_t *out, *x;
 	const json_t *v;
@@ -1123,7 +1115,7 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 	const char *fs;
 
 	if (!json_is_object(doc)) {
-		find(f, "", "a definition is a JSON object");
+		vci_findings_add(f, "", "a definition is a JSON object");
 		return NULL;
 	}
 	out = json_object();
@@ -1133,11 +1125,11 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 	v = json_object_get(doc, "format");
 	fs = json_string_value(v);
 	if (!v)
-		find(f, "format", "missing");
+		vci_findings_add(f, "format", "missing");
 	else if (fs && !strcmp(fs, "vc+sd-jwt"))
-		find(f, "format", "vc+sd-jwt is the pre-final name of dc+sd-jwt");
+		vci_findings_add(f, "format", "vc+sd-jwt is the pre-final name of dc+sd-jwt");
 	else if ((fmt = vci_format_parse(fs, 0)) == VCI_FORMAT_NONE)
-		find(f, "format", "unknown format %s%s%s (dc+sd-jwt, mso_mdoc or jwt_vc_json)",
+		vci_findings_add(f, "format", "unknown format %s%s%s (dc+sd-jwt, mso_mdoc or jwt_vc_json)",
 		     fs ? "\"" : "", fs ? fs : "(not a string)", fs ? "\"" : "");
 	if (fmt)
 		json_object_set_new(out, "format", json_string(vci_format_name(fmt)));
@@ -1148,21 +1140,21 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 		if ((x = norm_string(f, v, "vct", 1)))
 			json_object_set_new(out, "vct", x);
 	} else if (v && fmt) {
-		find(f, "vct", "only for dc+sd-jwt");
+		vci_findings_add(f, "vct", "only for dc+sd-jwt");
 	}
 	v = json_object_get(doc, "doctype");
 	if (fmt == VCI_FORMAT_MDOC) {
 		if ((x = norm_string(f, v, "doctype", 1)))
 			json_object_set_new(out, "doctype", x);
 	} else if (v && fmt) {
-		find(f, "doctype", "only for mso_mdoc");
+		vci_findings_add(f, "doctype", "only for mso_mdoc");
 	}
 	v = json_object_get(doc, "type");
 	if (fmt == VCI_FORMAT_JWTVC) {
 		const json_t *ctx = json_object_get(doc, "@context");
 
 		if (!v) {
-			find(f, "type", "missing");
+			vci_findings_add(f, "type", "missing");
 		} else {
 			json_auto_t *tv = json_is_string(v) ? json_pack("[O]", v) : json_incref((json_t *)v);
 
@@ -1180,22 +1172,22 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 				json_array_insert_new(x, 0, json_string("VerifiableCredential"));
 			}
 			if (json_array_size(x) < 2)
-				find(f, "type", "name the credential type after VerifiableCredential");
+				vci_findings_add(f, "type", "name the credential type after VerifiableCredential");
 			json_object_set_new(out, "type", x);
 		}
 		if (ctx) {
 			x = norm_strings(f, ctx, "@context", is_uri, "a URI");
 			if (json_array_size(x) && !is_vc_base_context(json_string_value(json_array_get(x, 0))))
-				find(f, "@context[0]", "expected the W3C VC base context");
+				vci_findings_add(f, "@context[0]", "expected the W3C VC base context");
 		} else {
 			x = json_pack("[s]", "https://www.w3.org/2018/credentials/v1");
 		}
 		json_object_set_new(out, "@context", x);
 	} else if (fmt) {
 		if (v)
-			find(f, "type", "only for jwt_vc_json");
+			vci_findings_add(f, "type", "only for jwt_vc_json");
 		if (json_object_get(doc, "@context"))
-			find(f, "@context", "only for jwt_vc_json");
+			vci_findings_add(f, "@context", "only for jwt_vc_json");
 	}
 	if (json_object_get(doc, "name") &&
 	    (x = norm_string(f, json_object_get(doc, "name"), "name", 0)))
@@ -1206,7 +1198,7 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 	v = json_object_get(doc, "scope");
 	if (v && !json_is_null(v)) {
 		if (!json_is_string(v) || !vci_defn_is_scope_token(json_string_value(v)))
-			find(f, "scope", "not a scope token");
+			vci_findings_add(f, "scope", "not a scope token");
 		else
 			json_object_set_new(out, "scope", json_copy((json_t *)v));
 	}
@@ -1226,9 +1218,9 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 		const char *s = json_string_value(v);
 
 		if (!s || !vci_defn_in_list(s, status_names))
-			find(f, "status", "expected none, token_status_list or bitstring_status_list");
+			vci_findings_add(f, "status", "expected none, token_status_list or bitstring_status_list");
 		else if (!strcmp(s, "bitstring_status_list") && fmt && fmt != VCI_FORMAT_JWTVC)
-			find(f, "status", "bitstring_status_list is for jwt_vc_json; %s uses token_status_list",
+			vci_findings_add(f, "status", "bitstring_status_list is for jwt_vc_json; %s uses token_status_list",
 			     vci_format_name(fmt));
 	}
 	json_object_set_new(out, "status",
@@ -1251,7 +1243,7 @@ static json_t *normalise(const json_t *doc, findings_t *f)
 
 json_t *vci_defn_normalise(const json_t *doc, vci_err_t *err)
 {
-	findings_t f = { json_array(), 0 };
+	vci_findings_t f = { json_array(), 0 };
 	json_t *out = normalise(doc, &f);
 
 	if (f.n) {
@@ -1268,14 +1260,14 @@ json_t *vci_defn_normalise(const json_t *doc, vci_err_t *err)
 
 size_t vci_defn_lint(const json_t *doc, json_t *findings)
 {
-	findings_t f = { findings, 0 };
+	vci_findings_t f = { findings, 0 };
 	json_t *out = normalise(doc, &f);
 
 	/* beyond validity: what wallets and profiles expect */
 	if (out && !json_object_get(doc, "scope"))
-		find(&f, "scope", "missing (HAIP requires a scope for every configuration)");
+		vci_findings_add(&f, "scope", "missing (HAIP requires a scope for every configuration)");
 	if (out && !json_array_size(json_object_get(out, "display")))
-		find(&f, "display", "missing (wallets show the credential by this name)");
+		vci_findings_add(&f, "display", "missing (wallets show the credential by this name)");
 	json_decref(out);
 	return f.n;
 }
@@ -1426,12 +1418,12 @@ int vci_defn_load(const char *path, vci_defn_t ***out, size_t *n, vci_err_t *err
 size_t vci_defn_lint_paths(const json_t *claims, vci_format_t fmt, const char *where,
 			   json_t *findings)
 {
-	findings_t f = { findings, 0 };
+	vci_findings_t f = { findings, 0 };
 	vci_defn_node_t *root = node_new();
 	char w[256];
 
 	if (!json_is_array(claims)) {
-		find(&f, where, "expected an array of claim descriptions");
+		vci_findings_add(&f, where, "expected an array of claim descriptions");
 		node_free(root);
 		return f.n;
 	}
@@ -1441,17 +1433,17 @@ size_t vci_defn_lint_paths(const json_t *claims, vci_format_t fmt, const char *w
 		size_t ne;
 		const char *why;
 
-		at(w, sizeof w, where, "[%zu].path", i);
+		vci_findings_at(w, sizeof w, where, "[%zu].path", i);
 		if (!json_is_object(c)) {
-			find(&f, at(w, sizeof w, where, "[%zu]", i), "expected an object");
+			vci_findings_add(&f, vci_findings_at(w, sizeof w, where, "[%zu]", i), "expected an object");
 			continue;
 		}
 		if (!json_object_get(c, "path"))
-			find(&f, w, "missing");
+			vci_findings_add(&f, w, "missing");
 		else if (path_elems(json_object_get(c, "path"), fmt, &e, &ne, &why) < 0)
-			find(&f, w, "%s", why);
+			vci_findings_add(&f, w, "%s", why);
 		else if (root && (why = tree_insert(root, e, ne, (long)i)))
-			find(&f, w, "%s", why);
+			vci_findings_add(&f, w, "%s", why);
 		free(e);
 	}
 	node_free(root);
