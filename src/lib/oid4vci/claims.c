@@ -226,12 +226,33 @@ static int check_value(cctx_t *x, json_t *container, const char *key, size_t idx
 	return 0;
 }
 
+static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i);
+
+/* One step of claim c's path, step i, reached v (NULL: absent) in cur
+ * under the name now in x: absent is an error for a mandatory claim, a
+ * value is checked (last step) or followed further. The name is cut
+ * back to `mark` after. */
+static int step(cctx_t *x, json_t *cur, const char *key, size_t idx, json_t *v,
+		const vci_defn_claim_t *c, size_t i, size_t mark)
+{
+	int rc = 0;
+
+	if (!v) {
+		if (c->mandatory) {
+			name_rest(&x->name, c, i + 1);
+			return bad(x, "missing mandatory claim");
+		}
+	} else {
+		rc = i + 1 == c->nelems ? check_value(x, cur, key, idx, v, c) : resolve(x, v, c, i + 1);
+	}
+	name_cut(&x->name, mark);
+	return rc;
+}
+
 static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 {
 	const vci_path_elem_t *e = &c->elems[i];
-	int last = i + 1 == c->nelems;
 	size_t mark = x->name.len;
-	json_t *v;
 	char got[96];
 	int rc = 0;
 
@@ -241,17 +262,7 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 			return bad(x, "expected an object, got %s", got);
 		}
 		name_key(&x->name, e->key);
-		v = json_object_get(cur, e->key);
-		if (!v) {
-			if (c->mandatory) {
-				name_rest(&x->name, c, i + 1);
-				return bad(x, "missing mandatory claim");
-			}
-		} else {
-			rc = last ? check_value(x, cur, e->key, 0, v, c) : resolve(x, v, c, i + 1);
-		}
-		name_cut(&x->name, mark);
-		return rc;
+		return step(x, cur, e->key, 0, json_object_get(cur, e->key), c, i, mark);
 	}
 	if (!json_is_array(cur)) {
 		show(cur, got, sizeof got);
@@ -259,23 +270,11 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 	}
 	if (e->kind == VCI_PATH_INDEX) {
 		name_index(&x->name, e->index, 0);
-		v = json_array_get(cur, e->index);
-		if (!v) {
-			if (c->mandatory) {
-				name_rest(&x->name, c, i + 1);
-				return bad(x, "missing mandatory claim");
-			}
-		} else {
-			rc = last ? check_value(x, cur, NULL, e->index, v, c) : resolve(x, v, c, i + 1);
-		}
-		name_cut(&x->name, mark);
-		return rc;
+		return step(x, cur, NULL, e->index, json_array_get(cur, e->index), c, i, mark);
 	}
 	for (size_t j = 0; rc == 0 && j < json_array_size(cur); j++) {
 		name_index(&x->name, j, 0);
-		v = json_array_get(cur, j);
-		rc = last ? check_value(x, cur, NULL, j, v, c) : resolve(x, v, c, i + 1);
-		name_cut(&x->name, mark);
+		rc = step(x, cur, NULL, j, json_array_get(cur, j), c, i, mark);
 	}
 	return rc;
 }
