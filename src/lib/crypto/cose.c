@@ -351,10 +351,7 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 
 struct vci_cose_signer {
 	const char *alg;
-	EVP_PKEY *key;          /* referenced */
-	EVP_PKEY_CTX *pctx;     /* ECDSA: initialised for EVP_PKEY_sign */
-	EVP_MD *md;             /* ECDSA: fetched digest */
-	EVP_MD_CTX *mdctx;
+	vci_sign_ctx_t sc;      /* ECDSA: digest then sign; EdDSA: DigestSign */
 	size_t half;            /* ECDSA: bytes of R and of S */
 	vci_buf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
 	vci_buf_t headers;     /* bstr(protected) unprotected-map */
@@ -365,10 +362,7 @@ void vci_cose_signer_free(vci_cose_signer_t *s)
 {
 	if (!s)
 		return;
-	EVP_PKEY_CTX_free(s->pctx);
-	EVP_MD_CTX_free(s->mdctx);
-	EVP_MD_free(s->md);
-	EVP_PKEY_free(s->key);
+	vci_sign_ctx_free(&s->sc);
 	vci_buf_free(&s->tbs_prefix);
 	vci_buf_free(&s->headers);
 	vci_buf_free(&s->scratch);
@@ -413,28 +407,20 @@ vci_cose_signer_t *vci_cose_signer_new(EVP_PKEY *key, const char *alg,
 		goto oom;
 	s->alg = vci_cose_alg_name(cose_alg);
 	s->half = ec_half(s->alg);
-	EVP_PKEY_up_ref(key);
-	s->key = key;
 	vci_cbuf_head(&s->tbs_prefix, 4, 4);
 	vci_cbuf_str(&s->tbs_prefix, "Signature1");
 	vci_cbuf_bstr(&s->tbs_prefix, pbytes, plen);
 	vci_cbuf_bstr(&s->tbs_prefix, NULL, 0);
 	vci_cbuf_bstr(&s->headers, pbytes, plen);
 	vci_cbuf_raw(&s->headers, ubytes, ulen);
-	s->mdctx = EVP_MD_CTX_new();
-	if (s->tbs_prefix.failed || s->headers.failed || !s->mdctx) {
+	if (s->tbs_prefix.failed || s->headers.failed) {
 		vci_cose_signer_free(s);
 		goto oom;
 	}
-	if (s->half) {
-		s->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(alg_md(s->alg)), NULL);
-		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-		if (!s->md || !s->pctx || EVP_PKEY_sign_init(s->pctx) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) != 1) {
-			vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "COSE: cannot set up %s signing", s->alg);
-			vci_cose_signer_free(s);
-			return NULL;
-		}
+	if (vci_sign_ctx_init(&s->sc, key, s->half ? EVP_MD_get0_name(alg_md(s->alg)) : NULL) < 0) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "COSE: cannot set up %s signing", s->alg);
+		vci_cose_signer_free(s);
+		return NULL;
 	}
 	return s;
 oom:
@@ -453,12 +439,12 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 
 	vci_cbuf_head(&h, 2, len);
 	if (s->half) {
-		if (EVP_DigestInit_ex2(s->mdctx, s->md, NULL) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, s->tbs_prefix.buf, s->tbs_prefix.len) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, head, h.len) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, payload, len) != 1 ||
-		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
-		    EVP_PKEY_sign(s->pctx, der, &siglen, dgst, dlen) != 1)
+		if (EVP_DigestInit_ex2(s->sc.mdctx, s->sc.md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, s->tbs_prefix.buf, s->tbs_prefix.len) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, head, h.len) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, payload, len) != 1 ||
+		    EVP_DigestFinal_ex(s->sc.mdctx, dgst, &dlen) != 1 ||
+		    EVP_PKEY_sign(s->sc.pctx, der, &siglen, dgst, dlen) != 1)
 			goto ssl;
 		if (vci_ecdsa_own_der_to_raw(der, siglen, s->half, raw) < 0)
 			return vci_err_set(err, VCI_EXIT_KEY, "signing_failed",
@@ -472,8 +458,8 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 		vci_cbuf_raw(&s->scratch, payload, len);
 		if (s->scratch.failed)
 			return vci_err_oom(err);
-		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
-		    EVP_DigestSign(s->mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
+		if (EVP_DigestSignInit_ex(s->sc.mdctx, NULL, NULL, NULL, NULL, s->sc.key, NULL) != 1 ||
+		    EVP_DigestSign(s->sc.mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
 			goto ssl;
 	}
 	vci_cbuf_head(out, 4, 4);

@@ -48,10 +48,7 @@ static const struct alg_info *alg_find(const char *name)
 
 struct vci_jws_signer {
 	const struct alg_info *alg;
-	EVP_PKEY *key;          /* referenced */
-	EVP_PKEY_CTX *pctx;     /* EC/RSA: initialised for EVP_PKEY_sign */
-	EVP_MD *md;             /* EC/RSA: fetched digest */
-	EVP_MD_CTX *mdctx;      /* EC/RSA: digest; EdDSA: DigestSign context */
+	vci_sign_ctx_t sc;      /* EC/RSA: digest then sign; EdDSA: DigestSign */
 	char *hdr;              /* "<b64 header>." */
 	size_t hdr_len;
 	uint8_t *sig;           /* scratch for the signature */
@@ -63,10 +60,7 @@ void vci_jws_signer_free(vci_jws_signer_t *s)
 {
 	if (!s)
 		return;
-	EVP_PKEY_CTX_free(s->pctx);
-	EVP_MD_CTX_free(s->mdctx);
-	EVP_MD_free(s->md);
-	EVP_PKEY_free(s->key);
+	vci_sign_ctx_free(&s->sc);
 	free(s->hdr);
 	free(s->sig);
 	free(s);
@@ -144,9 +138,8 @@ vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_
 	if (!s)
 		goto oom;
 	s->alg = ai;
-	if (EVP_PKEY_up_ref(key) != 1)
+	if (vci_sign_ctx_init(&s->sc, key, ai->kind == K_ED ? NULL : ai->md) < 0)
 		goto ssl;
-	s->key = key;
 	b64 = header_b64(ai->name, header, err);
 	if (!b64)
 		goto fail;
@@ -160,24 +153,16 @@ vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_
 	free(b64);
 	b64 = NULL;
 
-	s->mdctx = EVP_MD_CTX_new();
-	if (!s->mdctx)
-		goto oom;
 	if (ai->kind == K_ED) {
 		s->sig_max = 64;
 	} else {
-		s->md = EVP_MD_fetch(NULL, ai->md, NULL);
-		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-		if (!s->md || !s->pctx || EVP_PKEY_sign_init(s->pctx) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) != 1)
-			goto ssl;
 		if (ai->kind == K_RS &&
-		    EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PADDING) != 1)
+		    EVP_PKEY_CTX_set_rsa_padding(s->sc.pctx, RSA_PKCS1_PADDING) != 1)
 			goto ssl;
 		if (ai->kind == K_PS &&
-		    (EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		     EVP_PKEY_CTX_set_rsa_mgf1_md(s->pctx, s->md) != 1 ||
-		     EVP_PKEY_CTX_set_rsa_pss_saltlen(s->pctx, 32) != 1))
+		    (EVP_PKEY_CTX_set_rsa_padding(s->sc.pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_mgf1_md(s->sc.pctx, s->sc.md) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_pss_saltlen(s->sc.pctx, 32) != 1))
 			goto ssl;
 		if (EVP_PKEY_get_size(key) <= 0)
 			goto ssl;
@@ -227,15 +212,15 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 
 	siglen = s->sig_max;
 	if (s->alg->kind == K_ED) {
-		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
-		    EVP_DigestSign(s->mdctx, s->sig, &siglen, (const uint8_t *)out,
+		if (EVP_DigestSignInit_ex(s->sc.mdctx, NULL, NULL, NULL, NULL, s->sc.key, NULL) != 1 ||
+		    EVP_DigestSign(s->sc.mdctx, s->sig, &siglen, (const uint8_t *)out,
 				   input_len) != 1)
 			goto ssl;
 	} else {
-		if (EVP_DigestInit_ex2(s->mdctx, s->md, NULL) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, out, input_len) != 1 ||
-		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
-		    EVP_PKEY_sign(s->pctx, s->sig, &siglen, dgst, dlen) != 1)
+		if (EVP_DigestInit_ex2(s->sc.mdctx, s->sc.md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, out, input_len) != 1 ||
+		    EVP_DigestFinal_ex(s->sc.mdctx, dgst, &dlen) != 1 ||
+		    EVP_PKEY_sign(s->sc.pctx, s->sig, &siglen, dgst, dlen) != 1)
 			goto ssl;
 	}
 	sigp = s->sig;

@@ -1243,3 +1243,33 @@ out:
 		free(canon);
 	return rc;
 }
+
+/* ---- signing contexts ---- */
+
+int vci_sign_ctx_init(vci_sign_ctx_t *c, EVP_PKEY *key, const char *md_name)
+{
+	memset(c, 0, sizeof *c);
+	if (EVP_PKEY_up_ref(key) != 1)
+		return -1;
+	c->key = key;
+	c->mdctx = EVP_MD_CTX_new();
+	if (!c->mdctx)
+		return -1;
+	if (!md_name)
+		return 0;
+	c->md = EVP_MD_fetch(NULL, md_name, NULL);
+	c->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!c->md || !c->pctx || EVP_PKEY_sign_init(c->pctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c->pctx, c->md) != 1)
+		return -1;
+	return 0;
+}
+
+void vci_sign_ctx_free(vci_sign_ctx_t *c)
+{
+	EVP_PKEY_CTX_free(c->pctx);
+	EVP_MD_CTX_free(c->mdctx);
+	EVP_MD_free(c->md);
+	EVP_PKEY_free(c->key);
+	memset(c, 0, sizeof *c);
+}
