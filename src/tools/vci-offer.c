@@ -510,7 +510,7 @@ static int check_args(args_t *a)
 		return vci_cli_usage(&a->cli, "--issuer: %s is not an https URL without query or fragment",
 				     a->issuer);
 	if (a->scheme && vci_offer_scheme_check(a->scheme, &err) < 0)
-		return vci_cli_usage(&a->cli, "--%s", err.msg);
+		return vci_cli_usage(&a->cli, "%s", err.msg);
 	if (a->by_ref && !vci_url_is_target(a->by_ref, 0))
 		return vci_cli_usage(&a->cli, "--by-reference: %s is not an https URL without query or "
 				     "fragment", a->by_ref);

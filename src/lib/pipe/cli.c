@@ -100,6 +100,7 @@ static const struct cli_param {
 	{ "sd_alg", "--sd-alg" },
 	{ "digest_alg", "--digest-alg" },
 	{ "time_precision", "--time-precision" },
+	{ "scheme", "--scheme" },
 };
 
 static const char *cli_option_of(const char *s, size_t len)
