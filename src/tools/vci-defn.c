@@ -1,5 +1,6 @@
 /* vci-defn - credential definitions: create, import, issuer metadata,
  * type metadata, lint, and claims checks. A thin main over libvci. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/defn.h"
 #include "crypto/jws.h"
@@ -410,7 +411,7 @@ static int load_defs(tool_t *t, int argc, char **argv, defs_t *out)
 		all = realloc(out->v, (out->n + n) * sizeof *all);
 		if (!all) {
 			vci_defn_list_free(v, n);
-			vci_err_set(&err, VCI_EXIT_IO, "io_error", "out of memory");
+			vci_err_oom(&err);
 			return fail(t, &err);
 		}
 		memcpy(all + out->n, v, n * sizeof *v);

@@ -2,6 +2,7 @@
  * object with a fresh pre-authorized code (and transaction code), the deep
  * link by value or by reference, QR codes for the terminal, PNG and SVG,
  * and delivery to a wallet's credential_offer_endpoint. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/defn.h"
 #include "base/http.h"
@@ -194,7 +195,7 @@ static int write_image(ctx_t *c, const vci_qr_t *q, const char *tmpl, int png, a
 				   "several records: put {offer_id} in the name", png ? "png" : "svg", tmpl);
 	path = expand(tmpl, id);
 	if (!path)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	o = vci_out_open(path, err);
 	if (!o)
 		return -1;
@@ -265,7 +266,7 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 			     offer_id) < 0)
 			uri = NULL;
 		if (!uri) {
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(err);
 			goto out;
 		}
 	}
@@ -305,7 +306,7 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 
 		free(u1);
 		if (!u) {
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(err);
 			goto out;
 		}
 		if (vci_http_get(u, &c->http, &r, err) < 0) {
@@ -326,7 +327,7 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 			u = js ? vci_url_add_param(send, "credential_offer", js, strlen(js), ":/,", NULL) : NULL;
 		}
 		if (!u) {
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(err);
 			goto out;
 		}
 		if (vci_http_get(u, &c->http, &r, err) < 0) {
@@ -389,7 +390,7 @@ static int load_known(args_t *a, ctx_t *c, vci_err_t *err)
 		return 0;
 	c->known = json_object();
 	if (!c->known)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	c->known_from = a->defn && a->metadata ? "--defn or --metadata" : a->defn ? a->defn : a->metadata;
 	if (a->defn) {
 		vci_defn_t **defs = NULL;
@@ -509,7 +510,7 @@ static int check_args(args_t *a)
 		return vci_cli_usage(&a->cli, "--issuer: %s is not an https URL without query or fragment",
 				     a->issuer);
 	if (a->scheme && vci_offer_scheme_check(a->scheme, &err) < 0)
-		return vci_cli_usage(&a->cli, "--%s", err.msg);
+		return vci_cli_usage(&a->cli, "%s", err.msg);
 	if (a->by_ref && !vci_url_is_target(a->by_ref, 0))
 		return vci_cli_usage(&a->cli, "--by-reference: %s is not an https URL without query or "
 				     "fragment", a->by_ref);

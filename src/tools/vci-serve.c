@@ -4,6 +4,7 @@
  * is src/serve/; this main parses the command line through the server's
  * own option table (the one the config file goes through) and handles
  * signals. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/offer.h"
 #include "serve/serve.h"

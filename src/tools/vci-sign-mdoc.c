@@ -2,6 +2,7 @@
  * sign issuance records into base64url IssuerSigned credentials, or
  * verify an IssuerSigned or DeviceResponse. */
 #include "base/b64url.h"
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/issue.h"
 #include "crypto/keys.h"

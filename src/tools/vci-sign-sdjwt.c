@@ -1,5 +1,6 @@
 /* vci-sign-sdjwt - sign issuance records as SD-JWT VC (dc+sd-jwt) or W3C
  * VC JWT (jwt_vc_json) credentials, and verify SD-JWTs (verify). */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "base/http.h"
 #include "oid4vci/defn.h"

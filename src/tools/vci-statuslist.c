@@ -2,7 +2,9 @@
  * list file, allocate indices to issuance records, set and read statuses,
  * sign the Status List Token (JWT or CWT) or the W3C
  * BitstringStatusListCredential, and check a token as a relying party. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "base/time.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"
 #include "oid4vci/statuslist.h"
@@ -221,7 +223,7 @@ static int alloc_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 		entry = json_pack("{s:{s:I,s:s}}", "status_list", "idx", (json_int_t)idx, "uri", p->uri);
 	}
 	if (!entry || json_object_set_new(rec, field, entry) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -538,7 +540,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.kid = a->kid;
 	o.iss = a->iss;
 	o.x5c = x5c;
-	o.iat = a->have_iat ? (int64_t)a->iat : (int64_t)time(NULL);
+	o.iat = a->have_iat ? (int64_t)a->iat : vci_time_now();
 	o.exp = o.iat + (int64_t)(a->have_exp ? a->exp : 86400);
 	o.ttl = (int64_t)(a->have_ttl ? a->ttl : 3600);
 	if (sl->method == VCI_SL_BITSTRING)
@@ -619,7 +621,7 @@ static int cmd_check(void *ctx, int argc, char **argv)
 			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		}
 	}
-	if (vci_statuslist_token_verify(&tok, key, NULL, (int64_t)time(NULL), a->uri, &err) < 0 ||
+	if (vci_statuslist_token_verify(&tok, key, NULL, vci_time_now(), a->uri, &err) < 0 ||
 	    vci_statuslist_token_status(&tok, a->idx, &v, &err) < 0) {
 		vci_statuslist_token_free(&tok);
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);

@@ -2,6 +2,7 @@
  * key: verify wallet proofs of possession in issuance records (or one
  * given proof), make and check self-verifying c_nonce values, verify DPoP
  * proofs and wallet attestations. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/dpop.h"
 #include "crypto/keys.h"
@@ -181,7 +182,7 @@ static char *read_token(const char *value, const char *file, const char *what, s
 		}
 	}
 	if (!buf) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "%s: out of memory", what);
+		vci_err_oom_at(err, what);
 		return NULL;
 	}
 	while (n && strchr(" \t\r\n", buf[n - 1]))
@@ -193,9 +194,9 @@ static char *read_token(const char *value, const char *file, const char *what, s
 	return buf;
 }
 
-static time_t now_of(const args_t *a)
+static int64_t now_of(const args_t *a)
 {
-	return a->now ? (time_t)a->now : time(NULL);
+	return a->now ? (int64_t)a->now : vci_time_now();
 }
 
 /* ---- verify ---- */
@@ -245,7 +246,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	v.policy.require_key_attestation = a->require_ka;
 	v.policy.max_age = (long)a->max_age;
 	v.policy.skew = (long)a->skew;
-	v.policy.now = (time_t)a->now;
+	v.policy.now = (int64_t)a->now;
 	v.policy.nonce = a->nonce;
 	v.policy.nonce_key = nk;
 
@@ -368,13 +369,13 @@ static int cmd_dpop(void *ctx, int argc, char **argv)
 	p.algs = a->algs[0] ? a->algs : NULL;
 	p.max_age = (long)a->max_age;
 	p.skew = (long)a->skew;
-	p.now = (time_t)a->now;
+	p.now = (int64_t)a->now;
 	if (vci_dpop_verify(tok, len, &p, &r, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (a->jti_cache) {
 		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
-		time_t now = now_of(a);
-		time_t base = (time_t)r.iat > now ? (time_t)r.iat : now;
+		int64_t now = now_of(a);
+		int64_t base = (int64_t)r.iat > now ? (int64_t)r.iat : now;
 
 		if (vci_jti_cache_add(a->jti_cache, a->htu, r.jti, now, base + window, &err) < 0) {
 			vci_dpop_result_free(&r);
@@ -428,11 +429,11 @@ static int cmd_wallet(void *ctx, int argc, char **argv)
 	p.algs = a->algs[0] ? a->algs : NULL;
 	p.max_age = (long)a->max_age;
 	p.skew = (long)a->skew;
-	p.now = (time_t)a->now;
+	p.now = (int64_t)a->now;
 	if (vci_proof_verify_wallet_attestation(att, alen, pop, plen, &p, &res, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	if (a->jti_cache) {
-		time_t now = now_of(a);
+		int64_t now = now_of(a);
 		long window = (long)(a->max_age ? a->max_age : 300) + (long)(a->skew ? a->skew : 60);
 
 		if (vci_jti_cache_add(a->jti_cache, a->aud,

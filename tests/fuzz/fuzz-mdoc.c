@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
 
 		for (int t = VCI_MDOC_ANY; j && t <= VCI_MDOC_DRIVING_PRIVILEGES; t++) {
-			vci_cbuf_t b = { 0 };
+			vci_buf_t b = { 0 };
 
 			if (vci_mdoc_encode_value(&b, j, (vci_mdoc_type_t)t, "claims.x", &err) == 0) {
 				/* what we encode is well-formed CBOR */
@@ -106,13 +106,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (back)
 					cbor_decref(&back);
 			}
-			vci_cbuf_free(&b);
+			vci_buf_free(&b);
 		}
 		json_decref(j);
 	}
 	auth = annexd_auth(&alen);
 	if (alen && size < (1u << 20)) {
-		vci_cbuf_t b = { 0 };
+		vci_buf_t b = { 0 };
 
 		vci_cbuf_head(&b, 5, 2);
 		vci_cbuf_str(&b, "nameSpaces");
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_json(res);
 			json_decref(res);
 		}
-		vci_cbuf_free(&b);
+		vci_buf_free(&b);
 	}
 	return 0;
 }

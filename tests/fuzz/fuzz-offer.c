@@ -4,7 +4,7 @@
  * too. The input is also tried as an offer object (vci_offer_check) and as
  * percent-encoded text. */
 #include "base/common.h"
-#include "base/http.h"
+#include "base/url.h"
 #include "oid4vci/offer.h"
 
 #include <string.h>

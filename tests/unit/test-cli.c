@@ -1,4 +1,5 @@
 /* test-cli.c - atomic output, inputs and the ordered batch runner. */
+#include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "tap.h"
 
@@ -23,6 +24,27 @@ static int exists(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0;
+}
+
+/* The one-shot writer: modes and no-clobber. */
+static void test_replace(void)
+{
+	vci_err_t err = { 0 };
+	struct stat st;
+	char *s;
+
+	tap_ok(vci_file_replace(tmp("r"), "one", 3, 0600, 0, &err) == 0 &&
+	       stat(tmp("r"), &st) == 0 && (st.st_mode & 0777) == 0600, "replace: writes with a mode");
+	tap_ok(vci_file_replace(tmp("r"), "two", 3, VCI_FILE_MODE_KEEP, 0, &err) == 0 &&
+	       stat(tmp("r"), &st) == 0 && (st.st_mode & 0777) == 0600, "replace: keeps the mode");
+	tap_ok(vci_file_replace(tmp("r"), "three", 5, VCI_FILE_MODE_NEW, VCI_FILE_NOCLOBBER,
+				&err) == 1, "replace: no-clobber refuses an existing file");
+	s = tap_slurp(tmp("r"), NULL);
+	tap_is_str(s, "two", "replace: the refused write changed nothing");
+	free(s);
+	tap_ok(vci_file_replace(tmp("no/such/r"), "x", 1, VCI_FILE_MODE_NEW, 0, &err) < 0 &&
+	       err.status == VCI_EXIT_IO && strstr(err.msg, "no/such/r"), "replace: I/O error names the file");
+	unlink(tmp("r"));
 }
 
 static void test_out(void)
@@ -54,6 +76,7 @@ static void test_out(void)
 	o = vci_out_open(tmp("no/such/dir/c.json"), &err);
 	tap_ok(o == NULL && err.status == VCI_EXIT_IO && strstr(err.msg, "c.json"),
 	       "out: unwritable directory is an I/O error naming the file (%s)", err.msg);
+	test_replace();
 }
 
 /* The batch function: adds "n" = claims.v * 2; fails when v is 13. With
@@ -194,15 +217,15 @@ static void test_write_error(int jobs)
 
 /* A custom writer: the id of each record on a line, a message for each
  * failed one; both in input order. */
-static int write_id(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
+static int write_id(void *wctx, const json_t *rec, vci_buf_t *out, vci_buf_t *msg,
 		    vci_err_t *err)
 {
 	(void)wctx;
 	(void)err;
 	if (json_object_get(rec, "error"))
-		return vci_text_printf(msg, "failed at line %lld\n",
+		return vci_buf_addf(msg, "failed at line %lld\n",
 				       (long long)json_integer_value(json_object_get(rec, "line")));
-	return vci_text_printf(out, "%lld\n",
+	return vci_buf_addf(out, "%lld\n",
 			       (long long)json_integer_value(json_object_get(rec, "id")));
 }
 
@@ -244,19 +267,76 @@ static void test_writer(int jobs)
 	free(m);
 }
 
+/* The buffer's cap, fixed storage and take. */
+static void test_buf_cap(void)
+{
+	vci_buf_t b;
+	uint8_t small[4];
+	vci_buf_t f = VCI_BUF_FIXED(small);
+	size_t n = 0;
+	char *p = NULL;
+
+	vci_buf_init(&b, 8);
+	tap_ok(vci_buf_adds(&b, "1234567") == 0 && b.len == 7, "buf: fills up to its cap");
+	tap_ok(vci_buf_addn(&b, "8", 1) < 0 && b.failed && b.len == 7, "buf: refuses past its cap");
+	tap_ok(vci_buf_adds(&b, "") < 0, "buf: stays failed");
+	tap_ok(vci_buf_take(&b, &n) == NULL && b.p == NULL, "buf: take of a failed buffer");
+	tap_ok(vci_buf_addf(&b, "%d", 42) == 0 && (p = vci_buf_take(&b, &n)) && n == 2 &&
+	       !strcmp(p, "42") && b.p == NULL && b.max == 8, "buf: take hands over, keeps the cap");
+	free(p);
+	vci_buf_reset(&b);
+	tap_ok(vci_buf_addn(&f, "abc", 3) == 0 && f.buf == small && !strcmp((char *)small, "abc"),
+	       "buf: fixed storage");
+	tap_ok(vci_buf_addn(&f, "d", 1) < 0 && f.buf == small, "buf: fixed storage never grows");
+}
+
+/* Parameters named by the library read as options on the command line. */
+static void test_message(void)
+{
+	char buf[256];
+
+	tap_is_str(vci_cli_message("sd_alg: 'x': expected sha-256", buf, sizeof buf),
+		   "--sd-alg: 'x': expected sha-256", "message: a parameter becomes its option");
+	tap_is_str(vci_cli_message("issuer: digest_alg: 'MD5': expected", buf, sizeof buf),
+		   "issuer: --digest-alg: 'MD5': expected", "message: the innermost parameter");
+	tap_is_str(vci_cli_message("issuer: http://x is not an https URL", buf, sizeof buf),
+		   "--issuer: http://x is not an https URL", "message: a lone parameter");
+	tap_is_str(vci_cli_message("claims.sd_alg: not a parameter here", buf, sizeof buf),
+		   "claims.sd_alg: not a parameter here", "message: other names stay");
+	tap_is_str(vci_cli_message("a b: sd_alg: prose first", buf, sizeof buf),
+		   "a b: sd_alg: prose first", "message: only the leading what-chain");
+	tap_is_str(vci_cli_message("sd_alg: x", buf, 4), "sd_alg: x", "message: too long for buf");
+}
+
+/* Out of memory is reported one way. */
+static void test_oom(void)
+{
+	vci_err_t err = { 0 };
+
+	tap_ok(vci_err_oom(&err) == -1 && err.status == VCI_EXIT_IO &&
+	       !strcmp(err.code, "out_of_memory") && !strcmp(err.msg, "out of memory"), "oom: status, code, message");
+	tap_ok(vci_err_oom_at(&err, "stdin") == -1 && !strcmp(err.msg, "stdin: out of memory") &&
+	       !strcmp(err.code, "out_of_memory"), "oom: naming what");
+	tap_ok(vci_err_oom(NULL) == -1, "oom: without an error to fill");
+}
+
 static void test_text(void)
 {
-	vci_text_t t = { 0 };
+	vci_buf_t t = { 0 };
 	char big[1000];
 
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	tap_ok(vci_text_put(&t, "ab", 2) == 0 && t.len == 2 && !strcmp(t.p, "ab"), "text: put");
-	tap_ok(vci_text_printf(&t, "%d-%s", 7, big) == 0 && t.len == 2 + 2 + 999 &&
+	tap_ok(vci_buf_addn(&t, "ab", 2) == 0 && t.len == 2 && !strcmp(t.p, "ab"), "text: put");
+	tap_ok(vci_buf_addf(&t, "%d-%s", 7, big) == 0 && t.len == 2 + 2 + 999 &&
 	       !strncmp(t.p, "ab7-xxx", 7) && t.p[t.len] == '\0', "text: printf longer than a small buffer");
-	tap_ok(vci_text_put(&t, "", 0) == 0 && t.len == 1003, "text: put nothing");
-	vci_text_free(&t);
+	tap_ok(vci_buf_addn(&t, "", 0) == 0 && t.len == 1003, "text: put nothing");
+	vci_buf_free(&t);
 	tap_ok(t.p == NULL && t.len == 0, "text: free");
+
+	test_buf_cap();
+	test_oom();
+	test_message();
 }
 
 static int ran_a(void *ctx, int argc, char **argv)

@@ -1,7 +1,7 @@
 /* test-defn.c - definitions: syntax checks, normalisation, claims paths,
  * claims validation and coercion, import of the seed shapes, metadata,
  * type metadata and lint. */
-#include "base/http.h"
+#include "base/url.h"
 #include "oid4vci/defn.h"
 #include "oid4vci/metadata.h"
 #include "tap.h"

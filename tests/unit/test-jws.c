@@ -4,6 +4,7 @@
 #include "base/common.h"
 #include "base/b64url.h"
 #include "crypto/jws.h"
+#include "crypto/ecdsa.h"
 #include "crypto/keys.h"
 #include "tap.h"
 

@@ -28,7 +28,7 @@ static char *hex(const uint8_t *b, size_t n)
 static void enc(const char *json, vci_mdoc_type_t t, const char *want_hex, const char *want_err)
 {
 	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
-	vci_cbuf_t b = { 0 };
+	vci_buf_t b = { 0 };
 	vci_err_t err = { 0 };
 	int rc = vci_mdoc_encode_value(&b, v, t, "claims.x", &err);
 
@@ -41,7 +41,7 @@ static void enc(const char *json, vci_mdoc_type_t t, const char *want_hex, const
 		tap_ok(rc < 0 && strstr(err.msg, want_err) && !strcmp(err.code, "invalid_claims"),
 		       "%s as %s refused: %s", json, vci_mdoc_type_name(t), err.msg);
 	}
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(v);
 }
 
@@ -139,7 +139,7 @@ static json_t *jwk_of_hex(const char *x, const char *y)
 static void test_cose_key(void)
 {
 	json_t *j = jwk_of_hex(ANNEXD_X, ANNEXD_Y);
-	vci_cbuf_t b = { 0 };
+	vci_buf_t b = { 0 };
 	vci_err_t err = { 0 };
 	char *h;
 	json_t *back;
@@ -154,7 +154,7 @@ static void test_cose_key(void)
 	tap_ok(back && json_equal(back, j), "and back to the same JWK");
 	json_decref(back);
 	cbor_decref(&item);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(j);
 
 	j = jwk_of_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", NULL);
@@ -163,23 +163,23 @@ static void test_cose_key(void)
 	tap_is_str(h, "a30101200621" "5820d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
 		   "Ed25519 COSE_Key {1: 1, -1: 6, -2: x}");
 	free(h);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(j);
 
 	/* y changed: not on the curve */
 	j = jwk_of_hex(ANNEXD_X, "1fb3269edd418857de1b39a4e4a44b92fa484caa722c228288f01d0c03a2c3d7");
 	tap_ok(vci_mdoc_cose_key_from_jwk(&b, j, &err) < 0 && strstr(err.msg, "not a point"),
 	       "off-curve key refused: %s", err.msg);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(j);
 	j = json_pack("{s:s,s:s,s:s}", "kty", "EC", "crv", "P-256", "x", "AAAA");
 	tap_ok(vci_mdoc_cose_key_from_jwk(&b, j, &err) < 0 && !strcmp(err.code, "invalid_proof"),
 	       "short coordinate refused: %s", err.msg);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(j);
 	j = json_pack("{s:s,s:i,s:s}", "kty", "RSA", "e", 3, "n", "AQAB");
 	tap_ok(vci_mdoc_cose_key_from_jwk(&b, j, &err) < 0, "RSA refused: %s", err.msg);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	json_decref(j);
 }
 
@@ -324,7 +324,7 @@ static void test_status_vector(void)
 {
 	size_t len = 0;
 	uint8_t *auth = hexfile("tests/vectors/tsl-draft14-mso-with-status-issuerauth.hex", &len);
-	vci_cbuf_t b = { 0 };
+	vci_buf_t b = { 0 };
 	vci_mdoc_verify_opts_t o = { .at = 1735689600 }; /* 2025-01-01 */
 	vci_err_t err = { 0 };
 	json_t *res = NULL, *sl;
@@ -339,7 +339,7 @@ static void test_status_vector(void)
 	tap_is_str(json_string_value(json_object_get(sl, "uri")), "https://example.com/statuslists/1",
 		   "status uri");
 	json_decref(res);
-	vci_cbuf_free(&b);
+	vci_buf_free(&b);
 	free(auth);
 }
 

@@ -4,7 +4,7 @@
  * token endpoint's grant check, the offer directory, URL helpers and QR
  * renderings. */
 #include "base/common.h"
-#include "base/http.h"
+#include "base/url.h"
 #include "oid4vci/offer.h"
 #include "base/qr.h"
 #include "tap.h"

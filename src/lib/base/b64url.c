@@ -171,7 +171,7 @@ static int decode(const codec_t *c, const char *s, size_t slen, uint8_t **out,
 	full = n - rem;
 	buf = malloc(full / 4 * 3 + (rem ? rem - 1 : 0) + 1);
 	if (!buf)
-		return vci_err_set(err, VCI_EXIT_IO, c->code, "%s: out of memory", c->name);
+		return vci_err_oom_at(err, c->name);
 
 	for (i = 0; i < full; i += 4) {
 		uint8_t a = t[in[i]], b = t[in[i + 1]], d2 = t[in[i + 2]], d3 = t[in[i + 3]];

@@ -1,5 +1,6 @@
 /* common.c - errors, secrets, strict JSON and file helpers. */
 #include "common.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <string.h>
@@ -61,6 +62,16 @@ int vci_err_ssl(vci_err_t *err, int status, const char *code, const char *fmt, .
 	return -1;
 }
 
+int vci_err_oom(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+}
+
+int vci_err_oom_at(vci_err_t *err, const char *what)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "%s: out of memory", what);
+}
+
 void vci_err_clear(vci_err_t *err)
 {
 	if (err)
@@ -108,54 +119,49 @@ char *vci_read_file(const char *path, size_t max, size_t *len, vci_err_t *err)
 	int use_stdin = !path || strcmp(path, "-") == 0;
 	const char *name = use_stdin ? "stdin" : path;
 	FILE *f = use_stdin ? stdin : fopen(path, "rb");
-	size_t cap = 8192, n = 0;
-	char *buf = NULL;
+	buf_auto_t b = { 0 };
+	char *out = NULL;
+	char extra;
 
 	if (!f) {
 		vci_err_set(err, VCI_EXIT_INPUT, "unreadable_input", "%s: %s", name, strerror(errno));
 		return NULL;
 	}
-	buf = malloc(cap + 1);
-	while (buf) {
-		size_t r = fread(buf + n, 1, cap - n, f);
+	/* Up to max - 1 bytes are kept (and a NUL): a file of max bytes or
+	 * more is too large. */
+	vci_buf_init(&b, max);
+	for (;;) {
+		size_t want = max - 1 - b.len < 65536 ? max - 1 - b.len : 65536;
+		size_t r;
 
-		n += r;
-		if (r == 0)
-			break;
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= max) {
-				free(buf);
-				buf = NULL;
+		if (!want) {
+			if (fread(&extra, 1, 1, f) == 1) {
 				vci_err_set(err, VCI_EXIT_INPUT, "input_too_large",
 					    "%s: larger than %zu bytes", name, max);
-				break;
+				goto out;
 			}
-			cap = cap * 2 > max ? max : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = nb;
+			break;
 		}
+		if (vci_buf_reserve(&b, want) < 0) {
+			vci_err_oom_at(err, name);
+			goto out;
+		}
+		r = fread(b.p + b.len, 1, want, f);
+		b.len += r;
+		if (r < want)
+			break;
 	}
-	if (buf && ferror(f)) {
+	if (ferror(f)) {
 		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: read error", name);
-		free(buf);
-		buf = NULL;
-	} else if (!buf && err && !err->msg[0]) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name);
+		goto out;
 	}
+	out = vci_buf_take(&b, len);
+	if (!out)
+		vci_err_oom_at(err, name);
+out:
 	if (!use_stdin)
 		fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		if (len)
-			*len = n;
-	}
-	return buf;
+	return out;
 }
 
 json_t *vci_json_load_file(const char *path, vci_err_t *err)

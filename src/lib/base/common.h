@@ -51,6 +51,11 @@ int vci_err_prefix(vci_err_t *err, const char *fmt, ...) VCI_PRINTF(2, 3);
 int vci_err_ssl(vci_err_t *err, int status, const char *code,
 		const char *fmt, ...) VCI_PRINTF(4, 5);
 void vci_err_clear(vci_err_t *err);
+/* Out of memory, the one way it is reported: VCI_EXIT_IO, code
+ * "out_of_memory", message "out of memory" (vci_err_oom) or "WHAT: out
+ * of memory" (vci_err_oom_at). Return -1. */
+int vci_err_oom(vci_err_t *err);
+int vci_err_oom_at(vci_err_t *err, const char *what);
 
 /* Cleanup-attribute types (latchset/jose style). */
 static inline void vci_json_decref_p(json_t **j) { if (*j) json_decref(*j); }

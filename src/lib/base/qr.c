@@ -41,7 +41,7 @@ vci_qr_t *vci_qr_encode(const char *text, vci_qr_ecc_t ecc, vci_err_t *err)
 				    "QR code: %zu bytes do not fit a QR code at error correction level %c",
 				    strlen(text), "LMQH"[ecc & 3]);
 		else
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "QR code: out of memory");
+			vci_err_oom_at(err, "QR code");
 		return NULL;
 	}
 	n = (size_t)c->width * (size_t)c->width;
@@ -51,7 +51,7 @@ vci_qr_t *vci_qr_encode(const char *text, vci_qr_ecc_t ecc, vci_err_t *err)
 	if (!q || !q->dark) {
 		free(q);
 		QRcode_free(c);
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "QR code: out of memory");
+		vci_err_oom_at(err, "QR code");
 		return NULL;
 	}
 	q->width = c->width;
@@ -141,7 +141,7 @@ int vci_qr_write_png(const vci_qr_t *q, FILE *f, unsigned scale, vci_err_t *err)
 	if (!raw || !z) {
 		free(raw);
 		free(z);
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "PNG: out of memory");
+		return vci_err_oom_at(err, "PNG");
 	}
 	/* Filter type 0 per row; bit 1 = white in a 1-bit grey-scale image. */
 	for (size_t y = 0; y < px; y++) {

@@ -1,294 +1,11 @@
 /* cose.c - COSE_Sign1 over libcbor, and bounded CBOR decoding. */
 #include "cose.h"
-#include "jws.h"
+#include "ecdsa.h"
 #include "keys.h"
 
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
-
-/* ---- bounded decoding ---- */
-
-typedef struct frame {
-	uint64_t left;   /* items still expected; UINT64_MAX: indefinite */
-	int string_mt;   /* indefinite string: the chunks' major type, else -1 */
-} frame_t;
-
-static int scan_err(vci_err_t *err, const char *why, size_t pos)
-{
-	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_cbor", "CBOR: %s at byte %zu", why, pos);
-}
-
-/* Walk the item. With `out`, also copy it there, writing one-byte tag
- * heads 6..20 in their two-byte form (d8 xx): libcbor 0.8 refuses the
- * short form of those tags. *nshort counts them. */
-static int scan(const uint8_t *buf, size_t len, size_t max_depth, size_t *nshort, uint8_t *out,
-		vci_err_t *err)
-{
-	frame_t stack[64];
-	size_t depth = 0, pos = 0, o = 0;
-	int done = 0;
-
-	if (max_depth > 63)
-		max_depth = 63;
-	if (len == 0)
-		return scan_err(err, "empty input", 0);
-	while (!done) {
-		size_t at = pos;
-		uint8_t ib;
-		unsigned mt, ai;
-		uint64_t val = 0;
-		int item_done = 0;
-
-		if (pos >= len)
-			return scan_err(err, "truncated input", pos);
-		ib = buf[pos++];
-		mt = ib >> 5;
-		ai = ib & 31;
-		if (ai < 24) {
-			val = ai;
-		} else if (ai <= 27) {
-			size_t n = (size_t)1 << (ai - 24);
-
-			if (len - pos < n)
-				return scan_err(err, "truncated argument", at);
-			for (size_t i = 0; i < n; i++)
-				val = val << 8 | buf[pos++];
-		} else if (ai != 31) {
-			return scan_err(err, "reserved additional information", at);
-		}
-		/* inside an indefinite string only definite chunks of its type or break */
-		if (depth && stack[depth - 1].string_mt >= 0 &&
-		    !(ib == 0xff) && ((int)mt != stack[depth - 1].string_mt || ai == 31))
-			return scan_err(err, "bad chunk in an indefinite-length string", at);
-		switch (mt) {
-		case 0:
-		case 1:
-			if (ai == 31)
-				return scan_err(err, "indefinite integer", at);
-			item_done = 1;
-			break;
-		case 2:
-		case 3:
-			if (ai == 31) {
-				if (depth >= max_depth)
-					return scan_err(err, "nesting too deep", at);
-				stack[depth].left = UINT64_MAX;
-				stack[depth++].string_mt = (int)mt;
-				break;
-			}
-			if (val > len - pos)
-				return scan_err(err, "string longer than the input", at);
-			pos += (size_t)val;
-			item_done = 1;
-			break;
-		case 4:
-		case 5:
-			if (ai != 31) {
-				/* every item takes at least one byte */
-				if (val > (len - pos) / (mt == 5 ? 2 : 1))
-					return scan_err(err, "container longer than the input", at);
-				if (mt == 5)
-					val *= 2;
-				if (val == 0) {
-					item_done = 1;
-					break;
-				}
-			} else {
-				val = UINT64_MAX;
-			}
-			if (depth >= max_depth)
-				return scan_err(err, "nesting too deep", at);
-			stack[depth].left = val;
-			stack[depth++].string_mt = -1;
-			break;
-		case 6:
-			if (ai == 31)
-				return scan_err(err, "indefinite tag", at);
-			if (depth >= max_depth)
-				return scan_err(err, "nesting too deep", at);
-			stack[depth].left = 1;
-			stack[depth++].string_mt = -1;
-			break;
-		case 7:
-			if (ai == 31) {
-				if (!depth || stack[depth - 1].left != UINT64_MAX)
-					return scan_err(err, "unexpected break", at);
-				depth--;
-				item_done = 1;
-				break;
-			}
-			if (ai == 24 && val < 32)
-				return scan_err(err, "bad simple value", at);
-			item_done = 1;
-			break;
-		}
-		if (mt == 6 && ai >= 6 && ai <= 20) {
-			++*nshort;
-			if (out) {
-				out[o++] = 0xd8;
-				out[o++] = (uint8_t)ai;
-			}
-		} else if (out) {
-			memcpy(out + o, buf + at, pos - at);
-			o += pos - at;
-		}
-		while (item_done) {
-			if (!depth) {
-				done = 1;
-				break;
-			}
-			if (stack[depth - 1].left == UINT64_MAX)
-				break;
-			if (--stack[depth - 1].left > 0)
-				break;
-			depth--; /* the container is complete: it is an item of its parent */
-		}
-	}
-	if (pos != len)
-		return scan_err(err, "trailing bytes after the item", pos);
-	return 0;
-}
-
-int vci_cbor_prescan(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err)
-{
-	size_t nshort = 0;
-
-	return scan(buf, len, max_depth, &nshort, NULL, err);
-}
-
-cbor_item_t *vci_cbor_load(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err)
-{
-	struct cbor_load_result res;
-	cbor_item_t *item;
-	uint8_auto_t *copy = NULL;
-	size_t nshort = 0;
-
-	if (scan(buf, len, max_depth, &nshort, NULL, err) < 0)
-		return NULL;
-	if (nshort) {
-		copy = malloc(len + nshort);
-		if (!copy) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-			return NULL;
-		}
-		nshort = 0;
-		scan(buf, len, max_depth, &nshort, copy, err);
-		buf = copy;
-		len += nshort;
-	}
-	item = cbor_load(buf, len, &res);
-	if (!item || res.error.code != CBOR_ERR_NONE || res.read != len) {
-		if (item)
-			cbor_decref(&item);
-		vci_err_set(err, VCI_EXIT_INPUT, "invalid_cbor", "CBOR: not well-formed (error %d at byte %zu)",
-			    (int)res.error.code, res.error.position);
-		return NULL;
-	}
-	return item;
-}
-
-int vci_cbor_serialize(const cbor_item_t *item, uint8_t **out, size_t *len, vci_err_t *err)
-{
-	unsigned char *buf = NULL;
-	size_t cap = 0, n = cbor_serialize_alloc(item, &buf, &cap);
-
-	if (!n) {
-		free(buf);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "CBOR: cannot serialize");
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-int vci_cbor_get_int(const cbor_item_t *item, int64_t *out)
-{
-	uint64_t v;
-
-	if (!item || (!cbor_isa_uint(item) && !cbor_isa_negint(item)))
-		return -1;
-	v = cbor_get_int(item);
-	if (v > INT64_MAX)
-		return -1;
-	*out = cbor_isa_uint(item) ? (int64_t)v : -1 - (int64_t)v;
-	return 0;
-}
-
-cbor_item_t *vci_cbor_map_get_int(const cbor_item_t *map, int64_t key)
-{
-	struct cbor_pair *pairs;
-	size_t n;
-
-	if (!map || !cbor_isa_map(map))
-		return NULL;
-	pairs = cbor_map_handle(map);
-	n = cbor_map_size(map);
-	for (size_t i = 0; i < n; i++) {
-		int64_t k;
-
-		if (vci_cbor_get_int(pairs[i].key, &k) == 0 && k == key)
-			return pairs[i].value;
-	}
-	return NULL;
-}
-
-cbor_item_t *vci_cbor_map_get_str(const cbor_item_t *map, const char *key)
-{
-	struct cbor_pair *pairs;
-	size_t n, kl = strlen(key);
-
-	if (!map || !cbor_isa_map(map))
-		return NULL;
-	pairs = cbor_map_handle(map);
-	n = cbor_map_size(map);
-	for (size_t i = 0; i < n; i++) {
-		const cbor_item_t *k = pairs[i].key;
-
-		if (cbor_isa_string(k) && cbor_string_is_definite(k) &&
-		    cbor_string_length(k) == kl && !memcmp(cbor_string_handle(k), key, kl))
-			return pairs[i].value;
-	}
-	return NULL;
-}
-
-cbor_item_t *vci_cbor_int(int64_t v)
-{
-	uint64_t u = v >= 0 ? (uint64_t)v : (uint64_t)(-1 - v);
-	cbor_item_t *item;
-
-	if (u <= UINT8_MAX)
-		item = v >= 0 ? cbor_build_uint8((uint8_t)u) : cbor_build_negint8((uint8_t)u);
-	else if (u <= UINT16_MAX)
-		item = v >= 0 ? cbor_build_uint16((uint16_t)u) : cbor_build_negint16((uint16_t)u);
-	else if (u <= UINT32_MAX)
-		item = v >= 0 ? cbor_build_uint32((uint32_t)u) : cbor_build_negint32((uint32_t)u);
-	else
-		item = v >= 0 ? cbor_build_uint64(u) : cbor_build_negint64(u);
-	return item;
-}
-
-static int map_add(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value)
-{
-	int ok = key && value &&
-		 cbor_map_add(map, (struct cbor_pair){ .key = key, .value = value });
-
-	if (key)
-		cbor_decref(&key);
-	if (value)
-		cbor_decref(&value);
-	return ok ? 0 : -1;
-}
-
-int vci_cbor_map_add_int(cbor_item_t *map, int64_t key, cbor_item_t *value)
-{
-	return map_add(map, vci_cbor_int(key), value);
-}
-
-int vci_cbor_map_add_str(cbor_item_t *map, const char *key, cbor_item_t *value)
-{
-	return map_add(map, cbor_build_string(key), value);
-}
 
 /* ---- algorithms ---- */
 
@@ -343,7 +60,7 @@ static int sig_structure(const uint8_t *prot, size_t plen, const uint8_t *aad, s
 	int ok = 1;
 
 	if (!arr)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	items[0] = cbor_build_string("Signature1");
 	items[1] = cbor_build_bytestring(prot, plen);
 	items[2] = cbor_build_bytestring(aad ? aad : (const uint8_t *)"", alen);
@@ -355,7 +72,7 @@ static int sig_structure(const uint8_t *prot, size_t plen, const uint8_t *aad, s
 			cbor_decref(&items[i]);
 	}
 	if (!ok)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	return vci_cbor_serialize(arr, out, outlen, err);
 }
 
@@ -369,7 +86,7 @@ static int sign_raw(EVP_PKEY *key, const char *alg, const uint8_t *tbs, size_t l
 	int rc = -1;
 
 	if (!ctx)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (EVP_DigestSignInit(ctx, &pctx, alg_md(alg), NULL, key) != 1 ||
 	    (!strcmp(alg, "PS256") &&
 	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
@@ -425,14 +142,14 @@ int vci_cose_sign1(EVP_PKEY *key, const char *alg, const cbor_item_t *protected_
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "COSE: algorithm %s does not fit the key",
 				   alg ? alg : "(none)");
 	if (!prot || !empty || !msg)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_cbor_map_add_int(prot, VCI_COSE_ALG, vci_cbor_int(cose_alg)) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	for (size_t i = 0; i < nextra; i++) {
 		struct cbor_pair pr = cbor_map_handle(protected_extra)[i];
 
 		if (!cbor_map_add(prot, pr))
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 	}
 	if (vci_cbor_serialize(prot, &pbytes, &plen, err) < 0 ||
 	    sig_structure(pbytes, plen, aad, aad_len, payload, payload_len, &tbs, &tlen, err) < 0 ||
@@ -449,11 +166,11 @@ int vci_cose_sign1(EVP_PKEY *key, const char *alg, const cbor_item_t *protected_
 			cbor_decref(&items[i]);
 	}
 	if (!ok)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (tagged) {
 		tag = cbor_build_tag(VCI_COSE_TAG_SIGN1, msg);
 		if (!tag)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 	}
 	return vci_cbor_serialize(tagged ? tag : msg, out, outlen, err);
 }
@@ -630,165 +347,25 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 	return 0;
 }
 
-/* ---- encoding straight to bytes ---- */
-
-int vci_cbuf_reserve(vci_cbuf_t *b, size_t n)
-{
-	size_t cap;
-	uint8_t *p;
-
-	if (b->failed)
-		return -1;
-	if (b->cap - b->len >= n)
-		return 0;
-	if (n > SIZE_MAX / 2 - b->len) {
-		b->failed = 1;
-		return -1;
-	}
-	cap = b->cap ? b->cap : 256;
-	while (cap - b->len < n)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p) {
-		b->failed = 1;
-		return -1;
-	}
-	b->buf = p;
-	b->cap = cap;
-	return 0;
-}
-
-void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n)
-{
-	if (n && vci_cbuf_reserve(b, n) == 0) {
-		memcpy(b->buf + b->len, p, n);
-		b->len += n;
-	}
-}
-
-size_t vci_cbor_head_len(uint64_t n)
-{
-	return n < 24 ? 1 : n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : n <= UINT32_MAX ? 5 : 9;
-}
-
-void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg)
-{
-	size_t n = vci_cbor_head_len(arg);
-	uint8_t *p;
-
-	if (vci_cbuf_reserve(b, n) < 0)
-		return;
-	p = b->buf + b->len;
-	b->len += n;
-	major <<= 5;
-	switch (n) {
-	case 1: p[0] = (uint8_t)(major | arg); return;
-	case 2: p[0] = (uint8_t)(major | 24); break;
-	case 3: p[0] = (uint8_t)(major | 25); break;
-	case 5: p[0] = (uint8_t)(major | 26); break;
-	default: p[0] = (uint8_t)(major | 27); break;
-	}
-	for (size_t i = n - 1; i >= 1; i--, arg >>= 8)
-		p[i] = (uint8_t)arg;
-}
-
-void vci_cbuf_int(vci_cbuf_t *b, int64_t v)
-{
-	if (v >= 0)
-		vci_cbuf_head(b, 0, (uint64_t)v);
-	else
-		vci_cbuf_head(b, 1, (uint64_t)(-1 - v));
-}
-
-void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n)
-{
-	vci_cbuf_head(b, 2, n);
-	vci_cbuf_raw(b, p, n);
-}
-
-void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n)
-{
-	vci_cbuf_head(b, 3, n);
-	vci_cbuf_raw(b, s, n);
-}
-
-void vci_cbuf_str(vci_cbuf_t *b, const char *s)
-{
-	vci_cbuf_tstr(b, s, strlen(s));
-}
-
-void vci_cbuf_bool(vci_cbuf_t *b, int v)
-{
-	uint8_t c = v ? 0xf5 : 0xf4;
-
-	vci_cbuf_raw(b, &c, 1);
-}
-
-void vci_cbuf_null(vci_cbuf_t *b)
-{
-	uint8_t c = 0xf6;
-
-	vci_cbuf_raw(b, &c, 1);
-}
-
-/* A float head (fa, fb) and its IEEE 754 bytes, big-endian. */
-static void cbuf_ieee(vci_cbuf_t *b, uint8_t head, uint64_t u, int n)
-{
-	uint8_t p[9];
-
-	p[0] = head;
-	for (int i = n; i >= 1; i--, u >>= 8)
-		p[i] = (uint8_t)u;
-	vci_cbuf_raw(b, p, (size_t)n + 1);
-}
-
-void vci_cbuf_double(vci_cbuf_t *b, double v)
-{
-	uint64_t u;
-
-	memcpy(&u, &v, sizeof u);
-	cbuf_ieee(b, 0xfb, u, 8);
-}
-
-void vci_cbuf_float(vci_cbuf_t *b, float v)
-{
-	uint32_t u;
-
-	memcpy(&u, &v, sizeof u);
-	cbuf_ieee(b, 0xfa, u, 4);
-}
-
-void vci_cbuf_free(vci_cbuf_t *b)
-{
-	free(b->buf);
-	memset(b, 0, sizeof *b);
-}
-
 /* ---- prepared signer ---- */
 
 struct vci_cose_signer {
 	const char *alg;
-	EVP_PKEY *key;          /* referenced */
-	EVP_PKEY_CTX *pctx;     /* ECDSA: initialised for EVP_PKEY_sign */
-	EVP_MD *md;             /* ECDSA: fetched digest */
-	EVP_MD_CTX *mdctx;
+	vci_sign_ctx_t sc;      /* ECDSA: digest then sign; EdDSA: DigestSign */
 	size_t half;            /* ECDSA: bytes of R and of S */
-	vci_cbuf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
-	vci_cbuf_t headers;     /* bstr(protected) unprotected-map */
-	vci_cbuf_t scratch;     /* EdDSA: the whole Sig_structure */
+	vci_buf_t tbs_prefix;  /* 84 6a "Signature1" bstr(protected) 40 */
+	vci_buf_t headers;     /* bstr(protected) unprotected-map */
+	vci_buf_t scratch;     /* EdDSA: the whole Sig_structure */
 };
 
 void vci_cose_signer_free(vci_cose_signer_t *s)
 {
 	if (!s)
 		return;
-	EVP_PKEY_CTX_free(s->pctx);
-	EVP_MD_CTX_free(s->mdctx);
-	EVP_MD_free(s->md);
-	EVP_PKEY_free(s->key);
-	vci_cbuf_free(&s->tbs_prefix);
-	vci_cbuf_free(&s->headers);
-	vci_cbuf_free(&s->scratch);
+	vci_sign_ctx_free(&s->sc);
+	vci_buf_free(&s->tbs_prefix);
+	vci_buf_free(&s->headers);
+	vci_buf_free(&s->scratch);
 	free(s);
 }
 
@@ -830,52 +407,44 @@ vci_cose_signer_t *vci_cose_signer_new(EVP_PKEY *key, const char *alg,
 		goto oom;
 	s->alg = vci_cose_alg_name(cose_alg);
 	s->half = ec_half(s->alg);
-	EVP_PKEY_up_ref(key);
-	s->key = key;
 	vci_cbuf_head(&s->tbs_prefix, 4, 4);
 	vci_cbuf_str(&s->tbs_prefix, "Signature1");
 	vci_cbuf_bstr(&s->tbs_prefix, pbytes, plen);
 	vci_cbuf_bstr(&s->tbs_prefix, NULL, 0);
 	vci_cbuf_bstr(&s->headers, pbytes, plen);
 	vci_cbuf_raw(&s->headers, ubytes, ulen);
-	s->mdctx = EVP_MD_CTX_new();
-	if (s->tbs_prefix.failed || s->headers.failed || !s->mdctx) {
+	if (s->tbs_prefix.failed || s->headers.failed) {
 		vci_cose_signer_free(s);
 		goto oom;
 	}
-	if (s->half) {
-		s->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(alg_md(s->alg)), NULL);
-		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-		if (!s->md || !s->pctx || EVP_PKEY_sign_init(s->pctx) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) != 1) {
-			vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "COSE: cannot set up %s signing", s->alg);
-			vci_cose_signer_free(s);
-			return NULL;
-		}
+	if (vci_sign_ctx_init(&s->sc, key, s->half ? EVP_MD_get0_name(alg_md(s->alg)) : NULL) < 0) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "COSE: cannot set up %s signing", s->alg);
+		vci_cose_signer_free(s);
+		return NULL;
 	}
 	return s;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
 int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
-			 vci_cbuf_t *out, vci_err_t *err)
+			 vci_buf_t *out, vci_err_t *err)
 {
-	uint8_t head[9], dgst[EVP_MAX_MD_SIZE], der[160], raw[2 * 66];
-	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	uint8_t head[10], dgst[EVP_MAX_MD_SIZE], der[160], raw[2 * 66];
+	vci_buf_t h = VCI_BUF_FIXED(head);
 	unsigned int dlen = 0;
 	size_t siglen = sizeof der;
 	const uint8_t *sig = der;
 
 	vci_cbuf_head(&h, 2, len);
 	if (s->half) {
-		if (EVP_DigestInit_ex2(s->mdctx, s->md, NULL) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, s->tbs_prefix.buf, s->tbs_prefix.len) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, head, h.len) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, payload, len) != 1 ||
-		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
-		    EVP_PKEY_sign(s->pctx, der, &siglen, dgst, dlen) != 1)
+		if (EVP_DigestInit_ex2(s->sc.mdctx, s->sc.md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, s->tbs_prefix.buf, s->tbs_prefix.len) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, head, h.len) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, payload, len) != 1 ||
+		    EVP_DigestFinal_ex(s->sc.mdctx, dgst, &dlen) != 1 ||
+		    EVP_PKEY_sign(s->sc.pctx, der, &siglen, dgst, dlen) != 1)
 			goto ssl;
 		if (vci_ecdsa_own_der_to_raw(der, siglen, s->half, raw) < 0)
 			return vci_err_set(err, VCI_EXIT_KEY, "signing_failed",
@@ -888,9 +457,9 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 		vci_cbuf_raw(&s->scratch, head, h.len);
 		vci_cbuf_raw(&s->scratch, payload, len);
 		if (s->scratch.failed)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
-		    EVP_DigestSign(s->mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
+			return vci_err_oom(err);
+		if (EVP_DigestSignInit_ex(s->sc.mdctx, NULL, NULL, NULL, NULL, s->sc.key, NULL) != 1 ||
+		    EVP_DigestSign(s->sc.mdctx, der, &siglen, s->scratch.buf, s->scratch.len) != 1)
 			goto ssl;
 	}
 	vci_cbuf_head(out, 4, 4);
@@ -898,7 +467,7 @@ int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t le
 	vci_cbuf_bstr(out, payload, len);
 	vci_cbuf_bstr(out, sig, siglen);
 	if (out->failed)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 ssl:
 	return vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "COSE: %s signing failed", s->alg);

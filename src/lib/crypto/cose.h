@@ -2,14 +2,13 @@
  * header built from a caller's map, verification with an allow-list, and
  * bounded decoding of untrusted CBOR. Signatures are raw (ECDSA R||S,
  * Ed25519, RSA-PSS), the Sig_structure is
- * ["Signature1", protected, external_aad, payload]. */
+ * ["Signature1", protected, external_aad, payload]. CBOR itself (bounded
+ * decoding, encoding into a buffer) is base/cbor.h. */
 #ifndef VCI_COSE_H
 #define VCI_COSE_H
 
 #include "base/common.h"
-#include <cbor.h>
-
-#define VCI_CBOR_MAX_DEPTH 32
+#include "base/cbor.h"
 
 /* Header labels and tags. */
 enum {
@@ -20,32 +19,6 @@ enum {
 	VCI_COSE_TAG_SIGN1 = 18,
 	VCI_CWT_TAG = 61,
 };
-
-static inline void vci_cbor_decref_p(cbor_item_t **i) { if (*i) cbor_decref(i); }
-#define cbor_auto_t cbor_item_t __attribute__((cleanup(vci_cbor_decref_p)))
-
-/* Check that buf holds exactly one well-formed CBOR data item whose
- * declared lengths fit the input and whose nesting (arrays, maps, tags)
- * is at most max_depth, without allocating. Indefinite lengths are
- * accepted. Errors are VCI_EXIT_INPUT, code "invalid_cbor". */
-int vci_cbor_prescan(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err);
-/* vci_cbor_prescan, then cbor_load. Returns a new item. */
-cbor_item_t *vci_cbor_load(const uint8_t *buf, size_t len, size_t max_depth, vci_err_t *err);
-/* Serialize an item; *out malloc'd. */
-int vci_cbor_serialize(const cbor_item_t *item, uint8_t **out, size_t *len, vci_err_t *err);
-
-/* Map lookups (borrowed results, NULL if absent): an integer key, a text
- * key. Integers compare by value whatever their encoded width. */
-cbor_item_t *vci_cbor_map_get_int(const cbor_item_t *map, int64_t key);
-cbor_item_t *vci_cbor_map_get_str(const cbor_item_t *map, const char *key);
-/* An integer item's value (major types 0 and 1); -1 if not an integer or
- * out of int64_t range. */
-int vci_cbor_get_int(const cbor_item_t *item, int64_t *out);
-/* Add key -> value to a definite map (value stolen; key an int or text). */
-int vci_cbor_map_add_int(cbor_item_t *map, int64_t key, cbor_item_t *value);
-int vci_cbor_map_add_str(cbor_item_t *map, const char *key, cbor_item_t *value);
-/* New integer item (positive or negative). */
-cbor_item_t *vci_cbor_int(int64_t v);
 
 /* COSE alg id <-> JOSE name: -7 ES256 (and -9 ESP256 read as ES256),
  * -35 ES384, -36 ES512, -8 EdDSA, -37 PS256. NULL / 0 if unknown. */
@@ -88,33 +61,6 @@ int vci_cose_sign1_verify(const vci_cose_sign1_t *msg, EVP_PKEY *key, const char
 			  size_t payload_len, vci_err_t *err);
 void vci_cose_sign1_free(vci_cose_sign1_t *msg);
 
-/* ---- encoding straight to bytes ----
- * A growable buffer CBOR is written into with shortest ("preferred")
- * heads and definite lengths, for encoders on a hot path that would
- * otherwise build and free a libcbor tree per item. An allocation failure
- * sets `failed` and later calls do nothing; check it once at the end. */
-typedef struct vci_cbuf {
-	uint8_t *buf;
-	size_t len, cap;
-	int failed;
-} vci_cbuf_t;
-
-int vci_cbuf_reserve(vci_cbuf_t *b, size_t n);
-void vci_cbuf_raw(vci_cbuf_t *b, const void *p, size_t n);
-/* A head: major type 0..7 and its argument. */
-void vci_cbuf_head(vci_cbuf_t *b, unsigned major, uint64_t arg);
-void vci_cbuf_int(vci_cbuf_t *b, int64_t v);
-void vci_cbuf_bstr(vci_cbuf_t *b, const void *p, size_t n);
-void vci_cbuf_tstr(vci_cbuf_t *b, const char *s, size_t n);
-void vci_cbuf_str(vci_cbuf_t *b, const char *s); /* tstr of a C string */
-void vci_cbuf_bool(vci_cbuf_t *b, int v);
-void vci_cbuf_null(vci_cbuf_t *b);
-void vci_cbuf_double(vci_cbuf_t *b, double v);
-void vci_cbuf_float(vci_cbuf_t *b, float v);   /* fa: 4-byte float */
-void vci_cbuf_free(vci_cbuf_t *b);
-/* Length of the head for a string/container of n. */
-size_t vci_cbor_head_len(uint64_t n);
-
 /* A prepared COSE_Sign1 signer: key, alg and both headers encoded once,
  * digest and key contexts kept, so that signing a payload is one hash
  * and one signature. Not thread-safe: use one per thread. */
@@ -127,7 +73,7 @@ const char *vci_cose_signer_alg(const vci_cose_signer_t *s);
 /* Append the untagged COSE_Sign1 [protected, unprotected, payload,
  * signature] over payload (no external_aad) to out. */
 int vci_cose_signer_sign(vci_cose_signer_t *s, const uint8_t *payload, size_t len,
-			 vci_cbuf_t *out, vci_err_t *err);
+			 vci_buf_t *out, vci_err_t *err);
 void vci_cose_signer_free(vci_cose_signer_t *s);
 
 #endif

@@ -163,7 +163,7 @@ char *vci_did_key_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 		return NULL;
 	out = malloc(strlen(mb) + 9);
 	if (!out) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "did:key: out of memory");
+		vci_err_oom_at(err, "did:key");
 		return NULL;
 	}
 	strcpy(out, "did:key:");
@@ -181,7 +181,7 @@ char *vci_did_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 		return NULL;
 	txt = vci_json_dump(jwk);
 	if (!txt || !(b64 = vci_b64url_encode((const uint8_t *)txt, strlen(txt)))) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "did:jwk: out of memory");
+		vci_err_oom_at(err, "did:jwk");
 		return NULL;
 	}
 	out = malloc(strlen(b64) + 9);
@@ -189,7 +189,7 @@ char *vci_did_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 		strcpy(out, "did:jwk:");
 		strcat(out, b64);
 	} else {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "did:jwk: out of memory");
+		vci_err_oom_at(err, "did:jwk");
 	}
 	free(b64);
 	return out;

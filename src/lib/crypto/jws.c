@@ -4,6 +4,8 @@
  * encodings per record. */
 #include "jws.h"
 #include "base/b64url.h"
+#include "base/time.h"
+#include "ecdsa.h"
 #include "keys.h"
 
 #include <string.h>
@@ -42,109 +44,11 @@ static const struct alg_info *alg_find(const char *name)
 	return NULL;
 }
 
-/* ---- ECDSA signature formats ---- */
-
-int vci_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw)
-{
-	const uint8_t *p = der;
-	ECDSA_SIG *sig;
-	const BIGNUM *r, *s;
-	uint8_t *re = NULL;
-	int n, ok = 0;
-
-	if (!der || !raw || nbytes == 0 || nbytes > 66 || der_len > 200)
-		return -1;
-	sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	if (!sig || p != der + der_len)
-		goto out;
-	/* strict DER: re-encoding must give the same bytes */
-	n = i2d_ECDSA_SIG(sig, &re);
-	if (n <= 0 || (size_t)n != der_len || memcmp(re, der, der_len))
-		goto out;
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_is_negative(r) || BN_is_negative(s) ||
-	    BN_num_bytes(r) > (int)nbytes || BN_num_bytes(s) > (int)nbytes)
-		goto out;
-	if (BN_bn2binpad(r, raw, (int)nbytes) != (int)nbytes ||
-	    BN_bn2binpad(s, raw + nbytes, (int)nbytes) != (int)nbytes)
-		goto out;
-	ok = 1;
-out:
-	OPENSSL_free(re);
-	ECDSA_SIG_free(sig);
-	ERR_clear_error();
-	return ok ? 0 : -1;
-}
-
-/* DER of R||S into out (ECDSA_DER_MAX bytes): its length, or 0. */
-#define ECDSA_DER_MAX (2 * (3 + 67) + 4)
-
-static size_t raw_to_der_to(const uint8_t *raw, size_t raw_len, uint8_t *out)
-{
-	ECDSA_SIG *sig = NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	size_t half = raw_len / 2;
-	uint8_t *p = out;
-	int n = 0;
-
-	if (!raw || raw_len == 0 || raw_len % 2 || half > 66)
-		return 0;
-	sig = ECDSA_SIG_new();
-	r = BN_bin2bn(raw, (int)half, NULL);
-	s = BN_bin2bn(raw + half, (int)half, NULL);
-	if (!sig || !r || !s || ECDSA_SIG_set0(sig, r, s) != 1) {
-		BN_free(r);
-		BN_free(s);
-		goto out;
-	}
-	/* R and S below 2^528: the encoding fits, written in one pass */
-	n = i2d_ECDSA_SIG(sig, &p);
-	if (n <= 0 || n > ECDSA_DER_MAX)
-		n = 0;
-out:
-	ECDSA_SIG_free(sig);
-	if (!n)
-		ERR_clear_error();
-	return (size_t)n;
-}
-
-uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len)
-{
-	uint8_t buf[ECDSA_DER_MAX], *out;
-	size_t n = raw_to_der_to(raw, raw_len, buf);
-
-	if (!n || !(out = malloc(n)))
-		return NULL;
-	memcpy(out, buf, n);
-	if (der_len)
-		*der_len = n;
-	return out;
-}
-
 /* ---- signing ---- */
-
-int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw)
-{
-	const uint8_t *p = der;
-	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	const BIGNUM *r, *s;
-	int ok = 0;
-
-	if (sig) {
-		ECDSA_SIG_get0(sig, &r, &s);
-		ok = BN_bn2binpad(r, raw, (int)nbytes) == (int)nbytes &&
-		     BN_bn2binpad(s, raw + nbytes, (int)nbytes) == (int)nbytes;
-	}
-	ECDSA_SIG_free(sig);
-	return ok ? 0 : -1;
-}
 
 struct vci_jws_signer {
 	const struct alg_info *alg;
-	EVP_PKEY *key;          /* referenced */
-	EVP_PKEY_CTX *pctx;     /* EC/RSA: initialised for EVP_PKEY_sign */
-	EVP_MD *md;             /* EC/RSA: fetched digest */
-	EVP_MD_CTX *mdctx;      /* EC/RSA: digest; EdDSA: DigestSign context */
+	vci_sign_ctx_t sc;      /* EC/RSA: digest then sign; EdDSA: DigestSign */
 	char *hdr;              /* "<b64 header>." */
 	size_t hdr_len;
 	uint8_t *sig;           /* scratch for the signature */
@@ -156,10 +60,7 @@ void vci_jws_signer_free(vci_jws_signer_t *s)
 {
 	if (!s)
 		return;
-	EVP_PKEY_CTX_free(s->pctx);
-	EVP_MD_CTX_free(s->mdctx);
-	EVP_MD_free(s->md);
-	EVP_PKEY_free(s->key);
+	vci_sign_ctx_free(&s->sc);
 	free(s->hdr);
 	free(s->sig);
 	free(s);
@@ -200,7 +101,7 @@ static char *header_b64(const char *alg, const json_t *extra, vci_err_t *err)
 		goto oom;
 	return b64;
 oom:
-	vci_err_set(err, VCI_EXIT_INPUT, "out_of_memory", "JWS header: out of memory");
+	vci_err_oom_at(err, "JWS header");
 	return NULL;
 }
 
@@ -237,9 +138,8 @@ vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_
 	if (!s)
 		goto oom;
 	s->alg = ai;
-	if (EVP_PKEY_up_ref(key) != 1)
+	if (vci_sign_ctx_init(&s->sc, key, ai->kind == K_ED ? NULL : ai->md) < 0)
 		goto ssl;
-	s->key = key;
 	b64 = header_b64(ai->name, header, err);
 	if (!b64)
 		goto fail;
@@ -253,24 +153,16 @@ vci_jws_signer_t *vci_jws_signer_new(EVP_PKEY *key, const char *alg, const json_
 	free(b64);
 	b64 = NULL;
 
-	s->mdctx = EVP_MD_CTX_new();
-	if (!s->mdctx)
-		goto oom;
 	if (ai->kind == K_ED) {
 		s->sig_max = 64;
 	} else {
-		s->md = EVP_MD_fetch(NULL, ai->md, NULL);
-		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-		if (!s->md || !s->pctx || EVP_PKEY_sign_init(s->pctx) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) != 1)
-			goto ssl;
 		if (ai->kind == K_RS &&
-		    EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PADDING) != 1)
+		    EVP_PKEY_CTX_set_rsa_padding(s->sc.pctx, RSA_PKCS1_PADDING) != 1)
 			goto ssl;
 		if (ai->kind == K_PS &&
-		    (EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		     EVP_PKEY_CTX_set_rsa_mgf1_md(s->pctx, s->md) != 1 ||
-		     EVP_PKEY_CTX_set_rsa_pss_saltlen(s->pctx, 32) != 1))
+		    (EVP_PKEY_CTX_set_rsa_padding(s->sc.pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_mgf1_md(s->sc.pctx, s->sc.md) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_pss_saltlen(s->sc.pctx, 32) != 1))
 			goto ssl;
 		if (EVP_PKEY_get_size(key) <= 0)
 			goto ssl;
@@ -285,7 +177,7 @@ ssl:
 	vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWS: cannot set up %s signing", ai->name);
 	goto fail;
 oom:
-	vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWS: out of memory");
+	vci_err_oom_at(err, "JWS");
 fail:
 	free(b64);
 	vci_jws_signer_free(s);
@@ -312,7 +204,7 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 	}
 	out = malloc(s->hdr_len + plen + 1 + s->sig_b64_max + 1);
 	if (!out) {
-		vci_err_set(err, VCI_EXIT_INPUT, "out_of_memory", "JWS: out of memory");
+		vci_err_oom_at(err, "JWS");
 		return NULL;
 	}
 	memcpy(out, s->hdr, s->hdr_len);
@@ -320,15 +212,15 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 
 	siglen = s->sig_max;
 	if (s->alg->kind == K_ED) {
-		if (EVP_DigestSignInit_ex(s->mdctx, NULL, NULL, NULL, NULL, s->key, NULL) != 1 ||
-		    EVP_DigestSign(s->mdctx, s->sig, &siglen, (const uint8_t *)out,
+		if (EVP_DigestSignInit_ex(s->sc.mdctx, NULL, NULL, NULL, NULL, s->sc.key, NULL) != 1 ||
+		    EVP_DigestSign(s->sc.mdctx, s->sig, &siglen, (const uint8_t *)out,
 				   input_len) != 1)
 			goto ssl;
 	} else {
-		if (EVP_DigestInit_ex2(s->mdctx, s->md, NULL) != 1 ||
-		    EVP_DigestUpdate(s->mdctx, out, input_len) != 1 ||
-		    EVP_DigestFinal_ex(s->mdctx, dgst, &dlen) != 1 ||
-		    EVP_PKEY_sign(s->pctx, s->sig, &siglen, dgst, dlen) != 1)
+		if (EVP_DigestInit_ex2(s->sc.mdctx, s->sc.md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->sc.mdctx, out, input_len) != 1 ||
+		    EVP_DigestFinal_ex(s->sc.mdctx, dgst, &dlen) != 1 ||
+		    EVP_PKEY_sign(s->sc.pctx, s->sig, &siglen, dgst, dlen) != 1)
 			goto ssl;
 	}
 	sigp = s->sig;
@@ -643,7 +535,7 @@ int vci_jws_verify_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *k
 			const char *const *allowed, vci_err_t *err)
 {
 	const struct alg_info *ai;
-	uint8_t der[ECDSA_DER_MAX];
+	uint8_t der[VCI_ECDSA_DER_MAX];
 	struct vkey *e = NULL;
 	const uint8_t *sig;
 	size_t sig_len;
@@ -677,7 +569,7 @@ int vci_jws_verify_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *k
 		if (sig_len != 2 * ai->ec_bytes)
 			return bad_sig(err, "JWS: %s signature must be raw R||S of the curve size",
 				       ai->name);
-		sig_len = raw_to_der_to(sig, sig_len, der);
+		sig_len = vci_ecdsa_raw_to_der_to(sig, sig_len, der);
 		if (!sig_len)
 			return bad_sig(err, "JWS: %s", "bad ECDSA signature");
 		sig = der;
@@ -729,4 +621,73 @@ int vci_jws_typ_is(const char *typ, const char *expected)
 	if (!typ || !expected)
 		return 0;
 	return strcasecmp(strip_app(typ), strip_app(expected)) == 0;
+}
+
+/* ---- JWT checks ---- */
+
+const char *const vci_jwt_default_algs[] = {
+	"ES256", "ES384", "ES512", "EdDSA", "PS256", "RS256", NULL,
+};
+
+const char *const vci_jwt_known_algs[] = {
+	"ES256", "ES384", "ES512", "EdDSA", "Ed25519", "PS256", "RS256", NULL,
+};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (size_t i = 0; s && list[i]; i++)
+		if (!strcmp(s, list[i]))
+			return 1;
+	return 0;
+}
+
+int vci_jwt_check_alg(const char *alg, const char *const *allowed, const char *what,
+			const char *code, vci_err_t *err)
+{
+	if (!allowed)
+		allowed = vci_jwt_default_algs;
+	if (!alg)
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"alg\" missing", what);
+	if (!strcmp(alg, "none"))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: alg \"none\" is refused: the proof must be signed", what);
+	if (!strncmp(alg, "HS", 2))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: alg \"%s\" is a MAC, refused: the proof must use an "
+				   "asymmetric signature", what, alg);
+	if (!in_list(alg, vci_jwt_known_algs))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: unknown alg \"%s\"", what, alg);
+	if (!in_list(alg, allowed))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: alg \"%s\" is not allowed here",
+				   what, alg);
+	return 0;
+}
+
+int vci_jwt_check_iat(const json_t *claims, int64_t now, long max_age, long skew,
+			const char *what, const char *code, vci_err_t *err)
+{
+	const json_t *iat = json_object_get(claims, "iat");
+	json_int_t t;
+
+	if (!max_age)
+		max_age = VCI_JWT_DEFAULT_MAX_AGE;
+	if (!skew)
+		skew = VCI_JWT_DEFAULT_SKEW;
+	if (!now)
+		now = vci_time_now();
+	if (!iat)
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"iat\" missing", what);
+	if (!json_is_integer(iat))
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" must be an integer number of seconds", what);
+	t = json_integer_value(iat);
+	if (t > (json_int_t)now + skew)
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" is %lld seconds in the future (skew allowed: %ld)",
+				   what, (long long)(t - (json_int_t)now), skew);
+	if (t < (json_int_t)now - max_age)
+		return vci_err_set(err, VCI_EXIT_FAIL, code,
+				   "%s: \"iat\" is %lld seconds old, more than the %ld allowed",
+				   what, (long long)((json_int_t)now - t), max_age);
+	return 0;
 }

@@ -78,14 +78,28 @@ int vci_jws_parse_verify(const char *compact, size_t len, EVP_PKEY *key,
  * an "application/" prefix ignored. */
 int vci_jws_typ_is(const char *typ, const char *expected);
 
-/* ECDSA signature format conversion (exposed for COSE and tests):
- * DER <-> fixed-width R||S of 2*nbytes. */
-int vci_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes,
-			 uint8_t *raw);
-uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len);
-/* R||S of a DER signature OpenSSL just made for us (JWS and COSE signers):
- * no strictness check, the re-encoding vci_ecdsa_der_to_raw does for
- * signatures received. */
-int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw);
+/* ---- JWT checks every proof shares (key proofs, DPoP, wallet
+ * attestations) ---- */
+
+/* Largest JWT a verifier reads. */
+#define VCI_JWT_MAX (64u * 1024u)
+/* iat window defaults: how old, how far in the future (seconds). */
+#define VCI_JWT_DEFAULT_MAX_AGE 300
+#define VCI_JWT_DEFAULT_SKEW 60
+/* Algorithms accepted when a policy names none (NULL-terminated), and
+ * all those verification implements. */
+extern const char *const vci_jwt_default_algs[];
+extern const char *const vci_jwt_known_algs[];
+
+/* alg present, not "none", not a MAC, known, and in `allowed` (NULL:
+ * vci_jwt_default_algs). Fails with VCI_EXIT_FAIL, `code`, and a message
+ * "WHAT: why". */
+int vci_jwt_check_alg(const char *alg, const char *const *allowed, const char *what,
+		      const char *code, vci_err_t *err);
+/* claims.iat an integer no more than max_age (0: the default) seconds
+ * before `now` (0: the clock) and no more than skew (0: the default)
+ * after it. Errors as for vci_jwt_check_alg. */
+int vci_jwt_check_iat(const json_t *claims, int64_t now, long max_age, long skew,
+		      const char *what, const char *code, vci_err_t *err);
 
 #endif

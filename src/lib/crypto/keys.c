@@ -2,6 +2,7 @@
  * trust, JWK import/export and RFC 7638 thumbprints. */
 #include "keys.h"
 #include "base/b64url.h"
+#include "base/time.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,7 +75,7 @@ char *vci_pass_read(const char *spec, vci_err_t *err)
 		return NULL;
 	}
 	if (!out)
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "passphrase: out of memory");
+		vci_err_oom_at(err, "passphrase");
 	return out;
 }
 
@@ -326,7 +327,7 @@ STACK_OF(X509) *vci_x509_load_chain(const char *path, vci_err_t *err)
 	X509 *x;
 
 	if (!sk) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "%s: out of memory", path);
+		vci_err_oom_at(err, path);
 		return NULL;
 	}
 	bio = BIO_new_file(path, "rb");
@@ -338,7 +339,7 @@ STACK_OF(X509) *vci_x509_load_chain(const char *path, vci_err_t *err)
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "%s: out of memory", path);
+			vci_err_oom_at(err, path);
 			goto fail;
 		}
 	}
@@ -468,7 +469,7 @@ static X509_STORE *anchors_get(const char *ca_file, vci_err_t *err)
 	}
 	store = X509_STORE_new();
 	if (!store) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	if (X509_STORE_load_file(store, ca_file) != 1) {
@@ -487,7 +488,7 @@ out:
 	return store;
 }
 
-int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
+int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at,
 		    vci_err_t *err)
 {
 	X509_STORE *store = NULL;
@@ -505,15 +506,15 @@ int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
 	ctx = X509_STORE_CTX_new();
 	untrusted = sk_X509_dup(chain);
 	if (!ctx || !untrusted) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {
 		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_certificate", "cannot set up validation");
 		goto out;
 	}
-	if (at)
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+				   (time_t)(at ? at : vci_time_now()));
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
 
@@ -613,7 +614,7 @@ static int key_check(EVP_PKEY *pk, int priv, vci_err_t *err)
 	int ok;
 
 	if (!ctx)
-		return vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "JWK: out of memory");
+		return vci_err_oom_at(err, "JWK");
 	/* For the NIST curves (cofactor 1) the quick check, point on the
 	 * curve and not at infinity, is the whole check: the full one also
 	 * multiplies by the order, which costs more than an ECDSA verify. */
@@ -772,7 +773,7 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_keyslots_t *ks, vci_err
 	if (!bld ||
 	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * n)) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+		vci_err_oom_at(err, "JWK");
 		goto out;
 	}
 	if (priv) {
@@ -781,7 +782,7 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, int priv, vci_keyslots_t *ks, vci_err
 		bn = BN_secure_new();
 		if (!bn || !BN_bin2bn(d.buf, (int)d.len, bn) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn)) {
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+			vci_err_oom_at(err, "JWK");
 			goto out;
 		}
 	}
@@ -855,7 +856,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 	size_t i, nb = 0;
 
 	if (!bld) {
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+		vci_err_oom_at(err, "JWK");
 		return NULL;
 	}
 	for (i = 0; i < 2; i++) {
@@ -867,7 +868,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 		bns[nb] = BN_bin2bn(b.buf, (int)b.len, NULL);
 		if (!bns[nb] || !OSSL_PARAM_BLD_push_BN(bld, i ? OSSL_PKEY_PARAM_RSA_E :
 							OSSL_PKEY_PARAM_RSA_N, bns[nb])) {
-			vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+			vci_err_oom_at(err, "JWK");
 			goto out;
 		}
 		nb++;
@@ -894,7 +895,7 @@ static EVP_PKEY *jwk_rsa(const json_t *jwk, int priv, vci_err_t *err)
 			if (!bns[nb] || !BN_bin2bn(b.buf, (int)b.len, bns[nb]) ||
 			    !OSSL_PARAM_BLD_push_BN(bld, privs[i].param, bns[nb])) {
 				nb++;
-				vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK: out of memory");
+				vci_err_oom_at(err, "JWK");
 				goto out;
 			}
 			nb++;
@@ -1235,10 +1236,40 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 	rc = 0;
 	goto out;
 oom:
-	vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "JWK thumbprint: out of memory");
+	vci_err_oom_at(err, "JWK thumbprint");
 out:
 	OPENSSL_cleanse(canon, len);
 	if (canon != stack)
 		free(canon);
 	return rc;
+}
+
+/* ---- signing contexts ---- */
+
+int vci_sign_ctx_init(vci_sign_ctx_t *c, EVP_PKEY *key, const char *md_name)
+{
+	memset(c, 0, sizeof *c);
+	if (EVP_PKEY_up_ref(key) != 1)
+		return -1;
+	c->key = key;
+	c->mdctx = EVP_MD_CTX_new();
+	if (!c->mdctx)
+		return -1;
+	if (!md_name)
+		return 0;
+	c->md = EVP_MD_fetch(NULL, md_name, NULL);
+	c->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!c->md || !c->pctx || EVP_PKEY_sign_init(c->pctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c->pctx, c->md) != 1)
+		return -1;
+	return 0;
+}
+
+void vci_sign_ctx_free(vci_sign_ctx_t *c)
+{
+	EVP_PKEY_CTX_free(c->pctx);
+	EVP_MD_CTX_free(c->mdctx);
+	EVP_MD_free(c->md);
+	EVP_PKEY_free(c->key);
+	memset(c, 0, sizeof *c);
 }

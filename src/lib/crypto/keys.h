@@ -37,7 +37,7 @@ STACK_OF(X509) *vci_x5c_parse(const json_t *x5c, vci_err_t *err);
  * `at` (0 = now). Checks validity and digitalSignature key usage on the
  * leaf if present. The anchors of a ca_file are read once per process
  * and kept (up to 8 files), so per-record validation costs no file I/O. */
-int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, time_t at,
+int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at,
 		    vci_err_t *err);
 /* Whether the certificate's public key equals pk. */
 int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk);
@@ -77,5 +77,20 @@ json_t *vci_jwks_load(const char *path, vci_err_t *err);
 EVP_PKEY *vci_jwks_key(const json_t *jwks, const char *kid, const char *alg, vci_err_t *err);
 /* RFC 7638 thumbprint (SHA-256, base64url: 43 chars + NUL). */
 int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err);
+
+/* A key prepared for repeated signing (JWS and COSE signers): the key
+ * (referenced), a digest context and, for a digest-then-sign algorithm
+ * (md_name non-NULL), the fetched digest and a sign context set to it.
+ * Not thread-safe: one per thread. */
+typedef struct vci_sign_ctx {
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *pctx;   /* md_name given: initialised for EVP_PKEY_sign */
+	EVP_MD *md;           /* md_name given: the fetched digest */
+	EVP_MD_CTX *mdctx;
+} vci_sign_ctx_t;
+/* 0, or -1 with the reason on OpenSSL's error queue (c may then be
+ * partly set up: vci_sign_ctx_free it). */
+int vci_sign_ctx_init(vci_sign_ctx_t *c, EVP_PKEY *key, const char *md_name);
+void vci_sign_ctx_free(vci_sign_ctx_t *c);
 
 #endif

@@ -32,7 +32,7 @@ vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *er
 		k->key.buf = malloc(len);
 	if (!k || !k->key.buf) {
 		free(k);
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "nonce key: out of memory");
+		vci_err_oom_at(err, "nonce key");
 		return NULL;
 	}
 	memcpy(k->key.buf, key, len);
@@ -105,7 +105,7 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
-char *vci_nonce_new(const vci_nonce_key_t *k, time_t now, unsigned long ttl, vci_err_t *err)
+char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vci_err_t *err)
 {
 	uint8_t raw[RAW_LEN];
 	char *s;
@@ -127,12 +127,12 @@ char *vci_nonce_new(const vci_nonce_key_t *k, time_t now, unsigned long ttl, vci
 	}
 	s = vci_b64url_encode(raw, sizeof raw);
 	if (!s)
-		vci_err_set(err, VCI_EXIT_KEY, "out_of_memory", "nonce: out of memory");
+		vci_err_oom_at(err, "nonce");
 	return s;
 }
 
-int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, time_t now,
-		    time_t *issued, vci_err_t *err)
+int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
+		    int64_t *issued, vci_err_t *err)
 {
 	uint8_t *raw = NULL;
 	uint8_t want[MAC_LEN];
@@ -168,6 +168,6 @@ int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, tim
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_nonce",
 				   "nonce: issued in the future");
 	if (issued)
-		*issued = (time_t)iat;
+		*issued = (int64_t)iat;
 	return 0;
 }

@@ -13,7 +13,7 @@
 #define VCI_NONCE_H
 
 #include "base/common.h"
-#include <time.h>
+#include "base/time.h"
 
 #define VCI_NONCE_KEY_MIN 32
 #define VCI_NONCE_LEN 87 /* characters of an encoded nonce */
@@ -29,11 +29,11 @@ vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *er
 void vci_nonce_key_free(vci_nonce_key_t *k);
 
 /* A new nonce valid from `now` for `ttl` seconds (malloc'd string). */
-char *vci_nonce_new(const vci_nonce_key_t *k, time_t now, unsigned long ttl, vci_err_t *err);
+char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vci_err_t *err);
 /* Check a nonce at time `now`: 0 if it was made with this key and has not
  * expired (*issued receives its issue time if non-NULL); otherwise -1
  * with err (VCI_EXIT_FAIL, code "invalid_nonce"). */
-int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, time_t now,
-		    time_t *issued, vci_err_t *err);
+int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
+		    int64_t *issued, vci_err_t *err);
 
 #endif

@@ -197,4 +197,18 @@ int vci_defn_is_binding_method(const char *s);
 json_int_t vci_defn_cose_alg(const char *jose);
 const char *vci_defn_jose_alg(json_int_t cose);
 
+/* Findings of a lint: a list of "where: what" strings (list NULL: only
+ * counted) and their number. Not thread-safe (one owner). */
+typedef struct vci_findings {
+	json_t *list;
+	size_t n;
+} vci_findings_t;
+/* Count a finding and append "WHERE: what" (just "what" when where is
+ * NULL or empty) to f->list. */
+void vci_findings_add(vci_findings_t *f, const char *where, const char *fmt, ...) VCI_PRINTF(3, 4);
+/* "BASE" followed by the formatted rest into buf: a path in a finding
+ * ("claims[2].path"). Returns buf. */
+const char *vci_findings_at(char *buf, size_t sz, const char *base, const char *fmt, ...)
+	VCI_PRINTF(4, 5);
+
 #endif

@@ -2,9 +2,9 @@
  * replay cache. */
 #include "dpop.h"
 #include "base/b64url.h"
+#include "base/file.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
-#include "proof.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,7 +98,7 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 	h = curl_url();
 	if (!pre || !h) {
 		curl_url_cleanup(h);
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory"), NULL;
+		return vci_err_oom_at(err, "URI"), NULL;
 	}
 	if (pct_normalize(uri, len, pre) < 0) {
 		curl_url_cleanup(h);
@@ -135,7 +135,7 @@ char *vci_dpop_htu_normalize(const char *uri, vci_err_t *err)
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT);
 	if (rc == CURLUE_OK && !(out = strdup(url)))
-		vci_err_set(err, VCI_EXIT_FAIL, code, "URI: out of memory");
+		vci_err_oom_at(err, "URI");
 	else if (rc != CURLUE_OK)
 		vci_err_set(err, VCI_EXIT_FAIL, code, "URI \"%.*s\": not an absolute URL (%s)",
 			    len > 200 ? 200 : (int)len, uri, curl_url_strerror(rc));
@@ -172,9 +172,9 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 		return vci_err_set(err, VCI_EXIT_USAGE, code, "DPoP: the method and URI are required");
 	if (!jwt || !len)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: empty");
-	if (len > VCI_PROOF_MAX)
+	if (len > VCI_JWT_MAX)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: %zu bytes, more than the %u allowed",
-				   len, VCI_PROOF_MAX);
+				   len, VCI_JWT_MAX);
 	if (vci_jws_parse(jwt, len, &jws, err) < 0) {
 		err->status = VCI_EXIT_FAIL;
 		snprintf(err->code, sizeof err->code, "%s", code);
@@ -186,7 +186,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	if (!json_is_string(typ) || !vci_jws_typ_is(json_string_value(typ), "dpop+jwt"))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"typ\" %s, expected \"dpop+jwt\"",
 				   typ ? "is wrong" : "missing");
-	if (vci_proof_check_alg(jws.alg, p->algs, "DPoP", code, err) < 0)
+	if (vci_jwt_check_alg(jws.alg, p->algs, "DPoP", code, err) < 0)
 		return -1;
 	jwk = json_object_get(jws.header, "jwk");
 	if (!json_is_object(jwk))
@@ -223,7 +223,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	if (strcmp(got_htu, want_htu))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" is \"%s\", expected \"%.*s\"",
 				   json_string_value(htu), (int)base_len(p->htu), p->htu);
-	if (vci_proof_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
+	if (vci_jwt_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
 		return -1;
 	ath = json_object_get(jws.payload, "ath");
 	if (p->access_token) {
@@ -253,7 +253,7 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 				   out->jkt);
 	out->jti = strdup(json_string_value(jti));
 	if (!out->jti)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: out of memory");
+		return vci_err_oom_at(err, "DPoP");
 	out->iat = (long long)json_integer_value(json_object_get(jws.payload, "iat"));
 	return 0;
 }
@@ -286,48 +286,8 @@ static int lock_open(const char *path, vci_err_t *err)
 	return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: cannot lock", path);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Rewrite the cache with the live lines only. */
-static int compact(const char *path, const char *live, size_t len, vci_err_t *err)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	int fd, rc = 0;
-
-	if (!tmp)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
-	snprintf(tmp, plen + 16, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = io_fail(err, tmp, "create");
-	} else if (write_all(fd, live, len) < 0 || fsync(fd) < 0) {
-		rc = io_fail(err, tmp, "write");
-		close(fd);
-		unlink(tmp);
-	} else if (close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = io_fail(err, path, "rename");
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
-int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t now,
-		      time_t expires, vci_err_t *err)
+int vci_jti_cache_add(const char *path, const char *htu, const char *jti, int64_t now,
+		      int64_t expires, vci_err_t *err)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t h[32];
@@ -361,7 +321,7 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t
 	live = malloc((size_t)st.st_size + 1);
 	if (!buf || !live) {
 		close(fd);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
+		return vci_err_oom_at(err, path);
 	}
 	while (len < (size_t)st.st_size) {
 		ssize_t n = pread(fd, buf + len, (size_t)st.st_size - len, (off_t)len);
@@ -397,17 +357,17 @@ int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t
 
 		if (!both) {
 			close(fd);
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", path);
+			return vci_err_oom_at(err, path);
 		}
 		live = both;
 		memcpy(live + live_len, line, strlen(line) + 1);
-		rc = compact(path, live, live_len + strlen(line), err);
+		rc = vci_file_replace(path, live, live_len + strlen(line), 0600, 0, err);
 	} else {
 		/* a torn line left by a crash (no newline; the parse loop turned
 		 * the newlines into NULs) is closed off first */
 		if ((len && buf[len - 1] != '\n' && buf[len - 1] != '\0' &&
-		     write_all(fd, "\n", 1) < 0) ||
-		    write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
+		     vci_file_write_all(fd, "\n", 1) < 0) ||
+		    vci_file_write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
 			rc = io_fail(err, path, "write");
 	}
 	close(fd);

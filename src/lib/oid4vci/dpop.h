@@ -3,7 +3,7 @@
 #define VCI_DPOP_H
 
 #include "base/common.h"
-#include <time.h>
+#include "base/time.h"
 
 typedef struct vci_dpop_policy {
 	const char *htm;              /* HTTP method (required) */
@@ -13,7 +13,7 @@ typedef struct vci_dpop_policy {
 	const char *jkt;              /* if set, the key thumbprint the token is bound to */
 	const char *const *algs;      /* NULL: ES256, ES384, ES512, EdDSA, PS256, RS256 */
 	long max_age, skew;           /* iat window (0: 300, 60) */
-	time_t now;                   /* 0: time(NULL) */
+	int64_t now;                  /* 0: vci_time_now() */
 } vci_dpop_policy_t;
 
 typedef struct vci_dpop_result {
@@ -52,7 +52,7 @@ int vci_dpop_ath(const char *token, char out[44]);
  * is ignored. Returns 0 and records the entry (valid until `expires`) if
  * it was not there, or -1 with code "invalid_dpop_proof" for a replay
  * (VCI_EXIT_IO on I/O errors). */
-int vci_jti_cache_add(const char *path, const char *htu, const char *jti, time_t now,
-		      time_t expires, vci_err_t *err);
+int vci_jti_cache_add(const char *path, const char *htu, const char *jti, int64_t now,
+		      int64_t expires, vci_err_t *err);
 
 #endif

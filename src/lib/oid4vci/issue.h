@@ -21,6 +21,7 @@
 #define VCI_ISSUE_H
 
 #include "base/common.h"
+#include "base/time.h"
 #include "defn.h"
 
 /* The definition a record is signed with, from the definitions a tool
@@ -40,30 +41,6 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
  * given, names one of them (VCI_EXIT_USAGE, "--config: ..."). */
 int vci_issue_defn_check(vci_defn_t *const *defs, size_t n, unsigned formats, const char *config,
 			 const char *path, vci_err_t *err);
-
-/* Default --time-precision: one day. */
-#define VCI_TIME_PRECISION_DEFAULT 86400L
-
-/* Parse a --time-precision value: "second", "minute", "hour", "day", or a
- * number of seconds with an optional unit suffix s, m, h, d ("15m").
- * Range 1 second to 31 days. Returns 0, or -1 with err (VCI_EXIT_USAGE). */
-int vci_time_precision_parse(const char *s, long *out, vci_err_t *err);
-
-/* t rounded down to a multiple of precision (t >= 0). */
-int64_t vci_time_round(int64_t t, long precision);
-
-/* Current time in seconds; VCI_TEST_NOW (integer seconds) in the
- * environment overrides it so tests are reproducible. */
-int64_t vci_time_now(void);
-
-/* Parse a NumericDate: a JSON integer >= 0, or a string holding an RFC
- * 3339 date-time ("2026-01-02T03:04:05Z", offsets allowed, fraction
- * dropped) or a full-date ("2026-01-02", midnight UTC). */
-int vci_time_from_json(const json_t *v, int64_t *out);
-
-/* Format t as an RFC 3339 date-time in UTC without a fraction
- * ("2026-01-02T03:04:05Z"); buf must hold 21 bytes. */
-void vci_time_format(int64_t t, char buf[21]);
 
 typedef struct vci_issue_times {
 	int64_t iat;   /* now, rounded */

@@ -435,7 +435,7 @@ static int item_digest(const EVP_MD *md, const uint8_t *p, size_t n, uint8_t *di
 		       unsigned int *dl)
 {
 	uint8_t head[18];
-	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	vci_buf_t h = VCI_BUF_FIXED(head);
 	EVP_MD_CTX *mc = EVP_MD_CTX_new();
 	int ok;
 

@@ -1,6 +1,6 @@
 /* mdoc.c - ISO/IEC 18013-5 IssuerSigned: element types and encoding,
  * COSE_Key, and issuing with a prepared thread-safe issuer (verifying is
- * in mdoc-verify.c). Encoding writes CBOR bytes directly (vci_cbuf_t). */
+ * in mdoc-verify.c). Encoding writes CBOR bytes directly (vci_buf_t). */
 #include "mdoc.h"
 #include "mdoc-int.h"
 #include "base/b64url.h"
@@ -311,10 +311,10 @@ static int sorted_keys(const json_t *o, const char ***keys, size_t *n)
 	return 0;
 }
 
-static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		  vci_err_t *err);
 
-static int encode_map(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode_map(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		      vci_err_t *err)
 {
 	const char **keys;
@@ -370,7 +370,7 @@ static int encode_map(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t 
 	return rc;
 }
 
-static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
+static int encode(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, int depth,
 		  vci_err_t *err)
 {
 	if (depth > MAX_DEPTH)
@@ -494,7 +494,7 @@ static int encode(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *p, 
 	return type_err(p, t, v, NULL, err);
 }
 
-int vci_mdoc_encode_value(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t type,
+int vci_mdoc_encode_value(vci_buf_t *b, const json_t *v, vci_mdoc_type_t type,
 			  const char *what, vci_err_t *err)
 {
 	path_t p;
@@ -569,7 +569,7 @@ static int jwk_coord(const json_t *jwk, const char *name, size_t want, uint8_t *
 	return 0;
 }
 
-static int cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, BN_CTX *bn, vci_err_t *err)
+static int cose_key_from_jwk(vci_buf_t *b, const json_t *jwk, BN_CTX *bn, vci_err_t *err)
 {
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
@@ -613,7 +613,7 @@ static int cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, BN_CTX *bn, vci_e
 			   "OKP Ed25519)", kty, crv);
 }
 
-int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err)
+int vci_mdoc_cose_key_from_jwk(vci_buf_t *b, const json_t *jwk, vci_err_t *err)
 {
 	return cose_key_from_jwk(b, jwk, NULL, err);
 }
@@ -705,7 +705,7 @@ typedef struct worker {
 	vci_cose_signer_t *signer;
 	EVP_MD_CTX *md;
 	BN_CTX *bn;             /* for the device key's curve check */
-	vci_cbuf_t item, items, names, digests, mso, payload, out, devkey, digs;
+	vci_buf_t item, items, names, digests, mso, payload, out, devkey, digs;
 	uint8_t *rnd;
 	size_t rnd_cap;
 } worker_t;
@@ -731,15 +731,15 @@ static void worker_free(worker_t *w)
 	vci_cose_signer_free(w->signer);
 	EVP_MD_CTX_free(w->md);
 	BN_CTX_free(w->bn);
-	vci_cbuf_free(&w->item);
-	vci_cbuf_free(&w->items);
-	vci_cbuf_free(&w->names);
-	vci_cbuf_free(&w->digests);
-	vci_cbuf_free(&w->mso);
-	vci_cbuf_free(&w->payload);
-	vci_cbuf_free(&w->out);
-	vci_cbuf_free(&w->devkey);
-	vci_cbuf_free(&w->digs);
+	vci_buf_free(&w->item);
+	vci_buf_free(&w->items);
+	vci_buf_free(&w->names);
+	vci_buf_free(&w->digests);
+	vci_buf_free(&w->mso);
+	vci_buf_free(&w->payload);
+	vci_buf_free(&w->out);
+	vci_buf_free(&w->devkey);
+	vci_buf_free(&w->digs);
 	if (w->rnd)
 		OPENSSL_cleanse(w->rnd, w->rnd_cap);
 	free(w->rnd);
@@ -783,7 +783,7 @@ vci_mdoc_issuer_t *vci_mdoc_issuer_new(const vci_mdoc_issuer_opts_t *o, vci_err_
 
 	if (!md) {
 		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			    "--digest-alg: '%s': expected SHA-256, SHA-384 or SHA-512", dname);
+			    "digest_alg: '%s': expected SHA-256, SHA-384 or SHA-512", dname);
 		return NULL;
 	}
 	if (!o->key || !alg || (strcmp(alg, "ES256") && strcmp(alg, "ES384") && strcmp(alg, "ES512") &&
@@ -926,7 +926,7 @@ static void worker_put(vci_mdoc_issuer_t *is, worker_t *w)
 	pthread_mutex_unlock(&is->mu);
 }
 
-static void tdate(vci_cbuf_t *b, int64_t t)
+static void tdate(vci_buf_t *b, int64_t t)
 {
 	/* the last one formatted, per thread: signed and validFrom are usually equal */
 	static __thread int64_t last = -1;
@@ -1040,7 +1040,7 @@ static int encode_item(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_conten
 	char what[256];
 	size_t nl = strlen(ns), elen = strlen(el);
 	uint8_t head[12], dig[EVP_MAX_MD_SIZE];
-	vci_cbuf_t h = { .buf = head, .cap = sizeof head };
+	vci_buf_t h = VCI_BUF_FIXED(head);
 	unsigned int dl = 0;
 
 	/* "claims.NS.EL" for error messages, without printf per element */
@@ -1090,7 +1090,7 @@ static int encode_namespace(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_c
 
 	permute(perm, m, w->rnd + total * RANDOM_LEN + 4 * r);
 	w->digs.len = 0;
-	digs = vci_cbuf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
+	digs = vci_buf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
 	if (!digs)
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
 	w->items.len = 0;

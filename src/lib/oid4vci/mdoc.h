@@ -62,14 +62,14 @@ vci_mdoc_type_t vci_mdoc_element_type(const vci_defn_t *d, const char *ns, const
  * in errors ("claims.org.iso.18013.5.1.birth_date: expected full-date"):
  * VCI_EXIT_FAIL, code "invalid_claims". A value that cannot be encoded as
  * the type says is an error, never a guess. */
-int vci_mdoc_encode_value(vci_cbuf_t *b, const json_t *v, vci_mdoc_type_t type,
+int vci_mdoc_encode_value(vci_buf_t *b, const json_t *v, vci_mdoc_type_t type,
 			  const char *what, vci_err_t *err);
 
 /* A public JWK (EC P-256/384/521, OKP Ed25519) as an untagged COSE_Key
  * {1: kty, -1: crv, -2: x, -3: y}, appended to b; the key is checked as
  * vci_jwk_to_pkey does (point on the curve). Errors: VCI_EXIT_FAIL, code
  * "invalid_proof". */
-int vci_mdoc_cose_key_from_jwk(vci_cbuf_t *b, const json_t *jwk, vci_err_t *err);
+int vci_mdoc_cose_key_from_jwk(vci_buf_t *b, const json_t *jwk, vci_err_t *err);
 /* A decoded COSE_Key as a public JWK (members kty, crv, x, y); *pk, if
  * non-NULL, receives the checked key. Errors: VCI_EXIT_INPUT. */
 json_t *vci_mdoc_cose_key_to_jwk(const cbor_item_t *key, EVP_PKEY **pk, vci_err_t *err);

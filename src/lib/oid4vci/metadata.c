@@ -1,7 +1,7 @@
 /* metadata.c - Credential Issuer Metadata, signed metadata, SD-JWT VC Type
  * Metadata, and lint. */
 #include "metadata.h"
-#include "base/http.h"
+#include "base/url.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 
@@ -194,18 +194,18 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 	char *ce = NULL;
 
 	if (!o->issuer)
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--issuer is required"), NULL;
-	if (url_opt("--issuer", o->issuer, 0, err) || url_opt("--credential-endpoint",
-	    o->credential_endpoint, 1, err) || url_opt("--nonce-endpoint", o->nonce_endpoint, 1, err) ||
-	    url_opt("--deferred-endpoint", o->deferred_endpoint, 1, err) ||
-	    url_opt("--notification-endpoint", o->notification_endpoint, 1, err))
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "issuer: required"), NULL;
+	if (url_opt("issuer", o->issuer, 0, err) || url_opt("credential_endpoint",
+	    o->credential_endpoint, 1, err) || url_opt("nonce_endpoint", o->nonce_endpoint, 1, err) ||
+	    url_opt("deferred_endpoint", o->deferred_endpoint, 1, err) ||
+	    url_opt("notification_endpoint", o->notification_endpoint, 1, err))
 		return NULL;
 	for (size_t i = 0; i < o->n_authorization_servers; i++)
-		if (url_opt("--authorization-server", o->authorization_servers[i], 0, err))
+		if (url_opt("authorization_server", o->authorization_servers[i], 0, err))
 			return NULL;
 	if (o->batch_size == 1)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-				   "--batch-size: a batch is at least 2"), NULL;
+				   "batch_size: a batch is at least 2"), NULL;
 	json_object_set_new(md, "credential_issuer", json_string(o->issuer));
 	if (o->n_authorization_servers) {
 		json_t *as = json_array();
@@ -222,7 +222,7 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 		while (len && o->issuer[len - 1] == '/')
 			len--;
 		if (asprintf(&ce, "%.*s/credential", (int)len, o->issuer) < 0)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL;
+			return vci_err_oom(err), NULL;
 		json_object_set_new(md, "credential_endpoint", json_string(ce));
 		free(ce);
 	}
@@ -254,7 +254,7 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 }
 
 char *vci_metadata_sign(const json_t *md, EVP_PKEY *key, const char *alg,
-			const STACK_OF(X509) *chain, time_t iat, int draft13, vci_err_t *err)
+			const STACK_OF(X509) *chain, int64_t iat, int draft13, vci_err_t *err)
 {
 	json_auto_t *payload = json_object();
 	json_auto_t *header = NULL;
@@ -274,7 +274,7 @@ char *vci_metadata_sign(const json_t *md, EVP_PKEY *key, const char *alg,
 	if (draft13)
 		json_object_set(payload, "iss", (json_t *)issuer);
 	json_object_set(payload, "sub", (json_t *)issuer);
-	json_object_set_new(payload, "iat", json_integer((json_int_t)(iat ? iat : time(NULL))));
+	json_object_set_new(payload, "iat", json_integer((json_int_t)(iat ? iat : vci_time_now())));
 	json_object_foreach((json_t *)md, k, v) {
 		if (strcmp(k, "signed_metadata") && !json_object_get(payload, k))
 			json_object_set(payload, k, v);
@@ -370,53 +370,22 @@ json_t *vci_metadata_type(const vci_defn_t *d, vci_err_t *err)
 /* ------------------------------------------------------------------ */
 /* Lint. */
 
-typedef struct lint {
-	json_t *out;
-	size_t n;
-} lint_t;
-
-VCI_PRINTF(3, 4) static void finding(lint_t *l, const char *where, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	l->n++;
-	if (l->out)
-		json_array_append_new(l->out, json_sprintf("%s: %s", where, msg));
-}
-
-VCI_PRINTF(4, 5) static const char *path(char *buf, size_t sz, const char *base, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = (size_t)snprintf(buf, sz, "%s", base);
-
-	if (n < sz) {
-		va_start(ap, fmt);
-		vsnprintf(buf + n, sz - n, fmt, ap);
-		va_end(ap);
-	}
-	return buf;
-}
-
-static void lint_url(lint_t *l, const json_t *md, const char *k, int required, int allow_query)
+static void lint_url(vci_findings_t *l, const json_t *md, const char *k, int required, int allow_query)
 {
 	const json_t *v = json_object_get(md, k);
 
 	if (!v) {
 		if (required)
-			finding(l, k, "missing");
+			vci_findings_add(l, k, "missing");
 		return;
 	}
 	if (!json_is_string(v))
-		finding(l, k, "expected a string");
+		vci_findings_add(l, k, "expected a string");
 	else if (!vci_url_is_https(json_string_value(v), allow_query))
-		finding(l, k, "not an https URL%s", allow_query ? "" : " without query or fragment");
+		vci_findings_add(l, k, "not an https URL%s", allow_query ? "" : " without query or fragment");
 }
 
-static void lint_locales(lint_t *l, const json_t *arr, const char *where, const char *key)
+static void lint_locales(vci_findings_t *l, const json_t *arr, const char *where, const char *key)
 {
 	char w[512];
 
@@ -425,57 +394,57 @@ static void lint_locales(lint_t *l, const json_t *arr, const char *where, const 
 
 		if (!loc)
 			continue;
-		path(w, sizeof w, where, "[%zu].%s", i, key);
+		vci_findings_at(w, sizeof w, where, "[%zu].%s", i, key);
 		if (!json_is_string(loc) || !vci_defn_is_locale(json_string_value(loc))) {
-			finding(l, w, "not a BCP 47 language tag");
+			vci_findings_add(l, w, "not a BCP 47 language tag");
 			continue;
 		}
 		for (size_t j = 0; j < i; j++) {
 			const char *o = json_string_value(json_object_get(json_array_get(arr, j), key));
 
 			if (o && !strcasecmp(o, json_string_value(loc))) {
-				finding(l, w, "locale %s appears more than once", o);
+				vci_findings_add(l, w, "locale %s appears more than once", o);
 				break;
 			}
 		}
 	}
 }
 
-static void lint_image(lint_t *l, const json_t *img, const char *where)
+static void lint_image(vci_findings_t *l, const json_t *img, const char *where)
 {
 	char w[512];
 
 	if (!img)
 		return;
 	if (!json_is_object(img))
-		finding(l, where, "expected an object");
+		vci_findings_add(l, where, "expected an object");
 	else if (!json_is_string(json_object_get(img, "uri")))
-		finding(l, path(w, sizeof w, where, ".uri"), "missing");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, where, ".uri"), "missing");
 }
 
-static void lint_display(lint_t *l, const json_t *d, const char *where, int name_required)
+static void lint_display(vci_findings_t *l, const json_t *d, const char *where, int name_required)
 {
 	char w[512];
 
 	if (!d)
 		return;
 	if (!json_is_array(d)) {
-		finding(l, where, "expected an array");
+		vci_findings_add(l, where, "expected an array");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(d); i++) {
 		const json_t *e = json_array_get(d, i);
 
-		path(w, sizeof w, where, "[%zu]", i);
+		vci_findings_at(w, sizeof w, where, "[%zu]", i);
 		if (!json_is_object(e)) {
-			finding(l, w, "expected an object");
+			vci_findings_add(l, w, "expected an object");
 			continue;
 		}
 		if (name_required && !json_is_string(json_object_get(e, "name")))
-			finding(l, path(w, sizeof w, where, "[%zu].name", i), "missing");
-		lint_image(l, json_object_get(e, "logo"), path(w, sizeof w, where, "[%zu].logo", i));
+			vci_findings_add(l, vci_findings_at(w, sizeof w, where, "[%zu].name", i), "missing");
+		lint_image(l, json_object_get(e, "logo"), vci_findings_at(w, sizeof w, where, "[%zu].logo", i));
 		lint_image(l, json_object_get(e, "background_image"),
-			   path(w, sizeof w, where, "[%zu].background_image", i));
+			   vci_findings_at(w, sizeof w, where, "[%zu].background_image", i));
 	}
 	lint_locales(l, d, where, "locale");
 }
@@ -485,41 +454,41 @@ static int is_mac_or_none(const char *a)
 	return a && (!strcmp(a, "none") || !strncmp(a, "HS", 2));
 }
 
-static void lint_jose_algs(lint_t *l, const json_t *v, const char *where)
+static void lint_jose_algs(vci_findings_t *l, const json_t *v, const char *where)
 {
 	char w[512];
 
 	if (!json_is_array(v) || !json_array_size(v)) {
-		finding(l, where, "expected a non-empty array");
+		vci_findings_add(l, where, "expected a non-empty array");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const char *a = json_string_value(json_array_get(v, i));
 
-		path(w, sizeof w, where, "[%zu]", i);
+		vci_findings_at(w, sizeof w, where, "[%zu]", i);
 		if (!a)
-			finding(l, w, "expected a JOSE algorithm name");
+			vci_findings_add(l, w, "expected a JOSE algorithm name");
 		else if (is_mac_or_none(a))
-			finding(l, w, "%s is not an asymmetric signature algorithm", a);
+			vci_findings_add(l, w, "%s is not an asymmetric signature algorithm", a);
 		else if (!vci_defn_is_jose_alg(a))
-			finding(l, w, "%s is not a registered JOSE signature algorithm", a);
+			vci_findings_add(l, w, "%s is not a registered JOSE signature algorithm", a);
 	}
 }
 
-static void lint_claims(lint_t *l, const json_t *claims, int mdoc, const char *where)
+static void lint_claims(vci_findings_t *l, const json_t *claims, int mdoc, const char *where)
 {
 	char w[512];
 	json_auto_t *f = json_array();
 
 	l->n += vci_defn_lint_paths(claims, mdoc ? VCI_FORMAT_MDOC : VCI_FORMAT_SDJWT, where, f);
-	if (l->out)
-		json_array_extend(l->out, f);
+	if (l->list)
+		json_array_extend(l->list, f);
 	for (size_t i = 0; i < json_array_size(claims); i++) {
 		const json_t *c = json_array_get(claims, i), *m = json_object_get(c, "mandatory");
 
 		if (m && !json_is_boolean(m))
-			finding(l, path(w, sizeof w, where, "[%zu].mandatory", i), "expected true or false");
-		lint_display(l, json_object_get(c, "display"), path(w, sizeof w, where, "[%zu].display", i), 0);
+			vci_findings_add(l, vci_findings_at(w, sizeof w, where, "[%zu].mandatory", i), "expected true or false");
+		lint_display(l, json_object_get(c, "display"), vci_findings_at(w, sizeof w, where, "[%zu].display", i), 0);
 	}
 }
 
@@ -550,7 +519,7 @@ static int is_d13(const json_t *md)
 	return 0;
 }
 
-static void lint_config(lint_t *l, const char *id, const json_t *c, int d13)
+static void lint_config(vci_findings_t *l, const char *id, const json_t *c, int d13)
 {
 	char base[300], w[512];
 	const json_t *v, *bm, *pt;
@@ -559,55 +528,55 @@ static void lint_config(lint_t *l, const char *id, const json_t *c, int d13)
 
 	snprintf(base, sizeof base, "credential_configurations_supported.%s", id);
 	if (!json_is_object(c)) {
-		finding(l, base, "expected an object");
+		vci_findings_add(l, base, "expected an object");
 		return;
 	}
 	v = json_object_get(c, "format");
 	fmt = json_string_value(v);
 	mdoc = fmt && !strcmp(fmt, "mso_mdoc");
 	if (!v)
-		finding(l, path(w, sizeof w, base, ".format"), "missing");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".format"), "missing");
 	else if (fmt && !strcmp(fmt, "vc+sd-jwt") && !d13)
-		finding(l, path(w, sizeof w, base, ".format"),
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".format"),
 			"vc+sd-jwt is the pre-final name; OID4VCI 1.0 uses dc+sd-jwt");
 	else if (!in(fmt, formats) && !(fmt && !strcmp(fmt, "vc+sd-jwt")))
-		finding(l, path(w, sizeof w, base, ".format"), "unknown format %s", fmt ? fmt : "(not a string)");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".format"), "unknown format %s", fmt ? fmt : "(not a string)");
 	if (fmt && (!strcmp(fmt, "dc+sd-jwt") || !strcmp(fmt, "vc+sd-jwt")) &&
 	    !json_is_string(json_object_get(c, "vct")))
-		finding(l, path(w, sizeof w, base, ".vct"), "missing");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".vct"), "missing");
 	if (mdoc && !json_is_string(json_object_get(c, "doctype")))
-		finding(l, path(w, sizeof w, base, ".doctype"), "missing");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".doctype"), "missing");
 	if (fmt && (!strncmp(fmt, "jwt_vc_json", 11) || !strcmp(fmt, "ldp_vc"))) {
 		const json_t *cd = json_object_get(c, "credential_definition");
 		const json_t *t = json_object_get(cd, "type");
 
 		if (!json_is_object(cd))
-			finding(l, path(w, sizeof w, base, ".credential_definition"), "missing");
+			vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".credential_definition"), "missing");
 		else if (!json_is_array(t) || !json_array_size(t))
-			finding(l, path(w, sizeof w, base, ".credential_definition.type"),
+			vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".credential_definition.type"),
 				"expected a non-empty array");
 		if (json_is_object(cd) && strcmp(fmt, "jwt_vc_json") &&
 		    !json_is_array(json_object_get(cd, "@context")))
-			finding(l, path(w, sizeof w, base, ".credential_definition.@context"), "missing");
+			vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".credential_definition.@context"), "missing");
 	}
 	v = json_object_get(c, "scope");
 	if (v && (!json_is_string(v) || !vci_defn_is_scope_token(json_string_value(v))))
-		finding(l, path(w, sizeof w, base, ".scope"), "not a scope token");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".scope"), "not a scope token");
 	v = json_object_get(c, "credential_signing_alg_values_supported");
-	path(w, sizeof w, base, ".credential_signing_alg_values_supported");
+	vci_findings_at(w, sizeof w, base, ".credential_signing_alg_values_supported");
 	if (v && mdoc && !d13) {
 		if (!json_is_array(v) || !json_array_size(v))
-			finding(l, w, "expected a non-empty array");
+			vci_findings_add(l, w, "expected a non-empty array");
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			const json_t *a = json_array_get(v, i);
 			char wi[560];
 
 			snprintf(wi, sizeof wi, "%s[%zu]", w, i);
 			if (json_is_string(a))
-				finding(l, wi, "mso_mdoc lists COSE algorithm numbers in OID4VCI 1.0 (%s is %lld)",
+				vci_findings_add(l, wi, "mso_mdoc lists COSE algorithm numbers in OID4VCI 1.0 (%s is %lld)",
 					json_string_value(a), (long long)vci_defn_cose_alg(json_string_value(a)));
 			else if (!json_is_integer(a) || !vci_defn_is_cose_alg(json_integer_value(a)))
-				finding(l, wi, "not a registered COSE signature algorithm");
+				vci_findings_add(l, wi, "not a registered COSE signature algorithm");
 		}
 	} else if (v && fmt && strcmp(fmt, "ldp_vc")) {
 		lint_jose_algs(l, v, w);
@@ -615,82 +584,82 @@ static void lint_config(lint_t *l, const char *id, const json_t *c, int d13)
 	bm = json_object_get(c, "cryptographic_binding_methods_supported");
 	pt = json_object_get(c, "proof_types_supported");
 	if (bm) {
-		path(w, sizeof w, base, ".cryptographic_binding_methods_supported");
+		vci_findings_at(w, sizeof w, base, ".cryptographic_binding_methods_supported");
 		if (!json_is_array(bm) || !json_array_size(bm))
-			finding(l, w, "expected a non-empty array");
+			vci_findings_add(l, w, "expected a non-empty array");
 		for (size_t i = 0; i < json_array_size(bm); i++) {
 			const char *m = json_string_value(json_array_get(bm, i));
 			char wi[560];
 
 			snprintf(wi, sizeof wi, "%s[%zu]", w, i);
 			if (!vci_defn_is_binding_method(m))
-				finding(l, wi, "not a binding method (jwk, cose_key, did:METHOD)");
+				vci_findings_add(l, wi, "not a binding method (jwk, cose_key, did:METHOD)");
 		}
 	}
 	if (bm && !pt)
-		finding(l, path(w, sizeof w, base, ".proof_types_supported"),
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".proof_types_supported"),
 			"missing (required with cryptographic_binding_methods_supported)");
 	if (pt && !bm)
-		finding(l, path(w, sizeof w, base, ".proof_types_supported"),
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".proof_types_supported"),
 			"present without cryptographic_binding_methods_supported");
 	if (pt && !json_is_object(pt)) {
-		finding(l, path(w, sizeof w, base, ".proof_types_supported"), "expected an object");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".proof_types_supported"), "expected an object");
 	} else if (pt) {
 		const char *k;
 		json_t *p;
 
 		if (!json_object_size(pt))
-			finding(l, path(w, sizeof w, base, ".proof_types_supported"), "empty");
+			vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".proof_types_supported"), "empty");
 		json_object_foreach((json_t *)pt, k, p) {
 			const json_t *ka = json_object_get(p, "key_attestations_required");
 
-			path(w, sizeof w, base, ".proof_types_supported.%s", k);
+			vci_findings_at(w, sizeof w, base, ".proof_types_supported.%s", k);
 			if (!in(k, (const char *const[]){ "jwt", "attestation", "di_vp", NULL }))
-				finding(l, w, "unknown proof type");
+				vci_findings_add(l, w, "unknown proof type");
 			if (!json_is_object(p)) {
-				finding(l, w, "expected an object");
+				vci_findings_add(l, w, "expected an object");
 				continue;
 			}
-			path(w, sizeof w, base, ".proof_types_supported.%s.proof_signing_alg_values_supported", k);
+			vci_findings_at(w, sizeof w, base, ".proof_types_supported.%s.proof_signing_alg_values_supported", k);
 			if (!json_object_get(p, "proof_signing_alg_values_supported"))
-				finding(l, w, "missing");
+				vci_findings_add(l, w, "missing");
 			else if (strcmp(k, "di_vp"))
 				lint_jose_algs(l, json_object_get(p, "proof_signing_alg_values_supported"), w);
 			if (ka && !json_is_object(ka))
-				finding(l, path(w, sizeof w, base,
+				vci_findings_add(l, vci_findings_at(w, sizeof w, base,
 						".proof_types_supported.%s.key_attestations_required", k),
 					"expected an object");
 		}
 	}
 	if (d13) {
-		lint_display(l, json_object_get(c, "display"), path(w, sizeof w, base, ".display"), 1);
+		lint_display(l, json_object_get(c, "display"), vci_findings_at(w, sizeof w, base, ".display"), 1);
 		return;
 	}
 	v = json_object_get(c, "credential_metadata");
 	if (!v) {
 		if (json_object_get(c, "display") || json_object_get(c, "claims"))
-			finding(l, base, "display and claims belong in credential_metadata in OID4VCI 1.0");
+			vci_findings_add(l, base, "display and claims belong in credential_metadata in OID4VCI 1.0");
 		return;
 	}
 	if (!json_is_object(v)) {
-		finding(l, path(w, sizeof w, base, ".credential_metadata"), "expected an object");
+		vci_findings_add(l, vci_findings_at(w, sizeof w, base, ".credential_metadata"), "expected an object");
 		return;
 	}
 	lint_display(l, json_object_get(v, "display"),
-		     path(w, sizeof w, base, ".credential_metadata.display"), 1);
+		     vci_findings_at(w, sizeof w, base, ".credential_metadata.display"), 1);
 	if (json_object_get(v, "claims"))
 		lint_claims(l, json_object_get(v, "claims"), mdoc,
-			    path(w, sizeof w, base, ".credential_metadata.claims"));
+			    vci_findings_at(w, sizeof w, base, ".credential_metadata.claims"));
 }
 
 size_t vci_metadata_lint(const json_t *md, json_t *findings)
 {
-	lint_t l = { findings, 0 };
+	vci_findings_t l = { findings, 0 };
 	const json_t *v;
 	int d13;
 
 	if (!json_is_object(md)) {
-		finding(&l, "metadata", "expected a JSON object");
+		vci_findings_add(&l, "metadata", "expected a JSON object");
 		return l.n;
 	}
 	d13 = is_d13(md);
@@ -702,13 +671,13 @@ size_t vci_metadata_lint(const json_t *md, json_t *findings)
 	v = json_object_get(md, "authorization_servers");
 	if (v) {
 		if (!json_is_array(v) || !json_array_size(v))
-			finding(&l, "authorization_servers", "expected a non-empty array");
+			vci_findings_add(&l, "authorization_servers", "expected a non-empty array");
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			char w[64];
 
 			snprintf(w, sizeof w, "authorization_servers[%zu]", i);
 			if (!vci_url_is_https(json_string_value(json_array_get(v, i)), 0))
-				finding(&l, w, "not an https URL without query or fragment");
+				vci_findings_add(&l, w, "not an https URL without query or fragment");
 		}
 	}
 	v = json_object_get(md, "batch_credential_issuance");
@@ -716,14 +685,14 @@ size_t vci_metadata_lint(const json_t *md, json_t *findings)
 		const json_t *bs = json_object_get(v, "batch_size");
 
 		if (!json_is_integer(bs) || json_integer_value(bs) < 2)
-			finding(&l, "batch_credential_issuance.batch_size", "expected an integer of 2 or more");
+			vci_findings_add(&l, "batch_credential_issuance.batch_size", "expected an integer of 2 or more");
 	}
 	lint_display(&l, json_object_get(md, "display"), "display", 0);
 	v = json_object_get(md, "credential_configurations_supported");
 	if (!v) {
-		finding(&l, "credential_configurations_supported", "missing");
+		vci_findings_add(&l, "credential_configurations_supported", "missing");
 	} else if (!json_is_object(v) || !json_object_size(v)) {
-		finding(&l, "credential_configurations_supported", "expected a non-empty object");
+		vci_findings_add(&l, "credential_configurations_supported", "expected a non-empty object");
 	} else {
 		const char *k;
 		json_t *c;
@@ -733,47 +702,47 @@ size_t vci_metadata_lint(const json_t *md, json_t *findings)
 	}
 	v = json_object_get(md, "signed_metadata");
 	if (v && !json_is_string(v))
-		finding(&l, "signed_metadata", "expected a JWT string");
+		vci_findings_add(&l, "signed_metadata", "expected a JWT string");
 	return l.n;
 }
 
 size_t vci_metadata_lint_type(const json_t *tm, json_t *findings)
 {
-	lint_t l = { findings, 0 };
+	vci_findings_t l = { findings, 0 };
 	const json_t *v;
 	char w[128];
 
 	if (!json_is_string(json_object_get(tm, "vct")))
-		finding(&l, "vct", "missing");
+		vci_findings_add(&l, "vct", "missing");
 	v = json_object_get(tm, "display");
 	if (v) {
 		lint_display(&l, v, "display", 1);
 		for (size_t i = 0; i < json_array_size(v); i++)
 			if (!json_object_get(json_array_get(v, i), "locale"))
-				finding(&l, path(w, sizeof w, "display", "[%zu].locale", i), "missing");
+				vci_findings_add(&l, vci_findings_at(w, sizeof w, "display", "[%zu].locale", i), "missing");
 	}
 	v = json_object_get(tm, "claims");
 	if (v) {
 		json_auto_t *f = json_array();
 
 		l.n += vci_defn_lint_paths(v, VCI_FORMAT_SDJWT, "claims", f);
-		if (l.out)
-			json_array_extend(l.out, f);
+		if (l.list)
+			json_array_extend(l.list, f);
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			const json_t *c = json_array_get(v, i), *sd = json_object_get(c, "sd");
 			const json_t *d = json_object_get(c, "display");
 
 			if (sd && !in(json_string_value(sd), (const char *const[]){ "always", "allowed", "never", NULL }))
-				finding(&l, path(w, sizeof w, "claims", "[%zu].sd", i), "expected always, allowed or never");
+				vci_findings_add(&l, vci_findings_at(w, sizeof w, "claims", "[%zu].sd", i), "expected always, allowed or never");
 			for (size_t j = 0; j < json_array_size(d); j++) {
 				const json_t *e = json_array_get(d, j);
 
 				if (!json_is_string(json_object_get(e, "locale")))
-					finding(&l, path(w, sizeof w, "claims", "[%zu].display[%zu].locale", i, j), "missing");
+					vci_findings_add(&l, vci_findings_at(w, sizeof w, "claims", "[%zu].display[%zu].locale", i, j), "missing");
 				if (!json_is_string(json_object_get(e, "label")))
-					finding(&l, path(w, sizeof w, "claims", "[%zu].display[%zu].label", i, j), "missing");
+					vci_findings_add(&l, vci_findings_at(w, sizeof w, "claims", "[%zu].display[%zu].label", i, j), "missing");
 			}
-			lint_locales(&l, d, path(w, sizeof w, "claims", "[%zu].display", i), "locale");
+			lint_locales(&l, d, vci_findings_at(w, sizeof w, "claims", "[%zu].display", i), "locale");
 		}
 	}
 	return l.n;

@@ -7,7 +7,7 @@
 #include "base/common.h"
 #include "defn.h"
 
-#include <time.h>
+#include "base/time.h"
 
 typedef struct vci_metadata_opts {
 	const char *issuer;                /* credential_issuer (required) */
@@ -41,7 +41,7 @@ json_t *vci_metadata_config(const vci_defn_t *d, const vci_metadata_opts_t *o);
  * required. The leaf certificate must hold the key's public half
  * (VCI_EXIT_KEY otherwise). Returns the compact JWS (malloc'd). */
 char *vci_metadata_sign(const json_t *md, EVP_PKEY *key, const char *alg,
-			const STACK_OF(X509) *chain, time_t iat, int draft13, vci_err_t *err);
+			const STACK_OF(X509) *chain, int64_t iat, int draft13, vci_err_t *err);
 
 /* SD-JWT VC Type Metadata (draft -18 section 4) for a dc+sd-jwt
  * definition. Display entries without a locale get "und". */

@@ -3,7 +3,7 @@
 #include "base/b64url.h"
 #include "base/file.h"
 #include "defn.h"
-#include "base/http.h"
+#include "base/url.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -61,7 +61,7 @@ char *vci_offer_random(size_t nbytes, vci_err_t *err)
 	s = vci_b64url_encode(buf, nbytes);
 	OPENSSL_cleanse(buf, sizeof buf);
 	if (!s)
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 	return s;
 }
 
@@ -84,7 +84,7 @@ char *vci_offer_tx_code_new(unsigned length, vci_tx_mode_t mode, vci_err_t *err)
 	}
 	s = malloc(length + 1);
 	if (!s) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	while (i < length) {
@@ -208,7 +208,7 @@ static json_t *pre_auth_grant(const vci_offer_params_t *p, vci_offer_t *o, vci_e
 		goto oom;
 	return json_incref(g);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -239,7 +239,7 @@ int vci_offer_build(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
 	ids = json_array();
 	if (!offer || !ids || json_object_set_new(offer, "credential_issuer", json_string(p->issuer)) ||
 	    json_object_set_new(offer, "credential_configuration_ids", ids))
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	for (size_t i = 0; i < p->n_config_ids; i++) {
 		const char *id = p->config_ids[i];
 
@@ -435,7 +435,7 @@ int vci_offer_request_from_record(const json_t *rec, const vci_offer_defaults_t 
 	req->scheme = d->scheme ? d->scheme : "openid-credential-offer";
 	req->id_array = json_array();
 	if (!req->id_array)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	if (record_ids(rec, d, known, known_from, req->id_array, err) < 0 ||
 	    record_tx(rec, &req->params, err) < 0)
 		goto fail;
@@ -478,7 +478,7 @@ int vci_offer_request_from_record(const json_t *rec, const vci_offer_defaults_t 
 		}
 		req->offer_id = strdup(json_string_value(v));
 		if (!req->offer_id) {
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(err);
 			goto fail;
 		}
 	} else if (!(req->offer_id = vci_offer_random(VCI_OFFER_ID_BYTES, err))) {
@@ -514,7 +514,7 @@ int vci_offer_record_fill(json_t *rec, const vci_offer_request_t *req, const vci
 		rc |= json_object_set_new(rec, "issuer_state", json_string(o->issuer_state));
 	rc |= json_object_set_new(rec, "expires_at", json_integer((json_int_t)expires_at));
 	if (rc)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 
@@ -694,7 +694,7 @@ char *vci_offer_link(const char *scheme, const json_t *offer, const char *offer_
 		goto oom;
 	return link;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -775,7 +775,7 @@ int vci_offer_parse_link(const char *link, size_t len, vci_offer_parsed_t *out, 
 				   "link: neither credential_offer nor credential_offer_uri");
 	out->prefix = strndup(link, (size_t)(q - link));
 	if (!out->prefix)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	if (which == 2) {
 		if (!vci_url_is_target(value, 1)) {
 			vci_offer_parsed_clear(out);
@@ -808,7 +808,7 @@ static char *offer_path(const char *dir, const char *id, vci_err_t *err)
 		return NULL;
 	}
 	if (asprintf(&path, "%s/%s.json", dir, id) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	return path;

@@ -9,29 +9,12 @@
 #include <string.h>
 #include <openssl/err.h>
 
-const char *const vci_proof_default_algs[] = {
-	"ES256", "ES384", "ES512", "EdDSA", "PS256", "RS256", NULL,
-};
-
-#define DEFAULT_MAX_AGE 300
-#define DEFAULT_SKEW 60
+#define DEFAULT_SKEW VCI_JWT_DEFAULT_SKEW
 
 static void jws_free_p(vci_jws_t *j) { vci_jws_free(j); }
 #define jws_auto_t vci_jws_t __attribute__((cleanup(jws_free_p)))
 static void chain_free_p(STACK_OF(X509) **c) { sk_X509_pop_free(*c, X509_free); }
 #define chain_auto_t STACK_OF(X509) __attribute__((cleanup(chain_free_p)))
-
-static const char *const known_algs[] = {
-	"ES256", "ES384", "ES512", "EdDSA", "Ed25519", "PS256", "RS256", NULL,
-};
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (size_t i = 0; s && list[i]; i++)
-		if (!strcmp(s, list[i]))
-			return 1;
-	return 0;
-}
 
 /* Re-class an error from another module as a refusal: keep its message,
  * put "what: " in front. */
@@ -55,59 +38,9 @@ void vci_proof_key_free(vci_proof_key_t *k)
 	memset(k, 0, sizeof *k);
 }
 
-int vci_proof_check_alg(const char *alg, const char *const *allowed, const char *what,
-			const char *code, vci_err_t *err)
+static int64_t policy_now(int64_t now)
 {
-	if (!allowed)
-		allowed = vci_proof_default_algs;
-	if (!alg)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"alg\" missing", what);
-	if (!strcmp(alg, "none"))
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "%s: alg \"none\" is refused: the proof must be signed", what);
-	if (!strncmp(alg, "HS", 2))
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "%s: alg \"%s\" is a MAC, refused: the proof must use an "
-				   "asymmetric signature", what, alg);
-	if (!in_list(alg, known_algs))
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: unknown alg \"%s\"", what, alg);
-	if (!in_list(alg, allowed))
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: alg \"%s\" is not allowed here",
-				   what, alg);
-	return 0;
-}
-
-static time_t policy_now(time_t now)
-{
-	return now ? now : time(NULL);
-}
-
-int vci_proof_check_iat(const json_t *claims, time_t now, long max_age, long skew,
-			const char *what, const char *code, vci_err_t *err)
-{
-	const json_t *iat = json_object_get(claims, "iat");
-	json_int_t t;
-
-	if (!max_age)
-		max_age = DEFAULT_MAX_AGE;
-	if (!skew)
-		skew = DEFAULT_SKEW;
-	now = policy_now(now);
-	if (!iat)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "%s: \"iat\" missing", what);
-	if (!json_is_integer(iat))
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "%s: \"iat\" must be an integer number of seconds", what);
-	t = json_integer_value(iat);
-	if (t > (json_int_t)now + skew)
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "%s: \"iat\" is %lld seconds in the future (skew allowed: %ld)",
-				   what, (long long)(t - (json_int_t)now), skew);
-	if (t < (json_int_t)now - max_age)
-		return vci_err_set(err, VCI_EXIT_FAIL, code,
-				   "%s: \"iat\" is %lld seconds old, more than the %ld allowed",
-				   what, (long long)((json_int_t)now - t), max_age);
-	return 0;
+	return now ? now : vci_time_now();
 }
 
 /* Parse a JWT with a size limit and require a JSON object payload. */
@@ -200,7 +133,7 @@ static void scratch_put(scratch_t **sp)
 static int verify_sig_with(vci_jws_verifier_t *v, const vci_jws_t *jws, EVP_PKEY *pk,
 			   const char *what, const char *code, vci_err_t *err)
 {
-	if (vci_jws_verify_with(v, jws, pk, known_algs, err) < 0)
+	if (vci_jws_verify_with(v, jws, pk, vci_jwt_known_algs, err) < 0)
 		return refuse(err, code, what);
 	return 0;
 }
@@ -275,7 +208,7 @@ static EVP_PKEY *key_from_jwk(const json_t *jwk, vci_keyslots_t *ks, const char 
 
 /* A key from an x5c chain validated against anchors at time now. */
 static EVP_PKEY *key_from_x5c(const json_t *x5c, const char *anchors, const char *opt,
-			      time_t now, const char *what, const char *code, vci_err_t *err)
+			      int64_t now, const char *what, const char *code, vci_err_t *err)
 {
 	chain_auto_t *chain = NULL;
 	EVP_PKEY *pk;
@@ -300,7 +233,7 @@ static EVP_PKEY *key_from_x5c(const json_t *x5c, const char *anchors, const char
  * the anchors in trust_file, or "kid" looked up in trust_jwks (see
  * proof.h). */
 static EVP_PKEY *attester_key(const vci_jws_t *jws, const char *trust_file,
-			      const json_t *trust_jwks, time_t now, const char *what,
+			      const json_t *trust_jwks, int64_t now, const char *what,
 			      const char *code, vci_err_t *err)
 {
 	const json_t *x5c = json_object_get(jws->header, "x5c");
@@ -416,13 +349,13 @@ static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_pro
 	jws_auto_t jws = { 0 };
 	EVP_PKEY_auto_t *pk = NULL;
 	const json_t *keys, *exp, *k;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	size_t i;
 
 	if (parse_jwt(jwt, len, &jws, what, "invalid_proof", err) < 0)
 		return NULL;
 	if (check_typ(&jws, "key-attestation+jwt", what, "invalid_proof", err) < 0 ||
-	    vci_proof_check_alg(jws.alg, p->algs, what, "invalid_proof", err) < 0)
+	    vci_jwt_check_alg(jws.alg, p->algs, what, "invalid_proof", err) < 0)
 		return NULL;
 	pk = attester_key(&jws, p->trust_file, p->trust_jwks, now, what, "invalid_proof", err);
 	if (!pk || verify_sig(&jws, pk, what, "invalid_proof", err) < 0)
@@ -499,14 +432,14 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	json_t *h_jwk;
 	const json_t *h_kid, *h_x5c, *h_ka, *iss;
 	char_auto_t *did = NULL;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	int n;
 
 	memset(out, 0, sizeof *out);
 	if (parse_jwt(jwt, len, &jws, what, "invalid_proof", err) < 0)
 		return -1;
 	if (check_typ(&jws, "openid4vci-proof+jwt", what, "invalid_proof", err) < 0 ||
-	    vci_proof_check_alg(jws.alg, p->algs, what, "invalid_proof", err) < 0)
+	    vci_jwt_check_alg(jws.alg, p->algs, what, "invalid_proof", err) < 0)
 		return -1;
 	if (json_object_get(jws.header, "trust_chain"))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
@@ -549,7 +482,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 			return refuse(err, "invalid_proof", "proof: kid");
 		did = strdup(kid);
 		if (!did)
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+			return vci_err_oom(err);
 		{
 			char *hash = strchr(did, '#');
 
@@ -565,7 +498,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 	if (verify_sig_with(sc ? sc->v : NULL, &jws, pk, what, "invalid_proof", err) < 0)
 		return -1;
 	if (check_aud(jws.payload, p->aud, what, "invalid_proof", err) < 0 ||
-	    vci_proof_check_iat(jws.payload, now, p->max_age, p->skew, what, "invalid_proof",
+	    vci_jwt_check_iat(jws.payload, now, p->max_age, p->skew, what, "invalid_proof",
 				err) < 0)
 		return -1;
 	iss = json_object_get(jws.payload, "iss");
@@ -711,7 +644,7 @@ static int find_proofs(const json_t *rec, const char **type, const json_t **list
 		*owned = json_pack("[O]", json_object_get(proof, *type));
 		*list = *owned;
 		set_where(where, wsize, "proof.", *type);
-		return *owned ? 0 : vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+		return *owned ? 0 : vci_err_oom(err);
 	}
 	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 			   "no proof: the request has neither \"proofs\" nor \"proof\"");
@@ -732,7 +665,7 @@ int vci_proof_verify_record(json_t *rec, const vci_proof_policy_t *p, vci_err_t 
 	if (!json_is_object(rec))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "record is not an object");
 	if (!jwks || !jkts)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "out of memory");
+		return vci_err_oom(err);
 	if (find_proofs(rec, &type, &list, &owned, where, sizeof where, err) < 0)
 		return -1;
 	if (!strcmp(type, "jwt")) {
@@ -825,7 +758,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	EVP_PKEY_auto_t *cpk = NULL;
 	json_auto_t *pub = NULL;
 	const json_t *sub, *exp, *nbf, *cnf, *jti, *iss, *ch, *name;
-	time_t now = policy_now(p->now);
+	int64_t now = policy_now(p->now);
 	char jkt[44];
 
 	*result = NULL;
@@ -834,7 +767,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	if (parse_jwt(pop, pop_len, &q, "wallet attestation PoP", code, err) < 0)
 		return -1;
 	if (check_typ(&a, "oauth-client-attestation+jwt", "wallet attestation", code, err) < 0 ||
-	    vci_proof_check_alg(a.alg, p->algs, "wallet attestation", code, err) < 0)
+	    vci_jwt_check_alg(a.alg, p->algs, "wallet attestation", code, err) < 0)
 		return -1;
 	apk = attester_key(&a, p->trust_file, p->trust_jwks, now, "wallet attestation", code, err);
 	if (!apk || verify_sig(&a, apk, "wallet attestation", code, err) < 0)
@@ -865,11 +798,11 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 
 	if (check_typ(&q, "oauth-client-attestation-pop+jwt", "wallet attestation PoP", code,
 		      err) < 0 ||
-	    vci_proof_check_alg(q.alg, p->algs, "wallet attestation PoP", code, err) < 0 ||
+	    vci_jwt_check_alg(q.alg, p->algs, "wallet attestation PoP", code, err) < 0 ||
 	    verify_sig(&q, cpk, "wallet attestation PoP: not signed by the cnf key", code,
 		       err) < 0 ||
 	    check_aud(q.payload, p->aud, "wallet attestation PoP", code, err) < 0 ||
-	    vci_proof_check_iat(q.payload, now, p->max_age, p->skew, "wallet attestation PoP",
+	    vci_jwt_check_iat(q.payload, now, p->max_age, p->skew, "wallet attestation PoP",
 				code, err) < 0)
 		return -1;
 	jti = json_object_get(q.payload, "jti");
@@ -893,7 +826,7 @@ int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const c
 	*result = json_pack("{s:O,s:{s:O},s:s,s:O}", "sub", sub, "cnf", "jwk", pub, "jkt", jkt,
 			    "jti", jti);
 	if (!*result)
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "out of memory");
+		return vci_err_oom(err);
 	if (json_is_string(json_object_get(a.payload, "iss")))
 		json_object_set_new(*result, "iss", json_incref(json_object_get(a.payload, "iss")));
 	name = json_object_get(a.payload, "wallet_name");

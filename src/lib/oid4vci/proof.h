@@ -8,25 +8,23 @@
 #define VCI_PROOF_H
 
 #include "base/common.h"
+#include "crypto/jws.h"
 #include "crypto/nonce.h"
-#include <time.h>
+#include "base/time.h"
 
-/* Largest proof, attestation or DPoP JWT accepted, in bytes. */
-#define VCI_PROOF_MAX (64u * 1024u)
-
-/* ES256, ES384, ES512, EdDSA, PS256, RS256 (NULL-terminated). */
-extern const char *const vci_proof_default_algs[];
+/* Largest proof or attestation JWT accepted, in bytes. */
+#define VCI_PROOF_MAX VCI_JWT_MAX
 
 typedef struct vci_proof_policy {
 	const char *aud;              /* credential issuer identifier (required) */
 	const char *client_id;        /* if set, "iss" must equal it */
-	const char *const *algs;      /* allow-list; NULL: vci_proof_default_algs */
+	const char *const *algs;      /* allow-list; NULL: vci_jwt_default_algs (crypto/jws.h) */
 	const char *ca_file;          /* anchors for "x5c" proofs; NULL: x5c refused */
 	const char *trust_file;       /* anchors for key attestations; NULL: refused */
 	int require_key_attestation;  /* refuse proofs without one */
 	long max_age;                 /* seconds an iat may lie in the past (0: 300) */
 	long skew;                    /* seconds an iat may lie in the future (0: 60) */
-	time_t now;                   /* 0: time(NULL) */
+	int64_t now;                  /* 0: vci_time_now() */
 	const char *nonce;            /* expected c_nonce, literal */
 	const vci_nonce_key_t *nonce_key; /* or: self-verifying nonces with this key */
 	const json_t *trust_jwks;     /* attester keys (vci_jwks_load) for key
@@ -79,9 +77,9 @@ typedef struct vci_wallet_policy {
 	const char *aud;              /* our issuer identifier: the PoP aud (required) */
 	const char *challenge;        /* if set, the PoP "challenge" must equal it */
 	const char *client_id;        /* if set, the attestation "sub" must equal it */
-	const char *const *algs;      /* NULL: vci_proof_default_algs */
+	const char *const *algs;      /* NULL: vci_jwt_default_algs (crypto/jws.h) */
 	long max_age, skew;           /* PoP iat window (0: 300, 60) */
-	time_t now;                   /* 0: time(NULL) */
+	int64_t now;                  /* 0: vci_time_now() */
 	const json_t *trust_jwks;     /* kid-named attester keys; one of the two
 					 is required */
 } vci_wallet_policy_t;
@@ -90,11 +88,5 @@ typedef struct vci_wallet_policy {
 int vci_proof_verify_wallet_attestation(const char *att, size_t att_len, const char *pop,
 					size_t pop_len, const vci_wallet_policy_t *p,
 					json_t **result, vci_err_t *err);
-
-/* Shared checks, also used for DPoP. "what" prefixes messages. */
-int vci_proof_check_alg(const char *alg, const char *const *allowed, const char *what,
-			const char *code, vci_err_t *err);
-int vci_proof_check_iat(const json_t *claims, time_t now, long max_age, long skew,
-			const char *what, const char *code, vci_err_t *err);
 
 #endif

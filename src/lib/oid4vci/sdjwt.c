@@ -5,6 +5,7 @@
  * credential: one RAND_bytes call for all salts and decoys, one EVP_Digest
  * per disclosure, base64url into buffers sized up front, one signature. */
 #include "sdjwt.h"
+#include "base/buf.h"
 #include "base/b64url.h"
 #include "crypto/did.h"
 #include "crypto/keys.h"
@@ -152,7 +153,7 @@ vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_e
 	is->sd_alg = sd_alg_find(o->sd_alg ? o->sd_alg : "sha-256");
 	if (!is->sd_alg) {
 		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			    "--sd-alg: '%s': expected sha-256, sha-384 or sha-512", o->sd_alg);
+			    "sd_alg: '%s': expected sha-256, sha-384 or sha-512", o->sd_alg);
 		goto fail;
 	}
 	is->md = EVP_MD_fetch(NULL, is->sd_alg->md, NULL);
@@ -210,57 +211,27 @@ int vci_sdjwt_issuer_fix_salts_for_test(vci_sdjwt_issuer_t *is, const char *cons
  * copied when nothing in them needs escaping, everything else (escapes,
  * numbers, objects, arrays) is serialized by jansson (json_dumpb). */
 
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf_t;
-
-static int sb_grow(sbuf_t *b, size_t n)
+/* vci_buf_addn, for the callers here that check `failed` once at the end. */
+static void sb_put(vci_buf_t *b, const char *s, size_t n)
 {
-	size_t cap = b->cap ? b->cap : 1024;
-	char *p;
-
-	if (b->oom)
-		return -1;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static void sb_put(sbuf_t *b, const char *s, size_t n)
-{
-	if (sb_grow(b, n) < 0)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	(void)vci_buf_addn(b, s, n);
 }
 
 #define sb_lit(b, s) sb_put((b), (s), sizeof(s) - 1)
 
-static void sb_json(sbuf_t *b, const json_t *v, size_t flags)
+static void sb_json(vci_buf_t *b, const json_t *v, size_t flags)
 {
 	size_t n;
 
-	if (b->oom || sb_grow(b, 64) < 0)
+	if (b->failed || vci_buf_reserve(b, 64) < 0)
 		return;
 	n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
 	if (!n) {
-		b->oom = 1;
+		b->failed = 1;
 		return;
 	}
 	if (n > b->cap - b->len - 1) {
-		if (sb_grow(b, n) < 0)
+		if (vci_buf_reserve(b, n) < 0)
 			return;
 		n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
 	}
@@ -270,7 +241,7 @@ static void sb_json(sbuf_t *b, const json_t *v, size_t flags)
 
 /* A JSON string: copied as is between quotes unless a character needs
  * an escape (jansson then writes it). */
-static void sb_str(sbuf_t *b, const char *s, size_t n)
+static void sb_str(vci_buf_t *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -279,14 +250,14 @@ static void sb_str(sbuf_t *b, const char *s, size_t n)
 			json_t *t = json_stringn_nocheck(s, n);
 
 			if (!t)
-				b->oom = 1;
+				b->failed = 1;
 			else
 				sb_json(b, t, 0);
 			json_decref(t);
 			return;
 		}
 	}
-	if (sb_grow(b, n + 2) < 0)
+	if (vci_buf_reserve(b, n + 2) < 0)
 		return;
 	b->p[b->len++] = '"';
 	memcpy(b->p + b->len, s, n);
@@ -295,7 +266,7 @@ static void sb_str(sbuf_t *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void sb_int(sbuf_t *b, int64_t v)
+static void sb_int(vci_buf_t *b, int64_t v)
 {
 	char t[32];
 	int n = snprintf(t, sizeof t, "%lld", (long long)v);
@@ -311,9 +282,8 @@ typedef struct build {
 	vci_err_t *err;
 	uint8_t rnd[512];     /* random bytes for salts and decoys */
 	size_t rpos, rlen, want;
-	char *disc;           /* "d1~d2~...~" */
-	size_t dlen, dcap;
-	sbuf_t txt;           /* scratch: one disclosure's JSON text */
+	vci_buf_t disc;       /* "d1~d2~...~" */
+	vci_buf_t txt;           /* scratch: one disclosure's JSON text */
 	EVP_MD_CTX *mdctx;    /* reused for every digest */
 } build_t;
 
@@ -368,29 +338,12 @@ static int salt_new(build_t *b, char out[64])
 	return 0;
 }
 
-static int disc_reserve(build_t *b, size_t n)
-{
-	if (b->dlen + n + 1 > b->dcap) {
-		size_t cap = b->dcap ? b->dcap : 1024;
-		char *p;
-
-		while (cap < b->dlen + n + 1)
-			cap *= 2;
-		p = realloc(b->disc, cap);
-		if (!p)
-			return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
-		b->disc = p;
-		b->dcap = cap;
-	}
-	return 0;
-}
-
 /* Make the disclosure [salt, name, value] (name NULL: [salt, value]),
  * append it to the disclosures and put its digest in `digest`. */
 static int disclose(build_t *b, const char *name, json_t *value, char *digest)
 {
 	char salt[64];
-	sbuf_t *t = &b->txt;
+	vci_buf_t *t = &b->txt;
 	size_t enc;
 
 	if (salt_new(b, salt) < 0)
@@ -410,17 +363,17 @@ static int disclose(build_t *b, const char *name, json_t *value, char *digest)
 	else
 		sb_json(t, value, JSON_PRESERVE_ORDER);
 	sb_lit(t, "]");
-	if (t->oom)
+	if (t->failed)
 		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
-	if (disc_reserve(b, vci_b64url_len(t->len) + 1) < 0)
-		return -1;
-	enc = vci_b64url_encode_to(b->disc + b->dlen, (const uint8_t *)t->p, t->len);
+	if (vci_buf_reserve(&b->disc, vci_b64url_len(t->len) + 1) < 0)
+		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	enc = vci_b64url_encode_to(b->disc.p + b->disc.len, (const uint8_t *)t->p, t->len);
 	OPENSSL_cleanse(t->p, t->len);
-	if (build_digest(b, b->disc + b->dlen, enc, digest) < 0)
+	if (build_digest(b, b->disc.p + b->disc.len, enc, digest) < 0)
 		return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
-	b->dlen += enc;
-	b->disc[b->dlen++] = '~';
-	b->disc[b->dlen] = '\0';
+	b->disc.len += enc;
+	b->disc.p[b->disc.len++] = '~';
+	b->disc.p[b->disc.len] = '\0';
 	return 0;
 }
 
@@ -578,17 +531,17 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 /* Join "<jwt>~<disclosures>" into a new string. */
 static char *join(const char *jwt, size_t jlen, const build_t *b, size_t *len)
 {
-	char *out = malloc(jlen + 1 + b->dlen + 1);
+	char *out = malloc(jlen + 1 + b->disc.len + 1);
 
 	if (!out)
 		return NULL;
 	memcpy(out, jwt, jlen);
 	out[jlen] = '~';
-	if (b->dlen)
-		memcpy(out + jlen + 1, b->disc, b->dlen);
-	out[jlen + 1 + b->dlen] = '\0';
+	if (b->disc.len)
+		memcpy(out + jlen + 1, b->disc.p, b->disc.len);
+	out[jlen + 1 + b->disc.len] = '\0';
 	if (len)
-		*len = jlen + 1 + b->dlen;
+		*len = jlen + 1 + b->disc.len;
 	return out;
 }
 
@@ -619,7 +572,7 @@ static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *paylo
 }
 
 /* "name": (a member name and its separator, compact) */
-static void sb_name(sbuf_t *b, const char *name)
+static void sb_name(vci_buf_t *b, const char *name)
 {
 	sb_lit(b, ",");
 	sb_str(b, name, strlen(name));
@@ -633,7 +586,7 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		      const vci_issue_times_t *t, size_t *len, vci_err_t *err)
 {
 	build_t b = { .is = is, .d = d, .err = err };
-	sbuf_t pl = { 0 };
+	vci_buf_t pl = { 0 };
 
 	/* salts for every member plus the decoys of the top-level _sd */
 	b.want = SALT_BYTES * (json_object_size(claims) + VCI_SDJWT_DECOYS_MAX + 1) + 1;
@@ -694,7 +647,7 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		sb_name(&pl, "status");
 		sb_json(&pl, status, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	}
-	if (b.dlen) {
+	if (b.disc.len) {
 		sb_name(&pl, "_sd_alg");
 		sb_str(&pl, is->sd_alg->name, strlen(is->sd_alg->name));
 	}
@@ -704,7 +657,7 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		sb_lit(&pl, "}");
 	}
 	sb_lit(&pl, "}");
-	if (pl.oom)
+	if (pl.failed)
 		goto oom;
 	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, &jlen, err);
 	if (!jwt)
@@ -728,9 +681,9 @@ out:
 		OPENSSL_cleanse(b.txt.p, b.txt.len);
 	free(b.txt.p);
 	EVP_MD_CTX_free(b.mdctx);
-	if (b.disc)
-		OPENSSL_cleanse(b.disc, b.dlen);
-	free(b.disc);
+	if (b.disc.p)
+		OPENSSL_cleanse(b.disc.p, b.disc.len);
+	vci_buf_free(&b.disc);
 	OPENSSL_cleanse(b.rnd, sizeof b.rnd);
 	return out;
 }

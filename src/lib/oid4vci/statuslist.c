@@ -2,6 +2,7 @@
  * in memory, its file, allocation, compression and the signed tokens. */
 #include "statuslist.h"
 #include "base/b64url.h"
+#include "base/file.h"
 #include "crypto/cose.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
@@ -97,7 +98,7 @@ static vci_statuslist_t *sl_alloc(vci_sl_method_t method, unsigned bits, uint64_
 	return sl;
 oom:
 	vci_statuslist_free(sl);
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -348,14 +349,14 @@ int vci_statuslist_serialize(const vci_statuslist_t *sl, uint8_t **out, size_t *
 		json_object_set_new(hdr, "purpose", json_string(sl->purpose));
 	text = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
 	if (!text)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	hl = strlen(text);
 	if (hl + ml + 1 > HEADER_MAX)
 		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_list", "uri too long");
 	total = ml + hl + 1 + sl->lst_len + sl->map_len + 4;
 	buf = malloc(total);
 	if (!buf)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	memcpy(buf, FILE_MAGIC, ml);
 	off = ml;
 	memcpy(buf + off, text, hl);
@@ -529,7 +530,7 @@ vci_statuslist_t *vci_statuslist_load_locked(const vci_sl_lock_t *lk, const char
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	while (got < (size_t)st.st_size) {
@@ -559,89 +560,16 @@ vci_statuslist_t *vci_statuslist_load(const char *path, vci_err_t *err)
 	return sl;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-	char_auto_t *dir = strdup(path);
-	char *slash;
-	int fd, r;
-
-	if (!dir)
-		return -1;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
-/* Write sl to a new temporary file beside path, fsync'd; *tmp its name. */
-static int write_tmp(const char *path, const vci_statuslist_t *sl, mode_t mode, char **tmp,
-		     vci_err_t *err)
+/* Write sl to path through the one atomic writer (base/file.h). */
+static int write_list(const char *path, const vci_statuslist_t *sl, int mode, unsigned flags,
+		      vci_err_t *err)
 {
 	uint8_auto_t *buf = NULL;
 	size_t len;
-	int fd;
 
 	if (vci_statuslist_serialize(sl, &buf, &len, err) < 0)
 		return -1;
-	if (asprintf(tmp, "%s.tmp.XXXXXX", path) < 0) {
-		*tmp = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
-	}
-	fd = mkstemp(*tmp);
-	if (fd < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	if (close(fd) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static mode_t default_mode(void)
-{
-	mode_t um = umask(0);
-
-	umask(um);
-	return 0666 & ~um;
+	return vci_file_replace(path, buf, len, mode, flags, err);
 }
 
 /* Remove temporaries left beside path by a writer that was killed. Only
@@ -679,22 +607,8 @@ static void remove_stale(const char *path)
 
 int vci_statuslist_save(const char *path, const vci_statuslist_t *sl, vci_err_t *err)
 {
-	char_auto_t *tmp = NULL;
-	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : default_mode();
-
 	remove_stale(path);
-	if (write_tmp(path, sl, mode, &tmp, err) < 0)
-		return -1;
-	if (rename(tmp, path) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (fsync_dir(path) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: sync directory: %s", path,
-				   strerror(errno));
-	return 0;
+	return write_list(path, sl, VCI_FILE_MODE_KEEP, 0, err);
 }
 
 int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_t *got,
@@ -752,34 +666,13 @@ int vci_statuslist_release_file(const char *path, const uint64_t *idx, size_t n,
 int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int replace,
 			  vci_err_t *err)
 {
-	char_auto_t *tmp = NULL;
-	int r;
+	int r = write_list(path, sl, VCI_FILE_MODE_NEW,
+			   replace ? 0 : VCI_FILE_NOCLOBBER, err);
 
-	if (write_tmp(path, sl, default_mode(), &tmp, err) < 0)
-		return -1;
-	if (replace) {
-		r = rename(tmp, path);
-	} else {
-		r = link(tmp, path); /* fails if path exists: never clobber a list */
-		int e = errno;
-
-		unlink(tmp);
-		errno = e;
-	}
-	if (r < 0) {
-		int e = errno;
-
-		if (replace)
-			unlink(tmp);
-		if (e == EEXIST)
-			return vci_err_set(err, VCI_EXIT_IO, "list_exists",
-					   "%s: already exists (a new list would hand out its indices again)", path);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: %s", path, strerror(e));
-	}
-	if (fsync_dir(path) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: sync directory: %s", path,
-				   strerror(errno));
-	return 0;
+	if (r == 1)
+		return vci_err_set(err, VCI_EXIT_IO, "list_exists",
+				   "%s: already exists (a new list would hand out its indices again)", path);
+	return r;
 }
 
 /* ---- compression ---- */
@@ -799,7 +692,7 @@ int vci_statuslist_deflate(const uint8_t *raw, size_t len, int gzip, uint8_t **o
 	buf = malloc(bound);
 	if (!buf) {
 		deflateEnd(&zs);
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	}
 	zs.next_in = (Bytef *)(uintptr_t)raw;
 	zs.avail_in = (uInt)len;
@@ -850,7 +743,7 @@ int vci_statuslist_inflate(const uint8_t *z, size_t zlen, int gzip, size_t max,
 			if (!nb) {
 				free(buf);
 				inflateEnd(&zs);
-				return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+				return vci_err_oom(err);
 			}
 			buf = nb;
 			cap = ncap;
@@ -893,7 +786,7 @@ json_t *vci_statuslist_to_json(const vci_statuslist_t *sl, vci_err_t *err)
 		return NULL;
 	lst = vci_b64url_encode(z, zlen);
 	if (!lst) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	return json_pack("{s:i,s:s}", "bits", (int)sl->bits, "lst", lst);
@@ -915,7 +808,7 @@ char *vci_statuslist_encoded_list(const vci_statuslist_t *sl, vci_err_t *err)
 	size_t zlen;
 
 	if (!msb) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	/* W3C: index 0 is the most significant bit of byte 0. */
@@ -925,7 +818,7 @@ char *vci_statuslist_encoded_list(const vci_statuslist_t *sl, vci_err_t *err)
 		return NULL;
 	b = vci_b64url_encode(z, zlen);
 	if (!b || asprintf(&s, "u%s", b) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	return s;
@@ -963,7 +856,7 @@ char *vci_statuslist_sign_jwt(const vci_statuslist_t *sl, EVP_PKEY *key,
 		goto oom;
 	return vci_jws_sign_json(key, o->alg, hdr, claims, err);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -1001,7 +894,7 @@ fail:
 	if (arr)
 		cbor_decref(&arr);
 	if (!err || !err->msg[0])
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 	return NULL;
 }
 
@@ -1051,7 +944,7 @@ int vci_statuslist_sign_cwt(const vci_statuslist_t *sl, EVP_PKEY *key,
 		return -1;
 	return vci_cose_sign1(key, o->alg, prot, unprot, payload, plen, NULL, 0, 1, out, outlen, err);
 oom:
-	return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	return vci_err_oom(err);
 }
 
 static void iso_time(int64_t t, char buf[32])
@@ -1115,7 +1008,7 @@ char *vci_statuslist_sign_bitstring(const vci_statuslist_t *sl, EVP_PKEY *key,
 		json_object_set(hdr, "x5c", (json_t *)o->x5c);
 	return vci_jws_sign_json(key, o->alg, hdr, vc, err);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -1211,7 +1104,7 @@ static int parse_jwt_tsl(vci_sl_token_t *tok, const json_t *pl, size_t max, vci_
 		return tok_err(err, "status list token: %s must be 1, 2, 4 or 8", "bits");
 	tok->sub = strdup(sub);
 	if (!tok->sub)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_b64url_decode(lst, strlen(lst), &z, &zlen, err) < 0)
 		return vci_err_prefix(err, "status_list.lst");
 	return set_list(tok, (unsigned)json_integer_value(bits), z, zlen, 0, max, err);
@@ -1248,7 +1141,7 @@ static int parse_jwt_bitstring(vci_sl_token_t *tok, const json_t *vc, size_t max
 	tok->sub = strdup(id);
 	tok->purpose = strdup(purpose);
 	if (!tok->sub || !tok->purpose)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_b64url_decode(enc + 1, strlen(enc + 1), &z, &zlen, err) < 0)
 		return vci_err_prefix(err, "credentialSubject.encodedList");
 	if (set_list(tok, 1, z, zlen, 1, max, err) < 0)
@@ -1364,7 +1257,7 @@ static int parse_cwt(vci_sl_token_t *tok, tok_priv_t *p, const uint8_t *buf, siz
 		return tok_err(err, "status list token: claim %s missing or not a text string", "sub (2)");
 	tok->sub = strndup((const char *)cbor_string_handle(sub), cbor_string_length(sub));
 	if (!tok->sub)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (strlen(tok->sub) != cbor_string_length(sub))
 		return tok_err(err, "status list token: claim %s holds a NUL", "sub (2)");
 	if (cbor_uint_claim(claims, 6, "iat (6)", 1, &tok->iat, err) < 0 ||
@@ -1397,7 +1290,7 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 		max_inflate = VCI_SL_MAX_INFLATE;
 	p = calloc(1, sizeof *p);
 	if (!p)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	tok->priv = p;
 	while (a < b && strchr(" \t\r\n", buf[a]) && buf[a])
 		a++;
@@ -1416,7 +1309,7 @@ int vci_statuslist_token_parse(const uint8_t *buf, size_t len, size_t max_inflat
 	if (hex && (b - a) % 2 == 0) {
 		p->raw = malloc((b - a) / 2 + 1);
 		if (!p->raw) {
-			r = vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			r = vci_err_oom(err);
 			goto out;
 		}
 		for (i = 0; i < (b - a) / 2; i++)

@@ -1,7 +1,7 @@
 /* cli.h - the command-line conventions every tool shares: one options
  * table that feeds getopt_long and --help, error printing as
- * "tool: what: why", inputs, atomic --output, progress and the batch
- * runner (--jobs N, output in input order). */
+ * "tool: what: why", inputs, atomic --output. The batch runner (--jobs N,
+ * progress, output in input order) is batch.h. */
 #ifndef VCI_CLI_H
 #define VCI_CLI_H
 
@@ -81,9 +81,16 @@ int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);
 /* Print help for a usage line and option table (used by vci_cli_parse). */
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts);
 
-/* Messages: "prog: <msg>\n" on stderr. */
+/* Messages: "prog: <msg>\n" on stderr. A usage error's message (status
+ * VCI_EXIT_USAGE, or any through vci_cli_usage) names the option where
+ * the library named the parameter: see vci_cli_message. */
 void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err);
 void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* A library message as the command line says it: the innermost
+ * parameter of its leading "what: " chain ("issuer: digest_alg: ...")
+ * that an option sets becomes that option ("issuer: --digest-alg: ...").
+ * Returns msg itself, or buf (size bytes) holding the rewritten text. */
+const char *vci_cli_message(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
 /* Parse a non-negative integer option value within [min, max]. */
@@ -105,55 +112,7 @@ const char *vci_inputs_name(const vci_inputs_t *in);
 size_t vci_inputs_line(const vci_inputs_t *in);
 void vci_inputs_close(vci_inputs_t *in);
 
-/* Batch: apply fn to every record, with cli->jobs threads, writing the
- * results to out in input order. fn returns 0 with *result set (a new
- * reference, usually the record it was given with fields added), or -1
- * with err filled: the runner then writes an error record built from the
- * input record. Bad input records are passed through as error records.
- * fn must be thread-safe; ctx holds state prepared once (keys, definition).
- * Progress goes to stderr when enabled; a one-line summary at the end
- * ("prog: N records, N ok, N failed") when more than one record or any
- * failed. Returns VCI_EXIT_OK, VCI_EXIT_FAIL if any record failed, or
- * another status (err filled) on a fatal error. */
-typedef int (*vci_batch_fn_t)(void *ctx, json_t *rec, json_t **result, vci_err_t *err);
-typedef struct vci_batch_stats {
-	size_t total, ok, failed;
-} vci_batch_stats_t;
-int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
-		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);
-
-/* Text made on one thread for another to write: a growing buffer. The
- * functions return 0, or -1 (and set oom) when memory runs out. */
-typedef struct vci_text {
-	char *p;
-	size_t len, cap;
-	int oom;
-} vci_text_t;
-int vci_text_put(vci_text_t *t, const char *s, size_t n);
-int vci_text_printf(vci_text_t *t, const char *fmt, ...) VCI_PRINTF(2, 3);
-void vci_text_free(vci_text_t *t);
-
-/* As vci_batch_run, but every output record (result or error record) is
- * turned into text by `write` instead of being written as a line of JSON:
- * e.g. to print only a field of it (--raw). `write` runs on the worker
- * that made the record (any thread, so it must be thread-safe); it
- * appends what goes to the output to `out` and a message for stderr to
- * `msg`, and the calling thread writes both in input order. A non-zero
- * return stops the batch with that status.
- * Output is flushed whenever the input has nothing ready, and at the end. */
-typedef int (*vci_batch_write_fn_t)(void *wctx, const json_t *rec, vci_text_t *out,
-				    vci_text_t *msg, vci_err_t *err);
-int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
-		       vci_batch_fn_t fn, void *ctx, vci_batch_write_fn_t write, void *wctx,
-		       vci_batch_stats_t *stats, vci_err_t *err);
-
 /* Number of online cores (>= 1). */
 int vci_ncores(void);
-
-/* --raw output of the signing tools, a vci_batch_write_fn_t with wctx the
- * tool's const vci_cli_t *: each credential of a record on a line of its
- * own; a failed record is a line "prog: [line N: ]message" on stderr. */
-int vci_cli_write_credentials(void *wctx, const json_t *rec, vci_text_t *out, vci_text_t *msg,
-			vci_err_t *err);
 
 #endif

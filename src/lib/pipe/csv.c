@@ -162,7 +162,7 @@ static int put(vci_csv_t *c, scan_t *s, const unsigned char *p, size_t n, vci_er
 		return 0;
 	}
 	if (grow(&c->data, &c->dcap, c->dlen + n + 1, 1) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", c->name);
+		return vci_err_oom_at(err, c->name);
 	memcpy(c->data + c->dlen, p, n);
 	c->dlen += n;
 	s->flen += n;
@@ -178,7 +178,7 @@ static int end_field(vci_csv_t *c, scan_t *s, vci_err_t *err)
 	    grow(&c->offs, &c->ocap, c->nf + 1, sizeof *c->offs) < 0 ||
 	    grow(&c->lens, &c->lcap, c->nf + 1, sizeof *c->lens) < 0 ||
 	    grow(&c->fields, &c->pcap, c->nf + 1, sizeof *c->fields) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", c->name);
+		return vci_err_oom_at(err, c->name);
 	c->data[c->dlen++] = '\0';
 	c->offs[c->nf] = c->dlen - s->flen - 1;
 	c->lens[c->nf] = s->flen;

@@ -66,7 +66,7 @@ vci_reader_t *vci_reader_open(FILE *f, const char *name, vci_input_kind_t kind,
 		if (f != stdin)
 			fclose(f);
 		free(r);
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name ? name : "input");
+		vci_err_oom_at(err, name ? name : "input");
 		return NULL;
 	}
 	r->f = f;
@@ -145,8 +145,7 @@ static long in_fill(vci_reader_t *r, vci_err_t *err)
 		char *nb = realloc(r->ib, ncap);
 
 		if (!nb)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory",
-					   r->name);
+			return vci_err_oom_at(err, r->name);
 		r->ib = nb;
 		r->icap = ncap;
 	}
@@ -311,7 +310,7 @@ static int bad_record_named(const char *name, json_t **rec, vci_err_t *err, size
 	if (err)
 		*err = e;
 	if (!*rec)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", name) - 1;
+		return vci_err_oom_at(err, name) - 1;
 	return -1;
 }
 
@@ -476,7 +475,7 @@ static int read_header(vci_reader_t *r, vci_err_t *err)
 	r->line = line;
 	r->cols = calloc(n, sizeof *r->cols);
 	if (!r->cols)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name);
+		return vci_err_oom_at(err, r->name);
 	for (i = 0; i < n; i++) {
 		column_t *c = &r->cols[i];
 		const char *name = fields[i];
@@ -489,13 +488,13 @@ static int read_header(vci_reader_t *r, vci_err_t *err)
 		c->name = strdup(name);
 		r->ncols = i + 1;
 		if (!c->name)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name);
+			return vci_err_oom_at(err, r->name);
 		if (!strncmp(name, "record.", 7))
 			c->path = strdup(name + 7);
 		else if (asprintf(&c->path, "claims.%s", name) < 0)
 			c->path = NULL;
 		if (!c->path)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name);
+			return vci_err_oom_at(err, r->name);
 		if (!*c->path || name[lens[i] - 1] == '.' || name[0] == '.' || strstr(name, ".."))
 			return header_fail(r, err, line, "column %zu: \"%s\": empty name component",
 					   i + 1, name);
@@ -534,8 +533,7 @@ static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 	if (!r->csv) {
 		r->csv = vci_csv_open(r->f, r->name, NULL);
 		if (!r->csv)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory",
-					   r->name) - 1;
+			return vci_err_oom_at(err, r->name) - 1;
 	}
 	if (!r->header_done) {
 		rc = read_header(r, err);
@@ -560,7 +558,7 @@ static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 				  r->name, line, n, n == 1 ? "" : "s", r->ncols);
 	out = json_object();
 	if (!out)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name) - 1;
+		return vci_err_oom_at(err, r->name) - 1;
 	for (i = 0; i < n; i++) {
 		json_t *v;
 
@@ -577,7 +575,7 @@ static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 					  r->name, line, i + 1, r->cols[i].name, e.msg);
 	}
 	if (!json_object_get(out, "claims") && json_object_set_new(out, "claims", json_object()) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", r->name) - 1;
+		return vci_err_oom_at(err, r->name) - 1;
 	*rec = out;
 	out = NULL;
 	return 1;
@@ -739,7 +737,7 @@ int vci_record_set_path(json_t *obj, const char *dotted, json_t *value, vci_err_
 		n += *p == '.';
 	parts = copy ? calloc(n, sizeof *parts) : NULL;
 	if (!parts)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "%s: out of memory", dotted);
+		return vci_err_oom_at(err, dotted);
 	parts[0] = copy;
 	for (i = 1, k = 0; copy[k]; k++)
 		if (copy[k] == '.') {
