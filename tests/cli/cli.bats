@@ -126,10 +126,12 @@ EOF2
     pid=$!
     echo "$rec" >&8
     # the input stays open: the first result must not wait for more
-    for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
+    # (the bound is long, for ASan under load; a tool that waited for
+    # more input would never answer, however long the bound)
+    for _ in $(seq 1200); do [ -s "$out" ] && break; sleep 0.05; done
     [ "$(wc -l <"$out")" -eq 1 ]
     echo "${rec/\"id\":1/\"id\":2}" >&8
-    for _ in $(seq 100); do [ "$(wc -l <"$out")" -eq 2 ] && break; sleep 0.05; done
+    for _ in $(seq 1200); do [ "$(wc -l <"$out")" -eq 2 ] && break; sleep 0.05; done
     [ "$(wc -l <"$out")" -eq 2 ]
     exec 8>&-
     wait "$pid"
@@ -197,16 +199,16 @@ pid_rec() {
       # the next record is only written once the answer to this one is read
       pid_rec "$i" >&"${CHECK[1]}"
       line=
-      read -r -t 20 line <&"${CHECK[0]}" || true
+      read -r -t 60 line <&"${CHECK[0]}" || true
       [[ "$line" == "{\"id\":$i,"* ]]
     done
     echo '{"id":4,' >&"${CHECK[1]}"
     line=
-    read -r -t 20 line <&"${CHECK[0]}" || true
+    read -r -t 60 line <&"${CHECK[0]}" || true
     [[ "$line" == *'"code":"invalid_json"'*'"line":4}' ]]
     pid_rec 5 >&"${CHECK[1]}"
     line=
-    read -r -t 20 line <&"${CHECK[0]}" || true
+    read -r -t 60 line <&"${CHECK[0]}" || true
     [[ "$line" == '{"id":5,'* ]]
     pid=$CHECK_PID
     eval "exec ${CHECK[1]}>&-"

@@ -49,7 +49,9 @@ print(link.split("?")[0] + "|" + k + "|" + v[0])' "$1"
 
 # listener STATUSES: an HTTP server on 127.0.0.1 answering GETs with the
 # comma-separated statuses in turn (the last one repeats), logging each
-# request's path and query to $D/requests; sets PORT and LPID
+# request's path and query to $D/requests; sets PORT and LPID. Deliveries
+# to it use --timeout 60: under load an answer can take longer than the
+# default 10 s, and a timed-out attempt would change the attempts counted.
 listener() {
 	rm -f "$D/port" "$D/requests"
 	"$PY" - "$1" "$D" <<'PYEOF' &
@@ -77,7 +79,8 @@ os.rename(d + "/port.tmp", d + "/port")
 srv.serve_forever()
 PYEOF
 	LPID=$!
-	for _ in $(seq 100); do
+	# Python's start-up alone can take seconds under load
+	for _ in $(seq 1200); do
 		[ -f "$D/port" ] && break
 		sleep 0.05
 	done
@@ -435,7 +438,7 @@ PYEOF
 
 @test "--send: GET to the wallet endpoint with credential_offer; status recorded" {
 	listener 200
-	echo '{}' | vci-offer --issuer "$ISS" --config pid --send "http://127.0.0.1:$PORT/cb" >"$D/r"
+	echo '{}' | vci-offer --issuer "$ISS" --config pid --timeout 60 --send "http://127.0.0.1:$PORT/cb" >"$D/r"
 	[ "$(field delivery <"$D/r")" = '{"status":200,"attempts":1}' ]
 	[[ $(sed -n 1p "$D/requests") == '/cb?credential_offer=%7B%22credential_issuer%22:%22https://issuer.example.com%22,'* ]]
 	[ "$(request_param 1 credential_offer)" = "$(field credential_offer <"$D/r")" ]
@@ -444,7 +447,7 @@ PYEOF
 @test "--send retries a 500 and records the attempts; --send-field; by reference" {
 	listener 500,200
 	echo "{\"wallet\":\"http://127.0.0.1:$PORT/offer?x=1\"}" |
-		vci-offer --issuer "$ISS" --config pid --by-reference "$ISS/o" --send-field wallet >"$D/r"
+		vci-offer --issuer "$ISS" --config pid --timeout 60 --by-reference "$ISS/o" --send-field wallet >"$D/r"
 	[ "$(field delivery <"$D/r")" = '{"status":200,"attempts":2}' ]
 	[ "$(wc -l <"$D/requests")" -eq 2 ]
 	[ "$(request_param 2 credential_offer_uri)" = "$ISS/o/$(field offer_id <"$D/r")" ]
@@ -460,7 +463,7 @@ PYEOF
 @test "--send failing after the retries: error record delivery_failed, hosted offer removed, no secret on stderr" {
 	listener 503
 	mkdir "$D/offers"
-	run sh -c "echo '{}' | vci-offer --issuer $ISS --config pid --by-reference $ISS/o --offer-dir $D/offers --retries 1 --send http://127.0.0.1:$PORT/cb 2>$D/err"
+	run sh -c "echo '{}' | vci-offer --issuer $ISS --config pid --by-reference $ISS/o --offer-dir $D/offers --retries 1 --timeout 60 --send http://127.0.0.1:$PORT/cb 2>$D/err"
 	[ "$status" -eq 1 ]
 	[[ $output == *'"error":{"code":"delivery_failed","message":"offer delivery: 127.0.0.1:'"$PORT"': HTTP 503 after 2 attempts"}'* ]]
 	[[ $output != *pre_authorized_code* ]]
@@ -471,7 +474,7 @@ PYEOF
 
 @test "--send: a 404 is not retried; a closed port is a connection error; --timeout and --retries checked" {
 	listener 404
-	run sh -c "echo '{}' | vci-offer --issuer $ISS --config pid --retries 3 --send http://127.0.0.1:$PORT/cb"
+	run sh -c "echo '{}' | vci-offer --issuer $ISS --config pid --retries 3 --timeout 60 --send http://127.0.0.1:$PORT/cb"
 	[ "$status" -eq 1 ]
 	[[ $output == *'HTTP 404 after 1 attempt"'* ]]
 	kill "$LPID"
@@ -497,7 +500,7 @@ PYEOF
 
 @test "--tx-code-to delivers offer_id and tx_code out of band before the offer" {
 	listener 200
-	echo '{}' | vci-offer --issuer "$ISS" --config pid --tx-code 6 \
+	echo '{}' | vci-offer --issuer "$ISS" --config pid --tx-code 6 --timeout 60 \
 		--tx-code-to "http://127.0.0.1:$PORT/sms" --send "http://127.0.0.1:$PORT/wallet" >"$D/r"
 	[[ $(sed -n 1p "$D/requests") == /sms?* ]]
 	[[ $(sed -n 2p "$D/requests") == /wallet?* ]]

@@ -161,16 +161,25 @@ EOF
 }
 
 @test "kill -9 during allocation never yields a duplicate or a corrupt file" {
-	vci-statuslist new --size 131072 --uri "$URI" --output "$D/l"
+	# The kill may land anywhere, or (under load) only after a round has
+	# finished. A killed round loses what it reserved but did not hand
+	# out; reservations double and a new one is made only when the last
+	# is used up, so a round of 20000 records takes at most 40001
+	# indices and ten rounds at most 400010: the list must not run out
+	# (and the last alloc below fail) however late the kills come.
+	vci-statuslist new --size 524288 --uri "$URI" --output "$D/l"
 	seq 20000 | sed 's/.*/{"n":&}/' >"$D/in"
 	: >"$D/all"
 	for i in 1 2 3 4 5 6 7 8 9 10; do
+		# emptied here, not only by the redirection in the child, so
+		# that the wait below never sees the last round's output
+		: >"$D/o"
 		vci-statuslist alloc --list "$D/l" --jobs 2 "$D/in" >"$D/o" 2>/dev/null &
 		pid=$!
 		# kill once output has started (under ASan and load, start-up
 		# alone can take longer than any fixed delay)
 		n=0
-		while [ ! -s "$D/o" ] && [ $n -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
+		while [ ! -s "$D/o" ] && [ $n -lt 1200 ] && kill -0 "$pid" 2>/dev/null; do
 			sleep 0.05
 			n=$((n + 1))
 		done

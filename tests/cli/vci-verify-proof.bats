@@ -187,17 +187,19 @@ b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 @test "refusals: iat missing, in the future, too old; --max-age and --skew" {
 	need_py
+	# the clock is pinned to NOW: the margins below are seconds, and
+	# under load more than that can pass between setup and a check
 	holder "$D/h.pem"
-	refused '"iat" missing' "$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\"}")"
-	refused 'in the future' "$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\",\"iat\":$((NOW + 600))}")"
+	refused '"iat" missing' "$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\"}")" --now "$NOW"
+	refused 'in the future' "$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\",\"iat\":$((NOW + 600))}")" --now "$NOW"
 	old=$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\",\"iat\":$((NOW - 1000))}")
-	refused 'seconds old' "$old"
-	run vci-verify-proof --aud "$AUD" --max-age 3600 --proof "$old"
+	refused 'seconds old' "$old" --now "$NOW"
+	run vci-verify-proof --aud "$AUD" --max-age 3600 --now "$NOW" --proof "$old"
 	[ "$status" -eq 0 ]
 	ahead=$(mkproof "$D/h.pem" '{}' "{\"aud\":\"$AUD\",\"iat\":$((NOW + 30))}")
-	run vci-verify-proof --aud "$AUD" --proof "$ahead"
+	run vci-verify-proof --aud "$AUD" --now "$NOW" --proof "$ahead"
 	[ "$status" -eq 0 ]
-	refused 'in the future' "$ahead" --skew 5
+	refused 'in the future' "$ahead" --skew 5 --now "$NOW"
 }
 
 @test "refusals: truncated, non-base64url, four segments, payload not an object, megabyte header" {
