@@ -5,6 +5,7 @@
 #ifndef VCI_STORE_INTERNAL_H
 #define VCI_STORE_INTERNAL_H
 
+#include "crypto/seal.h"
 #include "store/driver.h"
 #include "store/store.h"
 
@@ -46,6 +47,10 @@ typedef struct vci_store_job {
 struct vci_store {
 	const vci_db_driver_t *drv;
 	char *location;
+	/* The key that seals each offer's Credential Offer (store.c), read
+	 * from key_path at open, cleansed at close; read only after open. */
+	uint8_t offer_key[VCI_SEAL_KEY];
+	char *key_path;
 	vci_store_conn_t *writer;
 
 	pthread_t thread;

@@ -7,7 +7,12 @@
 #include "store/internal.h"
 #include "base/b64url.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -121,6 +126,122 @@ static const vci_db_driver_t *vci_store_driver(const char *where, const char **r
 	return &vci_db_sqlite;
 }
 
+/* The offer key: 32 bytes in a file beside the database (store.h), made
+ * once with RAND_priv_bytes. SQLite: DIR/offer.key, or PATH.key for
+ * "sqlite:PATH". */
+#define VCI_STORE_KEY_FILE "offer.key"
+
+static int vci_store_key_fail(vci_err_t *err, const char *path, const char *why)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "server_error", "state: %s: %s", path, why);
+}
+
+static int vci_store_key_bad(vci_err_t *err, const char *path, const char *why)
+{
+	return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "state: %s: offer key: %s", path,
+			   why);
+}
+
+/* Read the key file: 0, 1 when there is none, -1 with err for one that
+ * cannot be read or is not a key: not a regular file, not 32 bytes, or
+ * open to group or others (its mode must be 0600 or stricter). */
+static int vci_store_key_read(const char *path, uint8_t key[VCI_SEAL_KEY], vci_err_t *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	struct stat sb;
+	uint8_t extra;
+	size_t got = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : vci_store_key_fail(err, path, strerror(errno));
+	if (fstat(fd, &sb) != 0)
+		rc = vci_store_key_fail(err, path, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		rc = vci_store_key_bad(err, path, "not a regular file");
+	else if (sb.st_mode & 077)
+		rc = vci_store_key_bad(err, path, "open to group or others (chmod 600 it)");
+	else if (sb.st_size != VCI_SEAL_KEY)
+		rc = vci_store_key_bad(err, path, "not 32 bytes (a damaged or foreign file)");
+	while (rc == 0 && got < VCI_SEAL_KEY) {
+		ssize_t n = read(fd, key + got, VCI_SEAL_KEY - got);
+
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			rc = n < 0 ? vci_store_key_fail(err, path, strerror(errno))
+				   : vci_store_key_bad(err, path, "not 32 bytes");
+		got += n > 0 ? (size_t)n : 0;
+	}
+	if (rc == 0 && read(fd, &extra, 1) != 0)
+		rc = vci_store_key_bad(err, path, "not 32 bytes");
+	close(fd);
+	if (rc < 0)
+		OPENSSL_cleanse(key, VCI_SEAL_KEY);
+	return rc;
+}
+
+/* fsync the directory holding path, so that a new name in it is durable. */
+static int vci_store_key_syncdir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+/* Write 32 random bytes to a new file (O_EXCL, 0600), fsync it and link it
+ * to path: the key appears whole or not at all. When another process made
+ * path first, its key is kept (link fails with EEXIST). */
+static int vci_store_key_make(const char *path, vci_err_t *err)
+{
+	uint8_t key[VCI_SEAL_KEY];
+	char *tmp = NULL;
+	int fd, ok, e;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return vci_store_key_fail(err, path, "out of memory");
+	fd = mkstemp(tmp); /* O_CREAT | O_EXCL, mode 0600 */
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return vci_store_key_fail(err, path, strerror(e));
+	}
+	errno = 0;
+	ok = fchmod(fd, 0600) == 0 && RAND_priv_bytes(key, sizeof(key)) == 1 &&
+	     write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && fsync(fd) == 0;
+	OPENSSL_cleanse(key, sizeof(key));
+	e = errno;
+	close(fd);
+	if (ok && link(tmp, path) != 0 && errno != EEXIST) {
+		e = errno;
+		ok = 0;
+	}
+	unlink(tmp);
+	free(tmp);
+	if (!ok)
+		return vci_store_key_fail(err, path, e ? strerror(e) : "cannot make the offer key");
+	if (vci_store_key_syncdir(path) < 0)
+		return vci_store_key_fail(err, path, "cannot sync its directory");
+	return 0;
+}
+
+static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci_err_t *err)
+{
+	int rc;
+
+	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
+		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
+		st->key_path = NULL;
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "state: out of memory");
+	}
+	rc = vci_store_key_read(st->key_path, st->offer_key, err);
+	if (rc == 1 && vci_store_key_make(st->key_path, err) == 0)
+		rc = vci_store_key_read(st->key_path, st->offer_key, err);
+	return rc == 0 ? 0 : -1;
+}
+
 static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 {
 	const char *rest;
@@ -128,7 +249,7 @@ static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 
 	st->drv = vci_store_driver(where, &rest, &is_dir);
 	st->location = st->drv->locate(rest, is_dir, err);
-	if (!st->location)
+	if (!st->location || vci_store_key_load(st, rest, is_dir, err) < 0)
 		return -1;
 	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
 	if (!st->writer)
@@ -173,6 +294,8 @@ void vci_store_close(vci_store_t *st)
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->work);
 	pthread_mutex_destroy(&st->pool_mu);
+	OPENSSL_cleanse(st->offer_key, sizeof(st->offer_key));
+	free(st->key_path);
 	free(st->location);
 	free(st);
 }
@@ -200,33 +323,72 @@ static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 					      o->expires_at, o->issuer_state, o->offer, o->record));
 }
 
+/* The Credential Offer carries the pre-authorized code: the row holds it
+ * sealed (crypto/seal.h) under the offer key, bound to the offer id. */
 int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err)
 {
+	vci_store_offer_t row;
+	char *sealed;
+	int rc;
+
 	if (!vci_store_id_ok(o->offer_id))
 		return vci_store_bad(err, "offer_put", "offer_id: empty, too long or not printable");
 	if (!o->offer || !o->record)
 		return vci_store_bad(err, "offer_put", "no offer or record");
-	return vci_store_write(st, "offer_put", vci_store_offer_put_run, (void *)o, err);
+	sealed = vci_seal(st->offer_key, o->offer_id, strlen(o->offer_id), o->offer,
+			  strlen(o->offer), err);
+	if (!sealed) {
+		if (err && err->status != VCI_EXIT_INPUT)
+			vci_err_set(err, VCI_EXIT_IO, "server_error", "cannot seal the offer");
+		return vci_err_prefix(err, "store: offer_put");
+	}
+	row = *o;
+	row.offer = sealed;
+	rc = vci_store_write(st, "offer_put", vci_store_offer_put_run, &row, err);
+	free(sealed);
+	return rc;
 }
 
 static const char vci_sql_offer_get[] =
 	"SELECT offer FROM offers WHERE offer_id = ?1 AND (expires_at = 0 OR expires_at > ?2)";
+
+/* The offer column: sealed (always, since offers are sealed), or a
+ * row written before that, plain JSON ('{'), served as it is. */
+static int vci_store_offer_open(vci_store_t *st, const char *offer_id, const char *text,
+				char **offer, vci_err_t *err)
+{
+	uint8_t *plain = NULL;
+	size_t len = 0;
+	int fail = 0;
+
+	if (text && text[0] == '{') {
+		*offer = vci_store_dup(text, err, &fail);
+		return fail ? -1 : 0;
+	}
+	if (!text || vci_seal_open(st->offer_key, offer_id, strlen(offer_id), text, strlen(text),
+				   &plain, &len, NULL) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error",
+				   "offer %s: cannot be opened with the key in %s (the row was "
+				   "changed, or sealed under another key file)", offer_id,
+				   st->key_path);
+	*offer = (char *)plain;
+	return 0;
+}
 
 int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char **offer,
 			vci_err_t *err)
 {
 	vci_store_conn_t *c = vci_store_reader(st, err);
 	vci_db_stmt_t *s;
-	int rc, fail = 0;
+	int rc;
 
 	*offer = NULL;
 	if (!c)
 		return vci_store_read_fail(-1, err, "offer_get");
 	rc = vci_store_query(c, &s, err, vci_sql_offer_get, "ti", offer_id, now);
 	if (rc == VCI_DB_ROW) {
-		*offer = vci_store_dup(c->drv->column_text(s, 0), err, &fail);
+		rc = vci_store_offer_open(st, offer_id, c->drv->column_text(s, 0), offer, err);
 		vci_store_end(c, s);
-		rc = fail ? -1 : 0;
 	} else {
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}

@@ -14,6 +14,19 @@
  * their SHA-256 (vci_store_hash), looked up by hash, and a tx_code hash is
  * compared with CRYPTO_memcmp.
  *
+ * Offers at rest: the Credential Offer served by reference carries its
+ * pre-authorized code, so the store keeps it sealed (crypto/seal.h:
+ * AES-256-GCM, bound to the offer id) under a 32-byte offer key in a file
+ * beside the database: DIR/offer.key for a state directory, PATH.key for
+ * "sqlite:PATH", made with RAND_priv_bytes (mode 0600) by the first open
+ * and refused later when it is not 32 bytes or is open to group or others.
+ * A copy of the database without the key file reveals no code; a backup
+ * must hold both (a database restored without its key file opens, with a
+ * new key, but its offers cannot be served: vci_store_offer_get fails).
+ * Hosts that share one database (the PostgreSQL store to come) must share
+ * one key file. Rows written before offers were sealed (plain JSON) are
+ * served as they are; every new row is sealed.
+ *
  * Durability: every operation that changes state returns only after its
  * change is durable (SQLite: WAL, synchronous=FULL). Writes from
  * concurrent threads are shared into one transaction and one fsync (group
@@ -70,8 +83,11 @@ typedef struct vci_store vci_store_t;
  * missing) or "sqlite:PATH" (a driver is picked by such a "NAME:" prefix;
  * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
  * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
- * than this build knows. Starts the writer thread; several processes may
- * open the same database (SQLite waits up to 10 s for another's lock). */
+ * than this build knows; VCI_EXIT_KEY (code "invalid_key") for an offer
+ * key file of the wrong size or mode ("state: FILE: offer key: why").
+ * Starts the writer thread; several processes may open the same database
+ * (SQLite waits up to 10 s for another's lock) and make its key file at
+ * once (one of them wins, all use its key). */
 vci_store_t *vci_store_open(const char *where, vci_err_t *err);
 void vci_store_close(vci_store_t *st);
 
@@ -107,11 +123,15 @@ typedef struct vci_store_offer {
 } vci_store_offer_t;
 
 /* Add an offer (vci-serve import: a vci-offer record's hashes; POST
- * /offers). VCI_STORE_EXISTS when its id or code hash is taken. */
+ * /offers), its offer sealed. VCI_STORE_EXISTS when its id or code hash
+ * is taken. */
 int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err);
 
 /* The Credential Offer JSON of an offer not yet expired at `now`, for the
- * offer-by-reference endpoint (*offer malloc'd). VCI_STORE_NOTFOUND. */
+ * offer-by-reference endpoint (*offer malloc'd). VCI_STORE_NOTFOUND. A
+ * row whose sealed offer does not open (changed in the database, or
+ * sealed under another key file) is -1 (VCI_EXIT_IO, "server_error",
+ * naming the offer id and the key file). */
 int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char **offer,
 			vci_err_t *err);
 

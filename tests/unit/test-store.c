@@ -1,7 +1,8 @@
 /* test-store.c - the store suite: every operation of store.h and each
  * return it documents, schema creation, migration and refusal of a newer
  * schema, reopening, single winners under concurrency, a failing
- * operation rolled back alone inside a shared commit, and group commit.
+ * operation rolled back alone inside a shared commit, and group commit;
+ * offers sealed at rest under the offer key file, and that key file.
  *
  * The suite runs once per driver in test_drivers[] (PowerDNS's
  * gsql-common idea): a driver row says how to name a fresh, empty store
@@ -36,6 +37,11 @@ typedef struct test_driver {
 	 * rollback (SQLite: take the write lock with BEGIN IMMEDIATE; a
 	 * PostgreSQL row would LOCK TABLE nonces). */
 	int (*hold_writes)(vci_db_t *db, vci_err_t *err);
+	/* Where the store named by `where` keeps its offer key file. */
+	void (*key_path)(const char *where, char *path, size_t n);
+	/* The files holding the database's bytes, for a scan of what is on
+	 * disk (NULL: the engine's files are not ours to read). */
+	const char *const *files;
 } test_driver_t;
 
 static int sqlite_fresh(const char *dir, const char *tag, char *where, size_t n)
@@ -56,8 +62,19 @@ static int sqlite_hold_writes(vci_db_t *db, vci_err_t *err)
 	return vci_db_sqlite.begin(db, err);
 }
 
+static void sqlite_key_path(const char *where, char *path, size_t n)
+{
+	if (strncmp(where, "sqlite:", 7) == 0)
+		snprintf(path, n, "%s.key", where + 7);
+	else
+		snprintf(path, n, "%s/offer.key", where);
+}
+
+static const char *const sqlite_files[] = { "vci.db", "vci.db-wal", NULL };
+
 static const test_driver_t test_drivers[] = {
-	{ "sqlite", &vci_db_sqlite, sqlite_fresh, sqlite_raw, sqlite_hold_writes },
+	{ "sqlite", &vci_db_sqlite, sqlite_fresh, sqlite_raw, sqlite_hold_writes,
+	  sqlite_key_path, sqlite_files },
 };
 
 /* The state of one run of the suite. */
@@ -275,6 +292,13 @@ static void test_schema_empty_file(void)
 	       st ? "ok" : err.msg);
 	tap_ok(st && put_offer(st, "e1", "code-e1", NULL, 0, 0) == 0, "sqlite: and it works");
 	vci_store_close(st);
+	{
+		struct stat sk;
+
+		snprintf(path, sizeof(path), "%s/empty.db.key", scratch);
+		tap_ok(stat(path, &sk) == 0 && (sk.st_mode & 0777) == 0600 && sk.st_size == 32,
+		       "sqlite: sqlite:PATH keeps its offer key in PATH.key, 0600, 32 bytes");
+	}
 	tap_is_int(raw_version(where), known_version(), "sqlite: at the build's version");
 	st = vci_store_open("", &err);
 	tap_ok(st == NULL && err.status == VCI_EXIT_IO, "sqlite: an empty where refused");
@@ -694,6 +718,255 @@ static void test_failures(void)
 	vci_store_close(st);
 }
 
+/* Offers sealed at rest ---------------------------------------------------
+ * The Credential Offer carries the pre-authorized code: the row holds it
+ * sealed under the offer key file, bound to the offer id; rows written
+ * before sealing (plain JSON) are still served. */
+
+#define SEAL_CODE "SplxlOBeZQQYbYS6WxSbIA"
+#define SEAL_LEGACY "{\"legacy\":\"LegacyCodeInTheClear\"}"
+#define SEAL_OFFER                                                                   \
+	"{\"credential_issuer\":\"https://i.example\",\"credential_configuration_ids\":" \
+	"[\"pid\"],\"grants\":{\"urn:ietf:params:oauth:grant-type:pre-authorized_code\":" \
+	"{\"pre-authorized_code\":\"" SEAL_CODE "\"}}}"
+
+static int put_offer_json(vci_store_t *st, const char *id, const char *offer)
+{
+	uint8_t ch[VCI_STORE_HASH];
+	vci_store_offer_t o = { 0 };
+	vci_err_t err = { 0 };
+	char code[64];
+	int rc;
+
+	snprintf(code, sizeof(code), "code-%s", id);
+	hash_of(code, ch);
+	o.offer_id = id;
+	o.code_hash = ch;
+	o.created_at = NOW;
+	o.offer = offer;
+	o.record = "{}";
+	rc = vci_store_offer_put(st, &o, &err);
+	if (rc < 0)
+		tap_diag("offer_put %s: %s", id, err.msg);
+	return rc;
+}
+
+/* The offer column of a row as the database holds it (malloc'd). */
+static char *raw_offer(const char *where, const char *id)
+{
+	vci_err_t err = { 0 };
+	vci_db_t *db = raw_open(where);
+	vci_db_stmt_t *s = db ? T->drv->prepare(db, "SELECT offer FROM offers WHERE offer_id = ?1",
+						&err) : NULL;
+	char *v = NULL;
+
+	if (s && T->drv->bind_text(s, 1, id, &err) == 0 && T->drv->step(s, &err) == VCI_DB_ROW)
+		v = strdup(T->drv->column_text(s, 0));
+	T->drv->finalize(s);
+	if (db)
+		T->drv->close(db);
+	return v;
+}
+
+/* Set a row's offer column behind the store's back. */
+static int raw_set_offer(const char *where, const char *id, const char *offer)
+{
+	vci_err_t err = { 0 };
+	vci_db_t *db = raw_open(where);
+	vci_db_stmt_t *s = db ? T->drv->prepare(db, "UPDATE offers SET offer = ?2"
+						" WHERE offer_id = ?1", &err) : NULL;
+	int rc = s && T->drv->bind_text(s, 1, id, &err) == 0 &&
+		 T->drv->bind_text(s, 2, offer, &err) == 0 && T->drv->step(s, &err) == VCI_DB_DONE &&
+		 T->drv->changes(db) == 1 ? 0 : -1;
+
+	T->drv->finalize(s);
+	if (db)
+		T->drv->close(db);
+	return rc;
+}
+
+/* 1 when `needle` is in none of the driver's database files under dir. */
+static int files_lack(const char *dir, const char *needle)
+{
+	char path[800];
+	size_t len;
+	int lack = 1;
+
+	for (size_t i = 0; T->files && T->files[i]; i++) {
+		char *buf;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, T->files[i]);
+		buf = tap_slurp(path, &len);
+		if (buf && memmem(buf, len, needle, strlen(needle)))
+			lack = 0;
+		free(buf);
+	}
+	return lack;
+}
+
+static int get_is(vci_store_t *st, const char *id, const char *want)
+{
+	vci_err_t err = { 0 };
+	char *offer = NULL;
+	int rc = vci_store_offer_get(st, id, NOW, &offer, &err);
+	int same = rc == 0 && offer && strcmp(offer, want) == 0;
+
+	if (rc < 0)
+		tap_diag("offer_get %s: %s", id, err.msg);
+	free(offer);
+	return same;
+}
+
+static void test_sealed_rows(vci_store_t *st, const char *where)
+{
+	static const char legacy[] =
+		"INSERT INTO offers (offer_id, code_hash, tx_attempts_max, created_at, expires_at,"
+		" offer, record) VALUES ('legacy', NULL, 0, 0, 0, '" SEAL_LEGACY "', '{}')";
+	char *raw = raw_offer(where, "s1"), *offer = NULL;
+	json_t *j = raw ? json_loads(raw, JSON_DECODE_ANY, NULL) : NULL;
+	vci_err_t err = { 0 };
+	vci_db_t *db;
+
+	tap_ok(raw && !strstr(raw, SEAL_CODE) && !strstr(raw, "pre-authorized") && !j &&
+	       raw[0] != '{', "%s: sealed: the offer column holds no code and is not JSON",
+	       T->name);
+	json_decref(j);
+	tap_ok(get_is(st, "s1", SEAL_OFFER), "%s: sealed: offer_get returns the offer JSON",
+	       T->name);
+	/* one character of the sealed text changed */
+	if (raw)
+		raw[strlen(raw) / 2] = raw[strlen(raw) / 2] == 'A' ? 'B' : 'A';
+	tap_ok(raw && raw_set_offer(where, "s1", raw) == 0, "%s: sealed: a row tampered with",
+	       T->name);
+	tap_is_int(vci_store_offer_get(st, "s1", NOW, &offer, &err), -1,
+		   "%s: sealed: a tampered row is an error", T->name);
+	tap_ok(offer == NULL && err.status == VCI_EXIT_IO && !strstr(err.msg, SEAL_CODE) &&
+	       strstr(err.msg, "offer.key") != NULL, "%s: sealed: server_error, no code (%s)",
+	       T->name, err.msg);
+	free(raw);
+	/* s2's sealed offer moved into s3's row: bound to its id, it does not open */
+	raw = raw_offer(where, "s2");
+	tap_ok(raw && raw_set_offer(where, "s3", raw) == 0 &&
+	       vci_store_offer_get(st, "s3", NOW, &offer, &err) == -1 && !offer,
+	       "%s: sealed: a value moved to another row does not open", T->name);
+	free(raw);
+	tap_ok(get_is(st, "s2", SEAL_OFFER), "%s: sealed: the store keeps working", T->name);
+	db = raw_open(where);
+	tap_ok(db && T->drv->exec(db, legacy, &err) == 0, "%s: sealed: a plain row written",
+	       T->name);
+	if (db)
+		T->drv->close(db);
+	tap_ok(get_is(st, "legacy", SEAL_LEGACY),
+	       "%s: sealed: a row written before sealing is still served", T->name);
+	put_offer_json(st, "s4", SEAL_OFFER);
+	raw = raw_offer(where, "s4");
+	tap_ok(raw && raw[0] != '{' && !strstr(raw, SEAL_CODE),
+	       "%s: sealed: new rows are sealed still", T->name);
+	free(raw);
+}
+
+/* The key file: made once, 0600, 32 bytes, kept; one of another mode or
+ * size refused; without it, sealed rows do not open. */
+static int key_mode(const char *where, const char *key, mode_t mode, vci_err_t *err)
+{
+	vci_store_t *st;
+
+	if (chmod(key, mode) != 0)
+		return -2;
+	st = vci_store_open(where, err);
+	vci_store_close(st);
+	return st ? 0 : -1;
+}
+
+static void test_sealed_key(const char *where)
+{
+	char key[700], saved[720];
+	struct stat sk;
+	vci_err_t err = { 0 };
+	vci_store_t *st;
+	FILE *f;
+
+	T->key_path(where, key, sizeof(key));
+	snprintf(saved, sizeof(saved), "%s.saved", key);
+	tap_ok(stat(key, &sk) == 0 && S_ISREG(sk.st_mode) && (sk.st_mode & 0777) == 0600 &&
+	       sk.st_size == 32, "%s: key: %s made 0600, 32 bytes", T->name, key);
+	st = vci_store_open(where, &err);
+	tap_ok(st && get_is(st, "s2", SEAL_OFFER), "%s: key: reopened, sealed rows open",
+	       T->name);
+	vci_store_close(st);
+	tap_is_int(key_mode(where, key, 0640, &err), -1, "%s: key: group-readable refused", T->name);
+	tap_ok(err.status == VCI_EXIT_KEY && strstr(err.msg, key) &&
+	       strstr(err.msg, "group or others"), "%s: key: saying so (%s)", T->name, err.msg);
+	tap_is_int(key_mode(where, key, 0604, &err), -1, "%s: key: world-readable refused", T->name);
+	tap_is_int(key_mode(where, key, 0600, &err), 0, "%s: key: 0600 accepted", T->name);
+	tap_ok(rename(key, saved) == 0 && (f = fopen(key, "w")) && fputs("short", f) >= 0 &&
+	       fclose(f) == 0 && chmod(key, 0600) == 0, "%s: key: a 5-byte key file", T->name);
+	st = vci_store_open(where, &err);
+	tap_ok(!st && err.status == VCI_EXIT_KEY && strstr(err.msg, "not 32 bytes"),
+	       "%s: key: the wrong size refused (%s)", T->name, err.msg);
+	vci_store_close(st);
+	/* the key file lost: a new one is made, sealed rows do not open */
+	unlink(key);
+	st = vci_store_open(where, &err);
+	tap_ok(st != NULL, "%s: key: a store without its key file opens (a new key)", T->name);
+	tap_ok(st && vci_store_offer_get(st, "s2", NOW, &(char *){ NULL }, &err) == -1 &&
+	       strstr(err.msg, "cannot be opened with the key in") && strstr(err.msg, key),
+	       "%s: key: a sealed row without its key is a clear error (%s)", T->name, err.msg);
+	tap_ok(st && get_is(st, "legacy", SEAL_LEGACY),
+	       "%s: key: a plain row is still served", T->name);
+	vci_store_close(st);
+	tap_ok(rename(saved, key) == 0 && (st = vci_store_open(where, &err)) &&
+	       get_is(st, "s2", SEAL_OFFER), "%s: key: the key file restored, rows open again",
+	       T->name);
+	vci_store_close(st);
+}
+
+/* Two stores opened at once on a new database make one key between them. */
+static void *sealed_open_main(void *p)
+{
+	return vci_store_open(p, NULL);
+}
+
+static void test_sealed_race(void)
+{
+	char where[600];
+	pthread_t t[2];
+	void *st[2] = { NULL, NULL };
+	int ok = 1;
+
+	T->fresh(scratch, "sealed-race", where, sizeof(where));
+	for (int i = 0; i < 2; i++)
+		ok &= pthread_create(&t[i], NULL, sealed_open_main, where) == 0;
+	for (int i = 0; i < 2; i++)
+		ok &= pthread_join(t[i], &st[i]) == 0;
+	tap_ok(ok && st[0] && st[1] && put_offer_json(st[0], "r1", SEAL_OFFER) == 0 &&
+	       get_is(st[1], "r1", SEAL_OFFER),
+	       "%s: key: two opens at once share one key", T->name);
+	vci_store_close(st[0]);
+	vci_store_close(st[1]);
+}
+
+static void test_sealed(void)
+{
+	char where[600];
+	vci_store_t *st = fresh_store("sealed", where, sizeof(where));
+
+	tap_ok(st && put_offer_json(st, "s1", SEAL_OFFER) == 0 &&
+	       put_offer_json(st, "s2", SEAL_OFFER) == 0 && put_offer_json(st, "s3", "{}") == 0,
+	       "%s: sealed: offers with a code put", T->name);
+	if (!st)
+		return;
+	test_sealed_rows(st, where);
+	vci_store_close(st);
+	if (T->files)
+		tap_ok(files_lack(where, SEAL_CODE) && files_lack(where, "pre-authorized_code") &&
+		       !files_lack(where, "LegacyCodeInTheClear"),
+		       "%s: sealed: the database files hold no code but the plain row's",
+		       T->name);
+	test_sealed_key(where);
+	test_sealed_race();
+}
+
 /* Concurrency: one winner for each value, a failing operation rolled back
  * alone, and group commit ------------------------------------------------*/
 
@@ -1069,6 +1342,7 @@ static void run_driver(const test_driver_t *d)
 	test_schema_migrate();
 	test_schema_empty_file();
 	test_failures();
+	test_sealed();
 	st = fresh_store("main", where, sizeof(where));
 	tap_ok(st != NULL, "%s: open the main store", d->name);
 	if (!st)
