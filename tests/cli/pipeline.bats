@@ -153,3 +153,37 @@ passes_through() {
 	printf '%s\n' "${lines[0]}" "${lines[2]}" | vci-sign-sdjwt verify --ca issuer.pem >claims.ndjson
 	[ "$(wc -l <claims.ndjson)" -eq 2 ]
 }
+
+# ---- CSV values get their types where the CSV is read ----
+
+@test "README: the CSV pipeline runs as printed; claims are typed from vci-offer on" {
+	cp "$DEFS/member.json" member.json
+	readme_block "### CSV input" csv >members.csv
+	readme_block "From the CSV to signed credentials" sh >csv.sh
+	[ "$(wc -l <members.csv)" -eq 3 ]
+	grep -q 'vci-offer.*--csv members.csv' csv.sh
+	run bash -eo pipefail csv.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"credential":"ey' issued.ndjson)" -eq 2 ]
+	# typed in the record, and in the credential
+	grep -q '"member_number":4711,"newsletter":true,"sports":\["swim","run"\]' issued.ndjson
+	vci-sign-sdjwt verify --ca issuer.crt issued.ndjson >claims.ndjson
+	head -n1 claims.ndjson
+	grep -q '"member_number":4711' claims.ndjson
+	grep -q '"newsletter":true' claims.ndjson
+	grep -q '"sports":\["swim","run"\]' claims.ndjson
+}
+
+@test "vci-offer --defn --csv: a row that does not fit its definition is an error record with no offer" {
+	cp "$DEFS/member.json" member.json
+	printf '%s\n' 'given_name,family_name,birthdate,member_number' \
+		'Jane,Doe,1990-01-02,4711' 'John,Roe,1985-06-30,many' >m.csv
+	run --separate-stderr vci-offer --issuer "$ISS" --defn member.json --config member --csv m.csv
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} == *'"member_number":4711'* && ${lines[0]} == *'"pre_authorized_code"'* ]]
+	[[ ${lines[1]} == *'"error":{"code":"invalid_claims","message":"claims.member_number: expected'* ]]
+	[[ ${lines[1]} == *'"line":3'* ]]
+	[[ ${lines[1]} != *'pre_authorized_code'* ]]
+}
