@@ -187,3 +187,98 @@ passes_through() {
 	[[ ${lines[1]} == *'"line":3'* ]]
 	[[ ${lines[1]} != *'pre_authorized_code'* ]]
 }
+
+# ---- a bad line is one error record wherever it is ----
+
+@test "a malformed first line is one error record, as it is further down" {
+	for first in 'not json' '{"claims":{"given_name":"Ann"}' '{"claims":}'; do
+		printf '%s\n%s\n' "$first" '{"claims":{}}' >in.ndjson
+		run --separate-stderr vci-offer --issuer "$ISS" --config pid in.ndjson
+		echo "$first: $status"; echo "$output"; echo "$stderr"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 2 ]
+		[[ ${lines[0]} == '{"error":{"code":"invalid_json","message":"in.ndjson: line 1: '* ]]
+		[[ ${lines[0]} == *'"line":1}' ]]
+		[[ ${lines[1]} == *'"pre_authorized_code"'* ]]
+	done
+	# a document over several lines is still one document, and a broken one fatal
+	printf '{\n  "claims": {"given_name": "Ann"}\n}\n' >doc.json
+	run vci-offer --issuer "$ISS" --config pid doc.json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"given_name":"Ann"'* ]]
+	printf '[\n  {"claims": {}},\n  {"claims": x}\n]\n' >doc.json
+	run vci-offer --issuer "$ISS" --config pid doc.json
+	[ "$status" -eq 3 ]
+}
+
+@test "CSV: an unclosed quote is reported at the line its field began, with the raw text and the rows it spans" {
+	printf '%s\n' 'given_name,family_name' 'Ann,"Doe' 'Bob,Roe' 'Cid,Poe' >open.csv
+	run --separate-stderr vci-defn check-claims --csv open.csv "$DEFS/pid.json"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} == *'"message":"open.csv: line 2: field 2: '* ]]
+	[[ ${lines[0]} == *'3 lines (2 to 4)'* ]]
+	[[ ${lines[0]} == *'"raw":"Ann,\"Doe\nBob,Roe\nCid,Poe\n"'* ]]
+	[[ ${lines[0]} == *'"line":2'* ]]
+	# closed further down with something after the quote: the rows after it are read
+	printf '%s\n' 'given_name,family_name' 'Ann,"Doe' 'Bob,Roe"x' 'Cid,Poe' >junk.csv
+	run --separate-stderr vci-defn check-claims --csv junk.csv "$DEFS/pid.json"
+	echo "$output"; echo "$stderr"
+	[[ ${lines[0]} == *'"message":"junk.csv: line 2: field 2: '* ]]
+	[[ ${lines[0]} == *'2 lines (2 to 3)'* ]]
+	[[ ${lines[0]} == *'"raw":"Ann,\"Doe\nBob,Roe\"x\n"'* ]]
+	[[ ${lines[0]} == *'"line":2'* ]]
+	[[ ${lines[1]} == *'"given_name":"Cid"'*'"line":4'* ]]
+}
+
+# ---- nothing verified does not pass ----
+
+@test "verify on empty input exits 1 with a message" {
+	run --separate-stderr vci-sign-sdjwt verify --ca issuer.crt </dev/null
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"vci-sign-sdjwt: verify: no credential in the input"* ]]
+	printf '\n\n' >blank
+	run --separate-stderr vci-sign-sdjwt verify --ca issuer.crt blank
+	[ "$status" -eq 1 ]
+	run --separate-stderr vci-sign-mdoc verify --ca issuer.crt </dev/null
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"vci-sign-mdoc: verify: no credential in the input"* ]]
+}
+
+# ---- options go anywhere ----
+
+@test "options after operands are options, in every tool" {
+	printf '{"claims":{}}\n' >r.ndjson
+	run vci-offer r.ndjson --issuer "$ISS" --config pid
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run vci-verify-proof r.ndjson --aud "$ISS"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'no proof'* ]]
+	vci-statuslist new --bits 2 --uri "$ISS/status/1" --output l.list
+	run vci-statuslist alloc r.ndjson --list l.list
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run vci-statuslist get 0 --list l.list
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run vci-sign-sdjwt r.ndjson --defn "$DEFS/pid.json" --key issuer.key --cert issuer.crt --issuer "$ISS"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'invalid_claims'* ]]
+	# options before the command word of a tool whose command is optional
+	run --separate-stderr vci-sign-sdjwt --ca issuer.crt verify </dev/null
+	echo "$stderr"
+	[[ $stderr == *"verify: no credential in the input"* ]]
+	run --separate-stderr vci-sign-mdoc verify r.ndjson --ca issuer.crt
+	echo "$stderr"
+	[[ $stderr != *"one input at a time"* ]]
+	# after --, an operand that looks like an option is an operand
+	run --separate-stderr vci-offer --issuer "$ISS" --config pid -- --r.ndjson
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"--r.ndjson: No such file"* ]]
+}
