@@ -573,6 +573,23 @@ static int read_header(vci_reader_t *r, vci_err_t *err)
 	return 1;
 }
 
+/* A malformed row's error record carries the row as it was read ("raw",
+ * its first VCI_CSV_RAW_MAX bytes, cut back to whole UTF-8 characters;
+ * left out when it is not UTF-8). -1 only when out of memory. */
+static int add_raw(vci_reader_t *r, json_t *rec)
+{
+	size_t len;
+	int cut;
+	const char *raw = vci_csv_raw(r->csv, &len, &cut);
+	json_t *s = json_stringn(raw, len);
+
+	for (int k = 0; !s && cut && k < 3 && len > 0; k++)
+		s = json_stringn(raw, --len);
+	if (!s)
+		return 0;
+	return json_object_set_new(rec, "raw", s);
+}
+
 static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 {
 	json_auto_t *out = NULL;
@@ -601,12 +618,14 @@ static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 	r->line = line;
 	if (rc == -1) {
 		*rec = vci_record_error_from(NULL, &e, line);
-		return *rec ? -1 : -2;
+		return *rec && add_raw(r, *rec) == 0 ? -1 : -2;
 	}
-	if (n != r->ncols)
-		return bad_record(r, rec, err, line, "invalid_csv",
-				  "%s: line %zu: %zu field%s, the header has %zu",
-				  r->name, line, n, n == 1 ? "" : "s", r->ncols);
+	if (n != r->ncols) {
+		rc = bad_record(r, rec, err, line, "invalid_csv",
+				"%s: line %zu: %zu field%s, the header has %zu",
+				r->name, line, n, n == 1 ? "" : "s", r->ncols);
+		return rc == -1 && add_raw(r, *rec) < 0 ? -2 : rc;
+	}
 	out = json_object();
 	if (!out)
 		return vci_err_oom_at(err, r->name) - 1;
