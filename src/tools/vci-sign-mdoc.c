@@ -354,6 +354,11 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		start++;
 	while (len > start && isspace((unsigned char)buf[len - 1]))
 		len--;
+	if (len == start) {
+		/* nothing verified must not pass a CI step */
+		vci_cli_errorf(&a->cli, "verify: no credential in the input");
+		return VCI_EXIT_FAIL;
+	}
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
