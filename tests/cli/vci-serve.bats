@@ -632,10 +632,10 @@ bits = p["status_list"]["bits"]
 print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1))
 EOF
 	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 0 ]
-	vci-statuslist set --list "$D/tsl" 17 revoked
+	vci-statuslist set --force --list "$D/tsl" 17 revoked   # no credential has it: --force
 	curl -s -o "$D/tok" "$URL/t/status/1"
 	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 1 ]
-	vci-statuslist set --list "$D/tsl" 18 suspended
+	vci-statuslist set --force --list "$D/tsl" 18 suspended
 	curl -s -o "$D/tok" "$URL/t/status/1"
 	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 18)" = 2 ]
 	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 1 ]
