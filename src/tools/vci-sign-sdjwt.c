@@ -332,6 +332,11 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		return rc == -2 ? -1 : 0;
 	}
 	rec = vci_json_parse(p, len, "record", &e);
+	if (vci_record_is_error(rec)) {
+		/* an earlier stage's error record: passed through as it is */
+		(*failed)++;
+		return vci_record_write(out, rec, err) < 0 ? -1 : 0;
+	}
 	c = json_object_get(rec, "credential");
 	cs = json_object_get(rec, "credentials");
 	k = c ? 1 : json_array_size(cs);

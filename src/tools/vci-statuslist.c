@@ -427,11 +427,15 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 	json_t **recs = calloc(SET_CHUNK, sizeof *recs);
 	vci_inputs_t *in = NULL;
 	vci_out_t *out = NULL;
-	size_t total = 0, failed = 0;
+	size_t total = 0, failed = 0, passed = 0;
+	unsigned char *was_error = calloc(SET_CHUNK, 1);
 	int rc = VCI_EXIT_OK, eof = 0;
 
-	if (!recs)
+	if (!recs || !was_error) {
+		free(recs);
+		free(was_error);
 		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
+	}
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in || !(out = vci_out_open(a->cli.output, &err))) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -455,7 +459,9 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 				break;
 			}
-			recs[n++] = rec; /* error records (r == -1) pass through */
+			/* error records (r == -1 and an earlier stage's) pass through */
+			was_error[n] = r == 1 && vci_record_is_error(rec);
+			recs[n++] = rec;
 		}
 		if (n == 0)
 			break;
@@ -483,7 +489,9 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			total++;
-			if (vci_record_is_error(recs[i]))
+			if (was_error[i])
+				passed++;
+			else if (vci_record_is_error(recs[i]))
 				failed++;
 			if (rc == VCI_EXIT_OK && vci_record_write(vci_out_file(out), recs[i], &err) < 0)
 				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -491,14 +499,19 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 			recs[i] = NULL;
 		}
 	}
-	if (total > 1 || failed)
-		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", a->cli.prog, total,
-			total - failed, failed);
+	if (total > 1 || failed || passed) {
+		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed", a->cli.prog, total,
+			total - failed - passed, failed);
+		if (passed)
+			fprintf(stderr, ", %zu error record%s passed through", passed,
+				passed == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
 	if (rc == VCI_EXIT_OK) {
 		if (vci_out_commit(out, &err) < 0)
 			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		out = NULL;
-		if (rc == VCI_EXIT_OK && failed)
+		if (rc == VCI_EXIT_OK && (failed || passed))
 			rc = VCI_EXIT_FAIL;
 	}
 done:
@@ -506,6 +519,7 @@ done:
 		vci_out_abort(out);
 	vci_inputs_close(in);
 	free(recs);
+	free(was_error);
 	return rc;
 }
 

@@ -282,3 +282,20 @@ passes_through() {
 	[ "$status" -eq 3 ]
 	[[ $stderr == *"--r.ndjson: No such file"* ]]
 }
+
+@test "vci-statuslist set passes an error record through and counts it" {
+	vci-statuslist new --bits 2 --size 16 --uri "$ISS/status/1" --output l.list
+	printf '{"id":1}\n' | vci-statuslist alloc --list l.list >a.ndjson
+	{ cat err.ndjson a.ndjson; } >in.ndjson
+	run --separate-stderr vci-statuslist set --list l.list --to revoked in.ndjson
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "$ERR" ]
+	[[ $stderr == *"2 records, 1 ok, 0 failed, 1 error record passed through"* ]]
+}
+
+@test "vci-sign-sdjwt verify passes an error record through, exit 1" {
+	run --separate-stderr vci-sign-sdjwt verify --ca issuer.crt err.ndjson
+	[ "$status" -eq 1 ]
+	[ "$output" = "$ERR" ]
+}
