@@ -299,3 +299,10 @@ passes_through() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "$ERR" ]
 }
+
+@test "vci-sign-mdoc verify of an error record exits 1 and says its first error" {
+	run --separate-stderr vci-sign-mdoc verify --ca issuer.crt err.ndjson
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"an error record: claims.birthdate: first"* ]]
+}
