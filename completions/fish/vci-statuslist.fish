@@ -24,6 +24,7 @@ complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l method -x -a 
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l purpose -x -a 'revocation suspension' -d 'bitstring purpose'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new set" -l force -d 'replace a list / leave invalid'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from set" -a 'valid invalid suspended revoked operational'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from set" -l to -x -a 'valid invalid suspended revoked operational' -d 'status for every record'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from alloc set" -F
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l key -r -F -d 'private key'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l pass -x -a 'env: file: pass:' -d 'passphrase'

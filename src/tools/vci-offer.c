@@ -52,7 +52,8 @@ static const vci_opt_t opts[] = {
 	{ "issuer", OPT_ISSUER, "URL", "the credential issuer identifier (required)" },
 	{ "config", OPT_CONFIG, "ID[,ID]", "credential configuration ids offered (default for records "
 	  "that name none)" },
-	{ "defn", OPT_DEFN, "FILE", "known configuration ids: the ids of these definitions" },
+	{ "defn", OPT_DEFN, "FILE", "known configuration ids: the ids of these definitions; with --csv, "
+	  "the cells get their types from them" },
 	{ "metadata", OPT_METADATA, "FILE", "known configuration ids: credential_configurations_supported "
 	  "of this issuer metadata" },
 	{ "tx-code", OPT_TX_CODE, "LENGTH", "require a transaction code of LENGTH (4 to 32) characters" },
@@ -151,6 +152,8 @@ typedef struct ctx {
 	vci_offer_defaults_t defaults; /* command-line parameters, --config ids */
 	json_t *known;             /* known ids (object used as a set), or NULL */
 	const char *known_from;
+	vci_defn_t **defs;         /* --defn with --csv: the cells get their types */
+	size_t ndefs;
 	vci_http_opts_t http;
 	int64_t now;
 	atomic_int png_used, svg_used;
@@ -219,6 +222,24 @@ static json_t *delivery(const vci_http_result_t *r)
 			 (json_int_t)r->attempts);
 }
 
+/* CSV read with definitions at hand (--csv and --defn): the claims get
+ * the types of every offered configuration's definition, and are checked
+ * against it, here where the CSV is read; the record carries typed claims
+ * from now on and no later stage needs --csv. A row that does not fit is
+ * an error record, with no offer. */
+static int type_claims(const ctx_t *c, json_t *rec, const vci_offer_request_t *req,
+		       vci_err_t *err)
+{
+	json_t *claims = req->claims ? req->claims : json_object_get(rec, "claims");
+
+	for (size_t i = 0; i < req->params.n_config_ids; i++)
+		for (size_t k = 0; k < c->ndefs; k++)
+			if (!strcmp(c->defs[k]->id, req->ids[i]) &&
+			    vci_defn_check_claims(c->defs[k], claims, VCI_DEFN_COERCE, err) < 0)
+				return -1;
+	return 0;
+}
+
 static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	ctx_t *c = vctx;
@@ -238,6 +259,10 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 
 	if (vci_offer_request_from_record(rec, &c->defaults, c->known, c->known_from, &req, err) < 0)
 		return -1;
+	if (c->ndefs && type_claims(c, rec, &req, err) < 0) {
+		vci_offer_request_clear(&req);
+		return -1;
+	}
 	offer_id = req.offer_id;
 	if (a->send_field) {
 		v = json_object_get(rec, a->send_field);
@@ -400,7 +425,12 @@ static int load_known(args_t *a, ctx_t *c, vci_err_t *err)
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			json_object_set_new(c->known, defs[i]->id, json_true());
-		vci_defn_list_free(defs, n);
+		if (a->cli.csv) {
+			c->defs = defs;
+			c->ndefs = n;
+		} else {
+			vci_defn_list_free(defs, n);
+		}
 	}
 	if (a->metadata) {
 		json_auto_t *md = vci_json_load_file(a->metadata, err);
@@ -635,5 +665,6 @@ int main(int argc, char **argv)
 done:
 	json_decref(c.defaults.ids);
 	json_decref(c.known);
+	vci_defn_list_free(c.defs, c.ndefs);
 	return rc;
 }

@@ -263,6 +263,15 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 	size_t i, n = 0;
 	char w[96];
 
+	if (vci_record_is_error(rec)) {
+		/* an earlier stage's error record: it failed there, say so */
+		const json_t *e = json_object_get(rec, "error");
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+
+		return vci_err_set(err, VCI_EXIT_FAIL, code ? code : "error",
+				   "%s: an error record: %s", what, msg ? msg : "");
+	}
 	if (json_is_string(one)) {
 		snprintf(w, sizeof w, "%s: credential", what);
 		if (verify_text(a, json_string_value(one), json_string_length(one), w, out, err) < 0)
@@ -354,6 +363,11 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		start++;
 	while (len > start && isspace((unsigned char)buf[len - 1]))
 		len--;
+	if (len == start) {
+		/* nothing verified must not pass a CI step */
+		vci_cli_errorf(&a->cli, "verify: no credential in the input");
+		return VCI_EXIT_FAIL;
+	}
 	out = vci_out_open(a->cli.output, &err);
 	if (!out)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);

@@ -332,6 +332,11 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		return rc == -2 ? -1 : 0;
 	}
 	rec = vci_json_parse(p, len, "record", &e);
+	if (vci_record_is_error(rec)) {
+		/* an earlier stage's error record: passed through as it is */
+		(*failed)++;
+		return vci_record_write(out, rec, err) < 0 ? -1 : 0;
+	}
 	c = json_object_get(rec, "credential");
 	cs = json_object_get(rec, "credentials");
 	k = c ? 1 : json_array_size(cs);
@@ -361,9 +366,10 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 }
 
 /* Every non-blank line of one input, read by the shared record reader
- * (NDJSON lines, unparsed: a line may be a bare credential). */
+ * (NDJSON lines, unparsed: a line may be a bare credential), counted in
+ * *seen. */
 static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, vci_reader_t *r, FILE *out,
-			 size_t *failed, vci_err_t *err)
+			 size_t *failed, size_t *seen, vci_err_t *err)
 {
 	const char *name = vci_reader_name(r);
 
@@ -381,7 +387,10 @@ static int verify_stream(args_t *a, const vci_sdjwt_verify_opts_t *o, vci_reader
 			len--;
 		while (len && strchr(" \t", *p))
 			p++, len--;
-		if (len && verify_line(a, o, out, p, len, name, vci_reader_line(r), failed, err) < 0)
+		if (!len)
+			continue;
+		(*seen)++;
+		if (verify_line(a, o, out, p, len, name, vci_reader_line(r), failed, err) < 0)
 			return -1;
 	}
 }
@@ -393,7 +402,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	vci_sdjwt_verify_opts_t o = { 0 };
 	EVP_PKEY_auto_t *key = NULL;
 	vci_out_t *out;
-	size_t failed = 0;
+	size_t failed = 0, seen = 0;
 	int rc = 0;
 
 	if (a->defn || a->config || a->key || a->kid || a->issuer || a->raw || a->format ||
@@ -434,7 +443,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
 		vci_reader_t *r = vci_reader_open_path(argc ? argv[i] : "-", VCI_INPUT_NDJSON, &err);
 
-		rc = r ? verify_stream(a, &o, r, vci_out_file(out), &failed, &err) : -1;
+		rc = r ? verify_stream(a, &o, r, vci_out_file(out), &failed, &seen, &err) : -1;
 		vci_reader_close(r);
 	}
 	if (rc < 0) {
@@ -443,6 +452,11 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	}
 	if (vci_out_commit(out, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
+	if (!seen) {
+		/* nothing verified must not pass a CI step */
+		vci_cli_errorf(&a->cli, "verify: no credential in the input");
+		return VCI_EXIT_FAIL;
+	}
 	return failed ? VCI_EXIT_FAIL : VCI_EXIT_OK;
 }
 

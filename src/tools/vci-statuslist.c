@@ -22,6 +22,7 @@ enum {
 	OPT_METHOD,
 	OPT_PURPOSE,
 	OPT_FORCE,
+	OPT_TO,
 	OPT_KEY,
 	OPT_CERT,
 	OPT_KID,
@@ -43,7 +44,9 @@ static const vci_opt_t opts[] = {
 	{ "uri", OPT_URI, "URL", "new: the list token's URI; check: require it as sub" },
 	{ "method", OPT_METHOD, "M", "new: tsl (IETF Token Status List, default) or bitstring (W3C)" },
 	{ "purpose", OPT_PURPOSE, "P", "new --method bitstring: revocation (default) or suspension" },
-	{ "force", OPT_FORCE, NULL, "new: replace an existing list; set: allow leaving invalid" },
+	{ "force", OPT_FORCE, NULL, "new: replace an existing list; set: allow leaving invalid, "
+	  "and an index never allocated" },
+	{ "to", OPT_TO, "STATUS", "set: the status for every record (issued records)" },
 	{ "key", OPT_KEY, "KEY", "sign: private key (file or OSSL_STORE URI)" },
 	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of the key (env:VAR, file:PATH, pass:TEXT)" },
 	{ "cert", OPT_CERT, "FILE", "sign: certificate chain for x5c; check: certificate to verify with" },
@@ -64,16 +67,17 @@ static const char usage[] =
 	"COMMAND [OPTION]... [ARG]...\n"
 	"  new    --uri URL --output LIST [--bits N] [--size N] [--method M]\n"
 	"  alloc  --list LIST [FILE]...        add status entries to records\n"
-	"  set    --list LIST IDX STATUS       or records {\"idx\":N,\"status\":S}\n"
+	"  set    --list LIST IDX STATUS       or records {\"idx\":N,\"status\":S},\n"
+	"         --list LIST --to STATUS      or issued records (status.status_list.idx)\n"
 	"  get    --list LIST IDX...           print statuses\n"
 	"  sign   --list LIST --key KEY [--cert CHAIN | --kid KID] [--cwt]\n"
 	"  check  --idx N (--cert F | --jwk F | --ca F) < TOKEN\n"
 	"STATUS is valid, invalid, suspended (or operational, revoked) or 0xNN.\n"
-	"Options go before the other arguments.";
+	"Options may come before or after the other arguments.";
 
 typedef struct args {
 	vci_cli_t cli;
-	const char *list, *uri, *method, *purpose, *key, *cert, *kid, *iss, *alg, *jwk, *ca;
+	const char *list, *uri, *method, *purpose, *key, *cert, *kid, *iss, *alg, *jwk, *ca, *to;
 	unsigned long bits, size, ttl, exp, iat, idx;
 	int have_bits, have_size, have_ttl, have_exp, have_iat, have_idx;
 	int force, cwt;
@@ -90,6 +94,7 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_METHOD: a->method = arg; return 0;
 	case OPT_PURPOSE: a->purpose = arg; return 0;
 	case OPT_FORCE: a->force = 1; return 0;
+	case OPT_TO: a->to = arg; return 0;
 	case OPT_KEY: a->key = arg; return 0;
 	case VCI_OPT_PASS: cli->pass = arg; return 0;
 	case OPT_CERT: a->cert = arg; return 0;
@@ -299,6 +304,17 @@ static int parse_idx(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* An index never handed out has no credential: setting it is a typo, or
+ * a new credential would be born with that status. Refused unless force. */
+static int check_allocated(const vci_statuslist_t *sl, uint64_t idx, int force, vci_err_t *err)
+{
+	if (force || idx >= sl->size || vci_statuslist_is_allocated(sl, idx))
+		return 0;
+	return vci_err_set(err, VCI_EXIT_FAIL, "not_allocated",
+			   "index %llu was never allocated (no credential has it; --force sets "
+			   "it anyway)", (unsigned long long)idx);
+}
+
 static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 {
 	vci_err_t err = { 0 };
@@ -314,6 +330,7 @@ static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	sl = vci_statuslist_load_locked(&lk, a->list, &err);
 	if (!sl || vci_statuslist_status_parse(sl, word, &v, &err) < 0 ||
+	    check_allocated(sl, idx, a->force, &err) < 0 ||
 	    vci_statuslist_set(sl, idx, v, a->force, &err) < 0 ||
 	    vci_statuslist_save(a->list, sl, &err) < 0)
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -321,15 +338,68 @@ static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 	return rc;
 }
 
-/* Apply one {"idx": N, "status": S} record to sl. */
-static int set_record(vci_statuslist_t *sl, const json_t *rec, int force, vci_err_t *err)
+/* The index a record names: "idx", or an issued record's status entry
+ * (status.status_list.idx, or W3C credentialStatus.statusListIndex),
+ * which must be an entry of this list (its uri). */
+static int record_idx(const vci_statuslist_t *sl, const json_t *rec, uint64_t *idx, vci_err_t *err)
 {
-	const json_t *ji = json_object_get(rec, "idx"), *js = json_object_get(rec, "status");
-	unsigned v;
+	const json_t *ji = json_object_get(rec, "idx");
+	const json_t *e = json_object_get(json_object_get(rec, "status"), "status_list");
+	const json_t *w = json_object_get(rec, "credentialStatus");
+	const char *uri, *field;
+	char *end;
 
-	if (!json_is_integer(ji) || json_integer_value(ji) < 0)
-		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record", "idx: expected a non-negative integer");
-	if (json_is_integer(js)) {
+	if (ji) {
+		if (!json_is_integer(ji) || json_integer_value(ji) < 0)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record",
+					   "idx: expected a non-negative integer");
+		*idx = (uint64_t)json_integer_value(ji);
+		return 0;
+	}
+	if (json_is_object(e)) {
+		field = "status.status_list";
+		ji = json_object_get(e, "idx");
+		uri = json_string_value(json_object_get(e, "uri"));
+		if (!json_is_integer(ji) || json_integer_value(ji) < 0)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record",
+					   "%s.idx: expected a non-negative integer", field);
+		*idx = (uint64_t)json_integer_value(ji);
+	} else if (json_is_object(w)) {
+		const char *s = json_string_value(json_object_get(w, "statusListIndex"));
+
+		field = "credentialStatus";
+		uri = json_string_value(json_object_get(w, "statusListCredential"));
+		errno = 0;
+		if (!s || *s < '0' || *s > '9' ||
+		    (*idx = strtoull(s, &end, 10), errno || *end))
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record",
+					   "%s.statusListIndex: expected a decimal index", field);
+	} else {
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record",
+				   "idx: missing (nor an issued record's status.status_list)");
+	}
+	if (!uri || strcmp(uri, sl->uri))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record", "%s.%s: %s%s%s is not this "
+				   "list (%s)", field, json_is_object(e) ? "uri" : "statusListCredential",
+				   uri ? "\"" : "", uri ? uri : "missing", uri ? "\"" : "", sl->uri);
+	return 0;
+}
+
+/* Apply one record to sl: {"idx": N, "status": S}, or an issued record
+ * with the status of --to (`to`, which also overrides S). */
+static int set_record(vci_statuslist_t *sl, const json_t *rec, const char *to, int force,
+		      vci_err_t *err)
+{
+	const json_t *js = json_object_get(rec, "status");
+	uint64_t idx = 0;
+	unsigned v = 0;
+
+	if (record_idx(sl, rec, &idx, err) < 0)
+		return -1;
+	if (to) {
+		if (vci_statuslist_status_parse(sl, to, &v, err) < 0)
+			return -1;
+	} else if (json_is_integer(js)) {
 		if (json_integer_value(js) < 0 || json_integer_value(js) >= (1 << sl->bits))
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_status", "status: %lld does not fit %u bits",
 					   (long long)json_integer_value(js), sl->bits);
@@ -337,10 +407,14 @@ static int set_record(vci_statuslist_t *sl, const json_t *rec, int force, vci_er
 	} else if (json_is_string(js)) {
 		if (vci_statuslist_status_parse(sl, json_string_value(js), &v, err) < 0)
 			return -1;
+	} else if (json_is_object(js) || json_object_get(rec, "credentialStatus")) {
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record",
+				   "an issued record: give the status to set with --to");
 	} else {
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record", "status: expected a string or a number");
 	}
-	if (vci_statuslist_set(sl, (uint64_t)json_integer_value(ji), v, force, err) < 0)
+	if (check_allocated(sl, idx, force, err) < 0 ||
+	    vci_statuslist_set(sl, idx, v, force, err) < 0)
 		return -1;
 	return 0;
 }
@@ -353,11 +427,15 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 	json_t **recs = calloc(SET_CHUNK, sizeof *recs);
 	vci_inputs_t *in = NULL;
 	vci_out_t *out = NULL;
-	size_t total = 0, failed = 0;
+	size_t total = 0, failed = 0, passed = 0;
+	unsigned char *was_error = calloc(SET_CHUNK, 1);
 	int rc = VCI_EXIT_OK, eof = 0;
 
-	if (!recs)
+	if (!recs || !was_error) {
+		free(recs);
+		free(was_error);
 		return vci_cli_errorf(&a->cli, "out of memory"), VCI_EXIT_IO;
+	}
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in || !(out = vci_out_open(a->cli.output, &err))) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -381,7 +459,9 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 				break;
 			}
-			recs[n++] = rec; /* error records (r == -1) pass through */
+			/* error records (r == -1 and an earlier stage's) pass through */
+			was_error[n] = r == 1 && vci_record_is_error(rec);
+			recs[n++] = rec;
 		}
 		if (n == 0)
 			break;
@@ -396,7 +476,7 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 
 				if (vci_record_is_error(recs[i]))
 					continue;
-				if (set_record(sl, recs[i], a->force, &rerr) < 0) {
+				if (set_record(sl, recs[i], a->to, a->force, &rerr) < 0) {
 					json_t *e = vci_record_error_from(recs[i], &rerr, 0);
 
 					json_decref(recs[i]);
@@ -409,7 +489,9 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			total++;
-			if (vci_record_is_error(recs[i]))
+			if (was_error[i])
+				passed++;
+			else if (vci_record_is_error(recs[i]))
 				failed++;
 			if (rc == VCI_EXIT_OK && vci_record_write(vci_out_file(out), recs[i], &err) < 0)
 				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -417,14 +499,19 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 			recs[i] = NULL;
 		}
 	}
-	if (total > 1 || failed)
-		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", a->cli.prog, total,
-			total - failed, failed);
+	if (total > 1 || failed || passed) {
+		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed", a->cli.prog, total,
+			total - failed - passed, failed);
+		if (passed)
+			fprintf(stderr, ", %zu error record%s passed through", passed,
+				passed == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
 	if (rc == VCI_EXIT_OK) {
 		if (vci_out_commit(out, &err) < 0)
 			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 		out = NULL;
-		if (rc == VCI_EXIT_OK && failed)
+		if (rc == VCI_EXIT_OK && (failed || passed))
 			rc = VCI_EXIT_FAIL;
 	}
 done:
@@ -432,6 +519,7 @@ done:
 		vci_out_abort(out);
 	vci_inputs_close(in);
 	free(recs);
+	free(was_error);
 	return rc;
 }
 
@@ -442,8 +530,11 @@ static int cmd_set(void *ctx, int argc, char **argv)
 
 	if (need_list(a))
 		return VCI_EXIT_USAGE;
-	if (argc == 2 && parse_idx(argv[0], &idx) == 0)
+	if (argc == 2 && parse_idx(argv[0], &idx) == 0) {
+		if (a->to)
+			return vci_cli_usage(&a->cli, "set: --to is for records, not IDX STATUS");
 		return cmd_set_one(a, argv[0], argv[1]);
+	}
 	if (argc >= 1 && argv[0][0] >= '0' && argv[0][0] <= '9')
 		return vci_cli_usage(&a->cli, "set: expected IDX STATUS");
 	return cmd_set_batch(a, argc, argv);

@@ -209,15 +209,25 @@ for l in open(sys.argv[1]):
 
 @test "set and get, single and batch; invalid is final unless --force" {
 	vci-statuslist new --bits 2 --size 100 --uri "$URI" --output "$D/l"
-	vci-statuslist set --list "$D/l" 7 invalid
-	vci-statuslist set --list "$D/l" 8 suspended
-	vci-statuslist set --list "$D/l" 9 0x03
+	# indices never allocated: --force (see the test of allocation below)
+	vci-statuslist set --force --list "$D/l" 7 invalid
+	vci-statuslist set --force --list "$D/l" 8 suspended
+	vci-statuslist set --force --list "$D/l" 9 0x03
 	run vci-statuslist get --list "$D/l" 7 8 9 10
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'invalid\nsuspended\n0x03\nvalid')" ]
 	run vci-statuslist set --list "$D/l" 7 valid
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"index 7 is revoked (invalid), which is final"* ]]
+	[[ "$output" == *"index 7 was never allocated"* ]]
+	# an allocated index, revoked: final unless --force
+	vci-statuslist alloc --list "$D/l" <<<'{}' >"$D/a"
+	i=$(idx_of "$D/a" 1)
+	vci-statuslist set --list "$D/l" "$i" invalid
+	run vci-statuslist set --list "$D/l" "$i" valid
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"index $i is revoked (invalid), which is final"* ]]
+	vci-statuslist set --force --list "$D/l" "$i" valid
+	[ "$(vci-statuslist get --list "$D/l" "$i")" = valid ]
 	vci-statuslist set --force --list "$D/l" 7 valid
 	[ "$(vci-statuslist get --list "$D/l" 7)" = valid ]
 	run vci-statuslist set --list "$D/l" 100 invalid
@@ -229,7 +239,7 @@ for l in open(sys.argv[1]):
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"unknown status 'gone'"* ]]
 	printf '{"idx":1,"status":"revoked"}\n{"idx":2,"status":2}\n{"idx":3,"status":"bogus"}\n{"idx":4}\n' >"$D/b"
-	run vci-statuslist set --list "$D/l" "$D/b"
+	run vci-statuslist set --force --list "$D/l" "$D/b"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'{"idx":1,"status":"revoked"}'* ]]
 	[[ "$output" == *'"code":"invalid_status"'* ]]
@@ -291,9 +301,9 @@ for l in open(sys.argv[1]):
 	"$PY" -c 'import jwcrypto' 2>/dev/null || skip "python3-jwcrypto not available"
 	newkey s
 	vci-statuslist new --bits 2 --size 5000 --uri "$URI" --output "$D/l"
-	vci-statuslist set --list "$D/l" 1 invalid
-	vci-statuslist set --list "$D/l" 4999 suspended
-	vci-statuslist set --list "$D/l" 1234 0x03
+	vci-statuslist set --force --list "$D/l" 1 invalid
+	vci-statuslist set --force --list "$D/l" 4999 suspended
+	vci-statuslist set --force --list "$D/l" 1234 0x03
 	now=$(date +%s)
 	vci-statuslist sign --list "$D/l" --key "$D/s.pem" --cert "$D/s.crt" --iat "$now" --ttl 600 --exp 7200 --output "$D/t.jwt"
 	"$PY" - "$D/s.pem" "$D/t.jwt" "$URI" "$now" <<'EOF'
@@ -325,7 +335,7 @@ EOF
 	"$PY" -c 'import cbor2, cryptography' 2>/dev/null || skip "python3-cbor2 not available"
 	newkey s
 	vci-statuslist new --size 1000 --uri "$URI" --output "$D/l"
-	vci-statuslist set --list "$D/l" 999 invalid
+	vci-statuslist set --force --list "$D/l" 999 invalid
 	now=$(date +%s)
 	vci-statuslist sign --cwt --list "$D/l" --key "$D/s.pem" --kid k1 --iat "$now" --output "$D/t.cwt"
 	"$PY" - "$D/s.pem" "$D/t.cwt" "$URI" "$now" <<'EOF'
@@ -443,4 +453,50 @@ EOF
 			esac
 		done
 	done
+}
+
+@test "set refuses an index never allocated unless --force; alloc never hands out an index already set" {
+	vci-statuslist new --bits 2 --size 16 --uri "$URI" --output "$D/l"
+	run vci-statuslist set --list "$D/l" 5 revoked
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"index 5 was never allocated"*"--force"* ]]
+	[ "$(vci-statuslist get --list "$D/l" 5)" = valid ]
+	# an allocated one is set
+	printf '{"id":1}\n' | vci-statuslist alloc --list "$D/l" >"$D/a"
+	i=$(idx_of "$D/a" 1)
+	vci-statuslist set --list "$D/l" "$i" suspended
+	[ "$(vci-statuslist get --list "$D/l" "$i")" = suspended ]
+	# --force sets any index; alloc then never hands out one that is not valid
+	for k in $(seq 0 15); do
+		[ "$k" = "$i" ] || vci-statuslist set --force --list "$D/l" "$k" revoked
+	done
+	j=$(( (i + 1) % 16 ))
+	vci-statuslist set --force --list "$D/l" "$j" valid
+	run vci-statuslist alloc --list "$D/l" <<<'{"id":2}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"idx\":$j,"* ]]
+	run vci-statuslist alloc --list "$D/l" <<<'{"id":3}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"list exhausted"* ]]
+}
+
+@test "set takes issued records: the index from status.status_list, the status from --to" {
+	vci-statuslist new --bits 2 --size 64 --uri "$URI" --output "$D/l"
+	printf '{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n' | vci-statuslist alloc --list "$D/l" >"$D/issued"
+	a=$(idx_of "$D/issued" 1) b=$(idx_of "$D/issued" 2) c=$(idx_of "$D/issued" 3)
+	head -n 2 "$D/issued" >"$D/revoke"
+	printf '{"id":"x","status":{"status_list":{"idx":1,"uri":"https://other.example/1"}}}\n' >>"$D/revoke"
+	run vci-statuslist set --list "$D/l" --to revoked "$D/revoke"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"id":"x"'*'"error":{"code":"invalid_record","message":"status.status_list.uri: '* ]]
+	[ "$(vci-statuslist get --list "$D/l" "$a" "$b" "$c" | tr '\n' ' ')" = "invalid invalid valid " ]
+	# without --to, an issued record says nothing about the status to set
+	run vci-statuslist set --list "$D/l" <"$D/issued"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--to"* ]]
+	# --to on a command line with an index is a usage error
+	run vci-statuslist set --list "$D/l" --to revoked "$c" valid
+	[ "$status" -eq 2 ]
 }

@@ -367,6 +367,13 @@ static void test_run_command(void)
 	vci_cli_init(&cli, "t");
 	rc = vci_cli_run_command(&cli, 2, v2, cmds, 2, 1, "t", NULL, NULL, &ran);
 	tap_ok(rc == 0 && ran == 101, "run command: another word is an operand of the default");
+	{
+		char *v5[] = { "t", "--jobs", "1", "b", "x", NULL };
+
+		vci_cli_init(&cli, "t");
+		rc = vci_cli_run_command(&cli, 5, v5, cmds, 2, 1, "t", NULL, NULL, &ran);
+		tap_ok(rc == 0 && ran == 201, "run command: the command word after options");
+	}
 	vci_cli_init(&cli, "t");
 	ran = 0;
 	rc = vci_cli_run_command(&cli, 1, v3, cmds, 2, 0, "t", NULL, NULL, &ran);
@@ -407,15 +414,17 @@ static void test_command(void)
 	static const vci_opt_t opts[] = { { "x", 0x1100, "X", "an option" }, { 0 } };
 	static const char *const cmds[] = { "sign", "verify", NULL };
 	struct {
-		char *argv[6];
+		char *argv[7];
 		int argc;
 		const char *const *cmds;
 		const char *command, *x, *first;
 	} t[] = {
 		{ { "tool", "verify", "--x", "1", "f", NULL }, 5, cmds, "verify", "1", "f" },
 		{ { "tool", "--x", "2", "f", NULL }, 4, cmds, NULL, "2", "f" },
-		/* not a command: an operand, and options stop there (POSIX) */
-		{ { "tool", "other", "--x", "3", NULL }, 4, cmds, NULL, NULL, "other" },
+		/* not a command: an operand, and options after it are still
+		 * options (GNU getopt_long's permutation) */
+		{ { "tool", "other", "--x", "3", NULL }, 4, cmds, NULL, "3", "other" },
+		{ { "tool", "--x", "5", "--", "--x", NULL }, 5, cmds, NULL, "5", "--x" },
 		{ { "tool", "other", "--x", "4", "g", NULL }, 5, NULL, "other", "4", "g" },
 		{ { "tool", "sign", NULL }, 2, cmds, "sign", NULL, NULL },
 	};

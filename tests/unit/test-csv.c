@@ -130,8 +130,14 @@ static void test_errors(void)
 	      "(column 7) [invalid_csv]\nL3:[2]\n",
 	      "resync keeps track of a later quoted field with a newline");
 	check("a\n\"open,x\ny\n",
-	      "L1:[a]\nL2:ERR data.csv: line 2: field 1: quoted field not closed at end of "
-	      "input (column 1) [invalid_csv]\n", "unterminated quote at end of input");
+	      "L1:[a]\nL2:ERR data.csv: line 2: field 1: quoted field opened at column 1 not "
+	      "closed at end of input: it spans 2 lines (2 to 3) [invalid_csv]\n",
+	      "unterminated quote at end of input: where it opened, how many lines it took");
+	check("a\nb,\"c\nd,e\nf,\"g\"h\ni\n",
+	      "L1:[a]\nL2:ERR data.csv: line 2: field 2: quoted field opened at column 3 spans "
+	      "3 lines (2 to 4), then an unexpected character after its closing quote (line 4, "
+	      "column 4) [invalid_csv]\nL5:[i]\n",
+	      "a quote closed lines later, then junk: reported where it opened");
 	check("a,\"b\"\"", "L1:ERR data.csv: line 1: field 2: quoted field not closed at end "
 	      "of input (column 3) [invalid_csv]\n", "unterminated after an escaped quote");
 	check("a\rb\nc\n",

@@ -227,12 +227,12 @@ static void test_csv(void)
 	      "csv: BOM, quoting, embedded CRLF");
 	check("a,b\n1,2\n3\n4,5,6\n7,8\n", VCI_INPUT_CSV,
 	      "1 L2 {\"claims\":{\"a\":\"1\",\"b\":\"2\"}}\n"
-	      "-1 L3 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 3: 1 field, the header has 2\"},\"line\":3}\n"
-	      "-1 L4 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 4: 3 fields, the header has 2\"},\"line\":4}\n"
+	      "-1 L3 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 3: 1 field, the header has 2\"},\"line\":3,\"raw\":\"3\\n\"}\n"
+	      "-1 L4 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 4: 3 fields, the header has 2\"},\"line\":4,\"raw\":\"4,5,6\\n\"}\n"
 	      "1 L5 {\"claims\":{\"a\":\"7\",\"b\":\"8\"}}\n",
 	      "csv: wrong field counts are error records; reading goes on");
 	check("a,b\n1,x\"y\n\"3\n\",4\n", VCI_INPUT_CSV,
-	      "-1 L2 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 2: field 2: quote in unquoted field (column 4)\"},\"line\":2}\n"
+	      "-1 L2 {\"error\":{\"code\":\"invalid_csv\",\"message\":\"data.csv: line 2: field 2: quote in unquoted field (column 4)\"},\"line\":2,\"raw\":\"1,x\\\"y\\n\"}\n"
 	      "1 L3 {\"claims\":{\"a\":\"3\\n\",\"b\":\"4\"}}\n",
 	      "csv: a malformed row is an error record; the next row follows");
 	check("a\n\xff\xfe\nok\n", VCI_INPUT_CSV,

@@ -366,7 +366,8 @@ static void test_file(void)
 	       !memcmp(buf, "vci-statuslist 1\n{\"method\":\"tsl\",\"bits\":4,\"size\":1001,", 51),
 	       "list file starts with the magic line and the header");
 	back = vci_statuslist_parse(buf, len, "t", &err);
-	tap_ok(back && back->allocated == 10 && back->bits == 4 && back->size == 1001 &&
+	/* 10 handed out, and entry 1000, set before, counted as allocated */
+	tap_ok(back && back->allocated == 11 && back->bits == 4 && back->size == 1001 &&
 	       !strcmp(back->uri, URI1) && !memcmp(back->lst, sl->lst, sl->lst_len) &&
 	       !memcmp(back->alloc_map, sl->alloc_map, sl->map_len), "list file round trip");
 	buf[len / 2] ^= 1;
@@ -411,6 +412,31 @@ static void test_alloc(void)
 	tap_ok(sl->allocated == 998 && vci_statuslist_alloc(sl, 2, idx + 998, &err) == 0 &&
 	       ((idx[998] == idx[0] && idx[999] == idx[1]) || (idx[998] == idx[1] && idx[999] == idx[0])),
 	       "released indices come back, and only they");
+}
+
+/* An entry set before it was handed out (set with force) is never handed
+ * out: every bits width, entries at both ends of a byte. */
+static void test_alloc_skips_set(void)
+{
+	for (unsigned bits = 1; bits <= 8; bits *= 2) {
+		vci_err_t err = { 0 };
+		statuslist_auto_t *sl = vci_statuslist_new(VCI_SL_TSL, bits, 64, URI1, NULL, &err);
+		uint64_t idx[64];
+		int clean = 1;
+
+		vci_statuslist_set(sl, 0, 1, 0, &err);
+		vci_statuslist_set(sl, 7, 1, 0, &err);
+		vci_statuslist_set(sl, 63, (1u << bits) - 1, 0, &err);
+		tap_ok(!vci_statuslist_is_allocated(sl, 7), "bits %u: a set entry is not allocated", bits);
+		tap_ok(vci_statuslist_alloc(sl, 61, idx, &err) == 0, "bits %u: 61 of 64 allocated", bits);
+		for (size_t i = 0; i < 61; i++)
+			if (idx[i] == 0 || idx[i] == 7 || idx[i] == 63)
+				clean = 0;
+		tap_ok(clean && vci_statuslist_is_allocated(sl, 7) && sl->allocated == 64,
+		       "bits %u: never one already set; those count as allocated", bits);
+		tap_ok(vci_statuslist_alloc(sl, 1, idx, &err) < 0 && !strcmp(err.code, "list_exhausted"),
+		       "bits %u: then the list is exhausted", bits);
+	}
 }
 
 static void test_bitstring(void)
@@ -473,6 +499,7 @@ int main(void)
 	test_set_get();
 	test_file();
 	test_alloc();
+	test_alloc_skips_set();
 	test_tokens();
 	test_sign_roundtrip();
 	test_bitstring();

@@ -274,11 +274,39 @@ static uint64_t map_select_free(const vci_statuslist_t *sl, uint64_t k)
 	return sl->size; /* not reached when k < free count */
 }
 
+int vci_statuslist_is_allocated(const vci_statuslist_t *sl, uint64_t idx)
+{
+	return idx < sl->size && map_test(sl->alloc_map, idx);
+}
+
+/* An entry never handed out whose status is not VALID (set with force,
+ * or by an older version that did not refuse it) is marked as handed
+ * out: a new credential is never born revoked or suspended. */
+static void retire_set(vci_statuslist_t *sl)
+{
+	for (size_t b = 0; b < sl->lst_len; b++) {
+		uint64_t first, end;
+
+		if (!sl->lst[b])
+			continue;
+		first = (uint64_t)b * 8 / sl->bits;
+		end = first + 8 / sl->bits;
+		for (uint64_t i = first; i < end && i < sl->size; i++)
+			if (!map_test(sl->alloc_map, i) && vci_statuslist_value(sl->lst, sl->bits, i)) {
+				sl->alloc_map[i / 8] |= (uint8_t)(1u << (i % 8));
+				sl->allocated++;
+			}
+	}
+}
+
 int vci_statuslist_alloc(vci_statuslist_t *sl, size_t n, uint64_t *out, vci_err_t *err)
 {
 	rng_t r = { .n = 0 };
-	uint64_t free_n = sl->size - sl->allocated;
+	uint64_t free_n;
 	size_t done = 0;
+
+	retire_set(sl);
+	free_n = sl->size - sl->allocated;
 
 	if (n > free_n)
 		return vci_err_set(err, VCI_EXIT_FAIL, "list_exhausted",
@@ -626,6 +654,7 @@ int vci_statuslist_alloc_file(const char *path, size_t max, uint64_t *out, size_
 		goto out;
 	/* at most a sixteenth of what is free, so that concurrent
 	 * reservations cannot starve each other */
+	retire_set(sl);
 	n = (size_t)((sl->size - sl->allocated) / 16);
 	if (n < 1)
 		n = sl->size > sl->allocated ? 1 : 0;

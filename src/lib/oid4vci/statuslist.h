@@ -66,8 +66,12 @@ const char *vci_statuslist_status_name(vci_sl_method_t method, const char *purpo
 
 /* Allocate n distinct random indices not handed out before (uniform over
  * the free ones, RAND_bytes with rejection sampling) and mark them. An
- * exhausted list is an error ("list_exhausted") and allocates nothing. */
+ * entry not handed out but whose status is not VALID (set with force) is
+ * never handed out: it is marked as handed out first. An exhausted list
+ * is an error ("list_exhausted") and allocates nothing. */
 int vci_statuslist_alloc(vci_statuslist_t *sl, size_t n, uint64_t *out, vci_err_t *err);
+/* 1 if idx was handed out (alloc's bitmap), else 0 (also out of range). */
+int vci_statuslist_is_allocated(const vci_statuslist_t *sl, uint64_t idx);
 /* Give back indices allocated by vci_statuslist_alloc but never used. */
 void vci_statuslist_release(vci_statuslist_t *sl, const uint64_t *idx, size_t n);
 

@@ -32,7 +32,7 @@ typedef struct slot {
 	int wrc;          /* the writer's status */
 	vci_err_t werr;
 	size_t line;
-	int failed, done;
+	int failed, passed, done;
 } slot_t;
 
 typedef struct runner {
@@ -79,7 +79,7 @@ static void slot_reset(slot_t *s)
 	text_clear(&s->msg);
 	s->rawlen = s->line = 0;
 	s->name = NULL;
-	s->made = s->wrc = s->failed = s->done = 0;
+	s->made = s->wrc = s->failed = s->passed = s->done = 0;
 }
 
 static void slot_free(slot_t *s)
@@ -130,6 +130,14 @@ static void process(runner_t *r, slot_t *s)
 	}
 	if (!s->in)
 		goto text;
+	if (vci_record_is_error(s->in)) {
+		/* an earlier stage's error record: written as it came, so the
+		 * first error and its line reach the end of the pipeline */
+		s->out = s->in;
+		s->in = NULL;
+		s->passed = 1;
+		goto text;
+	}
 	if (r->fn(r->ctx, s->in, &res, &err) == 0 && res) {
 		s->out = res;
 	} else {
@@ -262,7 +270,9 @@ static void flush_out(batch_t *b)
 static void write_one(batch_t *b, slot_t *s)
 {
 	b->st.total++;
-	if (s->failed)
+	if (s->passed)
+		b->st.passed++;
+	else if (s->failed)
 		b->st.failed++;
 	else
 		b->st.ok++;
@@ -419,9 +429,14 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		pthread_cond_destroy(&r.work);
 		pthread_cond_destroy(&r.done);
 	}
-	if (b.st.total > 1 || b.st.failed)
-		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed\n", cli->prog,
-			b.st.total, b.st.ok, b.st.failed);
+	if (b.st.total > 1 || b.st.failed || b.st.passed) {
+		fprintf(stderr, "%s: %zu records, %zu ok, %zu failed", cli->prog, b.st.total,
+			b.st.ok, b.st.failed);
+		if (b.st.passed)
+			fprintf(stderr, ", %zu error record%s passed through", b.st.passed,
+				b.st.passed == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
 	if (stats)
 		*stats = b.st;
 	if (b.rc == VCI_EXIT_OK && b.wrc != VCI_EXIT_OK) {
@@ -429,7 +444,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 			*err = b.werr;
 		b.rc = b.wrc;
 	}
-	if (b.rc == VCI_EXIT_OK && b.st.failed)
+	if (b.rc == VCI_EXIT_OK && (b.st.failed || b.st.passed))
 		b.rc = VCI_EXIT_FAIL;
 	return b.rc;
 }

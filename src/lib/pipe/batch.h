@@ -12,15 +12,20 @@
  * results to out in input order. fn returns 0 with *result set (a new
  * reference, usually the record it was given with fields added), or -1
  * with err filled: the runner then writes an error record built from the
- * input record. Bad input records are passed through as error records.
- * fn must be thread-safe; ctx holds state prepared once (keys, definition).
- * Progress goes to stderr when enabled; a one-line summary at the end
- * ("prog: N records, N ok, N failed") when more than one record or any
- * failed. Returns VCI_EXIT_OK, VCI_EXIT_FAIL if any record failed, or
- * another status (err filled) on a fatal error. */
+ * input record. Bad input records become error records. An input record
+ * that is already an error record (an earlier stage's, see
+ * vci_record_is_error) is not given to fn: it is written unchanged and
+ * counted as passed through. fn must be thread-safe; ctx holds state
+ * prepared once (keys, definition). Progress goes to stderr when
+ * enabled; a one-line summary at the end ("prog: N records, N ok, N
+ * failed", then ", N error records passed through" when there were any)
+ * when more than one record, or any failed or passed through. Returns
+ * VCI_EXIT_OK, VCI_EXIT_FAIL if any record failed or was passed through
+ * as an error record, or another status (err filled) on a fatal error. */
 typedef int (*vci_batch_fn_t)(void *ctx, json_t *rec, json_t **result, vci_err_t *err);
 typedef struct vci_batch_stats {
 	size_t total, ok, failed;
+	size_t passed;  /* error records of an earlier stage, written unchanged */
 } vci_batch_stats_t;
 int vci_batch_run(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		  vci_batch_fn_t fn, void *ctx, vci_batch_stats_t *stats, vci_err_t *err);

@@ -233,6 +233,12 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 	 * are operands); without, any first word is the command */
 	i = vci_cli_parse_command(cli, argc, argv, first_is_default ? names : NULL, usage, opts,
 				  handle, ctx);
+	if (!cli->command && first_is_default && i < argc && i > 0 && strcmp(argv[i - 1], "--")) {
+		/* options came before the command word: "tool --ca X verify" */
+		for (size_t k = 0; k < ncmds; k++)
+			if (!strcmp(cmds[k].name, argv[i]))
+				cli->command = argv[i++];
+	}
 	if (!cli->command) {
 		if (first_is_default)
 			return cmds[0].fn(ctx, argc - i, argv + i);
@@ -251,8 +257,11 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 {
 	size_t nt = count_opts(opts), nc = count_opts(vci_common_opts), i, n = 0;
 	struct option *lo = calloc(nt + nc + 1, sizeof *lo);
-	char shorts[256] = "+";
-	size_t sl = 1;
+	/* no '+': options and operands in any order, as GNU tools take
+	 * them (getopt_long moves the operands after the options; "--"
+	 * ends the options) */
+	char shorts[256] = "";
+	size_t sl = 0;
 	int c, rc = 0;
 
 	if (!lo) {

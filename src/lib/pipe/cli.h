@@ -52,7 +52,10 @@ void vci_cli_init(vci_cli_t *cli, const char *prog);
  * called for each tool option (return 0, or an exit status to stop).
  * --help prints usage + both tables to stdout and exits 0; --version
  * prints "prog (vci-tools) VERSION" and exits 0; a usage error prints
- * "prog: ..." and "Try 'prog --help'." and exits 2. Returns optind. */
+ * "prog: ..." and "Try 'prog --help'." and exits 2. Options and operands
+ * may come in any order (getopt_long permutes argv so that the operands
+ * follow the options; "--" ends the options). Returns optind, the index
+ * of the first operand. */
 typedef int (*vci_opt_handler_t)(void *ctx, int val, const char *arg);
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
@@ -67,7 +70,9 @@ int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *con
 /* A tool's commands and the main that runs them: parse as
  * vci_cli_parse_command, then run the named command with the operands.
  * Without a command word, commands[0] runs if `first_is_default`; else
- * that, and an unknown word, are usage errors naming the commands. */
+ * that, and an unknown word, are usage errors naming the commands. With
+ * `first_is_default`, a command's name as the first operand after options
+ * ("tool --ca X verify") is the command too. */
 typedef struct vci_cli_command {
 	const char *name;
 	int (*fn)(void *ctx, int argc, char **argv);

@@ -27,7 +27,24 @@ struct vci_csv {
 	size_t *offs, *lens;
 	char **fields;
 	size_t nf, ocap, lcap, pcap;
+	char raw[VCI_CSV_RAW_MAX]; /* the record's first bytes as read */
+	size_t rawlen;
+	int rawcut;              /* the record had more */
+	size_t bad_line;         /* the line a malformed record's message names */
 };
+
+/* Keep the first bytes of the record being read, for its error record. */
+static void raw_add(vci_csv_t *c, const unsigned char *p, size_t n)
+{
+	size_t room = sizeof c->raw - c->rawlen;
+
+	if (n > room) {
+		n = room;
+		c->rawcut = 1;
+	}
+	memcpy(c->raw + c->rawlen, p, n);
+	c->rawlen += n;
+}
 
 /* Scanner state within one record. */
 enum { S_START, S_UNQUOTED, S_QUOTED, S_QUOTE, S_CR };
@@ -118,6 +135,7 @@ static void fail(vci_csv_t *c, scan_t *s, vci_err_t *err, size_t line, size_t co
 	if (s->bad)
 		return;
 	s->bad = 1;
+	c->bad_line = line;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
@@ -208,6 +226,8 @@ static void scan_start(vci_csv_t *c, scan_t *s)
 	s->field_no = 1;
 	c->nf = 0;
 	c->dlen = 0;
+	c->rawlen = 0;
+	c->rawcut = 0;
 }
 
 /* Hand the finished record out: the data buffer is final now. */
@@ -261,6 +281,7 @@ int vci_csv_next(vci_csv_t *c, char ***fields, size_t **lens, size_t *nfields,
 			if (n) {
 				if (put(c, &s, p, n, err) < 0)
 					return -2;
+				raw_add(c, p, n);
 				c->pos += n;
 				c->col += n;
 				continue;
@@ -276,6 +297,7 @@ int vci_csv_next(vci_csv_t *c, char ***fields, size_t **lens, size_t *nfields,
 			if (n) {
 				if (put(c, &s, p, n, err) < 0)
 					return -2;
+				raw_add(c, p, n);
 				c->pos += n;
 				if (nl) {
 					c->line += nl;
@@ -288,6 +310,7 @@ int vci_csv_next(vci_csv_t *c, char ***fields, size_t **lens, size_t *nfields,
 		}
 
 		ch = c->buf[c->pos++];
+		raw_add(c, &ch, 1);
 		ln = c->line;
 		col = c->col;
 		if (ch == '\n') {
@@ -355,6 +378,14 @@ again:
 				s.st = S_CR;
 				s.cr_line = ln;
 				s.cr_col = col;
+			} else if (s.qline < ln) {
+				/* a quote opened lines before: name where */
+				fail(c, &s, err, s.qline, 0,
+				     "field %zu: quoted field opened at column %zu spans %zu "
+				     "lines (%zu to %zu), then an unexpected character after "
+				     "its closing quote (line %zu, column %zu)",
+				     s.field_no, s.qcol, ln - s.qline + 1, s.qline, ln, ln, col);
+				s.st = S_UNQUOTED;
 			} else {
 				fail(c, &s, err, ln, col,
 				     "field %zu: unexpected character after closing quote",
@@ -380,20 +411,37 @@ eol:
 		}
 		if (end_field(c, &s, err) < 0)
 			return -2;
-		*line = s.rec_line;
+		*line = s.bad ? c->bad_line : s.rec_line;
 		return finish(c, &s, fields, lens, nfields);
 	}
 
 	/* End of input. */
-	*line = s.rec_line;
 	if (s.st == S_QUOTED) {
-		fail(c, &s, err, s.qline, s.qcol,
-		     "field %zu: quoted field not closed at end of input", s.field_no);
+		size_t last = c->col > 1 ? c->line : c->line - 1;
+
+		if (last > s.qline)
+			fail(c, &s, err, s.qline, 0,
+			     "field %zu: quoted field opened at column %zu not closed at end "
+			     "of input: it spans %zu lines (%zu to %zu)", s.field_no, s.qcol,
+			     last - s.qline + 1, s.qline, last);
+		else
+			fail(c, &s, err, s.qline, s.qcol,
+			     "field %zu: quoted field not closed at end of input", s.field_no);
+		*line = c->bad_line;
 		return -1;
 	}
+	*line = s.bad ? c->bad_line : s.rec_line;
 	if (!s.any && !s.bad)
 		return 0;
 	if (end_field(c, &s, err) < 0)
 		return -2;
 	return finish(c, &s, fields, lens, nfields);
+}
+
+const char *vci_csv_raw(const vci_csv_t *c, size_t *len, int *cut)
+{
+	*len = c->rawlen;
+	if (cut)
+		*cut = c->rawcut;
+	return c->raw;
 }

@@ -33,9 +33,19 @@ vci_csv_t *vci_csv_open(FILE *f, const char *name, const vci_csv_limits_t *lim);
  * 0 at end of input, -1 for a malformed record (err filled, code
  * "invalid_csv", message naming line and column): the reader has skipped
  * to the start of the next record and may be called again; -2 on an I/O
- * error (stop). *line is the physical line the record starts on. */
+ * error (stop). *line is the physical line the record starts on, or for
+ * a malformed record the line its message names: where the bad field's
+ * quote opened when the field ran over several lines (the message then
+ * says how many lines it spans: an unclosed quote takes the rest of the
+ * input, and a closing quote further down the rows up to it). */
 int vci_csv_next(vci_csv_t *c, char ***fields, size_t **lens, size_t *nfields,
 		 size_t *line, vci_err_t *err);
+/* The raw text of the record the last vci_csv_next read (good or not),
+ * as it was in the input, line ends included: its first VCI_CSV_RAW_MAX
+ * bytes (*cut set when there were more; cut may be NULL). Valid until the
+ * next call; not NUL-terminated, not checked for UTF-8. */
+#define VCI_CSV_RAW_MAX 4096
+const char *vci_csv_raw(const vci_csv_t *c, size_t *len, int *cut);
 void vci_csv_close(vci_csv_t *c);
 
 #endif

@@ -246,48 +246,99 @@ static const char *type_name(const json_t *j)
 	}
 }
 
-/* AUTO: look at the first non-blank line without consuming anything. If it
- * is a whole JSON value on its own (other than an array, which is taken as
- * a one-line document), the input is NDJSON; otherwise one document.
- * Duplicates are not checked here: the real parse does that. */
-static int detect(vci_reader_t *r, vci_err_t *err)
+/* The next non-blank line at or after off in the buffer, reading more
+ * as needed: 1 with its start and length, 0 when there is none (or it is
+ * longer than the limit), -1 on a read error. Nothing is consumed. */
+static int peek_line(vci_reader_t *r, size_t off, size_t *start, size_t *len, vci_err_t *err)
 {
-	size_t off = 0;
-
-	if (!r->ib && in_fill(r, err) < 0)
-		return -1;
 	for (;;) {
 		size_t avail = r->iend - r->ipos;
 		char *base = r->ib + r->ipos;
 		char *nl = avail > off ? memchr(base + off, '\n', avail - off) : NULL;
-		json_error_t je;
-		json_t *j;
-		size_t len;
 
+		if (off >= avail && r->ieof)
+			return 0;
 		if (!nl && !r->ieof) {
-			if (avail - off > r->max) {
-				r->kind = VCI_INPUT_JSON;
+			if (avail - off > r->max)
 				return 0;
-			}
 			if (in_fill(r, err) < 0)
 				return -1;
 			continue;
 		}
-		len = nl ? (size_t)(nl - (base + off)) : avail - off;
-		if (is_blank(base + off, len)) {
-			if (!nl) {
-				r->kind = VCI_INPUT_NDJSON; /* nothing but blank lines */
-				return 0;
-			}
-			off += len + 1;
-			continue;
+		*len = nl ? (size_t)(nl - (base + off)) : avail - off;
+		if (!is_blank(base + off, *len)) {
+			*start = off;
+			return 1;
 		}
-		j = json_loadb(base + off, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-		r->kind = j && !json_is_array(j) ? VCI_INPUT_NDJSON : VCI_INPUT_JSON;
-		if (j)
-			json_decref(j);
+		if (!nl)
+			return 0;
+		off += *len + 1;
+	}
+}
+
+/* Does the buffered line parse alone as a JSON object? */
+static int line_is_object(vci_reader_t *r, size_t start, size_t len)
+{
+	json_t *j = json_loadb(r->ib + r->ipos + start, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	int yes = json_is_object(j);
+
+	if (j)
+		json_decref(j);
+	return yes;
+}
+
+/* AUTO: look at the first non-blank line without consuming anything. If it
+ * is a whole JSON value on its own (other than an array, which is taken as
+ * a one-line document), the input is NDJSON. If it is the start of a value
+ * that goes on (a document over several lines), the input is one document
+ * - unless the next line is a JSON object on its own: then the first is a
+ * truncated NDJSON line. A line that is not JSON at all (a syntax error
+ * before its end) is a bad NDJSON line, one error record like any other,
+ * unless it opens an array. Duplicates are not checked here: the real
+ * parse does that. */
+static int detect(vci_reader_t *r, vci_err_t *err)
+{
+	size_t start, len, start2, len2;
+	json_error_t je;
+	json_t *j;
+	int rc;
+
+	if (!r->ib && in_fill(r, err) < 0)
+		return -1;
+	rc = peek_line(r, 0, &start, &len, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		/* nothing but blank lines is NDJSON; a line over the limit (the
+		 * end of input not reached) a document */
+		r->kind = r->ieof ? VCI_INPUT_NDJSON : VCI_INPUT_JSON;
 		return 0;
 	}
+	j = json_loadb(r->ib + r->ipos + start, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	if (j) {
+		r->kind = json_is_array(j) ? VCI_INPUT_JSON : VCI_INPUT_NDJSON;
+		json_decref(j);
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char ch = r->ib[r->ipos + start + i];
+
+		if (ch == '[') {
+			r->kind = VCI_INPUT_JSON;
+			return 0;
+		}
+		if (ch != ' ' && ch != '\t' && ch != '\r')
+			break;
+	}
+	if (json_error_code(&je) != json_error_premature_end_of_input) {
+		r->kind = VCI_INPUT_NDJSON;
+		return 0;
+	}
+	rc = peek_line(r, start + len + 1, &start2, &len2, err);
+	if (rc < 0)
+		return -1;
+	r->kind = rc == 1 && line_is_object(r, start2, len2) ? VCI_INPUT_NDJSON : VCI_INPUT_JSON;
+	return 0;
 }
 
 /* ---- NDJSON ---- */
@@ -522,6 +573,23 @@ static int read_header(vci_reader_t *r, vci_err_t *err)
 	return 1;
 }
 
+/* A malformed row's error record carries the row as it was read ("raw",
+ * its first VCI_CSV_RAW_MAX bytes, cut back to whole UTF-8 characters;
+ * left out when it is not UTF-8). -1 only when out of memory. */
+static int add_raw(vci_reader_t *r, json_t *rec)
+{
+	size_t len;
+	int cut;
+	const char *raw = vci_csv_raw(r->csv, &len, &cut);
+	json_t *s = json_stringn(raw, len);
+
+	for (int k = 0; !s && cut && k < 3 && len > 0; k++)
+		s = json_stringn(raw, --len);
+	if (!s)
+		return 0;
+	return json_object_set_new(rec, "raw", s);
+}
+
 static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 {
 	json_auto_t *out = NULL;
@@ -550,12 +618,14 @@ static int next_csv(vci_reader_t *r, json_t **rec, vci_err_t *err)
 	r->line = line;
 	if (rc == -1) {
 		*rec = vci_record_error_from(NULL, &e, line);
-		return *rec ? -1 : -2;
+		return *rec && add_raw(r, *rec) == 0 ? -1 : -2;
 	}
-	if (n != r->ncols)
-		return bad_record(r, rec, err, line, "invalid_csv",
-				  "%s: line %zu: %zu field%s, the header has %zu",
-				  r->name, line, n, n == 1 ? "" : "s", r->ncols);
+	if (n != r->ncols) {
+		rc = bad_record(r, rec, err, line, "invalid_csv",
+				"%s: line %zu: %zu field%s, the header has %zu",
+				r->name, line, n, n == 1 ? "" : "s", r->ncols);
+		return rc == -1 && add_raw(r, *rec) < 0 ? -2 : rc;
+	}
 	out = json_object();
 	if (!out)
 		return vci_err_oom_at(err, r->name) - 1;

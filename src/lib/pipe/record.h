@@ -8,8 +8,11 @@
 
 typedef enum vci_input_kind {
 	VCI_INPUT_AUTO = 0, /* NDJSON if the first non-blank line is a whole
-			       JSON value (other than an array), else one
-			       JSON document */
+			       JSON value (other than an array), or is not
+			       JSON (a bad line, one error record), or is
+			       cut short and the next line is an object;
+			       else one JSON document (a value over several
+			       lines, or an array) */
 	VCI_INPUT_JSON,     /* one document; a top-level array yields its elements */
 	VCI_INPUT_NDJSON,   /* one JSON object per line; blank lines skipped */
 	VCI_INPUT_CSV,      /* RFC 4180 with a header row, see vci(7) */
