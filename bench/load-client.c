@@ -21,9 +21,10 @@
  *
  * At most C flows are in flight (default 8), over libcurl's multi
  * interface: HTTP/1.1, keep-alive connections, at most C of them. With
- * --rate R a new flow starts every 1/R seconds (fewer if C are busy);
- * without it, C flows are always in flight (saturation). --skip K leaves
- * out the first K offers (one file serves several runs).
+ * --rate R a new flow is due every 1/R seconds and its latency counts
+ * from then, so a flow that waits for a free slot has the wait in its
+ * latency; without it, C flows are always in flight (saturation). --skip K
+ * leaves out the first K offers (one file serves several runs).
  *
  * Prints flows/s, p50/p99 latency per flow and per request, the client's
  * CPU time, and a last line "RESULT key=value ..." for scripts. Any
@@ -405,7 +406,7 @@ static double start_flows(struct bench *b)
 		if (t - due > b->behind)
 			b->behind = t - due;
 		sl->f = &b->fl[b->started++];
-		sl->f->t_start = t;
+		sl->f->t_start = due;
 		sl->step = STEP_TOKEN;
 		send_request(b, sl);
 	}
