@@ -14,13 +14,20 @@
 #define VCI_SERVE_H
 
 #include "base/common.h"
+#include "crypto/nonce.h"
+#include "oid4vci/defn.h"
+#include "oid4vci/mdoc.h"
+#include "oid4vci/sdjwt.h"
 #include "store/store.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
 
 #include <pthread.h>
 #include <stdint.h>
 
 #define VCI_SERVE_BODY_MAX (64u << 10)   /* request body cap: 413 above it */
-#define VCI_SERVE_HEADERS_MAX 16
+#define VCI_SERVE_HEADERS_MAX 32         /* more request headers: 431 */
 
 typedef enum vci_dpop_mode {
 	VCI_DPOP_OPTIONAL = 0,  /* DPoP-bound token when a proof comes, else Bearer */
@@ -47,7 +54,10 @@ typedef struct vci_req {
 		const char *name, *value;
 	} headers[VCI_SERVE_HEADERS_MAX];
 	size_t nheaders;
-	size_t nheaders_dropped; /* beyond VCI_SERVE_HEADERS_MAX */
+	size_t nheaders_dropped; /* beyond VCI_SERVE_HEADERS_MAX (http.c
+				    refuses such requests with 431) */
+	const void *route_arg;   /* the matched route's argument (routes.c) */
+	int admin;               /* arrived on the management listener */
 } vci_req_t;
 
 /* The first value of a header, or NULL; vci_req_header_count counts them. */
@@ -90,5 +100,195 @@ int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc
 int vci_resp_err(vci_resp_t *r, int status, const vci_err_t *err);
 
 typedef void (*vci_handler_fn)(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+struct vci_serve_status;   /* status list pools (private to status.c) */
+struct vci_serve_keep;     /* what the server owns behind the public members */
+
+/* The server: settings and state prepared once by vci_serve_new, read-only
+ * while requests run (the store and the status pools lock themselves). */
+struct vci_serve {
+	const char *issuer;           /* credential issuer identifier */
+	const char *base_path;        /* P: the issuer URL's path, "" or "/tenant" */
+	char *token_url, *credential_url, *nonce_url, *notification_url;
+	vci_dpop_mode_t dpop;
+	int dpop_nonce;               /* server-issued DPoP nonces (--dpop-nonce) */
+	vci_nonce_key_t *dpop_nonce_key;
+	long token_ttl, nonce_ttl;    /* seconds */
+	unsigned tx_attempts, batch_size;
+	vci_store_t *store;
+	vci_defn_t **defs;
+	size_t ndefs;
+	json_t *metadata;             /* the unsigned Credential Issuer Metadata */
+	vci_sdjwt_issuer_t *sdjwt;    /* signers, prepared once */
+	vci_mdoc_issuer_t *mdoc;
+	EVP_PKEY *key;                /* the issuer's signing key */
+	json_t *x5c;                  /* its certificate chain, or NULL (--kid) */
+	const char *kid;              /* or NULL (--cert) */
+
+	struct vci_serve_status *status;
+	struct vci_serve_keep *keep;
+};
+
+/* The definition whose credential configuration id is config_id, or NULL. */
+const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
+
+/* n status entries for credentials of definition d: *status is a new array
+ * of n objects {"status_list": {"idx": N, "uri": U}}, or NULL when d has no
+ * status list (returns 0 either way). Indices are random free entries of the
+ * list file (vci_statuslist_alloc_file), taken a small pool ahead so one
+ * file write serves many credentials; an index is never handed out twice,
+ * even across a crash (the file is written before any index of the pool
+ * leaves). Thread-safe. Returns -1 with err on failure (I/O, list full). */
+int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t **status,
+			   vci_err_t *err);
+
+/* ---- settings (config.c): one option table for the command line and
+ * the config file ---- */
+
+#define VCI_SERVE_DEFN_MAX 64
+#define VCI_SERVE_STATUS_MAX 32
+
+typedef struct vci_serve_config {
+	const char *issuer, *key, *cert, *kid, *pass, *state;
+	const char *listen;          /* ADDR:PORT, default 127.0.0.1:8080 */
+	const char *admin_listen;    /* NULL: no management listener */
+	const char *log;             /* NULL or "-": standard error */
+	const char *defn[VCI_SERVE_DEFN_MAX];
+	size_t ndefn;
+	const char *status_list[VCI_SERVE_STATUS_MAX]; /* "[CONFIG_ID=]FILE" */
+	size_t nstatus_list;
+	vci_dpop_mode_t dpop;
+	int dpop_nonce;
+	long token_ttl, nonce_ttl;
+	unsigned tx_attempts, batch_size, threads;
+	/* private: which options the command line gave (the config file does
+	 * not override them), and the strings read from config files */
+	unsigned char given[64];
+	char **owned;
+	size_t nowned;
+} vci_serve_config_t;
+
+/* One setting: its long option name (also the config file's name), the
+ * argument placeholder (NULL for a flag) and the help text. */
+typedef struct vci_serve_opt {
+	const char *name;
+	const char *arg;
+	const char *help;
+} vci_serve_opt_t;
+extern const vci_serve_opt_t vci_serve_opts[]; /* ends with a zeroed entry */
+
+/* The defaults: listen 127.0.0.1:8080, dpop optional, token and nonce ttl
+ * 300 s, 5 tx_code attempts, batch size 10, 4 threads. */
+void vci_serve_config_init(vci_serve_config_t *c);
+void vci_serve_config_clear(vci_serve_config_t *c);
+/* Set option `name` (as in vci_serve_opts) to value (NULL for a flag; in
+ * a config file a flag's value is true/false, yes/no, on/off or 1/0).
+ * from_file: a setting the command line already gave is kept. Errors:
+ * VCI_EXIT_USAGE, code "invalid_option", message "--NAME: why". */
+int vci_serve_config_set(vci_serve_config_t *c, const char *name, const char *value,
+			 int from_file, vci_err_t *err);
+/* Read "name = value" lines ('#' comments, blank lines; a value may be
+ * quoted with "...") through vci_serve_config_set. Errors name the file
+ * and line: VCI_EXIT_IO when unreadable, VCI_EXIT_USAGE for a bad line. */
+int vci_serve_config_file(vci_serve_config_t *c, const char *path, vci_err_t *err);
+/* The settings `run` needs are there and agree (VCI_EXIT_USAGE). */
+int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err);
+
+/* ---- the server (server.c) ---- */
+
+/* Prepare a server from settings: definitions (vci_defn_load), key
+ * (--pass), x5c chain (--cert) or kid, metadata, the store (created and
+ * migrated), signers, the DPoP nonce key (STATE/dpop-nonce.key, made on
+ * first start), status lists, routes. Errors keep their exit class:
+ * definitions 3, key and certificate 4, state and files 5, settings 2. */
+vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err);
+/* An empty server (issuer "", no store): for tests of the route table
+ * and of handlers without the whole setup. */
+vci_serve_t *vci_serve_alloc(vci_err_t *err);
+void vci_serve_free(vci_serve_t *s);
+
+/* ---- routes (routes.c) ---- */
+
+typedef enum vci_route_match {
+	VCI_ROUTE_EXACT = 0,
+	VCI_ROUTE_PREFIX,    /* path starts with the route's, which ends in '/' */
+} vci_route_match_t;
+
+/* Add a route to the wallet-facing table (admin 0) or the management
+ * listener's (admin 1). ctype: the media type a POST body must have
+ * (415 otherwise), or NULL for any. arg reaches the handler as
+ * req->route_arg. A method and path given twice is refused
+ * (VCI_EXIT_USAGE, "invalid_option": two things would be served there). */
+int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const char *path,
+			vci_route_match_t match, const char *ctype, vci_handler_fn fn,
+			const void *arg, vci_err_t *err);
+/* Every route of the server: the endpoints' register functions below. */
+int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err);
+/* Answer a request: the handler of its method and path fills resp; an
+ * unknown path is 404, a known path with another method 405 with Allow,
+ * a POST body of another media type 415, all as JSON errors. HEAD is GET
+ * without the body. Never fails: resp always has a status. */
+void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* The endpoints' register functions (one file each in handlers/). */
+int vci_wellknown_register(vci_serve_t *s, vci_err_t *err);
+int vci_typemeta_register(vci_serve_t *s, vci_err_t *err);
+int vci_offer_register(vci_serve_t *s, vci_err_t *err);
+int vci_status_register(vci_serve_t *s, vci_err_t *err);
+int vci_health_register(vci_serve_t *s, vci_err_t *err);
+int vci_admin_offers_register(vci_serve_t *s, vci_err_t *err);
+
+/* ---- status lists (handlers/status.c) ---- */
+
+/* Open the lists of --status-list [CONFIG_ID=]FILE: each file is a list
+ * vci-statuslist made; CONFIG_ID names the definition whose credentials
+ * take their status from it (without it: every definition with a status
+ * list of the file's method). Published at the path of the list's uri. */
+int vci_serve_status_open(vci_serve_t *s, const char *const *specs, size_t n, vci_err_t *err);
+void vci_serve_status_close(vci_serve_t *s);
+
+/* ---- offers (offers.c): imported or made by the management API ---- */
+
+/* Put an offer record (vci-offer's output shape: offer_id,
+ * credential_offer, pre_authorized_code, tx_code?, issuer_state?,
+ * expires_at, claims, ...) into the store: the code and tx_code as their
+ * hashes, the record without secrets, link or offer. Returns 0,
+ * VCI_STORE_EXISTS for an offer id or code seen before, or -1 with err
+ * (VCI_EXIT_FAIL, "invalid_request", for a record without what an offer
+ * needs). */
+int vci_serve_offer_put(vci_store_t *st, const json_t *rec, unsigned tx_attempts, int64_t now,
+			vci_err_t *err);
+
+/* ---- access log (log.c) ---- */
+
+/* One JSON line per request: time, peer, method, path, status, bytes,
+ * duration (ms), error (code). Never a query, header or body: no code,
+ * token, tx_code, nonce or proof reaches it. path NULL or "-": standard
+ * error. Thread-safe; vci_serve_log_reopen (SIGHUP) reopens the file. */
+int vci_serve_log_open(vci_serve_t *s, const char *path, vci_err_t *err);
+int vci_serve_log_reopen(vci_serve_t *s, vci_err_t *err);
+void vci_serve_log_request(vci_serve_t *s, const vci_req_t *req, const vci_resp_t *resp,
+			   double ms);
+
+/* ---- HTTP (http.c: the only file that knows libmicrohttpd) ---- */
+
+typedef struct vci_http vci_http_t;
+/* Listen on ADDR:PORT (IPv4 or [IPv6]; port 0 picks a free one) with
+ * `threads` worker threads, serving the wallet-facing routes (admin 0)
+ * or the management ones (admin 1). */
+vci_http_t *vci_http_start(vci_serve_t *s, const char *listen, int admin, unsigned threads,
+			   vci_err_t *err);
+/* The bound address, "ADDR:PORT". */
+const char *vci_http_address(const vci_http_t *h);
+/* Stop accepting, let requests in flight finish (up to `wait_ms`), stop
+ * the threads and free h. */
+void vci_http_stop(vci_http_t *h, long wait_ms);
+
+/* The protocol endpoints (handlers/token.c, nonce.c, credential.c,
+ * notification.c). */
+void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 #endif

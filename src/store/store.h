@@ -23,7 +23,20 @@
  *
  * Return values: 0 on success; VCI_STORE_NOTFOUND / VCI_STORE_EXISTS (> 0)
  * as each operation states, with err untouched; -1 with err filled
- * (VCI_EXIT_IO, code "server_error") when the database fails. */
+ * (VCI_EXIT_IO, code "server_error") when the database fails (the
+ * operation then changed nothing), or (VCI_EXIT_INPUT, code
+ * "invalid_request") for an argument the operation refuses (an id empty,
+ * not printable ASCII or not shorter than VCI_STORE_ID, a missing
+ * offer/record, a bad status entry or state). Error messages never hold a
+ * secret or a hash.
+ *
+ * Every pointer argument is borrowed for the call only. Times are seconds
+ * since the epoch, given by the caller (the store never reads the clock
+ * for a decision, so tests set it). Expiry: a row "expires at" T is valid
+ * while now < T.
+ *
+ * Open/close: no operation may run on a store during or after
+ * vci_store_close (close drains the queued writes first). */
 #ifndef VCI_STORE_H
 #define VCI_STORE_H
 
@@ -45,13 +58,27 @@ typedef struct vci_store vci_store_t;
 
 /* Open the store, creating and migrating it: `where` is a state
  * directory (the database is DIR/vci.db, the directory made 0700 when
- * missing) or "sqlite:PATH". Errors: VCI_EXIT_IO ("state: DIR: why"),
- * VCI_EXIT_INPUT for a database of a newer schema than this build knows. */
+ * missing) or "sqlite:PATH" (a driver is picked by such a "NAME:" prefix;
+ * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
+ * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
+ * than this build knows. Starts the writer thread; several processes may
+ * open the same database (SQLite waits up to 10 s for another's lock). */
 vci_store_t *vci_store_open(const char *where, vci_err_t *err);
 void vci_store_close(vci_store_t *st);
 
-/* SHA-256 of a secret's bytes, the only form the store sees. */
-void vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH]);
+/* SHA-256 of a secret's bytes, the only form the store sees. Returns 0,
+ * or -1 only when OpenSSL fails (out of memory): out is then zeroed and
+ * must not be used. (Was void: callers ignoring the result still build.) */
+int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH]);
+
+/* Counters of the writer thread since open: `commits` durable commits
+ * made, `writes` state-changing operations they held (writes / commits is
+ * the group-commit factor). Thread safe. */
+typedef struct vci_store_stats {
+	uint64_t commits;
+	uint64_t writes;
+} vci_store_stats_t;
+void vci_store_stats(vci_store_t *st, vci_store_stats_t *out);
 
 /* Offers ----------------------------------------------------------------
  * An offer as vci-offer makes it (imported) or the management API does. */
@@ -67,7 +94,8 @@ typedef struct vci_store_offer {
 					    without code or tx_code */
 } vci_store_offer_t;
 
-/* Add an offer. VCI_STORE_EXISTS when its id or code hash is taken. */
+/* Add an offer (vci-serve import: a vci-offer record's hashes; POST
+ * /offers). VCI_STORE_EXISTS when its id or code hash is taken. */
 int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err);
 
 /* The Credential Offer JSON of an offer not yet expired at `now`, for the
@@ -83,7 +111,10 @@ int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char
  * is dead from then on). Right: the code is spent (never accepted again),
  * an exchange is created in state "offer_redeemed" with the offer's
  * record, and its id is written to exchange_id. VCI_STORE_NOTFOUND for an
- * unknown, spent, dead or expired code. */
+ * unknown, spent, dead or expired code. A tx_hash given for an offer
+ * without a tx_code is ignored (the handler decides whether to refuse it).
+ * The counted attempt and the spent code are durable on return; a code
+ * redeemed at once by several threads or processes has one winner. */
 int vci_store_code_redeem(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
 			  const uint8_t *tx_hash, int64_t now, char exchange_id[VCI_STORE_ID],
 			  vci_err_t *err);
@@ -96,6 +127,8 @@ typedef struct vci_store_token {
 	int64_t expires_at;
 } vci_store_token_t;
 
+/* Store a token (its hash) for an exchange. VCI_STORE_EXISTS when the hash
+ * is taken, VCI_STORE_NOTFOUND for an unknown exchange id. */
 int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err);
 /* The token with this hash, not expired at `now` (out->hash is copied).
  * VCI_STORE_NOTFOUND. */
@@ -103,7 +136,8 @@ int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 			vci_store_token_t *out, vci_err_t *err);
 
 /* Single-use values: c_nonces and DPoP jti ------------------------------*/
-/* Remember a c_nonce the server handed out until expires_at. */
+/* Remember a c_nonce the server handed out until expires_at.
+ * VCI_STORE_EXISTS if that hash is held already. */
 int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
 			vci_err_t *err);
 /* Spend a c_nonce: 0 the first time within its life, VCI_STORE_NOTFOUND
@@ -111,7 +145,8 @@ int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
 			 vci_err_t *err);
 /* Record a DPoP proof's jti (hash of htu and jti) until expires_at: 0 the
- * first time, VCI_STORE_EXISTS for a replay. */
+ * first time, VCI_STORE_EXISTS for a replay (also after expires_at, until
+ * vci_store_sweep removes it). */
 int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
 		      vci_err_t *err);
 
@@ -127,11 +162,14 @@ typedef struct vci_store_exchange {
 	char *issued;                    /* JSON text of what was issued
 					    ({"credentials": n, "status":
 					    [{uri, idx}...]}), malloc'd, or NULL */
-	char notification_id[VCI_STORE_ID];
+	char notification_id[VCI_STORE_ID];  /* "" before credential_issued */
 	int64_t created_at, updated_at;
+	char *description;               /* the last notification's
+					    event_description, malloc'd, or NULL */
 } vci_store_exchange_t;
 
-/* VCI_STORE_NOTFOUND. Free with vci_store_exchange_clear. */
+/* VCI_STORE_NOTFOUND. Free with vci_store_exchange_clear (also safe on
+ * the zeroed *out a failed call leaves). */
 int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t *out,
 			   vci_err_t *err);
 void vci_store_exchange_clear(vci_store_exchange_t *x);
@@ -140,7 +178,11 @@ void vci_store_exchange_clear(vci_store_exchange_t *x);
  * credential_issued, `issued` JSON, a notification id, and each status
  * index (list uri, idx) in the status table, where a (uri, idx) pair can
  * be recorded only once (VCI_STORE_EXISTS if one was: nothing is
- * recorded). Durable before the credential response leaves. */
+ * recorded). Durable before the credential response leaves. Called again
+ * for the same exchange (a second credential request with the same
+ * token) it replaces state, issued and notification id and adds its
+ * status entries. VCI_STORE_NOTFOUND for an unknown exchange,
+ * VCI_STORE_EXISTS too for a notification id already used. */
 int vci_store_exchange_issued(vci_store_t *st, const char *id, const char *issued,
 			      const char *notification_id, const char *const *status_uris,
 			      const uint64_t *status_idx, size_t nstatus, int64_t now,
@@ -153,7 +195,8 @@ int vci_store_exchange_notify(vci_store_t *st, const char *notification_id, cons
 			      const char *description, int64_t now, vci_err_t *err);
 
 /* API keys of the management listener -----------------------------------*/
-/* Store a key's hash under a name; its id (printable) to id. */
+/* Store a key's hash under a name (NULL: ""); its id (16 hex digits) to
+ * id. VCI_STORE_EXISTS when the hash is stored already. */
 int vci_store_apikey_add(vci_store_t *st, const char *name, const uint8_t hash[VCI_STORE_HASH],
 			 int64_t now, char id[VCI_STORE_ID], vci_err_t *err);
 /* [{"id", "name", "created_at", "revoked_at"?}, ...] in creation order. */
@@ -163,8 +206,9 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 /* 0 when the hash is a key not revoked, VCI_STORE_NOTFOUND otherwise. */
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err);
 
-/* Housekeeping: delete nonces, jti, tokens and unredeemed offers expired
- * before `now`. Returns the number of rows deleted, or -1. */
+/* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
+ * or dead) expired at `now`. Exchanges and status entries are kept.
+ * Returns the number of rows deleted, or -1. */
 long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err);
 
 #endif

@@ -1,0 +1,295 @@
+/* credential.c - POST P/credential: the Credential Endpoint (OpenID4VCI
+ * 1.0 section 8).
+ *
+ * 1. The access token (access.c): Bearer, or DPoP with a proof of the
+ *    token's key carrying "ath"; a token in the query string refused.
+ * 2. The request (vci_credential_request_parse, 8.2): JSON, exactly one
+ *    of credential_configuration_id / credential_identifier or draft 13's
+ *    format + type, "proofs" (or drafts 13-15's singular "proof") with at
+ *    most batch_size proofs; unknown members ignored.
+ * 3. The configuration, among those the exchange's offer names
+ *    (vci_credential_request_select).
+ * 4. The proofs (Appendix F): every proof signed by a distinct key, aud
+ *    the issuer, nonce one c_nonce of ours, which is then spent in the
+ *    store (a second use is invalid_nonce).
+ * 5. One status index per credential (vci_serve_status_alloc), one
+ *    issuance record per proven key (the exchange's claims, the key, the
+ *    status), each signed through the library.
+ * 6. The issuance recorded in the store (vci_store_exchange_issued)
+ *    before the response {credentials, notification_id} (8.3) leaves.
+ * Errors are those of 8.3.1.2 with Cache-Control: no-store; a legacy
+ * (draft 13-15 shaped) request that fails on its proof or nonce gets a
+ * fresh c_nonce with the error, as draft 13 wallets expect. */
+#include "handlers.h"
+#include "oid4vci/request.h"
+
+#include <string.h>
+
+#define C_NONCE_BYTES 32
+#define NOTIFICATION_ID_BYTES 16
+#define PROOF_ALGS_MAX 16
+
+/* What one credential request carries through its steps. */
+typedef struct cred_ctx {
+	vci_serve_t *s;
+	const vci_req_t *req;
+	vci_credential_request_t cr;
+	vci_store_token_t tok;
+	vci_store_exchange_t x;
+	json_t *xrec;             /* the exchange's issuance record */
+	const vci_defn_t *d;
+	json_t *keys;             /* proven holder keys (array), or NULL */
+	json_t *status;           /* status entries (array), or NULL */
+	json_t *creds;            /* the credentials made (strings) */
+	vci_err_t err;
+} cred_ctx_t;
+
+/* A fresh c_nonce, stored as the nonce endpoint's are (malloc'd). */
+static char *cred_c_nonce(cred_ctx_t *c)
+{
+	uint8_t h[VCI_STORE_HASH];
+	vci_err_t err = { 0 };
+	char *n = vci_h_secret(C_NONCE_BYTES, h, &err);
+
+	if (n && vci_store_nonce_put(c->s->store, h, c->req->now + c->s->nonce_ttl, &err) < 0) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Answer c->err. A legacy request's proof and nonce errors also carry a
+ * fresh c_nonce (draft 13 section 7.3.2). */
+static void cred_fail(cred_ctx_t *c, vci_resp_t *resp)
+{
+	json_auto_t *body = NULL;
+	char_auto_t *n = NULL;
+
+	vci_h_fail(resp, 0, &c->err);
+	if (!c->cr.legacy || resp->status != 400 ||
+	    (strcmp(c->err.code, "invalid_proof") && strcmp(c->err.code, "invalid_nonce")))
+		return;
+	body = json_loadb(resp->body, resp->len, 0, NULL);
+	n = cred_c_nonce(c);
+	if (!body || !n || json_object_set_new(body, "c_nonce", json_string(n)) < 0 ||
+	    json_object_set_new(body, "c_nonce_expires_in", json_integer(c->s->nonce_ttl)) < 0)
+		return;
+	vci_resp_json(resp, 400, json_incref(body));
+}
+
+/* Steps 2 and 3: the request and the configuration it asks for. */
+static int cred_parse(cred_ctx_t *c)
+{
+	char ctype[64];
+	json_auto_t *offered = NULL;
+	int rc;
+
+	vci_req_content_type(c->req, ctype, sizeof ctype);
+	if (!strcmp(ctype, "application/jwt"))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
+				   "Content-Type: encrypted credential requests are not supported");
+	if (strcmp(ctype, "application/json"))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
+				   "Content-Type: must be application/json");
+	if (vci_credential_request_parse(c->req->body, c->req->body_len,
+					 c->s->batch_size ? c->s->batch_size : 1, &c->cr,
+					 &c->err) < 0)
+		return -1;
+	rc = vci_store_exchange_get(c->s->store, c->tok.exchange_id, &c->x, &c->err);
+	if (rc != 0)
+		return rc < 0 ? -1 : vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+						 "exchange of the access token: missing");
+	c->xrec = json_loads(c->x.record ? c->x.record : "", 0, NULL);
+	offered = vci_request_offered_ids(c->xrec);
+	if (!json_is_object(c->xrec) || !offered)
+		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+				   "exchange record: unreadable");
+	c->d = vci_credential_request_select(&c->cr, c->s->defs, c->s->ndefs, offered, &c->err);
+	return c->d ? 0 : -1;
+}
+
+/* Step 4: the proofs, verified, and their c_nonce spent. */
+static int cred_proofs(cred_ctx_t *c)
+{
+	const char *algs[PROOF_ALGS_MAX + 1] = { 0 };
+	vci_proof_policy_t p = { 0 };
+	uint8_t h[VCI_STORE_HASH];
+	char_auto_t *nonce = NULL;
+	const json_t *v;
+	size_t i, n = 0;
+	int rc;
+
+	if (!c->cr.proofs && !c->d->key_binding)
+		return 0;
+	if (vci_credential_request_nonce(&c->cr, &nonce, &c->err) < 0)
+		return -1;
+	json_array_foreach(c->d->proof_algs, i, v)
+		if (json_is_string(v) && n < PROOF_ALGS_MAX)
+			algs[n++] = json_string_value(v);
+	p.aud = c->s->issuer;
+	p.algs = n ? algs : NULL;
+	p.now = (time_t)c->req->now;
+	p.nonce = nonce;
+	p.require_key_attestation = c->d->key_attestation != NULL;
+	if (vci_credential_request_verify(&c->cr, &p, &c->keys, &c->err) < 0)
+		return -1;
+	if (json_array_size(c->keys) > (c->s->batch_size ? c->s->batch_size : 1))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_proof",
+				   "proofs: more keys than the batch size");
+	vci_store_hash(nonce, strlen(nonce), h);
+	rc = vci_store_nonce_take(c->s->store, h, c->req->now, &c->err);
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_nonce",
+				   "nonce: not a live c_nonce of this issuer (unknown, used or "
+				   "expired): fetch a new one");
+	return rc;
+}
+
+/* Sign one issuance record through the library: the one place that knows
+ * which signing function a format has. */
+static int cred_sign(cred_ctx_t *c, json_t *rec)
+{
+	if (c->d->format == VCI_FORMAT_MDOC) {
+		vci_mdoc_sign_opts_t o = { 0 };
+
+		if (!c->s->mdoc)
+			return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error",
+					   "mso_mdoc: no mdoc signer");
+		o.defs = c->s->defs;
+		o.ndefs = c->s->ndefs;
+		o.config = c->d->id;
+		o.now = c->req->now;
+		o.precision = VCI_TIME_PRECISION_DEFAULT;
+		return vci_mdoc_sign_record(c->s->mdoc, &o, rec, &c->err);
+	}
+	if (!c->s->sdjwt)
+		return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "no SD-JWT signer");
+	return vci_sdjwt_issue_record(c->s->sdjwt, c->d, rec, c->req->now, &c->err);
+}
+
+/* Step 5: status entries and one credential per key. */
+static int cred_issue(cred_ctx_t *c)
+{
+	size_t n = c->keys ? json_array_size(c->keys) : 1;
+
+	if (vci_serve_status_alloc(c->s, c->d, n, &c->status, &c->err) < 0)
+		return -1;
+	c->creds = json_array();
+	if (!c->creds)
+		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
+							     json_array_get(c->keys, i),
+							     json_array_get(c->status, i), n == 1);
+		json_t *cred;
+
+		if (!rec)
+			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		if (cred_sign(c, rec) < 0) {
+			/* a record the definition refuses is the issuer's data, not
+			 * the wallet's request */
+			if (c->err.status == VCI_EXIT_FAIL && strcmp(c->err.code, "invalid_proof"))
+				c->err.status = VCI_EXIT_KEY;
+			return -1;
+		}
+		cred = json_object_get(rec, "credential");
+		if (!json_is_string(cred) || json_array_append(c->creds, cred) < 0)
+			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+					   "signed record: no credential");
+	}
+	return 0;
+}
+
+/* The "issued" JSON of the exchange, with what an earlier request of the
+ * same exchange issued: {"credentials": n, "status": [{uri, idx}...]}. */
+static char *cred_issued_json(cred_ctx_t *c, const char **uris, uint64_t *idx, size_t *nst)
+{
+	json_auto_t *prev = c->x.issued ? json_loads(c->x.issued, 0, NULL) : NULL;
+	json_auto_t *st = json_array();
+	json_auto_t *out = NULL;
+	json_int_t count = json_integer_value(json_object_get(prev, "credentials"));
+	const json_t *v;
+	size_t i;
+
+	if (!st || (json_is_array(json_object_get(prev, "status")) &&
+		    json_array_extend(st, json_object_get(prev, "status")) < 0))
+		return NULL;
+	*nst = 0;
+	json_array_foreach(c->status, i, v) {
+		const json_t *sl = json_object_get(v, "status_list");
+		const json_t *uri = json_object_get(sl, "uri"), *ix = json_object_get(sl, "idx");
+
+		if (!json_is_string(uri) || !json_is_integer(ix))
+			continue;
+		uris[*nst] = json_string_value(uri);
+		idx[(*nst)++] = (uint64_t)json_integer_value(ix);
+		if (json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix)) < 0)
+			return NULL;
+	}
+	count += (json_int_t)json_array_size(c->creds);
+	out = json_pack("{s:I, s:O}", "credentials", count, "status", st);
+	return out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+}
+
+/* Step 6: the issuance recorded, under the exchange's notification id
+ * (one per exchange, kept across its credential requests). */
+static int cred_record(cred_ctx_t *c, char nid[VCI_STORE_ID])
+{
+	size_t n = json_array_size(c->status), nst = 0;
+	const char **uris = calloc(n ? n : 1, sizeof *uris);
+	uint64_t *idx = calloc(n ? n : 1, sizeof *idx);
+	char_auto_t *issued = NULL;
+	char_auto_t *fresh = NULL;
+	int rc = -1;
+
+	if (c->x.notification_id[0])
+		snprintf(nid, VCI_STORE_ID, "%s", c->x.notification_id);
+	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
+		snprintf(nid, VCI_STORE_ID, "%s", fresh);
+	issued = uris && idx ? cred_issued_json(c, uris, idx, &nst) : NULL;
+	if (!nid[0] || !issued)
+		vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+	else
+		rc = vci_store_exchange_issued(c->s->store, c->x.id, issued, nid, uris, idx, nst,
+					       c->req->now, &c->err);
+	if (rc > 0)
+		rc = vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+				 "exchange: a status index was recorded before");
+	free(uris);
+	free(idx);
+	return rc;
+}
+
+static void cred_respond(cred_ctx_t *c, const char *nid, vci_resp_t *resp)
+{
+	char_auto_t *n = c->cr.legacy ? cred_c_nonce(c) : NULL;
+	json_t *body = vci_credential_response_new(c->creds, nid, c->cr.legacy, n,
+						   c->s->nonce_ttl);
+
+	if (vci_resp_json(resp, 200, body) == 0 &&
+	    vci_resp_header(resp, "Cache-Control", "no-store") == 0 && c->tok.dpop_jkt[0])
+		vci_h_dpop_nonce_header(c->s, c->req, resp);
+}
+
+void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	cred_ctx_t c = { 0 };
+	char nid[VCI_STORE_ID] = "";
+
+	c.s = s;
+	c.req = req;
+	if (vci_h_access(s, req, s->credential_url, &c.tok, resp) < 0)
+		goto out;
+	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0 || cred_issue(&c) < 0 ||
+	    cred_record(&c, nid) < 0)
+		cred_fail(&c, resp);
+	else
+		cred_respond(&c, nid, resp);
+out:
+	vci_credential_request_clear(&c.cr);
+	vci_store_exchange_clear(&c.x);
+	json_decref(c.xrec);
+	json_decref(c.keys);
+	json_decref(c.status);
+	json_decref(c.creds);
+}

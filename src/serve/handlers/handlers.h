@@ -1,0 +1,56 @@
+/* handlers.h - what the protocol endpoints (token.c, nonce.c,
+ * credential.c, notification.c) share, in access.c: fresh secrets, the
+ * request's DPoP proof (server nonces, jti single use), the access token
+ * of the credential and notification endpoints, and error answers with
+ * the headers OAuth asks for. The protocol itself is libvci's
+ * (oid4vci/request.h, proof.h, dpop.h); this is its glue to the store
+ * and to HTTP. Thread-safe as the server is. */
+#ifndef VCI_HANDLERS_H
+#define VCI_HANDLERS_H
+
+#include "serve/serve.h"
+#include "oid4vci/dpop.h"
+
+/* A fresh secret (token, c_nonce, notification id): `nbytes` random bytes
+ * from RAND_priv_bytes, base64url (malloc'd; wipe with vci_str_wipe);
+ * *hash (if non-NULL) receives its SHA-256, the form the store keeps. */
+char *vci_h_secret(size_t nbytes, uint8_t *hash, vci_err_t *err);
+
+/* Answer with err as an OAuth error body (vci_resp_err: status from the
+ * code's class when `status` is 0) and Cache-Control: no-store
+ * (OID4VCI 1.0 section 8.3.1.2, RFC 6749 section 5.2). */
+void vci_h_fail(vci_resp_t *resp, int status, const vci_err_t *err);
+
+/* Add "DPoP-Nonce: <fresh nonce>" when the server issues DPoP nonces
+ * (RFC 9449 section 8). Returns 0, or -1 with resp set to an error. */
+int vci_h_dpop_nonce_header(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* The request's DPoP proof for the endpoint at `htu` (RFC 9449 section
+ * 4.3): exactly one DPoP header; the proof verified with method and htu,
+ * the server's nonce when it issues them, "ath" of `token` and the key
+ * thumbprint `jkt` when given (section 7); then its jti spent in the
+ * store (section 11.1). Returns 1 with *out filled (free with
+ * vci_dpop_result_free), 0 when there is no DPoP header, -1 with err
+ * (codes invalid_dpop_proof, use_dpop_nonce, server_error). */
+int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
+		     const char *jkt, vci_dpop_result_t *out, vci_err_t *err);
+
+/* The access token of a request to a resource endpoint (credential,
+ * notification) at `htu`: from "Authorization: Bearer T" or
+ * "Authorization: DPoP T" with a DPoP proof (RFC 6750 section 2.1, RFC
+ * 9449 section 7), looked up by hash, unexpired; a DPoP-bound token only
+ * as DPoP with a proof of its key and "ath"; a Bearer token refused when
+ * the server requires DPoP. A token in the query string is refused (400
+ * invalid_request). Returns 0 with *tok filled, or -1 with resp filled
+ * (401 and WWW-Authenticate for a missing or bad token or proof, with a
+ * DPoP-Nonce when one is asked for; 5xx when the store fails). */
+int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_store_token_t *tok,
+		 vci_resp_t *resp);
+
+/* A 401 answer at a resource endpoint: WWW-Authenticate with `scheme`
+ * ("Bearer" or "DPoP"; NULL: the server's schemes, without an error, for
+ * a request that sent no token) and the error code of err. */
+void vci_h_unauthorized(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+			const char *scheme, const vci_err_t *err);
+
+#endif

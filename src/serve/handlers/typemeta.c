@@ -1,0 +1,44 @@
+/* typemeta.c - GET a dc+sd-jwt definition's vct URL: its SD-JWT VC Type
+ * Metadata (draft -18 section 4, vci_metadata_type). Served for every vct
+ * that is an https URL under the issuer identifier, at the vct's path
+ * (so a reverse proxy in front of the issuer forwards it here). */
+#include "serve/internal.h"
+#include "oid4vci/metadata.h"
+
+#include <string.h>
+
+static void get_type(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	const vci_defn_t *d = req->route_arg;
+	vci_err_t err = { 0 };
+	json_t *tm = vci_metadata_type(d, &err);
+
+	(void)s;
+	if (!tm) {
+		vci_resp_err(resp, 500, &err);
+		return;
+	}
+	if (vci_resp_json(resp, 200, tm) == 0)
+		vci_resp_header(resp, "Cache-Control", "max-age=300");
+}
+
+int vci_typemeta_register(vci_serve_t *s, vci_err_t *err)
+{
+	size_t n = strlen(s->issuer), origin = n - strlen(s->base_path);
+
+	for (size_t i = 0; i < s->ndefs; i++) {
+		const vci_defn_t *d = s->defs[i];
+		int known;
+
+		if (d->format != VCI_FORMAT_SDJWT || !d->vct || strncmp(d->vct, s->issuer, n) ||
+		    d->vct[n] != '/' || strpbrk(d->vct + n, "?#"))
+			continue;
+		/* two definitions of one vct: the first one's metadata */
+		if (vci_serve_route_find(s, 0, "GET", d->vct + origin, &known))
+			continue;
+		if (vci_serve_route_add(s, 0, "GET", d->vct + origin, VCI_ROUTE_EXACT, NULL,
+					get_type, d, err) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* internal.h - what the server's own files share behind serve.h: the
+ * route tables, the prepared documents the well-known endpoints serve and
+ * the access log. Not for handlers outside src/serve/. */
+#ifndef VCI_SERVE_INTERNAL_H
+#define VCI_SERVE_INTERNAL_H
+
+#include "serve.h"
+
+#include <openssl/x509.h>
+#include <pthread.h>
+
+typedef struct vci_route {
+	char method[8];
+	char *path;
+	vci_route_match_t match;
+	const char *ctype;
+	vci_handler_fn fn;
+	const void *arg;
+} vci_route_t;
+
+struct vci_serve_keep {
+	vci_route_t *routes[2];        /* [0] wallet-facing, [1] management */
+	size_t nroutes[2], cap[2];
+	char *issuer, *base_path, *kid;   /* storage behind the public members */
+	const char *alg;               /* JOSE alg of the issuer key */
+	STACK_OF(X509) *chain;         /* --cert, or NULL */
+	json_t *metadata13;            /* draft 13 shape (with signed_metadata) */
+	char *signed_metadata;         /* 1.0 signed metadata JWS, or NULL */
+	json_t *as_metadata;           /* oauth-authorization-server */
+	json_t *jwt_vc_issuer;         /* {"issuer", "jwks"} */
+	pthread_mutex_t log_lock;
+	FILE *log;
+	char *log_path;                /* NULL: standard error */
+};
+
+/* The route of a request (exact or prefix match on the path), or NULL;
+ * *path_known is set when some route has this path with another method. */
+const vci_route_t *vci_serve_route_find(const vci_serve_t *s, int admin, const char *method,
+					const char *path, int *path_known);
+
+#endif

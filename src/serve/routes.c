@@ -1,0 +1,162 @@
+/* routes.c - the route table: method and path to handler, as
+ * libmicrohttpd's post_example keeps its pages[]. Routes are added at
+ * start by each endpoint's register function (paths depend on the
+ * issuer's path, the vct URLs and the status list URIs); the table is
+ * read-only while requests run. */
+#include "internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const char *path,
+			vci_route_match_t match, const char *ctype, vci_handler_fn fn,
+			const void *arg, vci_err_t *err)
+{
+	struct vci_serve_keep *k = s->keep;
+	int t = admin ? 1 : 0;
+	vci_route_t *r;
+
+	if (strlen(method) >= sizeof r->method || path[0] != '/')
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "route %s %s: bad method "
+				   "or path", method, path);
+	for (size_t i = 0; i < k->nroutes[t]; i++) {
+		r = &k->routes[t][i];
+		if (!strcmp(r->method, method) && !strcmp(r->path, path))
+			return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "%s %s: two "
+					   "things would be served there", method, path);
+	}
+	if (k->nroutes[t] == k->cap[t]) {
+		size_t cap = k->cap[t] ? 2 * k->cap[t] : 16;
+		vci_route_t *n = realloc(k->routes[t], cap * sizeof *n);
+
+		if (!n)
+			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		k->routes[t] = n;
+		k->cap[t] = cap;
+	}
+	r = &k->routes[t][k->nroutes[t]];
+	memset(r, 0, sizeof *r);
+	r->path = strdup(path);
+	if (!r->path)
+		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	snprintf(r->method, sizeof r->method, "%s", method);
+	r->match = match;
+	r->ctype = ctype;
+	r->fn = fn;
+	r->arg = arg;
+	k->nroutes[t]++;
+	return 0;
+}
+
+static int path_matches(const vci_route_t *r, const char *path)
+{
+	if (r->match == VCI_ROUTE_PREFIX)
+		return !strncmp(path, r->path, strlen(r->path)) && path[strlen(r->path)];
+	return !strcmp(path, r->path);
+}
+
+const vci_route_t *vci_serve_route_find(const vci_serve_t *s, int admin, const char *method,
+					const char *path, int *path_known)
+{
+	const struct vci_serve_keep *k = s->keep;
+	int t = admin ? 1 : 0;
+
+	*path_known = 0;
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
+	for (size_t i = 0; i < k->nroutes[t]; i++) {
+		const vci_route_t *r = &k->routes[t][i];
+
+		if (!path_matches(r, path))
+			continue;
+		if (!strcmp(r->method, method))
+			return r;
+		*path_known = 1;
+	}
+	return NULL;
+}
+
+/* 405 with the methods the path has. */
+static void not_allowed(const vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	const struct vci_serve_keep *k = s->keep;
+	int t = req->admin ? 1 : 0;
+	char allow[64] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->nroutes[t]; i++) {
+		const vci_route_t *r = &k->routes[t][i];
+
+		if (!path_matches(r, req->path) || strstr(allow, r->method))
+			continue;
+		n += (size_t)snprintf(allow + n, n < sizeof allow ? sizeof allow - n : 0, "%s%s",
+				      n ? ", " : "", r->method);
+		if (!strcmp(r->method, "GET"))
+			n += (size_t)snprintf(allow + n, n < sizeof allow ? sizeof allow - n : 0,
+					      ", HEAD");
+	}
+	vci_resp_error(resp, 405, "invalid_request", "method not allowed");
+	vci_resp_header(resp, "Allow", allow);
+}
+
+void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	const vci_route_t *r;
+	vci_req_t copy;
+	char ct[64];
+	int known;
+
+	r = vci_serve_route_find(s, req->admin, req->method, req->path, &known);
+	if (!r) {
+		if (known)
+			not_allowed(s, req, resp);
+		else
+			vci_resp_error(resp, 404, "not_found", "no such resource");
+		return;
+	}
+	if (r->ctype && strcmp(vci_req_content_type(req, ct, sizeof ct), r->ctype)) {
+		char desc[96];
+
+		snprintf(desc, sizeof desc, "expected Content-Type %s", r->ctype);
+		vci_resp_error(resp, 415, "invalid_request", desc);
+		return;
+	}
+	copy = *req;
+	copy.route_arg = r->arg;
+	r->fn(s, &copy, resp);
+	if (!resp->status)
+		vci_resp_error(resp, 500, "server_error", NULL);
+}
+
+/* The protocol endpoints under the issuer's path P. */
+static int protocol_routes(vci_serve_t *s, vci_err_t *err)
+{
+	static const struct {
+		const char *name, *ctype;
+		vci_handler_fn fn;
+	} post[] = {
+		{ "/token", "application/x-www-form-urlencoded", vci_h_token },
+		{ "/nonce", NULL, vci_h_nonce },
+		{ "/credential", NULL, vci_h_credential },
+		{ "/notification", "application/json", vci_h_notification },
+	};
+	char path[512];
+
+	for (size_t i = 0; i < sizeof post / sizeof post[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", s->base_path, post[i].name);
+		if (vci_serve_route_add(s, 0, "POST", path, VCI_ROUTE_EXACT, post[i].ctype,
+					post[i].fn, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err)
+{
+	if (vci_health_register(s, err) < 0 || vci_wellknown_register(s, err) < 0 ||
+	    protocol_routes(s, err) < 0 || vci_offer_register(s, err) < 0 ||
+	    vci_typemeta_register(s, err) < 0 || vci_status_register(s, err) < 0 ||
+	    vci_admin_offers_register(s, err) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,330 @@
+/* group.c - connections, the read pool and group commit.
+ *
+ * Every state change goes to one writer thread that owns the write
+ * connection. It takes all the operations queued while its last commit
+ * was being made durable, runs each in its own SAVEPOINT inside one
+ * write transaction (so a failing operation is rolled back alone), commits
+ * once (one fsync) and only then wakes their callers. Under load the queue
+ * fills while the previous commit syncs, so many requests share a commit;
+ * alone, a request waits for exactly one commit. Reads use pooled
+ * connections of their own (under WAL they never wait for the writer) and
+ * see every change whose operation has returned. */
+#include "store/internal.h"
+
+#include <string.h>
+
+vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
+				      int role, vci_err_t *err)
+{
+	vci_store_conn_t *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+		return NULL;
+	}
+	c->drv = drv;
+	c->db = drv->open(location, role, err);
+	if (!c->db) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void vci_store_conn_close(vci_store_conn_t *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ncache; i++)
+		c->drv->finalize(c->cache[i].stmt);
+	c->drv->close(c->db);
+	free(c);
+}
+
+static vci_db_stmt_t *vci_store_stmt(vci_store_conn_t *c, const char *sql, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+
+	for (size_t i = 0; i < c->ncache; i++)
+		if (c->cache[i].sql == sql)
+			return c->cache[i].stmt;
+	if (c->ncache == VCI_STORE_STMTS) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: statement cache full");
+		return NULL;
+	}
+	s = c->drv->prepare(c->db, sql, err);
+	if (!s)
+		return NULL;
+	c->cache[c->ncache].sql = sql;
+	c->cache[c->ncache].stmt = s;
+	c->ncache++;
+	return s;
+}
+
+static int vci_store_bind(vci_store_conn_t *c, vci_db_stmt_t *s, const char *fmt, va_list ap,
+			  vci_err_t *err)
+{
+	const vci_db_driver_t *drv = c->drv;
+	int rc = 0;
+
+	for (int i = 1; *fmt && rc == 0; fmt++, i++) {
+		switch (*fmt) {
+		case 'h':
+			rc = drv->bind_blob(s, i, va_arg(ap, const uint8_t *), VCI_STORE_HASH, err);
+			break;
+		case 't':
+			rc = drv->bind_text(s, i, va_arg(ap, const char *), err);
+			break;
+		case 'i':
+			rc = drv->bind_int(s, i, va_arg(ap, int64_t), err);
+			break;
+		default:
+			rc = vci_err_set(err, VCI_EXIT_IO, "server_error",
+					 "store: bad parameter type '%c'", *fmt);
+		}
+	}
+	return rc;
+}
+
+static int vci_store_queryv(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t *err,
+			    const char *sql, const char *fmt, va_list ap)
+{
+	vci_db_stmt_t *s = vci_store_stmt(c, sql, err);
+	int rc;
+
+	*out = s;
+	if (!s)
+		return VCI_DB_ERROR;
+	if (vci_store_bind(c, s, fmt, ap, err) < 0) {
+		c->drv->reset(s);
+		return VCI_DB_ERROR;
+	}
+	rc = c->drv->step(s, err);
+	if (rc != VCI_DB_ROW)
+		c->drv->reset(s);
+	return rc;
+}
+
+int vci_store_query(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t *err, const char *sql,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vci_store_queryv(c, out, err, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int vci_store_next(vci_store_conn_t *c, vci_db_stmt_t *s, vci_err_t *err)
+{
+	int rc = c->drv->step(s, err);
+
+	if (rc != VCI_DB_ROW)
+		c->drv->reset(s);
+	return rc;
+}
+
+void vci_store_end(vci_store_conn_t *c, vci_db_stmt_t *s)
+{
+	c->drv->reset(s);
+}
+
+int vci_store_do(vci_store_conn_t *c, vci_err_t *err, const char *sql, const char *fmt, ...)
+{
+	vci_db_stmt_t *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vci_store_queryv(c, &s, err, sql, fmt, ap);
+	va_end(ap);
+	while (rc == VCI_DB_ROW)
+		rc = vci_store_next(c, s, err);
+	return rc;
+}
+
+/* The read pool ----------------------------------------------------------*/
+
+vci_store_conn_t *vci_store_reader(vci_store_t *st, vci_err_t *err)
+{
+	vci_store_conn_t *c;
+
+	pthread_mutex_lock(&st->pool_mu);
+	c = st->idle;
+	if (c) {
+		st->idle = c->next;
+		st->nidle--;
+	}
+	pthread_mutex_unlock(&st->pool_mu);
+	if (c)
+		return c;
+	return vci_store_conn_open(st->drv, st->location, VCI_DB_READER, err);
+}
+
+void vci_store_reader_put(vci_store_t *st, vci_store_conn_t *c)
+{
+	pthread_mutex_lock(&st->pool_mu);
+	if (st->nidle < VCI_STORE_IDLE) {
+		c->next = st->idle;
+		st->idle = c;
+		st->nidle++;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&st->pool_mu);
+	vci_store_conn_close(c);
+}
+
+void vci_store_readers_close(vci_store_t *st)
+{
+	while (st->idle) {
+		vci_store_conn_t *c = st->idle;
+
+		st->idle = c->next;
+		vci_store_conn_close(c);
+	}
+	st->nidle = 0;
+}
+
+/* Group commit -----------------------------------------------------------*/
+
+static const char vci_sql_savepoint[] = "SAVEPOINT vci_op";
+static const char vci_sql_release[] = "RELEASE SAVEPOINT vci_op";
+static const char vci_sql_rollback_to[] = "ROLLBACK TO SAVEPOINT vci_op";
+
+static void vci_store_fail_jobs(vci_store_job_t *jobs, const vci_err_t *why)
+{
+	for (vci_store_job_t *j = jobs; j; j = j->next) {
+		if (j->ret < 0)
+			continue; /* keeps its own error */
+		j->ret = -1;
+		j->err = *why;
+	}
+}
+
+/* One operation in its savepoint. Returns -1 when the transaction itself
+ * is lost (the whole group fails), 0 otherwise. */
+static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t *err)
+{
+	if (vci_store_do(w, err, vci_sql_savepoint, "") != VCI_DB_DONE)
+		return -1;
+	j->ret = j->run(w, j->arg, &j->err);
+	if (!w->drv->in_transaction(w->db)) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error",
+			    "store: the transaction was rolled back: %s", j->err.msg);
+		return -1;
+	}
+	if (j->ret < 0 || j->ret == VCI_STORE_EXISTS) {
+		if (vci_store_do(w, err, vci_sql_rollback_to, "") != VCI_DB_DONE)
+			return -1;
+	}
+	if (vci_store_do(w, err, vci_sql_release, "") != VCI_DB_DONE)
+		return -1;
+	return 0;
+}
+
+/* Run a group of operations in one transaction and commit it. */
+static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *n)
+{
+	vci_store_conn_t *w = st->writer;
+	vci_err_t err = { 0 };
+
+	*n = 0;
+	for (vci_store_job_t *j = jobs; j; j = j->next)
+		j->ret = 0;
+	if (w->drv->begin(w->db, &err) < 0) {
+		vci_store_fail_jobs(jobs, &err);
+		return;
+	}
+	for (vci_store_job_t *j = jobs; j; j = j->next, (*n)++) {
+		if (vci_store_run_job(w, j, &err) < 0) {
+			w->drv->rollback(w->db, NULL);
+			vci_store_fail_jobs(jobs, &err);
+			return;
+		}
+	}
+	if (w->drv->commit(w->db, &err) < 0) {
+		w->drv->rollback(w->db, NULL);
+		vci_store_fail_jobs(jobs, &err);
+		*n = 0;
+	}
+}
+
+static void *vci_store_writer_main(void *arg)
+{
+	vci_store_t *st = arg;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		vci_store_job_t *jobs;
+		size_t n;
+
+		while (!st->head && !st->stop)
+			pthread_cond_wait(&st->work, &st->mu);
+		if (!st->head)
+			break;
+		jobs = st->head;
+		st->head = st->tail = NULL;
+		pthread_mutex_unlock(&st->mu);
+
+		vci_store_run_group(st, jobs, &n);
+
+		pthread_mutex_lock(&st->mu);
+		if (n) {
+			st->stats.commits++;
+			st->stats.writes += n;
+		}
+		while (jobs) {
+			vci_store_job_t *next = jobs->next;
+
+			jobs->done = 1; /* the caller may free it once woken */
+			pthread_cond_signal(&jobs->cond);
+			jobs = next;
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+int vci_store_group_start(vci_store_t *st, vci_err_t *err)
+{
+	if (pthread_create(&st->thread, NULL, vci_store_writer_main, st) != 0)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error",
+				   "store: cannot start the writer thread");
+	st->started = 1;
+	return 0;
+}
+
+void vci_store_group_stop(vci_store_t *st)
+{
+	if (!st->started)
+		return;
+	pthread_mutex_lock(&st->mu);
+	st->stop = 1;
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->thread, NULL);
+	st->started = 0;
+}
+
+int vci_store_write(vci_store_t *st, vci_store_run_fn run, void *arg, vci_err_t *err)
+{
+	vci_store_job_t job = { .run = run, .arg = arg };
+
+	pthread_cond_init(&job.cond, NULL);
+	pthread_mutex_lock(&st->mu);
+	if (st->tail)
+		st->tail->next = &job;
+	else
+		st->head = &job;
+	st->tail = &job;
+	pthread_cond_signal(&st->work);
+	while (!job.done)
+		pthread_cond_wait(&job.cond, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+	pthread_cond_destroy(&job.cond);
+	if (job.ret < 0 && err)
+		*err = job.err;
+	return job.ret;
+}

@@ -1,0 +1,96 @@
+/* internal.h - what the store's own files share (not for the server):
+ * connections with their cached statements, the pool of read
+ * connections, and the writer thread that runs every state change inside
+ * one shared transaction (group commit). */
+#ifndef VCI_STORE_INTERNAL_H
+#define VCI_STORE_INTERNAL_H
+
+#include "store/driver.h"
+#include "store/store.h"
+
+#include <pthread.h>
+
+#define VCI_STORE_STMTS 48   /* distinct SQL texts one connection caches */
+#define VCI_STORE_IDLE 64    /* idle read connections kept open */
+
+/* A connection and its prepared statements, keyed by the address of
+ * their SQL text (store.c's SQL is static const). Used by one thread at a
+ * time: the writer thread, or whoever took it from the read pool. */
+typedef struct vci_store_conn {
+	const vci_db_driver_t *drv;
+	vci_db_t *db;
+	struct {
+		const char *sql;
+		vci_db_stmt_t *stmt;
+	} cache[VCI_STORE_STMTS];
+	size_t ncache;
+	struct vci_store_conn *next; /* read pool link */
+} vci_store_conn_t;
+
+/* A state change: runs on the writer connection inside its own savepoint.
+ * Returns 0 or a VCI_STORE_* value (kept: its changes are committed),
+ * VCI_STORE_EXISTS (its changes are rolled back: nothing recorded) or -1
+ * with err (rolled back). */
+typedef int (*vci_store_run_fn)(vci_store_conn_t *c, void *arg, vci_err_t *err);
+
+typedef struct vci_store_job {
+	vci_store_run_fn run;
+	void *arg;
+	int ret;
+	int done;
+	vci_err_t err;
+	pthread_cond_t cond;
+	struct vci_store_job *next;
+} vci_store_job_t;
+
+struct vci_store {
+	const vci_db_driver_t *drv;
+	char *location;
+	vci_store_conn_t *writer;
+
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;            /* queue, stop, stats */
+	pthread_cond_t work;
+	vci_store_job_t *head, *tail;
+	int stop;
+	vci_store_stats_t stats;
+
+	pthread_mutex_t pool_mu;       /* idle read connections */
+	vci_store_conn_t *idle;
+	size_t nidle;
+};
+
+/* Connections (group.c). */
+vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
+				      int role, vci_err_t *err);
+void vci_store_conn_close(vci_store_conn_t *c);
+/* A read connection from the pool (opened when none is idle), and its
+ * return. */
+vci_store_conn_t *vci_store_reader(vci_store_t *st, vci_err_t *err);
+void vci_store_reader_put(vci_store_t *st, vci_store_conn_t *c);
+void vci_store_readers_close(vci_store_t *st);
+
+/* Run `sql` with parameters described by fmt, one letter each: 'h' a
+ * hash (const uint8_t *, VCI_STORE_HASH bytes, NULL binds NULL), 't' text
+ * (const char *, NULL binds NULL), 'i' an int64_t. Returns VCI_DB_ROW with
+ * *out at the first row (read its columns, then vci_store_end), or
+ * VCI_DB_DONE / VCI_DB_UNIQUE / VCI_DB_FOREIGN / VCI_DB_ERROR with the
+ * statement already reset. */
+int vci_store_query(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t *err, const char *sql,
+		    const char *fmt, ...);
+/* The next row of a query: VCI_DB_ROW, or anything else with the
+ * statement reset. */
+int vci_store_next(vci_store_conn_t *c, vci_db_stmt_t *s, vci_err_t *err);
+void vci_store_end(vci_store_conn_t *c, vci_db_stmt_t *s);
+/* vci_store_query without a row to read (the statement runs to its end). */
+int vci_store_do(vci_store_conn_t *c, vci_err_t *err, const char *sql, const char *fmt, ...);
+
+/* The writer thread (group.c): started once the schema is current,
+ * stopped by vci_store_close after the queue is drained. */
+int vci_store_group_start(vci_store_t *st, vci_err_t *err);
+void vci_store_group_stop(vci_store_t *st);
+/* Queue a state change and wait until it is committed (or failed). */
+int vci_store_write(vci_store_t *st, vci_store_run_fn run, void *arg, vci_err_t *err);
+
+#endif

@@ -1,0 +1,735 @@
+/* store.c - each store operation written once over the driver (driver.h).
+ * State changes run on the writer thread (group.c) inside their own
+ * savepoint of a shared transaction; reads use a pooled connection.
+ * Single use and allocation are single statements (DELETE ... RETURNING,
+ * UPDATE ... RETURNING) so they stay correct when several processes share
+ * one database. */
+#include "store/internal.h"
+#include "base/b64url.h"
+
+#include <string.h>
+
+#include <openssl/rand.h>
+
+/* Which driver a `where` names: "NAME:REST" for a known driver, else a
+ * state directory for SQLite. */
+static const struct {
+	const char *prefix;
+	const vci_db_driver_t *drv;
+} vci_store_drivers[] = {
+	{ "sqlite:", &vci_db_sqlite },
+};
+
+int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH])
+{
+	unsigned int n = 0;
+
+	if (!EVP_Digest(secret, len, out, &n, EVP_sha256(), NULL) || n != VCI_STORE_HASH) {
+		OPENSSL_cleanse(out, VCI_STORE_HASH);
+		return -1;
+	}
+	return 0;
+}
+
+static int vci_store_bad(vci_err_t *err, const char *what)
+{
+	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s", what);
+}
+
+/* An id of printable ASCII, shorter than VCI_STORE_ID. */
+static int vci_store_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n >= VCI_STORE_ID)
+		return 0;
+	for (; *id; id++)
+		if (*id <= 0x20 || *id >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static void vci_store_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d && !*fail)
+		*fail = vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+	return d;
+}
+
+/* A fresh random id: 16 bytes, base64url (22 characters). */
+static int vci_store_new_id(char id[VCI_STORE_ID], vci_err_t *err)
+{
+	uint8_t r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: random id");
+	vci_b64url_encode_to(id, r, sizeof(r));
+	return 0;
+}
+
+/* The result of a statement that changes state: a refused unique value is
+ * VCI_STORE_EXISTS, a missing referenced row VCI_STORE_NOTFOUND. */
+static int vci_store_changed(int rc)
+{
+	switch (rc) {
+	case VCI_DB_DONE:
+	case VCI_DB_ROW:
+		return 0;
+	case VCI_DB_UNIQUE:
+		return VCI_STORE_EXISTS;
+	case VCI_DB_FOREIGN:
+		return VCI_STORE_NOTFOUND;
+	default:
+		return -1;
+	}
+}
+
+/* Open and close ---------------------------------------------------------*/
+
+static const vci_db_driver_t *vci_store_driver(const char *where, const char **rest,
+					       int *is_dir)
+{
+	for (size_t i = 0; i < sizeof(vci_store_drivers) / sizeof(vci_store_drivers[0]); i++) {
+		size_t n = strlen(vci_store_drivers[i].prefix);
+
+		if (strncmp(where, vci_store_drivers[i].prefix, n) == 0) {
+			*rest = where + n;
+			*is_dir = 0;
+			return vci_store_drivers[i].drv;
+		}
+	}
+	*rest = where;
+	*is_dir = 1;
+	return &vci_db_sqlite;
+}
+
+static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
+{
+	const char *rest;
+	int is_dir;
+
+	st->drv = vci_store_driver(where, &rest, &is_dir);
+	st->location = st->drv->locate(rest, is_dir, err);
+	if (!st->location)
+		return -1;
+	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
+	if (!st->writer)
+		return -1;
+	if (vci_store_migrate(st->drv, st->writer->db, st->drv->schema, err) < 0)
+		return -1;
+	return vci_store_group_start(st, err);
+}
+
+vci_store_t *vci_store_open(const char *where, vci_err_t *err)
+{
+	vci_store_t *st = calloc(1, sizeof(*st));
+
+	if (!where || !*where) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: no directory given");
+		free(st);
+		return NULL;
+	}
+	if (!st) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: %s: out of memory", where);
+		return NULL;
+	}
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->work, NULL);
+	pthread_mutex_init(&st->pool_mu, NULL);
+	if (vci_store_start(st, where, err) < 0) {
+		if (strncmp(err->msg, "state: ", 7) != 0)
+			vci_err_prefix(err, "state: %s", where);
+		vci_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void vci_store_close(vci_store_t *st)
+{
+	if (!st)
+		return;
+	vci_store_group_stop(st);
+	vci_store_conn_close(st->writer);
+	vci_store_readers_close(st);
+	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->work);
+	pthread_mutex_destroy(&st->pool_mu);
+	free(st->location);
+	free(st);
+}
+
+void vci_store_stats(vci_store_t *st, vci_store_stats_t *out)
+{
+	pthread_mutex_lock(&st->mu);
+	*out = st->stats;
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* Offers -----------------------------------------------------------------*/
+
+static const char vci_sql_offer_put[] =
+	"INSERT INTO offers (offer_id, code_hash, tx_code_hash, tx_attempts_max, created_at,"
+	" expires_at, issuer_state, offer, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const vci_store_offer_t *o = arg;
+
+	return vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiittt", o->offer_id,
+					      o->code_hash, o->tx_code_hash,
+					      (int64_t)o->tx_attempts_max, o->created_at,
+					      o->expires_at, o->issuer_state, o->offer, o->record));
+}
+
+int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err)
+{
+	if (!vci_store_id_ok(o->offer_id))
+		return vci_store_bad(err, "offer_id: empty, too long or not printable");
+	if (!o->offer || !o->record)
+		return vci_store_bad(err, "offer: no offer or record");
+	return vci_store_write(st, vci_store_offer_put_run, (void *)o, err);
+}
+
+static const char vci_sql_offer_get[] =
+	"SELECT offer FROM offers WHERE offer_id = ?1 AND (expires_at = 0 OR expires_at > ?2)";
+
+int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char **offer,
+			vci_err_t *err)
+{
+	vci_store_conn_t *c = vci_store_reader(st, err);
+	vci_db_stmt_t *s;
+	int rc, fail = 0;
+
+	*offer = NULL;
+	if (!c)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_offer_get, "ti", offer_id, now);
+	if (rc == VCI_DB_ROW) {
+		*offer = vci_store_dup(c->drv->column_text(s, 0), err, &fail);
+		vci_store_end(c, s);
+		rc = fail ? -1 : 0;
+	} else {
+		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	}
+	vci_store_reader_put(st, c);
+	return rc;
+}
+
+/* Redeem -----------------------------------------------------------------*/
+
+struct vci_store_redeem {
+	const uint8_t *code_hash, *tx_hash;
+	int64_t now;
+	const char *exchange_id;
+};
+
+static const char vci_sql_redeem_find[] =
+	"SELECT offer_id, tx_code_hash FROM offers WHERE code_hash = ?1 AND state = 'offered'"
+	" AND (expires_at = 0 OR expires_at > ?2)";
+static const char vci_sql_redeem_wrong[] =
+	"UPDATE offers SET tx_attempts = tx_attempts + 1, state = CASE WHEN tx_attempts + 1 >="
+	" tx_attempts_max THEN 'dead' ELSE state END WHERE offer_id = ?1 AND state = 'offered'"
+	" RETURNING state";
+static const char vci_sql_redeem_spend[] =
+	"UPDATE offers SET state = 'redeemed', redeemed_at = ?2 WHERE offer_id = ?1"
+	" AND state = 'offered' RETURNING offer_id";
+static const char vci_sql_exchange_new[] =
+	"INSERT INTO exchanges (id, offer_id, state, record, created_at, updated_at)"
+	" SELECT ?1, offer_id, 'offer_redeemed', record, ?2, ?2 FROM offers WHERE offer_id = ?3";
+
+/* Count a wrong tx_code: VCI_STORE_TX_WRONG, or VCI_STORE_TX_DEAD when it
+ * reached the cap. */
+static int vci_store_redeem_wrong(vci_store_conn_t *c, const char *offer_id, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_redeem_wrong, "t", offer_id), dead;
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	dead = strcmp(c->drv->column_text(s, 0), "dead") == 0;
+	vci_store_end(c, s);
+	return dead ? VCI_STORE_TX_DEAD : VCI_STORE_TX_WRONG;
+}
+
+static int vci_store_redeem_spend(vci_store_conn_t *c, const struct vci_store_redeem *r,
+				  const char *offer_id, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_redeem_spend, "ti", offer_id, r->now);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1; /* spent meanwhile */
+	vci_store_end(c, s);
+	rc = vci_store_do(c, err, vci_sql_exchange_new, "tit", r->exchange_id, r->now, offer_id);
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+static int vci_store_redeem_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_redeem *r = arg;
+	char offer_id[VCI_STORE_ID];
+	vci_db_stmt_t *s;
+	const void *tx;
+	size_t txlen = 0;
+	int rc, right;
+
+	rc = vci_store_query(c, &s, err, vci_sql_redeem_find, "hi", r->code_hash, r->now);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_copy(offer_id, sizeof(offer_id), c->drv->column_text(s, 0));
+	tx = c->drv->column_null(s, 1) ? NULL : c->drv->column_blob(s, 1, &txlen);
+	right = !tx || (r->tx_hash && txlen == VCI_STORE_HASH &&
+			CRYPTO_memcmp(tx, r->tx_hash, VCI_STORE_HASH) == 0);
+	vci_store_end(c, s);
+	if (!right)
+		return vci_store_redeem_wrong(c, offer_id, err);
+	return vci_store_redeem_spend(c, r, offer_id, err);
+}
+
+int vci_store_code_redeem(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
+			  const uint8_t *tx_hash, int64_t now, char exchange_id[VCI_STORE_ID],
+			  vci_err_t *err)
+{
+	char id[VCI_STORE_ID];
+	struct vci_store_redeem r = { code_hash, tx_hash, now, id };
+	int rc;
+
+	if (vci_store_new_id(id, err) < 0)
+		return -1;
+	rc = vci_store_write(st, vci_store_redeem_run, &r, err);
+	if (rc == 0)
+		vci_store_copy(exchange_id, VCI_STORE_ID, id);
+	return rc;
+}
+
+/* Access tokens ----------------------------------------------------------*/
+
+static const char vci_sql_token_put[] =
+	"INSERT INTO tokens (hash, exchange_id, dpop_jkt, expires_at) VALUES (?1, ?2, ?3, ?4)";
+
+static int vci_store_token_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const vci_store_token_t *t = arg;
+
+	return vci_store_changed(vci_store_do(c, err, vci_sql_token_put, "htti", t->hash,
+					      t->exchange_id, t->dpop_jkt, t->expires_at));
+}
+
+int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err)
+{
+	if (!vci_store_id_ok(t->exchange_id))
+		return vci_store_bad(err, "token: no exchange id");
+	if (!memchr(t->dpop_jkt, 0, sizeof(t->dpop_jkt)))
+		return vci_store_bad(err, "token: dpop_jkt not terminated");
+	return vci_store_write(st, vci_store_token_put_run, (void *)t, err);
+}
+
+static const char vci_sql_token_get[] =
+	"SELECT exchange_id, dpop_jkt, expires_at FROM tokens WHERE hash = ?1 AND expires_at > ?2";
+
+int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
+			vci_store_token_t *out, vci_err_t *err)
+{
+	vci_store_conn_t *c = vci_store_reader(st, err);
+	vci_db_stmt_t *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_token_get, "hi", hash, now);
+	if (rc == VCI_DB_ROW) {
+		memcpy(out->hash, hash, VCI_STORE_HASH);
+		vci_store_copy(out->exchange_id, sizeof(out->exchange_id),
+			       c->drv->column_text(s, 0));
+		vci_store_copy(out->dpop_jkt, sizeof(out->dpop_jkt), c->drv->column_text(s, 1));
+		out->expires_at = c->drv->column_int(s, 2);
+		vci_store_end(c, s);
+		rc = 0;
+	} else {
+		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	}
+	vci_store_reader_put(st, c);
+	return rc;
+}
+
+/* Single-use values ------------------------------------------------------*/
+
+struct vci_store_once {
+	const char *sql;
+	const uint8_t *hash;
+	int64_t t;           /* expires_at (put) or now (take) */
+};
+
+static const char vci_sql_nonce_put[] = "INSERT INTO nonces (hash, expires_at) VALUES (?1, ?2)";
+static const char vci_sql_nonce_take[] =
+	"DELETE FROM nonces WHERE hash = ?1 AND expires_at > ?2 RETURNING hash";
+static const char vci_sql_jti_use[] = "INSERT INTO jtis (hash, expires_at) VALUES (?1, ?2)";
+
+static int vci_store_once_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_once *o = arg;
+
+	return vci_store_changed(vci_store_do(c, err, o->sql, "hi", o->hash, o->t));
+}
+
+static int vci_store_once_take_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_once *o = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, o->sql, "hi", o->hash, o->t);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
+int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
+			vci_err_t *err)
+{
+	struct vci_store_once o = { vci_sql_nonce_put, hash, expires_at };
+
+	return vci_store_write(st, vci_store_once_put_run, &o, err);
+}
+
+int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
+			 vci_err_t *err)
+{
+	struct vci_store_once o = { vci_sql_nonce_take, hash, now };
+
+	return vci_store_write(st, vci_store_once_take_run, &o, err);
+}
+
+int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
+		      vci_err_t *err)
+{
+	struct vci_store_once o = { vci_sql_jti_use, hash, expires_at };
+
+	return vci_store_write(st, vci_store_once_put_run, &o, err);
+}
+
+/* Exchanges --------------------------------------------------------------*/
+
+static const char vci_sql_exchange_get[] =
+	"SELECT id, offer_id, state, record, issued, notification_id, description, created_at,"
+	" updated_at FROM exchanges WHERE id = ?1";
+
+static int vci_store_exchange_row(vci_store_conn_t *c, vci_db_stmt_t *s, vci_store_exchange_t *x,
+				  vci_err_t *err)
+{
+	const vci_db_driver_t *drv = c->drv;
+	int fail = 0;
+
+	vci_store_copy(x->id, sizeof(x->id), drv->column_text(s, 0));
+	vci_store_copy(x->offer_id, sizeof(x->offer_id), drv->column_text(s, 1));
+	vci_store_copy(x->state, sizeof(x->state), drv->column_text(s, 2));
+	x->record = vci_store_dup(drv->column_text(s, 3), err, &fail);
+	x->issued = vci_store_dup(drv->column_text(s, 4), err, &fail);
+	vci_store_copy(x->notification_id, sizeof(x->notification_id), drv->column_text(s, 5));
+	x->description = vci_store_dup(drv->column_text(s, 6), err, &fail);
+	x->created_at = drv->column_int(s, 7);
+	x->updated_at = drv->column_int(s, 8);
+	return fail ? -1 : 0;
+}
+
+int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t *out,
+			   vci_err_t *err)
+{
+	vci_store_conn_t *c;
+	vci_db_stmt_t *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!id)
+		return VCI_STORE_NOTFOUND;
+	c = vci_store_reader(st, err);
+	if (!c)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_exchange_get, "t", id);
+	if (rc == VCI_DB_ROW) {
+		rc = vci_store_exchange_row(c, s, out, err);
+		vci_store_end(c, s);
+		if (rc < 0)
+			vci_store_exchange_clear(out);
+	} else {
+		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	}
+	vci_store_reader_put(st, c);
+	return rc;
+}
+
+void vci_store_exchange_clear(vci_store_exchange_t *x)
+{
+	if (!x)
+		return;
+	free(x->record);
+	free(x->issued);
+	free(x->description);
+	memset(x, 0, sizeof(*x));
+}
+
+struct vci_store_issued {
+	const char *id, *issued, *notification_id;
+	const char *const *uris;
+	const uint64_t *idx;
+	size_t n;
+	int64_t now;
+};
+
+static const char vci_sql_exchange_issued[] =
+	"UPDATE exchanges SET state = 'credential_issued', issued = ?2, notification_id = ?3,"
+	" updated_at = ?4 WHERE id = ?1 RETURNING id";
+static const char vci_sql_status_add[] =
+	"INSERT INTO status (uri, idx, exchange_id, issued_at) VALUES (?1, ?2, ?3, ?4)";
+
+static int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_issued *a = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_exchange_issued, "ttti", a->id, a->issued,
+				 a->notification_id, a->now);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : vci_store_changed(rc);
+	vci_store_end(c, s);
+	for (size_t i = 0; i < a->n; i++) {
+		rc = vci_store_changed(vci_store_do(c, err, vci_sql_status_add, "titi", a->uris[i],
+						    (int64_t)a->idx[i], a->id, a->now));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int vci_store_exchange_issued(vci_store_t *st, const char *id, const char *issued,
+			      const char *notification_id, const char *const *status_uris,
+			      const uint64_t *status_idx, size_t nstatus, int64_t now,
+			      vci_err_t *err)
+{
+	struct vci_store_issued a = { id, issued, notification_id, status_uris, status_idx,
+				      nstatus, now };
+
+	if (!vci_store_id_ok(id) || !vci_store_id_ok(notification_id))
+		return vci_store_bad(err, "exchange: no id or notification id");
+	for (size_t i = 0; i < nstatus; i++)
+		if (!status_uris[i] || !*status_uris[i] || status_idx[i] > INT64_MAX)
+			return vci_store_bad(err, "exchange: bad status entry");
+	return vci_store_write(st, vci_store_exchange_issued_run, &a, err);
+}
+
+struct vci_store_notify {
+	const char *notification_id, *state, *description;
+	int64_t now;
+};
+
+static const char vci_sql_exchange_notify[] =
+	"UPDATE exchanges SET state = ?2, description = ?3, updated_at = ?4"
+	" WHERE notification_id = ?1 RETURNING id";
+
+static int vci_store_exchange_notify_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_notify *a = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_exchange_notify, "ttti", a->notification_id,
+				 a->state, a->description, a->now);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
+int vci_store_exchange_notify(vci_store_t *st, const char *notification_id, const char *state,
+			      const char *description, int64_t now, vci_err_t *err)
+{
+	struct vci_store_notify a = { notification_id, state, description, now };
+
+	if (!notification_id)
+		return VCI_STORE_NOTFOUND;
+	if (!state || !*state || strlen(state) >= sizeof(((vci_store_exchange_t *)0)->state))
+		return vci_store_bad(err, "exchange: bad state");
+	return vci_store_write(st, vci_store_exchange_notify_run, &a, err);
+}
+
+/* API keys ---------------------------------------------------------------*/
+
+struct vci_store_apikey {
+	const char *id, *name;
+	const uint8_t *hash;
+	int64_t now;
+};
+
+static const char vci_sql_apikey_add[] =
+	"INSERT INTO apikeys (id, name, hash, created_at) VALUES (?1, ?2, ?3, ?4)";
+static const char vci_sql_apikey_list[] =
+	"SELECT id, name, created_at, revoked_at FROM apikeys ORDER BY seq";
+static const char vci_sql_apikey_revoke[] =
+	"UPDATE apikeys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL RETURNING id";
+static const char vci_sql_apikey_check[] =
+	"SELECT id FROM apikeys WHERE hash = ?1 AND revoked_at IS NULL";
+
+static int vci_store_apikey_add_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_apikey *a = arg;
+
+	return vci_store_changed(vci_store_do(c, err, vci_sql_apikey_add, "tthi", a->id, a->name,
+					      a->hash, a->now));
+}
+
+int vci_store_apikey_add(vci_store_t *st, const char *name, const uint8_t hash[VCI_STORE_HASH],
+			 int64_t now, char id[VCI_STORE_ID], vci_err_t *err)
+{
+	char newid[VCI_STORE_ID];
+	struct vci_store_apikey a = { newid, name ? name : "", hash, now };
+	uint8_t r[8];
+	int rc;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: random id");
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(newid + 2 * i, 3, "%02x", r[i]);
+	rc = vci_store_write(st, vci_store_apikey_add_run, &a, err);
+	if (rc == 0)
+		vci_store_copy(id, VCI_STORE_ID, newid);
+	return rc;
+}
+
+static json_t *vci_store_apikey_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
+{
+	json_t *k = json_pack("{s:s, s:s, s:I}", "id", drv->column_text(s, 0), "name",
+			      drv->column_text(s, 1), "created_at", (json_int_t)drv->column_int(s, 2));
+
+	if (k && !drv->column_null(s, 3) &&
+	    json_object_set_new(k, "revoked_at", json_integer(drv->column_int(s, 3))) < 0) {
+		json_decref(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int vci_store_apikey_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_apikey_list, "");
+
+	while (rc == VCI_DB_ROW) {
+		if (json_array_append_new(list, vci_store_apikey_json(c->drv, s)) < 0) {
+			vci_store_end(c, s);
+			return vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err)
+{
+	vci_store_conn_t *c = vci_store_reader(st, err);
+	json_t *list = json_array();
+	int rc;
+
+	*out = NULL;
+	if (!c || !list) {
+		json_decref(list);
+		if (c)
+			vci_store_reader_put(st, c);
+		return c ? vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory")
+			 : -1;
+	}
+	rc = vci_store_apikey_rows(c, list, err);
+	vci_store_reader_put(st, c);
+	if (rc < 0) {
+		json_decref(list);
+		return -1;
+	}
+	*out = list;
+	return 0;
+}
+
+static int vci_store_apikey_revoke_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_apikey *a = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_apikey_revoke, "ti", a->id, a->now);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
+int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_err_t *err)
+{
+	struct vci_store_apikey a = { id, NULL, NULL, now };
+
+	if (!id)
+		return VCI_STORE_NOTFOUND;
+	return vci_store_write(st, vci_store_apikey_revoke_run, &a, err);
+}
+
+int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err)
+{
+	vci_store_conn_t *c = vci_store_reader(st, err);
+	vci_db_stmt_t *s;
+	int rc;
+
+	if (!c)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_apikey_check, "h", hash);
+	if (rc == VCI_DB_ROW) {
+		vci_store_end(c, s);
+		rc = 0;
+	} else {
+		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	}
+	vci_store_reader_put(st, c);
+	return rc;
+}
+
+/* Housekeeping -----------------------------------------------------------*/
+
+static const char *const vci_sql_sweep[] = {
+	"DELETE FROM nonces WHERE expires_at <= ?1",
+	"DELETE FROM jtis WHERE expires_at <= ?1",
+	"DELETE FROM tokens WHERE expires_at <= ?1",
+	"DELETE FROM offers WHERE state <> 'redeemed' AND expires_at <> 0 AND expires_at <= ?1",
+};
+
+struct vci_store_sweep {
+	int64_t now;
+	long deleted;
+};
+
+static int vci_store_sweep_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	struct vci_store_sweep *a = arg;
+
+	a->deleted = 0;
+	for (size_t i = 0; i < sizeof(vci_sql_sweep) / sizeof(vci_sql_sweep[0]); i++) {
+		if (vci_store_do(c, err, vci_sql_sweep[i], "i", a->now) != VCI_DB_DONE)
+			return -1;
+		a->deleted += (long)c->drv->changes(c->db);
+	}
+	return 0;
+}
+
+long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err)
+{
+	struct vci_store_sweep a = { now, 0 };
+
+	if (vci_store_write(st, vci_store_sweep_run, &a, err) < 0)
+		return -1;
+	return a.deleted;
+}

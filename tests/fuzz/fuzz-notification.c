@@ -1,0 +1,83 @@
+/* fuzz-notification.c - libFuzzer target over the notification endpoint's
+ * request (OpenID4VCI 1.0 section 11.1): the input is a JSON body, parsed
+ * by vci_notification_request_parse and handed to the notification
+ * endpoint's handler (vci_h_notification) with a valid Bearer token of a
+ * server set up once in a temporary directory (serve-fixture.h), without
+ * a socket. An accepted request has a notification id, one of the three
+ * events and a description of the allowed characters; the handler
+ * answers 204 only to an accepted request and otherwise a 400 JSON
+ * error, never 401 or 5xx. */
+#include "base/common.h"
+#include "oid4vci/request.h"
+#include "../unit/serve-fixture.h"
+
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static serve_fixture_t fx;
+static char *token, auth[256];
+
+static void down(void)
+{
+	free(token);
+	serve_fixture_down(&fx);
+}
+
+/* 1 when the request parses, after checking what it holds. */
+static int check_request(const char *s, size_t len)
+{
+	vci_notification_request_t r;
+	vci_err_t err = { 0 };
+
+	if (vci_notification_request_parse(s, len, &r, &err) != 0)
+		return 0;
+	if (!r.notification_id || !r.notification_id[0] || !r.event ||
+	    strncmp(r.event, "credential_", 11))
+		__builtin_trap();
+	for (const char *d = r.description; d && *d; d++)
+		if (*d < 0x20 || *d > 0x7e || *d == '"' || *d == '\\')
+			__builtin_trap();
+	vci_notification_request_clear(&r);
+	return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	vci_req_t req = { 0 };
+	vci_resp_t resp = { 0 };
+	int parsed;
+	json_t *j;
+
+	if (!s)
+		return 0;
+	if (!fx.s) {
+		if (!serve_fixture_up(&fx) || !(token = serve_fixture_token(&fx, "pid")))
+			__builtin_trap();
+		snprintf(auth, sizeof auth, "Bearer %s", token);
+		atexit(down);
+	}
+	memcpy(s, data, size);
+	s[size] = '\0';
+	parsed = check_request(s, size);
+	req.method = "POST";
+	req.path = "/notification";
+	req.now = fx.now;
+	req.body = s;
+	req.body_len = size;
+	req.headers[0].name = "Content-Type";
+	req.headers[0].value = "application/json";
+	req.headers[1].name = "Authorization";
+	req.headers[1].value = auth;
+	req.nheaders = 2;
+	vci_h_notification(fx.s, &req, &resp);
+	j = resp.len ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	if ((resp.status == 204 && !parsed) || (resp.status != 204 && resp.status != 400) ||
+	    (resp.status == 400 && !json_is_string(json_object_get(j, "error"))))
+		__builtin_trap();
+	json_decref(j);
+	vci_resp_clear(&resp);
+	free(s);
+	return 0;
+}

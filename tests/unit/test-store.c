@@ -1,0 +1,918 @@
+/* test-store.c - the store suite: every operation of store.h and each
+ * return it documents, schema creation, migration and refusal of a newer
+ * schema, reopening, single winners under concurrency, a failing
+ * operation rolled back alone inside a shared commit, and group commit.
+ *
+ * The suite runs once per driver in test_drivers[] (PowerDNS's
+ * gsql-common idea): a driver row says how to name a fresh, empty store
+ * and how to reach its database through the driver itself. */
+#include "base/common.h"
+#include "store/driver.h"
+#include "store/store.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOW ((int64_t)1790000000)
+
+/* A driver under test ----------------------------------------------------*/
+typedef struct test_driver {
+	const char *name;
+	const vci_db_driver_t *drv;
+	/* A `where` for vci_store_open naming a fresh, empty store called
+	 * `tag` under the scratch directory `dir`; 0, or -1 when the driver
+	 * cannot run here (the suite skips it). */
+	int (*fresh)(const char *dir, const char *tag, char *where, size_t n);
+	/* The location drv->open takes for the store named by `where`,
+	 * prepared as vci_store_open would (malloc'd). */
+	char *(*raw)(const char *where);
+} test_driver_t;
+
+static int sqlite_fresh(const char *dir, const char *tag, char *where, size_t n)
+{
+	snprintf(where, n, "%s/%s", dir, tag);
+	return 0;
+}
+
+static char *sqlite_raw(const char *where)
+{
+	if (strncmp(where, "sqlite:", 7) == 0)
+		return vci_db_sqlite.locate(where + 7, 0, NULL);
+	return vci_db_sqlite.locate(where, 1, NULL);
+}
+
+static const test_driver_t test_drivers[] = {
+	{ "sqlite", &vci_db_sqlite, sqlite_fresh, sqlite_raw },
+};
+
+/* The state of one run of the suite. */
+static const test_driver_t *T;
+static char scratch[512];
+
+static vci_store_t *fresh_store(const char *tag, char *where, size_t n)
+{
+	vci_err_t err = { 0 };
+	vci_store_t *st;
+
+	if (T->fresh(scratch, tag, where, n) < 0)
+		return NULL;
+	st = vci_store_open(where, &err);
+	if (!st)
+		tap_diag("%s: open %s: %s", T->name, tag, err.msg);
+	return st;
+}
+
+static void hash_of(const char *secret, uint8_t h[VCI_STORE_HASH])
+{
+	vci_store_hash(secret, strlen(secret), h);
+}
+
+static int put_offer(vci_store_t *st, const char *id, const char *code, const char *tx,
+		     unsigned max, int64_t expires_at)
+{
+	uint8_t ch[VCI_STORE_HASH], th[VCI_STORE_HASH];
+	char offer[128], record[128];
+	vci_store_offer_t o = { 0 };
+	vci_err_t err = { 0 };
+	int rc;
+
+	hash_of(code, ch);
+	if (tx)
+		hash_of(tx, th);
+	snprintf(offer, sizeof(offer), "{\"offer\":\"%s\"}", id);
+	snprintf(record, sizeof(record), "{\"record\":\"%s\"}", id);
+	o.offer_id = id;
+	o.code_hash = ch;
+	o.tx_code_hash = tx ? th : NULL;
+	o.tx_attempts_max = max;
+	o.created_at = NOW;
+	o.expires_at = expires_at;
+	o.offer = offer;
+	o.record = record;
+	rc = vci_store_offer_put(st, &o, &err);
+	if (rc < 0)
+		tap_diag("offer_put %s: %s", id, err.msg);
+	return rc;
+}
+
+static int redeem(vci_store_t *st, const char *code, const char *tx, int64_t now, char *xid)
+{
+	uint8_t ch[VCI_STORE_HASH], th[VCI_STORE_HASH];
+	char dummy[VCI_STORE_ID];
+	vci_err_t err = { 0 };
+	int rc;
+
+	hash_of(code, ch);
+	if (tx)
+		hash_of(tx, th);
+	rc = vci_store_code_redeem(st, ch, tx ? th : NULL, now, xid ? xid : dummy, &err);
+	if (rc < 0)
+		tap_diag("redeem: %s", err.msg);
+	return rc;
+}
+
+/* Schema -----------------------------------------------------------------*/
+
+static vci_db_t *raw_open(const char *where)
+{
+	char *loc = T->raw(where);
+	vci_err_t err = { 0 };
+	vci_db_t *db = loc ? T->drv->open(loc, VCI_DB_WRITER, &err) : NULL;
+
+	if (!db)
+		tap_diag("%s: raw open: %s", T->name, err.msg);
+	free(loc);
+	return db;
+}
+
+static long raw_version(const char *where)
+{
+	vci_err_t err = { 0 };
+	vci_db_t *db = raw_open(where);
+	long v;
+
+	if (!db)
+		return -1;
+	v = vci_store_schema_version(T->drv, db, &err);
+	T->drv->close(db);
+	return v;
+}
+
+static long known_version(void)
+{
+	long n = 0;
+	const char *p = T->drv->schema;
+
+	while ((p = strstr(p, "\n-- version ")))
+		n = strtol(p++ + 12, NULL, 10);
+	return n;
+}
+
+static void test_schema_create(void)
+{
+	char where[600];
+	vci_store_t *st = fresh_store("create", where, sizeof(where));
+
+	tap_ok(st != NULL, "%s: open creates a store", T->name);
+	vci_store_close(st);
+	tap_ok(known_version() >= 1, "%s: the schema holds numbered versions", T->name);
+	tap_is_int(raw_version(where), known_version(),
+		   "%s: a new store is at the build's schema version", T->name);
+	st = vci_store_open(where, &(vci_err_t){ 0 });
+	tap_ok(st != NULL, "%s: reopening a current store works", T->name);
+	vci_store_close(st);
+	tap_is_int(raw_version(where), known_version(), "%s: and leaves its version", T->name);
+	if (T->drv == &vci_db_sqlite) {
+		struct stat sd, sf;
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/vci.db", where);
+		tap_ok(stat(where, &sd) == 0 && (sd.st_mode & 0777) == 0700 &&
+		       stat(path, &sf) == 0 && (sf.st_mode & 0777) == 0600,
+		       "sqlite: state directory 0700, database 0600");
+	}
+}
+
+static void test_schema_newer(void)
+{
+	char where[600];
+	vci_err_t err = { 0 };
+	vci_store_t *st = fresh_store("newer", where, sizeof(where));
+	vci_db_t *db;
+
+	vci_store_close(st);
+	db = raw_open(where);
+	tap_ok(db && T->drv->exec(db, "INSERT INTO schema_version (version, applied_at)"
+				      " VALUES (999, 0)", &err) == 0,
+	       "%s: a newer version written", T->name);
+	T->drv->close(db);
+	st = vci_store_open(where, &err);
+	tap_ok(st == NULL, "%s: a store of a newer schema is refused", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: as an input error", T->name);
+	tap_is_str(err.code, "schema_too_new", "%s: code schema_too_new", T->name);
+	tap_ok(strstr(err.msg, "999") != NULL, "%s: naming the version (%s)", T->name, err.msg);
+	vci_store_close(st);
+}
+
+/* The migration mechanism over two versions of a schema of its own: the
+ * data of version 1 kept, version 2 applied once, a build knowing only
+ * version 1 refused afterwards. */
+static long raw_int(vci_db_t *db, const char *sql)
+{
+	vci_err_t err = { 0 };
+	vci_db_stmt_t *s = T->drv->prepare(db, sql, &err);
+	long v = -1;
+
+	if (s && T->drv->step(s, &err) == VCI_DB_ROW)
+		v = (long)T->drv->column_int(s, 0);
+	T->drv->finalize(s);
+	return v;
+}
+
+static void test_schema_migrate(void)
+{
+	static const char v1[] = "-- preamble, not a block\n-- version 1\n"
+				 "CREATE TABLE m (a INTEGER);\nINSERT INTO m (a) VALUES (7);\n";
+	static const char v2[] = "-- version 1\nCREATE TABLE m (a INTEGER);\n"
+				 "INSERT INTO m (a) VALUES (7);\n"
+				 "-- version 2\nALTER TABLE m ADD COLUMN b INTEGER;\n"
+				 "UPDATE m SET b = 2;\n";
+	char where[600];
+	vci_err_t err = { 0 };
+	vci_db_t *db;
+
+	T->fresh(scratch, "migrate", where, sizeof(where));
+	db = raw_open(where);
+	tap_is_int(vci_store_schema_version(T->drv, db, &err), 0,
+		   "%s: an empty database is at version 0", T->name);
+	tap_is_int(vci_store_migrate(T->drv, db, v1, &err), 0, "%s: migrate 0 -> 1", T->name);
+	tap_is_int(vci_store_schema_version(T->drv, db, &err), 1, "%s: now at 1", T->name);
+	tap_is_int(vci_store_migrate(T->drv, db, v1, &err), 0, "%s: migrate 1 -> 1", T->name);
+	tap_is_int(raw_int(db, "SELECT count(*) FROM m"), 1, "%s: a block runs once", T->name);
+	tap_is_int(vci_store_migrate(T->drv, db, v2, &err), 0, "%s: migrate 1 -> 2", T->name);
+	tap_is_int(vci_store_schema_version(T->drv, db, &err), 2, "%s: now at 2", T->name);
+	tap_is_int(raw_int(db, "SELECT a + b FROM m"), 9, "%s: data kept and migrated", T->name);
+	tap_is_int(vci_store_migrate(T->drv, db, v1, &err), -1,
+		   "%s: a build knowing version 1 refuses version 2", T->name);
+	tap_is_str(err.code, "schema_too_new", "%s: schema_too_new", T->name);
+	tap_is_int(vci_store_migrate(T->drv, db, "CREATE TABLE x (a INTEGER);\n", &err), -1,
+		   "%s: a schema without versions is refused", T->name);
+	T->drv->close(db);
+}
+
+/* SQLite only: an empty file (as a crashed creation could leave) becomes
+ * a store. */
+static void test_schema_empty_file(void)
+{
+	char path[600], where[700];
+	vci_err_t err = { 0 };
+	vci_store_t *st;
+	FILE *f;
+
+	if (T->drv != &vci_db_sqlite)
+		return;
+	snprintf(path, sizeof(path), "%s/empty.db", scratch);
+	f = fopen(path, "w");
+	tap_ok(f != NULL && fclose(f) == 0, "sqlite: an empty file made");
+	snprintf(where, sizeof(where), "sqlite:%s", path);
+	st = vci_store_open(where, &err);
+	tap_ok(st != NULL, "sqlite: an empty file is migrated into a store (%s)",
+	       st ? "ok" : err.msg);
+	tap_ok(st && put_offer(st, "e1", "code-e1", NULL, 0, 0) == 0, "sqlite: and it works");
+	vci_store_close(st);
+	tap_is_int(raw_version(where), known_version(), "sqlite: at the build's version");
+	st = vci_store_open("", &err);
+	tap_ok(st == NULL && err.status == VCI_EXIT_IO, "sqlite: an empty where refused");
+	snprintf(where, sizeof(where), "%s/no/such/dir", scratch);
+	st = vci_store_open(where, &err);
+	tap_ok(st == NULL && err.status == VCI_EXIT_IO && strncmp(err.msg, "state: ", 7) == 0,
+	       "sqlite: a state directory that cannot be made is an I/O error (%s)", err.msg);
+}
+
+/* Offers and redeem ------------------------------------------------------*/
+
+static void test_offers(vci_store_t *st)
+{
+	vci_store_offer_t o = { 0 };
+	vci_err_t err = { 0 };
+	char *offer = NULL;
+
+	tap_is_int(put_offer(st, "o1", "code-o1", NULL, 0, NOW + 100), 0, "%s: offer_put", T->name);
+	tap_is_int(put_offer(st, "o1", "code-o1b", NULL, 0, 0), VCI_STORE_EXISTS,
+		   "%s: offer_put: id taken", T->name);
+	tap_is_int(put_offer(st, "o1b", "code-o1", NULL, 0, 0), VCI_STORE_EXISTS,
+		   "%s: offer_put: code hash taken", T->name);
+	tap_is_int(vci_store_offer_get(st, "o1", NOW, &offer, &err), 0, "%s: offer_get", T->name);
+	tap_is_str(offer, "{\"offer\":\"o1\"}", "%s: offer_get: the offer JSON", T->name);
+	free(offer);
+	tap_is_int(vci_store_offer_get(st, "o1", NOW + 100, &offer, &err), VCI_STORE_NOTFOUND,
+		   "%s: offer_get: expired", T->name);
+	tap_ok(offer == NULL, "%s: offer_get: NULL when not found", T->name);
+	tap_is_int(vci_store_offer_get(st, "nope", NOW, &offer, &err), VCI_STORE_NOTFOUND,
+		   "%s: offer_get: unknown", T->name);
+	tap_is_int(put_offer(st, "o-never", "code-never", NULL, 0, 0), 0,
+		   "%s: offer_put: never expires", T->name);
+	tap_is_int(vci_store_offer_get(st, "o-never", INT64_MAX - 1, &offer, &err), 0,
+		   "%s: offer_get: expires_at 0 never expires", T->name);
+	free(offer);
+	o.offer_id = "bad id";
+	o.offer = o.record = "{}";
+	tap_is_int(vci_store_offer_put(st, &o, &err), -1, "%s: offer_put: bad id", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: offer_put: bad id is input", T->name);
+	o.offer_id = "ok-id";
+	o.record = NULL;
+	tap_is_int(vci_store_offer_put(st, &o, &err), -1, "%s: offer_put: no record", T->name);
+	o.record = "{}";
+	tap_is_int(vci_store_offer_put(st, &o, &err), 0,
+		   "%s: offer_put: without a code (authorization code flow)", T->name);
+}
+
+static void test_redeem(vci_store_t *st)
+{
+	char xid[VCI_STORE_ID] = "", xid2[VCI_STORE_ID] = "";
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+
+	put_offer(st, "r1", "code-r1", NULL, 0, NOW + 100);
+	tap_is_int(redeem(st, "code-r1", NULL, NOW, xid), 0, "%s: redeem", T->name);
+	tap_ok(strlen(xid) == 22, "%s: redeem: an exchange id (%s)", T->name, xid);
+	tap_is_int(redeem(st, "code-r1", NULL, NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: redeem: once only", T->name);
+	tap_is_int(redeem(st, "code-unknown", NULL, NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: redeem: unknown code", T->name);
+	tap_is_int(vci_store_exchange_get(st, xid, &x, &err), 0, "%s: exchange_get", T->name);
+	tap_is_str(x.state, "offer_redeemed", "%s: exchange: offer_redeemed", T->name);
+	tap_is_str(x.offer_id, "r1", "%s: exchange: its offer", T->name);
+	tap_is_str(x.record, "{\"record\":\"r1\"}", "%s: exchange: the offer's record", T->name);
+	tap_ok(x.issued == NULL && x.description == NULL && !x.notification_id[0],
+	       "%s: exchange: nothing issued yet", T->name);
+	tap_ok(x.created_at == NOW && x.updated_at == NOW, "%s: exchange: times", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_exchange_get(st, "nope", &x, &err), VCI_STORE_NOTFOUND,
+		   "%s: exchange_get: unknown", T->name);
+	vci_store_exchange_clear(&x);
+
+	put_offer(st, "r2", "code-r2", NULL, 0, NOW + 10);
+	tap_is_int(redeem(st, "code-r2", NULL, NOW + 10, NULL), VCI_STORE_NOTFOUND,
+		   "%s: redeem: expired at expires_at", T->name);
+	tap_is_int(redeem(st, "code-r2", "unasked", NOW + 9, xid2), 0,
+		   "%s: redeem: just before expiry; a tx_code not asked for is ignored", T->name);
+	tap_ok(strcmp(xid, xid2) != 0, "%s: redeem: exchange ids differ", T->name);
+}
+
+static void test_tx_code(vci_store_t *st)
+{
+	char xid[VCI_STORE_ID];
+
+	put_offer(st, "t1", "code-t1", "1234", 3, 0);
+	tap_is_int(redeem(st, "code-t1", NULL, NOW, NULL), VCI_STORE_TX_WRONG,
+		   "%s: tx: missing counts as wrong", T->name);
+	tap_is_int(redeem(st, "code-t1", "0000", NOW, NULL), VCI_STORE_TX_WRONG,
+		   "%s: tx: wrong, attempt 2 of 3", T->name);
+	tap_is_int(redeem(st, "code-t1", "1111", NOW, NULL), VCI_STORE_TX_DEAD,
+		   "%s: tx: wrong at the cap: dead", T->name);
+	tap_is_int(redeem(st, "code-t1", "1234", NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: tx: right after death is refused", T->name);
+
+	put_offer(st, "t2", "code-t2", "5678", 3, 0);
+	tap_is_int(redeem(st, "code-t2", "0000", NOW, NULL), VCI_STORE_TX_WRONG,
+		   "%s: tx: wrong", T->name);
+	tap_is_int(redeem(st, "code-t2", "5678", NOW, xid), 0,
+		   "%s: tx: a wrong value does not burn the code", T->name);
+	tap_is_int(redeem(st, "code-t2", "5678", NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: tx: then spent", T->name);
+	tap_is_int(redeem(st, "code-t2", "0000", NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: tx: a spent code counts nothing", T->name);
+
+	put_offer(st, "t3", "code-t3", "9", 1, 0);
+	tap_is_int(redeem(st, "code-t3", "8", NOW, NULL), VCI_STORE_TX_DEAD,
+		   "%s: tx: a cap of 1 dies at the first wrong value", T->name);
+}
+
+/* Tokens and single-use values -------------------------------------------*/
+
+static void test_tokens(vci_store_t *st)
+{
+	vci_store_token_t t = { 0 }, got;
+	vci_err_t err = { 0 };
+
+	put_offer(st, "k1", "code-k1", NULL, 0, 0);
+	redeem(st, "code-k1", NULL, NOW, t.exchange_id);
+	hash_of("token-1", t.hash);
+	snprintf(t.dpop_jkt, sizeof(t.dpop_jkt), "%s", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+	t.expires_at = NOW + 300;
+	tap_is_int(vci_store_token_put(st, &t, &err), 0, "%s: token_put", T->name);
+	tap_is_int(vci_store_token_put(st, &t, &err), VCI_STORE_EXISTS,
+		   "%s: token_put: hash taken", T->name);
+	tap_is_int(vci_store_token_get(st, t.hash, NOW + 299, &got, &err), 0,
+		   "%s: token_get", T->name);
+	tap_is_mem(got.hash, VCI_STORE_HASH, t.hash, VCI_STORE_HASH, "%s: token: hash", T->name);
+	tap_is_str(got.exchange_id, t.exchange_id, "%s: token: exchange", T->name);
+	tap_is_str(got.dpop_jkt, t.dpop_jkt, "%s: token: jkt", T->name);
+	tap_is_int(got.expires_at, NOW + 300, "%s: token: expiry", T->name);
+	tap_is_int(vci_store_token_get(st, t.hash, NOW + 300, &got, &err), VCI_STORE_NOTFOUND,
+		   "%s: token_get: expired", T->name);
+	hash_of("token-2", t.hash);
+	tap_is_int(vci_store_token_get(st, t.hash, NOW, &got, &err), VCI_STORE_NOTFOUND,
+		   "%s: token_get: unknown", T->name);
+	t.dpop_jkt[0] = '\0';
+	tap_is_int(vci_store_token_put(st, &t, &err), 0, "%s: token_put: Bearer", T->name);
+	tap_ok(vci_store_token_get(st, t.hash, NOW, &got, &err) == 0 && !got.dpop_jkt[0],
+	       "%s: token_get: Bearer has no jkt", T->name);
+	hash_of("token-3", t.hash);
+	snprintf(t.exchange_id, sizeof(t.exchange_id), "no-such-exchange");
+	tap_is_int(vci_store_token_put(st, &t, &err), VCI_STORE_NOTFOUND,
+		   "%s: token_put: unknown exchange", T->name);
+}
+
+static void test_nonces(vci_store_t *st)
+{
+	uint8_t h[VCI_STORE_HASH], old[VCI_STORE_HASH];
+	vci_err_t err = { 0 };
+
+	hash_of("nonce-1", h);
+	hash_of("nonce-old", old);
+	tap_is_int(vci_store_nonce_put(st, h, NOW + 300, &err), 0, "%s: nonce_put", T->name);
+	tap_is_int(vci_store_nonce_put(st, h, NOW + 300, &err), VCI_STORE_EXISTS,
+		   "%s: nonce_put: held already", T->name);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), 0, "%s: nonce_take", T->name);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
+		   "%s: nonce_take: single use", T->name);
+	tap_is_int(vci_store_nonce_put(st, old, NOW + 10, &err), 0, "%s: nonce_put: short", T->name);
+	tap_is_int(vci_store_nonce_take(st, old, NOW + 10, &err), VCI_STORE_NOTFOUND,
+		   "%s: nonce_take: expired", T->name);
+	tap_is_int(vci_store_nonce_take(st, old, NOW + 9, &err), 0,
+		   "%s: nonce_take: an expired take spends nothing", T->name);
+	hash_of("nonce-unknown", h);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
+		   "%s: nonce_take: unknown", T->name);
+}
+
+static void test_jti(vci_store_t *st)
+{
+	uint8_t h[VCI_STORE_HASH];
+	vci_err_t err = { 0 };
+
+	hash_of("https://issuer.example/token jti-1", h);
+	tap_is_int(vci_store_jti_use(st, h, NOW + 60, &err), 0, "%s: jti_use", T->name);
+	tap_is_int(vci_store_jti_use(st, h, NOW + 60, &err), VCI_STORE_EXISTS,
+		   "%s: jti_use: replay", T->name);
+	hash_of("https://issuer.example/credential jti-1", h);
+	tap_is_int(vci_store_jti_use(st, h, NOW + 60, &err), 0,
+		   "%s: jti_use: another htu", T->name);
+}
+
+/* Exchanges --------------------------------------------------------------*/
+
+static void test_exchanges(vci_store_t *st)
+{
+	static const char *const uris[] = { "https://i.example/status/1",
+					    "https://i.example/status/1",
+					    "https://i.example/status/2" };
+	static const uint64_t idx[] = { 17, 4242, 17 };
+	char a[VCI_STORE_ID], b[VCI_STORE_ID];
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+
+	put_offer(st, "x1", "code-x1", NULL, 0, 0);
+	put_offer(st, "x2", "code-x2", NULL, 0, 0);
+	redeem(st, "code-x1", NULL, NOW, a);
+	redeem(st, "code-x2", NULL, NOW, b);
+	tap_is_int(vci_store_exchange_issued(st, a, "{\"credentials\":2}", "n-a", uris, idx, 2,
+					     NOW + 1, &err), 0, "%s: exchange_issued", T->name);
+	tap_ok(vci_store_exchange_get(st, a, &x, &err) == 0 &&
+	       strcmp(x.state, "credential_issued") == 0, "%s: exchange: credential_issued",
+	       T->name);
+	tap_is_str(x.issued, "{\"credentials\":2}", "%s: exchange: issued", T->name);
+	tap_is_str(x.notification_id, "n-a", "%s: exchange: notification id", T->name);
+	tap_is_int(x.updated_at, NOW + 1, "%s: exchange: updated", T->name);
+	vci_store_exchange_clear(&x);
+
+	tap_is_int(vci_store_exchange_issued(st, b, "{}", "n-b", uris + 1, idx + 1, 2, NOW + 2,
+					     &err), VCI_STORE_EXISTS,
+		   "%s: exchange_issued: a status index twice is refused", T->name);
+	tap_ok(vci_store_exchange_get(st, b, &x, &err) == 0 &&
+	       strcmp(x.state, "offer_redeemed") == 0 && !x.notification_id[0] && !x.issued,
+	       "%s: exchange_issued: refused records nothing", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_exchange_issued(st, b, "{}", "n-b", uris + 2, idx + 2, 1, NOW + 2,
+					     &err), 0,
+		   "%s: exchange_issued: the same idx in another list", T->name);
+	tap_is_int(vci_store_exchange_issued(st, b, "{}", "n-a", NULL, NULL, 0, NOW + 2, &err),
+		   VCI_STORE_EXISTS, "%s: exchange_issued: notification id taken", T->name);
+	tap_is_int(vci_store_exchange_issued(st, "nope", "{}", "n-c", NULL, NULL, 0, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: exchange_issued: unknown exchange", T->name);
+	tap_is_int(vci_store_exchange_issued(st, b, "{}", "", NULL, NULL, 0, NOW, &err), -1,
+		   "%s: exchange_issued: no notification id", T->name);
+
+	tap_is_int(vci_store_exchange_notify(st, "n-a", "credential_accepted", "stored", NOW + 5,
+					     &err), 0, "%s: exchange_notify", T->name);
+	tap_ok(vci_store_exchange_get(st, a, &x, &err) == 0 &&
+	       strcmp(x.state, "credential_accepted") == 0 && x.description &&
+	       strcmp(x.description, "stored") == 0 && x.updated_at == NOW + 5,
+	       "%s: exchange_notify: state and description", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_exchange_notify(st, "n-b", "credential_deleted", NULL, NOW, &err), 0,
+		   "%s: exchange_notify: without description", T->name);
+	tap_is_int(vci_store_exchange_notify(st, "n-zzz", "credential_failure", NULL, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: exchange_notify: unknown id", T->name);
+	tap_is_int(vci_store_exchange_notify(st, "n-a", "", NULL, NOW, &err), -1,
+		   "%s: exchange_notify: empty state refused", T->name);
+}
+
+/* API keys ---------------------------------------------------------------*/
+
+static void test_apikeys(vci_store_t *st)
+{
+	uint8_t h1[VCI_STORE_HASH], h2[VCI_STORE_HASH], h3[VCI_STORE_HASH];
+	char id1[VCI_STORE_ID], id2[VCI_STORE_ID];
+	json_t *list = NULL;
+	vci_err_t err = { 0 };
+
+	hash_of("key-1", h1);
+	hash_of("key-2", h2);
+	hash_of("key-3", h3);
+	tap_is_int(vci_store_apikey_add(st, "ops", h1, NOW, id1, &err), 0, "%s: apikey_add",
+		   T->name);
+	tap_ok(strlen(id1) == 16, "%s: apikey id (%s)", T->name, id1);
+	tap_is_int(vci_store_apikey_add(st, NULL, h2, NOW, id2, &err), 0,
+		   "%s: apikey_add: no name", T->name);
+	tap_is_int(vci_store_apikey_add(st, "again", h1, NOW, id2 + 0, &err), VCI_STORE_EXISTS,
+		   "%s: apikey_add: hash taken", T->name);
+	tap_is_int(vci_store_apikey_check(st, h1, &err), 0, "%s: apikey_check", T->name);
+	tap_is_int(vci_store_apikey_check(st, h3, &err), VCI_STORE_NOTFOUND,
+		   "%s: apikey_check: unknown", T->name);
+	tap_is_int(vci_store_apikey_revoke(st, id1, NOW + 7, &err), 0, "%s: apikey_revoke",
+		   T->name);
+	tap_is_int(vci_store_apikey_revoke(st, id1, NOW + 8, &err), VCI_STORE_NOTFOUND,
+		   "%s: apikey_revoke: already revoked", T->name);
+	tap_is_int(vci_store_apikey_revoke(st, "0000000000000000", NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: apikey_revoke: unknown", T->name);
+	tap_is_int(vci_store_apikey_check(st, h1, &err), VCI_STORE_NOTFOUND,
+		   "%s: apikey_check: revoked", T->name);
+	tap_is_int(vci_store_apikey_check(st, h2, &err), 0, "%s: apikey_check: other kept",
+		   T->name);
+	tap_is_int(vci_store_apikey_list(st, &list, &err), 0, "%s: apikey_list", T->name);
+	tap_is_int((long long)json_array_size(list), 2, "%s: apikey_list: two keys", T->name);
+	tap_is_str(json_string_value(json_object_get(json_array_get(list, 0), "id")), id1,
+		   "%s: apikey_list: creation order", T->name);
+	tap_is_str(json_string_value(json_object_get(json_array_get(list, 0), "name")), "ops",
+		   "%s: apikey_list: name", T->name);
+	tap_is_int(json_integer_value(json_object_get(json_array_get(list, 0), "revoked_at")),
+		   NOW + 7, "%s: apikey_list: revoked_at", T->name);
+	tap_ok(!json_object_get(json_array_get(list, 1), "revoked_at") &&
+	       json_integer_value(json_object_get(json_array_get(list, 1), "created_at")) == NOW &&
+	       strcmp(json_string_value(json_object_get(json_array_get(list, 1), "name")), "") == 0,
+	       "%s: apikey_list: a live key has no revoked_at", T->name);
+	json_decref(list);
+}
+
+/* Sweep ------------------------------------------------------------------*/
+
+static void test_sweep(vci_store_t *st)
+{
+	uint8_t n1[VCI_STORE_HASH], n2[VCI_STORE_HASH], j1[VCI_STORE_HASH];
+	vci_store_token_t t = { 0 }, got;
+	vci_err_t err = { 0 };
+	char *offer = NULL;
+	const int64_t now = NOW + 1000000;
+
+	hash_of("sweep-n1", n1);
+	hash_of("sweep-n2", n2);
+	hash_of("sweep-j1", j1);
+	vci_store_nonce_put(st, n1, now, &err);          /* expired at now */
+	vci_store_nonce_put(st, n2, now + 1, &err);      /* still valid */
+	vci_store_jti_use(st, j1, now - 1, &err);
+	put_offer(st, "s-old", "code-s-old", NULL, 0, now - 5);
+	put_offer(st, "s-live", "code-s-live", NULL, 0, now + 5);
+	put_offer(st, "s-spent", "code-s-spent", NULL, 0, now - 5);
+	redeem(st, "code-s-spent", NULL, now - 10, t.exchange_id);
+	hash_of("sweep-token", t.hash);
+	t.expires_at = now - 1;
+	vci_store_token_put(st, &t, &err);
+	/* Everything earlier tests left with an expiry before `now` goes too:
+	 * count them as the sweep at `now` sees them. */
+	long n = vci_store_sweep(st, now, &err);
+	tap_ok(n >= 5, "%s: sweep deleted %ld rows", T->name, n);
+	tap_is_int(vci_store_sweep(st, now, &err), 0, "%s: sweep again deletes nothing", T->name);
+	tap_is_int(vci_store_nonce_take(st, n2, now, &err), 0, "%s: sweep keeps a live nonce",
+		   T->name);
+	tap_is_int(vci_store_jti_use(st, j1, now + 60, &err), 0,
+		   "%s: sweep forgets an expired jti", T->name);
+	tap_is_int(vci_store_offer_get(st, "s-live", now, &offer, &err), 0,
+		   "%s: sweep keeps a live offer", T->name);
+	free(offer);
+	tap_is_int(put_offer(st, "s-old", "code-s-old", NULL, 0, 0), 0,
+		   "%s: sweep removed an expired offer (its id is free)", T->name);
+	tap_is_int(put_offer(st, "s-spent", "code-s-x", NULL, 0, 0), VCI_STORE_EXISTS,
+		   "%s: sweep keeps a redeemed offer", T->name);
+	tap_is_int(vci_store_token_get(st, t.hash, now - 2, &got, &err), VCI_STORE_NOTFOUND,
+		   "%s: sweep removed an expired token", T->name);
+}
+
+/* Reopen: everything is still there ---------------------------------------*/
+
+static void test_reopen(const char *where)
+{
+	vci_err_t err = { 0 };
+	vci_store_t *st = vci_store_open(where, &err);
+	uint8_t h[VCI_STORE_HASH];
+	vci_store_exchange_t x;
+	json_t *list = NULL;
+	char *offer = NULL, xid[VCI_STORE_ID] = "";
+	const char *uri = "https://i.example/status/1";
+	uint64_t idx = 4242;
+
+	tap_ok(st != NULL, "%s: reopen", T->name);
+	if (!st)
+		return;
+	tap_is_int(redeem(st, "code-r1", NULL, NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: reopen: a redeemed code stays spent", T->name);
+	tap_is_int(redeem(st, "code-t1", "1234", NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: reopen: a dead code stays dead", T->name);
+	hash_of("nonce-1", h);
+	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
+		   "%s: reopen: a spent nonce stays spent", T->name);
+	hash_of("https://issuer.example/token jti-1", h);
+	tap_is_int(vci_store_jti_use(st, h, NOW + 60, &err), VCI_STORE_EXISTS,
+		   "%s: reopen: a used jti stays used", T->name);
+	hash_of("key-2", h);
+	tap_is_int(vci_store_apikey_check(st, h, &err), 0, "%s: reopen: API key kept", T->name);
+	tap_ok(vci_store_apikey_list(st, &list, &err) == 0 && json_array_size(list) == 2,
+	       "%s: reopen: API key list kept", T->name);
+	json_decref(list);
+	tap_is_int(vci_store_offer_get(st, "o-never", NOW, &offer, &err), 0,
+		   "%s: reopen: offer kept", T->name);
+	free(offer);
+	hash_of("token-2", h);
+	tap_is_int(vci_store_token_get(st, h, NOW, &(vci_store_token_t){ 0 }, &err), 0,
+		   "%s: reopen: token kept", T->name);
+	tap_ok(vci_store_exchange_issued(st, "nope", "{}", "n-q", NULL, NULL, 0, NOW, &err) ==
+	       VCI_STORE_NOTFOUND, "%s: reopen: writes work", T->name);
+	put_offer(st, "re1", "code-re1", NULL, 0, 0);
+	redeem(st, "code-re1", NULL, NOW, xid);
+	tap_is_int(vci_store_exchange_issued(st, xid, "{}", "n-re1", &uri, &idx, 1, NOW, &err),
+		   VCI_STORE_EXISTS, "%s: reopen: status indices handed out stay taken", T->name);
+	tap_ok(vci_store_exchange_get(st, "nope", &x, &err) == VCI_STORE_NOTFOUND,
+	       "%s: reopen: reads work", T->name);
+	vci_store_close(st);
+}
+
+/* Concurrency: one winner for each value, a failing operation rolled back
+ * alone, and group commit ------------------------------------------------*/
+
+#define CC_THREADS 8
+#define CC_VALUES 200
+#define CC_STATUS 50
+#define CC_TX_TRIES 3
+#define CC_TX_MAX 5
+
+typedef struct cc_state {
+	vci_store_t *st;
+	atomic_int redeemed[CC_VALUES], nonces[CC_VALUES], jtis[CC_VALUES];
+	atomic_int status[CC_STATUS];
+	atomic_int tx[8];                    /* by return value */
+	atomic_int errors;
+	char xid[CC_THREADS][VCI_STORE_ID];  /* one exchange per thread */
+} cc_state_t;
+
+typedef struct cc_arg {
+	cc_state_t *cc;
+	int t;
+} cc_arg_t;
+
+static void cc_count(cc_state_t *cc, atomic_int *win, int rc)
+{
+	if (rc == 0)
+		atomic_fetch_add(win, 1);
+	else if (rc < 0)
+		atomic_fetch_add(&cc->errors, 1);
+}
+
+static void cc_values(cc_state_t *cc, int i)
+{
+	uint8_t h[VCI_STORE_HASH];
+	char s[64];
+	vci_err_t err = { 0 };
+
+	snprintf(s, sizeof(s), "code-c-%d", i);
+	cc_count(cc, &cc->redeemed[i], redeem(cc->st, s, NULL, NOW, NULL));
+	snprintf(s, sizeof(s), "cn-%d", i);
+	hash_of(s, h);
+	cc_count(cc, &cc->nonces[i], vci_store_nonce_take(cc->st, h, NOW, &err));
+	snprintf(s, sizeof(s), "cj-%d", i);
+	hash_of(s, h);
+	cc_count(cc, &cc->jtis[i], vci_store_jti_use(cc->st, h, NOW + 60, &err));
+}
+
+/* Each thread records every status index of one list for its exchange
+ * and, between them, puts nonces of its own: exactly one thread wins each
+ * index and every nonce survives the refusals sharing its commit. */
+static void cc_status(cc_state_t *cc, int t, int i)
+{
+	static const char *const uri[] = { "https://i.example/status/race" };
+	uint8_t h[VCI_STORE_HASH];
+	uint64_t idx = (uint64_t)i;
+	char nid[64];
+	vci_err_t err = { 0 };
+
+	snprintf(nid, sizeof(nid), "n-%d-%d", t, i);
+	cc_count(cc, &cc->status[i], vci_store_exchange_issued(cc->st, cc->xid[t], "{}", nid, uri,
+							       &idx, 1, NOW, &err));
+	snprintf(nid, sizeof(nid), "cs-%d-%d", t, i);
+	hash_of(nid, h);
+	if (vci_store_nonce_put(cc->st, h, NOW + 60, &err) != 0)
+		atomic_fetch_add(&cc->errors, 1);
+}
+
+static void *cc_main(void *p)
+{
+	cc_arg_t *a = p;
+	cc_state_t *cc = a->cc;
+
+	for (int n = 0; n < CC_VALUES; n++)
+		cc_values(cc, (n + a->t * 37) % CC_VALUES);
+	for (int n = 0; n < CC_TX_TRIES; n++) {
+		int rc = redeem(cc->st, "code-c-tx", "wrong", NOW, NULL);
+
+		if (rc >= 0 && rc < 8)
+			atomic_fetch_add(&cc->tx[rc], 1);
+	}
+	for (int n = 0; n < CC_STATUS; n++)
+		cc_status(cc, a->t, (n + a->t * 7) % CC_STATUS);
+	return NULL;
+}
+
+static int cc_setup(cc_state_t *cc)
+{
+	uint8_t h[VCI_STORE_HASH];
+	char id[64], code[64];
+	int bad = 0;
+
+	for (int i = 0; i < CC_VALUES; i++) {
+		snprintf(id, sizeof(id), "c-%d", i);
+		snprintf(code, sizeof(code), "code-c-%d", i);
+		bad |= put_offer(cc->st, id, code, NULL, 0, 0);
+		snprintf(code, sizeof(code), "cn-%d", i);
+		hash_of(code, h);
+		bad |= vci_store_nonce_put(cc->st, h, NOW + 60, NULL);
+	}
+	bad |= put_offer(cc->st, "c-tx", "code-c-tx", "right", CC_TX_MAX, 0);
+	for (int t = 0; t < CC_THREADS; t++) {
+		snprintf(id, sizeof(id), "cx-%d", t);
+		snprintf(code, sizeof(code), "code-cx-%d", t);
+		bad |= put_offer(cc->st, id, code, NULL, 0, 0);
+		bad |= redeem(cc->st, code, NULL, NOW, cc->xid[t]);
+	}
+	return bad;
+}
+
+static int all_one(atomic_int *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (atomic_load(&v[i]) != 1)
+			return 0;
+	return 1;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cc_nonces_left(vci_store_t *st)
+{
+	uint8_t h[VCI_STORE_HASH];
+	char s[64];
+	int ok = 1;
+
+	for (int t = 0; t < CC_THREADS; t++)
+		for (int i = 0; i < CC_STATUS; i++) {
+			snprintf(s, sizeof(s), "cs-%d-%d", t, i);
+			hash_of(s, h);
+			ok &= vci_store_nonce_take(st, h, NOW, NULL) == 0;
+		}
+	return ok;
+}
+
+static void test_concurrency(vci_store_t *st)
+{
+	static cc_state_t cc;
+	cc_arg_t args[CC_THREADS];
+	pthread_t th[CC_THREADS];
+	vci_store_stats_t s0, s1;
+	double t0, dt;
+	long writes, commits;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.st = st;
+	tap_is_int(cc_setup(&cc), 0, "%s: concurrency: setup", T->name);
+	vci_store_stats(st, &s0);
+	t0 = seconds();
+	for (int t = 0; t < CC_THREADS; t++) {
+		args[t] = (cc_arg_t){ &cc, t };
+		pthread_create(&th[t], NULL, cc_main, &args[t]);
+	}
+	for (int t = 0; t < CC_THREADS; t++)
+		pthread_join(th[t], NULL);
+	dt = seconds() - t0;
+	vci_store_stats(st, &s1);
+	tap_is_int(atomic_load(&cc.errors), 0, "%s: concurrency: no errors", T->name);
+	tap_ok(all_one(cc.redeemed, CC_VALUES), "%s: %d threads: each code redeemed once",
+	       T->name, CC_THREADS);
+	tap_ok(all_one(cc.nonces, CC_VALUES), "%s: %d threads: each nonce taken once", T->name,
+	       CC_THREADS);
+	tap_ok(all_one(cc.jtis, CC_VALUES), "%s: %d threads: each jti used once", T->name,
+	       CC_THREADS);
+	tap_ok(all_one(cc.status, CC_STATUS), "%s: %d threads: each status index recorded once",
+	       T->name, CC_THREADS);
+	tap_ok(cc_nonces_left(st), "%s: refused operations did not undo others in their commit",
+	       T->name);
+	tap_is_int(atomic_load(&cc.tx[VCI_STORE_TX_WRONG]), CC_TX_MAX - 1,
+		   "%s: concurrent wrong tx_codes: %d counted wrong", T->name, CC_TX_MAX - 1);
+	tap_is_int(atomic_load(&cc.tx[VCI_STORE_TX_DEAD]), 1,
+		   "%s: concurrent wrong tx_codes: one kills the code", T->name);
+	tap_is_int(atomic_load(&cc.tx[VCI_STORE_NOTFOUND]),
+		   CC_THREADS * CC_TX_TRIES - CC_TX_MAX, "%s: the rest find it dead", T->name);
+	writes = (long)(s1.writes - s0.writes);
+	commits = (long)(s1.commits - s0.commits);
+	tap_is_int(writes, CC_THREADS * (3 * CC_VALUES + CC_TX_TRIES + 2 * CC_STATUS),
+		   "%s: every write counted", T->name);
+	tap_ok(commits > 0 && commits * 2 <= writes,
+	       "%s: group commit: %ld writes in %ld commits", T->name, writes, commits);
+	tap_diag("%s: %d threads: %.0f writes/s, %.0f commits/s, %.1f writes per commit", T->name,
+		 CC_THREADS, writes / dt, commits / dt, commits ? (double)writes / commits : 0);
+}
+
+/* Alone, each write is its own commit: the price group commit spreads. */
+static void test_sequential(vci_store_t *st)
+{
+	vci_store_stats_t s0, s1;
+	uint8_t h[VCI_STORE_HASH];
+	char s[32];
+	double t0, dt;
+	int ok = 1;
+
+	vci_store_stats(st, &s0);
+	t0 = seconds();
+	for (int i = 0; i < 100; i++) {
+		snprintf(s, sizeof(s), "seq-%d", i);
+		hash_of(s, h);
+		ok &= vci_store_nonce_put(st, h, NOW, NULL) == 0;
+	}
+	dt = seconds() - t0;
+	vci_store_stats(st, &s1);
+	tap_ok(ok, "%s: 100 sequential writes", T->name);
+	tap_is_int((long long)(s1.commits - s0.commits), 100,
+		   "%s: one caller: one commit per write", T->name);
+	tap_diag("%s: 1 thread: %.0f writes/s (one commit each)", T->name, 100 / dt);
+}
+
+/* The suite for one driver -----------------------------------------------*/
+
+static void run_driver(const test_driver_t *d)
+{
+	char where[600];
+	vci_store_t *st;
+
+	T = d;
+	snprintf(scratch, sizeof(scratch), "%s/test-store-%s.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", d->name);
+	if (!mkdtemp(scratch)) {
+		tap_ok(0, "%s: scratch directory: %s", d->name, strerror(errno));
+		return;
+	}
+	test_schema_create();
+	test_schema_newer();
+	test_schema_migrate();
+	test_schema_empty_file();
+	st = fresh_store("main", where, sizeof(where));
+	tap_ok(st != NULL, "%s: open the main store", d->name);
+	if (!st)
+		return;
+	test_offers(st);
+	test_redeem(st);
+	test_tx_code(st);
+	test_tokens(st);
+	test_nonces(st);
+	test_jti(st);
+	test_exchanges(st);
+	test_apikeys(st);
+	vci_store_close(st);
+	test_reopen(where);
+	st = vci_store_open(where, NULL);
+	test_sequential(st);
+	test_concurrency(st);
+	test_sweep(st);
+	vci_store_close(st);
+	if (!getenv("VCI_TEST_KEEP")) {
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
+		if (system(cmd) != 0)
+			tap_diag("could not remove %s", scratch);
+	}
+}
+
+int main(void)
+{
+	uint8_t h[VCI_STORE_HASH];
+
+	tap_is_int(vci_store_hash("abc", 3, h), 0, "vci_store_hash");
+	tap_is_mem(h, sizeof(h),
+		   "\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+		   "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad", 32,
+		   "vci_store_hash is SHA-256 (FIPS 180-2 B.1)");
+	for (size_t i = 0; i < sizeof(test_drivers) / sizeof(test_drivers[0]); i++)
+		run_driver(&test_drivers[i]);
+	return tap_done();
+}
