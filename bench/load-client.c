@@ -1,7 +1,7 @@
 /* load-client - complete OID4VCI pre-authorized code flows against a
  * credential issuer on the loopback interface, for bench/serve.sh.
  *
- * Usage: load-client --issuer URL --offers FILE [--flows N]
+ * Usage: load-client --issuer URL [--server URL] --offers FILE [--flows N]
  *                    [--concurrency C] [--rate R] [--skip K]
  *
  * Each flow redeems one offer of FILE (NDJSON as vci-offer writes it:
@@ -30,7 +30,14 @@
  * CPU time, and a last line "RESULT key=value ..." for scripts. Any
  * response that is not 2xx, or a 2xx without what the flow needs, counts
  * as an error (the first few are printed on stderr) and the exit status
- * is 1. Only http://127.0.0.1 and http://localhost issuers are accepted. */
+ * is 1.
+ *
+ * --issuer is the credential issuer identifier: the proofs' "aud" and,
+ * with /token and /credential, their "htu". Requests go to --server
+ * (default: the issuer) with the issuer's path, as a reverse proxy that
+ * terminates TLS for https://issuer.example passes them to the server
+ * behind it. Only http://127.0.0.1 and http://localhost are accepted as
+ * the server. */
 #include "base/b64url.h"
 #include "base/common.h"
 #include "crypto/jws.h"
@@ -73,8 +80,8 @@ struct slot {
 };
 
 struct bench {
-	const char *issuer, *offers;
-	char *url[NSTEPS];
+	const char *issuer, *server, *offers;
+	char *url[NSTEPS], *htu[NSTEPS];
 	long flows, conc, skip;
 	double rate;
 	struct flow *fl;
@@ -254,7 +261,7 @@ static void build_request(struct bench *b, struct slot *sl)
 		curl_free(code);
 		curl_free(tx);
 		add_header(sl, "Content-Type", "application/x-www-form-urlencoded");
-		dpop = dpop_proof(f->dpop, b->url[STEP_TOKEN], NULL);
+		dpop = dpop_proof(f->dpop, b->htu[STEP_TOKEN], NULL);
 		add_header(sl, "DPoP", dpop);
 		break;
 	}
@@ -275,7 +282,7 @@ static void build_request(struct bench *b, struct slot *sl)
 		add_header(sl, "Content-Type", "application/json");
 		add_header(sl, "Authorization", auth);
 		if (f->dpop_bound) {
-			dpop = dpop_proof(f->dpop, b->url[STEP_CREDENTIAL], f->token);
+			dpop = dpop_proof(f->dpop, b->htu[STEP_CREDENTIAL], f->token);
 			add_header(sl, "DPoP", dpop);
 		}
 		break;
@@ -474,19 +481,18 @@ static void read_offers(struct bench *b)
 
 static void prepare(struct bench *b)
 {
-	const char *p = b->issuer;
-	size_t hl;
+	const char *p = b->server ? b->server : b->issuer, *sep = strstr(b->issuer, "://");
+	const char *path = sep ? strchr(sep + 3, '/') : NULL;
 
-	if (!strncmp(p, "http://127.0.0.1", 16))
-		hl = 16;
-	else if (!strncmp(p, "http://localhost", 16))
-		hl = 16;
-	else
-		die("--issuer %s: only http://127.0.0.1 or http://localhost", p);
-	if (p[hl] && p[hl] != ':' && p[hl] != '/')
-		die("--issuer %s: only http://127.0.0.1 or http://localhost", p);
+	if ((strncmp(p, "http://127.0.0.1", 16) && strncmp(p, "http://localhost", 16)) ||
+	    (p[16] && p[16] != ':' && p[16] != '/'))
+		die("--server %s: only http://127.0.0.1 or http://localhost", p);
+	if (!sep)
+		die("--issuer %s: not a URL", b->issuer);
 	for (int s = 0; s < NSTEPS; s++) {
-		if (asprintf(&b->url[s], "%s/%s", p, step_name[s]) < 0)
+		if (asprintf(&b->url[s], "%.*s%s/%s", (int)(strcspn(p + 7, "/") + 7), p,
+			     path ? path : "", step_name[s]) < 0 ||
+		    asprintf(&b->htu[s], "%s/%s", b->issuer, step_name[s]) < 0)
 			die("%s", "out of memory");
 		b->lat[s] = xcalloc((size_t)b->flows, sizeof(double));
 	}
@@ -574,6 +580,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "issuer", required_argument, NULL, 'i' },
+		{ "server", required_argument, NULL, 'S' },
 		{ "offers", required_argument, NULL, 'o' },
 		{ "flows", required_argument, NULL, 'n' },
 		{ "concurrency", required_argument, NULL, 'c' },
@@ -588,6 +595,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': b->issuer = optarg; break;
+		case 'S': b->server = optarg; break;
 		case 'o': b->offers = optarg; break;
 		case 'n': b->flows = num("flows", optarg, 1, 10000000); break;
 		case 'c': b->conc = num("concurrency", optarg, 1, 1024); break;
@@ -597,7 +605,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		}
 	}
 	if (!b->issuer || !b->offers || optind != argc) {
-		fprintf(stderr, "usage: load-client --issuer URL --offers FILE [--flows N] "
+		fprintf(stderr, "usage: load-client --issuer URL [--server URL] --offers FILE [--flows N] "
 			"[--concurrency C] [--rate R] [--skip K]\n");
 		exit(2);
 	}

@@ -70,7 +70,10 @@ free_port() { # a port the kernel hands out on 127.0.0.1 now
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 port=$(free_port)
-iss=http://127.0.0.1:$port
+srv=http://127.0.0.1:$port
+# The issuer as a deployment names it, behind a reverse proxy that
+# terminates TLS: the proofs' aud and htu name it, the requests go to srv.
+iss=${BENCH_ISSUER:-https://issuer.example.com}
 warm=$((n / 5 > 200 ? 200 : n / 5))
 total=$((warm + 2 * n))
 
@@ -114,10 +117,10 @@ mkdir "$work/state"
 	>"$work/server.out" 2>"$work/server.err" &
 pid=$!
 i=0
-until curl -fsS -o /dev/null "$iss/health" 2>/dev/null; do
+until curl -fsS -o /dev/null "$srv/health" 2>/dev/null; do
 	i=$((i + 1))
 	if [ "$i" -ge 200 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "serve.sh: vci-serve did not come up on $iss:" >&2
+		echo "serve.sh: vci-serve did not come up on $srv:" >&2
 		tail -n 20 "$work/server.err" >&2
 		exit 1
 	fi
@@ -132,7 +135,7 @@ result() { # result KEY: a value of the load client's RESULT line in $work/run.o
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
 }
 load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/run.out
-	if ! "$client" --issuer "$iss" --offers "$work/offers.ndjson" --flows "$1" --skip "$2" \
+	if ! "$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$1" --skip "$2" \
 		--concurrency "$conc" ${3:+--rate "$3"} >"$work/run.out" 2>"$work/run.err"; then
 		cat "$work/run.out" "$work/run.err" >&2
 		echo "serve.sh: the load client met errors (server log: last lines below)" >&2
