@@ -128,8 +128,8 @@ until curl -fsS -o /dev/null "$srv/health" 2>/dev/null; do
 done
 
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { # utime + stime of the server (fields 14 and 15 of stat; comm may hold spaces)
-	sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'
+cpu_ticks() { # "utime stime" of the server (fields 14 and 15 of stat; comm may hold spaces)
+	sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12, $13 }'
 }
 result() { # result KEY: a value of the load client's RESULT line in $work/run.out
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
@@ -144,6 +144,7 @@ load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/r
 	fi
 }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 load "$warm" 0
 c0=$(cpu_ticks)
 if [ -n "${BENCH_PERF:-}" ]; then
@@ -178,21 +179,24 @@ set -- $(openssl speed -seconds 2 ecdsap256 2>/dev/null |
 osign=$1
 overify=$2
 
+echo "load average before the runs: $load0 (other work on the machine moves flows/s and p99; CPU per flow less)"
 echo "vci-serve, $n flows per run (token with DPoP, nonce, credential with one proof JWT; SD-JWT VC"
 echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(stat -f -c %T "$work/state"), $(nproc) cores"
 echo "saturated:"
 sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
 echo "at half the saturated rate ($half flows/s asked):"
 sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/half.out"
-awk -v n="$n" -v c0="$c0" -v c1="$c1" -v c2="$c2" -v tk="$ticks" -v sw="$sat_wall" \
+awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
+	-v u2="${c2% *}" -v s2="${c2#* }" -v tk="$ticks" -v sw="$sat_wall" \
 	-v sc="$sat_client" -v hw="$half_wall" -v hc="$half_client" -v rss="$rss" \
 	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" \
 	-v hp99="$(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/half.out")" 'BEGIN {
-	scpu = (c1 - c0) / tk; hcpu = (c2 - c1) / tk
+	scpu = (u1 + s1 - u0 - s0) / tk; hcpu = (u2 + s2 - u1 - s1) / tk
 	per = scpu / n
 	crypto = 3 / ov + 1 / os
 	ratio = crypto / per
-	printf "server CPU:      %.3f ms per flow saturated (%.2f s), %.3f ms at half rate\n", per * 1e3, scpu, hcpu / n * 1e3
+	printf "server CPU:      %.3f ms per flow saturated (%.2f s; user %.3f ms, system %.3f ms), %.3f ms at half rate\n",
+		per * 1e3, scpu, (u1 - u0) / tk / n * 1e3, (s1 - s0) / tk / n * 1e3, hcpu / n * 1e3
 	printf "machine share:   saturated: server %.2f cores, client %.2f cores of %d; half rate: server %.2f, client %.2f\n",
 		scpu / sw, sc / sw, ncpu, hcpu / hw, hc / hw
 	printf "client CPU:      %.3f ms per flow saturated (key generation before the run not counted)\n", sc / n * 1e3
