@@ -15,8 +15,9 @@
 # Builds what it needs when run from a build directory (make
 # src/tools/vci-serve ... bench/load-client). Needs openssl, curl and jq.
 # Environment: BENCH_CONCURRENCY (8), BENCH_THREADS (vci-serve --threads,
-# default the server's), BENCH_PERF=FILE (perf record -g of the server
-# during the saturated run), BENCH_NO_STATUS=1 (definition without a
+# default the server's), BENCH_PERF=FILE (a perf profile of the server
+# with call graphs during the saturated run; perf report -i FILE
+# --children), BENCH_NO_STATUS=1 (definition without a
 # status list), TMPDIR (where the state lives: on tmpfs fsync costs
 # nothing, so run it on the disk a deployment would use).
 set -eu
@@ -146,9 +147,18 @@ load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/r
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 load "$warm" 0
+# What a durable commit costs on the state's filesystem now: 200
+# synchronous 4 KiB overwrites (O_DSYNC, as write + fdatasync). A flow
+# waits for its commits one after another, so this bounds its latency.
+dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 2>/dev/null
+sync_ms=$(LC_ALL=C dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 oflag=dsync \
+	conv=notrunc 2>&1 | sed -n 's/.* copied, \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.2f", $1 / 200 * 1e3 }')
+rm -f "$work/state/sync.test"
 c0=$(cpu_ticks)
 if [ -n "${BENCH_PERF:-}" ]; then
-	perf record -g -o "$BENCH_PERF" -p "$pid" 2>"$work/perf.err" >/dev/null &
+	# DWARF unwinding: the libraries are built without frame pointers
+	perf record -F 499 --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$pid" \
+		2>"$work/perf.err" >/dev/null &
 	perf_pid=$!
 	sleep 1
 fi
@@ -182,6 +192,7 @@ overify=$2
 echo "load average before the runs: $load0 (other work on the machine moves flows/s and p99; CPU per flow less)"
 echo "vci-serve, $n flows per run (token with DPoP, nonce, credential with one proof JWT; SD-JWT VC"
 echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(stat -f -c %T "$work/state"), $(nproc) cores"
+echo "synchronous write: ${sync_ms:-?} ms per 4 KiB (dd oflag=dsync on the state's filesystem, before the runs)"
 echo "saturated:"
 sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
 echo "at half the saturated rate ($half flows/s asked):"
@@ -207,5 +218,5 @@ awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }
 	printf "p99 at half:     %.2f ms (goal < 20 ms)  %s\n", hp99, (hp99 < 20 ? "met" : "NOT met")
 	printf "peak RSS:        %.1f MB (VmHWM; goal < 32 MB)  %s\n", rss / 1024, (rss < 32 * 1024 ? "met" : "NOT met")
 }'
-[ -n "${BENCH_PERF:-}" ] && echo "profile:         $BENCH_PERF (perf report -i $BENCH_PERF --no-children)"
+[ -n "${BENCH_PERF:-}" ] && echo "profile:         $BENCH_PERF (perf report -i $BENCH_PERF --children)"
 exit 0
