@@ -13,13 +13,16 @@
 # ratio >= 0.5, p99 < 20 ms at half the saturated rate, RSS < 32 MB.
 #   cd build && ../bench/serve.sh 2000
 # Builds what it needs when run from a build directory (make
-# src/tools/vci-serve ... bench/load-client). Needs openssl, curl and jq.
+# src/tools/vci-serve ... bench/load-client). Needs openssl, curl, jq and
+# python3 (to find a free port; PYTHON3 names it, default /usr/bin/python3).
 # Environment: BENCH_CONCURRENCY (8), BENCH_THREADS (vci-serve --threads,
-# default the server's), BENCH_PERF=FILE (a perf profile of the server
-# with call graphs during the saturated run; perf report -i FILE
-# --children), BENCH_NO_STATUS=1 (definition without a
-# status list), TMPDIR (where the state lives: on tmpfs fsync costs
-# nothing, so run it on the disk a deployment would use).
+# default the server's), BENCH_ISSUER (the issuer identifier, default
+# https://issuer.example.com, served as behind a TLS-terminating proxy),
+# BENCH_PERF=FILE (a perf profile of the server with call graphs during
+# the saturated run; perf report -i FILE --children), BENCH_NO_STATUS=1
+# (the definition without its status list), TMPDIR (where the state
+# lives: on tmpfs fsync costs nothing, so use the disk a deployment
+# would use).
 set -eu
 n=${1:-2000}
 conc=${BENCH_CONCURRENCY:-8}
@@ -32,6 +35,7 @@ if [ -f Makefile ]; then
 	for t in src/tools/vci-serve src/tools/vci-offer src/tools/vci-statuslist bench/load-client; do
 		grep -q "^$t\$(EXEEXT):" Makefile && targets="$targets $t"
 	done
+	# shellcheck disable=SC2086 # a list of make targets
 	[ -z "$targets" ] || make -s -j2 $targets >/dev/null
 fi
 tool() { # tool NAME VAR: ./src/tools/NAME, $VAR, or PATH
@@ -51,6 +55,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/vci-serve-bench.XXXXXX")
 pid=
 perf_pid=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
 	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
@@ -184,10 +189,14 @@ rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
 # openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
 # sign/s and verify/s last, per second of its user CPU time (the server's
 # side is CPU time too, so other load on the machine moves neither much).
-set -- $(openssl speed -seconds 2 ecdsap256 2>/dev/null |
+rates=$(openssl speed -seconds 2 ecdsap256 2>/dev/null |
 	awk '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF } END { print s, v }')
-osign=$1
-overify=$2
+osign=${rates% *}
+overify=${rates#* }
+case $osign$overify in
+*[0-9]*[0-9]*) ;;
+*) echo "serve.sh: openssl speed ecdsap256 printed no rates" >&2; exit 1 ;;
+esac
 
 echo "load average before the runs: $load0 (other work on the machine moves flows/s and p99; CPU per flow less)"
 echo "vci-serve, $n flows per run (token with DPoP, nonce, credential with one proof JWT; SD-JWT VC"
