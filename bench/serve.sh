@@ -55,8 +55,10 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/vci-serve-bench.XXXXXX")
 pid=
 perf_pid=
+client_pid=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
+	[ -n "$client_pid" ] && kill -TERM "$client_pid" 2>/dev/null
 	[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
 	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
 		i=0
@@ -69,7 +71,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 free_port() { # a port the kernel hands out on 127.0.0.1 now
 	${PYTHON3:-/usr/bin/python3} -c 'import socket
@@ -141,11 +143,17 @@ result() { # result KEY: a value of the load client's RESULT line in $work/run.o
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
 }
 load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/run.out
-	if ! "$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$1" --skip "$2" \
-		--concurrency "$conc" ${3:+--rate "$3"} >"$work/run.out" 2>"$work/run.err"; then
+	# in the background, so that a signal to this script acts at once
+	"$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$1" \
+		--skip "$2" --concurrency "$conc" ${3:+--rate "$3"} >"$work/run.out" 2>"$work/run.err" &
+	client_pid=$!
+	rc=0
+	wait "$client_pid" || rc=$?
+	client_pid=
+	if [ "$rc" -ne 0 ]; then
 		cat "$work/run.out" "$work/run.err" >&2
-		echo "serve.sh: the load client met errors (server log: last lines below)" >&2
-		tail -n 5 "$work/server.err" >&2
+		echo "serve.sh: the load client met errors (the server's messages and access log end so:)" >&2
+		tail -n 5 "$work/server.err" "$work/access.log" >&2
 		exit 1
 	fi
 }
