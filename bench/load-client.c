@@ -611,6 +611,30 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	}
 }
 
+static void teardown(struct bench *b)
+{
+	for (long i = 0; i < b->conc; i++) {
+		slot_reset(&b->slots[i]);
+		curl_easy_cleanup(b->slots[i].easy);
+	}
+	curl_multi_cleanup(b->multi);
+	for (long i = 0; i < b->flows; i++) {
+		flow_clear(&b->fl[i]);
+		vci_str_wipe(b->fl[i].code);
+		vci_str_wipe(b->fl[i].tx_code);
+		free(b->fl[i].config_id);
+	}
+	for (int s = 0; s < NSTEPS; s++) {
+		free(b->url[s]);
+		free(b->htu[s]);
+		free(b->lat[s]);
+	}
+	free(b->lat_flow);
+	free(b->fl);
+	free(b->slots);
+	curl_global_cleanup();
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { 0 };
@@ -625,5 +649,6 @@ int main(int argc, char **argv)
 	run(&b);
 	t1 = now();
 	report(&b, t1 - b.t0, cpu_seconds() - c0);
+	teardown(&b);
 	return b.errors ? 1 : 0;
 }
