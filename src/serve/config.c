@@ -12,7 +12,7 @@
 enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
-	O_BATCH_SIZE, O_THREADS, O_LOG, O_COUNT
+	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -42,6 +42,9 @@ const vci_serve_opt_t vci_serve_opts[] = {
 	[O_THREADS] = { "threads", "N", "worker threads (default 4)" },
 	[O_LOG] = { "log", "FILE", "access log, one JSON line per request (default: standard "
 		    "error); reopened on SIGHUP" },
+	[O_TLS_CERT] = { "tls-cert", "FILE", "serve --listen over TLS with this certificate chain "
+			 "(PEM), without a reverse proxy" },
+	[O_TLS_KEY] = { "tls-key", "FILE", "its private key (PEM, unencrypted)" },
 	[O_COUNT] = { 0 },
 };
 
@@ -172,6 +175,8 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_PASS: return set_string(&c->pass, name, v, err);
 	case O_STATE: return set_string(&c->state, name, v, err);
 	case O_LOG: return set_string(&c->log, name, v, err);
+	case O_TLS_CERT: return set_string(&c->tls_cert, name, v, err);
+	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
 	case O_DEFN: return add_list(c->defn, &c->ndefn, VCI_SERVE_DEFN_MAX, name, v, err);
 	case O_STATUS_LIST:
 		return add_list(c->status_list, &c->nstatus_list, VCI_SERVE_STATUS_MAX, name, v, err);
@@ -325,6 +330,9 @@ int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err)
 				   "or --kid KID");
 	if (!c->state)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state DIR is required");
+	if (!c->tls_cert != !c->tls_key)
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--tls-cert and --tls-key "
+				   "go together");
 	if (c->dpop == VCI_DPOP_OFF && c->dpop_nonce)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--dpop-nonce needs DPoP "
 				   "(--dpop optional or required)");

@@ -49,7 +49,8 @@ struct vci_http {
 /* One request, behind MHD's con_cls from the URI callback to completion. */
 typedef struct http_req {
 	vci_http_t *h;
-	int calls;               /* access-handler calls so far */
+	int calls;               /* access-handler calls so far (counted in
+				    inflight from the first) */
 	int refuse;              /* status decided before the body (400, 413, 431) */
 	const char *refuse_why;
 	int answered;
@@ -88,7 +89,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		r->query = strdup(q + 1);
 	else if (q)
 		r->refuse = 414, r->refuse_why = "query too long";
-	atomic_fetch_add(&h->inflight, 1);
 	return r;
 }
 
@@ -106,9 +106,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
 	free(r->query);
+	if (r->calls)
+		atomic_fetch_sub(&h->inflight, 1);
 	free(r);
 	*con_cls = NULL;
-	atomic_fetch_sub(&h->inflight, 1);
 }
 
 typedef struct header_scan {
@@ -274,9 +275,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	if (!r)
 		return MHD_NO; /* out of memory in on_uri */
-	if (r->answered)
+	if (r->answered) {
+		*upload_data_size = 0;
 		return MHD_YES;
+	}
 	if (r->calls++ == 0) {
+		/* in flight from here (a client still sending its headers
+		 * does not hold up a stop) */
+		atomic_fetch_add(&r->h->inflight, 1);
 		/* first call: headers only; answering here would close keep-alive
 		 * connections (except for a body too large, see below) */
 		check_headers(c, r);
@@ -380,26 +386,32 @@ static int bind_listen(const char *listen_on, vci_http_t *h, vci_err_t *err)
 	return 0;
 }
 
-vci_http_t *vci_http_start(vci_serve_t *s, const char *listen_on, int admin, unsigned threads,
-			   vci_err_t *err)
+vci_http_t *vci_http_start(vci_serve_t *s, const vci_http_opts_t *o, vci_err_t *err)
 {
-	vci_http_t *h = calloc(1, sizeof *h);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	vci_http_t *h;
 
+	if (o->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--tls-cert: this "
+				   "libmicrohttpd has no TLS: use a reverse proxy"), NULL;
+	h = calloc(1, sizeof *h);
 	if (!h)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory"), NULL;
 	h->s = s;
-	h->admin = admin;
+	h->admin = o->admin;
 	h->fd = -1;
-	if (bind_listen(listen_on, h, err) < 0) {
+	if (bind_listen(o->listen, h, err) < 0) {
 		free(h);
 		return NULL;
 	}
+	if (o->tls_cert)
+		flags |= MHD_USE_TLS;
+	/* without TLS the list ends before the certificate options */
 	h->d = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, h,
+		flags, 0, NULL, NULL, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 1 ? o->threads : 0),
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_IP,
@@ -407,12 +419,18 @@ vci_http_t *vci_http_start(vci_serve_t *s, const char *listen_on, int admin, uns
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		o->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert,
+		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key,
 		MHD_OPTION_END);
 	if (!h->d) {
 		close(h->fd);
 		free(h);
+		if (o->tls_cert)
+			return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate", "--tls-cert, "
+					   "--tls-key: the TLS server did not start (a PEM chain "
+					   "and its unencrypted key?)"), NULL;
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "listen: %s: the HTTP server "
-				   "did not start", listen_on), NULL;
+				   "did not start", o->listen), NULL;
 	}
 	return h;
 }

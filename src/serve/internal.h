@@ -16,6 +16,7 @@ typedef struct vci_route {
 	const char *ctype;
 	vci_handler_fn fn;
 	const void *arg;
+	int no_store;            /* Cache-Control: no-store unless the handler set one */
 } vci_route_t;
 
 struct vci_serve_keep {

@@ -1,6 +1,6 @@
 /* log.c - the access log: one JSON line per request. Only what is safe
  * to keep goes in: the path (never the query, which may carry a token),
- * the status, sizes, the time taken and the error code given to the
+ * the status, sizes, the time taken (duration_ms) and the error code given to the
  * client. No header, body, code, token, tx_code, nonce or proof. */
 #include "internal.h"
 
@@ -103,7 +103,7 @@ void vci_serve_log_request(vci_serve_t *s, const vci_req_t *req, const vci_resp_
 	log_path(s, req, path, sizeof path);
 	j = json_pack("{s:s,s:s?,s:s?,s:s?,s:i,s:I,s:f}", "time", when, "peer", req->peer,
 		      "method", req->method, "path", path, "status", resp->status,
-		      "bytes", (json_int_t)resp->len, "ms", ms);
+		      "bytes", (json_int_t)resp->len, "duration_ms", ms);
 	if (!j)
 		return;
 	if (req->admin)

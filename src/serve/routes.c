@@ -99,6 +99,14 @@ static void not_allowed(const vci_serve_t *s, const vci_req_t *req, vci_resp_t *
 	vci_resp_header(resp, "Allow", allow);
 }
 
+static int has_header(const vci_resp_t *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (!strcasecmp(resp->headers[i].name, name))
+			return 1;
+	return 0;
+}
+
 void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const vci_route_t *r;
@@ -126,9 +134,13 @@ void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	r->fn(s, &copy, resp);
 	if (!resp->status)
 		vci_resp_error(resp, 500, "server_error", NULL);
+	if (r->no_store && !has_header(resp, "Cache-Control"))
+		vci_resp_header(resp, "Cache-Control", "no-store");
 }
 
-/* The protocol endpoints under the issuer's path P. */
+/* The protocol endpoints under the issuer's path P: their answers carry
+ * codes, tokens and nonces, never cached (Cache-Control: no-store unless
+ * the handler says otherwise). */
 static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 {
 	static const struct {
@@ -147,6 +159,7 @@ static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 		if (vci_serve_route_add(s, 0, "POST", path, VCI_ROUTE_EXACT, post[i].ctype,
 					post[i].fn, NULL, err) < 0)
 			return -1;
+		s->keep->routes[0][s->keep->nroutes[0] - 1].no_store = 1;
 	}
 	return 0;
 }

@@ -133,8 +133,10 @@ struct vci_serve {
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
 
 /* n status entries for credentials of definition d: *status is a new array
- * of n objects {"status_list": {"idx": N, "uri": U}}, or NULL when d has no
- * status list (returns 0 either way). Indices are random free entries of the
+ * of n objects {"status_list": {"idx": N, "uri": U}} (the record's
+ * "status"; for a W3C Bitstring list, BitstringStatusListEntry objects, the
+ * record's "credentialStatus"), or NULL when d has no status list (returns
+ * 0 either way). At most 64 at once. Indices are random free entries of the
  * list file (vci_statuslist_alloc_file), taken a small pool ahead so one
  * file write serves many credentials; an index is never handed out twice,
  * even across a crash (the file is written before any index of the pool
@@ -153,6 +155,7 @@ typedef struct vci_serve_config {
 	const char *listen;          /* ADDR:PORT, default 127.0.0.1:8080 */
 	const char *admin_listen;    /* NULL: no management listener */
 	const char *log;             /* NULL or "-": standard error */
+	const char *tls_cert, *tls_key; /* native TLS of --listen (files), or NULL */
 	const char *defn[VCI_SERVE_DEFN_MAX];
 	size_t ndefn;
 	const char *status_list[VCI_SERVE_STATUS_MAX]; /* "[CONFIG_ID=]FILE" */
@@ -262,7 +265,7 @@ int vci_serve_offer_put(vci_store_t *st, const json_t *rec, unsigned tx_attempts
 /* ---- access log (log.c) ---- */
 
 /* One JSON line per request: time, peer, method, path, status, bytes,
- * duration (ms), error (code). Never a query, header or body: no code,
+ * duration_ms, error (the code given to the client), listener ("admin"). Never a query, header or body: no code,
  * token, tx_code, nonce or proof reaches it. path NULL or "-": standard
  * error. Thread-safe; vci_serve_log_reopen (SIGHUP) reopens the file. */
 int vci_serve_log_open(vci_serve_t *s, const char *path, vci_err_t *err);
@@ -273,11 +276,17 @@ void vci_serve_log_request(vci_serve_t *s, const vci_req_t *req, const vci_resp_
 /* ---- HTTP (http.c: the only file that knows libmicrohttpd) ---- */
 
 typedef struct vci_http vci_http_t;
-/* Listen on ADDR:PORT (IPv4 or [IPv6]; port 0 picks a free one) with
- * `threads` worker threads, serving the wallet-facing routes (admin 0)
- * or the management ones (admin 1). */
-vci_http_t *vci_http_start(vci_serve_t *s, const char *listen, int admin, unsigned threads,
-			   vci_err_t *err);
+typedef struct vci_http_opts {
+	const char *listen;     /* ADDR:PORT (IPv4 or [IPv6]; port 0: a free one) */
+	int admin;              /* serve the management routes, not the wallet's */
+	unsigned threads;       /* worker threads */
+	const char *tls_cert;   /* native TLS: certificate chain (PEM text), or NULL */
+	const char *tls_key;    /* and its unencrypted private key (PEM text) */
+} vci_http_opts_t;
+/* Listen and serve. Errors: VCI_EXIT_IO (address in use, ...),
+ * VCI_EXIT_USAGE (a bad address; TLS asked of a libmicrohttpd without
+ * it), VCI_EXIT_KEY (a certificate or key GnuTLS refuses). */
+vci_http_t *vci_http_start(vci_serve_t *s, const vci_http_opts_t *o, vci_err_t *err);
 /* The bound address, "ADDR:PORT". */
 const char *vci_http_address(const vci_http_t *h);
 /* Stop accepting, let requests in flight finish (up to `wait_ms`), stop

@@ -88,7 +88,10 @@ typedef struct vci_db_driver {
 	int (*bind_text)(vci_db_stmt_t *s, int i, const char *v, vci_err_t *err);
 	int (*bind_blob)(vci_db_stmt_t *s, int i, const void *v, size_t n, vci_err_t *err);
 	/* VCI_DB_ROW, VCI_DB_DONE, VCI_DB_UNIQUE, VCI_DB_FOREIGN or
-	 * VCI_DB_ERROR. */
+	 * VCI_DB_ERROR. (SQLite never needs a retry: one writer per process
+	 * and BEGIN IMMEDIATE. A PostgreSQL driver will add a VCI_DB_RETRY for
+	 * SQLSTATE 40001/40P01, with group.c running the operation again in a
+	 * fresh savepoint.) */
 	int (*step)(vci_db_stmt_t *s, vci_err_t *err);
 	/* Columns of the current row, counted from 0; text and blobs valid
 	 * until the next step or reset. */

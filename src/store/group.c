@@ -19,7 +19,7 @@ vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *lo
 	vci_store_conn_t *c = calloc(1, sizeof(*c));
 
 	if (!c) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
 		return NULL;
 	}
 	c->drv = drv;
@@ -49,7 +49,7 @@ static vci_db_stmt_t *vci_store_stmt(vci_store_conn_t *c, const char *sql, vci_e
 		if (c->cache[i].sql == sql)
 			return c->cache[i].stmt;
 	if (c->ncache == VCI_STORE_STMTS) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: statement cache full");
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "statement cache full");
 		return NULL;
 	}
 	s = c->drv->prepare(c->db, sql, err);
@@ -80,7 +80,7 @@ static int vci_store_bind(vci_store_conn_t *c, vci_db_stmt_t *s, const char *fmt
 			break;
 		default:
 			rc = vci_err_set(err, VCI_EXIT_IO, "server_error",
-					 "store: bad parameter type '%c'", *fmt);
+					 "bad parameter type '%c'", *fmt);
 		}
 	}
 	return rc;
@@ -212,7 +212,7 @@ static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t 
 	j->ret = j->run(w, j->arg, &j->err);
 	if (!w->drv->in_transaction(w->db)) {
 		vci_err_set(err, VCI_EXIT_IO, "server_error",
-			    "store: the transaction was rolled back: %s", j->err.msg);
+			    "the transaction was rolled back: %s", j->err.msg);
 		return -1;
 	}
 	if (j->ret < 0 || j->ret == VCI_STORE_EXISTS) {
@@ -224,7 +224,8 @@ static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t 
 	return 0;
 }
 
-/* Run a group of operations in one transaction and commit it. */
+/* Run a group of operations in one transaction and commit it; *n is the
+ * number of operations the commit held (0 when it failed). */
 static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *n)
 {
 	vci_store_conn_t *w = st->writer;
@@ -241,6 +242,7 @@ static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *
 		if (vci_store_run_job(w, j, &err) < 0) {
 			w->drv->rollback(w->db, NULL);
 			vci_store_fail_jobs(jobs, &err);
+			*n = 0;
 			return;
 		}
 	}
@@ -279,6 +281,7 @@ static void *vci_store_writer_main(void *arg)
 			vci_store_job_t *next = jobs->next;
 
 			jobs->done = 1; /* the caller may free it once woken */
+			st->stats.queued--;
 			pthread_cond_signal(&jobs->cond);
 			jobs = next;
 		}
@@ -291,7 +294,7 @@ int vci_store_group_start(vci_store_t *st, vci_err_t *err)
 {
 	if (pthread_create(&st->thread, NULL, vci_store_writer_main, st) != 0)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error",
-				   "store: cannot start the writer thread");
+				   "writer thread: cannot start");
 	st->started = 1;
 	return 0;
 }
@@ -308,7 +311,8 @@ void vci_store_group_stop(vci_store_t *st)
 	st->started = 0;
 }
 
-int vci_store_write(vci_store_t *st, vci_store_run_fn run, void *arg, vci_err_t *err)
+int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
+		    vci_err_t *err)
 {
 	vci_store_job_t job = { .run = run, .arg = arg };
 
@@ -319,12 +323,15 @@ int vci_store_write(vci_store_t *st, vci_store_run_fn run, void *arg, vci_err_t 
 	else
 		st->head = &job;
 	st->tail = &job;
+	st->stats.queued++;
 	pthread_cond_signal(&st->work);
 	while (!job.done)
 		pthread_cond_wait(&job.cond, &st->mu);
 	pthread_mutex_unlock(&st->mu);
 	pthread_cond_destroy(&job.cond);
-	if (job.ret < 0 && err)
+	if (job.ret < 0 && err) {
 		*err = job.err;
+		vci_err_prefix(err, "store: %s", name);
+	}
 	return job.ret;
 }

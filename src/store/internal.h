@@ -61,6 +61,9 @@ struct vci_store {
 	size_t nidle;
 };
 
+/* Errors: the driver and group.c say "what: why"; store.c adds
+ * "store: OPERATION: " once, as each public operation fails. */
+
 /* Connections (group.c). */
 vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
 				      int role, vci_err_t *err);
@@ -90,7 +93,9 @@ int vci_store_do(vci_store_conn_t *c, vci_err_t *err, const char *sql, const cha
  * stopped by vci_store_close after the queue is drained. */
 int vci_store_group_start(vci_store_t *st, vci_err_t *err);
 void vci_store_group_stop(vci_store_t *st);
-/* Queue a state change and wait until it is committed (or failed). */
-int vci_store_write(vci_store_t *st, vci_store_run_fn run, void *arg, vci_err_t *err);
+/* Queue a state change and wait until it is committed (or failed); an
+ * error is prefixed "store: NAME: ". */
+int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
+		    vci_err_t *err);
 
 #endif

@@ -61,7 +61,7 @@ static long vci_migrate_current(const vci_db_driver_t *drv, vci_db_t *db, vci_er
 	if (drv->step(s, err) == VCI_DB_ROW)
 		v = drv->column_null(s, 0) ? 0 : (long)drv->column_int(s, 0);
 	else
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: schema_version unreadable");
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "schema_version unreadable");
 	drv->finalize(s);
 	return v;
 }
@@ -76,7 +76,7 @@ static int vci_migrate_apply(const vci_db_driver_t *drv, vci_db_t *db, const cha
 	int rc;
 
 	if (vci_migrate_block(schema, n, &b, &len) < 0 || !(sql = strndup(b, len)))
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "store: migration %ld", n);
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "migration %ld: no such block", n);
 	rc = drv->exec(db, sql, err);
 	free(sql);
 	if (rc < 0)
@@ -97,7 +97,7 @@ static int vci_migrate_locked(const vci_db_driver_t *drv, vci_db_t *db, const ch
 
 	if (known < 1)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error",
-				   "store: the %s schema holds no version", drv->name);
+				   "the %s schema holds no version", drv->name);
 	if (drv->exec(db, vci_sql_version_table, err) < 0)
 		return -1;
 	cur = vci_migrate_current(drv, db, err);

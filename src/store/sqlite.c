@@ -29,7 +29,7 @@ struct vci_db_stmt {
 
 static int vci_sqlite_fail(sqlite3 *h, const char *what, vci_err_t *err)
 {
-	return vci_err_set(err, VCI_EXIT_IO, "server_error", "store: %s: %s", what,
+	return vci_err_set(err, VCI_EXIT_IO, "server_error", "%s: %s", what,
 			   h ? sqlite3_errmsg(h) : "out of memory");
 }
 
@@ -99,7 +99,7 @@ static int vci_sqlite_setup(sqlite3 *h, int role, vci_err_t *err)
 		return vci_sqlite_fail(h, "journal_mode", err);
 	if (strcmp(mode, "wal") != 0)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error",
-				   "store: journal_mode: WAL refused (got %s)", mode);
+				   "journal_mode: WAL refused (got %s)", mode);
 	if (sqlite3_exec(h, role == VCI_DB_WRITER ? writer : reader, NULL, NULL, NULL) != SQLITE_OK)
 		return vci_sqlite_fail(h, "settings", err);
 	return 0;
@@ -189,7 +189,7 @@ static vci_db_stmt_t *vci_sqlite_prepare(vci_db_t *db, const char *sql, vci_err_
 	vci_db_stmt_t *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "prepare: out of memory");
 		return NULL;
 	}
 	s->h = db->h;

@@ -31,9 +31,17 @@ int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH])
 	return 0;
 }
 
-static int vci_store_bad(vci_err_t *err, const char *what)
+static int vci_store_bad(vci_err_t *err, const char *op, const char *what)
 {
-	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s", what);
+	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s: %s", op, what);
+}
+
+/* A read that failed: its error named once. Returns rc. */
+static int vci_store_read_fail(int rc, vci_err_t *err, const char *op)
+{
+	if (rc < 0)
+		vci_err_prefix(err, "store: %s", op);
+	return rc;
 }
 
 /* An id of printable ASCII, shorter than VCI_STORE_ID. */
@@ -62,7 +70,7 @@ static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
 		return NULL;
 	d = strdup(s);
 	if (!d && !*fail)
-		*fail = vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+		*fail = vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
 	return d;
 }
 
@@ -72,7 +80,7 @@ static int vci_store_new_id(char id[VCI_STORE_ID], vci_err_t *err)
 	uint8_t r[16];
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
-		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: random id");
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: code_redeem: random id");
 	vci_b64url_encode_to(id, r, sizeof(r));
 	return 0;
 }
@@ -195,10 +203,10 @@ static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *err)
 {
 	if (!vci_store_id_ok(o->offer_id))
-		return vci_store_bad(err, "offer_id: empty, too long or not printable");
+		return vci_store_bad(err, "offer_put", "offer_id: empty, too long or not printable");
 	if (!o->offer || !o->record)
-		return vci_store_bad(err, "offer: no offer or record");
-	return vci_store_write(st, vci_store_offer_put_run, (void *)o, err);
+		return vci_store_bad(err, "offer_put", "no offer or record");
+	return vci_store_write(st, "offer_put", vci_store_offer_put_run, (void *)o, err);
 }
 
 static const char vci_sql_offer_get[] =
@@ -213,7 +221,7 @@ int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char
 
 	*offer = NULL;
 	if (!c)
-		return -1;
+		return vci_store_read_fail(-1, err, "offer_get");
 	rc = vci_store_query(c, &s, err, vci_sql_offer_get, "ti", offer_id, now);
 	if (rc == VCI_DB_ROW) {
 		*offer = vci_store_dup(c->drv->column_text(s, 0), err, &fail);
@@ -223,7 +231,7 @@ int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return rc;
+	return vci_store_read_fail(rc, err, "offer_get");
 }
 
 /* Redeem -----------------------------------------------------------------*/
@@ -307,7 +315,7 @@ int vci_store_code_redeem(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HAS
 
 	if (vci_store_new_id(id, err) < 0)
 		return -1;
-	rc = vci_store_write(st, vci_store_redeem_run, &r, err);
+	rc = vci_store_write(st, "code_redeem", vci_store_redeem_run, &r, err);
 	if (rc == 0)
 		vci_store_copy(exchange_id, VCI_STORE_ID, id);
 	return rc;
@@ -329,10 +337,10 @@ static int vci_store_token_put_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err)
 {
 	if (!vci_store_id_ok(t->exchange_id))
-		return vci_store_bad(err, "token: no exchange id");
+		return vci_store_bad(err, "token_put", "no exchange id");
 	if (!memchr(t->dpop_jkt, 0, sizeof(t->dpop_jkt)))
-		return vci_store_bad(err, "token: dpop_jkt not terminated");
-	return vci_store_write(st, vci_store_token_put_run, (void *)t, err);
+		return vci_store_bad(err, "token_put", "dpop_jkt not terminated");
+	return vci_store_write(st, "token_put", vci_store_token_put_run, (void *)t, err);
 }
 
 static const char vci_sql_token_get[] =
@@ -347,7 +355,7 @@ int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 
 	memset(out, 0, sizeof(*out));
 	if (!c)
-		return -1;
+		return vci_store_read_fail(-1, err, "token_get");
 	rc = vci_store_query(c, &s, err, vci_sql_token_get, "hi", hash, now);
 	if (rc == VCI_DB_ROW) {
 		memcpy(out->hash, hash, VCI_STORE_HASH);
@@ -361,7 +369,7 @@ int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return rc;
+	return vci_store_read_fail(rc, err, "token_get");
 }
 
 /* Single-use values ------------------------------------------------------*/
@@ -401,7 +409,7 @@ int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 {
 	struct vci_store_once o = { vci_sql_nonce_put, hash, expires_at };
 
-	return vci_store_write(st, vci_store_once_put_run, &o, err);
+	return vci_store_write(st, "nonce_put", vci_store_once_put_run, &o, err);
 }
 
 int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
@@ -409,7 +417,7 @@ int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], in
 {
 	struct vci_store_once o = { vci_sql_nonce_take, hash, now };
 
-	return vci_store_write(st, vci_store_once_take_run, &o, err);
+	return vci_store_write(st, "nonce_take", vci_store_once_take_run, &o, err);
 }
 
 int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
@@ -417,7 +425,7 @@ int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64
 {
 	struct vci_store_once o = { vci_sql_jti_use, hash, expires_at };
 
-	return vci_store_write(st, vci_store_once_put_run, &o, err);
+	return vci_store_write(st, "jti_use", vci_store_once_put_run, &o, err);
 }
 
 /* Exchanges --------------------------------------------------------------*/
@@ -456,7 +464,7 @@ int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t
 		return VCI_STORE_NOTFOUND;
 	c = vci_store_reader(st, err);
 	if (!c)
-		return -1;
+		return vci_store_read_fail(-1, err, "exchange_get");
 	rc = vci_store_query(c, &s, err, vci_sql_exchange_get, "t", id);
 	if (rc == VCI_DB_ROW) {
 		rc = vci_store_exchange_row(c, s, out, err);
@@ -467,7 +475,7 @@ int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return rc;
+	return vci_store_read_fail(rc, err, "exchange_get");
 }
 
 void vci_store_exchange_clear(vci_store_exchange_t *x)
@@ -522,11 +530,11 @@ int vci_store_exchange_issued(vci_store_t *st, const char *id, const char *issue
 				      nstatus, now };
 
 	if (!vci_store_id_ok(id) || !vci_store_id_ok(notification_id))
-		return vci_store_bad(err, "exchange: no id or notification id");
+		return vci_store_bad(err, "exchange_issued", "no id or notification id");
 	for (size_t i = 0; i < nstatus; i++)
 		if (!status_uris[i] || !*status_uris[i] || status_idx[i] > INT64_MAX)
-			return vci_store_bad(err, "exchange: bad status entry");
-	return vci_store_write(st, vci_store_exchange_issued_run, &a, err);
+			return vci_store_bad(err, "exchange_issued", "bad status entry");
+	return vci_store_write(st, "exchange_issued", vci_store_exchange_issued_run, &a, err);
 }
 
 struct vci_store_notify {
@@ -559,8 +567,8 @@ int vci_store_exchange_notify(vci_store_t *st, const char *notification_id, cons
 	if (!notification_id)
 		return VCI_STORE_NOTFOUND;
 	if (!state || !*state || strlen(state) >= sizeof(((vci_store_exchange_t *)0)->state))
-		return vci_store_bad(err, "exchange: bad state");
-	return vci_store_write(st, vci_store_exchange_notify_run, &a, err);
+		return vci_store_bad(err, "exchange_notify", "bad state");
+	return vci_store_write(st, "exchange_notify", vci_store_exchange_notify_run, &a, err);
 }
 
 /* API keys ---------------------------------------------------------------*/
@@ -597,10 +605,10 @@ int vci_store_apikey_add(vci_store_t *st, const char *name, const uint8_t hash[V
 	int rc;
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
-		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: random id");
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: apikey_add: random id");
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(newid + 2 * i, 3, "%02x", r[i]);
-	rc = vci_store_write(st, vci_store_apikey_add_run, &a, err);
+	rc = vci_store_write(st, "apikey_add", vci_store_apikey_add_run, &a, err);
 	if (rc == 0)
 		vci_store_copy(id, VCI_STORE_ID, newid);
 	return rc;
@@ -627,7 +635,7 @@ static int vci_store_apikey_rows(vci_store_conn_t *c, json_t *list, vci_err_t *e
 	while (rc == VCI_DB_ROW) {
 		if (json_array_append_new(list, vci_store_apikey_json(c->drv, s)) < 0) {
 			vci_store_end(c, s);
-			return vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory");
+			return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
 		}
 		rc = vci_store_next(c, s, err);
 	}
@@ -645,14 +653,15 @@ int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err)
 		json_decref(list);
 		if (c)
 			vci_store_reader_put(st, c);
-		return c ? vci_err_set(err, VCI_EXIT_IO, "server_error", "store: out of memory")
-			 : -1;
+		if (c)
+			vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_store_read_fail(-1, err, "apikey_list");
 	}
 	rc = vci_store_apikey_rows(c, list, err);
 	vci_store_reader_put(st, c);
 	if (rc < 0) {
 		json_decref(list);
-		return -1;
+		return vci_store_read_fail(-1, err, "apikey_list");
 	}
 	*out = list;
 	return 0;
@@ -676,7 +685,7 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 
 	if (!id)
 		return VCI_STORE_NOTFOUND;
-	return vci_store_write(st, vci_store_apikey_revoke_run, &a, err);
+	return vci_store_write(st, "apikey_revoke", vci_store_apikey_revoke_run, &a, err);
 }
 
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err)
@@ -686,7 +695,7 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
 	int rc;
 
 	if (!c)
-		return -1;
+		return vci_store_read_fail(-1, err, "apikey_check");
 	rc = vci_store_query(c, &s, err, vci_sql_apikey_check, "h", hash);
 	if (rc == VCI_DB_ROW) {
 		vci_store_end(c, s);
@@ -695,7 +704,7 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return rc;
+	return vci_store_read_fail(rc, err, "apikey_check");
 }
 
 /* Housekeeping -----------------------------------------------------------*/
@@ -729,7 +738,7 @@ long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err)
 {
 	struct vci_store_sweep a = { now, 0 };
 
-	if (vci_store_write(st, vci_store_sweep_run, &a, err) < 0)
+	if (vci_store_write(st, "sweep", vci_store_sweep_run, &a, err) < 0)
 		return -1;
 	return a.deleted;
 }

@@ -17,9 +17,16 @@
  * Durability: every operation that changes state returns only after its
  * change is durable (SQLite: WAL, synchronous=FULL). Writes from
  * concurrent threads are shared into one transaction and one fsync (group
- * commit); each operation still succeeds or fails alone.
+ * commit): a writer thread runs each queued operation in its own SAVEPOINT
+ * of one write transaction, commits, then wakes their callers, so each
+ * operation still succeeds or fails alone. Alone, a write costs one
+ * commit; N concurrent writers share commits (vci_store_stats shows it).
+ * Reads run on pooled connections of their own and see every write that
+ * has returned.
  *
  * Thread safety: one vci_store_t is used by any number of threads at once.
+ * It does not survive fork() (its writer thread): open it in the process
+ * that uses it.
  *
  * Return values: 0 on success; VCI_STORE_NOTFOUND / VCI_STORE_EXISTS (> 0)
  * as each operation states, with err untouched; -1 with err filled
@@ -73,10 +80,13 @@ int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH]);
 
 /* Counters of the writer thread since open: `commits` durable commits
  * made, `writes` state-changing operations they held (writes / commits is
- * the group-commit factor). Thread safe. */
+ * the group-commit factor); `queued` the writes waiting now for their
+ * commit (in the queue or in the transaction being committed). Thread
+ * safe. */
 typedef struct vci_store_stats {
 	uint64_t commits;
 	uint64_t writes;
+	uint64_t queued;
 } vci_store_stats_t;
 void vci_store_stats(vci_store_t *st, vci_store_stats_t *out);
 

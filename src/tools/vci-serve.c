@@ -88,6 +88,26 @@ static int is_loopback(const char *addr)
 	       !strncmp(addr, "localhost:", 10);
 }
 
+/* The wallet-facing listener, over TLS with --tls-cert and --tls-key. */
+static vci_http_t *start(args_t *a, vci_serve_t *s, vci_err_t *err)
+{
+	vci_http_opts_t o = { .listen = a->cfg.listen, .threads = a->cfg.threads };
+	char_auto_t *cert = NULL;
+	wipe_auto_t *key = NULL;
+	size_t len;
+
+	if (a->cfg.tls_cert) {
+		cert = vci_read_file(a->cfg.tls_cert, 1u << 20, &len, err);
+		key = cert ? vci_read_file(a->cfg.tls_key, 1u << 20, &len, err) : NULL;
+		if (!key)
+			return vci_err_prefix(err, "--tls-cert, --tls-key"), err->status = VCI_EXIT_KEY,
+			       NULL;
+		o.tls_cert = cert;
+		o.tls_key = key;
+	}
+	return vci_http_start(s, &o, err);
+}
+
 static int cmd_run(void *ctx, int argc, char **argv)
 {
 	args_t *a = ctx;
@@ -111,13 +131,17 @@ static int cmd_run(void *ctx, int argc, char **argv)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	block_signals(&set);
-	main_h = vci_http_start(s, a->cfg.listen, 0, a->cfg.threads, &err);
-	if (main_h && a->cfg.admin_listen)
-		admin_h = vci_http_start(s, a->cfg.admin_listen, 1, 1, &err);
+	main_h = start(a, s, &err);
+	if (main_h && a->cfg.admin_listen) {
+		vci_http_opts_t o = { .listen = a->cfg.admin_listen, .admin = 1, .threads = 1 };
+
+		admin_h = vci_http_start(s, &o, &err);
+	}
 	if (!main_h || (a->cfg.admin_listen && !admin_h)) {
 		vci_http_stop(main_h, 0);
 		vci_serve_free(s);
-		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		return err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s", err.msg)
+						    : vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
 	fprintf(stderr, "%s: listening on %s\n", a->cli.prog, vci_http_address(main_h));
 	if (admin_h)

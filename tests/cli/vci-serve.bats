@@ -97,7 +97,7 @@ EOF
 	run vci-serve --help
 	[ "$status" -eq 0 ]
 	for o in issuer defn key cert kid pass state listen admin-listen config status-list dpop \
-		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log name; do
+		dpop-nonce token-ttl nonce-ttl tx-attempts batch-size threads log tls-cert tls-key name; do
 		[[ "$output" == *"--$o"* ]] || { echo "missing --$o"; false; }
 	done
 	[[ "$output" == *"apikey add"* ]]
@@ -269,6 +269,28 @@ EOF
 	alive
 }
 
+@test "native TLS with --tls-cert and --tls-key" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/tls.key" \
+		-out "$D/tls.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
+	start_server --tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
+	[ "$(curl -s -m 30 --cacert "$D/tls.crt" "https://127.0.0.1:$PORT/health")" = '{"status":"ok"}' ]
+	run curl -s -m 30 "http://127.0.0.1:$PORT/health"
+	[ "$status" -ne 0 ] || [ "$output" != '{"status":"ok"}' ]
+	stop_server
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/c.crt"
+	[ "$status" -eq 4 ]
+	run vci-serve --issuer "$ISS" --defn "$D/pid.json" --key "$D/k.pem" --cert "$D/c.crt" \
+		--state "$D/state" --listen 127.0.0.1:0 --status-list "$D/tsl" --tls-cert "$D/tls.crt" \
+		--tls-key "$D/none.key"
+	[ "$status" -eq 4 ]
+}
+
 # ---- documents ----------------------------------------------------------
 
 @test "well-known documents: path insertion, draft 13 suffix, AS metadata, JWKS" {
@@ -388,7 +410,10 @@ EOF
 		"grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
 		--data-urlencode "pre-authorized_code=nosuchcode" "$URL/t/token"
 	grep -q '^HTTP/1.1 400' "$D/h"
+	grep -qi '^cache-control: no-store' "$D/h"
 	"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"] == "invalid_grant"' "$D/body"
+	curl -s -D "$D/h" -o "$D/body" -X POST "$URL/t/nonce"
+	grep -qi '^cache-control: no-store' "$D/h"
 	alive
 }
 
@@ -417,6 +442,44 @@ EOF
 	run vci-serve import --state "$D/state" <"$D/offers.ndjson"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'"offer_exists"'* ]]
+}
+
+token() { # token CODE TX: the token endpoint's status, body in $D/body
+	code -D "$D/h" --data-urlencode "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
+		--data-urlencode "pre-authorized_code=$1" ${2:+--data-urlencode "tx_code=$2"} "$URL/t/token"
+}
+
+field() { # field FILE NAME: a top-level string of the first JSON line
+	"$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"
+}
+
+@test "imported codes are redeemed once; --tx-attempts caps wrong tx_codes" {
+	start_server --admin-listen 127.0.0.1:0
+	printf '{"claims":%s}\n' "$CLAIMS" | vci-offer --issuer "$ISS" --config pid --tx-code 4 >"$D/a"
+	printf '{"claims":%s}\n' "$CLAIMS" | vci-offer --issuer "$ISS" --config pid --tx-code 4 >"$D/b"
+	vci-serve import --state "$D/state" "$D/a" >/dev/null
+	vci-serve import --state "$D/state" --tx-attempts 1 "$D/b" >/dev/null
+	# a: the right tx_code gets a token, once
+	[ "$(token "$(field "$D/a" pre_authorized_code)" "$(field "$D/a" tx_code)")" = 200 ]
+	grep -qi '^cache-control: no-store' "$D/h"
+	"$PY" -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["access_token"] and t["token_type"] in ("Bearer","DPoP")' "$D/body"
+	[ "$(token "$(field "$D/a" pre_authorized_code)" "$(field "$D/a" tx_code)")" = 400 ]
+	grep -q invalid_grant "$D/body"
+	# b: one wrong tx_code and the code is dead
+	[ "$(token "$(field "$D/b" pre_authorized_code)" 0000000)" = 400 ]
+	[ "$(token "$(field "$D/b" pre_authorized_code)" "$(field "$D/b" tx_code)")" = 400 ]
+	# the server's --tx-attempts (default 5) for offers made by POST /offers
+	key=$(vci-serve apikey add --state "$D/state" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+	curl -s -o "$D/offer" -H "x-api-key: $key" -H 'Content-Type: application/json' \
+		-d "{\"credential_configuration_id\":\"pid\",\"claims\":$CLAIMS,\"tx_code\":{\"length\":4}}" \
+		"http://127.0.0.1:$ADMIN/offers"
+	id=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["offer_id"])' "$D/offer")
+	curl -s -o "$D/co" "$URL/t/offers/$id"
+	pac=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"])' "$D/co")
+	for _ in 1 2 3 4; do
+		[ "$(token "$pac" 00000)" = 400 ]
+	done
+	[ "$(token "$pac" "$(field "$D/offer" tx_code)")" = 200 ]
 }
 
 @test "import: bad records become error records, the good ones are kept" {
@@ -601,7 +664,7 @@ EOF
 import json, sys
 for line in open(sys.argv[1]):
     j = json.loads(line)
-    for k in ("time", "peer", "method", "path", "status", "bytes", "ms"):
+    for k in ("time", "peer", "method", "path", "status", "bytes", "duration_ms"):
         assert k in j, (k, j)
 EOF
 	for secret in "$key" "$pac" "$tx" "$id" SECRETTOKEN SECRETPROOF SECRETQUERY; do
@@ -661,6 +724,30 @@ EOF
 	[ "$STOP_STATUS" -eq 0 ]
 	wait "$LPID"
 	[ "$(cat "$D/load.out")" -gt 0 ]
+}
+
+@test "SIGTERM with a client stuck in its headers and an idle keep-alive one: exit 0" {
+	start_server
+	cat >"$D/clients.py" <<'EOF'
+import http.client, socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+c.request("GET", "/health")
+c.getresponse().read()
+print("connected", flush=True)
+time.sleep(120)
+EOF
+	"$PY" "$D/clients.py" "$PORT" >"$D/clients.out" 3>&- &
+	CPID=$!
+	for _ in $(seq 300); do
+		grep -q connected "$D/clients.out" && break
+		sleep 0.1
+	done
+	stop_server
+	kill "$CPID" 2>/dev/null || true
+	[ "$STOP_STATUS" -eq 0 ]
 }
 
 # ---- hostile HTTP --------------------------------------------------------

@@ -2,10 +2,12 @@
  * a socket: the input is split into method, path, query, headers and body
  * (lines up to a blank one, then the body), made into a vci_req_t and run
  * through the route table of a server with test routes and the endpoints
- * that need no keys (health, offer by reference without a store is not
- * routed). Every request must get a status and a well-formed response;
- * error bodies must be JSON. */
-#include "serve/serve.h"
+ * that need neither keys nor a store: health, the well-known documents
+ * (Accept negotiation included) and type metadata of a definition built
+ * in. Every request must get a status and a well-formed response; error
+ * bodies must be JSON. */
+#include "serve/internal.h"
+#include "oid4vci/metadata.h"
 
 #include <string.h>
 
@@ -31,6 +33,34 @@ static void echo(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 					     "headers", (int)vci_req_header_count(req, "x-a")));
 }
 
+static const char defn[] =
+	"{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"vct\":\"https://issuer.example/t/vct/pid\","
+	"\"display\":[{\"name\":\"PID\",\"locale\":\"en\"}],"
+	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true}]}";
+
+/* The documents server.c would make, without a key. */
+static void documents(vci_serve_t *s)
+{
+	vci_metadata_opts_t o = { .issuer = "https://issuer.example/t" };
+	vci_err_t err = { 0 };
+	json_t *doc = json_loads(defn, 0, NULL);
+
+	s->defs = calloc(1, sizeof *s->defs);
+	s->defs[0] = vci_defn_new(doc, &err);
+	json_decref(doc);
+	if (!s->defs[0])
+		__builtin_trap();
+	s->ndefs = 1;
+	s->metadata = vci_metadata_build(s->defs, 1, &o, &err);
+	o.draft13 = 1;
+	s->keep->metadata13 = vci_metadata_build(s->defs, 1, &o, &err);
+	s->keep->signed_metadata = strdup("eyJhbGciOiJFUzI1NiJ9.e30.c2ln");
+	s->keep->as_metadata = json_pack("{s:s}", "issuer", s->issuer);
+	s->keep->jwt_vc_issuer = json_pack("{s:s,s:{s:[]}}", "issuer", s->issuer, "jwks", "keys");
+	if (!s->metadata || !s->keep->metadata13)
+		__builtin_trap();
+}
+
 static void setup(void)
 {
 	vci_err_t err = { 0 };
@@ -40,7 +70,9 @@ static void setup(void)
 		__builtin_trap();
 	server->issuer = "https://issuer.example/t";
 	server->base_path = "/t";
-	if (vci_health_register(server, &err) < 0 ||
+	documents(server);
+	if (vci_health_register(server, &err) < 0 || vci_wellknown_register(server, &err) < 0 ||
+	    vci_typemeta_register(server, &err) < 0 ||
 	    vci_serve_route_add(server, 0, "POST", "/t/echo", VCI_ROUTE_EXACT, "application/json",
 				echo, NULL, &err) < 0 ||
 	    vci_serve_route_add(server, 0, "GET", "/t/p/", VCI_ROUTE_PREFIX, NULL, echo, NULL,

@@ -397,13 +397,13 @@ static const vci_defn_t *select_d13(const vci_credential_request_t *r, vci_defn_
 	}
 	if (!found) {
 		vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
-			    "format \"%.64s\": no offered credential configuration of this format "
+			    "format '%.64s': no offered credential configuration of this format "
 			    "and type", r->format);
 		return NULL;
 	}
 	if (matches > 1) {
 		vci_err_set(err, VCI_EXIT_FAIL, "invalid_credential_request",
-			    "format \"%.64s\": %s several offered configurations", r->format,
+			    "format '%.64s': %s several offered configurations", r->format,
 			    typed ? "the type names" : "without a type parameter, matches");
 		return NULL;
 	}
@@ -599,7 +599,7 @@ int vci_notification_request_parse(const char *body, size_t len,
 	if (desc && (!json_is_string(desc) || strlen(json_string_value(desc)) !=
 		     json_string_length(desc) || !description_ok(json_string_value(desc))))
 		return bad_notification(out, err, "event_description: not a string of printable "
-					"ASCII without '\"' and '\\'");
+					"ASCII without double quotes and backslashes");
 	out->notification_id = json_string_value(id);
 	out->description = desc ? json_string_value(desc) : NULL;
 	return 0;

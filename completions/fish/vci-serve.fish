@@ -1,0 +1,33 @@
+# fish completion for vci-serve(8)
+set -l cmds run import apikey
+complete -c vci-serve -f
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a run -d 'serve (the default)'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a import -d 'offer records from vci-offer into the store'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a apikey -d 'keys of the management listener'
+complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and not __fish_seen_subcommand_from add list revoke" -a 'add list revoke'
+
+complete -c vci-serve -s h -l help -d 'print help'
+complete -c vci-serve -s V -l version -d 'print the version'
+complete -c vci-serve -l issuer -x -d 'the credential issuer identifier'
+complete -c vci-serve -l defn -r -F -d 'credential definitions'
+complete -c vci-serve -l key -r -F -d 'the signing key'
+complete -c vci-serve -l cert -r -F -d 'its certificate chain'
+complete -c vci-serve -l kid -x -d 'key id'
+complete -c vci-serve -l pass -x -a 'env: file: pass:' -d 'passphrase of the key'
+complete -c vci-serve -l state -r -a '(__fish_complete_directories)' -d 'state directory'
+complete -c vci-serve -l listen -x -d 'ADDR:PORT of the wallet-facing listener'
+complete -c vci-serve -l admin-listen -x -d 'ADDR:PORT of the management listener'
+complete -c vci-serve -l config -r -F -d 'settings file'
+complete -c vci-serve -l status-list -r -F -d '[ID=]FILE status list'
+complete -c vci-serve -l dpop -x -a 'optional required off' -d 'DPoP mode'
+complete -c vci-serve -l dpop-nonce -d 'require server DPoP nonces'
+complete -c vci-serve -l token-ttl -x -d 'access token lifetime (s)'
+complete -c vci-serve -l nonce-ttl -x -d 'c_nonce lifetime (s)'
+complete -c vci-serve -l tx-attempts -x -d 'wrong tx_codes before a code dies'
+complete -c vci-serve -l batch-size -x -d 'most proofs per request'
+complete -c vci-serve -l threads -x -d 'worker threads'
+complete -c vci-serve -l log -r -F -d 'access log file'
+complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
+complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
+complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
+complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
