@@ -386,7 +386,7 @@ static int bind_listen(const char *listen_on, vci_http_t *h, vci_err_t *err)
 	return 0;
 }
 
-vci_http_t *vci_http_start(vci_serve_t *s, const vci_http_opts_t *o, vci_err_t *err)
+vci_http_t *vci_http_start(vci_serve_t *s, const vci_serve_listen_t *o, vci_err_t *err)
 {
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	vci_http_t *h;

@@ -276,17 +276,17 @@ void vci_serve_log_request(vci_serve_t *s, const vci_req_t *req, const vci_resp_
 /* ---- HTTP (http.c: the only file that knows libmicrohttpd) ---- */
 
 typedef struct vci_http vci_http_t;
-typedef struct vci_http_opts {
+typedef struct vci_serve_listen {
 	const char *listen;     /* ADDR:PORT (IPv4 or [IPv6]; port 0: a free one) */
 	int admin;              /* serve the management routes, not the wallet's */
 	unsigned threads;       /* worker threads */
 	const char *tls_cert;   /* native TLS: certificate chain (PEM text), or NULL */
 	const char *tls_key;    /* and its unencrypted private key (PEM text) */
-} vci_http_opts_t;
+} vci_serve_listen_t;
 /* Listen and serve. Errors: VCI_EXIT_IO (address in use, ...),
  * VCI_EXIT_USAGE (a bad address; TLS asked of a libmicrohttpd without
  * it), VCI_EXIT_KEY (a certificate or key GnuTLS refuses). */
-vci_http_t *vci_http_start(vci_serve_t *s, const vci_http_opts_t *o, vci_err_t *err);
+vci_http_t *vci_http_start(vci_serve_t *s, const vci_serve_listen_t *o, vci_err_t *err);
 /* The bound address, "ADDR:PORT". */
 const char *vci_http_address(const vci_http_t *h);
 /* Stop accepting, let requests in flight finish (up to `wait_ms`), stop

@@ -91,7 +91,7 @@ static int is_loopback(const char *addr)
 /* The wallet-facing listener, over TLS with --tls-cert and --tls-key. */
 static vci_http_t *start(args_t *a, vci_serve_t *s, vci_err_t *err)
 {
-	vci_http_opts_t o = { .listen = a->cfg.listen, .threads = a->cfg.threads };
+	vci_serve_listen_t o = { .listen = a->cfg.listen, .threads = a->cfg.threads };
 	char_auto_t *cert = NULL;
 	wipe_auto_t *key = NULL;
 	size_t len;
@@ -133,7 +133,7 @@ static int cmd_run(void *ctx, int argc, char **argv)
 	block_signals(&set);
 	main_h = start(a, s, &err);
 	if (main_h && a->cfg.admin_listen) {
-		vci_http_opts_t o = { .listen = a->cfg.admin_listen, .admin = 1, .threads = 1 };
+		vci_serve_listen_t o = { .listen = a->cfg.admin_listen, .admin = 1, .threads = 1 };
 
 		admin_h = vci_http_start(s, &o, &err);
 	}

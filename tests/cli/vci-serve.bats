@@ -851,3 +851,36 @@ EOF
 	[ "$(code -X BREW "$URL/health")" -ge 400 ]
 	alive
 }
+
+# ---- examples ------------------------------------------------------------
+
+@test "examples/serve/serve.sh: metadata, import, by reference, POST /offers, token once, revocation, stop" {
+	cd "$D"
+	run sh "$SRC/examples/serve/serve.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"credential_issuer":"https://issuer.example.com"'* ]]
+	[[ "$output" == *'"imported":true'* ]]
+	[[ "$output" == *'by reference: {"credential_issuer":"https://issuer.example.com"'* ]]
+	[[ "$output" == *'management API: {"offer_id":'* ]]
+	[[ "$output" == *'token type: '* ]]
+	[[ "$output" == *'the same code again: invalid_grant'* ]]
+	[[ "$output" == *'index 7: invalid'* ]]
+	[[ "$output" == *'stopped: exit 0'* ]]
+}
+
+@test "examples/serve: the config file is one vci-serve reads" {
+	sed -e "s|/etc/vci-serve/pid.json|$D/pid.json|; s|/etc/vci-serve/issuer.key|$D/k.pem|" \
+	    -e "s|/etc/vci-serve/issuer.crt|$D/c.crt|; s|/var/lib/vci-serve/pid.list|$D/tsl|" \
+	    -e "s|/var/lib/vci-serve|$D/state|; s|/var/log/vci-serve/access.log|$D/access.log|" \
+	    -e "s|127.0.0.1:808[01]|127.0.0.1:0|" "$SRC/examples/serve/vci-serve.conf" >"$D/serve.conf"
+	vci-serve --config "$D/serve.conf" 2>"$D/err" 3>&- &
+	SPID=$!
+	for _ in $(seq 600); do
+		grep -q 'management listening on' "$D/err" && break
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'management listening on' "$D/err"
+	stop_server
+	[ "$STOP_STATUS" -eq 0 ]
+}
