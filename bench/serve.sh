@@ -20,7 +20,8 @@
 # https://issuer.example.com, served as behind a TLS-terminating proxy),
 # BENCH_PERF=FILE (a perf profile of the server with call graphs during
 # the saturated run; perf report -i FILE --children), BENCH_NO_STATUS=1
-# (the definition without its status list), TMPDIR (where the state
+# (the definition without its status list), BENCH_SYSCALLS=0 (no perf
+# stat count of the server's fdatasync calls and context switches), TMPDIR (where the state
 # lives: on tmpfs fsync costs nothing, so use the disk a deployment
 # would use).
 set -eu
@@ -55,11 +56,14 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/vci-serve-bench.XXXXXX")
 pid=
 perf_pid=
+stat_pid=
 client_pid=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -n "$client_pid" ] && kill -TERM "$client_pid" 2>/dev/null
-	[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
+	for p in $stat_pid $perf_pid; do
+		kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
 		i=0
 		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
@@ -167,6 +171,15 @@ dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 2>/dev/null
 sync_ms=$(LC_ALL=C dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 oflag=dsync \
 	conv=notrunc 2>&1 | sed -n 's/.* copied, \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.2f", $1 / 200 * 1e3 }')
 rm -f "$work/state/sync.test"
+# Durable commits and context switches of the server per flow, counted
+# by perf stat when this machine lets us (tracepoints; cheap).
+events=syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches
+if [ "${BENCH_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
+   perf stat -e "$events" -o /dev/null true >/dev/null 2>&1; then
+	perf stat -e "$events" -x, -o "$work/syscalls" -p "$pid" >/dev/null 2>&1 &
+	stat_pid=$!
+	sleep 0.5
+fi
 c0=$(cpu_ticks)
 if [ -n "${BENCH_PERF:-}" ]; then
 	# DWARF unwinding: the libraries are built without frame pointers
@@ -177,6 +190,13 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 load "$n" "$warm"
 c1=$(cpu_ticks)
+if [ -n "$stat_pid" ]; then
+	kill -INT "$stat_pid" 2>/dev/null || true
+	wait "$stat_pid" 2>/dev/null || true
+	stat_pid=
+	syncs=$(awk -F, -v n="$n" '/fdatasync|fsync/ { s += $1 } END { printf "%.1f", s / n }' "$work/syscalls")
+	switches=$(awk -F, -v n="$n" '/context-switches/ { printf "%.0f", $1 / n }' "$work/syscalls")
+fi
 if [ -n "$perf_pid" ]; then
 	kill -INT "$perf_pid" 2>/dev/null || true
 	wait "$perf_pid" 2>/dev/null || true
@@ -212,6 +232,7 @@ echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(st
 echo "synchronous write: ${sync_ms:-?} ms per 4 KiB (dd oflag=dsync on the state's filesystem, before the runs)"
 echo "saturated:"
 sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
+[ -z "${syncs:-}" ] || echo "  server:       $syncs fdatasync/fsync and $switches context switches per flow (perf stat)"
 echo "at half the saturated rate ($half flows/s asked):"
 sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/half.out"
 awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
