@@ -1,0 +1,260 @@
+#!/bin/sh
+# bench/serve.sh [N] - N (default 2000) complete OID4VCI flows against
+# vci-serve on 127.0.0.1: token request with DPoP (pre-authorized code),
+# nonce, credential request with one proof JWT, an SD-JWT VC (dc+sd-jwt,
+# the PID definition of examples/definitions/ with a token status list)
+# issued per flow. Runs bench/load-client once saturated (BENCH_CONCURRENCY
+# flows in flight, default 8) and once at half the saturated rate, and
+# prints flows/s, p50/p99 latency, the server's peak RSS (VmHWM), its CPU
+# seconds per flow (utime + stime from /proc) against the crypto it must
+# do per flow: three ECDSA P-256 verifies (DPoP at the token and
+# credential endpoints, the proof JWT) and one ES256 signature, rated by
+# `openssl speed -seconds 2 ecdsap256` in the same run. Goals (issue 13):
+# ratio >= 0.5, p99 < 20 ms at half the saturated rate, RSS < 32 MB.
+#   cd build && ../bench/serve.sh 2000
+# Builds what it needs when run from a build directory (make
+# src/tools/vci-serve ... bench/load-client). Needs openssl, curl, jq and
+# python3 (to find a free port; PYTHON3 names it, default /usr/bin/python3).
+# Environment: BENCH_CONCURRENCY (8), BENCH_THREADS (vci-serve --threads,
+# default the server's), BENCH_ISSUER (the issuer identifier, default
+# https://issuer.example.com, served as behind a TLS-terminating proxy),
+# BENCH_PERF=FILE (a perf profile of the server with call graphs during
+# the saturated run; perf report -i FILE --children), BENCH_NO_STATUS=1
+# (the definition without its status list), BENCH_SYSCALLS=0 (no perf
+# stat count of the server's fdatasync calls and context switches), TMPDIR (where the state
+# lives: on tmpfs fsync costs nothing, so use the disk a deployment
+# would use).
+set -eu
+n=${1:-2000}
+conc=${BENCH_CONCURRENCY:-8}
+src=$(cd "$(dirname "$0")/.." && pwd)
+case $n in '' | *[!0-9]*) echo "serve.sh: N must be a number" >&2; exit 2 ;; esac
+[ "$n" -ge 10 ] || { echo "serve.sh: N must be at least 10" >&2; exit 2; }
+
+if [ -f Makefile ]; then
+	targets=
+	for t in src/tools/vci-serve src/tools/vci-offer src/tools/vci-statuslist bench/load-client; do
+		grep -q "^$t\$(EXEEXT):" Makefile && targets="$targets $t"
+	done
+	# shellcheck disable=SC2086 # a list of make targets
+	[ -z "$targets" ] || make -s -j2 $targets >/dev/null
+fi
+tool() { # tool NAME VAR: ./src/tools/NAME, $VAR, or PATH
+	eval "t=\${$2:-./src/tools/$1}"
+	[ -x "$t" ] || t=$(command -v "$1") || { echo "serve.sh: $1 not found" >&2; exit 2; }
+	echo "$t"
+}
+serve=$(tool vci-serve VCI_SERVE)
+offer=$(tool vci-offer VCI_OFFER)
+statuslist=$(tool vci-statuslist VCI_STATUSLIST)
+client=${BENCH_LOAD_CLIENT:-./bench/load-client}
+[ -x "$client" ] || { echo "serve.sh: $client not built (make bench/load-client)" >&2; exit 2; }
+for t in openssl curl jq; do
+	command -v "$t" >/dev/null || { echo "serve.sh: $t not found" >&2; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vci-serve-bench.XXXXXX")
+pid=
+perf_pid=
+stat_pid=
+client_pid=
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	[ -n "$client_pid" ] && kill -TERM "$client_pid" 2>/dev/null
+	for p in $stat_pid $perf_pid; do
+		kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
+
+free_port() { # a port the kernel hands out on 127.0.0.1 now
+	${PYTHON3:-/usr/bin/python3} -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+srv=http://127.0.0.1:$port
+# The issuer as a deployment names it, behind a reverse proxy that
+# terminates TLS: the proofs' aud and htu name it, the requests go to srv.
+iss=${BENCH_ISSUER:-https://issuer.example.com}
+warm=$((n / 5 > 200 ? 200 : n / 5))
+total=$((warm + 2 * n))
+
+# Issuer key and certificate; the PID definition without the attestations
+# it asks of wallets (the bench's wallet has none), with its status list.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/issuer.key" 2>/dev/null
+openssl req -x509 -new -key "$work/issuer.key" -subj "/CN=vci-serve bench issuer" -days 2 \
+	-addext keyUsage=digitalSignature -out "$work/issuer.crt" 2>/dev/null
+status_args=
+if [ -n "${BENCH_NO_STATUS:-}" ]; then
+	jq 'del(.key_binding.key_attestation_required, .wallet_attestation_required, .status)' \
+		"$src/examples/definitions/pid.json" >"$work/pid.json"
+else
+	jq 'del(.key_binding.key_attestation_required, .wallet_attestation_required)' \
+		"$src/examples/definitions/pid.json" >"$work/pid.json"
+	size=$((total * 16 > 131072 ? total * 16 : 131072))
+	"$statuslist" new --uri "$iss/status/pid" --size "$size" --output "$work/pid.status"
+	status_args="--status-list pid=$work/pid.status"
+fi
+
+# One offer per flow, imported into a new state.
+i=0
+while [ "$i" -lt "$total" ]; do
+	printf '{"claims":{"given_name":"Erika%d","family_name":"Mustermann","birthdate":"1964-08-12",' "$i"
+	printf '"nationalities":["DE"],"address":{"street_address":"Heidestrasse %d",' "$((i % 200 + 1))"
+	printf '"locality":"Berlin","postal_code":"10557","country":"DE"},"age_equal_or_over":{"18":true},'
+	printf '"issuing_country":"DE","issuing_authority":"DE"}}\n'
+	i=$((i + 1))
+done >"$work/records.ndjson"
+"$offer" --issuer "$iss" --config pid --defn "$work/pid.json" --ttl 7200 --no-progress \
+	"$work/records.ndjson" >"$work/offers.ndjson" 2>"$work/offer.err" ||
+	{ cat "$work/offer.err" >&2; exit 1; }
+mkdir "$work/state"
+"$serve" import --state "$work/state" "$work/offers.ndjson" >"$work/import.out" 2>&1 ||
+	{ cat "$work/import.out" >&2; exit 1; }
+
+# shellcheck disable=SC2086 # status_args is empty or two words without spaces
+"$serve" run --issuer "$iss" --defn "$work/pid.json" --key "$work/issuer.key" \
+	--cert "$work/issuer.crt" --state "$work/state" --listen "127.0.0.1:$port" $status_args \
+	${BENCH_THREADS:+--threads "$BENCH_THREADS"} --log "$work/access.log" \
+	>"$work/server.out" 2>"$work/server.err" &
+pid=$!
+i=0
+until curl -fsS -o /dev/null "$srv/health" 2>/dev/null; do
+	i=$((i + 1))
+	if [ "$i" -ge 200 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "serve.sh: vci-serve did not come up on $srv:" >&2
+		tail -n 20 "$work/server.err" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { # "utime stime" of the server (fields 14 and 15 of stat; comm may hold spaces)
+	sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12, $13 }'
+}
+result() { # result KEY: a value of the load client's RESULT line in $work/run.out
+	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
+}
+load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/run.out
+	# in the background, so that a signal to this script acts at once
+	"$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$1" \
+		--skip "$2" --concurrency "$conc" ${3:+--rate "$3"} >"$work/run.out" 2>"$work/run.err" &
+	client_pid=$!
+	rc=0
+	wait "$client_pid" || rc=$?
+	client_pid=
+	if [ "$rc" -ne 0 ]; then
+		cat "$work/run.out" "$work/run.err" >&2
+		echo "serve.sh: the load client met errors (the server's messages and access log end so:)" >&2
+		tail -n 5 "$work/server.err" "$work/access.log" >&2
+		exit 1
+	fi
+}
+
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+load "$warm" 0
+# What a durable commit costs on the state's filesystem now: 200
+# synchronous 4 KiB overwrites (O_DSYNC, as write + fdatasync). A flow
+# waits for its commits one after another, so this bounds its latency.
+dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 2>/dev/null
+sync_ms=$(LC_ALL=C dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 oflag=dsync \
+	conv=notrunc 2>&1 | sed -n 's/.* copied, \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.2f", $1 / 200 * 1e3 }')
+rm -f "$work/state/sync.test"
+# Durable commits and context switches of the server per flow, counted
+# by perf stat when this machine lets us (tracepoints; cheap).
+events=syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches
+if [ "${BENCH_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
+   perf stat -e "$events" -o /dev/null true >/dev/null 2>&1; then
+	perf stat -e "$events" -x, -o "$work/syscalls" -p "$pid" >/dev/null 2>&1 &
+	stat_pid=$!
+	sleep 0.5
+fi
+c0=$(cpu_ticks)
+if [ -n "${BENCH_PERF:-}" ]; then
+	# DWARF unwinding: the libraries are built without frame pointers
+	perf record -F 499 --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$pid" \
+		2>"$work/perf.err" >/dev/null &
+	perf_pid=$!
+	sleep 1
+fi
+load "$n" "$warm"
+c1=$(cpu_ticks)
+if [ -n "$stat_pid" ]; then
+	kill -INT "$stat_pid" 2>/dev/null || true
+	wait "$stat_pid" 2>/dev/null || true
+	stat_pid=
+	syncs=$(awk -F, -v n="$n" '/fdatasync|fsync/ { s += $1 } END { printf "%.1f", s / n }' "$work/syscalls")
+	switches=$(awk -F, -v n="$n" '/context-switches/ { printf "%.0f", $1 / n }' "$work/syscalls")
+fi
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid" 2>/dev/null || true
+	wait "$perf_pid" 2>/dev/null || true
+	perf_pid=
+fi
+cp "$work/run.out" "$work/sat.out"
+sat_rate=$(result rate)
+sat_wall=$(result wall)
+sat_client=$(result client_cpu)
+half=$(awk -v r="$sat_rate" 'BEGIN { h = int(r / 2); print (h < 1 ? 1 : h) }')
+load "$n" "$((warm + n))" "$half"
+cp "$work/run.out" "$work/half.out"
+c2=$(cpu_ticks)
+half_wall=$(result wall)
+half_client=$(result client_cpu)
+rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+
+# openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
+# sign/s and verify/s last, per second of its user CPU time (the server's
+# side is CPU time too, so other load on the machine moves neither much).
+rates=$(openssl speed -seconds 2 ecdsap256 2>/dev/null |
+	awk '/ecdsa \(nistp256\)/ { s = $(NF-1); v = $NF } END { print s, v }')
+osign=${rates% *}
+overify=${rates#* }
+case $osign$overify in
+*[0-9]*[0-9]*) ;;
+*) echo "serve.sh: openssl speed ecdsap256 printed no rates" >&2; exit 1 ;;
+esac
+
+echo "load average before the runs: $load0 (other work on the machine moves flows/s and p99; CPU per flow less)"
+echo "vci-serve, $n flows per run (token with DPoP, nonce, credential with one proof JWT; SD-JWT VC"
+echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(stat -f -c %T "$work/state"), $(nproc) cores"
+echo "synchronous write: ${sync_ms:-?} ms per 4 KiB (dd oflag=dsync on the state's filesystem, before the runs)"
+echo "saturated:"
+sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
+[ -z "${syncs:-}" ] || echo "  server:       $syncs fdatasync/fsync and $switches context switches per flow (perf stat)"
+echo "at half the saturated rate ($half flows/s asked):"
+sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/half.out"
+awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
+	-v u2="${c2% *}" -v s2="${c2#* }" -v tk="$ticks" -v sw="$sat_wall" \
+	-v sc="$sat_client" -v hw="$half_wall" -v hc="$half_client" -v rss="$rss" \
+	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" \
+	-v hp99="$(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/half.out")" 'BEGIN {
+	scpu = (u1 + s1 - u0 - s0) / tk; hcpu = (u2 + s2 - u1 - s1) / tk
+	per = scpu / n
+	crypto = 3 / ov + 1 / os
+	ratio = crypto / per
+	printf "server CPU:      %.3f ms per flow saturated (%.2f s; user %.3f ms, system %.3f ms), %.3f ms at half rate\n",
+		per * 1e3, scpu, (u1 - u0) / tk / n * 1e3, (s1 - s0) / tk / n * 1e3, hcpu / n * 1e3
+	printf "machine share:   saturated: server %.2f cores, client %.2f cores of %d; half rate: server %.2f, client %.2f\n",
+		scpu / sw, sc / sw, ncpu, hcpu / hw, hc / hw
+	printf "client CPU:      %.3f ms per flow saturated (key generation before the run not counted)\n", sc / n * 1e3
+	printf "crypto per flow: %.3f ms = 3 ECDSA P-256 verifies (%.0f/s) + 1 sign (%.0f/s), openssl speed, CPU time\n",
+		crypto * 1e3, ov, os
+	printf "ratio:           %.2f (crypto-bound CPU per flow / server CPU per flow; goal >= 0.5)  %s\n",
+		ratio, (ratio >= 0.5 ? "met" : "NOT met")
+	printf "p99 at half:     %.2f ms (goal < 20 ms)  %s\n", hp99, (hp99 < 20 ? "met" : "NOT met")
+	printf "peak RSS:        %.1f MB (VmHWM; goal < 32 MB)  %s\n", rss / 1024, (rss < 32 * 1024 ? "met" : "NOT met")
+}'
+[ -n "${BENCH_PERF:-}" ] && echo "profile:         $BENCH_PERF (perf report -i $BENCH_PERF --children)"
+exit 0
