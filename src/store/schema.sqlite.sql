@@ -78,3 +78,17 @@ CREATE TABLE apikeys (
 	created_at INTEGER NOT NULL,
 	revoked_at INTEGER
 );
+
+-- version 2
+-- definitions: credential definitions made by the management API (or
+-- `vci-serve defn add`), in the native shape of vci-defn, one per
+-- credential configuration id; served beside those of --defn.
+CREATE TABLE definitions (
+	id TEXT PRIMARY KEY NOT NULL,         -- credential configuration id
+	defn TEXT NOT NULL,                   -- the definition, JSON text
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+-- exchanges listed by state, oldest first, for paging
+CREATE INDEX exchanges_state ON exchanges (state, created_at, id);
+CREATE INDEX exchanges_created ON exchanges (created_at, id);
