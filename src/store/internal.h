@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 
-#define VCI_STORE_STMTS 48   /* distinct SQL texts one connection caches */
+#define VCI_STORE_STMTS 96   /* distinct SQL texts one connection caches */
 #define VCI_STORE_IDLE 64    /* idle read connections kept open */
 
 /* A connection and its prepared statements, keyed by the address of

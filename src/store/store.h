@@ -216,6 +216,44 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 /* 0 when the hash is a key not revoked, VCI_STORE_NOTFOUND otherwise. */
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err);
 
+/* Definitions of the management API -------------------------------------
+ * Credential definitions made at run time (POST /definitions, `vci-serve
+ * defn add`), kept as the JSON text of a validated native definition
+ * under its credential configuration id. The store does not validate
+ * them: the caller does (vci_defn_new). */
+/* Add (replace 0: VCI_STORE_EXISTS when the id is taken) or replace
+ * (replace 1: VCI_STORE_NOTFOUND when there is none) a definition. */
+int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
+		       int64_t now, vci_err_t *err);
+/* Its JSON text (*defn malloc'd). VCI_STORE_NOTFOUND. */
+int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err);
+/* [{"id", "definition": {...}, "created_at", "updated_at"}, ...] by id.
+ * A stored text that is not JSON is an error (-1, VCI_EXIT_IO). */
+int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err);
+/* VCI_STORE_NOTFOUND. */
+int vci_store_defn_delete(vci_store_t *st, const char *id, vci_err_t *err);
+
+/* Exchanges for the management API --------------------------------------*/
+#define VCI_STORE_LIST_MAX 1000  /* most exchanges one page holds */
+/* One page of exchanges, oldest first: those in `state` (NULL: all)
+ * after `cursor` (NULL: from the start; else a value a previous page gave
+ * in *next), at most `limit` (1 to VCI_STORE_LIST_MAX) of them, into *out
+ * as [{"id", "offer_id", "state", "created_at", "updated_at"}, ...];
+ * *next is a malloc'd cursor for the page after, or NULL when this page
+ * is the last. A cursor not made here, or a limit out of bounds, is
+ * refused (-1, VCI_EXIT_INPUT, "invalid_request"). */
+int vci_store_exchange_list(vci_store_t *st, const char *state, const char *cursor,
+			    unsigned limit, json_t **out, char **next, vci_err_t *err);
+/* The status list entries recorded for an exchange's credentials, in the
+ * order issued: [{"uri", "idx", "issued_at"}, ...] (empty for an exchange
+ * with none or unknown). */
+int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err);
+/* Delete an exchange with its access tokens, its status entries (the
+ * list files keep the entries' values: revoke first when the credentials
+ * must stop) and its offer (the record held the claims).
+ * VCI_STORE_NOTFOUND. */
+int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
+
 /* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
  * or dead) expired at `now`. Exchanges and status entries are kept.
  * Returns the number of rows deleted, or -1. */

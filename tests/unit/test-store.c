@@ -1041,6 +1041,151 @@ static void test_sequential(vci_store_t *st)
 	tap_diag("%s: 1 thread: %.0f writes/s (one commit each)", T->name, 100 / dt);
 }
 
+/* Management API: definitions, exchange pages, delete --------------------*/
+
+static void test_defns(vci_store_t *st)
+{
+	vci_err_t err = { 0 };
+	json_t *list = NULL;
+	char *text = NULL;
+
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\"}", 0, NOW, &err), 0,
+		   "%s: defn_put: add", T->name);
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\"}", 0, NOW, &err),
+		   VCI_STORE_EXISTS, "%s: defn_put: add an id taken", T->name);
+	tap_is_int(vci_store_defn_put(st, "mdl", "{\"id\":\"mdl\"}", 1, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: defn_put: replace what is not there", T->name);
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\",\"v\":2}", 1, NOW + 3, &err), 0,
+		   "%s: defn_put: replace", T->name);
+	tap_is_int(vci_store_defn_get(st, "pid", &text, &err), 0, "%s: defn_get", T->name);
+	tap_is_str(text, "{\"id\":\"pid\",\"v\":2}", "%s: defn_get: the replaced text", T->name);
+	free(text);
+	tap_is_int(vci_store_defn_get(st, "mdl", &text, &err), VCI_STORE_NOTFOUND,
+		   "%s: defn_get: unknown", T->name);
+	tap_is_int(vci_store_defn_put(st, "bad id", "{}", 0, NOW, &err), -1,
+		   "%s: defn_put: bad id refused", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: defn_put: bad id is input", T->name);
+	vci_store_defn_put(st, "age", "{\"id\":\"age\"}", 0, NOW + 1, &err);
+	tap_is_int(vci_store_defn_list(st, &list, &err), 0, "%s: defn_list", T->name);
+	tap_ok(json_array_size(list) == 2 &&
+	       !strcmp(json_string_value(json_object_get(json_array_get(list, 0), "id")), "age") &&
+	       json_integer_value(json_object_get(json_array_get(list, 1), "updated_at")) == NOW + 3 &&
+	       json_integer_value(json_object_get(json_object_get(json_array_get(list, 1),
+								  "definition"), "v")) == 2,
+	       "%s: defn_list: by id, with the definition and times", T->name);
+	json_decref(list);
+	tap_is_int(vci_store_defn_delete(st, "age", &err), 0, "%s: defn_delete", T->name);
+	tap_is_int(vci_store_defn_delete(st, "age", &err), VCI_STORE_NOTFOUND,
+		   "%s: defn_delete: twice", T->name);
+	vci_store_defn_list(st, &list, &err);
+	tap_is_int((long)json_array_size(list), 1, "%s: defn_list: after delete", T->name);
+	json_decref(list);
+}
+
+/* Every page of a listing, joined; the number of pages to *pages. */
+static json_t *all_pages(vci_store_t *st, const char *state, unsigned limit, int *pages)
+{
+	json_t *all = json_array(), *page;
+	char *cursor = NULL, *next;
+	vci_err_t err = { 0 };
+
+	*pages = 0;
+	do {
+		if (vci_store_exchange_list(st, state, cursor, limit, &page, &next, &err) < 0) {
+			tap_diag("exchange_list: %s", err.msg);
+			free(cursor);
+			json_decref(all);
+			return NULL;
+		}
+		json_array_extend(all, page);
+		json_decref(page);
+		free(cursor);
+		cursor = next;
+		(*pages)++;
+	} while (cursor && *pages < 100);
+	free(cursor);
+	return all;
+}
+
+static void test_exchange_admin(void)
+{
+	static const char *const uris[] = { "https://i.example/s/1", "https://i.example/s/1" };
+	static const uint64_t idx[] = { 5, 9 };
+	char where[600], xid[7][VCI_STORE_ID], code[16], id[16], *next = NULL;
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+	vci_store_t *st = fresh_store("admin", where, sizeof(where));
+	json_t *all, *page = NULL;
+	int pages;
+
+	if (!st) {
+		tap_ok(0, "%s: open the admin store", T->name);
+		return;
+	}
+	for (int i = 0; i < 7; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		snprintf(code, sizeof(code), "code-a%d", i);
+		put_offer(st, id, code, NULL, 0, 0);
+		redeem(st, code, NULL, NOW + i / 2, xid[i]);
+	}
+	vci_store_exchange_issued(st, xid[1], "{}", "n-a1", uris, idx, 2, NOW + 9, &err);
+	vci_store_exchange_issued(st, xid[4], "{}", "n-a4", NULL, NULL, 0, NOW + 9, &err);
+	all = all_pages(st, NULL, 3, &pages);
+	tap_ok(all && json_array_size(all) == 7 && pages == 3,
+	       "%s: exchange_list: 7 in 3 pages of 3", T->name);
+	for (size_t i = 1; all && i < json_array_size(all); i++) {
+		json_t *a = json_array_get(all, i - 1), *b = json_array_get(all, i);
+
+		if (json_integer_value(json_object_get(a, "created_at")) >
+		    json_integer_value(json_object_get(b, "created_at")) ||
+		    !strcmp(json_string_value(json_object_get(a, "id")),
+			    json_string_value(json_object_get(b, "id"))))
+			tap_ok(0, "%s: exchange_list: order at %zu", T->name, i);
+	}
+	json_decref(all);
+	all = all_pages(st, "credential_issued", 1, &pages);
+	tap_ok(all && json_array_size(all) == 2 && pages == 2 &&
+	       !strcmp(json_string_value(json_object_get(json_array_get(all, 0), "state")),
+		       "credential_issued"), "%s: exchange_list: by state", T->name);
+	json_decref(all);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, 7, &page, &next, &err), 0,
+		   "%s: exchange_list: a page of all", T->name);
+	tap_ok(json_array_size(page) == 7 && !next, "%s: exchange_list: no cursor after the last",
+	       T->name);
+	json_decref(page);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, 0, &page, &next, &err), -1,
+		   "%s: exchange_list: limit 0 refused", T->name);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, VCI_STORE_LIST_MAX + 1, &page, &next,
+					   &err), -1, "%s: exchange_list: limit over the bound",
+		   T->name);
+	tap_is_int(vci_store_exchange_list(st, NULL, "zz", 5, &page, &next, &err), -1,
+		   "%s: exchange_list: a cursor not made here", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: exchange_list: bad cursor is input", T->name);
+
+	tap_is_int(vci_store_exchange_status(st, xid[1], &page, &err), 0,
+		   "%s: exchange_status", T->name);
+	tap_ok(json_array_size(page) == 2 &&
+	       json_integer_value(json_object_get(json_array_get(page, 1), "idx")) == 9,
+	       "%s: exchange_status: both entries in order", T->name);
+	json_decref(page);
+	tap_is_int(vci_store_exchange_delete(st, xid[1], &err), 0, "%s: exchange_delete", T->name);
+	tap_is_int(vci_store_exchange_get(st, xid[1], &x, &err), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: gone", T->name);
+	vci_store_exchange_status(st, xid[1], &page, &err);
+	tap_is_int((long)json_array_size(page), 0, "%s: exchange_delete: status entries gone",
+		   T->name);
+	json_decref(page);
+	tap_is_int(redeem(st, "code-a1", NULL, NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: its offer gone", T->name);
+	tap_is_int(vci_store_exchange_delete(st, xid[1], &err), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: twice", T->name);
+	all = all_pages(st, NULL, 1000, &pages);
+	tap_ok(all && json_array_size(all) == 6, "%s: exchange_list: after delete", T->name);
+	json_decref(all);
+	test_defns(st);
+	vci_store_close(st);
+}
+
 /* The suite for one driver -----------------------------------------------*/
 
 static void run_driver(const test_driver_t *d)
@@ -1078,6 +1223,7 @@ static void run_driver(const test_driver_t *d)
 	test_exchanges(st);
 	test_apikeys(st);
 	vci_store_close(st);
+	test_exchange_admin();
 	test_reopen(where);
 	st = vci_store_open(where, NULL);
 	test_sequential(st);
