@@ -248,9 +248,9 @@ int vci_store_exchange_list(vci_store_t *st, const char *state, const char *curs
  * order issued: [{"uri", "idx", "issued_at"}, ...] (empty for an exchange
  * with none or unknown). */
 int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err);
-/* Delete an exchange with its access tokens, its status entries (the
- * list files keep the entries' values: revoke first when the credentials
- * must stop) and its offer (the record held the claims).
+/* Delete an exchange with its access tokens, deferred requests, status
+ * entries (the list files keep the entries' values: revoke first when the
+ * credentials must stop) and its offer (the record held the claims).
  * VCI_STORE_NOTFOUND. */
 int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
 
