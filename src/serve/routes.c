@@ -107,7 +107,8 @@ static int has_header(const vci_resp_t *resp, const char *name)
 	return 0;
 }
 
-void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+/* dispatch proper, inside the request's hold on the catalog */
+static void dispatch_held(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const vci_route_t *r;
 	vci_req_t copy;
@@ -115,6 +116,8 @@ void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	int known;
 
 	r = vci_serve_route_find(s, req->admin, req->method, req->path, &known);
+	if (!r && !known && !req->admin && vci_typemeta_stored(s, req, resp))
+		return;
 	if (!r) {
 		if (known)
 			not_allowed(s, req, resp);
@@ -136,6 +139,14 @@ void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_resp_error(resp, 500, "server_error", NULL);
 	if (r->no_store && !has_header(resp, "Cache-Control"))
 		vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
+/* A request sees one definitions catalog from start to end. */
+void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	vci_serve_catalog_enter(s);
+	dispatch_held(s, req, resp);
+	vci_serve_catalog_leave(s);
 }
 
 /* The protocol endpoints under the issuer's path P: their answers carry

@@ -146,6 +146,48 @@ const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
 int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t **status,
 			   vci_err_t *err);
 
+/* ---- definitions catalog (catalog.c) ----
+ * The definitions served are the --defn ones (s->defs, fixed, read-only
+ * to the management API) and those kept in the store (POST /definitions,
+ * `vci-serve defn add`), published with the metadata made from them as
+ * one immutable catalog. A request sees one catalog from start to end
+ * (dispatch holds a reference); a change builds a new one and swaps it
+ * in, the old one freed when its last request ends. Thread-safe. */
+typedef struct vci_serve_catalog vci_serve_catalog_t;
+/* The definitions the calling request sees (*n of them; the first
+ * vci_serve_defs_base are the --defn ones), and the issuing context over
+ * them. Valid for the request's time. */
+vci_defn_t *const *vci_serve_defs(const vci_serve_t *s, size_t *n);
+size_t vci_serve_defs_base(const vci_serve_t *s);
+const vci_issue_ctx_t *vci_serve_issue(const vci_serve_t *s);
+/* A reference on the current catalog (NULL before the first), and its
+ * release. */
+vci_serve_catalog_t *vci_serve_catalog_hold(vci_serve_t *s);
+void vci_serve_catalog_drop(vci_serve_catalog_t *c);
+/* Build a catalog from s->defs and the store's definitions and publish
+ * it: always (reload), or only when the store's definitions changed since
+ * the current one (refresh: returns 1 when it published, 0 when nothing
+ * changed), as `vci-serve defn` from a shell changes them. A stored
+ * definition the server cannot serve fails it (the current catalog
+ * stays). -1 with err. */
+int vci_serve_catalog_reload(vci_serve_t *s, vci_err_t *err);
+int vci_serve_catalog_refresh(vci_serve_t *s, vci_err_t *err);
+/* The lock management calls take around a change of the store's
+ * definitions and its publish (vci_serve_catalog_publish_locked), so
+ * changes publish in order; never taken by wallet requests. */
+void vci_serve_admin_lock(vci_serve_t *s);
+void vci_serve_admin_unlock(vci_serve_t *s);
+int vci_serve_catalog_publish_locked(vci_serve_t *s, vci_err_t *err);
+/* 0 when the server can serve d among `others` (n of them; d may be one):
+ * no other has its id ("definition_exists"), a signer for its format, a
+ * status list for it ("invalid_definition"); VCI_EXIT_FAIL. */
+int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *others,
+			size_t n, vci_err_t *err);
+/* Whether a --status-list serves d's status (handlers/status.c), and the
+ * file of the list published at uri (NULL: none). */
+int vci_serve_status_covers(vci_serve_t *s, const vci_defn_t *d);
+const char *vci_serve_status_file(vci_serve_t *s, const char *uri);
+
 /* ---- settings (config.c): one option table for the command line and
  * the config file ---- */
 
@@ -242,6 +284,9 @@ int vci_offer_register(vci_serve_t *s, vci_err_t *err);
 int vci_status_register(vci_serve_t *s, vci_err_t *err);
 int vci_health_register(vci_serve_t *s, vci_err_t *err);
 int vci_admin_offers_register(vci_serve_t *s, vci_err_t *err);
+/* The type metadata of a stored definition's vct at req's path: 1 when
+ * resp is filled, 0 when none is there (handlers/typemeta.c). */
+int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 /* ---- status lists (handlers/status.c) ---- */
 

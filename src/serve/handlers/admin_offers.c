@@ -67,9 +67,11 @@ static int authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 static json_t *known_ids(vci_serve_t *s)
 {
 	json_t *known = json_object();
+	size_t n;
+	vci_defn_t *const *defs = vci_serve_defs(s, &n);
 
-	for (size_t i = 0; known && i < s->ndefs; i++)
-		json_object_set_new(known, s->defs[i]->id, json_true());
+	for (size_t i = 0; known && i < n; i++)
+		json_object_set_new(known, defs[i]->id, json_true());
 	return known;
 }
 

@@ -82,6 +82,8 @@ static int cred_parse(cred_ctx_t *c)
 {
 	char ctype[64];
 	json_auto_t *offered = NULL;
+	vci_defn_t *const *defs;
+	size_t ndefs;
 	int rc;
 
 	vci_req_content_type(c->req, ctype, sizeof ctype);
@@ -104,7 +106,8 @@ static int cred_parse(cred_ctx_t *c)
 	if (!json_is_object(c->xrec) || !offered)
 		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
 				   "exchange record: unreadable");
-	c->d = vci_credential_request_select(&c->cr, c->s->defs, c->s->ndefs, offered, &c->err);
+	defs = vci_serve_defs(c->s, &ndefs);    /* the request's catalog */
+	c->d = vci_credential_request_select(&c->cr, defs, ndefs, offered, &c->err);
 	return c->d ? 0 : -1;
 }
 
@@ -149,7 +152,7 @@ static int cred_proofs(cred_ctx_t *c)
  * (vci_issue_record), as vci-sign-sdjwt and vci-sign-mdoc do. */
 static int cred_sign(cred_ctx_t *c, json_t *rec)
 {
-	return vci_issue_record(&c->s->issue, rec, c->req->now, 0, &c->err);
+	return vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err);
 }
 
 /* Step 5: status entries and one credential per key. */
