@@ -316,6 +316,15 @@ int vci_serve_catalog_publish_locked(vci_serve_t *s, vci_err_t *err)
 	return catalog_publish(s, 1, err) < 0 ? -1 : 0;
 }
 
+int vci_serve_catalog_sync_locked(vci_serve_t *s, vci_err_t *err)
+{
+	if (catalog_publish(s, 0, err) < 0)
+		return -1;
+	vci_serve_catalog_leave(s);
+	vci_serve_catalog_enter(s);
+	return 0;
+}
+
 void vci_serve_catalog_close(vci_serve_t *s)
 {
 	vci_serve_catalog_drop(s->keep->catalog);

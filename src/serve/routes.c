@@ -182,5 +182,8 @@ int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err)
 	    vci_typemeta_register(s, err) < 0 || vci_status_register(s, err) < 0 ||
 	    vci_admin_offers_register(s, err) < 0)
 		return -1;
+	if (vci_admin_defs_register(s, err) < 0 || vci_admin_exchanges_register(s, err) < 0 ||
+	    vci_admin_bulk_register(s, err) < 0)
+		return -1;
 	return 0;
 }

@@ -178,6 +178,19 @@ int vci_serve_catalog_refresh(vci_serve_t *s, vci_err_t *err);
 void vci_serve_admin_lock(vci_serve_t *s);
 void vci_serve_admin_unlock(vci_serve_t *s);
 int vci_serve_catalog_publish_locked(vci_serve_t *s, vci_err_t *err);
+/* Under the admin lock: publish what a shell changed meanwhile, and let
+ * the calling request see the current catalog from now on. */
+int vci_serve_catalog_sync_locked(vci_serve_t *s, vci_err_t *err);
+/* POST /offers's offer from a record {credential_configuration_id(s),
+ * claims, tx_code?, ...}: built, stored, and out filled with offer_id,
+ * credential_offer_uri and the drawn tx_code. -1 with err ("offer_exists"
+ * for an id taken). */
+int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci_err_t *err);
+/* The management routes of handlers/admin_defs.c, admin_exchanges.c and
+ * admin_bulk.c. */
+int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err);
+int vci_admin_exchanges_register(vci_serve_t *s, vci_err_t *err);
+int vci_admin_bulk_register(vci_serve_t *s, vci_err_t *err);
 /* 0 when the server can serve d among `others` (n of them; d may be one):
  * no other has its id ("definition_exists"), a signer for its format, a
  * status list for it ("invalid_definition"); VCI_EXIT_FAIL. */
@@ -187,6 +200,73 @@ int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *
  * file of the list published at uri (NULL: none). */
 int vci_serve_status_covers(vci_serve_t *s, const vci_defn_t *d);
 const char *vci_serve_status_file(vci_serve_t *s, const char *uri);
+
+/* ---- management (manage.c): what the native management API and the
+ * `vci-serve` subcommands share ---- */
+
+/* Definitions in any shape `vci-defn import` reads (native, system A,
+ * credentials-supported records, SD-JWT VC Type Metadata; one or an
+ * array), each validated and prepared (vci_defn_new): *out a malloc'd
+ * array of *n (free with vci_defn_list_free). Fields without meaning here
+ * go to `dropped` as vci_defn_import notes them. Errors: VCI_EXIT_INPUT,
+ * "invalid_definition". */
+int vci_manage_defn_read(const json_t *doc, json_t *dropped, vci_defn_t ***out, size_t *n,
+			 vci_err_t *err);
+
+#define VCI_MANAGE_LIMIT 100   /* exchanges per page unless limit says */
+/* GET /exchanges?state=S&limit=N&cursor=C (each at most once, limit 1 to
+ * VCI_STORE_LIST_MAX, unknown parameters ignored). Errors VCI_EXIT_INPUT,
+ * "invalid_request". Clear with vci_manage_query_clear. */
+typedef struct vci_manage_query {
+	char *state, *cursor;     /* malloc'd, decoded, or NULL */
+	unsigned limit;
+	int limit_given;
+} vci_manage_query_t;
+int vci_manage_query_parse(const char *query, vci_manage_query_t *q, vci_err_t *err);
+void vci_manage_query_clear(vci_manage_query_t *q);
+
+/* Which of an exchange's status entries an action is for: all, or the
+ * one with idx (and uri, when the exchange has entries in several lists).
+ * The body of POST /exchanges/{id}/revoke|suspend|reinstate: empty, or
+ * {"idx": N, "uri"?: U}. Errors VCI_EXIT_INPUT, "invalid_request". */
+typedef struct vci_manage_only {
+	int has_idx;
+	uint64_t idx;
+	char uri[512];            /* "" for any list */
+} vci_manage_only_t;
+int vci_manage_action_parse(const char *body, size_t len, vci_manage_only_t *only,
+			    vci_err_t *err);
+/* The status word of an action: revoke "invalid", suspend "suspended",
+ * reinstate "valid"; NULL for another word. */
+const char *vci_manage_action_word(const char *action);
+
+/* The next non-blank line of an NDJSON text from *p to end (blanks
+ * around it trimmed, *len its length), *p moved past it; NULL at the end. */
+const char *vci_manage_ndjson_next(const char **p, const char *end, size_t *len);
+
+/* The list file published at a status list uri, or NULL (the server's
+ * --status-list files, or those given to a subcommand). */
+typedef const char *(*vci_manage_file_fn)(void *ctx, const char *uri);
+
+/* An exchange as the API shows it: {id, offer_id, state, record, issued,
+ * notification_id?, description?, created_at, updated_at,
+ * status_list_entries: [{uri, idx, issued_at, status?}]}, the status read
+ * from the list file when file_of knows it. NULL with err. */
+json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
+				 vci_manage_file_fn file_of, void *ctx, vci_err_t *err);
+/* Set the status list entries of exchange id's credentials (all, or
+ * `only`) to `word` in their list files, each in one locked
+ * read-modify-write of the file as `vci-statuslist set` does (the server
+ * re-signs the published token when the file changes). *out: the entries
+ * changed, [{uri, idx, status}]. Returns 0, VCI_STORE_NOTFOUND (no such
+ * exchange) or -1 with err: "no_status_entry" (VCI_EXIT_FAIL: none
+ * issued, or none matches `only`), "status_final" (a revoked entry is
+ * not reinstated), "invalid_status" (the list cannot hold the word),
+ * "no_status_list" (no file for an entry's uri), I/O. Entries before a
+ * failing one stay changed. */
+int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
+			  const vci_manage_only_t *only, vci_manage_file_fn file_of, void *ctx,
+			  json_t **out, vci_err_t *err);
 
 /* ---- settings (config.c): one option table for the command line and
  * the config file ---- */
@@ -346,5 +426,13 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* ---- management listener authentication (handlers/admin_offers.c) ---- */
+
+/* 0 when the request holds a valid API key (Authorization: Bearer KEY,
+ * Authorization: ApiKey KEY or x-api-key: KEY; looked up by hash); else
+ * resp is filled (400 two credentials, 401 none or unknown, 503 store)
+ * and -1 returned. */
+int vci_admin_authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 #endif
