@@ -1,0 +1,248 @@
+# tests/serve/lib.bash - what the vci-serve end-to-end bats files share:
+# a test PKI, definitions, status lists, starting and stopping the server on
+# a free loopback port, offers (imported or made on the admin listener) and
+# running the holder simulator. Loaded by tests/cli/vci-serve-*.bats.
+
+PY=${PYTHON3:-/usr/bin/python3}
+SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
+HOLDER=$SRC/tests/serve/holder.py
+MDOC_CHECK=$SRC/tests/cli/mdoc-check.py
+
+serve_skip_unless_ready() {
+	command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+	command -v vci-offer >/dev/null || skip "vci-offer not on PATH"
+	command -v vci-statuslist >/dev/null || skip "vci-statuslist not on PATH"
+	command -v openssl >/dev/null || skip "openssl not installed"
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# make_pki DIR: a root CA and an issuer certificate it signed (keyUsage
+# digitalSignature, the mdoc document signer EKU), P-256 keys
+make_pki() {
+	local d=$1
+	cat >"$d/pki.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = 1.0.18013.5.1.2
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ca.key" 2>/dev/null
+	openssl req -x509 -new -key "$d/ca.key" -subj "/C=UT/CN=Test Root" -days 30 \
+		-config "$d/pki.cnf" -extensions ca -out "$d/ca.crt"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/issuer.key" 2>/dev/null
+	openssl req -new -key "$d/issuer.key" -subj "/C=UT/CN=Test Issuer" -config "$d/pki.cnf" \
+		-out "$d/issuer.csr"
+	openssl x509 -req -in "$d/issuer.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -set_serial 0x1001 \
+		-days 30 -extfile "$d/pki.cnf" -extensions leaf -out "$d/issuer.crt" 2>/dev/null
+}
+
+# make_defs DIR: the example definitions (pid: dc+sd-jwt, mdl: mso_mdoc,
+# diploma: jwt_vc_json) without the wallet and key attestation
+# requirements, which the holder simulator does not meet
+make_defs() {
+	"$PY" - "$SRC/examples/definitions" "$1" <<'PYEOF'
+import json, sys
+src, dst = sys.argv[1:]
+for n in ("pid", "mdl", "diploma"):
+    d = json.load(open("%s/%s.json" % (src, n)))
+    d.pop("wallet_attestation_required", None)
+    d.get("key_binding", {}).pop("key_attestation_required", None)
+    json.dump(d, open("%s/%s.json" % (dst, n), "w"), indent=1)
+PYEOF
+}
+
+# claims CONFIG: a claims object for the configuration
+claims() {
+	case $1 in
+	pid*) echo '{"given_name":"Erika","family_name":"Mustermann","birthdate":"1964-08-12","nationalities":["DE","FR"],"issuing_country":"DE","issuing_authority":"DE","address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true}}' ;;
+	mdl) echo '{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"_9j_4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}}' ;;
+	diploma) echo '{"given_name":"Ada","family_name":"Lovelace","degree":{"type":"BachelorDegree","name":"Mathematics"},"gpa":3.9,"awarded":"2020-07-01"}' ;;
+	esac
+}
+
+# serve_init: PKI, definitions, status lists and a port in $D; sets PORT,
+# ISS, STATE and the server's arguments in SERVE_ARGS
+serve_init() {
+	D=$BATS_TEST_TMPDIR
+	make_pki "$D"
+	make_defs "$D"
+	PORT=$(free_port)
+	STATE=$D/state
+	IMPORT_ARGS=()
+	mkdir -p "$STATE"
+	serve_issuer "http://127.0.0.1:$PORT"
+}
+
+# serve_issuer URL: the issuer identifier (the port's, with or without a
+# path): fresh status lists under it and the server's arguments
+serve_issuer() {
+	ISS=$1
+	vci-statuslist new --force --uri "$ISS/status/pid" --output "$D/pid.list"
+	vci-statuslist new --force --bits 2 --uri "$ISS/status/mdl" --output "$D/mdl.list"
+	vci-statuslist new --force --method bitstring --uri "$ISS/status/diploma" --output "$D/diploma.list"
+	SERVE_ARGS=(--issuer "$ISS" --defn "$D/pid.json" --defn "$D/mdl.json" --defn "$D/diploma.json"
+		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$STATE"
+		--listen "127.0.0.1:$PORT"
+		--status-list "pid=$D/pid.list" --status-list "mdl=$D/mdl.list"
+		--status-list "diploma=$D/diploma.list")
+}
+
+# serve_start [OPTION]...: start vci-serve with SERVE_ARGS and the options;
+# waits (bounded) until it answers /health; sets SPID
+serve_start() {
+	local i
+	: >"$D/server.err"
+	vci-serve run "${SERVE_ARGS[@]}" "$@" 2>>"$D/server.err" >"$D/server.out" &
+	SPID=$!
+	for i in $(seq 1 240); do
+		if ! kill -0 "$SPID" 2>/dev/null; then
+			wait "$SPID" || true
+			SPID=
+			echo "vci-serve exited at start:" >&2
+			cat "$D/server.err" >&2
+			return 1
+		fi
+		if grep -q "listening on 127.0.0.1:$PORT" "$D/server.err" 2>/dev/null ||
+		   curl -fsS -m 5 "$ISS/health" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.25
+	done
+	echo "vci-serve did not answer within 60 s" >&2
+	cat "$D/server.err" >&2
+	return 1
+}
+
+# serve_stop: SIGTERM, a bounded wait, then SIGKILL; no stray process
+serve_stop() {
+	local i
+	[ -n "${SPID:-}" ] || return 0
+	kill -TERM "$SPID" 2>/dev/null || true
+	for i in $(seq 1 120); do
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.25
+	done
+	if kill -0 "$SPID" 2>/dev/null; then
+		echo "vci-serve ignored SIGTERM for 30 s; killed" >&2
+		kill -KILL "$SPID" 2>/dev/null || true
+	fi
+	SERVE_STATUS=0
+	wait "$SPID" 2>/dev/null || SERVE_STATUS=$?
+	SPID=
+}
+
+# offer CONFIG [VCI-OFFER OPTION]...: make an offer with vci-offer and
+# import it into the server's state (with IMPORT_ARGS); prints the deep link
+offer() {
+	local cfg=$1
+	shift
+	printf '{"credential_configuration_id":"%s","claims":%s}\n' "$cfg" "$(claims "$cfg")" |
+		vci-offer --issuer "$ISS" --defn "$D/$cfg.json" "$@" >"$D/offer.rec" || return 1
+	vci-serve import --state "$STATE" "${IMPORT_ARGS[@]}" "$D/offer.rec" >/dev/null || return 1
+	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
+		"$D/offer.rec"
+}
+
+# offer_ref CONFIG [OPTION]...: the same, by reference
+offer_ref() {
+	local cfg=$1
+	shift
+	offer "$cfg" --by-reference "$ISS/offers" "$@"
+}
+
+# tx_of_last_offer: the transaction code of the last offer made by offer()
+tx_of_last_offer() {
+	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["tx_code"])' "$D/offer.rec"
+}
+
+# holder [OPTION]...: run the holder simulator; its JSON result goes to
+# $D/out.json; on failure prints the holder's message and the server's
+# last log lines and fails
+holder() {
+	if [ -z "${1:-}" ]; then
+		echo "holder: no offer (making the offer failed, see above)" >&2
+		return 1
+	fi
+	if "$PY" "$HOLDER" "$@" --ca "$D/ca.crt" --timeout 120 >"$D/out.json" 2>"$D/holder.err"; then
+		return 0
+	fi
+	echo "holder $*:" >&2
+	cat "$D/holder.err" >&2
+	echo "--- vci-serve stderr (last 20 lines):" >&2
+	tail -n 20 "$D/server.err" >&2
+	return 1
+}
+
+# result EXPR: a Python expression over the holder's result r, printed
+result() {
+	"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v))' "$D/out.json" "$1"
+}
+
+# apikey_add: a new API key from `vci-serve apikey add` (printed once)
+apikey_add() {
+	vci-serve apikey add --state "$STATE" --name e2e >"$D/apikey.out" || return 1
+	"$PY" -c 'import json, sys
+t = open(sys.argv[1]).read().strip()
+try:
+    d = json.loads(t)
+    print(d.get("key") or d.get("api_key"))
+except ValueError:
+    print(t.split()[-1])' "$D/apikey.out"
+}
+
+# admin_offer AUTH-HEADER CONFIG [TX_CODE]: POST /offers on the admin
+# listener ($APORT); the answer goes to $D/admin.json, the HTTP status to
+# $D/admin.status; prints credential_offer_uri on 2xx
+admin_offer() {
+	local body tx=""
+	[ -n "${3:-}" ] && tx=",\"tx_code\":{\"value\":\"$3\",\"input_mode\":\"numeric\",\"length\":${#3}}"
+	body=$(printf '{"credential_configuration_id":"%s","claims":%s%s}' "$2" "$(claims "$2")" "$tx")
+	curl -sS -m 60 -o "$D/admin.json" -w '%{http_code}' -X POST -H "$1" \
+		-H 'Content-Type: application/json' --data-binary "$body" \
+		"http://127.0.0.1:$APORT/offers" >"$D/admin.status" || return 1
+	case $(cat "$D/admin.status") in
+	2??) "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) >= {"offer_id", "credential_offer_uri"}, d
+print(d["credential_offer_uri"])' "$D/admin.json" ;;
+	esac
+}
+
+# make_tls_cert: a TLS server certificate for 127.0.0.1 signed by the test
+# root ($D/tls.crt, $D/tls.key)
+make_tls_cert() {
+	cat >"$D/tls.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[tls]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/tls.key" 2>/dev/null
+	openssl req -new -key "$D/tls.key" -subj "/CN=127.0.0.1" -config "$D/tls.cnf" -out "$D/tls.csr"
+	openssl x509 -req -in "$D/tls.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -set_serial 0x2001 \
+		-days 30 -extfile "$D/tls.cnf" -extensions tls -out "$D/tls.crt" 2>/dev/null
+}
