@@ -137,6 +137,7 @@ int vci_serve_documents(vci_serve_t *s, vci_defn_t *const *defs, size_t n, json_
 	o.credential_endpoint = s->credential_url;
 	o.nonce_endpoint = s->nonce_url;
 	o.notification_endpoint = s->notification_url;
+	o.deferred_endpoint = s->deferred_url;
 	o.batch_size = s->batch_size > 1 ? s->batch_size : 0;
 	o.signing_alg = k->alg;
 	*md = vci_metadata_build(defs, n, &o, err);

@@ -129,6 +129,11 @@ struct vci_serve {
 
 	struct vci_serve_status *status;
 	struct vci_serve_keep *keep;
+
+	/* deferred issuance, claims hook, webhooks (hook.c, webhooks.c) */
+	char *deferred_url;                /* P/deferred_credential */
+	struct vci_serve_hook *hook;       /* --claims-hook, or NULL */
+	struct vci_serve_webhooks *webhooks; /* the delivery worker, or NULL */
 };
 
 /* The definition whose credential configuration id is config_id, or NULL. */
@@ -273,6 +278,7 @@ int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
 
 #define VCI_SERVE_DEFN_MAX 64
 #define VCI_SERVE_STATUS_MAX 32
+#define VCI_SERVE_WEBHOOK_MAX 8
 
 typedef struct vci_serve_config {
 	const char *issuer, *key, *cert, *kid, *pass, *state;
@@ -288,6 +294,13 @@ typedef struct vci_serve_config {
 	int dpop_nonce;
 	long token_ttl, nonce_ttl;
 	unsigned tx_attempts, batch_size, threads;
+	/* deferred issuance, claims hook, webhooks */
+	const char *claims_hook;     /* --claims-hook CMD, or NULL */
+	long claims_hook_timeout;    /* seconds (default 5) */
+	const char *webhook[VCI_SERVE_WEBHOOK_MAX];   /* --webhook URL */
+	size_t nwebhook;
+	const char *webhook_secret_file;
+	long sweep_interval;         /* seconds between sweeps (default 60) */
 	/* private: which options the command line gave (the config file does
 	 * not override them), and the strings read from config files */
 	unsigned char given[64];
@@ -339,6 +352,8 @@ void vci_serve_free(vci_serve_t *s);
 typedef enum vci_route_match {
 	VCI_ROUTE_EXACT = 0,
 	VCI_ROUTE_PREFIX,    /* path starts with the route's, which ends in '/' */
+	VCI_ROUTE_PATTERN,   /* a segment "*" matches any one non-empty segment
+				(/exchanges/ID/claims); tried before prefix routes */
 } vci_route_match_t;
 
 /* Add a route to the wallet-facing table (admin 0) or the management
@@ -427,6 +442,7 @@ void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
+
 /* ---- management listener authentication (handlers/admin_offers.c) ---- */
 
 /* 0 when the request holds a valid API key (Authorization: Bearer KEY,
@@ -434,5 +450,94 @@ void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
  * resp is filled (400 two credentials, 401 none or unknown, 503 store)
  * and -1 returned. */
 int vci_admin_authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* ---- deferred issuance (handlers/deferred.c) ---- */
+
+#define VCI_DEFERRED_INTERVAL 5   /* seconds, when the definition names none */
+
+/* Whether a credential of definition d for the exchange record xrec is
+ * deferred: the record's "deferred": true or "issuanceMode": "Deferred",
+ * or d->deferred_interval; *interval the seconds a wallet waits between
+ * polls. */
+int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned *interval);
+/* Answer a credential request with 202 {transaction_id, interval}: status
+ * entries allocated for the proven keys (NULL: one credential without
+ * binding) and the request kept in the store (vci_store_deferred_put,
+ * the transaction id as its hash). */
+void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
+			      const vci_store_exchange_t *x, const vci_defn_t *d,
+			      const json_t *keys, vci_resp_t *resp);
+/* POST P/deferred_credential (section 9): the access token as at the
+ * credential endpoint; 202 issuance pending, 200 the credentials once the
+ * claims are there (supplied, or from the claims hook), 400
+ * invalid_transaction_id (unknown, another token's, delivered) or
+ * credential_request_denied. */
+void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+/* The management calls: POST /exchanges/{id}/claims (a JSON object of
+ * claims, or {"claims": {...}}) and POST /exchanges/{id}/deny
+ * ({"reason"?}), and the webhooks: POST /webhooks {url, events, secret,
+ * format?}, GET /webhooks, DELETE /webhooks/{id} (handlers/admin_flow.c). */
+int vci_admin_flow_register(vci_serve_t *s, vci_err_t *err);
+/* The claims of a deferred request supplied (claims: JSON object) or
+ * denied (claims NULL, reason optional), as the shell and the HTTP API
+ * do it: 0, VCI_STORE_NOTFOUND (no open request of the exchange), -1
+ * with err. */
+int vci_serve_deferred_decide(vci_store_t *st, const char *exchange_id, const json_t *claims,
+			      const char *reason, int64_t now, vci_err_t *err);
+
+/* ---- the claims hook (hook.c) ---- */
+
+#define VCI_HOOK_PENDING 75  /* hook exit status: no claims yet (EX_TEMPFAIL) */
+
+/* Prepare --claims-hook CMD: split into words at spaces and tabs (no
+ * shell, no quoting; at most 32 words), run within timeout_ms (0: 5000).
+ * VCI_EXIT_USAGE for an empty or too long command. */
+int vci_serve_hook_new(vci_serve_t *s, const char *cmd, long timeout_ms, vci_err_t *err);
+void vci_serve_hook_free(vci_serve_t *s);
+/* Run the hook with `input` (JSON) on its standard input: 0 with *claims
+ * the JSON object it printed (64 KiB at most), VCI_HOOK_PENDING when it
+ * exited with that status (deferred: not yet), -1 with err (server_error:
+ * could not start, timeout, output too large or not an object, a signal,
+ * another exit status), the child killed and reaped in every case.
+ * Thread-safe; blocks the caller at most the timeout. */
+int vci_serve_hook_run(vci_serve_t *s, const json_t *input, json_t **claims, vci_err_t *err);
+/* The claims of an issuance from the hook, when there is one: the hook's
+ * input made from the exchange x (record, configuration, holder key
+ * thumbprints; no secret), its claims put into xrec's "claims". 0 (also
+ * without a hook), VCI_HOOK_PENDING, or -1 with err (handlers/deferred.c). */
+int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t *xrec,
+			  const vci_defn_t *d, const json_t *keys, int deferred, vci_err_t *err);
+
+/* ---- webhooks (webhooks.c) ---- */
+
+#define VCI_WEBHOOK_RETRIES 10   /* attempts before an event is given up */
+#define VCI_WEBHOOK_BACKOFF_MAX 300  /* seconds between attempts at most */
+
+/* The --webhook URLs (all events, the --webhook-secret-file secret) put
+ * into the store under ids "cli-" + a hash of the URL, and those of an
+ * earlier start that are no longer given removed. */
+int vci_serve_webhooks_sync(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err);
+/* Start and stop the worker that delivers the outbox: each webhook's
+ * events in order, POST with the signature headers, a failed attempt
+ * retried after 1, 2, 4 ... (at most VCI_WEBHOOK_BACKOFF_MAX) seconds, up to
+ * VCI_WEBHOOK_RETRIES attempts. Stop waits for the attempt in flight
+ * (cut short). */
+int vci_serve_webhooks_start(vci_serve_t *s, vci_err_t *err);
+void vci_serve_webhooks_stop(vci_serve_t *s);
+/* Wake the worker (an event was written). Thread-safe; no-op when it is
+ * not running. */
+void vci_serve_webhooks_kick(vci_serve_t *s);
+/* A subscription's check: url a network target (https, or http to
+ * loopback), events "*" or a non-empty array of known event types, format
+ * "native" or "eudi-connector". VCI_EXIT_USAGE, "invalid_request". */
+int vci_serve_webhook_check(const char *url, const json_t *events, const char *format,
+			    vci_err_t *err);
+/* The body and signature of one delivery: *body the JSON text (native:
+ * {id, type, created_at, exchange_id, offer_id, data}; eudi-connector:
+ * {eventId, status, offerId, errorDetails?}), NULL when the format has no
+ * name for the event (nothing is sent); sig "t=TS,v1=HEX" with HEX the
+ * HMAC-SHA256 of secret over TS "." body. */
+int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **body,
+			     char sig[128], vci_err_t *err);
 
 #endif

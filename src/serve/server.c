@@ -46,6 +46,9 @@ void vci_serve_free(vci_serve_t *s)
 	if (!s)
 		return;
 	k = s->keep;
+	vci_serve_webhooks_stop(s);     /* before the store it reads */
+	vci_serve_hook_free(s);
+	free(s->deferred_url);
 	vci_serve_catalog_close(s);
 	vci_serve_status_close(s);
 	for (int t = 0; t < 2; t++) {
@@ -125,7 +128,10 @@ static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)
 		s->nonce_url = NULL;
 	if (asprintf(&s->notification_url, "%s/notification", issuer) < 0)
 		s->notification_url = NULL;
-	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url)
+	if (asprintf(&s->deferred_url, "%s/deferred_credential", issuer) < 0)
+		s->deferred_url = NULL;
+	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url ||
+	    !s->deferred_url)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 	return 0;
 }
@@ -323,6 +329,17 @@ static void settings(vci_serve_t *s, const vci_serve_config_t *c)
 	s->batch_size = c->batch_size;
 }
 
+/* The claims hook, the --webhook subscriptions and the outbox worker. */
+static int flow_start(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err)
+{
+	if (c->claims_hook &&
+	    vci_serve_hook_new(s, c->claims_hook, c->claims_hook_timeout * 1000, err) < 0)
+		return -1;
+	if (vci_serve_webhooks_sync(s, c, err) < 0)
+		return -1;
+	return vci_serve_webhooks_start(s, err);
+}
+
 vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 {
 	vci_serve_t *s;
@@ -341,6 +358,8 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||
 	    vci_serve_status_open(s, c->status_list, c->nstatus_list, err) < 0 ||
 	    vci_serve_routes_default(s, err) < 0 || vci_serve_catalog_reload(s, err) < 0)
+		goto fail;
+	if (flow_start(s, c, err) < 0)
 		goto fail;
 	return s;
 fail:

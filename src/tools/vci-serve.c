@@ -8,6 +8,7 @@
 #include "oid4vci/offer.h"
 #include "serve/serve.h"
 #include "vci-serve-manage.h"
+#include "vci-serve-flow.h"
 
 #include <signal.h>
 #include <string.h>
@@ -27,7 +28,11 @@ static const char usage[] =
 	"  or:  vci-serve apikey list --state DIR | apikey revoke --state DIR ID\n"
 	"  or:  vci-serve defn add|replace --state DIR [FILE] | defn list|get|rm --state DIR [ID]\n"
 	"  or:  vci-serve exchange list --state DIR [STATE] | exchange get|rm --state DIR ID\n"
-	"  or:  vci-serve revoke|suspend|reinstate --state DIR --status-list FILE... ID [IDX]";
+	"  or:  vci-serve revoke|suspend|reinstate --state DIR --status-list FILE... ID [IDX]\n"
+	"  or:  vci-serve deferred claims --state DIR EXCHANGE [FILE] | deferred deny --state DIR "
+	"EXCHANGE [REASON]\n"
+	"  or:  vci-serve webhook add --state DIR --webhook-secret-file FILE URL [EVENTS [FORMAT]]\n"
+	"  or:  vci-serve webhook list --state DIR | webhook delete --state DIR ID";
 
 typedef struct args {
 	vci_cli_t cli;
@@ -88,10 +93,11 @@ static void wait_for_stop(args_t *a, vci_serve_t *s, const sigset_t *set)
 			vci_cli_error(&a->cli, &err);
 		if (vci_serve_catalog_refresh(s, &err) < 0)
 			vci_cli_error(&a->cli, &err);
-		if (sig < 0 && vci_time_now() - swept >= SWEEP_SECS) {
+		if (sig < 0 && vci_time_now() - swept >= a->cfg.sweep_interval) {
 			swept = vci_time_now();
 			if (vci_store_sweep(s->store, swept, &err) < 0)
 				vci_cli_error(&a->cli, &err);
+			vci_serve_webhooks_kick(s);   /* offer.expired events */
 		}
 	}
 }
@@ -380,6 +386,10 @@ static int manage(args_t *a, const char *cmd, int argc, char **argv)
 		rc = vci_serve_cmd_defn(&a->cli, &a->cfg, st, sub, argc, argv);
 	else if (!strcmp(cmd, "exchange"))
 		rc = vci_serve_cmd_exchange(&a->cli, &a->cfg, st, sub, argc, argv);
+	else if (!strcmp(cmd, "deferred"))
+		rc = vci_serve_cmd_deferred(&a->cli, &a->cfg, st, sub, argc, argv);
+	else if (!strcmp(cmd, "webhook"))
+		rc = vci_serve_cmd_webhook(&a->cli, &a->cfg, st, sub, argc, argv);
 	else
 		rc = vci_serve_cmd_status(&a->cli, &a->cfg, st, cmd, argc, argv);
 	vci_store_close(st);
@@ -389,6 +399,16 @@ static int manage(args_t *a, const char *cmd, int argc, char **argv)
 static int cmd_defn(void *ctx, int argc, char **argv)
 {
 	return manage(ctx, "defn", argc, argv);
+}
+
+static int cmd_deferred(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "deferred", argc, argv);
+}
+
+static int cmd_webhook(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "webhook", argc, argv);
 }
 
 static int cmd_exchange(void *ctx, int argc, char **argv)
@@ -440,6 +460,8 @@ int main(int argc, char **argv)
 		{ "apikey", cmd_apikey },
 		{ "defn", cmd_defn },
 		{ "exchange", cmd_exchange },
+		{ "deferred", cmd_deferred },
+		{ "webhook", cmd_webhook },
 		{ "revoke", cmd_revoke },
 		{ "suspend", cmd_suspend },
 		{ "reinstate", cmd_reinstate },

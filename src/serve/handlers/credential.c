@@ -259,6 +259,27 @@ static void cred_respond(cred_ctx_t *c, const char *nid, vci_resp_t *resp)
 		vci_h_dpop_nonce_header(c->s, c->req, resp);
 }
 
+/* Deferred issuance (section 9, deferred.c): the offer or the definition
+ * says so, or the claims hook has no claims yet. */
+static int cred_deferred(cred_ctx_t *c)
+{
+	unsigned interval;
+
+	return vci_serve_deferred_wanted(c->xrec, c->d, &interval);
+}
+
+/* The claims from --claims-hook, when there is one (deferred.c). Its "not
+ * yet" here is a failure: the request was not a deferred one. */
+static int cred_hook(cred_ctx_t *c)
+{
+	int rc = vci_serve_hook_claims(c->s, &c->x, c->xrec, c->d, c->keys, 0, &c->err);
+
+	if (rc == VCI_HOOK_PENDING)
+		rc = vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "the claims of this "
+				 "credential are not available yet");
+	return rc;
+}
+
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	cred_ctx_t c = { 0 };
@@ -268,8 +289,11 @@ void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	c.req = req;
 	if (vci_h_access(s, req, s->credential_url, &c.tok, resp) < 0)
 		goto out;
-	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0 || cred_issue(&c) < 0 ||
-	    cred_record(&c, nid) < 0)
+	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0)
+		cred_fail(&c, resp);
+	else if (cred_deferred(&c))
+		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, resp);
+	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0)
 		cred_fail(&c, resp);
 	else
 		cred_respond(&c, nid, resp);
