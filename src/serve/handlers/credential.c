@@ -275,7 +275,7 @@ static int cred_hook(cred_ctx_t *c)
 	int rc = vci_serve_hook_claims(c->s, &c->x, c->xrec, c->d, c->keys, 0, &c->err);
 
 	if (rc == VCI_HOOK_PENDING)
-		rc = vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "the claims of this "
+		rc = vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "the claims of this "
 				 "credential are not available yet");
 	return rc;
 }

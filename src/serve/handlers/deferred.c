@@ -75,7 +75,7 @@ int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t 
 	if (rc < 0) {
 		fprintf(stderr, "vci-serve: exchange %s: %s\n", x->id, err->msg);
 		/* the wallet is told the issuer failed, not why */
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "the issuer could not get "
+		return vci_err_set(err, VCI_EXIT_KEY, "server_error", "the issuer could not get "
 				   "the claims of this credential");
 	}
 	if (rc == VCI_HOOK_PENDING)
