@@ -1,10 +1,17 @@
 # fish completion for vci-serve(8)
-set -l cmds run import apikey
+set -l cmds run import apikey defn exchange revoke suspend reinstate
 complete -c vci-serve -f
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a run -d 'serve (the default)'
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a import -d 'offer records from vci-offer into the store'
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a apikey -d 'keys of the management listener'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and not __fish_seen_subcommand_from add list revoke" -a 'add list revoke'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a defn -d 'definitions in the store'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a exchange -d 'exchanges in the store'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a revoke -d 'revoke the credentials of an exchange'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a suspend -d 'suspend the credentials of an exchange'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a reinstate -d 'reinstate suspended credentials'
+complete -c vci-serve -n "__fish_seen_subcommand_from defn; and not __fish_seen_subcommand_from add replace list get rm" -a 'add replace list get rm'
+complete -c vci-serve -n "__fish_seen_subcommand_from exchange; and not __fish_seen_subcommand_from list get rm" -a 'list get rm'
 
 complete -c vci-serve -s h -l help -d 'print help'
 complete -c vci-serve -s V -l version -d 'print the version'
@@ -31,3 +38,4 @@ complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
 complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
+complete -c vci-serve -n "__fish_seen_subcommand_from add replace" -F

@@ -441,3 +441,14 @@ print(urllib.parse.parse_qs(urllib.parse.urlparse(l).query)["credential_offer_ur
 	[ "$CODE" = 409 ]
 	[ "$(token_status "$idx")" = 1 ]
 }
+
+@test "completions name the management commands and their words" {
+	bash -n "$SRC/completions/bash/vci-serve"
+	for f in "$SRC/completions/bash/vci-serve" "$SRC/completions/zsh/_vci-serve" \
+		"$SRC/completions/fish/vci-serve.fish"; do
+		for c in defn exchange revoke suspend reinstate replace 'get rm'; do
+			grep -q "$c" "$f" || { echo "$f: $c"; false; }
+		done
+	done
+	vci-serve --help 2>&1 | grep -q 'defn add|replace'
+}
