@@ -1,5 +1,5 @@
 # fish completion for vci-serve(8)
-set -l cmds run import apikey defn exchange revoke suspend reinstate
+set -l cmds run import apikey defn exchange revoke suspend reinstate deferred webhook
 complete -c vci-serve -f
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a run -d 'serve (the default)'
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a import -d 'offer records from vci-offer into the store'
@@ -12,6 +12,10 @@ complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a suspend -d '
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a reinstate -d 'reinstate suspended credentials'
 complete -c vci-serve -n "__fish_seen_subcommand_from defn; and not __fish_seen_subcommand_from add replace list get rm" -a 'add replace list get rm'
 complete -c vci-serve -n "__fish_seen_subcommand_from exchange; and not __fish_seen_subcommand_from list get rm" -a 'list get rm'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a deferred -d 'claims or denial of a deferred request'
+complete -c vci-serve -n "__fish_seen_subcommand_from deferred; and not __fish_seen_subcommand_from claims deny" -a 'claims deny'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a webhook -d 'webhook subscriptions'
+complete -c vci-serve -n "__fish_seen_subcommand_from webhook; and not __fish_seen_subcommand_from add list delete" -a 'add list delete'
 
 complete -c vci-serve -s h -l help -d 'print help'
 complete -c vci-serve -s V -l version -d 'print the version'
@@ -36,6 +40,11 @@ complete -c vci-serve -l threads -x -d 'worker threads'
 complete -c vci-serve -l log -r -F -d 'access log file'
 complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
 complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
+complete -c vci-serve -l claims-hook -r -F -d 'command giving the claims at issuance'
+complete -c vci-serve -l claims-hook-timeout -x -d 'seconds before the claims hook is killed'
+complete -c vci-serve -l webhook -x -d 'deliver every lifecycle event to URL'
+complete -c vci-serve -l webhook-secret-file -r -F -d 'the secret signing webhook deliveries'
+complete -c vci-serve -l sweep-interval -x -d 'seconds between sweeps of expired rows'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
 complete -c vci-serve -n "__fish_seen_subcommand_from add replace" -F

@@ -290,3 +290,14 @@ for secret in ("pre_authorized_code", "tx_code", sys.argv[2]):
 	[[ "$output" == *"--claims-hook"* ]]
 	[[ "$output" == *"deferred claims"* ]]
 }
+
+@test "completions name the deferred and webhook commands and the new options" {
+	bash -n "$SRC/completions/bash/vci-serve"
+	for f in "$SRC/completions/bash/vci-serve" "$SRC/completions/zsh/_vci-serve" \
+		"$SRC/completions/fish/vci-serve.fish"; do
+		for w in deferred webhook claims deny delete claims-hook claims-hook-timeout \
+			webhook-secret-file sweep-interval; do
+			grep -q -- "$w" "$f" || { echo "$f: $w"; false; }
+		done
+	done
+}
