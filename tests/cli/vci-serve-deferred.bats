@@ -122,7 +122,7 @@ assert md["deferred_credential_endpoint"] == sys.argv[2] + "/deferred_credential
 	[[ "$output" == *"no deferred request of this exchange is waiting"* ]]
 }
 
-@test "deferred: claims over the management listener (204), refusals" {
+@test "deferred: claims over the management listener (204), refusals (no key, not an object, unknown exchange, claims the definition refuses, decided already)" {
 	APORT=$(free_port)
 	serve_start --admin-listen "127.0.0.1:$APORT"
 	key=$(vci-serve apikey add --state "$STATE" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])')
@@ -137,6 +137,11 @@ assert md["deferred_credential_endpoint"] == sys.argv[2] + "/deferred_credential
 		-H 'Content-Type: application/json' -d '[1]' "$A/exchanges/$xid/claims")" = 400 ]
 	[ "$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST -H "x-api-key: $key" \
 		-H 'Content-Type: application/json' -d '{}' "$A/exchanges/nope/claims")" = 404 ]
+	# claims the definition refuses (family_name and degree missing)
+	[ "$(curl -s -m 60 -o "$D/resp" -w '%{http_code}' -X POST -H "x-api-key: $key" \
+		-H 'Content-Type: application/json' -d '{"given_name":"Ada"}' \
+		"$A/exchanges/$xid/claims")" = 400 ]
+	grep -q invalid_claims "$D/resp"
 	body=$(printf '{"claims":%s}' "$(claims diploma)")
 	[ "$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST -H "x-api-key: $key" \
 		-H 'Content-Type: application/json' -d "$body" "$A/exchanges/$xid/claims")" = 204 ]

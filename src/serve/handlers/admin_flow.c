@@ -11,6 +11,7 @@
  * Each needs an API key (vci_admin_authenticate). Unknown exchange or no
  * open deferred request: 404; bad bodies: 400. */
 #include "serve/serve.h"
+#include "oid4vci/request.h"
 
 #include <string.h>
 
@@ -48,6 +49,35 @@ static json_t *body_object(const vci_req_t *req, int empty_ok, vci_resp_t *resp)
 	return doc;
 }
 
+/* The claims checked against the definitions the exchange's offer names
+ * (mso_mdoc claims are namespaced at signing: checked then), so a wallet
+ * is not left polling for claims that cannot make its credential. 0, or
+ * -1 with err (VCI_EXIT_FAIL); an unknown exchange passes (404 follows). */
+static int claims_fit(vci_serve_t *s, const char *id, json_t *claims, vci_err_t *err)
+{
+	vci_store_exchange_t x = { 0 };
+	json_auto_t *rec = NULL;
+	json_auto_t *ids = NULL;
+	size_t i;
+	json_t *v;
+	int rc = 0;
+
+	if (vci_store_exchange_get(s->store, id, &x, err) != 0) {
+		vci_store_exchange_clear(&x);
+		return 0;
+	}
+	rec = json_loads(x.record ? x.record : "{}", 0, NULL);
+	ids = vci_request_offered_ids(rec);
+	vci_store_exchange_clear(&x);
+	json_array_foreach(ids, i, v) {
+		const vci_defn_t *d = vci_serve_defn(s, json_string_value(v));
+
+		if (rc == 0 && d && d->format != VCI_FORMAT_MDOC)
+			rc = vci_defn_check_claims(d, claims, 0, err);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* POST /exchanges/{id}/claims and /exchanges/{id}/deny. */
 static void post_exchange(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
@@ -83,6 +113,10 @@ static void post_exchange(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp
 		claims = json_object_get(doc, "claims");
 		if (!claims || json_object_size(doc) != 1)
 			claims = doc;
+		if (json_is_object(claims) && claims_fit(s, id, (json_t *)claims, &err) < 0) {
+			vci_resp_err(resp, 400, &err);
+			return;
+		}
 	}
 	rc = vci_serve_deferred_decide(s->store, id, claims, reason, req->now, &err);
 	if (rc < 0) {
