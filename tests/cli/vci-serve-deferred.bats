@@ -188,9 +188,9 @@ json.dump(d, open(sys.argv[1], "w"))' "$D/diploma.json"
 	link=$(offer diploma)
 	holder_bg "$link" --deferred --pending-file "$D/pending"
 	wait_file "$D/pending"
-	grep -q 'interval 1' "$D/out.json"
 	vci-serve deferred claims --state "$STATE" -- "$(pending_exchange)" <<<"$(claims diploma)"
 	holder_wait
+	grep -q 'interval 1' "$D/out.json"
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
 
