@@ -271,9 +271,14 @@ static int catalog_publish(vci_serve_t *s, int force, vci_err_t *err)
 		return -1;
 	if (!force && k->catalog && !memcmp(k->catalog->digest, digest, sizeof digest))
 		return 0;
+	if (!force && !memcmp(k->catalog_refused, digest, sizeof digest))
+		return 0;   /* refused already: said once */
 	c = catalog_build(s, list, digest, err);
-	if (!c)
+	if (!c) {
+		if (!force)
+			memcpy(k->catalog_refused, digest, sizeof digest);
 		return -1;
+	}
 	pthread_mutex_lock(&k->catalog_lock);
 	old = k->catalog;
 	k->catalog = c;

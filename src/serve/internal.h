@@ -36,6 +36,8 @@ struct vci_serve_keep {
 	struct vci_serve_catalog *catalog; /* current; swapped under catalog_lock */
 	pthread_mutex_t catalog_lock;  /* held for a pointer copy and a count */
 	pthread_mutex_t admin_lock;    /* serialises changes of the definitions */
+	uint8_t catalog_refused[VCI_STORE_HASH]; /* digest of the store's definitions a refresh
+					  could not serve (reported once), under admin_lock */
 };
 
 /* The route of a request (exact or prefix match on the path), or NULL;
