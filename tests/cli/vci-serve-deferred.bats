@@ -209,6 +209,17 @@ json.dump(d, open(sys.argv[1], "w"))' "$D/diploma.json"
 	[ "$(exchange_state "$xid")" = credential_accepted ]
 }
 
+@test "deferred: DPoP required with server nonces at the deferred endpoint too" {
+	serve_start --dpop required --dpop-nonce
+	link=$(deferred_offer mdl)
+	holder_bg "$link" --deferred --poll 0.3 --pending-file "$D/pending"
+	wait_file "$D/pending"
+	vci-serve deferred claims --state "$STATE" -- "$(pending_exchange)" <<<"$(claims mdl)"
+	holder_wait
+	[ "$(result 'len(r["credentials"])')" = 1 ]
+	[ "$(result 'r["credentials"][0]["format"]')" = mso_mdoc ]
+}
+
 @test "deferred_credential without a token: 401" {
 	serve_start
 	[ "$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
