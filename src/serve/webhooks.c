@@ -115,6 +115,25 @@ static json_t *eudi_body(const vci_store_delivery_t *d, const json_t *data)
 	return b;
 }
 
+/* HMAC-SHA256 keyed with secret over head (n bytes) then body. */
+static int hmac_sha256(const char *secret, const char *head, size_t n, const char *body,
+		       unsigned char mac[EVP_MAX_MD_SIZE], unsigned int *maclen)
+{
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
+	OSSL_PARAM p[] = { OSSL_PARAM_utf8_string("digest", "SHA256", 0), OSSL_PARAM_END };
+	size_t outl = 0;
+	int ok = ctx && EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), p) &&
+		 EVP_MAC_update(ctx, (const unsigned char *)head, n) &&
+		 EVP_MAC_update(ctx, (const unsigned char *)body, strlen(body)) &&
+		 EVP_MAC_final(ctx, mac, &outl, EVP_MAX_MD_SIZE);
+
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(m);
+	*maclen = (unsigned int)outl;
+	return ok ? 0 : -1;
+}
+
 int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **body,
 			     char sig[128], vci_err_t *err)
 {
@@ -124,6 +143,7 @@ int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **b
 	unsigned int maclen = 0;
 	char head[32];
 	size_t n;
+
 	*body = NULL;
 	if (!json_is_object(data)) {
 		json_decref(data);
@@ -143,25 +163,10 @@ int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **b
 	if (!*body)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
 	n = (size_t)snprintf(head, sizeof head, "%lld.", (long long)ts);
-	{
-		EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
-		OSSL_PARAM p[] = { OSSL_PARAM_utf8_string("digest", "SHA256", 0), OSSL_PARAM_END };
-		size_t outl = 0;
-		int ok = ctx && EVP_MAC_init(ctx, (const unsigned char *)d->secret,
-					     strlen(d->secret), p) &&
-			 EVP_MAC_update(ctx, (const unsigned char *)head, n) &&
-			 EVP_MAC_update(ctx, (const unsigned char *)*body, strlen(*body)) &&
-			 EVP_MAC_final(ctx, mac, &outl, sizeof mac);
-
-		EVP_MAC_CTX_free(ctx);
-		EVP_MAC_free(m);
-		maclen = (unsigned int)outl;
-		if (!ok) {
-			free(*body);
-			*body = NULL;
-			return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "webhook: HMAC");
-		}
+	if (hmac_sha256(d->secret, head, n, *body, mac, &maclen) < 0) {
+		free(*body);
+		*body = NULL;
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "webhook: HMAC");
 	}
 	n = (size_t)snprintf(sig, 128, "t=%lld,v1=", (long long)ts);
 	for (unsigned int i = 0; i < maclen && n + 2 < 128; i++)
