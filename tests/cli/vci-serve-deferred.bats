@@ -299,6 +299,19 @@ for secret in ("pre_authorized_code", "tx_code", sys.argv[2]):
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
 
+@test "examples/serve/claims-hook.sh: a deferred request pending until the claims file is there" {
+	mkdir "$D/claims"
+	serve_start --claims-hook "$SRC/examples/serve/claims-hook.sh $D/claims"
+	link=$(deferred_offer pid)
+	offer_id=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["offer_id"])' "$D/offer.rec")
+	holder_bg "$link" --deferred --poll 0.3 --pending-file "$D/pending"
+	wait_file "$D/pending"
+	sleep 1
+	claims pid | sed 's/"Erika"/"From File"/' >"$D/claims/$offer_id.json"
+	holder_wait
+	[ "$(result 'r["credentials"][0]["claims"]["given_name"]')" = "From File" ]
+}
+
 @test "--claims-hook and --claims-hook-timeout are checked" {
 	run vci-serve run "${SERVE_ARGS[@]}" --claims-hook-timeout 0
 	[ "$status" -eq 2 ]
