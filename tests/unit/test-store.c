@@ -1308,8 +1308,13 @@ static void test_flow(const char *tag)
 	redeem(st, "code-e1", NULL, NOW, a);
 	tap_is_int(vci_store_exchange_issued(st, a, "{\"credentials\":1}", "n-e", uris, idx, 1,
 					     NOW, &err), 0, "%s: issued", T->name);
+	vci_store_outbox_counts(st, &pending, &delivered, &failed, &err);
+	tap_is_int(pending, 5, "%s: outbox: the events of each change, one per webhook (%lld)",
+		   T->name, (long long)pending);
 	tap_is_int(vci_store_exchange_issued(st, a, "{}", "n-e2", uris, idx, 1, NOW, &err),
 		   VCI_STORE_EXISTS, "%s: issued again with the same index: refused", T->name);
+	vci_store_outbox_counts(st, &pending, &delivered, &failed, &err);
+	tap_is_int(pending, 5, "%s: outbox: a change rolled back leaves no event", T->name);
 	vci_store_exchange_notify(st, "n-e", "credential_accepted", NULL, NOW, &err);
 	tap_ok(vci_store_sweep(st, NOW + 20, &err) >= 1, "%s: sweep", T->name);
 
