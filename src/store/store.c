@@ -295,7 +295,7 @@ static int vci_store_redeem_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	vci_db_stmt_t *s;
 	const void *tx;
 	size_t txlen = 0;
-	int rc, right;
+	int rc, right, asked;
 
 	rc = vci_store_query(c, &s, err, vci_sql_redeem_find, "hi", r->code_hash, r->now);
 	if (rc != VCI_DB_ROW)
@@ -304,7 +304,12 @@ static int vci_store_redeem_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	tx = c->drv->column_null(s, 1) ? NULL : c->drv->column_blob(s, 1, &txlen);
 	right = !tx || (r->tx_hash && txlen == VCI_STORE_HASH &&
 			CRYPTO_memcmp(tx, r->tx_hash, VCI_STORE_HASH) == 0);
-	vci_store_end(c, s);
+	asked = tx != NULL;
+	vci_store_end(c, s); /* tx is the statement's: not read after this */
+	if (!asked && r->tx_hash)
+		return VCI_STORE_TX_UNEXPECTED;
+	if (asked && !r->tx_hash)
+		return VCI_STORE_TX_MISSING;
 	if (!right)
 		return vci_store_redeem_wrong(c, offer_id, err);
 	return vci_store_redeem_spend(c, r, offer_id, err);

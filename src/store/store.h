@@ -56,6 +56,8 @@ enum {
 	VCI_STORE_EXISTS = 2,   /* a unique value seen before */
 	VCI_STORE_TX_WRONG = 3, /* wrong tx_code: the attempt was counted */
 	VCI_STORE_TX_DEAD = 4,  /* wrong tx_code and the cap reached: code dead */
+	VCI_STORE_TX_UNEXPECTED = 5, /* a tx_code for an offer without one: nothing changed */
+	VCI_STORE_TX_MISSING = 6,    /* no tx_code for an offer with one: not counted */
 };
 
 #define VCI_STORE_HASH 32  /* SHA-256 */
@@ -120,7 +122,10 @@ int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char
  * returned, or VCI_STORE_TX_DEAD when that made tx_attempts_max (the code
  * is dead from then on). Right: the code is spent (never accepted again),
  * an exchange is created in state "offer_redeemed" with the offer's
- * record, and its id is written to exchange_id. VCI_STORE_NOTFOUND for an
+ * record, and its id is written to exchange_id. A tx_code sent for an
+ * offer without one is VCI_STORE_TX_UNEXPECTED and none sent for an offer
+ * with one VCI_STORE_TX_MISSING: neither spends the code or counts an
+ * attempt (OID4VCI 1.0 section 6.3: invalid_request). VCI_STORE_NOTFOUND for an
  * unknown, spent, dead or expired code. A tx_hash given for an offer
  * without a tx_code is ignored (the handler decides whether to refuse it).
  * The counted attempt and the spent code are durable on return; a code

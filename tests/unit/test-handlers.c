@@ -207,6 +207,8 @@ static const hcase_t cases[] = {
 	  { TOK(T_TX_WRONG, 400, "invalid_grant"), TOK(0, 200, NULL) } },
 	{ "tx_code missing", "pid", TX_CODE, OPT, 0,
 	  { TOK(T_TX_NONE, 400, "invalid_request"), TOK(0, 200, NULL) } },
+	{ "tx_code sent for an offer without one: refused, the code kept", "pid", NULL, OPT, 0,
+	  { TOK(T_TX_WRONG, 400, "invalid_request"), TOK(0, 200, NULL) } },
 	{ "tx_code wrong up to the cap: the code is dead", "pid", TX_CODE, OPT, 0,
 	  { TOK(T_TX_WRONG, 400, "invalid_grant"), TOK(T_TX_WRONG, 400, "invalid_grant"),
 	    TOK(T_TX_WRONG, 400, "invalid_grant"), TOK(0, 400, "invalid_grant") } },

@@ -350,8 +350,10 @@ static void test_redeem(vci_store_t *st)
 	put_offer(st, "r2", "code-r2", NULL, 0, NOW + 10);
 	tap_is_int(redeem(st, "code-r2", NULL, NOW + 10, NULL), VCI_STORE_NOTFOUND,
 		   "%s: redeem: expired at expires_at", T->name);
-	tap_is_int(redeem(st, "code-r2", "unasked", NOW + 9, xid2), 0,
-		   "%s: redeem: just before expiry; a tx_code not asked for is ignored", T->name);
+	tap_is_int(redeem(st, "code-r2", "unasked", NOW + 9, NULL), VCI_STORE_TX_UNEXPECTED,
+		   "%s: redeem: a tx_code not asked for is refused", T->name);
+	tap_is_int(redeem(st, "code-r2", NULL, NOW + 9, xid2), 0,
+		   "%s: redeem: just before expiry; the refusal kept the code", T->name);
 	tap_ok(strcmp(xid, xid2) != 0, "%s: redeem: exchange ids differ", T->name);
 }
 
@@ -360,9 +362,11 @@ static void test_tx_code(vci_store_t *st)
 	char xid[VCI_STORE_ID];
 
 	put_offer(st, "t1", "code-t1", "1234", 3, 0);
-	tap_is_int(redeem(st, "code-t1", NULL, NOW, NULL), VCI_STORE_TX_WRONG,
-		   "%s: tx: missing counts as wrong", T->name);
+	tap_is_int(redeem(st, "code-t1", NULL, NOW, NULL), VCI_STORE_TX_MISSING,
+		   "%s: tx: missing is refused and not counted", T->name);
 	tap_is_int(redeem(st, "code-t1", "0000", NOW, NULL), VCI_STORE_TX_WRONG,
+		   "%s: tx: wrong, attempt 1 of 3", T->name);
+	tap_is_int(redeem(st, "code-t1", "2222", NOW, NULL), VCI_STORE_TX_WRONG,
 		   "%s: tx: wrong, attempt 2 of 3", T->name);
 	tap_is_int(redeem(st, "code-t1", "1111", NOW, NULL), VCI_STORE_TX_DEAD,
 		   "%s: tx: wrong at the cap: dead", T->name);

@@ -349,7 +349,7 @@ int vci_issue_status(const vci_defn_t *d, const char *what, const json_t *rec,
 	if (!json_is_integer(idx) || json_integer_value(idx) < 0)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 				   "status.status_list.idx: expected an integer >= 0");
-	if (!json_is_string(uri) || !vci_url_is_https(json_string_value(uri), 1))
+	if (!json_is_string(uri) || !vci_url_is_target(json_string_value(uri), 1))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 				   "status.status_list.uri: expected an https URL");
 	*status = s;

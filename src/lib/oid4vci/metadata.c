@@ -180,7 +180,7 @@ json_t *vci_metadata_config(const vci_defn_t *d, const vci_metadata_opts_t *o)
 
 static int url_opt(const char *name, const char *v, int allow_query, vci_err_t *err)
 {
-	if (v && !vci_url_is_https(v, allow_query))
+	if (v && !vci_url_is_target(v, allow_query))
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "%s: %s is not an https URL%s",
 				   name, v, allow_query ? "" : " without query or fragment");
 	return 0;

@@ -74,10 +74,13 @@ static int token_redeem(vci_serve_t *s, const vci_req_t *req, const vci_token_re
 	case VCI_STORE_NOTFOUND:
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
 				   "pre-authorized_code: unknown, expired or already used");
+	case VCI_STORE_TX_MISSING:
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "tx_code: missing: this offer requires a transaction code");
+	case VCI_STORE_TX_UNEXPECTED:
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+				   "tx_code: this offer has no transaction code");
 	case VCI_STORE_TX_WRONG:
-		if (!tr->tx_code)
-			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-					   "tx_code: missing: this offer requires a transaction code");
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant", "tx_code: wrong");
 	case VCI_STORE_TX_DEAD:
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
@@ -102,6 +105,28 @@ static char *token_c_nonce(vci_serve_t *s, const vci_req_t *req, vci_err_t *err)
 	return n;
 }
 
+/* Client authentication by wallet attestation (OAuth 2.0 Attestation-Based
+ * Client Authentication, HAIP): a configuration that requires one is never
+ * issued without it. This server trusts no wallet provider yet, so such a
+ * configuration is refused whether or not the headers came (invalid_client,
+ * RFC 6749 section 5.2), never ignored. */
+static int token_client_check(vci_serve_t *s, const json_t *ids, vci_err_t *err)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(ids, i, v) {
+		const vci_defn_t *d = vci_serve_defn(s, json_string_value(v));
+
+		if (d && d->wallet_attestation_required)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_client",
+					   "OAuth-Client-Attestation: %s requires a wallet "
+					   "attestation, and no wallet provider is trusted",
+					   json_string_value(v));
+	}
+	return 0;
+}
+
 /* Make, store and answer the access token of exchange xid. */
 static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, const char *jkt,
 			vci_resp_t *resp)
@@ -118,12 +143,19 @@ static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, c
 	snprintf(t.exchange_id, sizeof t.exchange_id, "%s", xid);
 	snprintf(t.dpop_jkt, sizeof t.dpop_jkt, "%s", jkt);
 	t.expires_at = req->now + s->token_ttl;
-	token = vci_h_secret(TOKEN_BYTES, t.hash, &err);
-	if (!token || vci_store_exchange_get(s->store, xid, &x, &err) != 0 ||
-	    !(c_nonce = token_c_nonce(s, req, &err)) || vci_store_token_put(s->store, &t, &err) < 0)
+	if (vci_store_exchange_get(s->store, xid, &x, &err) != 0)
 		goto fail;
 	rec = json_loads(x.record ? x.record : "{}", 0, NULL);
 	ids = vci_request_offered_ids(rec);
+	if (token_client_check(s, ids, &err) < 0) {
+		vci_store_exchange_clear(&x);
+		vci_h_fail(resp, 401, &err);
+		return;
+	}
+	token = vci_h_secret(TOKEN_BYTES, t.hash, &err);
+	if (!token || !(c_nonce = token_c_nonce(s, req, &err)) ||
+	    vci_store_token_put(s->store, &t, &err) < 0)
+		goto fail;
 	r.access_token = token;
 	r.token_type = jkt[0] ? "DPoP" : "Bearer";
 	r.expires_in = s->token_ttl;
