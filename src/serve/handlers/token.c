@@ -149,7 +149,7 @@ static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, c
 	ids = vci_request_offered_ids(rec);
 	if (token_client_check(s, ids, &err) < 0) {
 		vci_store_exchange_clear(&x);
-		vci_h_fail(resp, 401, &err);
+		vci_h_fail(resp, 400, &err);
 		return;
 	}
 	token = vci_h_secret(TOKEN_BYTES, t.hash, &err);
