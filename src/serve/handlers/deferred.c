@@ -149,8 +149,9 @@ typedef struct defer_ctx {
 	vci_err_t err;
 } defer_ctx_t;
 
-/* The body: {"transaction_id"} (unknown members ignored). */
-static int defer_parse(defer_ctx_t *c, const char **tx)
+/* The body: {"transaction_id"} (unknown members ignored); its hash to
+ * c->hash. */
+static int defer_parse(defer_ctx_t *c)
 {
 	char ctype[64];
 	json_auto_t *doc = NULL;
@@ -173,7 +174,6 @@ static int defer_parse(defer_ctx_t *c, const char **tx)
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
 				   "transaction_id: missing or not a string");
 	vci_store_hash(json_string_value(t), json_string_length(t), c->hash);
-	*tx = NULL;
 	return 0;
 }
 
@@ -314,7 +314,6 @@ void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	defer_ctx_t c = { 0 };
 	char nid[VCI_STORE_ID] = "";
-	const char *tx = NULL;
 	unsigned interval;
 	int rc;
 
@@ -322,7 +321,7 @@ void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	c.req = req;
 	if (vci_h_access(s, req, s->deferred_url, &c.tok, resp) < 0)
 		goto out;
-	if (defer_parse(&c, &tx) < 0 || defer_lookup(&c) < 0 || (rc = defer_claims(&c)) < 0) {
+	if (defer_parse(&c) < 0 || defer_lookup(&c) < 0 || (rc = defer_claims(&c)) < 0) {
 		vci_h_fail(resp, 0, &c.err);
 		goto out;
 	}
