@@ -1,5 +1,5 @@
 # fish completion for vci-serve(8)
-set -l cmds run import apikey
+set -l cmds run import apikey defn exchange revoke suspend reinstate deferred webhook
 set -l keycmds add list revoke
 complete -c vci-serve -f
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a run -d 'serve (the default command)'
@@ -8,12 +8,23 @@ complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a apikey -d 'A
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and not __fish_seen_subcommand_from $keycmds" -a add -d 'make a key, print it once'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and not __fish_seen_subcommand_from $keycmds" -a list -d 'list the keys'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and not __fish_seen_subcommand_from $keycmds" -a revoke -d 'revoke a key'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a defn -d 'definitions in the store'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a exchange -d 'exchanges in the store'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a revoke -d 'revoke the credentials of an exchange'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a suspend -d 'suspend the credentials of an exchange'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a reinstate -d 'reinstate suspended credentials'
+complete -c vci-serve -n "__fish_seen_subcommand_from defn; and not __fish_seen_subcommand_from add replace list get rm" -a 'add replace list get rm'
+complete -c vci-serve -n "__fish_seen_subcommand_from exchange; and not __fish_seen_subcommand_from list get rm" -a 'list get rm'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a deferred -d 'claims or denial of a deferred request'
+complete -c vci-serve -n "__fish_seen_subcommand_from deferred; and not __fish_seen_subcommand_from claims deny" -a 'claims deny'
+complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -a webhook -d 'webhook subscriptions'
+complete -c vci-serve -n "__fish_seen_subcommand_from webhook; and not __fish_seen_subcommand_from add list delete" -a 'add list delete'
 
 complete -c vci-serve -s h -l help -d 'print help'
 complete -c vci-serve -n "not __fish_seen_subcommand_from $cmds" -s V -l version -d 'print the version'
 complete -c vci-serve -l state -x -a '(__fish_complete_directories)' -d 'state directory'
 
-set -l serving "not __fish_seen_subcommand_from import apikey"
+set -l serving "not __fish_seen_subcommand_from import apikey defn exchange revoke suspend reinstate deferred webhook"
 complete -c vci-serve -n $serving -l issuer -x -d 'credential issuer identifier'
 complete -c vci-serve -n $serving -l defn -r -F -d 'credential definitions'
 complete -c vci-serve -n $serving -l key -r -F -d 'issuer signing key'
@@ -34,6 +45,11 @@ complete -c vci-serve -n $serving -l threads -x -d 'worker threads'
 complete -c vci-serve -n $serving -l log -r -F -d 'access log file'
 complete -c vci-serve -n $serving -l tls-cert -r -F -d 'serve --listen over TLS with this certificate chain'
 complete -c vci-serve -n $serving -l tls-key -r -F -d 'its private key (PEM, unencrypted)'
+complete -c vci-serve -n $serving -l claims-hook -r -F -d 'command giving the claims at issuance'
+complete -c vci-serve -n $serving -l claims-hook-timeout -x -d 'seconds before the claims hook is killed'
+complete -c vci-serve -n $serving -l webhook -x -d 'deliver every lifecycle event to URL'
+complete -c vci-serve -n $serving -l webhook-secret-file -r -F -d 'the secret signing webhook deliveries'
+complete -c vci-serve -n $serving -l sweep-interval -x -d 'seconds between sweeps of expired rows'
 
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l tx-attempts -x -d 'wrong transaction codes before a code dies'
@@ -43,4 +59,9 @@ complete -c vci-serve -n "__fish_seen_subcommand_from import" -l csv -r -F -d 'r
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l jobs -x -d 'threads'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l progress -d 'show progress'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l no-progress -d 'never show progress'
-complete -c vci-serve -n "__fish_seen_subcommand_from add" -l name -x -d 'a name for the key'
+complete -c vci-serve -n "__fish_seen_subcommand_from apikey; and __fish_seen_subcommand_from add" -l name -x -d 'a name for the key'
+complete -c vci-serve -n "__fish_seen_subcommand_from apikey defn exchange revoke suspend reinstate deferred webhook" -l config -r -F -d 'configuration file'
+complete -c vci-serve -n "__fish_seen_subcommand_from revoke suspend reinstate exchange" -l status-list -r -F -d 'status list file, [CONFIG_ID=]FILE'
+complete -c vci-serve -n "__fish_seen_subcommand_from webhook" -l webhook-secret-file -r -F -d 'the secret signing webhook deliveries'
+complete -c vci-serve -n "__fish_seen_subcommand_from defn; and __fish_seen_subcommand_from add replace" -F
+complete -c vci-serve -n "__fish_seen_subcommand_from deferred; and __fish_seen_subcommand_from claims" -F

@@ -12,7 +12,8 @@
 enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
-	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_COUNT
+	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
+	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -45,6 +46,15 @@ const vci_serve_opt_t vci_serve_opts[] = {
 	[O_TLS_CERT] = { "tls-cert", "FILE", "serve --listen over TLS with this certificate chain "
 			 "(PEM), without a reverse proxy" },
 	[O_TLS_KEY] = { "tls-key", "FILE", "its private key (PEM, unencrypted)" },
+	[O_CLAIMS_HOOK] = { "claims-hook", "CMD", "run CMD (words, no shell) at issuance: the "
+			    "exchange as JSON on its input, the claims from its output" },
+	[O_CLAIMS_HOOK_TIMEOUT] = { "claims-hook-timeout", "SECS", "kill the claims hook after "
+				    "SECS (default 5)" },
+	[O_WEBHOOK] = { "webhook", "URL", "POST every lifecycle event to URL, signed; repeatable" },
+	[O_WEBHOOK_SECRET_FILE] = { "webhook-secret-file", "FILE", "the HMAC secret of the "
+				    "--webhook URLs" },
+	[O_SWEEP_INTERVAL] = { "sweep-interval", "SECS", "delete expired rows (and report "
+			       "expired offers) every SECS (default 60)" },
 	[O_COUNT] = { 0 },
 };
 
@@ -58,6 +68,8 @@ void vci_serve_config_init(vci_serve_config_t *c)
 	c->tx_attempts = 5;
 	c->batch_size = 10;
 	c->threads = 4;
+	c->claims_hook_timeout = 5;
+	c->sweep_interval = 60;
 }
 
 void vci_serve_config_clear(vci_serve_config_t *c)
@@ -158,6 +170,10 @@ static int set_number(vci_serve_config_t *c, int i, const char *v, vci_err_t *er
 		return number(name, v, 1, 100, &n, err) < 0 ? -1 : (c->tx_attempts = (unsigned)n, 0);
 	case O_BATCH_SIZE:
 		return number(name, v, 1, 100, &n, err) < 0 ? -1 : (c->batch_size = (unsigned)n, 0);
+	case O_CLAIMS_HOOK_TIMEOUT:
+		return number(name, v, 1, 600, &n, err) < 0 ? -1 : (c->claims_hook_timeout = (long)n, 0);
+	case O_SWEEP_INTERVAL:
+		return number(name, v, 1, 86400, &n, err) < 0 ? -1 : (c->sweep_interval = (long)n, 0);
 	default:
 		return number(name, v, 1, 256, &n, err) < 0 ? -1 : (c->threads = (unsigned)n, 0);
 	}
@@ -177,6 +193,9 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_LOG: return set_string(&c->log, name, v, err);
 	case O_TLS_CERT: return set_string(&c->tls_cert, name, v, err);
 	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
+	case O_CLAIMS_HOOK: return set_string(&c->claims_hook, name, v, err);
+	case O_WEBHOOK_SECRET_FILE: return set_string(&c->webhook_secret_file, name, v, err);
+	case O_WEBHOOK: return add_list(c->webhook, &c->nwebhook, VCI_SERVE_WEBHOOK_MAX, name, v, err);
 	case O_DEFN: return add_list(c->defn, &c->ndefn, VCI_SERVE_DEFN_MAX, name, v, err);
 	case O_STATUS_LIST:
 		return add_list(c->status_list, &c->nstatus_list, VCI_SERVE_STATUS_MAX, name, v, err);
@@ -220,6 +239,8 @@ int vci_serve_config_set(vci_serve_config_t *c, const char *name, const char *va
 		c->ndefn = 0;
 	if (!from_file && c->given[i] == 2 && i == O_STATUS_LIST)
 		c->nstatus_list = 0;
+	if (!from_file && c->given[i] == 2 && i == O_WEBHOOK)
+		c->nwebhook = 0;
 	if (i == O_CONFIG) {
 		if (from_file)
 			return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "config: a config "
@@ -333,6 +354,9 @@ int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err)
 	if (!c->tls_cert != !c->tls_key)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--tls-cert and --tls-key "
 				   "go together");
+	if (c->nwebhook && !c->webhook_secret_file)
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--webhook needs "
+				   "--webhook-secret-file FILE");
 	if (c->dpop == VCI_DPOP_OFF && c->dpop_nonce)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--dpop-nonce needs DPoP "
 				   "(--dpop optional or required)");

@@ -32,11 +32,33 @@ struct vci_serve_keep {
 	pthread_mutex_t log_lock;
 	FILE *log;
 	char *log_path;                /* NULL: standard error */
+	/* definitions catalog (catalog.c) */
+	struct vci_serve_catalog *catalog; /* current; swapped under catalog_lock */
+	pthread_mutex_t catalog_lock;  /* held for a pointer copy and a count */
+	pthread_mutex_t admin_lock;    /* serialises changes of the definitions */
+	uint8_t catalog_refused[VCI_STORE_HASH]; /* digest of the store's definitions a refresh
+					  could not serve (reported once), under admin_lock */
 };
 
 /* The route of a request (exact or prefix match on the path), or NULL;
  * *path_known is set when some route has this path with another method. */
 const vci_route_t *vci_serve_route_find(const vci_serve_t *s, int admin, const char *method,
 					const char *path, int *path_known);
+
+/* The catalog of the request on this thread (vci_serve_catalog_enter)
+ * or, outside requests, the current one; NULL before the first. */
+const vci_serve_catalog_t *vci_serve_catalog_now(const vci_serve_t *s);
+/* Its metadata documents (s->metadata and keep's when there is none). */
+void vci_serve_catalog_docs(const vci_serve_t *s, const json_t **md, const json_t **md13,
+			    const char **signed_md);
+/* Credential Issuer Metadata for defs: 1.0 (*md), draft 13 (*md13, with
+ * signed_metadata inside when there is a chain) and the signed 1.0 JWS
+ * (*signed_md, or NULL without a chain). All new; -1 with err. */
+int vci_serve_documents(vci_serve_t *s, vci_defn_t *const *defs, size_t n, json_t **md,
+			json_t **md13, char **signed_md, vci_err_t *err);
+/* Dispatch holds the current catalog for the request's time. */
+void vci_serve_catalog_enter(vci_serve_t *s);
+void vci_serve_catalog_leave(vci_serve_t *s);
+void vci_serve_catalog_close(vci_serve_t *s);
 
 #endif

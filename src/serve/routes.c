@@ -48,8 +48,28 @@ int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const cha
 	return 0;
 }
 
+/* A pattern's '*' segments match one non-empty segment each. */
+static int pattern_matches(const char *pat, const char *path)
+{
+	while (*pat && *path) {
+		if (pat[0] == '*' && (pat[1] == '/' || !pat[1])) {
+			size_t n = strcspn(path, "/");
+
+			if (!n)
+				return 0;
+			path += n;
+			pat++;
+		} else if (*pat++ != *path++) {
+			return 0;
+		}
+	}
+	return !*pat && !*path;
+}
+
 static int path_matches(const vci_route_t *r, const char *path)
 {
+	if (r->match == VCI_ROUTE_PATTERN)
+		return pattern_matches(r->path, path);
 	if (r->match == VCI_ROUTE_PREFIX)
 		return !strncmp(path, r->path, strlen(r->path)) && path[strlen(r->path)];
 	return !strcmp(path, r->path);
@@ -64,14 +84,17 @@ const vci_route_t *vci_serve_route_find(const vci_serve_t *s, int admin, const c
 	*path_known = 0;
 	if (!strcmp(method, "HEAD"))
 		method = "GET";
-	for (size_t i = 0; i < k->nroutes[t]; i++) {
-		const vci_route_t *r = &k->routes[t][i];
+	/* exact and pattern routes first: a prefix route is the fallback */
+	for (int prefix = 0; prefix < 2; prefix++) {
+		for (size_t i = 0; i < k->nroutes[t]; i++) {
+			const vci_route_t *r = &k->routes[t][i];
 
-		if (!path_matches(r, path))
-			continue;
-		if (!strcmp(r->method, method))
-			return r;
-		*path_known = 1;
+			if ((r->match == VCI_ROUTE_PREFIX) != prefix || !path_matches(r, path))
+				continue;
+			if (!strcmp(r->method, method))
+				return r;
+			*path_known = 1;
+		}
 	}
 	return NULL;
 }
@@ -107,7 +130,8 @@ static int has_header(const vci_resp_t *resp, const char *name)
 	return 0;
 }
 
-void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+/* dispatch proper, inside the request's hold on the catalog */
+static void dispatch_held(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const vci_route_t *r;
 	vci_req_t copy;
@@ -115,6 +139,8 @@ void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	int known;
 
 	r = vci_serve_route_find(s, req->admin, req->method, req->path, &known);
+	if (!r && !known && !req->admin && vci_typemeta_stored(s, req, resp))
+		return;
 	if (!r) {
 		if (known)
 			not_allowed(s, req, resp);
@@ -138,6 +164,14 @@ void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_resp_header(resp, "Cache-Control", "no-store");
 }
 
+/* A request sees one definitions catalog from start to end. */
+void vci_serve_dispatch(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	vci_serve_catalog_enter(s);
+	dispatch_held(s, req, resp);
+	vci_serve_catalog_leave(s);
+}
+
 /* The protocol endpoints under the issuer's path P: their answers carry
  * codes, tokens and nonces, never cached (Cache-Control: no-store unless
  * the handler says otherwise). */
@@ -151,6 +185,7 @@ static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 		{ "/nonce", NULL, vci_h_nonce },
 		{ "/credential", NULL, vci_h_credential },
 		{ "/notification", "application/json", vci_h_notification },
+		{ "/deferred_credential", NULL, vci_h_deferred },
 	};
 	char path[512];
 
@@ -170,6 +205,11 @@ int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err)
 	    protocol_routes(s, err) < 0 || vci_offer_register(s, err) < 0 ||
 	    vci_typemeta_register(s, err) < 0 || vci_status_register(s, err) < 0 ||
 	    vci_admin_offers_register(s, err) < 0)
+		return -1;
+	if (vci_admin_defs_register(s, err) < 0 || vci_admin_exchanges_register(s, err) < 0 ||
+	    vci_admin_bulk_register(s, err) < 0)
+		return -1;
+	if (vci_admin_flow_register(s, err) < 0)
 		return -1;
 	return 0;
 }

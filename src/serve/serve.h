@@ -129,6 +129,11 @@ struct vci_serve {
 
 	struct vci_serve_status *status;
 	struct vci_serve_keep *keep;
+
+	/* deferred issuance, claims hook, webhooks (hook.c, webhooks.c) */
+	char *deferred_url;                /* P/deferred_credential */
+	struct vci_serve_hook *hook;       /* --claims-hook, or NULL */
+	struct vci_serve_webhooks *webhooks; /* the delivery worker, or NULL */
 };
 
 /* The definition whose credential configuration id is config_id, or NULL. */
@@ -146,11 +151,134 @@ const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
 int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t **status,
 			   vci_err_t *err);
 
+/* ---- definitions catalog (catalog.c) ----
+ * The definitions served are the --defn ones (s->defs, fixed, read-only
+ * to the management API) and those kept in the store (POST /definitions,
+ * `vci-serve defn add`), published with the metadata made from them as
+ * one immutable catalog. A request sees one catalog from start to end
+ * (dispatch holds a reference); a change builds a new one and swaps it
+ * in, the old one freed when its last request ends. Thread-safe. */
+typedef struct vci_serve_catalog vci_serve_catalog_t;
+/* The definitions the calling request sees (*n of them; the first
+ * vci_serve_defs_base are the --defn ones), and the issuing context over
+ * them. Valid for the request's time. */
+vci_defn_t *const *vci_serve_defs(const vci_serve_t *s, size_t *n);
+size_t vci_serve_defs_base(const vci_serve_t *s);
+const vci_issue_ctx_t *vci_serve_issue(const vci_serve_t *s);
+/* A reference on the current catalog (NULL before the first), and its
+ * release. */
+vci_serve_catalog_t *vci_serve_catalog_hold(vci_serve_t *s);
+void vci_serve_catalog_drop(vci_serve_catalog_t *c);
+/* Build a catalog from s->defs and the store's definitions and publish
+ * it: always (reload), or only when the store's definitions changed since
+ * the current one (refresh: returns 1 when it published, 0 when nothing
+ * changed), as `vci-serve defn` from a shell changes them. A stored
+ * definition the server cannot serve fails it (the current catalog
+ * stays). -1 with err. */
+int vci_serve_catalog_reload(vci_serve_t *s, vci_err_t *err);
+int vci_serve_catalog_refresh(vci_serve_t *s, vci_err_t *err);
+/* The lock management calls take around a change of the store's
+ * definitions and its publish (vci_serve_catalog_publish_locked), so
+ * changes publish in order; never taken by wallet requests. */
+void vci_serve_admin_lock(vci_serve_t *s);
+void vci_serve_admin_unlock(vci_serve_t *s);
+int vci_serve_catalog_publish_locked(vci_serve_t *s, vci_err_t *err);
+/* Under the admin lock: publish what a shell changed meanwhile, and let
+ * the calling request see the current catalog from now on. */
+int vci_serve_catalog_sync_locked(vci_serve_t *s, vci_err_t *err);
+/* POST /offers's offer from a record {credential_configuration_id(s),
+ * claims, tx_code?, ...}: built, stored, and out filled with offer_id,
+ * credential_offer_uri and the drawn tx_code. -1 with err ("offer_exists"
+ * for an id taken). */
+int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci_err_t *err);
+/* The management routes of handlers/admin_defs.c, admin_exchanges.c and
+ * admin_bulk.c. */
+int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err);
+int vci_admin_exchanges_register(vci_serve_t *s, vci_err_t *err);
+int vci_admin_bulk_register(vci_serve_t *s, vci_err_t *err);
+/* 0 when the server can serve d among `others` (n of them; d may be one):
+ * no other has its id ("definition_exists"), a signer for its format, a
+ * status list for it ("invalid_definition"); VCI_EXIT_FAIL. */
+int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *others,
+			size_t n, vci_err_t *err);
+/* Whether a --status-list serves d's status (handlers/status.c), and the
+ * file of the list published at uri (NULL: none). */
+int vci_serve_status_covers(vci_serve_t *s, const vci_defn_t *d);
+const char *vci_serve_status_file(vci_serve_t *s, const char *uri);
+
+/* ---- management (manage.c): what the native management API and the
+ * `vci-serve` subcommands share ---- */
+
+/* Definitions in any shape `vci-defn import` reads (native, system A,
+ * credentials-supported records, SD-JWT VC Type Metadata; one or an
+ * array), each validated and prepared (vci_defn_new): *out a malloc'd
+ * array of *n (free with vci_defn_list_free). Fields without meaning here
+ * go to `dropped` as vci_defn_import notes them. Errors: VCI_EXIT_INPUT,
+ * "invalid_definition". */
+int vci_manage_defn_read(const json_t *doc, json_t *dropped, vci_defn_t ***out, size_t *n,
+			 vci_err_t *err);
+
+#define VCI_MANAGE_LIMIT 100   /* exchanges per page unless limit says */
+/* GET /exchanges?state=S&limit=N&cursor=C (each at most once, limit 1 to
+ * VCI_STORE_LIST_MAX, unknown parameters ignored). Errors VCI_EXIT_INPUT,
+ * "invalid_request". Clear with vci_manage_query_clear. */
+typedef struct vci_manage_query {
+	char *state, *cursor;     /* malloc'd, decoded, or NULL */
+	unsigned limit;
+	int limit_given;
+} vci_manage_query_t;
+int vci_manage_query_parse(const char *query, vci_manage_query_t *q, vci_err_t *err);
+void vci_manage_query_clear(vci_manage_query_t *q);
+
+/* Which of an exchange's status entries an action is for: all, or the
+ * one with idx (and uri, when the exchange has entries in several lists).
+ * The body of POST /exchanges/{id}/revoke|suspend|reinstate: empty, or
+ * {"idx": N, "uri"?: U}. Errors VCI_EXIT_INPUT, "invalid_request". */
+typedef struct vci_manage_only {
+	int has_idx;
+	uint64_t idx;
+	char uri[512];            /* "" for any list */
+} vci_manage_only_t;
+int vci_manage_action_parse(const char *body, size_t len, vci_manage_only_t *only,
+			    vci_err_t *err);
+/* The status word of an action: revoke "invalid", suspend "suspended",
+ * reinstate "valid"; NULL for another word. */
+const char *vci_manage_action_word(const char *action);
+
+/* The next non-blank line of an NDJSON text from *p to end (blanks
+ * around it trimmed, *len its length), *p moved past it; NULL at the end. */
+const char *vci_manage_ndjson_next(const char **p, const char *end, size_t *len);
+
+/* The list file published at a status list uri, or NULL (the server's
+ * --status-list files, or those given to a subcommand). */
+typedef const char *(*vci_manage_file_fn)(void *ctx, const char *uri);
+
+/* An exchange as the API shows it: {id, offer_id, state, record, issued,
+ * notification_id?, description?, created_at, updated_at,
+ * status_list_entries: [{uri, idx, issued_at, status?}]}, the status read
+ * from the list file when file_of knows it. NULL with err. */
+json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
+				 vci_manage_file_fn file_of, void *ctx, vci_err_t *err);
+/* Set the status list entries of exchange id's credentials (all, or
+ * `only`) to `word` in their list files, each in one locked
+ * read-modify-write of the file as `vci-statuslist set` does (the server
+ * re-signs the published token when the file changes). *out: the entries
+ * changed, [{uri, idx, status}]. Returns 0, VCI_STORE_NOTFOUND (no such
+ * exchange) or -1 with err: "no_status_entry" (VCI_EXIT_FAIL: none
+ * issued, or none matches `only`), "status_final" (a revoked entry is
+ * not reinstated), "invalid_status" (the list cannot hold the word),
+ * "no_status_list" (no file for an entry's uri), I/O. Entries before a
+ * failing one stay changed. */
+int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
+			  const vci_manage_only_t *only, vci_manage_file_fn file_of, void *ctx,
+			  json_t **out, vci_err_t *err);
+
 /* ---- settings (config.c): one option table for the command line and
  * the config file ---- */
 
 #define VCI_SERVE_DEFN_MAX 64
 #define VCI_SERVE_STATUS_MAX 32
+#define VCI_SERVE_WEBHOOK_MAX 8
 
 typedef struct vci_serve_config {
 	const char *issuer, *key, *cert, *kid, *pass, *state;
@@ -166,6 +294,13 @@ typedef struct vci_serve_config {
 	int dpop_nonce;
 	long token_ttl, nonce_ttl;
 	unsigned tx_attempts, batch_size, threads;
+	/* deferred issuance, claims hook, webhooks */
+	const char *claims_hook;     /* --claims-hook CMD, or NULL */
+	long claims_hook_timeout;    /* seconds (default 5) */
+	const char *webhook[VCI_SERVE_WEBHOOK_MAX];   /* --webhook URL */
+	size_t nwebhook;
+	const char *webhook_secret_file;
+	long sweep_interval;         /* seconds between sweeps (default 60) */
 	/* private: which options the command line gave (the config file does
 	 * not override them), and the strings read from config files */
 	unsigned char given[64];
@@ -217,6 +352,8 @@ void vci_serve_free(vci_serve_t *s);
 typedef enum vci_route_match {
 	VCI_ROUTE_EXACT = 0,
 	VCI_ROUTE_PREFIX,    /* path starts with the route's, which ends in '/' */
+	VCI_ROUTE_PATTERN,   /* a segment "*" matches any one non-empty segment
+				(/exchanges/ID/claims); tried before prefix routes */
 } vci_route_match_t;
 
 /* Add a route to the wallet-facing table (admin 0) or the management
@@ -242,6 +379,9 @@ int vci_offer_register(vci_serve_t *s, vci_err_t *err);
 int vci_status_register(vci_serve_t *s, vci_err_t *err);
 int vci_health_register(vci_serve_t *s, vci_err_t *err);
 int vci_admin_offers_register(vci_serve_t *s, vci_err_t *err);
+/* The type metadata of a stored definition's vct at req's path: 1 when
+ * resp is filled, 0 when none is there (handlers/typemeta.c). */
+int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 /* ---- status lists (handlers/status.c) ---- */
 
@@ -301,5 +441,103 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+
+/* ---- management listener authentication (handlers/admin_offers.c) ---- */
+
+/* 0 when the request holds a valid API key (Authorization: Bearer KEY,
+ * Authorization: ApiKey KEY or x-api-key: KEY; looked up by hash); else
+ * resp is filled (400 two credentials, 401 none or unknown, 503 store)
+ * and -1 returned. */
+int vci_admin_authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* ---- deferred issuance (handlers/deferred.c) ---- */
+
+#define VCI_DEFERRED_INTERVAL 5   /* seconds, when the definition names none */
+
+/* Whether a credential of definition d for the exchange record xrec is
+ * deferred: the record's "deferred": true or "issuanceMode": "Deferred",
+ * or d->deferred_interval; *interval the seconds a wallet waits between
+ * polls. */
+int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned *interval);
+/* Answer a credential request with 202 {transaction_id, interval}: status
+ * entries allocated for the proven keys (NULL: one credential without
+ * binding) and the request kept in the store (vci_store_deferred_put,
+ * the transaction id as its hash). */
+void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
+			      const vci_store_exchange_t *x, const vci_defn_t *d,
+			      const json_t *keys, vci_resp_t *resp);
+/* POST P/deferred_credential (section 9): the access token as at the
+ * credential endpoint; 202 issuance pending, 200 the credentials once the
+ * claims are there (supplied, or from the claims hook), 400
+ * invalid_transaction_id (unknown, another token's, delivered) or
+ * credential_request_denied. */
+void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+/* The management calls: POST /exchanges/{id}/claims (a JSON object of
+ * claims, or {"claims": {...}}) and POST /exchanges/{id}/deny
+ * ({"reason"?}), and the webhooks: POST /webhooks {url, events, secret,
+ * format?}, GET /webhooks, DELETE /webhooks/{id} (handlers/admin_flow.c). */
+int vci_admin_flow_register(vci_serve_t *s, vci_err_t *err);
+/* The claims of a deferred request supplied (claims: JSON object) or
+ * denied (claims NULL, reason optional), as the shell and the HTTP API
+ * do it: 0, VCI_STORE_NOTFOUND (no open request of the exchange), -1
+ * with err. */
+int vci_serve_deferred_decide(vci_store_t *st, const char *exchange_id, const json_t *claims,
+			      const char *reason, int64_t now, vci_err_t *err);
+
+/* ---- the claims hook (hook.c) ---- */
+
+#define VCI_HOOK_PENDING 75  /* hook exit status: no claims yet (EX_TEMPFAIL) */
+
+/* Prepare --claims-hook CMD: split into words at spaces and tabs (no
+ * shell, no quoting; at most 32 words), run within timeout_ms (0: 5000).
+ * VCI_EXIT_USAGE for an empty or too long command. */
+int vci_serve_hook_new(vci_serve_t *s, const char *cmd, long timeout_ms, vci_err_t *err);
+void vci_serve_hook_free(vci_serve_t *s);
+/* Run the hook with `input` (JSON) on its standard input: 0 with *claims
+ * the JSON object it printed (64 KiB at most), VCI_HOOK_PENDING when it
+ * exited with that status (deferred: not yet), -1 with err (server_error:
+ * could not start, timeout, output too large or not an object, a signal,
+ * another exit status), the child killed and reaped in every case.
+ * Thread-safe; blocks the caller at most the timeout. */
+int vci_serve_hook_run(vci_serve_t *s, const json_t *input, json_t **claims, vci_err_t *err);
+/* The claims of an issuance from the hook, when there is one: the hook's
+ * input made from the exchange x (record, configuration, holder key
+ * thumbprints; no secret), its claims put into xrec's "claims". 0 (also
+ * without a hook), VCI_HOOK_PENDING, or -1 with err (handlers/deferred.c). */
+int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t *xrec,
+			  const vci_defn_t *d, const json_t *keys, int deferred, vci_err_t *err);
+
+/* ---- webhooks (webhooks.c) ---- */
+
+#define VCI_WEBHOOK_RETRIES 10   /* attempts before an event is given up */
+#define VCI_WEBHOOK_BACKOFF_MAX 300  /* seconds between attempts at most */
+
+/* The --webhook URLs (all events, the --webhook-secret-file secret) put
+ * into the store under ids "cli-" + a hash of the URL, and those of an
+ * earlier start that are no longer given removed. */
+int vci_serve_webhooks_sync(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err);
+/* Start and stop the worker that delivers the outbox: each webhook's
+ * events in order, POST with the signature headers, a failed attempt
+ * retried after 1, 2, 4 ... (at most VCI_WEBHOOK_BACKOFF_MAX) seconds, up to
+ * VCI_WEBHOOK_RETRIES attempts. Stop waits for the attempt in flight
+ * (cut short). */
+int vci_serve_webhooks_start(vci_serve_t *s, vci_err_t *err);
+void vci_serve_webhooks_stop(vci_serve_t *s);
+/* Wake the worker (an event was written). Thread-safe; no-op when it is
+ * not running. */
+void vci_serve_webhooks_kick(vci_serve_t *s);
+/* A subscription's check: url a network target (https, or http to
+ * loopback), events "*" or a non-empty array of known event types, format
+ * "native" or "eudi-connector". VCI_EXIT_USAGE, "invalid_request". */
+int vci_serve_webhook_check(const char *url, const json_t *events, const char *format,
+			    vci_err_t *err);
+/* The body and signature of one delivery: *body the JSON text (native:
+ * {id, type, created_at, exchange_id, offer_id, data}; eudi-connector:
+ * {eventId, status, offerId, errorDetails?}), NULL when the format has no
+ * name for the event (nothing is sent); sig "t=TS,v1=HEX" with HEX the
+ * HMAC-SHA256 of secret over TS "." body. */
+int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **body,
+			     char sig[128], vci_err_t *err);
 
 #endif

@@ -28,6 +28,8 @@ vci_serve_t *vci_serve_alloc(vci_err_t *err)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory"), NULL;
 	}
 	pthread_mutex_init(&s->keep->log_lock, NULL);
+	pthread_mutex_init(&s->keep->catalog_lock, NULL);
+	pthread_mutex_init(&s->keep->admin_lock, NULL);
 	s->issuer = "";
 	s->base_path = "";
 	s->dpop = VCI_DPOP_OPTIONAL;
@@ -44,6 +46,10 @@ void vci_serve_free(vci_serve_t *s)
 	if (!s)
 		return;
 	k = s->keep;
+	vci_serve_webhooks_stop(s);     /* before the store it reads */
+	vci_serve_hook_free(s);
+	free(s->deferred_url);
+	vci_serve_catalog_close(s);
 	vci_serve_status_close(s);
 	for (int t = 0; t < 2; t++) {
 		for (size_t i = 0; i < k->nroutes[t]; i++)
@@ -75,15 +81,20 @@ void vci_serve_free(vci_serve_t *s)
 		fclose(k->log);
 	free(k->log_path);
 	pthread_mutex_destroy(&k->log_lock);
+	pthread_mutex_destroy(&k->catalog_lock);
+	pthread_mutex_destroy(&k->admin_lock);
 	free(k);
 	free(s);
 }
 
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id)
 {
-	for (size_t i = 0; config_id && i < s->ndefs; i++)
-		if (!strcmp(s->defs[i]->id, config_id))
-			return s->defs[i];
+	size_t n;
+	vci_defn_t *const *defs = vci_serve_defs(s, &n);
+
+	for (size_t i = 0; config_id && i < n; i++)
+		if (!strcmp(defs[i]->id, config_id))
+			return defs[i];
 	return NULL;
 }
 
@@ -117,7 +128,10 @@ static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)
 		s->nonce_url = NULL;
 	if (asprintf(&s->notification_url, "%s/notification", issuer) < 0)
 		s->notification_url = NULL;
-	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url)
+	if (asprintf(&s->deferred_url, "%s/deferred_credential", issuer) < 0)
+		s->deferred_url = NULL;
+	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url ||
+	    !s->deferred_url)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 	return 0;
 }
@@ -219,52 +233,28 @@ static int as_documents(vci_serve_t *s, vci_err_t *err)
 	return 0;
 }
 
-/* Credential Issuer Metadata, 1.0 and draft 13, signed when there is a
- * chain (application/jwt for 1.0, signed_metadata inside for draft 13). */
+/* Credential Issuer Metadata of the --defn definitions, 1.0 and draft 13,
+ * signed when there is a chain (application/jwt for 1.0, signed_metadata
+ * inside for draft 13); the catalog (catalog.c) makes those it serves the
+ * same way. */
 static int metadata(vci_serve_t *s, vci_err_t *err)
 {
 	struct vci_serve_keep *k = s->keep;
-	vci_metadata_opts_t o = { 0 };
-	char *signed13;
 
-	o.issuer = s->issuer;
-	o.credential_endpoint = s->credential_url;
-	o.nonce_endpoint = s->nonce_url;
-	o.notification_endpoint = s->notification_url;
-	o.batch_size = s->batch_size > 1 ? s->batch_size : 0;
-	o.signing_alg = k->alg;
-	s->metadata = vci_metadata_build(s->defs, s->ndefs, &o, err);
-	if (!s->metadata)
-		return -1;
-	o.draft13 = 1;
-	k->metadata13 = vci_metadata_build(s->defs, s->ndefs, &o, err);
-	if (!k->metadata13)
-		return -1;
-	if (!k->chain)
-		return 0;
-	k->signed_metadata = vci_metadata_sign(s->metadata, s->key, k->alg, k->chain,
-					       (time_t)vci_time_now(), 0, err);
-	if (!k->signed_metadata)
-		return -1;
-	signed13 = vci_metadata_sign(k->metadata13, s->key, k->alg, k->chain,
-				     (time_t)vci_time_now(), 1, err);
-	if (!signed13)
-		return -1;
-	json_object_set_new(k->metadata13, "signed_metadata", json_string(signed13));
-	free(signed13);
-	return 0;
+	return vci_serve_documents(s, s->defs, s->ndefs, &s->metadata, &k->metadata13,
+				   &k->signed_metadata, err);
 }
 
-/* The signers for the formats the definitions use. */
+/* The signers: SD-JWT VC and VC JWT always (definitions may come at run
+ * time), mso_mdoc when there is a chain (required when a --defn
+ * definition is mso_mdoc). */
 static int signers(vci_serve_t *s, vci_err_t *err)
 {
-	int sdjwt = 0, mdoc = 0;
+	int sdjwt = 1, mdoc = s->keep->chain != NULL;
 
 	vci_issue_ctx_init(&s->issue, s->defs, s->ndefs, NULL, VCI_TIME_PRECISION_DEFAULT);
-	for (size_t i = 0; i < s->ndefs; i++) {
-		sdjwt |= s->defs[i]->format != VCI_FORMAT_MDOC;
+	for (size_t i = 0; i < s->ndefs; i++)
 		mdoc |= s->defs[i]->format == VCI_FORMAT_MDOC;
-	}
 	if (sdjwt) {
 		vci_sdjwt_issuer_opts_t o = { 0 };
 
@@ -339,6 +329,17 @@ static void settings(vci_serve_t *s, const vci_serve_config_t *c)
 	s->batch_size = c->batch_size;
 }
 
+/* The claims hook, the --webhook subscriptions and the outbox worker. */
+static int flow_start(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err)
+{
+	if (c->claims_hook &&
+	    vci_serve_hook_new(s, c->claims_hook, c->claims_hook_timeout * 1000, err) < 0)
+		return -1;
+	if (vci_serve_webhooks_sync(s, c, err) < 0)
+		return -1;
+	return vci_serve_webhooks_start(s, err);
+}
+
 vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 {
 	vci_serve_t *s;
@@ -356,7 +357,9 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 	s->store = vci_store_open(c->state, err);
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||
 	    vci_serve_status_open(s, c->status_list, c->nstatus_list, err) < 0 ||
-	    vci_serve_routes_default(s, err) < 0)
+	    vci_serve_routes_default(s, err) < 0 || vci_serve_catalog_reload(s, err) < 0)
+		goto fail;
+	if (flow_start(s, c, err) < 0)
 		goto fail;
 	return s;
 fail:

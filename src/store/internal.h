@@ -11,7 +11,7 @@
 
 #include <pthread.h>
 
-#define VCI_STORE_STMTS 48   /* distinct SQL texts one connection caches */
+#define VCI_STORE_STMTS 96   /* distinct SQL texts one connection caches */
 #define VCI_STORE_IDLE 64    /* idle read connections kept open */
 
 /* A connection and its prepared statements, keyed by the address of
@@ -102,5 +102,23 @@ void vci_store_group_stop(vci_store_t *st);
  * error is prefixed "store: NAME: ". */
 int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
 		    vci_err_t *err);
+
+/* Events (flow.c): the outbox rows of one lifecycle event, one per
+ * webhook subscribed to `type`, written on the writer connection inside
+ * the calling operation (so in its transaction). offer_id NULL: the
+ * exchange's. data: a JSON object text, or NULL for {}. */
+int vci_store_event(vci_store_conn_t *c, const char *type, const char *exchange_id,
+		    const char *offer_id, const char *data, int64_t now, vci_err_t *err);
+
+/* The writer side of vci_store_exchange_issued (store.c), which
+ * vci_store_deferred_issued runs in its own transaction too. */
+struct vci_store_issued {
+	const char *id, *issued, *notification_id;
+	const char *const *uris;
+	const uint64_t *idx;
+	size_t n;
+	int64_t now;
+};
+int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err);
 
 #endif

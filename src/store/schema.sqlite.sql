@@ -78,3 +78,70 @@ CREATE TABLE apikeys (
 	created_at INTEGER NOT NULL,
 	revoked_at INTEGER
 );
+
+-- version 2
+-- definitions: credential definitions made by the management API (or
+-- `vci-serve defn add`), in the native shape of vci-defn, one per
+-- credential configuration id; served beside those of --defn.
+CREATE TABLE definitions (
+	id TEXT PRIMARY KEY NOT NULL,         -- credential configuration id
+	defn TEXT NOT NULL,                   -- the definition, JSON text
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+-- exchanges listed by state, oldest first, for paging
+CREATE INDEX exchanges_state ON exchanges (state, created_at, id);
+CREATE INDEX exchanges_created ON exchanges (created_at, id);
+
+-- version 3
+-- deferred: credential requests answered with a transaction_id (OpenID4VCI
+-- 1.0 section 9), kept by the id's SHA-256 with what issuing needs later:
+-- the configuration, the proven holder keys and the status entries handed
+-- out at the request. state: 'pending' (waiting for claims), 'ready'
+-- (claims supplied), 'issued' (delivered: the id is spent) or 'denied'.
+CREATE TABLE deferred (
+	tx_hash BLOB PRIMARY KEY NOT NULL,
+	exchange_id TEXT NOT NULL REFERENCES exchanges (id),
+	config_id TEXT NOT NULL,
+	keys TEXT NOT NULL,                   -- JSON array of public JWKs
+	status TEXT,                          -- JSON array of status entries, or NULL
+	state TEXT NOT NULL DEFAULT 'pending'
+		CHECK (state IN ('pending', 'ready', 'issued', 'denied')),
+	claims TEXT,                          -- the claims supplied, JSON
+	reason TEXT,                          -- why it was denied
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+CREATE INDEX deferred_exchange ON deferred (exchange_id, state);
+
+-- webhooks: subscriptions to lifecycle events. events is a JSON array of
+-- event types, or '*' for all; format 'native' or 'eudi-connector'. The
+-- secret signs each delivery (HMAC-SHA256), so it is kept as given.
+CREATE TABLE webhooks (
+	id TEXT PRIMARY KEY NOT NULL,
+	url TEXT NOT NULL,
+	events TEXT NOT NULL,
+	secret TEXT NOT NULL,
+	format TEXT NOT NULL DEFAULT 'native',
+	created_at INTEGER NOT NULL
+);
+
+-- outbox: one row per event and subscription, written in the transaction
+-- of the change it reports, delivered in seq order per webhook.
+CREATE TABLE outbox (
+	seq INTEGER PRIMARY KEY,
+	event_id TEXT NOT NULL,
+	webhook_id TEXT NOT NULL,
+	type TEXT NOT NULL,
+	exchange_id TEXT,
+	offer_id TEXT,
+	data TEXT NOT NULL,                   -- JSON object
+	created_at INTEGER NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,             -- next delivery attempt
+	delivered_at INTEGER,
+	failed_at INTEGER,                    -- retries exhausted
+	last_error TEXT,
+	UNIQUE (event_id, webhook_id)
+);
+CREATE INDEX outbox_due ON outbox (webhook_id, seq) WHERE delivered_at IS NULL AND failed_at IS NULL;

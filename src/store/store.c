@@ -316,11 +316,14 @@ static const char vci_sql_offer_put[] =
 static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const vci_store_offer_t *o = arg;
+	int rc = vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiittt", o->offer_id,
+						o->code_hash, o->tx_code_hash,
+						(int64_t)o->tx_attempts_max, o->created_at,
+						o->expires_at, o->issuer_state, o->offer, o->record));
 
-	return vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiittt", o->offer_id,
-					      o->code_hash, o->tx_code_hash,
-					      (int64_t)o->tx_attempts_max, o->created_at,
-					      o->expires_at, o->issuer_state, o->offer, o->record));
+	if (rc != 0)
+		return rc;
+	return vci_store_event(c, "offer.created", NULL, o->offer_id, NULL, o->created_at, err);
 }
 
 /* The Credential Offer carries the pre-authorized code: the row holds it
@@ -442,7 +445,9 @@ static int vci_store_redeem_spend(vci_store_conn_t *c, const struct vci_store_re
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1; /* spent meanwhile */
 	vci_store_end(c, s);
 	rc = vci_store_do(c, err, vci_sql_exchange_new, "tit", r->exchange_id, r->now, offer_id);
-	return rc == VCI_DB_DONE ? 0 : -1;
+	if (rc != VCI_DB_DONE)
+		return -1;
+	return vci_store_event(c, "offer.redeemed", r->exchange_id, offer_id, NULL, r->now, err);
 }
 
 static int vci_store_redeem_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
@@ -655,21 +660,13 @@ void vci_store_exchange_clear(vci_store_exchange_t *x)
 	memset(x, 0, sizeof(*x));
 }
 
-struct vci_store_issued {
-	const char *id, *issued, *notification_id;
-	const char *const *uris;
-	const uint64_t *idx;
-	size_t n;
-	int64_t now;
-};
-
 static const char vci_sql_exchange_issued[] =
 	"UPDATE exchanges SET state = 'credential_issued', issued = ?2, notification_id = ?3,"
 	" updated_at = ?4 WHERE id = ?1 RETURNING id";
 static const char vci_sql_status_add[] =
 	"INSERT INTO status (uri, idx, exchange_id, issued_at) VALUES (?1, ?2, ?3, ?4)";
 
-static int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_store_issued *a = arg;
 	vci_db_stmt_t *s;
@@ -685,7 +682,7 @@ static int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return vci_store_event(c, "credential.issued", a->id, NULL, a->issued, a->now, err);
 }
 
 int vci_store_exchange_issued(vci_store_t *st, const char *id, const char *issued,
@@ -711,7 +708,7 @@ struct vci_store_notify {
 
 static const char vci_sql_exchange_notify[] =
 	"UPDATE exchanges SET state = ?2, description = ?3, updated_at = ?4"
-	" WHERE notification_id = ?1 RETURNING id";
+	" WHERE notification_id = ?1 RETURNING id, offer_id";
 
 static int vci_store_exchange_notify_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
@@ -719,11 +716,26 @@ static int vci_store_exchange_notify_run(vci_store_conn_t *c, void *arg, vci_err
 	vci_db_stmt_t *s;
 	int rc = vci_store_query(c, &s, err, vci_sql_exchange_notify, "ttti", a->notification_id,
 				 a->state, a->description, a->now);
+	char id[VCI_STORE_ID], offer_id[VCI_STORE_ID], type[48];
+	json_t *data;
+	char *text;
 
 	if (rc != VCI_DB_ROW)
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_copy(id, sizeof(id), c->drv->column_text(s, 0));
+	vci_store_copy(offer_id, sizeof(offer_id), c->drv->column_text(s, 1));
 	vci_store_end(c, s);
-	return 0;
+	/* credential_accepted -> credential.accepted */
+	snprintf(type, sizeof(type), "credential.%s",
+		 strncmp(a->state, "credential_", 11) ? a->state : a->state + 11);
+	data = a->description ? json_pack("{s:s}", "description", a->description) : json_object();
+	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_decref(data);
+	if (!text)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	rc = vci_store_event(c, type, id, offer_id, text, a->now, err);
+	free(text);
+	return rc;
 }
 
 int vci_store_exchange_notify(vci_store_t *st, const char *notification_id, const char *state,
@@ -876,6 +888,15 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
 
 /* Housekeeping -----------------------------------------------------------*/
 
+/* offer.expired for each unredeemed offer the sweep deletes (flow.c's
+ * event rows, written here as one statement over the offers). */
+static const char vci_sql_sweep_expired[] =
+	"INSERT INTO outbox (event_id, webhook_id, type, offer_id, data, created_at, next_at)"
+	" SELECT 'exp-' || o.offer_id, w.id, 'offer.expired', o.offer_id,"
+	" '{\"expires_at\":' || o.expires_at || '}', ?1, ?1 FROM offers o, webhooks w"
+	" WHERE o.state = 'offered' AND o.expires_at <> 0 AND o.expires_at <= ?1"
+	" AND (w.events = '*' OR w.events LIKE '%\"offer.expired\"%')";
+
 static const char *const vci_sql_sweep[] = {
 	"DELETE FROM nonces WHERE expires_at <= ?1",
 	"DELETE FROM jtis WHERE expires_at <= ?1",
@@ -893,6 +914,8 @@ static int vci_store_sweep_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	struct vci_store_sweep *a = arg;
 
 	a->deleted = 0;
+	if (vci_store_do(c, err, vci_sql_sweep_expired, "i", a->now) != VCI_DB_DONE)
+		return -1;
 	for (size_t i = 0; i < sizeof(vci_sql_sweep) / sizeof(vci_sql_sweep[0]); i++) {
 		if (vci_store_do(c, err, vci_sql_sweep[i], "i", a->now) != VCI_DB_DONE)
 			return -1;

@@ -241,6 +241,155 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 /* 0 when the hash is a key not revoked, VCI_STORE_NOTFOUND otherwise. */
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err);
 
+/* Definitions of the management API -------------------------------------
+ * Credential definitions made at run time (POST /definitions, `vci-serve
+ * defn add`), kept as the JSON text of a validated native definition
+ * under its credential configuration id. The store does not validate
+ * them: the caller does (vci_defn_new). */
+/* Add (replace 0: VCI_STORE_EXISTS when the id is taken) or replace
+ * (replace 1: VCI_STORE_NOTFOUND when there is none) a definition. */
+int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
+		       int64_t now, vci_err_t *err);
+/* Its JSON text (*defn malloc'd). VCI_STORE_NOTFOUND. */
+int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err);
+/* [{"id", "definition": {...}, "created_at", "updated_at"}, ...] by id.
+ * A stored text that is not JSON is an error (-1, VCI_EXIT_IO). */
+int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err);
+/* VCI_STORE_NOTFOUND. */
+int vci_store_defn_delete(vci_store_t *st, const char *id, vci_err_t *err);
+
+/* Exchanges for the management API --------------------------------------*/
+#define VCI_STORE_LIST_MAX 1000  /* most exchanges one page holds */
+/* One page of exchanges, oldest first: those in `state` (NULL: all)
+ * after `cursor` (NULL: from the start; else a value a previous page gave
+ * in *next), at most `limit` (1 to VCI_STORE_LIST_MAX) of them, into *out
+ * as [{"id", "offer_id", "state", "created_at", "updated_at"}, ...];
+ * *next is a malloc'd cursor for the page after, or NULL when this page
+ * is the last. A cursor not made here, or a limit out of bounds, is
+ * refused (-1, VCI_EXIT_INPUT, "invalid_request"). */
+int vci_store_exchange_list(vci_store_t *st, const char *state, const char *cursor,
+			    unsigned limit, json_t **out, char **next, vci_err_t *err);
+/* The status list entries recorded for an exchange's credentials, in the
+ * order issued: [{"uri", "idx", "issued_at"}, ...] (empty for an exchange
+ * with none or unknown). */
+int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err);
+/* Delete an exchange with its access tokens, deferred requests, status
+ * entries (the list files keep the entries' values: revoke first when the
+ * credentials must stop) and its offer (the record held the claims).
+ * VCI_STORE_NOTFOUND. */
+int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
+
+/* Deferred issuance (OpenID4VCI 1.0 section 9) --------------------------
+ * A credential request answered with a transaction_id: the id's SHA-256,
+ * the exchange, the configuration asked for, the proven holder keys and
+ * the status entries handed out at the request (JSON texts), kept until
+ * the back office supplies the claims (or denies) and the wallet fetches
+ * the credentials at the deferred credential endpoint. States: pending,
+ * ready (claims supplied), issued (delivered: the id is spent), denied.
+ * The exchange follows: issuance_pending, claims_supplied,
+ * credential_issued, issuance_denied. */
+typedef struct vci_store_deferred {
+	char exchange_id[VCI_STORE_ID];
+	char state[16];
+	char *config_id, *keys, *status, *claims, *reason;  /* malloc'd or NULL */
+	int64_t created_at, updated_at;
+} vci_store_deferred_t;
+
+/* Record a deferred request: state pending, the exchange issuance_pending.
+ * keys: JSON array text; status: JSON array text or NULL.
+ * VCI_STORE_EXISTS for a transaction id hash seen before,
+ * VCI_STORE_NOTFOUND for an unknown exchange. */
+int vci_store_deferred_put(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH],
+			   const char *exchange_id, const char *config_id, const char *keys,
+			   const char *status, int64_t now, vci_err_t *err);
+/* The request of this transaction id hash (any state). VCI_STORE_NOTFOUND.
+ * Free with vci_store_deferred_clear (safe on a zeroed *out). */
+int vci_store_deferred_get(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH],
+			   vci_store_deferred_t *out, vci_err_t *err);
+void vci_store_deferred_clear(vci_store_deferred_t *d);
+/* Supply the claims (a JSON object text) of every pending request of the
+ * exchange: they become ready, the exchange claims_supplied.
+ * VCI_STORE_NOTFOUND when the exchange has no pending request. */
+int vci_store_deferred_claims(vci_store_t *st, const char *exchange_id, const char *claims,
+			      int64_t now, vci_err_t *err);
+/* Deny the pending and ready requests of the exchange (reason may be
+ * NULL): the exchange issuance_denied. VCI_STORE_NOTFOUND when there is
+ * none. */
+int vci_store_deferred_deny(vci_store_t *st, const char *exchange_id, const char *reason,
+			    int64_t now, vci_err_t *err);
+/* The credentials of a pending or ready request were made: the request is
+ * issued (its transaction id spent), and the exchange recorded as
+ * vci_store_exchange_issued does, in the same transaction.
+ * VCI_STORE_NOTFOUND when the request is not pending or ready (spent,
+ * denied, unknown: one winner when two deliveries race),
+ * VCI_STORE_EXISTS as vci_store_exchange_issued. */
+int vci_store_deferred_issued(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH],
+			      const char *issued, const char *notification_id,
+			      const char *const *status_uris, const uint64_t *status_idx,
+			      size_t nstatus, int64_t now, vci_err_t *err);
+
+/* Webhooks and the event outbox -----------------------------------------
+ * Every operation that changes an offer's or an exchange's lifecycle also
+ * writes, in its own transaction (so an event exists exactly when its
+ * change does), one outbox row per webhook subscribed to the event type:
+ *   offer_put            offer.created
+ *   code_redeem          offer.redeemed       (the access token follows)
+ *   exchange_issued      credential.issued    data: the issued JSON
+ *   deferred_issued      credential.issued    data: the issued JSON
+ *   exchange_notify      credential.accepted, credential.failure,
+ *                        credential.deleted   data: {"description"?}
+ *   deferred_put         deferred.pending     data: {credential_configuration_id}
+ *   deferred_claims      deferred.ready
+ *   deferred_deny        deferred.denied      data: {"reason"?}
+ *   sweep                offer.expired        (each unredeemed offer it
+ *                                             deletes; data: {expires_at})
+ * A row carries an event id (shared by the rows of one event), the type,
+ * exchange and offer ids, data (JSON) and creation time; the server
+ * delivers the rows of each webhook in order (vci_store_outbox_due). */
+typedef struct vci_store_webhook {
+	const char *id;       /* NULL: a new random id ("wh_..."); else put
+				 or replace the webhook of this id */
+	const char *url;
+	const char *events;   /* JSON array text of event types, or "*" */
+	const char *secret;   /* the HMAC key: kept as given (it signs) */
+	const char *format;   /* "native" (NULL) or "eudi-connector" */
+} vci_store_webhook_t;
+/* Add or replace a webhook; its id to id. */
+int vci_store_webhook_put(vci_store_t *st, const vci_store_webhook_t *w, int64_t now,
+			  char id[VCI_STORE_ID], vci_err_t *err);
+/* [{"id", "url", "events", "format", "created_at", "pending"}, ...] by
+ * creation, never the secret; pending counts undelivered events. */
+int vci_store_webhook_list(vci_store_t *st, json_t **out, vci_err_t *err);
+/* Delete a webhook and its undelivered events. VCI_STORE_NOTFOUND. */
+int vci_store_webhook_delete(vci_store_t *st, const char *id, vci_err_t *err);
+
+/* One event due for delivery to one webhook. */
+typedef struct vci_store_delivery {
+	int64_t seq;
+	char event_id[80], webhook_id[VCI_STORE_ID], type[32];
+	char exchange_id[VCI_STORE_ID], offer_id[VCI_STORE_ID];   /* "" when none */
+	char format[24];
+	char *data, *url, *secret;   /* malloc'd */
+	int64_t created_at;
+	unsigned attempts;           /* made before */
+} vci_store_delivery_t;
+/* The oldest undelivered event of each webhook, when its next attempt is
+ * due at `now`, at most `max` of them (in seq order) into a malloc'd
+ * array *out of *n (free with vci_store_deliveries_free). A webhook whose
+ * oldest event is not due yet gives none: its events stay in order. */
+int vci_store_outbox_due(vci_store_t *st, int64_t now, size_t max, vci_store_delivery_t **out,
+			 size_t *n, vci_err_t *err);
+void vci_store_deliveries_free(vci_store_delivery_t *d, size_t n);
+/* The outcome of an attempt: delivered (next_at ignored), or failed with
+ * the next attempt at next_at (0: no more attempts, the event is given
+ * up). error: a short reason kept for listing, or NULL.
+ * VCI_STORE_NOTFOUND for an unknown seq. */
+int vci_store_outbox_done(vci_store_t *st, int64_t seq, int delivered, int64_t next_at,
+			  const char *error, int64_t now, vci_err_t *err);
+/* Counts of the outbox: undelivered (due or waiting), delivered, given up. */
+int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivered,
+			    int64_t *failed, vci_err_t *err);
+
 /* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
  * or dead) expired at `now`. Exchanges and status entries are kept.
  * Returns the number of rows deleted, or -1. */

@@ -8,6 +8,8 @@
 #include "pipe/cli.h"
 #include "oid4vci/offer.h"
 #include "serve/serve.h"
+#include "vci-serve-manage.h"
+#include "vci-serve-flow.h"
 
 #include <signal.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #define DRAIN_MS 10000     /* how long SIGTERM waits for requests in flight */
 #define SWEEP_SECS 60      /* expired rows deleted this often */
+#define DEFN_SECS 2        /* the store's definitions checked this often */
 
 enum { OPT_NAME = VCI_OPT_TOOL_BASE + 0x80 };
 
@@ -23,7 +26,14 @@ static const char usage[] =
 	"                 [--listen ADDR:PORT] [--admin-listen ADDR:PORT] [OPTION]...\n"
 	"  or:  vci-serve import --state DIR [FILE]...     offer records from vci-offer\n"
 	"  or:  vci-serve apikey add --state DIR [--name NAME]   prints the new key once\n"
-	"  or:  vci-serve apikey list --state DIR | apikey revoke --state DIR ID";
+	"  or:  vci-serve apikey list --state DIR | apikey revoke --state DIR ID\n"
+	"  or:  vci-serve defn add|replace --state DIR [FILE] | defn list|get|rm --state DIR [ID]\n"
+	"  or:  vci-serve exchange list --state DIR [STATE] | exchange get|rm --state DIR ID\n"
+	"  or:  vci-serve revoke|suspend|reinstate --state DIR --status-list FILE... ID [IDX]\n"
+	"  or:  vci-serve deferred claims --state DIR EXCHANGE [FILE] | deferred deny --state DIR "
+	"EXCHANGE [REASON]\n"
+	"  or:  vci-serve webhook add --state DIR --webhook-secret-file FILE URL [EVENTS [FORMAT]]\n"
+	"  or:  vci-serve webhook list --state DIR | webhook delete --state DIR ID";
 
 typedef struct args {
 	vci_cli_t cli;
@@ -66,11 +76,15 @@ static void block_signals(sigset_t *set)
 }
 
 /* Wait for SIGTERM or SIGINT; SIGHUP reopens the log; expired rows are
- * swept now and then. */
+ * swept now and then; definitions changed in the store from a shell
+ * (`vci-serve defn`) are served within DEFN_SECS (a change the server
+ * cannot serve is reported, and the definitions served stay). */
 static void wait_for_stop(args_t *a, vci_serve_t *s, const sigset_t *set)
 {
+	int64_t swept = vci_time_now();
+
 	for (;;) {
-		struct timespec ts = { SWEEP_SECS, 0 };
+		struct timespec ts = { DEFN_SECS, 0 };
 		vci_err_t err = { 0 };
 		int sig = sigtimedwait(set, NULL, &ts);
 
@@ -78,8 +92,14 @@ static void wait_for_stop(args_t *a, vci_serve_t *s, const sigset_t *set)
 			return;
 		if (sig == SIGHUP && vci_serve_log_reopen(s, &err) < 0)
 			vci_cli_error(&a->cli, &err);
-		if (sig < 0 && vci_store_sweep(s->store, vci_time_now(), &err) < 0)
+		if (vci_serve_catalog_refresh(s, &err) < 0)
 			vci_cli_error(&a->cli, &err);
+		if (sig < 0 && vci_time_now() - swept >= a->cfg.sweep_interval) {
+			swept = vci_time_now();
+			if (vci_store_sweep(s->store, swept, &err) < 0)
+				vci_cli_error(&a->cli, &err);
+			vci_serve_webhooks_kick(s);   /* offer.expired events */
+		}
 	}
 }
 
@@ -326,6 +346,92 @@ static int cmd_apikey(void *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* ---- defn, exchange, revoke, suspend, reinstate (vci-serve-manage.c) ---- */
+
+/* The options after "CMD SUB" (getopt stopped at the word); argv[0] is
+ * then the first operand. */
+static void sub_options(args_t *a, int *argc, char ***argv)
+{
+	int i = vci_cli_parse(&a->cli, *argc, *argv, usage, a->opts, handle, a);
+
+	(*argv)[i - 1] = (*argv)[0];
+	*argv += i - 1;
+	*argc -= i - 1;
+}
+
+static int manage(args_t *a, const char *cmd, int argc, char **argv)
+{
+	const char *sub = argc ? argv[0] : NULL;
+	vci_store_t *st;
+	int rc = 0, status = !strcmp(cmd, "revoke") || !strcmp(cmd, "suspend") ||
+			     !strcmp(cmd, "reinstate");
+
+	if (!status && !sub)
+		return vci_cli_usage(&a->cli, "%s: expected a subcommand", cmd);
+	if (status) {  /* no subcommand word: operands only */
+		int i = vci_cli_parse(&a->cli, argc + 1, argv - 1, usage, a->opts, handle, a);
+
+		argv += i - 1;
+		argc -= i - 1;
+	} else {
+		sub_options(a, &argc, &argv);
+		argc--;
+		argv++;
+	}
+	if (a->name)
+		return vci_cli_usage(&a->cli, "--name is for apikey add");
+	st = open_state(a, cmd, &rc);
+	if (!st)
+		return rc;
+	if (!strcmp(cmd, "defn"))
+		rc = vci_serve_cmd_defn(&a->cli, &a->cfg, st, sub, argc, argv);
+	else if (!strcmp(cmd, "exchange"))
+		rc = vci_serve_cmd_exchange(&a->cli, &a->cfg, st, sub, argc, argv);
+	else if (!strcmp(cmd, "deferred"))
+		rc = vci_serve_cmd_deferred(&a->cli, &a->cfg, st, sub, argc, argv);
+	else if (!strcmp(cmd, "webhook"))
+		rc = vci_serve_cmd_webhook(&a->cli, &a->cfg, st, sub, argc, argv);
+	else
+		rc = vci_serve_cmd_status(&a->cli, &a->cfg, st, cmd, argc, argv);
+	vci_store_close(st);
+	return rc;
+}
+
+static int cmd_defn(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "defn", argc, argv);
+}
+
+static int cmd_deferred(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "deferred", argc, argv);
+}
+
+static int cmd_webhook(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "webhook", argc, argv);
+}
+
+static int cmd_exchange(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "exchange", argc, argv);
+}
+
+static int cmd_revoke(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "revoke", argc, argv);
+}
+
+static int cmd_suspend(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "suspend", argc, argv);
+}
+
+static int cmd_reinstate(void *ctx, int argc, char **argv)
+{
+	return manage(ctx, "reinstate", argc, argv);
+}
+
 /* The command line's table: the server's settings, then --name. */
 static vci_opt_t *options(void)
 {
@@ -353,6 +459,13 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },
 		{ "import", cmd_import },
 		{ "apikey", cmd_apikey },
+		{ "defn", cmd_defn },
+		{ "exchange", cmd_exchange },
+		{ "deferred", cmd_deferred },
+		{ "webhook", cmd_webhook },
+		{ "revoke", cmd_revoke },
+		{ "suspend", cmd_suspend },
+		{ "reinstate", cmd_reinstate },
 	};
 	args_t a = { 0 };
 	vci_opt_t *opts = options();

@@ -32,6 +32,18 @@ setup() {
   [[ "$output" == *"verified: 99"* ]]
 }
 
+@test "examples/serve/manage.sh: definitions, metadata following, bulk offers, exchanges" {
+  command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+  run sh "$SRC/examples/serve/manage.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'created: "id":"eu.europa.ec.eudi.pid_vc_sd_jwt"'* ]]
+  [[ "$output" == *'served: eu.europa.ec.eudi.pid_mso_mdoc eu.europa.ec.eudi.pid_vc_sd_jwt pid pid_jwt_vc pid_plain'* ]]
+  [[ "$output" == *'bulk: 3 offers, 1 error record'* ]]
+  [[ "$output" == *'"error":{"code":"unknown_credential_configuration"'*'"line":3'* ]]
+  [[ "$output" == *'exchanges redeemed: 1, next page: 0'* ]]
+  [[ "$output" == *'deleted: 204'*'again: 404'* ]]
+}
+
 @test "every examples/*.sh script exits 0" {
   for s in "$SRC"/examples/*.sh; do
     run sh "$s"

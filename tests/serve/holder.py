@@ -49,6 +49,21 @@ Options:
   --tx-attempts N      (--neg wrong-tx-code) the server's cap (default 5)
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
   --wait S             (--neg expired-*) seconds to wait (default 3)
+  --deferred           the credential request must be answered 202 with a
+                       transaction_id and interval (OpenID4VCI 1.0 section
+                       8.3); the holder then polls the deferred credential
+                       endpoint (section 9) until the credentials come,
+                       checks them as above, and checks the transaction_id
+                       is refused afterwards (invalid_transaction_id)
+  --expect-denied      (--deferred) the poll must end in 400
+                       credential_request_denied
+  --poll S             (--deferred) seconds between polls (default: the
+                       issuer's interval)
+  --deferred-wait S    (--deferred) give up after S seconds (default 120);
+                       connection errors while polling are retried (a
+                       server restarting)
+  --pending-file FILE  (--deferred) create FILE once the credential request
+                       was answered 202 (a test then supplies the claims)
 
 Negative modes (--neg):
   wrong-tx-code        N wrong tx_codes, each 400 invalid_grant; then the
@@ -715,6 +730,10 @@ class Holder:
 		proofs = [self.proof(k, nonce) for k in keys]
 		body = self.request_body(cid, proofs)
 		r = self.post_credential(body)
+		if self.o["deferred"]:
+			r = self.deferred(r)
+			if r is None:
+				return {}, []
 		if r.status != 200:
 			self.fail_response("credential (%s)" % cid, r)
 		self.spent["c_nonces"].append(nonce)
@@ -752,6 +771,88 @@ class Holder:
 			for info, c, in zip(received, creds):
 				self.save(info, c["credential"])
 		return doc, received
+
+	# -- deferred issuance (OpenID4VCI 1.0 sections 8.3 and 9)
+	def post_deferred(self, tx, retry_conn):
+		"""POST the transaction_id; None for a connection error when
+		retry_conn (the server may be restarting)."""
+		url = self.md["deferred_credential_endpoint"]
+		for attempt in range(3):
+			headers = {"Content-Type": "application/json",
+				   "Authorization": "%s %s" % (self.token_type, self.access_token)}
+			if self.token_type == "DPoP":
+				headers["DPoP"] = self.dpop_proof("POST", url, self.access_token)
+			try:
+				r = self.http.request("POST", url, body=jdump({"transaction_id": tx}),
+						      headers=headers)
+			except Fail:
+				if retry_conn:
+					return None
+				raise
+			self.note_dpop_nonce(r)
+			if r.status == 401 and self.token_type == "DPoP":
+				params = parse_auth_params((r.headers_named("WWW-Authenticate") or [""])[0])
+				if params.get("error") == "use_dpop_nonce" and r.header("DPoP-Nonce"):
+					continue
+			return r
+		die("deferred: use_dpop_nonce three times in a row")
+
+	def pending_doc(self, r, what, tx=None):
+		doc = r.json(what)
+		known_members(doc, "credential", what)
+		if "credentials" in doc:
+			die("%s: 202 with credentials" % what)
+		if not isinstance(doc.get("transaction_id"), str) or not doc["transaction_id"]:
+			die("%s: 202 without a transaction_id" % what)
+		if tx is not None and doc["transaction_id"] != tx:
+			die("%s: another transaction_id than the first answer's" % what)
+		iv = doc.get("interval")
+		if not isinstance(iv, int) or isinstance(iv, bool) or iv < 1:
+			die("%s: interval missing or not a positive integer" % what)
+		if "no-store" not in (r.header("Cache-Control") or ""):
+			die("%s: without Cache-Control: no-store" % what)
+		return doc["transaction_id"], iv
+
+	def deferred(self, r):
+		"""The credential request answered 202: poll until the credentials
+		come (their 200 response returned), or the denial (None with
+		--expect-denied)."""
+		if r.status != 202:
+			self.fail_response("credential (deferred): expected 202", r)
+		if not self.md.get("deferred_credential_endpoint"):
+			die("issuer metadata: deferred_credential_endpoint missing")
+		tx, iv = self.pending_doc(r, "credential (deferred)")
+		self.ok("credential: 202 transaction_id, interval %d" % iv)
+		if self.o["pending_file"]:
+			with open(self.o["pending_file"], "w") as f:
+				f.write(tx + "\n")
+		deadline = time.time() + self.o["deferred_wait"]
+		polls = 0
+		while True:
+			if time.time() > deadline:
+				die("deferred: still pending after %g s" % self.o["deferred_wait"])
+			time.sleep(self.o["poll"] if self.o["poll"] is not None else iv)
+			r = self.post_deferred(tx, True)
+			if r is None:
+				continue
+			polls += 1
+			if r.status == 202:
+				self.pending_doc(r, "deferred credential (pending)", tx)
+				continue
+			break
+		self.ok("deferred: %d poll(s)" % polls)
+		if self.o["expect_denied"]:
+			self.expect_error("deferred credential (denied)", r, 400,
+					  ("credential_request_denied",))
+			return None
+		if r.status != 200:
+			self.fail_response("deferred credential", r)
+		if "no-store" not in (r.header("Cache-Control") or ""):
+			die("deferred credential: without Cache-Control: no-store")
+		again = self.post_deferred(tx, False)
+		self.expect_error("deferred credential (delivered id again)", again, 400,
+				  ("invalid_transaction_id",))
+		return r
 
 	def save(self, info, cred):
 		d = self.o["save"]
@@ -1254,6 +1355,8 @@ def run_positive(h):
 
 
 def notify_if(h, doc):
+	if not doc:
+		return   # a deferred request denied
 	nid = doc.get("notification_id")
 	if h.o["notify"] and h.md.get("notification_endpoint"):
 		if not isinstance(nid, str) or not nid:
@@ -1532,7 +1635,9 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None}
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None,
+	     "deferred": False, "expect_denied": False, "poll": None, "deferred_wait": 120.0,
+	     "pending_file": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -1540,9 +1645,11 @@ def parse_args(argv):
 		  "--save": "save", "--neg": "neg", "--wrong-tx-code": "wrong_tx_code",
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
 		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
-		  "--tls-ca": "tls_ca"}
+		  "--tls-ca": "tls_ca", "--poll": "poll", "--deferred-wait": "deferred_wait",
+		  "--pending-file": "pending_file"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
-		 "--use-config-id": "use_config_id", "--expect-status": "expect_status"}
+		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
+		 "--deferred": "deferred", "--expect-denied": "expect_denied"}
 	while args:
 		a = args.pop(0)
 		if a in ("-h", "--help"):
@@ -1570,6 +1677,9 @@ def parse_args(argv):
 			o[k] = int(o[k])
 		o["timeout"] = float(o["timeout"])
 		o["wait"] = float(o["wait"])
+		o["deferred_wait"] = float(o["deferred_wait"])
+		if o["poll"] is not None:
+			o["poll"] = float(o["poll"])
 	except ValueError:
 		usage("a numeric option is not a number")
 	if o["batch"] < 1 or o["batch"] > 100:

@@ -1318,6 +1318,329 @@ static void test_sequential(vci_store_t *st)
 	tap_diag("%s: 1 thread: %.0f writes/s (one commit each)", T->name, 100 / dt);
 }
 
+/* Management API: definitions, exchange pages, delete --------------------*/
+
+static void test_defns(vci_store_t *st)
+{
+	vci_err_t err = { 0 };
+	json_t *list = NULL;
+	char *text = NULL;
+
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\"}", 0, NOW, &err), 0,
+		   "%s: defn_put: add", T->name);
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\"}", 0, NOW, &err),
+		   VCI_STORE_EXISTS, "%s: defn_put: add an id taken", T->name);
+	tap_is_int(vci_store_defn_put(st, "mdl", "{\"id\":\"mdl\"}", 1, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: defn_put: replace what is not there", T->name);
+	tap_is_int(vci_store_defn_put(st, "pid", "{\"id\":\"pid\",\"v\":2}", 1, NOW + 3, &err), 0,
+		   "%s: defn_put: replace", T->name);
+	tap_is_int(vci_store_defn_get(st, "pid", &text, &err), 0, "%s: defn_get", T->name);
+	tap_is_str(text, "{\"id\":\"pid\",\"v\":2}", "%s: defn_get: the replaced text", T->name);
+	free(text);
+	tap_is_int(vci_store_defn_get(st, "mdl", &text, &err), VCI_STORE_NOTFOUND,
+		   "%s: defn_get: unknown", T->name);
+	tap_is_int(vci_store_defn_put(st, "bad id", "{}", 0, NOW, &err), -1,
+		   "%s: defn_put: bad id refused", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: defn_put: bad id is input", T->name);
+	vci_store_defn_put(st, "age", "{\"id\":\"age\"}", 0, NOW + 1, &err);
+	tap_is_int(vci_store_defn_list(st, &list, &err), 0, "%s: defn_list", T->name);
+	tap_ok(json_array_size(list) == 2 &&
+	       !strcmp(json_string_value(json_object_get(json_array_get(list, 0), "id")), "age") &&
+	       json_integer_value(json_object_get(json_array_get(list, 1), "updated_at")) == NOW + 3 &&
+	       json_integer_value(json_object_get(json_object_get(json_array_get(list, 1),
+								  "definition"), "v")) == 2,
+	       "%s: defn_list: by id, with the definition and times", T->name);
+	json_decref(list);
+	tap_is_int(vci_store_defn_delete(st, "age", &err), 0, "%s: defn_delete", T->name);
+	tap_is_int(vci_store_defn_delete(st, "age", &err), VCI_STORE_NOTFOUND,
+		   "%s: defn_delete: twice", T->name);
+	vci_store_defn_list(st, &list, &err);
+	tap_is_int((long)json_array_size(list), 1, "%s: defn_list: after delete", T->name);
+	json_decref(list);
+}
+
+/* Every page of a listing, joined; the number of pages to *pages. */
+static json_t *all_pages(vci_store_t *st, const char *state, unsigned limit, int *pages)
+{
+	json_t *all = json_array(), *page;
+	char *cursor = NULL, *next;
+	vci_err_t err = { 0 };
+
+	*pages = 0;
+	do {
+		if (vci_store_exchange_list(st, state, cursor, limit, &page, &next, &err) < 0) {
+			tap_diag("exchange_list: %s", err.msg);
+			free(cursor);
+			json_decref(all);
+			return NULL;
+		}
+		json_array_extend(all, page);
+		json_decref(page);
+		free(cursor);
+		cursor = next;
+		(*pages)++;
+	} while (cursor && *pages < 100);
+	free(cursor);
+	return all;
+}
+
+static void test_exchange_admin(void)
+{
+	static const char *const uris[] = { "https://i.example/s/1", "https://i.example/s/1" };
+	static const uint64_t idx[] = { 5, 9 };
+	char where[600], xid[7][VCI_STORE_ID], code[16], id[16], *next = NULL;
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+	vci_store_t *st = fresh_store("admin", where, sizeof(where));
+	json_t *all, *page = NULL;
+	int pages;
+
+	if (!st) {
+		tap_ok(0, "%s: open the admin store", T->name);
+		return;
+	}
+	for (int i = 0; i < 7; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		snprintf(code, sizeof(code), "code-a%d", i);
+		put_offer(st, id, code, NULL, 0, 0);
+		redeem(st, code, NULL, NOW + i / 2, xid[i]);
+	}
+	vci_store_exchange_issued(st, xid[1], "{}", "n-a1", uris, idx, 2, NOW + 9, &err);
+	vci_store_exchange_issued(st, xid[4], "{}", "n-a4", NULL, NULL, 0, NOW + 9, &err);
+	all = all_pages(st, NULL, 3, &pages);
+	tap_ok(all && json_array_size(all) == 7 && pages == 3,
+	       "%s: exchange_list: 7 in 3 pages of 3", T->name);
+	for (size_t i = 1; all && i < json_array_size(all); i++) {
+		json_t *a = json_array_get(all, i - 1), *b = json_array_get(all, i);
+
+		if (json_integer_value(json_object_get(a, "created_at")) >
+		    json_integer_value(json_object_get(b, "created_at")) ||
+		    !strcmp(json_string_value(json_object_get(a, "id")),
+			    json_string_value(json_object_get(b, "id"))))
+			tap_ok(0, "%s: exchange_list: order at %zu", T->name, i);
+	}
+	json_decref(all);
+	all = all_pages(st, "credential_issued", 1, &pages);
+	tap_ok(all && json_array_size(all) == 2 && pages == 2 &&
+	       !strcmp(json_string_value(json_object_get(json_array_get(all, 0), "state")),
+		       "credential_issued"), "%s: exchange_list: by state", T->name);
+	json_decref(all);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, 7, &page, &next, &err), 0,
+		   "%s: exchange_list: a page of all", T->name);
+	tap_ok(json_array_size(page) == 7 && !next, "%s: exchange_list: no cursor after the last",
+	       T->name);
+	json_decref(page);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, 0, &page, &next, &err), -1,
+		   "%s: exchange_list: limit 0 refused", T->name);
+	tap_is_int(vci_store_exchange_list(st, NULL, NULL, VCI_STORE_LIST_MAX + 1, &page, &next,
+					   &err), -1, "%s: exchange_list: limit over the bound",
+		   T->name);
+	tap_is_int(vci_store_exchange_list(st, NULL, "zz", 5, &page, &next, &err), -1,
+		   "%s: exchange_list: a cursor not made here", T->name);
+	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: exchange_list: bad cursor is input", T->name);
+
+	tap_is_int(vci_store_exchange_status(st, xid[1], &page, &err), 0,
+		   "%s: exchange_status", T->name);
+	tap_ok(json_array_size(page) == 2 &&
+	       json_integer_value(json_object_get(json_array_get(page, 1), "idx")) == 9,
+	       "%s: exchange_status: both entries in order", T->name);
+	json_decref(page);
+	tap_is_int(vci_store_exchange_delete(st, xid[1], &err), 0, "%s: exchange_delete", T->name);
+	tap_is_int(vci_store_exchange_get(st, xid[1], &x, &err), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: gone", T->name);
+	vci_store_exchange_status(st, xid[1], &page, &err);
+	tap_is_int((long)json_array_size(page), 0, "%s: exchange_delete: status entries gone",
+		   T->name);
+	json_decref(page);
+	tap_is_int(redeem(st, "code-a1", NULL, NOW, NULL), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: its offer gone", T->name);
+	tap_is_int(vci_store_exchange_delete(st, xid[1], &err), VCI_STORE_NOTFOUND,
+		   "%s: exchange_delete: twice", T->name);
+	all = all_pages(st, NULL, 1000, &pages);
+	tap_ok(all && json_array_size(all) == 6, "%s: exchange_list: after delete", T->name);
+	json_decref(all);
+	test_defns(st);
+	vci_store_close(st);
+}
+
+/* Deferred issuance, webhooks and the outbox --------------------------------*/
+
+/* The types of the undelivered events of webhook `wh`, in order, by
+ * delivering each as it comes due (up to 32). */
+static void outbox_types(vci_store_t *st, char *out, size_t n)
+{
+	vci_store_delivery_t *d;
+	size_t nd, used = 0;
+	vci_err_t err = { 0 };
+
+	out[0] = 0;
+	for (int i = 0; i < 32; i++) {
+		if (vci_store_outbox_due(st, NOW + 1000, 8, &d, &nd, &err) < 0 || !nd) {
+			vci_store_deliveries_free(d, nd);
+			return;
+		}
+		for (size_t j = 0; j < nd; j++) {
+			used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s%s:%s",
+						 used ? " " : "", d[j].webhook_id, d[j].type);
+			vci_store_outbox_done(st, d[j].seq, 1, 0, NULL, NOW, &err);
+		}
+		vci_store_deliveries_free(d, nd);
+	}
+}
+
+static void test_flow_deferred(vci_store_t *st)
+{
+	static const char *const uris[] = { "https://i.example/status/9" };
+	static const uint64_t idx[] = { 99 };
+	uint8_t tx[VCI_STORE_HASH], tx2[VCI_STORE_HASH];
+	char a[VCI_STORE_ID], b[VCI_STORE_ID];
+	vci_store_deferred_t d;
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+
+	put_offer(st, "f1", "code-f1", NULL, 0, 0);
+	put_offer(st, "f2", "code-f2", NULL, 0, 0);
+	redeem(st, "code-f1", NULL, NOW, a);
+	redeem(st, "code-f2", NULL, NOW, b);
+	hash_of("tx-1", tx);
+	hash_of("tx-2", tx2);
+	tap_is_int(vci_store_deferred_put(st, tx, a, "pid", "[{\"kty\":\"EC\"}]",
+					  "[{\"status_list\":{\"idx\":99}}]", NOW, &err), 0,
+		   "%s: deferred_put", T->name);
+	tap_is_int(vci_store_deferred_put(st, tx, b, "pid", "[]", NULL, NOW, &err),
+		   VCI_STORE_EXISTS, "%s: deferred_put: a transaction id twice", T->name);
+	tap_is_int(vci_store_deferred_put(st, tx2, "nope", "pid", "[]", NULL, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: deferred_put: unknown exchange", T->name);
+	tap_ok(vci_store_deferred_get(st, tx, &d, &err) == 0 && !strcmp(d.state, "pending") &&
+	       !strcmp(d.exchange_id, a) && !strcmp(d.config_id, "pid") && d.status && !d.claims,
+	       "%s: deferred_get: pending with keys and status", T->name);
+	vci_store_deferred_clear(&d);
+	tap_ok(vci_store_exchange_get(st, a, &x, &err) == 0 &&
+	       !strcmp(x.state, "issuance_pending"), "%s: exchange issuance_pending", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_deferred_issued(st, tx2, "{}", "n-f", NULL, NULL, 0, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: deferred_issued: unknown id", T->name);
+	tap_is_int(vci_store_deferred_claims(st, b, "{\"x\":1}", NOW, &err), VCI_STORE_NOTFOUND,
+		   "%s: deferred_claims: nothing pending", T->name);
+	tap_is_int(vci_store_deferred_claims(st, a, "[1]", NOW, &err), -1,
+		   "%s: deferred_claims: not an object", T->name);
+	tap_is_int(vci_store_deferred_claims(st, a, "{\"given_name\":\"E\"}", NOW + 1, &err), 0,
+		   "%s: deferred_claims", T->name);
+	tap_ok(vci_store_deferred_get(st, tx, &d, &err) == 0 && !strcmp(d.state, "ready") &&
+	       d.claims && !strcmp(d.claims, "{\"given_name\":\"E\"}"),
+	       "%s: deferred_get: ready with the claims", T->name);
+	vci_store_deferred_clear(&d);
+	tap_is_int(vci_store_deferred_issued(st, tx, "{\"credentials\":1}", "n-f", uris, idx, 1,
+					     NOW + 2, &err), 0, "%s: deferred_issued", T->name);
+	tap_is_int(vci_store_deferred_issued(st, tx, "{}", "n-g", NULL, NULL, 0, NOW + 2, &err),
+		   VCI_STORE_NOTFOUND, "%s: deferred_issued: once only", T->name);
+	tap_ok(vci_store_exchange_get(st, a, &x, &err) == 0 &&
+	       !strcmp(x.state, "credential_issued") && !strcmp(x.notification_id, "n-f"),
+	       "%s: deferred_issued: the exchange recorded as issued", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_deferred_put(st, tx2, b, "pid", "[]", NULL, NOW, &err), 0,
+		   "%s: deferred_put: another", T->name);
+	tap_is_int(vci_store_deferred_deny(st, b, "no record", NOW + 3, &err), 0,
+		   "%s: deferred_deny", T->name);
+	tap_is_int(vci_store_deferred_deny(st, b, NULL, NOW + 3, &err), VCI_STORE_NOTFOUND,
+		   "%s: deferred_deny: nothing left open", T->name);
+	tap_ok(vci_store_deferred_get(st, tx2, &d, &err) == 0 && !strcmp(d.state, "denied") &&
+	       d.reason && !strcmp(d.reason, "no record"), "%s: deferred: denied", T->name);
+	vci_store_deferred_clear(&d);
+	tap_is_int(vci_store_deferred_issued(st, tx2, "{}", "n-h", NULL, NULL, 0, NOW, &err),
+		   VCI_STORE_NOTFOUND, "%s: deferred_issued: not after a denial", T->name);
+}
+
+static void test_flow(const char *tag)
+{
+	static const char *const uris[] = { "https://i.example/status/9" };
+	static const uint64_t idx[] = { 1 };
+	vci_store_webhook_t all = { NULL, "http://127.0.0.1:9/all", "*", "s1", NULL };
+	vci_store_webhook_t some = { "cli-1", "http://127.0.0.1:9/some",
+				     "[\"credential.issued\",\"offer.expired\"]", "s2",
+				     "eudi-connector" };
+	char where[600], wa[VCI_STORE_ID], ws[VCI_STORE_ID], a[VCI_STORE_ID], types[2048];
+	vci_store_t *st = fresh_store(tag, where, sizeof(where));
+	int64_t pending = -1, delivered = -1, failed = -1;
+	vci_store_delivery_t *d;
+	vci_err_t err = { 0 };
+	json_t *list = NULL;
+	size_t n;
+
+	if (!st)
+		return;
+	tap_is_int(vci_store_webhook_put(st, &all, NOW, wa, &err), 0, "%s: webhook_put", T->name);
+	tap_ok(!strncmp(wa, "wh_", 3), "%s: webhook_put: a new id %s", T->name, wa);
+	tap_is_int(vci_store_webhook_put(st, &some, NOW, ws, &err), 0,
+		   "%s: webhook_put with an id", T->name);
+	tap_is_int(vci_store_webhook_put(st, &some, NOW, ws, &err), 0,
+		   "%s: webhook_put: replaced", T->name);
+	tap_ok(vci_store_webhook_list(st, &list, &err) == 0 && json_array_size(list) == 2 &&
+	       !json_object_get(json_array_get(list, 0), "secret"),
+	       "%s: webhook_list: two, without secrets", T->name);
+	json_decref(list);
+
+	put_offer(st, "e1", "code-e1", NULL, 0, 0);
+	put_offer(st, "e2", "code-e2", NULL, 0, NOW + 10);
+	redeem(st, "code-e1", NULL, NOW, a);
+	tap_is_int(vci_store_exchange_issued(st, a, "{\"credentials\":1}", "n-e", uris, idx, 1,
+					     NOW, &err), 0, "%s: issued", T->name);
+	vci_store_outbox_counts(st, &pending, &delivered, &failed, &err);
+	tap_is_int(pending, 5, "%s: outbox: the events of each change, one per webhook (%lld)",
+		   T->name, (long long)pending);
+	tap_is_int(vci_store_exchange_issued(st, a, "{}", "n-e2", uris, idx, 1, NOW, &err),
+		   VCI_STORE_EXISTS, "%s: issued again with the same index: refused", T->name);
+	vci_store_outbox_counts(st, &pending, &delivered, &failed, &err);
+	tap_is_int(pending, 5, "%s: outbox: a change rolled back leaves no event", T->name);
+	vci_store_exchange_notify(st, "n-e", "credential_accepted", NULL, NOW, &err);
+	tap_ok(vci_store_sweep(st, NOW + 20, &err) >= 1, "%s: sweep", T->name);
+
+	/* the outbox survives a reopen */
+	vci_store_close(st);
+	st = vci_store_open(where, &err);
+	tap_ok(st && vci_store_outbox_counts(st, &pending, &delivered, &failed, &err) == 0 &&
+	       pending == 8 && delivered == 0 && failed == 0,
+	       "%s: outbox after reopen: 8 undelivered (%lld)", T->name, (long long)pending);
+	if (!st)
+		return;
+	/* a failed attempt holds back the webhook's later events */
+	tap_ok(vci_store_outbox_due(st, NOW, 8, &d, &n, &err) == 0 && n == 2 &&
+	       !strcmp(d[0].type, "offer.created") && !strcmp(d[0].webhook_id, wa) &&
+	       !strcmp(d[0].secret, "s1") && !strcmp(d[1].type, "credential.issued") &&
+	       !strcmp(d[1].format, "eudi-connector") && !strcmp(d[1].exchange_id, a) &&
+	       !strcmp(d[1].offer_id, "e1"), "%s: outbox_due: the first of each webhook",
+	       T->name);
+	if (n)
+		tap_is_int(vci_store_outbox_done(st, d[0].seq, 0, NOW + 50, "503", NOW, &err), 0,
+			   "%s: outbox_done: retry later", T->name);
+	vci_store_deliveries_free(d, n);
+	tap_ok(vci_store_outbox_due(st, NOW + 1, 8, &d, &n, &err) == 0 && n == 1 &&
+	       !strcmp(d[0].webhook_id, ws), "%s: outbox_due: the failing webhook waits",
+	       T->name);
+	vci_store_deliveries_free(d, n);
+	outbox_types(st, types, sizeof(types));
+	{
+		char want[1024];
+
+		snprintf(want, sizeof(want),
+			 "%s:offer.created %s:credential.issued %s:offer.created %s:offer.expired "
+			 "%s:offer.redeemed %s:credential.issued %s:credential.accepted "
+			 "%s:offer.expired", wa, ws, wa, ws, wa, wa, wa, wa);
+		tap_is_str(types, want, "%s: every event once, in order per webhook", T->name);
+	}
+	tap_ok(vci_store_outbox_counts(st, &pending, &delivered, &failed, &err) == 0 &&
+	       pending == 0 && delivered == 8, "%s: outbox: all delivered", T->name);
+	tap_is_int(vci_store_webhook_delete(st, ws, &err), 0, "%s: webhook_delete", T->name);
+	tap_is_int(vci_store_webhook_delete(st, ws, &err), VCI_STORE_NOTFOUND,
+		   "%s: webhook_delete: unknown", T->name);
+	test_flow_deferred(st);
+	outbox_types(st, types, sizeof(types));
+	tap_ok(strstr(types, "deferred.pending") && strstr(types, "deferred.ready") &&
+	       strstr(types, "deferred.denied") && !strstr(types, ws),
+	       "%s: deferred events (%s)", T->name, types);
+	vci_store_close(st);
+}
+
 /* The suite for one driver -----------------------------------------------*/
 
 static void run_driver(const test_driver_t *d)
@@ -1356,6 +1679,8 @@ static void run_driver(const test_driver_t *d)
 	test_exchanges(st);
 	test_apikeys(st);
 	vci_store_close(st);
+	test_exchange_admin();
+	test_flow("flow");
 	test_reopen(where);
 	st = vci_store_open(where, NULL);
 	test_sequential(st);

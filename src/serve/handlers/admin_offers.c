@@ -29,8 +29,7 @@ static const char *api_key(const vci_req_t *req)
 	return vci_req_header(req, "x-api-key");
 }
 
-/* 0 when the request holds a valid key; else resp is filled. */
-static int authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+int vci_admin_authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const char *key = api_key(req);
 	uint8_t hash[VCI_STORE_HASH];
@@ -67,9 +66,11 @@ static int authenticate(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 static json_t *known_ids(vci_serve_t *s)
 {
 	json_t *known = json_object();
+	size_t n;
+	vci_defn_t *const *defs = vci_serve_defs(s, &n);
 
-	for (size_t i = 0; known && i < s->ndefs; i++)
-		json_object_set_new(known, s->defs[i]->id, json_true());
+	for (size_t i = 0; known && i < n; i++)
+		json_object_set_new(known, defs[i]->id, json_true());
 	return known;
 }
 
@@ -143,7 +144,7 @@ static void post_offers(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	json_auto_t *rec = NULL;
 	json_t *out;
 
-	if (authenticate(s, req, resp) < 0)
+	if (vci_admin_authenticate(s, req, resp) < 0)
 		return;
 	rec = vci_json_parse(req->body ? req->body : "", req->body_len, "request body", &err);
 	if (!rec || !json_is_object(rec)) {
@@ -168,4 +169,9 @@ int vci_admin_offers_register(vci_serve_t *s, vci_err_t *err)
 {
 	return vci_serve_route_add(s, 1, "POST", "/offers", VCI_ROUTE_EXACT, "application/json",
 				   post_offers, NULL, err);
+}
+
+int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci_err_t *err)
+{
+	return make_offer(s, rec, now, out, err);
 }

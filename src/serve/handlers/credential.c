@@ -82,6 +82,8 @@ static int cred_parse(cred_ctx_t *c)
 {
 	char ctype[64];
 	json_auto_t *offered = NULL;
+	vci_defn_t *const *defs;
+	size_t ndefs;
 	int rc;
 
 	vci_req_content_type(c->req, ctype, sizeof ctype);
@@ -104,7 +106,8 @@ static int cred_parse(cred_ctx_t *c)
 	if (!json_is_object(c->xrec) || !offered)
 		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
 				   "exchange record: unreadable");
-	c->d = vci_credential_request_select(&c->cr, c->s->defs, c->s->ndefs, offered, &c->err);
+	defs = vci_serve_defs(c->s, &ndefs);    /* the request's catalog */
+	c->d = vci_credential_request_select(&c->cr, defs, ndefs, offered, &c->err);
 	return c->d ? 0 : -1;
 }
 
@@ -149,7 +152,7 @@ static int cred_proofs(cred_ctx_t *c)
  * (vci_issue_record), as vci-sign-sdjwt and vci-sign-mdoc do. */
 static int cred_sign(cred_ctx_t *c, json_t *rec)
 {
-	return vci_issue_record(&c->s->issue, rec, c->req->now, 0, &c->err);
+	return vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err);
 }
 
 /* Step 5: status entries and one credential per key. */
@@ -256,6 +259,27 @@ static void cred_respond(cred_ctx_t *c, const char *nid, vci_resp_t *resp)
 		vci_h_dpop_nonce_header(c->s, c->req, resp);
 }
 
+/* Deferred issuance (section 9, deferred.c): the offer or the definition
+ * says so, or the claims hook has no claims yet. */
+static int cred_deferred(cred_ctx_t *c)
+{
+	unsigned interval;
+
+	return vci_serve_deferred_wanted(c->xrec, c->d, &interval);
+}
+
+/* The claims from --claims-hook, when there is one (deferred.c). Its "not
+ * yet" here is a failure: the request was not a deferred one. */
+static int cred_hook(cred_ctx_t *c)
+{
+	int rc = vci_serve_hook_claims(c->s, &c->x, c->xrec, c->d, c->keys, 0, &c->err);
+
+	if (rc == VCI_HOOK_PENDING)
+		rc = vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "the claims of this "
+				 "credential are not available yet");
+	return rc;
+}
+
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	cred_ctx_t c = { 0 };
@@ -265,8 +289,11 @@ void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	c.req = req;
 	if (vci_h_access(s, req, s->credential_url, &c.tok, resp) < 0)
 		goto out;
-	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0 || cred_issue(&c) < 0 ||
-	    cred_record(&c, nid) < 0)
+	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0)
+		cred_fail(&c, resp);
+	else if (cred_deferred(&c))
+		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, resp);
+	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0)
 		cred_fail(&c, resp);
 	else
 		cred_respond(&c, nid, resp);

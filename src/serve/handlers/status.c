@@ -269,3 +269,16 @@ int vci_status_register(vci_serve_t *s, vci_err_t *err)
 	}
 	return 0;
 }
+
+int vci_serve_status_covers(vci_serve_t *s, const vci_defn_t *d)
+{
+	return entry_for(s, d) != NULL;
+}
+
+const char *vci_serve_status_file(vci_serve_t *s, const char *uri)
+{
+	for (size_t i = 0; uri && s->status && i < s->status->n; i++)
+		if (!strcmp(s->status->e[i].uri, uri))
+			return s->status->e[i].file;
+	return NULL;
+}

@@ -7,13 +7,11 @@
 
 #include <string.h>
 
-static void get_type(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+static void type_doc(const vci_defn_t *d, vci_resp_t *resp)
 {
-	const vci_defn_t *d = req->route_arg;
 	vci_err_t err = { 0 };
 	json_t *tm = vci_metadata_type(d, &err);
 
-	(void)s;
 	if (!tm) {
 		vci_resp_err(resp, 500, &err);
 		return;
@@ -22,16 +20,45 @@ static void get_type(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_resp_header(resp, "Cache-Control", "max-age=300");
 }
 
+static void get_type(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	(void)s;
+	type_doc(req->route_arg, resp);
+}
+
+/* Whether vct is an https URL under the issuer, served at its path. */
+static int vct_here(const vci_serve_t *s, const vci_defn_t *d)
+{
+	size_t n = strlen(s->issuer);
+
+	return d->format == VCI_FORMAT_SDJWT && d->vct && !strncmp(d->vct, s->issuer, n) &&
+	       d->vct[n] == '/' && !strpbrk(d->vct + n, "?#");
+}
+
+int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	size_t n, origin = strlen(s->issuer) - strlen(s->base_path);
+	vci_defn_t *const *defs = vci_serve_defs(s, &n);
+
+	if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+		return 0;
+	for (size_t i = vci_serve_defs_base(s); i < n; i++)
+		if (vct_here(s, defs[i]) && !strcmp(defs[i]->vct + origin, req->path)) {
+			type_doc(defs[i], resp);
+			return 1;
+		}
+	return 0;
+}
+
 int vci_typemeta_register(vci_serve_t *s, vci_err_t *err)
 {
-	size_t n = strlen(s->issuer), origin = n - strlen(s->base_path);
+	size_t origin = strlen(s->issuer) - strlen(s->base_path);
 
 	for (size_t i = 0; i < s->ndefs; i++) {
 		const vci_defn_t *d = s->defs[i];
 		int known;
 
-		if (d->format != VCI_FORMAT_SDJWT || !d->vct || strncmp(d->vct, s->issuer, n) ||
-		    d->vct[n] != '/' || strpbrk(d->vct + n, "?#"))
+		if (!vct_here(s, d))
 			continue;
 		/* two definitions of one vct: the first one's metadata */
 		if (vci_serve_route_find(s, 0, "GET", d->vct + origin, &known))

@@ -9,7 +9,8 @@
  *     token endpoint;
  *   /.well-known/jwt-vc-issuer + P              {"issuer", "jwks"} for
  *     SD-JWT VC key resolution.
- * The documents are made once at start (server.c). */
+ * The documents are made at start (server.c) and again by the definitions
+ * catalog when the management API changes the definitions (catalog.c). */
 #include "serve/internal.h"
 
 #include <string.h>
@@ -51,19 +52,22 @@ static void json_doc(vci_resp_t *resp, const json_t *doc)
 static void get_doc(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const struct vci_serve_keep *k = s->keep;
+	const json_t *md, *md13;
+	const char *signed_md;
 
+	vci_serve_catalog_docs(s, &md, &md13, &signed_md);  /* the request's catalog */
 	switch (*(const int *)req->route_arg) {
 	case DOC_METADATA:
-		if (k->signed_metadata && wants_jwt(req)) {
-			if (vci_resp_bytes(resp, 200, "application/jwt", k->signed_metadata,
-					   strlen(k->signed_metadata)) == 0)
+		if (signed_md && wants_jwt(req)) {
+			if (vci_resp_bytes(resp, 200, "application/jwt", signed_md,
+					   strlen(signed_md)) == 0)
 				vci_resp_header(resp, "Cache-Control", "max-age=300");
 			return;
 		}
-		json_doc(resp, s->metadata);
+		json_doc(resp, md);
 		return;
 	case DOC_METADATA13:
-		json_doc(resp, k->metadata13);
+		json_doc(resp, md13);
 		return;
 	case DOC_AS:
 		json_doc(resp, k->as_metadata);

@@ -1,0 +1,351 @@
+/* deferred.c - deferred issuance (OpenID4VCI 1.0 section 9) and the
+ * claims hook at issuance time.
+ *
+ * A credential request for an offer marked deferred ("deferred": true,
+ * or "issuanceMode": "Deferred" in its record) or a definition with a
+ * deferred_interval is answered 202 {transaction_id, interval} once its
+ * proofs are verified (credential.c): the status entries are allocated
+ * then, and the transaction id (its SHA-256), the proven keys and those
+ * entries are kept in the store (vci_store_deferred_put). The wallet then
+ * polls POST P/deferred_credential {transaction_id} with its access
+ * token: 202 while pending; 200 with the credentials once the claims are
+ * there (supplied by the back office: POST /exchanges/{id}/claims or
+ * `vci-serve deferred claims`; or returned by the claims hook), signed
+ * for the kept keys with the kept status entries and recorded in the same
+ * transaction that spends the transaction id; 400
+ * credential_request_denied after a denial; 400 invalid_transaction_id
+ * for an id unknown, of another access token, or delivered. */
+#include "handlers.h"
+#include "crypto/keys.h"
+#include "oid4vci/request.h"
+
+#include <string.h>
+
+#define TRANSACTION_ID_BYTES 32
+#define NOTIFICATION_ID_BYTES 16
+
+int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned *interval)
+{
+	const char *mode = json_string_value(json_object_get(xrec, "issuanceMode"));
+	int on = json_is_true(json_object_get(xrec, "deferred")) ||
+		 (mode && !strcmp(mode, "Deferred")) || (d && d->deferred_interval);
+
+	*interval = d && d->deferred_interval ? d->deferred_interval : VCI_DEFERRED_INTERVAL;
+	return on;
+}
+
+/* The hook's input: the exchange (ids, state, record), the configuration,
+ * the holder keys' thumbprints. Secrets never: the record has no code or
+ * tx_code (offers.c), and tokens are not in it. */
+static json_t *hook_input(const vci_store_exchange_t *x, const json_t *xrec,
+			  const vci_defn_t *d, const json_t *keys, int deferred)
+{
+	json_t *jkts = json_array();
+	json_t *in;
+	size_t i;
+	json_t *k;
+
+	json_array_foreach(keys, i, k) {
+		char jkt[44];
+		vci_err_t err = { 0 };
+
+		if (vci_jwk_thumbprint(k, jkt, &err) == 0)
+			json_array_append_new(jkts, json_string(jkt));
+	}
+	in = json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:b}", "exchange_id", x->id, "offer_id",
+		       x->offer_id, "state", x->state, "credential_configuration_id", d->id,
+		       "holder_jkt", jkts ? jkts : json_array(), "record", xrec, "deferred",
+		       deferred);
+	return in;
+}
+
+int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t *xrec,
+			  const vci_defn_t *d, const json_t *keys, int deferred, vci_err_t *err)
+{
+	json_auto_t *in = NULL;
+	json_t *claims = NULL;
+	int rc;
+
+	if (!s->hook)
+		return 0;
+	in = hook_input(x, xrec, d, keys, deferred);
+	if (!in)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	rc = vci_serve_hook_run(s, in, &claims, err);
+	if (rc < 0) {
+		fprintf(stderr, "vci-serve: exchange %s: %s\n", x->id, err->msg);
+		/* the wallet is told the issuer failed, not why */
+		return vci_err_set(err, VCI_EXIT_KEY, "server_error", "the issuer could not get "
+				   "the claims of this credential");
+	}
+	if (rc == VCI_HOOK_PENDING)
+		return rc;
+	if (json_object_set_new(xrec, "claims", claims) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	return 0;
+}
+
+/* ---- the deferred credential request (credential.c's 202) ---- */
+
+static void pending(vci_resp_t *resp, int status, const char *tx, unsigned interval)
+{
+	json_t *b = json_pack("{s:s, s:i}", "transaction_id", tx, "interval", (int)interval);
+
+	if (vci_resp_json(resp, status, b) == 0)
+		vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
+			      const vci_store_exchange_t *x, const vci_defn_t *d,
+			      const json_t *keys, vci_resp_t *resp)
+{
+	size_t n = keys && json_array_size(keys) ? json_array_size(keys) : 1;
+	uint8_t h[VCI_STORE_HASH];
+	json_auto_t *status = NULL;
+	char_auto_t *keys_text = NULL;
+	char_auto_t *status_text = NULL;
+	wipe_auto_t *tx = NULL;
+	json_auto_t *xrec = json_loads(x->record ? x->record : "{}", 0, NULL);
+	vci_err_t err = { 0 };
+	unsigned interval;
+	int rc;
+
+	vci_serve_deferred_wanted(xrec, d, &interval);
+	if (vci_serve_status_alloc(s, d, n, &status, &err) < 0)
+		goto fail;
+	keys_text = keys ? vci_json_dump(keys) : strdup("[]");
+	status_text = status ? vci_json_dump(status) : NULL;
+	tx = vci_h_secret(TRANSACTION_ID_BYTES, h, &err);
+	if (!tx)
+		goto fail;
+	if (!keys_text || (status && !status_text)) {
+		vci_err_set(&err, VCI_EXIT_IO, "server_error", "out of memory");
+		goto fail;
+	}
+	rc = vci_store_deferred_put(s->store, h, x->id, d->id, keys_text, status_text, req->now,
+				    &err);
+	if (rc > 0)
+		vci_err_set(&err, VCI_EXIT_IO, "server_error", "deferred: the exchange is gone");
+	if (rc != 0)
+		goto fail;
+	vci_serve_webhooks_kick(s);
+	pending(resp, 202, tx, interval);
+	return;
+fail:
+	vci_h_fail(resp, 0, &err);
+}
+
+/* ---- POST P/deferred_credential ---- */
+
+typedef struct defer_ctx {
+	vci_serve_t *s;
+	const vci_req_t *req;
+	vci_store_token_t tok;
+	vci_store_deferred_t row;
+	vci_store_exchange_t x;
+	uint8_t hash[VCI_STORE_HASH];
+	const vci_defn_t *d;
+	json_t *xrec, *keys, *status, *creds;
+	vci_err_t err;
+} defer_ctx_t;
+
+/* The body: {"transaction_id"} (unknown members ignored); its hash to
+ * c->hash. */
+static int defer_parse(defer_ctx_t *c)
+{
+	char ctype[64];
+	json_auto_t *doc = NULL;
+	const json_t *t;
+
+	vci_req_content_type(c->req, ctype, sizeof ctype);
+	if (strcmp(ctype, "application/json"))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
+				   "Content-Type: must be application/json");
+	doc = json_loadb(c->req->body ? c->req->body : "", c->req->body_len,
+			 JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(doc))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
+				   "body: expected a JSON object");
+	if (json_object_get(doc, "credential_response_encryption"))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
+				   "credential_response_encryption: not supported");
+	t = json_object_get(doc, "transaction_id");
+	if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 512)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
+				   "transaction_id: missing or not a string");
+	vci_store_hash(json_string_value(t), json_string_length(t), c->hash);
+	return 0;
+}
+
+static int defer_unknown(defer_ctx_t *c)
+{
+	return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_transaction_id",
+			   "transaction_id: unknown, already used or not of this access token");
+}
+
+/* The request of the id, this token's, still open. */
+static int defer_lookup(defer_ctx_t *c)
+{
+	int rc = vci_store_deferred_get(c->s->store, c->hash, &c->row, &c->err);
+
+	if (rc < 0)
+		return -1;
+	if (rc || strcmp(c->row.exchange_id, c->tok.exchange_id) ||
+	    !strcmp(c->row.state, "issued"))
+		return defer_unknown(c);
+	if (!strcmp(c->row.state, "denied"))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, "credential_request_denied",
+				   "the issuer denied this credential%s%s",
+				   c->row.reason ? ": " : "", c->row.reason ? c->row.reason : "");
+	rc = vci_store_exchange_get(c->s->store, c->row.exchange_id, &c->x, &c->err);
+	if (rc)
+		return rc < 0 ? -1 : defer_unknown(c);
+	c->xrec = json_loads(c->x.record ? c->x.record : "", 0, NULL);
+	c->keys = json_loads(c->row.keys ? c->row.keys : "[]", 0, NULL);
+	c->status = c->row.status ? json_loads(c->row.status, 0, NULL) : NULL;
+	c->d = vci_serve_defn(c->s, c->row.config_id);
+	if (!json_is_object(c->xrec) || !json_is_array(c->keys) || (c->row.status && !c->status))
+		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "deferred request: "
+				   "unreadable");
+	if (!c->d)
+		return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "deferred request: "
+				   "its configuration is no longer served");
+	return 0;
+}
+
+/* The claims: supplied, or from the hook. 1 when still pending. */
+static int defer_claims(defer_ctx_t *c)
+{
+	json_t *claims;
+	int rc;
+
+	if (!strcmp(c->row.state, "ready")) {
+		claims = json_loads(c->row.claims ? c->row.claims : "", 0, NULL);
+		if (!json_is_object(claims) || json_object_set_new(c->xrec, "claims", claims) < 0)
+			return json_decref(claims), vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+							       "deferred request: claims unreadable");
+		return 0;
+	}
+	if (!c->s->hook)
+		return 1;
+	rc = vci_serve_hook_claims(c->s, &c->x, c->xrec, c->d, c->keys, 1, &c->err);
+	return rc == VCI_HOOK_PENDING ? 1 : rc;
+}
+
+/* Sign one credential per kept key with its kept status entry. */
+static int defer_sign(defer_ctx_t *c)
+{
+	size_t n = json_array_size(c->keys) ? json_array_size(c->keys) : 1;
+
+	c->creds = json_array();
+	if (!c->creds)
+		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
+							     json_array_get(c->keys, i),
+							     json_array_get(c->status, i), n == 1);
+		json_t *cred;
+
+		if (!rec)
+			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		if (vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err) < 0) {
+			fprintf(stderr, "vci-serve: exchange %s: deferred: %s\n", c->x.id,
+				c->err.msg);
+			return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "the claims "
+					   "supplied do not make a credential of this "
+					   "configuration");
+		}
+		cred = json_object_get(rec, "credential");
+		if (!json_is_string(cred) || json_array_append(c->creds, cred) < 0)
+			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+					   "signed record: no credential");
+	}
+	return 0;
+}
+
+/* Record the issuance (the id spent in the same transaction). */
+static int defer_record(defer_ctx_t *c, char nid[VCI_STORE_ID])
+{
+	size_t n = json_array_size(c->status), nst = 0;
+	const char **uris = calloc(n ? n : 1, sizeof *uris);
+	uint64_t *idx = calloc(n ? n : 1, sizeof *idx);
+	json_auto_t *st = json_array();
+	json_auto_t *issued = NULL;
+	char_auto_t *text = NULL;
+	char_auto_t *fresh = NULL;
+	const json_t *v;
+	size_t i;
+	int rc = -1;
+
+	if (c->x.notification_id[0])
+		snprintf(nid, VCI_STORE_ID, "%s", c->x.notification_id);
+	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
+		snprintf(nid, VCI_STORE_ID, "%s", fresh);
+	json_array_foreach(c->status, i, v) {
+		const json_t *sl = json_object_get(v, "status_list");
+		const json_t *uri = json_object_get(sl, "uri"), *ix = json_object_get(sl, "idx");
+
+		if (!uris || !st || !json_is_string(uri) || !json_is_integer(ix))
+			continue;
+		uris[nst] = json_string_value(uri);
+		idx[nst++] = (uint64_t)json_integer_value(ix);
+		json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix));
+	}
+	issued = st ? json_pack("{s:I, s:O, s:b}", "credentials",
+				(json_int_t)json_array_size(c->creds), "status", st, "deferred", 1)
+		    : NULL;
+	text = issued ? json_dumps(issued, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (!nid[0] || !text || !uris || !idx)
+		vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+	else
+		rc = vci_store_deferred_issued(c->s->store, c->hash, text, nid, uris, idx, nst,
+					       c->req->now, &c->err);
+	if (rc == VCI_STORE_NOTFOUND)
+		rc = defer_unknown(c);   /* delivered meanwhile by another request */
+	else if (rc > 0)
+		rc = vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+				 "exchange: a status index was recorded before");
+	free(uris);
+	free(idx);
+	return rc;
+}
+
+void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+{
+	defer_ctx_t c = { 0 };
+	char nid[VCI_STORE_ID] = "";
+	unsigned interval;
+	int rc;
+
+	c.s = s;
+	c.req = req;
+	if (vci_h_access(s, req, s->deferred_url, &c.tok, resp) < 0)
+		goto out;
+	if (defer_parse(&c) < 0 || defer_lookup(&c) < 0 || (rc = defer_claims(&c)) < 0) {
+		vci_h_fail(resp, 0, &c.err);
+		goto out;
+	}
+	if (rc == 1) {
+		json_auto_t *doc = json_loadb(req->body, req->body_len, 0, NULL);
+
+		vci_serve_deferred_wanted(c.xrec, c.d, &interval);
+		pending(resp, 202, json_string_value(json_object_get(doc, "transaction_id")),
+			interval);
+	} else if (defer_sign(&c) < 0 || defer_record(&c, nid) < 0) {
+		vci_h_fail(resp, 0, &c.err);
+	} else {
+		vci_serve_webhooks_kick(s);
+		if (vci_resp_json(resp, 200, vci_credential_response_new(c.creds, nid, 0, NULL, 0))
+		    == 0)
+			vci_resp_header(resp, "Cache-Control", "no-store");
+	}
+	if (resp->status < 300 && c.tok.dpop_jkt[0])
+		vci_h_dpop_nonce_header(s, req, resp);
+out:
+	vci_store_deferred_clear(&c.row);
+	vci_store_exchange_clear(&c.x);
+	json_decref(c.xrec);
+	json_decref(c.keys);
+	json_decref(c.status);
+	json_decref(c.creds);
+}

@@ -1,0 +1,384 @@
+/* manage.c - the store operations of the management API: definitions
+ * made at run time, and exchanges listed by page, deleted, and their
+ * status entries read for revocation. Written over the driver as store.c
+ * is (writes through the writer thread, reads on pooled connections). */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+static int vci_manage_bad(vci_err_t *err, const char *op, const char *what)
+{
+	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s: %s", op, what);
+}
+
+static int vci_manage_fail(int rc, vci_err_t *err, const char *op)
+{
+	if (rc < 0)
+		vci_err_prefix(err, "store: %s", op);
+	return rc;
+}
+
+static int vci_manage_oom(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+}
+
+/* An id of printable ASCII, shorter than VCI_STORE_ID (as store.c). */
+static int vci_manage_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n >= VCI_STORE_ID)
+		return 0;
+	for (; *id; id++)
+		if (*id <= 0x20 || *id >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Definitions ------------------------------------------------------------*/
+
+struct vci_manage_defn {
+	const char *id, *defn;
+	int64_t now;
+};
+
+static const char vci_sql_defn_add[] =
+	"INSERT INTO definitions (id, defn, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";
+static const char vci_sql_defn_replace[] =
+	"UPDATE definitions SET defn = ?2, updated_at = ?3 WHERE id = ?1 RETURNING id";
+static const char vci_sql_defn_get[] = "SELECT defn FROM definitions WHERE id = ?1";
+static const char vci_sql_defn_list[] =
+	"SELECT id, defn, created_at, updated_at FROM definitions ORDER BY id";
+static const char vci_sql_defn_delete[] = "DELETE FROM definitions WHERE id = ?1 RETURNING id";
+
+/* A statement that returns a row when it changed one: 0, or NOTFOUND. */
+static int vci_manage_returning(vci_store_conn_t *c, vci_err_t *err, const char *sql,
+				const char *fmt, const char *a, const char *b, int64_t t)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, sql, fmt, a, b, t); /* fmt says which are used */
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
+static int vci_manage_defn_add_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_manage_defn *a = arg;
+	int rc = vci_store_do(c, err, vci_sql_defn_add, "tti", a->id, a->defn, a->now);
+
+	if (rc == VCI_DB_UNIQUE)
+		return VCI_STORE_EXISTS;
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+static int vci_manage_defn_replace_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_manage_defn *a = arg;
+
+	return vci_manage_returning(c, err, vci_sql_defn_replace, "tti", a->id, a->defn, a->now);
+}
+
+int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
+		       int64_t now, vci_err_t *err)
+{
+	struct vci_manage_defn a = { id, defn, now };
+
+	if (!vci_manage_id_ok(id))
+		return vci_manage_bad(err, "defn_put", "id: empty, too long or not printable");
+	if (!defn || !*defn)
+		return vci_manage_bad(err, "defn_put", "no definition");
+	if (replace)
+		return vci_store_write(st, "defn_put", vci_manage_defn_replace_run, &a, err);
+	return vci_store_write(st, "defn_put", vci_manage_defn_add_run, &a, err);
+}
+
+int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err)
+{
+	vci_store_conn_t *c;
+	vci_db_stmt_t *s;
+	int rc;
+
+	*defn = NULL;
+	if (!id)
+		return VCI_STORE_NOTFOUND;
+	c = vci_store_reader(st, err);
+	if (!c)
+		return vci_manage_fail(-1, err, "defn_get");
+	rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", id);
+	if (rc == VCI_DB_ROW) {
+		*defn = strdup(c->drv->column_text(s, 0));
+		vci_store_end(c, s);
+		rc = *defn ? 0 : vci_manage_oom(err);
+	} else {
+		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	}
+	vci_store_reader_put(st, c);
+	return vci_manage_fail(rc, err, "defn_get");
+}
+
+static json_t *vci_manage_defn_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
+{
+	json_t *d = json_loads(drv->column_text(s, 1), 0, NULL);
+
+	if (!d)
+		return NULL;
+	return json_pack("{s:s, s:o, s:I, s:I}", "id", drv->column_text(s, 0), "definition", d,
+			 "created_at", (json_int_t)drv->column_int(s, 2), "updated_at",
+			 (json_int_t)drv->column_int(s, 3));
+}
+
+static int vci_manage_defn_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_defn_list, "");
+
+	while (rc == VCI_DB_ROW) {
+		if (json_array_append_new(list, vci_manage_defn_json(c->drv, s)) < 0) {
+			vci_store_end(c, s);
+			return vci_err_set(err, VCI_EXIT_IO, "server_error", "definition %s: not "
+					   "JSON, or out of memory", "row");
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err)
+{
+	vci_store_conn_t *c = vci_store_reader(st, err);
+	json_t *list = json_array();
+	int rc;
+
+	*out = NULL;
+	if (!c || !list) {
+		json_decref(list);
+		if (c) {
+			vci_store_reader_put(st, c);
+			vci_manage_oom(err);
+		}
+		return vci_manage_fail(-1, err, "defn_list");
+	}
+	rc = vci_manage_defn_rows(c, list, err);
+	vci_store_reader_put(st, c);
+	if (rc < 0) {
+		json_decref(list);
+		return vci_manage_fail(-1, err, "defn_list");
+	}
+	*out = list;
+	return 0;
+}
+
+static int vci_manage_defn_delete_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	return vci_manage_returning(c, err, vci_sql_defn_delete, "t", arg, NULL, 0);
+}
+
+int vci_store_defn_delete(vci_store_t *st, const char *id, vci_err_t *err)
+{
+	if (!id)
+		return VCI_STORE_NOTFOUND;
+	return vci_store_write(st, "defn_delete", vci_manage_defn_delete_run, (void *)id, err);
+}
+
+/* Exchanges --------------------------------------------------------------*/
+
+/* Pages are ordered by (created_at, id); the cursor is the last row's
+ * "CREATED_AT.ID". ?1 state or NULL, ?2 created_at, ?3 id, ?4 limit + 1. */
+static const char vci_sql_exchange_page[] =
+	"SELECT id, offer_id, state, created_at, updated_at FROM exchanges"
+	" WHERE (?1 IS NULL OR state = ?1) AND (created_at > ?2 OR (created_at = ?2 AND id > ?3))"
+	" ORDER BY created_at, id LIMIT ?4";
+
+static int vci_manage_cursor_parse(const char *cursor, int64_t *t, const char **id)
+{
+	char *end;
+	long long v;
+
+	*t = INT64_MIN;
+	*id = "";
+	if (!cursor)
+		return 0;
+	if (*cursor < '0' || *cursor > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(cursor, &end, 10);
+	if (errno || *end != '.' || !vci_manage_id_ok(end + 1))
+		return -1;
+	*t = v;
+	*id = end + 1;
+	return 0;
+}
+
+static json_t *vci_manage_exchange_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", drv->column_text(s, 0), "offer_id",
+			 drv->column_text(s, 1), "state", drv->column_text(s, 2), "created_at",
+			 (json_int_t)drv->column_int(s, 3), "updated_at",
+			 (json_int_t)drv->column_int(s, 4));
+}
+
+/* The rows of one page (limit + 1 asked: the extra one means more). */
+static int vci_manage_exchange_rows(vci_store_conn_t *c, const char *state, int64_t t,
+				    const char *id, unsigned limit, json_t *list, int *more,
+				    vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_exchange_page, "titi", state, t, id,
+				 (int64_t)limit + 1);
+
+	*more = 0;
+	while (rc == VCI_DB_ROW) {
+		if (json_array_size(list) == limit) {
+			*more = 1;
+			vci_store_end(c, s);
+			return 0;
+		}
+		if (json_array_append_new(list, vci_manage_exchange_json(c->drv, s)) < 0) {
+			vci_store_end(c, s);
+			return vci_manage_oom(err);
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+static char *vci_manage_cursor(const json_t *list)
+{
+	const json_t *last = json_array_get(list, json_array_size(list) - 1);
+	char *cur;
+
+	if (asprintf(&cur, "%" PRId64 ".%s",
+		     (int64_t)json_integer_value(json_object_get(last, "created_at")),
+		     json_string_value(json_object_get(last, "id"))) < 0)
+		return NULL;
+	return cur;
+}
+
+int vci_store_exchange_list(vci_store_t *st, const char *state, const char *cursor,
+			    unsigned limit, json_t **out, char **next, vci_err_t *err)
+{
+	vci_store_conn_t *c;
+	json_t *list;
+	const char *after;
+	int64_t t;
+	int rc, more;
+
+	*out = NULL;
+	*next = NULL;
+	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
+		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: exchange_list: "
+				   "limit: expected 1 to %d", VCI_STORE_LIST_MAX);
+	if (vci_manage_cursor_parse(cursor, &t, &after) < 0)
+		return vci_manage_bad(err, "exchange_list", "cursor: not one this server gave");
+	if (state && (!*state || strlen(state) >= sizeof(((vci_store_exchange_t *)0)->state)))
+		return vci_manage_bad(err, "exchange_list", "state: empty or too long");
+	list = json_array();
+	c = list ? vci_store_reader(st, err) : NULL;
+	if (!c) {
+		if (!list)
+			vci_manage_oom(err);
+		json_decref(list);
+		return vci_manage_fail(-1, err, "exchange_list");
+	}
+	rc = vci_manage_exchange_rows(c, state, t, after, limit, list, &more, err);
+	vci_store_reader_put(st, c);
+	if (rc == 0 && more && !(*next = vci_manage_cursor(list)))
+		rc = vci_manage_oom(err);
+	if (rc < 0) {
+		json_decref(list);
+		return vci_manage_fail(-1, err, "exchange_list");
+	}
+	*out = list;
+	return 0;
+}
+
+static const char vci_sql_exchange_status[] =
+	"SELECT uri, idx, issued_at FROM status WHERE exchange_id = ?1 ORDER BY rowid";
+
+static int vci_manage_status_rows(vci_store_conn_t *c, const char *id, json_t *list,
+				  vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_exchange_status, "t", id);
+
+	while (rc == VCI_DB_ROW) {
+		json_t *e = json_pack("{s:s, s:I, s:I}", "uri", c->drv->column_text(s, 0), "idx",
+				      (json_int_t)c->drv->column_int(s, 1), "issued_at",
+				      (json_int_t)c->drv->column_int(s, 2));
+
+		if (json_array_append_new(list, e) < 0) {
+			vci_store_end(c, s);
+			return vci_manage_oom(err);
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err)
+{
+	vci_store_conn_t *c;
+	json_t *list = json_array();
+	int rc;
+
+	*out = NULL;
+	c = list ? vci_store_reader(st, err) : NULL;
+	if (!c) {
+		if (!list)
+			vci_manage_oom(err);
+		json_decref(list);
+		return vci_manage_fail(-1, err, "exchange_status");
+	}
+	rc = vci_manage_status_rows(c, id ? id : "", list, err);
+	vci_store_reader_put(st, c);
+	if (rc < 0) {
+		json_decref(list);
+		return vci_manage_fail(-1, err, "exchange_status");
+	}
+	*out = list;
+	return 0;
+}
+
+static const char vci_sql_exchange_del_tokens[] = "DELETE FROM tokens WHERE exchange_id = ?1";
+static const char vci_sql_exchange_del_status[] = "DELETE FROM status WHERE exchange_id = ?1";
+static const char vci_sql_exchange_del_deferred[] =
+	"DELETE FROM deferred WHERE exchange_id = ?1";
+static const char vci_sql_exchange_del[] =
+	"DELETE FROM exchanges WHERE id = ?1 RETURNING offer_id";
+static const char vci_sql_exchange_del_offer[] =
+	"DELETE FROM offers WHERE offer_id = ?1 AND NOT EXISTS"
+	" (SELECT 1 FROM exchanges WHERE offer_id = ?1)";
+
+static int vci_manage_exchange_delete_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const char *id = arg;
+	char offer_id[VCI_STORE_ID];
+	vci_db_stmt_t *s;
+	int rc;
+
+	if (vci_store_do(c, err, vci_sql_exchange_del_tokens, "t", id) != VCI_DB_DONE ||
+	    vci_store_do(c, err, vci_sql_exchange_del_status, "t", id) != VCI_DB_DONE ||
+	    vci_store_do(c, err, vci_sql_exchange_del_deferred, "t", id) != VCI_DB_DONE)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_exchange_del, "t", id);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	snprintf(offer_id, sizeof(offer_id), "%s", c->drv->column_text(s, 0));
+	vci_store_end(c, s);
+	return vci_store_do(c, err, vci_sql_exchange_del_offer, "t", offer_id) == VCI_DB_DONE ?
+	       0 : -1;
+}
+
+int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err)
+{
+	if (!vci_manage_id_ok(id))
+		return VCI_STORE_NOTFOUND;
+	return vci_store_write(st, "exchange_delete", vci_manage_exchange_delete_run, (void *)id,
+			       err);
+}
