@@ -91,52 +91,81 @@ static int form_take(const form_pair_t *fp, const char *name, char **slot, vci_e
 	return 0;
 }
 
-void vci_token_request_clear(vci_token_request_t *r)
+int vci_form_fields(const char *body, size_t len, const char *const *names, char ***slots,
+		    size_t n, vci_err_t *err)
 {
-	free(r->grant_type);
-	vci_str_wipe(r->code);
-	vci_str_wipe(r->tx_code);
-	memset(r, 0, sizeof *r);
-}
-
-int vci_token_request_parse(const char *body, size_t len, vci_token_request_t *out,
-			    vci_err_t *err)
-{
-	static const char *const names[] = { "grant_type", "pre-authorized_code", "tx_code" };
 	const char *p = body ? body : "";
 	const char *end = p + (body ? len : 0);
 	form_pair_t fp;
 	size_t count = 0;
 
-	memset(out, 0, sizeof *out);
 	while (form_next(&p, end, &fp)) {
-		char **slots[] = { &out->grant_type, &out->code, &out->tx_code };
-
-		if (++count > VCI_FORM_PARAMS_MAX) {
-			vci_token_request_clear(out);
+		if (++count > VCI_FORM_PARAMS_MAX)
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 					   "more than %u form parameters", VCI_FORM_PARAMS_MAX);
-		}
-		for (size_t i = 0; i < 3; i++)
+		for (size_t i = 0; i < n; i++)
 			if (form_name_is(&fp, names[i]) &&
-			    form_take(&fp, names[i], slots[i], err) < 0) {
-				vci_token_request_clear(out);
+			    form_take(&fp, names[i], slots[i], err) < 0)
 				return -1;
-			}
 	}
-	if (!out->grant_type) {
-		vci_token_request_clear(out);
+	return 0;
+}
+
+void vci_token_request_clear(vci_token_request_t *r)
+{
+	free(r->grant_type);
+	vci_str_wipe(r->code);
+	vci_str_wipe(r->tx_code);
+	vci_str_wipe(r->code_verifier);
+	vci_str_wipe(r->pre_auth_code);
+	free(r->redirect_uri);
+	free(r->client_id);
+	memset(r, 0, sizeof *r);
+}
+
+/* Which grant the request is, and its required parameters. */
+static int token_grant_check(vci_token_request_t *out, vci_err_t *err)
+{
+	if (!out->grant_type)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "grant_type: missing");
+	if (!strcmp(out->grant_type, VCI_GRANT_PRE_AUTH)) {
+		vci_str_wipe(out->code);
+		out->code = out->pre_auth_code;
+		out->pre_auth_code = NULL;
+		if (!out->code)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "pre-authorized_code: missing");
+		return 0;
 	}
-	if (strcmp(out->grant_type, VCI_GRANT_PRE_AUTH)) {
-		vci_token_request_clear(out);
+	if (strcmp(out->grant_type, "authorization_code"))
 		return vci_err_set(err, VCI_EXIT_FAIL, "unsupported_grant_type",
-				   "grant_type: only the pre-authorized code grant is supported");
-	}
-	if (!out->code) {
-		vci_token_request_clear(out);
+				   "grant_type: only the pre-authorized code and authorization "
+				   "code grants are supported");
+	out->auth_code = 1;
+	if (!out->code)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "code: missing");
+	if (!out->code_verifier)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-				   "pre-authorized_code: missing");
+				   "code_verifier: missing (PKCE is required)");
+	if (!out->redirect_uri)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "redirect_uri: missing");
+	return 0;
+}
+
+int vci_token_request_parse(const char *body, size_t len, vci_token_request_t *out,
+			    vci_err_t *err)
+{
+	static const char *const names[] = { "grant_type", "pre-authorized_code", "tx_code",
+					     "code", "code_verifier", "redirect_uri",
+					     "client_id" };
+	char **slots[] = { &out->grant_type, &out->pre_auth_code, &out->tx_code, &out->code,
+			   &out->code_verifier, &out->redirect_uri, &out->client_id };
+
+	memset(out, 0, sizeof *out);
+	if (vci_form_fields(body, len, names, slots, 7, err) < 0 ||
+	    token_grant_check(out, err) < 0) {
+		vci_token_request_clear(out);
+		return -1;
 	}
 	return 0;
 }

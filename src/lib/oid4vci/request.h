@@ -33,17 +33,36 @@
 
 typedef struct vci_token_request {
 	char *grant_type;
-	char *code;       /* pre-authorized_code (secret: wiped by clear) */
+	char *code;       /* pre-authorized_code, or the authorization code
+			     (auth_code set) (secret: wiped by clear) */
 	char *tx_code;    /* tx_code (secret), or NULL when not sent */
+	/* authorization code grant (RFC 6749 section 4.1.3, RFC 7636 4.5) */
+	int auth_code;          /* grant_type is authorization_code */
+	char *code_verifier;    /* secret, wiped by clear */
+	char *redirect_uri;
+	char *client_id;        /* or NULL */
+	char *pre_auth_code;    /* private to the parser */
 } vci_token_request_t;
+
+/* Decode the form parameters names[i] (n of them) of an
+ * application/x-www-form-urlencoded body into *slots[i] (malloc'd; left
+ * NULL when absent or sent without a value; the slots must be NULL on
+ * entry). Other parameters are ignored. Errors "invalid_request": more
+ * than VCI_FORM_PARAMS_MAX parameters, one of names sent twice, a bad
+ * %-escape; slots filled so far are the caller's to free either way. */
+int vci_form_fields(const char *body, size_t len, const char *const *names, char ***slots,
+		    size_t n, vci_err_t *err);
 
 /* Parse a token request body (application/x-www-form-urlencoded, RFC 6749
  * section 4.1.3 and appendix B): '&'-separated name=value pairs with %XX
  * and '+' decoded. A parameter sent without a value counts as omitted
- * (RFC 6749 section 3.1); grant_type, pre-authorized_code and tx_code
- * sent twice are refused (section 3.1); other parameters (client_id,
- * authorization_details, unknown ones) are ignored. Checks grant_type is
- * the pre-authorized code grant and pre-authorized_code is present.
+ * (RFC 6749 section 3.1); grant_type, pre-authorized_code, tx_code, code,
+ * code_verifier, redirect_uri and client_id sent twice are refused
+ * (section 3.1); other parameters (authorization_details, unknown ones)
+ * are ignored. Checks grant_type is the pre-authorized code grant with
+ * pre-authorized_code, or the authorization_code grant with code,
+ * code_verifier and redirect_uri (the PKCE and redirect_uri checks
+ * against the code are the caller's: oid4vci/authz.h).
  * Errors: "invalid_request" (malformed, missing, repeated, more than
  * VCI_FORM_PARAMS_MAX parameters), "unsupported_grant_type". On failure
  * *out holds nothing to free. */
