@@ -134,6 +134,11 @@ struct vci_serve {
 	char *deferred_url;                /* P/deferred_credential */
 	struct vci_serve_hook *hook;       /* --claims-hook, or NULL */
 	struct vci_serve_webhooks *webhooks; /* the delivery worker, or NULL */
+
+	/* authorization code flow (handlers/par.c, authorize.c, client.c) */
+	char *par_url, *authorize_url;     /* P/par, P/authorize */
+	const char *trust_file;            /* --trust: wallet providers, or NULL */
+	int par_optional;                  /* --par optional */
 };
 
 /* The definition whose credential configuration id is config_id, or NULL. */
@@ -301,6 +306,9 @@ typedef struct vci_serve_config {
 	size_t nwebhook;
 	const char *webhook_secret_file;
 	long sweep_interval;         /* seconds between sweeps (default 60) */
+	/* authorization code flow */
+	const char *trust;           /* --trust FILE: wallet provider anchors, or NULL */
+	int par_optional;            /* --par optional */
 	/* private: which options the command line gave (the config file does
 	 * not override them), and the strings read from config files */
 	unsigned char given[64];
@@ -441,6 +449,9 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+/* The authorization code flow (handlers/par.c, authorize.c). */
+void vci_h_par(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 
 /* ---- management listener authentication (handlers/admin_offers.c) ---- */

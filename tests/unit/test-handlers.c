@@ -214,7 +214,7 @@ static const hcase_t cases[] = {
 	{ "pre-authorized code replayed", "pid", NULL, OPT, 0,
 	  { TOK(0, 200, NULL), TOK(0, 400, "invalid_grant") } },
 	{ "another grant type", "pid", NULL, OPT, 0,
-	  { TOK(T_GRANT, 400, "unsupported_grant_type"), TOK(0, 200, NULL) } },
+	  { TOK(T_GRANT, 400, "invalid_request"), TOK(0, 200, NULL) } },
 	{ "unknown form parameters ignored", "pid", NULL, OPT, 0,
 	  { TOK(T_EXTRA, 200, NULL), NONCE, CRED(0, 1, NULL, 200, NULL) } },
 	{ "token request not a form", "pid", NULL, OPT, 0,

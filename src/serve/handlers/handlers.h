@@ -53,4 +53,17 @@ int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_stor
 void vci_h_unauthorized(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 			const char *scheme, const vci_err_t *err);
 
+/* Client authentication by wallet attestation (OAuth 2.0
+ * Attestation-Based Client Authentication; handlers/client.c): the
+ * request's OAuth-Client-Attestation and OAuth-Client-Attestation-PoP
+ * headers verified as vci_proof_verify_wallet_attestation does (x5c chain
+ * to --trust, cnf key = PoP key, PoP aud = our issuer, freshness), the
+ * PoP's jti spent once in the store. client_id (or NULL): the attestation
+ * sub must equal it. Returns 1 with sub[] the authenticated client_id, 0
+ * when no attestation came and `required` is 0 (sub ""), or -1 with err
+ * ("invalid_client": missing when required, untrusted, invalid, replayed;
+ * the status for it is 401). */
+int vci_h_client_auth(vci_serve_t *s, const vci_req_t *req, const char *client_id,
+		      int required, char sub[256], vci_err_t *err);
+
 #endif
