@@ -50,6 +50,39 @@ Options:
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
   --wait S             (--neg expired-*) seconds to wait (default 3)
 
+Authorization code flow (--flow auth-code): the offer's
+authorization_code grant with its issuer_state; a pushed authorization
+request (RFC 9126) with PKCE S256 (RFC 7636), the configurations' scope
+values (or authorization_details when one has none), client
+authentication by a wallet attestation the holder makes itself
+(OAuth-Client-Attestation + -PoP headers: an attestation JWT signed by
+--wallet-key with --wallet-cert as x5c, sub = --client-id, cnf = a fresh
+instance key) and a DPoP proof binding the code; the authorization
+endpoint must answer at once with a 302 to the redirect_uri carrying
+code, state and iss (RFC 9207); then the code at the token endpoint with
+code_verifier, redirect_uri, a fresh PoP and DPoP.
+  --flow pre-auth|auth-code  which grant of the offer (default pre-auth)
+  --wallet-key FILE    PEM private key of the wallet provider's attestation
+                       signer (auth-code)
+  --wallet-cert FILE   its certificate chain, leaf first (PEM), sent as x5c
+  --client-id ID       the client_id (default https://wallet.example.org)
+  --no-attestation     send no wallet attestation (public client)
+Negative modes of the authorization code flow (--flow auth-code):
+  wa-bad-sig           attestation signature broken: PAR 401 invalid_client
+  wa-bad-pop-sig       PoP signature broken: PAR 401 invalid_client
+  wa-expired           attestation exp in the past: PAR 401 invalid_client
+  wa-no-sub            attestation without sub: PAR 401 invalid_client
+  wa-pop-aud           PoP aud another server: PAR 401 invalid_client
+  wa-pop-key           PoP signed by a key other than cnf: PAR 401
+                       invalid_client
+  pkce-mismatch        a code_verifier not matching: token 400 invalid_grant
+  reuse-code           the code redeemed twice: 400 invalid_grant
+  reuse-request-uri    the request_uri used twice: 400 invalid_request
+  redirect-mismatch    another redirect_uri at the token endpoint: 400
+                       invalid_grant
+The PAR refusals then complete the flow normally (the offer is not spent
+by a refused PAR).
+
 Negative modes (--neg):
   wrong-tx-code        N wrong tx_codes, each 400 invalid_grant; then the
                        right one: accepted when N < cap, 400 invalid_grant
@@ -363,7 +396,7 @@ def resolve_offer(text, http_):
 	return r.json("offer by reference"), "reference"
 
 
-def check_offer(offer):
+def check_offer(offer, flow="pre-auth"):
 	if not isinstance(offer, dict):
 		die("offer: not an object")
 	iss = offer.get("credential_issuer")
@@ -373,6 +406,11 @@ def check_offer(offer):
 	if not isinstance(ids, list) or not ids or len(set(ids)) != len(ids) or \
 	   not all(isinstance(i, str) for i in ids):
 		die("offer: credential_configuration_ids must be a non-empty array of unique strings")
+	if flow == "auth-code":
+		grant = (offer.get("grants") or {}).get("authorization_code")
+		if not isinstance(grant, dict) or not isinstance(grant.get("issuer_state"), str):
+			die("offer: no authorization_code grant with an issuer_state")
+		return iss, ids, grant
 	grant = (offer.get("grants") or {}).get(PRE_AUTH)
 	if not isinstance(grant, dict) or not isinstance(grant.get("pre-authorized_code"), str):
 		die("offer: no pre-authorized_code grant")
@@ -422,6 +460,7 @@ class Holder:
 		self.spent = {"codes": [], "c_nonces": [], "dpop_jti": [], "status": [],
 			      "notification_ids": []}
 		self.anchors = load_anchors(opts["ca"]) if opts.get("ca") else None
+		self.wallet = Wallet(opts) if opts.get("flow") == "auth-code" else None
 		self.jwt_vc_issuer = None
 
 	def ok(self, what):
@@ -440,7 +479,7 @@ class Holder:
 		offer, how = resolve_offer(offer_text, self.http)
 		self.offer = offer
 		self.result["offer_by"] = how
-		self.issuer, self.offered, self.grant = check_offer(offer)
+		self.issuer, self.offered, self.grant = check_offer(offer, self.o["flow"])
 		self.ok("offer")
 		tx = self.grant.get("tx_code")
 		given = self.o.get("tx_code")
@@ -479,8 +518,11 @@ class Holder:
 		if not isinstance(asmd.get("token_endpoint"), str):
 			die("AS metadata: token_endpoint missing")
 		gts = asmd.get("grant_types_supported")
-		if gts is not None and PRE_AUTH not in gts:
-			die("AS metadata: grant_types_supported lacks the pre-authorized code grant")
+		want_gt = "authorization_code" if self.o["flow"] == "auth-code" else PRE_AUTH
+		if gts is not None and want_gt not in gts:
+			die("AS metadata: grant_types_supported lacks %s" % want_gt)
+		if self.o["flow"] == "auth-code":
+			check_as_auth_code(asmd)
 		self.asmd = asmd
 		self.ok("AS metadata")
 		if self.o["dpop"] and "ES256" not in asmd.get("dpop_signing_alg_values_supported", []):
@@ -529,6 +571,8 @@ class Holder:
 		for attempt in range(3):
 			headers = {"Content-Type": "application/x-www-form-urlencoded",
 				   "Accept": "application/json"}
+			if self.o["flow"] == "auth-code":
+				headers.update(self.client_auth_headers())
 			if dpop and self.dpop_key is not None:
 				headers["DPoP"] = proof or self.dpop_proof("POST", url)
 				self.last_token_dpop = headers["DPoP"]
@@ -576,9 +620,10 @@ class Holder:
 		self.token_type = "DPoP" if want == "dpop" else "Bearer"
 		self.token_c_nonce = doc.get("c_nonce")
 		self.ok("token (%s)" % self.token_type)
-		self.spent["codes"].append(self.grant["pre-authorized_code"])
-		self.log_spent({"code": self.grant["pre-authorized_code"],
-				"tx_code": self.o.get("tx_code")})
+		if self.o["flow"] == "pre-auth":
+			self.spent["codes"].append(self.grant["pre-authorized_code"])
+			self.log_spent({"code": self.grant["pre-authorized_code"],
+					"tx_code": self.o.get("tx_code")})
 		return doc
 
 	def fail_response(self, what, r):
@@ -606,7 +651,12 @@ class Holder:
 				die("%s: error_description outside the allowed ASCII set" % what)
 		if what.startswith("token") and "no-store" not in (r.header("Cache-Control") or ""):
 			die("%s: token error response without Cache-Control: no-store" % what)
-		if status == 401:
+		if status == 401 and got == "invalid_client" and not r.headers_named("WWW-Authenticate"):
+			# RFC 6749 section 5.2: WWW-Authenticate only when the client
+			# authenticated with the Authorization header (attestation-based
+			# client authentication uses headers of its own)
+			pass
+		elif status == 401:
 			wa = r.headers_named("WWW-Authenticate")
 			if not wa:
 				die("%s: 401 without WWW-Authenticate" % what)
@@ -743,7 +793,7 @@ class Holder:
 			die("credential response: no credential for %d of the proven keys" % len(remaining))
 		nid = doc.get("notification_id")
 		self.log_spent({"c_nonce": nonce, "config": cid,
-				"of_code": self.grant["pre-authorized_code"],
+				"of_code": self.grant.get("pre-authorized_code"),
 				"status": [i.get("status") for i in received],
 				"notification_id": nid})
 		self.result["credentials"].extend(received)
@@ -1518,6 +1568,200 @@ def check_spent(h, log):
 		"status_entries": [{"uri": u, "idx": i} for u, i in status]}
 
 
+# ---------------------------------------------------------------- authorization code flow
+
+def check_as_auth_code(asmd):
+	"""The AS metadata a HAIP wallet relies on (RFC 8414, RFC 9126, RFC 9207)."""
+	for k in ("authorization_endpoint", "pushed_authorization_request_endpoint"):
+		if not isinstance(asmd.get(k), str):
+			die("AS metadata: %s missing" % k)
+	if "S256" not in (asmd.get("code_challenge_methods_supported") or []):
+		die("AS metadata: code_challenge_methods_supported lacks S256")
+	if asmd.get("authorization_response_iss_parameter_supported") is not True:
+		die("AS metadata: authorization_response_iss_parameter_supported is not true")
+
+
+def load_pem_chain(path):
+	data = open(path, "rb").read()
+	marker = b"-----END CERTIFICATE-----"
+	return [x509.load_pem_x509_certificate(c + marker) for c in data.split(marker)[:-1]]
+
+
+class Wallet:
+	"""The wallet instance: its client_id, instance key and the wallet
+	provider's attestation signer (ABCA draft -07 section 5)."""
+
+	def __init__(self, o):
+		self.client_id = o["client_id"]
+		self.instance = Key()
+		self.signer = None
+		if o.get("wallet_key"):
+			self.signer = serialization.load_pem_private_key(
+				open(o["wallet_key"], "rb").read(), password=None)
+			self.x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+				    for c in load_pem_chain(o["wallet_cert"])]
+
+	def attestation(self, neg=None):
+		now = int(time.time())
+		claims = {"iss": "https://wallet-provider.example", "sub": self.client_id,
+			  "iat": now, "exp": now + 3600, "cnf": {"jwk": self.instance.jwk},
+			  "wallet_name": "holder.py"}
+		if neg == "wa-expired":
+			claims["iat"], claims["exp"] = now - 7200, now - 3600
+		if neg == "wa-no-sub":
+			del claims["sub"]
+		signer = Key()
+		signer.priv = self.signer
+		jwt = sign_jwt(signer, {"typ": "oauth-client-attestation+jwt", "alg": "ES256",
+					"x5c": self.x5c}, claims)
+		return break_sig(jwt) if neg == "wa-bad-sig" else jwt
+
+	def pop(self, aud, neg=None):
+		claims = {"iss": self.client_id, "aud": aud, "jti": b64u(secrets.token_bytes(16)),
+			  "iat": int(time.time())}
+		if neg == "wa-pop-aud":
+			claims["aud"] = "https://other-server.example"
+		key = Key() if neg == "wa-pop-key" else self.instance
+		jwt = sign_jwt(key, {"typ": "oauth-client-attestation-pop+jwt", "alg": "ES256"}, claims)
+		return break_sig(jwt) if neg == "wa-bad-pop-sig" else jwt
+
+
+def break_sig(jwt):
+	h, p, sig = jwt.split(".")
+	raw = bytearray(b64u_dec(sig))
+	raw[5] ^= 0x01
+	return h + "." + p + "." + b64u(bytes(raw))
+
+
+REDIRECT_URI = "https://wallet.example.org/cb"
+AUTH_NEG_PAR = ("wa-bad-sig", "wa-bad-pop-sig", "wa-expired", "wa-no-sub", "wa-pop-aud",
+		"wa-pop-key")
+AUTH_NEG = AUTH_NEG_PAR + ("pkce-mismatch", "reuse-code", "reuse-request-uri",
+			   "redirect-mismatch")
+
+
+def holder_client_auth_headers(h, neg=None):
+	if h.wallet is None or h.wallet.signer is None or h.o["no_attestation"]:
+		return {}
+	return {"OAuth-Client-Attestation": h.wallet.attestation(neg),
+		"OAuth-Client-Attestation-PoP": h.wallet.pop(h.asmd["issuer"], neg)}
+
+
+Holder.client_auth_headers = holder_client_auth_headers
+
+
+def auth_request(h, cids):
+	"""The pushed request's parameters: scope when every configuration has
+	one (HAIP 1.0 section 4.3), else authorization_details."""
+	cfgs = h.md["credential_configurations_supported"]
+	scopes = [cfgs[c].get("scope") for c in cids]
+	form = {"response_type": "code", "client_id": h.wallet.client_id,
+		"redirect_uri": REDIRECT_URI, "code_challenge_method": "S256",
+		"issuer_state": h.grant["issuer_state"], "state": b64u(secrets.token_bytes(12))}
+	h.code_verifier = b64u(secrets.token_bytes(32))
+	form["code_challenge"] = b64u(hashlib.sha256(h.code_verifier.encode()).digest())
+	if all(scopes):
+		form["scope"] = " ".join(scopes + ["openid_unknown_scope"])
+	else:
+		form["authorization_details"] = jdump([{"type": "openid_credential",
+						       "credential_configuration_id": c} for c in cids])
+	h.auth_state = form["state"]
+	return form
+
+
+def post_par(h, form, neg=None):
+	url = h.asmd["pushed_authorization_request_endpoint"]
+	for attempt in range(3):
+		headers = {"Content-Type": "application/x-www-form-urlencoded",
+			   "Accept": "application/json"}
+		headers.update(h.client_auth_headers(neg))
+		if h.dpop_key is not None:
+			headers["DPoP"] = h.dpop_proof("POST", url)
+		r = h.http.request("POST", url, body=urllib.parse.urlencode(form), headers=headers)
+		h.note_dpop_nonce(r)
+		if r.status == 400 and h.dpop_key is not None and \
+		   r.json("PAR error").get("error") == "use_dpop_nonce":
+			continue
+		return r
+	die("PAR: use_dpop_nonce three times in a row")
+
+
+def par(h, form):
+	r = post_par(h, form)
+	if r.status != 201:
+		h.fail_response("PAR", r)
+	doc = r.json("PAR response")
+	uri = doc.get("request_uri")
+	if not isinstance(uri, str) or not uri.startswith("urn:ietf:params:oauth:request_uri:"):
+		die("PAR: request_uri %r" % uri)
+	if not isinstance(doc.get("expires_in"), int) or not 0 < doc["expires_in"] <= 600:
+		die("PAR: expires_in %r" % doc.get("expires_in"))
+	if "no-store" not in (r.header("Cache-Control") or ""):
+		die("PAR response: Cache-Control no-store missing")
+	h.ok("PAR (201)")
+	return uri
+
+
+def authorize(h, request_uri):
+	q = urllib.parse.urlencode({"client_id": h.wallet.client_id, "request_uri": request_uri})
+	url = h.asmd["authorization_endpoint"]
+	return h.http.request("GET", url + ("&" if "?" in url else "?") + q)
+
+
+def authorization_response(h, r):
+	if r.status not in (302, 303):
+		h.fail_response("authorize: expected a redirect", r)
+	loc = r.header("Location") or ""
+	if not loc.startswith(REDIRECT_URI + "?"):
+		die("authorize: Location %r is not the redirect_uri" % loc[:120])
+	q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query, strict_parsing=True)
+	if q.get("iss") != [h.asmd["issuer"]]:
+		die("authorize: iss %r, expected %r (RFC 9207)" % (q.get("iss"), h.asmd["issuer"]))
+	if q.get("state") != [h.auth_state]:
+		die("authorize: state not returned as sent")
+	if "error" in q or len(q.get("code", [])) != 1:
+		die("authorize: no code: %s" % q.get("error"))
+	h.ok("authorize (302 with code, state, iss)")
+	return q["code"][0]
+
+
+def code_form(h, code, verifier=None, redirect=None):
+	return {"grant_type": "authorization_code", "code": code,
+		"code_verifier": verifier or h.code_verifier,
+		"redirect_uri": redirect or REDIRECT_URI, "client_id": h.wallet.client_id}
+
+
+def run_auth_code(h, neg=None):
+	cids = [h.o["config"]] if h.o.get("config") else h.offered
+	form = auth_request(h, cids)
+	if neg in AUTH_NEG_PAR:
+		r = post_par(h, form, neg)
+		h.expect_error("PAR, %s" % neg, r, 401, ["invalid_client"])
+		neg = None
+	request_uri = par(h, form)
+	r = authorize(h, request_uri)
+	code = authorization_response(h, r)
+	if neg == "reuse-request-uri":
+		r = authorize(h, request_uri)
+		h.expect_error("authorize, request_uri used twice", r, 400, ["invalid_request"])
+		return
+	if neg == "pkce-mismatch":
+		r = h.post_token(code_form(h, code, verifier=b64u(secrets.token_bytes(32))))
+		h.expect_error("token, PKCE mismatch", r, 400, ["invalid_grant"])
+		return
+	if neg == "redirect-mismatch":
+		r = h.post_token(code_form(h, code, redirect=REDIRECT_URI + "/other"))
+		h.expect_error("token, another redirect_uri", r, 400, ["invalid_grant"])
+		return
+	h.token(code_form(h, code))
+	if neg == "reuse-code":
+		r = h.post_token(code_form(h, code))
+		h.expect_error("token, code used twice", r, 400, ["invalid_grant"])
+	for cid in cids:
+		doc, _ = h.credential(cid, h.o["batch"])
+		notify_if(h, doc)
+
+
 # ---------------------------------------------------------------- main
 
 def usage(msg):
@@ -1532,7 +1776,9 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None}
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None,
+	     "flow": "pre-auth", "wallet_key": None, "wallet_cert": None,
+	     "client_id": "https://wallet.example.org", "no_attestation": False}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -1540,9 +1786,11 @@ def parse_args(argv):
 		  "--save": "save", "--neg": "neg", "--wrong-tx-code": "wrong_tx_code",
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
 		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
-		  "--tls-ca": "tls_ca"}
+		  "--tls-ca": "tls_ca", "--flow": "flow", "--wallet-key": "wallet_key",
+		  "--wallet-cert": "wallet_cert", "--client-id": "client_id"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
-		 "--use-config-id": "use_config_id", "--expect-status": "expect_status"}
+		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
+		 "--no-attestation": "no_attestation"}
 	while args:
 		a = args.pop(0)
 		if a in ("-h", "--help"):
@@ -1576,6 +1824,10 @@ def parse_args(argv):
 		usage("--batch 1 to 100")
 	if o["draft13"] and o["batch"] != 1:
 		usage("--draft13 sends one proof")
+	if o["flow"] not in ("pre-auth", "auth-code"):
+		usage("--flow pre-auth or auth-code")
+	if bool(o["wallet_key"]) != bool(o["wallet_cert"]):
+		usage("--wallet-key and --wallet-cert go together")
 	return o, pos[0]
 
 
@@ -1584,7 +1836,13 @@ def main():
 	h = Holder(o)
 	try:
 		h.discover(read_offer_arg(offer))
-		if o["check_spent"]:
+		if o["flow"] == "auth-code":
+			if o["neg"] and o["neg"] not in AUTH_NEG:
+				die("--neg %s: not a mode of the authorization code flow" % o["neg"])
+			run_auth_code(h, o["neg"])
+			if o["neg"]:
+				h.result["neg"] = o["neg"]
+		elif o["check_spent"]:
 			h.result["spent_check"] = check_spent(h, o["check_spent"])
 		elif o["neg"]:
 			run_negative(h, o["neg"])
