@@ -140,6 +140,10 @@ int vci_serve_documents(vci_serve_t *s, vci_defn_t *const *defs, size_t n, json_
 	o.deferred_endpoint = s->deferred_url;
 	o.batch_size = s->batch_size > 1 ? s->batch_size : 0;
 	o.signing_alg = k->alg;
+	o.response_encryption = s->encryption == VCI_ENCRYPTION_OFF ? 0 :
+				s->encryption == VCI_ENCRYPTION_REQUIRED ? 2 : 1;
+	o.request_encryption_jwks = s->enc_jwks;
+	o.request_encryption_required = s->encryption == VCI_ENCRYPTION_REQUIRED;
 	*md = vci_metadata_build(defs, n, &o, err);
 	o.draft13 = 1;
 	*md13 = *md ? vci_metadata_build(defs, n, &o, err) : NULL;

@@ -13,7 +13,7 @@ enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
 	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
-	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_TRUST, O_PAR, O_COUNT
+	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_TRUST, O_PAR, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -59,6 +59,8 @@ const vci_serve_opt_t vci_serve_opts[] = {
 		      "attestations authenticate clients" },
 	[O_PAR] = { "par", "MODE", "pushed authorization requests: required (default) or "
 		    "optional" },
+	[O_ENCRYPTION] = { "encryption", "MODE", "credential request and response encryption "
+			   "(OpenID4VCI section 10): optional (default), required or off" },
 	[O_COUNT] = { 0 },
 };
 
@@ -199,6 +201,16 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
 	case O_CLAIMS_HOOK: return set_string(&c->claims_hook, name, v, err);
 	case O_WEBHOOK_SECRET_FILE: return set_string(&c->webhook_secret_file, name, v, err);
+	case O_ENCRYPTION:
+		if (!strcmp(v, "optional"))
+			c->encryption = VCI_ENCRYPTION_OPTIONAL;
+		else if (!strcmp(v, "required"))
+			c->encryption = VCI_ENCRYPTION_REQUIRED;
+		else if (!strcmp(v, "off"))
+			c->encryption = VCI_ENCRYPTION_OFF;
+		else
+			return bad(err, name, "expected optional, required or off, got '%s'", v);
+		return 0;
 	case O_TRUST: return set_string(&c->trust, name, v, err);
 	case O_PAR:
 		if (strcmp(v, "required") && strcmp(v, "optional"))

@@ -36,6 +36,13 @@ typedef enum vci_dpop_mode {
 	VCI_DPOP_OFF = 2,       /* DPoP proofs ignored: Bearer only */
 } vci_dpop_mode_t;
 
+/* --encryption (OpenID4VCI 1.0 section 10). */
+typedef enum vci_encryption_mode {
+	VCI_ENCRYPTION_OPTIONAL = 0,  /* advertised, used when the wallet asks */
+	VCI_ENCRYPTION_REQUIRED = 1,  /* encrypted requests and responses only */
+	VCI_ENCRYPTION_OFF = 2,       /* not advertised; requests for it refused */
+} vci_encryption_mode_t;
+
 typedef struct vci_serve vci_serve_t;
 
 /* One request, as a handler sees it. Strings are NUL-terminated and valid
@@ -135,11 +142,32 @@ struct vci_serve {
 	struct vci_serve_hook *hook;       /* --claims-hook, or NULL */
 	struct vci_serve_webhooks *webhooks; /* the delivery worker, or NULL */
 
+	/* credential request/response encryption (encryption.c) */
+	int encryption;                    /* vci_encryption_mode_t */
+	EVP_PKEY *enc_key;                 /* request encryption key, or NULL */
+	json_t *enc_jwks;                  /* its public JWK Set, or NULL */
+
 	/* authorization code flow (handlers/par.c, authorize.c, client.c) */
 	char *par_url, *authorize_url;     /* P/par, P/authorize */
 	const char *trust_file;            /* --trust: wallet providers, or NULL */
 	int par_optional;                  /* --par optional */
 };
+
+/* ---- encryption (encryption.c) ----
+ * Set s->encryption to mode and, unless it is off, load (or make on the
+ * first start) the request encryption key STATE/request-encryption.pem
+ * and its JWK Set. Before the metadata is built. -1 with err. */
+int vci_serve_encryption_open(vci_serve_t *s, const char *state, int mode, vci_err_t *err);
+void vci_serve_encryption_free(vci_serve_t *s);
+/* The JSON body of a request that may come encrypted (Content-Type
+ * application/jwt: a JWE to our request encryption key, section 10).
+ * Encrypted: *body is the decrypted JSON (malloc'd, *len bytes) and
+ * *encrypted 1. Not encrypted: *body NULL, the caller reads req->body.
+ * Errors "invalid_encryption_parameters" (VCI_EXIT_FAIL): an encrypted
+ * request when encryption is off or it does not decrypt, a plain
+ * application/json one when encryption is required. */
+int vci_serve_request_body(const vci_serve_t *s, const vci_req_t *req, char **body,
+			   size_t *len, int *encrypted, vci_err_t *err);
 
 /* The definition whose credential configuration id is config_id, or NULL. */
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
@@ -306,6 +334,7 @@ typedef struct vci_serve_config {
 	size_t nwebhook;
 	const char *webhook_secret_file;
 	long sweep_interval;         /* seconds between sweeps (default 60) */
+	vci_encryption_mode_t encryption; /* --encryption (default optional) */
 	/* authorization code flow */
 	const char *trust;           /* --trust FILE: wallet provider anchors, or NULL */
 	int par_optional;            /* --par optional */

@@ -65,6 +65,7 @@ void vci_serve_free(vci_serve_t *s)
 	free(s->par_url);
 	free(s->authorize_url);
 	vci_nonce_key_free(s->dpop_nonce_key);
+	vci_serve_encryption_free(s);
 	vci_store_close(s->store);
 	vci_defn_list_free(s->defs, s->ndefs);
 	json_decref(s->metadata);
@@ -382,6 +383,8 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 			    strerror(errno));
 		goto fail;
 	}
+	if (vci_serve_encryption_open(s, c->state, c->encryption, err) < 0)
+		goto fail;
 	if (set_issuer(s, c->issuer, err) < 0 || load_defs(s, c, err) < 0 ||
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
 	    signers(s, err) < 0)

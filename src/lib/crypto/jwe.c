@@ -226,6 +226,15 @@ static EVP_PKEY *recipient_key(const json_t *recipient, const char *enc, const c
 	return pk;
 }
 
+int vci_jwe_recipient_check(const json_t *recipient, const char *enc, const char *zip,
+			    vci_err_t *err)
+{
+	EVP_PKEY *pk = recipient_key(recipient, enc, zip, err);
+
+	EVP_PKEY_free(pk);
+	return pk ? 0 : -1;
+}
+
 /* Join the five parts: header..iv.ct.tag. */
 static char *compact(const char *h64, const uint8_t *iv, const uint8_t *ct, size_t len,
 		     const uint8_t *tag)

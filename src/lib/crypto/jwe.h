@@ -36,6 +36,13 @@ int vci_jwe_ecdh_es_kdf(EVP_PKEY *priv, EVP_PKEY *peer, const char *alg_id,
 			const uint8_t *apu, size_t apu_len, const uint8_t *apv, size_t apv_len,
 			uint8_t *key, size_t keylen, vci_err_t *err);
 
+/* Whether vci_jwe_encrypt can encrypt to `recipient` with enc and zip
+ * (the checks it starts with, and the key imported once): 0, or -1 with
+ * err (VCI_EXIT_FAIL, "invalid_encryption_parameters", naming what is not
+ * supported). */
+int vci_jwe_recipient_check(const json_t *recipient, const char *enc, const char *zip,
+			    vci_err_t *err);
+
 /* Encrypt `pt` (len bytes) to the public JWK `recipient` (borrowed): its
  * "alg", if present, must be "ECDH-ES"; "enc" one of vci_jwe_encs; `zip`
  * must be NULL (no compression is offered). The protected header is

@@ -3,6 +3,7 @@
 #include "request.h"
 #include "base/b64url.h"
 #include "base/http.h"
+#include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "offer.h"
 
@@ -292,6 +293,51 @@ static int take_proofs(vci_credential_request_t *r, size_t max_proofs, vci_err_t
 	return 0;
 }
 
+/* credential_response_encryption (section 8.2): {jwk, enc, zip?},
+ * something we can encrypt to. */
+static int take_encryption(vci_credential_request_t *r, vci_err_t *err)
+{
+	static const char code[] = "invalid_encryption_parameters";
+	const json_t *e = json_object_get(r->doc, "credential_response_encryption");
+	const json_t *jwk, *enc, *zip;
+
+	if (!e)
+		return 0;
+	jwk = json_object_get(e, "jwk");
+	enc = json_object_get(e, "enc");
+	zip = json_object_get(e, "zip");
+	if (!json_is_object(e) || !json_is_object(jwk) || !json_is_string(enc) ||
+	    (zip && !json_is_string(zip)))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "expected an object with \"jwk\" (object), \"enc\" and "
+				   "optionally \"zip\" (strings)");
+	if (vci_jwe_recipient_check(jwk, json_string_value(enc), json_string_value(zip),
+				    err) < 0)
+		return vci_err_prefix(err, "credential_response_encryption");
+	r->encryption = e;
+	return 0;
+}
+
+char *vci_credential_response_encrypt(const vci_credential_request_t *r, const json_t *body,
+				      vci_err_t *err)
+{
+	const json_t *e = r->encryption;
+	char_auto_t *text = json_dumps(body, JSON_COMPACT);
+
+	if (!e) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "no encryption was requested");
+		return NULL;
+	}
+	if (!text) {
+		oom(err);
+		return NULL;
+	}
+	return vci_jwe_encrypt(json_object_get(e, "jwk"),
+			       json_string_value(json_object_get(e, "enc")),
+			       json_string_value(json_object_get(e, "zip")), NULL,
+			       (const uint8_t *)text, strlen(text), err);
+}
+
 void vci_credential_request_clear(vci_credential_request_t *r)
 {
 	json_decref(r->doc);
@@ -332,12 +378,8 @@ int vci_credential_request_parse(const char *body, size_t len, size_t max_proofs
 		}
 		out->legacy = 1;
 	}
-	if (json_object_get(out->doc, "credential_response_encryption")) {
-		vci_err_set(err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
-			    "credential_response_encryption: this issuer does not encrypt "
-			    "credential responses");
+	if (take_encryption(out, err) < 0)
 		goto fail;
-	}
 	if (take_proofs(out, max_proofs ? max_proofs : 1, err) < 0)
 		goto fail;
 	return 0;

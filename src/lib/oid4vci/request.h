@@ -115,6 +115,9 @@ typedef struct vci_credential_request {
 	const char *proof_type;   /* TYPE (points into proofs) */
 	size_t nproofs;           /* elements of proofs.TYPE (>= 1) */
 	int legacy;               /* drafts 13-15 shape: "proof" or "format" used */
+	const json_t *encryption; /* credential_response_encryption {jwk, enc,
+				     zip?} (points into doc), checked encryptable
+				     (vci_jwe_recipient_check), or NULL */
 } vci_credential_request_t;
 
 /* Parse a credential request body (application/json): an object whose
@@ -126,13 +129,23 @@ typedef struct vci_credential_request {
  * which is an unknown member for a 1.0 request; "proofs" with more than
  * `max_proofs` elements is refused (batch_credential_issuance.batch_size,
  * section 12.2.4). A request asking for response encryption
- * ("credential_response_encryption") is refused, as the issuer offers
- * none (section 10). Errors: "invalid_credential_request" (malformed,
- * both or neither ids, too many proofs), "invalid_proof" (a malformed
- * proofs / proof member), "invalid_encryption_parameters". */
+ * ("credential_response_encryption", section 10: an object with a public
+ * "jwk" and "enc", "zip" optional) is checked against what crypto/jwe.h
+ * can do (ECDH-ES, A128GCM, A256GCM, no zip) before anything is issued.
+ * Errors: "invalid_credential_request" (malformed, both or neither ids,
+ * too many proofs), "invalid_proof" (a malformed proofs / proof member),
+ * "invalid_encryption_parameters" (a malformed or unsupported
+ * credential_response_encryption). */
 int vci_credential_request_parse(const char *body, size_t len, size_t max_proofs,
 				 vci_credential_request_t *out, vci_err_t *err);
 void vci_credential_request_clear(vci_credential_request_t *r);
+
+/* The credential response `body` encrypted as the request asked
+ * (r->encryption set): a compact JWE (ECDH-ES, the request's enc, "kid"
+ * copied from its jwk) of the compact JSON body, served as
+ * application/jwt (section 10). malloc'd, or NULL with err. */
+char *vci_credential_response_encrypt(const vci_credential_request_t *r, const json_t *body,
+				      vci_err_t *err);
 
 /* The definition a request asks for, among `offered` (the exchange's
  * configuration ids, vci_request_offered_ids) and the loaded definitions:
