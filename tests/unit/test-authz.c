@@ -393,6 +393,37 @@ static void test_flow(size_t i)
 	tap_ok(ok, "%s: token %d %s", flows[i].name, flows[i].token, err);
 }
 
+/* A plain authorization request: refused while PAR is required (the
+ * default), served at once with --par optional. */
+static void test_plain(void)
+{
+	char_auto_t *q = NULL, *code = NULL;
+	vci_resp_t resp;
+	char err[64];
+
+	if (offer_auth("pid", "plain-state") != 0 ||
+	    asprintf(&q, "%s&scope=pid&state=xyz&issuer_state=plain-state", FORM_HEAD) < 0) {
+		tap_ok(0, "plain request: setup");
+		return;
+	}
+	request(vci_h_authorize, "GET", q, NULL, &resp);
+	tap_ok(resp.status == 400 && !strcmp(resp_error(&resp, err, sizeof err), "invalid_request"),
+	       "plain authorization request refused while PAR is required: %d %s", resp.status,
+	       err);
+	vci_resp_clear(&resp);
+	FX.s->par_optional = 1;
+	request(vci_h_authorize, "GET", q, NULL, &resp);
+	code = url_param(resp_header(&resp, "Location"), "code");
+	tap_ok(resp.status == 302 && code, "--par optional: a plain request gets its code");
+	vci_resp_clear(&resp);
+	if (code) {
+		flow_token(0, code, &resp);
+		tap_ok(resp.status == 200, "--par optional: the code redeemed: %d", resp.status);
+		vci_resp_clear(&resp);
+	}
+	FX.s->par_optional = 0;
+}
+
 int main(void)
 {
 	test_par_parse();
@@ -405,6 +436,7 @@ int main(void)
 	test_configs(FX.s);
 	for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
 		test_flow(i);
+	test_plain();
 	serve_fixture_down(&FX);
 	return tap_done();
 }

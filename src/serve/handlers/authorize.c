@@ -2,9 +2,12 @@
  * issuer-initiated authorization code flow (RFC 6749 section 4.1.1 and
  * 4.1.2, RFC 9126 section 4, RFC 9207, OpenID4VCI 1.0 section 5).
  *
- * Only pushed requests are served: client_id and request_uri (parsed by
+ * Pushed requests are served: client_id and request_uri (parsed by
  * vci_authz_query_parse); other parameters are ignored, the pushed ones
- * are what counts. The store spends the request_uri (once, before its
+ * are what counts. With --par optional and no --trust, a plain
+ * authorization request (RFC 6749 section 4.1.1, the parameters a pushed
+ * one has) is taken too, checked by the same parser; HAIP and FAPI 2.0
+ * refuse those (--par required, the default). The store spends the request_uri (once, before its
  * expiry, by the client that pushed it) and, when its issuer_state names
  * an offer that is neither expired nor redeemed, redeems that offer into
  * an exchange (the pre-authorized code of the same offer dies with it)
@@ -22,6 +25,7 @@
 #include "handlers.h"
 #include "base/http.h"
 #include "oid4vci/authz.h"
+#include "oid4vci/request.h"
 
 #include <string.h>
 
@@ -64,17 +68,50 @@ static void authorize_redirect(vci_serve_t *s, vci_resp_t *resp, const vci_store
 	vci_str_wipe(url);
 }
 
+/* A plain authorization request (--par optional, not with --trust: such
+ * a request cannot authenticate its client): parsed and checked as a
+ * pushed one, stored the same way and named by the request_uri made for
+ * it, which the caller spends at once. */
+static int authorize_plain(vci_serve_t *s, const vci_req_t *req, char **client_id,
+			   char **request_uri, vci_err_t *err)
+{
+	vci_authz_request_t r;
+	json_auto_t *ids = NULL;
+	vci_defn_t *const *defs;
+	size_t n;
+	int rc = -1;
+
+	if (!s->par_optional || s->trust_file)
+		return -1;   /* err says request_uri is missing */
+	memset(err, 0, sizeof *err);
+	if (vci_authz_par_parse(req->query, req->query ? strlen(req->query) : 0, &r, err) < 0)
+		return -1;
+	defs = vci_serve_defs(s, &n);
+	ids = vci_authz_configs(&r, defs, n, err);
+	if (ids && vci_h_par_store(s, req, &r, r.dpop_jkt ? r.dpop_jkt : "", ids, request_uri,
+				   err) == 0) {
+		*client_id = r.client_id;
+		r.client_id = NULL;
+		rc = 0;
+	}
+	vci_authz_request_clear(&r);
+	return rc;
+}
+
 void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	char_auto_t *client_id = NULL, *request_uri = NULL;
+	char_auto_t *client_id = NULL;
+	wipe_auto_t *request_uri = NULL;
 	uint8_t rh[VCI_STORE_HASH], ch[VCI_STORE_HASH];
 	wipe_auto_t *code = NULL;
 	vci_store_authz_t a = { 0 };
 	vci_err_t err = { 0 };
 	int rc;
 
-	if (vci_authz_query_parse(req->query, &client_id, &request_uri, &err) < 0) {
-		vci_h_fail(resp, 400, &err);
+	if (vci_authz_query_parse(req->query, &client_id, &request_uri, &err) < 0 &&
+	    (vci_request_query_has(req->query, "request_uri") ||
+	     authorize_plain(s, req, &client_id, &request_uri, &err) < 0)) {
+		vci_h_fail(resp, err.status == VCI_EXIT_IO ? 0 : 400, &err);
 		return;
 	}
 	code = vci_h_secret(CODE_BYTES, ch, &err);

@@ -66,4 +66,15 @@ void vci_h_unauthorized(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 int vci_h_client_auth(vci_serve_t *s, const vci_req_t *req, const char *client_id,
 		      int required, char sub[256], vci_err_t *err);
 
+/* The pushed authorization request r (checked, asking for the
+ * configurations ids, its code bound to DPoP key jkt or "") stored under a
+ * new request_uri (*request_uri, malloc'd, secret) for VCI_PAR_TTL
+ * seconds (handlers/par.c); a plain authorization request (--par
+ * optional) is stored the same way and spent at once. r must carry an
+ * issuer_state ("invalid_request"). -1 with err. */
+#define VCI_PAR_TTL 60
+struct vci_authz_request;
+int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const struct vci_authz_request *r,
+		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err);
+
 #endif

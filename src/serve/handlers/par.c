@@ -20,7 +20,6 @@
 
 #include <string.h>
 
-#define VCI_PAR_TTL 60
 #define PAR_BYTES 32
 
 static void par_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
@@ -58,17 +57,20 @@ static int par_dpop(vci_serve_t *s, const vci_req_t *req, const vci_authz_reques
 	return rc;
 }
 
-/* Store the request under a new request_uri and answer 201. */
-static void par_store(vci_serve_t *s, const vci_req_t *req, const vci_authz_request_t *r,
-		      const char *jkt, const json_t *ids, vci_resp_t *resp)
+int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const vci_authz_request_t *r,
+		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err)
 {
 	uint8_t rh[VCI_STORE_HASH], sh[VCI_STORE_HASH];
-	wipe_auto_t *rnd = NULL, *uri = NULL;
+	wipe_auto_t *rnd = NULL;
 	char_auto_t *configs = json_dumps(ids, JSON_COMPACT);
 	vci_store_par_t p = { 0 };
-	vci_err_t err = { 0 };
+	char *uri = NULL;
 
-	rnd = vci_h_secret(PAR_BYTES, NULL, &err);
+	*request_uri = NULL;
+	if (!r->issuer_state)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "issuer_state: missing: "
+				   "this server authorizes issuance through its credential offers");
+	rnd = vci_h_secret(PAR_BYTES, NULL, err);
 	if (!rnd || !configs || asprintf(&uri, "%s%s", VCI_AUTHZ_REQUEST_URI_PREFIX, rnd) < 0 ||
 	    vci_store_hash(uri, strlen(uri), rh) < 0 ||
 	    vci_store_hash(r->issuer_state, strlen(r->issuer_state), sh) < 0)
@@ -83,23 +85,22 @@ static void par_store(vci_serve_t *s, const vci_req_t *req, const vci_authz_requ
 	p.state = r->state;
 	p.created_at = req->now;
 	p.expires_at = req->now + VCI_PAR_TTL;
-	if (vci_store_par_put(s->store, &p, &err) != 0)
+	if (vci_store_par_put(s->store, &p, err) != 0)
 		goto fail;
-	if (vci_resp_json(resp, 201, json_pack("{s:s,s:i}", "request_uri", uri, "expires_in",
-					       VCI_PAR_TTL)) == 0 &&
-	    vci_resp_header(resp, "Cache-Control", "no-store") == 0)
-		vci_h_dpop_nonce_header(s, req, resp);
-	return;
+	*request_uri = uri;
+	return 0;
 fail:
-	if (!err.code[0] || err.status == VCI_EXIT_FAIL)
-		vci_err_set(&err, VCI_EXIT_IO, "server_error", "par: cannot be stored");
-	vci_h_fail(resp, 0, &err);
+	vci_str_wipe(uri);
+	if (!err->code[0] || err->status == VCI_EXIT_FAIL)
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "par: cannot be stored");
+	return -1;
 }
 
 void vci_h_par(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	vci_authz_request_t r;
 	json_auto_t *ids = NULL;
+	wipe_auto_t *uri = NULL;
 	vci_defn_t *const *defs;
 	char jkt[48], sub[256];
 	vci_err_t err = { 0 };
@@ -113,13 +114,13 @@ void vci_h_par(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	if (vci_h_client_auth(s, req, r.client_id, s->trust_file != NULL, sub, &err) < 0 ||
 	    par_dpop(s, req, &r, jkt, &err) < 0 || !(ids = vci_authz_configs(&r, defs, n, &err)))
 		goto fail;
-	if (!r.issuer_state) {
-		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_request", "issuer_state: missing: this "
-			    "server authorizes issuance through its credential offers");
+	if (vci_h_par_store(s, req, &r, jkt, ids, &uri, &err) < 0)
 		goto fail;
-	}
-	par_store(s, req, &r, jkt, ids, resp);
 	vci_authz_request_clear(&r);
+	if (vci_resp_json(resp, 201, json_pack("{s:s,s:i}", "request_uri", uri, "expires_in",
+					       VCI_PAR_TTL)) == 0 &&
+	    vci_resp_header(resp, "Cache-Control", "no-store") == 0)
+		vci_h_dpop_nonce_header(s, req, resp);
 	return;
 fail:
 	vci_authz_request_clear(&r);
