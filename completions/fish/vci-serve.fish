@@ -29,5 +29,7 @@ complete -c vci-serve -l threads -x -d 'worker threads'
 complete -c vci-serve -l log -r -F -d 'access log file'
 complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
 complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
+complete -c vci-serve -l trust -r -F -d 'wallet provider trust anchors (PEM)'
+complete -c vci-serve -l par -x -a 'required optional' -d 'pushed authorization requests'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
