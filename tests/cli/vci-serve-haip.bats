@@ -148,3 +148,19 @@ PYEOF
 	wallet "$(auth_offer pid)"
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
+
+@test "POST /offers with authorization_code: true makes an issuer-initiated code flow offer" {
+	APORT=$(free_port)
+	serve_start --trust "$D/wp-ca.crt" --admin-listen "127.0.0.1:$APORT"
+	key=$(apikey_add)
+	body=$(printf '{"credential_configuration_id":"mdl","claims":%s,"authorization_code":true}' \
+		"$(claims mdl)")
+	command curl -sS -m 60 -o "$D/admin.json" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+		--data-binary "$body" "http://127.0.0.1:$APORT/offers" >"$D/admin.status"
+	[ "$(cat "$D/admin.status")" = 201 ]
+	link=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
+		"$D/admin.json")
+	wallet "$link"
+	[ "$(result 'len(r["credentials"])')" = 1 ]
+}
