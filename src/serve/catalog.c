@@ -186,7 +186,7 @@ int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_definition", "status: no "
 				   "--status-list of the server serves a %s list for \"%s\"",
 				   d->status == VCI_STATUS_BITSTRING ? "bitstring" : "token", d->id);
-	return 0;
+	return vci_serve_profile_defn(s, d, err);
 }
 
 /* The store's definitions (list: vci_store_defn_list's), prepared, after

@@ -13,7 +13,8 @@ enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
 	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
-	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_TRUST, O_PAR, O_COUNT
+	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_PROFILE, O_TRUST,
+	O_PAR, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -61,6 +62,8 @@ const vci_serve_opt_t vci_serve_opts[] = {
 		    "optional" },
 	[O_ENCRYPTION] = { "encryption", "MODE", "credential request and response encryption "
 			   "(OpenID4VCI section 10): optional (default), required or off" },
+	[O_PROFILE] = { "profile", "NAME", "haip: turn on what HAIP 1.0 requires (DPoP required "
+			"with server nonces) and refuse settings and definitions that break it" },
 	[O_COUNT] = { 0 },
 };
 
@@ -201,6 +204,14 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
 	case O_CLAIMS_HOOK: return set_string(&c->claims_hook, name, v, err);
 	case O_WEBHOOK_SECRET_FILE: return set_string(&c->webhook_secret_file, name, v, err);
+	case O_PROFILE:
+		if (vci_profile_parse(v, &c->profile, err) < 0)
+			return -1;
+		if (c->profile == VCI_PROFILE_HAIP && !c->given[O_DPOP])
+			c->dpop = VCI_DPOP_REQUIRED;
+		if (c->profile == VCI_PROFILE_HAIP && !c->given[O_DPOP_NONCE])
+			c->dpop_nonce = 1;
+		return 0;
 	case O_ENCRYPTION:
 		if (!strcmp(v, "optional"))
 			c->encryption = VCI_ENCRYPTION_OPTIONAL;

@@ -18,6 +18,7 @@
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
 #include "oid4vci/mdoc.h"
+#include "oid4vci/profile.h"
 #include "oid4vci/sdjwt.h"
 #include "store/store.h"
 
@@ -146,6 +147,7 @@ struct vci_serve {
 	int encryption;                    /* vci_encryption_mode_t */
 	EVP_PKEY *enc_key;                 /* request encryption key, or NULL */
 	json_t *enc_jwks;                  /* its public JWK Set, or NULL */
+	vci_profile_t profile;             /* --profile (profile.c) */
 
 	/* authorization code flow (handlers/par.c, authorize.c, client.c) */
 	char *par_url, *authorize_url;     /* P/par, P/authorize */
@@ -168,6 +170,17 @@ void vci_serve_encryption_free(vci_serve_t *s);
  * application/json one when encryption is required. */
 int vci_serve_request_body(const vci_serve_t *s, const vci_req_t *req, char **body,
 			   size_t *len, int *encrypted, vci_err_t *err);
+
+/* ---- profiles (profile.c) ----
+ * --profile haip: the server's settings and metadata md (1.0) against
+ * the rules of oid4vci/profile.h. Each broken rule is printed on standard
+ * error ("vci-serve: --profile haip: RULE: ...") and the call fails with
+ * VCI_EXIT_USAGE. 0 without a profile. */
+int vci_serve_profile_check(vci_serve_t *s, const json_t *md, vci_err_t *err);
+/* The metadata rules for one definition (served from the store or added
+ * by the management API): -1 with err (VCI_EXIT_FAIL,
+ * "invalid_definition", the first broken rule) when it breaks one. */
+int vci_serve_profile_defn(const vci_serve_t *s, const vci_defn_t *d, vci_err_t *err);
 
 /* The definition whose credential configuration id is config_id, or NULL. */
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
@@ -335,6 +348,8 @@ typedef struct vci_serve_config {
 	const char *webhook_secret_file;
 	long sweep_interval;         /* seconds between sweeps (default 60) */
 	vci_encryption_mode_t encryption; /* --encryption (default optional) */
+	vci_profile_t profile;       /* --profile: haip turns on DPoP required and
+					server nonces unless given otherwise */
 	/* authorization code flow */
 	const char *trust;           /* --trust FILE: wallet provider anchors, or NULL */
 	int par_optional;            /* --par optional */

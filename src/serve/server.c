@@ -355,6 +355,7 @@ static void settings(vci_serve_t *s, const vci_serve_config_t *c)
 	s->batch_size = c->batch_size;
 	s->trust_file = c->trust;
 	s->par_optional = c->par_optional;
+	s->profile = c->profile;
 }
 
 /* The claims hook, the --webhook subscriptions and the outbox worker. */
@@ -387,7 +388,7 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 		goto fail;
 	if (set_issuer(s, c->issuer, err) < 0 || load_defs(s, c, err) < 0 ||
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
-	    signers(s, err) < 0)
+	    signers(s, err) < 0 || vci_serve_profile_check(s, s->metadata, err) < 0)
 		goto fail;
 	s->store = vci_store_open(c->state, err);
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||
