@@ -388,7 +388,7 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 		goto fail;
 	if (set_issuer(s, c->issuer, err) < 0 || load_defs(s, c, err) < 0 ||
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
-	    signers(s, err) < 0 || vci_serve_profile_check(s, s->metadata, err) < 0)
+	    vci_serve_profile_check(s, s->metadata, err) < 0 || signers(s, err) < 0)
 		goto fail;
 	s->store = vci_store_open(c->state, err);
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||

@@ -185,6 +185,14 @@ static void refusals(void)
 	       "an Ed25519 key: refused (%s)", err.msg);
 	j = vci_jwe_encrypt(jwk, "A128GCM", NULL, bad_extra, (const uint8_t *)"x", 1, &err);
 	tap_ok(!j, "extra header member enc: refused");
+	json_object_set_new(jwk, "use", json_string("sig"));
+	j = vci_jwe_encrypt(jwk, "A128GCM", NULL, NULL, (const uint8_t *)"x", 1, &err);
+	tap_ok(!j && strstr(err.msg, "use"), "a JWK with use sig: refused (%s)", err.msg);
+	json_object_set_new(jwk, "use", json_string("enc"));
+	json_object_set_new(jwk, "key_ops", json_pack("[s]", "deriveKey"));
+	j = vci_jwe_encrypt(jwk, "A128GCM", NULL, NULL, (const uint8_t *)"x", 1, &err);
+	tap_ok(j != NULL, "a JWK with use enc and key_ops: taken");
+	free(j);
 	json_object_set_new(priv, "d", json_string("AAAA"));
 	j = vci_jwe_encrypt(priv, "A128GCM", NULL, NULL, (const uint8_t *)"x", 1, &err);
 	tap_ok(!j && strstr(err.msg, "private"), "a JWK with \"d\": refused (%s)", err.msg);

@@ -194,6 +194,7 @@ static EVP_PKEY *recipient_key(const json_t *recipient, const char *enc, const c
 	const json_t *alg = json_object_get(recipient, "alg");
 	const char *kty = json_string_value(json_object_get(recipient, "kty"));
 	json_auto_t *bare = NULL;
+	const char *use;
 	EVP_PKEY *pk;
 
 	if (!json_is_object(recipient))
@@ -213,11 +214,18 @@ static EVP_PKEY *recipient_key(const json_t *recipient, const char *enc, const c
 				   "ECDH-ES here (EC P-256, P-384, P-521)", kty ? kty : ""), NULL;
 	if (vci_jwk_has_private(recipient))
 		return vci_err_set(err, VCI_EXIT_FAIL, CODE, "jwk: holds a private key"), NULL;
-	/* its "alg" names the key agreement, not a signature algorithm */
+	use = json_string_value(json_object_get(recipient, "use"));
+	if (use && strcmp(use, "enc"))
+		return vci_err_set(err, VCI_EXIT_FAIL, CODE, "jwk: \"use\" is \"%s\", not enc",
+				   use), NULL;
+	/* its "alg", "use" and "key_ops" name key agreement, which the
+	 * signature key import would refuse */
 	bare = json_deep_copy(recipient);
 	if (!bare)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "JWE: out of memory"), NULL;
 	json_object_del(bare, "alg");
+	json_object_del(bare, "use");
+	json_object_del(bare, "key_ops");
 	pk = vci_jwk_to_pkey(bare, 0, err);
 	if (!pk) {
 		err->status = VCI_EXIT_FAIL;
