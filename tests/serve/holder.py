@@ -50,6 +50,28 @@ Options:
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
   --wait S             (--neg expired-*) seconds to wait (default 3)
 
+Encryption (OpenID4VCI 1.0 section 10):
+  --encrypt ENC        ask for an encrypted credential response (enc A128GCM
+                       or A256GCM, alg ECDH-ES to a fresh P-256 key of the
+                       holder, kid set), and encrypt the request itself to
+                       the issuer's credential_request_encryption key; the
+                       response must be application/jwt and is decrypted
+                       with jwcrypto
+  --save-jwe DIR       write each encrypted response to DIR/N.jwe and the
+                       holder's response key (private JWK) to DIR/key.jwk,
+                       for a second, independent decryption
+Key attestations (Appendix D): with --attester-key, every credential
+request carries one key attestation (typ key-attestation+jwt, x5c from
+--attester-cert, exp, the c_nonce, attested_keys = all the request's
+keys): in the key_attestation header of each jwt proof, or as the one
+value of an attestation proof (--proof-type attestation).
+  --attester-key FILE  PEM private key of the key attester (P-256)
+  --attester-cert FILE its certificate chain, leaf first (PEM)
+  --key-storage LIST   key_storage levels stated, comma-separated
+                       (default iso_18045_high)
+  --user-auth LIST     user_authentication levels (default iso_18045_high)
+  --proof-type T       jwt (default) or attestation
+
 Authorization code flow (--flow auth-code): the offer's
 authorization_code grant with its issuer_state; a pushed authorization
 request (RFC 9126) with PKCE S256 (RFC 7636), the configurations' scope
@@ -128,6 +150,14 @@ Negative modes (--neg):
   no-key-attestation   a proof without key_attestation where the metadata
                        requires one (key_attestations_required): 400
                        invalid_proof
+  enc-unsupported      credential_response_encryption with enc A128CBC-HS256:
+                       400 invalid_encryption_parameters
+  enc-plain-request    an encrypted response asked for in a request that is
+                       not encrypted: 400 invalid_encryption_parameters
+  key-attestation-refused  the credential request with the key attestation
+                       the options make (none, an untrusted attester, levels
+                       the configuration does not accept): 400 invalid_proof,
+                       no credential
 Each mode except the token-endpoint ones ends by completing the flow
 normally, to show the server keeps serving.
 
@@ -152,6 +182,7 @@ import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from jwcrypto import jwe as jwcrypto_jwe
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
@@ -449,6 +480,38 @@ def known_members(doc, kind, what):
 		die("%s: unknown members in the response: %s" % (what, sorted(extra)))
 
 
+class Attester:
+	"""A key attester (OID4VCI Appendix D.1): the wallet's secure area
+	vouching for its keys, signing with a certificate chain given as x5c."""
+
+	def __init__(self, o):
+		self.key = serialization.load_pem_private_key(open(o["attester_key"], "rb").read(),
+							      password=None)
+		data = open(o["attester_cert"], "rb").read()
+		marker = b"-----END CERTIFICATE-----"
+		certs = [x509.load_pem_x509_certificate(c + marker) for c in data.split(marker)[:-1]]
+		self.x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+			    for c in certs]
+		self.key_storage = [v for v in o["key_storage"].split(",") if v]
+		self.user_auth = [v for v in o["user_auth"].split(",") if v]
+
+	def attestation(self, keys, nonce):
+		now = int(time.time())
+		claims = {"iat": now, "exp": now + 600, "attested_keys": [k.jwk for k in keys]}
+		if nonce is not None:
+			claims["nonce"] = nonce
+		if self.key_storage:
+			claims["key_storage"] = self.key_storage
+		if self.user_auth:
+			claims["user_authentication"] = self.user_auth
+		hdr = {"typ": "key-attestation+jwt", "alg": "ES256", "x5c": self.x5c}
+		h = b64u(jdump(hdr).encode())
+		p = b64u(jdump(claims).encode())
+		der = self.key.sign((h + "." + p).encode(), ec.ECDSA(hashes.SHA256()))
+		r, s_ = utils.decode_dss_signature(der)
+		return h + "." + p + "." + b64u(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+
+
 class Holder:
 	def __init__(self, opts):
 		self.o = opts
@@ -462,6 +525,8 @@ class Holder:
 		self.anchors = load_anchors(opts["ca"]) if opts.get("ca") else None
 		self.wallet = Wallet(opts) if opts.get("flow") == "auth-code" else None
 		self.jwt_vc_issuer = None
+		self.enc_key = None
+		self.attester = Attester(opts) if opts.get("attester_key") else None
 
 	def ok(self, what):
 		self.checks.append(what)
@@ -694,12 +759,14 @@ class Holder:
 		return n
 
 	# -- credential
-	def proof(self, key, nonce, aud=None):
+	def proof(self, key, nonce, aud=None, key_attestation=None):
 		claims = {"aud": aud or self.issuer, "iat": int(time.time())}
 		if nonce is not None:
 			claims["nonce"] = nonce
-		return sign_jwt(key, {"typ": "openid4vci-proof+jwt", "alg": "ES256",
-				      "jwk": key.jwk}, claims)
+		hdr = {"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": key.jwk}
+		if key_attestation:
+			hdr["key_attestation"] = key_attestation
+		return sign_jwt(key, hdr, claims)
 
 	def request_body(self, cid, proofs, use_identifier=True):
 		cfg = self.md["credential_configurations_supported"][cid]
@@ -718,11 +785,89 @@ class Holder:
 			else:
 				body["credential_configuration_id"] = cid
 			if proofs is not None:
-				body["proofs"] = {"jwt": proofs}
+				body["proofs"] = {self.o["proof_type"]: proofs}
 		if self.o["unknown_fields"]:
 			body["x_unknown_member"] = {"nested": [1, 2, 3]}
 			body["wallet_hint"] = "ignored"
 		return body
+
+	def proofs_for(self, keys, nonce):
+		"""The proofs of one request: jwt proofs (with the key attestation
+		in their header when there is an attester), or one attestation
+		proof covering every key (--proof-type attestation)."""
+		att = self.attester.attestation(keys, nonce) if self.attester else None
+		if self.o["proof_type"] == "attestation":
+			if not att:
+				die("--proof-type attestation needs --attester-key")
+			return [att]
+		return [self.proof(k, nonce, key_attestation=att) for k in keys]
+
+	# -- encryption (OpenID4VCI 1.0 section 10)
+	def encode_request(self, body):
+		"""The request body and its Content-Type: JSON, or with --encrypt
+		the credential_response_encryption member added and the JSON
+		encrypted to the issuer's credential_request_encryption key."""
+		enc = self.o.get("encrypt")
+		if not enc:
+			return jdump(body), "application/json"
+		if self.enc_key is None:
+			self.enc_key = jwcrypto_jwk.JWK.generate(kty="EC", crv="P-256")
+			self.enc_kid = b64u(secrets.token_bytes(8))
+		body = dict(body)
+		if "credential_response_encryption" not in body:
+			pub = json.loads(self.enc_key.export_public())
+			pub.update({"alg": "ECDH-ES", "use": "enc", "kid": self.enc_kid})
+			body["credential_response_encryption"] = {"jwk": pub, "enc": enc}
+		self.asked_enc = body["credential_response_encryption"].get("enc")
+		cre = self.md.get("credential_request_encryption")
+		if not cre or getattr(self, "force_plain", False):
+			return jdump(body), "application/json"
+		keys = cre.get("jwks", {}).get("keys") if isinstance(cre.get("jwks"), dict) else cre.get("jwks")
+		if not isinstance(keys, list) or not keys:
+			die("issuer metadata: credential_request_encryption.jwks has no key")
+		k = keys[0]
+		if not isinstance(k.get("kid"), str):
+			die("issuer metadata: credential_request_encryption key without kid")
+		renc = enc if enc in cre.get("enc_values_supported", []) else \
+			(cre.get("enc_values_supported") or ["A128GCM"])[0]
+		hdr = {"alg": k.get("alg", "ECDH-ES"), "enc": renc, "kid": k["kid"]}
+		e = jwcrypto_jwe.JWE(jdump(body).encode(), jdump(hdr))
+		e.add_recipient(jwcrypto_jwk.JWK(**k))
+		self.ok("credential request encrypted (%s, %s)" % (hdr["alg"], renc))
+		return e.serialize(compact=True), "application/jwt"
+
+	def decode_response(self, r, body):
+		"""With --encrypt, a 200 answer must be a JWE to our key; errors are
+		never encrypted (section 8.3.1.2). Returns the answer with the
+		decrypted JSON as its body."""
+		if not self.o.get("encrypt") or r.status != 200:
+			return r
+		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
+		if ct != "application/jwt":
+			die("credential: encrypted response asked for, got Content-Type %r" % ct)
+		tok = r.body.decode() if isinstance(r.body, bytes) else r.body
+		e = jwcrypto_jwe.JWE()
+		try:
+			e.deserialize(tok.strip(), key=self.enc_key)
+		except Exception as ex:
+			die("credential: the encrypted response does not decrypt: %s" % ex)
+		h = json.loads(e.objects["protected"])
+		if h.get("alg") != "ECDH-ES" or h.get("enc") != self.asked_enc:
+			die("credential: JWE header %r, expected ECDH-ES and %s" % (h, self.asked_enc))
+		if h.get("kid") != self.enc_kid:
+			die("credential: JWE kid %r is not our key's %r" % (h.get("kid"), self.enc_kid))
+		self.ok("credential response decrypted (ECDH-ES, %s)" % h["enc"])
+		if self.o.get("save_jwe"):
+			d = self.o["save_jwe"]
+			os.makedirs(d, exist_ok=True)
+			n = len([f for f in os.listdir(d) if f.endswith(".jwe")])
+			with open(os.path.join(d, "%d.jwe" % n), "w") as f:
+				f.write(tok.strip())
+			with open(os.path.join(d, "key.jwk"), "w") as f:
+				f.write(self.enc_key.export_private())
+		headers = [(k, v) for k, v in r.headers if k.lower() != "content-type"]
+		headers.append(("Content-Type", "application/json"))
+		return Response(r.status, headers, e.payload)
 
 	def post_credential(self, body, token=None, scheme=None, dpop_proof=None,
 			    query_token=False):
@@ -740,7 +885,10 @@ class Holder:
 				if scheme == "DPoP":
 					headers["DPoP"] = dpop_proof or self.dpop_proof("POST", url, token)
 					self.last_cred_dpop = headers["DPoP"]
-			r = self.http.request("POST", target, body=jdump(body), headers=headers)
+			payload, ctype = self.encode_request(body)
+			headers["Content-Type"] = ctype
+			r = self.http.request("POST", target, body=payload, headers=headers)
+			r = self.decode_response(r, body)
 			self.note_dpop_nonce(r)
 			if r.status == 401 and scheme == "DPoP" and dpop_proof is None and not query_token:
 				params = parse_auth_params((r.headers_named("WWW-Authenticate") or [""])[0])
@@ -762,7 +910,7 @@ class Holder:
 			else:
 				nonce = self.c_nonce()
 		keys = [Key() for _ in range(nkeys)]
-		proofs = [self.proof(k, nonce) for k in keys]
+		proofs = self.proofs_for(keys, nonce)
 		body = self.request_body(cid, proofs)
 		r = self.post_credential(body)
 		if r.status != 200:
@@ -1457,6 +1605,27 @@ def neg_after_token(h, mode):
 		r = h.post_credential(body)
 		h.expect_error("credential, c_nonce past its expiry", r, 400, ["invalid_nonce"])
 		return
+	elif mode in ("enc-unsupported", "enc-plain-request"):
+		if not h.o.get("encrypt"):
+			die("--neg %s needs --encrypt" % mode)
+		n = h.c_nonce()
+		body = h.request_body(cid, h.proofs_for([Key()], n))
+		if mode == "enc-unsupported":
+			pub = json.loads(jwcrypto_jwk.JWK.generate(kty="EC", crv="P-256").export_public())
+			pub["alg"] = "ECDH-ES"
+			body["credential_response_encryption"] = {"jwk": pub, "enc": "A128CBC-HS256"}
+		h.force_plain = mode == "enc-plain-request"
+		r = h.post_credential(body)
+		h.force_plain = False
+		h.expect_error("credential, %s" % ("unsupported enc A128CBC-HS256" if mode ==
+			       "enc-unsupported" else "encrypted response from a plain request"),
+			       r, 400, ["invalid_encryption_parameters"])
+	elif mode == "key-attestation-refused":
+		n = h.c_nonce()
+		body = h.request_body(cid, h.proofs_for([Key()], n))
+		r = h.post_credential(body)
+		h.expect_error("credential, key attestation refused", r, 400, ["invalid_proof"])
+		return
 	elif mode == "no-key-attestation":
 		cfg = h.md["credential_configurations_supported"][cid]
 		jwt_pt = (cfg.get("proof_types_supported") or {}).get("jwt") or {}
@@ -1525,7 +1694,8 @@ TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-toke
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
 	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
-	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification",
+	      "enc-unsupported", "enc-plain-request", "key-attestation-refused")
 
 
 def run_negative(h, mode):
@@ -1778,7 +1948,10 @@ def parse_args(argv):
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
 	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None,
 	     "flow": "pre-auth", "wallet_key": None, "wallet_cert": None,
-	     "client_id": "https://wallet.example.org", "no_attestation": False}
+	     "client_id": "https://wallet.example.org", "no_attestation": False,
+	     "encrypt": None, "attester_key": None, "attester_cert": None,
+	     "key_storage": "iso_18045_high", "user_auth": "iso_18045_high", "proof_type": "jwt",
+	     "save_jwe": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -1787,7 +1960,11 @@ def parse_args(argv):
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
 		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
 		  "--tls-ca": "tls_ca", "--flow": "flow", "--wallet-key": "wallet_key",
-		  "--wallet-cert": "wallet_cert", "--client-id": "client_id"}
+		  "--wallet-cert": "wallet_cert", "--client-id": "client_id",
+		  "--encrypt": "encrypt", "--attester-key": "attester_key",
+		  "--attester-cert": "attester_cert", "--key-storage": "key_storage",
+		  "--user-auth": "user_auth", "--proof-type": "proof_type",
+		  "--save-jwe": "save_jwe"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
 		 "--no-attestation": "no_attestation"}
@@ -1828,6 +2005,12 @@ def parse_args(argv):
 		usage("--flow pre-auth or auth-code")
 	if bool(o["wallet_key"]) != bool(o["wallet_cert"]):
 		usage("--wallet-key and --wallet-cert go together")
+	if bool(o["attester_key"]) != bool(o["attester_cert"]):
+		usage("--attester-key and --attester-cert go together")
+	if o["encrypt"] not in (None, "A128GCM", "A256GCM"):
+		usage("--encrypt A128GCM or A256GCM")
+	if o["proof_type"] not in ("jwt", "attestation"):
+		usage("--proof-type jwt or attestation")
 	return o, pos[0]
 
 
