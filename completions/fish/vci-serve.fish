@@ -31,5 +31,7 @@ complete -c vci-serve -l tls-cert -r -F -d 'TLS certificate chain (PEM)'
 complete -c vci-serve -l tls-key -r -F -d 'TLS private key (PEM)'
 complete -c vci-serve -l trust -r -F -d 'wallet provider trust anchors (PEM)'
 complete -c vci-serve -l par -x -a 'required optional' -d 'pushed authorization requests'
+complete -c vci-serve -l encryption -x -a 'optional required off' -d 'credential request and response encryption'
+complete -c vci-serve -l profile -x -a 'haip' -d 'run as a HAIP 1.0 issuer'
 complete -c vci-serve -n "__fish_seen_subcommand_from apikey" -l name -x -d 'name of a new key'
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
