@@ -129,7 +129,9 @@ static json_t *token_ids(const json_t *rec, const char *asked)
 /* Client authentication a configuration asks for (HAIP 1.0 section
  * 4.4.1; wallet_attestation_required): the token of a configuration that
  * requires a wallet attestation goes only to a client that presented a
- * verified one (sub[0]), under either grant. */
+ * verified one (sub[0]), under either grant. Under --profile haip every
+ * configuration requires one (HAIP 4.4.1: client authentication at every
+ * endpoint that supports it). */
 static int token_client_check(vci_serve_t *s, const json_t *ids, const char *sub,
 			      vci_err_t *err)
 {
@@ -139,7 +141,8 @@ static int token_client_check(vci_serve_t *s, const json_t *ids, const char *sub
 	json_array_foreach(ids, i, v) {
 		const vci_defn_t *d = vci_serve_defn(s, json_string_value(v));
 
-		if (d && d->wallet_attestation_required && !sub[0])
+		if (d && (d->wallet_attestation_required || s->profile == VCI_PROFILE_HAIP) &&
+		    !sub[0])
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_client",
 					   "OAuth-Client-Attestation: %s requires a wallet "
 					   "attestation%s", json_string_value(v),
