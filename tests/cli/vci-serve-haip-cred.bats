@@ -155,17 +155,22 @@ PYEOF
 		--attester-key "$D/att.key" --attester-cert "$D/att.crt"
 }
 
-@test "--profile haip: a compliant server starts with DPoP required and server nonces, and issues with key attestation and an encrypted response" {
+@test "--profile haip: a compliant server issues through PAR, PKCE, wallet attestation, DPoP with server nonces, key attestation and an encrypted response; the pre-authorized code without a wallet attestation is refused" {
 	make_attester att
-	cat "$D/att-ca.crt" >"$D/trust.pem"
+	make_attester wp
+	cat "$D/att-ca.crt" "$D/wp-ca.crt" >"$D/trust.pem"
 	require_key_attestation pid '["iso_18045_high"]'
 	start --profile haip --trust "$D/trust.pem"
 	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/.well-known/oauth-authorization-server" >"$D/as.json"
-	"$PY" -c 'import json,sys; a = json.load(open(sys.argv[1])); assert a["require_pushed_authorization_requests"] is True and a["code_challenge_methods_supported"] == ["S256"], a' "$D/as.json"
-	holder "$(offer pid)" --tls-ca "$D/ca.crt" --attester-key "$D/att.key" \
-		--attester-cert "$D/att.crt" --encrypt A128GCM --expect-status
-	grep -q 'use_dpop_nonce answered' "$D/out.json"
+	"$PY" -c 'import json,sys; a = json.load(open(sys.argv[1])); assert a["require_pushed_authorization_requests"] is True and a["code_challenge_methods_supported"] == ["S256"] and "attest_jwt_client_auth" in a["token_endpoint_auth_methods_supported"], a' "$D/as.json"
+	holder "$(offer pid --auth-code --no-pre-authorized-code)" --flow auth-code \
+		--wallet-key "$D/wp.key" --wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" \
+		--attester-key "$D/att.key" --attester-cert "$D/att.crt" --encrypt A128GCM \
+		--expect-status
+	grep -q '"error":"use_dpop_nonce"' "$D/server.err"
+	grep -q 'credential response decrypted' "$D/out.json"
 	[ "$(result 'r["credentials"][0]["format"]')" = "dc+sd-jwt" ]
+	holder "$(offer mdl)" --tls-ca "$D/ca.crt" --neg no-wallet-attestation
 	run "$PY" "$HOLDER" "$(offer mdl)" --dpop no --tls-ca "$D/ca.crt" --ca "$D/ca.crt" --timeout 120
 	[ "$status" -eq 1 ]
 }
