@@ -226,3 +226,58 @@ PYEOF
 	run vci-defn lint --profile nope "$D/bad.json"
 	[ "$status" -eq 2 ]
 }
+
+@test "deferred issuance: the deferred credential request encrypted, its 200 answer a JWE to the key it names; asked for in a plain request, refused" {
+	"$PY" - "$D/pid.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["deferred_interval"] = 1
+json.dump(d, open(sys.argv[1], "w"), indent=1)
+PYEOF
+	start
+	link=$(offer pid)
+	"$PY" - "$SRC/tests/serve" "$link" "$D" "$STATE" <<'PYEOF'
+import json, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import holder as H
+link, d, state = sys.argv[2:]
+o, offer = H.parse_args([link, "--tls-ca", d + "/ca.crt", "--ca", d + "/ca.crt",
+			 "--encrypt", "A256GCM", "--timeout", "60"])
+h = H.Holder(o)
+h.discover(offer)
+h.token()
+cid = h.offered[0]
+n = h.c_nonce()
+r = h.post_credential(h.request_body(cid, h.proofs_for([H.Key()], n)))
+assert r.status == 202, (r.status, r.body)
+tx = json.loads(r.body)["transaction_id"]
+ex = subprocess.run(["vci-serve", "exchange", "list", "--state", state], check=True,
+		    capture_output=True, text=True).stdout
+xid = [json.loads(l)["id"] for l in ex.splitlines() if l.strip()][0]
+with open(d + "/claims.json", "w") as f:
+	json.dump({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1964-08-12",
+		   "nationalities": ["DE"], "issuing_country": "DE", "issuing_authority": "DE"}, f)
+subprocess.run(["vci-serve", "deferred", "claims", "--state", state, xid, d + "/claims.json"],
+	       check=True)
+url = h.md["deferred_credential_endpoint"]
+
+def post(body):
+	payload, ctype = h.encode_request(body)
+	hdrs = {"Content-Type": ctype, "Authorization": "%s %s" % (h.token_type, h.access_token)}
+	if h.token_type == "DPoP":
+		hdrs["DPoP"] = h.dpop_proof("POST", url, h.access_token)
+	r = h.http.request("POST", url, body=payload, headers=hdrs)
+	h.note_dpop_nonce(r)
+	return r
+
+h.force_plain = True
+r = post({"transaction_id": tx})
+assert r.status == 400 and json.loads(r.body)["error"] == "invalid_encryption_parameters", r.body
+h.force_plain = False
+r = h.decode_response(post({"transaction_id": tx}), None)
+assert r.status == 200, (r.status, r.body)
+doc = json.loads(r.body)
+assert len(doc["credentials"]) == 1 and doc["notification_id"], doc
+print("ok")
+PYEOF
+}
