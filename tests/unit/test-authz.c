@@ -55,6 +55,13 @@ static const struct {
 	{ FORM_HEAD "&scope=pid&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Ax",
 	  "invalid_request" },
 	{ FORM_HEAD "&scope=pid&dpop_jkt=short", "invalid_request" },
+	{ "response_type=code&redirect_uri=https%3A%2F%2Fw%2Fcb&code_challenge=" CHALLENGE
+	  "&code_challenge_method=S256&scope=pid&client_id="
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789",
+	  "invalid_request" },
 	{ "", "invalid_request" },
 };
 

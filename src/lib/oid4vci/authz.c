@@ -64,6 +64,8 @@ static int par_check(const vci_authz_request_t *r, vci_err_t *err)
 		return bad(err, "unsupported_response_type", "response_type: only code");
 	if (!r->client_id)
 		return bad(err, "invalid_request", "client_id: missing");
+	if (strlen(r->client_id) > VCI_AUTHZ_CLIENT_ID_MAX)
+		return bad(err, "invalid_request", "client_id: longer than 255 bytes");
 	if (!r->redirect_uri)
 		return bad(err, "invalid_request", "redirect_uri: missing");
 	if (!redirect_ok(r->redirect_uri))

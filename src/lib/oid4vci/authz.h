@@ -27,6 +27,7 @@
 #define VCI_AUTHZ_REQUEST_URI_PREFIX "urn:ietf:params:oauth:request_uri:"
 #define VCI_GRANT_AUTHORIZATION_CODE "authorization_code"
 #define VCI_AUTHZ_VALUE_MAX 2048   /* longest parameter value accepted */
+#define VCI_AUTHZ_CLIENT_ID_MAX 255 /* longest client_id (a wallet attestation's sub too) */
 
 /* A pushed authorization request's parameters (all malloc'd, NUL-free
  * strings, or NULL when not sent). */
@@ -47,7 +48,8 @@ typedef struct vci_authz_request {
 /* Parse a PAR body (application/x-www-form-urlencoded): the parameters
  * above, each at most once and at most VCI_AUTHZ_VALUE_MAX bytes; others
  * ignored; at most VCI_FORM_PARAMS_MAX parameters. Checks response_type
- * is "code" ("unsupported_response_type" otherwise), client_id present,
+ * is "code" ("unsupported_response_type" otherwise), client_id present
+ * (at most VCI_AUTHZ_CLIENT_ID_MAX bytes),
  * redirect_uri absolute (a scheme) without a fragment, code_challenge 43
  * base64url characters with code_challenge_method S256 (plain and absent
  * refused), no request_uri, dpop_jkt 43 base64url characters, and that
