@@ -57,7 +57,7 @@ const vci_serve_opt_t vci_serve_opts[] = {
 	[O_SWEEP_INTERVAL] = { "sweep-interval", "SECS", "delete expired rows (and report "
 			       "expired offers) every SECS (default 60)" },
 	[O_TRUST] = { "trust", "FILE", "trust anchors (PEM) of the wallet providers whose wallet "
-		      "attestations authenticate clients" },
+		      "attestations authenticate clients, and of key attesters" },
 	[O_PAR] = { "par", "MODE", "pushed authorization requests: required (default) or "
 		    "optional" },
 	[O_ENCRYPTION] = { "encryption", "MODE", "credential request and response encryption "
