@@ -50,6 +50,10 @@ complete -c vci-serve -n $serving -l claims-hook-timeout -x -d 'seconds before t
 complete -c vci-serve -n $serving -l webhook -x -d 'deliver every lifecycle event to URL'
 complete -c vci-serve -n $serving -l webhook-secret-file -r -F -d 'the secret signing webhook deliveries'
 complete -c vci-serve -n $serving -l sweep-interval -x -d 'seconds between sweeps of expired rows'
+complete -c vci-serve -n $serving -l trust -r -F -d 'wallet provider and key attester trust anchors (PEM)'
+complete -c vci-serve -n $serving -l par -x -a 'required optional' -d 'pushed authorization requests'
+complete -c vci-serve -n $serving -l encryption -x -a 'optional required off' -d 'credential request and response encryption'
+complete -c vci-serve -n $serving -l profile -x -a 'haip' -d 'run as a HAIP 1.0 issuer'
 
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l tx-attempts -x -d 'wrong transaction codes before a code dies'

@@ -140,6 +140,10 @@ int vci_serve_documents(vci_serve_t *s, vci_defn_t *const *defs, size_t n, json_
 	o.deferred_endpoint = s->deferred_url;
 	o.batch_size = s->batch_size > 1 ? s->batch_size : 0;
 	o.signing_alg = k->alg;
+	o.response_encryption = s->encryption == VCI_ENCRYPTION_OFF ? 0 :
+				s->encryption == VCI_ENCRYPTION_REQUIRED ? 2 : 1;
+	o.request_encryption_jwks = s->enc_jwks;
+	o.request_encryption_required = s->encryption == VCI_ENCRYPTION_REQUIRED;
 	*md = vci_metadata_build(defs, n, &o, err);
 	o.draft13 = 1;
 	*md13 = *md ? vci_metadata_build(defs, n, &o, err) : NULL;
@@ -182,7 +186,7 @@ int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_definition", "status: no "
 				   "--status-list of the server serves a %s list for \"%s\"",
 				   d->status == VCI_STATUS_BITSTRING ? "bitstring" : "token", d->id);
-	return 0;
+	return vci_serve_profile_defn(s, d, err);
 }
 
 /* The store's definitions (list: vci_store_defn_list's), prepared, after

@@ -13,7 +13,8 @@ enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
 	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
-	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_COUNT
+	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_PROFILE, O_TRUST,
+	O_PAR, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -55,6 +56,14 @@ const vci_serve_opt_t vci_serve_opts[] = {
 				    "--webhook URLs" },
 	[O_SWEEP_INTERVAL] = { "sweep-interval", "SECS", "delete expired rows (and report "
 			       "expired offers) every SECS (default 60)" },
+	[O_TRUST] = { "trust", "FILE", "trust anchors (PEM) of the wallet providers whose wallet "
+		      "attestations authenticate clients, and of key attesters" },
+	[O_PAR] = { "par", "MODE", "pushed authorization requests: required (default) or "
+		    "optional" },
+	[O_ENCRYPTION] = { "encryption", "MODE", "credential request and response encryption "
+			   "(OpenID4VCI section 10): optional (default), required or off" },
+	[O_PROFILE] = { "profile", "NAME", "haip: turn on what HAIP 1.0 requires (DPoP required "
+			"with server nonces) and refuse settings and definitions that break it" },
 	[O_COUNT] = { 0 },
 };
 
@@ -195,6 +204,30 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
 	case O_CLAIMS_HOOK: return set_string(&c->claims_hook, name, v, err);
 	case O_WEBHOOK_SECRET_FILE: return set_string(&c->webhook_secret_file, name, v, err);
+	case O_PROFILE:
+		if (vci_profile_parse(v, &c->profile, err) < 0)
+			return -1;
+		if (c->profile == VCI_PROFILE_HAIP && !c->given[O_DPOP])
+			c->dpop = VCI_DPOP_REQUIRED;
+		if (c->profile == VCI_PROFILE_HAIP && !c->given[O_DPOP_NONCE])
+			c->dpop_nonce = 1;
+		return 0;
+	case O_ENCRYPTION:
+		if (!strcmp(v, "optional"))
+			c->encryption = VCI_ENCRYPTION_OPTIONAL;
+		else if (!strcmp(v, "required"))
+			c->encryption = VCI_ENCRYPTION_REQUIRED;
+		else if (!strcmp(v, "off"))
+			c->encryption = VCI_ENCRYPTION_OFF;
+		else
+			return bad(err, name, "expected optional, required or off, got '%s'", v);
+		return 0;
+	case O_TRUST: return set_string(&c->trust, name, v, err);
+	case O_PAR:
+		if (strcmp(v, "required") && strcmp(v, "optional"))
+			return bad(err, name, "expected required or optional, got '%s'", v);
+		c->par_optional = !strcmp(v, "optional");
+		return 0;
 	case O_WEBHOOK: return add_list(c->webhook, &c->nwebhook, VCI_SERVE_WEBHOOK_MAX, name, v, err);
 	case O_DEFN: return add_list(c->defn, &c->ndefn, VCI_SERVE_DEFN_MAX, name, v, err);
 	case O_STATUS_LIST:

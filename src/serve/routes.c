@@ -186,6 +186,7 @@ static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 		{ "/credential", NULL, vci_h_credential },
 		{ "/notification", "application/json", vci_h_notification },
 		{ "/deferred_credential", NULL, vci_h_deferred },
+		{ "/par", "application/x-www-form-urlencoded", vci_h_par },
 	};
 	char path[512];
 
@@ -196,6 +197,11 @@ static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 			return -1;
 		s->keep->routes[0][s->keep->nroutes[0] - 1].no_store = 1;
 	}
+	snprintf(path, sizeof path, "%s/authorize", s->base_path);
+	if (vci_serve_route_add(s, 0, "GET", path, VCI_ROUTE_EXACT, NULL, vci_h_authorize, NULL,
+				err) < 0)
+		return -1;
+	s->keep->routes[0][s->keep->nroutes[0] - 1].no_store = 1;
 	return 0;
 }
 

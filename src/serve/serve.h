@@ -18,6 +18,7 @@
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
 #include "oid4vci/mdoc.h"
+#include "oid4vci/profile.h"
 #include "oid4vci/sdjwt.h"
 #include "store/store.h"
 
@@ -35,6 +36,13 @@ typedef enum vci_dpop_mode {
 	VCI_DPOP_REQUIRED = 1,  /* Bearer refused */
 	VCI_DPOP_OFF = 2,       /* DPoP proofs ignored: Bearer only */
 } vci_dpop_mode_t;
+
+/* --encryption (OpenID4VCI 1.0 section 10). */
+typedef enum vci_encryption_mode {
+	VCI_ENCRYPTION_OPTIONAL = 0,  /* advertised, used when the wallet asks */
+	VCI_ENCRYPTION_REQUIRED = 1,  /* encrypted requests and responses only */
+	VCI_ENCRYPTION_OFF = 2,       /* not advertised; requests for it refused */
+} vci_encryption_mode_t;
 
 typedef struct vci_serve vci_serve_t;
 
@@ -134,7 +142,45 @@ struct vci_serve {
 	char *deferred_url;                /* P/deferred_credential */
 	struct vci_serve_hook *hook;       /* --claims-hook, or NULL */
 	struct vci_serve_webhooks *webhooks; /* the delivery worker, or NULL */
+
+	/* credential request/response encryption (encryption.c) */
+	int encryption;                    /* vci_encryption_mode_t */
+	EVP_PKEY *enc_key;                 /* request encryption key, or NULL */
+	json_t *enc_jwks;                  /* its public JWK Set, or NULL */
+	vci_profile_t profile;             /* --profile (profile.c) */
+
+	/* authorization code flow (handlers/par.c, authorize.c, client.c) */
+	char *par_url, *authorize_url;     /* P/par, P/authorize */
+	const char *trust_file;            /* --trust: wallet providers, or NULL */
+	int par_optional;                  /* --par optional */
 };
+
+/* ---- encryption (encryption.c) ----
+ * Set s->encryption to mode and, unless it is off, load (or make on the
+ * first start) the request encryption key STATE/request-encryption.pem
+ * and its JWK Set. Before the metadata is built. -1 with err. */
+int vci_serve_encryption_open(vci_serve_t *s, const char *state, int mode, vci_err_t *err);
+void vci_serve_encryption_free(vci_serve_t *s);
+/* The JSON body of a request that may come encrypted (Content-Type
+ * application/jwt: a JWE to our request encryption key, section 10).
+ * Encrypted: *body is the decrypted JSON (malloc'd, *len bytes) and
+ * *encrypted 1. Not encrypted: *body NULL, the caller reads req->body.
+ * Errors "invalid_encryption_parameters" (VCI_EXIT_FAIL): an encrypted
+ * request when encryption is off or it does not decrypt, a plain
+ * application/json one when encryption is required. */
+int vci_serve_request_body(const vci_serve_t *s, const vci_req_t *req, char **body,
+			   size_t *len, int *encrypted, vci_err_t *err);
+
+/* ---- profiles (profile.c) ----
+ * --profile haip: the server's settings and metadata md (1.0) against
+ * the rules of oid4vci/profile.h. Each broken rule is printed on standard
+ * error ("vci-serve: --profile haip: RULE: ...") and the call fails with
+ * VCI_EXIT_USAGE. 0 without a profile. */
+int vci_serve_profile_check(vci_serve_t *s, const json_t *md, vci_err_t *err);
+/* The metadata rules for one definition (served from the store or added
+ * by the management API): -1 with err (VCI_EXIT_FAIL,
+ * "invalid_definition", the first broken rule) when it breaks one. */
+int vci_serve_profile_defn(const vci_serve_t *s, const vci_defn_t *d, vci_err_t *err);
 
 /* The definition whose credential configuration id is config_id, or NULL. */
 const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id);
@@ -301,6 +347,12 @@ typedef struct vci_serve_config {
 	size_t nwebhook;
 	const char *webhook_secret_file;
 	long sweep_interval;         /* seconds between sweeps (default 60) */
+	vci_encryption_mode_t encryption; /* --encryption (default optional) */
+	vci_profile_t profile;       /* --profile: haip turns on DPoP required and
+					server nonces unless given otherwise */
+	/* authorization code flow */
+	const char *trust;           /* --trust FILE: wallet provider anchors, or NULL */
+	int par_optional;            /* --par optional */
 	/* private: which options the command line gave (the config file does
 	 * not override them), and the strings read from config files */
 	unsigned char given[64];
@@ -441,6 +493,9 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_nonce(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+/* The authorization code flow (handlers/par.c, authorize.c). */
+void vci_h_par(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 
 /* ---- management listener authentication (handlers/admin_offers.c) ---- */

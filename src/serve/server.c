@@ -3,10 +3,12 @@
  * nonce key and the routes. Everything here happens before the first
  * request; afterwards the server is read-only. */
 #include "internal.h"
+#include "oid4vci/authz.h"
 #include "crypto/keys.h"
 #include "oid4vci/issue.h"
 #include "oid4vci/metadata.h"
 #include "oid4vci/offer.h"
+#include "oid4vci/proof.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +62,10 @@ void vci_serve_free(vci_serve_t *s)
 	free(s->credential_url);
 	free(s->nonce_url);
 	free(s->notification_url);
+	free(s->par_url);
+	free(s->authorize_url);
 	vci_nonce_key_free(s->dpop_nonce_key);
+	vci_serve_encryption_free(s);
 	vci_store_close(s->store);
 	vci_defn_list_free(s->defs, s->ndefs);
 	json_decref(s->metadata);
@@ -130,8 +135,12 @@ static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)
 		s->notification_url = NULL;
 	if (asprintf(&s->deferred_url, "%s/deferred_credential", issuer) < 0)
 		s->deferred_url = NULL;
+	if (asprintf(&s->par_url, "%s/par", issuer) < 0)
+		s->par_url = NULL;
+	if (asprintf(&s->authorize_url, "%s/authorize", issuer) < 0)
+		s->authorize_url = NULL;
 	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url ||
-	    !s->deferred_url)
+	    !s->deferred_url || !s->par_url || !s->authorize_url)
 		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
 	return 0;
 }
@@ -218,12 +227,29 @@ static int as_documents(vci_serve_t *s, vci_err_t *err)
 	if (s->x5c)
 		json_object_set(jwk, "x5c", s->x5c);
 	k->jwt_vc_issuer = json_pack("{s:s,s:{s:[o]}}", "issuer", s->issuer, "jwks", "keys", jwk);
-	k->as_metadata = json_pack("{s:s,s:s,s:[s],s:b,s:[s],s:[s]}", "issuer", s->issuer,
-				   "token_endpoint", s->token_url, "grant_types_supported",
-				   VCI_GRANT_PRE_AUTH,
-				   "pre-authorized_grant_anonymous_access_supported", 1,
-				   "token_endpoint_auth_methods_supported", "none",
-				   "authorization_details_types_supported", "openid_credential");
+	k->as_metadata = json_pack(
+		"{s:s,s:s,s:[s,s],s:b,s:[s],s:s,s:s,s:b,s:[s],s:[s],s:b,s:[s]}", "issuer",
+		s->issuer, "token_endpoint", s->token_url, "grant_types_supported",
+		VCI_GRANT_AUTHORIZATION_CODE, VCI_GRANT_PRE_AUTH,
+		"pre-authorized_grant_anonymous_access_supported", 1,
+		"authorization_details_types_supported", "openid_credential",
+		"authorization_endpoint", s->authorize_url,
+		"pushed_authorization_request_endpoint", s->par_url,
+		"require_pushed_authorization_requests", !s->par_optional,
+		"response_types_supported", "code", "code_challenge_methods_supported", "S256",
+		"authorization_response_iss_parameter_supported", 1,
+		"token_endpoint_auth_methods_supported", s->trust_file ? "attest_jwt_client_auth"
+								       : "none");
+	if (k->as_metadata && s->trust_file) {
+		json_t *algs = json_array();
+
+		for (size_t i = 0; algs && vci_jwt_default_algs[i]; i++)
+			json_array_append_new(algs, json_string(vci_jwt_default_algs[i]));
+		json_object_set(k->as_metadata, "client_attestation_signing_alg_values_supported",
+				algs);
+		json_object_set_new(k->as_metadata,
+				    "client_attestation_pop_signing_alg_values_supported", algs);
+	}
 	if (k->as_metadata && s->dpop != VCI_DPOP_OFF)
 		json_object_set_new(k->as_metadata, "dpop_signing_alg_values_supported",
 				    json_pack("[s,s,s,s,s]", "ES256", "ES384", "ES512", "EdDSA",
@@ -327,6 +353,9 @@ static void settings(vci_serve_t *s, const vci_serve_config_t *c)
 	s->nonce_ttl = c->nonce_ttl;
 	s->tx_attempts = c->tx_attempts;
 	s->batch_size = c->batch_size;
+	s->trust_file = c->trust;
+	s->par_optional = c->par_optional;
+	s->profile = c->profile;
 }
 
 /* The claims hook, the --webhook subscriptions and the outbox worker. */
@@ -350,9 +379,16 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 	if (!s)
 		return NULL;
 	settings(s, c);
+	if (c->trust && access(c->trust, R_OK) != 0) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "--trust: %s: %s", c->trust,
+			    strerror(errno));
+		goto fail;
+	}
+	if (vci_serve_encryption_open(s, c->state, c->encryption, err) < 0)
+		goto fail;
 	if (set_issuer(s, c->issuer, err) < 0 || load_defs(s, c, err) < 0 ||
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
-	    signers(s, err) < 0)
+	    vci_serve_profile_check(s, s->metadata, err) < 0 || signers(s, err) < 0)
 		goto fail;
 	s->store = vci_store_open(c->state, err);
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||

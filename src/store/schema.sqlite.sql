@@ -145,3 +145,36 @@ CREATE TABLE outbox (
 	UNIQUE (event_id, webhook_id)
 );
 CREATE INDEX outbox_due ON outbox (webhook_id, seq) WHERE delivered_at IS NULL AND failed_at IS NULL;
+
+-- version 4
+-- authz: the authorization code flow. A pushed authorization request
+-- (RFC 9126) is kept by its request_uri's SHA-256 with what the client
+-- bound to it (client_id, redirect_uri, PKCE challenge, DPoP key, the
+-- configurations asked, the issuer_state's hash); the authorization
+-- endpoint spends it once (state 'pushed' -> 'authorized') and puts the
+-- code's hash and its exchange on the row; the token endpoint spends the
+-- code once ('authorized' -> 'redeemed').
+CREATE TABLE authz (
+	request_hash BLOB PRIMARY KEY NOT NULL,
+	code_hash BLOB UNIQUE,
+	state TEXT NOT NULL DEFAULT 'pushed'
+		CHECK (state IN ('pushed', 'authorized', 'redeemed')),
+	client_id TEXT NOT NULL,
+	redirect_uri TEXT NOT NULL,
+	code_challenge TEXT NOT NULL,
+	dpop_jkt TEXT NOT NULL,               -- '' when not bound
+	issuer_state_hash BLOB,
+	client_state TEXT,                    -- the client's state, echoed back
+	configs TEXT NOT NULL,                -- JSON array of configuration ids
+	exchange_id TEXT,                     -- no reference: an exchange deleted
+	                                      -- leaves a dead code behind
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL           -- of the request_uri, then of the code
+);
+CREATE INDEX authz_expiry ON authz (expires_at);
+-- offers of the authorization code grant, found by their issuer_state's
+-- SHA-256 (from version 4 the issuer_state column is left NULL: the
+-- issuer_state is a secret of the offer, kept as its hash only)
+ALTER TABLE offers ADD COLUMN issuer_state_hash BLOB;
+CREATE UNIQUE INDEX offers_issuer_state ON offers (issuer_state_hash)
+	WHERE issuer_state_hash IS NOT NULL;

@@ -116,7 +116,8 @@ typedef struct vci_store_offer {
 	const uint8_t *tx_code_hash;     /* NULL when the offer has no tx_code */
 	unsigned tx_attempts_max;        /* wrong tx_codes before the code dies */
 	int64_t created_at, expires_at;  /* seconds; expires_at 0: never */
-	const char *issuer_state;        /* authorization code grant, or NULL */
+	const char *issuer_state;        /* authorization code grant, or NULL
+					    (stored as its SHA-256 only) */
 	const char *offer;               /* the Credential Offer, JSON text */
 	const char *record;              /* the issuance record, JSON text,
 					    without code or tx_code */
@@ -153,6 +154,59 @@ int vci_store_offer_get(vci_store_t *st, const char *offer_id, int64_t now, char
 int vci_store_code_redeem(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
 			  const uint8_t *tx_hash, int64_t now, char exchange_id[VCI_STORE_ID],
 			  vci_err_t *err);
+
+/* The authorization code flow ------------------------------------------
+ * A pushed authorization request (RFC 9126) kept by its request_uri's
+ * hash until expires_at, spent once by the authorization endpoint, whose
+ * code (kept by its hash) the token endpoint spends once. */
+typedef struct vci_store_par {
+	const uint8_t *request_hash;     /* SHA-256 of the request_uri */
+	const char *client_id, *redirect_uri, *code_challenge;
+	const char *dpop_jkt;            /* "" when the request names none */
+	const uint8_t *issuer_state_hash;/* SHA-256 of issuer_state, or NULL */
+	const char *configs;             /* JSON array of configuration ids */
+	int64_t created_at, expires_at;
+	const char *state;               /* the client's state, or NULL */
+} vci_store_par_t;
+/* VCI_STORE_EXISTS when the request hash is taken. */
+int vci_store_par_put(vci_store_t *st, const vci_store_par_t *p, vci_err_t *err);
+
+/* What the authorization endpoint and the token endpoint get back. */
+typedef struct vci_store_authz {
+	char client_id[256];
+	char redirect_uri[2049];
+	char code_challenge[48];
+	char dpop_jkt[48];
+	char exchange_id[VCI_STORE_ID];
+	char *configs;                   /* JSON text, malloc'd */
+	char *state;                     /* the client's state (authorize
+					    only), malloc'd, or NULL */
+} vci_store_authz_t;
+void vci_store_authz_clear(vci_store_authz_t *a);
+
+/* The authorization endpoint, atomically: the pushed request with this
+ * hash, not expired at `now` and not used before, is spent (never
+ * accepted again, whatever follows). Its client_id must equal client_id
+ * (else VCI_STORE_TX_WRONG). It must carry an issuer_state hash naming an
+ * offer not expired, not redeemed and not dead (else VCI_STORE_TX_DEAD):
+ * that offer is redeemed (its pre-authorized code dies with it), an
+ * exchange is made from its record (out->exchange_id), and the code hash
+ * is put on the request with expiry code_expires_at. out->redirect_uri,
+ * out->configs and out->state are filled whenever the request was found (for the
+ * error redirect too; clear out either way). VCI_STORE_NOTFOUND for an
+ * unknown, spent or expired request_uri; VCI_STORE_EXISTS for a code hash
+ * taken. Durable on return. */
+int vci_store_authorize(vci_store_t *st, const uint8_t request_hash[VCI_STORE_HASH],
+			const char *client_id, const uint8_t code_hash[VCI_STORE_HASH],
+			int64_t now, int64_t code_expires_at, vci_store_authz_t *out,
+			vci_err_t *err);
+
+/* The token endpoint, atomically: the authorization code with this hash,
+ * not expired at `now` and not redeemed, is spent and its request
+ * returned in *out (every member; clear it). VCI_STORE_NOTFOUND for an
+ * unknown, spent or expired code. Durable on return. */
+int vci_store_authz_code_take(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
+			      int64_t now, vci_store_authz_t *out, vci_err_t *err);
 
 /* Access tokens ---------------------------------------------------------*/
 typedef struct vci_store_token {

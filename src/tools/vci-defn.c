@@ -6,6 +6,7 @@
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 #include "oid4vci/metadata.h"
+#include "oid4vci/profile.h"
 
 #include <string.h>
 
@@ -28,7 +29,7 @@ enum {
 	OPT_PROOF_ALG, OPT_KEY_ATT, OPT_WALLET_ATT, OPT_DEFERRED, OPT_ALLOW_UNKNOWN,
 	OPT_ISSUER, OPT_CRED_EP, OPT_NONCE_EP, OPT_DEFERRED_EP, OPT_NOTIF_EP, OPT_AS,
 	OPT_BATCH, OPT_ISSUER_NAME, OPT_KEY, OPT_CERT, OPT_ALG, OPT_SIGN, OPT_DRAFT13,
-	OPT_PRETTY,
+	OPT_PRETTY, OPT_PROFILE,
 };
 
 static const vci_opt_t opts[] = {
@@ -65,6 +66,7 @@ static const vci_opt_t opts[] = {
 	{ "sign", OPT_SIGN, NULL, "metadata: print signed metadata (a JWT; see --draft13)" },
 	{ "draft13", OPT_DRAFT13, NULL, "metadata: the OID4VCI draft 13 shape for older wallets" },
 	{ "pretty", OPT_PRETTY, NULL, "indent JSON output" },
+	{ "profile", OPT_PROFILE, "NAME", "lint: also check the rules of a profile (haip)" },
 	{ 0 },
 };
 
@@ -79,6 +81,7 @@ typedef struct tool {
 	const char *as[32];
 	const char *key, *cert, *alg;
 	int sign, pretty;
+	vci_profile_t profile;  /* lint --profile */
 } tool_t;
 
 static int claim_spec(tool_t *t, const char *spec)
@@ -236,6 +239,13 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_PRETTY:
 		t->pretty = 1;
 		break;
+	case OPT_PROFILE: {
+		vci_err_t err = { 0 };
+
+		if (vci_profile_parse(arg, &t->profile, &err) < 0)
+			return vci_cli_usage(&t->cli, "%s", err.msg);
+		break;
+	}
 	default:
 		return vci_cli_usage(&t->cli, "unexpected option");
 	}
@@ -556,6 +566,49 @@ static json_t *lint_jwt(const char *text, size_t len, json_t *findings, vci_err_
 	return payload;
 }
 
+/* lint --profile: the profile's rules over issuer metadata, or over the
+ * metadata entries of definitions (offline: no server settings). */
+static int lint_profile(tool_t *t, const json_t *doc, json_t *findings, vci_err_t *err)
+{
+	json_auto_t *md = NULL;
+	json_auto_t *found = NULL;
+	vci_metadata_opts_t o = { 0 };
+	const json_t *one;
+	size_t i;
+
+	if (t->profile == VCI_PROFILE_NONE)
+		return 0;
+	if (vci_metadata_detect(doc) == VCI_DOC_METADATA) {
+		md = json_incref((json_t *)doc);
+	} else if (vci_metadata_detect(doc) == VCI_DOC_DEFINITION) {
+		json_t *cfgs = json_object();
+
+		md = json_pack("{s:o}", "credential_configurations_supported", cfgs);
+		for (i = 0; md && i < (json_is_array(doc) ? json_array_size(doc) : 1); i++) {
+			vci_defn_auto_t *d = NULL;
+
+			one = json_is_array(doc) ? json_array_get(doc, i) : doc;
+			d = vci_defn_new(one, NULL);
+			if (d)  /* a definition that does not prepare is lint's finding */
+				json_object_set_new(cfgs, d->id, vci_metadata_config(d, &o));
+		}
+	} else {
+		return 0;
+	}
+	found = json_array();
+	if (!md || !found)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_profile_check(t->profile, md, NULL, found);
+	json_array_foreach(found, i, one) {
+		char line[600];
+
+		snprintf(line, sizeof line, "--profile %s: %s", vci_profile_name(t->profile),
+			 json_string_value(one));
+		json_array_append_new(findings, json_string(line));
+	}
+	return 0;
+}
+
 static int lint_file(tool_t *t, const char *path, int *found)
 {
 	vci_err_t err = { 0 };
@@ -580,7 +633,7 @@ static int lint_file(tool_t *t, const char *path, int *found)
 		return fail(t, &err);
 	}
 	n = vci_metadata_lint_any(doc, findings, &err);
-	if (n < 0) {
+	if (n < 0 || lint_profile(t, doc, findings, &err) < 0) {
 		vci_err_prefix(&err, "lint: %s", name);
 		return fail(t, &err);
 	}

@@ -5,8 +5,10 @@
  * (serve-fixture.h), without a socket. When the input holds a newline,
  * the text before it is the request's DPoP header and the rest the body.
  * An accepted form has the pre-authorized code grant and a non-empty code
- * and keeps no tx_code of zero length; the handler always answers, with
- * a JSON OAuth error (never 5xx) unless it issued a token. */
+ * and keeps no tx_code of zero length, or the authorization code grant
+ * with code, code_verifier and redirect_uri; the handler always answers,
+ * with a JSON OAuth error (400, or 401 invalid_client; never 5xx) unless
+ * it issued a token. */
 #include "base/common.h"
 #include "oid4vci/offer.h"
 #include "oid4vci/request.h"
@@ -30,8 +32,11 @@ static void check_form(const char *s, size_t len)
 
 	if (vci_token_request_parse(s, len, &r, &err) != 0)
 		return;
-	if (strcmp(r.grant_type, VCI_GRANT_PRE_AUTH) || !r.code || !r.code[0] ||
-	    (r.tx_code && !r.tx_code[0]))
+	if (!r.code || !r.code[0] || (r.tx_code && !r.tx_code[0]))
+		__builtin_trap();
+	if (r.auth_code ? strcmp(r.grant_type, "authorization_code") || !r.code_verifier ||
+			  !r.redirect_uri
+			: strcmp(r.grant_type, VCI_GRANT_PRE_AUTH) != 0)
 		__builtin_trap();
 	vci_token_request_clear(&r);
 }
@@ -73,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	vci_h_token(fx.s, &req, &resp);
 	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-	if (resp.status >= 500 || (resp.status != 200 && resp.status != 400) ||
+	if (resp.status >= 500 || (resp.status != 200 && resp.status != 400 && resp.status != 401) ||
 	    !json_is_string(json_object_get(j, resp.status == 200 ? "access_token" : "error")))
 		__builtin_trap();
 	json_decref(j);

@@ -65,6 +65,61 @@ Options:
   --pending-file FILE  (--deferred) create FILE once the credential request
                        was answered 202 (a test then supplies the claims)
 
+Encryption (OpenID4VCI 1.0 section 10):
+  --encrypt ENC        ask for an encrypted credential response (enc A128GCM
+                       or A256GCM, alg ECDH-ES to a fresh P-256 key of the
+                       holder, kid set), and encrypt the request itself to
+                       the issuer's credential_request_encryption key; the
+                       response must be application/jwt and is decrypted
+                       with jwcrypto
+  --save-jwe DIR       write each encrypted response to DIR/N.jwe and the
+                       holder's response key (private JWK) to DIR/key.jwk,
+                       for a second, independent decryption
+Key attestations (Appendix D): with --attester-key, every credential
+request carries one key attestation (typ key-attestation+jwt, x5c from
+--attester-cert, exp, the c_nonce, attested_keys = all the request's
+keys): in the key_attestation header of each jwt proof, or as the one
+value of an attestation proof (--proof-type attestation).
+  --attester-key FILE  PEM private key of the key attester (P-256)
+  --attester-cert FILE its certificate chain, leaf first (PEM)
+  --key-storage LIST   key_storage levels stated, comma-separated
+                       (default iso_18045_high)
+  --user-auth LIST     user_authentication levels (default iso_18045_high)
+  --proof-type T       jwt (default) or attestation
+
+Authorization code flow (--flow auth-code): the offer's
+authorization_code grant with its issuer_state; a pushed authorization
+request (RFC 9126) with PKCE S256 (RFC 7636), the configurations' scope
+values (or authorization_details when one has none), client
+authentication by a wallet attestation the holder makes itself
+(OAuth-Client-Attestation + -PoP headers: an attestation JWT signed by
+--wallet-key with --wallet-cert as x5c, sub = --client-id, cnf = a fresh
+instance key) and a DPoP proof binding the code; the authorization
+endpoint must answer at once with a 302 to the redirect_uri carrying
+code, state and iss (RFC 9207); then the code at the token endpoint with
+code_verifier, redirect_uri, a fresh PoP and DPoP.
+  --flow pre-auth|auth-code  which grant of the offer (default pre-auth)
+  --wallet-key FILE    PEM private key of the wallet provider's attestation
+                       signer (auth-code)
+  --wallet-cert FILE   its certificate chain, leaf first (PEM), sent as x5c
+  --client-id ID       the client_id (default https://wallet.example.org)
+  --no-attestation     send no wallet attestation (public client)
+Negative modes of the authorization code flow (--flow auth-code):
+  wa-bad-sig           attestation signature broken: PAR 401 invalid_client
+  wa-bad-pop-sig       PoP signature broken: PAR 401 invalid_client
+  wa-expired           attestation exp in the past: PAR 401 invalid_client
+  wa-no-sub            attestation without sub: PAR 401 invalid_client
+  wa-pop-aud           PoP aud another server: PAR 401 invalid_client
+  wa-pop-key           PoP signed by a key other than cnf: PAR 401
+                       invalid_client
+  pkce-mismatch        a code_verifier not matching: token 400 invalid_grant
+  reuse-code           the code redeemed twice: 400 invalid_grant
+  reuse-request-uri    the request_uri used twice: 400 invalid_request
+  redirect-mismatch    another redirect_uri at the token endpoint: 400
+                       invalid_grant
+The PAR refusals then complete the flow normally (the offer is not spent
+by a refused PAR).
+
 Negative modes (--neg):
   wrong-tx-code        N wrong tx_codes, each 400 invalid_grant; then the
                        right one: accepted when N < cap, 400 invalid_grant
@@ -110,6 +165,14 @@ Negative modes (--neg):
   no-key-attestation   a proof without key_attestation where the metadata
                        requires one (key_attestations_required): 400
                        invalid_proof
+  enc-unsupported      credential_response_encryption with enc A128CBC-HS256:
+                       400 invalid_encryption_parameters
+  enc-plain-request    an encrypted response asked for in a request that is
+                       not encrypted: 400 invalid_encryption_parameters
+  key-attestation-refused  the credential request with the key attestation
+                       the options make (none, an untrusted attester, levels
+                       the configuration does not accept): 400 invalid_proof,
+                       no credential
 Each mode except the token-endpoint ones ends by completing the flow
 normally, to show the server keeps serving.
 
@@ -134,6 +197,7 @@ import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from jwcrypto import jwe as jwcrypto_jwe
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
@@ -378,7 +442,7 @@ def resolve_offer(text, http_):
 	return r.json("offer by reference"), "reference"
 
 
-def check_offer(offer):
+def check_offer(offer, flow="pre-auth"):
 	if not isinstance(offer, dict):
 		die("offer: not an object")
 	iss = offer.get("credential_issuer")
@@ -388,6 +452,11 @@ def check_offer(offer):
 	if not isinstance(ids, list) or not ids or len(set(ids)) != len(ids) or \
 	   not all(isinstance(i, str) for i in ids):
 		die("offer: credential_configuration_ids must be a non-empty array of unique strings")
+	if flow == "auth-code":
+		grant = (offer.get("grants") or {}).get("authorization_code")
+		if not isinstance(grant, dict) or not isinstance(grant.get("issuer_state"), str):
+			die("offer: no authorization_code grant with an issuer_state")
+		return iss, ids, grant
 	grant = (offer.get("grants") or {}).get(PRE_AUTH)
 	if not isinstance(grant, dict) or not isinstance(grant.get("pre-authorized_code"), str):
 		die("offer: no pre-authorized_code grant")
@@ -426,6 +495,38 @@ def known_members(doc, kind, what):
 		die("%s: unknown members in the response: %s" % (what, sorted(extra)))
 
 
+class Attester:
+	"""A key attester (OID4VCI Appendix D.1): the wallet's secure area
+	vouching for its keys, signing with a certificate chain given as x5c."""
+
+	def __init__(self, o):
+		self.key = serialization.load_pem_private_key(open(o["attester_key"], "rb").read(),
+							      password=None)
+		data = open(o["attester_cert"], "rb").read()
+		marker = b"-----END CERTIFICATE-----"
+		certs = [x509.load_pem_x509_certificate(c + marker) for c in data.split(marker)[:-1]]
+		self.x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+			    for c in certs]
+		self.key_storage = [v for v in o["key_storage"].split(",") if v]
+		self.user_auth = [v for v in o["user_auth"].split(",") if v]
+
+	def attestation(self, keys, nonce):
+		now = int(time.time())
+		claims = {"iat": now, "exp": now + 600, "attested_keys": [k.jwk for k in keys]}
+		if nonce is not None:
+			claims["nonce"] = nonce
+		if self.key_storage:
+			claims["key_storage"] = self.key_storage
+		if self.user_auth:
+			claims["user_authentication"] = self.user_auth
+		hdr = {"typ": "key-attestation+jwt", "alg": "ES256", "x5c": self.x5c}
+		h = b64u(jdump(hdr).encode())
+		p = b64u(jdump(claims).encode())
+		der = self.key.sign((h + "." + p).encode(), ec.ECDSA(hashes.SHA256()))
+		r, s_ = utils.decode_dss_signature(der)
+		return h + "." + p + "." + b64u(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+
+
 class Holder:
 	def __init__(self, opts):
 		self.o = opts
@@ -437,7 +538,10 @@ class Holder:
 		self.spent = {"codes": [], "c_nonces": [], "dpop_jti": [], "status": [],
 			      "notification_ids": []}
 		self.anchors = load_anchors(opts["ca"]) if opts.get("ca") else None
+		self.wallet = Wallet(opts) if opts.get("flow") == "auth-code" else None
 		self.jwt_vc_issuer = None
+		self.enc_key = None
+		self.attester = Attester(opts) if opts.get("attester_key") else None
 
 	def ok(self, what):
 		self.checks.append(what)
@@ -455,7 +559,7 @@ class Holder:
 		offer, how = resolve_offer(offer_text, self.http)
 		self.offer = offer
 		self.result["offer_by"] = how
-		self.issuer, self.offered, self.grant = check_offer(offer)
+		self.issuer, self.offered, self.grant = check_offer(offer, self.o["flow"])
 		self.ok("offer")
 		tx = self.grant.get("tx_code")
 		given = self.o.get("tx_code")
@@ -494,8 +598,11 @@ class Holder:
 		if not isinstance(asmd.get("token_endpoint"), str):
 			die("AS metadata: token_endpoint missing")
 		gts = asmd.get("grant_types_supported")
-		if gts is not None and PRE_AUTH not in gts:
-			die("AS metadata: grant_types_supported lacks the pre-authorized code grant")
+		want_gt = "authorization_code" if self.o["flow"] == "auth-code" else PRE_AUTH
+		if gts is not None and want_gt not in gts:
+			die("AS metadata: grant_types_supported lacks %s" % want_gt)
+		if self.o["flow"] == "auth-code":
+			check_as_auth_code(asmd)
 		self.asmd = asmd
 		self.ok("AS metadata")
 		if self.o["dpop"] and "ES256" not in asmd.get("dpop_signing_alg_values_supported", []):
@@ -544,6 +651,8 @@ class Holder:
 		for attempt in range(3):
 			headers = {"Content-Type": "application/x-www-form-urlencoded",
 				   "Accept": "application/json"}
+			if self.o["flow"] == "auth-code":
+				headers.update(self.client_auth_headers())
 			if dpop and self.dpop_key is not None:
 				headers["DPoP"] = proof or self.dpop_proof("POST", url)
 				self.last_token_dpop = headers["DPoP"]
@@ -591,9 +700,10 @@ class Holder:
 		self.token_type = "DPoP" if want == "dpop" else "Bearer"
 		self.token_c_nonce = doc.get("c_nonce")
 		self.ok("token (%s)" % self.token_type)
-		self.spent["codes"].append(self.grant["pre-authorized_code"])
-		self.log_spent({"code": self.grant["pre-authorized_code"],
-				"tx_code": self.o.get("tx_code")})
+		if self.o["flow"] == "pre-auth":
+			self.spent["codes"].append(self.grant["pre-authorized_code"])
+			self.log_spent({"code": self.grant["pre-authorized_code"],
+					"tx_code": self.o.get("tx_code")})
 		return doc
 
 	def fail_response(self, what, r):
@@ -621,7 +731,12 @@ class Holder:
 				die("%s: error_description outside the allowed ASCII set" % what)
 		if what.startswith("token") and "no-store" not in (r.header("Cache-Control") or ""):
 			die("%s: token error response without Cache-Control: no-store" % what)
-		if status == 401:
+		if status == 401 and got == "invalid_client" and not r.headers_named("WWW-Authenticate"):
+			# RFC 6749 section 5.2: WWW-Authenticate only when the client
+			# authenticated with the Authorization header (attestation-based
+			# client authentication uses headers of its own)
+			pass
+		elif status == 401:
 			wa = r.headers_named("WWW-Authenticate")
 			if not wa:
 				die("%s: 401 without WWW-Authenticate" % what)
@@ -659,12 +774,14 @@ class Holder:
 		return n
 
 	# -- credential
-	def proof(self, key, nonce, aud=None):
+	def proof(self, key, nonce, aud=None, key_attestation=None):
 		claims = {"aud": aud or self.issuer, "iat": int(time.time())}
 		if nonce is not None:
 			claims["nonce"] = nonce
-		return sign_jwt(key, {"typ": "openid4vci-proof+jwt", "alg": "ES256",
-				      "jwk": key.jwk}, claims)
+		hdr = {"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": key.jwk}
+		if key_attestation:
+			hdr["key_attestation"] = key_attestation
+		return sign_jwt(key, hdr, claims)
 
 	def request_body(self, cid, proofs, use_identifier=True):
 		cfg = self.md["credential_configurations_supported"][cid]
@@ -683,11 +800,89 @@ class Holder:
 			else:
 				body["credential_configuration_id"] = cid
 			if proofs is not None:
-				body["proofs"] = {"jwt": proofs}
+				body["proofs"] = {self.o["proof_type"]: proofs}
 		if self.o["unknown_fields"]:
 			body["x_unknown_member"] = {"nested": [1, 2, 3]}
 			body["wallet_hint"] = "ignored"
 		return body
+
+	def proofs_for(self, keys, nonce):
+		"""The proofs of one request: jwt proofs (with the key attestation
+		in their header when there is an attester), or one attestation
+		proof covering every key (--proof-type attestation)."""
+		att = self.attester.attestation(keys, nonce) if self.attester else None
+		if self.o["proof_type"] == "attestation":
+			if not att:
+				die("--proof-type attestation needs --attester-key")
+			return [att]
+		return [self.proof(k, nonce, key_attestation=att) for k in keys]
+
+	# -- encryption (OpenID4VCI 1.0 section 10)
+	def encode_request(self, body):
+		"""The request body and its Content-Type: JSON, or with --encrypt
+		the credential_response_encryption member added and the JSON
+		encrypted to the issuer's credential_request_encryption key."""
+		enc = self.o.get("encrypt")
+		if not enc:
+			return jdump(body), "application/json"
+		if self.enc_key is None:
+			self.enc_key = jwcrypto_jwk.JWK.generate(kty="EC", crv="P-256")
+			self.enc_kid = b64u(secrets.token_bytes(8))
+		body = dict(body)
+		if "credential_response_encryption" not in body:
+			pub = json.loads(self.enc_key.export_public())
+			pub.update({"alg": "ECDH-ES", "use": "enc", "kid": self.enc_kid})
+			body["credential_response_encryption"] = {"jwk": pub, "enc": enc}
+		self.asked_enc = body["credential_response_encryption"].get("enc")
+		cre = self.md.get("credential_request_encryption")
+		if not cre or getattr(self, "force_plain", False):
+			return jdump(body), "application/json"
+		keys = cre.get("jwks", {}).get("keys") if isinstance(cre.get("jwks"), dict) else cre.get("jwks")
+		if not isinstance(keys, list) or not keys:
+			die("issuer metadata: credential_request_encryption.jwks has no key")
+		k = keys[0]
+		if not isinstance(k.get("kid"), str):
+			die("issuer metadata: credential_request_encryption key without kid")
+		renc = enc if enc in cre.get("enc_values_supported", []) else \
+			(cre.get("enc_values_supported") or ["A128GCM"])[0]
+		hdr = {"alg": k.get("alg", "ECDH-ES"), "enc": renc, "kid": k["kid"]}
+		e = jwcrypto_jwe.JWE(jdump(body).encode(), jdump(hdr))
+		e.add_recipient(jwcrypto_jwk.JWK(**k))
+		self.ok("credential request encrypted (%s, %s)" % (hdr["alg"], renc))
+		return e.serialize(compact=True), "application/jwt"
+
+	def decode_response(self, r, body):
+		"""With --encrypt, a 200 answer must be a JWE to our key; errors are
+		never encrypted (section 8.3.1.2). Returns the answer with the
+		decrypted JSON as its body."""
+		if not self.o.get("encrypt") or r.status != 200:
+			return r
+		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
+		if ct != "application/jwt":
+			die("credential: encrypted response asked for, got Content-Type %r" % ct)
+		tok = r.body.decode() if isinstance(r.body, bytes) else r.body
+		e = jwcrypto_jwe.JWE()
+		try:
+			e.deserialize(tok.strip(), key=self.enc_key)
+		except Exception as ex:
+			die("credential: the encrypted response does not decrypt: %s" % ex)
+		h = json.loads(e.objects["protected"])
+		if h.get("alg") != "ECDH-ES" or h.get("enc") != self.asked_enc:
+			die("credential: JWE header %r, expected ECDH-ES and %s" % (h, self.asked_enc))
+		if h.get("kid") != self.enc_kid:
+			die("credential: JWE kid %r is not our key's %r" % (h.get("kid"), self.enc_kid))
+		self.ok("credential response decrypted (ECDH-ES, %s)" % h["enc"])
+		if self.o.get("save_jwe"):
+			d = self.o["save_jwe"]
+			os.makedirs(d, exist_ok=True)
+			n = len([f for f in os.listdir(d) if f.endswith(".jwe")])
+			with open(os.path.join(d, "%d.jwe" % n), "w") as f:
+				f.write(tok.strip())
+			with open(os.path.join(d, "key.jwk"), "w") as f:
+				f.write(self.enc_key.export_private())
+		headers = [(k, v) for k, v in r.headers if k.lower() != "content-type"]
+		headers.append(("Content-Type", "application/json"))
+		return Response(r.status, headers, e.payload)
 
 	def post_credential(self, body, token=None, scheme=None, dpop_proof=None,
 			    query_token=False):
@@ -705,7 +900,10 @@ class Holder:
 				if scheme == "DPoP":
 					headers["DPoP"] = dpop_proof or self.dpop_proof("POST", url, token)
 					self.last_cred_dpop = headers["DPoP"]
-			r = self.http.request("POST", target, body=jdump(body), headers=headers)
+			payload, ctype = self.encode_request(body)
+			headers["Content-Type"] = ctype
+			r = self.http.request("POST", target, body=payload, headers=headers)
+			r = self.decode_response(r, body)
 			self.note_dpop_nonce(r)
 			if r.status == 401 and scheme == "DPoP" and dpop_proof is None and not query_token:
 				params = parse_auth_params((r.headers_named("WWW-Authenticate") or [""])[0])
@@ -727,7 +925,7 @@ class Holder:
 			else:
 				nonce = self.c_nonce()
 		keys = [Key() for _ in range(nkeys)]
-		proofs = [self.proof(k, nonce) for k in keys]
+		proofs = self.proofs_for(keys, nonce)
 		body = self.request_body(cid, proofs)
 		r = self.post_credential(body)
 		if self.o["deferred"]:
@@ -762,7 +960,7 @@ class Holder:
 			die("credential response: no credential for %d of the proven keys" % len(remaining))
 		nid = doc.get("notification_id")
 		self.log_spent({"c_nonce": nonce, "config": cid,
-				"of_code": self.grant["pre-authorized_code"],
+				"of_code": self.grant.get("pre-authorized_code"),
 				"status": [i.get("status") for i in received],
 				"notification_id": nid})
 		self.result["credentials"].extend(received)
@@ -1510,6 +1708,27 @@ def neg_after_token(h, mode):
 		r = h.post_credential(body)
 		h.expect_error("credential, c_nonce past its expiry", r, 400, ["invalid_nonce"])
 		return
+	elif mode in ("enc-unsupported", "enc-plain-request"):
+		if not h.o.get("encrypt"):
+			die("--neg %s needs --encrypt" % mode)
+		n = h.c_nonce()
+		body = h.request_body(cid, h.proofs_for([Key()], n))
+		if mode == "enc-unsupported":
+			pub = json.loads(jwcrypto_jwk.JWK.generate(kty="EC", crv="P-256").export_public())
+			pub["alg"] = "ECDH-ES"
+			body["credential_response_encryption"] = {"jwk": pub, "enc": "A128CBC-HS256"}
+		h.force_plain = mode == "enc-plain-request"
+		r = h.post_credential(body)
+		h.force_plain = False
+		h.expect_error("credential, %s" % ("unsupported enc A128CBC-HS256" if mode ==
+			       "enc-unsupported" else "encrypted response from a plain request"),
+			       r, 400, ["invalid_encryption_parameters"])
+	elif mode == "key-attestation-refused":
+		n = h.c_nonce()
+		body = h.request_body(cid, h.proofs_for([Key()], n))
+		r = h.post_credential(body)
+		h.expect_error("credential, key attestation refused", r, 400, ["invalid_proof"])
+		return
 	elif mode == "no-key-attestation":
 		cfg = h.md["credential_configurations_supported"][cid]
 		jwt_pt = (cfg.get("proof_types_supported") or {}).get("jwt") or {}
@@ -1578,7 +1797,8 @@ TOKEN_MODES = ("wrong-tx-code", "no-tx-code", "unexpected-tx-code", "bearer-toke
 CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in-query",
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
 	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
-	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification")
+	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification",
+	      "enc-unsupported", "enc-plain-request", "key-attestation-refused")
 
 
 def run_negative(h, mode):
@@ -1621,6 +1841,200 @@ def check_spent(h, log):
 		"status_entries": [{"uri": u, "idx": i} for u, i in status]}
 
 
+# ---------------------------------------------------------------- authorization code flow
+
+def check_as_auth_code(asmd):
+	"""The AS metadata a HAIP wallet relies on (RFC 8414, RFC 9126, RFC 9207)."""
+	for k in ("authorization_endpoint", "pushed_authorization_request_endpoint"):
+		if not isinstance(asmd.get(k), str):
+			die("AS metadata: %s missing" % k)
+	if "S256" not in (asmd.get("code_challenge_methods_supported") or []):
+		die("AS metadata: code_challenge_methods_supported lacks S256")
+	if asmd.get("authorization_response_iss_parameter_supported") is not True:
+		die("AS metadata: authorization_response_iss_parameter_supported is not true")
+
+
+def load_pem_chain(path):
+	data = open(path, "rb").read()
+	marker = b"-----END CERTIFICATE-----"
+	return [x509.load_pem_x509_certificate(c + marker) for c in data.split(marker)[:-1]]
+
+
+class Wallet:
+	"""The wallet instance: its client_id, instance key and the wallet
+	provider's attestation signer (ABCA draft -07 section 5)."""
+
+	def __init__(self, o):
+		self.client_id = o["client_id"]
+		self.instance = Key()
+		self.signer = None
+		if o.get("wallet_key"):
+			self.signer = serialization.load_pem_private_key(
+				open(o["wallet_key"], "rb").read(), password=None)
+			self.x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+				    for c in load_pem_chain(o["wallet_cert"])]
+
+	def attestation(self, neg=None):
+		now = int(time.time())
+		claims = {"iss": "https://wallet-provider.example", "sub": self.client_id,
+			  "iat": now, "exp": now + 3600, "cnf": {"jwk": self.instance.jwk},
+			  "wallet_name": "holder.py"}
+		if neg == "wa-expired":
+			claims["iat"], claims["exp"] = now - 7200, now - 3600
+		if neg == "wa-no-sub":
+			del claims["sub"]
+		signer = Key()
+		signer.priv = self.signer
+		jwt = sign_jwt(signer, {"typ": "oauth-client-attestation+jwt", "alg": "ES256",
+					"x5c": self.x5c}, claims)
+		return break_sig(jwt) if neg == "wa-bad-sig" else jwt
+
+	def pop(self, aud, neg=None):
+		claims = {"iss": self.client_id, "aud": aud, "jti": b64u(secrets.token_bytes(16)),
+			  "iat": int(time.time())}
+		if neg == "wa-pop-aud":
+			claims["aud"] = "https://other-server.example"
+		key = Key() if neg == "wa-pop-key" else self.instance
+		jwt = sign_jwt(key, {"typ": "oauth-client-attestation-pop+jwt", "alg": "ES256"}, claims)
+		return break_sig(jwt) if neg == "wa-bad-pop-sig" else jwt
+
+
+def break_sig(jwt):
+	h, p, sig = jwt.split(".")
+	raw = bytearray(b64u_dec(sig))
+	raw[5] ^= 0x01
+	return h + "." + p + "." + b64u(bytes(raw))
+
+
+REDIRECT_URI = "https://wallet.example.org/cb"
+AUTH_NEG_PAR = ("wa-bad-sig", "wa-bad-pop-sig", "wa-expired", "wa-no-sub", "wa-pop-aud",
+		"wa-pop-key")
+AUTH_NEG = AUTH_NEG_PAR + ("pkce-mismatch", "reuse-code", "reuse-request-uri",
+			   "redirect-mismatch")
+
+
+def holder_client_auth_headers(h, neg=None):
+	if h.wallet is None or h.wallet.signer is None or h.o["no_attestation"]:
+		return {}
+	return {"OAuth-Client-Attestation": h.wallet.attestation(neg),
+		"OAuth-Client-Attestation-PoP": h.wallet.pop(h.asmd["issuer"], neg)}
+
+
+Holder.client_auth_headers = holder_client_auth_headers
+
+
+def auth_request(h, cids):
+	"""The pushed request's parameters: scope when every configuration has
+	one (HAIP 1.0 section 4.3), else authorization_details."""
+	cfgs = h.md["credential_configurations_supported"]
+	scopes = [cfgs[c].get("scope") for c in cids]
+	form = {"response_type": "code", "client_id": h.wallet.client_id,
+		"redirect_uri": REDIRECT_URI, "code_challenge_method": "S256",
+		"issuer_state": h.grant["issuer_state"], "state": b64u(secrets.token_bytes(12))}
+	h.code_verifier = b64u(secrets.token_bytes(32))
+	form["code_challenge"] = b64u(hashlib.sha256(h.code_verifier.encode()).digest())
+	if all(scopes):
+		form["scope"] = " ".join(scopes + ["openid_unknown_scope"])
+	else:
+		form["authorization_details"] = jdump([{"type": "openid_credential",
+						       "credential_configuration_id": c} for c in cids])
+	h.auth_state = form["state"]
+	return form
+
+
+def post_par(h, form, neg=None):
+	url = h.asmd["pushed_authorization_request_endpoint"]
+	for attempt in range(3):
+		headers = {"Content-Type": "application/x-www-form-urlencoded",
+			   "Accept": "application/json"}
+		headers.update(h.client_auth_headers(neg))
+		if h.dpop_key is not None:
+			headers["DPoP"] = h.dpop_proof("POST", url)
+		r = h.http.request("POST", url, body=urllib.parse.urlencode(form), headers=headers)
+		h.note_dpop_nonce(r)
+		if r.status == 400 and h.dpop_key is not None and \
+		   r.json("PAR error").get("error") == "use_dpop_nonce":
+			continue
+		return r
+	die("PAR: use_dpop_nonce three times in a row")
+
+
+def par(h, form):
+	r = post_par(h, form)
+	if r.status != 201:
+		h.fail_response("PAR", r)
+	doc = r.json("PAR response")
+	uri = doc.get("request_uri")
+	if not isinstance(uri, str) or not uri.startswith("urn:ietf:params:oauth:request_uri:"):
+		die("PAR: request_uri %r" % uri)
+	if not isinstance(doc.get("expires_in"), int) or not 0 < doc["expires_in"] <= 600:
+		die("PAR: expires_in %r" % doc.get("expires_in"))
+	if "no-store" not in (r.header("Cache-Control") or ""):
+		die("PAR response: Cache-Control no-store missing")
+	h.ok("PAR (201)")
+	return uri
+
+
+def authorize(h, request_uri):
+	q = urllib.parse.urlencode({"client_id": h.wallet.client_id, "request_uri": request_uri})
+	url = h.asmd["authorization_endpoint"]
+	return h.http.request("GET", url + ("&" if "?" in url else "?") + q)
+
+
+def authorization_response(h, r):
+	if r.status not in (302, 303):
+		h.fail_response("authorize: expected a redirect", r)
+	loc = r.header("Location") or ""
+	if not loc.startswith(REDIRECT_URI + "?"):
+		die("authorize: Location %r is not the redirect_uri" % loc[:120])
+	q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query, strict_parsing=True)
+	if q.get("iss") != [h.asmd["issuer"]]:
+		die("authorize: iss %r, expected %r (RFC 9207)" % (q.get("iss"), h.asmd["issuer"]))
+	if q.get("state") != [h.auth_state]:
+		die("authorize: state not returned as sent")
+	if "error" in q or len(q.get("code", [])) != 1:
+		die("authorize: no code: %s" % q.get("error"))
+	h.ok("authorize (302 with code, state, iss)")
+	return q["code"][0]
+
+
+def code_form(h, code, verifier=None, redirect=None):
+	return {"grant_type": "authorization_code", "code": code,
+		"code_verifier": verifier or h.code_verifier,
+		"redirect_uri": redirect or REDIRECT_URI, "client_id": h.wallet.client_id}
+
+
+def run_auth_code(h, neg=None):
+	cids = [h.o["config"]] if h.o.get("config") else h.offered
+	form = auth_request(h, cids)
+	if neg in AUTH_NEG_PAR:
+		r = post_par(h, form, neg)
+		h.expect_error("PAR, %s" % neg, r, 401, ["invalid_client"])
+		neg = None
+	request_uri = par(h, form)
+	r = authorize(h, request_uri)
+	code = authorization_response(h, r)
+	if neg == "reuse-request-uri":
+		r = authorize(h, request_uri)
+		h.expect_error("authorize, request_uri used twice", r, 400, ["invalid_request"])
+		return
+	if neg == "pkce-mismatch":
+		r = h.post_token(code_form(h, code, verifier=b64u(secrets.token_bytes(32))))
+		h.expect_error("token, PKCE mismatch", r, 400, ["invalid_grant"])
+		return
+	if neg == "redirect-mismatch":
+		r = h.post_token(code_form(h, code, redirect=REDIRECT_URI + "/other"))
+		h.expect_error("token, another redirect_uri", r, 400, ["invalid_grant"])
+		return
+	h.token(code_form(h, code))
+	if neg == "reuse-code":
+		r = h.post_token(code_form(h, code))
+		h.expect_error("token, code used twice", r, 400, ["invalid_grant"])
+	for cid in cids:
+		doc, _ = h.credential(cid, h.o["batch"])
+		notify_if(h, doc)
+
+
 # ---------------------------------------------------------------- main
 
 def usage(msg):
@@ -1637,7 +2051,12 @@ def parse_args(argv):
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
 	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None,
 	     "deferred": False, "expect_denied": False, "poll": None, "deferred_wait": 120.0,
-	     "pending_file": None}
+	     "pending_file": None,
+	     "flow": "pre-auth", "wallet_key": None, "wallet_cert": None,
+	     "client_id": "https://wallet.example.org", "no_attestation": False,
+	     "encrypt": None, "attester_key": None, "attester_cert": None,
+	     "key_storage": "iso_18045_high", "user_auth": "iso_18045_high", "proof_type": "jwt",
+	     "save_jwe": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -1646,10 +2065,16 @@ def parse_args(argv):
 		  "--tx-attempts": "tx_attempts", "--second-offer": "second_offer",
 		  "--check-spent": "check_spent", "--dpop": "dpop", "--wait": "wait",
 		  "--tls-ca": "tls_ca", "--poll": "poll", "--deferred-wait": "deferred_wait",
-		  "--pending-file": "pending_file"}
+		  "--pending-file": "pending_file", "--flow": "flow", "--wallet-key": "wallet_key",
+		  "--wallet-cert": "wallet_cert", "--client-id": "client_id",
+		  "--encrypt": "encrypt", "--attester-key": "attester_key",
+		  "--attester-cert": "attester_cert", "--key-storage": "key_storage",
+		  "--user-auth": "user_auth", "--proof-type": "proof_type",
+		  "--save-jwe": "save_jwe"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
-		 "--deferred": "deferred", "--expect-denied": "expect_denied"}
+		 "--deferred": "deferred", "--expect-denied": "expect_denied",
+		 "--no-attestation": "no_attestation"}
 	while args:
 		a = args.pop(0)
 		if a in ("-h", "--help"):
@@ -1686,6 +2111,16 @@ def parse_args(argv):
 		usage("--batch 1 to 100")
 	if o["draft13"] and o["batch"] != 1:
 		usage("--draft13 sends one proof")
+	if o["flow"] not in ("pre-auth", "auth-code"):
+		usage("--flow pre-auth or auth-code")
+	if bool(o["wallet_key"]) != bool(o["wallet_cert"]):
+		usage("--wallet-key and --wallet-cert go together")
+	if bool(o["attester_key"]) != bool(o["attester_cert"]):
+		usage("--attester-key and --attester-cert go together")
+	if o["encrypt"] not in (None, "A128GCM", "A256GCM"):
+		usage("--encrypt A128GCM or A256GCM")
+	if o["proof_type"] not in ("jwt", "attestation"):
+		usage("--proof-type jwt or attestation")
 	return o, pos[0]
 
 
@@ -1694,7 +2129,13 @@ def main():
 	h = Holder(o)
 	try:
 		h.discover(read_offer_arg(offer))
-		if o["check_spent"]:
+		if o["flow"] == "auth-code":
+			if o["neg"] and o["neg"] not in AUTH_NEG:
+				die("--neg %s: not a mode of the authorization code flow" % o["neg"])
+			run_auth_code(h, o["neg"])
+			if o["neg"]:
+				h.result["neg"] = o["neg"]
+		elif o["check_spent"]:
 			h.result["spent_check"] = check_spent(h, o["check_spent"])
 		elif o["neg"]:
 			run_negative(h, o["neg"])

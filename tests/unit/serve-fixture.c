@@ -12,12 +12,12 @@
 #include <openssl/x509.h>
 
 static const char defs_json[] =
-	"[{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:test:pid\","
+	"[{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:test:pid\",\"scope\":\"pid\","
 	"\"claims\":[{\"path\":[\"given_name\"],\"mandatory\":true,\"value_type\":\"string\"},"
 	"{\"path\":[\"family_name\"],\"mandatory\":true,\"value_type\":\"string\"}],"
 	"\"status\":\"token_status_list\","
 	"\"key_binding\":{\"methods\":[\"jwk\"],\"proof_algs\":[\"ES256\"]}},"
-	"{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"doctype\":\"org.iso.18013.5.1.mDL\","
+	"{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"doctype\":\"org.iso.18013.5.1.mDL\",\"scope\":\"mdl\","
 	"\"claims\":[{\"path\":[\"org.iso.18013.5.1\",\"family_name\"],\"mandatory\":true,"
 	"\"value_type\":\"string\"},{\"path\":[\"org.iso.18013.5.1\",\"given_name\"],"
 	"\"mandatory\":true,\"value_type\":\"string\"}],\"status\":\"token_status_list\","

@@ -14,6 +14,7 @@
 #include "base/common.h"
 #include "base/b64url.h"
 #include "base/http.h"
+#include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
@@ -42,6 +43,7 @@ static struct {
 	EVP_PKEY *holder[NHOLDERS];
 	char holder_jkt[NHOLDERS][44];
 	EVP_PKEY *dpop, *dpop2;
+	EVP_PKEY *enc;          /* the wallet's response encryption key */
 	int64_t now;
 } F;
 
@@ -54,6 +56,7 @@ static int fixture_up(void)
 	F.now = F.fx.now;
 	F.dpop = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	F.dpop2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	F.enc = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	for (int i = 0; i < NHOLDERS; i++) {
 		json_auto_t *jwk = NULL;
 
@@ -69,6 +72,7 @@ static void fixture_down(void)
 	serve_fixture_down(&F.fx);
 	EVP_PKEY_free(F.dpop);
 	EVP_PKEY_free(F.dpop2);
+	EVP_PKEY_free(F.enc);
 	for (int i = 0; i < NHOLDERS; i++)
 		EVP_PKEY_free(F.holder[i]);
 }
@@ -157,6 +161,10 @@ enum {
 	/* notification */
 	N_BAD_ID = 1u << 27,    /* a notification_id of nobody */
 	N_DESC = 1u << 28,      /* with an event_description */
+	/* credential: encryption (section 10) */
+	C_ENC_REQ = 1u << 29,   /* the request encrypted to the issuer's key */
+	C_ENC_OK = 1u << 30,    /* credential_response_encryption to F.enc, A256GCM */
+	C_ENC_CBC = 1u << 31,   /* the same with enc A128CBC-HS256 */
 };
 
 typedef struct step {
@@ -216,7 +224,7 @@ static const hcase_t cases[] = {
 	{ "pre-authorized code replayed", "pid", NULL, OPT, 0,
 	  { TOK(0, 200, NULL), TOK(0, 400, "invalid_grant") } },
 	{ "another grant type", "pid", NULL, OPT, 0,
-	  { TOK(T_GRANT, 400, "unsupported_grant_type"), TOK(0, 200, NULL) } },
+	  { TOK(T_GRANT, 400, "invalid_request"), TOK(0, 200, NULL) } },
 	{ "unknown form parameters ignored", "pid", NULL, OPT, 0,
 	  { TOK(T_EXTRA, 200, NULL), NONCE, CRED(0, 1, NULL, 200, NULL) } },
 	{ "token request not a form", "pid", NULL, OPT, 0,
@@ -299,6 +307,19 @@ static const hcase_t cases[] = {
 	{ "response encryption asked for", "pid", NULL, OPT, 0,
 	  { TOK(0, 200, NULL), NONCE,
 	    CRED(C_ENCRYPT, 1, NULL, 400, "invalid_encryption_parameters") } },
+	{ "encrypted request, encrypted response (A256GCM)", "pid", NULL, OPT, 0,
+	  { TOK(T_DPOP, 200, NULL), NONCE, CRED(C_ENC_REQ | C_ENC_OK, 2, NULL, 200, NULL),
+	    NOTIF(0, ACCEPTED, 204, NULL) } },
+	{ "encrypted request, plain response", "mdl", NULL, OPT, 0,
+	  { TOK(0, 200, NULL), NONCE, CRED(C_ENC_REQ, 1, NULL, 200, NULL) } },
+	{ "encrypted response asked for in a plain request: the c_nonce stays live", "pid",
+	  NULL, OPT, 0,
+	  { TOK(0, 200, NULL), NONCE,
+	    CRED(C_ENC_OK, 1, NULL, 400, "invalid_encryption_parameters"),
+	    CRED(C_ENC_REQ | C_ENC_OK, 1, NULL, 200, NULL) } },
+	{ "response encryption with enc A128CBC-HS256", "pid", NULL, OPT, 0,
+	  { TOK(0, 200, NULL), NONCE,
+	    CRED(C_ENC_REQ | C_ENC_CBC, 1, NULL, 400, "invalid_encryption_parameters") } },
 	{ "unknown members ignored", "pid", NULL, OPT, 0,
 	  { TOK(0, 200, NULL), NONCE, CRED(C_UNKNOWN, 1, NULL, 200, NULL) } },
 	{ "draft 13 request, dc+sd-jwt (vc+sd-jwt + vct)", "pid", NULL, OPT, 0,
@@ -596,9 +617,54 @@ static char *cred_body(flow_t *f, const step_t *st)
 		json_object_set_new(b, "credential_response_encryption",
 				    json_pack("{s:{s:s}, s:s}", "jwk", "kty", "EC", "enc",
 					      "A128GCM"));
+	if (st->v & (C_ENC_OK | C_ENC_CBC)) {
+		json_t *jwk = vci_jwk_from_pkey(F.enc, NULL);
+
+		json_object_set_new(jwk, "alg", json_string("ECDH-ES"));
+		json_object_set_new(jwk, "kid", json_string("wallet-enc-1"));
+		json_object_set_new(b, "credential_response_encryption",
+				    json_pack("{s:o, s:s}", "jwk", jwk, "enc",
+					      st->v & C_ENC_CBC ? "A128CBC-HS256" : "A256GCM"));
+	}
 	if (!(st->v & C_NO_PROOF))
 		cred_proofs(f, st, b);
 	return json_dumps(b, JSON_COMPACT);
+}
+
+/* A request body encrypted to the issuer's credential_request_encryption
+ * key, as a wallet reads it from the metadata (frees plain). */
+static char *encrypt_request(char *plain)
+{
+	const json_t *jwks = json_object_get(F.s->metadata, "credential_request_encryption");
+	const json_t *k = json_array_get(json_object_get(json_object_get(jwks, "jwks"), "keys"), 0);
+	vci_err_t err = { 0 };
+	char *jwe = vci_jwe_encrypt(k, "A128GCM", NULL, NULL, (const uint8_t *)plain,
+				    strlen(plain), &err);
+
+	if (!jwe)
+		tap_diag("encrypting the request: %s", err.msg);
+	free(plain);
+	return jwe;
+}
+
+/* A 200 answer that must be a JWE to F.enc: its JSON (new), or NULL. */
+static json_t *decrypt_response(const flow_t *f, const vci_resp_t *resp)
+{
+	char *text = strndup(resp->body, resp->len);
+	uint8_auto_t *pt = NULL;
+	json_auto_t *h = NULL;
+	vci_err_t err = { 0 };
+	size_t n = 0;
+	int rc = vci_jwe_decrypt(text, resp->len, F.enc, &pt, &n, &h, &err);
+
+	free(text);
+	tap_is_str(resp->content_type, "application/jwt", "%s: encrypted response type",
+		   f->c->name);
+	tap_ok(rc == 0 && !strcmp(str_or(json_object_get(h, "enc")), "A256GCM") &&
+	       !strcmp(str_or(json_object_get(h, "kid")), "wallet-enc-1"),
+	       "%s: the response decrypts with the wallet's key (enc, kid) %s", f->c->name,
+	       err.msg);
+	return rc == 0 ? json_loadb((const char *)pt, n, 0, NULL) : NULL;
 }
 
 /* Authorization (and DPoP) of a resource request. */
@@ -720,8 +786,8 @@ static void step_cred(flow_t *f, const step_t *st, vci_resp_t *resp)
 {
 	hreq_t h;
 
-	req_init(&h, "/credential", "application/json");
-	req_body(&h, cred_body(f, st));
+	req_init(&h, "/credential", st->v & C_ENC_REQ ? "application/jwt" : "application/json");
+	req_body(&h, st->v & C_ENC_REQ ? encrypt_request(cred_body(f, st)) : cred_body(f, st));
 	with_token(f, st, &h, ISSUER "/credential");
 	vci_h_credential(F.s, &h.r, resp);
 	free(h.body);
@@ -778,7 +844,10 @@ static void run_step(flow_t *f, const step_t *st, int n)
 	case EP_CRED: step_cred(f, st, &resp); break;
 	default: step_notif(f, st, &resp); break;
 	}
-	j = resp.len ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	if (st->ep == EP_CRED && resp.status == 200 && st->v & C_ENC_OK)
+		j = decrypt_response(f, &resp);
+	else
+		j = resp.len ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
 	e = json_string_value(json_object_get(j, "error"));
 	tap_ok(resp.status == st->status && (st->error ? e && !strcmp(e, st->error) : !e),
 	       "%s: step %d (%s): %d %s", f->c->name, n, eps[st->ep], resp.status,

@@ -623,6 +623,47 @@ static void test_attester_kid(void)
 		json_decref(keys);
 		json_decref(info);
 	}
+	{	/* the levels a configuration's key_attestations_required names
+		 * (Appendix D.2): the attestation states key_storage
+		 * iso_18045_high and no user_authentication */
+		static const struct { const char *levels, *what; int ok; } lv[] = {
+			{ "{}", "no level named", 1 },
+			{ "{\"key_storage\":[\"iso_18045_moderate\",\"iso_18045_high\"]}",
+			  "key_storage among those accepted", 1 },
+			{ "{\"key_storage\":[]}", "an empty list", 1 },
+			{ "{\"key_storage\":[\"iso_18045_moderate\"]}",
+			  "key_storage not accepted", 0 },
+			{ "{\"user_authentication\":[\"iso_18045_high\"]}",
+			  "user_authentication not stated", 0 },
+		};
+		char_auto_t *ka = attestation_kid(att, "ES256", ",\"kid\":\"att-1\"", NOW + 600);
+		char_auto_t *extra = malloc(strlen(ka) + 40);
+		char_auto_t *h = NULL, *cl = claims(""), *t = NULL;
+
+		sprintf(extra, ",\"key_attestation\":\"%s\"", ka);
+		h = jwk_header(extra);
+		t = sign(holder, "ES256", h, cl);
+		for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+			json_auto_t *req = json_loads(lv[i].levels, 0, NULL);
+			json_t *keys = NULL, *info = NULL;
+			int a, b;
+
+			p.key_attestation_levels = req;
+			vci_err_clear(&err);
+			a = vci_proof_verify_attestation(ka, strlen(ka), &p, &keys, &info, &err);
+			tap_ok(lv[i].ok ? a == 0 : a < 0 && !strcmp(err.code, "invalid_proof") &&
+			       strstr(err.msg, "states none of the levels"),
+			       "levels, attestation proof: %s: %s", lv[i].what,
+			       lv[i].ok ? "accepted" : err.msg);
+			json_decref(keys);
+			json_decref(info);
+			b = verify(t, &p, &err, &k);
+			tap_ok(lv[i].ok ? b == 0 : b < 0, "levels, jwt proof header: %s", lv[i].what);
+			if (b == 0)
+				vci_proof_key_free(&k);
+		}
+		p.key_attestation_levels = NULL;
+	}
 	{	/* refusals */
 		static const struct { const char *hdr, *alg, *msg, *what; } bad[] = {
 			{ ",\"kid\":\"att-9\"", "ES256", "no trusted key has \"kid\" \"att-9\"",

@@ -1,7 +1,9 @@
 /* metadata.c - Credential Issuer Metadata, signed metadata, SD-JWT VC Type
  * Metadata, and lint. */
 #include "metadata.h"
+#include "base/http.h"
 #include "base/url.h"
+#include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 
@@ -186,6 +188,43 @@ static int url_opt(const char *name, const char *v, int allow_query, vci_err_t *
 	return 0;
 }
 
+/* A JSON array of the strings of a NULL-terminated list. */
+static json_t *string_array(const char *const *list)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && list[i]; i++)
+		if (json_array_append_new(a, json_string(list[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* credential_response_encryption and credential_request_encryption
+ * (section 12.2.4) from what crypto/jwe.h implements. */
+static int encryption_metadata(json_t *md, const vci_metadata_opts_t *o)
+{
+	json_t *e;
+
+	if (o->response_encryption) {
+		e = json_pack("{s:o*, s:o*, s:b}", "alg_values_supported",
+			      string_array(vci_jwe_algs), "enc_values_supported",
+			      string_array(vci_jwe_encs), "encryption_required",
+			      o->response_encryption > 1);
+		if (!e || json_object_set_new(md, "credential_response_encryption", e) < 0)
+			return -1;
+	}
+	if (o->request_encryption_jwks && !o->draft13) {
+		e = json_pack("{s:O, s:o*, s:b}", "jwks", o->request_encryption_jwks,
+			      "enc_values_supported", string_array(vci_jwe_encs),
+			      "encryption_required", o->request_encryption_required);
+		if (!e || json_object_set_new(md, "credential_request_encryption", e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata_opts_t *o,
 			   vci_err_t *err)
 {
@@ -235,6 +274,8 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 	if (o->batch_size && !o->draft13)
 		json_object_set_new(md, "batch_credential_issuance",
 				    json_pack("{s:I}", "batch_size", (json_int_t)o->batch_size));
+	if (encryption_metadata(md, o) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL;
 	if (o->issuer_name) {
 		json_t *disp = json_pack("{s:s}", "name", o->issuer_name);
 

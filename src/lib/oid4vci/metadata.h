@@ -23,6 +23,14 @@ typedef struct vci_metadata_opts {
 	const char *signing_alg;           /* JOSE alg of the credential signing
 					      key; NULL: the definitions' signing_algs */
 	int draft13;                       /* emit the draft 13 shape */
+	/* credential_response_encryption (section 10, 12.2.4): 0 none, 1
+	 * offered, 2 required; algorithms those of crypto/jwe.h */
+	int response_encryption;
+	/* credential_request_encryption: the issuer's public encryption keys
+	 * ({"keys":[...]}, each with a "kid"), or NULL; and whether an
+	 * encrypted request is required */
+	const json_t *request_encryption_jwks;
+	int request_encryption_required;
 } vci_metadata_opts_t;
 
 /* Credential Issuer Metadata for a set of prepared definitions (their ids

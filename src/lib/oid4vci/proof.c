@@ -341,6 +341,45 @@ static json_t *attestation_info(const json_t *claims)
 	return info;
 }
 
+/* Whether the JSON array a holds the string v. */
+static int strings_have(const json_t *a, const char *v)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (json_is_string(e) && !strcmp(json_string_value(e), v))
+			return 1;
+	return 0;
+}
+
+/* The levels a key attestation states against those the configuration
+ * accepts (Appendix D.2): for each of key_storage and user_authentication
+ * the policy lists, one of the attestation's values must be among them. */
+static int check_levels(const json_t *claims, const json_t *required, const char *what,
+			vci_err_t *err)
+{
+	static const char *const names[] = { "key_storage", "user_authentication" };
+
+	for (size_t i = 0; required && i < 2; i++) {
+		const json_t *want = json_object_get(required, names[i]);
+		const json_t *have = json_object_get(claims, names[i]);
+		const json_t *v;
+		size_t j;
+
+		if (!json_is_array(want) || !json_array_size(want))
+			continue;
+		json_array_foreach(have, j, v)
+			if (json_is_string(v) && strings_have(want, json_string_value(v)))
+				break;
+		if (!json_is_array(have) || j == json_array_size(have))
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
+					   "%s: \"%s\" states none of the levels this credential "
+					   "requires", what, names[i]);
+	}
+	return 0;
+}
+
 /* Verify a key attestation JWT. need_exp: exp required (inside a jwt
  * proof). Returns its claims (new reference). */
 static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_proof_policy_t *p,
@@ -402,6 +441,8 @@ static json_t *key_attestation_verify(const char *jwt, size_t len, const vci_pro
 			return NULL;
 		}
 	}
+	if (check_levels(jws.payload, p->key_attestation_levels, what, err) < 0)
+		return NULL;
 	return json_incref(jws.payload);
 }
 

@@ -29,6 +29,11 @@ typedef struct vci_proof_policy {
 	const vci_nonce_key_t *nonce_key; /* or: self-verifying nonces with this key */
 	const json_t *trust_jwks;     /* attester keys (vci_jwks_load) for key
 					 attestations named by "kid"; NULL: refused */
+	/* key_attestations_required of the configuration (Appendix D.2):
+	 * {"key_storage": [...], "user_authentication": [...]}, either
+	 * optional; a key attestation must state at least one of the values
+	 * listed for each member present. NULL or {}: any level. */
+	const json_t *key_attestation_levels;
 } vci_proof_policy_t;
 
 /* One proven key. */

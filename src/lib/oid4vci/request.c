@@ -3,6 +3,7 @@
 #include "request.h"
 #include "base/b64url.h"
 #include "base/http.h"
+#include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "offer.h"
 
@@ -91,52 +92,81 @@ static int form_take(const form_pair_t *fp, const char *name, char **slot, vci_e
 	return 0;
 }
 
-void vci_token_request_clear(vci_token_request_t *r)
+int vci_form_fields(const char *body, size_t len, const char *const *names, char ***slots,
+		    size_t n, vci_err_t *err)
 {
-	free(r->grant_type);
-	vci_str_wipe(r->code);
-	vci_str_wipe(r->tx_code);
-	memset(r, 0, sizeof *r);
-}
-
-int vci_token_request_parse(const char *body, size_t len, vci_token_request_t *out,
-			    vci_err_t *err)
-{
-	static const char *const names[] = { "grant_type", "pre-authorized_code", "tx_code" };
 	const char *p = body ? body : "";
 	const char *end = p + (body ? len : 0);
 	form_pair_t fp;
 	size_t count = 0;
 
-	memset(out, 0, sizeof *out);
 	while (form_next(&p, end, &fp)) {
-		char **slots[] = { &out->grant_type, &out->code, &out->tx_code };
-
-		if (++count > VCI_FORM_PARAMS_MAX) {
-			vci_token_request_clear(out);
+		if (++count > VCI_FORM_PARAMS_MAX)
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
 					   "more than %u form parameters", VCI_FORM_PARAMS_MAX);
-		}
-		for (size_t i = 0; i < 3; i++)
+		for (size_t i = 0; i < n; i++)
 			if (form_name_is(&fp, names[i]) &&
-			    form_take(&fp, names[i], slots[i], err) < 0) {
-				vci_token_request_clear(out);
+			    form_take(&fp, names[i], slots[i], err) < 0)
 				return -1;
-			}
 	}
-	if (!out->grant_type) {
-		vci_token_request_clear(out);
+	return 0;
+}
+
+void vci_token_request_clear(vci_token_request_t *r)
+{
+	free(r->grant_type);
+	vci_str_wipe(r->code);
+	vci_str_wipe(r->tx_code);
+	vci_str_wipe(r->code_verifier);
+	vci_str_wipe(r->pre_auth_code);
+	free(r->redirect_uri);
+	free(r->client_id);
+	memset(r, 0, sizeof *r);
+}
+
+/* Which grant the request is, and its required parameters. */
+static int token_grant_check(vci_token_request_t *out, vci_err_t *err)
+{
+	if (!out->grant_type)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "grant_type: missing");
+	if (!strcmp(out->grant_type, VCI_GRANT_PRE_AUTH)) {
+		vci_str_wipe(out->code);
+		out->code = out->pre_auth_code;
+		out->pre_auth_code = NULL;
+		if (!out->code)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "pre-authorized_code: missing");
+		return 0;
 	}
-	if (strcmp(out->grant_type, VCI_GRANT_PRE_AUTH)) {
-		vci_token_request_clear(out);
+	if (strcmp(out->grant_type, "authorization_code"))
 		return vci_err_set(err, VCI_EXIT_FAIL, "unsupported_grant_type",
-				   "grant_type: only the pre-authorized code grant is supported");
-	}
-	if (!out->code) {
-		vci_token_request_clear(out);
+				   "grant_type: only the pre-authorized code and authorization "
+				   "code grants are supported");
+	out->auth_code = 1;
+	if (!out->code)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "code: missing");
+	if (!out->code_verifier)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
-				   "pre-authorized_code: missing");
+				   "code_verifier: missing (PKCE is required)");
+	if (!out->redirect_uri)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "redirect_uri: missing");
+	return 0;
+}
+
+int vci_token_request_parse(const char *body, size_t len, vci_token_request_t *out,
+			    vci_err_t *err)
+{
+	static const char *const names[] = { "grant_type", "pre-authorized_code", "tx_code",
+					     "code", "code_verifier", "redirect_uri",
+					     "client_id" };
+	char **slots[] = { &out->grant_type, &out->pre_auth_code, &out->tx_code, &out->code,
+			   &out->code_verifier, &out->redirect_uri, &out->client_id };
+
+	memset(out, 0, sizeof *out);
+	if (vci_form_fields(body, len, names, slots, 7, err) < 0 ||
+	    token_grant_check(out, err) < 0) {
+		vci_token_request_clear(out);
+		return -1;
 	}
 	return 0;
 }
@@ -263,6 +293,51 @@ static int take_proofs(vci_credential_request_t *r, size_t max_proofs, vci_err_t
 	return 0;
 }
 
+/* credential_response_encryption (section 8.2): {jwk, enc, zip?},
+ * something we can encrypt to. */
+static int take_encryption(vci_credential_request_t *r, vci_err_t *err)
+{
+	static const char code[] = "invalid_encryption_parameters";
+	const json_t *e = json_object_get(r->doc, "credential_response_encryption");
+	const json_t *jwk, *enc, *zip;
+
+	if (!e)
+		return 0;
+	jwk = json_object_get(e, "jwk");
+	enc = json_object_get(e, "enc");
+	zip = json_object_get(e, "zip");
+	if (!json_is_object(e) || !json_is_object(jwk) || !json_is_string(enc) ||
+	    (zip && !json_is_string(zip)))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "expected an object with \"jwk\" (object), \"enc\" and "
+				   "optionally \"zip\" (strings)");
+	if (vci_jwe_recipient_check(jwk, json_string_value(enc), json_string_value(zip),
+				    err) < 0)
+		return vci_err_prefix(err, "credential_response_encryption");
+	r->encryption = e;
+	return 0;
+}
+
+char *vci_credential_response_encrypt(const vci_credential_request_t *r, const json_t *body,
+				      vci_err_t *err)
+{
+	const json_t *e = r->encryption;
+	char_auto_t *text = json_dumps(body, JSON_COMPACT);
+
+	if (!e) {
+		vci_err_set(err, VCI_EXIT_IO, "server_error", "no encryption was requested");
+		return NULL;
+	}
+	if (!text) {
+		oom(err);
+		return NULL;
+	}
+	return vci_jwe_encrypt(json_object_get(e, "jwk"),
+			       json_string_value(json_object_get(e, "enc")),
+			       json_string_value(json_object_get(e, "zip")), NULL,
+			       (const uint8_t *)text, strlen(text), err);
+}
+
 void vci_credential_request_clear(vci_credential_request_t *r)
 {
 	json_decref(r->doc);
@@ -303,12 +378,8 @@ int vci_credential_request_parse(const char *body, size_t len, size_t max_proofs
 		}
 		out->legacy = 1;
 	}
-	if (json_object_get(out->doc, "credential_response_encryption")) {
-		vci_err_set(err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
-			    "credential_response_encryption: this issuer does not encrypt "
-			    "credential responses");
+	if (take_encryption(out, err) < 0)
 		goto fail;
-	}
 	if (take_proofs(out, max_proofs ? max_proofs : 1, err) < 0)
 		goto fail;
 	return 0;

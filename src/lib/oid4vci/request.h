@@ -33,17 +33,36 @@
 
 typedef struct vci_token_request {
 	char *grant_type;
-	char *code;       /* pre-authorized_code (secret: wiped by clear) */
+	char *code;       /* pre-authorized_code, or the authorization code
+			     (auth_code set) (secret: wiped by clear) */
 	char *tx_code;    /* tx_code (secret), or NULL when not sent */
+	/* authorization code grant (RFC 6749 section 4.1.3, RFC 7636 4.5) */
+	int auth_code;          /* grant_type is authorization_code */
+	char *code_verifier;    /* secret, wiped by clear */
+	char *redirect_uri;
+	char *client_id;        /* or NULL */
+	char *pre_auth_code;    /* private to the parser */
 } vci_token_request_t;
+
+/* Decode the form parameters names[i] (n of them) of an
+ * application/x-www-form-urlencoded body into *slots[i] (malloc'd; left
+ * NULL when absent or sent without a value; the slots must be NULL on
+ * entry). Other parameters are ignored. Errors "invalid_request": more
+ * than VCI_FORM_PARAMS_MAX parameters, one of names sent twice, a bad
+ * %-escape; slots filled so far are the caller's to free either way. */
+int vci_form_fields(const char *body, size_t len, const char *const *names, char ***slots,
+		    size_t n, vci_err_t *err);
 
 /* Parse a token request body (application/x-www-form-urlencoded, RFC 6749
  * section 4.1.3 and appendix B): '&'-separated name=value pairs with %XX
  * and '+' decoded. A parameter sent without a value counts as omitted
- * (RFC 6749 section 3.1); grant_type, pre-authorized_code and tx_code
- * sent twice are refused (section 3.1); other parameters (client_id,
- * authorization_details, unknown ones) are ignored. Checks grant_type is
- * the pre-authorized code grant and pre-authorized_code is present.
+ * (RFC 6749 section 3.1); grant_type, pre-authorized_code, tx_code, code,
+ * code_verifier, redirect_uri and client_id sent twice are refused
+ * (section 3.1); other parameters (authorization_details, unknown ones)
+ * are ignored. Checks grant_type is the pre-authorized code grant with
+ * pre-authorized_code, or the authorization_code grant with code,
+ * code_verifier and redirect_uri (the PKCE and redirect_uri checks
+ * against the code are the caller's: oid4vci/authz.h).
  * Errors: "invalid_request" (malformed, missing, repeated, more than
  * VCI_FORM_PARAMS_MAX parameters), "unsupported_grant_type". On failure
  * *out holds nothing to free. */
@@ -96,6 +115,9 @@ typedef struct vci_credential_request {
 	const char *proof_type;   /* TYPE (points into proofs) */
 	size_t nproofs;           /* elements of proofs.TYPE (>= 1) */
 	int legacy;               /* drafts 13-15 shape: "proof" or "format" used */
+	const json_t *encryption; /* credential_response_encryption {jwk, enc,
+				     zip?} (points into doc), checked encryptable
+				     (vci_jwe_recipient_check), or NULL */
 } vci_credential_request_t;
 
 /* Parse a credential request body (application/json): an object whose
@@ -107,13 +129,23 @@ typedef struct vci_credential_request {
  * which is an unknown member for a 1.0 request; "proofs" with more than
  * `max_proofs` elements is refused (batch_credential_issuance.batch_size,
  * section 12.2.4). A request asking for response encryption
- * ("credential_response_encryption") is refused, as the issuer offers
- * none (section 10). Errors: "invalid_credential_request" (malformed,
- * both or neither ids, too many proofs), "invalid_proof" (a malformed
- * proofs / proof member), "invalid_encryption_parameters". */
+ * ("credential_response_encryption", section 10: an object with a public
+ * "jwk" and "enc", "zip" optional) is checked against what crypto/jwe.h
+ * can do (ECDH-ES, A128GCM, A256GCM, no zip) before anything is issued.
+ * Errors: "invalid_credential_request" (malformed, both or neither ids,
+ * too many proofs), "invalid_proof" (a malformed proofs / proof member),
+ * "invalid_encryption_parameters" (a malformed or unsupported
+ * credential_response_encryption). */
 int vci_credential_request_parse(const char *body, size_t len, size_t max_proofs,
 				 vci_credential_request_t *out, vci_err_t *err);
 void vci_credential_request_clear(vci_credential_request_t *r);
+
+/* The credential response `body` encrypted as the request asked
+ * (r->encryption set): a compact JWE (ECDH-ES, the request's enc, "kid"
+ * copied from its jwk) of the compact JSON body, served as
+ * application/jwt (section 10). malloc'd, or NULL with err. */
+char *vci_credential_response_encrypt(const vci_credential_request_t *r, const json_t *body,
+				      vci_err_t *err);
 
 /* The definition a request asks for, among `offered` (the exchange's
  * configuration ids, vci_request_offered_ids) and the loaded definitions:

@@ -105,13 +105,31 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 	json_auto_t *known = known_ids(s);
 	char_auto_t *uri = NULL;
 	wipe_auto_t *link = NULL;
-	int rc = -1;
+	int rc = -1, auth_code;
 
 	d.params.issuer = s->issuer;
 	d.params.tx_length = 6;
 	d.scheme = "openid-credential-offer";
+	if (json_object_get(rec, "authorization_code") &&
+	    !json_is_boolean(json_object_get(rec, "authorization_code")))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "authorization_code: "
+				   "expected true or false");
+	auth_code = json_is_true(json_object_get(rec, "authorization_code"));
+	json_object_del(rec, "authorization_code");
 	if (vci_offer_request_from_record(rec, &d, known, "the served definitions", &req, err) < 0)
 		return -1;
+	if (auth_code) {
+		/* issuer-initiated authorization code flow (HAIP): the grant
+		 * with a fresh issuer_state, and no pre-authorized code */
+		req.params.auth_code = 1;
+		req.params.no_pre_auth = 1;
+		req.params.issuer_state = NULL;
+		if (req.params.tx_code) {
+			rc = vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "tx_code: only with "
+					 "the pre-authorized code grant");
+			goto out;
+		}
+	}
 	if (check_claims(s, &req, rec, err) < 0 || vci_offer_build(&req.params, &o, err) < 0)
 		goto out;
 	if (asprintf(&uri, "%s/offers/%s", s->issuer, req.offer_id) < 0) {

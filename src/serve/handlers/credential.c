@@ -77,6 +77,27 @@ static void cred_fail(cred_ctx_t *c, vci_resp_t *resp)
 	vci_resp_json(resp, 400, json_incref(body));
 }
 
+/* Encryption as --encryption sets it (section 10): off, no encrypted
+ * response; required, one asked for; a request asking for an encrypted
+ * response must itself come encrypted, so that the response key cannot
+ * be substituted on the way. */
+static int cred_encryption_check(cred_ctx_t *c, int encrypted)
+{
+	static const char code[] = "invalid_encryption_parameters";
+
+	if (c->cr.encryption && c->s->encryption == VCI_ENCRYPTION_OFF)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "this issuer does not encrypt credential responses");
+	if (!c->cr.encryption && c->s->encryption == VCI_ENCRYPTION_REQUIRED)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "missing: this issuer requires encrypted responses");
+	if (c->cr.encryption && !encrypted)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption "
+				   "in a request that is not encrypted: encrypt the request to "
+				   "credential_request_encryption.jwks (application/jwt)");
+	return 0;
+}
+
 /* Steps 2 and 3: the request and the configuration it asks for. */
 static int cred_parse(cred_ctx_t *c)
 {
@@ -86,16 +107,22 @@ static int cred_parse(cred_ctx_t *c)
 	size_t ndefs;
 	int rc;
 
+	char_auto_t *plain = NULL;
+	size_t plain_len = 0;
+	int encrypted;
+
+	if (vci_serve_request_body(c->s, c->req, &plain, &plain_len, &encrypted, &c->err) < 0)
+		return -1;
 	vci_req_content_type(c->req, ctype, sizeof ctype);
-	if (!strcmp(ctype, "application/jwt"))
-		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
-				   "Content-Type: encrypted credential requests are not supported");
-	if (strcmp(ctype, "application/json"))
+	if (!encrypted && strcmp(ctype, "application/json"))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
 				   "Content-Type: must be application/json");
-	if (vci_credential_request_parse(c->req->body, c->req->body_len,
+	if (vci_credential_request_parse(encrypted ? plain : c->req->body,
+					 encrypted ? plain_len : c->req->body_len,
 					 c->s->batch_size ? c->s->batch_size : 1, &c->cr,
 					 &c->err) < 0)
+		return -1;
+	if (cred_encryption_check(c, encrypted) < 0)
 		return -1;
 	rc = vci_store_exchange_get(c->s->store, c->tok.exchange_id, &c->x, &c->err);
 	if (rc != 0)
@@ -134,6 +161,8 @@ static int cred_proofs(cred_ctx_t *c)
 	p.now = (time_t)c->req->now;
 	p.nonce = nonce;
 	p.require_key_attestation = c->d->key_attestation != NULL;
+	p.key_attestation_levels = c->d->key_attestation;
+	p.trust_file = c->s->trust_file;    /* --trust: attesters of keys too */
 	if (vci_credential_request_verify(&c->cr, &p, &c->keys, &c->err) < 0)
 		return -1;
 	if (json_array_size(c->keys) > (c->s->batch_size ? c->s->batch_size : 1))
@@ -253,9 +282,25 @@ static void cred_respond(cred_ctx_t *c, const char *nid, vci_resp_t *resp)
 	char_auto_t *n = c->cr.legacy ? cred_c_nonce(c) : NULL;
 	json_t *body = vci_credential_response_new(c->creds, nid, c->cr.legacy, n,
 						   c->s->nonce_ttl);
+	int rc;
 
-	if (vci_resp_json(resp, 200, body) == 0 &&
-	    vci_resp_header(resp, "Cache-Control", "no-store") == 0 && c->tok.dpop_jkt[0])
+	if (c->cr.encryption) {
+		/* section 10: the whole response as a JWE to the wallet's key
+		 * (checked encryptable before anything was issued) */
+		char_auto_t *jwe = body ? vci_credential_response_encrypt(&c->cr, body, &c->err)
+					: NULL;
+
+		json_decref(body);
+		if (!jwe) {
+			vci_h_fail(resp, 500, &c->err);
+			return;
+		}
+		rc = vci_resp_bytes(resp, 200, "application/jwt", jwe, strlen(jwe));
+	} else {
+		rc = vci_resp_json(resp, 200, body);
+	}
+	if (rc == 0 && vci_resp_header(resp, "Cache-Control", "no-store") == 0 &&
+	    c->tok.dpop_jkt[0])
 		vci_h_dpop_nonce_header(c->s, c->req, resp);
 }
 

@@ -14,8 +14,12 @@
  * for the kept keys with the kept status entries and recorded in the same
  * transaction that spends the transaction id; 400
  * credential_request_denied after a denial; 400 invalid_transaction_id
- * for an id unknown, of another access token, or delivered. */
+ * for an id unknown, of another access token, or delivered. The request
+ * may come encrypted and ask for an encrypted response as a credential
+ * request does (section 9.1, 10; encryption.c): the 200 answer is then a
+ * JWE to the key this request names. */
 #include "handlers.h"
+#include "crypto/jwe.h"
 #include "crypto/keys.h"
 #include "oid4vci/request.h"
 
@@ -146,30 +150,66 @@ typedef struct defer_ctx {
 	uint8_t hash[VCI_STORE_HASH];
 	const vci_defn_t *d;
 	json_t *xrec, *keys, *status, *creds;
+	json_t *doc;              /* the request (decrypted when encrypted) */
+	const json_t *enc;        /* its credential_response_encryption, or NULL */
 	vci_err_t err;
 } defer_ctx_t;
 
-/* The body: {"transaction_id"} (unknown members ignored); its hash to
- * c->hash. */
+/* credential_response_encryption as the credential endpoint takes it. */
+static int defer_encryption(defer_ctx_t *c, int encrypted)
+{
+	static const char code[] = "invalid_encryption_parameters";
+	const json_t *e = json_object_get(c->doc, "credential_response_encryption");
+	const json_t *enc = json_object_get(e, "enc"), *zip = json_object_get(e, "zip");
+
+	if (e && c->s->encryption == VCI_ENCRYPTION_OFF)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "this issuer does not encrypt credential responses");
+	if (!e && c->s->encryption == VCI_ENCRYPTION_REQUIRED)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "missing: this issuer requires encrypted responses");
+	if (!e)
+		return 0;
+	if (!json_is_object(e) || !json_is_string(enc) || (zip && !json_is_string(zip)))
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption: "
+				   "expected an object with \"jwk\" and \"enc\"");
+	if (vci_jwe_recipient_check(json_object_get(e, "jwk"), json_string_value(enc),
+				    json_string_value(zip), &c->err) < 0)
+		return vci_err_prefix(&c->err, "credential_response_encryption");
+	if (!encrypted)
+		return vci_err_set(&c->err, VCI_EXIT_FAIL, code, "credential_response_encryption "
+				   "in a request that is not encrypted: encrypt the request to "
+				   "credential_request_encryption.jwks (application/jwt)");
+	c->enc = e;
+	return 0;
+}
+
+/* The body: {"transaction_id", "credential_response_encryption"?}
+ * (unknown members ignored), JSON or encrypted (application/jwt); the
+ * transaction_id's hash to c->hash. */
 static int defer_parse(defer_ctx_t *c)
 {
 	char ctype[64];
-	json_auto_t *doc = NULL;
+	char_auto_t *plain = NULL;
+	size_t plain_len = 0;
+	int encrypted;
 	const json_t *t;
 
+	if (vci_serve_request_body(c->s, c->req, &plain, &plain_len, &encrypted, &c->err) < 0)
+		return -1;
 	vci_req_content_type(c->req, ctype, sizeof ctype);
-	if (strcmp(ctype, "application/json"))
+	if (!encrypted && strcmp(ctype, "application/json"))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
 				   "Content-Type: must be application/json");
-	doc = json_loadb(c->req->body ? c->req->body : "", c->req->body_len,
-			 JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(doc))
+	c->doc = encrypted ? json_loadb(plain, plain_len, JSON_REJECT_DUPLICATES, NULL)
+			   : json_loadb(c->req->body ? c->req->body : "", c->req->body_len,
+					JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(c->doc))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
 				   "body: expected a JSON object");
-	if (json_object_get(doc, "credential_response_encryption"))
-		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_encryption_parameters",
-				   "credential_response_encryption: not supported");
-	t = json_object_get(doc, "transaction_id");
+	if (defer_encryption(c, encrypted) < 0)
+		return -1;
+	t = json_object_get(c->doc, "transaction_id");
 	if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 512)
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_credential_request",
 				   "transaction_id: missing or not a string");
@@ -310,6 +350,32 @@ static int defer_record(defer_ctx_t *c, char nid[VCI_STORE_ID])
 	return rc;
 }
 
+/* 200 with the credentials, encrypted when the request asked. */
+static void defer_respond(defer_ctx_t *c, const char *nid, vci_resp_t *resp)
+{
+	json_auto_t *body = vci_credential_response_new(c->creds, nid, 0, NULL, 0);
+	char_auto_t *text = NULL;
+	char_auto_t *jwe = NULL;
+	int rc;
+
+	if (c->enc) {
+		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		jwe = text ? vci_jwe_encrypt(json_object_get(c->enc, "jwk"),
+					     json_string_value(json_object_get(c->enc, "enc")), NULL,
+					     NULL, (const uint8_t *)text, strlen(text), &c->err)
+			   : NULL;
+		if (!jwe) {
+			vci_h_fail(resp, 500, &c->err);
+			return;
+		}
+		rc = vci_resp_bytes(resp, 200, "application/jwt", jwe, strlen(jwe));
+	} else {
+		rc = vci_resp_json(resp, 200, json_incref(body));
+	}
+	if (rc == 0)
+		vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
 void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	defer_ctx_t c = { 0 };
@@ -326,18 +392,14 @@ void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		goto out;
 	}
 	if (rc == 1) {
-		json_auto_t *doc = json_loadb(req->body, req->body_len, 0, NULL);
-
 		vci_serve_deferred_wanted(c.xrec, c.d, &interval);
-		pending(resp, 202, json_string_value(json_object_get(doc, "transaction_id")),
+		pending(resp, 202, json_string_value(json_object_get(c.doc, "transaction_id")),
 			interval);
 	} else if (defer_sign(&c) < 0 || defer_record(&c, nid) < 0) {
 		vci_h_fail(resp, 0, &c.err);
 	} else {
 		vci_serve_webhooks_kick(s);
-		if (vci_resp_json(resp, 200, vci_credential_response_new(c.creds, nid, 0, NULL, 0))
-		    == 0)
-			vci_resp_header(resp, "Cache-Control", "no-store");
+		defer_respond(&c, nid, resp);
 	}
 	if (resp->status < 300 && c.tok.dpop_jkt[0])
 		vci_h_dpop_nonce_header(s, req, resp);
@@ -348,4 +410,5 @@ out:
 	json_decref(c.keys);
 	json_decref(c.status);
 	json_decref(c.creds);
+	json_decref(c.doc);
 }

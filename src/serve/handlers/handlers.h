@@ -53,4 +53,28 @@ int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_stor
 void vci_h_unauthorized(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 			const char *scheme, const vci_err_t *err);
 
+/* Client authentication by wallet attestation (OAuth 2.0
+ * Attestation-Based Client Authentication; handlers/client.c): the
+ * request's OAuth-Client-Attestation and OAuth-Client-Attestation-PoP
+ * headers verified as vci_proof_verify_wallet_attestation does (x5c chain
+ * to --trust, cnf key = PoP key, PoP aud = our issuer, freshness), the
+ * PoP's jti spent once in the store. client_id (or NULL): the attestation
+ * sub must equal it. Returns 1 with sub[] the authenticated client_id, 0
+ * when no attestation came and `required` is 0 (sub ""), or -1 with err
+ * ("invalid_client": missing when required, untrusted, invalid, replayed;
+ * the status for it is 401). */
+int vci_h_client_auth(vci_serve_t *s, const vci_req_t *req, const char *client_id,
+		      int required, char sub[256], vci_err_t *err);
+
+/* The pushed authorization request r (checked, asking for the
+ * configurations ids, its code bound to DPoP key jkt or "") stored under a
+ * new request_uri (*request_uri, malloc'd, secret) for VCI_PAR_TTL
+ * seconds (handlers/par.c); a plain authorization request (--par
+ * optional) is stored the same way and spent at once. r must carry an
+ * issuer_state ("invalid_request"). -1 with err. */
+#define VCI_PAR_TTL 60
+struct vci_authz_request;
+int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const struct vci_authz_request *r,
+		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err);
+
 #endif

@@ -12,6 +12,7 @@
  * authorization_details with credential_identifiers (section 6.2) and,
  * for draft 13 wallets, a c_nonce that the store also keeps. */
 #include "handlers.h"
+#include "oid4vci/authz.h"
 #include "oid4vci/request.h"
 
 #include <string.h>
@@ -24,6 +25,9 @@ static void token_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 		       const vci_err_t *err)
 {
 	int status = err->status == VCI_EXIT_FAIL ? 400 : 0;
+
+	if (!strcmp(err->code, "invalid_client"))
+		status = 401;
 
 	vci_h_fail(resp, status, err);
 	vci_resp_header(resp, "Pragma", "no-cache");
@@ -105,12 +109,34 @@ static char *token_c_nonce(vci_serve_t *s, const vci_req_t *req, vci_err_t *err)
 	return n;
 }
 
-/* Client authentication by wallet attestation (OAuth 2.0 Attestation-Based
- * Client Authentication, HAIP): a configuration that requires one is never
- * issued without it. This server trusts no wallet provider yet, so such a
- * configuration is refused whether or not the headers came (invalid_client,
- * RFC 6749 section 5.2), never ignored. */
-static int token_client_check(vci_serve_t *s, const json_t *ids, vci_err_t *err)
+/* The configurations the token is for: those the exchange offers, and of
+ * them only those the authorization request asked for (asked NULL: all). */
+static json_t *token_ids(const json_t *rec, const char *asked)
+{
+	json_auto_t *offered = vci_request_offered_ids(rec), *want = NULL;
+	json_t *out;
+	const json_t *v, *w;
+	size_t i, j;
+
+	if (!asked || !offered)
+		return json_incref(offered);
+	want = json_loads(asked, 0, NULL);
+	out = json_array();
+	json_array_foreach(offered, i, v)
+		json_array_foreach(want, j, w)
+			if (json_equal(v, w))
+				json_array_append(out, (json_t *)v);
+	return out;
+}
+
+/* Client authentication a configuration asks for (HAIP 1.0 section
+ * 4.4.1; wallet_attestation_required): the token of a configuration that
+ * requires a wallet attestation goes only to a client that presented a
+ * verified one (sub[0]), under either grant. Under --profile haip every
+ * configuration requires one (HAIP 4.4.1: client authentication at every
+ * endpoint that supports it). */
+static int token_client_check(vci_serve_t *s, const json_t *ids, const char *sub,
+			      vci_err_t *err)
 {
 	const json_t *v;
 	size_t i;
@@ -118,18 +144,19 @@ static int token_client_check(vci_serve_t *s, const json_t *ids, vci_err_t *err)
 	json_array_foreach(ids, i, v) {
 		const vci_defn_t *d = vci_serve_defn(s, json_string_value(v));
 
-		if (d && d->wallet_attestation_required)
+		if (d && (d->wallet_attestation_required || s->profile == VCI_PROFILE_HAIP) &&
+		    !sub[0])
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_client",
 					   "OAuth-Client-Attestation: %s requires a wallet "
-					   "attestation, and no wallet provider is trusted",
-					   json_string_value(v));
+					   "attestation%s", json_string_value(v),
+					   s->trust_file ? "" : ", and no wallet provider is trusted");
 	}
 	return 0;
 }
 
 /* Make, store and answer the access token of exchange xid. */
 static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, const char *jkt,
-			vci_resp_t *resp)
+			const char *asked, const char *sub, vci_resp_t *resp)
 {
 	vci_store_token_t t = { 0 };
 	vci_store_exchange_t x = { 0 };
@@ -146,10 +173,13 @@ static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, c
 	if (vci_store_exchange_get(s->store, xid, &x, &err) != 0)
 		goto fail;
 	rec = json_loads(x.record ? x.record : "{}", 0, NULL);
-	ids = vci_request_offered_ids(rec);
-	if (token_client_check(s, ids, &err) < 0) {
+	ids = token_ids(rec, asked);
+	if (ids && !json_array_size(ids))
+		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_grant", "scope: the authorization asked "
+			    "for no configuration of its offer");
+	if (err.code[0] || token_client_check(s, ids, sub, &err) < 0) {
 		vci_store_exchange_clear(&x);
-		vci_h_fail(resp, 400, &err);
+		token_fail(s, req, resp, &err);
 		return;
 	}
 	token = vci_h_secret(TOKEN_BYTES, t.hash, &err);
@@ -176,10 +206,44 @@ fail:
 	vci_h_fail(resp, 0, &err);
 }
 
+/* The authorization code grant (RFC 6749 section 4.1.3): the code spent
+ * once, then the client, redirect_uri, PKCE verifier (RFC 7636 section
+ * 4.6) and DPoP key checked against what the pushed request bound. */
+static int token_code(vci_serve_t *s, const vci_token_request_t *tr, const char *jkt,
+		      const char *sub, const vci_req_t *req, vci_store_authz_t *a, vci_err_t *err)
+{
+	const char *client = sub[0] ? sub : tr->client_id;
+	uint8_t h[VCI_STORE_HASH];
+	int rc;
+
+	if (!client)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_client", "client_id: missing");
+	if (vci_store_hash(tr->code, strlen(tr->code), h) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	rc = vci_store_authz_code_take(s->store, h, req->now, a, err);
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
+				   "code: unknown, expired or already used");
+	if (rc != 0)
+		return -1;
+	if (strcmp(a->client_id, client))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
+				   "code: issued to another client");
+	if (strcmp(a->redirect_uri, tr->redirect_uri))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
+				   "redirect_uri: not the one of the authorization request");
+	if (vci_authz_pkce_check(tr->code_verifier, a->code_challenge, err) < 0)
+		return -1;
+	if (a->dpop_jkt[0] && strcmp(a->dpop_jkt, jkt))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_dpop_proof",
+				   "DPoP: not the key the authorization request was bound to");
+	return 0;
+}
+
 void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	vci_token_request_t tr;
-	char ctype[64], jkt[48], xid[VCI_STORE_ID];
+	char ctype[64], jkt[48], xid[VCI_STORE_ID], sub[256] = "";
 	vci_err_t err = { 0 };
 
 	if (strcmp(vci_req_content_type(req, ctype, sizeof ctype),
@@ -193,11 +257,28 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		token_fail(s, req, resp, &err);
 		return;
 	}
-	if (token_dpop(s, req, jkt, &err) < 0 || token_redeem(s, req, &tr, xid, &err) < 0) {
+	if (token_dpop(s, req, jkt, &err) < 0)
+		goto fail;
+	if (tr.auth_code) {
+		vci_store_authz_t a = { 0 };
+
+		if (vci_h_client_auth(s, req, tr.client_id, s->trust_file != NULL, sub, &err) < 0 ||
+		    token_code(s, &tr, jkt, sub, req, &a, &err) < 0) {
+			vci_store_authz_clear(&a);
+			goto fail;
+		}
 		vci_token_request_clear(&tr);
-		token_fail(s, req, resp, &err);
+		token_issue(s, req, a.exchange_id, jkt, a.configs, sub, resp);
+		vci_store_authz_clear(&a);
 		return;
 	}
+	if ((s->trust_file && vci_h_client_auth(s, req, tr.client_id, 0, sub, &err) < 0) ||
+	    token_redeem(s, req, &tr, xid, &err) < 0)
+		goto fail;
 	vci_token_request_clear(&tr);
-	token_issue(s, req, xid, jkt, resp);
+	token_issue(s, req, xid, jkt, NULL, sub, resp);
+	return;
+fail:
+	vci_token_request_clear(&tr);
+	token_fail(s, req, resp, &err);
 }
