@@ -12,7 +12,7 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
 					const char *config, const json_t *rec, vci_err_t *err)
 {
 	const char *id = config;
-	const char *from = "--config";
+	const char *from = "`config`";
 	if (!id) {
 		const json_t *v = json_object_get(rec, "credential_configuration_id");
 		if (v && !json_is_string(v)) {
@@ -50,7 +50,7 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
 		return found;
 	vci_err_set(err, VCI_EXIT_FAIL, count ? "invalid_request" : "unknown_credential_configuration",
 		    count ? "credential_configuration_id: missing, and %zu definitions could sign "
-			    "this record (give --config ID)"
+			    "this record (give `config` ID)"
 			  : "no loaded definition has a format this tool signs",
 		    count);
 	return NULL;

@@ -794,7 +794,7 @@ vci_mdoc_issuer_t *vci_mdoc_issuer_new(const vci_mdoc_issuer_opts_t *o, vci_err_
 		return NULL;
 	}
 	if (!vci_key_alg_ok(o->key, alg)) {
-		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "--alg: %s does not fit the key", alg);
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "`alg`: %s does not fit the key", alg);
 		return NULL;
 	}
 	if (n < 1) {

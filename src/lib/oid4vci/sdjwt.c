@@ -1362,7 +1362,7 @@ int vci_sdjwt_verify(const char *s, size_t len, const vci_sdjwt_verify_opts_t *o
 		goto fail;
 	if (!want_kb && sd.kb) {
 		kb_fail(err, "KB-JWT: present, but no audience and nonce were given to check it "
-			"against (--kb-aud, --kb-nonce)");
+			"against (`kb_aud`, `kb_nonce`)");
 		goto fail;
 	}
 	if (want_kb && verify_kb(&sd, out, o, now, skew, err) < 0)
