@@ -200,7 +200,7 @@ static int catalog_defs(vci_serve_t *s, vci_serve_catalog_t *c, const json_t *li
 	c->nbase = s->ndefs;
 	c->defs = calloc(s->ndefs + json_array_size(list) + 1, sizeof *c->defs);
 	if (!c->defs)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	memcpy(c->defs, s->defs, s->ndefs * sizeof *c->defs);
 	c->ndefs = s->ndefs;
 	json_array_foreach(list, i, row) {
@@ -222,7 +222,7 @@ static vci_serve_catalog_t *catalog_build(vci_serve_t *s, const json_t *list,
 	vci_serve_catalog_t *c = calloc(1, sizeof *c);
 
 	if (!c)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory"), NULL;
+		return vci_err_oom(err), NULL;
 	atomic_init(&c->refs, 1);
 	memcpy(c->digest, digest, VCI_STORE_HASH);
 	if (catalog_defs(s, c, list, err) < 0 ||
@@ -252,12 +252,12 @@ static int catalog_list(vci_serve_t *s, json_t **list, uint8_t digest[VCI_STORE_
 	if (s->store && vci_store_defn_list(s->store, list, err) < 0)
 		return -1;
 	if (!*list && !(*list = json_array()))
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	text = json_dumps(*list, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text || vci_store_hash(text, strlen(text), digest) < 0) {
 		json_decref(*list);
 		*list = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	}
 	return 0;
 }

@@ -364,7 +364,7 @@ int vci_serve_config_file(vci_serve_config_t *c, const char *path, vci_err_t *er
 		if (!name)
 			continue;
 		if (keep_string(c, value, &kept) < 0)
-			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(err);
 		if (vci_serve_config_set(c, name, kept, 1, err) < 0)
 			return vci_err_prefix(err, "--config: %s:%zu", path, lineno);
 	}

@@ -83,7 +83,7 @@ int vci_serve_encryption_open(vci_serve_t *s, const char *state, int mode, vci_e
 	json_object_set_new(jwk, "use", json_string("enc"));
 	json_object_set_new(jwk, "alg", json_string("ECDH-ES"));
 	s->enc_jwks = json_pack("{s:[o]}", "keys", jwk);
-	return s->enc_jwks ? 0 : vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	return s->enc_jwks ? 0 : vci_err_oom(err);
 }
 
 void vci_serve_encryption_free(vci_serve_t *s)

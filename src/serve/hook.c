@@ -40,7 +40,7 @@ int vci_serve_hook_new(vci_serve_t *s, const char *cmd, long timeout_ms, vci_err
 
 	if (!h || !(h->line = strdup(cmd))) {
 		free(h);
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	}
 	for (w = strtok_r(h->line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (n == HOOK_ARGS_MAX) {
@@ -211,7 +211,7 @@ int vci_serve_hook_run(vci_serve_t *s, const json_t *input, json_t **claims, vci
 	*claims = NULL;
 	if (!text || !buf) {
 		free(buf);
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += h->timeout_ms / 1000;

@@ -396,7 +396,7 @@ vci_http_t *vci_http_start(vci_serve_t *s, const vci_serve_listen_t *o, vci_err_
 				   "libmicrohttpd has no TLS: use a reverse proxy"), NULL;
 	h = calloc(1, sizeof *h);
 	if (!h)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory"), NULL;
+		return vci_err_oom(err), NULL;
 	h->s = s;
 	h->admin = o->admin;
 	h->fd = -1;

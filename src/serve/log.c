@@ -31,7 +31,7 @@ int vci_serve_log_open(vci_serve_t *s, const char *path, vci_err_t *err)
 	if (path && strcmp(path, "-")) {
 		p = strdup(path);
 		if (!p)
-			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(err);
 	}
 	f = open_log(p, err);
 	if (!f) {

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define oom(err) vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory")
+#define oom(err) vci_err_oom(err)
 
 int vci_manage_defn_read(const json_t *doc, json_t *dropped, vci_defn_t ***out, size_t *n,
 			 vci_err_t *err)

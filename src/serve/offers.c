@@ -91,7 +91,7 @@ int vci_serve_offer_put(vci_store_t *st, const json_t *rec, unsigned tx_attempts
 	offer_text = vci_json_dump(offer);
 	record = record_text(rec, offer);
 	if (!offer_text || !record)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	o.offer_id = id;
 	if (code) {
 		vci_store_hash(code, strlen(code), code_hash);

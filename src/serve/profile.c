@@ -62,7 +62,7 @@ int vci_serve_profile_check(vci_serve_t *s, const json_t *md, vci_err_t *err)
 	if (s->profile == VCI_PROFILE_NONE)
 		return 0;
 	if (!findings)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	server_facts(s, &srv);
 	if (vci_profile_check(s->profile, md, &srv, findings) == 0)
 		return 0;
@@ -85,7 +85,7 @@ int vci_serve_profile_defn(const vci_serve_t *s, const vci_defn_t *d, vci_err_t 
 		 : NULL;
 	findings = json_array();
 	if (!md || !findings)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	if (vci_profile_check(s->profile, md, NULL, findings) == 0)
 		return 0;
 	snprintf(first, sizeof first, "%s", json_string_value(json_array_get(findings, 0)));

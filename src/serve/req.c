@@ -123,6 +123,8 @@ static json_t *description(const char *desc)
 	for (; desc && *desc && n + 1 < sizeof buf; desc++) {
 		unsigned char c = (unsigned char)*desc;
 
+		if (c == '`')
+			continue; /* a parameter the library quoted reads as its name */
 		buf[n++] = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? (char)c : '?';
 	}
 	buf[n] = '\0';

@@ -30,7 +30,7 @@ int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const cha
 		vci_route_t *n = realloc(k->routes[t], cap * sizeof *n);
 
 		if (!n)
-			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(err);
 		k->routes[t] = n;
 		k->cap[t] = cap;
 	}
@@ -38,7 +38,7 @@ int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const cha
 	memset(r, 0, sizeof *r);
 	r->path = strdup(path);
 	if (!r->path)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	snprintf(r->method, sizeof r->method, "%s", method);
 	r->match = match;
 	r->ctype = ctype;

@@ -27,7 +27,7 @@ vci_serve_t *vci_serve_alloc(vci_err_t *err)
 		s->keep = calloc(1, sizeof *s->keep);
 	if (!s || !s->keep) {
 		free(s);
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory"), NULL;
+		return vci_err_oom(err), NULL;
 	}
 	pthread_mutex_init(&s->keep->log_lock, NULL);
 	pthread_mutex_init(&s->keep->catalog_lock, NULL);
@@ -122,7 +122,7 @@ static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)
 	s->keep->issuer = strdup(issuer);
 	s->keep->base_path = strdup(path ? path : "");
 	if (!s->keep->issuer || !s->keep->base_path)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	s->issuer = s->keep->issuer;
 	s->base_path = s->keep->base_path;
 	if (asprintf(&s->token_url, "%s/token", issuer) < 0)
@@ -141,7 +141,7 @@ static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)
 		s->authorize_url = NULL;
 	if (!s->token_url || !s->credential_url || !s->nonce_url || !s->notification_url ||
 	    !s->deferred_url || !s->par_url || !s->authorize_url)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 
@@ -160,7 +160,7 @@ static int load_defs(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err
 		all = realloc(s->defs, (s->ndefs + n) * sizeof *all);
 		if (!all) {
 			vci_defn_list_free(defs, n);
-			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(err);
 		}
 		s->defs = all;
 		memcpy(s->defs + s->ndefs, defs, n * sizeof *defs);
@@ -193,7 +193,7 @@ static int load_key(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err)
 	if (c->kid) {
 		k->kid = strdup(c->kid);
 		if (!k->kid)
-			return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(err);
 		s->kid = k->kid;
 	}
 	if (!c->cert)
@@ -255,7 +255,7 @@ static int as_documents(vci_serve_t *s, vci_err_t *err)
 				    json_pack("[s,s,s,s,s]", "ES256", "ES384", "ES512", "EdDSA",
 					      "PS256"));
 	if (!k->jwt_vc_issuer || !k->as_metadata)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 

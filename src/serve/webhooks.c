@@ -161,7 +161,7 @@ int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **b
 	}
 	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
 	if (!*body)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	n = (size_t)snprintf(head, sizeof head, "%lld.", (long long)ts);
 	if (hmac_sha256(d->secret, head, n, *body, mac, &maclen) < 0) {
 		free(*body);
@@ -320,7 +320,7 @@ int vci_serve_webhooks_start(vci_serve_t *s, vci_err_t *err)
 	struct vci_serve_webhooks *w = calloc(1, sizeof *w);
 
 	if (!w)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(w);
 		return vci_err_set(err, VCI_EXIT_IO, "server_error", "webhooks: libcurl: cannot "

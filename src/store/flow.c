@@ -25,7 +25,7 @@ static int vci_flow_fail(int rc, vci_err_t *err, const char *op)
 
 static int vci_flow_oom(vci_err_t *err)
 {
-	return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	return vci_err_oom(err);
 }
 
 static int vci_flow_id_ok(const char *id)

@@ -19,7 +19,7 @@ vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *lo
 	vci_store_conn_t *c = calloc(1, sizeof(*c));
 
 	if (!c) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	c->drv = drv;

@@ -22,7 +22,7 @@ static int vci_manage_fail(int rc, vci_err_t *err, const char *op)
 
 static int vci_manage_oom(vci_err_t *err)
 {
-	return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	return vci_err_oom(err);
 }
 
 /* An id of printable ASCII, shorter than VCI_STORE_ID (as store.c). */

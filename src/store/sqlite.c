@@ -67,7 +67,7 @@ static char *vci_sqlite_locate(const char *where, int is_dir, vci_err_t *err)
 			path = NULL;
 	}
 	if (!path) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: out of memory");
+		vci_err_oom_at(err, "state");
 		return NULL;
 	}
 	if (vci_sqlite_create(path, err) < 0) {
@@ -111,7 +111,7 @@ static vci_db_t *vci_sqlite_open(const char *location, int role, vci_err_t *err)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
 	if (!db) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: out of memory");
+		vci_err_oom_at(err, "state");
 		return NULL;
 	}
 	if (!sqlite3_threadsafe()) {
@@ -189,7 +189,7 @@ static vci_db_stmt_t *vci_sqlite_prepare(vci_db_t *db, const char *sql, vci_err_
 	vci_db_stmt_t *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "prepare: out of memory");
+		vci_err_oom_at(err, "prepare");
 		return NULL;
 	}
 	s->h = db->h;

@@ -75,7 +75,7 @@ static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
 		return NULL;
 	d = strdup(s);
 	if (!d && !*fail)
-		*fail = vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		*fail = vci_err_oom(err);
 	return d;
 }
 
@@ -201,7 +201,7 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	int fd, ok, e;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return vci_store_key_fail(err, path, "out of memory");
+		return vci_err_oom_at(err, path), vci_err_prefix(err, "state");
 	fd = mkstemp(tmp); /* O_CREAT | O_EXCL, mode 0600 */
 	if (fd < 0) {
 		e = errno;
@@ -234,7 +234,7 @@ static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci
 	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
 		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
 		st->key_path = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "state: out of memory");
+		return vci_err_oom_at(err, "state");
 	}
 	rc = vci_store_key_read(st->key_path, st->offer_key, err);
 	if (rc == 1 && vci_store_key_make(st->key_path, err) == 0)
@@ -269,7 +269,7 @@ vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 		return NULL;
 	}
 	if (!st) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "state: %s: out of memory", where);
+		vci_err_oom_at(err, where), vci_err_prefix(err, "state");
 		return NULL;
 	}
 	pthread_mutex_init(&st->mu, NULL);
@@ -322,7 +322,7 @@ static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 
 	if (o->issuer_state &&
 	    vci_store_hash(o->issuer_state, strlen(o->issuer_state), st_hash) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	rc = vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiittth", o->offer_id,
 					    o->code_hash, o->tx_code_hash,
 					    (int64_t)o->tx_attempts_max, o->created_at,
@@ -903,7 +903,7 @@ static int vci_store_exchange_notify_run(vci_store_conn_t *c, void *arg, vci_err
 	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
 	if (!text)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	rc = vci_store_event(c, type, id, offer_id, text, a->now, err);
 	free(text);
 	return rc;
@@ -985,7 +985,7 @@ static int vci_store_apikey_rows(vci_store_conn_t *c, json_t *list, vci_err_t *e
 	while (rc == VCI_DB_ROW) {
 		if (json_array_append_new(list, vci_store_apikey_json(c->drv, s)) < 0) {
 			vci_store_end(c, s);
-			return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+			return vci_err_oom(err);
 		}
 		rc = vci_store_next(c, s, err);
 	}
@@ -1004,7 +1004,7 @@ int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err)
 		if (c)
 			vci_store_reader_put(st, c);
 		if (c)
-			vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+			vci_err_oom(err);
 		return vci_store_read_fail(-1, err, "apikey_list");
 	}
 	rc = vci_store_apikey_rows(c, list, err);

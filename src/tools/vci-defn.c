@@ -597,7 +597,7 @@ static int lint_profile(tool_t *t, const json_t *doc, json_t *findings, vci_err_
 	}
 	found = json_array();
 	if (!md || !found)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	vci_profile_check(t->profile, md, NULL, found);
 	json_array_foreach(found, i, one) {
 		char line[600];

@@ -196,7 +196,7 @@ static int import_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	if (rc < 0)
 		return -1;
 	*result = json_pack("{s:s,s:b}", "offer_id", id, "imported", 1);
-	return *result ? 0 : vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	return *result ? 0 : vci_err_oom(err);
 }
 
 static vci_store_t *open_state(args_t *a, const char *cmd, int *rc)

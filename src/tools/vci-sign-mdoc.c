@@ -244,7 +244,7 @@ static int verify_text(const args_t *a, const char *s, size_t n, const char *wha
 	if (is_hex(s, n)) {
 		bin = malloc(n / 2 + 1);
 		if (!bin)
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 		for (size_t i = 0; i < n / 2; i++)
 			bin[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
 		blen = n / 2;
@@ -308,7 +308,7 @@ static int verify_records(const args_t *a, char *text, size_t len, const char *w
 		return verify_record(a, whole, what, out, err);
 	f = fmemopen(text, len, "r");
 	r = f ? vci_reader_open(f, what, VCI_INPUT_NDJSON, err)
-	      : (vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL);
+	      : (vci_err_oom(err), NULL);
 	if (!r)
 		return -1;
 	vci_reader_set_limit(r, len);

@@ -307,7 +307,7 @@ static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, co
 		return -2;
 	}
 	vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, line, err.msg);
-	rec = vci_record_error(NULL, err.code, err.msg, line);
+	rec = vci_record_error_from(NULL, &err, line);
 	rc = rec ? vci_record_write(out, rec, werr) : -1;
 	if (rec)
 		json_decref(rec);
@@ -344,7 +344,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
 			    "record: no \"credential\" or \"credentials\"");
 	if (!rec || !k) {
-		er = vci_record_error(NULL, e.code, e.msg, no);
+		er = vci_record_error_from(NULL, &e, no);
 		vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
 		(*failed)++;
 		rc = er ? vci_record_write(out, er, err) : -1;

@@ -305,6 +305,18 @@ static void test_message(void)
 		   "claims.sd_alg: not a parameter here", "message: other names stay");
 	tap_is_str(vci_cli_message("a b: sd_alg: prose first", buf, sizeof buf),
 		   "a b: sd_alg: prose first", "message: only the leading what-chain");
+	/* parameters the library quotes anywhere in a message */
+	tap_is_str(vci_cli_params("key.pem: encrypted key needs a passphrase (`pass`)", buf,
+				  sizeof buf),
+		   "key.pem: encrypted key needs a passphrase (--pass)", "params: quoted, mid-sentence");
+	tap_is_str(vci_cli_params("no attester keys (`trust_jwks`) or `ca`; `nope` stays", buf,
+				  sizeof buf),
+		   "no attester keys (--trust-jwks) or --ca; `nope` stays",
+		   "params: several; an unknown one kept as written");
+	tap_is_str(vci_cli_message("`config`: 'x' is not among the loaded definitions", buf,
+				   sizeof buf),
+		   "--config: 'x' is not among the loaded definitions", "message: a quoted leading parameter");
+	tap_is_str(vci_cli_params("plain", buf, sizeof buf), "plain", "params: none");
 	tap_is_str(vci_cli_message("sd_alg: x", buf, 4), "sd_alg: x", "message: too long for buf");
 }
 

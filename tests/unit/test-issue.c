@@ -190,7 +190,7 @@ static void select_defn(void)
 	tap_ok(vci_issue_defn_check(three, 3, sd, NULL, "d.json", &err) == 0, "check: fine");
 	tap_ok(vci_issue_defn_check(three, 3, sd, "pid2", "d.json", &err) == 0, "check: --config");
 	tap_ok(vci_issue_defn_check(three, 3, sd, "mdl", "d.json", &err) < 0 &&
-		       err.status == VCI_EXIT_USAGE && strstr(err.msg, "--config: 'mdl'"),
+		       err.status == VCI_EXIT_USAGE && strstr(err.msg, "`config`: 'mdl'"),
 	       "check: --config of another format: %s", err.msg);
 	tap_ok(vci_issue_defn_check(two, 1, 1u << VCI_FORMAT_MDOC, NULL, "d.json", &err) < 0 &&
 		       err.status == VCI_EXIT_INPUT,

@@ -378,7 +378,7 @@ static void test_kid(void)
 	{
 		char_auto_t *t5 = sign(holder, "ES256", "{\"typ\":\"openid4vci-proof+jwt\",\"x5c\":[\"AAAA\"]}", cl);
 
-		REFUSED(t5, &p, "invalid_proof", "no trust anchors (--ca)", "x5c without --ca");
+		REFUSED(t5, &p, "invalid_proof", "no trust anchors (`ca`)", "x5c without --ca");
 	}
 }
 
@@ -606,7 +606,7 @@ static void test_attester_kid(void)
 		sprintf(extra, ",\"key_attestation\":\"%s\"", ka);
 		h = jwk_header(extra);
 		t = sign(holder, "ES256", h, cl);
-		REFUSED(t, &p, "invalid_proof", "no attester keys (--trust-jwks)",
+		REFUSED(t, &p, "invalid_proof", "no attester keys (`trust_jwks`)",
 			"kid-named key attestation without attester keys");
 		p.trust_jwks = jwks;
 		tap_ok(verify(t, &p, &err, &k) == 0 && k.attestation &&
@@ -728,7 +728,7 @@ static void test_attester_kid(void)
 		w.now = NOW;
 		tap_ok(vci_proof_verify_wallet_attestation(a, strlen(a), pop, strlen(pop), &w, &res,
 							   &err) < 0 &&
-		       strstr(err.msg, "--trust-jwks") &&
+		       strstr(err.msg, "`trust_jwks`") &&
 		       !strcmp(err.code, "invalid_client_attestation"),
 		       "wallet attestation by kid without attester keys refused: %s", err.msg);
 		w.trust_jwks = jwks;

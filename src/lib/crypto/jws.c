@@ -356,7 +356,7 @@ int vci_jws_parse(const char *compact, size_t len, vci_jws_t *jws, vci_err_t *er
 	jws->signing_input_len = (size_t)(d2 - compact);
 	jws->signing_input = malloc(jws->signing_input_len + 1);
 	if (!jws->signing_input)
-		return parse_fail(jws, err, "JWS: %s", "out of memory");
+		return vci_jws_free(jws), vci_err_oom_at(err, "JWS");
 	memcpy(jws->signing_input, compact, jws->signing_input_len);
 	jws->signing_input[jws->signing_input_len] = '\0';
 	return 0;

@@ -161,7 +161,7 @@ static EVP_PKEY *store_load(const char *uri, const char *pass, int want_private,
 	if (!pk) {
 		if (pc.asked && !pass)
 			vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
-				    "%s: encrypted key needs a passphrase (--pass)", key_name(uri));
+				    "%s: encrypted key needs a passphrase (`pass`)", key_name(uri));
 		else if (pc.asked)
 			vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "%s: bad passphrase",
 				    key_name(uri));

@@ -75,13 +75,13 @@ char *vci_seal(const uint8_t key[VCI_SEAL_KEY], const void *aad, size_t aadlen,
 	}
 	raw = malloc(VCI_SEAL_OVERHEAD + len);
 	if (!raw) {
-		vci_err_set(err, VCI_EXIT_KEY, "crypto_error", "seal: out of memory");
+		vci_err_oom_at(err, "seal");
 		return NULL;
 	}
 	if (vci_seal_raw(key, aad, aadlen, plain, len, raw) < 0)
 		vci_err_ssl(err, VCI_EXIT_KEY, "crypto_error", "seal");
 	else if (!(s = vci_b64url_encode(raw, VCI_SEAL_OVERHEAD + len)))
-		vci_err_set(err, VCI_EXIT_KEY, "crypto_error", "seal: out of memory");
+		vci_err_oom_at(err, "seal");
 	free(raw); /* version, nonce, ciphertext, tag: nothing secret */
 	return s;
 }
@@ -137,7 +137,7 @@ int vci_seal_open(const uint8_t key[VCI_SEAL_KEY], const void *aad, size_t aadle
 	plain = malloc(len + 1);
 	if (!plain) {
 		free(raw);
-		return vci_err_set(err, VCI_EXIT_KEY, "crypto_error", "seal: out of memory");
+		return vci_err_oom_at(err, "seal");
 	}
 	rc = vci_seal_unraw(key, aad, aadlen, raw, rlen, plain);
 	free(raw);

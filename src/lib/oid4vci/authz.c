@@ -166,7 +166,7 @@ static int details_ids(const char *text, vci_defn_t *const *defs, size_t n, json
 					   "authorization_details: credential_configuration_id "
 					   "'%.64s': unknown", id);
 		if (add_id(ids, id) < 0)
-			return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+			return vci_err_oom(err);
 	}
 	return 0;
 }
@@ -197,13 +197,13 @@ json_t *vci_authz_configs(const vci_authz_request_t *r, vci_defn_t *const *defs,
 	json_auto_t *ids = json_array();
 
 	if (!ids) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	if (r->authorization_details && details_ids(r->authorization_details, defs, n, ids, err) < 0)
 		return NULL;
 	if (r->scope && scope_ids(r->scope, defs, n, ids) < 0) {
-		vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	if (!json_array_size(ids)) {

@@ -12,7 +12,7 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
 					const char *config, const json_t *rec, vci_err_t *err)
 {
 	const char *id = config;
-	const char *from = "--config";
+	const char *from = "`config`";
 	if (!id) {
 		const json_t *v = json_object_get(rec, "credential_configuration_id");
 		if (v && !json_is_string(v)) {
@@ -50,7 +50,7 @@ const vci_defn_t *vci_issue_defn_select(vci_defn_t *const *defs, size_t n, unsig
 		return found;
 	vci_err_set(err, VCI_EXIT_FAIL, count ? "invalid_request" : "unknown_credential_configuration",
 		    count ? "credential_configuration_id: missing, and %zu definitions could sign "
-			    "this record (give --config ID)"
+			    "this record (give `config` ID)"
 			  : "no loaded definition has a format this tool signs",
 		    count);
 	return NULL;
@@ -270,7 +270,7 @@ static int issue_sign_each(const vci_issue_ops_t *ops, void *signer, vci_issue_c
 			OPENSSL_cleanse(s, len);
 			free(s);
 			if (!creds[made])
-				vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+				vci_err_oom(err);
 		}
 		if (!s || !creds[made]) {
 			if (n > 1)
@@ -315,6 +315,6 @@ int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsig
 		return -1;
 	if (vci_issue_result(rec, ops->format_id(ctx->fmt[d->format].signer), creds, (size_t)made,
 			     json_object_get(rec, "holder_jwks") != NULL) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }

@@ -541,7 +541,7 @@ static int vs_namespace(vstate_t *v, struct cbor_pair pr, vci_err_t *err)
 	nitems = cbor_array_size(pr.value);
 	seen = calloc(nitems, sizeof *seen);
 	if (!seen)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	for (size_t e = 0; e < nitems; e++)
 		if (vs_item(v, ns, e, cbor_array_handle(pr.value)[e], digs, els, seen, err) < 0) {
 			free(seen);
@@ -557,7 +557,7 @@ static json_t *vs_result(const vstate_t *v, vci_err_t *err)
 	json_t *res = json_object();
 
 	if (!res) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	json_object_set_new(res, "docType", json_string(v->doctype));
@@ -591,7 +591,7 @@ int vci_mdoc_verify_item(const cbor_item_t *is, const vci_mdoc_verify_opts_t *o,
 
 	*out = NULL;
 	if (!v.x5c || !v.vij || !v.names)
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 	else if (!is || !cbor_isa_map(is))
 		bad(err, "IssuerSigned: expected a map");
 	else if (!auth)
@@ -640,7 +640,7 @@ int vci_mdoc_verify(const uint8_t *buf, size_t len, const vci_mdoc_verify_opts_t
 
 	*out = NULL;
 	if (!arr)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (len > VCI_MDOC_MAX) {
 		json_decref(arr);
 		return vci_err_set(err, VCI_EXIT_INPUT, "input_too_large",

@@ -324,7 +324,7 @@ static int encode_map(vci_buf_t *b, const json_t *v, vci_mdoc_type_t t, path_t *
 	if (!json_is_object(v))
 		return type_err(p, t, v, NULL, err);
 	if (sorted_keys(v, &keys, &n) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	vci_cbuf_head(b, 5, n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		vci_mdoc_type_t vt = VCI_MDOC_ANY;
@@ -506,7 +506,7 @@ int vci_mdoc_encode_value(vci_buf_t *b, const json_t *v, vci_mdoc_type_t type,
 	if (encode(b, v, type, &p, 0, err) < 0)
 		return -1;
 	if (b->failed)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 
@@ -794,7 +794,7 @@ vci_mdoc_issuer_t *vci_mdoc_issuer_new(const vci_mdoc_issuer_opts_t *o, vci_err_
 		return NULL;
 	}
 	if (!vci_key_alg_ok(o->key, alg)) {
-		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "--alg: %s does not fit the key", alg);
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "`alg`: %s does not fit the key", alg);
 		return NULL;
 	}
 	if (n < 1) {
@@ -868,7 +868,7 @@ oom_free:
 		cbor_decref(&x5);
 	vci_mdoc_issuer_free(is);
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+	vci_err_oom(err);
 	return NULL;
 }
 
@@ -888,7 +888,7 @@ static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 		if (w)
 			EVP_MD_CTX_free(w->md);
 		free(w);
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	w->signer = vci_cose_signer_new(is->key, is->alg, NULL, is->unprotected, err);
@@ -904,7 +904,7 @@ static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 		if (!v) {
 			pthread_mutex_unlock(&is->mu);
 			worker_free(w);
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			vci_err_oom(err);
 			return NULL;
 		}
 		is->all_v = v;
@@ -1005,7 +1005,7 @@ static int draw_random(worker_t *w, size_t total, vci_err_t *err)
 		w->rnd = malloc(w->rnd_cap);
 		if (!w->rnd) {
 			w->rnd_cap = 0;
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			return vci_err_oom(err);
 		}
 	}
 	if (RAND_bytes(w->rnd, (int)(total * (RANDOM_LEN + 4))) != 1)
@@ -1092,7 +1092,7 @@ static int encode_namespace(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_c
 	w->digs.len = 0;
 	digs = vci_buf_reserve(&w->digs, m * is->digest_len) == 0 ? w->digs.buf : NULL;
 	if (!digs)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	w->items.len = 0;
 	json_object_foreach((json_t *)els, el, v) {
 		if (encode_item(is, w, c, ns, el, v, w->rnd + (r + j) * RANDOM_LEN, perm[j], digs,
@@ -1156,13 +1156,13 @@ static int sign_issuer_signed(worker_t *w, uint8_t **out, size_t *outlen, vci_er
 	w->out.len = 0;
 	RAW(&w->out, "\xa2\x6aissuerAuth");
 	if (w->payload.failed || w->mso.failed || w->names.failed || w->digests.failed)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (vci_cose_signer_sign(w->signer, w->payload.buf, w->payload.len, &w->out, err) < 0)
 		return -1;
 	RAW(&w->out, "\x6anameSpaces");
 	vci_cbuf_raw(&w->out, w->names.buf, w->names.len);
 	if (w->out.failed || !(*out = malloc(w->out.len)))
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	memcpy(*out, w->out.buf, w->out.len);
 	*outlen = w->out.len;
 	return 0;
@@ -1179,7 +1179,7 @@ static int issue(vci_mdoc_issuer_t *is, worker_t *w, const vci_mdoc_content_t *c
 	if (content_check(c, w, &sl, err) < 0)
 		return -1;
 	if (sorted_keys(c->claims, &nss, &nns) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		return vci_err_oom(err);
 	if (count_items(c->claims, nss, nns, &total, err) < 0 || draw_random(w, total, err) < 0)
 		goto out;
 	w->names.len = 0;
@@ -1328,7 +1328,7 @@ static json_t *mdoc_claims(const vci_defn_t *d, json_t *rec, unsigned flags, vci
 	if (!check && json_is_object(given) && !all_namespaced(d, given)) {
 		copy = json_deep_copy(given);
 		if (!copy) {
-			vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+			vci_err_oom(err);
 			return NULL;
 		}
 		given = copy;
@@ -1337,7 +1337,7 @@ static json_t *mdoc_claims(const vci_defn_t *d, json_t *rec, unsigned flags, vci
 		return NULL;
 	claims = namespaced(d, given, err);
 	if (!claims && !(err && err->msg[0]))
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 	return claims;
 }
 
@@ -1369,7 +1369,7 @@ static char *mdoc_sign(void *signer, const vci_issue_cred_t *c, size_t *len, vci
 		return NULL;
 	b64 = vci_b64url_encode(cbor, n);
 	if (!b64) {
-		vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	*len = strlen(b64);

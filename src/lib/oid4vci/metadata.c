@@ -275,7 +275,7 @@ json_t *vci_metadata_build(vci_defn_t *const *defs, size_t n, const vci_metadata
 		json_object_set_new(md, "batch_credential_issuance",
 				    json_pack("{s:I}", "batch_size", (json_int_t)o->batch_size));
 	if (encryption_metadata(md, o) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "out of memory"), NULL;
+		return vci_err_oom(err), NULL;
 	if (o->issuer_name) {
 		json_t *disp = json_pack("{s:s}", "name", o->issuer_name);
 

@@ -336,10 +336,10 @@ static int record_ids(const json_t *rec, const vci_offer_defaults_t *d, const js
 	if (json_array_size(ids))
 		return 0;
 	if (!json_array_size(d->ids))
-		return rfail(err, "invalid_request", "%s", "no credential configuration id: give --config "
+		return rfail(err, "invalid_request", "%s", "no credential configuration id: give `config` "
 			     "or a record field credential_configuration_id");
 	for (i = 0; i < json_array_size(d->ids); i++)
-		if (add_id(ids, json_array_get(d->ids, i), known, known_from, "--config", err) < 0)
+		if (add_id(ids, json_array_get(d->ids, i), known, known_from, "`config`", err) < 0)
 			return -1;
 	return 0;
 }

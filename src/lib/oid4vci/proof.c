@@ -241,11 +241,11 @@ static EVP_PKEY *attester_key(const vci_jws_t *jws, const char *trust_file,
 	EVP_PKEY *pk;
 
 	if (x5c)
-		return key_from_x5c(x5c, trust_file, "--trust", now, what, code, err);
+		return key_from_x5c(x5c, trust_file, "`trust`", now, what, code, err);
 	if (json_object_get(jws->header, "trust_chain")) {
 		vci_err_set(err, VCI_EXIT_FAIL, code,
 			    "%s: \"trust_chain\" (OpenID Federation) is not supported: the "
-			    "attester must be named by \"x5c\" or by a \"kid\" of --trust-jwks", what);
+			    "attester must be named by \"x5c\" or by a \"kid\" of `trust_jwks`", what);
 		return NULL;
 	}
 	if (!kid) {
@@ -259,7 +259,7 @@ static EVP_PKEY *attester_key(const vci_jws_t *jws, const char *trust_file,
 	}
 	if (!trust_jwks) {
 		vci_err_set(err, VCI_EXIT_FAIL, code,
-			    "%s: signed by \"kid\" \"%.64s\" but no attester keys (--trust-jwks) "
+			    "%s: signed by \"kid\" \"%.64s\" but no attester keys (`trust_jwks`) "
 			    "to look it up in", what, json_string_value(kid));
 		return NULL;
 	}
@@ -531,7 +531,7 @@ int vci_proof_verify_jwt(const char *jwt, size_t len, const vci_proof_policy_t *
 				*hash = '\0';
 		}
 	} else {
-		pk = key_from_x5c(h_x5c, p->ca_file, "--ca", now, "proof: x5c", "invalid_proof",
+		pk = key_from_x5c(h_x5c, p->ca_file, "`ca`", now, "proof: x5c", "invalid_proof",
 				  err);
 	}
 	if (!pk)

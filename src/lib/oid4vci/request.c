@@ -11,7 +11,7 @@
 
 static int oom(vci_err_t *err)
 {
-	return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+	return vci_err_oom(err);
 }
 
 /* ---- forms and queries ---- */

@@ -145,7 +145,7 @@ vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_e
 	}
 	is = calloc(1, sizeof *is);
 	if (!is) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	pthread_mutex_init(&is->sd.mu, NULL);
@@ -179,7 +179,7 @@ vci_sdjwt_issuer_t *vci_sdjwt_issuer_new(const vci_sdjwt_issuer_opts_t *o, vci_e
 	pool_put(&is->sd, s);
 	return is;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(err);
 fail:
 	vci_sdjwt_issuer_free(is);
 	return NULL;
@@ -364,9 +364,9 @@ static int disclose(build_t *b, const char *name, json_t *value, char *digest)
 		sb_json(t, value, JSON_PRESERVE_ORDER);
 	sb_lit(t, "]");
 	if (t->failed)
-		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(b->err);
 	if (vci_buf_reserve(&b->disc, vci_b64url_len(t->len) + 1) < 0)
-		return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(b->err);
 	enc = vci_b64url_encode_to(b->disc.p + b->disc.len, (const uint8_t *)t->p, t->len);
 	OPENSSL_cleanse(t->p, t->len);
 	if (build_digest(b, b->disc.p + b->disc.len, enc, digest) < 0)
@@ -415,7 +415,7 @@ static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
 			arr = NULL;
 		}
 	if (!arr)
-		vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(b->err);
 	return arr;
 }
 
@@ -456,7 +456,7 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 		if (selective(vci_defn_node_claim(b->d, child), depth == 0)) {
 			if (!dg && !(dg = malloc(cap * sizeof *dg))) {
 				json_decref(pv);
-				return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+				return vci_err_oom(b->err);
 			}
 			if (disclose(b, k, pv, dg[n]) < 0) {
 				json_decref(pv);
@@ -467,7 +467,7 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 			json_decref(pv);
 		} else if (json_object_set_new(out, k, pv) < 0) {
 			free(dg);
-			return vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			return vci_err_oom(b->err);
 		}
 	}
 	if (n)
@@ -517,12 +517,12 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 			}
 			if (json_array_append_new(out, pv) < 0) {
 				json_decref(out);
-				vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+				vci_err_oom(b->err);
 				return NULL;
 			}
 		}
 		if (!out)
-			vci_err_set(b->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(b->err);
 		return out;
 	}
 	return json_incref(v);
@@ -563,7 +563,7 @@ static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *paylo
 	char *jwt;
 
 	if (!txt) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		return NULL;
 	}
 	jwt = sign_bytes(is, p, txt, strlen(txt), len, err);
@@ -667,7 +667,7 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		goto oom;
 	goto out;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(err);
 out:
 	if (sd)
 		json_decref(sd);
@@ -766,7 +766,7 @@ char *vci_jwtvc_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	out = sign_payload(is, &is->vc, payload, len, err);
 	goto out;
 oom:
-	vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(err);
 out:
 	if (subject)
 		json_decref(subject);
@@ -886,7 +886,7 @@ int vci_sdjwt_parse(const char *s, size_t len, vci_sdjwt_t *sd, vci_err_t *err)
 		return sd_fail(err, "SD-JWT: no '~' (a plain JWT is not an SD-JWT)");
 	sd->buf = malloc(len + 1);
 	if (!sd->buf)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	memcpy(sd->buf, s, len);
 	sd->buf[len] = '\0';
 	if (vci_jws_parse(sd->buf, (size_t)(tilde - s), &sd->jws, err) < 0) {
@@ -928,7 +928,7 @@ int vci_sdjwt_parse(const char *s, size_t len, vci_sdjwt_t *sd, vci_err_t *err)
 				sd->disc = d;
 			if (!d || !l) {
 				vci_sdjwt_free(sd);
-				return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+				return vci_err_oom(err);
 			}
 			sd->disc_len = l;
 			cap = nc;
@@ -976,7 +976,7 @@ static long digest_ref(dctx_t *x, const json_t *dg)
 		return -2;
 	}
 	if (json_object_set_new(x->seen, s, json_true()) < 0) {
-		vci_err_set(x->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(x->err);
 		return -2;
 	}
 	i = json_object_get(x->map, s);
@@ -1047,7 +1047,7 @@ static json_t *proc_object(dctx_t *x, json_t *v, int depth)
 	}
 	return out;
 oom:
-	vci_err_set(x->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(x->err);
 fail:
 	if (out)
 		json_decref(out);
@@ -1092,7 +1092,7 @@ static json_t *proc_array(dctx_t *x, json_t *v, int depth)
 	}
 	return out;
 oom:
-	vci_err_set(x->err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+	vci_err_oom(x->err);
 fail:
 	if (out)
 		json_decref(out);
@@ -1139,7 +1139,7 @@ json_t *vci_sdjwt_disclose(const vci_sdjwt_t *sd, vci_err_t *err)
 	x.vals = calloc(sd->ndisc + 1, sizeof *x.vals);
 	x.used = calloc(sd->ndisc + 1, 1);
 	if (!md || !x.map || !x.seen || !x.vals || !x.used) {
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	for (size_t i = 0; i < sd->ndisc; i++) {
@@ -1168,7 +1168,7 @@ json_t *vci_sdjwt_disclose(const vci_sdjwt_t *sd, vci_err_t *err)
 			goto out;
 		}
 		if (json_object_set_new(x.map, dg, json_integer((json_int_t)i)) < 0) {
-			vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+			vci_err_oom(err);
 			goto out;
 		}
 	}
@@ -1362,7 +1362,7 @@ int vci_sdjwt_verify(const char *s, size_t len, const vci_sdjwt_verify_opts_t *o
 		goto fail;
 	if (!want_kb && sd.kb) {
 		kb_fail(err, "KB-JWT: present, but no audience and nonce were given to check it "
-			"against (--kb-aud, --kb-nonce)");
+			"against (`kb_aud`, `kb_nonce`)");
 		goto fail;
 	}
 	if (want_kb && verify_kb(&sd, out, o, now, skew, err) < 0)

@@ -101,6 +101,14 @@ static const struct cli_param {
 	{ "digest_alg", "--digest-alg" },
 	{ "time_precision", "--time-precision" },
 	{ "scheme", "--scheme" },
+	{ "config", "--config" },
+	{ "pass", "--pass" },
+	{ "trust", "--trust" },
+	{ "trust_jwks", "--trust-jwks" },
+	{ "ca", "--ca" },
+	{ "alg", "--alg" },
+	{ "kb_aud", "--kb-aud" },
+	{ "kb_nonce", "--kb-nonce" },
 };
 
 static const char *cli_option_of(const char *s, size_t len)
@@ -111,10 +119,40 @@ static const char *cli_option_of(const char *s, size_t len)
 	return NULL;
 }
 
+const char *vci_cli_params(const char *msg, char *buf, size_t size)
+{
+	const char *p = msg, *q, *o;
+	size_t n = 0;
+
+	if (!strchr(msg, '`'))
+		return msg;
+	while (*p && n + 1 < size) {
+		if (*p == '`' && (q = strchr(p + 1, '`')) && (o = cli_option_of(p + 1, q - p - 1))) {
+			size_t ol = strlen(o);
+
+			if (n + ol >= size)
+				return msg;
+			memcpy(buf + n, o, ol);
+			n += ol;
+			p = q + 1;
+			continue;
+		}
+		buf[n++] = *p++;
+	}
+	if (*p)
+		return msg;
+	buf[n] = '\0';
+	return buf;
+}
+
 const char *vci_cli_message(const char *msg, char *buf, size_t size)
 {
-	const char *seg = msg, *opt = NULL, *at = NULL;
+	char quoted[2048];
+	const char *orig = msg, *seg, *opt = NULL, *at = NULL;
 	size_t plen = 0;
+
+	msg = vci_cli_params(msg, quoted, sizeof quoted);
+	seg = msg;
 
 	/* the "what: what: " chain: segments without spaces; the innermost
 	 * that is a parameter is the one the message is about */
@@ -134,7 +172,7 @@ const char *vci_cli_message(const char *msg, char *buf, size_t size)
 	}
 	if (!opt || (size_t)snprintf(buf, size, "%.*s%s%s", (int)(at - msg), msg, opt,
 				     at + plen) >= size)
-		return msg;
+		return msg == quoted && snprintf(buf, size, "%s", msg) < (int)size ? buf : orig;
 	return buf;
 }
 
@@ -143,6 +181,9 @@ void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err)
 	char buf[sizeof err->msg + 64];
 	const char *msg = err && err->msg[0] ? err->msg : "unknown error";
 
+	char buf2[sizeof buf];
+
+	msg = vci_cli_params(msg, buf2, sizeof buf2);
 	if (err && err->status == VCI_EXIT_USAGE)
 		msg = vci_cli_message(msg, buf, sizeof buf);
 	fprintf(stderr, "%s: %s\n", cli->prog, msg);

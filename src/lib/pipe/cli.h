@@ -96,6 +96,12 @@ void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3)
  * that an option sets becomes that option ("issuer: --digest-alg: ...").
  * Returns msg itself, or buf (size bytes) holding the rewritten text. */
 const char *vci_cli_message(const char *msg, char *buf, size_t size);
+/* Where the library writes a parameter in backquotes ("give `config`"),
+ * the command line reads its option ("give --config"): msg with every
+ * backquoted parameter of the table replaced, in buf (returned), or msg
+ * itself when there is none or buf is too small. Used for messages on
+ * stderr and in error records. */
+const char *vci_cli_params(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
 /* Parse a non-negative integer option value within [min, max]. */

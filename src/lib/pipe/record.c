@@ -7,6 +7,7 @@
  * block, so each line is handled as it arrives. A JSON document is read
  * whole (bounded), CSV is streamed by csv.c. */
 #include "record.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -763,8 +764,10 @@ json_t *vci_record_error(const json_t *orig, const char *code, const char *messa
 
 json_t *vci_record_error_from(const json_t *orig, const vci_err_t *err, size_t line)
 {
+	char buf[sizeof err->msg + 64];
+
 	return vci_record_error(orig, err && err->code[0] ? err->code : "error",
-				err ? err->msg : "", line);
+				err ? vci_cli_params(err->msg, buf, sizeof buf) : "", line);
 }
 
 int vci_record_is_error(const json_t *rec)

@@ -122,7 +122,7 @@ static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const char 
 				   "change the server's configuration", replace);
 	all = others(s, replace, defs, n, &nall);
 	if (!all)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = vci_serve_defn_fits(s, defs[i], all, nall, err);
 	free(all);
@@ -130,8 +130,7 @@ static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const char 
 		char_auto_t *text = vci_json_dump(defs[i]->doc);
 
 		rc = text ? vci_store_defn_put(s->store, defs[i]->id, text, replace != NULL, now,
-					       err) : vci_err_set(err, VCI_EXIT_IO, "out_of_memory",
-								  "out of memory");
+					       err) : vci_err_oom(err);
 		if (rc == VCI_STORE_EXISTS)
 			rc = vci_err_set(err, VCI_EXIT_FAIL, "definition_exists", "id %s: a "
 					 "definition has it", defs[i]->id);

@@ -30,7 +30,7 @@ int vci_serve_deferred_decide(vci_store_t *st, const char *exchange_id, const js
 				   "object");
 	text = vci_json_dump(claims);
 	if (!text)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	return vci_store_deferred_claims(st, exchange_id, text, now, err);
 }
 

@@ -134,7 +134,7 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 		goto out;
 	if (asprintf(&uri, "%s/offers/%s", s->issuer, req.offer_id) < 0) {
 		uri = NULL;
-		vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		vci_err_oom(err);
 		goto out;
 	}
 	link = vci_offer_link(req.scheme, o.offer, uri, err);

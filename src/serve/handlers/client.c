@@ -29,10 +29,10 @@ static int client_jti(vci_serve_t *s, const vci_req_t *req, const char *jti, vci
 		return client_fail(err, "%s: jti: missing", "OAuth-Client-Attestation-PoP");
 	if (asprintf(&buf, "%s%s", pre, jti) < 0) {
 		buf = NULL;
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	}
 	if (vci_store_hash(buf, strlen(buf), h) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	rc = vci_store_jti_use(s->store, h, req->now + POP_JTI_TTL, err);
 	if (rc == VCI_STORE_EXISTS)
 		return client_fail(err, "%s: jti: this proof was used before",

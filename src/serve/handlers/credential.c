@@ -193,7 +193,7 @@ static int cred_issue(cred_ctx_t *c)
 		return -1;
 	c->creds = json_array();
 	if (!c->creds)
-		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(&c->err);
 	for (size_t i = 0; i < n; i++) {
 		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
 							     json_array_get(c->keys, i),
@@ -201,7 +201,7 @@ static int cred_issue(cred_ctx_t *c)
 		json_t *cred;
 
 		if (!rec)
-			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+			return vci_err_oom(&c->err);
 		if (cred_sign(c, rec) < 0) {
 			/* a record the definition refuses is the issuer's data, not
 			 * the wallet's request */
@@ -265,7 +265,7 @@ static int cred_record(cred_ctx_t *c, char nid[VCI_STORE_ID])
 		snprintf(nid, VCI_STORE_ID, "%s", fresh);
 	issued = uris && idx ? cred_issued_json(c, uris, idx, &nst) : NULL;
 	if (!nid[0] || !issued)
-		vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(&c->err);
 	else
 		rc = vci_store_exchange_issued(c->s->store, c->x.id, issued, nid, uris, idx, nst,
 					       c->req->now, &c->err);

@@ -74,7 +74,7 @@ int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t 
 		return 0;
 	in = hook_input(x, xrec, d, keys, deferred);
 	if (!in)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	rc = vci_serve_hook_run(s, in, &claims, err);
 	if (rc < 0) {
 		fprintf(stderr, "vci-serve: exchange %s: %s\n", x->id, err->msg);
@@ -85,7 +85,7 @@ int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t 
 	if (rc == VCI_HOOK_PENDING)
 		return rc;
 	if (json_object_set_new(xrec, "claims", claims) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 
@@ -123,7 +123,7 @@ void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
 	if (!tx)
 		goto fail;
 	if (!keys_text || (status && !status_text)) {
-		vci_err_set(&err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(&err);
 		goto fail;
 	}
 	rc = vci_store_deferred_put(s->store, h, x->id, d->id, keys_text, status_text, req->now,
@@ -279,7 +279,7 @@ static int defer_sign(defer_ctx_t *c)
 
 	c->creds = json_array();
 	if (!c->creds)
-		return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(&c->err);
 	for (size_t i = 0; i < n; i++) {
 		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
 							     json_array_get(c->keys, i),
@@ -287,7 +287,7 @@ static int defer_sign(defer_ctx_t *c)
 		json_t *cred;
 
 		if (!rec)
-			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+			return vci_err_oom(&c->err);
 		if (vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err) < 0) {
 			fprintf(stderr, "vci-serve: exchange %s: deferred: %s\n", c->x.id,
 				c->err.msg);
@@ -336,7 +336,7 @@ static int defer_record(defer_ctx_t *c, char nid[VCI_STORE_ID])
 		    : NULL;
 	text = issued ? json_dumps(issued, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (!nid[0] || !text || !uris || !idx)
-		vci_err_set(&c->err, VCI_EXIT_IO, "server_error", "out of memory");
+		vci_err_oom(&c->err);
 	else
 		rc = vci_store_deferred_issued(c->s->store, c->hash, text, nid, uris, idx, nst,
 					       c->req->now, &c->err);

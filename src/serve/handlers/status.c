@@ -73,7 +73,7 @@ static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t
 				   "definition has the id \"%s\"", spec, e->config_id);
 	e->file = strdup(eq ? eq + 1 : spec);
 	if (!e->file)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	sl = vci_statuslist_load(e->file, err);
 	if (!sl)
 		return vci_err_prefix(err, "--status-list"), -1;
@@ -82,7 +82,7 @@ static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t
 	e->purpose = sl->purpose ? strdup(sl->purpose) : NULL;
 	vci_statuslist_free(sl);
 	if (!e->uri)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ int vci_serve_status_open(vci_serve_t *s, const char *const *specs, size_t n, vc
 {
 	s->status = calloc(1, sizeof *s->status);
 	if (!s->status || (n && !(s->status->e = calloc(n, sizeof *s->status->e))))
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	for (; s->status->n < n; s->status->n++)
 		if (entry_open(s, &s->status->e[s->status->n], specs[s->status->n], err) < 0) {
 			s->status->n++;
@@ -168,7 +168,7 @@ int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t
 				   "list", d->id);
 	arr = json_array();
 	if (!arr)
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	pthread_mutex_lock(&e->lock);
 	if (fill_pool(e, n, err) < 0) {
 		pthread_mutex_unlock(&e->lock);
@@ -181,7 +181,7 @@ int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t
 	pthread_mutex_unlock(&e->lock);
 	if (json_array_size(arr) != n) {
 		json_decref(arr);
-		return vci_err_set(err, VCI_EXIT_IO, "out_of_memory", "out of memory");
+		return vci_err_oom(err);
 	}
 	*status = arr;
 	return 0;

@@ -219,7 +219,7 @@ static int token_code(vci_serve_t *s, const vci_token_request_t *tr, const char 
 	if (!client)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_client", "client_id: missing");
 	if (vci_store_hash(tr->code, strlen(tr->code), h) < 0)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "out of memory");
+		return vci_err_oom(err);
 	rc = vci_store_authz_code_take(s->store, h, req->now, a, err);
 	if (rc == VCI_STORE_NOTFOUND)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
