@@ -11,35 +11,6 @@
 
 #include <openssl/rand.h>
 
-static int vci_flow_bad(vci_err_t *err, const char *op, const char *what)
-{
-	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s: %s", op, what);
-}
-
-static int vci_flow_fail(int rc, vci_err_t *err, const char *op)
-{
-	if (rc < 0)
-		vci_err_prefix(err, "store: %s", op);
-	return rc;
-}
-
-static int vci_flow_oom(vci_err_t *err)
-{
-	return vci_err_oom(err);
-}
-
-static int vci_flow_id_ok(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (n == 0 || n >= VCI_STORE_ID)
-		return 0;
-	for (; *id; id++)
-		if (*id <= 0x20 || *id >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static void vci_flow_copy(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src ? src : "");
@@ -143,7 +114,7 @@ static int vci_flow_deferred_put_run(vci_store_conn_t *c, void *arg, vci_err_t *
 	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
 	if (!text)
-		return vci_flow_oom(err);
+		return vci_err_oom(err);
 	rc = vci_store_event(c, "deferred.pending", a->exchange_id, NULL, text, a->now, err);
 	free(text);
 	return rc;
@@ -155,8 +126,8 @@ int vci_store_deferred_put(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH
 {
 	struct vci_flow_deferred a = { tx_hash, exchange_id, config_id, keys, status, NULL, now };
 
-	if (!vci_flow_id_ok(exchange_id) || !config_id || !*config_id || !keys)
-		return vci_flow_bad(err, "deferred_put", "no exchange, configuration or keys");
+	if (!vci_store_id_ok(exchange_id) || !config_id || !*config_id || !keys)
+		return vci_store_bad(err, "deferred_put", "no exchange, configuration or keys");
 	return vci_store_write(st, "deferred_put", vci_flow_deferred_put_run, &a, err);
 }
 
@@ -191,20 +162,20 @@ int vci_store_deferred_get(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH
 	memset(out, 0, sizeof(*out));
 	c = vci_store_reader(st, err);
 	if (!c)
-		return vci_flow_fail(-1, err, "deferred_get");
+		return vci_store_read_fail(-1, err, "deferred_get");
 	rc = vci_store_query(c, &s, err, vci_sql_deferred_get, "h", tx_hash);
 	if (rc == VCI_DB_ROW) {
 		rc = vci_flow_deferred_row(c->drv, s, out);
 		vci_store_end(c, s);
 		if (rc < 0) {
 			vci_store_deferred_clear(out);
-			vci_flow_oom(err);
+			vci_err_oom(err);
 		}
 	} else {
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return vci_flow_fail(rc, err, "deferred_get");
+	return vci_store_read_fail(rc, err, "deferred_get");
 }
 
 void vci_store_deferred_clear(vci_store_deferred_t *d)
@@ -250,7 +221,7 @@ static int vci_flow_deferred_decide_run(vci_store_conn_t *c, void *arg, vci_err_
 	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
 	if (deny && a->text && !text)
-		return vci_flow_oom(err);
+		return vci_err_oom(err);
 	rc = vci_store_event(c, deny ? "deferred.denied" : "deferred.ready", a->exchange_id, NULL,
 			     text, a->now, err);
 	free(text);
@@ -262,10 +233,10 @@ int vci_store_deferred_claims(vci_store_t *st, const char *exchange_id, const ch
 {
 	struct vci_flow_deferred a = { NULL, exchange_id, NULL, "claims", NULL, claims, now };
 
-	if (!vci_flow_id_ok(exchange_id))
+	if (!vci_store_id_ok(exchange_id))
 		return VCI_STORE_NOTFOUND;
 	if (!claims || claims[0] != '{')
-		return vci_flow_bad(err, "deferred_claims", "claims: expected a JSON object");
+		return vci_store_bad(err, "deferred_claims", "claims: expected a JSON object");
 	return vci_store_write(st, "deferred_claims", vci_flow_deferred_decide_run, &a, err);
 }
 
@@ -274,7 +245,7 @@ int vci_store_deferred_deny(vci_store_t *st, const char *exchange_id, const char
 {
 	struct vci_flow_deferred a = { NULL, exchange_id, NULL, "deny", NULL, reason, now };
 
-	if (!vci_flow_id_ok(exchange_id))
+	if (!vci_store_id_ok(exchange_id))
 		return VCI_STORE_NOTFOUND;
 	return vci_store_write(st, "deferred_deny", vci_flow_deferred_decide_run, &a, err);
 }
@@ -313,11 +284,11 @@ int vci_store_deferred_issued(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_H
 	struct vci_flow_deferred_issued a = { tx_hash, { NULL, issued, notification_id,
 							 status_uris, status_idx, nstatus, now } };
 
-	if (!vci_flow_id_ok(notification_id))
-		return vci_flow_bad(err, "deferred_issued", "no notification id");
+	if (!vci_store_id_ok(notification_id))
+		return vci_store_bad(err, "deferred_issued", "no notification id");
 	for (size_t i = 0; i < nstatus; i++)
 		if (!status_uris[i] || !*status_uris[i] || status_idx[i] > INT64_MAX)
-			return vci_flow_bad(err, "deferred_issued", "bad status entry");
+			return vci_store_bad(err, "deferred_issued", "bad status entry");
 	return vci_store_write(st, "deferred_issued", vci_flow_deferred_issued_run, &a, err);
 }
 
@@ -359,9 +330,9 @@ int vci_store_webhook_put(vci_store_t *st, const vci_store_webhook_t *w, int64_t
 	int rc;
 
 	if (!w->url || !*w->url || !w->events || !*w->events || !w->secret || !*w->secret)
-		return vci_flow_bad(err, "webhook_put", "url, events and secret are required");
-	if (w->id && !vci_flow_id_ok(w->id))
-		return vci_flow_bad(err, "webhook_put", "id: empty, too long or not printable");
+		return vci_store_bad(err, "webhook_put", "url, events and secret are required");
+	if (w->id && !vci_store_id_ok(w->id))
+		return vci_store_bad(err, "webhook_put", "id: empty, too long or not printable");
 	if (w->id)
 		vci_flow_copy(newid, sizeof(newid), w->id);
 	else if (vci_flow_new_id("wh_", newid, err) < 0)
@@ -395,13 +366,13 @@ int vci_store_webhook_list(vci_store_t *st, json_t **out, vci_err_t *err)
 		json_decref(list);
 		if (c)
 			vci_store_reader_put(st, c);
-		return vci_flow_fail(c ? vci_flow_oom(err) : -1, err, "webhook_list");
+		return vci_store_read_fail(c ? vci_err_oom(err) : -1, err, "webhook_list");
 	}
 	rc = vci_store_query(c, &s, err, vci_sql_webhook_list, "");
 	while (rc == VCI_DB_ROW) {
 		if (json_array_append_new(list, vci_flow_webhook_json(c->drv, s)) < 0) {
 			vci_store_end(c, s);
-			rc = vci_flow_oom(err);
+			rc = vci_err_oom(err);
 			break;
 		}
 		rc = vci_store_next(c, s, err);
@@ -409,7 +380,7 @@ int vci_store_webhook_list(vci_store_t *st, json_t **out, vci_err_t *err)
 	vci_store_reader_put(st, c);
 	if (rc != VCI_DB_DONE) {
 		json_decref(list);
-		return vci_flow_fail(-1, err, "webhook_list");
+		return vci_store_read_fail(-1, err, "webhook_list");
 	}
 	*out = list;
 	return 0;
@@ -429,7 +400,7 @@ static int vci_flow_webhook_delete_run(vci_store_conn_t *c, void *arg, vci_err_t
 
 int vci_store_webhook_delete(vci_store_t *st, const char *id, vci_err_t *err)
 {
-	if (!vci_flow_id_ok(id))
+	if (!vci_store_id_ok(id))
 		return VCI_STORE_NOTFOUND;
 	return vci_store_write(st, "webhook_delete", vci_flow_webhook_delete_run, (void *)id, err);
 }
@@ -477,16 +448,16 @@ int vci_store_outbox_due(vci_store_t *st, int64_t now, size_t max, vci_store_del
 	*out = calloc(max, sizeof(**out));
 	c = *out ? vci_store_reader(st, err) : NULL;
 	if (!c) {
-		rc = *out ? -1 : vci_flow_oom(err);
+		rc = *out ? -1 : vci_err_oom(err);
 		free(*out);
 		*out = NULL;
-		return vci_flow_fail(rc, err, "outbox_due");
+		return vci_store_read_fail(rc, err, "outbox_due");
 	}
 	rc = vci_store_query(c, &s, err, vci_sql_outbox_due, "ii", now, (int64_t)max);
 	while (rc == VCI_DB_ROW && *n < max) {
 		if (vci_flow_delivery_row(c->drv, s, &(*out)[(*n)++]) < 0) {
 			vci_store_end(c, s);
-			rc = vci_flow_oom(err);
+			rc = vci_err_oom(err);
 			break;
 		}
 		rc = vci_store_next(c, s, err);
@@ -498,7 +469,7 @@ int vci_store_outbox_due(vci_store_t *st, int64_t now, size_t max, vci_store_del
 		vci_store_deliveries_free(*out, *n);
 		*out = NULL;
 		*n = 0;
-		return vci_flow_fail(-1, err, "outbox_due");
+		return vci_store_read_fail(-1, err, "outbox_due");
 	}
 	return 0;
 }
@@ -567,7 +538,7 @@ int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivere
 	int rc;
 
 	if (!c)
-		return vci_flow_fail(-1, err, "outbox_counts");
+		return vci_store_read_fail(-1, err, "outbox_counts");
 	rc = vci_store_query(c, &s, err, vci_sql_outbox_counts, "");
 	if (rc == VCI_DB_ROW) {
 		*pending = c->drv->column_int(s, 0);
@@ -579,5 +550,5 @@ int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivere
 		rc = -1;
 	}
 	vci_store_reader_put(st, c);
-	return vci_flow_fail(rc, err, "outbox_counts");
+	return vci_store_read_fail(rc, err, "outbox_counts");
 }

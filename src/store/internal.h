@@ -121,4 +121,12 @@ struct vci_store_issued {
 };
 int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err);
 
+/* Shared by store.c, flow.c and manage.c: a refused argument
+ * (VCI_EXIT_INPUT, "invalid_request", "store: OP: WHAT"); a failed
+ * operation's error prefixed "store: OP" once (returns rc); an id of
+ * printable ASCII shorter than VCI_STORE_ID. */
+int vci_store_bad(vci_err_t *err, const char *op, const char *what);
+int vci_store_read_fail(int rc, vci_err_t *err, const char *op);
+int vci_store_id_ok(const char *id);
+
 #endif

@@ -8,36 +8,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-static int vci_manage_bad(vci_err_t *err, const char *op, const char *what)
-{
-	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s: %s", op, what);
-}
-
-static int vci_manage_fail(int rc, vci_err_t *err, const char *op)
-{
-	if (rc < 0)
-		vci_err_prefix(err, "store: %s", op);
-	return rc;
-}
-
-static int vci_manage_oom(vci_err_t *err)
-{
-	return vci_err_oom(err);
-}
-
-/* An id of printable ASCII, shorter than VCI_STORE_ID (as store.c). */
-static int vci_manage_id_ok(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (n == 0 || n >= VCI_STORE_ID)
-		return 0;
-	for (; *id; id++)
-		if (*id <= 0x20 || *id >= 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Definitions ------------------------------------------------------------*/
 
 struct vci_manage_defn {
@@ -89,10 +59,10 @@ int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int re
 {
 	struct vci_manage_defn a = { id, defn, now };
 
-	if (!vci_manage_id_ok(id))
-		return vci_manage_bad(err, "defn_put", "id: empty, too long or not printable");
+	if (!vci_store_id_ok(id))
+		return vci_store_bad(err, "defn_put", "id: empty, too long or not printable");
 	if (!defn || !*defn)
-		return vci_manage_bad(err, "defn_put", "no definition");
+		return vci_store_bad(err, "defn_put", "no definition");
 	if (replace)
 		return vci_store_write(st, "defn_put", vci_manage_defn_replace_run, &a, err);
 	return vci_store_write(st, "defn_put", vci_manage_defn_add_run, &a, err);
@@ -109,17 +79,17 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 		return VCI_STORE_NOTFOUND;
 	c = vci_store_reader(st, err);
 	if (!c)
-		return vci_manage_fail(-1, err, "defn_get");
+		return vci_store_read_fail(-1, err, "defn_get");
 	rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", id);
 	if (rc == VCI_DB_ROW) {
 		*defn = strdup(c->drv->column_text(s, 0));
 		vci_store_end(c, s);
-		rc = *defn ? 0 : vci_manage_oom(err);
+		rc = *defn ? 0 : vci_err_oom(err);
 	} else {
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	}
 	vci_store_reader_put(st, c);
-	return vci_manage_fail(rc, err, "defn_get");
+	return vci_store_read_fail(rc, err, "defn_get");
 }
 
 static json_t *vci_manage_defn_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
@@ -160,15 +130,15 @@ int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err)
 		json_decref(list);
 		if (c) {
 			vci_store_reader_put(st, c);
-			vci_manage_oom(err);
+			vci_err_oom(err);
 		}
-		return vci_manage_fail(-1, err, "defn_list");
+		return vci_store_read_fail(-1, err, "defn_list");
 	}
 	rc = vci_manage_defn_rows(c, list, err);
 	vci_store_reader_put(st, c);
 	if (rc < 0) {
 		json_decref(list);
-		return vci_manage_fail(-1, err, "defn_list");
+		return vci_store_read_fail(-1, err, "defn_list");
 	}
 	*out = list;
 	return 0;
@@ -208,7 +178,7 @@ static int vci_manage_cursor_parse(const char *cursor, int64_t *t, const char **
 		return -1;
 	errno = 0;
 	v = strtoll(cursor, &end, 10);
-	if (errno || *end != '.' || !vci_manage_id_ok(end + 1))
+	if (errno || *end != '.' || !vci_store_id_ok(end + 1))
 		return -1;
 	*t = v;
 	*id = end + 1;
@@ -241,7 +211,7 @@ static int vci_manage_exchange_rows(vci_store_conn_t *c, const char *state, int6
 		}
 		if (json_array_append_new(list, vci_manage_exchange_json(c->drv, s)) < 0) {
 			vci_store_end(c, s);
-			return vci_manage_oom(err);
+			return vci_err_oom(err);
 		}
 		rc = vci_store_next(c, s, err);
 	}
@@ -275,24 +245,24 @@ int vci_store_exchange_list(vci_store_t *st, const char *state, const char *curs
 		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: exchange_list: "
 				   "limit: expected 1 to %d", VCI_STORE_LIST_MAX);
 	if (vci_manage_cursor_parse(cursor, &t, &after) < 0)
-		return vci_manage_bad(err, "exchange_list", "cursor: not one this server gave");
+		return vci_store_bad(err, "exchange_list", "cursor: not one this server gave");
 	if (state && (!*state || strlen(state) >= sizeof(((vci_store_exchange_t *)0)->state)))
-		return vci_manage_bad(err, "exchange_list", "state: empty or too long");
+		return vci_store_bad(err, "exchange_list", "state: empty or too long");
 	list = json_array();
 	c = list ? vci_store_reader(st, err) : NULL;
 	if (!c) {
 		if (!list)
-			vci_manage_oom(err);
+			vci_err_oom(err);
 		json_decref(list);
-		return vci_manage_fail(-1, err, "exchange_list");
+		return vci_store_read_fail(-1, err, "exchange_list");
 	}
 	rc = vci_manage_exchange_rows(c, state, t, after, limit, list, &more, err);
 	vci_store_reader_put(st, c);
 	if (rc == 0 && more && !(*next = vci_manage_cursor(list)))
-		rc = vci_manage_oom(err);
+		rc = vci_err_oom(err);
 	if (rc < 0) {
 		json_decref(list);
-		return vci_manage_fail(-1, err, "exchange_list");
+		return vci_store_read_fail(-1, err, "exchange_list");
 	}
 	*out = list;
 	return 0;
@@ -314,7 +284,7 @@ static int vci_manage_status_rows(vci_store_conn_t *c, const char *id, json_t *l
 
 		if (json_array_append_new(list, e) < 0) {
 			vci_store_end(c, s);
-			return vci_manage_oom(err);
+			return vci_err_oom(err);
 		}
 		rc = vci_store_next(c, s, err);
 	}
@@ -331,15 +301,15 @@ int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci
 	c = list ? vci_store_reader(st, err) : NULL;
 	if (!c) {
 		if (!list)
-			vci_manage_oom(err);
+			vci_err_oom(err);
 		json_decref(list);
-		return vci_manage_fail(-1, err, "exchange_status");
+		return vci_store_read_fail(-1, err, "exchange_status");
 	}
 	rc = vci_manage_status_rows(c, id ? id : "", list, err);
 	vci_store_reader_put(st, c);
 	if (rc < 0) {
 		json_decref(list);
-		return vci_manage_fail(-1, err, "exchange_status");
+		return vci_store_read_fail(-1, err, "exchange_status");
 	}
 	*out = list;
 	return 0;
@@ -377,7 +347,7 @@ static int vci_manage_exchange_delete_run(vci_store_conn_t *c, void *arg, vci_er
 
 int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err)
 {
-	if (!vci_manage_id_ok(id))
+	if (!vci_store_id_ok(id))
 		return VCI_STORE_NOTFOUND;
 	return vci_store_write(st, "exchange_delete", vci_manage_exchange_delete_run, (void *)id,
 			       err);

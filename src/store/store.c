@@ -36,13 +36,13 @@ int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH])
 	return 0;
 }
 
-static int vci_store_bad(vci_err_t *err, const char *op, const char *what)
+int vci_store_bad(vci_err_t *err, const char *op, const char *what)
 {
 	return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: %s: %s", op, what);
 }
 
 /* A read that failed: its error named once. Returns rc. */
-static int vci_store_read_fail(int rc, vci_err_t *err, const char *op)
+int vci_store_read_fail(int rc, vci_err_t *err, const char *op)
 {
 	if (rc < 0)
 		vci_err_prefix(err, "store: %s", op);
@@ -50,7 +50,7 @@ static int vci_store_read_fail(int rc, vci_err_t *err, const char *op)
 }
 
 /* An id of printable ASCII, shorter than VCI_STORE_ID. */
-static int vci_store_id_ok(const char *id)
+int vci_store_id_ok(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 
