@@ -182,13 +182,13 @@ static json_t *entry_value(const char *file, uint64_t idx)
 	return json_string(vci_statuslist_status_name(sl->method, sl->purpose, v, buf));
 }
 
-json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
-				 vci_manage_file_fn file_of, void *ctx, vci_err_t *err)
+json_t *vci_manage_entries(vci_store_t *st, const char *exchange_id,
+			   vci_manage_file_fn file_of, void *ctx, vci_err_t *err)
 {
-	json_t *v, *status = NULL, *e;
+	json_t *status = NULL, *e;
 	size_t i;
 
-	if (vci_store_exchange_status(st, x->id, &status, err) < 0)
+	if (vci_store_exchange_status(st, exchange_id, &status, err) < 0)
 		return NULL;
 	json_array_foreach(status, i, e) {
 		const char *file = file_of(ctx, json_string_value(json_object_get(e, "uri")));
@@ -198,6 +198,17 @@ json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
 		if (val)
 			json_object_set_new(e, "status", val);
 	}
+	return status;
+}
+
+json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
+				 vci_manage_file_fn file_of, void *ctx, vci_err_t *err)
+{
+	json_t *v, *status;
+
+	status = vci_manage_entries(st, x->id, file_of, ctx, err);
+	if (!status)
+		return NULL;
 	v = json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:I, s:I, s:o}", "id", x->id, "offer_id",
 		      x->offer_id, "state", x->state, "record",
 		      x->record ? json_loads(x->record, 0, NULL) : NULL, "issued",
@@ -293,4 +304,59 @@ const char *vci_manage_action_word(const char *action)
 	if (!strcmp(action, "reinstate"))
 		return "valid";
 	return NULL;
+}
+
+int vci_manage_query_value(const char *query, const char *name, char **val, vci_err_t *err)
+{
+	const char *p = query;
+	size_t nlen = strlen(name);
+
+	*val = NULL;
+	while (p && *p) {
+		size_t n = strcspn(p, "&"), kn = strcspn(p, "=&");
+		size_t vlen;
+
+		if (kn == nlen && !memcmp(p, name, nlen)) {
+			char *v = NULL;
+
+			if (*val) {
+				free(*val);
+				*val = NULL;
+				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "%s: given "
+						   "twice", name);
+			}
+			if (vci_url_decode(p + kn + (kn < n), n - kn - (kn < n), 1, &v, &vlen,
+					   err) < 0)
+				return vci_err_prefix(err, "query: %s", name),
+				       err->status = VCI_EXIT_INPUT, -1;
+			if (strlen(v) != vlen) {
+				free(v);
+				return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "%s: a NUL "
+						   "byte", name);
+			}
+			*val = v;
+		}
+		p += n + (p[n] == '&');
+	}
+	return *val ? 1 : 0;
+}
+
+int vci_manage_query_uint(const char *query, const char *name, unsigned max, unsigned *out,
+			  vci_err_t *err)
+{
+	char *v = NULL, *end;
+	unsigned long n;
+	int rc = vci_manage_query_value(query, name, &v, err);
+
+	if (rc <= 0)
+		return rc;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	rc = *v >= '0' && *v <= '9' && !*end && !errno && n <= max;
+	free(v);
+	if (!rc)
+		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "%s: expected 0 to %u",
+				   name, max);
+	*out = (unsigned)n;
+	return 1;
 }

@@ -217,5 +217,7 @@ int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err)
 		return -1;
 	if (vci_admin_flow_register(s, err) < 0)
 		return -1;
+	if (vci_seed_a_register(s, err) < 0 || vci_seed_c_register(s, err) < 0)
+		return -1;
 	return 0;
 }

@@ -237,6 +237,22 @@ int vci_serve_catalog_sync_locked(vci_serve_t *s, vci_err_t *err);
  * credential_offer_uri and the drawn tx_code. -1 with err ("offer_exists"
  * for an id taken). */
 int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci_err_t *err);
+/* Store prepared definitions (replace: the id of the one replaced, else
+ * NULL) and publish them, under the admin lock, as POST and PUT
+ * /definitions do; delete a stored one ("read_only" for a --defn one,
+ * "not_found"). 0, or -1 / VCI_STORE_* with err as the store says. */
+int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
+			 int64_t now, vci_err_t *err);
+int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err);
+/* The claims of an exchange's waiting deferred request, checked against
+ * its definitions, as POST /exchanges/{id}/claims supplies them:
+ * 0, VCI_STORE_NOTFOUND (nothing waits), or -1 with err. */
+int vci_admin_claims_supply(vci_serve_t *s, const char *exchange_id, json_t *claims,
+			    int64_t now, vci_err_t *err);
+/* The routes of the products' shapes: system A (handlers/seed_a.c) and
+ * system C (handlers/seed_c.c) on the management listener. */
+int vci_seed_a_register(vci_serve_t *s, vci_err_t *err);
+int vci_seed_c_register(vci_serve_t *s, vci_err_t *err);
 /* The management routes of handlers/admin_defs.c, admin_exchanges.c and
  * admin_bulk.c. */
 int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err);
@@ -299,6 +315,18 @@ const char *vci_manage_ndjson_next(const char **p, const char *end, size_t *len)
  * --status-list files, or those given to a subcommand). */
 typedef const char *(*vci_manage_file_fn)(void *ctx, const char *uri);
 
+/* The status list entries of an exchange's credentials with their
+ * current value ("status": valid, invalid, suspended ...) from the list
+ * files; a new array, or NULL with err. */
+json_t *vci_manage_entries(vci_store_t *st, const char *exchange_id,
+			   vci_manage_file_fn file_of, void *ctx, vci_err_t *err);
+/* One parameter of a query string (application/x-www-form-urlencoded,
+ * percent-decoded into *val, malloc'd): 1 found, 0 absent, -1 with err
+ * (VCI_EXIT_INPUT, "invalid_request": given twice, bad encoding, a NUL).
+ * vci_manage_query_uint: the same for a decimal number 0 to max. */
+int vci_manage_query_value(const char *query, const char *name, char **val, vci_err_t *err);
+int vci_manage_query_uint(const char *query, const char *name, unsigned max, unsigned *out,
+			  vci_err_t *err);
 /* An exchange as the API shows it: {id, offer_id, state, record, issued,
  * notification_id?, description?, created_at, updated_at,
  * status_list_entries: [{uri, idx, issued_at, status?}]}, the status read

@@ -352,3 +352,105 @@ int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err)
 	return vci_store_write(st, "exchange_delete", vci_manage_exchange_delete_run, (void *)id,
 			       err);
 }
+
+/* Offers with their exchange, for the products' shapes ------------------*/
+
+/* ?1 one offer id or NULL, ?2 limit, ?3 offset */
+static const char vci_sql_offer_rows[] =
+	"SELECT o.offer_id, o.state, o.created_at, o.expires_at, o.record, e.id, e.state,"
+	" e.created_at, e.updated_at, e.issued, e.description"
+	" FROM offers o LEFT JOIN exchanges e ON e.offer_id = o.offer_id"
+	" WHERE (?1 IS NULL OR o.offer_id = ?1)"
+	" ORDER BY o.created_at, o.offer_id LIMIT ?2 OFFSET ?3";
+
+static json_t *vci_manage_text_json(const char *text)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+
+	return v ? v : json_null();
+}
+
+static json_t *vci_manage_offer_row(const vci_db_driver_t *drv, vci_db_stmt_t *s)
+{
+	json_t *row = json_pack("{s:s, s:s, s:I, s:I, s:o}", "offer_id", drv->column_text(s, 0),
+				"offer_state", drv->column_text(s, 1), "created_at",
+				(json_int_t)drv->column_int(s, 2), "expires_at",
+				(json_int_t)drv->column_int(s, 3), "record",
+				vci_manage_text_json(drv->column_text(s, 4)));
+
+	if (row && !drv->column_null(s, 5))
+		json_object_set_new(row, "exchange", json_pack(
+			"{s:s, s:s, s:I, s:I, s:o, s:s?}", "id", drv->column_text(s, 5), "state",
+			drv->column_text(s, 6), "created_at", (json_int_t)drv->column_int(s, 7),
+			"updated_at", (json_int_t)drv->column_int(s, 8), "issued",
+			vci_manage_text_json(drv->column_text(s, 9)), "description",
+			drv->column_text(s, 10)));
+	return row;
+}
+
+int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
+			 unsigned limit, json_t **out, vci_err_t *err)
+{
+	vci_store_conn_t *c;
+	vci_db_stmt_t *s;
+	json_t *list;
+	int rc;
+
+	*out = NULL;
+	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
+		return vci_store_bad(err, "offer_rows", "limit: out of bounds");
+	list = json_array();
+	c = list ? vci_store_reader(st, err) : NULL;
+	if (!c) {
+		if (!list)
+			vci_err_oom(err);
+		json_decref(list);
+		return vci_store_read_fail(-1, err, "offer_rows");
+	}
+	rc = vci_store_query(c, &s, err, vci_sql_offer_rows, "tii", offer_id, (int64_t)limit,
+			     (int64_t)offset);
+	while (rc == VCI_DB_ROW) {
+		if (json_array_append_new(list, vci_manage_offer_row(c->drv, s)) < 0) {
+			vci_store_end(c, s);
+			rc = vci_err_oom(err);
+			break;
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	vci_store_reader_put(st, c);
+	if (rc != VCI_DB_DONE) {
+		json_decref(list);
+		return vci_store_read_fail(-1, err, "offer_rows");
+	}
+	*out = list;
+	return 0;
+}
+
+static const char vci_sql_offer_exchange[] = "SELECT id FROM exchanges WHERE offer_id = ?1";
+static const char vci_sql_offer_del[] =
+	"DELETE FROM offers WHERE offer_id = ?1 RETURNING offer_id";
+
+static int vci_manage_offer_delete_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const char *id = arg;
+	char xid[VCI_STORE_ID];
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_offer_exchange, "t", id);
+
+	if (rc == VCI_DB_ROW) {
+		snprintf(xid, sizeof xid, "%s", c->drv->column_text(s, 0));
+		vci_store_end(c, s);
+		return vci_manage_exchange_delete_run(c, xid, err);
+	}
+	if (rc != VCI_DB_DONE)
+		return -1;
+	return vci_manage_returning(c, err, vci_sql_offer_del, "t", id, NULL, 0);
+}
+
+int vci_store_offer_delete(vci_store_t *st, const char *offer_id, vci_err_t *err)
+{
+	if (!vci_store_id_ok(offer_id))
+		return VCI_STORE_NOTFOUND;
+	return vci_store_write(st, "offer_delete", vci_manage_offer_delete_run, (void *)offer_id,
+			       err);
+}

@@ -333,6 +333,21 @@ int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci
  * VCI_STORE_NOTFOUND. */
 int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
 
+/* Offers with their exchange (the products' shapes name an exchange by
+ * its offer, which exists before a wallet redeems it). One page of offers
+ * ordered by creation (offer_id given: that one only), skipping `offset`,
+ * at most `limit` (1 to VCI_STORE_LIST_MAX), into *out as
+ * [{"offer_id", "offer_state" (offered, redeemed, dead), "created_at",
+ * "expires_at", "record": {...}, "exchange"?: {"id", "state",
+ * "created_at", "updated_at", "issued", "description"?}}, ...]. Offers the
+ * sweep removed (expired unredeemed) are gone from it. */
+int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
+			 unsigned limit, json_t **out, vci_err_t *err);
+/* Delete an offer: with its exchange as vci_store_exchange_delete does
+ * when it was redeemed, else the offer alone (its code dies).
+ * VCI_STORE_NOTFOUND. */
+int vci_store_offer_delete(vci_store_t *st, const char *offer_id, vci_err_t *err);
+
 /* Deferred issuance (OpenID4VCI 1.0 section 9) --------------------------
  * A credential request answered with a transaction_id: the id's SHA-256,
  * the exchange, the configuration asked for, the proven holder keys and

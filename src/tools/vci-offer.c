@@ -325,40 +325,16 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	}
 	if (a->tx_to && o.tx_code) {
 		vci_http_result_t r;
-		char *u1 = vci_url_add_param(a->tx_to, "offer_id", offer_id, strlen(offer_id), NULL, NULL);
-		wipe_auto_t *u = u1 ? vci_url_add_param(u1, "tx_code", o.tx_code, strlen(o.tx_code), NULL,
-							NULL) : NULL;
 
-		free(u1);
-		if (!u) {
-			vci_err_oom(err);
+		if (vci_offer_send_tx_code(a->tx_to, offer_id, o.tx_code, &c->http, &r, err) < 0)
 			goto out;
-		}
-		if (vci_http_get(u, &c->http, &r, err) < 0) {
-			vci_err_prefix(err, "tx_code delivery");
-			goto out;
-		}
 		txdl = delivery(&r);
 	}
 	if (send) {
 		vci_http_result_t r;
-		wipe_auto_t *u = NULL;
 
-		if (uri) {
-			u = vci_url_add_param(send, "credential_offer_uri", uri, strlen(uri), NULL, ".");
-		} else {
-			wipe_auto_t *js = vci_json_dump(o.offer);
-
-			u = js ? vci_url_add_param(send, "credential_offer", js, strlen(js), ":/,", NULL) : NULL;
-		}
-		if (!u) {
-			vci_err_oom(err);
+		if (vci_offer_send(send, o.offer, uri, &c->http, &r, err) < 0)
 			goto out;
-		}
-		if (vci_http_get(u, &c->http, &r, err) < 0) {
-			vci_err_prefix(err, "offer delivery");
-			goto out;
-		}
 		dl = delivery(&r);
 	}
 

@@ -890,3 +890,52 @@ int vci_offer_check_grant(const json_t *rec, const char *code, const char *tx_co
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant", "tx_code: wrong");
 	return 0;
 }
+
+/* ---- delivery to a wallet ---- */
+
+int vci_offer_send(const char *endpoint, const json_t *offer, const char *offer_uri,
+		   const vci_http_opts_t *o, vci_http_result_t *r, vci_err_t *err)
+{
+	vci_http_result_t mine;
+	char *u = NULL;
+	int rc;
+
+	if (!r)
+		r = &mine;
+	memset(r, 0, sizeof *r);
+	if (offer_uri) {
+		u = vci_url_add_param(endpoint, "credential_offer_uri", offer_uri, strlen(offer_uri),
+				      NULL, ".");
+	} else {
+		char *js = offer ? vci_json_dump(offer) : NULL;
+
+		u = js ? vci_url_add_param(endpoint, "credential_offer", js, strlen(js), ":/,",
+					   NULL) : NULL;
+		vci_str_wipe(js);
+	}
+	if (!u)
+		return vci_err_oom(err);
+	rc = vci_http_get(u, o, r, err);
+	vci_str_wipe(u);
+	if (rc < 0)
+		vci_err_prefix(err, "offer delivery");
+	return rc;
+}
+
+int vci_offer_send_tx_code(const char *url, const char *offer_id, const char *tx_code,
+			   const vci_http_opts_t *o, vci_http_result_t *r, vci_err_t *err)
+{
+	vci_http_result_t mine;
+	char *u1 = vci_url_add_param(url, "offer_id", offer_id, strlen(offer_id), NULL, NULL);
+	char *u = u1 ? vci_url_add_param(u1, "tx_code", tx_code, strlen(tx_code), NULL, NULL) : NULL;
+	int rc;
+
+	free(u1);
+	if (!u)
+		return vci_err_oom(err);
+	rc = vci_http_get(u, o, r ? r : &mine, err);
+	vci_str_wipe(u);
+	if (rc < 0)
+		vci_err_prefix(err, "tx_code delivery");
+	return rc;
+}

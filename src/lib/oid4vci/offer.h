@@ -11,6 +11,7 @@
 #define VCI_OFFER_H
 
 #include "base/common.h"
+#include "base/http.h"
 
 #define VCI_GRANT_PRE_AUTH "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 #define VCI_GRANT_AUTH_CODE "authorization_code"
@@ -185,5 +186,23 @@ int vci_offer_remove(const char *dir, const char *offer_id, vci_err_t *err);
  * tx_code missing or not expected. Single use is the caller's store's. */
 int vci_offer_check_grant(const json_t *rec, const char *code, const char *tx_code, int64_t now,
 			  vci_err_t *err);
+
+/* ---- delivery to a wallet (vci-offer --send, --tx-code-to) ---- */
+
+/* Push an offer to a wallet's credential_offer_endpoint (OID4VCI 1.0
+ * section 4.1): GET ENDPOINT?credential_offer_uri=URI when offer_uri is
+ * given (by reference), else ?credential_offer=JSON (the offer by value).
+ * endpoint must be a network target (vci_url_is_target: https, or http to
+ * loopback). o: retries and timeouts (NULL: one attempt, 10 s); r (or
+ * NULL) gets the status and attempts. Errors as vci_http_get ("invalid_url",
+ * "delivery_failed"), prefixed "offer delivery". Thread-safe. */
+int vci_offer_send(const char *endpoint, const json_t *offer, const char *offer_uri,
+		   const vci_http_opts_t *o, vci_http_result_t *r, vci_err_t *err);
+
+/* The transaction code on its own channel: GET URL?offer_id=ID&tx_code=CODE
+ * (the URL itself never logged by the library). Errors as vci_offer_send,
+ * prefixed "tx_code delivery". */
+int vci_offer_send_tx_code(const char *url, const char *offer_id, const char *tx_code,
+			   const vci_http_opts_t *o, vci_http_result_t *r, vci_err_t *err);
 
 #endif

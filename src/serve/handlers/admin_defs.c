@@ -241,20 +241,8 @@ static void put_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, cons
 static void delete_def(vci_serve_t *s, vci_resp_t *resp, const char *id)
 {
 	vci_err_t err = { 0 };
-	int rc;
 
-	vci_serve_admin_lock(s);
-	if (is_config(s, id))
-		rc = vci_err_set(&err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: change "
-				 "the server's configuration", id);
-	else
-		rc = vci_store_defn_delete(s->store, id, &err);
-	if (rc == VCI_STORE_NOTFOUND)
-		rc = vci_err_set(&err, VCI_EXIT_FAIL, "not_found", "no stored definition %s", id);
-	if (rc == 0)
-		rc = vci_serve_catalog_publish_locked(s, &err);
-	vci_serve_admin_unlock(s);
-	if (rc) {
+	if (vci_admin_defs_delete(s, id, &err)) {
 		fail(resp, &err);
 		return;
 	}
@@ -289,4 +277,33 @@ int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err)
 		return -1;
 	return vci_serve_route_add(s, 1, "DELETE", PREFIX, VCI_ROUTE_PREFIX, NULL, one_def, NULL,
 				   err);
+}
+
+int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
+			 int64_t now, vci_err_t *err)
+{
+	int rc;
+
+	vci_serve_admin_lock(s);
+	rc = store_locked(s, defs, n, replace, now, err);
+	vci_serve_admin_unlock(s);
+	return rc;
+}
+
+int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err)
+{
+	int rc;
+
+	vci_serve_admin_lock(s);
+	if (is_config(s, id))
+		rc = vci_err_set(err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: change "
+				 "the server's configuration", id);
+	else
+		rc = vci_store_defn_delete(s->store, id, err);
+	if (rc == VCI_STORE_NOTFOUND)
+		rc = vci_err_set(err, VCI_EXIT_FAIL, "not_found", "no stored definition %s", id);
+	if (rc == 0)
+		rc = vci_serve_catalog_publish_locked(s, err);
+	vci_serve_admin_unlock(s);
+	return rc;
 }

@@ -216,3 +216,19 @@ int vci_admin_flow_register(vci_serve_t *s, vci_err_t *err)
 		return -1;
 	return 0;
 }
+
+int vci_admin_claims_supply(vci_serve_t *s, const char *exchange_id, json_t *claims,
+			    int64_t now, vci_err_t *err)
+{
+	int rc;
+
+	if (!json_is_object(claims))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "claims: expected a JSON "
+				   "object");
+	if (claims_fit(s, exchange_id, claims, err) < 0)
+		return -1;
+	rc = vci_serve_deferred_decide(s->store, exchange_id, claims, NULL, now, err);
+	if (rc == 0)
+		vci_serve_webhooks_kick(s);
+	return rc;
+}

@@ -6,6 +6,14 @@
  * plus tx_code when the server drew it (the caller must pass it to the
  * holder out of band).
  *
+ * Pushed offers: "send_to": URL in the body delivers the offer by
+ * reference to that wallet credential_offer_endpoint, and "tx_code_to": URL
+ * the transaction code to a channel of its own (then it is not in the
+ * answer), with vci-offer --send's library functions (vci_offer_send,
+ * vci_offer_send_tx_code) once the offer is stored; the answer carries
+ * "delivery": {status, attempts}. A failed delivery answers 502
+ * delivery_failed; the offer stays stored until it expires.
+ *
  * Authentication: an API key from `vci-serve apikey add`, sent as
  * Authorization: Bearer KEY, Authorization: ApiKey KEY or x-api-key: KEY;
  * looked up by its SHA-256 (vci_store_apikey_check). */
@@ -80,9 +88,17 @@ static int check_claims(vci_serve_t *s, const vci_offer_request_t *req, json_t *
 			vci_err_t *err)
 {
 	json_t *claims = json_object_get(rec, "claims");
+	const char *mode = json_string_value(json_object_get(rec, "issuanceMode"));
 
 	if (!claims && req->claims)
 		claims = req->claims;
+	/* a deferred issuance may get its claims later, from the back office */
+	if ((json_is_true(json_object_get(rec, "deferred")) || (mode && !strcmp(mode, "Deferred")))
+	    && (!claims || (json_is_object(claims) && !json_object_size(claims)))) {
+		if (!claims)
+			json_object_set_new(rec, "claims", json_object());
+		return 0;
+	}
 	if (!json_is_object(claims))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "claims: expected an "
 				   "object");
@@ -96,6 +112,59 @@ static int check_claims(vci_serve_t *s, const vci_offer_request_t *req, json_t *
 	return 0;
 }
 
+/* The wallet endpoints of a record: send_to (its credential_offer_endpoint)
+ * and tx_code_to (a separate channel for the transaction code), taken out
+ * of the record. 0, or -1 with err. */
+static int take_targets(json_t *rec, char **send_to, char **tx_to, vci_err_t *err)
+{
+	static const char *const names[] = { "send_to", "tx_code_to" };
+	char **dst[] = { send_to, tx_to };
+
+	*send_to = *tx_to = NULL;
+	for (int i = 0; i < 2; i++) {
+		const json_t *v = json_object_get(rec, names[i]);
+
+		if (!v)
+			continue;
+		if (!json_is_string(v) || !vci_url_is_target(json_string_value(v), 1)) {
+			free(*send_to);
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "%s: an https URL "
+					   "(http only to 127.0.0.1, ::1 or localhost)", names[i]);
+		}
+		*dst[i] = strdup(json_string_value(v));
+		json_object_del(rec, names[i]);
+		if (!*dst[i]) {
+			free(*send_to);
+			return vci_err_oom(err);
+		}
+	}
+	return 0;
+}
+
+/* Deliver a stored offer as vci-offer --send and --tx-code-to do: the
+ * transaction code first, then the offer by reference. out gets
+ * "delivery" (and "tx_code_delivery"): {status, attempts}. */
+static int push(const char *send_to, const char *tx_to, const char *offer_id,
+		const char *tx_code, const char *uri, json_t *out, vci_err_t *err)
+{
+	vci_http_opts_t ho = { .timeout_ms = 10000, .retries = 2 };
+	vci_http_result_t r;
+
+	if (tx_to && tx_code) {
+		if (vci_offer_send_tx_code(tx_to, offer_id, tx_code, &ho, &r, err) < 0)
+			return -1;
+		json_object_set_new(out, "tx_code_delivery", json_pack("{s:I, s:I}", "status",
+				    (json_int_t)r.status, "attempts", (json_int_t)r.attempts));
+	}
+	if (send_to) {
+		if (vci_offer_send(send_to, NULL, uri, &ho, &r, err) < 0)
+			return -1;
+		json_object_set_new(out, "delivery", json_pack("{s:I, s:I}", "status",
+				    (json_int_t)r.status, "attempts", (json_int_t)r.attempts));
+	}
+	return 0;
+}
+
 /* Build, link and store the offer; fills out (offer_id, link, tx_code). */
 static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci_err_t *err)
 {
@@ -104,6 +173,8 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 	vci_offer_t o = { 0 };
 	json_auto_t *known = known_ids(s);
 	char_auto_t *uri = NULL;
+	char_auto_t *send_to = NULL;
+	char_auto_t *tx_to = NULL;
 	wipe_auto_t *link = NULL;
 	int rc = -1, auth_code;
 
@@ -116,6 +187,8 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 				   "expected true or false");
 	auth_code = json_is_true(json_object_get(rec, "authorization_code"));
 	json_object_del(rec, "authorization_code");
+	if (take_targets(rec, &send_to, &tx_to, err) < 0)
+		return -1;
 	if (vci_offer_request_from_record(rec, &d, known, "the served definitions", &req, err) < 0)
 		return -1;
 	if (auth_code) {
@@ -147,8 +220,13 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 	if (rc == 0) {
 		json_object_set_new(out, "offer_id", json_string(req.offer_id));
 		json_object_set_new(out, "credential_offer_uri", json_string(link));
-		if (o.tx_code && !req.params.tx_value)
+		if (o.tx_code && !req.params.tx_value && !tx_to)
 			json_object_set_new(out, "tx_code", json_string(o.tx_code));
+		if (auth_code)
+			json_object_set_new(out, "authorization_code", json_true());
+		rc = push(send_to, tx_to, req.offer_id, o.tx_code, uri, out, err);
+		if (rc < 0)
+			json_object_set_new(out, "delivery_failed", json_true());
 	}
 out:
 	vci_offer_clear(&o);
@@ -176,7 +254,8 @@ static void post_offers(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	out = json_object();
 	if (!out || make_offer(s, rec, req->now, out, &err) < 0) {
 		json_decref(out);
-		vci_resp_err(resp, !strcmp(err.code, "offer_exists") ? 409 : 0, &err);
+		vci_resp_err(resp, !strcmp(err.code, "offer_exists") ? 409 :
+			     !strcmp(err.code, "delivery_failed") ? 502 : 0, &err);
 		return;
 	}
 	vci_resp_json(resp, 201, out);
