@@ -13,12 +13,17 @@ Listens on 127.0.0.1:PORT (0: a free port, printed on standard output as
   webhook-timestamp == TS, and webhook-id equals the body's id (eventId)
 
 and appends one JSON line to OUT: {"verified": bool, "id", "path",
-"body": the parsed body}. It answers STATUS (default 200)."""
+"body": the parsed body}. It answers STATUS (default 200).
+
+A GET (a wallet's credential_offer_endpoint, or a tx_code delivery
+channel) is recorded as {"get": true, "path": the path, "query": {name:
+value} decoded} and answered STATUS too."""
 import hashlib
 import hmac
 import http.server
 import json
 import sys
+import urllib.parse
 
 
 def main():
@@ -45,6 +50,15 @@ def main():
 			with open(out, "a") as f:
 				f.write(json.dumps({"verified": ok, "id": eid, "path": self.path,
 						    "body": doc}) + "\n")
+			self.send_response(status)
+			self.send_header("Content-Length", "0")
+			self.end_headers()
+
+		def do_GET(self):
+			u = urllib.parse.urlsplit(self.path)
+			q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
+			with open(out, "a") as f:
+				f.write(json.dumps({"get": True, "path": u.path, "query": q}) + "\n")
 			self.send_response(status)
 			self.send_header("Content-Length", "0")
 			self.end_headers()

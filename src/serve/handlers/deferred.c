@@ -3,7 +3,8 @@
  *
  * A credential request for an offer marked deferred ("deferred": true,
  * or "issuanceMode": "Deferred" in its record) or a definition with a
- * deferred_interval is answered 202 {transaction_id, interval} once its
+ * deferred_interval (unless the record says "issuanceMode": "InTime") is
+ * answered 202 {transaction_id, interval} once its
  * proofs are verified (credential.c): the status entries are allocated
  * then, and the transaction id (its SHA-256), the proven keys and those
  * entries are kept in the store (vci_store_deferred_put). The wallet then
@@ -33,6 +34,11 @@ int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned 
 	const char *mode = json_string_value(json_object_get(xrec, "issuanceMode"));
 	int on = json_is_true(json_object_get(xrec, "deferred")) ||
 		 (mode && !strcmp(mode, "Deferred")) || (d && d->deferred_interval);
+
+	/* system A's issuanceMode decides per offer: its definitions carry a
+	 * polling interval (credentialResponseInterval) for both modes */
+	if (mode && !strcmp(mode, "InTime"))
+		on = 0;
 
 	*interval = d && d->deferred_interval ? d->deferred_interval : VCI_DEFERRED_INTERVAL;
 	return on;

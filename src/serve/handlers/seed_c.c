@@ -81,6 +81,26 @@ static json_t *record_of(vci_serve_t *s, const vci_defn_t *d)
 	return vci_shape_c_record(d->doc, c, u);
 }
 
+/* A record read as `vci-defn import` reads it, then allowed claims beyond
+ * those it lists: system C issues every member of credential_subject (its
+ * claims are display and disclosure metadata). */
+static int read_record(const json_t *doc, json_t *dropped, vci_defn_t ***defs, size_t *n,
+		       vci_err_t *err)
+{
+	json_auto_t *list = vci_defn_import(doc, dropped, err);
+	size_t i;
+	json_t *d;
+
+	if (!list)
+		return -1;
+	json_array_foreach(list, i, d)
+		json_object_set_new(d, "allow_unknown_claims", json_true());
+	json_array_append_new(dropped, json_pack("{s:s, s:s}", "field", "allow_unknown_claims",
+						 "note", "true: every credential_subject member is "
+						 "issued, as system C does"));
+	return vci_manage_defn_read(list, NULL, defs, n, err);
+}
+
 /* POST credentials-supported[/jwt|/sd-jwt]: the body's shape is the one
  * the path names (import.c reads all three). */
 static void post_supported(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
@@ -97,7 +117,7 @@ static void post_supported(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 		json_object_set_new(doc, "format", json_string("vc+sd-jwt"));
 	if (!strcmp(req->path, SUP "/jwt") && !json_object_get(doc, "format"))
 		json_object_set_new(doc, "format", json_string("jwt_vc_json"));
-	if (vci_manage_defn_read(doc, dropped, &defs, &n, &err) < 0) {
+	if (read_record(doc, dropped, &defs, &n, &err) < 0) {
 		c_fail(resp, &err);
 		return;
 	}
