@@ -128,6 +128,14 @@ static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
 
 	if (!doc)
 		return -1;
+	/* the record as system A answers it, {"credentialDefinition": {...}} */
+	if (json_object_size(doc) == 1 && json_is_object(json_object_get(doc,
+								  "credentialDefinition"))) {
+		json_t *inner = json_incref(json_object_get(doc, "credentialDefinition"));
+
+		json_decref(doc);
+		doc = inner;
+	}
 	if (vci_shape_a_defn_check(doc, &err) < 0) {
 		a_fail(resp, &err);
 		return -1;

@@ -81,6 +81,25 @@ static json_t *record_of(vci_serve_t *s, const vci_defn_t *d)
 	return vci_shape_c_record(d->doc, c, u);
 }
 
+/* System C's ids may hold spaces ("Email - JWT VC"); a configuration id
+ * may not: other characters become '_', and the log says so. */
+static void id_fit(json_t *d, json_t *dropped)
+{
+	const char *id = json_string_value(json_object_get(d, "id"));
+	char buf[VCI_STORE_ID];
+	size_t n = 0;
+
+	if (!id || vci_offer_config_id_ok(id))
+		return;
+	for (; id[n] && n < sizeof buf - 1; n++)
+		buf[n] = (id[n] >= 'a' && id[n] <= 'z') || (id[n] >= 'A' && id[n] <= 'Z') ||
+			 (id[n] >= '0' && id[n] <= '9') || strchr("-_.", id[n]) ? id[n] : '_';
+	buf[n] = 0;
+	json_array_append_new(dropped, json_pack("{s:s, s:s}", "field", "id", "note",
+						 "not a credential configuration id: made one"));
+	json_object_set_new(d, "id", json_string(buf));
+}
+
 /* A record read as `vci-defn import` reads it, then allowed claims beyond
  * those it lists: system C issues every member of credential_subject (its
  * claims are display and disclosure metadata). */
@@ -93,8 +112,10 @@ static int read_record(const json_t *doc, json_t *dropped, vci_defn_t ***defs, s
 
 	if (!list)
 		return -1;
-	json_array_foreach(list, i, d)
+	json_array_foreach(list, i, d) {
 		json_object_set_new(d, "allow_unknown_claims", json_true());
+		id_fit(d, dropped);
+	}
 	json_array_append_new(dropped, json_pack("{s:s, s:s}", "field", "allow_unknown_claims",
 						 "note", "true: every credential_subject member is "
 						 "issued, as system C does"));

@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# vci-serve's system A shapes (seeds 000 and 002, paths and names of
+# ../shared/seeds/system-a-api.md) on the management listener, end to end
+# on free 127.0.0.1 ports: credential definitions created, read, listed,
+# replaced and deleted in system A's record shape with the issuer
+# metadata following; the seed's printed body refused for its entry
+# fields at the top; issue InTime with a userPin (the tx_code), then the
+# holder simulator (tests/serve/holder.py) completes it and the
+# credentialHistory shows credential_accepted, then Suspended / Revoked;
+# issue Deferred pushed to the wallet's credentialOfferEndpoint (a
+# loopback receiver), the history pending until "issue deferred
+# credential" supplies the claims; credentials[] making one exchange per
+# entry with the haip:// scheme; refusals (no key, wrong key, malformed
+# bodies, unknown ids).
+
+load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
+
+EX=$SRC/examples/serve/system-a
+RECEIVER=$SRC/tests/serve/webhook-receiver.py
+A=/v2/config/digital-wallet/openid/sdjwt
+
+setup() {
+	serve_skip_unless_ready
+	command -v curl >/dev/null || skip "curl not installed"
+	serve_init
+	make_tls_cert
+	ISS=https://127.0.0.1:$PORT
+	vci-statuslist new --force --bits 2 --uri "$ISS/status/tsl" --output "$D/tsl"
+	vci-statuslist new --force --method bitstring --uri "$ISS/status/bsl" --output "$D/bsl"
+	SERVE_ARGS=(--issuer "$ISS" --defn "$D/diploma.json" --key "$D/issuer.key"
+		--cert "$D/issuer.crt" --state "$STATE" --listen "127.0.0.1:$PORT"
+		--tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
+		--status-list "$D/tsl" --status-list "$D/bsl")
+	APORT=$(free_port)
+	KEY=$(apikey_add)
+	RPID=
+	HPID=
+	serve_start --admin-listen "127.0.0.1:$APORT"
+}
+
+teardown() {
+	for p in "${HPID:-}" "${RPID:-}"; do
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	serve_stop
+}
+
+# api METHOD PATH [BODY-FILE] [CURL OPTION]...: system A's API with the key
+# as "Authorization: ApiKey"; the answer to $D/r.json, the status printed
+api() {
+	local m=$1 p=$2 body=${3:-}
+	shift 3 || shift $#
+	local args=(-sS -m 60 -o "$D/r.json" -w '%{http_code}' -X "$m"
+		-H "Authorization: ApiKey $KEY" "$@")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$body")
+	curl "${args[@]}" "http://127.0.0.1:$APORT$A/$p"
+}
+
+# r EXPR: a Python expression over the last answer j, printed
+r() {
+	"$PY" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
+}
+
+create_defs() {
+	[ "$(api POST credential-definition "$EX/definition.json")" = 200 ]
+}
+
+@test "system A: credential definitions created, read, listed, replaced, deleted; metadata follows" {
+	create_defs
+	[ "$(r 'j["credentialDefinition"]["credentialDefinitionId"]')" = a_pid ]
+	[ "$(r '[e["id"] for e in j["credentialDefinition"]["credentialDefinitions"]]')" = '["a_pid", "a_pid_mdoc"]' ]
+	[ "$(r 'j["credentialDefinition"]["credentialFormat"]')" = dc+sd-jwt ]
+	# what has no meaning here is accepted and listed
+	"$PY" -c 'import json, sys
+dr = {d.get("dropped") for d in json.load(open(sys.argv[1]))["dropped"]}
+assert {"kid", "trustAnchor", "version",
+        "credentialDefinitions[0].enforceCredentialUniqueness"} <= dr, dr' "$D/r.json"
+	# the issuer metadata serves both entries
+	curl -sS --cacert "$D/ca.crt" "$ISS/.well-known/openid-credential-issuer" >"$D/md.json"
+	"$PY" -c 'import json, sys
+c = json.load(open(sys.argv[1]))["credential_configurations_supported"]
+assert c["a_pid"]["format"] == "dc+sd-jwt" and c["a_pid"]["vct"] == "urn:eu.europa.ec.eudi:pid:1", c
+assert c["a_pid_mdoc"]["format"] == "mso_mdoc" and c["a_pid_mdoc"]["doctype"] == "eu.europa.ec.eudi.pid.1", c' "$D/md.json"
+	# read: system A's record, limitDisclosure and mandatory per claim path
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))["credentialDefinition"]
+assert d["expirationInDays"] == 90 and d["supportRevocation"] is True, d
+assert d["revocationMethod"] == "status_list" and d["enforceWUA"] is False, d
+assert d["credentialBindingMethods"] == ["jwk"] and d["scope"] == "a_pid", d
+assert d["display"]["name"] == "PID" and d["display"]["backgroundColor"] == "#12107c", d
+cl = {tuple(c["path"]): c for c in d["claims"]["claims"]}
+assert cl[("given_name",)] == {"path": ["given_name"], "mandatory": True, "limitDisclosure": True}, cl
+assert cl[("issuing_country",)]["limitDisclosure"] is False, cl
+assert cl[("address", "country")]["mandatory"] is False, cl' "$D/r.json"
+	[ "$(api GET credential-definition/a_pid_mdoc)" = 200 ]
+	[ "$(r 'j["credentialDefinition"]["credentialBindingMethods"]')" = '["cose_key"]' ]
+	# list with filters and paging
+	[ "$(api GET 'credential-definitions?doctype=eu.europa.ec.eudi.pid.1')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["a_pid_mdoc"]' ]
+	[ "$(api GET 'credential-definitions?limit=1&offset=1')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 3 ]
+	[ "$(r 'len(j["credentialDefinitions"])')" = 1 ]
+	# replace (one entry, the id of the path), then delete
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["credentialDefinitions"] = d["credentialDefinitions"][:1]
+d["credentialDefinitions"][0]["expirationInDays"] = 7
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put.json"
+	[ "$(api PUT credential-definition/a_pid "$D/put.json")" = 200 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	[ "$(r 'j["credentialDefinition"]["expirationInDays"]')" = 7 ]
+	[ "$(api DELETE credential-definition/a_pid_mdoc)" = 204 ]
+	[ "$(api GET credential-definition/a_pid_mdoc)" = 404 ]
+	[ "$(r 'j["errorCode"]')" = 404 ]
+	curl -sS --cacert "$D/ca.crt" "$ISS/.well-known/openid-credential-issuer" >"$D/md.json"
+	! grep -q a_pid_mdoc "$D/md.json"
+	# a --defn definition is read-only
+	[ "$(api DELETE credential-definition/diploma)" = 409 ]
+}
+
+@test "system A: refusals in its error shape (no key, wrong key, the seed's printed body, malformed, unknown ids)" {
+	[ "$(curl -sS -o "$D/r.json" -w '%{http_code}' "http://127.0.0.1:$APORT$A/credential-definitions")" = 401 ]
+	[ "$(r 'j["errorCode"]')" = 401 ]
+	[ "$(curl -sS -o "$D/r.json" -w '%{http_code}' -H 'Authorization: ApiKey wrong' \
+		"http://127.0.0.1:$APORT$A/credential/history")" = 401 ]
+	# the seed's response example as a request: entry fields at the top
+	[ "$(api POST credential-definition "$SRC/examples/import/system-a-response.json")" = 400 ]
+	[[ "$(r 'j["errorDescription"]')" == *"belongs in each entry"* ]]
+	printf '{"label":"ab","credentialDefinitions":[{"credentialFormat":"dc+sd-jwt"}]}' >"$D/b.json"
+	[ "$(api POST credential-definition "$D/b.json")" = 400 ]
+	printf '{"label":"abc","credentialDefinitions":[{"credentialFormat":"dc+sd-jwt","kid":"k"}]}' >"$D/b.json"
+	[ "$(api POST credential-definition "$D/b.json")" = 400 ]
+	printf '{"label":' >"$D/b.json"
+	[ "$(api POST credential-definition "$D/b.json")" = 400 ]
+	[ "$(api GET credential-definition/nope)" = 404 ]
+	[ "$(api GET credential/history/nope)" = 404 ]
+	[ "$(api DELETE credential/history/nope)" = 404 ]
+	printf '{"revocationStatus":"Revoked"}' >"$D/b.json"
+	[ "$(api PUT credential/history/nope/revocation-status "$D/b.json")" = 404 ]
+	create_defs
+	printf '{"credentialDefinitionId":"a_pid","userPin":""}' >"$D/b.json"
+	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
+	[[ "$(r 'j["errorDescription"]')" == *issuanceMode* ]]
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid","userPin":"12","credential":{"claims":{}}}' >"$D/b.json"
+	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
+	[[ "$(r 'j["errorDescription"]')" == *userPin* ]]
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"nope","userPin":""}' >"$D/b.json"
+	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid","userPin":"","credential":{"claims":{"given_name":"E"}}}' >"$D/b.json"
+	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
+	[ "$(api GET 'credential/history?status=bogus')" = 400 ]
+	[ "$(api GET 'credential/history?limit=5000')" = 400 ]
+	printf '{"revocationStatus":"Gone"}' >"$D/b.json"
+	[ "$(api PUT credential/history/x/revocation-status "$D/b.json")" = 400 ]
+}
+
+@test "system A: issue InTime with a userPin, the holder completes it, history and revocation status follow" {
+	create_defs
+	[ "$(api POST credential/issue "$EX/issue.json")" = 200 ]
+	"$PY" -c 'import json, sys
+h = json.load(open(sys.argv[1]))["credentialHistory"]
+assert h["status"] == "offer_sent" and h["credentialStatus"] == "ready", h
+assert h["issuanceMode"] == "InTime" and h["isPreAuthorised"] is True, h
+assert h["isAccessed"] is False and h["revocationStatus"] == "", h
+assert h["credentialExchangeId"] == h["id"] and h["credentialDefinitionId"] == "a_pid", h
+assert h["credentialOffer"].startswith("openid-credential-offer://?credential_offer_uri="), h
+assert h["credentialMetadata"] == {"termsOfUse": "demo"}, h
+assert h["transactionCode"] == "", h   # kept only as a hash' "$D/r.json"
+	id=$(r 'j["credentialHistory"]["id"]')
+	holder "$(r 'j["credentialHistory"]["credentialOffer"]')" --tx-code 4711 --tls-ca "$D/ca.crt" \
+		--expect-status
+	[ "$(api GET "credential/history/$id")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["status"]')" = credential_accepted ]
+	[ "$(r 'j["credentialHistory"]["revocationStatus"]')" = Operational ]
+	[ "$(r 'j["credentialHistory"]["isTokenAccessed"]')" = true ]
+	printf '{"revocationStatus":"Suspended"}' >"$D/b.json"
+	[ "$(api PUT "credential/history/$id/revocation-status" "$D/b.json")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["revocationStatus"]')" = Suspended ]
+	printf '{"revocationStatus":"Operational"}' >"$D/b.json"
+	[ "$(api PUT "credential/history/$id/revocation-status" "$D/b.json")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["revocationStatus"]')" = Operational ]
+	printf '{"revocationStatus":"Revoked"}' >"$D/b.json"
+	[ "$(api PUT "credential/history/$id/revocation-status" "$D/b.json")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["revocationStatus"]')" = Revoked ]
+	# the list and its filters
+	[ "$(api GET 'credential/history?status=credential_accepted&revoked=true')" = 200 ]
+	[ "$(r '[h["id"] for h in j["credentialHistory"]]')" = "[\"$id\"]" ]
+	[ "$(api GET 'credential/history?status=offer_sent')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api DELETE "credential/history/$id")" = 204 ]
+	[ "$(api GET "credential/history/$id")" = 404 ]
+}
+
+@test "system A: Deferred, pushed to the wallet's credentialOfferEndpoint, then issue deferred credential" {
+	create_defs
+	RPORT=$(free_port)
+	printf 'unused-secret-0123456789\n' >"$D/secret"
+	: >"$D/wallet"
+	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/wallet" >"$D/recv.out" 2>"$D/recv.err" &
+	RPID=$!
+	for i in $(seq 1 240); do grep -q '^port' "$D/recv.out" && break; sleep 0.25; done
+	sed "s#http://127.0.0.1:9/wallet/offer#http://127.0.0.1:$RPORT/wallet/offer#" \
+		"$EX/issue-deferred.json" >"$D/issue.json"
+	[ "$(api POST credential/issue "$D/issue.json")" = 200 ]
+	"$PY" -c 'import json, sys
+h = json.load(open(sys.argv[1]))["credentialHistory"]
+assert h["issuanceMode"] == "Deferred" and h["credentialStatus"] == "pending", h
+assert h["credentialOffer"].startswith("haip://?credential_offer_uri="), h' "$D/r.json"
+	id=$(r 'j["credentialHistory"]["id"]')
+	# the wallet endpoint got the offer by reference
+	link=$("$PY" -c 'import json, sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+assert len(e) == 1 and e[0]["get"] and e[0]["path"] == "/wallet/offer", e
+print("openid-credential-offer://?credential_offer_uri=" + e[0]["query"]["credential_offer_uri"])' "$D/wallet")
+	"$PY" "$HOLDER" "$link" --deferred --pending-file "$D/pending" --poll 1 --ca "$D/ca.crt" \
+		--tls-ca "$D/ca.crt" --timeout 120 >"$D/out.json" 2>"$D/holder.err" &
+	HPID=$!
+	for i in $(seq 1 480); do [ -e "$D/pending" ] && break; sleep 0.25; done
+	[ -e "$D/pending" ] || { cat "$D/holder.err"; false; }
+	[ "$(api GET "credential/history/$id")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["status"]')" = offer_received ]
+	[ "$(r 'j["credentialHistory"]["credentialStatus"]')" = pending ]
+	# claims that do not fit the definition are refused; then the right ones
+	printf '{"credential":{"claims":{"given_name":"E"}}}' >"$D/b.json"
+	[ "$(api PUT "credential/history/$id" "$D/b.json")" = 400 ]
+	[ "$(api PUT "credential/history/$id" "$EX/claims.json")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["credentialStatus"]')" = ready ]
+	wait "$HPID" || { cat "$D/holder.err"; tail -n 20 "$D/server.err"; false; }
+	HPID=
+	[ "$(api GET "credential/history/$id")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["status"]')" = credential_accepted ]
+	# nothing waits any more
+	[ "$(api PUT "credential/history/$id" "$EX/claims.json")" = 409 ]
+}
+
+@test "system A: credentials[] makes one exchange per entry, each completed by the holder" {
+	create_defs
+	[ "$(api POST credential/issue "$EX/issue-batch.json")" = 200 ]
+	[ "$(r 'len(j["credentialHistory"])')" = 2 ]
+	[ "$(r '[h["credentialDefinitionId"] for h in j["credentialHistory"]]')" = '["a_pid", "a_pid_mdoc"]' ]
+	cp "$D/r.json" "$D/batch.json"
+	for i in 0 1; do
+		link=$("$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["credentialHistory"][int(sys.argv[2])]["credentialOffer"])' \
+			"$D/batch.json" "$i")
+		holder "$link" --tls-ca "$D/ca.crt"
+	done
+	[ "$(api GET 'credential/history?status=credential_accepted')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 2 ]
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid_mdoc')" = 200 ]
+	[ "$(r '[h["credentialDefinitionId"] for h in j["credentialHistory"]]')" = '["a_pid_mdoc"]' ]
+}
