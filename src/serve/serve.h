@@ -610,6 +610,12 @@ void vci_serve_webhooks_stop(vci_serve_t *s);
 /* Wake the worker (an event was written). Thread-safe; no-op when it is
  * not running. */
 void vci_serve_webhooks_kick(vci_serve_t *s);
+/* The issuer failed to make a credential the wallet asked for (why:
+ * its error, no secret in it): a "credential.error" event for the
+ * exchange, FAILED with errorDetails "issuer service error: ..." in the
+ * EUDI connector's format. A store failure is logged, never returned. */
+void vci_serve_issue_failed(vci_serve_t *s, const char *exchange_id, const vci_err_t *why,
+			    int64_t now);
 /* A subscription's check: url a network target (https, or http to
  * loopback), events "*" or a non-empty array of known event types, format
  * "native" or "eudi-connector". VCI_EXIT_USAGE, "invalid_request". */

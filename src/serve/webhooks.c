@@ -48,6 +48,7 @@ static const struct {
 	{ "credential.issued", "ISSUED" },
 	{ "credential.accepted", NULL },
 	{ "credential.failure", "FAILED" },
+	{ "credential.error", "FAILED" },
 	{ "credential.deleted", NULL },
 	{ "deferred.pending", NULL },
 	{ "deferred.ready", NULL },
@@ -441,4 +442,25 @@ int vci_serve_webhooks_sync(vci_serve_t *s, const vci_serve_config_t *c, vci_err
 			return -1;
 	}
 	return 0;
+}
+
+void vci_serve_issue_failed(vci_serve_t *s, const char *exchange_id, const vci_err_t *why,
+			    int64_t now)
+{
+	char desc[300];
+	json_auto_t *data = NULL;
+	char_auto_t *text = NULL;
+	vci_err_t err = { 0 };
+
+	snprintf(desc, sizeof desc, "issuer service error: %s", why->msg[0] ? why->msg :
+		 why->code);
+	data = json_pack("{s:s}", "description", desc);
+	text = data ? vci_json_dump(data) : NULL;
+	if (!text || vci_store_exchange_event(s->store, exchange_id, "credential.error", text,
+					      now, &err) < 0) {
+		fprintf(stderr, "vci-serve: credential.error event: %s\n",
+			text ? err.msg : "out of memory");
+		return;
+	}
+	vci_serve_webhooks_kick(s);
 }

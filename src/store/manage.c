@@ -454,3 +454,27 @@ int vci_store_offer_delete(vci_store_t *st, const char *offer_id, vci_err_t *err
 	return vci_store_write(st, "offer_delete", vci_manage_offer_delete_run, (void *)offer_id,
 			       err);
 }
+
+/* Events of the issuer's own failures -----------------------------------*/
+
+struct vci_manage_event {
+	const char *exchange_id, *type, *data;
+	int64_t now;
+};
+
+static int vci_manage_event_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_manage_event *a = arg;
+
+	return vci_store_event(c, a->type, a->exchange_id, NULL, a->data, a->now, err) < 0 ? -1 : 0;
+}
+
+int vci_store_exchange_event(vci_store_t *st, const char *exchange_id, const char *type,
+			     const char *data, int64_t now, vci_err_t *err)
+{
+	struct vci_manage_event a = { exchange_id, type, data, now };
+
+	if (!vci_store_id_ok(exchange_id) || !type || strcmp(type, "credential.error"))
+		return vci_store_bad(err, "exchange_event", "unknown exchange id or event type");
+	return vci_store_write(st, "exchange_event", vci_manage_event_run, &a, err);
+}

@@ -343,6 +343,13 @@ int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
  * sweep removed (expired unredeemed) are gone from it. */
 int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 			 unsigned limit, json_t **out, vci_err_t *err);
+/* An event without a change of state: "credential.error" (the issuer
+ * could not make a credential the wallet asked for: claims hook failure,
+ * claims that do not fit, signing or store failure), data a JSON object
+ * text ({"description": WHY}, never a secret), written to the outbox of
+ * the webhooks subscribed to it. */
+int vci_store_exchange_event(vci_store_t *st, const char *exchange_id, const char *type,
+			     const char *data, int64_t now, vci_err_t *err);
 /* Delete an offer: with its exchange as vci_store_exchange_delete does
  * when it was redeemed, else the offer alone (its code dies).
  * VCI_STORE_NOTFOUND. */
@@ -412,6 +419,7 @@ int vci_store_deferred_issued(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_H
  *   deferred_deny        deferred.denied      data: {"reason"?}
  *   sweep                offer.expired        (each unredeemed offer it
  *                                             deletes; data: {expires_at})
+ *   exchange_event       credential.error     data: {"description"}
  * A row carries an event id (shared by the rows of one event), the type,
  * exchange and offer ids, data (JSON) and creation time; the server
  * delivers the rows of each webhook in order (vci_store_outbox_due). */

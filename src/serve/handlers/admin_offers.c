@@ -12,7 +12,8 @@
  * answer), with vci-offer --send's library functions (vci_offer_send,
  * vci_offer_send_tx_code) once the offer is stored; the answer carries
  * "delivery": {status, attempts}. A failed delivery answers 502
- * delivery_failed; the offer stays stored until it expires.
+ * {error: delivery_failed, error_description, offer_id,
+ * credential_offer_uri}: the offer stays stored until it expires.
  *
  * Authentication: an API key from `vci-serve apikey add`, sent as
  * Authorization: Bearer KEY, Authorization: ApiKey KEY or x-api-key: KEY;
@@ -225,8 +226,6 @@ static int make_offer(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, vci
 		if (auth_code)
 			json_object_set_new(out, "authorization_code", json_true());
 		rc = push(send_to, tx_to, req.offer_id, o.tx_code, uri, out, err);
-		if (rc < 0)
-			json_object_set_new(out, "delivery_failed", json_true());
 	}
 out:
 	vci_offer_clear(&o);
@@ -252,10 +251,19 @@ static void post_offers(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	out = json_object();
-	if (!out || make_offer(s, rec, req->now, out, &err) < 0) {
+	if (out && make_offer(s, rec, req->now, out, &err) < 0 &&
+	    !strcmp(err.code, "delivery_failed")) {
+		/* stored, not delivered: the caller may hand the link over itself */
+		json_object_set_new(out, "error", json_string("delivery_failed"));
+		json_object_set_new(out, "error_description", json_string(err.msg));
+		vci_resp_json(resp, 502, out);
+		snprintf(resp->error, sizeof resp->error, "delivery_failed");
+		vci_resp_header(resp, "Cache-Control", "no-store");
+		return;
+	}
+	if (!out || err.code[0]) {
 		json_decref(out);
-		vci_resp_err(resp, !strcmp(err.code, "offer_exists") ? 409 :
-			     !strcmp(err.code, "delivery_failed") ? 502 : 0, &err);
+		vci_resp_err(resp, !strcmp(err.code, "offer_exists") ? 409 : 0, &err);
 		return;
 	}
 	vci_resp_json(resp, 201, out);

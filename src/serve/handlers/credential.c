@@ -338,9 +338,10 @@ void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		cred_fail(&c, resp);
 	else if (cred_deferred(&c))
 		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, resp);
-	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0)
+	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0) {
+		vci_serve_issue_failed(s, c.x.id, &c.err, req->now);  /* webhooks */
 		cred_fail(&c, resp);
-	else
+	} else
 		cred_respond(&c, nid, resp);
 out:
 	vci_credential_request_clear(&c.cr);
