@@ -44,6 +44,43 @@ setup() {
   [[ "$output" == *'deleted: 204'*'again: 404'* ]]
 }
 
+@test "examples/serve/system-a.sh: system A's definition and issue bodies on vci-serve, the history they answer" {
+  command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+  command -v curl >/dev/null || skip "curl not installed"
+  run sh "$SRC/examples/serve/system-a.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'definitions: "credentialDefinitionId":"a_pid" "credentialDefinitionId":"a_pid_mdoc"'* ]]
+  [[ "$output" == *'issued: status=offer_sent mode=InTime'* ]]
+  [[ "$output" == *'offer: openid-credential-offer://?credential_offer_uri='* ]]
+  [[ "$output" == *'batch: 2 exchanges'* ]]
+  [[ "$output" == *'deferred: credentialStatus=pending link=haip://'* ]]
+  [[ "$output" == *'claims before the wallet asked: 409'* ]]
+  [[ "$output" == *'history: 4 offers sent'* ]]
+}
+
+@test "examples/serve/system-c.sh: system C's records and POST /issue on vci-serve, the draft-13 offer" {
+  command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+  command -v curl >/dev/null || skip "curl not installed"
+  run sh "$SRC/examples/serve/system-c.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'record generic: IDCard (vc+sd-jwt)'*'record jwt: Email_-_JWT_VC (jwt_vc_json)'*'record sd-jwt: test (vc+sd-jwt)'* ]]
+  [[ "$output" == *'offer: credentials="IDCard" user_pin_required=false'* ]]
+  [[ "$output" == *'link: openid-credential-offer://?credential_offer='* ]]
+  [[ "$output" == *'exchange: created'*'listed in state offer: 1'* ]]
+}
+
+@test "examples/serve/eudi.sh: the EUDI connector's guide on vci-serve, the offer pushed, the code apart, the callback" {
+  command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+  command -v curl >/dev/null || skip "curl not installed"
+  PYTHON3=${PYTHON3:-/usr/bin/python3} run sh "$SRC/examples/serve/eudi.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'type: IdentityCredential'*'callback format: eudi-connector'* ]]
+  [[ "$output" == *'offer: wallet endpoint answered 200'* ]]
+  [[ "$output" == *'GET /sms?offer_id=ID&tx_code=NNNNNN'* ]]
+  [[ "$output" == *'GET /wallet?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2FID'* ]]
+  [[ "$output" == *'POST /callback/issuance {"eventId":"...","status":"OFFER_CREATED","offerId":"ID"}'* ]]
+}
+
 @test "every examples/*.sh script exits 0" {
   for s in "$SRC"/examples/*.sh; do
     run sh "$s"
