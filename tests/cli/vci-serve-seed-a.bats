@@ -211,7 +211,8 @@ assert h["transactionCode"] == "", h   # kept only as a hash' "$D/r.json"
 	"$PY" -c 'import json, sys
 h = json.load(open(sys.argv[1]))["credentialHistory"]
 assert h["issuanceMode"] == "Deferred" and h["credentialStatus"] == "pending", h
-assert h["credentialOffer"].startswith("haip://?credential_offer_uri="), h' "$D/r.json"
+assert h["credentialOffer"].startswith("haip://?credential_offer_uri="), h
+assert h["individualId"] == "" and h["presentationDefinitionId"] == "", h   # passed through' "$D/r.json"
 	id=$(r 'j["credentialHistory"]["id"]')
 	# the wallet endpoint got the offer by reference
 	link=$("$PY" -c 'import json, sys

@@ -217,11 +217,17 @@ static json_t *a_record(const json_t *body, const json_t *cred, const char *wher
 		return vci_err_oom(err), NULL;
 	}
 	json_object_set_new(rec, "claims", claims ? claims : json_object());
+	/* other members pass through: kept apart from the record's own (an
+	 * issuance record's "status" or "exp" would act), answered back */
 	json_object_foreach((json_t *)body, k, v)
-		if (!in_list(k, a_issue_known) && !strchr(k, '_') && strcmp(k, "claims") &&
-		    strcmp(k, "deferred") && strcmp(k, "isPreAuthorised") && strcmp(k, "id") &&
-		    strcmp(k, "credentialSubject"))
-			json_object_set(rec, k, (json_t *)v);   /* passed through */
+		if (!in_list(k, a_issue_known) && strcmp(k, "claims") && strcmp(k, "id") &&
+		    strcmp(k, "credentialSubject") && strcmp(k, "credentialConfigurationId")) {
+			json_t *pt = json_object_get(rec, "passthrough");
+
+			if (!pt)
+				json_object_set_new(rec, "passthrough", pt = json_object());
+			json_object_set(pt, k, (json_t *)v);
+		}
 	if ((v = json_object_get(body, "userPin")))
 		json_object_set(rec, "userPin", (json_t *)v);
 	else
@@ -409,7 +415,8 @@ json_t *vci_shape_a_history(const json_t *row, const json_t *entries)
 				   !strcmp(xs, "issuance_pending") || !strcmp(xs, "issuance_denied"));
 	const json_t *cid = json_object_get(rec, "credential_configuration_id");
 	const json_t *upd = x ? json_object_get(x, "updated_at") : json_object_get(row, "created_at");
-	json_t *h;
+	const char *k;
+	json_t *h, *v;
 
 	if (!cid)
 		cid = json_array_get(json_object_get(rec, "credential_configuration_ids"), 0);
@@ -434,6 +441,9 @@ json_t *vci_shape_a_history(const json_t *row, const json_t *entries)
 	json_object_set_new(h, "credentialOffer", json_string(""));
 	json_object_set_new(h, "clientId", json_string(""));
 	json_object_set_new(h, "transactionCode", json_string(""));
+	json_object_foreach(json_object_get(rec, "passthrough"), k, v)
+		if (!json_object_get(h, k))
+			json_object_set(h, k, v);
 	json_object_set_new(h, "credentialExchangeState",
 			    json_string(xs ? xs : json_string_value(json_object_get(row,
 										      "offer_state"))));

@@ -48,7 +48,7 @@ json_t *vci_shape_a_defn(const json_t *native, int64_t created_at, int64_t updat
  * dc+sd-jwt and mso_mdoc), userPin, urlScheme, issuanceMode, "deferred"
  * (issuanceMode Deferred), send_to (credentialOfferEndpoint),
  * credentialMetadata (kept unchanged) and the members not known here
- * passed through. credentials[] makes one record per entry, each naming
+ * under "passthrough" (an object; vci_shape_a_history answers them back). credentials[] makes one record per entry, each naming
  * its configuration by `id` (or credentialConfigurationId), else the
  * body's credentialDefinitionId. Refused: issuanceMode missing or not
  * InTime/Deferred, no configuration id, a userPin not empty and not 4 to
