@@ -154,6 +154,14 @@ json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put.json"
 	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
 	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid","userPin":"","credential":{"claims":{"given_name":"E"}}}' >"$D/b.json"
 	[ "$(api POST credential/issue "$D/b.json")" = 400 ]
+	# no userPin at all: the authorization code flow (an issuer_state grant)
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid","credential":{"claims":{"given_name":"E","family_name":"M","issuing_country":"DE"}}}' >"$D/b.json"
+	[ "$(api POST credential/issue "$D/b.json")" = 200 ]
+	[ "$(r 'j["credentialHistory"]["isPreAuthorised"]')" = false ]
+	curl -sS --cacert "$D/ca.crt" "$ISS/offers/$(r 'j["credentialHistory"]["id"]')" >"$D/offer.json"
+	"$PY" -c 'import json, sys
+g = json.load(open(sys.argv[1]))["grants"]
+assert list(g) == ["authorization_code"] and g["authorization_code"]["issuer_state"], g' "$D/offer.json"
 	[ "$(api GET 'credential/history?status=bogus')" = 400 ]
 	[ "$(api GET 'credential/history?limit=5000')" = 400 ]
 	printf '{"revocationStatus":"Gone"}' >"$D/b.json"
