@@ -45,11 +45,14 @@ json_t *vci_shape_a_defn(const json_t *native, int64_t created_at, int64_t updat
  * userPin, urlScheme, credentialOfferEndpoint, credentialMetadata, ...}.
  * Each record carries credential_configuration_id, claims (from the
  * format's carrier: credentialSubject for jwt_vc_json, claims for
- * dc+sd-jwt and mso_mdoc), userPin, urlScheme, issuanceMode, "deferred"
- * (issuanceMode Deferred), send_to (credentialOfferEndpoint),
+ * dc+sd-jwt and mso_mdoc), userPin (absent: "authorization_code": true,
+ * the authorization code flow), "isPreAuthorised", urlScheme,
+ * issuanceMode, "deferred" (issuanceMode Deferred), send_to
+ * (credentialOfferEndpoint),
  * credentialMetadata (kept unchanged) and the members not known here
- * under "passthrough" (an object; vci_shape_a_history answers them back). credentials[] makes one record per entry, each naming
- * its configuration by `id` (or credentialConfigurationId), else the
+ * under "passthrough" (an object; vci_shape_a_history answers them
+ * back). credentials[] makes one record per entry, each naming its
+ * configuration by `id` (or credentialConfigurationId), else the
  * body's credentialDefinitionId. Refused: issuanceMode missing or not
  * InTime/Deferred, no configuration id, a userPin not empty and not 4 to
  * 12 characters, claims not an object, an empty credentials[].
