@@ -201,6 +201,10 @@ assert h["transactionCode"] == "", h   # kept only as a hash' "$D/r.json"
 	[ "$(r '[h["id"] for h in j["credentialHistory"]]')" = "[\"$id\"]" ]
 	[ "$(api GET 'credential/history?status=offer_sent')" = 200 ]
 	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?denied=false&revoked=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 1 ]
+	[ "$(api GET 'credential/history?denied=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
 	[ "$(api DELETE "credential/history/$id")" = 204 ]
 	[ "$(api GET "credential/history/$id")" = 404 ]
 }

@@ -8,7 +8,7 @@
  *   GET, PUT, DELETE credential-definition/{id}
  *   POST   credential/issue               -> 200 {"credentialHistory"}
  *   GET    credential/history             (status, credentialDefinitionId,
- *                                         revoked, offset, limit)
+ *                                         revoked, denied, offset, limit)
  *   GET, DELETE credential/history/{id}
  *   PUT    credential/history/{id}        the claims of a deferred issuance
  *   PUT    credential/history/{id}/revocation-status
@@ -393,9 +393,13 @@ static void issue(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 
 /* Whether a history record passes the list's filters. */
 static int hist_matches(const json_t *h, const char *status, const char *cdid,
-			const char *revoked)
+			const char *revoked, const char *denied)
 {
 	const char *rs = json_string_value(json_object_get(h, "revocationStatus"));
+	const char *st = json_string_value(json_object_get(h, "status"));
+
+	if (denied && (!strcmp(denied, "true") != !strcmp(st, "issuance_denied")))
+		return 0;
 
 	if (status && strcmp(json_string_value(json_object_get(h, "status")), status))
 		return 0;
@@ -407,9 +411,8 @@ static int hist_matches(const json_t *h, const char *status, const char *cdid,
 }
 
 /* Every offer row, page by page, filtered; [offset, offset + limit). */
-static int history_page(vci_serve_t *s, const char *status, const char *cdid,
-			const char *revoked, unsigned offset, unsigned limit, json_t *list,
-			unsigned *total, vci_err_t *err)
+static int history_page(vci_serve_t *s, const char *const filter[4], unsigned offset,
+			unsigned limit, json_t *list, unsigned *total, vci_err_t *err)
 {
 	for (unsigned at = 0;; at += PAGE_MAX) {
 		json_auto_t *rows = NULL;
@@ -423,7 +426,8 @@ static int history_page(vci_serve_t *s, const char *status, const char *cdid,
 
 			if (!h)
 				return -1;
-			if (hist_matches(h, status, cdid, revoked) && (*total)++ >= offset &&
+			if (hist_matches(h, filter[0], filter[1], filter[2], filter[3]) &&
+			    (*total)++ >= offset &&
 			    json_array_size(list) < limit)
 				json_array_append_new(list, h);
 			else
@@ -439,6 +443,7 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	char_auto_t *status = NULL;
 	char_auto_t *cdid = NULL;
 	char_auto_t *revoked = NULL;
+	char_auto_t *denied = NULL;
 	unsigned offset = 0, limit = 100, total = 0;
 	vci_err_t err = { 0 };
 	json_t *list;
@@ -448,6 +453,7 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	if (vci_manage_query_value(req->query, "status", &status, &err) < 0 ||
 	    vci_manage_query_value(req->query, "credentialDefinitionId", &cdid, &err) < 0 ||
 	    vci_manage_query_value(req->query, "revoked", &revoked, &err) < 0 ||
+	    vci_manage_query_value(req->query, "denied", &denied, &err) < 0 ||
 	    vci_manage_query_uint(req->query, "offset", 1u << 30, &offset, &err) < 0 ||
 	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err) < 0) {
 		a_fail(resp, &err);
@@ -462,8 +468,8 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	list = json_array();
-	if (!list || history_page(s, status, cdid, revoked, offset, limit, list, &total,
-				  &err) < 0) {
+	if (!list || history_page(s, (const char *const[4]){ status, cdid, revoked, denied },
+				  offset, limit, list, &total, &err) < 0) {
 		json_decref(list);
 		a_fail(resp, &err);
 		return;
