@@ -79,13 +79,17 @@ static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
 	return d;
 }
 
-/* A fresh random id: 16 bytes, base64url (22 characters). */
+/* A fresh random id: 16 bytes, base64url (22 characters). The top bit
+ * of the first byte is cleared so the id starts with A-Z or a-f, never
+ * '-' or '_': an id given to a shell command must not read as an option
+ * (127 random bits remain). */
 static int vci_store_new_id(char id[VCI_STORE_ID], vci_err_t *err)
 {
 	uint8_t r[16];
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: code_redeem: random id");
+	r[0] &= 0x7f;
 	vci_b64url_encode_to(id, r, sizeof(r));
 	return 0;
 }

@@ -65,6 +65,26 @@ char *vci_offer_random(size_t nbytes, vci_err_t *err)
 	return s;
 }
 
+char *vci_offer_id_new(vci_err_t *err)
+{
+	char *s = vci_offer_random(VCI_OFFER_ID_BYTES, err);
+
+	/* '-' or '_' first would read as an option or look odd in a shell
+	 * command taking the id: re-draw such a first character from
+	 * A-P (the id keeps well over 120 random bits). */
+	if (s && (s[0] == '-' || s[0] == '_')) {
+		uint8_t b;
+
+		if (RAND_bytes(&b, 1) != 1) {
+			free(s);
+			vci_err_ssl(err, VCI_EXIT_IO, "rand_error", "random bytes");
+			return NULL;
+		}
+		s[0] = (char)('A' + (b & 15));
+	}
+	return s;
+}
+
 char *vci_offer_tx_code_new(unsigned length, vci_tx_mode_t mode, vci_err_t *err)
 {
 	/* 32 symbols (text) or 10 (numeric); rejection sampling keeps the
@@ -257,7 +277,7 @@ int vci_offer_build(const vci_offer_params_t *p, vci_offer_t *o, vci_err_t *err)
 	json_object_set_new(offer, "grants", grants);
 	if (p->auth_code) {
 		o->issuer_state = p->issuer_state ? strdup(p->issuer_state)
-						  : vci_offer_random(VCI_OFFER_ID_BYTES, err);
+						  : vci_offer_id_new(err);
 		if (!o->issuer_state)
 			return -1;
 		g = json_pack("{s:s}", "issuer_state", o->issuer_state);
@@ -481,7 +501,7 @@ int vci_offer_request_from_record(const json_t *rec, const vci_offer_defaults_t 
 			vci_err_oom(err);
 			goto fail;
 		}
-	} else if (!(req->offer_id = vci_offer_random(VCI_OFFER_ID_BYTES, err))) {
+	} else if (!(req->offer_id = vci_offer_id_new(err))) {
 		goto fail;
 	}
 	return 0;

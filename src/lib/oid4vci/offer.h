@@ -65,6 +65,10 @@ int vci_offer_issuer_ok(const char *url);
 /* Random secrets from the CSPRNG (RAND_priv_bytes): `nbytes` bytes,
  * base64url encoded. */
 char *vci_offer_random(size_t nbytes, vci_err_t *err);
+/* A new offer id: VCI_OFFER_ID_BYTES random bytes, base64url, never
+ * starting with '-' or '_' (an id is passed to shell commands). malloc'd,
+ * or NULL with err. */
+char *vci_offer_id_new(vci_err_t *err);
 /* A transaction code of `length` characters: digits (numeric) or
  * upper-case letters and digits without look-alikes (text), uniform. */
 char *vci_offer_tx_code_new(unsigned length, vci_tx_mode_t mode, vci_err_t *err);
