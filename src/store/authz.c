@@ -114,11 +114,34 @@ struct login_take {
 	int64_t now;
 	char *sealed;
 	uint8_t *request_hash;
+	vci_store_authz_t *out;
 };
 
 static const char sql_login_take[] =
 	"DELETE FROM logins WHERE state_hash = ?1 AND expires_at > ?2"
 	" RETURNING request_hash, secret";
+static const char sql_login_request[] =
+	"SELECT client_id, redirect_uri, configs, client_state FROM authz WHERE request_hash = ?1"
+	" AND state = 'authorized' AND code_hash IS NULL";
+
+/* The request a login completes: what the redirect back needs. */
+static int login_request(vci_store_conn_t *c, const uint8_t *rh, vci_store_authz_t *o,
+			 vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, sql_login_request, "h", rh), fail;
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	authz_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 0));
+	authz_copy(o->redirect_uri, sizeof o->redirect_uri, c->drv->column_text(s, 1));
+	o->configs = strdup(c->drv->column_text(s, 2) ? c->drv->column_text(s, 2) : "[]");
+	if (!c->drv->column_null(s, 3))
+		o->state = strdup(c->drv->column_text(s, 3));
+	fail = !o->configs || (!c->drv->column_null(s, 3) && !o->state);
+	vci_store_end(c, s);
+	return fail ? vci_err_oom(err) : 0;
+}
 
 static int login_take_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
@@ -140,19 +163,20 @@ static int login_take_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 		return vci_err_oom(err);
 	if (n != VCI_STORE_HASH)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error", "login: request hash damaged");
-	return 0;
+	return login_request(c, a->request_hash, a->out, err);
 }
 
 int vci_store_login_take(vci_store_t *st, const uint8_t state_hash[VCI_STORE_HASH],
 			 int64_t now, char **secret, uint8_t request_hash[VCI_STORE_HASH],
-			 vci_err_t *err)
+			 vci_store_authz_t *out, vci_err_t *err)
 {
 	uint8_t aad[6 + VCI_STORE_HASH], *plain = NULL;
-	struct login_take a = { state_hash, now, NULL, request_hash };
+	struct login_take a = { state_hash, now, NULL, request_hash, out };
 	size_t len = 0;
 	int rc;
 
 	*secret = NULL;
+	memset(out, 0, sizeof *out);
 	rc = vci_store_write(st, "login_take", login_take_run, &a, err);
 	if (rc != 0) {
 		free(a.sealed);

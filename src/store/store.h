@@ -473,11 +473,13 @@ int vci_store_login_start(vci_store_t *st, const uint8_t request_hash[VCI_STORE_
 			  vci_store_authz_t *out, vci_err_t *err);
 /* Spend the login with this state hash, not expired at `now`: *secret
  * (malloc'd, wipe it) is what login_start was given, request_hash the
- * request it completes. VCI_STORE_NOTFOUND for an unknown, spent or
- * expired one; -1 (server_error) for a secret that does not open. */
+ * request it completes, and out->client_id, ->redirect_uri, ->state and
+ * ->configs that request's (clear out either way). VCI_STORE_NOTFOUND
+ * for an unknown, spent or expired login, or one whose request has gone;
+ * -1 (server_error) for a secret that does not open. */
 int vci_store_login_take(vci_store_t *st, const uint8_t state_hash[VCI_STORE_HASH],
 			 int64_t now, char **secret, uint8_t request_hash[VCI_STORE_HASH],
-			 vci_err_t *err);
+			 vci_store_authz_t *out, vci_err_t *err);
 /* Complete the login's request: atomically, an offer row (id "login-"
  * and the new exchange id, state redeemed, holding `record`) and its
  * exchange (state "offer_redeemed", `record`) are made, and the code hash
