@@ -570,6 +570,9 @@ json_t *vci_credential_record_new(const json_t *xrec, const vci_defn_t *d,
 	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
 		json_t *v = json_object_get(xrec, copied[i]);
 
+		if (i == 0 && json_object_get(json_object_get(xrec, "claims_by_configuration"), d->id))
+			v = json_object_get(json_object_get(xrec, "claims_by_configuration"), d->id);
+
 		if (v && json_object_set(rec, copied[i], v) < 0)
 			return NULL;
 	}

@@ -178,8 +178,10 @@ int vci_credential_request_verify(const vci_credential_request_t *r, const vci_p
 				  json_t **keys, vci_err_t *err);
 
 /* The issuance record of one credential, as the signing functions read it
- * (oid4vci/issue.h): from the exchange's record `xrec` its claims, exp
- * and nbf; credential_configuration_id = d->id; holder_jwk when given;
+ * (oid4vci/issue.h): from the exchange's record `xrec` its claims (those
+ * of "claims_by_configuration"'s member d->id when there is one: the
+ * claims of one configuration of several), exp and nbf;
+ * credential_configuration_id = d->id; holder_jwk when given;
  * the status entry when given (an {"status_list": ...} object goes to
  * "status", a W3C status entry to "credentialStatus"), else the record's
  * own status when `single` (one credential: an index made for one

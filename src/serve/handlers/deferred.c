@@ -86,6 +86,7 @@ int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t 
 		return rc;
 	if (json_object_set_new(xrec, "claims", claims) < 0)
 		return vci_err_oom(err);
+	json_object_del(xrec, "claims_by_configuration");   /* the hook's claims win */
 	return 0;
 }
 

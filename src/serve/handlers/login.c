@@ -12,9 +12,10 @@
  * hash (once), the code redeemed at the provider and the ID token
  * verified (oidc.c). Its claims become the exchange's: the record holds
  * them whole as "id_token_claims" (what --claims-hook reads at issuance),
- * and "claims" made from them by each configuration's oidc_claims mapping
- * (claim path -> ID token claim), or, without one, the ID token claims
- * named as the definition's top-level claims. The exchange is made and
+ * and "claims_by_configuration" {id: claims} made from them by each
+ * configuration's oidc_claims mapping (claim path -> ID token claim), or,
+ * without one, the ID token claims named as the definition's top-level
+ * claims ("claims" too when one configuration was asked for). The exchange is made and
  * our code bound to it, and the browser is sent to the wallet's
  * redirect_uri with code, state and iss (RFC 9207), as the
  * issuer-initiated flow answers. A provider error, an unreachable
@@ -138,29 +139,33 @@ static char *login_record(vci_serve_t *s, const json_t *idt, const char *configs
 			  vci_err_t *err)
 {
 	json_auto_t *ids = json_loads(configs, 0, NULL);
-	json_auto_t *claims = json_object(), *rec = NULL;
+	json_auto_t *by = json_object(), *rec = NULL;
 	const json_t *v;
 	size_t i;
 
-	if (!json_is_array(ids) || !claims) {
+	if (!json_is_array(ids) || !by) {
 		vci_err_oom(err);
 		return NULL;
 	}
 	json_array_foreach(ids, i, v) {
 		const vci_defn_t *d = vci_serve_defn(s, json_string_value(v));
-		json_auto_t *names = NULL;
+		json_auto_t *names = NULL, *claims = json_object();
 
-		if (!d)
+		if (!d || !claims)
 			continue;
 		names = d->oidc_claims ? NULL : login_claim_names(d);
-		if (vci_oidc_claims_map(idt, d->oidc_claims, names, claims, err) < 0)
+		if (vci_oidc_claims_map(idt, d->oidc_claims, names, claims, err) < 0 ||
+		    json_object_set(by, d->id, claims) < 0)
 			return NULL;
 	}
 	rec = json_pack("{s:O,s:O,s:O,s:{s:O,s:O}}", "credential_configuration_ids", ids,
-			"claims", claims, "id_token_claims", idt, "oidc", "iss",
+			"claims_by_configuration", by, "id_token_claims", idt, "oidc", "iss",
 			json_object_get(idt, "iss"), "sub", json_object_get(idt, "sub"));
-	if (rec && json_array_size(ids) == 1)
+	if (rec && json_array_size(ids) == 1) {
 		json_object_set(rec, "credential_configuration_id", json_array_get(ids, 0));
+		json_object_set(rec, "claims", json_object_get(by, json_string_value(
+						       json_array_get(ids, 0))));
+	}
 	if (!rec) {
 		vci_err_oom(err);
 		return NULL;
