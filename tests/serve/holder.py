@@ -106,7 +106,8 @@ code_verifier, redirect_uri, a fresh PoP and DPoP.
                        which logs the user in at once, and back through the
                        issuer's callback) up to the wallet's redirect_uri
   --wallet-key FILE    PEM private key of the wallet provider's attestation
-                       signer (auth-code)
+                       signer (auth-code; with pre-auth, the token request
+                       carries the attestation too)
   --wallet-cert FILE   its certificate chain, leaf first (PEM), sent as x5c
   --client-id ID       the client_id (default https://wallet.example.org)
   --no-attestation     send no wallet attestation (public client)
@@ -547,7 +548,8 @@ class Holder:
 		self.spent = {"codes": [], "c_nonces": [], "dpop_jti": [], "status": [],
 			      "notification_ids": []}
 		self.anchors = load_anchors(opts["ca"]) if opts.get("ca") else None
-		self.wallet = Wallet(opts) if opts.get("flow") in AUTH_FLOWS else None
+		self.wallet = Wallet(opts) if opts.get("flow") in AUTH_FLOWS or \
+			opts.get("wallet_key") else None
 		self.jwt_vc_issuer = None
 		self.enc_key = None
 		self.attester = Attester(opts) if opts.get("attester_key") else None
@@ -666,7 +668,7 @@ class Holder:
 		for attempt in range(3):
 			headers = {"Content-Type": "application/x-www-form-urlencoded",
 				   "Accept": "application/json"}
-			if self.o["flow"] in AUTH_FLOWS:
+			if self.o["flow"] in AUTH_FLOWS or self.wallet is not None:
 				headers.update(self.client_auth_headers())
 			if dpop and self.dpop_key is not None:
 				headers["DPoP"] = proof or self.dpop_proof("POST", url)

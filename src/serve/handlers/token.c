@@ -6,7 +6,10 @@
  * server nonce (use_dpop_nonce) has not spent its code. The code is then
  * redeemed in the store by its hash, with the tx_code's hash: a wrong
  * tx_code costs an attempt but not the code until the cap is reached
- * (section 13.6 of the errata). The access token is 32 random bytes
+ * (section 13.6 of the errata). A client the offer's configurations
+ * refuse (a wallet attestation required and none presented) is refused
+ * before that, from the offer's record read by the code's hash, so the
+ * refused request does not spend the code. The access token is 32 random bytes
  * whose hash the store keeps with the exchange, the DPoP key thumbprint
  * (token_type DPoP) and the expiry. The response carries
  * authorization_details with credential_identifiers (section 6.2) and,
@@ -154,6 +157,32 @@ static int token_client_check(vci_serve_t *s, const json_t *ids, const char *sub
 	return 0;
 }
 
+/* Before the pre-authorized code is spent: the configurations of its
+ * offer (its record, read by the code's hash) and the client they ask
+ * for, so a request they refuse leaves the code as it was. An unknown or
+ * spent code is left to the redemption to refuse. */
+static int token_precheck(vci_serve_t *s, const vci_req_t *req, const char *code,
+			  const char *sub, vci_err_t *err)
+{
+	uint8_t h[VCI_STORE_HASH];
+	char_auto_t *text = NULL;
+	json_auto_t *rec = NULL, *ids = NULL;
+	int rc;
+
+	if (vci_store_hash(code, strlen(code), h) < 0)
+		return vci_err_oom(err);
+	rc = vci_store_code_record(s->store, h, req->now, &text, err);
+	if (rc == VCI_STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return -1;
+	rec = json_loads(text, 0, NULL);
+	ids = rec ? token_ids(rec, NULL) : NULL;
+	if (!ids)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "token: offer record unreadable");
+	return token_client_check(s, ids, sub, err);
+}
+
 /* Make, store and answer the access token of exchange xid. */
 static void token_issue(vci_serve_t *s, const vci_req_t *req, const char *xid, const char *jkt,
 			const char *asked, const char *sub, vci_resp_t *resp)
@@ -273,6 +302,7 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	if ((s->trust_file && vci_h_client_auth(s, req, tr.client_id, 0, sub, &err) < 0) ||
+	    token_precheck(s, req, tr.code, sub, &err) < 0 ||
 	    token_redeem(s, req, &tr, xid, &err) < 0)
 		goto fail;
 	vci_token_request_clear(&tr);
