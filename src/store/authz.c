@@ -341,13 +341,17 @@ int vci_store_refresh_put(vci_store_t *st, const vci_store_refresh_t *r, int64_t
 
 struct refresh_rotate {
 	const uint8_t *old_hash, *new_hash;
+	const char *jkt, *client_id;
 	int64_t now;
 	vci_store_refresh_t *out;
 };
 
+static const char sql_refresh_find[] =
+	"SELECT exchange_id, client_id, dpop_jkt, configs, expires_at FROM refresh_tokens"
+	" WHERE hash = ?1 AND state = 'live' AND expires_at > ?2";
 static const char sql_refresh_spend[] =
 	"UPDATE refresh_tokens SET state = 'used' WHERE hash = ?1 AND state = 'live'"
-	" AND expires_at > ?2 RETURNING exchange_id, client_id, dpop_jkt, configs, expires_at";
+	" RETURNING hash";
 static const char sql_refresh_replay[] =
 	"UPDATE refresh_tokens SET state = 'used' WHERE exchange_id IN"
 	" (SELECT exchange_id FROM refresh_tokens WHERE hash = ?1 AND state = 'used')"
@@ -375,7 +379,7 @@ static int refresh_rotate_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	vci_db_stmt_t *s;
 	int rc;
 
-	rc = vci_store_query(c, &s, err, sql_refresh_spend, "hi", a->old_hash, a->now);
+	rc = vci_store_query(c, &s, err, sql_refresh_find, "hi", a->old_hash, a->now);
 	if (rc == VCI_DB_DONE)
 		return refresh_replayed(c, a->old_hash, err);
 	if (rc != VCI_DB_ROW)
@@ -383,11 +387,19 @@ static int refresh_rotate_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	authz_copy(o->exchange_id, sizeof o->exchange_id, c->drv->column_text(s, 0));
 	authz_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 1));
 	authz_copy(o->dpop_jkt, sizeof o->dpop_jkt, c->drv->column_text(s, 2));
+	free(o->configs);
 	o->configs = strdup(c->drv->column_text(s, 3) ? c->drv->column_text(s, 3) : "[]");
 	o->expires_at = c->drv->column_int(s, 4);
 	vci_store_end(c, s);
 	if (!o->configs)
 		return vci_err_oom(err);
+	if (strcmp(o->dpop_jkt, a->jkt ? a->jkt : "") ||
+	    (o->client_id[0] && (!a->client_id || strcmp(o->client_id, a->client_id))))
+		return VCI_STORE_TX_WRONG;   /* not spent: its holder may still use it */
+	rc = vci_store_query(c, &s, err, sql_refresh_spend, "h", a->old_hash);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_end(c, s);
 	memcpy(o->hash, a->new_hash, VCI_STORE_HASH);
 	return authz_changed(vci_store_do(c, err, sql_refresh_put, "httttii", o->hash,
 					  o->exchange_id, o->client_id, o->dpop_jkt, o->configs,
@@ -395,10 +407,11 @@ static int refresh_rotate_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 }
 
 int vci_store_refresh_rotate(vci_store_t *st, const uint8_t old_hash[VCI_STORE_HASH],
-			     const uint8_t new_hash[VCI_STORE_HASH], int64_t now,
-			     vci_store_refresh_t *out, vci_err_t *err)
+			     const uint8_t new_hash[VCI_STORE_HASH], const char *jkt,
+			     const char *client_id, int64_t now, vci_store_refresh_t *out,
+			     vci_err_t *err)
 {
-	struct refresh_rotate a = { old_hash, new_hash, now, out };
+	struct refresh_rotate a = { old_hash, new_hash, jkt, client_id, now, out };
 	int rc;
 
 	memset(out, 0, sizeof *out);

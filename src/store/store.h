@@ -516,13 +516,17 @@ int vci_store_refresh_put(vci_store_t *st, const vci_store_refresh_t *r, int64_t
 /* Rotate: atomically, the live token with hash old_hash, not expired at
  * `now`, is spent and its successor new_hash stored with the same
  * exchange, client, DPoP key, configurations and expires_at; *out gets
- * them (out->hash = new_hash; clear with vci_store_refresh_clear).
- * VCI_STORE_NOTFOUND for an unknown or expired token; VCI_STORE_TX_DEAD
- * for one used before: every token of its exchange is spent then (a
- * replayed refresh token revokes its chain). Durable on return. */
+ * them (out->hash = new_hash; clear with vci_store_refresh_clear). A
+ * token bound to a DPoP key other than jkt ("" for none), or kept for a
+ * client other than client_id (NULL: none named), is VCI_STORE_TX_WRONG
+ * and stays as it was. VCI_STORE_NOTFOUND for an unknown or expired
+ * token; VCI_STORE_TX_DEAD for one used before: every token of its
+ * exchange is spent then (a replayed refresh token revokes its chain).
+ * Durable on return. */
 int vci_store_refresh_rotate(vci_store_t *st, const uint8_t old_hash[VCI_STORE_HASH],
-			     const uint8_t new_hash[VCI_STORE_HASH], int64_t now,
-			     vci_store_refresh_t *out, vci_err_t *err);
+			     const uint8_t new_hash[VCI_STORE_HASH], const char *jkt,
+			     const char *client_id, int64_t now, vci_store_refresh_t *out,
+			     vci_err_t *err);
 void vci_store_refresh_clear(vci_store_refresh_t *r);
 
 #endif

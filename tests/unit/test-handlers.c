@@ -906,7 +906,9 @@ static const struct {
 	  "&pre-authorized_code=b", "invalid_request" },
 	{ "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code&pre-authorized_code=%zz",
 	  "invalid_request" },
-	{ "grant_type=refresh_token&pre-authorized_code=a", "unsupported_grant_type" },
+	{ "grant_type=client_credentials&pre-authorized_code=a", "unsupported_grant_type" },
+	{ "grant_type=refresh_token", "invalid_request" },
+	{ "grant_type=refresh_token&refresh_token=abc", NULL },
 	{ "pre-authorized_code=a", "invalid_request" },
 	{ "", "invalid_request" },
 };
