@@ -111,6 +111,11 @@ code_verifier, redirect_uri, a fresh PoP and DPoP.
   --wallet-cert FILE   its certificate chain, leaf first (PEM), sent as x5c
   --client-id ID       the client_id (default https://wallet.example.org)
   --no-attestation     send no wallet attestation (public client)
+  --refresh            after the credentials, renew the access with the
+                       token response's refresh_token (rotated), get the
+                       credentials again, and check a refresh with another
+                       DPoP key and a replayed refresh token are refused
+                       (the replay revoking the chain)
 Negative modes of the authorization code flow (--flow auth-code):
   wa-bad-sig           attestation signature broken: PAR 401 invalid_client
   access-denied        the authorization must end at the redirect_uri with
@@ -714,10 +719,17 @@ class Holder:
 				die("token response: authorization_details for %r, not offered" % cid)
 			self.identifiers[cid] = ids
 		self.access_token = doc["access_token"]
+		rt = doc.get("refresh_token")
+		if rt is not None and (not isinstance(rt, str) or not rt):
+			die("token response: refresh_token %r" % rt)
+		self.refresh_token = rt
+		self.result["refresh_token_issued"] = rt is not None
+		if rt is not None:
+			self.result["refresh_token"] = rt
 		self.token_type = "DPoP" if want == "dpop" else "Bearer"
 		self.token_c_nonce = doc.get("c_nonce")
 		self.ok("token (%s)" % self.token_type)
-		if self.o["flow"] == "pre-auth":
+		if self.o["flow"] == "pre-auth" and (form or {}).get("grant_type") != "refresh_token":
 			self.spent["codes"].append(self.grant["pre-authorized_code"])
 			self.log_spent({"code": self.grant["pre-authorized_code"],
 					"tx_code": self.o.get("tx_code")})
@@ -1567,6 +1579,41 @@ def run_positive(h):
 	for cid in cids:
 		doc, _ = h.credential(cid, h.o["batch"])
 		notify_if(h, doc)
+	if h.o["refresh"]:
+		run_refresh(h, cids)
+
+
+def run_refresh(h, cids):
+	"""--refresh: the refresh token of the first grant renews the access
+	(RFC 6749 section 6) and is rotated; credentials are issued again with
+	the new access token; a refresh with another DPoP key is refused and
+	spends nothing; the old token presented again is refused and revokes
+	the chain (the rotated one is refused after that)."""
+	rt = getattr(h, "refresh_token", None)
+	if not rt:
+		die("token response: no refresh_token (--refresh)")
+	form = {"grant_type": "refresh_token", "refresh_token": rt}
+	if h.wallet is not None:
+		form["client_id"] = h.wallet.client_id
+	h.token(dict(form))
+	new = h.refresh_token
+	if not new or new == rt:
+		die("refresh: the refresh token was not rotated")
+	h.ok("refresh: new access token, refresh token rotated")
+	for cid in cids:
+		h.credential(cid, 1)
+	h.ok("refresh: credentials issued again")
+	form2 = dict(form, refresh_token=new)
+	if h.dpop_key is not None:
+		own, h.dpop_key = h.dpop_key, Key()
+		r = h.post_token(form2)
+		h.dpop_key = own
+		h.expect_error("refresh with another DPoP key", r, 400, ["invalid_grant"])
+	r = h.post_token(form)
+	h.expect_error("refresh token used twice", r, 400, ["invalid_grant"])
+	r = h.post_token(form2)
+	h.expect_error("rotated refresh token after a replay", r, 400, ["invalid_grant"])
+	h.ok("refresh: a replay revoked the chain")
 
 
 def notify_if(h, doc):
@@ -2098,6 +2145,8 @@ def run_auth_code(h, neg=None):
 	for cid in cids:
 		doc, _ = h.credential(cid, h.o["batch"])
 		notify_if(h, doc)
+	if h.o["refresh"]:
+		run_refresh(h, cids)
 
 
 # ---------------------------------------------------------------- main
@@ -2121,7 +2170,7 @@ def parse_args(argv):
 	     "client_id": "https://wallet.example.org", "no_attestation": False,
 	     "encrypt": None, "attester_key": None, "attester_cert": None,
 	     "key_storage": "iso_18045_high", "user_auth": "iso_18045_high", "proof_type": "jwt",
-	     "save_jwe": None}
+	     "save_jwe": None, "refresh": False}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -2139,7 +2188,7 @@ def parse_args(argv):
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
 		 "--deferred": "deferred", "--expect-denied": "expect_denied",
-		 "--no-attestation": "no_attestation"}
+		 "--no-attestation": "no_attestation", "--refresh": "refresh"}
 	while args:
 		a = args.pop(0)
 		if a in ("-h", "--help"):
