@@ -87,3 +87,21 @@ refresh() {
 	# nothing in the access log or the server's messages holds a refresh token
 	! grep -q "$rt2" "$D/server.err"
 }
+
+@test "AS metadata: scopes_supported from the definitions, refresh_token when one allows re-issuance" {
+	serve_start
+	curl -fsS -m 60 "$ISS/.well-known/oauth-authorization-server" >"$D/as.json"
+	"$PY" - "$D/as.json" "$D" <<'PYEOF'
+import json, sys
+a = json.load(open(sys.argv[1]))
+want = [json.load(open("%s/%s.json" % (sys.argv[2], n))).get("scope") for n in ("pid", "mdl", "diploma")]
+want = [w for w in want if w]
+assert want and sorted(a["scopes_supported"]) == sorted(set(want)), (a.get("scopes_supported"), want)
+assert "refresh_token" not in a["grant_types_supported"], a
+PYEOF
+	serve_stop
+	reissue mdl 10
+	serve_start
+	curl -fsS -m 60 "$ISS/.well-known/oauth-authorization-server" >"$D/as.json"
+	"$PY" -c 'import json,sys; a = json.load(open(sys.argv[1])); assert "refresh_token" in a["grant_types_supported"], a' "$D/as.json"
+}
