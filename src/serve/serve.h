@@ -525,10 +525,12 @@ int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned 
 /* Answer a credential request with 202 {transaction_id, interval}: status
  * entries allocated for the proven keys (NULL: one credential without
  * binding) and the request kept in the store (vci_store_deferred_put,
- * the transaction id as its hash). */
+ * the transaction id as its hash). `enc`: the request's
+ * credential_response_encryption ({jwk, enc, zip?}, checked), or NULL:
+ * the 202 is then a JWE to that key (application/jwt). */
 void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
 			      const vci_store_exchange_t *x, const vci_defn_t *d,
-			      const json_t *keys, vci_resp_t *resp);
+			      const json_t *keys, const json_t *enc, vci_resp_t *resp);
 /* POST P/deferred_credential (section 9): the access token as at the
  * credential endpoint; 202 issuance pending, 200 the credentials once the
  * claims are there (supplied, or from the claims hook), 400

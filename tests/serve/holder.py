@@ -881,10 +881,10 @@ class Holder:
 		return e.serialize(compact=True), "application/jwt"
 
 	def decode_response(self, r, body):
-		"""With --encrypt, a 200 answer must be a JWE to our key; errors are
-		never encrypted (section 8.3.1.2). Returns the answer with the
-		decrypted JSON as its body."""
-		if not self.o.get("encrypt") or r.status != 200:
+		"""With --encrypt, a 200 or 202 answer must be a JWE to our key;
+		errors are never encrypted (section 8.3.1.2). Returns the answer
+		with the decrypted JSON as its body."""
+		if not self.o.get("encrypt") or r.status not in (200, 202):
 			return r
 		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
 		if ct != "application/jwt":
@@ -900,7 +900,8 @@ class Holder:
 			die("credential: JWE header %r, expected ECDH-ES and %s" % (h, self.asked_enc))
 		if h.get("kid") != self.enc_kid:
 			die("credential: JWE kid %r is not our key's %r" % (h.get("kid"), self.enc_kid))
-		self.ok("credential response decrypted (ECDH-ES, %s)" % h["enc"])
+		self.ok("credential response%s decrypted (ECDH-ES, %s)" %
+			(" (202)" if r.status == 202 else "", h["enc"]))
 		if self.o.get("save_jwe"):
 			d = self.o["save_jwe"]
 			os.makedirs(d, exist_ok=True)
