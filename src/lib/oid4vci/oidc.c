@@ -11,6 +11,23 @@
 #define prov_fail(err, ...) vci_err_set(err, VCI_EXIT_INPUT, "invalid_provider", __VA_ARGS__)
 #define idt_fail(err, ...) vci_err_set(err, VCI_EXIT_FAIL, "invalid_id_token", __VA_ARGS__)
 
+/* A string member without an embedded NUL (the parser allows them), or
+ * NULL. */
+static const char *str_of(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+/* A parse error of the provider's documents: "invalid_provider". */
+static void as_provider(vci_err_t *err)
+{
+	err->status = VCI_EXIT_INPUT;
+	snprintf(err->code, sizeof err->code, "invalid_provider");
+}
+
 void vci_oidc_provider_clear(vci_oidc_provider_t *p)
 {
 	free(p->issuer);
@@ -29,14 +46,15 @@ static int has_string(const json_t *a, const char *s, int dflt)
 	if (!a)
 		return dflt;
 	json_array_foreach(a, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+		if (json_is_string(v) && json_string_length(v) == strlen(s) &&
+		    !memcmp(json_string_value(v), s, strlen(s)))
 			return 1;
 	return 0;
 }
 
 static int endpoint(const json_t *doc, const char *name, char **out, vci_err_t *err)
 {
-	const char *v = json_string_value(json_object_get(doc, name));
+	const char *v = str_of(doc, name);
 
 	if (!v)
 		return prov_fail(err, "discovery: %s: missing", name);
@@ -50,7 +68,7 @@ static int endpoint(const json_t *doc, const char *name, char **out, vci_err_t *
 static int discovery_check(const json_t *doc, const char *issuer, vci_oidc_provider_t *p,
 			   vci_err_t *err)
 {
-	const char *iss = json_string_value(json_object_get(doc, "issuer"));
+	const char *iss = str_of(doc, "issuer");
 	const json_t *methods = json_object_get(doc, "token_endpoint_auth_methods_supported");
 	const json_t *pkce = json_object_get(doc, "code_challenge_methods_supported");
 
@@ -88,8 +106,7 @@ int vci_oidc_discovery_parse(const char *text, size_t len, const char *issuer,
 		return prov_fail(err, "discovery: larger than %u bytes", VCI_OIDC_DOC_MAX);
 	doc = vci_json_parse(text, len, "discovery", err);
 	if (!doc) {
-		err->status = VCI_EXIT_INPUT;
-		snprintf(err->code, sizeof err->code, "invalid_provider");
+		as_provider(err);
 		return -1;
 	}
 	if (!json_is_object(doc))
@@ -112,12 +129,13 @@ json_t *vci_oidc_jwks_parse(const char *text, size_t len, vci_err_t *err)
 		prov_fail(err, "jwks: larger than %u bytes", VCI_OIDC_DOC_MAX);
 		return NULL;
 	}
+	if (!keys) {
+		vci_err_oom(err);
+		return NULL;
+	}
 	doc = vci_json_parse(text, len, "jwks", err);
-	if (!doc || !keys) {
-		if (doc || !keys)
-			vci_err_oom(err);
-		else
-			err->status = VCI_EXIT_INPUT;
+	if (!doc) {
+		as_provider(err);
 		return NULL;
 	}
 	if (!json_is_array(json_object_get(doc, "keys"))) {
@@ -125,8 +143,8 @@ json_t *vci_oidc_jwks_parse(const char *text, size_t len, vci_err_t *err)
 		return NULL;
 	}
 	json_array_foreach(json_object_get(doc, "keys"), i, k) {
-		const char *use = json_string_value(json_object_get(k, "use"));
-		const char *kid = json_string_value(json_object_get(k, "kid"));
+		const char *use = str_of(k, "use");
+		const char *kid = str_of(k, "kid");
 		EVP_PKEY *pk;
 
 		if (use && !strcmp(use, "enc"))
@@ -138,14 +156,12 @@ json_t *vci_oidc_jwks_parse(const char *text, size_t len, vci_err_t *err)
 		pk = vci_jwk_to_pkey(k, 0, err);
 		if (!pk) {
 			vci_err_prefix(err, "jwks: key %zu", i);
-			err->status = VCI_EXIT_INPUT;
-			snprintf(err->code, sizeof err->code, "invalid_provider");
+			as_provider(err);
 			return NULL;
 		}
 		EVP_PKEY_free(pk);
 		for (size_t j = 0; kid && j < json_array_size(keys); j++) {
-			const char *o = json_string_value(json_object_get(json_array_get(keys, j),
-									  "kid"));
+			const char *o = str_of(json_array_get(keys, j), "kid");
 
 			if (o && !strcmp(o, kid)) {
 				prov_fail(err, "jwks: kid \"%.64s\" on two keys", kid);
@@ -175,7 +191,7 @@ static EVP_PKEY *idt_key(const json_t *jwks, const char *kid, vci_err_t *err)
 		size_t i;
 
 		json_array_foreach(keys, i, k) {
-			const char *o = json_string_value(json_object_get(k, "kid"));
+			const char *o = str_of(k, "kid");
 
 			if (o && !strcmp(o, kid))
 				return vci_jwk_to_pkey(k, 0, err);
@@ -193,10 +209,10 @@ static EVP_PKEY *idt_key(const json_t *jwks, const char *kid, vci_err_t *err)
 static int idt_aud(const json_t *c, const char *client_id, vci_err_t *err)
 {
 	const json_t *aud = json_object_get(c, "aud");
-	const char *azp = json_string_value(json_object_get(c, "azp"));
+	const char *azp = str_of(c, "azp");
 
 	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), client_id) ?
+		return !str_of(c, "aud") || strcmp(json_string_value(aud), client_id) ?
 		       idt_fail(err, "ID token: aud: not our client_id") : 0;
 	if (!json_is_array(aud) || !has_string(aud, client_id, 0))
 		return idt_fail(err, "ID token: aud: not our client_id");
@@ -208,9 +224,9 @@ static int idt_aud(const json_t *c, const char *client_id, vci_err_t *err)
 static int idt_claims(const json_t *c, const vci_oidc_expect_t *x, vci_err_t *err)
 {
 	int64_t now = x->now ? x->now : vci_time_now();
-	const char *iss = json_string_value(json_object_get(c, "iss"));
-	const char *sub = json_string_value(json_object_get(c, "sub"));
-	const char *nonce = json_string_value(json_object_get(c, "nonce"));
+	const char *iss = str_of(c, "iss");
+	const char *sub = str_of(c, "sub");
+	const char *nonce = str_of(c, "nonce");
 	const json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
 
 	if (!iss || strcmp(iss, x->issuer))
@@ -246,11 +262,10 @@ json_t *vci_oidc_id_token_verify(const char *body, size_t len, const json_t *jwk
 	}
 	doc = vci_json_parse(body, len, "token response", err);
 	if (!doc) {
-		err->status = VCI_EXIT_INPUT;
-		snprintf(err->code, sizeof err->code, "invalid_provider");
+		as_provider(err);
 		return NULL;
 	}
-	idt = json_string_value(json_object_get(doc, "id_token"));
+	idt = str_of(doc, "id_token");
 	if (!idt) {
 		prov_fail(err, "token response: id_token: missing");
 		return NULL;
@@ -263,7 +278,7 @@ json_t *vci_oidc_id_token_verify(const char *body, size_t len, const json_t *jwk
 	}
 	if (!jws.payload)
 		idt_fail(err, "ID token: payload: not a JSON object");
-	else if (!(key = idt_key(jwks, json_string_value(json_object_get(jws.header, "kid")), err)))
+	else if (!(key = idt_key(jwks, str_of(jws.header, "kid"), err)))
 		;
 	else if (vci_jws_verify(&jws, key, NULL, err) < 0)
 		idt_fail(err, "ID token: signature: does not verify with the provider's key");
