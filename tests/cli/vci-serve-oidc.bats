@@ -103,6 +103,33 @@ login() {
 	[ "$(grep -c '"POST /token' "$D/op.err")" -eq 3 ]
 }
 
+@test "wallet-initiated over TLS with a wallet attestation, DPoP server nonces and an encrypted response" {
+	make_tls_cert
+	serve_issuer "https://127.0.0.1:$PORT"
+	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
+	oidc_files
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp-ca.key" 2>/dev/null
+	openssl req -x509 -new -key "$D/wp-ca.key" -subj "/CN=Test Wallet Provider Root" -days 30 \
+		-config "$D/pki.cnf" -extensions ca -out "$D/wp-ca.crt"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp.key" 2>/dev/null
+	openssl req -new -key "$D/wp.key" -subj "/CN=Test Wallet Attestation Signer" \
+		-config "$D/pki.cnf" -out "$D/wp.csr"
+	openssl x509 -req -in "$D/wp.csr" -CA "$D/wp-ca.crt" -CAkey "$D/wp-ca.key" -set_serial 0x3001 \
+		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/wp.crt" 2>/dev/null
+	op_start
+	oidc_serve --trust "$D/wp-ca.crt" --dpop required --dpop-nonce
+	holder "$ISS" --flow wallet-init --config pid --wallet-key "$D/wp.key" \
+		--wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" --encrypt A256GCM
+	[ "$(result 'r["credentials"][0]["claims"]["family_name"]')" = "Mustermann" ]
+	grep -q 'credential response decrypted (ECDH-ES, A256GCM)' "$D/out.json"
+	grep -q '"error":"use_dpop_nonce"' "$D/server.err"
+	# without the attestation the pushed request is refused
+	run "$PY" "$HOLDER" "$ISS" --flow wallet-init --config pid --no-attestation \
+		--tls-ca "$D/ca.crt" --timeout 60
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"401"* ]]
+}
+
 @test "wallet-initiated: three configurations in one authorization" {
 	op_start
 	oidc_serve
