@@ -52,6 +52,8 @@ complete -c vci-serve -n $serving -l webhook-secret-file -r -F -d 'the secret si
 complete -c vci-serve -n $serving -l sweep-interval -x -d 'seconds between sweeps of expired rows'
 complete -c vci-serve -n $serving -l trust -r -F -d 'wallet provider and key attester trust anchors (PEM)'
 complete -c vci-serve -n $serving -l par -x -a 'required optional' -d 'pushed authorization requests'
+complete -c vci-serve -n $serving -l oidc-issuer -x -d 'OpenID Provider of the wallet-initiated flow'
+complete -c vci-serve -n $serving -l oidc-client -r -F -d 'client credentials at that provider (JSON)'
 complete -c vci-serve -n $serving -l encryption -x -a 'optional required off' -d 'credential request and response encryption'
 complete -c vci-serve -n $serving -l profile -x -a 'haip' -d 'run as a HAIP 1.0 issuer'
 

@@ -3,6 +3,7 @@
  * config file ("name = value" lines through the same function), so a
  * setting has one name, one check and one help text. */
 #include "serve.h"
+#include "base/url.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +15,7 @@ enum {
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
 	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
 	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_PROFILE, O_TRUST,
-	O_PAR, O_COUNT
+	O_PAR, O_OIDC_ISSUER, O_OIDC_CLIENT, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -64,6 +65,10 @@ const vci_serve_opt_t vci_serve_opts[] = {
 			   "(OpenID4VCI section 10): optional (default), required or off" },
 	[O_PROFILE] = { "profile", "NAME", "haip: turn on what HAIP 1.0 requires (DPoP required "
 			"with server nonces) and refuse settings and definitions that break it" },
+	[O_OIDC_ISSUER] = { "oidc-issuer", "URL", "the OpenID Provider users log in at when a "
+			    "wallet starts the authorization code flow (no issuer_state)" },
+	[O_OIDC_CLIENT] = { "oidc-client", "FILE", "this server's client at --oidc-issuer: JSON "
+			    "{client_id, client_secret}" },
 	[O_COUNT] = { 0 },
 };
 
@@ -223,6 +228,12 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 			return bad(err, name, "expected optional, required or off, got '%s'", v);
 		return 0;
 	case O_TRUST: return set_string(&c->trust, name, v, err);
+	case O_OIDC_ISSUER:
+		if (!vci_url_is_target(v, 0))
+			return bad(err, name, "expected an https URL (http only on 127.0.0.1 or "
+				   "localhost), got '%s'", v);
+		return set_string(&c->oidc_issuer, name, v, err);
+	case O_OIDC_CLIENT: return set_string(&c->oidc_client, name, v, err);
 	case O_PAR:
 		if (strcmp(v, "required") && strcmp(v, "optional"))
 			return bad(err, name, "expected required or optional, got '%s'", v);

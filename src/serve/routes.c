@@ -202,6 +202,13 @@ static int protocol_routes(vci_serve_t *s, vci_err_t *err)
 				err) < 0)
 		return -1;
 	s->keep->routes[0][s->keep->nroutes[0] - 1].no_store = 1;
+	if (!s->oidc)
+		return 0;
+	snprintf(path, sizeof path, "%s/oidc/callback", s->base_path);
+	if (vci_serve_route_add(s, 0, "GET", path, VCI_ROUTE_EXACT, NULL, vci_h_oidc_callback,
+				NULL, err) < 0)
+		return -1;
+	s->keep->routes[0][s->keep->nroutes[0] - 1].no_store = 1;
 	return 0;
 }
 

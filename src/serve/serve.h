@@ -153,6 +153,9 @@ struct vci_serve {
 	char *par_url, *authorize_url;     /* P/par, P/authorize */
 	const char *trust_file;            /* --trust: wallet providers, or NULL */
 	int par_optional;                  /* --par optional */
+
+	/* the wallet-initiated flow (oidc.c, handlers/login.c) */
+	struct vci_serve_oidc *oidc;       /* --oidc-issuer, or NULL */
 };
 
 /* ---- encryption (encryption.c) ----
@@ -381,6 +384,9 @@ typedef struct vci_serve_config {
 	/* authorization code flow */
 	const char *trust;           /* --trust FILE: wallet provider anchors, or NULL */
 	int par_optional;            /* --par optional */
+	/* the wallet-initiated flow (oidc.c) */
+	const char *oidc_issuer;     /* --oidc-issuer URL, or NULL */
+	const char *oidc_client;     /* --oidc-client FILE */
 	/* private: which options the command line gave (the config file does
 	 * not override them), and the strings read from config files */
 	unsigned char given[64];
@@ -524,6 +530,7 @@ void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 /* The authorization code flow (handlers/par.c, authorize.c). */
 void vci_h_par(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+void vci_h_oidc_callback(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
 
 /* ---- management listener authentication (handlers/admin_offers.c) ---- */
@@ -546,10 +553,12 @@ int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned 
 /* Answer a credential request with 202 {transaction_id, interval}: status
  * entries allocated for the proven keys (NULL: one credential without
  * binding) and the request kept in the store (vci_store_deferred_put,
- * the transaction id as its hash). */
+ * the transaction id as its hash). `enc`: the request's
+ * credential_response_encryption ({jwk, enc, zip?}, checked), or NULL:
+ * the 202 is then a JWE to that key (application/jwt). */
 void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
 			      const vci_store_exchange_t *x, const vci_defn_t *d,
-			      const json_t *keys, vci_resp_t *resp);
+			      const json_t *keys, const json_t *enc, vci_resp_t *resp);
 /* POST P/deferred_credential (section 9): the access token as at the
  * credential endpoint; 202 issuance pending, 200 the credentials once the
  * claims are there (supplied, or from the claims hook), 400
@@ -628,5 +637,34 @@ int vci_serve_webhook_check(const char *url, const json_t *events, const char *f
  * HMAC-SHA256 of secret over TS "." body. */
 int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **body,
 			     char sig[128], vci_err_t *err);
+
+
+/* ---- the wallet-initiated flow's OpenID Provider (oidc.c) ---- */
+
+/* --oidc-issuer URL with --oidc-client FILE (both or neither: 0 without
+ * them): the client file read (owner-only, {client_id, client_secret,
+ * scope?}), the provider's discovery document and JWK Set fetched and
+ * checked. After set_issuer. -1 with err (VCI_EXIT_USAGE for the options,
+ * VCI_EXIT_IO when the provider cannot be reached, VCI_EXIT_INPUT for
+ * documents it refuses). */
+int vci_serve_oidc_open(vci_serve_t *s, const char *issuer, const char *client_file,
+			vci_err_t *err);
+void vci_serve_oidc_free(vci_serve_t *s);
+/* P/oidc/callback as a URL (the redirect URI at the provider), or NULL
+ * without --oidc-issuer. */
+const char *vci_serve_oidc_callback(const vci_serve_t *s);
+/* The provider's authorization request URL for this login: code flow,
+ * our client_id and callback, the scope, state, nonce and the PKCE S256
+ * challenge (malloc'd; NULL when out of memory). */
+char *vci_serve_oidc_auth_url(const vci_serve_t *s, const char *state, const char *nonce,
+			      const char *challenge);
+/* Redeem the provider's code with the PKCE verifier at its token endpoint
+ * (blocks at most 10 s) and verify the ID token (iss, aud, exp, iat,
+ * nonce, signature by the provider's JWK Set, fetched again once for an
+ * unknown kid). The verified claims (a new reference), or NULL with err
+ * ("fetch_failed" VCI_EXIT_IO, "invalid_provider", "invalid_id_token").
+ * Thread-safe. */
+json_t *vci_serve_oidc_redeem(vci_serve_t *s, const char *code, const char *verifier,
+			      const char *nonce, int64_t now, vci_err_t *err);
 
 #endif

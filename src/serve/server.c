@@ -66,6 +66,7 @@ void vci_serve_free(vci_serve_t *s)
 	free(s->authorize_url);
 	vci_nonce_key_free(s->dpop_nonce_key);
 	vci_serve_encryption_free(s);
+	vci_serve_oidc_free(s);
 	vci_store_close(s->store);
 	vci_defn_list_free(s->defs, s->ndefs);
 	json_decref(s->metadata);
@@ -386,7 +387,9 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 	}
 	if (vci_serve_encryption_open(s, c->state, c->encryption, err) < 0)
 		goto fail;
-	if (set_issuer(s, c->issuer, err) < 0 || load_defs(s, c, err) < 0 ||
+	if (set_issuer(s, c->issuer, err) < 0 ||
+	    vci_serve_oidc_open(s, c->oidc_issuer, c->oidc_client, err) < 0 ||
+	    load_defs(s, c, err) < 0 ||
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
 	    vci_serve_profile_check(s, s->metadata, err) < 0 || signers(s, err) < 0)
 		goto fail;

@@ -178,3 +178,34 @@ CREATE INDEX authz_expiry ON authz (expires_at);
 ALTER TABLE offers ADD COLUMN issuer_state_hash BLOB;
 CREATE UNIQUE INDEX offers_issuer_state ON offers (issuer_state_hash)
 	WHERE issuer_state_hash IS NOT NULL;
+
+-- version 5
+-- logins: the wallet-initiated authorization code flow. The authorization
+-- endpoint spends a pushed request without issuer_state (authz state
+-- 'authorized', no code yet) and sends the browser to the upstream OpenID
+-- Provider; the login is kept by the SHA-256 of the state sent there, with
+-- the PKCE verifier and nonce of that request sealed under the offer key
+-- (bound to the state hash), until the provider's callback spends it.
+CREATE TABLE logins (
+	state_hash BLOB PRIMARY KEY NOT NULL,
+	request_hash BLOB NOT NULL,           -- the authz row it completes
+	secret TEXT NOT NULL,                 -- sealed "verifier nonce"
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX logins_expiry ON logins (expires_at);
+-- refresh_tokens: by their SHA-256, single use: a refresh spends the token
+-- ('live' -> 'used') and stores its successor with the same expires_at,
+-- so a chain never outlives the lifetime its first token was given. A
+-- used token presented again revokes every token of its exchange.
+CREATE TABLE refresh_tokens (
+	hash BLOB PRIMARY KEY NOT NULL,
+	exchange_id TEXT NOT NULL,
+	client_id TEXT NOT NULL,              -- '' for the pre-authorized code
+	dpop_jkt TEXT NOT NULL,               -- '' when not bound
+	configs TEXT NOT NULL,                -- JSON array of configuration ids
+	state TEXT NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'used')),
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX refresh_tokens_exchange ON refresh_tokens (exchange_id);
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);

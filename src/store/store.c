@@ -1077,6 +1077,8 @@ static const char *const vci_sql_sweep[] = {
 	"DELETE FROM jtis WHERE expires_at <= ?1",
 	"DELETE FROM tokens WHERE expires_at <= ?1",
 	"DELETE FROM authz WHERE expires_at <= ?1",
+	"DELETE FROM logins WHERE expires_at <= ?1",
+	"DELETE FROM refresh_tokens WHERE expires_at <= ?1",
 	"DELETE FROM offers WHERE state <> 'redeemed' AND expires_at <> 0 AND expires_at <= ?1",
 };
 

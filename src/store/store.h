@@ -472,4 +472,84 @@ int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivere
  * Returns the number of rows deleted, or -1. */
 long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err);
 
+
+/* The wallet-initiated authorization code flow (store/authz.c) ----------
+ * The authorization endpoint sends the browser to an upstream OpenID
+ * Provider; the login is kept by its state's hash until the provider's
+ * callback completes it. */
+
+/* Spend a pushed request that carries no issuer_state (the
+ * wallet-initiated flow) and keep its login: atomically, the request with
+ * this hash, not expired at `now`, not used before and without
+ * issuer_state, is spent (no code yet: the token endpoint takes none from
+ * it until vci_store_login_finish), and a login row is put by state_hash
+ * holding `secret` (sealed under the store's key, bound to the state
+ * hash; at most 4 KiB) until login_expires_at. Its client_id must equal
+ * client_id (else VCI_STORE_TX_WRONG, the request spent all the same).
+ * out->redirect_uri, ->state and ->configs are filled when found (clear
+ * out either way). VCI_STORE_NOTFOUND for an unknown, spent, expired
+ * request or one with an issuer_state (nothing changed: the caller tries
+ * vci_store_authorize). Durable on return. */
+int vci_store_login_start(vci_store_t *st, const uint8_t request_hash[VCI_STORE_HASH],
+			  const char *client_id, const uint8_t state_hash[VCI_STORE_HASH],
+			  const char *secret, int64_t now, int64_t login_expires_at,
+			  vci_store_authz_t *out, vci_err_t *err);
+/* Spend the login with this state hash, not expired at `now`: *secret
+ * (malloc'd, wipe it) is what login_start was given, request_hash the
+ * request it completes, and out->client_id, ->redirect_uri, ->state and
+ * ->configs that request's (clear out either way). VCI_STORE_NOTFOUND
+ * for an unknown, spent or expired login, or one whose request has gone;
+ * -1 (server_error) for a secret that does not open. */
+int vci_store_login_take(vci_store_t *st, const uint8_t state_hash[VCI_STORE_HASH],
+			 int64_t now, char **secret, uint8_t request_hash[VCI_STORE_HASH],
+			 vci_store_authz_t *out, vci_err_t *err);
+/* Complete the login's request: atomically, an offer row (id "login-"
+ * and the new exchange id, state redeemed, holding `record`) and its
+ * exchange (state "offer_redeemed", `record`) are made, and the code hash
+ * is put on the request (spent by login_start, without code yet) with
+ * expiry code_expires_at. out as for vci_store_authorize (exchange_id,
+ * redirect_uri, state, configs, client_id). VCI_STORE_NOTFOUND when the
+ * request has gone (swept) or got its code already. Durable on return. */
+int vci_store_login_finish(vci_store_t *st, const uint8_t request_hash[VCI_STORE_HASH],
+			   const char *record, const uint8_t code_hash[VCI_STORE_HASH],
+			   int64_t now, int64_t code_expires_at, vci_store_authz_t *out,
+			   vci_err_t *err);
+
+/* The issuance record of the offer whose pre-authorized code has this
+ * hash, when it could still be redeemed at `now` (not redeemed, dead or
+ * expired): *record malloc'd JSON text, no secret in it. A read: nothing
+ * changes, the code stays as it was. VCI_STORE_NOTFOUND. The token
+ * endpoint reads it to refuse a request its configurations refuse before
+ * the code is spent. */
+int vci_store_code_record(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
+			  int64_t now, char **record, vci_err_t *err);
+
+/* Refresh tokens (store/authz.c) ----------------------------------------*/
+typedef struct vci_store_refresh {
+	uint8_t hash[VCI_STORE_HASH];
+	char exchange_id[VCI_STORE_ID];
+	char client_id[256];             /* "" when the grant named none */
+	char dpop_jkt[48];               /* "" when not DPoP-bound */
+	char *configs;                   /* JSON array text, malloc'd */
+	int64_t expires_at;              /* the chain's end */
+} vci_store_refresh_t;
+/* Store a refresh token (its hash). VCI_STORE_EXISTS for a hash taken. */
+int vci_store_refresh_put(vci_store_t *st, const vci_store_refresh_t *r, int64_t now,
+			  vci_err_t *err);
+/* Rotate: atomically, the live token with hash old_hash, not expired at
+ * `now`, is spent and its successor new_hash stored with the same
+ * exchange, client, DPoP key, configurations and expires_at; *out gets
+ * them (out->hash = new_hash; clear with vci_store_refresh_clear). A
+ * token bound to a DPoP key other than jkt ("" for none), or kept for a
+ * client other than client_id (NULL: none named), is VCI_STORE_TX_WRONG
+ * and stays as it was. VCI_STORE_NOTFOUND for an unknown or expired
+ * token; VCI_STORE_TX_DEAD for one used before: every token of its
+ * exchange is spent then (a replayed refresh token revokes its chain).
+ * Durable on return. */
+int vci_store_refresh_rotate(vci_store_t *st, const uint8_t old_hash[VCI_STORE_HASH],
+			     const uint8_t new_hash[VCI_STORE_HASH], const char *jkt,
+			     const char *client_id, int64_t now, vci_store_refresh_t *out,
+			     vci_err_t *err);
+void vci_store_refresh_clear(vci_store_refresh_t *r);
+
 #endif

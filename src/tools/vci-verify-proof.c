@@ -40,6 +40,8 @@ enum {
 	OPT_ATTESTATION_FILE,
 	OPT_POP,
 	OPT_POP_FILE,
+	OPT_KEY_STORAGE,
+	OPT_USER_AUTH,
 };
 
 static const vci_opt_t opts[] = {
@@ -71,6 +73,10 @@ static const vci_opt_t opts[] = {
 	{ "attestation-file", OPT_ATTESTATION_FILE, "FILE", "wallet-attestation: read it from FILE" },
 	{ "pop", OPT_POP, "JWT", "wallet-attestation: the attestation proof of possession" },
 	{ "pop-file", OPT_POP_FILE, "FILE", "wallet-attestation: read it from FILE" },
+	{ "key-storage", OPT_KEY_STORAGE, "LEVEL[,LEVEL]", "a key attestation must state one of "
+	  "these key_storage levels (implies --require-key-attestation)" },
+	{ "user-auth", OPT_USER_AUTH, "LEVEL[,LEVEL]", "a key attestation must state one of "
+	  "these user_authentication levels (implies --require-key-attestation)" },
 	{ 0 },
 };
 
@@ -94,7 +100,32 @@ typedef struct args {
 	char alg_buf[128];
 	unsigned long max_age, skew, now, ttl;
 	int have_ttl, require_ka;
+	json_t *levels;   /* {"key_storage": [...], "user_authentication": [...]} or NULL */
 } args_t;
+
+/* --key-storage / --user-auth: the levels of a configuration's
+ * key_attestations_required (OpenID4VCI 1.0 Appendix D.2), which the
+ * library checks as the server does for a definition that names them. */
+static int parse_levels(args_t *a, const char *name, const char *member, const char *arg)
+{
+	json_t *list = json_array();
+	char_auto_t *copy = strdup(arg);
+	char *save = NULL;
+
+	if (!list || !copy || (!a->levels && !(a->levels = json_object()))) {
+		json_decref(list);
+		return vci_cli_usage(&a->cli, "%s: out of memory", name);
+	}
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(list, json_string(t));
+	if (!json_array_size(list)) {
+		json_decref(list);
+		return vci_cli_usage(&a->cli, "%s: empty list", name);
+	}
+	json_object_set_new(a->levels, member, list);
+	a->require_ka = 1;
+	return 0;
+}
 
 static int parse_algs(args_t *a, const char *arg)
 {
@@ -137,6 +168,8 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_TRUST: a->trust = arg; break;
 	case OPT_TRUST_JWKS: a->trust_jwks = arg; break;
 	case OPT_REQUIRE_KA: a->require_ka = 1; break;
+	case OPT_KEY_STORAGE: return parse_levels(a, "--key-storage", "key_storage", arg);
+	case OPT_USER_AUTH: return parse_levels(a, "--user-auth", "user_authentication", arg);
 	case OPT_MAX_AGE:
 		return vci_cli_uint(&a->cli, "--max-age", arg, 1, 86400 * 366, &a->max_age);
 	case OPT_SKEW: return vci_cli_uint(&a->cli, "--skew", arg, 1, 86400, &a->skew);
@@ -244,6 +277,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	v.policy.ca_file = a->ca;
 	v.policy.trust_file = a->trust;
 	v.policy.require_key_attestation = a->require_ka;
+	v.policy.key_attestation_levels = a->levels;
 	v.policy.max_age = (long)a->max_age;
 	v.policy.skew = (long)a->skew;
 	v.policy.now = (int64_t)a->now;
@@ -462,8 +496,11 @@ static const vci_cli_command_t commands[] = {
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
+	int rc;
 
 	vci_cli_init(&a.cli, argv[0]);
-	return vci_cli_run_command(&a.cli, argc, argv, commands,
-				   sizeof commands / sizeof commands[0], 1, usage, opts, handle, &a);
+	rc = vci_cli_run_command(&a.cli, argc, argv, commands, sizeof commands / sizeof commands[0],
+				 1, usage, opts, handle, &a);
+	json_decref(a.levels);
+	return rc;
 }

@@ -113,6 +113,23 @@ setup() {
   [ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep '^tmp\.' || true)" ]
 }
 
+@test "examples/serve/wallet-initiated.sh: the user signs in at the stand-in OpenID Provider, the badge carries the ID token's claims" {
+  command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+  "${PYTHON3:-/usr/bin/python3}" -c 'import jwcrypto' 2>/dev/null || skip "python3-jwcrypto not installed"
+  TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/wallet-initiated.sh"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'authorize: sent to the OpenID Provider'* ]]
+  [[ "$output" == *'GET /oidc/callback -> 302'* ]]
+  [[ "$output" == *'POST /credential -> 200'* ]]
+  [[ "$output" == *'"employee_id": "E-1024"'* ]]
+  [[ "$output" == *'vci-serve exited with status 0'* ]]
+  pid=$(printf '%s\n' "$output" | sed -n 's/.*vci-serve process \([0-9]*\)$/\1/p')
+  [ -n "$pid" ]
+  if kill -0 "$pid" 2>/dev/null; then echo "vci-serve $pid still runs"; return 1; fi
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep '^tmp\.' || true)" ]
+}
+
 @test "examples/serve/vci-serve.service passes systemd-analyze verify" {
   command -v systemd-analyze >/dev/null 2>&1 || skip "systemd-analyze is not installed"
   bin=$(command -v vci-serve)

@@ -227,7 +227,7 @@ PYEOF
 	[ "$status" -eq 2 ]
 }
 
-@test "deferred issuance: the deferred credential request encrypted, its 200 answer a JWE to the key it names; asked for in a plain request, refused" {
+@test "deferred issuance: the deferred credential request encrypted, its 202 and 200 answers JWEs to the key it names; asked for in a plain request, refused" {
 	"$PY" - "$D/pid.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -250,15 +250,8 @@ cid = h.offered[0]
 n = h.c_nonce()
 r = h.post_credential(h.request_body(cid, h.proofs_for([H.Key()], n)))
 assert r.status == 202, (r.status, r.body)
+assert "credential response (202) decrypted (ECDH-ES, A256GCM)" in h.checks, h.checks
 tx = json.loads(r.body)["transaction_id"]
-ex = subprocess.run(["vci-serve", "exchange", "list", "--state", state], check=True,
-		    capture_output=True, text=True).stdout
-xid = [json.loads(l)["id"] for l in ex.splitlines() if l.strip()][0]
-with open(d + "/claims.json", "w") as f:
-	json.dump({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1964-08-12",
-		   "nationalities": ["DE"], "issuing_country": "DE", "issuing_authority": "DE"}, f)
-subprocess.run(["vci-serve", "deferred", "claims", "--state", state, xid, d + "/claims.json"],
-	       check=True)
 url = h.md["deferred_credential_endpoint"]
 
 def post(body):
@@ -269,6 +262,20 @@ def post(body):
 	r = h.http.request("POST", url, body=payload, headers=hdrs)
 	h.note_dpop_nonce(r)
 	return r
+
+# still pending: the 202 of the encrypted deferred request is a JWE too
+raw = post({"transaction_id": tx})
+assert raw.status == 202 and raw.header("Content-Type").startswith("application/jwt"), raw.body
+r = h.decode_response(raw, None)
+assert json.loads(r.body)["transaction_id"] == tx, r.body
+ex = subprocess.run(["vci-serve", "exchange", "list", "--state", state], check=True,
+		    capture_output=True, text=True).stdout
+xid = [json.loads(l)["id"] for l in ex.splitlines() if l.strip()][0]
+with open(d + "/claims.json", "w") as f:
+	json.dump({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1964-08-12",
+		   "nationalities": ["DE"], "issuing_country": "DE", "issuing_authority": "DE"}, f)
+subprocess.run(["vci-serve", "deferred", "claims", "--state", state, xid, d + "/claims.json"],
+	       check=True)
 
 h.force_plain = True
 r = post({"transaction_id": tx})

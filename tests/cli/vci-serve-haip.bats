@@ -164,3 +164,17 @@ PYEOF
 	wallet "$link"
 	[ "$(result 'len(r["credentials"])')" = 1 ]
 }
+
+@test "pre-authorized code: a token request refused for want of a wallet attestation does not spend the code" {
+	"$PY" - "$D/pid.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["wallet_attestation_required"] = True
+json.dump(d, open(sys.argv[1], "w"))
+PYEOF
+	serve_start --trust "$D/wp-ca.crt"
+	link=$(offer pid)
+	holder "$link" --tls-ca "$D/ca.crt" --neg no-wallet-attestation
+	holder "$link" --tls-ca "$D/ca.crt" --wallet-key "$D/wp.key" --wallet-cert "$D/wp.crt"
+	[ "$(result 'r["credentials"][0]["format"]')" = "dc+sd-jwt" ]
+}

@@ -865,7 +865,7 @@ EOF
 	[[ "$output" == *'"imported":true'* ]]
 	[[ "$output" == *'by reference: {"credential_issuer":"https://issuer.example.com"'* ]]
 	[[ "$output" == *'management API: {"offer_id":'* ]]
-	[[ "$output" == *'token type: '* ]]
+	[[ "$output" == *'token type: Bearer'* ]]
 	[[ "$output" == *'the same code again: invalid_grant'* ]]
 	[[ "$output" == *'index 7: invalid'* ]]
 	[[ "$output" == *'stopped: exit 0'* ]]

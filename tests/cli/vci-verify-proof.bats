@@ -321,7 +321,7 @@ b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 	[ "$status" -eq 0 ]
 	for o in aud client-id alg ca trust require-key-attestation max-age skew now nonce \
 		nonce-key proof proof-file ttl htm htu ath dpop-nonce jkt jti-cache challenge \
-		attestation attestation-file pop pop-file; do
+		attestation attestation-file pop pop-file key-storage user-auth; do
 		[[ $output == *"--$o"* ]]
 	done
 }
@@ -519,6 +519,19 @@ PYEOF
 	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --nonce n-2 "$D/in"
 	[ "$status" -eq 1 ]
 	[[ $output == *invalid_nonce* ]]
+	# the levels a configuration requires (key_attestations_required)
+	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --key-storage iso_18045_high,iso_18045_moderate \
+		--user-auth iso_18045_moderate --proof-file "$D/p.jwt"
+	[ "$status" -eq 0 ]
+	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --key-storage iso_18045_enhanced-basic \
+		--proof-file "$D/p.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == *'key_storage'* ]]
+	run vci-verify-proof --aud "$AUD" --trust "$D/ka.pem" --user-auth iso_18045_high --nonce n-1 "$D/in"
+	[ "$status" -eq 1 ]
+	[[ $output == *'user_authentication'* ]]
+	# and they require a key attestation
+	refused 'key_attestation' "$(mkproof "$D/h.pem" '{}' "$(claims)")" --key-storage iso_18045_high
 }
 
 @test "--trust-jwks: key and wallet attestations whose attester is named by kid" {

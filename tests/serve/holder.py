@@ -99,13 +99,28 @@ endpoint must answer at once with a 302 to the redirect_uri carrying
 code, state and iss (RFC 9207); then the code at the token endpoint with
 code_verifier, redirect_uri, a fresh PoP and DPoP.
   --flow pre-auth|auth-code  which grant of the offer (default pre-auth)
+  --flow wallet-init   no offer: OFFER is the issuer URL and --config
+                       ID[,ID...] what to ask for; the pushed request has no
+                       issuer_state, and the redirects of /authorize are
+                       followed as a browser would (to the OpenID Provider,
+                       which logs the user in at once, and back through the
+                       issuer's callback) up to the wallet's redirect_uri
   --wallet-key FILE    PEM private key of the wallet provider's attestation
-                       signer (auth-code)
+                       signer (auth-code; with pre-auth, the token request
+                       carries the attestation too)
   --wallet-cert FILE   its certificate chain, leaf first (PEM), sent as x5c
   --client-id ID       the client_id (default https://wallet.example.org)
   --no-attestation     send no wallet attestation (public client)
+  --refresh            after the credentials, renew the access with the
+                       token response's refresh_token (rotated), get the
+                       credentials again, and check a refresh with another
+                       DPoP key and a replayed refresh token are refused
+                       (the replay revoking the chain)
 Negative modes of the authorization code flow (--flow auth-code):
   wa-bad-sig           attestation signature broken: PAR 401 invalid_client
+  access-denied        the authorization must end at the redirect_uri with
+                       error=access_denied (wallet-init: the OpenID
+                       Provider refused, or its ID token failed a check)
   wa-bad-pop-sig       PoP signature broken: PAR 401 invalid_client
   wa-expired           attestation exp in the past: PAR 401 invalid_client
   wa-no-sub            attestation without sub: PAR 401 invalid_client
@@ -538,7 +553,8 @@ class Holder:
 		self.spent = {"codes": [], "c_nonces": [], "dpop_jti": [], "status": [],
 			      "notification_ids": []}
 		self.anchors = load_anchors(opts["ca"]) if opts.get("ca") else None
-		self.wallet = Wallet(opts) if opts.get("flow") == "auth-code" else None
+		self.wallet = Wallet(opts) if opts.get("flow") in AUTH_FLOWS or \
+			opts.get("wallet_key") else None
 		self.jwt_vc_issuer = None
 		self.enc_key = None
 		self.attester = Attester(opts) if opts.get("attester_key") else None
@@ -556,11 +572,17 @@ class Holder:
 
 	# -- discovery
 	def discover(self, offer_text):
-		offer, how = resolve_offer(offer_text, self.http)
-		self.offer = offer
-		self.result["offer_by"] = how
-		self.issuer, self.offered, self.grant = check_offer(offer, self.o["flow"])
-		self.ok("offer")
+		if self.o["flow"] == "wallet-init":
+			# no offer: the wallet knows the issuer and what it wants
+			self.issuer, self.grant = offer_text, {}
+			self.offered = (self.o.get("config") or "").split(",")
+			self.offer = None
+		else:
+			offer, how = resolve_offer(offer_text, self.http)
+			self.offer = offer
+			self.result["offer_by"] = how
+			self.issuer, self.offered, self.grant = check_offer(offer, self.o["flow"])
+			self.ok("offer")
 		tx = self.grant.get("tx_code")
 		given = self.o.get("tx_code")
 		if tx is not None and given is not None:
@@ -598,10 +620,10 @@ class Holder:
 		if not isinstance(asmd.get("token_endpoint"), str):
 			die("AS metadata: token_endpoint missing")
 		gts = asmd.get("grant_types_supported")
-		want_gt = "authorization_code" if self.o["flow"] == "auth-code" else PRE_AUTH
+		want_gt = "authorization_code" if self.o["flow"] in AUTH_FLOWS else PRE_AUTH
 		if gts is not None and want_gt not in gts:
 			die("AS metadata: grant_types_supported lacks %s" % want_gt)
-		if self.o["flow"] == "auth-code":
+		if self.o["flow"] in AUTH_FLOWS:
 			check_as_auth_code(asmd)
 		self.asmd = asmd
 		self.ok("AS metadata")
@@ -651,7 +673,7 @@ class Holder:
 		for attempt in range(3):
 			headers = {"Content-Type": "application/x-www-form-urlencoded",
 				   "Accept": "application/json"}
-			if self.o["flow"] == "auth-code":
+			if self.o["flow"] in AUTH_FLOWS or self.wallet is not None:
 				headers.update(self.client_auth_headers())
 			if dpop and self.dpop_key is not None:
 				headers["DPoP"] = proof or self.dpop_proof("POST", url)
@@ -697,10 +719,17 @@ class Holder:
 				die("token response: authorization_details for %r, not offered" % cid)
 			self.identifiers[cid] = ids
 		self.access_token = doc["access_token"]
+		rt = doc.get("refresh_token")
+		if rt is not None and (not isinstance(rt, str) or not rt):
+			die("token response: refresh_token %r" % rt)
+		self.refresh_token = rt
+		self.result["refresh_token_issued"] = rt is not None
+		if rt is not None:
+			self.result["refresh_token"] = rt
 		self.token_type = "DPoP" if want == "dpop" else "Bearer"
 		self.token_c_nonce = doc.get("c_nonce")
 		self.ok("token (%s)" % self.token_type)
-		if self.o["flow"] == "pre-auth":
+		if self.o["flow"] == "pre-auth" and (form or {}).get("grant_type") != "refresh_token":
 			self.spent["codes"].append(self.grant["pre-authorized_code"])
 			self.log_spent({"code": self.grant["pre-authorized_code"],
 					"tx_code": self.o.get("tx_code")})
@@ -852,10 +881,10 @@ class Holder:
 		return e.serialize(compact=True), "application/jwt"
 
 	def decode_response(self, r, body):
-		"""With --encrypt, a 200 answer must be a JWE to our key; errors are
-		never encrypted (section 8.3.1.2). Returns the answer with the
-		decrypted JSON as its body."""
-		if not self.o.get("encrypt") or r.status != 200:
+		"""With --encrypt, a 200 or 202 answer must be a JWE to our key;
+		errors are never encrypted (section 8.3.1.2). Returns the answer
+		with the decrypted JSON as its body."""
+		if not self.o.get("encrypt") or r.status not in (200, 202):
 			return r
 		ct = (r.header("Content-Type") or "").split(";")[0].strip().lower()
 		if ct != "application/jwt":
@@ -871,7 +900,8 @@ class Holder:
 			die("credential: JWE header %r, expected ECDH-ES and %s" % (h, self.asked_enc))
 		if h.get("kid") != self.enc_kid:
 			die("credential: JWE kid %r is not our key's %r" % (h.get("kid"), self.enc_kid))
-		self.ok("credential response decrypted (ECDH-ES, %s)" % h["enc"])
+		self.ok("credential response%s decrypted (ECDH-ES, %s)" %
+			(" (202)" if r.status == 202 else "", h["enc"]))
 		if self.o.get("save_jwe"):
 			d = self.o["save_jwe"]
 			os.makedirs(d, exist_ok=True)
@@ -1550,6 +1580,41 @@ def run_positive(h):
 	for cid in cids:
 		doc, _ = h.credential(cid, h.o["batch"])
 		notify_if(h, doc)
+	if h.o["refresh"]:
+		run_refresh(h, cids)
+
+
+def run_refresh(h, cids):
+	"""--refresh: the refresh token of the first grant renews the access
+	(RFC 6749 section 6) and is rotated; credentials are issued again with
+	the new access token; a refresh with another DPoP key is refused and
+	spends nothing; the old token presented again is refused and revokes
+	the chain (the rotated one is refused after that)."""
+	rt = getattr(h, "refresh_token", None)
+	if not rt:
+		die("token response: no refresh_token (--refresh)")
+	form = {"grant_type": "refresh_token", "refresh_token": rt}
+	if h.wallet is not None:
+		form["client_id"] = h.wallet.client_id
+	h.token(dict(form))
+	new = h.refresh_token
+	if not new or new == rt:
+		die("refresh: the refresh token was not rotated")
+	h.ok("refresh: new access token, refresh token rotated")
+	for cid in cids:
+		h.credential(cid, 1)
+	h.ok("refresh: credentials issued again")
+	form2 = dict(form, refresh_token=new)
+	if h.dpop_key is not None:
+		own, h.dpop_key = h.dpop_key, Key()
+		r = h.post_token(form2)
+		h.dpop_key = own
+		h.expect_error("refresh with another DPoP key", r, 400, ["invalid_grant"])
+	r = h.post_token(form)
+	h.expect_error("refresh token used twice", r, 400, ["invalid_grant"])
+	r = h.post_token(form2)
+	h.expect_error("rotated refresh token after a replay", r, 400, ["invalid_grant"])
+	h.ok("refresh: a replay revoked the chain")
 
 
 def notify_if(h, doc):
@@ -1907,10 +1972,11 @@ def break_sig(jwt):
 
 
 REDIRECT_URI = "https://wallet.example.org/cb"
+AUTH_FLOWS = ("auth-code", "wallet-init")
 AUTH_NEG_PAR = ("wa-bad-sig", "wa-bad-pop-sig", "wa-expired", "wa-no-sub", "wa-pop-aud",
 		"wa-pop-key")
 AUTH_NEG = AUTH_NEG_PAR + ("pkce-mismatch", "reuse-code", "reuse-request-uri",
-			   "redirect-mismatch")
+			   "redirect-mismatch", "access-denied")
 
 
 def holder_client_auth_headers(h, neg=None):
@@ -1930,7 +1996,9 @@ def auth_request(h, cids):
 	scopes = [cfgs[c].get("scope") for c in cids]
 	form = {"response_type": "code", "client_id": h.wallet.client_id,
 		"redirect_uri": REDIRECT_URI, "code_challenge_method": "S256",
-		"issuer_state": h.grant["issuer_state"], "state": b64u(secrets.token_bytes(12))}
+		"state": b64u(secrets.token_bytes(12))}
+	if h.o["flow"] == "auth-code":
+		form["issuer_state"] = h.grant["issuer_state"]
 	h.code_verifier = b64u(secrets.token_bytes(32))
 	form["code_challenge"] = b64u(hashlib.sha256(h.code_verifier.encode()).digest())
 	if all(scopes):
@@ -1981,7 +2049,30 @@ def authorize(h, request_uri):
 	return h.http.request("GET", url + ("&" if "?" in url else "?") + q)
 
 
+def browse(h, r):
+	"""Follow redirects as a browser does (the wallet-initiated flow: to
+	the OpenID Provider and back through the issuer's callback) until one
+	leads to the wallet's redirect_uri; the OpenID Provider's answer is
+	taken as given (it logs the user in at once)."""
+	hops = 0
+	while r.status in (302, 303):
+		loc = r.header("Location") or ""
+		if loc.startswith(REDIRECT_URI + "?"):
+			return r
+		hops += 1
+		if hops > 5:
+			die("authorize: more than 5 redirects")
+		if not loc.startswith(("http://127.0.0.1", "https://127.0.0.1")):
+			die("authorize: redirected to %r" % loc[:120])
+		if hops == 1:
+			h.ok("authorize: sent to the OpenID Provider")
+		r = h.http.request("GET", loc)
+	return r
+
+
 def authorization_response(h, r):
+	if h.o["flow"] == "wallet-init":
+		r = browse(h, r)
 	if r.status not in (302, 303):
 		h.fail_response("authorize: expected a redirect", r)
 	loc = r.header("Location") or ""
@@ -1998,6 +2089,22 @@ def authorization_response(h, r):
 	return q["code"][0]
 
 
+def expect_denied(h, r):
+	"""The authorization ends at the wallet's redirect_uri with
+	error=access_denied, state and iss, and no code."""
+	if h.o["flow"] == "wallet-init":
+		r = browse(h, r)
+	loc = r.header("Location") or "" if r.status in (302, 303) else ""
+	if not loc.startswith(REDIRECT_URI + "?"):
+		h.fail_response("authorize: expected a redirect to the wallet", r)
+	q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query, strict_parsing=True)
+	if q.get("error") != ["access_denied"] or "code" in q:
+		die("authorize: expected error=access_denied, got %r" % q)
+	if q.get("state") != [h.auth_state] or q.get("iss") != [h.asmd["issuer"]]:
+		die("authorize: the error redirect lacks state or iss")
+	h.ok("authorize: access_denied at the redirect_uri")
+
+
 def code_form(h, code, verifier=None, redirect=None):
 	return {"grant_type": "authorization_code", "code": code,
 		"code_verifier": verifier or h.code_verifier,
@@ -2005,7 +2112,10 @@ def code_form(h, code, verifier=None, redirect=None):
 
 
 def run_auth_code(h, neg=None):
-	cids = [h.o["config"]] if h.o.get("config") else h.offered
+	if h.o["flow"] == "wallet-init":
+		cids = h.offered
+	else:
+		cids = [h.o["config"]] if h.o.get("config") else h.offered
 	form = auth_request(h, cids)
 	if neg in AUTH_NEG_PAR:
 		r = post_par(h, form, neg)
@@ -2013,6 +2123,9 @@ def run_auth_code(h, neg=None):
 		neg = None
 	request_uri = par(h, form)
 	r = authorize(h, request_uri)
+	if neg == "access-denied":
+		expect_denied(h, r)
+		return
 	code = authorization_response(h, r)
 	if neg == "reuse-request-uri":
 		r = authorize(h, request_uri)
@@ -2033,6 +2146,8 @@ def run_auth_code(h, neg=None):
 	for cid in cids:
 		doc, _ = h.credential(cid, h.o["batch"])
 		notify_if(h, doc)
+	if h.o["refresh"]:
+		run_refresh(h, cids)
 
 
 # ---------------------------------------------------------------- main
@@ -2056,7 +2171,7 @@ def parse_args(argv):
 	     "client_id": "https://wallet.example.org", "no_attestation": False,
 	     "encrypt": None, "attester_key": None, "attester_cert": None,
 	     "key_storage": "iso_18045_high", "user_auth": "iso_18045_high", "proof_type": "jwt",
-	     "save_jwe": None}
+	     "save_jwe": None, "refresh": False}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -2074,7 +2189,7 @@ def parse_args(argv):
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
 		 "--deferred": "deferred", "--expect-denied": "expect_denied",
-		 "--no-attestation": "no_attestation"}
+		 "--no-attestation": "no_attestation", "--refresh": "refresh"}
 	while args:
 		a = args.pop(0)
 		if a in ("-h", "--help"):
@@ -2111,8 +2226,10 @@ def parse_args(argv):
 		usage("--batch 1 to 100")
 	if o["draft13"] and o["batch"] != 1:
 		usage("--draft13 sends one proof")
-	if o["flow"] not in ("pre-auth", "auth-code"):
-		usage("--flow pre-auth or auth-code")
+	if o["flow"] not in ("pre-auth",) + AUTH_FLOWS:
+		usage("--flow pre-auth, auth-code or wallet-init")
+	if o["flow"] == "wallet-init" and not o["config"]:
+		usage("--flow wallet-init needs --config ID[,ID...]")
 	if bool(o["wallet_key"]) != bool(o["wallet_cert"]):
 		usage("--wallet-key and --wallet-cert go together")
 	if bool(o["attester_key"]) != bool(o["attester_cert"]):
@@ -2129,7 +2246,7 @@ def main():
 	h = Holder(o)
 	try:
 		h.discover(read_offer_arg(offer))
-		if o["flow"] == "auth-code":
+		if o["flow"] in AUTH_FLOWS:
 			if o["neg"] and o["neg"] not in AUTH_NEG:
 				die("--neg %s: not a mode of the authorization code flow" % o["neg"])
 			run_auth_code(h, o["neg"])

@@ -906,7 +906,8 @@ static const struct {
 	  "&pre-authorized_code=b", "invalid_request" },
 	{ "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code&pre-authorized_code=%zz",
 	  "invalid_request" },
-	{ "grant_type=refresh_token&pre-authorized_code=a", "unsupported_grant_type" },
+	{ "grant_type=client_credentials&pre-authorized_code=a", "unsupported_grant_type" },
+	{ "grant_type=refresh_token", "invalid_request" },
 	{ "pre-authorized_code=a", "invalid_request" },
 	{ "", "invalid_request" },
 };
@@ -924,6 +925,17 @@ static void test_token_form(void)
 		else
 			tap_ok(rc == 0 && !strcmp(r.code, "abc") && !r.tx_code, "form %zu accepted",
 			       i);
+		if (rc == 0)
+			vci_token_request_clear(&r);
+	}
+	{
+		static const char rt[] = "grant_type=refresh_token&refresh_token=abc&scope=x";
+		vci_token_request_t r;
+		vci_err_t err = { 0 };
+		int rc = vci_token_request_parse(rt, strlen(rt), &r, &err);
+
+		tap_ok(rc == 0 && r.refresh && !r.auth_code && !strcmp(r.refresh_token, "abc") &&
+		       !r.code, "refresh_token grant accepted (scope ignored)");
 		if (rc == 0)
 			vci_token_request_clear(&r);
 	}

@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -130,4 +131,127 @@ int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r
 	return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: %s after %u attempt%s", host,
 			   cerr[0] ? cerr : curl_easy_strerror(cc), r->attempts,
 			   r->attempts == 1 ? "" : "s");
+}
+
+/* ---- one request with its answer ---- */
+
+struct fetch_body {
+	char *p;
+	size_t len, max;
+	int over;
+};
+
+static size_t keep_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct fetch_body *b = ud;
+	size_t add;
+	char *np;
+
+	if (n && sz > b->max / n) {
+		b->over = 1;
+		return 0;
+	}
+	add = sz * n;
+	if (add > b->max - b->len) {
+		b->over = 1;
+		return 0;
+	}
+	np = malloc(b->len + add + 1);
+	if (!np)
+		return 0;
+	if (b->len)
+		memcpy(np, b->p, b->len);
+	memcpy(np + b->len, p, add);
+	if (b->p) {
+		OPENSSL_cleanse(b->p, b->len);
+		free(b->p);
+	}
+	b->p = np;
+	b->len += add;
+	b->p[b->len] = '\0';
+	return add;
+}
+
+static void fetch_setup(CURL *c, const char *url, const char *form, const char *user,
+			const char *pass, long timeout, struct curl_slist *h)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-tools");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (form) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
+	if (user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, pass ? pass : "");
+	}
+}
+
+int vci_http_fetch(const char *url, const char *form, const char *user, const char *pass,
+		   long timeout_ms, size_t max, long *status, char **body, size_t *len,
+		   vci_err_t *err)
+{
+	struct fetch_body b = { NULL, 0, max, 0 };
+	char host[256], cerr[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	CURLcode cc;
+	CURL *c;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	host_of(url ? url : "", host, sizeof host);
+	if (!vci_url_is_target(url, 1))
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_url",
+				   "%s: not an https URL (http only to 127.0.0.1, ::1 or localhost)", host);
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "libcurl: %s",
+				   curl_easy_strerror(curl_init_rc));
+	c = curl_easy_init();
+	h = curl_slist_append(NULL, "Accept: application/json");
+	if (!c || !h) {
+		curl_easy_cleanup(c);
+		curl_slist_free_all(h);
+		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "libcurl: cannot start a request");
+	}
+	fetch_setup(c, url, form, user, pass, timeout_ms > 0 ? timeout_ms : 10000, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	if (cc != CURLE_OK) {
+		if (b.p)
+			OPENSSL_cleanse(b.p, b.len);
+		free(b.p);
+		if (b.over)
+			return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "%s: answer larger than "
+					   "%zu bytes", host, max);
+		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "%s: %s", host,
+				   cerr[0] ? cerr : curl_easy_strerror(cc));
+	}
+	if (!b.p && !(b.p = calloc(1, 1)))
+		return vci_err_oom(err);
+	*body = b.p;
+	*len = b.len;
+	return 0;
 }

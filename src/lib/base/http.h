@@ -31,4 +31,20 @@ typedef struct vci_http_result {
 int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
 		 vci_err_t *err);
 
+/* One request whose answer is read: GET url, or POST `form` (an
+ * application/x-www-form-urlencoded body) when form is non-NULL, with
+ * "Accept: application/json" and, when user is non-NULL, HTTP Basic
+ * authentication as user:pass (RFC 6749 section 2.3.1: both already
+ * form-encoded by the caller). One attempt, redirects not followed, TLS
+ * verified, at most `max` bytes of body. 0 with *status the HTTP status
+ * (any) and *body malloc'd, NUL-terminated (*len bytes; free it, wipe it
+ * when it may hold a secret); -1 with err: code "fetch_failed"
+ * (VCI_EXIT_IO) naming the host and curl's error or a body over max,
+ * "invalid_url" (VCI_EXIT_USAGE) for a URL that is not a network target.
+ * Neither the query, the form nor the password is ever in a message.
+ * Thread-safe. */
+int vci_http_fetch(const char *url, const char *form, const char *user, const char *pass,
+		   long timeout_ms, size_t max, long *status, char **body, size_t *len,
+		   vci_err_t *err);
+
 #endif

@@ -639,6 +639,7 @@ static const char *const top_fields[] = {
 	"id", "format", "vct", "doctype", "type", "@context", "name", "description",
 	"scope", "display", "claims", "allow_unknown_claims", "expiry_days", "status",
 	"key_binding", "wallet_attestation_required", "deferred_interval", "signing_algs",
+	"oidc_claims", "reissuance_days",
 	NULL,
 };
 
@@ -1107,6 +1108,39 @@ static int is_vc_base_context(const char *s)
 		     !strcmp(s, "https://www.w3.org/ns/credentials/v2"));
 }
 
+/* oidc_claims (claim path "a/b" -> ID token claim name) and
+ * reissuance_days (how long refresh tokens may renew the access), kept
+ * only when given. */
+static void norm_oidc(vci_findings_t *f, const json_t *doc, json_t *out)
+{
+	const json_t *v = json_object_get(doc, "oidc_claims"), *x;
+	const char *k;
+
+	if (v && !json_is_object(v)) {
+		vci_findings_add(f, "oidc_claims", "expected an object (claim path: ID token claim)");
+	} else if (v) {
+		int ok = 1;
+
+		json_object_foreach((json_t *)v, k, x) {
+			if (!*k || k[0] == '/' || k[strlen(k) - 1] == '/' || strstr(k, "//")) {
+				vci_findings_add(f, "oidc_claims", "\"%.64s\": not a claim path "
+						 "(names joined by /)", k);
+				ok = 0;
+			} else if (!json_is_string(x) || !*json_string_value(x)) {
+				vci_findings_add(f, "oidc_claims", "\"%.64s\": expected the name of "
+						 "an ID token claim", k);
+				ok = 0;
+			}
+		}
+		if (ok)
+			json_object_set_new(out, "oidc_claims", json_deep_copy(v));
+	}
+	v = json_object_get(doc, "reissuance_days");
+	if (v)
+		json_object_set_new(out, "reissuance_days",
+				    norm_uint(f, v, "reissuance_days", 0, 0, 3650));
+}
+
 static json_t *normalise(const json_t *doc, vci_findings_t *f)
 {
 	json_t *out, *x;
@@ -1238,6 +1272,7 @@ static json_t *normalise(const json_t *doc, vci_findings_t *f)
 	v = json_object_get(doc, "signing_algs");
 	if (v)
 		json_object_set_new(out, "signing_algs", norm_signing_algs(f, v, fmt));
+	norm_oidc(f, doc, out);
 	return out;
 }
 
@@ -1324,6 +1359,8 @@ vci_defn_t *vci_defn_new(const json_t *doc, vci_err_t *err)
 	d->wallet_attestation_required =
 		json_is_true(json_object_get(n, "wallet_attestation_required"));
 	d->deferred_interval = (unsigned)json_integer_value(json_object_get(n, "deferred_interval"));
+	d->oidc_claims = json_object_get(n, "oidc_claims");
+	d->reissuance_days = (unsigned)json_integer_value(json_object_get(n, "reissuance_days"));
 	kb = json_object_get(n, "key_binding");
 	if (kb) {
 		json_t *ka = json_object_get(kb, "key_attestation_required");

@@ -87,6 +87,9 @@ typedef struct vci_defn {
 	const json_t *key_attestation; /* NULL, or {} / {key_storage, user_authentication} */
 	int wallet_attestation_required;
 	unsigned deferred_interval; /* seconds; 0 = issue at once */
+	const json_t *oidc_claims;  /* claim path -> ID token claim, or NULL */
+	unsigned reissuance_days;   /* refresh tokens renew access this long;
+				       0 = no refresh tokens */
 	vci_defn_node_t *tree;
 } vci_defn_t;
 

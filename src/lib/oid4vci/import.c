@@ -406,7 +406,7 @@ static const char *const a_fields[] = {
 static const char *const a_inherit[] = {
 	"expirationInDays", "supportRevocation", "revocationMethod", "enforceWUA", "display",
 	"credentialBindingMethods", "authorizationRequestType", "credentialResponseInterval",
-	"namespace", NULL,
+	"namespace", "supportCredentialReissuance", NULL,
 };
 
 static const struct {
@@ -417,7 +417,6 @@ static const struct {
 	{ "kid", "the signing key is given to the signing tools" },
 	{ "trustAnchor", "no meaning here" },
 	{ "enforceCredentialUniqueness", "no meaning here" },
-	{ "supportCredentialReissuance", "no meaning here" },
 	{ "createdAt", "no meaning here" },
 	{ "updatedAt", "no meaning here" },
 };
@@ -581,6 +580,29 @@ static void a_binding(json_t *d, const json_t *v, vci_format_t fmt, imp_t *m, co
 		json_decref(methods);
 }
 
+/* supportCredentialReissuance: refresh tokens that renew the access as
+ * long as a credential of the definition is valid (reissuance_days =
+ * expiry_days). */
+static void a_reissuance(json_t *d, const json_t *e, const json_t *parent, imp_t *m,
+			 const char *pfx)
+{
+	const json_t *v = a_get(e, parent, "supportCredentialReissuance");
+	const json_t *days = json_object_get(d, "expiry_days");
+
+	if (!v)
+		return;
+	if (!json_is_boolean(v)) {
+		dropped(m, pfx, "supportCredentialReissuance", "not a boolean");
+		return;
+	}
+	if (!json_is_true(v))
+		return;
+	json_object_set_new(d, "reissuance_days", json_integer(days ? json_integer_value(days)
+								    : 30));
+	noted(m, pfx, "supportCredentialReissuance", "refresh tokens for reissuance_days = "
+	      "expiry_days");
+}
+
 static json_t *import_a_one(const json_t *e, const json_t *parent, const char *pfx, imp_t *m,
 			    vci_err_t *err)
 {
@@ -633,6 +655,7 @@ static json_t *import_a_one(const json_t *e, const json_t *parent, const char *p
 		json_object_set(d, "wallet_attestation_required", (json_t *)v);
 	if ((v = a_get(e, parent, "credentialBindingMethods")))
 		a_binding(d, v, fmt, m, pfx);
+	a_reissuance(d, e, parent, m, pfx);
 	if ((v = a_get(e, parent, "credentialResponseInterval"))) {
 		if (json_is_integer(v) && json_integer_value(v) >= 0)
 			json_object_set(d, "deferred_interval", (json_t *)v);

@@ -119,6 +119,7 @@ void vci_token_request_clear(vci_token_request_t *r)
 	vci_str_wipe(r->tx_code);
 	vci_str_wipe(r->code_verifier);
 	vci_str_wipe(r->pre_auth_code);
+	vci_str_wipe(r->refresh_token);
 	free(r->redirect_uri);
 	free(r->client_id);
 	memset(r, 0, sizeof *r);
@@ -138,10 +139,17 @@ static int token_grant_check(vci_token_request_t *out, vci_err_t *err)
 					   "pre-authorized_code: missing");
 		return 0;
 	}
+	if (!strcmp(out->grant_type, "refresh_token")) {
+		out->refresh = 1;
+		if (!out->refresh_token)
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "refresh_token: missing");
+		return 0;
+	}
 	if (strcmp(out->grant_type, "authorization_code"))
 		return vci_err_set(err, VCI_EXIT_FAIL, "unsupported_grant_type",
-				   "grant_type: only the pre-authorized code and authorization "
-				   "code grants are supported");
+				   "grant_type: only the pre-authorized code, authorization "
+				   "code and refresh token grants are supported");
 	out->auth_code = 1;
 	if (!out->code)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "code: missing");
@@ -158,12 +166,13 @@ int vci_token_request_parse(const char *body, size_t len, vci_token_request_t *o
 {
 	static const char *const names[] = { "grant_type", "pre-authorized_code", "tx_code",
 					     "code", "code_verifier", "redirect_uri",
-					     "client_id" };
+					     "client_id", "refresh_token" };
 	char **slots[] = { &out->grant_type, &out->pre_auth_code, &out->tx_code, &out->code,
-			   &out->code_verifier, &out->redirect_uri, &out->client_id };
+			   &out->code_verifier, &out->redirect_uri, &out->client_id,
+			   &out->refresh_token };
 
 	memset(out, 0, sizeof *out);
-	if (vci_form_fields(body, len, names, slots, 7, err) < 0 ||
+	if (vci_form_fields(body, len, names, slots, 8, err) < 0 ||
 	    token_grant_check(out, err) < 0) {
 		vci_token_request_clear(out);
 		return -1;
@@ -219,6 +228,9 @@ json_t *vci_token_response_new(const vci_token_response_t *r)
 	o = json_pack("{s:s, s:s, s:I, s:O}", "access_token", r->access_token, "token_type",
 		      r->token_type, "expires_in", (json_int_t)r->expires_in,
 		      "authorization_details", details);
+	if (o && r->refresh_token &&
+	    json_object_set_new(o, "refresh_token", json_string(r->refresh_token)) < 0)
+		return NULL;
 	if (o && r->c_nonce &&
 	    (json_object_set_new(o, "c_nonce", json_string(r->c_nonce)) < 0 ||
 	     json_object_set_new(o, "c_nonce_expires_in",
@@ -569,6 +581,9 @@ json_t *vci_credential_record_new(const json_t *xrec, const vci_defn_t *d,
 		return NULL;
 	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
 		json_t *v = json_object_get(xrec, copied[i]);
+
+		if (i == 0 && json_object_get(json_object_get(xrec, "claims_by_configuration"), d->id))
+			v = json_object_get(json_object_get(xrec, "claims_by_configuration"), d->id);
 
 		if (v && json_object_set(rec, copied[i], v) < 0)
 			return NULL;

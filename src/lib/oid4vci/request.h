@@ -42,6 +42,9 @@ typedef struct vci_token_request {
 	char *redirect_uri;
 	char *client_id;        /* or NULL */
 	char *pre_auth_code;    /* private to the parser */
+	/* refresh token grant (RFC 6749 section 6) */
+	int refresh;            /* grant_type is refresh_token */
+	char *refresh_token;    /* secret, wiped by clear */
 } vci_token_request_t;
 
 /* Decode the form parameters names[i] (n of them) of an
@@ -62,7 +65,9 @@ int vci_form_fields(const char *body, size_t len, const char *const *names, char
  * are ignored. Checks grant_type is the pre-authorized code grant with
  * pre-authorized_code, or the authorization_code grant with code,
  * code_verifier and redirect_uri (the PKCE and redirect_uri checks
- * against the code are the caller's: oid4vci/authz.h).
+ * against the code are the caller's: oid4vci/authz.h), or the
+ * refresh_token grant with refresh_token (RFC 6749 section 6; its scope
+ * parameter ignored: a refresh grants what the first token did).
  * Errors: "invalid_request" (malformed, missing, repeated, more than
  * VCI_FORM_PARAMS_MAX parameters), "unsupported_grant_type". On failure
  * *out holds nothing to free. */
@@ -92,6 +97,7 @@ typedef struct vci_token_response {
 	const json_t *ids;           /* offered configuration ids (strings) */
 	const char *c_nonce;         /* draft 13's c_nonce, or NULL */
 	long c_nonce_expires_in;
+	const char *refresh_token;   /* or NULL */
 } vci_token_response_t;
 
 /* The token response object: access_token, token_type, expires_in and
@@ -178,8 +184,10 @@ int vci_credential_request_verify(const vci_credential_request_t *r, const vci_p
 				  json_t **keys, vci_err_t *err);
 
 /* The issuance record of one credential, as the signing functions read it
- * (oid4vci/issue.h): from the exchange's record `xrec` its claims, exp
- * and nbf; credential_configuration_id = d->id; holder_jwk when given;
+ * (oid4vci/issue.h): from the exchange's record `xrec` its claims (those
+ * of "claims_by_configuration"'s member d->id when there is one: the
+ * claims of one configuration of several), exp and nbf;
+ * credential_configuration_id = d->id; holder_jwk when given;
  * the status entry when given (an {"status_list": ...} object goes to
  * "status", a W3C status entry to "credentialStatus"), else the record's
  * own status when `single` (one credential: an index made for one

@@ -16,6 +16,9 @@
  * been handed by an attacker: it is only ever looked up by its hash,
  * spent once, and binds nothing the offer did not.
  *
+ * A pushed request without issuer_state is the wallet-initiated flow
+ * (--oidc-issuer): login.c sends the browser to the OpenID Provider.
+ *
  * The user was identified when the offer was made, so there is no page:
  * the answer is at once a 302 to the pushed redirect_uri with code, state
  * and iss (RFC 9207). Errors before a redirect_uri is known to belong to
@@ -114,8 +117,15 @@ void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_h_fail(resp, err.status == VCI_EXIT_IO ? 0 : 400, &err);
 		return;
 	}
+	if (vci_store_hash(request_uri, strlen(request_uri), rh) < 0) {
+		vci_err_set(&err, VCI_EXIT_IO, "server_error", "authorize: out of memory");
+		vci_h_fail(resp, 0, &err);
+		return;
+	}
+	if (s->oidc && vci_h_login_start(s, req, client_id, rh, resp) == 0)
+		return;
 	code = vci_h_secret(CODE_BYTES, ch, &err);
-	if (!code || vci_store_hash(request_uri, strlen(request_uri), rh) < 0) {
+	if (!code) {
 		vci_err_set(&err, VCI_EXIT_IO, "server_error", "authorize: out of memory");
 		vci_h_fail(resp, 0, &err);
 		return;

@@ -337,7 +337,7 @@ void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0)
 		cred_fail(&c, resp);
 	else if (cred_deferred(&c))
-		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, resp);
+		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, c.cr.encryption, resp);
 	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0) {
 		vci_serve_issue_failed(s, c.x.id, &c.err, req->now);  /* webhooks */
 		cred_fail(&c, resp);

@@ -92,22 +92,49 @@ int vci_serve_hook_claims(vci_serve_t *s, const vci_store_exchange_t *x, json_t 
 		return rc;
 	if (json_object_set_new(xrec, "claims", claims) < 0)
 		return vci_err_oom(err);
+	json_object_del(xrec, "claims_by_configuration");   /* the hook's claims win */
 	return 0;
 }
 
 /* ---- the deferred credential request (credential.c's 202) ---- */
 
-static void pending(vci_resp_t *resp, int status, const char *tx, unsigned interval)
+/* 202 {transaction_id, interval}: a credential response, so a JWE to the
+ * wallet's key when the request asked for encrypted responses (`enc`, its
+ * credential_response_encryption: section 10 encrypts every credential
+ * response, only errors stay plain). */
+static void pending(vci_resp_t *resp, const char *tx, unsigned interval, const json_t *enc)
 {
 	json_t *b = json_pack("{s:s, s:i}", "transaction_id", tx, "interval", (int)interval);
+	char_auto_t *text = NULL;
+	char_auto_t *jwe = NULL;
+	vci_err_t err = { 0 };
+	int rc;
 
-	if (vci_resp_json(resp, status, b) == 0)
+	if (!enc) {
+		rc = vci_resp_json(resp, 202, b);
+	} else {
+		text = b ? json_dumps(b, JSON_COMPACT) : NULL;
+		json_decref(b);
+		jwe = text ? vci_jwe_encrypt(json_object_get(enc, "jwk"),
+					     json_string_value(json_object_get(enc, "enc")),
+					     json_string_value(json_object_get(enc, "zip")), NULL,
+					     (const uint8_t *)text, strlen(text), &err)
+			   : NULL;
+		if (!jwe) {
+			if (!err.code[0])
+				vci_err_oom(&err);
+			vci_h_fail(resp, 500, &err);
+			return;
+		}
+		rc = vci_resp_bytes(resp, 202, "application/jwt", jwe, strlen(jwe));
+	}
+	if (rc == 0)
 		vci_resp_header(resp, "Cache-Control", "no-store");
 }
 
 void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
 			      const vci_store_exchange_t *x, const vci_defn_t *d,
-			      const json_t *keys, vci_resp_t *resp)
+			      const json_t *keys, const json_t *enc, vci_resp_t *resp)
 {
 	size_t n = keys && json_array_size(keys) ? json_array_size(keys) : 1;
 	uint8_t h[VCI_STORE_HASH];
@@ -139,7 +166,7 @@ void vci_serve_deferred_start(vci_serve_t *s, const vci_req_t *req,
 	if (rc != 0)
 		goto fail;
 	vci_serve_webhooks_kick(s);
-	pending(resp, 202, tx, interval);
+	pending(resp, tx, interval, enc);
 	return;
 fail:
 	vci_h_fail(resp, 0, &err);
@@ -399,8 +426,8 @@ void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	}
 	if (rc == 1) {
 		vci_serve_deferred_wanted(c.xrec, c.d, &interval);
-		pending(resp, 202, json_string_value(json_object_get(c.doc, "transaction_id")),
-			interval);
+		pending(resp, json_string_value(json_object_get(c.doc, "transaction_id")),
+			interval, c.enc);
 	} else if (defer_sign(&c) < 0 || defer_record(&c, nid) < 0) {
 		vci_h_fail(resp, 0, &c.err);
 	} else {

@@ -77,4 +77,14 @@ struct vci_authz_request;
 int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const struct vci_authz_request *r,
 		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err);
 
+
+/* The wallet-initiated flow (login.c), with --oidc-issuer: a pushed
+ * request without issuer_state (request_hash) spent and its login at the
+ * OpenID Provider begun: the answer (a 302 to the provider, or an error)
+ * is in resp and 0 returned. 1 when the request is not one of this flow
+ * (unknown, spent, expired, or carrying an issuer_state): nothing was
+ * changed or answered. */
+int vci_h_login_start(vci_serve_t *s, const vci_req_t *req, const char *client_id,
+		      const uint8_t request_hash[VCI_STORE_HASH], vci_resp_t *resp);
+
 #endif

@@ -12,9 +12,11 @@
  *
  * The request_uri is "urn:ietf:params:oauth:request_uri:" and 32 random
  * bytes, stored only as its hash with what the request binds, for
- * VCI_PAR_TTL seconds and one use. Who the user is comes from the offer:
- * the request must carry an issuer_state (checked at the authorization
- * endpoint against the offers, as possibly attacker-supplied). */
+ * VCI_PAR_TTL seconds and one use. Who the user is comes from the offer
+ * when the request carries an issuer_state (checked at the authorization
+ * endpoint against the offers, as possibly attacker-supplied), else from
+ * the OpenID Provider of --oidc-issuer (login.c): without one, a request
+ * without issuer_state is refused. */
 #include "handlers.h"
 #include "oid4vci/authz.h"
 
@@ -67,20 +69,20 @@ int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const vci_authz_reques
 	char *uri = NULL;
 
 	*request_uri = NULL;
-	if (!r->issuer_state)
+	if (!r->issuer_state && !s->oidc)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "issuer_state: missing: "
 				   "this server authorizes issuance through its credential offers");
 	rnd = vci_h_secret(PAR_BYTES, NULL, err);
 	if (!rnd || !configs || asprintf(&uri, "%s%s", VCI_AUTHZ_REQUEST_URI_PREFIX, rnd) < 0 ||
 	    vci_store_hash(uri, strlen(uri), rh) < 0 ||
-	    vci_store_hash(r->issuer_state, strlen(r->issuer_state), sh) < 0)
+	    (r->issuer_state && vci_store_hash(r->issuer_state, strlen(r->issuer_state), sh) < 0))
 		goto fail;
 	p.request_hash = rh;
 	p.client_id = r->client_id;
 	p.redirect_uri = r->redirect_uri;
 	p.code_challenge = r->code_challenge;
 	p.dpop_jkt = jkt;
-	p.issuer_state_hash = sh;
+	p.issuer_state_hash = r->issuer_state ? sh : NULL;
 	p.configs = configs;
 	p.state = r->state;
 	p.created_at = req->now;

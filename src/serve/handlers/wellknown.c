@@ -49,6 +49,37 @@ static void json_doc(vci_resp_t *resp, const json_t *doc)
 		vci_resp_header(resp, "Cache-Control", "max-age=300");
 }
 
+/* The authorization server metadata with what the definitions served now
+ * (the catalog) say: scopes_supported (RFC 8414 section 2: each
+ * configuration's scope, once), and refresh_token among the grant types
+ * when a definition allows re-issuance. A new reference, or NULL. */
+static json_t *as_doc(vci_serve_t *s)
+{
+	json_t *doc = json_deep_copy(s->keep->as_metadata);
+	json_t *scopes = json_array(), *grants = json_object_get(doc, "grant_types_supported");
+	vci_defn_t *const *defs;
+	size_t n, i, j;
+	int refresh = 0;
+
+	defs = vci_serve_defs(s, &n);
+	for (i = 0; doc && scopes && i < n; i++) {
+		refresh |= defs[i]->reissuance_days > 0;
+		if (!defs[i]->scope)
+			continue;
+		for (j = 0; j < json_array_size(scopes); j++)
+			if (!strcmp(json_string_value(json_array_get(scopes, j)), defs[i]->scope))
+				break;
+		if (j == json_array_size(scopes))
+			json_array_append_new(scopes, json_string(defs[i]->scope));
+	}
+	if (doc && scopes && json_array_size(scopes))
+		json_object_set(doc, "scopes_supported", scopes);
+	if (doc && refresh && json_is_array(grants))
+		json_array_append_new(grants, json_string("refresh_token"));
+	json_decref(scopes);
+	return doc;
+}
+
 static void get_doc(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const struct vci_serve_keep *k = s->keep;
@@ -69,9 +100,16 @@ static void get_doc(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	case DOC_METADATA13:
 		json_doc(resp, md13);
 		return;
-	case DOC_AS:
-		json_doc(resp, k->as_metadata);
+	case DOC_AS: {
+		json_t *as = as_doc(s);
+
+		if (as)
+			json_doc(resp, as);
+		else
+			vci_resp_error(resp, 500, "server_error", "out of memory");
+		json_decref(as);
 		return;
+	}
 	default:
 		json_doc(resp, k->jwt_vc_issuer);
 	}
