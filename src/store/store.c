@@ -227,34 +227,60 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	return 0;
 }
 
+/* Read the key file named for this store: 0, 1 when there is none yet
+ * (made by vci_store_key_new once the database is open), -1 with err. */
 static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci_err_t *err)
 {
-	int rc;
-
 	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
 		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
 		st->key_path = NULL;
 		return vci_err_oom_at(err, "state");
 	}
-	rc = vci_store_key_read(st->key_path, st->offer_key, err);
-	if (rc == 1 && vci_store_key_make(st->key_path, err) == 0)
-		rc = vci_store_key_read(st->key_path, st->offer_key, err);
-	return rc == 0 ? 0 : -1;
+	return vci_store_key_read(st->key_path, st->offer_key, err);
+}
+
+/* A row sealed under an offer key (the plain JSON of older rows starts
+ * with '{'). */
+static const char vci_sql_offer_sealed[] =
+	"SELECT offer_id FROM offers WHERE offer NOT LIKE '{%' LIMIT 1";
+
+/* No key file: a new key, unless the database holds offers sealed under
+ * a key it had (a lost or misplaced key file): a new key would open none
+ * of them, so the store refuses to open and names the file. */
+static int vci_store_key_new(vci_store_t *st, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(st->writer, &s, err, vci_sql_offer_sealed, "");
+
+	if (rc == VCI_DB_ROW) {
+		vci_store_end(st->writer, s);
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "state: %s: offer key: "
+				   "missing, and the database holds offers sealed under it: "
+				   "restore the file from the backup it was taken with (a new "
+				   "key would open none of them)", st->key_path);
+	}
+	if (rc != VCI_DB_DONE)
+		return -1;
+	if (vci_store_key_make(st->key_path, err) < 0)
+		return -1;
+	return vci_store_key_read(st->key_path, st->offer_key, err) == 0 ? 0 : -1;
 }
 
 static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 {
 	const char *rest;
-	int is_dir;
+	int is_dir, key;
 
 	st->drv = vci_store_driver(where, &rest, &is_dir);
 	st->location = st->drv->locate(rest, is_dir, err);
-	if (!st->location || vci_store_key_load(st, rest, is_dir, err) < 0)
+	if (!st->location || (key = vci_store_key_load(st, rest, is_dir, err)) < 0)
 		return -1;
 	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
 	if (!st->writer)
 		return -1;
 	if (vci_store_migrate(st->drv, st->writer->db, st->drv->schema, err) < 0)
+		return -1;
+	if (key == 1 && vci_store_key_new(st, err) < 0)
 		return -1;
 	return vci_store_group_start(st, err);
 }

@@ -21,8 +21,11 @@
  * "sqlite:PATH", made with RAND_priv_bytes (mode 0600) by the first open
  * and refused later when it is not 32 bytes or is open to group or others.
  * A copy of the database without the key file reveals no code; a backup
- * must hold both (a database restored without its key file opens, with a
- * new key, but its offers cannot be served: vci_store_offer_get fails).
+ * must hold both (a database restored without its key file, while it
+ * holds sealed offers, is refused at open: "state: FILE: offer key:
+ * missing, ...", VCI_EXIT_KEY, rather than served with a new key that
+ * opens none of them; with another key file, it opens but those offers
+ * cannot be served: vci_store_offer_get fails).
  * Hosts that share one database (the PostgreSQL store to come) must share
  * one key file. Rows written before offers were sealed (plain JSON) are
  * served as they are; every new row is sealed.
@@ -84,7 +87,8 @@ typedef struct vci_store vci_store_t;
  * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
  * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
  * than this build knows; VCI_EXIT_KEY (code "invalid_key") for an offer
- * key file of the wrong size or mode ("state: FILE: offer key: why").
+ * key file of the wrong size or mode, or missing while the database holds
+ * offers sealed under it ("state: FILE: offer key: why").
  * Starts the writer thread; several processes may open the same database
  * (SQLite waits up to 10 s for another's lock) and make its key file at
  * once (one of them wins, all use its key). */

@@ -905,10 +905,19 @@ static void test_sealed_key(const char *where)
 	tap_ok(!st && err.status == VCI_EXIT_KEY && strstr(err.msg, "not 32 bytes"),
 	       "%s: key: the wrong size refused (%s)", T->name, err.msg);
 	vci_store_close(st);
-	/* the key file lost: a new one is made, sealed rows do not open */
+	/* the key file lost while the database holds sealed offers: refused,
+	 * naming the file, and no new key made */
 	unlink(key);
 	st = vci_store_open(where, &err);
-	tap_ok(st != NULL, "%s: key: a store without its key file opens (a new key)", T->name);
+	tap_ok(!st && err.status == VCI_EXIT_KEY && strstr(err.msg, key) &&
+	       strstr(err.msg, "missing") && access(key, F_OK) != 0,
+	       "%s: key: a lost key file with sealed offers is refused (%s)", T->name, err.msg);
+	vci_store_close(st);
+	/* another key file in its place: the store opens, sealed rows do not */
+	tap_ok((f = fopen(key, "w")) && fputs("0123456789abcdef0123456789abcdef", f) >= 0 &&
+	       fclose(f) == 0 && chmod(key, 0600) == 0, "%s: key: a foreign key file", T->name);
+	st = vci_store_open(where, &err);
+	tap_ok(st != NULL, "%s: key: a store with a foreign key file opens", T->name);
 	tap_ok(st && vci_store_offer_get(st, "s2", NOW, &(char *){ NULL }, &err) == -1 &&
 	       strstr(err.msg, "cannot be opened with the key in") && strstr(err.msg, key),
 	       "%s: key: a sealed row without its key is a clear error (%s)", T->name, err.msg);
