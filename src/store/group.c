@@ -12,6 +12,7 @@
 #include "store/internal.h"
 
 #include <string.h>
+#include <time.h>
 
 vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
 				      int role, vci_err_t *err)
@@ -291,6 +292,30 @@ static void vci_store_finish_async(vci_store_job_t *jobs)
 	}
 }
 
+/* Under load, give the writes of requests still on their way a moment to
+ * join the commit (PostgreSQL's commit_delay, but only when the last
+ * commit held several writes, so a lone caller never waits): up to
+ * VCI_STORE_GATHER_US, or until as many are queued as the last commit
+ * held. Called with st->mu held and the queue not empty. */
+#define VCI_STORE_GATHER_US 400
+
+static void vci_store_gather(vci_store_t *st)
+{
+	struct timespec until;
+
+	if (st->last_group < 2 || st->stats.queued >= st->last_group || st->stop)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += VCI_STORE_GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (st->stats.queued < st->last_group && !st->stop)
+		if (pthread_cond_timedwait(&st->work, &st->mu, &until) != 0)
+			break;
+}
+
 static void *vci_store_writer_main(void *arg)
 {
 	vci_store_t *st = arg;
@@ -304,6 +329,7 @@ static void *vci_store_writer_main(void *arg)
 			pthread_cond_wait(&st->work, &st->mu);
 		if (!st->head)
 			break;
+		vci_store_gather(st);
 		jobs = st->head;
 		st->head = st->tail = NULL;
 		pthread_mutex_unlock(&st->mu);
@@ -315,6 +341,7 @@ static void *vci_store_writer_main(void *arg)
 			st->stats.commits++;
 			st->stats.writes += n;
 		}
+		st->last_group = n;
 		async = vci_store_wake(st, jobs);
 		if (async) {
 			pthread_mutex_unlock(&st->mu);

@@ -63,6 +63,7 @@ struct vci_store {
 	vci_store_job_t *head, *tail;
 	int stop;
 	vci_store_stats_t stats;
+	uint64_t last_group;           /* writes the last commit held */
 
 	pthread_mutex_t pool_mu;       /* idle read connections */
 	vci_store_conn_t *idle;

@@ -285,6 +285,18 @@ static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 	return vci_store_group_start(st, err);
 }
 
+/* The writer thread's wake-up, timed on the monotonic clock (group.c
+ * waits on it a bounded time to gather writes). */
+static void vci_store_work_init(vci_store_t *st)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->work, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 {
 	vci_store_t *st = calloc(1, sizeof(*st));
@@ -299,7 +311,7 @@ vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 		return NULL;
 	}
 	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->work, NULL);
+	vci_store_work_init(st);
 	pthread_mutex_init(&st->pool_mu, NULL);
 	if (vci_store_start(st, where, err) < 0) {
 		if (strncmp(err->msg, "state: ", 7) != 0)
