@@ -36,6 +36,7 @@
 #define CONN_MEMORY (32u << 10)  /* request line and headers of one request */
 #define QUERY_MAX 4096
 #define DROP_MAX (1u << 20)      /* body of a refused request read to answer it */
+#define WAIT_MAX_MS 60000        /* a store write's longest wait at stop */
 
 struct vci_http {
 	struct MHD_Daemon *d;
@@ -44,6 +45,7 @@ struct vci_http {
 	int fd;
 	char address[80];
 	atomic_long inflight;
+	atomic_long waiting;     /* connections suspended for a store write */
 };
 
 /* One request, behind MHD's con_cls from the URI callback to completion. */
@@ -60,6 +62,16 @@ typedef struct http_req {
 	char *query;             /* raw query, or NULL */
 	struct timespec start;
 	int64_t now;
+	/* a store write the handler waits for (vci_serve_wait): the
+	 * connection is suspended until the writer thread calls wait_done */
+	struct MHD_Connection *conn;
+	struct vci_wait *wait;
+	vci_req_t req;           /* kept for finishing: its headers are MHD's,
+				    valid until the request completes */
+	char addr[INET6_ADDRSTRLEN];
+	atomic_int wait_done;
+	int wait_ret;
+	vci_err_t wait_err;
 } http_req_t;
 
 static double ms_since(const struct timespec *t0)
@@ -102,6 +114,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!r)
 		return;
+	if (r->wait) {
+		/* resumed, and the connection ended before it was answered: the
+		 * handler's second half still frees what it holds */
+		vci_resp_t resp = { 0 };
+
+		atomic_fetch_sub(&h->waiting, 1);
+		vci_serve_wait_finish(h->s, &r->req, &resp, r->wait, r->wait_ret,
+				      r->wait_ret < 0 ? &r->wait_err : NULL);
+		vci_resp_clear(&resp);
+	}
 	if (r->body)
 		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
@@ -203,39 +225,97 @@ static enum MHD_Result queue(struct MHD_Connection *c, vci_resp_t *resp, int clo
 	return ret;
 }
 
+/* The writer thread's call when the write of a suspended request is
+ * durable (or failed): the request resumes on its worker thread. */
+static void wait_done(void *arg, int ret, const vci_err_t *err)
+{
+	http_req_t *r = arg;
+
+	r->wait_ret = ret;
+	if (err)
+		r->wait_err = *err;
+	atomic_store(&r->wait_done, 1);
+	MHD_resume_connection(r->conn);
+}
+
+/* Log and queue a finished response. */
+static enum MHD_Result respond(struct MHD_Connection *c, http_req_t *r, vci_resp_t *resp,
+			       int close)
+{
+	enum MHD_Result ret;
+
+	r->answered = 1;
+	vci_serve_log_request(r->h->s, &r->req, resp, ms_since(&r->start));
+	ret = queue(c, resp, close);
+	vci_resp_clear(resp);
+	return ret;
+}
+
+/* The handler waits for a store write: suspend the connection first (so
+ * that the writer's resume always finds it suspended), then queue the
+ * write. The worker thread serves other connections meanwhile. */
+static enum MHD_Result suspend(struct MHD_Connection *c, http_req_t *r, struct vci_wait *w)
+{
+	vci_err_t err = { 0 };
+
+	r->wait = w;
+	r->conn = c;
+	atomic_fetch_add(&r->h->waiting, 1);
+	MHD_suspend_connection(c);
+	if (vci_serve_wait_start(r->h->s, w, wait_done, r, &err) < 0)
+		wait_done(r, -1, &err);
+	return MHD_YES;
+}
+
+/* The second half of a request that waited: its write is done. */
+static enum MHD_Result resume(struct MHD_Connection *c, http_req_t *r)
+{
+	vci_resp_t resp = { 0 };
+	struct vci_wait *w = r->wait;
+
+	r->wait = NULL;
+	atomic_fetch_sub(&r->h->waiting, 1);
+	vci_serve_wait_finish(r->h->s, &r->req, &resp, w, r->wait_ret,
+			      r->wait_ret < 0 ? &r->wait_err : NULL);
+	return respond(c, r, &resp, 0);
+}
+
 /* Answer: build the request, run the route table, log, queue. */
 static enum MHD_Result answer(struct MHD_Connection *c, http_req_t *r, const char *url,
 			      const char *method)
 {
 	vci_serve_t *s = r->h->s;
-	vci_req_t req = { 0 };
+	vci_req_t *req = &r->req;
 	vci_resp_t resp = { 0 };
 	header_scan_t hs = { 0 };
-	char addr[INET6_ADDRSTRLEN];
-	enum MHD_Result ret;
 	int close = 0;
 
-	hs.req = &req;
+	memset(req, 0, sizeof *req);
+	hs.req = req;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &hs);
-	req.method = method;
-	req.path = url;
-	req.query = r->query;
-	req.body = r->body;
-	req.body_len = r->len;
-	req.peer = peer(c, addr, sizeof addr);
-	req.now = r->now;
-	req.admin = r->h->admin;
+	req->method = method;
+	req->path = url;
+	req->query = r->query;
+	req->body = r->body;
+	req->body_len = r->len;
+	req->peer = peer(c, r->addr, sizeof r->addr);
+	req->now = r->now;
+	req->admin = r->h->admin;
 	if (r->refuse) {
 		vci_resp_error(&resp, r->refuse, "invalid_request", r->refuse_why);
 		close = 1;
 	} else {
-		vci_serve_dispatch(s, &req, &resp);
+		req->can_wait = 1;
+		vci_serve_dispatch(s, req, &resp);
+		if (resp.wait) {
+			struct vci_wait *w = resp.wait;
+
+			resp.wait = NULL;
+			vci_resp_clear(&resp);
+			return suspend(c, r, w);
+		}
 	}
-	r->answered = 1;
-	vci_serve_log_request(s, &req, &resp, ms_since(&r->start));
-	ret = queue(c, &resp, close);
-	vci_resp_clear(&resp);
-	return ret;
+	return respond(c, r, &resp, close);
 }
 
 static int append(http_req_t *r, const char *data, size_t n)
@@ -275,6 +355,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	if (!r)
 		return MHD_NO; /* out of memory in on_uri */
+	if (r->wait) {
+		*upload_data_size = 0;
+		return atomic_load(&r->wait_done) ? resume(c, r) : MHD_YES;
+	}
 	if (r->answered) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -388,7 +472,8 @@ static int bind_listen(const char *listen_on, vci_http_t *h, vci_err_t *err)
 
 vci_http_t *vci_http_start(vci_serve_t *s, const vci_serve_listen_t *o, vci_err_t *err)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	vci_http_t *h;
 
 	if (o->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
@@ -449,7 +534,12 @@ void vci_http_stop(vci_http_t *h, long wait_ms)
 	fd = MHD_quiesce_daemon(h->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	for (long waited = 0; atomic_load(&h->inflight) > 0 && waited < wait_ms; waited += 10) {
+	/* a connection suspended for a store write is always resumed once
+	 * the write is done (the store outlives this): stopping MHD with one
+	 * suspended is not allowed, so those are waited for past wait_ms */
+	for (long waited = 0; (atomic_load(&h->inflight) > 0 && waited < wait_ms) ||
+			      (atomic_load(&h->waiting) > 0 && waited < WAIT_MAX_MS);
+	     waited += 10) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);

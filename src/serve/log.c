@@ -5,19 +5,29 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
+/* Opened with O_CLOEXEC itself (not by trusting fopen's "e"): the
+ * claims hook's child must not inherit the log. */
 static FILE *open_log(const char *path, vci_err_t *err)
 {
 	FILE *f;
+	int fd, e;
 
 	if (!path)
 		return stderr;
-	f = fopen(path, "ae");
-	if (!f)
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
+	f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "--log: %s: %s", path,
-				   strerror(errno)), NULL;
+				   strerror(e)), NULL;
+	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
 }

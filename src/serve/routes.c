@@ -131,6 +131,90 @@ static int has_header(const vci_resp_t *resp, const char *name)
 }
 
 /* dispatch proper, inside the request's hold on the catalog */
+/* A handler's write that waits for its commit (vci_serve_wait). */
+struct vci_wait {
+	vci_wait_start_fn start;
+	vci_wait_finish_fn finish;
+	void *ctx;
+	const vci_route_t *route;
+};
+
+/* What every answer of a route gets once its handler is done. */
+static void dispatch_done(const vci_route_t *r, vci_resp_t *resp)
+{
+	if (!resp->status)
+		vci_resp_error(resp, 500, "server_error", NULL);
+	if (r && r->no_store && !has_header(resp, "Cache-Control"))
+		vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
+/* Waiting here for a write (a caller without can_wait). */
+struct wait_sync {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int done, ret;
+	vci_err_t err;
+};
+
+static void wait_sync_done(void *arg, int ret, const vci_err_t *err)
+{
+	struct wait_sync *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->ret = ret;
+	if (err)
+		w->err = *err;
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void vci_serve_wait(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+		    vci_wait_start_fn start, vci_wait_finish_fn finish, void *ctx)
+{
+	struct wait_sync w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, { 0 } };
+
+	if (req->can_wait) {
+		resp->wait = calloc(1, sizeof *resp->wait);
+		if (resp->wait) {
+			resp->wait->start = start;
+			resp->wait->finish = finish;
+			resp->wait->ctx = ctx;
+			return;
+		}
+	}
+	if (start(s, ctx, wait_sync_done, &w, &w.err) < 0) {
+		w.ret = -1;
+	} else {
+		pthread_mutex_lock(&w.mu);
+		while (!w.done)
+			pthread_cond_wait(&w.cond, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+	}
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cond);
+	finish(s, req, resp, ctx, w.ret, w.ret < 0 ? &w.err : NULL);
+}
+
+int vci_serve_wait_start(vci_serve_t *s, struct vci_wait *w, vci_store_done_fn done, void *arg,
+			 vci_err_t *err)
+{
+	return w->start(s, w->ctx, done, arg, err);
+}
+
+void vci_serve_wait_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+			   struct vci_wait *w, int ret, const vci_err_t *err)
+{
+	vci_req_t copy = *req;
+
+	vci_serve_catalog_enter(s);
+	copy.route_arg = w->route ? w->route->arg : NULL;
+	w->finish(s, &copy, resp, w->ctx, ret, err);
+	dispatch_done(w->route, resp);
+	vci_serve_catalog_leave(s);
+	free(w);
+}
+
 static void dispatch_held(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const vci_route_t *r;
@@ -158,10 +242,11 @@ static void dispatch_held(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp
 	copy = *req;
 	copy.route_arg = r->arg;
 	r->fn(s, &copy, resp);
-	if (!resp->status)
-		vci_resp_error(resp, 500, "server_error", NULL);
-	if (r->no_store && !has_header(resp, "Cache-Control"))
-		vci_resp_header(resp, "Cache-Control", "no-store");
+	if (resp->wait) {
+		resp->wait->route = r;
+		return; /* vci_serve_wait_finish completes it */
+	}
+	dispatch_done(r, resp);
 }
 
 /* A request sees one definitions catalog from start to end. */

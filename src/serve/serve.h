@@ -67,6 +67,8 @@ typedef struct vci_req {
 				    refuses such requests with 431) */
 	const void *route_arg;   /* the matched route's argument (routes.c) */
 	int admin;               /* arrived on the management listener */
+	int can_wait;            /* the caller finishes vci_serve_wait's
+				    writes later (http.c); 0: at once */
 } vci_req_t;
 
 /* The first value of a header, or NULL; vci_req_header_count counts them. */
@@ -88,6 +90,7 @@ typedef struct vci_resp {
 	size_t nheaders;
 	/* For the access log: the error code given to the client, if any. */
 	char error[48];
+	struct vci_wait *wait;          /* a write to finish (vci_serve_wait) */
 } vci_resp_t;
 
 void vci_resp_clear(vci_resp_t *r);
@@ -109,6 +112,29 @@ int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc
 int vci_resp_err(vci_resp_t *r, int status, const vci_err_t *err);
 
 typedef void (*vci_handler_fn)(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
+
+/* A handler whose last step is a store write (store.h's _start forms)
+ * ends with vci_serve_wait: `start` queues the write, passing it done and
+ * arg (0, or -1 with err: then finish runs at once with ret -1 and err);
+ * `finish` fills the response from the write's ret and err (NULL unless
+ * ret is -1), with the same s and req, and frees ctx. When req->can_wait
+ * (http.c), the worker thread serves other connections meanwhile: the
+ * write is queued once the connection is suspended and finish runs on
+ * that thread after the commit, under the request's catalog (resp->wait
+ * set here, resp->status left 0). Otherwise it waits here and finish
+ * runs before vci_serve_wait returns. */
+typedef int (*vci_wait_start_fn)(vci_serve_t *s, void *ctx, vci_store_done_fn done, void *arg,
+				 vci_err_t *err);
+typedef void (*vci_wait_finish_fn)(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+				   void *ctx, int ret, const vci_err_t *err);
+void vci_serve_wait(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+		    vci_wait_start_fn start, vci_wait_finish_fn finish, void *ctx);
+/* For http.c: queue the write of resp->wait (after suspending the
+ * connection), and finish it into resp once done was called. */
+int vci_serve_wait_start(vci_serve_t *s, struct vci_wait *w, vci_store_done_fn done, void *arg,
+			 vci_err_t *err);
+void vci_serve_wait_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+			   struct vci_wait *w, int ret, const vci_err_t *err);
 
 struct vci_serve_status;   /* status list pools (private to status.c) */
 struct vci_serve_keep;     /* what the server owns behind the public members */

@@ -43,21 +43,24 @@ static int vci_flow_new_id(const char *prefix, char id[VCI_STORE_ID], vci_err_t 
 
 /* Events -----------------------------------------------------------------*/
 
+/* The pattern is built in SQL, not bound as `LIKE ?7`: SQLite re-prepares
+ * a statement whose LIKE pattern is a bound parameter each time its value
+ * changes (its LIKE optimisation depends on the value). */
 static const char vci_sql_event[] =
 	"INSERT INTO outbox (event_id, webhook_id, type, exchange_id, offer_id, data, created_at,"
 	" next_at) SELECT ?1, w.id, ?2, ?3, COALESCE(?4, (SELECT offer_id FROM exchanges"
-	" WHERE id = ?3)), ?5, ?6, ?6 FROM webhooks w WHERE w.events = '*' OR w.events LIKE ?7";
+	" WHERE id = ?3)), ?5, ?6, ?6 FROM webhooks w WHERE w.events = '*'"
+	" OR w.events LIKE '%\"' || ?2 || '\"%'";
 
 int vci_store_event(vci_store_conn_t *c, const char *type, const char *exchange_id,
 		    const char *offer_id, const char *data, int64_t now, vci_err_t *err)
 {
-	char id[VCI_STORE_ID], like[64];
+	char id[VCI_STORE_ID];
 
 	if (vci_flow_new_id("evt_", id, err) < 0)
 		return -1;
-	snprintf(like, sizeof(like), "%%\"%s\"%%", type);
-	if (vci_store_do(c, err, vci_sql_event, "ttttti" "t", id, type, exchange_id, offer_id,
-			 data ? data : "{}", now, like) != VCI_DB_DONE)
+	if (vci_store_do(c, err, vci_sql_event, "ttttti", id, type, exchange_id, offer_id,
+			 data ? data : "{}", now) != VCI_DB_DONE)
 		return -1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "store/internal.h"
 
 #include <string.h>
+#include <time.h>
 
 vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
 				      int role, vci_err_t *err)
@@ -253,19 +254,82 @@ static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *
 	}
 }
 
+/* Wake the callers of a committed (or failed) group: a waiting caller
+ * by its condition variable, under st->mu; an asynchronous job's
+ * on_done after st->mu is released (it may take other locks). Returns
+ * the asynchronous jobs, to be finished by vci_store_finish_async. */
+static vci_store_job_t *vci_store_wake(vci_store_t *st, vci_store_job_t *jobs)
+{
+	vci_store_job_t *async = NULL, **tail = &async;
+
+	while (jobs) {
+		vci_store_job_t *next = jobs->next;
+
+		st->stats.queued--;
+		if (jobs->on_done) {
+			jobs->next = NULL;
+			*tail = jobs;
+			tail = &jobs->next;
+		} else {
+			jobs->done = 1; /* the caller may free it once woken */
+			pthread_cond_signal(&jobs->cond);
+		}
+		jobs = next;
+	}
+	return async;
+}
+
+static void vci_store_finish_async(vci_store_job_t *jobs)
+{
+	while (jobs) {
+		vci_store_job_t *next = jobs->next;
+
+		if (jobs->ret < 0)
+			vci_err_prefix(&jobs->err, "store: %s", jobs->name);
+		jobs->on_done(jobs->done_arg, jobs->ret, jobs->ret < 0 ? &jobs->err : NULL);
+		free(jobs);
+		jobs = next;
+	}
+}
+
+/* Under load, give the writes of requests still on their way a moment to
+ * join the commit (PostgreSQL's commit_delay, but only when the last
+ * commit held several writes, so a lone caller never waits): up to
+ * VCI_STORE_GATHER_US, or until as many are queued as the last commit
+ * held. Called with st->mu held and the queue not empty. */
+#define VCI_STORE_GATHER_US 400
+
+static void vci_store_gather(vci_store_t *st)
+{
+	struct timespec until;
+
+	if (st->last_group < 2 || st->stats.queued >= st->last_group || st->stop)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += VCI_STORE_GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (st->stats.queued < st->last_group && !st->stop)
+		if (pthread_cond_timedwait(&st->work, &st->mu, &until) != 0)
+			break;
+}
+
 static void *vci_store_writer_main(void *arg)
 {
 	vci_store_t *st = arg;
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		vci_store_job_t *jobs;
+		vci_store_job_t *jobs, *async;
 		size_t n;
 
 		while (!st->head && !st->stop)
 			pthread_cond_wait(&st->work, &st->mu);
 		if (!st->head)
 			break;
+		vci_store_gather(st);
 		jobs = st->head;
 		st->head = st->tail = NULL;
 		pthread_mutex_unlock(&st->mu);
@@ -277,13 +341,12 @@ static void *vci_store_writer_main(void *arg)
 			st->stats.commits++;
 			st->stats.writes += n;
 		}
-		while (jobs) {
-			vci_store_job_t *next = jobs->next;
-
-			jobs->done = 1; /* the caller may free it once woken */
-			st->stats.queued--;
-			pthread_cond_signal(&jobs->cond);
-			jobs = next;
+		st->last_group = n;
+		async = vci_store_wake(st, jobs);
+		if (async) {
+			pthread_mutex_unlock(&st->mu);
+			vci_store_finish_async(async);
+			pthread_mutex_lock(&st->mu);
 		}
 	}
 	pthread_mutex_unlock(&st->mu);
@@ -311,20 +374,25 @@ void vci_store_group_stop(vci_store_t *st)
 	st->started = 0;
 }
 
+static void vci_store_enqueue(vci_store_t *st, vci_store_job_t *job)
+{
+	if (st->tail)
+		st->tail->next = job;
+	else
+		st->head = job;
+	st->tail = job;
+	st->stats.queued++;
+	pthread_cond_signal(&st->work);
+}
+
 int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
 		    vci_err_t *err)
 {
-	vci_store_job_t job = { .run = run, .arg = arg };
+	vci_store_job_t job = { .run = run, .arg = arg, .name = name };
 
 	pthread_cond_init(&job.cond, NULL);
 	pthread_mutex_lock(&st->mu);
-	if (st->tail)
-		st->tail->next = &job;
-	else
-		st->head = &job;
-	st->tail = &job;
-	st->stats.queued++;
-	pthread_cond_signal(&st->work);
+	vci_store_enqueue(st, &job);
 	while (!job.done)
 		pthread_cond_wait(&job.cond, &st->mu);
 	pthread_mutex_unlock(&st->mu);
@@ -334,4 +402,27 @@ int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, voi
 		vci_err_prefix(err, "store: %s", name);
 	}
 	return job.ret;
+}
+
+int vci_store_write_start(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
+			  size_t argsize, vci_store_done_fn on_done, void *done_arg,
+			  vci_err_t *err)
+{
+	vci_store_job_t *job = calloc(1, sizeof(*job) + argsize);
+
+	if (!job)
+		return vci_err_oom(err), vci_err_prefix(err, "store: %s", name);
+	job->run = run;
+	job->arg = arg;
+	if (argsize) {
+		job->arg = job + 1;
+		memcpy(job->arg, arg, argsize);
+	}
+	job->name = name;
+	job->on_done = on_done;
+	job->done_arg = done_arg;
+	pthread_mutex_lock(&st->mu);
+	vci_store_enqueue(st, job);
+	pthread_mutex_unlock(&st->mu);
+	return 0;
 }

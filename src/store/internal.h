@@ -40,7 +40,10 @@ typedef struct vci_store_job {
 	int ret;
 	int done;
 	vci_err_t err;
-	pthread_cond_t cond;
+	pthread_cond_t cond;             /* a waiting caller's (no on_done) */
+	const char *name;
+	vci_store_done_fn on_done;       /* an asynchronous job's (heap) */
+	void *done_arg;
 	struct vci_store_job *next;
 } vci_store_job_t;
 
@@ -60,6 +63,7 @@ struct vci_store {
 	vci_store_job_t *head, *tail;
 	int stop;
 	vci_store_stats_t stats;
+	uint64_t last_group;           /* writes the last commit held */
 
 	pthread_mutex_t pool_mu;       /* idle read connections */
 	vci_store_conn_t *idle;
@@ -102,6 +106,16 @@ void vci_store_group_stop(vci_store_t *st);
  * error is prefixed "store: NAME: ". */
 int vci_store_write(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
 		    vci_err_t *err);
+
+/* vci_store_write's asynchronous form (the _start functions): the job
+ * is queued and on_done(done_arg, ret, err) called on the writer thread
+ * once it is committed or failed (the error prefixed "store: NAME: ").
+ * argsize > 0: arg is copied into the job (the caller's copy may go);
+ * 0: arg is used as it is and must stay valid until on_done. 0, or -1
+ * with err (out of memory; on_done not called). */
+int vci_store_write_start(vci_store_t *st, const char *name, vci_store_run_fn run, void *arg,
+			  size_t argsize, vci_store_done_fn on_done, void *done_arg,
+			  vci_err_t *err);
 
 /* Events (flow.c): the outbox rows of one lifecycle event, one per
  * webhook subscribed to `type`, written on the writer connection inside

@@ -18,8 +18,13 @@
 
 extern const char vci_store_schema_sqlite[]; /* schema.sqlite.sql, generated */
 
+/* BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once per connection
+ * (sqlite3_exec would parse them again at every transaction). */
+enum { VCI_SQLITE_BEGIN, VCI_SQLITE_COMMIT, VCI_SQLITE_ROLLBACK, VCI_SQLITE_NTX };
+
 struct vci_db {
 	sqlite3 *h;
+	sqlite3_stmt *tx[VCI_SQLITE_NTX];
 };
 
 struct vci_db_stmt {
@@ -140,6 +145,8 @@ static void vci_sqlite_close(vci_db_t *db)
 {
 	if (!db)
 		return;
+	for (int i = 0; i < VCI_SQLITE_NTX; i++)
+		sqlite3_finalize(db->tx[i]);
 	sqlite3_close(db->h); /* statements are finalized by their owner first */
 	free(db);
 }
@@ -151,27 +158,38 @@ static int vci_sqlite_exec(vci_db_t *db, const char *sql, vci_err_t *err)
 	return 0;
 }
 
+/* Run one of the transaction statements, preparing it the first time. */
+static int vci_sqlite_tx(vci_db_t *db, int which, const char *what, vci_err_t *err)
+{
+	static const char *const sql[VCI_SQLITE_NTX] = { "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK" };
+	int rc;
+
+	if (!db->tx[which] &&
+	    sqlite3_prepare_v3(db->h, sql[which], -1, SQLITE_PREPARE_PERSISTENT, &db->tx[which],
+			       NULL) != SQLITE_OK)
+		return vci_sqlite_fail(db->h, what, err);
+	rc = sqlite3_step(db->tx[which]);
+	if (rc != SQLITE_DONE)
+		vci_sqlite_fail(db->h, what, err);
+	sqlite3_reset(db->tx[which]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int vci_sqlite_begin(vci_db_t *db, vci_err_t *err)
 {
-	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return vci_sqlite_fail(db->h, "begin", err);
-	return 0;
+	return vci_sqlite_tx(db, VCI_SQLITE_BEGIN, "begin", err);
 }
 
 static int vci_sqlite_commit(vci_db_t *db, vci_err_t *err)
 {
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return vci_sqlite_fail(db->h, "commit", err);
-	return 0;
+	return vci_sqlite_tx(db, VCI_SQLITE_COMMIT, "commit", err);
 }
 
 static int vci_sqlite_rollback(vci_db_t *db, vci_err_t *err)
 {
 	if (sqlite3_get_autocommit(db->h))
 		return 0; /* the engine rolled back already */
-	if (sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		return vci_sqlite_fail(db->h, "rollback", err);
-	return 0;
+	return vci_sqlite_tx(db, VCI_SQLITE_ROLLBACK, "rollback", err);
 }
 
 static int vci_sqlite_in_transaction(vci_db_t *db)

@@ -231,36 +231,74 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	return 0;
 }
 
+/* Read the key file named for this store: 0, 1 when there is none yet
+ * (made by vci_store_key_new once the database is open), -1 with err. */
 static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci_err_t *err)
 {
-	int rc;
-
 	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
 		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
 		st->key_path = NULL;
 		return vci_err_oom_at(err, "state");
 	}
-	rc = vci_store_key_read(st->key_path, st->offer_key, err);
-	if (rc == 1 && vci_store_key_make(st->key_path, err) == 0)
-		rc = vci_store_key_read(st->key_path, st->offer_key, err);
-	return rc == 0 ? 0 : -1;
+	return vci_store_key_read(st->key_path, st->offer_key, err);
+}
+
+/* A row sealed under an offer key (the plain JSON of older rows starts
+ * with '{'). */
+static const char vci_sql_offer_sealed[] =
+	"SELECT offer_id FROM offers WHERE offer NOT LIKE '{%' LIMIT 1";
+
+/* No key file: a new key, unless the database holds offers sealed under
+ * a key it had (a lost or misplaced key file): a new key would open none
+ * of them, so the store refuses to open and names the file. */
+static int vci_store_key_new(vci_store_t *st, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(st->writer, &s, err, vci_sql_offer_sealed, "");
+
+	if (rc == VCI_DB_ROW) {
+		vci_store_end(st->writer, s);
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "state: %s: offer key: "
+				   "missing, and the database holds offers sealed under it: "
+				   "restore the file from the backup it was taken with (a new "
+				   "key would open none of them)", st->key_path);
+	}
+	if (rc != VCI_DB_DONE)
+		return -1;
+	if (vci_store_key_make(st->key_path, err) < 0)
+		return -1;
+	return vci_store_key_read(st->key_path, st->offer_key, err) == 0 ? 0 : -1;
 }
 
 static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 {
 	const char *rest;
-	int is_dir;
+	int is_dir, key;
 
 	st->drv = vci_store_driver(where, &rest, &is_dir);
 	st->location = st->drv->locate(rest, is_dir, err);
-	if (!st->location || vci_store_key_load(st, rest, is_dir, err) < 0)
+	if (!st->location || (key = vci_store_key_load(st, rest, is_dir, err)) < 0)
 		return -1;
 	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
 	if (!st->writer)
 		return -1;
 	if (vci_store_migrate(st->drv, st->writer->db, st->drv->schema, err) < 0)
 		return -1;
+	if (key == 1 && vci_store_key_new(st, err) < 0)
+		return -1;
 	return vci_store_group_start(st, err);
+}
+
+/* The writer thread's wake-up, timed on the monotonic clock (group.c
+ * waits on it a bounded time to gather writes). */
+static void vci_store_work_init(vci_store_t *st)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->work, &ca);
+	pthread_condattr_destroy(&ca);
 }
 
 vci_store_t *vci_store_open(const char *where, vci_err_t *err)
@@ -277,7 +315,7 @@ vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 		return NULL;
 	}
 	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->work, NULL);
+	vci_store_work_init(st);
 	pthread_mutex_init(&st->pool_mu, NULL);
 	if (vci_store_start(st, where, err) < 0) {
 		if (strncmp(err->msg, "state: ", 7) != 0)
@@ -1059,6 +1097,151 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
 	}
 	vci_store_reader_put(st, c);
 	return vci_store_read_fail(rc, err, "apikey_check");
+}
+
+/* One write per request ---------------------------------------------------*/
+
+static const char vci_sql_grant_record[] = "SELECT record FROM exchanges WHERE id = ?1";
+
+/* The DPoP jti of a request: 0, VCI_STORE_REPLAY or -1. */
+static int vci_store_jti_run(vci_store_conn_t *c, const uint8_t *hash, int64_t expires_at,
+			     vci_err_t *err)
+{
+	int rc;
+
+	if (!hash)
+		return 0;
+	rc = vci_store_changed(vci_store_do(c, err, vci_sql_jti_use, "hi", hash, expires_at));
+	return rc == VCI_STORE_EXISTS ? VCI_STORE_REPLAY : rc;
+}
+
+/* A value that is new by construction (32 random bytes) refused as taken
+ * is the database's fault: -1 (the whole operation rolled back). */
+static int vci_store_fresh(int rc, vci_err_t *err, const char *what)
+{
+	if (rc == VCI_STORE_EXISTS)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "%s: taken", what);
+	return rc;
+}
+
+static int vci_store_grant_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	vci_store_grant_t *g = arg;
+	vci_db_stmt_t *s;
+	int fail = 0, rc = vci_store_jti_run(c, g->jti_hash, g->jti_expires_at, err);
+
+	if (rc == 0 && g->code_hash) {
+		struct vci_store_redeem r = { g->code_hash, g->tx_hash, g->now,
+					      g->token.exchange_id };
+
+		rc = vci_store_redeem_run(c, &r, err);
+	}
+	if (rc == 0 && g->nonce_hash)
+		rc = vci_store_fresh(vci_store_changed(vci_store_do(c, err, vci_sql_nonce_put, "hi",
+								    g->nonce_hash,
+								    g->nonce_expires_at)),
+				     err, "c_nonce");
+	if (rc == 0)
+		rc = vci_store_fresh(vci_store_token_put_run(c, &g->token, err), err, "token");
+	if (rc != 0)
+		return rc;
+	rc = vci_store_query(c, &s, err, vci_sql_grant_record, "t", g->token.exchange_id);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	free(g->record);
+	g->record = vci_store_dup(c->drv->column_text(s, 0), err, &fail);
+	vci_store_end(c, s);
+	return fail ? -1 : 0;
+}
+
+/* What both forms check first; for a code, the new exchange's id. */
+static int vci_store_grant_ready(vci_store_grant_t *g, vci_err_t *err)
+{
+	g->record = NULL;
+	if (!memchr(g->token.dpop_jkt, 0, sizeof(g->token.dpop_jkt)))
+		return vci_store_bad(err, "token_grant", "dpop_jkt not terminated");
+	if (g->code_hash)
+		return vci_store_new_id(g->token.exchange_id, err);
+	if (!vci_store_id_ok(g->token.exchange_id))
+		return vci_store_bad(err, "token_grant", "no code or exchange id");
+	return 0;
+}
+
+int vci_store_token_grant(vci_store_t *st, vci_store_grant_t *g, vci_err_t *err)
+{
+	int rc;
+
+	if (vci_store_grant_ready(g, err) < 0)
+		return -1;
+	rc = vci_store_write(st, "token_grant", vci_store_grant_run, g, err);
+	if (rc != 0) {
+		free(g->record);
+		g->record = NULL;
+	}
+	return rc;
+}
+
+int vci_store_token_grant_start(vci_store_t *st, vci_store_grant_t *g, vci_store_done_fn done,
+				void *arg, vci_err_t *err)
+{
+	if (vci_store_grant_ready(g, err) < 0)
+		return -1;
+	return vci_store_write_start(st, "token_grant", vci_store_grant_run, g, 0, done, arg, err);
+}
+
+static int vci_store_issue_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const vci_store_issue_t *a = arg;
+	struct vci_store_issued x = { a->exchange_id, a->issued, a->notification_id,
+				      a->status_uris, a->status_idx, a->nstatus, a->now };
+	vci_db_stmt_t *s;
+	int rc = vci_store_jti_run(c, a->jti_hash, a->jti_expires_at, err);
+
+	if (rc != 0)
+		return rc;
+	if (a->nonce_hash) {
+		rc = vci_store_query(c, &s, err, vci_sql_nonce_take, "hi", a->nonce_hash, a->now);
+		if (rc != VCI_DB_ROW)
+			return rc == VCI_DB_DONE ? VCI_STORE_NONCE : -1;
+		vci_store_end(c, s);
+	}
+	return vci_store_exchange_issued_run(c, &x, err);
+}
+
+static int vci_store_issue_ok(const vci_store_issue_t *a, vci_err_t *err)
+{
+	if (!vci_store_id_ok(a->exchange_id) || !vci_store_id_ok(a->notification_id))
+		return vci_store_bad(err, "credential_issued", "no id or notification id");
+	for (size_t i = 0; i < a->nstatus; i++)
+		if (!a->status_uris[i] || !*a->status_uris[i] || a->status_idx[i] > INT64_MAX)
+			return vci_store_bad(err, "credential_issued", "bad status entry");
+	return 0;
+}
+
+int vci_store_credential_issued(vci_store_t *st, const vci_store_issue_t *a, vci_err_t *err)
+{
+	if (vci_store_issue_ok(a, err) < 0)
+		return -1;
+	return vci_store_write(st, "credential_issued", vci_store_issue_run, (void *)a, err);
+}
+
+int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *a,
+				      vci_store_done_fn done, void *arg, vci_err_t *err)
+{
+	if (vci_store_issue_ok(a, err) < 0)
+		return -1;
+	return vci_store_write_start(st, "credential_issued", vci_store_issue_run, (void *)a, 0,
+				     done, arg, err);
+}
+
+int vci_store_nonce_put_start(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
+			      int64_t expires_at, vci_store_done_fn done, void *arg,
+			      vci_err_t *err)
+{
+	struct vci_store_once o = { vci_sql_nonce_put, hash, expires_at };
+
+	return vci_store_write_start(st, "nonce_put", vci_store_once_put_run, &o, sizeof(o),
+				     done, arg, err);
 }
 
 /* Housekeeping -----------------------------------------------------------*/

@@ -21,8 +21,11 @@
  * "sqlite:PATH", made with RAND_priv_bytes (mode 0600) by the first open
  * and refused later when it is not 32 bytes or is open to group or others.
  * A copy of the database without the key file reveals no code; a backup
- * must hold both (a database restored without its key file opens, with a
- * new key, but its offers cannot be served: vci_store_offer_get fails).
+ * must hold both (a database restored without its key file, while it
+ * holds sealed offers, is refused at open: "state: FILE: offer key:
+ * missing, ...", VCI_EXIT_KEY, rather than served with a new key that
+ * opens none of them; with another key file, it opens but those offers
+ * cannot be served: vci_store_offer_get fails).
  * Hosts that share one database (the PostgreSQL store to come) must share
  * one key file. Rows written before offers were sealed (plain JSON) are
  * served as they are; every new row is sealed.
@@ -71,6 +74,8 @@ enum {
 	VCI_STORE_TX_DEAD = 4,  /* wrong tx_code and the cap reached: code dead */
 	VCI_STORE_TX_UNEXPECTED = 5, /* a tx_code for an offer without one: nothing changed */
 	VCI_STORE_TX_MISSING = 6,    /* no tx_code for an offer with one: not counted */
+	VCI_STORE_REPLAY = 7,   /* a DPoP jti seen before: nothing changed */
+	VCI_STORE_NONCE = 8,    /* a c_nonce unknown, spent or expired */
 };
 
 #define VCI_STORE_HASH 32  /* SHA-256 */
@@ -84,7 +89,8 @@ typedef struct vci_store vci_store_t;
  * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
  * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
  * than this build knows; VCI_EXIT_KEY (code "invalid_key") for an offer
- * key file of the wrong size or mode ("state: FILE: offer key: why").
+ * key file of the wrong size or mode, or missing while the database holds
+ * offers sealed under it ("state: FILE: offer key: why").
  * Starts the writer thread; several processes may open the same database
  * (SQLite waits up to 10 s for another's lock) and make its key file at
  * once (one of them wins, all use its key). */
@@ -466,6 +472,74 @@ int vci_store_outbox_done(vci_store_t *st, int64_t seq, int delivered, int64_t n
 /* Counts of the outbox: undelivered (due or waiting), delivered, given up. */
 int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivered,
 			    int64_t *failed, vci_err_t *err);
+
+/* One write per request ---------------------------------------------------
+ * The token and credential endpoints make all their state changes in one
+ * operation each (one savepoint of a shared commit, one wait), and the
+ * nonce endpoint its one: each has a synchronous form and a _start form.
+ *
+ * _start queues the operation and returns at once (0), for a server
+ * thread that serves other connections while the write waits for its
+ * commit: done(arg, ret, err) is then called exactly once, on the
+ * store's writer thread, when the change is durable (or failed), with
+ * the value the synchronous form returns and err (NULL unless ret is -1,
+ * valid during the call only). done must be short and must not call the
+ * store (it wakes the request up). The operation's struct and what it
+ * points to must stay valid until done is called. -1 with err (done not
+ * called) for an argument refused at once, or out of memory. */
+typedef void (*vci_store_done_fn)(void *arg, int ret, const vci_err_t *err);
+
+/* The token endpoint: in order, the DPoP proof's jti recorded as
+ * vci_store_jti_use does (when jti_hash is given; a replay is
+ * VCI_STORE_REPLAY and nothing changes), then the pre-authorized code
+ * redeemed as vci_store_code_redeem does (when code_hash is given: its
+ * returns, the jti staying recorded; else token.exchange_id names the
+ * exchange, as the authorization code grant found it), then the draft-13
+ * c_nonce put (when nonce_hash is given) and the access token put. On 0,
+ * token.exchange_id holds the exchange and *record its issuance record
+ * (malloc'd: free it; NULL otherwise). VCI_STORE_NOTFOUND also for an
+ * unknown token.exchange_id. The token is stored before the caller's
+ * last checks of the record: a token the caller then refuses is known to
+ * no one and expires. */
+typedef struct vci_store_grant {
+	const uint8_t *jti_hash;         /* DPoP: SHA-256 of htu and jti, or NULL */
+	int64_t jti_expires_at;
+	const uint8_t *code_hash;        /* pre-authorized code, or NULL */
+	const uint8_t *tx_hash;          /* its tx_code, or NULL */
+	const uint8_t *nonce_hash;       /* draft-13 c_nonce, or NULL */
+	int64_t nonce_expires_at;
+	vci_store_token_t token;         /* hash, dpop_jkt, expires_at; exchange_id */
+	int64_t now;
+	char *record;                    /* out: malloc'd JSON text */
+} vci_store_grant_t;
+int vci_store_token_grant(vci_store_t *st, vci_store_grant_t *g, vci_err_t *err);
+int vci_store_token_grant_start(vci_store_t *st, vci_store_grant_t *g, vci_store_done_fn done,
+				void *arg, vci_err_t *err);
+
+/* The credential endpoint: in order, the DPoP proof's jti (when given;
+ * VCI_STORE_REPLAY, nothing changed), the proofs' c_nonce spent as
+ * vci_store_nonce_take does (when given; VCI_STORE_NONCE when it is not
+ * live, the jti staying recorded), then the issuance recorded as
+ * vci_store_exchange_issued does (its returns; VCI_STORE_EXISTS rolls
+ * back the jti and the nonce too). */
+typedef struct vci_store_issue {
+	const uint8_t *jti_hash;
+	int64_t jti_expires_at;
+	const uint8_t *nonce_hash;       /* the c_nonce of the proofs, or NULL */
+	const char *exchange_id, *issued, *notification_id;
+	const char *const *status_uris;
+	const uint64_t *status_idx;
+	size_t nstatus;
+	int64_t now;
+} vci_store_issue_t;
+int vci_store_credential_issued(vci_store_t *st, const vci_store_issue_t *a, vci_err_t *err);
+int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *a,
+				      vci_store_done_fn done, void *arg, vci_err_t *err);
+
+/* vci_store_nonce_put's _start form (hash kept until done). */
+int vci_store_nonce_put_start(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
+			      int64_t expires_at, vci_store_done_fn done, void *arg,
+			      vci_err_t *err);
 
 /* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
  * or dead) expired at `now`. Exchanges and status entries are kept.

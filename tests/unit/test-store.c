@@ -905,10 +905,19 @@ static void test_sealed_key(const char *where)
 	tap_ok(!st && err.status == VCI_EXIT_KEY && strstr(err.msg, "not 32 bytes"),
 	       "%s: key: the wrong size refused (%s)", T->name, err.msg);
 	vci_store_close(st);
-	/* the key file lost: a new one is made, sealed rows do not open */
+	/* the key file lost while the database holds sealed offers: refused,
+	 * naming the file, and no new key made */
 	unlink(key);
 	st = vci_store_open(where, &err);
-	tap_ok(st != NULL, "%s: key: a store without its key file opens (a new key)", T->name);
+	tap_ok(!st && err.status == VCI_EXIT_KEY && strstr(err.msg, key) &&
+	       strstr(err.msg, "missing") && access(key, F_OK) != 0,
+	       "%s: key: a lost key file with sealed offers is refused (%s)", T->name, err.msg);
+	vci_store_close(st);
+	/* another key file in its place: the store opens, sealed rows do not */
+	tap_ok((f = fopen(key, "w")) && fputs("0123456789abcdef0123456789abcdef", f) >= 0 &&
+	       fclose(f) == 0 && chmod(key, 0600) == 0, "%s: key: a foreign key file", T->name);
+	st = vci_store_open(where, &err);
+	tap_ok(st != NULL, "%s: key: a store with a foreign key file opens", T->name);
 	tap_ok(st && vci_store_offer_get(st, "s2", NOW, &(char *){ NULL }, &err) == -1 &&
 	       strstr(err.msg, "cannot be opened with the key in") && strstr(err.msg, key),
 	       "%s: key: a sealed row without its key is a clear error (%s)", T->name, err.msg);
@@ -1294,6 +1303,188 @@ static void test_group_commit(vci_store_t *st, const char *where)
 	       (unsigned long long)(s1.commits - s0.commits));
 }
 
+/* One write per request: the token and credential endpoints' operations */
+
+static void test_grant(vci_store_t *st)
+{
+	uint8_t jti[VCI_STORE_HASH], code[VCI_STORE_HASH], tx[VCI_STORE_HASH];
+	uint8_t nonce[VCI_STORE_HASH];
+	vci_store_grant_t g = { 0 };
+	vci_store_token_t got;
+	vci_err_t err = { 0 };
+	char xid[VCI_STORE_ID];
+
+	put_offer(st, "g1", "code-g1", "4321", 3, 0);
+	hash_of("https://i.example/token grant-jti-1", jti);
+	hash_of("code-g1", code);
+	hash_of("0000", tx);
+	hash_of("grant-nonce-1", nonce);
+	g = (vci_store_grant_t){ .jti_hash = jti, .jti_expires_at = NOW + 60, .code_hash = code,
+				 .tx_hash = tx, .nonce_hash = nonce, .nonce_expires_at = NOW + 60,
+				 .now = NOW };
+	hash_of("grant-token-1", g.token.hash);
+	g.token.expires_at = NOW + 300;
+	snprintf(g.token.dpop_jkt, sizeof(g.token.dpop_jkt), "jkt-g1");
+	tap_is_int(vci_store_token_grant(st, &g, &err), VCI_STORE_TX_WRONG,
+		   "%s: token_grant: a wrong tx_code counted", T->name);
+	tap_ok(g.record == NULL, "%s: token_grant: no record then", T->name);
+	tap_is_int(vci_store_jti_use(st, jti, NOW + 60, &err), VCI_STORE_EXISTS,
+		   "%s: token_grant: its jti stays recorded", T->name);
+	tap_is_int(vci_store_token_grant(st, &g, &err), VCI_STORE_REPLAY,
+		   "%s: token_grant: a replayed jti", T->name);
+	hash_of("https://i.example/token grant-jti-2", jti);
+	hash_of("4321", tx);
+	tap_is_int(vci_store_token_grant(st, &g, &err), 0, "%s: token_grant", T->name);
+	tap_is_str(g.record, "{\"record\":\"g1\"}", "%s: token_grant: the exchange's record",
+		   T->name);
+	tap_ok(strlen(g.token.exchange_id) == 22, "%s: token_grant: the new exchange id",
+	       T->name);
+	tap_ok(vci_store_token_get(st, g.token.hash, NOW, &got, &err) == 0 &&
+	       !strcmp(got.exchange_id, g.token.exchange_id) && !strcmp(got.dpop_jkt, "jkt-g1"),
+	       "%s: token_grant: the token stored for it", T->name);
+	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), 0,
+		   "%s: token_grant: the c_nonce stored", T->name);
+	free(g.record);
+	g.record = NULL;
+	snprintf(xid, sizeof(xid), "%s", g.token.exchange_id);
+	hash_of("https://i.example/token grant-jti-3", jti);
+	hash_of("grant-token-2", g.token.hash);
+	tap_is_int(vci_store_token_grant(st, &g, &err), VCI_STORE_NOTFOUND,
+		   "%s: token_grant: the code once only", T->name);
+	/* the authorization code grant: the exchange given, no code */
+	g.code_hash = g.tx_hash = NULL;
+	g.nonce_hash = NULL;
+	g.jti_hash = NULL;
+	snprintf(g.token.exchange_id, sizeof(g.token.exchange_id), "%s", xid);
+	tap_is_int(vci_store_token_grant(st, &g, &err), 0,
+		   "%s: token_grant: for an exchange, no jti or c_nonce", T->name);
+	tap_ok(g.record && vci_store_token_get(st, g.token.hash, NOW, &got, &err) == 0,
+	       "%s: token_grant: its token stored", T->name);
+	free(g.record);
+	g.record = NULL;
+	snprintf(g.token.exchange_id, sizeof(g.token.exchange_id), "no-such-exchange");
+	hash_of("grant-token-3", g.token.hash);
+	tap_is_int(vci_store_token_grant(st, &g, &err), VCI_STORE_NOTFOUND,
+		   "%s: token_grant: an unknown exchange", T->name);
+	g.token.exchange_id[0] = '\0';
+	tap_is_int(vci_store_token_grant(st, &g, &err), -1,
+		   "%s: token_grant: neither code nor exchange is refused", T->name);
+}
+
+static void test_issue(vci_store_t *st)
+{
+	static const char *const uris[] = { "https://i.example/status/9" };
+	uint64_t idx[] = { 901 };
+	uint8_t jti[VCI_STORE_HASH], nonce[VCI_STORE_HASH];
+	vci_store_issue_t a = { 0 };
+	vci_store_exchange_t x;
+	vci_err_t err = { 0 };
+	char xid[VCI_STORE_ID];
+
+	put_offer(st, "i1", "code-i1", NULL, 0, 0);
+	redeem(st, "code-i1", NULL, NOW, xid);
+	hash_of("https://i.example/credential issue-jti-1", jti);
+	hash_of("issue-nonce-1", nonce);
+	a = (vci_store_issue_t){ .jti_hash = jti, .jti_expires_at = NOW + 60,
+				 .nonce_hash = nonce, .exchange_id = xid,
+				 .issued = "{\"credentials\":1}", .notification_id = "n-i1",
+				 .status_uris = uris, .status_idx = idx, .nstatus = 1,
+				 .now = NOW };
+	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_NONCE,
+		   "%s: credential_issued: a c_nonce never given", T->name);
+	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_REPLAY,
+		   "%s: credential_issued: its jti stayed recorded", T->name);
+	tap_ok(vci_store_exchange_get(st, xid, &x, &err) == 0 &&
+	       !strcmp(x.state, "offer_redeemed"), "%s: credential_issued: nothing issued",
+	       T->name);
+	vci_store_exchange_clear(&x);
+	hash_of("https://i.example/credential issue-jti-2", jti);
+	vci_store_nonce_put(st, nonce, NOW + 60, &err);
+	tap_is_int(vci_store_credential_issued(st, &a, &err), 0, "%s: credential_issued",
+		   T->name);
+	tap_ok(vci_store_exchange_get(st, xid, &x, &err) == 0 &&
+	       !strcmp(x.state, "credential_issued") && !strcmp(x.notification_id, "n-i1"),
+	       "%s: credential_issued: the exchange", T->name);
+	vci_store_exchange_clear(&x);
+	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), VCI_STORE_NOTFOUND,
+		   "%s: credential_issued: the c_nonce spent", T->name);
+	/* the same status index again: all of it rolled back */
+	hash_of("https://i.example/credential issue-jti-3", jti);
+	hash_of("issue-nonce-2", nonce);
+	vci_store_nonce_put(st, nonce, NOW + 60, &err);
+	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_EXISTS,
+		   "%s: credential_issued: a status index recorded before", T->name);
+	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), 0,
+		   "%s: credential_issued: refused, it spent no c_nonce", T->name);
+	tap_is_int(vci_store_jti_use(st, jti, NOW + 60, &err), 0,
+		   "%s: credential_issued: and recorded no jti", T->name);
+	a.notification_id = NULL;
+	tap_is_int(vci_store_credential_issued(st, &a, &err), -1,
+		   "%s: credential_issued: no notification id is refused", T->name);
+}
+
+/* Writes started without waiting (the _start forms, as the server's
+ * worker threads make them): queued from one thread while another
+ * connection holds the writes, they share commits. Counts, never time. */
+#define ASYNC_WRITES 24
+
+typedef struct async_state {
+	atomic_int done, failed;
+} async_state_t;
+
+static void async_done(void *arg, int ret, const vci_err_t *err)
+{
+	async_state_t *a = arg;
+
+	if (ret != 0) {
+		atomic_fetch_add(&a->failed, 1);
+		tap_diag("%s: async write: %d %s", T->name, ret, err ? err->msg : "");
+	}
+	atomic_fetch_add(&a->done, 1);
+}
+
+static void test_async_group(vci_store_t *st, const char *where)
+{
+	static async_state_t a;
+	static uint8_t h[ASYNC_WRITES][VCI_STORE_HASH];
+	vci_store_stats_t s0, s1;
+	vci_err_t err = { 0 };
+	vci_db_t *db = raw_open(where);
+	int held, queued, started = 1;
+
+	atomic_store(&a.done, 0);
+	atomic_store(&a.failed, 0);
+	vci_store_stats(st, &s0);
+	held = db && T->hold_writes(db, &err) == 0;
+	tap_ok(held, "%s: async: writes held by another connection", T->name);
+	for (int i = 0; i < ASYNC_WRITES; i++) {
+		char s[32];
+
+		snprintf(s, sizeof(s), "async-%d", i);
+		hash_of(s, h[i]);
+		started &= vci_store_nonce_put_start(st, h[i], NOW + 60, async_done, &a, &err) == 0;
+	}
+	tap_ok(started, "%s: async: %d writes started from one thread", T->name, ASYNC_WRITES);
+	queued = gc_wait_queued(st, ASYNC_WRITES);
+	if (db)
+		T->drv->rollback(db, NULL);
+	for (int i = 0; i < 6000 && atomic_load(&a.done) < ASYNC_WRITES; i++)
+		usleep(10000); /* up to 60 s on a loaded machine */
+	T->drv->close(db);
+	vci_store_stats(st, &s1);
+	tap_ok(queued, "%s: async: all %d queued behind the held writes", T->name, ASYNC_WRITES);
+	tap_is_int(atomic_load(&a.done), ASYNC_WRITES, "%s: async: each done called once",
+		   T->name);
+	tap_is_int(atomic_load(&a.failed), 0, "%s: async: all written", T->name);
+	tap_is_int((long long)(s1.writes - s0.writes), ASYNC_WRITES, "%s: async: %d writes",
+		   T->name, ASYNC_WRITES);
+	tap_ok(s1.commits - s0.commits >= 1 && s1.commits - s0.commits <= 2,
+	       "%s: async: %llu commit(s) for them (at most 2)", T->name,
+	       (unsigned long long)(s1.commits - s0.commits));
+	tap_is_int(vci_store_nonce_take(st, h[ASYNC_WRITES - 1], NOW, &err), 0,
+		   "%s: async: durable and readable once done", T->name);
+}
+
 /* Alone, each write is its own commit: the price group commit spreads. */
 static void test_sequential(vci_store_t *st)
 {
@@ -1676,6 +1867,8 @@ static void run_driver(const test_driver_t *d)
 	test_tokens(st);
 	test_nonces(st);
 	test_jti(st);
+	test_grant(st);
+	test_issue(st);
 	test_exchanges(st);
 	test_apikeys(st);
 	vci_store_close(st);
@@ -1686,6 +1879,7 @@ static void run_driver(const test_driver_t *d)
 	test_sequential(st);
 	test_concurrency(st);
 	test_group_commit(st, where);
+	test_async_group(st, where);
 	test_two_handles(st, where);
 	test_sweep(st);
 	vci_store_close(st);

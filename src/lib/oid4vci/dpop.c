@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
@@ -155,15 +156,88 @@ int vci_dpop_htu_equal(const char *a, const char *b)
 
 static void jws_free_p(vci_jws_t *j) { vci_jws_free(j); }
 
+/* State reused from one proof to the next, as proof.c's: the header key
+ * imported on the reused key objects of a vci_keyslots_t (no EC group
+ * built per proof) and verified with the contexts of a
+ * vci_jws_verifier_t. A proof takes one from a pool shared by the
+ * threads and puts it back when done; there are as many as proofs were
+ * verified at once, and they last as long as the process. */
+typedef struct dpop_scratch {
+	vci_keyslots_t *ks;
+	vci_jws_verifier_t *v;
+	struct dpop_scratch *next;
+} dpop_scratch_t;
+
+static dpop_scratch_t *scratch_pool;
+static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* NULL if out of memory: the proof is then verified without. */
+static dpop_scratch_t *scratch_get(void)
+{
+	dpop_scratch_t *s;
+
+	pthread_mutex_lock(&scratch_mu);
+	s = scratch_pool;
+	if (s)
+		scratch_pool = s->next;
+	pthread_mutex_unlock(&scratch_mu);
+	if (s)
+		return s;
+	s = calloc(1, sizeof *s);
+	if (s && (!(s->ks = vci_keyslots_new()) || !(s->v = vci_jws_verifier_new()))) {
+		vci_keyslots_free(s->ks);
+		vci_jws_verifier_free(s->v);
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void scratch_put(dpop_scratch_t **sp)
+{
+	dpop_scratch_t *s = *sp;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&scratch_mu);
+	s->next = scratch_pool;
+	scratch_pool = s;
+	pthread_mutex_unlock(&scratch_mu);
+}
+
+/* Whether the proof's htu is the request's URI: the same bytes as its
+ * part before any query (the usual case: no URL parsed; the caller's URI
+ * is taken to be one), else equal once normalised. Returns 1, or -1 with
+ * err (a different URI, or one that is not a URL). */
+static int htu_matches(const char *got, const char *want, vci_err_t *err)
+{
+	char_auto_t *want_htu = NULL;
+	char_auto_t *got_htu = NULL;
+	size_t n = base_len(want);
+
+	if (n && strlen(got) == n && !strncmp(got, want, n))
+		return 1;
+	want_htu = vci_dpop_htu_normalize(want, err);
+	if (!want_htu) {
+		err->status = VCI_EXIT_USAGE;
+		return vci_err_prefix(err, "DPoP: the request");
+	}
+	got_htu = vci_dpop_htu_normalize(got, err);
+	if (!got_htu)
+		return vci_err_prefix(err, "DPoP: \"htu\"");
+	if (strcmp(got_htu, want_htu))
+		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" is \"%s\", expected \"%.*s\"",
+				   got, (int)n, want);
+	return 1;
+}
+
 int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 		    vci_dpop_result_t *out, vci_err_t *err)
 {
 	vci_jws_t jws __attribute__((cleanup(jws_free_p)));
+	dpop_scratch_t *sc __attribute__((cleanup(scratch_put))) = NULL;
 	EVP_PKEY_auto_t *pk = NULL;
-	json_auto_t *pub = NULL;
 	const json_t *typ, *jwk, *jti, *htm, *htu, *ath, *nonce;
-	char_auto_t *want_htu = NULL;
-	char_auto_t *got_htu = NULL;
 	char want[44];
 
 	memset(out, 0, sizeof *out);
@@ -194,8 +268,9 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	if (vci_jwk_has_private(jwk))
 		return vci_err_set(err, VCI_EXIT_FAIL, code,
 				   "DPoP: \"jwk\" holds a private key: only the public key may be sent");
-	pk = vci_jwk_to_pkey(jwk, 0, err);
-	if (!pk || vci_jws_verify(&jws, pk, NULL, err) < 0) {
+	sc = scratch_get();
+	pk = sc ? vci_keyslots_jwk(sc->ks, jwk, err) : vci_jwk_to_pkey(jwk, 0, err);
+	if (!pk || vci_jws_verify_with(sc ? sc->v : NULL, &jws, pk, NULL, err) < 0) {
 		err->status = VCI_EXIT_FAIL;
 		snprintf(err->code, sizeof err->code, "%s", code);
 		return vci_err_prefix(err, "DPoP");
@@ -212,17 +287,8 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 	htu = json_object_get(jws.payload, "htu");
 	if (!json_is_string(htu))
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" missing");
-	want_htu = vci_dpop_htu_normalize(p->htu, err);
-	if (!want_htu) {
-		err->status = VCI_EXIT_USAGE;
-		return vci_err_prefix(err, "DPoP: the request");
-	}
-	got_htu = vci_dpop_htu_normalize(json_string_value(htu), err);
-	if (!got_htu)
-		return vci_err_prefix(err, "DPoP: \"htu\"");
-	if (strcmp(got_htu, want_htu))
-		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: \"htu\" is \"%s\", expected \"%.*s\"",
-				   json_string_value(htu), (int)base_len(p->htu), p->htu);
+	if (htu_matches(json_string_value(htu), p->htu, err) < 0)
+		return -1;
 	if (vci_jwt_check_iat(jws.payload, p->now, p->max_age, p->skew, "DPoP", code, err) < 0)
 		return -1;
 	ath = json_object_get(jws.payload, "ath");
@@ -244,8 +310,9 @@ int vci_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t *p,
 			return vci_err_set(err, VCI_EXIT_FAIL, "use_dpop_nonce",
 					   "DPoP: \"nonce\" is not the DPoP-Nonce issued");
 	}
-	pub = vci_jwk_from_pkey(pk, err);
-	if (!pub || vci_jwk_thumbprint(pub, out->jkt, err) < 0)
+	/* the header key's own members: the import above refused any that
+	 * is not a valid public key in its one encoding */
+	if (vci_jwk_thumbprint(jwk, out->jkt, err) < 0)
 		return vci_err_set(err, VCI_EXIT_FAIL, code, "DPoP: cannot thumbprint the key");
 	if (p->jkt && !vci_ct_equal(out->jkt, strlen(out->jkt), p->jkt, strlen(p->jkt)))
 		return vci_err_set(err, VCI_EXIT_FAIL, code,

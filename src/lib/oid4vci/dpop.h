@@ -7,7 +7,9 @@
 
 typedef struct vci_dpop_policy {
 	const char *htm;              /* HTTP method (required) */
-	const char *htu;              /* request URI (required); compared normalised */
+	const char *htu;              /* request URI (required); compared normalised,
+					 or as bytes when equal (it is taken
+					 to be a URL) */
 	const char *access_token;     /* if set, "ath" must be its SHA-256 */
 	const char *nonce;            /* if set, the DPoP-Nonce the server issued */
 	const char *jkt;              /* if set, the key thumbprint the token is bound to */

@@ -11,9 +11,6 @@
 /* The algorithms vci_dpop_verify accepts, as a challenge's "algs". */
 #define DPOP_ALGS "ES256 ES384 ES512 EdDSA PS256 RS256"
 
-/* A DPoP proof is accepted for max_age (300 s) after its iat and skew
- * (60 s) before it: its jti is remembered that long (RFC 9449 11.1). */
-#define DPOP_JTI_TTL (300 + 60)
 
 char *vci_h_secret(size_t nbytes, uint8_t *hash, vci_err_t *err)
 {
@@ -50,13 +47,12 @@ int vci_h_dpop_nonce_header(vci_serve_t *s, const vci_req_t *req, vci_resp_t *re
 	return 0;
 }
 
-int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
-		     const char *jkt, vci_dpop_result_t *out, vci_err_t *err)
+int vci_h_dpop_verify(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
+		      const char *jkt, vci_dpop_result_t *out, uint8_t jti_hash[VCI_STORE_HASH],
+		      vci_err_t *err)
 {
 	const char *proof = vci_req_header(req, "DPoP");
 	vci_dpop_policy_t p = { 0 };
-	uint8_t h[VCI_STORE_HASH];
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!proof)
@@ -72,12 +68,31 @@ int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, cons
 	if (vci_request_dpop_verify(proof, strlen(proof), &p,
 				    s->dpop_nonce ? s->dpop_nonce_key : NULL, out, err) < 0)
 		return -1;
-	if (vci_request_dpop_jti_hash(htu, out->jti, h, err) < 0)
-		goto fail;
-	rc = vci_store_jti_use(s->store, h, req->now + DPOP_JTI_TTL, err);
+	if (vci_request_dpop_jti_hash(htu, out->jti, jti_hash, err) < 0) {
+		vci_dpop_result_free(out);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	return 1;
+}
+
+int vci_h_dpop_jti_refused(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_dpop_proof",
+			   "DPoP: jti: this proof was used before");
+}
+
+int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
+		     const char *jkt, vci_dpop_result_t *out, vci_err_t *err)
+{
+	uint8_t h[VCI_STORE_HASH];
+	int rc = vci_h_dpop_verify(s, req, htu, token, jkt, out, h, err);
+
+	if (rc <= 0)
+		return rc;
+	rc = vci_store_jti_use(s->store, h, req->now + VCI_H_DPOP_JTI_TTL, err);
 	if (rc == VCI_STORE_EXISTS) {
-		vci_err_set(err, VCI_EXIT_FAIL, "invalid_dpop_proof",
-			    "DPoP: jti: this proof was used before");
+		vci_h_dpop_jti_refused(err);
 		goto fail;
 	}
 	if (rc < 0)
@@ -145,7 +160,8 @@ static int auth_split(const char *h, const char **scheme, const char **token, vc
 
 /* The DPoP side of a resource request with a known token. */
 static int access_dpop(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *scheme,
-		       const char *token, const vci_store_token_t *tok, vci_resp_t *resp)
+		       const char *token, const vci_store_token_t *tok, vci_resp_t *resp,
+		       uint8_t *jti_hash)
 {
 	vci_dpop_result_t dp;
 	vci_err_t err = { 0 };
@@ -170,7 +186,8 @@ static int access_dpop(vci_serve_t *s, const vci_req_t *req, const char *htu, co
 		vci_h_unauthorized(s, req, resp, "DPoP", &err);
 		return -1;
 	}
-	rc = vci_h_dpop_check(s, req, htu, token, tok->dpop_jkt, &dp, &err);
+	rc = jti_hash ? vci_h_dpop_verify(s, req, htu, token, tok->dpop_jkt, &dp, jti_hash, &err)
+		      : vci_h_dpop_check(s, req, htu, token, tok->dpop_jkt, &dp, &err);
 	if (rc == 0)
 		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_dpop_proof",
 			    "DPoP: a DPoP-bound access token needs a DPoP proof");
@@ -187,6 +204,12 @@ static int access_dpop(vci_serve_t *s, const vci_req_t *req, const char *htu, co
 
 int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_store_token_t *tok,
 		 vci_resp_t *resp)
+{
+	return vci_h_access_later(s, req, htu, tok, resp, NULL, NULL);
+}
+
+int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
+		       vci_store_token_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti)
 {
 	const char *h = vci_req_header(req, "Authorization");
 	const char *scheme = NULL, *token = NULL;
@@ -229,5 +252,7 @@ int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_stor
 		vci_h_fail(resp, 0, &err);
 		return -1;
 	}
-	return access_dpop(s, req, htu, scheme, token, tok, resp);
+	if (has_jti)
+		*has_jti = tok->dpop_jkt[0] != '\0';
+	return access_dpop(s, req, htu, scheme, token, tok, resp, jti_hash);
 }

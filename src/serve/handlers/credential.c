@@ -15,8 +15,12 @@
  * 5. One status index per credential (vci_serve_status_alloc), one
  *    issuance record per proven key (the exchange's claims, the key, the
  *    status), each signed through the library.
- * 6. The issuance recorded in the store (vci_store_exchange_issued)
- *    before the response {credentials, notification_id} (8.3) leaves.
+ * 6. The issuance recorded in the store before the response
+ *    {credentials, notification_id} (8.3) leaves: with the DPoP jti and
+ *    the c_nonce spent, in one write (vci_store_credential_issued), during
+ *    which the worker thread serves other connections (vci_serve_wait). A
+ *    replayed jti or nonce is found there, after signing; a deferred
+ *    request or the claims hook spends them first, on their own.
  * Errors are those of 8.3.1.2 with Cache-Control: no-store; a legacy
  * (draft 13-15 shaped) request that fails on its proof or nonce gets a
  * fresh c_nonce with the error, as draft 13 wallets expect. */
@@ -42,6 +46,14 @@ typedef struct cred_ctx {
 	json_t *status;           /* status entries (array), or NULL */
 	json_t *creds;            /* the credentials made (strings) */
 	vci_err_t err;
+	/* spent in the one store write of the request (cred_record) */
+	uint8_t jti[VCI_STORE_HASH], nonce[VCI_STORE_HASH];
+	int has_jti, has_nonce;
+	vci_store_issue_t issue;  /* that write */
+	char nid[VCI_STORE_ID];
+	char *issued;
+	const char **uris;
+	uint64_t *idx;
 } cred_ctx_t;
 
 /* A fresh c_nonce, stored as the nonce endpoint's are (malloc'd). */
@@ -143,11 +155,9 @@ static int cred_proofs(cred_ctx_t *c)
 {
 	const char *algs[PROOF_ALGS_MAX + 1] = { 0 };
 	vci_proof_policy_t p = { 0 };
-	uint8_t h[VCI_STORE_HASH];
 	char_auto_t *nonce = NULL;
 	const json_t *v;
 	size_t i, n = 0;
-	int rc;
 
 	if (!c->cr.proofs && !c->d->key_binding)
 		return 0;
@@ -168,13 +178,37 @@ static int cred_proofs(cred_ctx_t *c)
 	if (json_array_size(c->keys) > (c->s->batch_size ? c->s->batch_size : 1))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_proof",
 				   "proofs: more keys than the batch size");
-	vci_store_hash(nonce, strlen(nonce), h);
-	rc = vci_store_nonce_take(c->s->store, h, c->req->now, &c->err);
+	if (vci_store_hash(nonce, strlen(nonce), c->nonce) < 0)
+		return vci_err_oom(&c->err);
+	c->has_nonce = 1;
+	return 0;
+}
+
+static int cred_nonce_refused(cred_ctx_t *c)
+{
+	return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_nonce",
+			   "nonce: not a live c_nonce of this issuer (unknown, used or "
+			   "expired): fetch a new one");
+}
+
+/* The DPoP jti and the c_nonce spent on their own, before a deferred
+ * request or the claims hook (which must not run for a replay): 0, or -1
+ * with c->err (c->err.code "invalid_dpop_proof" for a replayed jti). */
+static int cred_spend(cred_ctx_t *c)
+{
+	int rc = 0;
+
+	if (c->has_jti)
+		rc = vci_store_jti_use(c->s->store, c->jti, c->req->now + VCI_H_DPOP_JTI_TTL,
+				       &c->err);
+	if (rc == VCI_STORE_EXISTS)
+		return vci_h_dpop_jti_refused(&c->err);
+	if (rc == 0 && c->has_nonce)
+		rc = vci_store_nonce_take(c->s->store, c->nonce, c->req->now, &c->err);
 	if (rc == VCI_STORE_NOTFOUND)
-		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_nonce",
-				   "nonce: not a live c_nonce of this issuer (unknown, used or "
-				   "expired): fetch a new one");
-	return rc;
+		return cred_nonce_refused(c);
+	c->has_jti = c->has_nonce = 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Sign one issuance record through the library's one issuing path
@@ -249,32 +283,33 @@ static char *cred_issued_json(cred_ctx_t *c, const char **uris, uint64_t *idx, s
 }
 
 /* Step 6: the issuance recorded, under the exchange's notification id
- * (one per exchange, kept across its credential requests). */
-static int cred_record(cred_ctx_t *c, char nid[VCI_STORE_ID])
+ * (one per exchange, kept across its credential requests), with the DPoP
+ * jti and the c_nonce spent, in one store write (c->issue). */
+static int cred_record(cred_ctx_t *c)
 {
 	size_t n = json_array_size(c->status), nst = 0;
-	const char **uris = calloc(n ? n : 1, sizeof *uris);
-	uint64_t *idx = calloc(n ? n : 1, sizeof *idx);
-	char_auto_t *issued = NULL;
 	char_auto_t *fresh = NULL;
-	int rc = -1;
 
+	c->uris = calloc(n ? n : 1, sizeof *c->uris);
+	c->idx = calloc(n ? n : 1, sizeof *c->idx);
 	if (c->x.notification_id[0])
-		snprintf(nid, VCI_STORE_ID, "%s", c->x.notification_id);
+		snprintf(c->nid, VCI_STORE_ID, "%s", c->x.notification_id);
 	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
-		snprintf(nid, VCI_STORE_ID, "%s", fresh);
-	issued = uris && idx ? cred_issued_json(c, uris, idx, &nst) : NULL;
-	if (!nid[0] || !issued)
-		vci_err_oom(&c->err);
-	else
-		rc = vci_store_exchange_issued(c->s->store, c->x.id, issued, nid, uris, idx, nst,
-					       c->req->now, &c->err);
-	if (rc > 0)
-		rc = vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
-				 "exchange: a status index was recorded before");
-	free(uris);
-	free(idx);
-	return rc;
+		snprintf(c->nid, VCI_STORE_ID, "%s", fresh);
+	c->issued = c->uris && c->idx ? cred_issued_json(c, c->uris, c->idx, &nst) : NULL;
+	if (!c->nid[0] || !c->issued)
+		return vci_err_oom(&c->err);
+	c->issue.jti_hash = c->has_jti ? c->jti : NULL;
+	c->issue.jti_expires_at = c->req->now + VCI_H_DPOP_JTI_TTL;
+	c->issue.nonce_hash = c->has_nonce ? c->nonce : NULL;
+	c->issue.exchange_id = c->x.id;
+	c->issue.issued = c->issued;
+	c->issue.notification_id = c->nid;
+	c->issue.status_uris = c->uris;
+	c->issue.status_idx = c->idx;
+	c->issue.nstatus = nst;
+	c->issue.now = c->req->now;
+	return 0;
 }
 
 static void cred_respond(cred_ctx_t *c, const char *nid, vci_resp_t *resp)
@@ -325,29 +360,88 @@ static int cred_hook(cred_ctx_t *c)
 	return rc;
 }
 
+static void cred_free(cred_ctx_t *c)
+{
+	vci_credential_request_clear(&c->cr);
+	vci_store_exchange_clear(&c->x);
+	json_decref(c->xrec);
+	json_decref(c->keys);
+	json_decref(c->status);
+	json_decref(c->creds);
+	free(c->issued);
+	free(c->uris);
+	free(c->idx);
+	free(c);
+}
+
+static int cred_start(vci_serve_t *s, void *ctx, vci_store_done_fn done, void *arg,
+		      vci_err_t *err)
+{
+	cred_ctx_t *c = ctx;
+
+	return vci_store_credential_issued_start(s->store, &c->issue, done, arg, err);
+}
+
+/* The answer once the request's write is durable (or refused). */
+static void cred_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, void *ctx,
+			int ret, const vci_err_t *err)
+{
+	cred_ctx_t *c = ctx;
+
+	c->req = req;
+	if (ret == 0) {
+		cred_respond(c, c->nid, resp);
+	} else if (ret == VCI_STORE_REPLAY) {
+		vci_h_dpop_jti_refused(&c->err);
+		vci_h_unauthorized(s, req, resp, "DPoP", &c->err);
+	} else {
+		if (ret == VCI_STORE_NONCE)
+			cred_nonce_refused(c);
+		else if (ret < 0 && err)
+			c->err = *err;
+		else
+			vci_err_set(&c->err, VCI_EXIT_IO, "server_error", ret == VCI_STORE_EXISTS ?
+				    "exchange: a status index was recorded before" :
+				    "exchange of the access token: missing");
+		cred_fail(c, resp);
+	}
+	cred_free(c);
+}
+
 void vci_h_credential(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	cred_ctx_t c = { 0 };
-	char nid[VCI_STORE_ID] = "";
+	cred_ctx_t *c = calloc(1, sizeof *c);
 
-	c.s = s;
-	c.req = req;
-	if (vci_h_access(s, req, s->credential_url, &c.tok, resp) < 0)
+	if (!c) {
+		vci_resp_error(resp, 500, "server_error", NULL);
+		return;
+	}
+	c->s = s;
+	c->req = req;
+	if (vci_h_access_later(s, req, s->credential_url, &c->tok, resp, c->jti, &c->has_jti) < 0)
 		goto out;
-	if (cred_parse(&c) < 0 || cred_proofs(&c) < 0)
-		cred_fail(&c, resp);
-	else if (cred_deferred(&c))
-		vci_serve_deferred_start(s, req, &c.x, c.d, c.keys, c.cr.encryption, resp);
-	else if (cred_hook(&c) < 0 || cred_issue(&c) < 0 || cred_record(&c, nid) < 0) {
-		vci_serve_issue_failed(s, c.x.id, &c.err, req->now);  /* webhooks */
-		cred_fail(&c, resp);
-	} else
-		cred_respond(&c, nid, resp);
+	if (cred_parse(c) < 0 || cred_proofs(c) < 0) {
+		cred_fail(c, resp);
+	} else if (cred_deferred(c)) {
+		if (cred_spend(c) < 0)
+			goto spend_fail;
+		vci_serve_deferred_start(s, req, &c->x, c->d, c->keys, c->cr.encryption, resp);
+	} else if (c->s->hook && cred_spend(c) < 0) {
+		goto spend_fail;
+	} else if (cred_hook(c) < 0 || cred_issue(c) < 0 || cred_record(c) < 0) {
+		vci_serve_issue_failed(s, c->x.id, &c->err, req->now);  /* webhooks */
+		cred_fail(c, resp);
+	} else {
+		vci_serve_wait(s, req, resp, cred_start, cred_finish, c);
+		return;
+	}
 out:
-	vci_credential_request_clear(&c.cr);
-	vci_store_exchange_clear(&c.x);
-	json_decref(c.xrec);
-	json_decref(c.keys);
-	json_decref(c.status);
-	json_decref(c.creds);
+	cred_free(c);
+	return;
+spend_fail:
+	if (!strcmp(c->err.code, "invalid_dpop_proof"))
+		vci_h_unauthorized(s, req, resp, "DPoP", &c->err);
+	else
+		cred_fail(c, resp);
+	cred_free(c);
 }

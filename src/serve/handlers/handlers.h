@@ -35,6 +35,20 @@ int vci_h_dpop_nonce_header(vci_serve_t *s, const vci_req_t *req, vci_resp_t *re
 int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
 		     const char *jkt, vci_dpop_result_t *out, vci_err_t *err);
 
+/* A DPoP proof is accepted for max_age (300 s) after its iat and skew
+ * (60 s) before it: its jti is remembered that long (RFC 9449 11.1). */
+#define VCI_H_DPOP_JTI_TTL (300 + 60)
+
+/* vci_h_dpop_check without spending the jti: its hash (of htu and jti)
+ * to jti_hash on 1, for the caller's own store write (the token and
+ * credential endpoints spend it with the rest of their writes, in one
+ * operation: VCI_STORE_REPLAY, answered with vci_h_dpop_jti_refused). */
+int vci_h_dpop_verify(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *token,
+		      const char *jkt, vci_dpop_result_t *out, uint8_t jti_hash[VCI_STORE_HASH],
+		      vci_err_t *err);
+/* err set to the replayed-jti error (invalid_dpop_proof); returns -1. */
+int vci_h_dpop_jti_refused(vci_err_t *err);
+
 /* The access token of a request to a resource endpoint (credential,
  * notification) at `htu`: from "Authorization: Bearer T" or
  * "Authorization: DPoP T" with a DPoP proof (RFC 6750 section 2.1, RFC
@@ -46,6 +60,11 @@ int vci_h_dpop_check(vci_serve_t *s, const vci_req_t *req, const char *htu, cons
  * DPoP-Nonce when one is asked for; 5xx when the store fails). */
 int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_store_token_t *tok,
 		 vci_resp_t *resp);
+/* vci_h_access, the DPoP proof's jti not spent: on 0, *has_jti says
+ * whether a proof was checked and jti_hash holds its jti's hash (see
+ * vci_h_dpop_verify). */
+int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
+		       vci_store_token_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti);
 
 /* A 401 answer at a resource endpoint: WWW-Authenticate with `scheme`
  * ("Bearer" or "DPoP"; NULL: the server's schemes, without an error, for

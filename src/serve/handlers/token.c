@@ -16,7 +16,10 @@
  * before that, from the offer's record read by the code's hash, so the
  * refused request does not spend the code. The access token is 32 random bytes
  * whose hash the store keeps with the exchange, the DPoP key thumbprint
- * (token_type DPoP) and the expiry. The response carries
+ * (token_type DPoP) and the expiry. The DPoP jti, the code, the
+ * draft-13 c_nonce and the token are written in one store operation
+ * (vci_store_token_grant), during which the worker thread serves other
+ * connections (vci_serve_wait). The response carries
  * authorization_details with credential_identifiers (section 6.2) and,
  * for draft 13 wallets, a c_nonce that the store also keeps. */
 #include "handlers.h"
@@ -44,16 +47,19 @@ static void token_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 }
 
 /* The DPoP proof of a token request, by the server's mode: *jkt receives
- * the key thumbprint ("" for a Bearer token). Returns -1 with err. */
-static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[48], vci_err_t *err)
+ * the key thumbprint ("" for a Bearer token), jti the hash of its jti
+ * (spent with the token's other writes, *has_jti 1). Returns -1 with err. */
+static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[48],
+		      uint8_t jti[VCI_STORE_HASH], int *has_jti, vci_err_t *err)
 {
 	vci_dpop_result_t dp;
 	int rc;
 
 	jkt[0] = '\0';
+	*has_jti = 0;
 	if (s->dpop == VCI_DPOP_OFF)
 		return 0;
-	rc = vci_h_dpop_check(s, req, s->token_url, NULL, NULL, &dp, err);
+	rc = vci_h_dpop_verify(s, req, s->token_url, NULL, NULL, &dp, jti, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -63,26 +69,19 @@ static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[48], vci_er
 			       : 0;
 	memcpy(jkt, dp.jkt, sizeof dp.jkt);
 	vci_dpop_result_free(&dp);
+	*has_jti = 1;
 	return 0;
 }
 
-/* Redeem the code (and tx_code) in the store: the exchange id, or -1 with
- * err as the client hears it. */
-static int token_redeem(vci_serve_t *s, const vci_req_t *req, const vci_token_request_t *tr,
-			char xid[VCI_STORE_ID], vci_err_t *err)
+/* The store's answer to a grant as the client hears it: 0, or -1 with
+ * err. */
+static int token_grant_result(int rc, vci_err_t *err)
 {
-	uint8_t code_hash[VCI_STORE_HASH], tx_hash[VCI_STORE_HASH];
-	int rc;
-
-	vci_store_hash(tr->code, strlen(tr->code), code_hash);
-	if (tr->tx_code)
-		vci_store_hash(tr->tx_code, strlen(tr->tx_code), tx_hash);
-	rc = vci_store_code_redeem(s->store, code_hash, tr->tx_code ? tx_hash : NULL, req->now,
-				   xid, err);
-	OPENSSL_cleanse(tx_hash, sizeof tx_hash);
 	switch (rc) {
 	case 0:
 		return 0;
+	case VCI_STORE_REPLAY:
+		return vci_h_dpop_jti_refused(err);
 	case VCI_STORE_NOTFOUND:
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
 				   "pre-authorized_code: unknown, expired or already used");
@@ -101,20 +100,6 @@ static int token_redeem(vci_serve_t *s, const vci_req_t *req, const vci_token_re
 	default:
 		return -1;
 	}
-}
-
-/* A c_nonce for draft 13 wallets, kept by the store as the nonce
- * endpoint's are (malloc'd). */
-static char *token_c_nonce(vci_serve_t *s, const vci_req_t *req, vci_err_t *err)
-{
-	uint8_t h[VCI_STORE_HASH];
-	char *n = vci_h_secret(TOKEN_BYTES, h, err);
-
-	if (n && vci_store_nonce_put(s->store, h, req->now + s->nonce_ttl, err) < 0) {
-		free(n);
-		return NULL;
-	}
-	return n;
 }
 
 /* The configurations the token is for: those the exchange offers, and of
@@ -188,16 +173,6 @@ static int token_precheck(vci_serve_t *s, const vci_req_t *req, const char *code
 	return token_client_check(s, ids, sub, err);
 }
 
-/* What a token answers: the exchange, the DPoP key ("" for Bearer), the
- * configurations the authorization asked for (JSON text, NULL: all its
- * offer has), the attested client (sub, "" for none), the client the
- * grant names (NULL: none), and the rotated refresh token to hand back
- * (NULL: a new chain, when the configurations allow re-issuance). */
-struct token_grant {
-	const char *xid, *jkt, *asked, *sub, *client;
-	const char *refresh;
-};
-
 /* The lifetime of a refresh token chain for these configurations: the
  * shortest reissuance_days of them, in seconds; 0 when one has none. */
 static int64_t token_refresh_ttl(vci_serve_t *s, const json_t *ids)
@@ -218,9 +193,46 @@ static int64_t token_refresh_ttl(vci_serve_t *s, const json_t *ids)
 	return ttl;
 }
 
+/* A token request while its one store write (vci_store_token_grant: the
+ * DPoP jti, the code, the draft-13 c_nonce, the token) is made. */
+struct token_wait {
+	vci_store_grant_t g;
+	uint8_t jti[VCI_STORE_HASH], code[VCI_STORE_HASH], tx[VCI_STORE_HASH];
+	uint8_t nonce[VCI_STORE_HASH];
+	char *token, *c_nonce;          /* the secrets handed out (wiped) */
+	char *asked;                    /* authorization request's configurations */
+	char *refresh;                  /* the rotated refresh token to hand back
+					   (wiped); NULL: a new chain when the
+					   configurations allow re-issuance */
+	char *client;                   /* the client the grant names, or NULL */
+	char sub[256];                  /* the attested client, "" for none */
+};
+
+static void token_wait_free(struct token_wait *w)
+{
+	if (!w)
+		return;
+	vci_str_wipe(w->token);
+	vci_str_wipe(w->c_nonce);
+	vci_str_wipe(w->refresh);
+	free(w->asked);
+	free(w->client);
+	free(w->g.record);
+	OPENSSL_cleanse(w, sizeof *w);
+	free(w);
+}
+
+static int token_start(vci_serve_t *s, void *ctx, vci_store_done_fn done, void *arg,
+		       vci_err_t *err)
+{
+	struct token_wait *w = ctx;
+
+	return vci_store_token_grant_start(s->store, &w->g, done, arg, err);
+}
+
 /* A new refresh token chain (RFC 6749 section 6), bound as the access
  * token is: *out malloc'd, or NULL when the configurations allow none. */
-static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct token_grant *g,
+static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct token_wait *w,
 			     const json_t *ids, char **out, vci_err_t *err)
 {
 	vci_store_refresh_t r = { 0 };
@@ -235,10 +247,10 @@ static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct 
 	rt = configs ? vci_h_secret(TOKEN_BYTES, r.hash, err) : NULL;
 	if (!rt)
 		return -1;
-	snprintf(r.exchange_id, sizeof r.exchange_id, "%s", g->xid);
+	snprintf(r.exchange_id, sizeof r.exchange_id, "%s", w->g.token.exchange_id);
 	snprintf(r.client_id, sizeof r.client_id, "%s",
-		 g->sub[0] ? g->sub : g->client ? g->client : "");
-	snprintf(r.dpop_jkt, sizeof r.dpop_jkt, "%s", g->jkt);
+		 w->sub[0] ? w->sub : w->client ? w->client : "");
+	snprintf(r.dpop_jkt, sizeof r.dpop_jkt, "%s", w->g.token.dpop_jkt);
 	r.configs = configs;
 	r.expires_at = req->now + ttl;
 	if (vci_store_refresh_put(s->store, &r, req->now, err) != 0) {
@@ -249,106 +261,115 @@ static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct 
 	return 0;
 }
 
-/* Make, store and answer the access token of a grant. */
-static void token_issue(vci_serve_t *s, const vci_req_t *req, const struct token_grant *g,
-			vci_resp_t *resp)
+/* Answer the access token of the exchange the write found. */
+static void token_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, void *ctx,
+			 int ret, const vci_err_t *werr)
 {
-	vci_store_token_t t = { 0 };
-	vci_store_exchange_t x = { 0 };
+	struct token_wait *w = ctx;
 	vci_token_response_t r = { 0 };
 	json_auto_t *ids = NULL, *rec = NULL;
-	wipe_auto_t *token = NULL, *refresh = NULL;
-	char_auto_t *c_nonce = NULL;
+	wipe_auto_t *refresh = NULL;
 	json_t *body;
 	vci_err_t err = { 0 };
 
-	snprintf(t.exchange_id, sizeof t.exchange_id, "%s", g->xid);
-	snprintf(t.dpop_jkt, sizeof t.dpop_jkt, "%s", g->jkt);
-	t.expires_at = req->now + s->token_ttl;
-	if (vci_store_exchange_get(s->store, g->xid, &x, &err) != 0)
-		goto fail;
-	rec = json_loads(x.record ? x.record : "{}", 0, NULL);
-	ids = token_ids(rec, g->asked);
+	if (ret < 0 && werr)
+		err = *werr;
+	if (token_grant_result(ret, &err) < 0) {
+		if (!err.code[0])
+			vci_err_set(&err, VCI_EXIT_IO, "server_error", "token: cannot be issued");
+		token_fail(s, req, resp, &err);
+		token_wait_free(w);
+		return;
+	}
+	rec = json_loads(w->g.record ? w->g.record : "{}", 0, NULL);
+	ids = token_ids(rec, w->asked);
 	if (ids && !json_array_size(ids))
 		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_grant", "scope: the authorization asked "
 			    "for no configuration of its offer");
-	if (err.code[0] || token_client_check(s, ids, g->sub, &err) < 0) {
-		vci_store_exchange_clear(&x);
+	if (err.code[0] || token_client_check(s, ids, w->sub, &err) < 0) {
 		token_fail(s, req, resp, &err);
+		token_wait_free(w);
 		return;
 	}
-	token = vci_h_secret(TOKEN_BYTES, t.hash, &err);
-	if (!token || !(c_nonce = token_c_nonce(s, req, &err)) ||
-	    vci_store_token_put(s->store, &t, &err) < 0)
-		goto fail;
-	if (!g->refresh && ids && token_refresh_new(s, req, g, ids, &refresh, &err) < 0)
-		goto fail;
-	r.access_token = token;
-	r.token_type = g->jkt[0] ? "DPoP" : "Bearer";
+	if (!w->refresh && ids && token_refresh_new(s, req, w, ids, &refresh, &err) < 0) {
+		if (!err.code[0] || err.status == VCI_EXIT_FAIL)
+			vci_err_set(&err, VCI_EXIT_IO, "server_error", "token: cannot be issued");
+		vci_h_fail(resp, 0, &err);
+		token_wait_free(w);
+		return;
+	}
+	r.access_token = w->token;
+	r.token_type = w->g.token.dpop_jkt[0] ? "DPoP" : "Bearer";
 	r.expires_in = s->token_ttl;
 	r.ids = ids;
-	r.c_nonce = c_nonce;
+	r.c_nonce = w->c_nonce;
 	r.c_nonce_expires_in = s->nonce_ttl;
-	r.refresh_token = g->refresh ? g->refresh : refresh;
+	r.refresh_token = w->refresh ? w->refresh : refresh;
 	body = ids ? vci_token_response_new(&r) : NULL;
-	vci_store_exchange_clear(&x);
 	if (vci_resp_json(resp, 200, body) == 0 &&
 	    vci_resp_header(resp, "Cache-Control", "no-store") == 0 &&
 	    vci_resp_header(resp, "Pragma", "no-cache") == 0)
 		vci_h_dpop_nonce_header(s, req, resp);
-	return;
-fail:
-	vci_store_exchange_clear(&x);
-	if (!err.code[0] || err.status == VCI_EXIT_FAIL)
-		vci_err_set(&err, VCI_EXIT_IO, "server_error", "token: cannot be issued");
-	vci_h_fail(resp, 0, &err);
+	token_wait_free(w);
+}
+
+/* Make the access token (and draft-13 c_nonce) of the grant in w and
+ * write them with the rest of w in one store operation (w is taken). */
+static void token_issue(vci_serve_t *s, const vci_req_t *req, struct token_wait *w,
+			vci_resp_t *resp)
+{
+	vci_err_t err = { 0 };
+
+	w->g.now = req->now;
+	w->g.token.expires_at = req->now + s->token_ttl;
+	w->g.nonce_expires_at = req->now + s->nonce_ttl;
+	w->g.nonce_hash = w->nonce;
+	w->token = vci_h_secret(TOKEN_BYTES, w->g.token.hash, &err);
+	w->c_nonce = w->token ? vci_h_secret(TOKEN_BYTES, w->nonce, &err) : NULL;
+	if (!w->c_nonce) {
+		token_wait_free(w);
+		vci_h_fail(resp, 0, &err);
+		return;
+	}
+	vci_serve_wait(s, req, resp, token_start, token_finish, w);
 }
 
 /* The refresh token grant (RFC 6749 section 6): the token rotated (single
  * use: its successor has the same end, so a chain never outlives the
  * re-issuance its configurations allow), bound to the same DPoP key and
  * client (RFC 9449 section 5: a DPoP-bound refresh token needs a proof by
- * that key), then an access token for the same exchange and
- * configurations. A refresh token presented twice revokes its chain. */
-static void token_refresh(vci_serve_t *s, const vci_req_t *req, const vci_token_request_t *tr,
-			  const char *jkt, const char *sub, vci_resp_t *resp)
+ * that key); w then names the same exchange and configurations for a new
+ * access token. A refresh token presented twice revokes its chain. */
+static int token_refresh(vci_serve_t *s, const vci_req_t *req, const vci_token_request_t *tr,
+			 struct token_wait *w, vci_err_t *err)
 {
 	uint8_t old[VCI_STORE_HASH], nh[VCI_STORE_HASH];
 	vci_store_refresh_t r = { 0 };
-	struct token_grant g = { 0 };
-	wipe_auto_t *next = NULL;
-	vci_err_t err = { 0 };
 	int rc;
 
-	next = vci_h_secret(TOKEN_BYTES, NULL, &err);
-	if (!next || vci_store_hash(tr->refresh_token, strlen(tr->refresh_token), old) < 0) {
-		vci_err_oom(&err);
-		vci_h_fail(resp, 0, &err);
-		return;
-	}
-	vci_store_hash(next, strlen(next), nh);
-	rc = vci_store_refresh_rotate(s->store, old, nh, jkt, sub[0] ? sub : tr->client_id,
-				      req->now, &r, &err);
+	w->refresh = vci_h_secret(TOKEN_BYTES, NULL, err);
+	if (!w->refresh ||
+	    vci_store_hash(tr->refresh_token, strlen(tr->refresh_token), old) < 0)
+		return vci_err_oom(err);
+	vci_store_hash(w->refresh, strlen(w->refresh), nh);
+	rc = vci_store_refresh_rotate(s->store, old, nh, w->g.token.dpop_jkt,
+				      w->sub[0] ? w->sub : tr->client_id, req->now, &r, err);
 	if (rc == VCI_STORE_NOTFOUND)
-		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_grant",
-			    "refresh_token: unknown or expired");
-	else if (rc == VCI_STORE_TX_DEAD)
-		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_grant", "refresh_token: used before: "
-			    "every refresh token of this grant is revoked");
-	else if (rc == VCI_STORE_TX_WRONG)
-		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_grant", "refresh_token: bound to another "
-			    "DPoP key or client");
-	if (rc != 0) {
-		token_fail(s, req, resp, &err);
-		return;
-	}
-	g.xid = r.exchange_id;
-	g.jkt = jkt;
-	g.asked = r.configs;
-	g.sub = sub;
-	g.refresh = next;
-	token_issue(s, req, &g, resp);
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
+				   "refresh_token: unknown or expired");
+	if (rc == VCI_STORE_TX_DEAD)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant", "refresh_token: used "
+				   "before: every refresh token of this grant is revoked");
+	if (rc == VCI_STORE_TX_WRONG)
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant", "refresh_token: bound to "
+				   "another DPoP key or client");
+	if (rc != 0)
+		return -1;
+	snprintf(w->g.token.exchange_id, sizeof w->g.token.exchange_id, "%s", r.exchange_id);
+	w->asked = r.configs;
+	r.configs = NULL;
 	vci_store_refresh_clear(&r);
+	return 0;
 }
 
 /* The authorization code grant (RFC 6749 section 4.1.3): the code spent
@@ -388,7 +409,9 @@ static int token_code(vci_serve_t *s, const vci_token_request_t *tr, const char 
 void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	vci_token_request_t tr;
-	char ctype[64], jkt[48], xid[VCI_STORE_ID], sub[256] = "";
+	char ctype[64];
+	struct token_wait *w = NULL;
+	int has_jti = 0;
 	vci_err_t err = { 0 };
 
 	if (strcmp(vci_req_content_type(req, ctype, sizeof ctype),
@@ -402,42 +425,63 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		token_fail(s, req, resp, &err);
 		return;
 	}
-	if (token_dpop(s, req, jkt, &err) < 0)
+	w = calloc(1, sizeof *w);
+	if (!w) {
+		vci_err_oom(&err);
 		goto fail;
+	}
+	if (token_dpop(s, req, w->g.token.dpop_jkt, w->jti, &has_jti, &err) < 0)
+		goto fail;
+	w->g.jti_hash = has_jti ? w->jti : NULL;
+	w->g.jti_expires_at = req->now + VCI_H_DPOP_JTI_TTL;
 	if (tr.auth_code) {
 		vci_store_authz_t a = { 0 };
 
-		if (vci_h_client_auth(s, req, tr.client_id, s->trust_file != NULL, sub, &err) < 0 ||
-		    token_code(s, &tr, jkt, sub, req, &a, &err) < 0) {
+		/* the authorization code is spent on its own (its checks follow
+		 * it); the DPoP jti goes with the token's writes */
+		if (vci_h_client_auth(s, req, tr.client_id, s->trust_file != NULL, w->sub,
+				      &err) < 0 ||
+		    token_code(s, &tr, w->g.token.dpop_jkt, w->sub, req, &a, &err) < 0) {
 			vci_store_authz_clear(&a);
 			goto fail;
 		}
-		struct token_grant g = { a.exchange_id, jkt, a.configs, sub, a.client_id, NULL };
-
-		vci_token_request_clear(&tr);
-		token_issue(s, req, &g, resp);
+		snprintf(w->g.token.exchange_id, sizeof w->g.token.exchange_id, "%s",
+			 a.exchange_id);
+		w->asked = a.configs;
+		a.configs = NULL;
+		w->client = strdup(a.client_id);
 		vci_store_authz_clear(&a);
-		return;
-	}
-	if (tr.refresh) {
-		if (s->trust_file && vci_h_client_auth(s, req, tr.client_id, 0, sub, &err) < 0)
+		if (!w->client) {
+			vci_err_oom(&err);
 			goto fail;
-		token_refresh(s, req, &tr, jkt, sub, resp);
-		vci_token_request_clear(&tr);
-		return;
-	}
-	if ((s->trust_file && vci_h_client_auth(s, req, tr.client_id, 0, sub, &err) < 0) ||
-	    token_precheck(s, req, tr.code, sub, &err) < 0 ||
-	    token_redeem(s, req, &tr, xid, &err) < 0)
-		goto fail;
-	{
-		struct token_grant g = { xid, jkt, NULL, sub, tr.client_id, NULL };
-
-		token_issue(s, req, &g, resp);
+		}
+	} else if (tr.refresh) {
+		if ((s->trust_file &&
+		     vci_h_client_auth(s, req, tr.client_id, 0, w->sub, &err) < 0) ||
+		    token_refresh(s, req, &tr, w, &err) < 0)
+			goto fail;
+	} else {
+		if ((s->trust_file &&
+		     vci_h_client_auth(s, req, tr.client_id, 0, w->sub, &err) < 0) ||
+		    token_precheck(s, req, tr.code, w->sub, &err) < 0)
+			goto fail;
+		if (tr.client_id && !(w->client = strdup(tr.client_id))) {
+			vci_err_oom(&err);
+			goto fail;
+		}
+		if (vci_store_hash(tr.code, strlen(tr.code), w->code) < 0 ||
+		    (tr.tx_code && vci_store_hash(tr.tx_code, strlen(tr.tx_code), w->tx) < 0)) {
+			vci_err_oom(&err);
+			goto fail;
+		}
+		w->g.code_hash = w->code;
+		w->g.tx_hash = tr.tx_code ? w->tx : NULL;
 	}
 	vci_token_request_clear(&tr);
+	token_issue(s, req, w, resp);
 	return;
 fail:
+	token_wait_free(w);
 	vci_token_request_clear(&tr);
 	token_fail(s, req, resp, &err);
 }
