@@ -16,14 +16,25 @@
 
 #include <openssl/rand.h>
 
-/* Which driver a `where` names: "NAME:REST" for a known driver, else a
- * state directory for SQLite. */
+/* Which driver a `where` names: "NAME:REST" for a known driver (keep:
+ * the prefix is part of what the driver takes, as in a URL), else a state
+ * directory for SQLite. */
 static const struct {
 	const char *prefix;
+	int keep;
 	const vci_db_driver_t *drv;
 } vci_store_drivers[] = {
-	{ "sqlite:", &vci_db_sqlite },
+	{ "sqlite:", 0, &vci_db_sqlite },
+#ifdef VCI_WITH_PG
+	{ "postgresql://", 1, &vci_db_pg },
+	{ "postgres://", 1, &vci_db_pg },
+	{ "pg:", 0, &vci_db_pg },
+#endif
 };
+
+/* The prefixes of drivers this build may lack, so that their `where` is
+ * not taken for a directory name. */
+static const char *const vci_store_known[] = { "postgresql://", "postgres://", "pg:" };
 
 int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH])
 {
@@ -110,20 +121,36 @@ static int vci_store_changed(int rc)
 /* Open and close ---------------------------------------------------------*/
 
 static const vci_db_driver_t *vci_store_driver(const char *where, const char **rest,
-					       int *is_dir)
+					       int *is_dir, vci_err_t *err)
 {
 	for (size_t i = 0; i < sizeof(vci_store_drivers) / sizeof(vci_store_drivers[0]); i++) {
 		size_t n = strlen(vci_store_drivers[i].prefix);
 
 		if (strncmp(where, vci_store_drivers[i].prefix, n) == 0) {
-			*rest = where + n;
+			*rest = vci_store_drivers[i].keep ? where : where + n;
 			*is_dir = 0;
 			return vci_store_drivers[i].drv;
+		}
+	}
+	for (size_t i = 0; i < sizeof(vci_store_known) / sizeof(vci_store_known[0]); i++) {
+		if (strncmp(where, vci_store_known[i], strlen(vci_store_known[i])) == 0) {
+			vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
+				    "db: this build has no PostgreSQL driver (configure "
+				    "--with-postgresql, with libpq-dev installed)");
+			return NULL;
 		}
 	}
 	*rest = where;
 	*is_dir = 1;
 	return &vci_db_sqlite;
+}
+
+int vci_store_is_db(const char *where)
+{
+	for (size_t i = 0; i < sizeof(vci_store_known) / sizeof(vci_store_known[0]); i++)
+		if (where && strncmp(where, vci_store_known[i], strlen(vci_store_known[i])) == 0)
+			return 1;
+	return 0;
 }
 
 /* The offer key: 32 bytes in a file beside the database (store.h), made
@@ -227,29 +254,39 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	return 0;
 }
 
-static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci_err_t *err)
+static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir,
+			      const char *key_path, vci_err_t *err)
 {
 	int rc;
 
-	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
-		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
+	if (key_path)
+		st->key_path = strdup(key_path);
+	else if (st->drv != &vci_db_sqlite)
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
+				   "db: a database shared by hosts needs the offer key file "
+				   "they share (--offer-key FILE)");
+	else if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
+			 : asprintf(&st->key_path, "%s.key", rest)) < 0)
 		st->key_path = NULL;
+	if (!st->key_path)
 		return vci_err_oom_at(err, "state");
-	}
 	rc = vci_store_key_read(st->key_path, st->offer_key, err);
 	if (rc == 1 && vci_store_key_make(st->key_path, err) == 0)
 		rc = vci_store_key_read(st->key_path, st->offer_key, err);
 	return rc == 0 ? 0 : -1;
 }
 
-static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
+static int vci_store_start(vci_store_t *st, const char *where, const char *key_path,
+			   vci_err_t *err)
 {
 	const char *rest;
 	int is_dir;
 
-	st->drv = vci_store_driver(where, &rest, &is_dir);
+	st->drv = vci_store_driver(where, &rest, &is_dir, err);
+	if (!st->drv)
+		return -1;
 	st->location = st->drv->locate(rest, is_dir, err);
-	if (!st->location || vci_store_key_load(st, rest, is_dir, err) < 0)
+	if (!st->location || vci_store_key_load(st, rest, is_dir, key_path, err) < 0)
 		return -1;
 	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
 	if (!st->writer)
@@ -260,6 +297,11 @@ static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
 }
 
 vci_store_t *vci_store_open(const char *where, vci_err_t *err)
+{
+	return vci_store_open_key(where, NULL, err);
+}
+
+vci_store_t *vci_store_open_key(const char *where, const char *key_path, vci_err_t *err)
 {
 	vci_store_t *st = calloc(1, sizeof(*st));
 
@@ -275,8 +317,11 @@ vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->work, NULL);
 	pthread_mutex_init(&st->pool_mu, NULL);
-	if (vci_store_start(st, where, err) < 0) {
-		if (strncmp(err->msg, "state: ", 7) != 0)
+	if (vci_store_start(st, where, key_path, err) < 0) {
+		/* a URL or connection string may hold a password: not shown */
+		if (vci_store_is_db(where) && strncmp(err->msg, "db: ", 4) != 0)
+			vci_err_prefix(err, "db");
+		else if (!vci_store_is_db(where) && strncmp(err->msg, "state: ", 7) != 0)
 			vci_err_prefix(err, "state: %s", where);
 		vci_store_close(st);
 		return NULL;

@@ -6,8 +6,7 @@
  * Each operation is written once in store.c over a thin driver (driver.h:
  * open, prepare, bind, step, transactions); a driver knows only its
  * connection and dialect, with its own schema and migration files
- * (sqlite.c + schema.sqlite.sql today; PostgreSQL follows without
- * touching this header or the server's handlers).
+ * (sqlite.c + schema.sqlite.sql, pg.c + schema.pg.sql).
  *
  * Secrets never reach the store in the clear: pre-authorized codes,
  * tx_codes, access tokens, c_nonces, DPoP jti and API keys are passed as
@@ -23,12 +22,13 @@
  * A copy of the database without the key file reveals no code; a backup
  * must hold both (a database restored without its key file opens, with a
  * new key, but its offers cannot be served: vci_store_offer_get fails).
- * Hosts that share one database (the PostgreSQL store to come) must share
- * one key file. Rows written before offers were sealed (plain JSON) are
+ * Hosts that share one database (PostgreSQL) must share one key file
+ * (vci_store_open_key). Rows written before offers were sealed (plain JSON) are
  * served as they are; every new row is sealed.
  *
  * Durability: every operation that changes state returns only after its
- * change is durable (SQLite: WAL, synchronous=FULL). Writes from
+ * change is durable (SQLite: WAL, synchronous=FULL; PostgreSQL: its commit, with the
+ * server's synchronous_commit). Writes from
  * concurrent threads are shared into one transaction and one fsync (group
  * commit): a writer thread runs each queued operation in its own SAVEPOINT
  * of one write transaction, commits, then wakes their callers, so each
@@ -80,8 +80,12 @@ typedef struct vci_store vci_store_t;
 
 /* Open the store, creating and migrating it: `where` is a state
  * directory (the database is DIR/vci.db, the directory made 0700 when
- * missing) or "sqlite:PATH" (a driver is picked by such a "NAME:" prefix;
- * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
+ * missing), "sqlite:PATH", or a PostgreSQL database shared by hosts (in
+ * builds with libpq): a libpq URI "postgresql://..." or "postgres://...",
+ * or "pg:" and a libpq connection string ("pg:host=/run/pg dbname=vci").
+ * Errors: VCI_EXIT_IO ("state: DIR: why", "db: why": a URL is never
+ * repeated, it may hold a password), VCI_EXIT_USAGE for a PostgreSQL
+ * `where` in a build without the driver or a malformed one,
  * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
  * than this build knows; VCI_EXIT_KEY (code "invalid_key") for an offer
  * key file of the wrong size or mode ("state: FILE: offer key: why").
@@ -89,6 +93,15 @@ typedef struct vci_store vci_store_t;
  * (SQLite waits up to 10 s for another's lock) and make its key file at
  * once (one of them wins, all use its key). */
 vci_store_t *vci_store_open(const char *where, vci_err_t *err);
+/* vci_store_open with the offer key file at key_path (made, 0600, when
+ * missing) instead of beside the database. A PostgreSQL store needs it
+ * (VCI_EXIT_USAGE without): every host sharing the database must use a
+ * copy of the same key file, or the offers one host sealed cannot be
+ * served by another. */
+vci_store_t *vci_store_open_key(const char *where, const char *key_path, vci_err_t *err);
+/* 1 when `where` names a database server (postgresql://, postgres://,
+ * pg:) rather than a state directory or "sqlite:PATH". */
+int vci_store_is_db(const char *where);
 void vci_store_close(vci_store_t *st);
 
 /* SHA-256 of a secret's bytes, the only form the store sees. Returns 0,
