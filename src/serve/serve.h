@@ -100,7 +100,9 @@ int vci_resp_bytes(vci_resp_t *r, int status, const char *content_type, const vo
 /* Add a response header (value copied). */
 int vci_resp_header(vci_resp_t *r, const char *name, const char *value);
 /* An OAuth / OID4VCI error body {"error": code, "error_description": desc}
- * with its status. */
+ * with its status; a 503 carries Retry-After: VCI_SERVE_RETRY_AFTER
+ * (seconds). */
+#define VCI_SERVE_RETRY_AFTER "2"
 int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc);
 /* A library error as HTTP: err->code is the OAuth "error" and err->msg its
  * description; the status is `status` when non-zero, else from the exit

@@ -72,6 +72,9 @@ static void test_resp(void)
 	tap_ok(!strstr(r.body, "secret") && strstr(r.body, "server_error"),
 	       "a server fault says nothing of the server");
 	tap_is_str(r.error, "io_error", "but the log keeps its code");
+	tap_ok(r.nheaders == 1 && !strcmp(r.headers[0].name, "Retry-After") &&
+	       !strcmp(r.headers[0].value, VCI_SERVE_RETRY_AFTER),
+	       "503: Retry-After (the request may be sent again)");
 	vci_resp_clear(&r);
 	vci_err_set(&err, VCI_EXIT_KEY, "invalid_key", "key");
 	vci_resp_err(&r, 0, &err);
