@@ -254,6 +254,15 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	return 0;
 }
 
+/* A store opened without its offer key file (vci_store_open_key with
+ * NULL on a database server) seals and opens no offer. */
+static int vci_store_no_key(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_IO, "server_error",
+			   "no offer key file was given (hosts sharing a database share one: "
+			   "--offer-key FILE)");
+}
+
 static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir,
 			      const char *key_path, vci_err_t *err)
 {
@@ -262,9 +271,7 @@ static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir,
 	if (key_path)
 		st->key_path = strdup(key_path);
 	else if (st->drv != &vci_db_sqlite)
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-				   "db: a database shared by hosts needs the offer key file "
-				   "they share (--offer-key FILE)");
+		return 0; /* no key: offers are neither sealed nor opened */
 	else if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
 			 : asprintf(&st->key_path, "%s.key", rest)) < 0)
 		st->key_path = NULL;
@@ -391,6 +398,8 @@ int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *
 		return vci_store_bad(err, "offer_put", "offer_id: empty, too long or not printable");
 	if (!o->offer || !o->record)
 		return vci_store_bad(err, "offer_put", "no offer or record");
+	if (!st->key_path)
+		return vci_store_no_key(err), vci_err_prefix(err, "store: offer_put");
 	sealed = vci_seal(st->offer_key, o->offer_id, strlen(o->offer_id), o->offer,
 			  strlen(o->offer), err);
 	if (!sealed) {
@@ -421,6 +430,8 @@ static int vci_store_offer_open(vci_store_t *st, const char *offer_id, const cha
 		*offer = vci_store_dup(text, err, &fail);
 		return fail ? -1 : 0;
 	}
+	if (!st->key_path)
+		return vci_store_no_key(err);
 	if (!text || vci_seal_open(st->offer_key, offer_id, strlen(offer_id), text, strlen(text),
 				   &plain, &len, NULL) < 0)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error",

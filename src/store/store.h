@@ -94,10 +94,12 @@ typedef struct vci_store vci_store_t;
  * once (one of them wins, all use its key). */
 vci_store_t *vci_store_open(const char *where, vci_err_t *err);
 /* vci_store_open with the offer key file at key_path (made, 0600, when
- * missing) instead of beside the database. A PostgreSQL store needs it
- * (VCI_EXIT_USAGE without): every host sharing the database must use a
- * copy of the same key file, or the offers one host sealed cannot be
- * served by another. */
+ * missing) instead of beside the database. Every host sharing a
+ * PostgreSQL database must use a copy of the same key file, or the offers
+ * one host sealed cannot be served by another. key_path NULL: the
+ * default beside an SQLite database; for PostgreSQL no key, and then
+ * offer_put and offer_get fail (VCI_EXIT_IO) while the rest works (for
+ * the tools that manage API keys, definitions, exchanges). */
 vci_store_t *vci_store_open_key(const char *where, const char *key_path, vci_err_t *err);
 /* 1 when `where` names a database server (postgresql://, postgres://,
  * pg:) rather than a state directory or "sqlite:PATH". */
