@@ -207,8 +207,8 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_STATE: return set_string(&c->state, name, v, err);
 	case O_DB:
 		if (!vci_store_is_db(v))
-			return bad(err, name, "expected postgresql://..., postgres://... or "
-				   "pg:CONNINFO, got '%.12s...'", v);
+			return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--db: expected "
+					   "postgresql://..., postgres://... or pg:CONNINFO");
 		c->db = v;
 		return 0;
 	case O_OFFER_KEY: return set_string(&c->offer_key, name, v, err);

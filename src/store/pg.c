@@ -89,9 +89,10 @@ static char *vci_pg_locate(const char *where, int is_dir, vci_err_t *err)
 	}
 	opts = PQconninfoParse(where, &msg);
 	if (!opts) {
-		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
-			    "db: not a PostgreSQL URL or connection string: %.*s",
-			    msg ? (int)strcspn(msg, "\n") : 13, msg ? msg : "out of memory");
+		/* libpq's message may quote a piece of it, password included */
+		vci_err_set(err, msg ? VCI_EXIT_USAGE : VCI_EXIT_IO, "invalid_option",
+			    "db: %s", msg ? "not a PostgreSQL URL or connection string libpq "
+			    "accepts" : "out of memory");
 		PQfreemem(msg);
 		return NULL;
 	}
