@@ -1116,13 +1116,15 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
 /* Housekeeping -----------------------------------------------------------*/
 
 /* offer.expired for each unredeemed offer the sweep deletes (flow.c's
- * event rows, written here as one statement over the offers). */
+ * event rows, written here as one statement over the offers); once only
+ * when hosts sharing a database sweep at the same time. */
 static const char vci_sql_sweep_expired[] =
 	"INSERT INTO outbox (event_id, webhook_id, type, offer_id, data, created_at, next_at)"
 	" SELECT 'exp-' || o.offer_id, w.id, 'offer.expired', o.offer_id,"
 	" '{\"expires_at\":' || o.expires_at || '}', ?1, ?1 FROM offers o, webhooks w"
 	" WHERE o.state = 'offered' AND o.expires_at <> 0 AND o.expires_at <= ?1"
-	" AND (w.events = '*' OR w.events LIKE '%\"offer.expired\"%')";
+	" AND (w.events = '*' OR w.events LIKE '%\"offer.expired\"%')"
+	" ON CONFLICT (event_id, webhook_id) DO NOTHING";
 
 static const char *const vci_sql_sweep[] = {
 	"DELETE FROM nonces WHERE expires_at <= ?1",

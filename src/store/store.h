@@ -23,19 +23,21 @@
  * must hold both (a database restored without its key file opens, with a
  * new key, but its offers cannot be served: vci_store_offer_get fails).
  * Hosts that share one database (PostgreSQL) must share one key file
- * (vci_store_open_key). Rows written before offers were sealed (plain JSON) are
- * served as they are; every new row is sealed.
+ * (vci_store_open_key). Rows written before offers were sealed (plain
+ * JSON) are served as they are; every new row is sealed.
  *
  * Durability: every operation that changes state returns only after its
- * change is durable (SQLite: WAL, synchronous=FULL; PostgreSQL: its commit, with the
- * server's synchronous_commit). Writes from
- * concurrent threads are shared into one transaction and one fsync (group
- * commit): a writer thread runs each queued operation in its own SAVEPOINT
- * of one write transaction, commits, then wakes their callers, so each
- * operation still succeeds or fails alone. Alone, a write costs one
- * commit; N concurrent writers share commits (vci_store_stats shows it).
- * Reads run on pooled connections of their own and see every write that
- * has returned.
+ * change is durable (SQLite: WAL, synchronous=FULL; PostgreSQL: its
+ * COMMIT, under the server's synchronous_commit). Writes from concurrent
+ * threads are shared into one transaction and one fsync (group commit): a
+ * writer thread runs each queued operation in its own SAVEPOINT of one
+ * write transaction, commits, then wakes their callers, so each operation
+ * still succeeds or fails alone. Alone, a write costs one commit; N
+ * concurrent writers share commits (vci_store_stats shows it). Reads run
+ * on pooled connections of their own and see every write that has
+ * returned. A database server that went away (PostgreSQL restarting)
+ * fails the operations in flight (-1, VCI_EXIT_IO: nothing of them kept);
+ * the next ones connect again.
  *
  * Thread safety: one vci_store_t is used by any number of threads at once.
  * It does not survive fork() (its writer thread): open it in the process

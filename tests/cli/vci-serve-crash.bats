@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # vci-serve killed with SIGKILL during a load run, then restarted on the
 # same --state (and, with PostgreSQL, one of two hosts on one database
-# killed and restarted; a full disk under the SQLite state directory): nothing that was spent before the crash is accepted again
-# (pre-authorized codes, c_nonces), no status index was handed out twice,
-# and every credential a holder received has its exchange recorded. The
-# load is four holder loops over imported offers, bounded in count (the
-# offers) and time; no timing is asserted.
+# killed and restarted): nothing that was spent before the crash is
+# accepted again (pre-authorized codes, c_nonces), no status index was
+# handed out twice, and every credential a holder received has its
+# exchange recorded. The load is four holder loops over imported offers,
+# bounded in count (the offers) and time; no timing is asserted. Last, a
+# full disk under the SQLite state directory.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/pg.bash"
