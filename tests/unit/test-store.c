@@ -1768,6 +1768,39 @@ static void test_flow(const char *tag)
 	vci_store_close(st);
 }
 
+/* A database server's `where`: a password in it never reaches a message;
+ * opened without an offer key file, offers are refused, the rest works. */
+static void test_db_where(void)
+{
+	char where[600];
+	uint8_t h[VCI_STORE_HASH];
+	char id[VCI_STORE_ID];
+	vci_err_t err = { 0 };
+	vci_store_t *st;
+
+	if (T->drv == &vci_db_sqlite)
+		return;
+	st = vci_store_open_key("postgresql://vci:hunter2@/vci?host=/nonexistent-dir", NULL, &err);
+	tap_ok(!st && err.status == VCI_EXIT_IO && !strstr(err.msg, "hunter2"),
+	       "%s: an unreachable database: an I/O error without the password (%s)", T->name,
+	       err.msg);
+	st = vci_store_open_key("postgresql://vci:hunter2@/vci?bogus=1", NULL, &err);
+	tap_ok(!st && err.status == VCI_EXIT_USAGE && !strstr(err.msg, "hunter2"),
+	       "%s: a malformed URL: a usage error without the password (%s)", T->name, err.msg);
+	if (T->fresh(scratch, "nokey", where, sizeof(where)) < 0)
+		return;
+	st = vci_store_open_key(where, NULL, &err);
+	tap_ok(st != NULL, "%s: opened without an offer key file", T->name);
+	if (!st)
+		return;
+	tap_ok(put_offer(st, "nk1", "code-nk1", NULL, 0, 0) == -1,
+	       "%s: without the key file, offers are refused", T->name);
+	hash_of("key-nk", h);
+	tap_is_int(vci_store_apikey_add(st, "nk", h, NOW, id, &err), 0,
+		   "%s: and the rest works (apikey_add)", T->name);
+	vci_store_close(st);
+}
+
 /* The suite for one driver -----------------------------------------------*/
 
 static void run_driver(const test_driver_t *d)
@@ -1799,6 +1832,7 @@ static void run_driver(const test_driver_t *d)
 	test_schema_newer();
 	test_schema_migrate();
 	test_schema_empty_file();
+	test_db_where();
 	test_failures();
 	test_sealed();
 	st = fresh_store("main", where, sizeof(where));
