@@ -182,4 +182,9 @@ r = json.load(open(sys.argv[1]))["spent_check"]
 assert r["codes"] >= int(sys.argv[2]), r' "$D/check.json" "$ok"
 	[ "$(pg_psql "$PGDB" "SELECT count(*) - count(DISTINCT (uri, idx)) FROM status")" -eq 0 ]
 	[ "$(pg_psql "$PGDB" "SELECT count(*) FROM exchanges WHERE state = 'credential_accepted'")" -ge "$ok" ]
+	# both hosts stop cleanly after their reconnections (exit 0: no leak
+	# under the sanitizers either)
+	hosts_stop
+	[ "${HSTATUS[1]}" -eq 0 ]
+	[ "${HSTATUS[2]}" -eq 0 ]
 }

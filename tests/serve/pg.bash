@@ -117,7 +117,8 @@ hosts_start() {
 	done
 }
 
-# host_stop K [SIGNAL]: stop host K (SIGTERM, bounded, then SIGKILL)
+# host_stop K [SIGNAL]: stop host K (SIGTERM, bounded, then SIGKILL); its
+# exit status in HSTATUS[K]
 host_stop() {
 	local k=$1 sig=${2:-TERM} pid i
 	pid=${HPIDS[$k]:-}
@@ -128,7 +129,8 @@ host_stop() {
 		sleep 0.25
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	HSTATUS[$k]=0
+	wait "$pid" 2>/dev/null || HSTATUS[$k]=$?
 	HPIDS[$k]=
 }
 
