@@ -48,6 +48,7 @@ struct vci_db {
 	unsigned long names;     /* statements prepared on this connection */
 	int64_t changes;
 	int retry;               /* the last statement failed with 40001/40P01 */
+	int lost;                /* the server ended the session (class 08, 57P0x) */
 };
 
 struct vci_db_stmt {
@@ -65,11 +66,18 @@ struct vci_db_stmt {
 	char num[32];            /* column_text of an integer column */
 };
 
-/* The primary message of a failure, without its trailing newline. */
+/* The primary message of a failure, without its trailing newline. A
+ * failure that ends the session (connection exceptions, the server
+ * shutting down: "terminating connection due to administrator command"
+ * comes before libpq sees the socket close) marks the connection lost. */
 static int vci_pg_fail(vci_db_t *db, const PGresult *res, const char *what, vci_err_t *err)
 {
 	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	size_t n;
+
+	if (db && state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))
+		db->lost = 1;
 
 	if (!m || !*m)
 		m = db && db->conn ? PQerrorMessage(db->conn) : "out of memory";
@@ -207,7 +215,7 @@ static int vci_pg_failed(vci_db_t *db)
 
 static int vci_pg_broken(vci_db_t *db)
 {
-	return PQstatus(db->conn) != CONNECTION_OK;
+	return db->lost || PQstatus(db->conn) != CONNECTION_OK;
 }
 
 static int vci_pg_retry(vci_db_t *db)

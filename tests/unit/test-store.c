@@ -142,10 +142,11 @@ static int pg_fresh(const char *dir, const char *tag, char *where, size_t n)
 	if (pg_nschemas < sizeof(pg_schemas) / sizeof(pg_schemas[0]))
 		snprintf(pg_schemas[pg_nschemas++], sizeof(pg_schemas[0]), "%s", schema);
 	if (strncmp(base, "pg:", 3) == 0)
-		snprintf(where, n, "%s options=-csearch_path=%s", base, schema);
+		snprintf(where, n, "%s options=-csearch_path=%s application_name=%s", base, schema,
+			 schema);
 	else
-		snprintf(where, n, "%s%coptions=-csearch_path%%3D%s", base,
-			 strchr(base, '?') ? '&' : '?', schema);
+		snprintf(where, n, "%s%coptions=-csearch_path%%3D%s&application_name=%s", base,
+			 strchr(base, '?') ? '&' : '?', schema, schema);
 	return 0;
 }
 
@@ -169,6 +170,21 @@ static int pg_hold_writes(vci_db_t *db, vci_err_t *err)
 {
 	return vci_db_pg.begin(db, err) < 0 ? -1
 	       : vci_db_pg.exec(db, "LOCK TABLE nonces IN SHARE ROW EXCLUSIVE MODE", err);
+}
+
+/* End every session of the store `where` names, as a server restart
+ * does (its connections carry the schema as application_name). */
+static int pg_drop_sessions(const char *where)
+{
+	char sql[300], schema[64];
+	const char *s = strstr(where, "application_name=");
+
+	if (!s)
+		return -1;
+	snprintf(schema, sizeof(schema), "%.*s", (int)strcspn(s + 17, " &"), s + 17);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		 " WHERE application_name = '%s'", schema);
+	return pg_sql(sql);
 }
 
 static void pg_key_path(const char *where, char *path, size_t n)
@@ -1801,6 +1817,41 @@ static void test_db_where(void)
 	vci_store_close(st);
 }
 
+#ifdef VCI_WITH_PG
+/* The database server ends every session of the store (a restart): the
+ * next read and write work at once on new connections, and nothing
+ * written before is lost. */
+static void test_reconnect(void)
+{
+	char where[600], *offer = NULL;
+	uint8_t h[VCI_STORE_HASH];
+	vci_err_t err = { 0 };
+	vci_store_t *st;
+
+	if (T->drv != &vci_db_pg)
+		return;
+	st = fresh_store("reconnect", where, sizeof(where));
+	if (!st)
+		return;
+	hash_of("nonce-rc", h);
+	tap_ok(put_offer(st, "rc1", "code-rc1", NULL, 0, 0) == 0 &&
+	       vci_store_offer_get(st, "rc1", NOW, &offer, &err) == 0,
+	       "%s: reconnect: a write and a read", T->name);
+	free(offer);
+	offer = NULL;
+	tap_ok(pg_drop_sessions(where) == 0, "%s: reconnect: the server ends the sessions",
+	       T->name);
+	tap_is_int(vci_store_offer_get(st, "rc1", NOW, &offer, &err), 0,
+		   "%s: reconnect: the next read works (%s)", T->name, err.msg);
+	free(offer);
+	tap_is_int(vci_store_nonce_put(st, h, NOW + 60, &err), 0,
+		   "%s: reconnect: the next write works (%s)", T->name, err.msg);
+	tap_is_int(redeem(st, "code-rc1", NULL, NOW, NULL), 0,
+		   "%s: reconnect: what was written before is there", T->name);
+	vci_store_close(st);
+}
+#endif
+
 /* The suite for one driver -----------------------------------------------*/
 
 static void run_driver(const test_driver_t *d)
@@ -1833,6 +1884,9 @@ static void run_driver(const test_driver_t *d)
 	test_schema_migrate();
 	test_schema_empty_file();
 	test_db_where();
+#ifdef VCI_WITH_PG
+	test_reconnect();
+#endif
 	test_failures();
 	test_sealed();
 	st = fresh_store("main", where, sizeof(where));
