@@ -442,8 +442,8 @@ vci_store_t *vci_serve_config_store(const vci_serve_config_t *c, int need_key, v
 	const char *key;
 
 	if (!c->db && !c->state) {
-		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state DIR or --db URL is "
-			    "required");
+		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state DIR is required (or "
+			    "--db URL, a database several hosts share)");
 		return NULL;
 	}
 	if (!c->db) {
