@@ -24,6 +24,11 @@
 # stat count of the server's fdatasync calls and context switches), TMPDIR (where the state
 # lives: on tmpfs fsync costs nothing, so use the disk a deployment
 # would use).
+#   bench/serve.sh --db URL [--servers K] [N]: the store in PostgreSQL
+# (URL: a database the run may fill; e.g. scripts/pg-cluster createdb),
+# K (1 or more, default 1) server processes of one issuer sharing it, the
+# flows split between them (one load client each, at once); CPU per flow
+# sums the servers'.
 # Measured (2-core VM shared with other work, ext4, 2000 flows): ratio
 # 0.22-0.24 (1.17-1.26 ms of server CPU per flow, 0.26-0.28 ms of crypto),
 # 0.8 fdatasync and 7 context switches per flow, 343-395 flows/s, peak RSS
@@ -31,6 +36,17 @@
 # 4 KiB write then took 1.6-4.7 ms); before one write per request, in the
 # same conditions: ratio 0.09, 5.7-7.7 fdatasync per flow, 62-80 flows/s.
 set -eu
+db=
+nsrv=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--db) db=$2; shift 2 ;;
+	--servers) nsrv=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+case $nsrv in '' | *[!0-9]* | 0) echo "serve.sh: --servers K, K >= 1" >&2; exit 2 ;; esac
+[ "$nsrv" -eq 1 ] || [ -n "$db" ] || { echo "serve.sh: --servers needs --db" >&2; exit 2; }
 n=${1:-2000}
 conc=${BENCH_CONCURRENCY:-8}
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,12 +77,14 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vci-serve-bench.XXXXXX")
 pid=
+more_pids=
+more_clients=
 perf_pid=
 stat_pid=
 client_pid=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	[ -n "$client_pid" ] && kill -TERM "$client_pid" 2>/dev/null
+	for p in $client_pid $more_clients $more_pids; do kill -TERM "$p" 2>/dev/null; done
 	for p in $stat_pid $perf_pid; do
 		kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -125,34 +143,56 @@ done >"$work/records.ndjson"
 	"$work/records.ndjson" >"$work/offers.ndjson" 2>"$work/offer.err" ||
 	{ cat "$work/offer.err" >&2; exit 1; }
 mkdir "$work/state"
-"$serve" import --state "$work/state" "$work/offers.ndjson" >"$work/import.out" 2>&1 ||
-	{ cat "$work/import.out" >&2; exit 1; }
+"$serve" import --state "$work/state" ${db:+--db "$db"} "$work/offers.ndjson" \
+	>"$work/import.out" 2>&1 || { cat "$work/import.out" >&2; exit 1; }
 
 # shellcheck disable=SC2086 # status_args is empty or two words without spaces
 "$serve" run --issuer "$iss" --defn "$work/pid.json" --key "$work/issuer.key" \
 	--cert "$work/issuer.crt" --state "$work/state" --listen "127.0.0.1:$port" $status_args \
-	${BENCH_THREADS:+--threads "$BENCH_THREADS"} --log "$work/access.log" \
+	${db:+--db "$db"} ${BENCH_THREADS:+--threads "$BENCH_THREADS"} --log "$work/access.log" \
 	>"$work/server.out" 2>"$work/server.err" &
 pid=$!
-i=0
-until curl -fsS -o /dev/null "$srv/health" 2>/dev/null; do
-	i=$((i + 1))
-	if [ "$i" -ge 200 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "serve.sh: vci-serve did not come up on $srv:" >&2
-		tail -n 20 "$work/server.err" >&2
-		exit 1
-	fi
-	sleep 0.1
+srvs=$srv
+k=1
+while [ "$k" -lt "$nsrv" ]; do # the other servers of --servers K: the same issuer and keys
+	sleep 1
+	p=$(free_port)
+	cp -a "$work/state" "$work/state$k"
+	# shellcheck disable=SC2086
+	"$serve" run --issuer "$iss" --defn "$work/pid.json" --key "$work/issuer.key" \
+		--cert "$work/issuer.crt" --state "$work/state$k" --listen "127.0.0.1:$p" \
+		$status_args --db "$db" ${BENCH_THREADS:+--threads "$BENCH_THREADS"} \
+		--log "$work/access$k.log" >/dev/null 2>"$work/server$k.err" &
+	more_pids="$more_pids $!"
+	srvs="$srvs http://127.0.0.1:$p"
+	k=$((k + 1))
+done
+for s in $srvs; do
+	i=0
+	until curl -fsS -o /dev/null "$s/health" 2>/dev/null; do
+		i=$((i + 1))
+		if [ "$i" -ge 200 ] || ! kill -0 "$pid" 2>/dev/null; then
+			echo "serve.sh: vci-serve did not come up on $s:" >&2
+			tail -n 20 "$work"/server*.err >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
 done
 
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { # "utime stime" of the server (fields 14 and 15 of stat; comm may hold spaces)
-	sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12, $13 }'
+cpu_ticks() { # "utime stime" of the servers (fields 14 and 15 of stat; comm may hold spaces)
+	for p in $pid $more_pids; do sed 's/^.*) //' "/proc/$p/stat"; done |
+		awk '{ u += $12; s += $13 } END { print u, s }'
 }
 result() { # result KEY: a value of the load client's RESULT line in $work/run.out
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
 }
 load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/run.out
+	if [ "$nsrv" -gt 1 ]; then
+		load_split "$@"
+		return
+	fi
 	# in the background, so that a signal to this script acts at once
 	"$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$1" \
 		--skip "$2" --concurrency "$conc" ${3:+--rate "$3"} >"$work/run.out" 2>"$work/run.err" &
@@ -166,6 +206,39 @@ load() { # load FLOWS SKIP [RATE]: one run of the load client; output in $work/r
 		tail -n 5 "$work/server.err" "$work/access.log" >&2
 		exit 1
 	fi
+}
+
+# --servers K: FLOWS split between the servers, one load client each at
+# once (rate and concurrency split too); run.out holds the first client's
+# lines and a RESULT line of them all: rates and CPU summed, the longest
+# wall time, the worst p99.
+load_split() {
+	per=$(($1 / nsrv))
+	k=0
+	more_clients=
+	for s in $srvs; do
+		"$client" --issuer "$iss" --server "$s" --offers "$work/offers.ndjson" --flows "$per" \
+			--skip "$(($2 + k * per))" --concurrency "$(((conc + nsrv - 1) / nsrv))" \
+			${3:+--rate "$(($3 / nsrv > 0 ? $3 / nsrv : 1))"} >"$work/run.out.$k" \
+			2>"$work/run.err.$k" &
+		more_clients="$more_clients $!"
+		k=$((k + 1))
+	done
+	rc=0
+	for p in $more_clients; do wait "$p" || rc=$?; done
+	more_clients=
+	if [ "$rc" -ne 0 ]; then
+		cat "$work"/run.out.* "$work"/run.err.* >&2
+		echo "serve.sh: a load client met errors" >&2
+		exit 1
+	fi
+	{ grep -v '^RESULT' "$work/run.out.0"; grep -h '^RESULT' "$work"/run.out.*; } | awk '
+		/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2]
+			if (kv[1] == "rate" || kv[1] == "client_cpu") sum[kv[1]] += kv[2]
+			else if (kv[2] + 0 > max[kv[1]] + 0) max[kv[1]] = kv[2] } next }
+		{ print }
+		END { printf "RESULT servers=%d rate=%.2f wall=%s client_cpu=%.3f p99_ms=%s\n", n,
+			sum["rate"], max["wall"], sum["client_cpu"], max["p99_ms"] }' n="$nsrv" >"$work/run.out"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -235,12 +308,15 @@ esac
 echo "load average before the runs: $load0 (other work on the machine moves flows/s and p99; CPU per flow less)"
 echo "vci-serve, $n flows per run (token with DPoP, nonce, credential with one proof JWT; SD-JWT VC"
 echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(stat -f -c %T "$work/state"), $(nproc) cores"
+[ -z "$db" ] || echo "store: PostgreSQL (--db), $nsrv server process(es) sharing it; the lines of one load client shown, RESULT of all"
 echo "synchronous write: ${sync_ms:-?} ms per 4 KiB (dd oflag=dsync on the state's filesystem, before the runs)"
 echo "saturated:"
 sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
 [ -z "${syncs:-}" ] || echo "  server:       $syncs fdatasync/fsync and $switches context switches per flow (perf stat)"
+[ "$nsrv" -eq 1 ] || echo "  all $nsrv:        $sat_rate flows/s, flow p99 $(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/sat.out") ms (the worst client's)"
 echo "at half the saturated rate ($half flows/s asked):"
 sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/half.out"
+[ "$nsrv" -eq 1 ] || echo "  all $nsrv:        $(sed -n 's/^RESULT .* rate=\([^ ]*\).*/\1/p' "$work/half.out") flows/s, flow p99 $(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/half.out") ms (the worst client's)"
 awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
 	-v u2="${c2% *}" -v s2="${c2#* }" -v tk="$ticks" -v sw="$sat_wall" \
 	-v sc="$sat_client" -v hw="$half_wall" -v hc="$half_client" -v rss="$rss" \

@@ -56,6 +56,8 @@ complete -c vci-serve -n $serving -l oidc-issuer -x -d 'OpenID Provider of the w
 complete -c vci-serve -n $serving -l oidc-client -r -F -d 'client credentials at that provider (JSON)'
 complete -c vci-serve -n $serving -l encryption -x -a 'optional required off' -d 'credential request and response encryption'
 complete -c vci-serve -n $serving -l profile -x -a 'haip' -d 'run as a HAIP 1.0 issuer'
+complete -c vci-serve -l db -x -d 'a PostgreSQL database several hosts share (URL or pg:CONNINFO)'
+complete -c vci-serve -l offer-key -r -F -d 'with --db, the offer key file every host shares'
 
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -F
 complete -c vci-serve -n "__fish_seen_subcommand_from import" -l tx-attempts -x -d 'wrong transaction codes before a code dies'

@@ -9,13 +9,14 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 enum {
 	O_ISSUER, O_DEFN, O_KEY, O_CERT, O_KID, O_PASS, O_STATE, O_LISTEN, O_ADMIN_LISTEN,
 	O_CONFIG, O_STATUS_LIST, O_DPOP, O_DPOP_NONCE, O_TOKEN_TTL, O_NONCE_TTL, O_TX_ATTEMPTS,
 	O_BATCH_SIZE, O_THREADS, O_LOG, O_TLS_CERT, O_TLS_KEY, O_CLAIMS_HOOK, O_CLAIMS_HOOK_TIMEOUT,
 	O_WEBHOOK, O_WEBHOOK_SECRET_FILE, O_SWEEP_INTERVAL, O_ENCRYPTION, O_PROFILE, O_TRUST,
-	O_PAR, O_OIDC_ISSUER, O_OIDC_CLIENT, O_COUNT
+	O_PAR, O_OIDC_ISSUER, O_OIDC_CLIENT, O_DB, O_OFFER_KEY, O_COUNT
 };
 
 const vci_serve_opt_t vci_serve_opts[] = {
@@ -69,6 +70,11 @@ const vci_serve_opt_t vci_serve_opts[] = {
 			    "wallet starts the authorization code flow (no issuer_state)" },
 	[O_OIDC_CLIENT] = { "oidc-client", "FILE", "this server's client at --oidc-issuer: JSON "
 			    "{client_id, client_secret}" },
+	[O_DB] = { "db", "URL", "a PostgreSQL database that several vci-serve hosts share "
+		   "(postgresql://..., postgres://... or pg:CONNINFO) instead of the SQLite "
+		   "database of --state" },
+	[O_OFFER_KEY] = { "offer-key", "FILE", "with --db: the offer seal key file, the same on "
+			  "every host (default: offer.key in --state DIR)" },
 	[O_COUNT] = { 0 },
 };
 
@@ -204,6 +210,13 @@ static int set_one(vci_serve_config_t *c, int i, const char *v, vci_err_t *err)
 	case O_KID: return set_string(&c->kid, name, v, err);
 	case O_PASS: return set_string(&c->pass, name, v, err);
 	case O_STATE: return set_string(&c->state, name, v, err);
+	case O_DB:
+		if (!vci_store_is_db(v))
+			return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--db: expected "
+					   "postgresql://..., postgres://... or pg:CONNINFO");
+		c->db = v;
+		return 0;
+	case O_OFFER_KEY: return set_string(&c->offer_key, name, v, err);
 	case O_LOG: return set_string(&c->log, name, v, err);
 	case O_TLS_CERT: return set_string(&c->tls_cert, name, v, err);
 	case O_TLS_KEY: return set_string(&c->tls_key, name, v, err);
@@ -394,7 +407,12 @@ int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "give --cert CHAIN (x5c) "
 				   "or --kid KID");
 	if (!c->state)
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state DIR is required");
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", c->db ? "--state DIR is "
+				   "required (with --db it holds the key files every host shares)"
+				   : "--state DIR is required");
+	if (c->offer_key && !c->db)
+		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--offer-key is for --db "
+				   "(the SQLite store keeps its key beside the database)");
 	if (!c->tls_cert != !c->tls_key)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--tls-cert and --tls-key "
 				   "go together");
@@ -409,4 +427,51 @@ int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err)
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--admin-listen: the "
 				   "same address as --listen");
 	return 0;
+}
+
+/* With --db the key file is --offer-key, or offer.key in --state DIR (the
+ * directory made 0700 when missing); neither: NULL (the store then opens
+ * without one, and refuses to seal or open offers). */
+static const char *store_key(const vci_serve_config_t *c, char *buf, size_t n, vci_err_t *err)
+{
+	if (c->offer_key)
+		return c->offer_key;
+	if (!c->state)
+		return NULL;
+	if (mkdir(c->state, 0700) < 0 && errno != EEXIST) {
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "state: %s: %s", c->state,
+			    strerror(errno));
+		return NULL;
+	}
+	snprintf(buf, n, "%s/offer.key", c->state);
+	return buf;
+}
+
+vci_store_t *vci_serve_config_store(const vci_serve_config_t *c, int need_key, vci_err_t *err)
+{
+	char buf[4096];
+	const char *key;
+
+	if (!c->db && !c->state) {
+		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state DIR is required (or "
+			    "--db URL, a database several hosts share)");
+		return NULL;
+	}
+	if (!c->db) {
+		if (c->offer_key) {
+			vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--offer-key is for --db");
+			return NULL;
+		}
+		return vci_store_open(c->state, err);
+	}
+	err->status = 0;
+	key = store_key(c, buf, sizeof buf, err);
+	if (!key && err->status)
+		return NULL;
+	if (!key && need_key) {
+		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--db needs the offer key file "
+			    "the hosts share: --offer-key FILE, or --state DIR holding offer.key");
+		return NULL;
+	}
+	return vci_store_open_key(c->db, key, err);
 }

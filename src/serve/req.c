@@ -141,6 +141,10 @@ int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc
 	if (vci_resp_json(r, status, j) < 0)
 		return -1;
 	snprintf(r->error, sizeof r->error, "%s", code);
+	/* 503: the store failed (its database restarting, a full disk); the
+	 * request changed nothing and may be sent again */
+	if (status == 503 && vci_resp_header(r, "Retry-After", VCI_SERVE_RETRY_AFTER) < 0)
+		return -1;
 	return 0;
 }
 

@@ -103,7 +103,9 @@ int vci_resp_bytes(vci_resp_t *r, int status, const char *content_type, const vo
 /* Add a response header (value copied). */
 int vci_resp_header(vci_resp_t *r, const char *name, const char *value);
 /* An OAuth / OID4VCI error body {"error": code, "error_description": desc}
- * with its status. */
+ * with its status; a 503 carries Retry-After: VCI_SERVE_RETRY_AFTER
+ * (seconds). */
+#define VCI_SERVE_RETRY_AFTER "2"
 int vci_resp_error(vci_resp_t *r, int status, const char *code, const char *desc);
 /* A library error as HTTP: err->code is the OAuth "error" and err->msg its
  * description; the status is `status` when non-zero, else from the exit
@@ -385,6 +387,8 @@ int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
 
 typedef struct vci_serve_config {
 	const char *issuer, *key, *cert, *kid, *pass, *state;
+	const char *db;              /* --db: a PostgreSQL store shared by hosts, or NULL */
+	const char *offer_key;       /* --offer-key FILE (with --db), or NULL */
 	const char *listen;          /* ADDR:PORT, default 127.0.0.1:8080 */
 	const char *admin_listen;    /* NULL: no management listener */
 	const char *log;             /* NULL or "-": standard error */
@@ -445,6 +449,14 @@ int vci_serve_config_set(vci_serve_config_t *c, const char *name, const char *va
 int vci_serve_config_file(vci_serve_config_t *c, const char *path, vci_err_t *err);
 /* The settings `run` needs are there and agree (VCI_EXIT_USAGE). */
 int vci_serve_config_check(const vci_serve_config_t *c, vci_err_t *err);
+/* Open the store the settings name: --db URL (PostgreSQL, shared by
+ * hosts) with the offer key file --offer-key, or offer.key in --state DIR
+ * (made 0700 when missing), or else the SQLite store in --state DIR.
+ * need_key: with --db, a missing key file setting is a usage error (else
+ * the store opens without one and refuses to seal or serve offers).
+ * Errors: VCI_EXIT_USAGE without --state or --db, those of
+ * vci_store_open_key. */
+vci_store_t *vci_serve_config_store(const vci_serve_config_t *c, int need_key, vci_err_t *err);
 
 /* ---- the server (server.c) ---- */
 

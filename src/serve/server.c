@@ -393,7 +393,7 @@ vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err)
 	    load_key(s, c, err) < 0 || as_documents(s, err) < 0 || metadata(s, err) < 0 ||
 	    vci_serve_profile_check(s, s->metadata, err) < 0 || signers(s, err) < 0)
 		goto fail;
-	s->store = vci_store_open(c->state, err);
+	s->store = vci_serve_config_store(c, 1, err);
 	if (!s->store || nonce_key(s, c->state, err) < 0 ||
 	    vci_serve_status_open(s, c->status_list, c->nstatus_list, err) < 0 ||
 	    vci_serve_routes_default(s, err) < 0 || vci_serve_catalog_reload(s, err) < 0)

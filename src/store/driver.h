@@ -36,6 +36,10 @@ enum {
 	VCI_DB_ROW = 1,      /* a row is ready for the column functions */
 	VCI_DB_UNIQUE = 2,   /* a UNIQUE or PRIMARY KEY constraint refused it */
 	VCI_DB_FOREIGN = 3,  /* a FOREIGN KEY constraint refused it */
+	VCI_DB_RETRY = 4,    /* err filled: a serialization failure or deadlock
+			      * (PostgreSQL SQLSTATE 40001, 40P01); the
+			      * transaction may be rolled back to a savepoint
+			      * and the operation run again */
 };
 
 /* The role a connection is opened for. */
@@ -88,10 +92,10 @@ typedef struct vci_db_driver {
 	int (*bind_text)(vci_db_stmt_t *s, int i, const char *v, vci_err_t *err);
 	int (*bind_blob)(vci_db_stmt_t *s, int i, const void *v, size_t n, vci_err_t *err);
 	/* VCI_DB_ROW, VCI_DB_DONE, VCI_DB_UNIQUE, VCI_DB_FOREIGN or
-	 * VCI_DB_ERROR. (SQLite never needs a retry: one writer per process
-	 * and BEGIN IMMEDIATE. A PostgreSQL driver will add a VCI_DB_RETRY for
-	 * SQLSTATE 40001/40P01, with group.c running the operation again in a
-	 * fresh savepoint.) */
+	 * VCI_DB_ERROR, or VCI_DB_RETRY (PostgreSQL only: SQLite never needs
+	 * a retry, with one writer per process and BEGIN IMMEDIATE; group.c
+	 * commits the operations before it and runs it again in a fresh
+	 * transaction). */
 	int (*step)(vci_db_stmt_t *s, vci_err_t *err);
 	/* Columns of the current row, counted from 0; text and blobs valid
 	 * until the next step or reset. */
@@ -99,9 +103,28 @@ typedef struct vci_db_driver {
 	int64_t (*column_int)(vci_db_stmt_t *s, int i);
 	const char *(*column_text)(vci_db_stmt_t *s, int i);   /* NULL for NULL */
 	const void *(*column_blob)(vci_db_stmt_t *s, int i, size_t *len);
+
+	/* Optional (NULL: never needed). Take, inside the transaction
+	 * vci_store_migrate opened, a lock that keeps other processes from
+	 * migrating at the same time until it ends (PostgreSQL:
+	 * pg_advisory_xact_lock; SQLite's BEGIN IMMEDIATE is that lock). */
+	int (*lock_schema)(vci_db_t *db, vci_err_t *err);
+	/* 1 when a statement of the open transaction failed, so that nothing
+	 * more runs in it until a ROLLBACK TO SAVEPOINT (PostgreSQL; SQLite
+	 * rolls a failed statement back alone). */
+	int (*failed)(vci_db_t *db);
+	/* 1 when the connection is lost (the server went away): nothing
+	 * will work on it again; its owner closes it and opens another. */
+	int (*broken)(vci_db_t *db);
+	/* 1 when the last step returned VCI_DB_RETRY. */
+	int (*retry)(vci_db_t *db);
 } vci_db_driver_t;
 
 extern const vci_db_driver_t vci_db_sqlite;
+#ifdef VCI_WITH_PG
+/* PostgreSQL (pg.c), built when configure finds libpq. */
+extern const vci_db_driver_t vci_db_pg;
+#endif
 
 /* Bring the database on `db` to the newest version in `schema` (see
  * vci_db_driver_t.schema) in one write transaction: a schema_version table

@@ -24,6 +24,8 @@ vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *lo
 		return NULL;
 	}
 	c->drv = drv;
+	c->location = location;
+	c->role = role;
 	c->db = drv->open(location, role, err);
 	if (!c->db) {
 		free(c);
@@ -32,14 +34,37 @@ vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *lo
 	return c;
 }
 
+static void vci_store_conn_drop(vci_store_conn_t *c)
+{
+	for (size_t i = 0; i < c->ncache; i++)
+		c->drv->finalize(c->cache[i].stmt);
+	c->ncache = 0;
+	c->drv->close(c->db);
+	c->db = NULL;
+}
+
 void vci_store_conn_close(vci_store_conn_t *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->ncache; i++)
-		c->drv->finalize(c->cache[i].stmt);
-	c->drv->close(c->db);
+	vci_store_conn_drop(c);
 	free(c);
+}
+
+static int vci_store_conn_broken(vci_store_conn_t *c)
+{
+	return c->drv->broken && c->drv->broken(c->db);
+}
+
+int vci_store_conn_reopen(vci_store_conn_t *c, vci_err_t *err)
+{
+	vci_db_t *db = c->drv->open(c->location, c->role, err);
+
+	if (!db)
+		return -1;
+	vci_store_conn_drop(c);
+	c->db = db;
+	return 0;
 }
 
 static vci_db_stmt_t *vci_store_stmt(vci_store_conn_t *c, const char *sql, vci_err_t *err)
@@ -106,6 +131,15 @@ static int vci_store_queryv(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t 
 	return rc;
 }
 
+/* A read on a pooled connection that was lost meanwhile (the database
+ * server restarted) runs once more on a new connection: nothing was
+ * changed, and the request need not fail. */
+static int vci_store_read_again(vci_store_conn_t *c, int rc)
+{
+	return rc == VCI_DB_ERROR && c->role == VCI_DB_READER && vci_store_conn_broken(c) &&
+	       vci_store_conn_reopen(c, NULL) == 0;
+}
+
 int vci_store_query(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t *err, const char *sql,
 		    const char *fmt, ...)
 {
@@ -115,6 +149,11 @@ int vci_store_query(vci_store_conn_t *c, vci_db_stmt_t **out, vci_err_t *err, co
 	va_start(ap, fmt);
 	rc = vci_store_queryv(c, out, err, sql, fmt, ap);
 	va_end(ap);
+	if (vci_store_read_again(c, rc)) {
+		va_start(ap, fmt);
+		rc = vci_store_queryv(c, out, err, sql, fmt, ap);
+		va_end(ap);
+	}
 	return rc;
 }
 
@@ -167,7 +206,7 @@ vci_store_conn_t *vci_store_reader(vci_store_t *st, vci_err_t *err)
 void vci_store_reader_put(vci_store_t *st, vci_store_conn_t *c)
 {
 	pthread_mutex_lock(&st->pool_mu);
-	if (st->nidle < VCI_STORE_IDLE) {
+	if (st->nidle < VCI_STORE_IDLE && !vci_store_conn_broken(c)) {
 		c->next = st->idle;
 		st->idle = c;
 		st->nidle++;
@@ -205,23 +244,71 @@ static void vci_store_fail_jobs(vci_store_job_t *jobs, const vci_err_t *why)
 }
 
 /* One operation in its savepoint. Returns -1 when the transaction itself
- * is lost (the whole group fails), 0 otherwise. */
+ * is lost (the whole group fails), 1 when the operation met a
+ * serialization failure or deadlock (drv->retry; rolled back to its
+ * savepoint: the caller commits what came before it and runs it again in
+ * a new transaction), 0 otherwise. A statement that failed inside the
+ * operation leaves it rolled back to its savepoint (drv->failed). */
 static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t *err)
 {
+	const vci_db_driver_t *drv = w->drv;
+	int again;
+
 	if (vci_store_do(w, err, vci_sql_savepoint, "") != VCI_DB_DONE)
 		return -1;
 	j->ret = j->run(w, j->arg, &j->err);
-	if (!w->drv->in_transaction(w->db)) {
+	if (!drv->in_transaction(w->db)) {
 		vci_err_set(err, VCI_EXIT_IO, "server_error",
 			    "the transaction was rolled back: %s", j->err.msg);
 		return -1;
 	}
-	if (j->ret < 0 || j->ret == VCI_STORE_EXISTS) {
+	again = j->ret < 0 && drv->retry && drv->retry(w->db);
+	if (j->ret < 0 || j->ret == VCI_STORE_EXISTS || (drv->failed && drv->failed(w->db))) {
 		if (vci_store_do(w, err, vci_sql_rollback_to, "") != VCI_DB_DONE)
 			return -1;
 	}
 	if (vci_store_do(w, err, vci_sql_release, "") != VCI_DB_DONE)
 		return -1;
+	return again;
+}
+
+#define VCI_STORE_RETRIES 5  /* runs of one operation that meet a conflict */
+
+/* Begin the write transaction on a connection that works: one lost (the
+ * database server restarted) is opened again first. */
+static int vci_store_begin(vci_store_conn_t *w, vci_err_t *err)
+{
+	if (vci_store_conn_broken(w) && vci_store_conn_reopen(w, err) < 0)
+		return -1;
+	if (w->drv->begin(w->db, err) == 0)
+		return 0;
+	if (!vci_store_conn_broken(w) || vci_store_conn_reopen(w, err) < 0)
+		return -1;
+	return w->drv->begin(w->db, err);
+}
+
+/* Run the jobs from j on in the open transaction; a job that must run
+ * again commits those before it and runs in a new one. 0, or -1 with err
+ * when the transaction failed (the jobs since the last commit fail). */
+static int vci_store_run_jobs(vci_store_conn_t *w, vci_store_job_t **from, size_t *n,
+			      vci_err_t *err)
+{
+	for (vci_store_job_t *j = *from; j; j = j->next, (*n)++) {
+		int rc = 0;
+
+		for (int tries = 0; tries < VCI_STORE_RETRIES; tries++) {
+			rc = vci_store_run_job(w, j, err);
+			if (rc != 1)
+				break;
+			if (w->drv->commit(w->db, err) < 0)
+				return -1;
+			*from = j; /* those before j are committed */
+			if (vci_store_begin(w, err) < 0)
+				return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -230,26 +317,19 @@ static int vci_store_run_job(vci_store_conn_t *w, vci_store_job_t *j, vci_err_t 
 static void vci_store_run_group(vci_store_t *st, vci_store_job_t *jobs, size_t *n)
 {
 	vci_store_conn_t *w = st->writer;
+	vci_store_job_t *from = jobs;
 	vci_err_t err = { 0 };
 
 	*n = 0;
 	for (vci_store_job_t *j = jobs; j; j = j->next)
 		j->ret = 0;
-	if (w->drv->begin(w->db, &err) < 0) {
+	if (vci_store_begin(w, &err) < 0) {
 		vci_store_fail_jobs(jobs, &err);
 		return;
 	}
-	for (vci_store_job_t *j = jobs; j; j = j->next, (*n)++) {
-		if (vci_store_run_job(w, j, &err) < 0) {
-			w->drv->rollback(w->db, NULL);
-			vci_store_fail_jobs(jobs, &err);
-			*n = 0;
-			return;
-		}
-	}
-	if (w->drv->commit(w->db, &err) < 0) {
+	if (vci_store_run_jobs(w, &from, n, &err) < 0 || w->drv->commit(w->db, &err) < 0) {
 		w->drv->rollback(w->db, NULL);
-		vci_store_fail_jobs(jobs, &err);
+		vci_store_fail_jobs(from, &err);
 		*n = 0;
 	}
 }

@@ -20,6 +20,8 @@
 typedef struct vci_store_conn {
 	const vci_db_driver_t *drv;
 	vci_db_t *db;
+	const char *location;        /* the store's, to connect again */
+	int role;
 	struct {
 		const char *sql;
 		vci_db_stmt_t *stmt;
@@ -77,8 +79,12 @@ struct vci_store {
 vci_store_conn_t *vci_store_conn_open(const vci_db_driver_t *drv, const char *location,
 				      int role, vci_err_t *err);
 void vci_store_conn_close(vci_store_conn_t *c);
+/* Open c's connection again after it was lost (drv->broken): its
+ * statements are dropped with the old one. 0, or -1 with err (c keeps
+ * the lost connection, and is tried again next time). */
+int vci_store_conn_reopen(vci_store_conn_t *c, vci_err_t *err);
 /* A read connection from the pool (opened when none is idle), and its
- * return. */
+ * return (a lost connection is closed, not pooled). */
 vci_store_conn_t *vci_store_reader(vci_store_t *st, vci_err_t *err);
 void vci_store_reader_put(vci_store_t *st, vci_store_conn_t *c);
 void vci_store_readers_close(vci_store_t *st);

@@ -1,6 +1,9 @@
 /* migrate.c - a driver's schema as numbered migrations ("-- version N"
  * blocks), applied in order in one write transaction; schema_version holds
- * the versions applied. A database newer than the build is refused. */
+ * the versions applied. A database newer than the build is refused.
+ * Processes that open one database at once (hosts sharing PostgreSQL)
+ * migrate one after the other: the driver's lock_schema, or SQLite's
+ * BEGIN IMMEDIATE. */
 #include "store/driver.h"
 
 #include <string.h>
@@ -10,7 +13,7 @@
 
 static const char vci_sql_version_table[] =
 	"CREATE TABLE IF NOT EXISTS schema_version ("
-	" version INTEGER PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)";
+	" version BIGINT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)";
 static const char vci_sql_version_get[] = "SELECT max(version) FROM schema_version";
 static const char vci_sql_version_add[] =
 	"INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)";
@@ -118,7 +121,8 @@ int vci_store_migrate(const vci_db_driver_t *drv, vci_db_t *db, const char *sche
 {
 	if (drv->begin(db, err) < 0)
 		return -1;
-	if (vci_migrate_locked(drv, db, schema, err) < 0) {
+	if ((drv->lock_schema && drv->lock_schema(db, err) < 0) ||
+	    vci_migrate_locked(drv, db, schema, err) < 0) {
 		drv->rollback(db, NULL);
 		return -1;
 	}
@@ -131,7 +135,10 @@ long vci_store_schema_version(const vci_db_driver_t *drv, vci_db_t *db, vci_err_
 
 	if (drv->begin(db, err) < 0)
 		return -1;
-	v = drv->exec(db, vci_sql_version_table, err) < 0 ? -1 : vci_migrate_current(drv, db, err);
+	v = (drv->lock_schema && drv->lock_schema(db, err) < 0) ||
+		    drv->exec(db, vci_sql_version_table, err) < 0
+		? -1
+		: vci_migrate_current(drv, db, err);
 	if (v < 0) {
 		drv->rollback(db, NULL);
 		return -1;

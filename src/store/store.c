@@ -16,14 +16,25 @@
 
 #include <openssl/rand.h>
 
-/* Which driver a `where` names: "NAME:REST" for a known driver, else a
- * state directory for SQLite. */
+/* Which driver a `where` names: "NAME:REST" for a known driver (keep:
+ * the prefix is part of what the driver takes, as in a URL), else a state
+ * directory for SQLite. */
 static const struct {
 	const char *prefix;
+	int keep;
 	const vci_db_driver_t *drv;
 } vci_store_drivers[] = {
-	{ "sqlite:", &vci_db_sqlite },
+	{ "sqlite:", 0, &vci_db_sqlite },
+#ifdef VCI_WITH_PG
+	{ "postgresql://", 1, &vci_db_pg },
+	{ "postgres://", 1, &vci_db_pg },
+	{ "pg:", 0, &vci_db_pg },
+#endif
 };
+
+/* The prefixes of drivers this build may lack, so that their `where` is
+ * not taken for a directory name. */
+static const char *const vci_store_known[] = { "postgresql://", "postgres://", "pg:" };
 
 int vci_store_hash(const void *secret, size_t len, uint8_t out[VCI_STORE_HASH])
 {
@@ -114,20 +125,36 @@ static int vci_store_changed(int rc)
 /* Open and close ---------------------------------------------------------*/
 
 static const vci_db_driver_t *vci_store_driver(const char *where, const char **rest,
-					       int *is_dir)
+					       int *is_dir, vci_err_t *err)
 {
 	for (size_t i = 0; i < sizeof(vci_store_drivers) / sizeof(vci_store_drivers[0]); i++) {
 		size_t n = strlen(vci_store_drivers[i].prefix);
 
 		if (strncmp(where, vci_store_drivers[i].prefix, n) == 0) {
-			*rest = where + n;
+			*rest = vci_store_drivers[i].keep ? where : where + n;
 			*is_dir = 0;
 			return vci_store_drivers[i].drv;
+		}
+	}
+	for (size_t i = 0; i < sizeof(vci_store_known) / sizeof(vci_store_known[0]); i++) {
+		if (strncmp(where, vci_store_known[i], strlen(vci_store_known[i])) == 0) {
+			vci_err_set(err, VCI_EXIT_USAGE, "invalid_option",
+				    "db: this build has no PostgreSQL driver (configure "
+				    "--with-postgresql, with libpq-dev installed)");
+			return NULL;
 		}
 	}
 	*rest = where;
 	*is_dir = 1;
 	return &vci_db_sqlite;
+}
+
+int vci_store_is_db(const char *where)
+{
+	for (size_t i = 0; i < sizeof(vci_store_known) / sizeof(vci_store_known[0]); i++)
+		if (where && strncmp(where, vci_store_known[i], strlen(vci_store_known[i])) == 0)
+			return 1;
+	return 0;
 }
 
 /* The offer key: 32 bytes in a file beside the database (store.h), made
@@ -231,15 +258,30 @@ static int vci_store_key_make(const char *path, vci_err_t *err)
 	return 0;
 }
 
-/* Read the key file named for this store: 0, 1 when there is none yet
- * (made by vci_store_key_new once the database is open), -1 with err. */
-static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir, vci_err_t *err)
+/* A store opened without its offer key file (vci_store_open_key with
+ * NULL on a database server) seals and opens no offer. */
+static int vci_store_no_key(vci_err_t *err)
 {
-	if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
-		    : asprintf(&st->key_path, "%s.key", rest)) < 0) {
+	return vci_err_set(err, VCI_EXIT_IO, "server_error",
+			   "no offer key file was given (hosts sharing a database share one: "
+			   "--offer-key FILE)");
+}
+
+/* Read the key file named for this store: 0, 1 when there is none yet
+ * (made by vci_store_key_new once the database is open), 2 when the
+ * store has no key (a database server opened without one), -1 with err. */
+static int vci_store_key_load(vci_store_t *st, const char *rest, int is_dir,
+			      const char *key_path, vci_err_t *err)
+{
+	if (key_path)
+		st->key_path = strdup(key_path);
+	else if (st->drv != &vci_db_sqlite)
+		return 2; /* no key: offers are neither sealed nor opened */
+	else if ((is_dir ? asprintf(&st->key_path, "%s/%s", rest, VCI_STORE_KEY_FILE)
+			 : asprintf(&st->key_path, "%s.key", rest)) < 0)
 		st->key_path = NULL;
+	if (!st->key_path)
 		return vci_err_oom_at(err, "state");
-	}
 	return vci_store_key_read(st->key_path, st->offer_key, err);
 }
 
@@ -270,14 +312,17 @@ static int vci_store_key_new(vci_store_t *st, vci_err_t *err)
 	return vci_store_key_read(st->key_path, st->offer_key, err) == 0 ? 0 : -1;
 }
 
-static int vci_store_start(vci_store_t *st, const char *where, vci_err_t *err)
+static int vci_store_start(vci_store_t *st, const char *where, const char *key_path,
+			   vci_err_t *err)
 {
 	const char *rest;
 	int is_dir, key;
 
-	st->drv = vci_store_driver(where, &rest, &is_dir);
+	st->drv = vci_store_driver(where, &rest, &is_dir, err);
+	if (!st->drv)
+		return -1;
 	st->location = st->drv->locate(rest, is_dir, err);
-	if (!st->location || (key = vci_store_key_load(st, rest, is_dir, err)) < 0)
+	if (!st->location || (key = vci_store_key_load(st, rest, is_dir, key_path, err)) < 0)
 		return -1;
 	st->writer = vci_store_conn_open(st->drv, st->location, VCI_DB_WRITER, err);
 	if (!st->writer)
@@ -303,6 +348,11 @@ static void vci_store_work_init(vci_store_t *st)
 
 vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 {
+	return vci_store_open_key(where, NULL, err);
+}
+
+vci_store_t *vci_store_open_key(const char *where, const char *key_path, vci_err_t *err)
+{
 	vci_store_t *st = calloc(1, sizeof(*st));
 
 	if (!where || !*where) {
@@ -317,8 +367,11 @@ vci_store_t *vci_store_open(const char *where, vci_err_t *err)
 	pthread_mutex_init(&st->mu, NULL);
 	vci_store_work_init(st);
 	pthread_mutex_init(&st->pool_mu, NULL);
-	if (vci_store_start(st, where, err) < 0) {
-		if (strncmp(err->msg, "state: ", 7) != 0)
+	if (vci_store_start(st, where, key_path, err) < 0) {
+		/* a URL or connection string may hold a password: not shown */
+		if (vci_store_is_db(where) && strncmp(err->msg, "db: ", 4) != 0)
+			vci_err_prefix(err, "db");
+		else if (!vci_store_is_db(where) && strncmp(err->msg, "state: ", 7) != 0)
 			vci_err_prefix(err, "state: %s", where);
 		vci_store_close(st);
 		return NULL;
@@ -388,6 +441,8 @@ int vci_store_offer_put(vci_store_t *st, const vci_store_offer_t *o, vci_err_t *
 		return vci_store_bad(err, "offer_put", "offer_id: empty, too long or not printable");
 	if (!o->offer || !o->record)
 		return vci_store_bad(err, "offer_put", "no offer or record");
+	if (!st->key_path)
+		return vci_store_no_key(err), vci_err_prefix(err, "store: offer_put");
 	sealed = vci_seal(st->offer_key, o->offer_id, strlen(o->offer_id), o->offer,
 			  strlen(o->offer), err);
 	if (!sealed) {
@@ -418,6 +473,8 @@ static int vci_store_offer_open(vci_store_t *st, const char *offer_id, const cha
 		*offer = vci_store_dup(text, err, &fail);
 		return fail ? -1 : 0;
 	}
+	if (!st->key_path)
+		return vci_store_no_key(err);
 	if (!text || vci_seal_open(st->offer_key, offer_id, strlen(offer_id), text, strlen(text),
 				   &plain, &len, NULL) < 0)
 		return vci_err_set(err, VCI_EXIT_IO, "server_error",
@@ -1247,13 +1304,15 @@ int vci_store_nonce_put_start(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH
 /* Housekeeping -----------------------------------------------------------*/
 
 /* offer.expired for each unredeemed offer the sweep deletes (flow.c's
- * event rows, written here as one statement over the offers). */
+ * event rows, written here as one statement over the offers); once only
+ * when hosts sharing a database sweep at the same time. */
 static const char vci_sql_sweep_expired[] =
 	"INSERT INTO outbox (event_id, webhook_id, type, offer_id, data, created_at, next_at)"
 	" SELECT 'exp-' || o.offer_id, w.id, 'offer.expired', o.offer_id,"
 	" '{\"expires_at\":' || o.expires_at || '}', ?1, ?1 FROM offers o, webhooks w"
 	" WHERE o.state = 'offered' AND o.expires_at <> 0 AND o.expires_at <= ?1"
-	" AND (w.events = '*' OR w.events LIKE '%\"offer.expired\"%')";
+	" AND (w.events = '*' OR w.events LIKE '%\"offer.expired\"%')"
+	" ON CONFLICT (event_id, webhook_id) DO NOTHING";
 
 static const char *const vci_sql_sweep[] = {
 	"DELETE FROM nonces WHERE expires_at <= ?1",

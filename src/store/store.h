@@ -6,8 +6,7 @@
  * Each operation is written once in store.c over a thin driver (driver.h:
  * open, prepare, bind, step, transactions); a driver knows only its
  * connection and dialect, with its own schema and migration files
- * (sqlite.c + schema.sqlite.sql today; PostgreSQL follows without
- * touching this header or the server's handlers).
+ * (sqlite.c + schema.sqlite.sql, pg.c + schema.pg.sql).
  *
  * Secrets never reach the store in the clear: pre-authorized codes,
  * tx_codes, access tokens, c_nonces, DPoP jti and API keys are passed as
@@ -26,19 +25,22 @@
  * missing, ...", VCI_EXIT_KEY, rather than served with a new key that
  * opens none of them; with another key file, it opens but those offers
  * cannot be served: vci_store_offer_get fails).
- * Hosts that share one database (the PostgreSQL store to come) must share
- * one key file. Rows written before offers were sealed (plain JSON) are
+ * Hosts that share one database (PostgreSQL) must share one key file
+ * (vci_store_open_key). Rows written before offers were sealed (plain JSON) are
  * served as they are; every new row is sealed.
  *
  * Durability: every operation that changes state returns only after its
- * change is durable (SQLite: WAL, synchronous=FULL). Writes from
- * concurrent threads are shared into one transaction and one fsync (group
- * commit): a writer thread runs each queued operation in its own SAVEPOINT
- * of one write transaction, commits, then wakes their callers, so each
- * operation still succeeds or fails alone. Alone, a write costs one
- * commit; N concurrent writers share commits (vci_store_stats shows it).
- * Reads run on pooled connections of their own and see every write that
- * has returned.
+ * change is durable (SQLite: WAL, synchronous=FULL; PostgreSQL: its
+ * COMMIT, under the server's synchronous_commit). Writes from concurrent
+ * threads are shared into one transaction and one fsync (group commit): a
+ * writer thread runs each queued operation in its own SAVEPOINT of one
+ * write transaction, commits, then wakes their callers, so each operation
+ * still succeeds or fails alone. Alone, a write costs one commit; N
+ * concurrent writers share commits (vci_store_stats shows it). Reads run
+ * on pooled connections of their own and see every write that has
+ * returned. A database server that went away (PostgreSQL restarting)
+ * fails the operations in flight (-1, VCI_EXIT_IO: nothing of them kept);
+ * the next ones connect again.
  *
  * Thread safety: one vci_store_t is used by any number of threads at once.
  * It does not survive fork() (its writer thread): open it in the process
@@ -85,8 +87,12 @@ typedef struct vci_store vci_store_t;
 
 /* Open the store, creating and migrating it: `where` is a state
  * directory (the database is DIR/vci.db, the directory made 0700 when
- * missing) or "sqlite:PATH" (a driver is picked by such a "NAME:" prefix;
- * "postgresql://" follows). Errors: VCI_EXIT_IO ("state: DIR: why"),
+ * missing), "sqlite:PATH", or a PostgreSQL database shared by hosts (in
+ * builds with libpq): a libpq URI "postgresql://..." or "postgres://...",
+ * or "pg:" and a libpq connection string ("pg:host=/run/pg dbname=vci").
+ * Errors: VCI_EXIT_IO ("state: DIR: why", "db: why": a URL is never
+ * repeated, it may hold a password), VCI_EXIT_USAGE for a PostgreSQL
+ * `where` in a build without the driver or a malformed one,
  * VCI_EXIT_INPUT (code "schema_too_new") for a database of a newer schema
  * than this build knows; VCI_EXIT_KEY (code "invalid_key") for an offer
  * key file of the wrong size or mode, or missing while the database holds
@@ -95,6 +101,17 @@ typedef struct vci_store vci_store_t;
  * (SQLite waits up to 10 s for another's lock) and make its key file at
  * once (one of them wins, all use its key). */
 vci_store_t *vci_store_open(const char *where, vci_err_t *err);
+/* vci_store_open with the offer key file at key_path (made, 0600, when
+ * missing) instead of beside the database. Every host sharing a
+ * PostgreSQL database must use a copy of the same key file, or the offers
+ * one host sealed cannot be served by another. key_path NULL: the
+ * default beside an SQLite database; for PostgreSQL no key, and then
+ * offer_put and offer_get fail (VCI_EXIT_IO) while the rest works (for
+ * the tools that manage API keys, definitions, exchanges). */
+vci_store_t *vci_store_open_key(const char *where, const char *key_path, vci_err_t *err);
+/* 1 when `where` names a database server (postgresql://, postgres://,
+ * pg:) rather than a state directory or "sqlite:PATH". */
+int vci_store_is_db(const char *where);
 void vci_store_close(vci_store_t *st);
 
 /* SHA-256 of a secret's bytes, the only form the store sees. Returns 0,

@@ -23,6 +23,7 @@ enum { OPT_NAME = VCI_OPT_TOOL_BASE + 0x80 };
 
 static const char usage[] =
 	"[run] --issuer URL --defn FILE... --key KEY (--cert CHAIN | --kid KID) --state DIR\n"
+	"                 [--db URL [--offer-key FILE]]\n"
 	"                 [--listen ADDR:PORT] [--admin-listen ADDR:PORT] [OPTION]...\n"
 	"  or:  vci-serve import --state DIR [FILE]...     offer records from vci-offer\n"
 	"  or:  vci-serve apikey add --state DIR [--name NAME]   prints the new key once\n"
@@ -33,7 +34,9 @@ static const char usage[] =
 	"  or:  vci-serve deferred claims --state DIR EXCHANGE [FILE] | deferred deny --state DIR "
 	"EXCHANGE [REASON]\n"
 	"  or:  vci-serve webhook add --state DIR --webhook-secret-file FILE URL [EVENTS [FORMAT]]\n"
-	"  or:  vci-serve webhook list --state DIR | webhook delete --state DIR ID";
+	"  or:  vci-serve webhook list --state DIR | webhook delete --state DIR ID\n"
+	"  (each subcommand takes --db URL [--offer-key FILE] instead of --state DIR: "
+	"the store of several hosts)";
 
 typedef struct args {
 	vci_cli_t cli;
@@ -199,18 +202,16 @@ static int import_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	return *result ? 0 : vci_err_oom(err);
 }
 
+/* The store of --state DIR, or of --db URL (import seals offers: it
+ * needs the offer key file, --offer-key or offer.key in --state). */
 static vci_store_t *open_state(args_t *a, const char *cmd, int *rc)
 {
 	vci_err_t err = { 0 };
-	vci_store_t *st;
+	vci_store_t *st = vci_serve_config_store(&a->cfg, !strcmp(cmd, "import"), &err);
 
-	if (!a->cfg.state) {
-		*rc = vci_cli_usage(&a->cli, "%s: --state DIR is required", cmd);
-		return NULL;
-	}
-	st = vci_store_open(a->cfg.state, &err);
 	if (!st)
-		*rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		*rc = err.status == VCI_EXIT_USAGE ? vci_cli_usage(&a->cli, "%s: %s", cmd, err.msg)
+						   : vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return st;
 }
 

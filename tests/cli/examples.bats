@@ -163,3 +163,22 @@ setup() {
   grep -q 'server 127.0.0.1:8080' "$SRC/examples/serve/nginx.conf"
   grep -q 'client_max_body_size 64k' "$SRC/examples/serve/nginx.conf"
 }
+
+@test "examples/serve/multi-host.sh: two hosts on one PostgreSQL database share the flows; a code spent on one is refused by the other; nothing left running" {
+  [ -n "${VCI_TEST_PG:-}" ] ||
+    skip "PostgreSQL: VCI_TEST_PG is not set (scripts/check starts a throwaway cluster and sets it)"
+  if vci-serve apikey list --db "pg:dbname=none" 2>&1 | grep -q "no PostgreSQL driver"; then
+    skip "PostgreSQL: this build has no PostgreSQL driver (configure --with-postgresql)"
+  fi
+  TMPDIR=$BATS_TEST_TMPDIR run sh "$SRC/examples/serve/multi-host.sh"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'database: postgresql:///vci?host=/tmp/vci-pg.'* ]]
+  [[ "$output" =~ flow\ 3:\ 1\ credential\(s\),\ status\ list\ entries\ pid#[0-9]+ ]]
+  [[ "$output" =~ host\ a\ answered:\ [1-9][0-9]*\ requests ]]
+  [[ "$output" =~ host\ b\ answered:\ [1-9][0-9]*\ requests ]]
+  [[ "$output" == *'host B refused 3 spent codes and 3 spent c_nonces'* ]]
+  [[ "$output" == *'cluster stopped'* ]]
+  [ "$(printf '%s\n' "$output" | grep -c 'exited with status 0')" -eq 2 ]
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep '^tmp\.' || true)" ]
+}

@@ -1,17 +1,21 @@
 #!/usr/bin/env bats
 # vci-serve killed with SIGKILL during a load run, then restarted on the
-# same --state: nothing that was spent before the crash is accepted again
-# (pre-authorized codes, c_nonces), no status index was handed out twice,
-# and every credential a holder received has its exchange recorded. The
-# load is four holder loops over imported offers, bounded in count (the
-# offers) and time; no timing is asserted.
+# same --state (and, with PostgreSQL, one of two hosts on one database
+# killed and restarted): nothing that was spent before the crash is
+# accepted again (pre-authorized codes, c_nonces), no status index was
+# handed out twice, and every credential a holder received has its
+# exchange recorded. The load is four holder loops over imported offers,
+# bounded in count (the offers) and time; no timing is asserted. Last, a
+# full disk under the SQLite state directory.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
+load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/pg.bash"
 
 setup() {
 	serve_skip_unless_ready
 	serve_init
 	LOOPS=()
+	HPIDS=()
 }
 
 # loops_wait: wait for the holder loops to see $D/stop and end (each ends
@@ -37,6 +41,11 @@ teardown() {
 	touch "$D/stop"
 	serve_stop
 	loops_wait
+	hosts_stop
+	pg_dropdbs
+	if mountpoint -q "$D/disk" 2>/dev/null; then
+		umount "$D/disk" || true
+	fi
 }
 
 # offers_batch CONFIG N [VCI-OFFER OPTION]...: N offers imported; their
@@ -182,4 +191,145 @@ for r in creds:
         n += 1
 print("%d credentials with their exchanges, %d status entries allocated" % (len(creds), n))
 PYEOF
+}
+
+# ---- PostgreSQL: two hosts on one database, one of them killed ----
+
+# pg_verify LOG: each credential of the log has its exchange recorded in
+# the database (by its code's hash), issued, with its notification id and
+# its token status list entries; nothing recorded twice
+pg_verify() {
+	"$PY" - "$PGDB" "$1" <<'PYEOF'
+import hashlib, json, subprocess, sys
+url, log = sys.argv[1:]
+if url.startswith("pg:"):
+    url = url[3:]
+def q(sql):
+    out = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", url,
+                          "-c", sql], check=True, capture_output=True, text=True).stdout
+    return [l.split("|") for l in out.splitlines() if l]
+creds = [r for r in (json.loads(l) for l in open(log) if l.strip()) if "c_nonce" in r]
+assert creds, "no credential in the log"
+n = 0
+for r in creds:
+    h = hashlib.sha256(r["of_code"].encode()).hexdigest()
+    rows = q("SELECT e.id, e.issued IS NOT NULL, coalesce(e.notification_id, '') FROM exchanges e"
+             " JOIN offers o ON o.offer_id = e.offer_id WHERE o.code_hash = '\\x%s'" % h)
+    assert len(rows) == 1, "credential of %s: %d exchanges for its code" % (r["config"], len(rows))
+    xid, issued, nid = rows[0]
+    assert issued == "t", "exchange %s: received but not recorded as issued" % xid
+    if r.get("notification_id"):
+        assert nid == r["notification_id"], (nid, r["notification_id"])
+    for s in r["status"]:
+        if not s["uri"].endswith(("/status/pid", "/status/mdl")):
+            continue  # the store records token status list entries
+        got = q("SELECT exchange_id FROM status WHERE uri = '%s' AND idx = %d" % (s["uri"], s["idx"]))
+        assert got == [[xid]], "status %s#%d: %r, expected %s" % (s["uri"], s["idx"], got, xid)
+        n += 1
+dup = q("SELECT count(*) - count(DISTINCT (uri, idx)) FROM status")
+assert dup == [["0"]], dup
+print("%d credentials with their exchanges, %d status entries recorded once" % (len(creds), n))
+PYEOF
+}
+
+@test "PostgreSQL: kill -9 of one of two hosts during load, restart: nothing answered is lost or handed out twice" {
+	pg_skip_unless_ready
+	HPIDS=()
+	db=$(pg_newdb)
+	hosts_init 2 "$db"
+	hosts_start
+	: >"$D/links"
+	pg_offers pid 60
+	pg_offers pid 30 --tx-code 6
+	pg_offers mdl 30 --by-reference "$ISS/offers"
+	after1=$(pg_offer pid)
+	after2=$(pg_offer mdl)
+	# four loops, each request of a flow to the next host
+	for k in 0 1 2 3; do
+		flows_loop "$k" 4 "$(ports_from "$k")" &
+		LOOPS+=($!)
+	done
+	for _ in $(seq 1 480); do
+		[ "$(count_lines ok "$D"/flows.*)" -ge 8 ] && break
+		sleep 0.25
+	done
+	host_stop 2 KILL
+	# host 1 alone carries on for a while (flows sent to host 2 fail)
+	sleep 2
+	touch "$D/stop"
+	loops_wait
+	echo "flows before the restart: $(count_lines ok "$D"/flows.*) ok, $(count_lines fail "$D"/flows.*) failed"
+	[ "$(count_lines ok "$D"/flows.*)" -ge 1 ]
+	cat "$D"/spent.* >"$D/all-spent.ndjson"
+	host_start 2
+	# a fresh flow over both hosts, then every code and c_nonce spent
+	# before is refused by both; status entries distinct
+	"$PY" "$HOLDER" "$after2" --ca "$D/ca.crt" --batch 3 --expect-status \
+		--connect-to "$(ports_from 1)" --spent-log "$D/all-spent.ndjson" >/dev/null
+	"$PY" "$HOLDER" "$after1" --ca "$D/ca.crt" --connect-to "$(ports_from 0)" \
+		--check-spent "$D/all-spent.ndjson" >"$D/check.json"
+	hosts_stop
+	pg_verify "$D/all-spent.ndjson"
+	pg_dropdbs
+}
+
+# ---- SQLite: the state directory's disk full ----
+
+# nonces_until_503 PORT MAX: POST /nonce (each one a write) until an answer
+# is 503 or MAX were sent; prints "ok=N other=N status=S retry_after=V"
+nonces_until_503() {
+	"$PY" - "$1" "$2" <<'PYEOF'
+import http.client, sys
+port, most = int(sys.argv[1]), int(sys.argv[2])
+ok = other = 0
+status, retry = "-", "-"
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+for _ in range(most):
+    c.request("POST", "/nonce", body=b"", headers={"Content-Length": "0"})
+    r = c.getresponse()
+    r.read()
+    if r.status == 200:
+        ok += 1
+        continue
+    status, retry = r.status, r.getheader("Retry-After") or "-"
+    if r.status == 503:
+        break
+    other += 1
+print("ok=%d other=%d status=%s retry_after=%s" % (ok, other, status, retry))
+PYEOF
+}
+
+@test "SQLite: a full disk under the state directory: requests fail with 503 and Retry-After, the database stays consistent, service resumes when space returns" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs for the state directory"
+	mkdir -p "$D/disk"
+	mount -t tmpfs -o size=3m,mode=0700 tmpfs "$D/disk" ||
+		skip "cannot mount a tmpfs here (no CAP_SYS_ADMIN in this container)"
+	STATE=$D/disk/state
+	serve_issuer "$ISS"
+	before=$(offer pid)
+	after=$(offer pid)
+	serve_start
+	holder "$before" --expect-status --spent-log "$D/spent.ndjson"
+	# fill the disk, then write until the store refuses
+	dd if=/dev/zero of="$D/disk/fill" bs=16k >/dev/null 2>&1 || true
+	run nonces_until_503 "$PORT" 20000
+	echo "$output"
+	echo "$output" | grep -q "status=503 retry_after=2"
+	echo "$output" | grep -q "other=0 "
+	# the server is up and answered cleanly: no 500 in its log
+	kill -0 "$SPID"
+	run grep -h '"status":50[0-24-9]' "$D/server.err"
+	[ "$status" -ne 0 ]
+	# space back: the database is intact and the service resumes
+	rm -f "$D/disk/fill"
+	"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s/vci.db?mode=ro" % sys.argv[1], uri=True)
+r = db.execute("PRAGMA integrity_check").fetchall()
+assert r == [("ok",)], r' "$STATE"
+	curl -fsS -m 60 -o /dev/null -X POST "$ISS/nonce"
+	holder "$after" --expect-status --spent-log "$D/spent.ndjson"
+	# what was spent before the disk filled stays spent
+	holder "$(offer pid)" --check-spent "$D/spent.ndjson"
+	serve_stop
+	umount "$D/disk"
 }

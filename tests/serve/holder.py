@@ -34,6 +34,9 @@ Options:
   --expect-status      every credential must carry a status list reference
   --no-notify          do not send the notification
   --timeout S          per-request timeout (default 60)
+  --connect-to P1,P2,...  send each request for an http://127.0.0.1 URL to
+                       the next of these ports in turn, as a load balancer
+                       in front of several servers of one issuer would
   --spent-log FILE     append what this run spent (codes, c_nonces, DPoP
                        jti, status entries, notification ids) as JSON lines
   --save DIR           write each credential to DIR/N.<ext> and its holder
@@ -387,12 +390,19 @@ class Response:
 
 
 class Http:
-	def __init__(self, timeout, tls_ca=None):
+	def __init__(self, timeout, tls_ca=None, connect_to=None):
 		self.timeout = timeout
 		self.tls = ssl.create_default_context(cafile=tls_ca)
+		self.ports = [int(p) for p in connect_to.split(",")] if connect_to else []
+		self.turn = 0
 
 	def request(self, method, url, body=None, headers=None):
 		u = urllib.parse.urlsplit(url)
+		if self.ports and u.scheme == "http" and u.hostname in ("127.0.0.1", "localhost"):
+			# a load balancer: each request to the next host in turn
+			port = self.ports[self.turn % len(self.ports)]
+			self.turn += 1
+			u = u._replace(netloc="%s:%d" % (u.hostname, port))
 		if u.scheme == "https":
 			conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout,
 							   context=self.tls)
@@ -545,7 +555,7 @@ class Attester:
 class Holder:
 	def __init__(self, opts):
 		self.o = opts
-		self.http = Http(opts["timeout"], opts.get("tls_ca"))
+		self.http = Http(opts["timeout"], opts.get("tls_ca"), opts.get("connect_to"))
 		self.dpop_key = Key() if opts["dpop"] else None
 		self.dpop_nonce = None
 		self.checks = []
@@ -2171,7 +2181,7 @@ def parse_args(argv):
 	     "client_id": "https://wallet.example.org", "no_attestation": False,
 	     "encrypt": None, "attester_key": None, "attester_cert": None,
 	     "key_storage": "iso_18045_high", "user_auth": "iso_18045_high", "proof_type": "jwt",
-	     "save_jwe": None, "refresh": False}
+	     "save_jwe": None, "refresh": False, "connect_to": None}
 	pos = []
 	args = list(argv)
 	valued = {"--tx-code": "tx_code", "--batch": "batch", "--config": "config",
@@ -2185,7 +2195,7 @@ def parse_args(argv):
 		  "--encrypt": "encrypt", "--attester-key": "attester_key",
 		  "--attester-cert": "attester_cert", "--key-storage": "key_storage",
 		  "--user-auth": "user_auth", "--proof-type": "proof_type",
-		  "--save-jwe": "save_jwe"}
+		  "--save-jwe": "save_jwe", "--connect-to": "connect_to"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
 		 "--deferred": "deferred", "--expect-denied": "expect_denied",

@@ -14,6 +14,8 @@ int tap_is_int(long long got, long long want, const char *fmt, ...)
 int tap_is_mem(const void *got, size_t glen, const void *want, size_t wlen,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A test not run, and why: "ok N # SKIP why" (counted as passed). */
+void tap_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_done(void);                   /* prints the plan if not given; returns exit status */
 
 /* Path of a file under the source tree ($VCI_SRCDIR, default "."); static buffer. */

@@ -72,6 +72,9 @@ static void test_resp(void)
 	tap_ok(!strstr(r.body, "secret") && strstr(r.body, "server_error"),
 	       "a server fault says nothing of the server");
 	tap_is_str(r.error, "io_error", "but the log keeps its code");
+	tap_ok(r.nheaders == 1 && !strcmp(r.headers[0].name, "Retry-After") &&
+	       !strcmp(r.headers[0].value, VCI_SERVE_RETRY_AFTER),
+	       "503: Retry-After (the request may be sent again)");
 	vci_resp_clear(&r);
 	vci_err_set(&err, VCI_EXIT_KEY, "invalid_key", "key");
 	vci_resp_err(&r, 0, &err);
@@ -234,6 +237,32 @@ static void test_config(void)
 
 	vci_serve_config_init(&c);
 	tap_is_int(vci_serve_config_check(&c, &err), -1, "issuer required");
+	vci_serve_config_clear(&c);
+
+	/* --db and --offer-key */
+	vci_serve_config_init(&c);
+	tap_is_int(vci_serve_config_set(&c, "db", "postgresql://u:secret@h/db", 0, &err), 0,
+		   "--db: a PostgreSQL URL");
+	tap_is_int(vci_serve_config_set(&c, "db", "pg:host=/run/pg dbname=vci", 0, &err), 0,
+		   "--db: a libpq connection string");
+	tap_ok(vci_serve_config_set(&c, "db", "mysql://u:secret@h/db", 0, &err) == -1 &&
+	       err.status == VCI_EXIT_USAGE && !strstr(err.msg, "secret"),
+	       "--db: another URL refused, not repeated (%s)", err.msg);
+	vci_serve_config_clear(&c);
+	vci_serve_config_init(&c);
+	vci_serve_config_set(&c, "issuer", "https://issuer.example", 0, &err);
+	vci_serve_config_set(&c, "defn", "d.json", 0, &err);
+	vci_serve_config_set(&c, "key", "k.pem", 0, &err);
+	vci_serve_config_set(&c, "kid", "k1", 0, &err);
+	vci_serve_config_set(&c, "state", "/tmp/x", 0, &err);
+	vci_serve_config_set(&c, "offer-key", "/tmp/x/offer.key", 0, &err);
+	tap_ok(vci_serve_config_check(&c, &err) == -1 && strstr(err.msg, "--offer-key is for --db"),
+	       "--offer-key without --db refused (%s)", err.msg);
+	vci_serve_config_set(&c, "db", "postgresql:///vci", 0, &err);
+	tap_is_int(vci_serve_config_check(&c, &err), 0, "--db with --state and --offer-key");
+	c.state = NULL;
+	tap_ok(vci_serve_config_check(&c, &err) == -1 && strstr(err.msg, "key files"),
+	       "--db: run still needs --state for the key files (%s)", err.msg);
 	vci_serve_config_clear(&c);
 }
 
