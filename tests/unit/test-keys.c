@@ -653,6 +653,54 @@ static void test_keyslots(void)
 	vci_keyslots_free(NULL);
 }
 
+/* A PIN in a key URI never reaches a message (RFC 7512 pin-value and
+ * pin-source), whatever the error and however short the buffer. */
+static void redact(const char *in, size_t cap, const char *want)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof buf, "%s", in);
+	vci_redact_pins(buf, cap);
+	tap_is_str(buf, want, "redacted in %zu bytes: %s", cap, in);
+}
+
+static void test_pins(void)
+{
+	vci_err_t err = { 0 };
+	EVP_PKEY *pk;
+
+	redact("pkcs11:token=t;pin-value=1234: cannot open", 256,
+	       "pkcs11:token=t;pin-value=***: cannot open");
+	redact("pkcs11:token=t;object=k?pin-source=file:/run/pin&module-path=/m.so", 256,
+	       "pkcs11:token=t;object=k?pin-source=***&module-path=/m.so");
+	redact("PKCS11:Token=t;PIN-VALUE=12:34 (x)", 256, "PKCS11:Token=t;PIN-VALUE=*** (x)");
+	redact("a pin-value=1 and pin-value=\"22\" end", 256,
+	       "a pin-value=*** and pin-value=***\"22\" end");
+	redact("pin-value=1", 256, "pin-value=***");
+	redact("key pin-value=1: why", 18, "key pin-value=***");
+	redact("key pin-value=1", 16, "key pin-value=");
+	redact("no pin here", 256, "no pin here");
+
+	vci_err_set(&err, 4, "invalid_key", "%s: bad", "pkcs11:object=k;pin-value=s3cret");
+	tap_ok(!strstr(err.msg, "s3cret"), "vci_err_set masks the PIN: %s", err.msg);
+	vci_err_prefix(&err, "--key pkcs11:pin-source=/run/s3cret");
+	tap_ok(!strstr(err.msg, "s3cret"), "vci_err_prefix masks the PIN: %s", err.msg);
+
+	/* Whether or not a token, a module or libp11's engine is present,
+	 * the PIN of the URI stays out of the message. */
+	vci_err_clear(&err);
+	pk = vci_key_load_private("pkcs11:token=vci-no-such-token;object=k;pin-value=s3cret",
+				  NULL, &err);
+	tap_ok(!pk && err.status == VCI_EXIT_KEY, "a key on a missing token: exit 4 (%s)",
+	       err.msg);
+	tap_ok(!strstr(err.msg, "s3cret"), "its message does not show the PIN");
+	EVP_PKEY_free(pk);
+	vci_err_clear(&err);
+	pk = vci_key_load_private("pkcs11:token=vci-no-such-token;object=k", "pass:s3cret", &err);
+	tap_ok(!pk && !strstr(err.msg, "s3cret"), "nor a PIN from `pass`: %s", err.msg);
+	EVP_PKEY_free(pk);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/vci-test-keys-XXXXXX",
@@ -667,6 +715,7 @@ int main(void)
 	test_files();
 	test_x509();
 	test_jwks();
+	test_pins();
 	{
 		char cmd[600];
 

@@ -1,5 +1,6 @@
-/* keys.c - private keys through OSSL_STORE, public keys, X.509 chains and
- * trust, JWK import/export and RFC 7638 thumbprints. */
+/* keys.c - private keys through OSSL_STORE or, for "pkcs11:" URIs, libp11's
+ * engine; public keys, X.509 chains and trust, JWK import/export and RFC
+ * 7638 thumbprints. */
 #include "keys.h"
 #include "base/b64url.h"
 #include "base/time.h"
@@ -18,6 +19,18 @@
 #include <openssl/ui.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <strings.h>
+
+/* Debian ships PKCS#11 for OpenSSL 3 as libp11's engine
+ * (libengine-pkcs11-openssl), not as a provider: the ENGINE API,
+ * deprecated in OpenSSL 3 but present, is used in this file alone, in
+ * the section "PKCS#11 keys" below, whose deprecation warnings are
+ * silenced there. Without it "pkcs11:" URIs go to OSSL_STORE (for a
+ * configured provider). */
+#if !defined(OPENSSL_NO_ENGINE) && !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define VCI_HAVE_ENGINE 1
+#include <openssl/engine.h>
+#endif
 
 #define VCI_MAX_PASS 1024
 
@@ -104,11 +117,233 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
-/* Base name of a path or URI for messages. */
+/* A path or URI for messages: the same text, whose PIN attributes the
+ * error setters mask (vci_redact_pins). */
 static const char *key_name(const char *uri)
 {
 	return uri;
 }
+
+static int is_pkcs11(const char *uri)
+{
+	return !strncasecmp(uri, "pkcs11:", 7);
+}
+
+static EVP_PKEY *store_load(const char *uri, const char *pass, int want_private,
+			    vci_err_t *err);
+
+/* ---- PKCS#11 keys ---- */
+
+#ifdef VCI_HAVE_ENGINE
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* One engine instance per PKCS#11 module: libp11 keeps the module, its
+ * sessions and the login in the instance, so each is made apart from
+ * OpenSSL's engine list (LIST_ADD 0) and kept for the life of the
+ * process, as the keys loaded through it use it for every signature. */
+#define VCI_P11_MODULES 4
+
+static struct p11_engine {
+	char *module; /* NULL: libp11's default (PKCS11_MODULE_PATH, p11-kit) */
+	ENGINE *e;
+} p11_engines[VCI_P11_MODULES];
+static pthread_mutex_t p11_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same_module(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* A new, initialised instance of libp11's engine for `module`; *absent
+ * is set when the engine itself cannot be loaded. */
+static ENGINE *p11_engine_new(const char *module, int *absent, vci_err_t *err)
+{
+	const char *dir = getenv("OPENSSL_ENGINES");
+	ENGINE *e;
+
+	if (!dir)
+		dir = OPENSSL_info(OPENSSL_INFO_ENGINES_DIR);
+	e = ENGINE_by_id("dynamic");
+	if (!e || !ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) ||
+	    !ENGINE_ctrl_cmd_string(e, "DIR_LOAD", "2", 0) ||
+	    !(dir && ENGINE_ctrl_cmd_string(e, "DIR_ADD", dir, 0)) ||
+	    !ENGINE_ctrl_cmd_string(e, "LIST_ADD", "0", 0) ||
+	    !ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0)) {
+		ENGINE_free(e);
+		ERR_clear_error();
+		*absent = 1;
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: libp11's OpenSSL "
+			    "engine (pkcs11.so in %s; Debian: libengine-pkcs11-openssl) cannot "
+			    "be loaded", dir ? dir : "the engines directory");
+		return NULL;
+	}
+	/* libp11 writes its diagnostics, the URI with its PIN among them,
+	 * to stderr unless told to be quiet. */
+	ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
+	if ((module && !ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module, 0)) ||
+	    !ENGINE_init(e)) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: cannot start libp11's "
+			    "engine%s%s", module ? " with module " : "", module ? module : "");
+		ENGINE_free(e);
+		return NULL;
+	}
+	ENGINE_free(e); /* the functional reference of ENGINE_init stays */
+	return e;
+}
+
+/* The engine instance for `module`, made on first use. Locked. */
+static ENGINE *p11_engine(const char *module, int *absent, vci_err_t *err)
+{
+	ENGINE *e = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&p11_lock);
+	for (i = 0; i < VCI_P11_MODULES && p11_engines[i].e; i++)
+		if (same_module(p11_engines[i].module, module)) {
+			e = p11_engines[i].e;
+			goto out;
+		}
+	if (i == VCI_P11_MODULES) {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: more than %d modules "
+			    "in one process", VCI_P11_MODULES);
+		goto out;
+	}
+	p11_engines[i].module = module ? strdup(module) : NULL;
+	if (module && !p11_engines[i].module) {
+		vci_err_oom(err);
+		goto out;
+	}
+	e = p11_engine_new(module, absent, err);
+	p11_engines[i].e = e;
+	if (!e) {
+		free(p11_engines[i].module);
+		p11_engines[i].module = NULL;
+	}
+out:
+	pthread_mutex_unlock(&p11_lock);
+	return e;
+}
+
+/* Percent-decode n bytes of s (RFC 3986) into a new string. */
+static char *pct_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], 0 };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Split the query attribute "module-path" (RFC 7512 section 2.3) off the
+ * URI, which libp11 does not know: *id gets the URI without it, *module
+ * its decoded value or NULL. 0, or -1 with err set. */
+static int p11_split(const char *uri, char **id, char **module, vci_err_t *err)
+{
+	const char *q = strchr(uri, '?');
+	size_t len = strlen(uri);
+	int first = 1;
+	char *out;
+
+	*module = NULL;
+	*id = out = malloc(len + 1);
+	if (!out)
+		return vci_err_oom(err);
+	if (!q) {
+		memcpy(out, uri, len + 1);
+		return 0;
+	}
+	memcpy(out, uri, (size_t)(q - uri));
+	out += q - uri;
+	for (const char *p = q + 1; *p;) {
+		size_t n = strcspn(p, "&");
+
+		if (n > 12 && !strncmp(p, "module-path=", 12)) {
+			free(*module);
+			*module = pct_decode(p + 12, n - 12);
+			if (!*module)
+				return vci_err_oom(err);
+		} else if (n) {
+			*out++ = first ? '?' : '&';
+			memcpy(out, p, n);
+			out += n;
+			first = 0;
+		}
+		p += n + (p[n] == '&');
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* A key on a PKCS#11 token through libp11's engine. The PIN is `pin` (from
+ * `pass`), asked for through the engine's user interface, or the URI's
+ * own pin-value / pin-source, which libp11 prefers. */
+static EVP_PKEY *p11_load(const char *uri, const char *pin, int want_private, vci_err_t *err)
+{
+	struct pass_cb pc = { pin, 0 };
+	char_auto_t *id = NULL;
+	char_auto_t *module = NULL;
+	UI_METHOD *ui = NULL;
+	EVP_PKEY *pk = NULL;
+	int absent = 0;
+	ENGINE *e;
+
+	if (p11_split(uri, &id, &module, err) < 0)
+		return NULL;
+	e = p11_engine(module, &absent, err);
+	if (!e && absent) {
+		/* No engine: a PKCS#11 provider configured for OSSL_STORE
+		 * may know the scheme; if not, the engine's message stands. */
+		vci_err_t serr = { 0 };
+
+		pk = store_load(uri, pin, want_private, &serr);
+		OPENSSL_cleanse(&serr, sizeof serr);
+	}
+	if (!e)
+		return pk;
+	ui = UI_UTIL_wrap_read_pem_callback(pass_cb, 0);
+	if (!ui) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: cannot set up the PIN prompt",
+			    key_name(uri));
+		return NULL;
+	}
+	ERR_clear_error();
+	pk = want_private ? ENGINE_load_private_key(e, id, ui, &pc) :
+			    ENGINE_load_public_key(e, id, ui, &pc);
+	if (!pk && pc.asked && !pin)
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "%s: the token needs a PIN (`pass`, "
+			    "or pin-value in the URI)", key_name(uri));
+	else if (!pk)
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: no %s key on the token, or "
+			    "the PIN is wrong", key_name(uri), want_private ? "private" : "public");
+	ERR_clear_error();
+	UI_destroy_method(ui);
+	OPENSSL_cleanse(id, strlen(id));
+	return pk;
+}
+
+#pragma GCC diagnostic pop
+#else /* !VCI_HAVE_ENGINE */
+static EVP_PKEY *p11_load(const char *uri, const char *pin, int want_private, vci_err_t *err)
+{
+	(void)uri, (void)pin, (void)want_private;
+	vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+		    "PKCS#11: this OpenSSL has no engine support");
+	return NULL;
+}
+#endif
 
 static EVP_PKEY *store_load(const char *uri, const char *pass, int want_private,
 			    vci_err_t *err)
@@ -195,7 +430,7 @@ EVP_PKEY *vci_key_load_private(const char *uri, const char *pass_spec, vci_err_t
 		if (!pass)
 			return NULL;
 	}
-	pk = store_load(uri, pass, 1, err);
+	pk = is_pkcs11(uri) ? p11_load(uri, pass, 1, err) : store_load(uri, pass, 1, err);
 	if (pk && !vci_key_default_alg(pk)) {
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
 			    "%s: unsupported key type (EC P-256/P-384/P-521, Ed25519 or RSA >= 2048)",
@@ -215,6 +450,8 @@ EVP_PKEY *vci_key_load_public(const char *path, vci_err_t *err)
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "no key given");
 		return NULL;
 	}
+	if (is_pkcs11(path))
+		return p11_load(path, NULL, 0, err);
 	/* A JWK file starts with '{'. */
 	buf = vci_read_file(path, 1u << 20, &len, NULL);
 	for (i = 0; buf && i < len && isspace((unsigned char)buf[i]); i++)
