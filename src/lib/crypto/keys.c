@@ -247,90 +247,140 @@ static char *pct_decode(const char *s, size_t n)
 	return out;
 }
 
-/* Split the query attribute "module-path" (RFC 7512 section 2.3) off the
- * URI, which libp11 does not know: *id gets the URI without it, *module
- * its decoded value or NULL. 0, or -1 with err set. */
-static int p11_split(const char *uri, char **id, char **module, vci_err_t *err)
+/* A pkcs11: URI taken apart: the attributes libp11 reads itself, and
+ * those read here. */
+struct p11_uri {
+	char *id;         /* the URI without module-path and pin-source */
+	char *module;     /* module-path, decoded, or NULL */
+	char *pin_source; /* pin-source, decoded, or NULL */
+};
+
+static void p11_uri_free(struct p11_uri *u)
 {
-	const char *q = strchr(uri, '?');
-	size_t len = strlen(uri);
-	int first = 1;
-	char *out;
+	if (u->id)
+		OPENSSL_cleanse(u->id, strlen(u->id));
+	free(u->id);
+	free(u->module);
+	free(u->pin_source);
+}
 
-	*module = NULL;
-	*id = out = malloc(len + 1);
-	if (!out)
+/* Split "module-path" (RFC 7512 section 2.3), which libp11 does not know,
+ * and "pin-source", which it reads with the line's newline, off the URI.
+ * Attributes are separated by ';' in the path and '&' in the query, as
+ * libp11 takes them. 0, or -1 with err set. */
+static int p11_split(const char *uri, struct p11_uri *u, vci_err_t *err)
+{
+	const char *p = uri + 7;
+	int in_query = 0, npath = 0, nquery = 0;
+	char *o;
+
+	memset(u, 0, sizeof *u);
+	u->id = o = malloc(strlen(uri) + 1);
+	if (!o)
 		return vci_err_oom(err);
-	if (!q) {
-		memcpy(out, uri, len + 1);
-		return 0;
-	}
-	memcpy(out, uri, (size_t)(q - uri));
-	out += q - uri;
-	for (const char *p = q + 1; *p;) {
-		size_t n = strcspn(p, "&");
+	memcpy(o, "pkcs11:", 7);
+	o += 7;
+	while (*p) {
+		size_t n = strcspn(p, ";?&");
+		char **take = NULL;
+		size_t skip = 0;
 
-		if (n > 12 && !strncmp(p, "module-path=", 12)) {
-			free(*module);
-			*module = pct_decode(p + 12, n - 12);
-			if (!*module)
+		if (n > 12 && !strncmp(p, "module-path=", 12))
+			take = &u->module, skip = 12;
+		else if (n > 11 && !strncmp(p, "pin-source=", 11))
+			take = &u->pin_source, skip = 11;
+		if (take) {
+			free(*take);
+			*take = pct_decode(p + skip, n - skip);
+			if (!*take)
 				return vci_err_oom(err);
 		} else if (n) {
-			*out++ = first ? '?' : '&';
-			memcpy(out, p, n);
-			out += n;
-			first = 0;
+			if (in_query)
+				*o++ = nquery++ ? '&' : '?';
+			else if (npath++)
+				*o++ = ';';
+			memcpy(o, p, n);
+			o += n;
 		}
-		p += n + (p[n] == '&');
+		if (p[n] == '?')
+			in_query = 1;
+		p += n + (p[n] != '\0');
 	}
-	*out = '\0';
+	*o = '\0';
 	return 0;
 }
 
-/* A key on a PKCS#11 token through libp11's engine. The PIN is `pin` (from
- * `pass`), asked for through the engine's user interface, or the URI's
- * own pin-value / pin-source, which libp11 prefers. */
+/* The PIN of a pin-source: a file ("file:PATH" or PATH), its first line. */
+static char *p11_pin_source(const char *src, vci_err_t *err)
+{
+	char_auto_t *spec = NULL;
+
+	if (!strncasecmp(src, "file:", 5))
+		src += 5;
+	if (*src == '|') {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+			    "PKCS#11: pin-source: only a file is supported");
+		return NULL;
+	}
+	if (asprintf(&spec, "file:%s", src) < 0) {
+		spec = NULL;
+		vci_err_oom(err);
+		return NULL;
+	}
+	return vci_pass_read(spec, err);
+}
+
+/* A key on a PKCS#11 token through libp11's engine. The PIN is the URI's
+ * own (pin-value, or pin-source read here), else `pin` (from `pass`),
+ * given through the engine's user interface when the token asks. */
 static EVP_PKEY *p11_load(const char *uri, const char *pin, int want_private, vci_err_t *err)
 {
 	struct pass_cb pc = { pin, 0 };
-	char_auto_t *id = NULL;
-	char_auto_t *module = NULL;
+	struct p11_uri u;
+	wipe_auto_t *src_pin = NULL;
 	UI_METHOD *ui = NULL;
 	EVP_PKEY *pk = NULL;
 	int absent = 0;
 	ENGINE *e;
 
-	if (p11_split(uri, &id, &module, err) < 0)
-		return NULL;
-	e = p11_engine(module, &absent, err);
-	if (!e && absent) {
+	if (p11_split(uri, &u, err) < 0)
+		goto out;
+	if (u.pin_source) {
+		src_pin = p11_pin_source(u.pin_source, err);
+		if (!src_pin)
+			goto out;
+		pc.pass = src_pin;
+	}
+	e = p11_engine(u.module, &absent, err);
+	if (!e) {
 		/* No engine: a PKCS#11 provider configured for OSSL_STORE
 		 * may know the scheme; if not, the engine's message stands. */
 		vci_err_t serr = { 0 };
 
-		pk = store_load(uri, pin, want_private, &serr);
+		if (absent)
+			pk = store_load(uri, pin, want_private, &serr);
 		OPENSSL_cleanse(&serr, sizeof serr);
+		goto out;
 	}
-	if (!e)
-		return pk;
 	ui = UI_UTIL_wrap_read_pem_callback(pass_cb, 0);
 	if (!ui) {
 		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: cannot set up the PIN prompt",
 			    key_name(uri));
-		return NULL;
+		goto out;
 	}
 	ERR_clear_error();
-	pk = want_private ? ENGINE_load_private_key(e, id, ui, &pc) :
-			    ENGINE_load_public_key(e, id, ui, &pc);
-	if (!pk && pc.asked && !pin)
+	pk = want_private ? ENGINE_load_private_key(e, u.id, ui, &pc) :
+			    ENGINE_load_public_key(e, u.id, ui, &pc);
+	if (!pk && pc.asked && !pc.pass)
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "%s: the token needs a PIN (`pass`, "
 			    "or pin-value in the URI)", key_name(uri));
 	else if (!pk)
 		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: no %s key on the token, or "
 			    "the PIN is wrong", key_name(uri), want_private ? "private" : "public");
+out:
 	ERR_clear_error();
 	UI_destroy_method(ui);
-	OPENSSL_cleanse(id, strlen(id));
+	p11_uri_free(&u);
 	return pk;
 }
 
@@ -1237,10 +1287,34 @@ static int set_bn(json_t *obj, const char *name, EVP_PKEY *pk, const char *param
 	return r;
 }
 
+/* A provider's copy of the public half of a key OpenSSL 3 reads no
+ * parameter of (a legacy key, e.g. one held by libp11's engine), or NULL. */
+static EVP_PKEY *public_native(EVP_PKEY *pk)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *out = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+
+	if (n > 0) {
+		p = der;
+		out = d2i_PUBKEY(NULL, &p, n);
+	}
+	OPENSSL_free(der);
+	return out;
+}
+
 json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 {
 	json_auto_t *jwk = json_object();
+	EVP_PKEY_auto_t *native = NULL;
 	int r = -1;
+
+	if (pk && !EVP_PKEY_get0_provider(pk)) {
+		native = public_native(pk);
+		if (native)
+			pk = native;
+	}
 
 	if (!jwk || !pk) {
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "JWK: no key");
