@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 #include <pthread.h>
 #include <strings.h>
+#include <time.h>
 
 /* Debian ships PKCS#11 for OpenSSL 3 as libp11's engine
  * (libengine-pkcs11-openssl), not as a provider: the ENGINE API,
@@ -835,6 +836,57 @@ int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk)
 	r = EVP_PKEY_eq(cpk, pk);
 	ERR_clear_error();
 	return r == 1;
+}
+
+/* Seconds since the epoch of an ASN1_TIME, or 0 if it does not convert. */
+static int64_t asn1_seconds(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+static void rfc3339(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+int vci_x509_chain_current(const STACK_OF(X509) *chain, int64_t now, vci_err_t *err)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *c = sk_X509_value(chain, i);
+		int64_t nb = asn1_seconds(X509_get0_notBefore(c));
+		int64_t na = asn1_seconds(X509_get0_notAfter(c));
+		char subject[128] = "", when[32];
+
+		if (now >= nb && now <= na)
+			continue;
+		X509_NAME_oneline(X509_get_subject_name(c), subject, sizeof subject);
+		rfc3339(now < nb ? nb : na, when);
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate",
+				   now < nb ? "certificate \"%s\" is not valid before %s" :
+					      "certificate \"%s\" expired at %s", subject, when);
+	}
+	return 0;
+}
+
+int64_t vci_x509_chain_not_after(const STACK_OF(X509) *chain)
+{
+	int64_t min = INT64_MAX;
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		int64_t na = asn1_seconds(X509_get0_notAfter(sk_X509_value(chain, i)));
+
+		if (na && na < min)
+			min = na;
+	}
+	return min;
 }
 
 /* ---- JWK ---- */
