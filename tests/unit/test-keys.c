@@ -653,6 +653,61 @@ static void test_keyslots(void)
 	vci_keyslots_free(NULL);
 }
 
+/* A self-signed P-256 certificate valid from now + from_s to now + to_s. */
+static X509 *cert_between(long from_s, long to_s)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *c = X509_new();
+
+	if (!k || !c)
+		goto fail;
+	X509_set_version(c, 2);
+	X509_gmtime_adj(X509_getm_notBefore(c), from_s);
+	X509_gmtime_adj(X509_getm_notAfter(c), to_s);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"Validity", -1, -1, 0);
+	X509_set_issuer_name(c, X509_get_subject_name(c));
+	if (!X509_set_pubkey(c, k) || !X509_sign(c, k, EVP_sha256()))
+		goto fail;
+	EVP_PKEY_free(k);
+	return c;
+fail:
+	EVP_PKEY_free(k);
+	X509_free(c);
+	return NULL;
+}
+
+/* A signing chain is judged at the time of signing, every certificate. */
+static void test_chain_current(void)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509 *now_ok = cert_between(-60, 30 * 86400), *root = cert_between(-60, 10 * 86400);
+	int64_t now = (int64_t)time(NULL);
+	vci_err_t err = { 0 };
+
+	sk_X509_push(chain, now_ok);
+	tap_ok(vci_x509_chain_current(chain, now, &err) == 0, "a current certificate signs");
+	tap_ok(vci_x509_chain_current(chain, now + 40 * 86400, &err) < 0 &&
+	       err.status == VCI_EXIT_KEY && !strcmp(err.code, "invalid_certificate") &&
+	       strstr(err.msg, "certificate \"/CN=Validity\" expired at "),
+	       "expired: %s", err.msg);
+	tap_ok(vci_x509_chain_current(chain, now - 86400, &err) < 0 &&
+	       strstr(err.msg, "is not valid before "), "not yet valid: %s", err.msg);
+	tap_ok(vci_x509_chain_not_after(chain) >= now + 30 * 86400 - 5 &&
+	       vci_x509_chain_not_after(chain) <= now + 30 * 86400 + 5, "notAfter in seconds");
+	sk_X509_push(chain, root);
+	tap_ok(vci_x509_chain_not_after(chain) <= now + 10 * 86400 + 5,
+	       "the chain's earliest notAfter");
+	tap_ok(vci_x509_chain_current(chain, now + 20 * 86400, &err) < 0,
+	       "a certificate further up that expired: %s", err.msg);
+	sk_X509_pop(chain);
+	sk_X509_pop(chain);
+	tap_ok(vci_x509_chain_not_after(chain) == INT64_MAX, "an empty chain: no end");
+	sk_X509_free(chain);
+	X509_free(now_ok);
+	X509_free(root);
+}
+
 /* A PIN in a key URI never reaches a message (RFC 7512 pin-value and
  * pin-source), whatever the error and however short the buffer. */
 static void redact(const char *in, size_t cap, const char *want)
@@ -716,6 +771,7 @@ int main(void)
 	test_x509();
 	test_jwks();
 	test_pins();
+	test_chain_current();
 	{
 		char cmd[600];
 
