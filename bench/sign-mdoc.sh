@@ -13,7 +13,7 @@ n=${1:-20000}
 tool=${VCI_SIGN_MDOC:-./src/tools/vci-sign-mdoc}
 [ -x "$tool" ] || tool=$(command -v vci-sign-mdoc) ||
 	{ echo "sign-mdoc.sh: vci-sign-mdoc not found" >&2; exit 2; }
-py=${PYTHON3:-python3}
+py=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -7,13 +7,14 @@
 # the peak RSS (GNU time, else /proc).
 #   cd build && make && ../bench/sign-sdjwt.sh 20000
 # Needs vci-sign-sdjwt (./src/tools or PATH), openssl and python3 with
-# cryptography (to make holder keys; PYTHON3 names the interpreter).
+# cryptography (to make holder keys; PYTHON3 names the interpreter,
+# default /usr/bin/python3: a python3 first on PATH may lack the modules).
 set -eu
 n=${1:-20000}
 tool=${VCI_SIGN_SDJWT:-./src/tools/vci-sign-sdjwt}
 [ -x "$tool" ] || tool=$(command -v vci-sign-sdjwt) ||
 	{ echo "sign-sdjwt.sh: vci-sign-sdjwt not found" >&2; exit 2; }
-py=${PYTHON3:-python3}
+py=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 iss=https://issuer.example.com

@@ -10,7 +10,7 @@ n=${1:-20000}
 tool=${VCI_VERIFY_PROOF:-./src/tools/vci-verify-proof}
 [ -x "$tool" ] || tool=$(command -v vci-verify-proof) ||
 	{ echo "verify-proof.sh: vci-verify-proof not found" >&2; exit 2; }
-py=${PYTHON3:-python3}
+py=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 aud=https://issuer.example.com

@@ -202,6 +202,9 @@ static int load_key(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err)
 	k->chain = vci_x509_load_chain(c->cert, err);
 	if (!k->chain)
 		return vci_err_prefix(err, "--cert"), err->status = VCI_EXIT_KEY, -1;
+	/* an expired (or not yet valid) certificate signs nothing */
+	if (vci_x509_chain_current(k->chain, vci_time_now(), err) < 0)
+		return vci_err_prefix(err, "--cert: %s", c->cert);
 	if (sk_X509_num(k->chain) < 1 || !vci_x509_matches_key(sk_X509_value(k->chain, 0), s->key))
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "--cert: %s: the first "
 				   "certificate is not for the signing key", c->cert);

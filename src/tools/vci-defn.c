@@ -485,6 +485,11 @@ static int cmd_metadata(tool_t *t, int argc, char **argv)
 	chain = vci_x509_load_chain(t->cert, &err);
 	if (!chain)
 		return fail(t, &err);
+	if (vci_x509_chain_current(chain, vci_time_now(), &err) < 0) {
+		sk_X509_pop_free(chain, X509_free);
+		vci_err_prefix(&err, "--cert: %s", t->cert);
+		return fail(t, &err);
+	}
 	jwt = vci_metadata_sign(md, key, alg, chain, 0, t->md.draft13, &err);
 	sk_X509_pop_free(chain, X509_free);
 	if (!jwt) {

@@ -5,6 +5,7 @@
 #include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/defn.h"
+#include "base/file.h"
 #include "base/http.h"
 #include "oid4vci/issue.h"
 #include "oid4vci/offer.h"
@@ -158,6 +159,7 @@ typedef struct ctx {
 	int64_t now;
 	atomic_int png_used, svg_used;
 	atomic_int warned;
+	vci_stage_t *stage;        /* hosted offers and QR images, published with the output */
 	int columns;               /* terminal width, 0 if unknown */
 } ctx_t;
 
@@ -186,11 +188,15 @@ static char *expand(const char *tmpl, const char *id)
 	return out;
 }
 
+/* A QR image (PNG or SVG), staged to appear with the output; *handle is
+ * its stage handle, *path_out its path. */
 static int write_image(ctx_t *c, const vci_qr_t *q, const char *tmpl, int png, atomic_int *used,
-		       const char *id, char **path_out, vci_err_t *err)
+		       const char *id, int mode, long *handle, char **path_out, vci_err_t *err)
 {
 	char_auto_t *path = NULL;
-	vci_out_t *o;
+	char *bytes = NULL;
+	size_t len = 0;
+	FILE *f;
 	int rc;
 
 	if (!strstr(tmpl, "{offer_id}") && atomic_fetch_add(used, 1) > 0)
@@ -199,17 +205,19 @@ static int write_image(ctx_t *c, const vci_qr_t *q, const char *tmpl, int png, a
 	path = expand(tmpl, id);
 	if (!path)
 		return vci_err_oom(err);
-	o = vci_out_open(path, err);
-	if (!o)
-		return -1;
-	rc = png ? vci_qr_write_png(q, vci_out_file(o), (unsigned)c->a->qr_scale, err)
-		 : vci_qr_write_svg(q, vci_out_file(o), (unsigned)c->a->qr_scale, err);
-	if (rc < 0) {
-		vci_out_abort(o);
-		return -1;
+	f = open_memstream(&bytes, &len);
+	if (!f)
+		return vci_err_oom(err);
+	rc = png ? vci_qr_write_png(q, f, (unsigned)c->a->qr_scale, err)
+		 : vci_qr_write_svg(q, f, (unsigned)c->a->qr_scale, err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = vci_err_oom(err);
+	if (rc == 0) {
+		*handle = vci_stage_file(c->stage, path, bytes, len, mode, err);
+		rc = *handle < 0 ? -1 : 0;
 	}
-	fchmod(fileno(vci_out_file(o)), 0644);
-	if (vci_out_commit(o, err) < 0)
+	free(bytes);
+	if (rc < 0)
 		return -1;
 	*path_out = path;
 	path = NULL;
@@ -255,7 +263,8 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	wipe_auto_t *link = NULL;
 	const char *send = a->send, *offer_id;
 	const json_t *v;
-	int saved = 0, rc = -1;
+	long staged[3] = { -1, -1, -1 }; /* hosted offer, PNG, SVG */
+	int rc = -1;
 
 	if (vci_offer_request_from_record(rec, &c->defaults, c->known, c->known_from, &req, err) < 0)
 		return -1;
@@ -311,17 +320,21 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 			err->status = VCI_EXIT_FAIL;
 			goto out;
 		}
-		if (a->qr_png && write_image(c, q, a->qr_png, 1, &c->png_used, offer_id, &png, err) < 0)
+		int mode = vci_offer_file_mode(NULL, o.offer);
+
+		if (a->qr_png && write_image(c, q, a->qr_png, 1, &c->png_used, offer_id, mode,
+					     &staged[1], &png, err) < 0)
 			goto out;
-		if (a->qr_svg && write_image(c, q, a->qr_svg, 0, &c->svg_used, offer_id, &svg, err) < 0)
+		if (a->qr_svg && write_image(c, q, a->qr_svg, 0, &c->svg_used, offer_id, mode,
+					     &staged[2], &svg, err) < 0)
 			goto out;
 	}
 
 	/* hosted offer, then delivery: the transaction code first */
 	if (a->offer_dir) {
-		if (vci_offer_save(a->offer_dir, offer_id, o.offer, err) < 0)
+		staged[0] = vci_offer_stage(c->stage, a->offer_dir, offer_id, o.offer, err);
+		if (staged[0] < 0)
 			goto out;
-		saved = 1;
 	}
 	if (a->tx_to && o.tx_code) {
 		vci_http_result_t r;
@@ -367,16 +380,9 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	*result = json_incref(rec);
 	rc = 0;
 out:
-	if (rc < 0) {
-		vci_err_t e2 = { 0 };
-
-		if (saved)
-			vci_offer_remove(a->offer_dir, offer_id, &e2);
-		if (png)
-			unlink(png);
-		if (svg)
-			unlink(svg);
-	}
+	if (rc < 0)
+		for (int i = 0; i < 3; i++)
+			vci_stage_drop(c->stage, staged[i]);
 	vci_qr_free(q);
 	vci_offer_clear(&o);
 	vci_offer_request_clear(&req);
@@ -623,8 +629,11 @@ int main(int argc, char **argv)
 		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
-	out = vci_out_open(a.cli.output, &err);
-	if (!out) {
+	/* the output holds pre-authorized codes and tx_codes: 0600 */
+	out = vci_out_open_mode(a.cli.output, 0600, &err);
+	c.stage = out ? vci_stage_new(&err) : NULL;
+	if (!c.stage) {
+		vci_out_abort(out);
 		vci_inputs_close(in);
 		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
@@ -633,10 +642,12 @@ int main(int argc, char **argv)
 	vci_inputs_close(in);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
+		vci_stage_abort(c.stage);
 		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 		goto done;
 	}
-	if (vci_out_commit(out, &err) < 0)
+	/* hosted offers and QR images appear with the output, or not at all */
+	if (vci_out_commit_staged(out, c.stage, &err) < 0)
 		rc = vci_cli_fail(&a.cli, &err, VCI_EXIT_IO);
 done:
 	json_decref(c.defaults.ids);

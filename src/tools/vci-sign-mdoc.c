@@ -4,6 +4,7 @@
 #include "base/b64url.h"
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/outlive.h"
 #include "oid4vci/issue.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
@@ -32,7 +33,7 @@ static const vci_opt_t opts[] = {
 	  "record's credential_configuration_id, or the only mso_mdoc definition)" },
 	{ "key", OPT_KEY, "KEY", "document signer private key: a file or an OSSL_STORE URI" },
 	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
-	{ "cert", OPT_CERT, "CHAIN", "x5chain: PEM certificates, document signer first, no root" },
+	{ "cert", OPT_CERT, "CHAIN", "x5chain: PEM certificates, document signer first, no root; verify: the document signer certificate the x5chain must start with" },
 	{ "alg", OPT_ALG, "ALG", "ES256, ES384, ES512 or EdDSA (default: the key's)" },
 	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
 	{ "time-precision", OPT_TIME_PRECISION, "P", "round validity times down to second, minute, "
@@ -46,7 +47,7 @@ static const vci_opt_t opts[] = {
 
 static const char usage[] =
 	"[sign] --defn FILE --key KEY --cert CHAIN [OPTION]... [FILE]...\n"
-	"  or:  vci-sign-mdoc verify [--ca FILE] [--at TIME] [--doctype DT] [FILE]\n"
+	"  or:  vci-sign-mdoc verify (--ca FILE | --cert FILE) [--at TIME] [--doctype DT] [FILE]\n"
 	"Options go after the command.";
 
 typedef struct args {
@@ -54,6 +55,8 @@ typedef struct args {
 	const char *defn, *config, *key, *cert, *alg, *digest_alg, *ca, *doctype;
 	long precision;
 	int64_t at;
+	char *pin;              /* verify --cert: the document signer's DER, base64 as x5chain has it */
+	STACK_OF(X509) *pin_chain; /* and the certificate */
 	int raw;
 } args_t;
 
@@ -112,15 +115,18 @@ static int handle(void *ctx, int val, const char *arg)
 typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
+	vci_outlive_t outlive;  /* credentials valid after --cert expires */
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
-	const sign_ctx_t *s = ctx;
-
+	sign_ctx_t *s = ctx;
 	/* the time of each record: a stream may run for days */
-	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
+	int64_t now = vci_time_now();
+
+	if (vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
 		return -1;
+	vci_outlive_note_record(&s->outlive, &s->issue, rec, now);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -162,6 +168,12 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		vci_defn_list_free(defs, ndefs);
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
+	if (vci_outlive_init(&s.outlive, chain, vci_time_now(), &err) < 0) {
+		sk_X509_pop_free(chain, X509_free);
+		vci_defn_list_free(defs, ndefs);
+		vci_err_prefix(&err, "--cert: %s", a->cert);
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
+	}
 	io.key = key;
 	io.alg = a->alg;
 	io.chain = chain;
@@ -194,6 +206,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	}
 	if (vci_out_commit(out, &err) < 0)
 		goto done_err;
+	vci_outlive_warn(&s.outlive, a->cli.prog, "credential");
 	vci_mdoc_issuer_free(issuer);
 	vci_defn_list_free(defs, ndefs);
 	return rc;
@@ -218,6 +231,22 @@ static int hexval(int c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
+/* verify --cert: the credential's x5chain starts with the given document
+ * signer certificate, which is then what the credential is trusted by. */
+static int pinned(const args_t *a, json_t *d, vci_err_t *err)
+{
+	const char *leaf = json_string_value(json_array_get(json_object_get(d, "x5chain"), 0));
+
+	if (!leaf || strcmp(leaf, a->pin))
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_credential", "x5chain: the "
+				   "document signer is not the certificate of --cert");
+	if (vci_x509_chain_current(a->pin_chain, a->at ? a->at : vci_time_now(), err) < 0)
+		return vci_err_prefix(err, "--cert: %s", a->cert);
+	if (!json_is_true(json_object_get(d, "trusted")))
+		json_object_set_new(d, "trusted", json_true());
+	return 0;
+}
+
 /* Verify one credential given as text (base64url or hex) or bytes. */
 static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const char *what,
 			FILE *out, vci_err_t *err)
@@ -229,9 +258,12 @@ static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const c
 
 	if (vci_mdoc_verify(buf, len, &o, &res, err) < 0)
 		return vci_err_prefix(err, "%s", what);
-	json_array_foreach(res, i, d)
+	json_array_foreach(res, i, d) {
+		if (a->pin && pinned(a, d, err) < 0)
+			return vci_err_prefix(err, "%s", what);
 		if (vci_record_write(out, d, err) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -339,9 +371,41 @@ static int verify_records(const args_t *a, char *text, size_t len, const char *w
 	return rc < 0 ? -1 : 0;
 }
 
-static int cmd_verify(void *ctx, int argc, char **argv)
+/* verify --cert: its first certificate (whose validity pinned() checks
+ * at the time judged). */
+static int pin_load(args_t *a, vci_err_t *err)
 {
-	args_t *a = ctx;
+	STACK_OF(X509) *chain = vci_x509_load_chain(a->cert, err);
+	STACK_OF(X509) *leaf = sk_X509_new_null();
+	json_auto_t *x5c = NULL;
+	int rc = -1;
+
+	if (!chain || !leaf || sk_X509_num(chain) < 1 ||
+	    !sk_X509_push(leaf, sk_X509_value(chain, 0))) {
+		if (chain && leaf)
+			vci_err_oom(err);
+		goto out;
+	}
+	x5c = vci_x5c_from_chain(leaf);
+	a->pin = x5c ? strdup(json_string_value(json_array_get(x5c, 0))) : NULL;
+	rc = a->pin ? 0 : vci_err_oom(err);
+out:
+	if (rc < 0) {
+		err->status = VCI_EXIT_KEY;
+		vci_err_prefix(err, "--cert: %s", a->cert);
+	}
+	if (rc == 0) {
+		X509_up_ref(sk_X509_value(leaf, 0));
+		a->pin_chain = leaf;
+	} else {
+		sk_X509_free(leaf);
+	}
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static int verify_run(args_t *a, int argc, char **argv)
+{
 	vci_err_t err = { 0 };
 	char_auto_t *buf = NULL;
 	const char *path = argc ? argv[0] : "-";
@@ -352,9 +416,17 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 
 	if (argc > 1)
 		return vci_cli_usage(&a->cli, "verify: one input at a time");
-	if (a->defn || a->config || a->key || a->cert || a->alg || a->digest_alg || a->raw ||
+	if (a->defn || a->config || a->key || a->alg || a->digest_alg || a->raw ||
 	    a->precision || a->cli.csv)
-		return vci_cli_usage(&a->cli, "verify takes --ca, --at, --doctype and --output only");
+		return vci_cli_usage(&a->cli, "verify takes --ca, --cert, --at, --doctype and "
+				     "--output only");
+	/* a credential signed by anyone must not pass: trust comes from
+	 * --ca (the chain) or --cert (the document signer itself) */
+	if (!a->ca && !a->cert)
+		return vci_cli_usage(&a->cli, "verify: give --ca FILE (trust anchors) or --cert "
+				     "FILE (the document signer)");
+	if (a->cert && pin_load(a, &err) < 0)
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	buf = vci_read_file(path, VCI_MDOC_MAX * 2 + 1024, &len, &err);
 	if (!buf)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
@@ -388,6 +460,18 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	return vci_out_commit(out, &err) < 0 ? vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL) : VCI_EXIT_OK;
+}
+
+static int cmd_verify(void *ctx, int argc, char **argv)
+{
+	args_t *a = ctx;
+	int rc = verify_run(a, argc, argv);
+
+	free(a->pin);
+	a->pin = NULL;
+	sk_X509_pop_free(a->pin_chain, X509_free);
+	a->pin_chain = NULL;
+	return rc;
 }
 
 static const vci_cli_command_t commands[] = {

@@ -2,6 +2,7 @@
  * VC JWT (jwt_vc_json) credentials, and verify SD-JWTs (verify). */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/outlive.h"
 #include "base/http.h"
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
@@ -138,14 +139,17 @@ static int handle(void *ctx, int val, const char *arg)
 typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
+	vci_outlive_t outlive;  /* credentials valid after --cert expires */
 } sign_ctx_t;
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
-	const sign_ctx_t *s = ctx;
+	sign_ctx_t *s = ctx;
+	int64_t now = vci_time_now();
 
-	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
+	if (vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
 		return -1;
+	vci_outlive_note_record(&s->outlive, &s->issue, rec, now);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -193,11 +197,18 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
+	vci_outlive_init(&s.outlive, NULL, 0, NULL);
 	if (a->cert) {
 		STACK_OF(X509) *chain = vci_x509_load_chain(a->cert, &err);
 
 		if (!chain) {
 			err.status = VCI_EXIT_KEY;
+			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
+			goto out;
+		}
+		if (vci_outlive_init(&s.outlive, chain, vci_time_now(), &err) < 0) {
+			sk_X509_pop_free(chain, X509_free);
+			vci_err_prefix(&err, "--cert: %s", a->cert);
 			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 			goto out;
 		}
@@ -249,6 +260,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	} else if (vci_out_commit(out, &err) < 0) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
+	vci_outlive_warn(&s.outlive, a->cli.prog, "credential");
 out:
 	vci_inputs_close(in);
 	vci_sdjwt_issuer_free(issuer);

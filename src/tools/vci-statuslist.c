@@ -4,6 +4,7 @@
  * BitstringStatusListCredential, and check a token as a relying party. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/outlive.h"
 #include "base/time.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"
@@ -592,8 +593,10 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	uint8_auto_t *cwt = NULL;
 	size_t clen = 0;
 	vci_sl_sign_opts_t o = { 0 };
+	vci_outlive_t outlive;
 	vci_out_t *out;
 
+	vci_outlive_init(&outlive, NULL, 0, NULL);
 	if (argc)
 		return vci_cli_usage(&a->cli, "sign: unexpected argument '%s'", argv[0]);
 	if (need_list(a))
@@ -617,6 +620,11 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 
 		if (!chain)
 			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		if (vci_outlive_init(&outlive, chain, vci_time_now(), &err) < 0) {
+			sk_X509_pop_free(chain, X509_free);
+			vci_err_prefix(&err, "--cert: %s", a->cert);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_KEY);
+		}
 		if (sk_X509_num(chain) < 1 || !vci_x509_matches_key(sk_X509_value(chain, 0), key)) {
 			sk_X509_pop_free(chain, X509_free);
 			vci_cli_errorf(&a->cli, "%s: the first certificate is not for the key", a->cert);
@@ -634,6 +642,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.iat = a->have_iat ? (int64_t)a->iat : vci_time_now();
 	o.exp = o.iat + (int64_t)(a->have_exp ? a->exp : 86400);
 	o.ttl = (int64_t)(a->have_ttl ? a->ttl : 3600);
+	vci_outlive_note(&outlive, o.exp);
 	if (sl->method == VCI_SL_BITSTRING)
 		jwt = vci_statuslist_sign_bitstring(sl, key, &o, &err);
 	else if (a->cwt)
@@ -651,6 +660,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		fwrite(cwt, 1, clen, vci_out_file(out));
 	if (vci_out_commit(out, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	vci_outlive_warn(&outlive, a->cli.prog, "status list token");
 	return VCI_EXIT_OK;
 }
 

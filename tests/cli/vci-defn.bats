@@ -9,7 +9,7 @@ setup() {
   SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
   DEFS=$SRC/examples/definitions
   IMP=$SRC/examples/import
-  PY=${PYTHON3:-python3}
+  PY=${PYTHON3:-/usr/bin/python3}
   T=$BATS_TEST_TMPDIR
   ISS=https://issuer.example.com
 }

@@ -239,7 +239,7 @@ PYEOF
 	run decode "$link"
 	[ "$output" = "haip-vci://|credential_offer_uri|$ISS/offers/$id" ]
 	[ "$(cat "$D/offers/$id.json")" = "$(field credential_offer <"$D/r")" ]
-	[ "$(stat -c %a "$D/offers/$id.json")" = 644 ]
+	[ "$(stat -c %a "$D/offers/$id.json")" = 600 ] # it holds the pre-authorized code
 	run vci-offer --issuer "$ISS" --config pid --offer-dir "$D/offers"
 	[ "$status" -eq 2 ]
 	run vci-offer --issuer "$ISS" --config pid --by-reference "$ISS/o?x=1"

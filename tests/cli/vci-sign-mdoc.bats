@@ -32,7 +32,8 @@ pki() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ds.key 2>/dev/null
 	openssl req -new -key ds.key -subj "/C=UT/CN=Test DS" -out ds.csr 2>/dev/null
 	printf '%s\n' "keyUsage=critical,digitalSignature" "extendedKeyUsage=critical,1.0.18013.5.1.2" >ds.ext
-	openssl x509 -req -in ds.csr -CA iaca.crt -CAkey iaca.key -days 365 -extfile ds.ext \
+	# two years: the credentials (365 days from tomorrow) expire before it
+	openssl x509 -req -in ds.csr -CA iaca.crt -CAkey iaca.key -days 730 -extfile ds.ext \
 		-set_serial 2 -out ds.crt 2>/dev/null
 }
 
@@ -105,7 +106,7 @@ EOF
 	run "$PY" "$SRC/tests/cli/mdoc-check.py" c.txt
 	[ "$status" -eq 1 ]
 	[[ $output == *"given_name: digest mismatch"* ]]
-	run vci-sign-mdoc verify c.txt
+	run vci-sign-mdoc verify --cert ds.crt c.txt
 	[ "$status" -eq 1 ]
 	[[ $output == "vci-sign-mdoc: c.txt: nameSpaces.org.iso.18013.5.1.given_name: digest does not match the MSO"* ]]
 }
@@ -121,7 +122,7 @@ EOF
 	run "$PY" "$SRC/tests/cli/mdoc-check.py" "$output"
 	[[ $output == *'"digestAlgorithm": "SHA-512"'* ]]
 	holder ds384.key P-384
-	openssl req -x509 -new -key ds384.key -subj "/CN=DS 384" -days 30 -out ds384.crt 2>/dev/null
+	openssl req -x509 -new -key ds384.key -subj "/CN=DS 384" -days 800 -out ds384.crt 2>/dev/null
 	run vci-sign-mdoc --defn "$DEFN" --key ds384.key --cert ds384.crt --alg ES384 --raw rec.json
 	[ "$status" -eq 0 ]
 	run "$PY" "$SRC/tests/cli/mdoc-check.py" "$output"
@@ -131,7 +132,7 @@ EOF
 
 @test "EdDSA with an Ed25519 document signer; an Ed25519 holder key" {
 	openssl genpkey -algorithm ED25519 -out ed.key
-	openssl req -x509 -new -key ed.key -subj "/CN=DS Ed25519" -days 30 -out ed.crt 2>/dev/null
+	openssl req -x509 -new -key ed.key -subj "/CN=DS Ed25519" -days 800 -out ed.crt 2>/dev/null
 	openssl genpkey -algorithm ED25519 -out hed.pem
 	x=$(openssl pkey -in hed.pem -pubout -outform DER | tail -c 32 | base64 -w0 | tr '+/' '-_' | tr -d '=')
 	sed "s/\"holder_jwk\":{[^}]*}/\"holder_jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"$x\"}/" rec.json >ed.json
@@ -168,7 +169,7 @@ EOF
 	echo "${lines[1]}" >c1.txt
 	run vci-sign-mdoc verify --raw c1.txt
 	[ "$status" -eq 2 ]
-	run vci-sign-mdoc verify c1.txt
+	run vci-sign-mdoc verify --cert ds.crt c1.txt
 	[[ $output == *'"family_name":"Doe"'* ]]
 }
 
@@ -200,15 +201,15 @@ EOF
 
 @test "--time-precision, exp and nbf from the record" {
 	run sign --time-precision hour --raw rec.json
-	run vci-sign-mdoc verify <<<"$output"
+	run vci-sign-mdoc verify --cert ds.crt <<<"$output"
 	[[ $output == *'"signed":"'$DAY'T12:00:00Z"'* ]]
 	nbf=$(date -u -d @$((NOW + 30 * 86400)) +%Y-%m-%dT%H:%M:%SZ)
 	sed 's/}$/,"nbf":"'$nbf'","exp":'$((NOW + 60 * 86400))'}/' rec.json >t.json
 	run sign --raw t.json
-	run vci-sign-mdoc verify --at $((NOW + 40 * 86400)) <<<"$output"
+	run vci-sign-mdoc verify --cert ds.crt --at $((NOW + 40 * 86400)) <<<"$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"validFrom":"'$nbf'","validUntil":"'$(date -u -d @$((NOW + 60 * 86400)) +%Y-%m-%dT%H:%M:%SZ)'"'* ]]
-	run vci-sign-mdoc verify --at $((NOW + 20 * 86400)) <<<"$(sign --raw t.json)"
+	run vci-sign-mdoc verify --cert ds.crt --at $((NOW + 20 * 86400)) <<<"$(sign --raw t.json)"
 	[ "$status" -eq 1 ]
 	[[ $output == *"MSO: not valid before $nbf" ]]
 	run sign --time-precision fortnight rec.json
@@ -377,22 +378,22 @@ EOF
 	run sign missing.ndjson
 	[ "$status" -eq 3 ]
 	[ "$output" = "vci-sign-mdoc: missing.ndjson: No such file or directory" ]
-	run vci-sign-mdoc verify missing.b64u
+	run vci-sign-mdoc verify --cert ds.crt missing.b64u
 	[ "$status" -eq 3 ]
 }
 
 @test "verify: Annex D IssuerSigned at its validity date, all six elements" {
-	run vci-sign-mdoc verify --at 2021-01-01T00:00:00Z "$V/iso18013-5-annexD-issuersigned.b64u"
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 2021-01-01T00:00:00Z "$V/iso18013-5-annexD-issuersigned.b64u"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"nameSpaces":{"org.iso.18013.5.1":{"family_name":"Doe","issue_date":"2019-10-20","expiry_date":"2024-10-20","document_number":"123456789","portrait":"_9j_4AAQSkZJRgABAQEAkACQAAD'* ]]
 	[[ $output == *'"driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2024-10-20"},{"vehicle_category_code":"B","issue_date":"2017-02-23","expiry_date":"2024-10-20"}]'* ]]
-	[[ $output == *'"trusted":false'* ]]
-	run vci-sign-mdoc verify "$V/iso18013-5-annexD-issuersigned.b64u"
+	[[ $output == *'"trusted":true'* ]]
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" "$V/iso18013-5-annexD-issuersigned.b64u"
 	[ "$status" -eq 1 ]
 	[[ $output == *"MSO: expired at 2021-10-01T13:30:02Z" ]]
-	run vci-sign-mdoc verify --at 1609459200 --doctype org.iso.18013.5.1.mDL <"$V/iso18013-5-annexD-device-response.hex"
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 --doctype org.iso.18013.5.1.mDL <"$V/iso18013-5-annexD-device-response.hex"
 	[ "$status" -eq 0 ]
-	run vci-sign-mdoc verify --at 1609459200 --doctype eu.europa.ec.eudi.pid.1 "$V/iso18013-5-annexD-issuersigned.b64u"
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 --doctype eu.europa.ec.eudi.pid.1 "$V/iso18013-5-annexD-issuersigned.b64u"
 	[ "$status" -eq 1 ]
 	[[ $output == *"docType is org.iso.18013.5.1.mDL, not eu.europa.ec.eudi.pid.1" ]]
 	run vci-sign-mdoc verify --at 1609459200 --ca iaca.crt "$V/iso18013-5-annexD-issuersigned.b64u"
@@ -416,27 +417,27 @@ open("sig.cbor", "wb").write(b[:-1] + bytes([b[-1] ^ 1]))
 put("doctype.cbor", b"org.iso.18013.5.1.mDL", b"org.iso.18013.5.1.mDX")
 open("trunc.cbor", "wb").write(b[:100])
 EOF
-	run vci-sign-mdoc verify --at 1609459200 ok.cbor
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 ok.cbor
 	[ "$status" -eq 0 ]
-	run vci-sign-mdoc verify --at 1609459200 value.cbor
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 value.cbor
 	[ "$status" -eq 1 ]
 	[[ $output == *"family_name: digest does not match the MSO (digestID 0)" ]]
 	for f in digest sig doctype; do
-		run vci-sign-mdoc verify --at 1609459200 $f.cbor
+		run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 $f.cbor
 		[ "$status" -eq 1 ]
 		[[ $output == *"IssuerAuth: COSE: signature does not verify" ]]
 	done
-	run vci-sign-mdoc verify --at 1609459200 trunc.cbor
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --at 1609459200 trunc.cbor
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	printf 'not*base64' >junk.txt
-	run vci-sign-mdoc verify junk.txt
+	run vci-sign-mdoc verify --cert ds.crt junk.txt
 	[ "$status" -eq 3 ]
 	printf '\x5a\xff\xff\xff\xff' >huge.cbor
-	run vci-sign-mdoc verify huge.cbor
+	run vci-sign-mdoc verify --cert ds.crt huge.cbor
 	[ "$status" -eq 3 ]
 	[[ $output == *"string longer than the input"* ]]
-	run vci-sign-mdoc verify --output v.json --at 1609459200 sig.cbor
+	run vci-sign-mdoc verify --cert "$V/iso18013-5-annexD-ds.pem" --output v.json --at 1609459200 sig.cbor
 	[ ! -e v.json ]
 }
 
@@ -447,11 +448,38 @@ EOF
 	openssl x509 -req -in tls.csr -CA iaca.crt -CAkey iaca.key -days 30 -extfile tls.ext \
 		-set_serial 3 -out tls.crt 2>/dev/null
 	vci-sign-mdoc --defn "$DEFN" --key tls.key --cert tls.crt --raw rec.json >tls.b64u
-	run vci-sign-mdoc verify tls.b64u
+	run vci-sign-mdoc verify --cert tls.crt tls.b64u
 	[ "$status" -eq 0 ]
 	run vci-sign-mdoc verify --ca iaca.crt tls.b64u
 	[ "$status" -eq 1 ]
 	[ "$output" = "vci-sign-mdoc: tls.b64u: x5chain: the document signer certificate's extended key usage does not include mdlDS (1.0.18013.5.1.2)" ]
+}
+
+@test "verify needs a trust anchor: without --ca or --cert exit 2; a credential of another signer fails --cert and --ca" {
+	run vci-sign-mdoc verify --at 2021-01-01T00:00:00Z "$V/iso18013-5-annexD-issuersigned.b64u"
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == "vci-sign-mdoc: verify: give --ca FILE (trust anchors) or --cert FILE (the document signer)" ]]
+	sign --raw rec.json >ours.b64u
+	# anyone's key and self-signed certificate
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out any.key 2>/dev/null
+	openssl req -x509 -new -key any.key -subj "/CN=Anyone" -days 30 -out any.crt 2>/dev/null
+	vci-sign-mdoc --defn "$DEFN" --key any.key --cert any.crt --raw rec.json >any.b64u
+	run vci-sign-mdoc verify any.b64u
+	[ "$status" -eq 2 ]
+	run vci-sign-mdoc verify --cert ds.crt any.b64u
+	[ "$status" -eq 1 ]
+	[[ $output == *"x5chain: the document signer is not the certificate of --cert" ]]
+	run vci-sign-mdoc verify --ca iaca.crt any.b64u
+	[ "$status" -eq 1 ]
+	run vci-sign-mdoc verify --cert ds.crt ours.b64u
+	[ "$status" -eq 0 ]
+	[[ $output == *'"trusted":true'* ]]
+	# the pinned certificate is judged at the time judged
+	run vci-sign-mdoc verify --cert any.crt --at $((NOW + 40 * 86400)) any.b64u
+	[ "$status" -eq 4 ]
+	[[ $output == *'--cert: any.crt: certificate "/CN=Anyone" expired at '* ]]
+	run vci-sign-mdoc verify --cert any.crt any.b64u
+	[ "$status" -eq 0 ]
 }
 
 @test "verify reads a signed record (credential and credentials)" {
@@ -460,7 +488,7 @@ EOF
 	[ "$status" -eq 0 ]
 	[[ $output == *'"trusted":true'* ]]
 	echo '{"id":1}' >nocred.json
-	run vci-sign-mdoc verify nocred.json
+	run vci-sign-mdoc verify --ca iaca.crt nocred.json
 	[ "$status" -eq 3 ]
 	[[ $output == *"a record without credential or credentials" ]]
 	# NDJSON: every record's credentials, one line per document
@@ -469,7 +497,7 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	{ cat two.ndjson; echo '{"id":3}'; } >three.ndjson
-	run vci-sign-mdoc verify three.ndjson
+	run vci-sign-mdoc verify --ca iaca.crt three.ndjson
 	[ "$status" -eq 3 ]
 	[[ $output == *"three.ndjson: line 3: a record without credential or credentials" ]]
 }

@@ -19,7 +19,9 @@ setup() {
 	PY=${PYTHON3:-/usr/bin/python3}
 	D=$BATS_TEST_TMPDIR
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/issuer.key" 2>/dev/null
-	openssl req -x509 -new -key "$D/issuer.key" -subj "/CN=Example Issuer" -days 30 \
+	# valid longer than the credentials (a credential that outlives its
+	# certificate is signed with a warning: cert-validity.bats)
+	openssl req -x509 -new -key "$D/issuer.key" -subj "/CN=Example Issuer" -days 400 \
 		-out "$D/issuer.crt" 2>/dev/null
 	printf '{"id":"h-1","claims":%s,"holder_jwk":%s,"status":%s}\n' "$CLAIMS" "$HJWK" "$STATUS" >"$D/rec.json"
 }
@@ -265,6 +267,9 @@ print(len(p["_sd"]), len(c) - 2)' "$1"
 	iat() { vci-sign-sdjwt verify --cert "$D/issuer.crt" "$1" | sed 's/.*"iat":\([0-9]*\).*/\1/'; }
 	exp() { vci-sign-sdjwt verify --cert "$D/issuer.crt" "$1" | sed 's/.*"exp":\([0-9]*\).*/\1/'; }
 	export VCI_TEST_NOW=1790000123
+	# a time before the certificate made now: sign with a kid (the
+	# certificate would be refused as not yet valid)
+	sign() { vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" --kid k1 --issuer "$ISS" "$@"; }
 	sign --raw "$D/rec.json" >"$D/c"
 	[ "$(iat "$D/c")" -eq 1789948800 ]
 	[ "$(exp "$D/c")" -eq $((1789948800 + 90 * 86400)) ]

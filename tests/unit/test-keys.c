@@ -653,6 +653,109 @@ static void test_keyslots(void)
 	vci_keyslots_free(NULL);
 }
 
+/* A self-signed P-256 certificate valid from now + from_s to now + to_s. */
+static X509 *cert_between(long from_s, long to_s)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *c = X509_new();
+
+	if (!k || !c)
+		goto fail;
+	X509_set_version(c, 2);
+	X509_gmtime_adj(X509_getm_notBefore(c), from_s);
+	X509_gmtime_adj(X509_getm_notAfter(c), to_s);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"Validity", -1, -1, 0);
+	X509_set_issuer_name(c, X509_get_subject_name(c));
+	if (!X509_set_pubkey(c, k) || !X509_sign(c, k, EVP_sha256()))
+		goto fail;
+	EVP_PKEY_free(k);
+	return c;
+fail:
+	EVP_PKEY_free(k);
+	X509_free(c);
+	return NULL;
+}
+
+/* A signing chain is judged at the time of signing, every certificate. */
+static void test_chain_current(void)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509 *now_ok = cert_between(-60, 30 * 86400), *root = cert_between(-60, 10 * 86400);
+	int64_t now = (int64_t)time(NULL);
+	vci_err_t err = { 0 };
+
+	sk_X509_push(chain, now_ok);
+	tap_ok(vci_x509_chain_current(chain, now, &err) == 0, "a current certificate signs");
+	tap_ok(vci_x509_chain_current(chain, now + 40 * 86400, &err) < 0 &&
+	       err.status == VCI_EXIT_KEY && !strcmp(err.code, "invalid_certificate") &&
+	       strstr(err.msg, "certificate \"/CN=Validity\" expired at "),
+	       "expired: %s", err.msg);
+	tap_ok(vci_x509_chain_current(chain, now - 86400, &err) < 0 &&
+	       strstr(err.msg, "is not valid before "), "not yet valid: %s", err.msg);
+	tap_ok(vci_x509_chain_not_after(chain) >= now + 30 * 86400 - 5 &&
+	       vci_x509_chain_not_after(chain) <= now + 30 * 86400 + 5, "notAfter in seconds");
+	sk_X509_push(chain, root);
+	tap_ok(vci_x509_chain_not_after(chain) <= now + 10 * 86400 + 5,
+	       "the chain's earliest notAfter");
+	tap_ok(vci_x509_chain_current(chain, now + 20 * 86400, &err) < 0,
+	       "a certificate further up that expired: %s", err.msg);
+	sk_X509_pop(chain);
+	sk_X509_pop(chain);
+	tap_ok(vci_x509_chain_not_after(chain) == INT64_MAX, "an empty chain: no end");
+	sk_X509_free(chain);
+	X509_free(now_ok);
+	X509_free(root);
+}
+
+/* A PIN in a key URI never reaches a message (RFC 7512 pin-value and
+ * pin-source), whatever the error and however short the buffer. */
+static void redact(const char *in, size_t cap, const char *want)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof buf, "%s", in);
+	vci_redact_pins(buf, cap);
+	tap_is_str(buf, want, "redacted in %zu bytes: %s", cap, in);
+}
+
+static void test_pins(void)
+{
+	vci_err_t err = { 0 };
+	EVP_PKEY *pk;
+
+	redact("pkcs11:token=t;pin-value=1234: cannot open", 256,
+	       "pkcs11:token=t;pin-value=***: cannot open");
+	redact("pkcs11:token=t;object=k?pin-source=file:/run/pin&module-path=/m.so", 256,
+	       "pkcs11:token=t;object=k?pin-source=***&module-path=/m.so");
+	redact("PKCS11:Token=t;PIN-VALUE=12:34 (x)", 256, "PKCS11:Token=t;PIN-VALUE=*** (x)");
+	redact("a pin-value=1 and pin-value=\"22\" end", 256,
+	       "a pin-value=*** and pin-value=***\"22\" end");
+	redact("pin-value=1", 256, "pin-value=***");
+	redact("key pin-value=1: why", 18, "key pin-value=***");
+	redact("key pin-value=1", 16, "key pin-value=");
+	redact("no pin here", 256, "no pin here");
+
+	vci_err_set(&err, 4, "invalid_key", "%s: bad", "pkcs11:object=k;pin-value=s3cret");
+	tap_ok(!strstr(err.msg, "s3cret"), "vci_err_set masks the PIN: %s", err.msg);
+	vci_err_prefix(&err, "--key pkcs11:pin-source=/run/s3cret");
+	tap_ok(!strstr(err.msg, "s3cret"), "vci_err_prefix masks the PIN: %s", err.msg);
+
+	/* Whether or not a token, a module or libp11's engine is present,
+	 * the PIN of the URI stays out of the message. */
+	vci_err_clear(&err);
+	pk = vci_key_load_private("pkcs11:token=vci-no-such-token;object=k;pin-value=s3cret",
+				  NULL, &err);
+	tap_ok(!pk && err.status == VCI_EXIT_KEY, "a key on a missing token: exit 4 (%s)",
+	       err.msg);
+	tap_ok(!strstr(err.msg, "s3cret"), "its message does not show the PIN");
+	EVP_PKEY_free(pk);
+	vci_err_clear(&err);
+	pk = vci_key_load_private("pkcs11:token=vci-no-such-token;object=k", "pass:s3cret", &err);
+	tap_ok(!pk && !strstr(err.msg, "s3cret"), "nor a PIN from `pass`: %s", err.msg);
+	EVP_PKEY_free(pk);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/vci-test-keys-XXXXXX",
@@ -667,6 +770,8 @@ int main(void)
 	test_files();
 	test_x509();
 	test_jwks();
+	test_pins();
+	test_chain_current();
 	{
 		char cmd[600];
 

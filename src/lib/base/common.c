@@ -2,9 +2,60 @@
 #include "common.h"
 #include "buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/err.h>
+
+/* Length of the PIN value starting at v (see vci_redact_pins). */
+static size_t pin_value_len(const char *v)
+{
+	size_t n = 0;
+
+	while (v[n] && !strchr(";&\"", v[n]) && !isspace((unsigned char)v[n]))
+		n++;
+	if (n && v[n - 1] == ':')
+		n--;
+	return n;
+}
+
+void vci_redact_pins(char *s, size_t cap)
+{
+	static const char *const attrs[] = { "pin-value=", "pin-source=" };
+	size_t i = 0, len;
+
+	if (!s || !cap)
+		return;
+	len = strlen(s);
+	while (i < len) {
+		size_t a, alen = 0, vlen, tail;
+
+		for (a = 0; a < 2; a++) {
+			alen = strlen(attrs[a]);
+			if (!strncasecmp(s + i, attrs[a], alen))
+				break;
+		}
+		if (a == 2) {
+			i++;
+			continue;
+		}
+		i += alen;
+		vlen = pin_value_len(s + i);
+		tail = len - i - vlen; /* bytes after the value, NUL excluded */
+		if (i + 3 + tail >= cap) /* no room: cut the message at the mask */
+			tail = cap > i + 4 ? cap - i - 4 : 0;
+		if (i + 3 >= cap) {
+			s[i < cap ? i : cap - 1] = '\0';
+			return;
+		}
+		memmove(s + i + 3, s + i + vlen, tail);
+		memcpy(s + i, "***", 3);
+		len = i + 3 + tail;
+		s[len] = '\0';
+		i += 3;
+	}
+}
 
 VCI_PRINTF(4, 0) static void err_vset(vci_err_t *err, int status, const char *code,
 		     const char *fmt, va_list ap)
@@ -14,6 +65,7 @@ VCI_PRINTF(4, 0) static void err_vset(vci_err_t *err, int status, const char *co
 	err->status = status;
 	snprintf(err->code, sizeof err->code, "%s", code ? code : "error");
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	vci_redact_pins(err->msg, sizeof err->msg);
 }
 
 int vci_err_set(vci_err_t *err, int status, const char *code, const char *fmt, ...)
@@ -38,6 +90,9 @@ int vci_err_prefix(vci_err_t *err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
 	snprintf(err->msg, sizeof err->msg, "%s: %s", what, old);
+	vci_redact_pins(err->msg, sizeof err->msg);
+	OPENSSL_cleanse(what, sizeof what);
+	OPENSSL_cleanse(old, sizeof old);
 	return -1;
 }
 
@@ -58,6 +113,7 @@ int vci_err_ssl(vci_err_t *err, int status, const char *code, const char *fmt, .
 		const char *r = strrchr(reason, ':');
 		size_t n = strlen(err->msg);
 		snprintf(err->msg + n, sizeof err->msg - n, " (%s)", r ? r + 1 : reason);
+		vci_redact_pins(err->msg, sizeof err->msg);
 	}
 	return -1;
 }

@@ -51,6 +51,15 @@ int vci_err_prefix(vci_err_t *err, const char *fmt, ...) VCI_PRINTF(2, 3);
 int vci_err_ssl(vci_err_t *err, int status, const char *code,
 		const char *fmt, ...) VCI_PRINTF(4, 5);
 void vci_err_clear(vci_err_t *err);
+/* Mask, in place, the value of every PKCS#11 URI attribute that carries a
+ * PIN ("pin-value=" and "pin-source=", RFC 7512 section 2.3, any case) in
+ * the NUL-terminated string s of capacity cap: each value becomes "***".
+ * A value ends at ';', '&', '"', white space or the end; a ':' closing it
+ * before white space or the end is kept (the "what: why" separator). The
+ * error setters above apply it to every message, so a key URI never shows
+ * its PIN in an error; call it on any other text that may hold a key URI.
+ * Thread-safe. */
+void vci_redact_pins(char *s, size_t cap);
 /* Out of memory, the one way it is reported: VCI_EXIT_IO, code
  * "out_of_memory", message "out of memory" (vci_err_oom) or "WHAT: out
  * of memory" (vci_err_oom_at). Return -1. */

@@ -1,5 +1,6 @@
-/* keys.c - private keys through OSSL_STORE, public keys, X.509 chains and
- * trust, JWK import/export and RFC 7638 thumbprints. */
+/* keys.c - private keys through OSSL_STORE or, for "pkcs11:" URIs, libp11's
+ * engine; public keys, X.509 chains and trust, JWK import/export and RFC
+ * 7638 thumbprints. */
 #include "keys.h"
 #include "base/b64url.h"
 #include "base/time.h"
@@ -18,6 +19,19 @@
 #include <openssl/ui.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <strings.h>
+#include <time.h>
+
+/* Debian ships PKCS#11 for OpenSSL 3 as libp11's engine
+ * (libengine-pkcs11-openssl), not as a provider: the ENGINE API,
+ * deprecated in OpenSSL 3 but present, is used in this file alone, in
+ * the section "PKCS#11 keys" below, whose deprecation warnings are
+ * silenced there. Without it "pkcs11:" URIs go to OSSL_STORE (for a
+ * configured provider). */
+#if !defined(OPENSSL_NO_ENGINE) && !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define VCI_HAVE_ENGINE 1
+#include <openssl/engine.h>
+#endif
 
 #define VCI_MAX_PASS 1024
 
@@ -104,11 +118,283 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
-/* Base name of a path or URI for messages. */
+/* A path or URI for messages: the same text, whose PIN attributes the
+ * error setters mask (vci_redact_pins). */
 static const char *key_name(const char *uri)
 {
 	return uri;
 }
+
+static int is_pkcs11(const char *uri)
+{
+	return !strncasecmp(uri, "pkcs11:", 7);
+}
+
+static EVP_PKEY *store_load(const char *uri, const char *pass, int want_private,
+			    vci_err_t *err);
+
+/* ---- PKCS#11 keys ---- */
+
+#ifdef VCI_HAVE_ENGINE
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* One engine instance per PKCS#11 module: libp11 keeps the module, its
+ * sessions and the login in the instance, so each is made apart from
+ * OpenSSL's engine list (LIST_ADD 0) and kept for the life of the
+ * process, as the keys loaded through it use it for every signature. */
+#define VCI_P11_MODULES 4
+
+static struct p11_engine {
+	char *module; /* NULL: libp11's default (PKCS11_MODULE_PATH, p11-kit) */
+	ENGINE *e;
+} p11_engines[VCI_P11_MODULES];
+static pthread_mutex_t p11_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same_module(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* A new, initialised instance of libp11's engine for `module`; *absent
+ * is set when the engine itself cannot be loaded. */
+static ENGINE *p11_engine_new(const char *module, int *absent, vci_err_t *err)
+{
+	const char *dir = getenv("OPENSSL_ENGINES");
+	ENGINE *e;
+
+	if (!dir)
+		dir = OPENSSL_info(OPENSSL_INFO_ENGINES_DIR);
+	e = ENGINE_by_id("dynamic");
+	if (!e || !ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) ||
+	    !ENGINE_ctrl_cmd_string(e, "DIR_LOAD", "2", 0) ||
+	    !(dir && ENGINE_ctrl_cmd_string(e, "DIR_ADD", dir, 0)) ||
+	    !ENGINE_ctrl_cmd_string(e, "LIST_ADD", "0", 0) ||
+	    !ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0)) {
+		ENGINE_free(e);
+		ERR_clear_error();
+		*absent = 1;
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: libp11's OpenSSL "
+			    "engine (pkcs11.so in %s; Debian: libengine-pkcs11-openssl) cannot "
+			    "be loaded", dir ? dir : "the engines directory");
+		return NULL;
+	}
+	/* libp11 writes its diagnostics, the URI with its PIN among them,
+	 * to stderr unless told to be quiet. */
+	ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
+	if ((module && !ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module, 0)) ||
+	    !ENGINE_init(e)) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: cannot start libp11's "
+			    "engine%s%s", module ? " with module " : "", module ? module : "");
+		ENGINE_free(e);
+		return NULL;
+	}
+	ENGINE_free(e); /* the functional reference of ENGINE_init stays */
+	return e;
+}
+
+/* The engine instance for `module`, made on first use. Locked. */
+static ENGINE *p11_engine(const char *module, int *absent, vci_err_t *err)
+{
+	ENGINE *e = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&p11_lock);
+	for (i = 0; i < VCI_P11_MODULES && p11_engines[i].e; i++)
+		if (same_module(p11_engines[i].module, module)) {
+			e = p11_engines[i].e;
+			goto out;
+		}
+	if (i == VCI_P11_MODULES) {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "PKCS#11: more than %d modules "
+			    "in one process", VCI_P11_MODULES);
+		goto out;
+	}
+	p11_engines[i].module = module ? strdup(module) : NULL;
+	if (module && !p11_engines[i].module) {
+		vci_err_oom(err);
+		goto out;
+	}
+	e = p11_engine_new(module, absent, err);
+	p11_engines[i].e = e;
+	if (!e) {
+		free(p11_engines[i].module);
+		p11_engines[i].module = NULL;
+	}
+out:
+	pthread_mutex_unlock(&p11_lock);
+	return e;
+}
+
+/* Percent-decode n bytes of s (RFC 3986) into a new string. */
+static char *pct_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], 0 };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A pkcs11: URI taken apart: the attributes libp11 reads itself, and
+ * those read here. */
+struct p11_uri {
+	char *id;         /* the URI without module-path and pin-source */
+	char *module;     /* module-path, decoded, or NULL */
+	char *pin_source; /* pin-source, decoded, or NULL */
+};
+
+static void p11_uri_free(struct p11_uri *u)
+{
+	if (u->id)
+		OPENSSL_cleanse(u->id, strlen(u->id));
+	free(u->id);
+	free(u->module);
+	free(u->pin_source);
+}
+
+/* Split "module-path" (RFC 7512 section 2.3), which libp11 does not know,
+ * and "pin-source", which it reads with the line's newline, off the URI.
+ * Attributes are separated by ';' in the path and '&' in the query, as
+ * libp11 takes them. 0, or -1 with err set. */
+static int p11_split(const char *uri, struct p11_uri *u, vci_err_t *err)
+{
+	const char *p = uri + 7;
+	int in_query = 0, npath = 0, nquery = 0;
+	char *o;
+
+	memset(u, 0, sizeof *u);
+	u->id = o = malloc(strlen(uri) + 1);
+	if (!o)
+		return vci_err_oom(err);
+	memcpy(o, "pkcs11:", 7);
+	o += 7;
+	while (*p) {
+		size_t n = strcspn(p, ";?&");
+		char **take = NULL;
+		size_t skip = 0;
+
+		if (n > 12 && !strncmp(p, "module-path=", 12))
+			take = &u->module, skip = 12;
+		else if (n > 11 && !strncmp(p, "pin-source=", 11))
+			take = &u->pin_source, skip = 11;
+		if (take) {
+			free(*take);
+			*take = pct_decode(p + skip, n - skip);
+			if (!*take)
+				return vci_err_oom(err);
+		} else if (n) {
+			if (in_query)
+				*o++ = nquery++ ? '&' : '?';
+			else if (npath++)
+				*o++ = ';';
+			memcpy(o, p, n);
+			o += n;
+		}
+		if (p[n] == '?')
+			in_query = 1;
+		p += n + (p[n] != '\0');
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* The PIN of a pin-source: a file ("file:PATH" or PATH), its first line. */
+static char *p11_pin_source(const char *src, vci_err_t *err)
+{
+	char_auto_t *spec = NULL;
+
+	if (!strncasecmp(src, "file:", 5))
+		src += 5;
+	if (*src == '|') {
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+			    "PKCS#11: pin-source: only a file is supported");
+		return NULL;
+	}
+	if (asprintf(&spec, "file:%s", src) < 0) {
+		spec = NULL;
+		vci_err_oom(err);
+		return NULL;
+	}
+	return vci_pass_read(spec, err);
+}
+
+/* A key on a PKCS#11 token through libp11's engine. The PIN is the URI's
+ * own (pin-value, or pin-source read here), else `pin` (from `pass`),
+ * given through the engine's user interface when the token asks. */
+static EVP_PKEY *p11_load(const char *uri, const char *pin, int want_private, vci_err_t *err)
+{
+	struct pass_cb pc = { pin, 0 };
+	struct p11_uri u;
+	wipe_auto_t *src_pin = NULL;
+	UI_METHOD *ui = NULL;
+	EVP_PKEY *pk = NULL;
+	int absent = 0;
+	ENGINE *e;
+
+	if (p11_split(uri, &u, err) < 0)
+		goto out;
+	if (u.pin_source) {
+		src_pin = p11_pin_source(u.pin_source, err);
+		if (!src_pin)
+			goto out;
+		pc.pass = src_pin;
+	}
+	e = p11_engine(u.module, &absent, err);
+	if (!e) {
+		/* No engine: a PKCS#11 provider configured for OSSL_STORE
+		 * may know the scheme; if not, the engine's message stands. */
+		vci_err_t serr = { 0 };
+
+		if (absent)
+			pk = store_load(uri, pin, want_private, &serr);
+		OPENSSL_cleanse(&serr, sizeof serr);
+		goto out;
+	}
+	ui = UI_UTIL_wrap_read_pem_callback(pass_cb, 0);
+	if (!ui) {
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: cannot set up the PIN prompt",
+			    key_name(uri));
+		goto out;
+	}
+	ERR_clear_error();
+	pk = want_private ? ENGINE_load_private_key(e, u.id, ui, &pc) :
+			    ENGINE_load_public_key(e, u.id, ui, &pc);
+	if (!pk && pc.asked && !pc.pass)
+		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "%s: the token needs a PIN (`pass`, "
+			    "or pin-value in the URI)", key_name(uri));
+	else if (!pk)
+		vci_err_ssl(err, VCI_EXIT_KEY, "invalid_key", "%s: no %s key on the token, or "
+			    "the PIN is wrong", key_name(uri), want_private ? "private" : "public");
+out:
+	ERR_clear_error();
+	UI_destroy_method(ui);
+	p11_uri_free(&u);
+	return pk;
+}
+
+#pragma GCC diagnostic pop
+#else /* !VCI_HAVE_ENGINE */
+static EVP_PKEY *p11_load(const char *uri, const char *pin, int want_private, vci_err_t *err)
+{
+	(void)uri, (void)pin, (void)want_private;
+	vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
+		    "PKCS#11: this OpenSSL has no engine support");
+	return NULL;
+}
+#endif
 
 static EVP_PKEY *store_load(const char *uri, const char *pass, int want_private,
 			    vci_err_t *err)
@@ -195,7 +481,7 @@ EVP_PKEY *vci_key_load_private(const char *uri, const char *pass_spec, vci_err_t
 		if (!pass)
 			return NULL;
 	}
-	pk = store_load(uri, pass, 1, err);
+	pk = is_pkcs11(uri) ? p11_load(uri, pass, 1, err) : store_load(uri, pass, 1, err);
 	if (pk && !vci_key_default_alg(pk)) {
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key",
 			    "%s: unsupported key type (EC P-256/P-384/P-521, Ed25519 or RSA >= 2048)",
@@ -215,6 +501,8 @@ EVP_PKEY *vci_key_load_public(const char *path, vci_err_t *err)
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "no key given");
 		return NULL;
 	}
+	if (is_pkcs11(path))
+		return p11_load(path, NULL, 0, err);
 	/* A JWK file starts with '{'. */
 	buf = vci_read_file(path, 1u << 20, &len, NULL);
 	for (i = 0; buf && i < len && isspace((unsigned char)buf[i]); i++)
@@ -548,6 +836,57 @@ int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk)
 	r = EVP_PKEY_eq(cpk, pk);
 	ERR_clear_error();
 	return r == 1;
+}
+
+/* Seconds since the epoch of an ASN1_TIME, or 0 if it does not convert. */
+static int64_t asn1_seconds(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+static void rfc3339(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+int vci_x509_chain_current(const STACK_OF(X509) *chain, int64_t now, vci_err_t *err)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *c = sk_X509_value(chain, i);
+		int64_t nb = asn1_seconds(X509_get0_notBefore(c));
+		int64_t na = asn1_seconds(X509_get0_notAfter(c));
+		char subject[128] = "", when[32];
+
+		if (now >= nb && now <= na)
+			continue;
+		X509_NAME_oneline(X509_get_subject_name(c), subject, sizeof subject);
+		rfc3339(now < nb ? nb : na, when);
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate",
+				   now < nb ? "certificate \"%s\" is not valid before %s" :
+					      "certificate \"%s\" expired at %s", subject, when);
+	}
+	return 0;
+}
+
+int64_t vci_x509_chain_not_after(const STACK_OF(X509) *chain)
+{
+	int64_t min = INT64_MAX;
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		int64_t na = asn1_seconds(X509_get0_notAfter(sk_X509_value(chain, i)));
+
+		if (na && na < min)
+			min = na;
+	}
+	return min;
 }
 
 /* ---- JWK ---- */
@@ -1000,10 +1339,34 @@ static int set_bn(json_t *obj, const char *name, EVP_PKEY *pk, const char *param
 	return r;
 }
 
+/* A provider's copy of the public half of a key OpenSSL 3 reads no
+ * parameter of (a legacy key, e.g. one held by libp11's engine), or NULL. */
+static EVP_PKEY *public_native(EVP_PKEY *pk)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *out = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+
+	if (n > 0) {
+		p = der;
+		out = d2i_PUBKEY(NULL, &p, n);
+	}
+	OPENSSL_free(der);
+	return out;
+}
+
 json_t *vci_jwk_from_pkey(EVP_PKEY *pk, vci_err_t *err)
 {
 	json_auto_t *jwk = json_object();
+	EVP_PKEY_auto_t *native = NULL;
 	int r = -1;
+
+	if (pk && !EVP_PKEY_get0_provider(pk)) {
+		native = public_native(pk);
+		if (native)
+			pk = native;
+	}
 
 	if (!jwk || !pk) {
 		vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "JWK: no key");

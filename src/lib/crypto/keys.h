@@ -41,6 +41,16 @@ int vci_x509_verify(const STACK_OF(X509) *chain, const char *ca_file, int64_t at
 		    vci_err_t *err);
 /* Whether the certificate's public key equals pk. */
 int vci_x509_matches_key(X509 *cert, EVP_PKEY *pk);
+/* Whether a signer may sign with its chain at time `now`: every
+ * certificate of the chain is within its validity. 0, or -1 with
+ * VCI_EXIT_KEY, code "invalid_certificate", message "certificate
+ * \"SUBJECT\" expired at TIME" or "... is not valid before TIME" (RFC
+ * 3339, UTC). */
+int vci_x509_chain_current(const STACK_OF(X509) *chain, int64_t now, vci_err_t *err);
+/* The earliest notAfter of the chain, in seconds since the epoch
+ * (INT64_MAX for an empty chain): what it signs should not be valid
+ * after it. */
+int64_t vci_x509_chain_not_after(const STACK_OF(X509) *chain);
 
 /* JWK <-> EVP_PKEY for EC P-256/384/521, OKP Ed25519 and RSA >= 2048.
  * Import checks the point is on the curve; with allow_private 0, a JWK

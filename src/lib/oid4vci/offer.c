@@ -854,6 +854,45 @@ int vci_offer_save(const char *dir, const char *offer_id, const json_t *offer, v
 	return vci_out_commit(o, err);
 }
 
+int vci_offer_file_mode(const char *dir, const json_t *offer)
+{
+	const json_t *g = json_object_get(json_object_get(offer, "grants"),
+					  "urn:ietf:params:oauth:grant-type:pre-authorized_code");
+	struct stat st;
+
+	if (!g)
+		return 0644;
+	if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_ISGID))
+		return 0640;
+	return 0600;
+}
+
+long vci_offer_stage(struct vci_stage *stage, const char *dir, const char *offer_id,
+		     const json_t *offer, vci_err_t *err)
+{
+	char_auto_t *path = offer_path(dir, offer_id, err);
+	wipe_auto_t *text = NULL;
+	long h;
+
+	if (!path)
+		return -1;
+	text = json_dumps(offer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return vci_err_oom(err);
+	/* one line, as vci_offer_save writes it */
+	{
+		size_t n = strlen(text);
+		char *line = realloc(text, n + 2);
+
+		if (!line)
+			return vci_err_oom(err);
+		text = line;
+		memcpy(text + n, "\n", 2);
+	}
+	h = vci_stage_file(stage, path, text, strlen(text), vci_offer_file_mode(dir, offer), err);
+	return h;
+}
+
 json_t *vci_offer_load(const char *dir, const char *offer_id, vci_err_t *err)
 {
 	char_auto_t *path = offer_path(dir, offer_id, err);

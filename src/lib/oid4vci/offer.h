@@ -176,6 +176,18 @@ void vci_offer_parsed_clear(vci_offer_parsed_t *p);
 /* Offers kept to be served by reference: DIR/ID.json, written atomically
  * (temporary file, fsync, rename), mode 0644. */
 int vci_offer_save(const char *dir, const char *offer_id, const json_t *offer, vci_err_t *err);
+/* The mode of a file that holds an offer (a hosted offer, or a QR code
+ * of its link): an offer with a pre-authorized code is a secret, 0600,
+ * or 0640 in a set-group-ID directory (its group, e.g. the web server's,
+ * reads it); any other offer 0644. */
+int vci_offer_file_mode(const char *dir, const json_t *offer);
+/* As vci_offer_save, but staged in `stage` (base/file.h): DIR/ID.json
+ * appears only when the stage commits, with the output the offer's
+ * record goes to. Mode from vci_offer_file_mode. Returns the stage
+ * handle (vci_stage_drop), or -1 with err set. */
+struct vci_stage;
+long vci_offer_stage(struct vci_stage *stage, const char *dir, const char *offer_id,
+		     const json_t *offer, vci_err_t *err);
 /* Load DIR/ID.json (VCI_EXIT_INPUT, code "invalid_request" for an id
  * that is not an offer id; "not_found" when there is no such file). */
 json_t *vci_offer_load(const char *dir, const char *offer_id, vci_err_t *err);
