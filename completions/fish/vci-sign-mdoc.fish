@@ -19,6 +19,7 @@ complete -c vci-sign-mdoc -l alg -x -a 'ES256 ES384 ES512 EdDSA' -d 'signature a
 complete -c vci-sign-mdoc -l digest-alg -x -a 'SHA-256 SHA-384 SHA-512' -d 'valueDigests algorithm'
 complete -c vci-sign-mdoc -l time-precision -x -a 'second minute hour day' -d 'round validity times'
 complete -c vci-sign-mdoc -l raw -d 'write only the credentials'
+complete -c vci-sign-mdoc -l unchecked-proofs -d 'sign keys not proven by vci-verify-proof --defn'
 complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l ca -r -F -d 'IACA trust anchors'
 complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l at -x -d 'judge validity at TIME'
 complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l doctype -x -a 'org.iso.18013.5.1.mDL eu.europa.ec.eudi.pid.1' -d 'expected docType'

@@ -5,6 +5,7 @@
 #include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/issue.h"
+#include "oid4vci/policy.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
 #include "pipe/record.h"
@@ -21,6 +22,7 @@ enum {
 	OPT_DIGEST_ALG,
 	OPT_TIME_PRECISION,
 	OPT_RAW,
+	OPT_UNCHECKED,
 	OPT_CA,
 	OPT_AT,
 	OPT_DOCTYPE,
@@ -38,6 +40,8 @@ static const vci_opt_t opts[] = {
 	{ "time-precision", OPT_TIME_PRECISION, "P", "round validity times down to second, minute, "
 	  "hour, day (default) or N[s|m|h|d]" },
 	{ "raw", OPT_RAW, NULL, "write only the credentials, one per line" },
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
+	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "ca", OPT_CA, "FILE", "verify: trust anchors (IACA roots, PEM) for the x5chain" },
 	{ "at", OPT_AT, "TIME", "verify: judge validity at TIME (seconds since the epoch or RFC 3339)" },
 	{ "doctype", OPT_DOCTYPE, "DT", "verify: the docType the credential must have" },
@@ -55,6 +59,7 @@ typedef struct args {
 	long precision;
 	int64_t at;
 	int raw;
+	int unchecked;
 } args_t;
 
 static int handle(void *ctx, int val, const char *arg)
@@ -85,6 +90,7 @@ static int handle(void *ctx, int val, const char *arg)
 			return vci_cli_usage(&a->cli, "%s", err.msg);
 		break;
 	case OPT_RAW: a->raw = 1; break;
+	case OPT_UNCHECKED: a->unchecked = 1; break;
 	case OPT_CA: a->ca = arg; break;
 	case OPT_AT: {
 		json_t *j = json_string(arg);
@@ -112,15 +118,34 @@ static int handle(void *ctx, int val, const char *arg)
 typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
+	int unchecked;          /* --unchecked-proofs */
 } sign_ctx_t;
+
+/* The proofs of a record whose definition states a proof policy were
+ * checked against that policy (vci-verify-proof --defn), unless
+ * --unchecked-proofs. A record naming no definition is left to
+ * vci_issue_record, which says so. */
+static int sign_policy(const sign_ctx_t *s, const json_t *rec, vci_err_t *err)
+{
+	vci_err_t ignored = { 0 };
+	const vci_defn_t *d;
+
+	if (s->unchecked)
+		return 0;
+	d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs, s->issue.formats,
+				  s->issue.config, rec, &ignored);
+	return d ? vci_policy_record_check(d, rec, err) : 0;
+}
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	const sign_ctx_t *s = ctx;
 
 	/* the time of each record: a stream may run for days */
-	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
+	if (sign_policy(s, rec, err) < 0 ||
+	    vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
 		return -1;
+	vci_record_drop_secrets(rec);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -176,6 +201,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
 	vci_issue_ctx_add(&s.issue, &vci_mdoc_ops, issuer);
 	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
+	s.unchecked = a->unchecked;
 	rc = VCI_EXIT_IO;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in)
@@ -353,7 +379,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	if (argc > 1)
 		return vci_cli_usage(&a->cli, "verify: one input at a time");
 	if (a->defn || a->config || a->key || a->cert || a->alg || a->digest_alg || a->raw ||
-	    a->precision || a->cli.csv)
+	    a->precision || a->cli.csv || a->unchecked)
 		return vci_cli_usage(&a->cli, "verify takes --ca, --at, --doctype and --output only");
 	buf = vci_read_file(path, VCI_MDOC_MAX * 2 + 1024, &len, &err);
 	if (!buf)

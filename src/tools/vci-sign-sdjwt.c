@@ -5,6 +5,7 @@
 #include "base/http.h"
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
+#include "oid4vci/policy.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"
 #include "oid4vci/sdjwt.h"
@@ -20,6 +21,7 @@ enum {
 	OPT_ISSUER,
 	OPT_TIME_PRECISION,
 	OPT_RAW,
+	OPT_UNCHECKED,
 	OPT_FORMAT,
 	OPT_LEGACY_TYP,
 	OPT_SD_ALG,
@@ -43,6 +45,8 @@ static const vci_opt_t opts[] = {
 	{ "time-precision", OPT_TIME_PRECISION, "P", "round iat down to second, minute, hour, day "
 	  "or N[smhd] (default day)" },
 	{ "raw", OPT_RAW, NULL, "print only the credentials, one per line" },
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
+	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "format", OPT_FORMAT, "FMT", "dc+sd-jwt or jwt_vc_json: sign only with definitions of "
 	  "this format (default: either)" },
 	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
@@ -76,6 +80,7 @@ typedef struct args {
 	vci_format_t format;
 	unsigned long decoys;
 	int have_decoys, raw, legacy_typ;
+	int unchecked;
 } args_t;
 
 static int handle(void *ctx, int val, const char *arg)
@@ -106,6 +111,7 @@ static int handle(void *ctx, int val, const char *arg)
 		}
 		break;
 	case OPT_RAW: a->raw = 1; break;
+	case OPT_UNCHECKED: a->unchecked = 1; break;
 	case OPT_FORMAT:
 		a->format = vci_format_parse(arg, 0);
 		if (a->format != VCI_FORMAT_SDJWT && a->format != VCI_FORMAT_JWTVC)
@@ -138,14 +144,33 @@ static int handle(void *ctx, int val, const char *arg)
 typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
+	int unchecked;          /* --unchecked-proofs */
 } sign_ctx_t;
+
+/* The proofs of a record whose definition states a proof policy were
+ * checked against that policy (vci-verify-proof --defn), unless
+ * --unchecked-proofs. A record naming no definition is left to
+ * vci_issue_record, which says so. */
+static int sign_policy(const sign_ctx_t *s, const json_t *rec, vci_err_t *err)
+{
+	vci_err_t ignored = { 0 };
+	const vci_defn_t *d;
+
+	if (s->unchecked)
+		return 0;
+	d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs, s->issue.formats,
+				  s->issue.config, rec, &ignored);
+	return d ? vci_policy_record_check(d, rec, err) : 0;
+}
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	const sign_ctx_t *s = ctx;
 
-	if (vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
+	if (sign_policy(s, rec, err) < 0 ||
+	    vci_issue_record(&s->issue, rec, vci_time_now(), s->flags, err) < 0)
 		return -1;
+	vci_record_drop_secrets(rec);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -231,6 +256,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (formats & (1u << VCI_FORMAT_JWTVC))
 		vci_issue_ctx_add(&s.issue, &vci_jwtvc_ops, issuer);
 	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
+	s.unchecked = a->unchecked;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
@@ -406,7 +432,8 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	int rc = 0;
 
 	if (a->defn || a->config || a->key || a->kid || a->issuer || a->raw || a->format ||
-	    a->legacy_typ || a->sd_alg || a->have_decoys || a->precision || a->cli.csv)
+	    a->legacy_typ || a->sd_alg || a->have_decoys || a->precision || a->cli.csv ||
+	    a->unchecked)
 		return vci_cli_usage(&a->cli, "verify: takes --cert, --jwk or --ca, --alg, "
 				     "--kb-aud, --kb-nonce and --output");
 	if (!!a->cert + !!a->jwk + !!a->ca != 1)

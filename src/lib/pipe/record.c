@@ -868,3 +868,15 @@ out:
 	free(parts);
 	return rc;
 }
+
+void vci_record_drop_secrets(json_t *rec)
+{
+	static const char *const used[] = {
+		"pre_authorized_code", "tx_code", "credential_offer", "offer_link",
+		"credential_offer_uri", "qr_png", "qr_svg", "issuer_state", "proofs", "proof",
+		"credential_request", "client_attestation", "client_attestation_pop",
+	};
+
+	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+		json_object_del(rec, used[i]);
+}

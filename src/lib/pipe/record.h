@@ -80,6 +80,14 @@ json_t *vci_record_error_from(const json_t *orig, const vci_err_t *err, size_t l
 /* True if the record is an error record (has an "error" object). */
 int vci_record_is_error(const json_t *rec);
 
+/* Drop from a signed record the secrets its issuance has used up: the
+ * pre-authorized code and tx_code, the offer that carries the code
+ * (credential_offer, offer_link, qr_png, qr_svg, issuer_state), the
+ * proof JWTs (proofs, proof, credential_request) and the wallet
+ * attestation's JWTs. What they proved stays (holder_jwk,
+ * proof_policy, wallet_attestation, ...). */
+void vci_record_drop_secrets(json_t *rec);
+
 /* Write one record as a line of compact JSON (field order kept). */
 int vci_record_write(FILE *out, const json_t *rec, vci_err_t *err);
 
