@@ -21,5 +21,5 @@ complete -c vci-sign-mdoc -l time-precision -x -a 'second minute hour day' -d 'r
 complete -c vci-sign-mdoc -l raw -d 'write only the credentials'
 complete -c vci-sign-mdoc -l unchecked-proofs -d 'sign keys not proven by vci-verify-proof --defn'
 complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l ca -r -F -d 'IACA trust anchors'
-complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l at -x -d 'judge validity at TIME'
+complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l now -x -d 'judge validity at TIME (RFC 3339 or epoch seconds)'
 complete -c vci-sign-mdoc -n "__fish_seen_subcommand_from verify" -l doctype -x -a 'org.iso.18013.5.1.mDL eu.europa.ec.eudi.pid.1' -d 'expected docType'

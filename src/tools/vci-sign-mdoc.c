@@ -43,14 +43,16 @@ static const vci_opt_t opts[] = {
 	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
 	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "ca", OPT_CA, "FILE", "verify: trust anchors (IACA roots, PEM) for the x5chain" },
-	{ "at", OPT_AT, "TIME", "verify: judge validity at TIME (seconds since the epoch or RFC 3339)" },
+	{ "now", OPT_AT, "TIME", "verify: judge validity at TIME (RFC 3339 or epoch seconds; "
+	  "default: $VCI_NOW, else the clock)" },
+	{ "at", OPT_AT, "TIME", NULL },   /* the former --now, for one release */
 	{ "doctype", OPT_DOCTYPE, "DT", "verify: the docType the credential must have" },
 	{ 0 },
 };
 
 static const char usage[] =
 	"[sign] --defn FILE --key KEY --cert CHAIN [OPTION]... [FILE]...\n"
-	"  or:  vci-sign-mdoc verify [--ca FILE] [--at TIME] [--doctype DT] [FILE]\n"
+	"  or:  vci-sign-mdoc verify [--ca FILE] [--now TIME] [--doctype DT] [FILE]\n"
 	"Options go after the command.";
 
 typedef struct args {
@@ -92,21 +94,7 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_RAW: a->raw = 1; break;
 	case OPT_UNCHECKED: a->unchecked = 1; break;
 	case OPT_CA: a->ca = arg; break;
-	case OPT_AT: {
-		json_t *j = json_string(arg);
-		int rc = -1;
-
-		if (j && isdigit((unsigned char)arg[0]) && strspn(arg, "0123456789") == strlen(arg)) {
-			json_decref(j);
-			j = json_integer(strtoll(arg, NULL, 10));
-		}
-		rc = j ? vci_time_from_json(j, &a->at) : -1;
-		json_decref(j);
-		if (rc < 0 || a->at == 0)
-			return vci_cli_usage(&a->cli, "--at: '%s': expected seconds since the epoch or an "
-					     "RFC 3339 date-time", arg);
-		break;
-	}
+	case OPT_AT: return vci_cli_now(&a->cli, "--now", arg, &a->at);
 	case OPT_DOCTYPE: a->doctype = arg; break;
 	default: return VCI_EXIT_USAGE;
 	}
@@ -167,7 +155,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	int rc;
 
 	if (a->ca || a->at || a->doctype)
-		return vci_cli_usage(&a->cli, "--ca, --at and --doctype are for verify");
+		return vci_cli_usage(&a->cli, "--ca, --now and --doctype are for verify (VCI_NOW sets the signing time)");
 	if (!a->defn || !a->key || !a->cert)
 		return vci_cli_usage(&a->cli, "--defn FILE, --key KEY and --cert CHAIN are required");
 	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
@@ -380,7 +368,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "verify: one input at a time");
 	if (a->defn || a->config || a->key || a->cert || a->alg || a->digest_alg || a->raw ||
 	    a->precision || a->cli.csv || a->unchecked)
-		return vci_cli_usage(&a->cli, "verify takes --ca, --at, --doctype and --output only");
+		return vci_cli_usage(&a->cli, "verify takes --ca, --now, --doctype and --output only");
 	buf = vci_read_file(path, VCI_MDOC_MAX * 2 + 1024, &len, &err);
 	if (!buf)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);

@@ -22,6 +22,7 @@ enum {
 	OPT_TIME_PRECISION,
 	OPT_RAW,
 	OPT_UNCHECKED,
+	OPT_NOW,
 	OPT_FORMAT,
 	OPT_LEGACY_TYP,
 	OPT_SD_ALG,
@@ -45,6 +46,8 @@ static const vci_opt_t opts[] = {
 	{ "time-precision", OPT_TIME_PRECISION, "P", "round iat down to second, minute, hour, day "
 	  "or N[smhd] (default day)" },
 	{ "raw", OPT_RAW, NULL, "print only the credentials, one per line" },
+	{ "now", OPT_NOW, "TIME", "verify: judge exp and nbf at TIME (RFC 3339 or epoch seconds; "
+	  "default: $VCI_NOW, else the clock)" },
 	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
 	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "format", OPT_FORMAT, "FMT", "dc+sd-jwt or jwt_vc_json: sign only with definitions of "
@@ -81,6 +84,7 @@ typedef struct args {
 	unsigned long decoys;
 	int have_decoys, raw, legacy_typ;
 	int unchecked;
+	int64_t now;            /* --now, or 0 */
 } args_t;
 
 static int handle(void *ctx, int val, const char *arg)
@@ -112,6 +116,7 @@ static int handle(void *ctx, int val, const char *arg)
 		break;
 	case OPT_RAW: a->raw = 1; break;
 	case OPT_UNCHECKED: a->unchecked = 1; break;
+	case OPT_NOW: return vci_cli_now(&a->cli, "--now", arg, &a->now);
 	case OPT_FORMAT:
 		a->format = vci_format_parse(arg, 0);
 		if (a->format != VCI_FORMAT_SDJWT && a->format != VCI_FORMAT_JWTVC)
@@ -194,6 +199,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 
 	if (a->jwk || a->ca || a->kb_aud || a->kb_nonce)
 		return vci_cli_usage(&a->cli, "--jwk, --ca, --kb-aud and --kb-nonce are for verify");
+	if (a->now)
+		return vci_cli_usage(&a->cli, "--now: verify only (VCI_NOW sets the signing time)");
 	if (!a->defn)
 		return vci_cli_usage(&a->cli, "--defn FILE is required");
 	if (!a->key)
@@ -461,6 +468,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	}
 	o.key = key;
 	o.ca_file = a->ca;
+	o.now = a->now;
 	o.algs = a->algs[0] ? a->algs : NULL;
 	o.kb_aud = a->kb_aud;
 	o.kb_nonce = a->kb_nonce;

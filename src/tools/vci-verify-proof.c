@@ -61,7 +61,8 @@ static const vci_opt_t opts[] = {
 	{ "require-key-attestation", OPT_REQUIRE_KA, NULL, "refuse proofs without a key attestation" },
 	{ "max-age", OPT_MAX_AGE, "S", "seconds a proof's iat may lie in the past (default 300)" },
 	{ "skew", OPT_SKEW, "S", "seconds a proof's iat may lie in the future (default 60)" },
-	{ "now", OPT_NOW, "T", "judge times as of T seconds since the epoch (default now)" },
+	{ "now", OPT_NOW, "TIME", "judge times as of TIME: RFC 3339 or epoch seconds (default: "
+	  "$VCI_NOW, else the clock)" },
 	{ "nonce", OPT_NONCE, "N", "proofs must carry this c_nonce" },
 	{ "nonce-key", OPT_NONCE_KEY, "FILE", "nonce: key file; verify: proofs must carry a live "
 	  "c_nonce made with it" },
@@ -148,7 +149,13 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_MAX_AGE:
 		return vci_cli_uint(&a->cli, "--max-age", arg, 1, 86400 * 366, &a->max_age);
 	case OPT_SKEW: return vci_cli_uint(&a->cli, "--skew", arg, 1, 86400, &a->skew);
-	case OPT_NOW: return vci_cli_uint(&a->cli, "--now", arg, 1, 1UL << 40, &a->now);
+	case OPT_NOW: {
+		int64_t t = 0;
+		int rc = vci_cli_now(&a->cli, "--now", arg, &t);
+
+		a->now = (unsigned long)t;
+		return rc;
+	}
 	case OPT_NONCE: a->nonce = arg; break;
 	case OPT_NONCE_KEY: a->nonce_key = arg; break;
 	case OPT_PROOF: a->proof = arg; break;

@@ -11,7 +11,7 @@ setup() {
 	PY=${PYTHON3:-/usr/bin/python3}
 	D=$BATS_TEST_TMPDIR
 	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
-	export VCI_TEST_NOW=1800000000
+	export VCI_NOW=1800000000
 }
 
 teardown() {

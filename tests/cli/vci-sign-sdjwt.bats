@@ -180,7 +180,7 @@ field() { # field NAME < record: the string value of a top-level field
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" == *'"nationalities":["US","DE"]'* ]]
 	[[ "${lines[1]}" == *'"vct":"https://credentials.example.com/identity_credential"'* ]]
-	export VCI_TEST_NOW=1748537244
+	export VCI_NOW=1748537244
 	run vci-sign-sdjwt verify --jwk "$D/rfc.jwk" --kb-aud https://verifier.example.org \
 		--kb-nonce 1234567890 "$v/rfc9901-5.2-presentation.txt"
 	[ "$status" -eq 0 ]
@@ -272,10 +272,10 @@ print(len(p["_sd"]), len(c) - 2)' "$1"
 	[ -z "$(comm -12 <(tr '~' '\n' <"$D/c0" | sort) <(tr '~' '\n' <"$D/c5" | sort))" ]
 }
 
-@test "--time-precision and VCI_TEST_NOW: iat rounded; exp from expiry_days or the record" {
+@test "--time-precision and VCI_NOW: iat rounded; exp from expiry_days or the record" {
 	iat() { vci-sign-sdjwt verify --cert "$D/issuer.crt" "$1" | sed 's/.*"iat":\([0-9]*\).*/\1/'; }
 	exp() { vci-sign-sdjwt verify --cert "$D/issuer.crt" "$1" | sed 's/.*"exp":\([0-9]*\).*/\1/'; }
-	export VCI_TEST_NOW=1790000123
+	export VCI_NOW=1790000123
 	sign --raw "$D/rec.json" >"$D/c"
 	[ "$(iat "$D/c")" -eq 1789948800 ]
 	[ "$(exp "$D/c")" -eq $((1789948800 + 90 * 86400)) ]

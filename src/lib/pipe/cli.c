@@ -1,6 +1,7 @@
 /* cli.c - the command-line conventions (see cli.h): options, messages, inputs. */
 #include "cli.h"
 #include "config.h"
+#include "base/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,9 @@ static void help_table(FILE *f, const vci_opt_t *o)
 	for (; o && o->name; o++) {
 		char left[64];
 		int n;
+
+		if (!o->help)   /* a hidden alias (a former spelling) */
+			continue;
 
 		if (o->val > 0 && o->val < 128)
 			n = snprintf(left, sizeof left, "  -%c, --%s%s%s", o->val, o->name,
@@ -293,6 +297,19 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 	return vci_cli_usage(cli, "unknown command '%s' (%s)", cli->command, list);
 }
 
+/* VCI_NOW (or its former name VCI_TEST_NOW) that no tool can read is a
+ * usage error, not a clock silently left running. */
+static void cli_check_env(const vci_cli_t *cli)
+{
+	int64_t t;
+
+	if (vci_time_env(&t) < 0)
+		exit(vci_cli_usage(cli, "VCI_NOW: '%s': expected an RFC 3339 date-time or "
+				   "seconds since the epoch",
+				   getenv("VCI_NOW") && *getenv("VCI_NOW") ? getenv("VCI_NOW")
+									   : getenv("VCI_TEST_NOW")));
+}
+
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		  const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
 {
@@ -374,7 +391,21 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		}
 	}
 	free(lo);
+	cli_check_env(cli);
 	return optind;
+}
+
+int vci_cli_now(const vci_cli_t *cli, const char *opt, const char *arg, int64_t *out)
+{
+	int64_t t = 0;
+
+	if (vci_time_parse(arg, &t) < 0 || t == 0)
+		return vci_cli_usage(cli, "%s: '%s': expected an RFC 3339 date-time "
+				     "(2026-01-02T03:04:05Z) or seconds since the epoch", opt, arg);
+	vci_time_set_now(t);
+	if (out)
+		*out = t;
+	return 0;
 }
 
 /* Atomic output. */

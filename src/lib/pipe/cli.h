@@ -11,7 +11,9 @@
 #include <getopt.h>
 
 /* One option: long name, short letter (0 for none), argument name (NULL
- * if it takes none), help text. The table ends with a zeroed entry. */
+ * if it takes none), help text (NULL: a hidden alias, accepted but not
+ * listed by --help, for a former spelling). The table ends with a zeroed
+ * entry. */
 typedef struct vci_opt {
 	const char *name;
 	int val;          /* short option char, or a value >= 256 */
@@ -104,6 +106,12 @@ const char *vci_cli_message(const char *msg, char *buf, size_t size);
 const char *vci_cli_params(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* --now TIME (RFC 3339 or seconds since the epoch): parse arg, fix the
+ * process's clock to it (vci_time_set_now) and store it in *out (if
+ * non-NULL). Returns 0, or a usage error (VCI_EXIT_USAGE) naming opt.
+ * Call it from option handling, before any thread starts. VCI_NOW in
+ * the environment sets the same time for every tool; --now wins. */
+int vci_cli_now(const vci_cli_t *cli, const char *opt, const char *arg, int64_t *out);
 /* Parse a non-negative integer option value within [min, max]. */
 int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out);
