@@ -3,6 +3,12 @@
 #include "config.h"
 #include "base/time.h"
 
+#include <cbor.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <qrencode.h>
+#include <zlib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -297,6 +303,20 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 	return vci_cli_usage(cli, "unknown command '%s' (%s)", cli->command, list);
 }
 
+/* --version: ours, then the libraries' as they run (a distribution may
+ * update them under us), the headers' where a library has no call. */
+static void cli_version(const vci_cli_t *cli)
+{
+	const curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
+
+	printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
+	printf("OpenSSL %s, jansson %s, libcbor %d.%d.%d, libcurl %s, libqrencode %s, zlib %s\n",
+	       OpenSSL_version(OPENSSL_VERSION_STRING), jansson_version_str(),
+	       CBOR_MAJOR_VERSION, CBOR_MINOR_VERSION, CBOR_PATCH_VERSION,
+	       c && c->version ? c->version : LIBCURL_VERSION, QRcode_APIVersionString(),
+	       zlibVersion());
+}
+
 /* VCI_NOW (or its former name VCI_TEST_NOW) that no tool can read is a
  * usage error, not a clock silently left running. */
 static void cli_check_env(const vci_cli_t *cli)
@@ -351,7 +371,7 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 			free(lo);
 			exit(VCI_EXIT_OK);
 		case VCI_OPT_VERSION:
-			printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
+			cli_version(cli);
 			free(lo);
 			exit(VCI_EXIT_OK);
 		case VCI_OPT_OUTPUT:
