@@ -33,7 +33,8 @@ enum {
 };
 
 static const vci_opt_t opts[] = {
-	{ "id", OPT_ID, "ID", "create: configuration id; check-claims: the definition to use" },
+	{ "id", OPT_ID, "ID", "create: configuration id; check-claims, type-metadata: the definition "
+	  "to use" },
 	{ "format", OPT_FORMAT, "FORMAT", "create: dc+sd-jwt, mso_mdoc or jwt_vc_json" },
 	{ "vct", OPT_VCT, "VCT", "create: SD-JWT VC type (dc+sd-jwt)" },
 	{ "doctype", OPT_DOCTYPE, "DOCTYPE", "create: mdoc document type (mso_mdoc)" },
@@ -742,6 +743,7 @@ int main(int argc, char **argv)
 	tool_t t = { 0 };
 	char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0, pos = 0, rc = VCI_EXIT_USAGE;
+	const char *names[32] = { NULL };
 
 	vci_cli_init(&t.cli, "vci-defn");
 	t.set = json_object();
@@ -754,6 +756,12 @@ int main(int argc, char **argv)
 		vci_cli_errorf(&t.cli, "out of memory");
 		return VCI_EXIT_IO;
 	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && i + 1 < sizeof names / sizeof names[0]; i++)
+		names[i] = commands[i].name;
+	t.cli.commands = names;
+	for (size_t i = 0; argc > 1 && names[i]; i++)
+		if (!strcmp(names[i], argv[1]))
+			t.cli.command = names[i];   /* vci-defn CMD --help */
 	/* options may come before and after the command and its operands */
 	while (pos < argc) {
 		int k = vci_cli_parse(&t.cli, argc - pos, argv + pos, USAGE, opts, handle, &t);
@@ -767,6 +775,9 @@ int main(int argc, char **argv)
 		if (idx >= argc)
 			break;
 		ops[nops++] = argv[idx];
+		for (size_t i = 0; nops == 1 && names[i]; i++)
+			if (!strcmp(names[i], ops[0]))
+				t.cli.command = names[i];   /* vci-defn CMD --help */
 		pos = idx;
 	}
 	if (nops == 0) {
@@ -781,7 +792,9 @@ int main(int argc, char **argv)
 			rc = vci_cli_usage(&t.cli, "unknown command '%s'", ops[0]);
 		else {
 			t.cli.command = commands[i].name;
-			rc = commands[i].fn(&t, nops - 1, ops + 1);
+			rc = vci_cli_check_options(&t.cli, opts, commands[i].name);
+			if (!rc)
+				rc = commands[i].fn(&t, nops - 1, ops + 1);
 		}
 	}
 	json_decref(t.set);

@@ -29,18 +29,18 @@ enum {
 };
 
 static const vci_opt_t opts[] = {
-	{ "defn", OPT_DEFN, "FILE", "credential definitions (one, or an array); mso_mdoc ones sign" },
-	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	{ "defn", OPT_DEFN, "FILE", "sign: credential definitions (one, or an array); mso_mdoc ones sign" },
+	{ "config", OPT_CONFIG, "ID", "sign: sign every record with the definition ID (default: the "
 	  "record's credential_configuration_id, or the only mso_mdoc definition)" },
-	{ "key", OPT_KEY, "KEY", "document signer private key: a file or an OSSL_STORE URI" },
-	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
-	{ "cert", OPT_CERT, "CHAIN", "x5chain: PEM certificates, document signer first, no root" },
-	{ "alg", OPT_ALG, "ALG", "ES256, ES384, ES512 or EdDSA (default: the key's)" },
-	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
-	{ "time-precision", OPT_TIME_PRECISION, "P", "round validity times down to second, minute, "
+	{ "key", OPT_KEY, "KEY", "sign: document signer private key: a file or an OSSL_STORE URI" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
+	{ "cert", OPT_CERT, "CHAIN", "sign: x5chain: PEM certificates, document signer first, no root" },
+	{ "alg", OPT_ALG, "ALG", "sign: ES256, ES384, ES512 or EdDSA (default: the key's)" },
+	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "sign: valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "sign: round validity times down to second, minute, "
 	  "hour, day (default) or N[s|m|h|d]" },
-	{ "raw", OPT_RAW, NULL, "write only the credentials, one per line" },
-	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
+	{ "raw", OPT_RAW, NULL, "sign: write only the credentials, one per line" },
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign: also records whose holder keys were not "
 	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "ca", OPT_CA, "FILE", "verify: trust anchors (IACA roots, PEM) for the x5chain" },
 	{ "now", OPT_AT, "TIME", "verify: judge validity at TIME (RFC 3339 or epoch seconds; "

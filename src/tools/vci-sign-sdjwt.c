@@ -35,28 +35,28 @@ enum {
 };
 
 static const vci_opt_t opts[] = {
-	{ "defn", OPT_DEFN, "FILE", "credential definitions: one, or an array (required)" },
-	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	{ "defn", OPT_DEFN, "FILE", "sign: credential definitions: one, or an array (required)" },
+	{ "config", OPT_CONFIG, "ID", "sign: sign every record with the definition ID (default: the "
 	  "record's credential_configuration_id, or the only one that fits)" },
-	{ "key", OPT_KEY, "KEY", "issuer signing key: a file or an OSSL_STORE URI (required)" },
+	{ "key", OPT_KEY, "KEY", "sign: issuer signing key: a file or an OSSL_STORE URI (required)" },
 	{ "cert", OPT_CERT, "FILE", "certificate chain for the x5c header, leaf first; verify: "
 	  "the issuer certificate whose key verifies" },
-	{ "kid", OPT_KID, "KID", "kid header (give --cert, --kid or both)" },
-	{ "issuer", OPT_ISSUER, "URL", "the credential issuer identifier, the iss claim (required)" },
-	{ "time-precision", OPT_TIME_PRECISION, "P", "round iat down to second, minute, hour, day "
+	{ "kid", OPT_KID, "KID", "sign: kid header (give --cert, --kid or both)" },
+	{ "issuer", OPT_ISSUER, "URL", "sign: the credential issuer identifier, the iss claim (required)" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "sign: round iat down to second, minute, hour, day "
 	  "or N[smhd] (default day)" },
-	{ "raw", OPT_RAW, NULL, "print only the credentials, one per line" },
+	{ "raw", OPT_RAW, NULL, "sign: print only the credentials, one per line" },
 	{ "now", OPT_NOW, "TIME", "verify: judge exp and nbf at TIME (RFC 3339 or epoch seconds; "
 	  "default: $VCI_NOW, else the clock)" },
-	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign records whose holder keys were not "
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign: also records whose holder keys were not "
 	  "checked by vci-verify-proof --defn (proven elsewhere)" },
-	{ "format", OPT_FORMAT, "FMT", "dc+sd-jwt or jwt_vc_json: sign only with definitions of "
+	{ "format", OPT_FORMAT, "FMT", "sign: dc+sd-jwt or jwt_vc_json: sign only with definitions of "
 	  "this format (default: either)" },
-	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
+	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "sign: typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
 	  "draft 13 wallets)" },
-	{ "sd-alg", OPT_SD_ALG, "ALG", "disclosure digest: sha-256 (default), sha-384, sha-512" },
-	{ "decoys", OPT_DECOYS, "N", "decoy digests per _sd array (default: 1 to 4 at random)" },
-	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
+	{ "sd-alg", OPT_SD_ALG, "ALG", "sign: disclosure digest: sha-256 (default), sha-384, sha-512" },
+	{ "decoys", OPT_DECOYS, "N", "sign: decoy digests per _sd array (default: 1 to 4 at random)" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
 	{ "alg", OPT_ALG, "ALG", "JWS alg when the key allows several (RSA: PS256, RS256); "
 	  "verify: allowed algs, comma-separated" },
 	{ "jwk", OPT_JWK, "FILE", "verify: the issuer's public key (JWK or PEM)" },

@@ -365,7 +365,7 @@ EOF
 	[ "$status" -eq 2 ]
 	run sign --now 5 rec.json
 	[ "$status" -eq 2 ]
-	[[ ${lines[0]} == "vci-sign-mdoc: --ca, --now and --doctype are for verify (VCI_NOW sets the signing time)" ]]
+	[[ ${lines[0]} == "vci-sign-mdoc: --now does nothing for sign: it is for verify" ]]
 	run vci-sign-mdoc verify --key ds.key c.txt
 	[ "$status" -eq 2 ]
 	run vci-sign-mdoc verify --now yesterday c.txt

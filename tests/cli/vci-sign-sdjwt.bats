@@ -497,11 +497,11 @@ PYEOF
 	u "--sd-alg: 'md5'" --sd-alg md5
 	u '--decoys: 101 is out of range' --decoys 101
 	u "--format: 'ldp_vc'" --format ldp_vc
-	u '--jwk, --ca, --kb-aud and --kb-nonce are for verify' --defn "$DEFS/pid.json" --key "$D/issuer.key" --kid k --issuer "$ISS" --ca x
+	u '--ca does nothing for sign: it is for verify' --defn "$DEFS/pid.json" --key "$D/issuer.key" --kid k --issuer "$ISS" --ca x
 	u 'verify: give one of --cert FILE, --jwk FILE, --ca FILE' verify
 	u 'verify: give one of --cert FILE, --jwk FILE, --ca FILE' verify --cert a --ca b
 	u 'verify: --kb-aud and --kb-nonce go together' verify --cert a --kb-aud x
-	u 'verify: takes --cert' verify --cert a --defn x
+	u '--decoys does nothing for verify: it is for sign' verify --cert a --decoys 2
 	u '--alg: "none" is not an asymmetric signature algorithm' verify --cert a --alg none
 	u "unrecognized option '--bogus'" --bogus
 }

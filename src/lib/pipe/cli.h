@@ -43,6 +43,11 @@ typedef struct vci_cli {
 	const char *pass;       /* --pass SPEC */
 	int jobs;               /* --jobs N (default: cores) */
 	int progress;           /* -1 auto (TTY), 0 off, 1 on */
+	const char *const *commands; /* a tool's command names (NULL-terminated),
+					for COMMAND --help and the options each
+					command takes; NULL for a tool without */
+	int given[64];          /* the tool options given (their val), to */
+	size_t ngiven;          /* refuse those not for the command run */
 } vci_cli_t;
 
 extern const vci_opt_t vci_common_opts[];
@@ -82,6 +87,13 @@ typedef struct vci_cli_command {
 int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
 			size_t ncmds, int first_is_default, const char *usage,
 			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* The options given (cli->given) that are not for command `cmd` of
+ * cli->commands, as their help states ("sign: ..." is for sign only;
+ * help that does not start with command names is for every command):
+ * the first is a usage error "--OPT does nothing for CMD: it is for
+ * ...". 0 when all are for it. vci_cli_run_command calls it; a tool
+ * that finds its command itself calls it before running it. */
+int vci_cli_check_options(const vci_cli_t *cli, const vci_opt_t *opts, const char *cmd);
 /* Report err as "prog: message" and return its status (`fallback` when
  * it has none): the end of a tool's failed command. */
 int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);

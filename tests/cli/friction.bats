@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# The friction a new user meets, removed: help that fits a terminal and
+# one per command, options that do nothing refused, --version naming the
+# libraries, and the rest of issue 17's list.
+
+bats_require_minimum_version 1.5.0
+
+ISS=https://issuer.example.com
+
+setup() {
+	for t in vci-defn vci-offer vci-verify-proof vci-sign-sdjwt vci-sign-mdoc vci-statuslist; do
+		command -v $t >/dev/null || skip "$t not on PATH"
+	done
+	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
+	PY=${PYTHON3:-/usr/bin/python3}
+	DEFS=$SRC/examples/definitions
+	D=$BATS_TEST_TMPDIR
+	cd "$D"
+}
+
+# no line of standard output over 80 columns
+fits() {
+	local long
+	long=$(awk 'length($0) > 80' <<<"$output")
+	[ -z "$long" ] || { echo "over 80 columns in $*:"; echo "$long"; return 1; }
+}
+
+@test "--help fits 80 columns, for every tool and every command" {
+	local t c
+	for t in vci-defn vci-offer vci-verify-proof vci-sign-sdjwt vci-sign-mdoc vci-statuslist vci-serve; do
+		command -v $t >/dev/null || continue
+		run $t --help
+		[ "$status" -eq 0 ]
+		fits $t --help
+	done
+	for c in "vci-defn create" "vci-defn import" "vci-defn metadata" "vci-defn type-metadata" \
+		"vci-defn lint" "vci-defn check-claims" "vci-verify-proof verify" \
+		"vci-verify-proof nonce" "vci-verify-proof dpop" "vci-verify-proof wallet-attestation" \
+		"vci-sign-sdjwt sign" "vci-sign-sdjwt verify" "vci-sign-mdoc sign" \
+		"vci-sign-mdoc verify" "vci-statuslist new" "vci-statuslist alloc" "vci-statuslist set" \
+		"vci-statuslist get" "vci-statuslist sign" "vci-statuslist check"; do
+		run $c --help
+		[ "$status" -eq 0 ]
+		fits $c --help
+		[[ ${lines[0]} == "Usage: ${c% *} ${c#* }"* || ${lines[0]} == "Usage: ${c% *} [${c#* }]"* ]] || { echo "$c: ${lines[0]}"; return 1; }
+	done
+}
+
+@test "each command's --help lists its own options, not the others'" {
+	run vci-statuslist check --help
+	[[ $output == *'--idx N'* && $output == *'--ca FILE'* ]]
+	[[ $output != *'--bits'* && $output != *'--key KEY'* ]]
+	run vci-statuslist sign --help
+	[[ $output == *'--key KEY'* && $output != *'--idx'* ]]
+	run vci-verify-proof dpop --help
+	[[ $output == *'--htm METHOD'* && $output != *'--defn'* && $output != *'--ttl'* ]]
+	run vci-sign-sdjwt verify --help
+	[[ $output == *'--kb-aud'* && $output != *'--decoys'* && $output != *'--unchecked-proofs'* ]]
+	run vci-defn lint --help
+	[[ $output == *'--profile'* && $output != *'--vct'* ]]
+	# the whole tool's help says each command has its own
+	run vci-statuslist --help
+	[[ $output == *'Each command has its own help: vci-statuslist COMMAND --help.'* ]]
+}
+
+@test "an option that does nothing for the command is refused, naming what it is for" {
+	run vci-statuslist get --key k.pem --list l 0
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-statuslist: --key does nothing for get: it is for sign" ]
+	run vci-verify-proof nonce --nonce-key k --htm POST
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-verify-proof: --htm does nothing for nonce: it is for dpop" ]
+	run vci-sign-mdoc verify --unchecked-proofs x
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-sign-mdoc: --unchecked-proofs does nothing for verify: it is for sign" ]
+	run vci-defn lint --issuer "$ISS" "$DEFS/pid.json"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-defn: --issuer does nothing for lint: it is for metadata" ]
+	# and before the command word too
+	run vci-sign-sdjwt --kb-aud x --defn d --key k --issuer "$ISS" --kid k r.json
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-sign-sdjwt: --kb-aud does nothing for sign: it is for verify" ]
+	# an option for several commands is taken by each
+	run vci-statuslist check --help
+	[ "$status" -eq 0 ]
+}
+
+@test "--version names the libraries it runs with" {
+	for t in vci-defn vci-offer vci-verify-proof vci-sign-sdjwt vci-sign-mdoc vci-statuslist; do
+		run $t --version
+		[ "$status" -eq 0 ]
+		[[ ${lines[0]} == "$t (vci-tools) "* ]]
+		[[ ${lines[1]} == "OpenSSL 3."*", jansson "*", libcbor "*", libcurl "*", libqrencode "*", zlib "* ]]
+	done
+}
