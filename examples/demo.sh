@@ -107,7 +107,7 @@ if command -v vci-offer >/dev/null 2>&1; then
 	head -n 1 ready.ndjson |
 		vci-offer --issuer "$issuer" --config pid --tx-code 6 \
 			--by-reference "$issuer/offers" --qr --output offer.ndjson
-	sed 's/.*"credential_offer_uri":"\([^"]*\)".*/offer link: \1/' offer.ndjson
+	sed 's/.*"offer_link":"\([^"]*\)".*/offer link: \1/' offer.ndjson
 fi
 
 if command -v vci-sign-sdjwt >/dev/null 2>&1 && [ -f issued.ndjson ]; then

@@ -87,8 +87,9 @@ static const vci_opt_t opts[] = {
 
 static const char usage[] =
 	"--issuer URL [--config ID[,ID]...] [OPTION]... [FILE]...\n"
-	"Adds offer_id, credential_offer, credential_offer_uri, pre_authorized_code,\n"
-	"tx_code and expires_at to each issuance record.";
+	"Adds offer_id, credential_offer, offer_link (the deep link),\n"
+	"credential_offer_uri (by reference: the offer's https URL),\n"
+	"pre_authorized_code, tx_code and expires_at to each issuance record.";
 
 typedef struct args {
 	vci_cli_t cli;

@@ -93,3 +93,26 @@ fits() {
 		[[ ${lines[1]} == "OpenSSL 3."*", jansson "*", libcbor "*", libcurl "*", libqrencode "*", zlib "* ]]
 	done
 }
+
+@test "the deep link is offer_link; credential_offer_uri is the offer's https URL, by reference only" {
+	run vci-offer --issuer "$ISS" --config pid <<<'{"claims":{}}'
+	[ "$status" -eq 0 ]
+	[[ $output == *'"offer_link":"openid-credential-offer://?credential_offer='* ]]
+	[[ $output != *'"credential_offer_uri"'* ]]
+	run vci-offer --issuer "$ISS" --config pid --by-reference "$ISS/offers" <<<'{"offer_id":"o-1","claims":{}}'
+	[ "$status" -eq 0 ]
+	[[ $output == *'"offer_link":"openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2Fo-1"'* ]]
+	[[ $output == *'"credential_offer_uri":"https://issuer.example.com/offers/o-1"'* ]]
+	# the signing tools leave the used offer, code and link out (a badge
+	# without key binding: no proof to check here)
+	jq 'del(.key_binding)' "$SRC/examples/serve/badge.json" >badge.json
+	vci-statuslist new --bits 1 --size 16 --uri "$ISS/s/1" --output l
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem 2>/dev/null
+	openssl req -x509 -new -key k.pem -subj /CN=i -days 30 -out k.crt 2>/dev/null
+	printf '{"claims":{"given_name":"A","family_name":"B","employee_id":"1"}}\n' |
+		vci-offer --issuer "$ISS" --config badge --tx-code 6 --by-reference "$ISS/offers" |
+		vci-statuslist alloc --list l |
+		vci-sign-sdjwt --defn badge.json --key k.pem --cert k.crt --issuer "$ISS" >signed.ndjson
+	grep -q '"credential":"ey' signed.ndjson
+	! grep -q -e pre_authorized_code -e tx_code -e offer_link -e credential_offer signed.ndjson
+}
