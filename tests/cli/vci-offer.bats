@@ -540,3 +540,35 @@ PYEOF
 	[ "$status" -eq 0 ]
 	[[ $output == *'3 PNG files'* ]]
 }
+
+@test "--tx-code-to takes the record's fields: {phone} in the URL, or the whole URL from a field" {
+	listener 200
+	printf '%s\n' '{"id":"r1","claims":{"phone":"+49 170 123"}}' '{"id":"r2","claims":{}}' |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --timeout 60 \
+			--tx-code-to "http://127.0.0.1:$PORT/sms?to={phone}" >"$D/r" || true
+	[ "$(request_param 1 to)" = "+49 170 123" ]
+	[ "$(request_param 1 tx_code)" = "$(sed -n 1p "$D/r" | field tx_code)" ]
+	# a record without the field: an error record, no offer
+	[[ $(sed -n 2p "$D/r") == *'"error":{"code":"invalid_request","message":"--tx-code-to: the record has no phone to deliver the transaction code to"}'* ]]
+	[[ $(sed -n 2p "$D/r") != *pre_authorized_code* ]]
+	# the whole URL from a field (claims.sms_url, a dotted path)
+	echo "{\"claims\":{\"sms_url\":\"http://127.0.0.1:$PORT/x\"}}" |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --timeout 60 \
+			--tx-code-to '{claims.sms_url}' >"$D/r2"
+	[[ $(sed -n 2p "$D/requests") == /x?offer_id=* ]]
+	run sh -c "echo '{\"claims\":{\"sms_url\":\"http://10.0.0.1/x\"}}' | vci-offer --issuer $ISS --config pid --tx-code 6 --tx-code-to '{sms_url}'"
+	[ "$status" -eq 1 ]
+	[[ $output == *'--tx-code-to: not an https URL for this record'* ]]
+	run vci-offer --issuer "$ISS" --config pid --tx-code-to 'ftp://{host}/x'
+	[ "$status" -eq 2 ]
+}
+
+@test "--qr: each terminal QR code is labelled with the record and the code to type" {
+	printf '%s\n' '{"id":"h-1","claims":{"given_name":"Ada","family_name":"L"}}' '{"claims":{"name":"Bo"}}' |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --by-reference "$ISS/o" --qr \
+			--output "$D/r.ndjson" >"$D/term"
+	grep -q "^h-1 Ada L, offer $(sed -n 1p "$D/r.ndjson" | field offer_id)\$" "$D/term"
+	grep -q "^Bo, offer $(sed -n 2p "$D/r.ndjson" | field offer_id)\$" "$D/term"
+	grep -q "^transaction code to type: $(sed -n 1p "$D/r.ndjson" | field tx_code)\$" "$D/term"
+	grep -q "^transaction code to type: $(sed -n 2p "$D/r.ndjson" | field tx_code)\$" "$D/term"
+}
