@@ -232,9 +232,23 @@ static int hexval(int c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
-/* Verify one credential given as text (base64url or hex) or bytes. */
+/* Write a verified document, the record's "id" (if any) first. */
+static int write_with_id(FILE *out, const json_t *d, const json_t *id, vci_err_t *err)
+{
+	json_auto_t *o = NULL;
+
+	if (!id || json_object_get(d, "id"))
+		return vci_record_write(out, d, err);
+	o = json_pack("{s:O}", "id", id);
+	if (!o || json_object_update(o, (json_t *)d) < 0)
+		return vci_err_oom(err);
+	return vci_record_write(out, o, err);
+}
+
+/* Verify one credential given as text (base64url or hex) or bytes; `id`
+ * the record's id, or NULL. */
 static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const char *what,
-			FILE *out, vci_err_t *err)
+			FILE *out, const json_t *id, vci_err_t *err)
 {
 	vci_mdoc_verify_opts_t o = { .ca_file = a->ca, .at = a->at, .doctype = a->doctype };
 	json_auto_t *res = NULL;
@@ -244,13 +258,13 @@ static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const c
 	if (vci_mdoc_verify(buf, len, &o, &res, err) < 0)
 		return vci_err_prefix(err, "%s", what);
 	json_array_foreach(res, i, d)
-		if (vci_record_write(out, d, err) < 0)
+		if (write_with_id(out, d, id, err) < 0)
 			return -1;
 	return 0;
 }
 
 static int verify_text(const args_t *a, const char *s, size_t n, const char *what, FILE *out,
-		       vci_err_t *err)
+		       const json_t *id, vci_err_t *err)
 {
 	uint8_auto_t *bin = NULL;
 	size_t blen = 0;
@@ -265,7 +279,7 @@ static int verify_text(const args_t *a, const char *s, size_t n, const char *wha
 	} else if (vci_b64url_decode(s, n, &bin, &blen, err) < 0) {
 		return vci_err_prefix(err, "%s", what);
 	}
-	return verify_bytes(a, bin, blen, what, out, err);
+	return verify_bytes(a, bin, blen, what, out, id, err);
 }
 
 /* The credential, or each of the credentials, of one signed record. */
@@ -288,7 +302,8 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 	}
 	if (json_is_string(one)) {
 		snprintf(w, sizeof w, "%s: credential", what);
-		if (verify_text(a, json_string_value(one), json_string_length(one), w, out, err) < 0)
+		if (verify_text(a, json_string_value(one), json_string_length(one), w, out,
+				json_object_get(rec, "id"), err) < 0)
 			return -1;
 		n++;
 	}
@@ -297,7 +312,8 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 
 		snprintf(w, sizeof w, "%s: credentials[%zu]", what, i);
 		if (json_is_string(s)) {
-			if (verify_text(a, json_string_value(s), json_string_length(s), w, out, err) < 0)
+			if (verify_text(a, json_string_value(s), json_string_length(s), w, out,
+					json_object_get(rec, "id"), err) < 0)
 				return -1;
 			n++;
 		}
@@ -392,10 +408,12 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 				   buf[start] == '_') &&
 		   strspn(buf + start, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
 			   len - start) {
-		rc = verify_text(a, buf + start, len - start, what, vci_out_file(out), &err);
+		rc = verify_text(a, buf + start, len - start, what, vci_out_file(out), NULL,
+				 &err);
 	} else {
 		/* binary CBOR, as read */
-		rc = verify_bytes(a, (const uint8_t *)buf, total, what, vci_out_file(out), &err);
+		rc = verify_bytes(a, (const uint8_t *)buf, total, what, vci_out_file(out), NULL,
+				  &err);
 	}
 	if (rc < 0) {
 		vci_out_abort(out);

@@ -323,14 +323,32 @@ static int parse_algs(args_t *a)
 }
 
 /* Verify one credential; write the disclosed claims or an error record. */
+/* The record's "id" first, then the other members of obj (the record's
+ * id is what ties a verified credential to its row). */
+static json_t *with_id(json_t *obj, const json_t *id)
+{
+	json_t *o;
+
+	if (!id || !obj || json_object_get(obj, "id"))
+		return obj;
+	o = json_pack("{s:O}", "id", id);
+	if (!o || json_object_update(o, obj) < 0) {
+		json_decref(o);
+		return obj;
+	}
+	json_decref(obj);
+	return o;
+}
+
 static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, const char *s,
-		      size_t len, const char *name, size_t line, vci_err_t *werr)
+		      size_t len, const char *name, size_t line, const json_t *id, vci_err_t *werr)
 {
 	vci_err_t err = { 0 };
 	json_t *claims = NULL, *rec;
 	int rc;
 
 	if (vci_sdjwt_verify(s, len, o, &claims, &err) == 0) {
+		claims = with_id(claims, id);
 		rc = vci_record_write(out, claims, werr);
 		json_decref(claims);
 		return rc < 0 ? -2 : 0;
@@ -340,7 +358,7 @@ static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, co
 		return -2;
 	}
 	vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, line, err.msg);
-	rec = vci_record_error_from(NULL, &err, line);
+	rec = with_id(vci_record_error_from(NULL, &err, line), id);
 	rc = rec ? vci_record_write(out, rec, werr) : -1;
 	if (rec)
 		json_decref(rec);
@@ -360,7 +378,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 	int rc;
 
 	if (*p != '{') {
-		rc = verify_one(a, o, out, p, len, name, no, err);
+		rc = verify_one(a, o, out, p, len, name, no, NULL, err);
 		*failed += rc == -1;
 		return rc == -2 ? -1 : 0;
 	}
@@ -377,7 +395,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
 			    "record: no \"credential\" or \"credentials\"");
 	if (!rec || !k) {
-		er = vci_record_error_from(NULL, &e, no);
+		er = with_id(vci_record_error_from(NULL, &e, no), json_object_get(rec, "id"));
 		vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
 		(*failed)++;
 		rc = er ? vci_record_write(out, er, err) : -1;
@@ -390,7 +408,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		const char *str = json_string_value(ci);
 
 		rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0, name, no,
-				err);
+				json_object_get(rec, "id"), err);
 		if (rc == -2)
 			return -1;
 		*failed += rc == -1;

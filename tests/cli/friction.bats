@@ -116,3 +116,26 @@ fits() {
 	grep -q '"credential":"ey' signed.ndjson
 	! grep -q -e pre_authorized_code -e tx_code -e offer_link -e credential_offer signed.ndjson
 }
+
+@test "verify output keeps the record id (vci-sign-sdjwt verify, vci-sign-mdoc verify)" {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem 2>/dev/null
+	openssl req -x509 -new -key k.pem -subj /CN=i -days 30 -out k.crt 2>/dev/null
+	jq 'del(.key_binding)' "$SRC/examples/serve/badge.json" >badge.json
+	vci-statuslist new --bits 1 --size 16 --uri "$ISS/s/1" --output l
+	printf '{"id":"row-7","claims":{"given_name":"A","family_name":"B","employee_id":"1"}}\n' |
+		vci-statuslist alloc --list l |
+		vci-sign-sdjwt --defn badge.json --key k.pem --cert k.crt --issuer "$ISS" >s.ndjson
+	run vci-sign-sdjwt verify --cert k.crt s.ndjson
+	[ "$status" -eq 0 ]
+	[[ $output == '{"id":"row-7",'* ]]
+	# mdoc: a device key written by hand (--unchecked-proofs), no status list
+	jq 'del(.status)' "$DEFS/mdl.json" >mdl.json
+	openssl req -x509 -new -key k.pem -subj "/C=UT/CN=DS" -days 30 -out ds.crt \
+		-addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=1.0.18013.5.1.2" 2>/dev/null
+	printf '{"id":"mdl-9","claims":{"org.iso.18013.5.1":{"family_name":"D","given_name":"J","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT","document_number":"1","portrait":"/9j/4AAQ","driving_privileges":[],"un_distinguishing_sign":"UTO"}},"holder_jwk":{"kty":"EC","crv":"P-256","x":"TCAER19Zvu3OHF4j4W4vfSVoHIP1ILilDls7vCeGemc","y":"ZxjiWWbZMQGHVWKVQ4hbSIirsVfuecCE6t4jT9F2HZQ"}}\n' |
+		vci-sign-mdoc --defn mdl.json --key k.pem --cert ds.crt --unchecked-proofs >m.ndjson
+	run vci-sign-mdoc verify --ca ds.crt m.ndjson
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == '{"id":"mdl-9",'* ]]
+}
