@@ -295,6 +295,34 @@ static int no_more(tool_t *t, const char *cmd, int argc, int max)
 
 /* ---- create ---- */
 
+/* What lint asks of every definition and create can fill in: the OAuth
+ * scope (the id, when it is a scope token) and a display name (the id). */
+static void create_defaults(json_t *doc)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+
+	if (!id)
+		return;
+	if (!json_object_get(doc, "scope") && vci_defn_is_scope_token(id))
+		json_object_set_new(doc, "scope", json_string(id));
+	if (!json_object_get(doc, "display"))
+		json_object_set_new(doc, "display", json_pack("[{s:s}]", "name", id));
+}
+
+/* What lint would still say of the result, as warnings on stderr. */
+static void create_lint(tool_t *t, const json_t *norm)
+{
+	json_auto_t *findings = json_array();
+	const json_t *f;
+	size_t i;
+
+	if (!findings)
+		return;
+	vci_defn_lint(norm, findings);
+	json_array_foreach(findings, i, f)
+		vci_cli_errorf(&t->cli, "create: warning: %s", json_string_value(f));
+}
+
 static int cmd_create(tool_t *t, int argc, char **argv)
 {
 	vci_err_t err = { 0 };
@@ -352,11 +380,13 @@ static int cmd_create(tool_t *t, int argc, char **argv)
 		if (t->key_att)
 			json_object_set_new(kb, "key_attestation_required", json_true());
 	}
+	create_defaults(doc);
 	norm = vci_defn_normalise(doc, &err);
 	if (!norm) {
 		vci_err_prefix(&err, "create");
 		return fail(t, &err);
 	}
+	create_lint(t, norm);
 	return emit(t, norm, NULL);
 }
 

@@ -139,3 +139,22 @@ fits() {
 	[ "$status" -eq 0 ]
 	[[ $output == '{"id":"mdl-9",'* ]]
 }
+
+@test "vci-defn create makes definitions its own lint accepts" {
+	run --separate-stderr vci-defn create --id staff --format dc+sd-jwt --vct urn:example:staff --claim given_name
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >a.json
+	vci-defn create --id mdl --format mso_mdoc --doctype org.iso.18013.5.1.mDL \
+		--claim org.iso.18013.5.1/family_name --binding cose_key >b.json
+	vci-defn create --id diploma --format jwt_vc_json --type VerifiableCredential --type Diploma \
+		--claim credentialSubject.name >c.json
+	for f in a.json b.json c.json; do
+		run vci-defn lint "$f"
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+	done
+	# what create cannot fill in is said, as lint says it
+	run --separate-stderr vci-defn create --id 'not a scope' --format dc+sd-jwt --vct urn:x --claim a
+	[[ $stderr == *'create: warning: scope: missing'* ]]
+}
