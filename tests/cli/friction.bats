@@ -158,3 +158,43 @@ fits() {
 	run --separate-stderr vci-defn create --id 'not a scope' --format dc+sd-jwt --vct urn:x --claim a
 	[[ $stderr == *'create: warning: scope: missing'* ]]
 }
+
+@test "progress: whole named lines, never a carriage return; done at the end; a tool reading the terminal says so" {
+	for i in $(seq 1 200); do
+		printf '{"id":"r%s","claims":{"given_name":"A","family_name":"B","birthdate":"1990-01-02","nationalities":["DE"],"issuing_country":"DE","issuing_authority":"DE"}}\n' $i
+	done >in.ndjson
+	run --separate-stderr vci-defn check-claims --progress "$DEFS/pid.json" in.ndjson
+	[ "$status" -eq 0 ]
+	[[ $stderr == *'vci-defn: 200 records, 0 failed, '*'/s, done'* ]]
+	[[ $stderr != *$'\r'* ]]
+	# two stages, both --progress: each line is whole and names its tool
+	vci-defn check-claims --progress "$DEFS/pid.json" in.ndjson 2>err1 |
+		vci-offer --issuer "$ISS" --config pid --progress >/dev/null 2>err2
+	grep -q '^vci-defn: 200 records, 0 failed, .*, done$' err1
+	grep -q '^vci-offer: 200 records, 0 failed, .*, done$' err2
+	# stdin on a terminal: the tool says it waits for records there
+	"$PY" - "$DEFS/pid.json" <<'PYEOF' >tty.out
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("vci-defn", ["vci-defn", "check-claims", sys.argv[1]])
+out = b""
+deadline = time.time() + 60
+while time.time() < deadline and b"Ctrl-D" not in out:
+    r, _, _ = select.select([fd], [], [], 1)
+    if r:
+        out += os.read(fd, 4096)
+os.write(fd, b"\x04")
+while time.time() < deadline:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+PYEOF
+	grep -q 'vci-defn: reading records from the terminal (end with Ctrl-D)' tty.out
+}

@@ -601,7 +601,6 @@ int vci_cli_now(const vci_cli_t *cli, const char *opt, const char *arg, int64_t 
 	return 0;
 }
 
-/* Atomic output. */
 /* Inputs: --csv FILE, or the file arguments one after the other. */
 struct vci_inputs {
 	char **paths;
@@ -609,16 +608,31 @@ struct vci_inputs {
 	vci_input_kind_t kind;
 	vci_reader_t *cur;
 	size_t line;
+	int64_t total;          /* bytes of all inputs, -1 when one is no file */
+	int64_t before;         /* bytes of the inputs already read */
+	int64_t cur_size;
 };
+
+/* Size of a regular file, else -1 (stdin, pipes, devices). */
+static int64_t inputs_size(const char *path)
+{
+	struct stat st;
+
+	if (!path || !strcmp(path, "-") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
+}
 
 static int inputs_advance(vci_inputs_t *in, vci_err_t *err)
 {
 	if (in->cur) {
 		vci_reader_close(in->cur);
 		in->cur = NULL;
+		in->before += in->cur_size;
 	}
 	if (in->next >= in->npaths)
 		return 0;
+	in->cur_size = inputs_size(in->paths[in->next]);
 	in->cur = vci_reader_open_path(in->paths[in->next++], in->kind, err);
 	return in->cur ? 1 : -2;
 }
@@ -647,6 +661,14 @@ vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_e
 	} else {
 		in->paths = dash;
 		in->npaths = 1;
+	}
+	for (int i = 0; i < in->npaths && in->total >= 0; i++) {
+		int64_t n = inputs_size(in->paths[i]);
+
+		in->total = n < 0 ? -1 : in->total + n;
+		if (!strcmp(in->paths[i], "-") && isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
+			fprintf(stderr, "%s: reading records from the terminal (end with Ctrl-D)\n",
+				cli->prog);
 	}
 	if (inputs_advance(in, err) < 0) {
 		free(in);
@@ -717,4 +739,32 @@ void vci_inputs_close(vci_inputs_t *in)
 	if (in->cur)
 		vci_reader_close(in->cur);
 	free(in);
+}
+
+double vci_inputs_fraction(const vci_inputs_t *in)
+{
+	int64_t at;
+
+	if (!in || in->total <= 0)
+		return -1;
+	at = in->cur ? vci_reader_tell(in->cur) : 0;
+	if (at < 0)
+		return -1;
+	at += in->before;
+	return at >= in->total ? 1.0 : (double)at / (double)in->total;
+}
+
+void vci_cli_progress(const vci_cli_t *cli, const vci_inputs_t *in, size_t total, size_t failed,
+		      double elapsed, int final)
+{
+	double rate = total / (elapsed > 1e-6 ? elapsed : 1e-6);
+	double f = final ? -1 : vci_inputs_fraction(in);
+
+	fprintf(stderr, "%s: %zu records, %zu failed, %.0f/s", cli->prog, total, failed, rate);
+	if (f > 0 && f < 1) {
+		long eta = (long)(elapsed / f - elapsed + 0.5);
+
+		fprintf(stderr, ", %.0f%%, ETA %ld:%02ld", f * 100, eta / 60, eta % 60);
+	}
+	fprintf(stderr, "%s\n", final ? ", done" : "");
 }

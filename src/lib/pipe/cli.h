@@ -141,6 +141,17 @@ int vci_inputs_would_block(const vci_inputs_t *in);
  * the arguments are. */
 const char *vci_inputs_name(const vci_inputs_t *in);
 size_t vci_inputs_line(const vci_inputs_t *in);
+/* How much of the inputs has been read, 0 to 1, when every input is a
+ * regular file; -1 when that cannot be told (stdin, a pipe). When an
+ * input is stdin and both stdin and stderr are terminals,
+ * vci_inputs_open says on stderr that it reads from the terminal. */
+double vci_inputs_fraction(const vci_inputs_t *in);
+/* One progress line on stderr, whole (no carriage return: the stages of
+ * a pipeline each write their own lines, named, and none overwrites
+ * another's): "prog: N records, N failed, R/s[, P%, ETA M:SS][, done]";
+ * the percentage and ETA when the inputs are files. */
+void vci_cli_progress(const vci_cli_t *cli, const vci_inputs_t *in, size_t total, size_t failed,
+		      double elapsed, int final);
 void vci_inputs_close(vci_inputs_t *in);
 
 /* Number of online cores (>= 1). */

@@ -100,6 +100,13 @@ void vci_reader_set_limit(vci_reader_t *r, size_t max)
 		r->max = max;
 }
 
+int64_t vci_reader_tell(const vci_reader_t *r)
+{
+	off_t o = r && r->f ? ftello(r->f) : -1;
+
+	return o < 0 ? -1 : (int64_t)o;
+}
+
 size_t vci_reader_line(const vci_reader_t *r)
 {
 	return r ? r->line : 0;

@@ -70,6 +70,9 @@ int vci_reader_would_block(const vci_reader_t *r);
 const char *vci_reader_name(const vci_reader_t *r);
 /* Line number (1-based) where the last returned record started. */
 size_t vci_reader_line(const vci_reader_t *r);
+/* Bytes of the input read so far (into the reader's buffer), or -1 when
+ * the stream cannot tell (a pipe). For progress only. */
+int64_t vci_reader_tell(const vci_reader_t *r);
 void vci_reader_close(vci_reader_t *r);
 
 /* Build an error record: a copy of `orig`'s fields (if orig is an object),
