@@ -198,3 +198,10 @@ sys.stdout.write(out.decode(errors="replace"))
 PYEOF
 	grep -q 'vci-defn: reading records from the terminal (end with Ctrl-D)' tty.out
 }
+
+@test "after --, an operand starting with - stays an operand in a subcommand too (exchange ids may)" {
+	command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
+	run vci-serve deferred claims --state "$D/none" -- -Eab12 </dev/null
+	[[ $output != *'invalid option'* ]]
+	[ "$status" -ne 2 ]
+}

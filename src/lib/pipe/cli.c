@@ -517,6 +517,12 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		vci_cli_errorf(cli, "out of memory");
 		exit(VCI_EXIT_IO);
 	}
+	if (cli->options_ended) {
+		/* an earlier parse met "--": what follows are operands, even
+		 * those starting with '-' (a subcommand parsing its options) */
+		free(lo);
+		return 1;
+	}
 	for (i = 0; i < nt + nc; i++) {
 		const vci_opt_t *o = i < nt ? &opts[i] : &vci_common_opts[i - nt];
 
@@ -584,6 +590,8 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		}
 	}
 	free(lo);
+	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--"))
+		cli->options_ended = 1;
 	cli_check_env(cli);
 	return optind;
 }

@@ -46,6 +46,7 @@ typedef struct vci_cli {
 	const char *const *commands; /* a tool's command names (NULL-terminated),
 					for COMMAND --help and the options each
 					command takes; NULL for a tool without */
+	int options_ended;      /* "--" was met: later parses take no option */
 	int given[64];          /* the tool options given (their val), to */
 	size_t ngiven;          /* refuse those not for the command run */
 } vci_cli_t;
