@@ -660,6 +660,30 @@ static int check_template(args_t *a, const char *opt, const char *t)
 	return 0;
 }
 
+/* Whether option `val` was given on the command line. */
+static int given(const args_t *a, int val)
+{
+	for (size_t i = 0; i < a->cli.ngiven; i++)
+		if (a->cli.given[i] == val)
+			return 1;
+	return 0;
+}
+
+/* Options that do nothing without another one are refused, not ignored. */
+static int check_useless(args_t *a)
+{
+	if (given(a, OPT_QR_ECC) && !a->qr && !a->qr_png && !a->qr_svg)
+		return vci_cli_usage(&a->cli, "--qr-ecc does nothing without --qr, --qr-png or "
+				     "--qr-svg");
+	if (given(a, OPT_QR_SCALE) && !a->qr_png && !a->qr_svg)
+		return vci_cli_usage(&a->cli, "--qr-scale does nothing without --qr-png or --qr-svg");
+	if ((given(a, OPT_TIMEOUT) || given(a, OPT_RETRIES)) && !a->send && !a->send_field &&
+	    !a->tx_to)
+		return vci_cli_usage(&a->cli, "--%s does nothing without --send, --send-field or "
+				     "--tx-code-to", given(a, OPT_TIMEOUT) ? "timeout" : "retries");
+	return 0;
+}
+
 static int check_args(args_t *a)
 {
 	vci_err_t err = { 0 };
@@ -679,6 +703,8 @@ static int check_args(args_t *a)
 		return vci_cli_usage(&a->cli, "--offer-dir needs --by-reference");
 	if (a->tx_len && a->tx_value)
 		return vci_cli_usage(&a->cli, "give --tx-code or --tx-code-value, not both");
+	if (check_useless(a))
+		return VCI_EXIT_USAGE;
 	if ((a->have_tx_mode || a->tx_desc) && !a->tx_len && !a->tx_value)
 		return vci_cli_usage(&a->cli, "--tx-code-mode and --tx-code-description need --tx-code "
 				     "or --tx-code-value");

@@ -205,3 +205,17 @@ PYEOF
 	[[ $output != *'invalid option'* ]]
 	[ "$status" -ne 2 ]
 }
+
+@test "vci-offer: options that do nothing without another are refused" {
+	run vci-offer --issuer "$ISS" --config pid --qr-ecc H
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-offer: --qr-ecc does nothing without --qr, --qr-png or --qr-svg" ]
+	run vci-offer --issuer "$ISS" --config pid --qr-scale 4 --qr --output o
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-offer: --qr-scale does nothing without --qr-png or --qr-svg" ]
+	run vci-offer --issuer "$ISS" --config pid --timeout 30
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "vci-offer: --timeout does nothing without --send, --send-field or --tx-code-to" ]
+	run vci-offer --issuer "$ISS" --config pid --qr-ecc H --qr-png 'q/{offer_id}.png' </dev/null
+	[ "$status" -eq 0 ]
+}
