@@ -159,7 +159,7 @@ PYEOF
 		-H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
 		--data-binary "$body" "http://127.0.0.1:$APORT/offers" >"$D/admin.status"
 	[ "$(cat "$D/admin.status")" = 201 ]
-	link=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["offer_link"])' \
+	link=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
 		"$D/admin.json")
 	wallet "$link"
 	[ "$(result 'len(r["credentials"])')" = 1 ]
