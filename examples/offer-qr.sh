@@ -18,7 +18,7 @@ echo '{"claims":{"given_name":"Erika","family_name":"Mustermann"}}' |
 		--qr --qr-png offer.png --output offer.ndjson
 
 get() { sed "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/" offer.ndjson; }
-echo "link: $(get credential_offer_uri)"
+echo "link: $(get offer_link)"
 echo "hosted at $issuer/offers/$(get offer_id):"
 cat offers/*.json
 echo "transaction code, for another channel: $(get tx_code)"

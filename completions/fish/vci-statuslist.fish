@@ -32,7 +32,7 @@ complete -c vci-statuslist -n "__fish_seen_subcommand_from sign check" -l cert -
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l kid -x -d 'key id'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l ttl -x -d 'cache seconds'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l exp -x -d 'expiry seconds after iat'
-complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l iat -x -d 'issued at'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from sign check" -l now -x -d 'sign: iat; check: judge exp at TIME'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l iss -x -d 'issuer'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l alg -x -a 'ES256 ES384 ES512 EdDSA PS256' -d 'algorithm'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l cwt -d 'sign a CWT'

@@ -105,7 +105,7 @@ echo '{"claims":{"given_name":"Erika","family_name":"Mustermann","employee_id":"
 	vci-offer --issuer "$issuer" --defn "$here/badge.json" --config badge \
 		--tx-code 6 --by-reference "$issuer/offers" --qr --output offer.ndjson
 vci-serve import --state state offer.ndjson
-link=$(jget offer.ndjson 'j["credential_offer_uri"]')
+link=$(jget offer.ndjson 'j["offer_link"]')
 tx=$(jget offer.ndjson 'j["tx_code"]')
 echo "offer link: $link"
 echo "transaction code (sent to the holder out of band): $tx"

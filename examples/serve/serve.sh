@@ -67,7 +67,7 @@ printf '{"claims":%s}\n' "$claims" |
 vci-serve import --state state offer.ndjson
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2"; }
 id=$(field offer_id offer.ndjson)
-echo "offer link: $(field credential_offer_uri offer.ndjson)"
+echo "offer link: $(field offer_link offer.ndjson)"
 echo "by reference: $(curl -sf "$url/offers/$id")"
 
 # An offer from the back office: POST /offers with an API key.

@@ -40,7 +40,8 @@ static char *record_text(const json_t *rec, const json_t *offer)
 {
 	const json_t *ids = json_object_get(offer, "credential_configuration_ids");
 	static const char *const drop[] = { "pre_authorized_code", "tx_code", "credential_offer",
-					    "credential_offer_uri", "qr_png", "qr_svg" };
+					    "credential_offer_uri", "offer_link", "qr_png",
+					    "qr_svg" };
 	json_t *copy = json_deep_copy(rec);
 	char *text;
 

@@ -33,7 +33,8 @@ enum {
 };
 
 static const vci_opt_t opts[] = {
-	{ "id", OPT_ID, "ID", "create: configuration id; check-claims: the definition to use" },
+	{ "id", OPT_ID, "ID", "create: configuration id; check-claims, type-metadata: the definition "
+	  "to use" },
 	{ "format", OPT_FORMAT, "FORMAT", "create: dc+sd-jwt, mso_mdoc or jwt_vc_json" },
 	{ "vct", OPT_VCT, "VCT", "create: SD-JWT VC type (dc+sd-jwt)" },
 	{ "doctype", OPT_DOCTYPE, "DOCTYPE", "create: mdoc document type (mso_mdoc)" },
@@ -294,6 +295,34 @@ static int no_more(tool_t *t, const char *cmd, int argc, int max)
 
 /* ---- create ---- */
 
+/* What lint asks of every definition and create can fill in: the OAuth
+ * scope (the id, when it is a scope token) and a display name (the id). */
+static void create_defaults(json_t *doc)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+
+	if (!id)
+		return;
+	if (!json_object_get(doc, "scope") && vci_defn_is_scope_token(id))
+		json_object_set_new(doc, "scope", json_string(id));
+	if (!json_object_get(doc, "display"))
+		json_object_set_new(doc, "display", json_pack("[{s:s}]", "name", id));
+}
+
+/* What lint would still say of the result, as warnings on stderr. */
+static void create_lint(tool_t *t, const json_t *norm)
+{
+	json_auto_t *findings = json_array();
+	const json_t *f;
+	size_t i;
+
+	if (!findings)
+		return;
+	vci_defn_lint(norm, findings);
+	json_array_foreach(findings, i, f)
+		vci_cli_errorf(&t->cli, "create: warning: %s", json_string_value(f));
+}
+
 static int cmd_create(tool_t *t, int argc, char **argv)
 {
 	vci_err_t err = { 0 };
@@ -351,11 +380,13 @@ static int cmd_create(tool_t *t, int argc, char **argv)
 		if (t->key_att)
 			json_object_set_new(kb, "key_attestation_required", json_true());
 	}
+	create_defaults(doc);
 	norm = vci_defn_normalise(doc, &err);
 	if (!norm) {
 		vci_err_prefix(&err, "create");
 		return fail(t, &err);
 	}
+	create_lint(t, norm);
 	return emit(t, norm, NULL);
 }
 
@@ -747,6 +778,7 @@ int main(int argc, char **argv)
 	tool_t t = { 0 };
 	char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0, pos = 0, rc = VCI_EXIT_USAGE;
+	const char *names[32] = { NULL };
 
 	vci_cli_init(&t.cli, "vci-defn");
 	t.set = json_object();
@@ -759,6 +791,12 @@ int main(int argc, char **argv)
 		vci_cli_errorf(&t.cli, "out of memory");
 		return VCI_EXIT_IO;
 	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && i + 1 < sizeof names / sizeof names[0]; i++)
+		names[i] = commands[i].name;
+	t.cli.commands = names;
+	for (size_t i = 0; argc > 1 && names[i]; i++)
+		if (!strcmp(names[i], argv[1]))
+			t.cli.command = names[i];   /* vci-defn CMD --help */
 	/* options may come before and after the command and its operands */
 	while (pos < argc) {
 		int k = vci_cli_parse(&t.cli, argc - pos, argv + pos, USAGE, opts, handle, &t);
@@ -772,6 +810,9 @@ int main(int argc, char **argv)
 		if (idx >= argc)
 			break;
 		ops[nops++] = argv[idx];
+		for (size_t i = 0; nops == 1 && names[i]; i++)
+			if (!strcmp(names[i], ops[0]))
+				t.cli.command = names[i];   /* vci-defn CMD --help */
 		pos = idx;
 	}
 	if (nops == 0) {
@@ -786,7 +827,9 @@ int main(int argc, char **argv)
 			rc = vci_cli_usage(&t.cli, "unknown command '%s'", ops[0]);
 		else {
 			t.cli.command = commands[i].name;
-			rc = commands[i].fn(&t, nops - 1, ops + 1);
+			rc = vci_cli_check_options(&t.cli, opts, commands[i].name);
+			if (!rc)
+				rc = commands[i].fn(&t, nops - 1, ops + 1);
 		}
 	}
 	json_decref(t.set);

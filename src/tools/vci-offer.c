@@ -11,6 +11,8 @@
 #include "oid4vci/offer.h"
 #include "base/qr.h"
 #include "pipe/record.h"
+#include "base/buf.h"
+#include "base/url.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -79,7 +81,8 @@ static const vci_opt_t opts[] = {
 	{ "qr-scale", OPT_QR_SCALE, "N", "pixels (PNG) or units (SVG) per module (default 8)" },
 	{ "send", OPT_SEND, "URL", "deliver each offer to this credential_offer_endpoint" },
 	{ "send-field", OPT_SEND_FIELD, "NAME", "deliver to the endpoint in each record's field NAME" },
-	{ "tx-code-to", OPT_TX_CODE_TO, "URL", "deliver each transaction code to URL (out of band)" },
+	{ "tx-code-to", OPT_TX_CODE_TO, "URL", "deliver each transaction code to URL (out of band); "
+	  "{FIELD} in URL is the record's field (claims.phone, or a claim's name)" },
 	{ "timeout", OPT_TIMEOUT, "S", "seconds per delivery attempt (default 10)" },
 	{ "retries", OPT_RETRIES, "N", "further delivery attempts on 5xx or network errors (default 2)" },
 	{ "ttl", OPT_TTL, "S", "seconds an offer stays valid (default 600)" },
@@ -88,8 +91,9 @@ static const vci_opt_t opts[] = {
 
 static const char usage[] =
 	"--issuer URL [--config ID[,ID]...] [OPTION]... [FILE]...\n"
-	"Adds offer_id, credential_offer, credential_offer_uri, pre_authorized_code,\n"
-	"tx_code and expires_at to each issuance record.";
+	"Adds offer_id, credential_offer, offer_link (the deep link),\n"
+	"credential_offer_uri (by reference: the offer's https URL),\n"
+	"pre_authorized_code, tx_code and expires_at to each issuance record.";
 
 typedef struct args {
 	vci_cli_t cli;
@@ -248,6 +252,104 @@ static int type_claims(const ctx_t *c, json_t *rec, const vci_offer_request_t *r
 	return 0;
 }
 
+/* The record's value of a --tx-code-to placeholder: a field (dotted
+ * path) of the record, else of its claims; a string or a number. */
+static int tx_field(const json_t *rec, const char *name, size_t len, char *buf, size_t size)
+{
+	const json_t *roots[2] = { rec, json_object_get(rec, "claims") };
+
+	for (size_t r = 0; r < 2; r++) {
+		const json_t *v = roots[r];
+		const char *p = name, *end = name + len;
+
+		while (v && p < end) {
+			const char *dot = memchr(p, '.', (size_t)(end - p));
+			size_t w = (size_t)((dot ? dot : end) - p);
+			char key[128];
+
+			snprintf(key, sizeof key, "%.*s", (int)w, p);
+			v = json_object_get(v, key);
+			p += w + (p + w < end);
+		}
+		if (json_is_string(v) && json_string_length(v) && json_string_length(v) < size) {
+			snprintf(buf, size, "%s", json_string_value(v));
+			return 0;
+		}
+		if (json_is_integer(v)) {
+			snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* --tx-code-to with each {FIELD} replaced by the record's value:
+ * percent-encoded inside the URL, taken as it is when the placeholder is
+ * the whole URL; the result must be a delivery target. NULL with err
+ * (a record without the field is an error record, no offer made). */
+static char *tx_target(const char *tmpl, const json_t *rec, vci_err_t *err)
+{
+	vci_buf_t b = { 0 };
+	const char *p = tmpl;
+	int whole = tmpl[0] == '{' && strchr(tmpl, '}') && !strchr(tmpl, '}')[1];
+	char *out;
+
+	while (*p) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		char val[1024];
+		char *enc;
+
+		if (!close) {
+			vci_buf_addn(&b, p, 1);
+			p++;
+			continue;
+		}
+		if (tx_field(rec, p + 1, (size_t)(close - p - 1), val, sizeof val) < 0) {
+			vci_buf_free(&b);
+			vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "--tx-code-to: the record "
+				    "has no %.*s to deliver the transaction code to",
+				    (int)(close - p - 1), p + 1);
+			return NULL;
+		}
+		enc = whole ? strdup(val) : vci_url_encode(val, strlen(val), NULL, NULL);
+		if (enc)
+			vci_buf_adds(&b, enc);
+		free(enc);
+		p = close + 1;
+	}
+	out = vci_buf_take(&b, NULL);
+	vci_buf_free(&b);
+	if (!out) {
+		vci_err_oom(err);
+		return NULL;
+	}
+	if (!vci_url_is_target(out, 1)) {
+		vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "--tx-code-to: not an https URL "
+			    "for this record (http only to 127.0.0.1, ::1 or localhost)");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The label of a terminal QR code: who it is for (the record's id, else
+ * its name claims) and the offer id. */
+static void qr_label(FILE *f, const json_t *rec, const char *offer_id)
+{
+	const json_t *cl = json_object_get(rec, "claims");
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	const char *name = json_string_value(json_object_get(cl, "name"));
+	const char *given = json_string_value(json_object_get(cl, "given_name"));
+	const char *family = json_string_value(json_object_get(cl, "family_name"));
+
+	if (id)
+		fprintf(f, "%s", id);
+	if (name || given || family)
+		fprintf(f, "%s%s%s%s%s", id ? " " : "", name ? name : given ? given : "",
+			!name && given && family ? " " : "", !name && family ? family : "", "");
+	fprintf(f, "%soffer %s\n", id || name || given || family ? ", " : "", offer_id);
+}
+
 static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	ctx_t *c = vctx;
@@ -338,8 +440,12 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 	}
 	if (a->tx_to && o.tx_code) {
 		vci_http_result_t r;
+		char_auto_t *to = tx_target(a->tx_to, rec, err);
 
-		if (vci_offer_send_tx_code(a->tx_to, offer_id, o.tx_code, &c->http, &r, err) < 0)
+		if (!to)
+			goto out;
+
+		if (vci_offer_send_tx_code(to, offer_id, o.tx_code, &c->http, &r, err) < 0)
 			goto out;
 		txdl = delivery(&r);
 	}
@@ -359,8 +465,10 @@ static int offer_one(void *vctx, json_t *rec, json_t **result, vci_err_t *err)
 			fprintf(stderr, "%s: warning: the QR code is %d columns wide, the terminal %d%s\n",
 				a->cli.prog, vci_qr_text_width(q), c->columns,
 				a->by_ref ? "" : ": --by-reference makes it smaller");
-		if (vci_qr_write_text(q, stdout, &werr) < 0 || fputc('\n', stdout) == EOF ||
-		    fflush(stdout) != 0) {
+		qr_label(stdout, rec, offer_id);
+		if (vci_qr_write_text(q, stdout, &werr) < 0 ||
+		    (o.tx_code && !a->tx_to && printf("transaction code to type: %s\n", o.tx_code) < 0) ||
+		    fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
 			vci_err_set(err, VCI_EXIT_IO, "io_error", "standard output: %s", strerror(errno));
 			goto out;
 		}
@@ -494,6 +602,28 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
+/* --tx-code-to before any record: the URL with its placeholders filled
+ * in is a delivery target (one that is all placeholder is checked per
+ * record). */
+static int tx_template_ok(const char *t)
+{
+	char buf[2048];
+	size_t n = 0;
+
+	for (const char *p = t; *p && n + 2 < sizeof buf; p++) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+
+		if (close) {
+			buf[n++] = 'x';
+			p = close;
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	buf[n] = '\0';
+	return vci_url_is_target(buf, 1);
+}
+
 static int check_template(args_t *a, const char *opt, const char *t)
 {
 	const char *rest;
@@ -508,6 +638,30 @@ static int check_template(args_t *a, const char *opt, const char *t)
 		if (*rest == '{' || *rest == '}')
 			return vci_cli_usage(&a->cli, "%s: %s: only {offer_id} may be in braces", opt, t);
 	}
+	return 0;
+}
+
+/* Whether option `val` was given on the command line. */
+static int given(const args_t *a, int val)
+{
+	for (size_t i = 0; i < a->cli.ngiven; i++)
+		if (a->cli.given[i] == val)
+			return 1;
+	return 0;
+}
+
+/* Options that do nothing without another one are refused, not ignored. */
+static int check_useless(args_t *a)
+{
+	if (given(a, OPT_QR_ECC) && !a->qr && !a->qr_png && !a->qr_svg)
+		return vci_cli_usage(&a->cli, "--qr-ecc does nothing without --qr, --qr-png or "
+				     "--qr-svg");
+	if (given(a, OPT_QR_SCALE) && !a->qr_png && !a->qr_svg)
+		return vci_cli_usage(&a->cli, "--qr-scale does nothing without --qr-png or --qr-svg");
+	if ((given(a, OPT_TIMEOUT) || given(a, OPT_RETRIES)) && !a->send && !a->send_field &&
+	    !a->tx_to)
+		return vci_cli_usage(&a->cli, "--%s does nothing without --send, --send-field or "
+				     "--tx-code-to", given(a, OPT_TIMEOUT) ? "timeout" : "retries");
 	return 0;
 }
 
@@ -530,6 +684,8 @@ static int check_args(args_t *a)
 		return vci_cli_usage(&a->cli, "--offer-dir needs --by-reference");
 	if (a->tx_len && a->tx_value)
 		return vci_cli_usage(&a->cli, "give --tx-code or --tx-code-value, not both");
+	if (check_useless(a))
+		return VCI_EXIT_USAGE;
 	if ((a->have_tx_mode || a->tx_desc) && !a->tx_len && !a->tx_value)
 		return vci_cli_usage(&a->cli, "--tx-code-mode and --tx-code-description need --tx-code "
 				     "or --tx-code-value");
@@ -552,7 +708,7 @@ static int check_args(args_t *a)
 	if (a->send && !vci_url_is_target(a->send, 1))
 		return vci_cli_usage(&a->cli, "--send: not an https URL (http only to 127.0.0.1, ::1 or "
 				     "localhost)");
-	if (a->tx_to && !vci_url_is_target(a->tx_to, 1))
+	if (a->tx_to && a->tx_to[0] != '{' && !tx_template_ok(a->tx_to))
 		return vci_cli_usage(&a->cli, "--tx-code-to: not an https URL (http only to 127.0.0.1, "
 				     "::1 or localhost)");
 	if (a->qr && (!a->cli.output || !strcmp(a->cli.output, "-")))

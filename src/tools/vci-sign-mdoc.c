@@ -6,6 +6,7 @@
 #include "pipe/cli.h"
 #include "pipe/outlive.h"
 #include "oid4vci/issue.h"
+#include "oid4vci/policy.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
 #include "pipe/record.h"
@@ -22,32 +23,38 @@ enum {
 	OPT_DIGEST_ALG,
 	OPT_TIME_PRECISION,
 	OPT_RAW,
+	OPT_UNCHECKED,
 	OPT_CA,
 	OPT_AT,
 	OPT_DOCTYPE,
 };
 
 static const vci_opt_t opts[] = {
-	{ "defn", OPT_DEFN, "FILE", "credential definitions (one, or an array); mso_mdoc ones sign" },
-	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	{ "defn", OPT_DEFN, "FILE", "sign: credential definitions (one, or an array); mso_mdoc ones sign" },
+	{ "config", OPT_CONFIG, "ID", "sign: sign every record with the definition ID (default: the "
 	  "record's credential_configuration_id, or the only mso_mdoc definition)" },
-	{ "key", OPT_KEY, "KEY", "document signer private key: a file or an OSSL_STORE URI" },
-	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
-	{ "cert", OPT_CERT, "CHAIN", "x5chain: PEM certificates, document signer first, no root; verify: the document signer certificate the x5chain must start with" },
-	{ "alg", OPT_ALG, "ALG", "ES256, ES384, ES512 or EdDSA (default: the key's)" },
-	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
-	{ "time-precision", OPT_TIME_PRECISION, "P", "round validity times down to second, minute, "
+	{ "key", OPT_KEY, "KEY", "sign: document signer private key: a file or an OSSL_STORE URI" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
+	{ "cert", OPT_CERT, "CHAIN", "sign: x5chain: PEM certificates, document signer first, no root; "
+	  "verify: the document signer certificate the x5chain must start with" },
+	{ "alg", OPT_ALG, "ALG", "sign: ES256, ES384, ES512 or EdDSA (default: the key's)" },
+	{ "digest-alg", OPT_DIGEST_ALG, "ALG", "sign: valueDigests algorithm: SHA-256 (default), SHA-384, SHA-512" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "sign: round validity times down to second, minute, "
 	  "hour, day (default) or N[s|m|h|d]" },
-	{ "raw", OPT_RAW, NULL, "write only the credentials, one per line" },
+	{ "raw", OPT_RAW, NULL, "sign: write only the credentials, one per line" },
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign: also records whose holder keys were not "
+	  "checked by vci-verify-proof --defn (proven elsewhere)" },
 	{ "ca", OPT_CA, "FILE", "verify: trust anchors (IACA roots, PEM) for the x5chain" },
-	{ "at", OPT_AT, "TIME", "verify: judge validity at TIME (seconds since the epoch or RFC 3339)" },
+	{ "now", OPT_AT, "TIME", "verify: judge validity at TIME (RFC 3339 or epoch seconds; "
+	  "default: $VCI_NOW, else the clock)" },
+	{ "at", OPT_AT, "TIME", NULL },   /* the former --now, for one release */
 	{ "doctype", OPT_DOCTYPE, "DT", "verify: the docType the credential must have" },
 	{ 0 },
 };
 
 static const char usage[] =
 	"[sign] --defn FILE --key KEY --cert CHAIN [OPTION]... [FILE]...\n"
-	"  or:  vci-sign-mdoc verify (--ca FILE | --cert FILE) [--at TIME] [--doctype DT] [FILE]\n"
+	"  or:  vci-sign-mdoc verify (--ca FILE | --cert FILE) [--now TIME] [--doctype DT] [FILE]\n"
 	"Options go after the command.";
 
 typedef struct args {
@@ -58,6 +65,7 @@ typedef struct args {
 	char *pin;              /* verify --cert: the document signer's DER, base64 as x5chain has it */
 	STACK_OF(X509) *pin_chain; /* and the certificate */
 	int raw;
+	int unchecked;
 } args_t;
 
 static int handle(void *ctx, int val, const char *arg)
@@ -88,22 +96,9 @@ static int handle(void *ctx, int val, const char *arg)
 			return vci_cli_usage(&a->cli, "%s", err.msg);
 		break;
 	case OPT_RAW: a->raw = 1; break;
+	case OPT_UNCHECKED: a->unchecked = 1; break;
 	case OPT_CA: a->ca = arg; break;
-	case OPT_AT: {
-		json_t *j = json_string(arg);
-		int rc = -1;
-
-		if (j && isdigit((unsigned char)arg[0]) && strspn(arg, "0123456789") == strlen(arg)) {
-			json_decref(j);
-			j = json_integer(strtoll(arg, NULL, 10));
-		}
-		rc = j ? vci_time_from_json(j, &a->at) : -1;
-		json_decref(j);
-		if (rc < 0 || a->at == 0)
-			return vci_cli_usage(&a->cli, "--at: '%s': expected seconds since the epoch or an "
-					     "RFC 3339 date-time", arg);
-		break;
-	}
+	case OPT_AT: return vci_cli_now(&a->cli, "--now", arg, &a->at);
 	case OPT_DOCTYPE: a->doctype = arg; break;
 	default: return VCI_EXIT_USAGE;
 	}
@@ -116,7 +111,24 @@ typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
 	vci_outlive_t outlive;  /* credentials valid after --cert expires */
+	int unchecked;          /* --unchecked-proofs */
 } sign_ctx_t;
+
+/* The proofs of a record whose definition states a proof policy were
+ * checked against that policy (vci-verify-proof --defn), unless
+ * --unchecked-proofs. A record naming no definition is left to
+ * vci_issue_record, which says so. */
+static int sign_policy(const sign_ctx_t *s, const json_t *rec, vci_err_t *err)
+{
+	vci_err_t ignored = { 0 };
+	const vci_defn_t *d;
+
+	if (s->unchecked)
+		return 0;
+	d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs, s->issue.formats,
+				  s->issue.config, rec, &ignored);
+	return d ? vci_policy_record_check(d, rec, err) : 0;
+}
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
@@ -124,9 +136,11 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	/* the time of each record: a stream may run for days */
 	int64_t now = vci_time_now();
 
-	if (vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
+	if (sign_policy(s, rec, err) < 0 ||
+	    vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
 		return -1;
 	vci_outlive_note_record(&s->outlive, &s->issue, rec, now);
+	vci_record_drop_secrets(rec);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -148,7 +162,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	int rc;
 
 	if (a->ca || a->at || a->doctype)
-		return vci_cli_usage(&a->cli, "--ca, --at and --doctype are for verify");
+		return vci_cli_usage(&a->cli, "--ca, --now and --doctype are for verify (VCI_NOW sets the signing time)");
 	if (!a->defn || !a->key || !a->cert)
 		return vci_cli_usage(&a->cli, "--defn FILE, --key KEY and --cert CHAIN are required");
 	if (vci_defn_load(a->defn, &defs, &ndefs, &err) < 0)
@@ -188,6 +202,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
 	vci_issue_ctx_add(&s.issue, &vci_mdoc_ops, issuer);
 	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
+	s.unchecked = a->unchecked;
 	rc = VCI_EXIT_IO;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in)
@@ -231,6 +246,21 @@ static int hexval(int c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
+/* Write a verified document, the record's "id" (if any) first. */
+static int write_with_id(FILE *out, const json_t *d, const json_t *id, vci_err_t *err)
+{
+	json_auto_t *o = NULL;
+
+	if (!id || json_object_get(d, "id"))
+		return vci_record_write(out, d, err);
+	o = json_pack("{s:O}", "id", id);
+	if (!o || json_object_update(o, (json_t *)d) < 0)
+		return vci_err_oom(err);
+	return vci_record_write(out, o, err);
+}
+
+/* Verify one credential given as text (base64url or hex) or bytes; `id`
+ * the record's id, or NULL. */
 /* verify --cert: the credential's x5chain starts with the given document
  * signer certificate, which is then what the credential is trusted by. */
 static int pinned(const args_t *a, json_t *d, vci_err_t *err)
@@ -249,7 +279,7 @@ static int pinned(const args_t *a, json_t *d, vci_err_t *err)
 
 /* Verify one credential given as text (base64url or hex) or bytes. */
 static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const char *what,
-			FILE *out, vci_err_t *err)
+			FILE *out, const json_t *id, vci_err_t *err)
 {
 	vci_mdoc_verify_opts_t o = { .ca_file = a->ca, .at = a->at, .doctype = a->doctype };
 	json_auto_t *res = NULL;
@@ -261,14 +291,14 @@ static int verify_bytes(const args_t *a, const uint8_t *buf, size_t len, const c
 	json_array_foreach(res, i, d) {
 		if (a->pin && pinned(a, d, err) < 0)
 			return vci_err_prefix(err, "%s", what);
-		if (vci_record_write(out, d, err) < 0)
+		if (write_with_id(out, d, id, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int verify_text(const args_t *a, const char *s, size_t n, const char *what, FILE *out,
-		       vci_err_t *err)
+		       const json_t *id, vci_err_t *err)
 {
 	uint8_auto_t *bin = NULL;
 	size_t blen = 0;
@@ -283,7 +313,7 @@ static int verify_text(const args_t *a, const char *s, size_t n, const char *wha
 	} else if (vci_b64url_decode(s, n, &bin, &blen, err) < 0) {
 		return vci_err_prefix(err, "%s", what);
 	}
-	return verify_bytes(a, bin, blen, what, out, err);
+	return verify_bytes(a, bin, blen, what, out, id, err);
 }
 
 /* The credential, or each of the credentials, of one signed record. */
@@ -306,7 +336,8 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 	}
 	if (json_is_string(one)) {
 		snprintf(w, sizeof w, "%s: credential", what);
-		if (verify_text(a, json_string_value(one), json_string_length(one), w, out, err) < 0)
+		if (verify_text(a, json_string_value(one), json_string_length(one), w, out,
+				json_object_get(rec, "id"), err) < 0)
 			return -1;
 		n++;
 	}
@@ -315,7 +346,8 @@ static int verify_record(const args_t *a, const json_t *rec, const char *what, F
 
 		snprintf(w, sizeof w, "%s: credentials[%zu]", what, i);
 		if (json_is_string(s)) {
-			if (verify_text(a, json_string_value(s), json_string_length(s), w, out, err) < 0)
+			if (verify_text(a, json_string_value(s), json_string_length(s), w, out,
+					json_object_get(rec, "id"), err) < 0)
 				return -1;
 			n++;
 		}
@@ -417,8 +449,8 @@ static int verify_run(args_t *a, int argc, char **argv)
 	if (argc > 1)
 		return vci_cli_usage(&a->cli, "verify: one input at a time");
 	if (a->defn || a->config || a->key || a->alg || a->digest_alg || a->raw ||
-	    a->precision || a->cli.csv)
-		return vci_cli_usage(&a->cli, "verify takes --ca, --cert, --at, --doctype and "
+	    a->precision || a->cli.csv || a->unchecked)
+		return vci_cli_usage(&a->cli, "verify takes --ca, --cert, --now, --doctype and "
 				     "--output only");
 	/* a credential signed by anyone must not pass: trust comes from
 	 * --ca (the chain) or --cert (the document signer itself) */
@@ -450,10 +482,12 @@ static int verify_run(args_t *a, int argc, char **argv)
 				   buf[start] == '_') &&
 		   strspn(buf + start, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
 			   len - start) {
-		rc = verify_text(a, buf + start, len - start, what, vci_out_file(out), &err);
+		rc = verify_text(a, buf + start, len - start, what, vci_out_file(out), NULL,
+				 &err);
 	} else {
 		/* binary CBOR, as read */
-		rc = verify_bytes(a, (const uint8_t *)buf, total, what, vci_out_file(out), &err);
+		rc = verify_bytes(a, (const uint8_t *)buf, total, what, vci_out_file(out), NULL,
+				  &err);
 	}
 	if (rc < 0) {
 		vci_out_abort(out);

@@ -6,6 +6,7 @@
 #include "base/http.h"
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
+#include "oid4vci/policy.h"
 #include "crypto/keys.h"
 #include "pipe/record.h"
 #include "oid4vci/sdjwt.h"
@@ -21,6 +22,8 @@ enum {
 	OPT_ISSUER,
 	OPT_TIME_PRECISION,
 	OPT_RAW,
+	OPT_UNCHECKED,
+	OPT_NOW,
 	OPT_FORMAT,
 	OPT_LEGACY_TYP,
 	OPT_SD_ALG,
@@ -33,24 +36,28 @@ enum {
 };
 
 static const vci_opt_t opts[] = {
-	{ "defn", OPT_DEFN, "FILE", "credential definitions: one, or an array (required)" },
-	{ "config", OPT_CONFIG, "ID", "sign every record with the definition ID (default: the "
+	{ "defn", OPT_DEFN, "FILE", "sign: credential definitions: one, or an array (required)" },
+	{ "config", OPT_CONFIG, "ID", "sign: sign every record with the definition ID (default: the "
 	  "record's credential_configuration_id, or the only one that fits)" },
-	{ "key", OPT_KEY, "KEY", "issuer signing key: a file or an OSSL_STORE URI (required)" },
+	{ "key", OPT_KEY, "KEY", "sign: issuer signing key: a file or an OSSL_STORE URI (required)" },
 	{ "cert", OPT_CERT, "FILE", "certificate chain for the x5c header, leaf first; verify: "
 	  "the issuer certificate whose key verifies" },
-	{ "kid", OPT_KID, "KID", "kid header (give --cert, --kid or both)" },
-	{ "issuer", OPT_ISSUER, "URL", "the credential issuer identifier, the iss claim (required)" },
-	{ "time-precision", OPT_TIME_PRECISION, "P", "round iat down to second, minute, hour, day "
+	{ "kid", OPT_KID, "KID", "sign: kid header (give --cert, --kid or both)" },
+	{ "issuer", OPT_ISSUER, "URL", "sign: the credential issuer identifier, the iss claim (required)" },
+	{ "time-precision", OPT_TIME_PRECISION, "P", "sign: round iat down to second, minute, hour, day "
 	  "or N[smhd] (default day)" },
-	{ "raw", OPT_RAW, NULL, "print only the credentials, one per line" },
-	{ "format", OPT_FORMAT, "FMT", "dc+sd-jwt or jwt_vc_json: sign only with definitions of "
+	{ "raw", OPT_RAW, NULL, "sign: print only the credentials, one per line" },
+	{ "now", OPT_NOW, "TIME", "verify: judge exp and nbf at TIME (RFC 3339 or epoch seconds; "
+	  "default: $VCI_NOW, else the clock)" },
+	{ "unchecked-proofs", OPT_UNCHECKED, NULL, "sign: also records whose holder keys were not "
+	  "checked by vci-verify-proof --defn (proven elsewhere)" },
+	{ "format", OPT_FORMAT, "FMT", "sign: dc+sd-jwt or jwt_vc_json: sign only with definitions of "
 	  "this format (default: either)" },
-	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
+	{ "legacy-typ", OPT_LEGACY_TYP, NULL, "sign: typ vc+sd-jwt and format vc+sd-jwt (OID4VCI "
 	  "draft 13 wallets)" },
-	{ "sd-alg", OPT_SD_ALG, "ALG", "disclosure digest: sha-256 (default), sha-384, sha-512" },
-	{ "decoys", OPT_DECOYS, "N", "decoy digests per _sd array (default: 1 to 4 at random)" },
-	{ "pass", VCI_OPT_PASS, "SPEC", "passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
+	{ "sd-alg", OPT_SD_ALG, "ALG", "sign: disclosure digest: sha-256 (default), sha-384, sha-512" },
+	{ "decoys", OPT_DECOYS, "N", "sign: decoy digests per _sd array (default: 1 to 4 at random)" },
+	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of KEY: env:VAR, file:PATH or pass:TEXT" },
 	{ "alg", OPT_ALG, "ALG", "JWS alg when the key allows several (RSA: PS256, RS256); "
 	  "verify: allowed algs, comma-separated" },
 	{ "jwk", OPT_JWK, "FILE", "verify: the issuer's public key (JWK or PEM)" },
@@ -77,6 +84,8 @@ typedef struct args {
 	vci_format_t format;
 	unsigned long decoys;
 	int have_decoys, raw, legacy_typ;
+	int unchecked;
+	int64_t now;            /* --now, or 0 */
 } args_t;
 
 static int handle(void *ctx, int val, const char *arg)
@@ -107,6 +116,8 @@ static int handle(void *ctx, int val, const char *arg)
 		}
 		break;
 	case OPT_RAW: a->raw = 1; break;
+	case OPT_UNCHECKED: a->unchecked = 1; break;
+	case OPT_NOW: return vci_cli_now(&a->cli, "--now", arg, &a->now);
 	case OPT_FORMAT:
 		a->format = vci_format_parse(arg, 0);
 		if (a->format != VCI_FORMAT_SDJWT && a->format != VCI_FORMAT_JWTVC)
@@ -140,16 +151,35 @@ typedef struct sign_ctx {
 	vci_issue_ctx_t issue;
 	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
 	vci_outlive_t outlive;  /* credentials valid after --cert expires */
+	int unchecked;          /* --unchecked-proofs */
 } sign_ctx_t;
+
+/* The proofs of a record whose definition states a proof policy were
+ * checked against that policy (vci-verify-proof --defn), unless
+ * --unchecked-proofs. A record naming no definition is left to
+ * vci_issue_record, which says so. */
+static int sign_policy(const sign_ctx_t *s, const json_t *rec, vci_err_t *err)
+{
+	vci_err_t ignored = { 0 };
+	const vci_defn_t *d;
+
+	if (s->unchecked)
+		return 0;
+	d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs, s->issue.formats,
+				  s->issue.config, rec, &ignored);
+	return d ? vci_policy_record_check(d, rec, err) : 0;
+}
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	sign_ctx_t *s = ctx;
 	int64_t now = vci_time_now();
 
-	if (vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
+	if (sign_policy(s, rec, err) < 0 ||
+	    vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
 		return -1;
 	vci_outlive_note_record(&s->outlive, &s->issue, rec, now);
+	vci_record_drop_secrets(rec);
 	*result = json_incref(rec);
 	return 0;
 }
@@ -173,6 +203,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 
 	if (a->jwk || a->ca || a->kb_aud || a->kb_nonce)
 		return vci_cli_usage(&a->cli, "--jwk, --ca, --kb-aud and --kb-nonce are for verify");
+	if (a->now)
+		return vci_cli_usage(&a->cli, "--now: verify only (VCI_NOW sets the signing time)");
 	if (!a->defn)
 		return vci_cli_usage(&a->cli, "--defn FILE is required");
 	if (!a->key)
@@ -242,6 +274,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	if (formats & (1u << VCI_FORMAT_JWTVC))
 		vci_issue_ctx_add(&s.issue, &vci_jwtvc_ops, issuer);
 	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
+	s.unchecked = a->unchecked;
 	in = vci_inputs_open(&a->cli, argc, argv, &err);
 	if (!in) {
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
@@ -302,14 +335,32 @@ static int parse_algs(args_t *a)
 }
 
 /* Verify one credential; write the disclosed claims or an error record. */
+/* The record's "id" first, then the other members of obj (the record's
+ * id is what ties a verified credential to its row). */
+static json_t *with_id(json_t *obj, const json_t *id)
+{
+	json_t *o;
+
+	if (!id || !obj || json_object_get(obj, "id"))
+		return obj;
+	o = json_pack("{s:O}", "id", id);
+	if (!o || json_object_update(o, obj) < 0) {
+		json_decref(o);
+		return obj;
+	}
+	json_decref(obj);
+	return o;
+}
+
 static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, const char *s,
-		      size_t len, const char *name, size_t line, vci_err_t *werr)
+		      size_t len, const char *name, size_t line, const json_t *id, vci_err_t *werr)
 {
 	vci_err_t err = { 0 };
 	json_t *claims = NULL, *rec;
 	int rc;
 
 	if (vci_sdjwt_verify(s, len, o, &claims, &err) == 0) {
+		claims = with_id(claims, id);
 		rc = vci_record_write(out, claims, werr);
 		json_decref(claims);
 		return rc < 0 ? -2 : 0;
@@ -319,7 +370,7 @@ static int verify_one(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, co
 		return -2;
 	}
 	vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, line, err.msg);
-	rec = vci_record_error_from(NULL, &err, line);
+	rec = with_id(vci_record_error_from(NULL, &err, line), id);
 	rc = rec ? vci_record_write(out, rec, werr) : -1;
 	if (rec)
 		json_decref(rec);
@@ -339,7 +390,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 	int rc;
 
 	if (*p != '{') {
-		rc = verify_one(a, o, out, p, len, name, no, err);
+		rc = verify_one(a, o, out, p, len, name, no, NULL, err);
 		*failed += rc == -1;
 		return rc == -2 ? -1 : 0;
 	}
@@ -356,7 +407,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		vci_err_set(&e, VCI_EXIT_FAIL, "invalid_record",
 			    "record: no \"credential\" or \"credentials\"");
 	if (!rec || !k) {
-		er = vci_record_error_from(NULL, &e, no);
+		er = with_id(vci_record_error_from(NULL, &e, no), json_object_get(rec, "id"));
 		vci_cli_errorf(&a->cli, "%s: line %zu: %s", name, no, e.msg);
 		(*failed)++;
 		rc = er ? vci_record_write(out, er, err) : -1;
@@ -369,7 +420,7 @@ static int verify_line(args_t *a, const vci_sdjwt_verify_opts_t *o, FILE *out, c
 		const char *str = json_string_value(ci);
 
 		rc = verify_one(a, o, out, str ? str : "", str ? json_string_length(ci) : 0, name, no,
-				err);
+				json_object_get(rec, "id"), err);
 		if (rc == -2)
 			return -1;
 		*failed += rc == -1;
@@ -418,7 +469,8 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	int rc = 0;
 
 	if (a->defn || a->config || a->key || a->kid || a->issuer || a->raw || a->format ||
-	    a->legacy_typ || a->sd_alg || a->have_decoys || a->precision || a->cli.csv)
+	    a->legacy_typ || a->sd_alg || a->have_decoys || a->precision || a->cli.csv ||
+	    a->unchecked)
 		return vci_cli_usage(&a->cli, "verify: takes --cert, --jwk or --ca, --alg, "
 				     "--kb-aud, --kb-nonce and --output");
 	if (!!a->cert + !!a->jwk + !!a->ca != 1)
@@ -446,6 +498,7 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	}
 	o.key = key;
 	o.ca_file = a->ca;
+	o.now = a->now;
 	o.algs = a->algs[0] ? a->algs : NULL;
 	o.kb_aud = a->kb_aud;
 	o.kb_nonce = a->kb_nonce;

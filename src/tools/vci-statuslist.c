@@ -54,7 +54,9 @@ static const vci_opt_t opts[] = {
 	{ "kid", OPT_KID, "KID", "sign: key id for the header" },
 	{ "ttl", OPT_TTL, "S", "sign: seconds a consumer may cache the token (default 3600)" },
 	{ "exp", OPT_EXP, "S", "sign: the token expires S seconds after iat (default 86400)" },
-	{ "iat", OPT_IAT, "T", "sign: issued-at time in seconds since the epoch (default now)" },
+	{ "now", OPT_IAT, "TIME", "sign: the token's iat; check: judge expiry at TIME "
+	  "(RFC 3339 or epoch seconds)" },
+	{ "iat", OPT_IAT, "T", NULL },   /* the former --now of sign, for one release */
 	{ "iss", OPT_ISS, "ISS", "sign: iss claim (bitstring: the credential's issuer, required)" },
 	{ "alg", OPT_ALG, "ALG", "sign: signature algorithm (default: the key's)" },
 	{ "cwt", OPT_CWT, NULL, "sign: a CWT (COSE_Sign1, binary) instead of a JWT" },
@@ -117,9 +119,14 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_EXP:
 		a->have_exp = 1;
 		return vci_cli_uint(cli, "exp", arg, 1, 100UL * 365 * 86400, &a->exp);
-	case OPT_IAT:
-		a->have_iat = 1;
-		return vci_cli_uint(cli, "iat", arg, 0, 253402300799UL, &a->iat);
+	case OPT_IAT: {
+		int64_t t = 0;
+		int rc = vci_cli_now(cli, "--now", arg, &t);
+
+		a->have_iat = !rc;
+		a->iat = (unsigned long)t;
+		return rc;
+	}
 	case OPT_IDX:
 		a->have_idx = 1;
 		return vci_cli_uint(cli, "idx", arg, 0, VCI_SL_MAX_ENTRIES - 1, &a->idx);

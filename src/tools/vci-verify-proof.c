@@ -7,6 +7,8 @@
 #include "oid4vci/dpop.h"
 #include "crypto/keys.h"
 #include "crypto/nonce.h"
+#include "oid4vci/issue.h"
+#include "oid4vci/policy.h"
 #include "oid4vci/proof.h"
 #include "pipe/record.h"
 
@@ -42,11 +44,17 @@ enum {
 	OPT_POP_FILE,
 	OPT_KEY_STORAGE,
 	OPT_USER_AUTH,
+	OPT_DEFN,
+	OPT_CONFIG,
 };
 
 static const vci_opt_t opts[] = {
 	{ "aud", OPT_AUD, "URL", "the credential issuer identifier proofs must name (required); "
 	  "wallet-attestation: the PoP audience" },
+	{ "defn", OPT_DEFN, "FILE", "verify: apply the proof policy of the record's definition "
+	  "(one, or an array)" },
+	{ "config", OPT_CONFIG, "ID", "verify: the definition of every record (default: the "
+	  "record's credential_configuration_id)" },
 	{ "client-id", OPT_CLIENT_ID, "ID", "the proof iss (or attestation sub) must equal ID" },
 	{ "alg", OPT_ALG, "ALG[,ALG]", "allowed algorithms (default ES256,ES384,ES512,EdDSA,PS256,RS256)" },
 	{ "ca", OPT_CA, "FILE", "trust anchors (PEM) for proofs that carry x5c" },
@@ -55,7 +63,8 @@ static const vci_opt_t opts[] = {
 	{ "require-key-attestation", OPT_REQUIRE_KA, NULL, "refuse proofs without a key attestation" },
 	{ "max-age", OPT_MAX_AGE, "S", "seconds a proof's iat may lie in the past (default 300)" },
 	{ "skew", OPT_SKEW, "S", "seconds a proof's iat may lie in the future (default 60)" },
-	{ "now", OPT_NOW, "T", "judge times as of T seconds since the epoch (default now)" },
+	{ "now", OPT_NOW, "TIME", "judge times as of TIME: RFC 3339 or epoch seconds (default: "
+	  "$VCI_NOW, else the clock)" },
 	{ "nonce", OPT_NONCE, "N", "proofs must carry this c_nonce" },
 	{ "nonce-key", OPT_NONCE_KEY, "FILE", "nonce: key file; verify: proofs must carry a live "
 	  "c_nonce made with it" },
@@ -95,7 +104,7 @@ typedef struct args {
 	vci_cli_t cli;
 	const char *aud, *client_id, *ca, *trust, *trust_jwks, *nonce, *nonce_key, *proof, *proof_file;
 	const char *htm, *htu, *ath, *dpop_nonce, *jkt, *jti_cache, *challenge;
-	const char *att, *att_file, *pop, *pop_file;
+	const char *att, *att_file, *pop, *pop_file, *defn, *config;
 	const char *algs[MAX_ALGS + 1];
 	char alg_buf[128];
 	unsigned long max_age, skew, now, ttl;
@@ -173,7 +182,13 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_MAX_AGE:
 		return vci_cli_uint(&a->cli, "--max-age", arg, 1, 86400 * 366, &a->max_age);
 	case OPT_SKEW: return vci_cli_uint(&a->cli, "--skew", arg, 1, 86400, &a->skew);
-	case OPT_NOW: return vci_cli_uint(&a->cli, "--now", arg, 1, 1UL << 40, &a->now);
+	case OPT_NOW: {
+		int64_t t = 0;
+		int rc = vci_cli_now(&a->cli, "--now", arg, &t);
+
+		a->now = (unsigned long)t;
+		return rc;
+	}
 	case OPT_NONCE: a->nonce = arg; break;
 	case OPT_NONCE_KEY: a->nonce_key = arg; break;
 	case OPT_PROOF: a->proof = arg; break;
@@ -192,6 +207,8 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_ATTESTATION_FILE: a->att_file = arg; break;
 	case OPT_POP: a->pop = arg; break;
 	case OPT_POP_FILE: a->pop_file = arg; break;
+	case OPT_DEFN: a->defn = arg; break;
+	case OPT_CONFIG: a->config = arg; break;
 	default: return VCI_EXIT_USAGE;
 	}
 	return 0;
@@ -236,16 +253,109 @@ static int64_t now_of(const args_t *a)
 
 typedef struct verify_ctx {
 	vci_proof_policy_t policy;
+	vci_wallet_policy_t wallet;   /* for definitions requiring a wallet attestation */
+	int have_wallet;              /* --trust or --trust-jwks given */
+	vci_defn_t **defs;            /* --defn, or NULL */
+	size_t ndefs;
+	const char *config;
 } verify_ctx_t;
+
+#define ALL_FORMATS (1u << VCI_FORMAT_SDJWT | 1u << VCI_FORMAT_MDOC | 1u << VCI_FORMAT_JWTVC)
 
 static int verify_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 {
 	verify_ctx_t *v = ctx;
+	const vci_defn_t *d;
 
-	if (vci_proof_verify_record(rec, &v->policy, err) < 0)
-		return -1;
+	if (!v->defs) {
+		if (vci_proof_verify_record(rec, &v->policy, err) < 0)
+			return -1;
+	} else {
+		d = vci_issue_defn_select(v->defs, v->ndefs, ALL_FORMATS, v->config, rec, err);
+		if (!d || vci_policy_verify_record(d, &v->policy, v->have_wallet ? &v->wallet : NULL,
+						   0, rec, err) < 0)
+			return -1;
+	}
 	*result = json_incref(rec);
 	return 0;
+}
+
+/* --defn: the definitions, checked once. */
+static int verify_defs(args_t *a, verify_ctx_t *v, vci_err_t *err)
+{
+	if (!a->defn)
+		return a->config ? vci_cli_usage(&a->cli, "--config needs --defn") : 0;
+	if (vci_defn_load(a->defn, &v->defs, &v->ndefs, err) < 0 ||
+	    vci_issue_defn_check(v->defs, v->ndefs, ALL_FORMATS, a->config, a->defn, err) < 0)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_INPUT);
+	v->config = a->config;
+	v->have_wallet = a->trust || a->trust_jwks;
+	v->wallet.trust_file = a->trust;
+	v->wallet.aud = a->aud;
+	v->wallet.client_id = a->client_id;
+	v->wallet.algs = a->algs[0] ? a->algs : NULL;
+	v->wallet.max_age = (long)a->max_age;
+	v->wallet.skew = (long)a->skew;
+	v->wallet.now = (int64_t)a->now;
+	return 0;
+}
+
+
+/* --proof / --proof-file: one proof, as a record of its own. */
+static int verify_proof_arg(args_t *a, verify_ctx_t *v, vci_err_t *err)
+{
+	json_auto_t *rec = NULL;
+	char_auto_t *tok = NULL;
+	vci_out_t *out;
+	json_t *res = NULL;
+	size_t len = 0;
+
+	tok = read_token(a->proof, a->proof_file, "--proof-file", &len, err);
+	if (!tok)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	rec = json_pack("{s:{s:[s#]}}", "proofs", "jwt", tok, (int)len);
+	if (!rec)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	if (a->config)
+		json_object_set_new(rec, "credential_configuration_id", json_string(a->config));
+	if (verify_one(v, rec, &res, err) < 0)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	json_decref(res);
+	json_object_del(rec, "proofs");
+	out = vci_out_open(a->cli.output, err);
+	if (!out)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	if (vci_record_write(vci_out_file(out), rec, err) < 0) {
+		vci_out_abort(out);
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	}
+	return vci_out_commit(out, err) < 0 ? vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL) : VCI_EXIT_OK;
+}
+
+/* Records from files or stdin. */
+static int verify_records(args_t *a, verify_ctx_t *v, int argc, char **argv, vci_err_t *err)
+{
+	vci_batch_stats_t stats = { 0 };
+	vci_inputs_t *in = vci_inputs_open(&a->cli, argc, argv, err);
+	vci_out_t *out;
+	int rc;
+
+	if (!in)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	out = vci_out_open(a->cli.output, err);
+	if (!out) {
+		vci_inputs_close(in);
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	}
+	rc = vci_batch_run(&a->cli, in, vci_out_file(out), verify_one, v, &stats, err);
+	vci_inputs_close(in);
+	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
+		vci_out_abort(out);
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	}
+	if (vci_out_commit(out, err) < 0)
+		return vci_cli_fail(&a->cli, err, VCI_EXIT_FAIL);
+	return rc;
 }
 
 static int cmd_verify(void *ctx, int argc, char **argv)
@@ -254,7 +364,6 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	vci_err_t err = { 0 };
 	verify_ctx_t v = { 0 };
 	vci_nonce_key_t *nk = NULL;
-	vci_batch_stats_t stats = { 0 };
 	json_auto_t *jwks = NULL;
 	int rc;
 
@@ -268,8 +377,14 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "--proof takes no record input");
 	if (a->trust_jwks && !(jwks = vci_jwks_load(a->trust_jwks, &err)))
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-	if (a->nonce_key && !(nk = vci_nonce_key_load(a->nonce_key, &err)))
+	rc = verify_defs(a, &v, &err);
+	if (rc)
+		return rc;
+	if (a->nonce_key && !(nk = vci_nonce_key_load(a->nonce_key, &err))) {
+		vci_defn_list_free(v.defs, v.ndefs);
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
+	}
+	v.wallet.trust_jwks = jwks;
 	v.policy.aud = a->aud;
 	v.policy.trust_jwks = jwks;
 	v.policy.client_id = a->client_id;
@@ -283,59 +398,13 @@ static int cmd_verify(void *ctx, int argc, char **argv)
 	v.policy.now = (int64_t)a->now;
 	v.policy.nonce = a->nonce;
 	v.policy.nonce_key = nk;
-
-	if (a->proof || a->proof_file) {
-		json_auto_t *rec = NULL;
-		char_auto_t *tok = NULL;
-		vci_out_t *out;
-		size_t len = 0;
-
-		tok = read_token(a->proof, a->proof_file, "--proof-file", &len, &err);
-		if (!tok) {
-			vci_nonce_key_free(nk);
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		}
-		rec = json_pack("{s:{s:[s#]}}", "proofs", "jwt", tok, (int)len);
-		rc = rec ? vci_proof_verify_record(rec, &v.policy, &err) : -1;
-		vci_nonce_key_free(nk);
-		if (rc < 0)
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		json_object_del(rec, "proofs");
-		out = vci_out_open(a->cli.output, &err);
-		if (!out)
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		if (vci_record_write(vci_out_file(out), rec, &err) < 0) {
-			vci_out_abort(out);
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		}
-		return vci_out_commit(out, &err) < 0 ? vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL) : VCI_EXIT_OK;
-	}
-
-	{
-		vci_inputs_t *in = vci_inputs_open(&a->cli, argc, argv, &err);
-		vci_out_t *out;
-
-		if (!in) {
-			vci_nonce_key_free(nk);
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		}
-		out = vci_out_open(a->cli.output, &err);
-		if (!out) {
-			vci_inputs_close(in);
-			vci_nonce_key_free(nk);
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		}
-		rc = vci_batch_run(&a->cli, in, vci_out_file(out), verify_one, &v, &stats, &err);
-		vci_inputs_close(in);
-		vci_nonce_key_free(nk);
-		if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
-			vci_out_abort(out);
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		}
-		if (vci_out_commit(out, &err) < 0)
-			return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
-		return rc;
-	}
+	if (a->proof || a->proof_file)
+		rc = verify_proof_arg(a, &v, &err);
+	else
+		rc = verify_records(a, &v, argc, argv, &err);
+	vci_nonce_key_free(nk);
+	vci_defn_list_free(v.defs, v.ndefs);
+	return rc;
 }
 
 /* ---- nonce ---- */

@@ -3,7 +3,7 @@
 # not yet valid signs nothing (exit 4) in every signing path, and vci-serve
 # does not start with one; a credential (or status list token) that stays
 # valid after the certificate expires is signed, with one warning on
-# stderr after the summary. "Now" is moved with VCI_TEST_NOW.
+# stderr after the summary. "Now" is moved with VCI_NOW.
 
 bats_require_minimum_version 1.5.0
 
@@ -41,7 +41,7 @@ mdoc() {
 }
 
 @test "an expired certificate signs nothing: SD-JWT VC, VC JWT, mdoc, status list, metadata (exit 4)" {
-	export VCI_TEST_NOW=$LATER
+	export VCI_NOW=$LATER
 	run sdjwt
 	[ "$status" -eq 4 ]
 	[[ $output == "vci-sign-sdjwt: --cert: $D/issuer.crt: certificate \"/C=UT/CN=Test Issuer\" expired at "*Z ]]
@@ -66,7 +66,7 @@ mdoc() {
 }
 
 @test "a certificate not yet valid signs nothing (exit 4), and the chain's root counts too" {
-	export VCI_TEST_NOW=$BEFORE
+	export VCI_NOW=$BEFORE
 	run sdjwt
 	[ "$status" -eq 4 ]
 	[[ $output == *'certificate "/C=UT/CN=Test Issuer" is not valid before '*Z ]]
@@ -82,7 +82,7 @@ mdoc() {
 	openssl x509 -req -in "$D/issuer.csr" -CA "$D/short.crt" -CAkey "$D/ca.key" -set_serial 0x1002 \
 		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/leaf.crt" 2>/dev/null
 	cat "$D/leaf.crt" "$D/short.crt" >"$D/chain2.pem"
-	export VCI_TEST_NOW=$((NOW + 3 * 86400))
+	export VCI_NOW=$((NOW + 3 * 86400))
 	run vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" --cert "$D/chain2.pem" \
 		--issuer "$ISSUER" "$D/pid.json"
 	[ "$status" -eq 4 ]
@@ -119,7 +119,7 @@ mdoc() {
 @test "vci-serve does not start with an expired certificate (exit 4)" {
 	serve_skip_unless_ready
 	serve_init
-	export VCI_TEST_NOW=$LATER
+	export VCI_NOW=$LATER
 	run vci-serve run "${SERVE_ARGS[@]}"
 	[ "$status" -eq 4 ]
 	[[ $output == *"--cert: $D/issuer.crt: certificate \"/C=UT/CN=Test Issuer\" expired at "* ]]

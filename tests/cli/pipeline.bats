@@ -105,9 +105,9 @@ passes_through() {
 	cp "$SRC/examples/serve/badge.json" badge.json
 	local good='{"claims":{"given_name":"Bo","family_name":"Doe","employee_id":"7"},"holder_jwk":{"kty":"EC","crv":"P-256","x":"nUWAoAv3XZith8E7i19OdaxOLYFOwM-Z2EuM02TirT4","y":"HskHU8BjUi1U9Xqi7Swmj8gwAK_0xkcDjEW_71SosEY"},"status":{"status_list":{"idx":1,"uri":"https://issuer.example.com/s"}}}'
 	passes_through "$good" vci-sign-sdjwt --defn badge.json --key issuer.key --cert issuer.crt \
-		--issuer "$ISS"
+		--issuer "$ISS" --unchecked-proofs
 	run --separate-stderr vci-sign-sdjwt --defn badge.json --key issuer.key --cert issuer.crt \
-		--issuer "$ISS" --raw in.ndjson
+		--issuer "$ISS" --unchecked-proofs --raw in.ndjson
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ $stderr == *"line 7: claims.birthdate: first"* ]]
@@ -124,12 +124,16 @@ passes_through() {
 	openssl x509 -req -in ds.csr -CA iaca.crt -CAkey iaca.key -days 365 -extfile ds.ext \
 		-set_serial 2 -out ds.crt 2>/dev/null
 	local good='{"claims":{"org.iso.18013.5.1":{"family_name":"Doe","given_name":"Jane","birth_date":"1990-01-02","issue_date":"2024-01-01","expiry_date":"2029-01-01","issuing_country":"UT","issuing_authority":"UT DMV","document_number":"123456789","portrait":"/9j/4AAQ","driving_privileges":[{"vehicle_category_code":"A","issue_date":"2018-08-09","expiry_date":"2028-10-20"}],"un_distinguishing_sign":"UTO","age_over_18":true}},"holder_jwk":{"kty":"EC","crv":"P-256","x":"nUWAoAv3XZith8E7i19OdaxOLYFOwM-Z2EuM02TirT4","y":"HskHU8BjUi1U9Xqi7Swmj8gwAK_0xkcDjEW_71SosEY"},"status":{"status_list":{"idx":412,"uri":"https://issuer.example.com/status/1"}}}'
-	passes_through "$good" vci-sign-mdoc --defn "$DEFS/mdl.json" --key ds.key --cert ds.crt
+	passes_through "$good" vci-sign-mdoc --defn "$DEFS/mdl.json" --key ds.key --cert ds.crt \
+		--unchecked-proofs
 }
 
 @test "vci(7): the whole issuance runs as printed; a bad proof keeps its first error through every stage" {
 	need_py
-	cp "$DEFS/pid.json" pid.json
+	# pid.json as shipped asks for key and wallet attestations (tested in
+	# "the definition is the policy"); here the plain proofs of mkproof
+	jq 'del(.wallet_attestation_required, .key_binding.key_attestation_required)' \
+		"$DEFS/pid.json" >pid.json
 	vci-statuslist new --bits 2 --uri "$ISS/status/1" --output pid.list
 	for i in 1 2 3; do
 		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out h$i.pem 2>/dev/null
@@ -266,7 +270,7 @@ passes_through() {
 	run vci-statuslist get 0 --list l.list
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run vci-sign-sdjwt r.ndjson --defn "$DEFS/pid.json" --key issuer.key --cert issuer.crt --issuer "$ISS"
+	run vci-sign-sdjwt r.ndjson --defn "$DEFS/pid.json" --key issuer.key --cert issuer.crt --issuer "$ISS" --unchecked-proofs
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *'invalid_claims'* ]]
@@ -305,4 +309,109 @@ passes_through() {
 	echo "$stderr"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"an error record: claims.birthdate: first"* ]]
+}
+
+# proof ALG KEY.pem: a proof for $ISS signed by jwcrypto (ES256 or EdDSA)
+mkproof_alg() {
+	"$PY" - "$1" "$2" "$ISS" <<'PYEOF'
+import sys, json, time
+from jwcrypto import jwk, jws
+key = jwk.JWK.from_pem(open(sys.argv[2], 'rb').read())
+h = {"typ": "openid4vci-proof+jwt", "alg": sys.argv[1], "jwk": key.export_public(as_dict=True)}
+t = jws.JWS(json.dumps({"aud": sys.argv[3], "iat": int(time.time())}).encode())
+t.add_signature(key, alg=sys.argv[1], protected=json.dumps(h))
+print(t.serialize(compact=True))
+PYEOF
+}
+
+# a wallet attestation by att.key/att.pem for the instance key inst.pem, and its PoP
+mkwallet() {
+	"$PY" - "$ISS" <<'PYEOF'
+import sys, json, base64, subprocess, time
+from jwcrypto import jwk, jws
+now = int(time.time())
+att = jwk.JWK.from_pem(open('att.key', 'rb').read())
+inst = jwk.JWK.from_pem(open('inst.pem', 'rb').read())
+der = subprocess.run(['openssl', 'x509', '-in', 'att.pem', '-outform', 'DER'], capture_output=True).stdout
+def sign(key, hdr, claims):
+    t = jws.JWS(json.dumps(claims).encode())
+    t.add_signature(key, alg='ES256', protected=json.dumps(hdr))
+    return t.serialize(compact=True)
+a = sign(att, {"typ": "oauth-client-attestation+jwt", "alg": "ES256", "x5c": [base64.b64encode(der).decode()]},
+         {"sub": "wallet-1", "iat": now, "exp": now + 3600, "cnf": {"jwk": inst.export_public(as_dict=True)}})
+p = sign(inst, {"typ": "oauth-client-attestation-pop+jwt", "alg": "ES256"},
+         {"aud": sys.argv[1], "jti": "j-1", "iat": now})
+print(json.dumps({"client_attestation": a, "client_attestation_pop": p}))
+PYEOF
+}
+
+@test "the definition is the policy: vci-verify-proof --defn applies it, the signing tools require it" {
+	need_py
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out h.pem 2>/dev/null
+	openssl genpkey -algorithm ED25519 -out ed.pem 2>/dev/null
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out inst.pem 2>/dev/null
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout att.key \
+		-out att.pem -subj /CN=wallet-provider -days 2 2>/dev/null
+	rec() { printf '{"id":"%s","credential_configuration_id":"pid","claims":%s,"proofs":{"jwt":["%s"]}%s}\n' \
+		"$1" "$(pid_claims "$1")" "$2" "${3:-}"; }
+	# pid.json as shipped: ES256 only, key attestations, a wallet attestation
+	rec ed "$(mkproof_alg EdDSA ed.pem)" >ed.ndjson
+	run vci-verify-proof --aud "$ISS" --defn "$DEFS/pid.json" --trust att.pem ed.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'"code":"invalid_client_attestation"'* ]]
+	w=$(mkwallet)
+	rec ed "$(mkproof_alg EdDSA ed.pem)" ",${w:1:-1}" >ed.ndjson
+	run vci-verify-proof --aud "$ISS" --defn "$DEFS/pid.json" --trust att.pem ed.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'alg \"EdDSA\" is not allowed'* ]]
+	rec es "$(mkproof_alg ES256 h.pem)" ",${w:1:-1}" >es.ndjson
+	run vci-verify-proof --aud "$ISS" --defn "$DEFS/pid.json" --trust att.pem es.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'no \"key_attestation\" but one is required'* ]]
+	# without --defn the same proofs pass, but unmarked: signing refuses them
+	run vci-verify-proof --aud "$ISS" ed.ndjson
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >unmarked.ndjson
+	vci-statuslist new --bits 2 --uri "$ISS/status/1" --output l.list
+	jq 'del(.key_binding.key_attestation_required)' "$DEFS/pid.json" >pid-wa.json
+	run vci-statuslist alloc --list l.list unmarked.ndjson
+	printf '%s\n' "$output" >unmarked.ndjson
+	run --separate-stderr vci-sign-sdjwt --defn pid-wa.json --key issuer.key --cert issuer.crt \
+		--issuer "$ISS" unmarked.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'"error":{"code":"invalid_proof","message":"proof_policy: missing'* ]]
+	run vci-sign-sdjwt --defn pid-wa.json --key issuer.key --cert issuer.crt \
+		--issuer "$ISS" --unchecked-proofs unmarked.ndjson
+	[ "$status" -eq 0 ]
+	[[ $output == *'"credential":"ey'* ]]
+	# a definition without key attestations: ES256 and the wallet attestation pass
+	run vci-verify-proof --aud "$ISS" --defn pid-wa.json es.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'no wallet provider is trusted'* ]]
+	vci-verify-proof --aud "$ISS" --defn pid-wa.json --trust att.pem es.ndjson >ok.ndjson
+	grep -q '"proof_policy":{"credential_configuration_id":"pid","digest":"' ok.ndjson
+	grep -q '"wallet_attestation":{"sub":"wallet-1"' ok.ndjson
+	vci-statuslist alloc --list l.list ok.ndjson >st.ndjson
+	vci-sign-sdjwt --defn pid-wa.json --key issuer.key --cert issuer.crt --issuer "$ISS" \
+		st.ndjson >signed.ndjson
+	grep -q '"credential":"ey' signed.ndjson
+	# what the issuance used up is not in the signed record
+	! grep -q -e '"proofs"' -e 'client_attestation' signed.ndjson
+	# the policy changed after the check: checked again, not signed
+	jq '.key_binding.proof_algs = ["ES256","EdDSA"]' pid-wa.json >pid-new.json
+	run vci-sign-sdjwt --defn pid-new.json --key issuer.key --cert issuer.crt --issuer "$ISS" st.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'another policy'* ]]
+	# --proof with --config: one proof under one definition's policy
+	run vci-verify-proof --aud "$ISS" --defn pid-new.json --config pid --trust att.pem \
+		--proof "$(mkproof_alg EdDSA ed.pem)"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *'client_attestation: missing'* ]]
 }

@@ -11,7 +11,7 @@ setup() {
 	PY=${PYTHON3:-/usr/bin/python3}
 	D=$BATS_TEST_TMPDIR
 	SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
-	export VCI_TEST_NOW=1800000000
+	export VCI_NOW=1800000000
 }
 
 teardown() {
@@ -144,7 +144,7 @@ PYEOF
 	code=$(field pre_authorized_code <"$D/r")
 	[[ $code =~ ^[A-Za-z0-9_-]{43}$ ]]
 	[ "$(field tx_code <"$D/r")" = null ] || [ "$(field tx_code <"$D/r")" = null ]
-	link=$(field credential_offer_uri <"$D/r")
+	link=$(field offer_link <"$D/r")
 	run decode "$link"
 	[ "$status" -eq 0 ]
 	[[ $output == 'openid-credential-offer://|credential_offer|'* ]]
@@ -214,13 +214,13 @@ PYEOF
 @test "schemes: haip-vci, haip, custom, https universal link; illegal characters refused (exit 2)" {
 	for s in haip-vci haip 'haip://' eudi-openid4ci; do
 		echo '{}' | vci-offer --issuer "$ISS" --config pid --scheme "$s" >"$D/r"
-		link=$(field credential_offer_uri <"$D/r")
+		link=$(field offer_link <"$D/r")
 		run decode "$link"
 		[ "$status" -eq 0 ]
 		[[ $output == "${s%://}://|credential_offer|{"* ]]
 	done
 	echo '{}' | vci-offer --issuer "$ISS" --config pid --scheme 'https://wallet.example.com/offer?lang=de' >"$D/r"
-	link=$(field credential_offer_uri <"$D/r")
+	link=$(field offer_link <"$D/r")
 	[[ $link == 'https://wallet.example.com/offer?lang=de&credential_offer=%7B'* ]]
 	for s in 'bad scheme' 'a_b' '9x' 'openid%2Doffer' 'x:y' '' http https 'https://w.example/#f'; do
 		run vci-offer --issuer "$ISS" --config pid --scheme "$s" </dev/null
@@ -234,7 +234,7 @@ PYEOF
 	echo '{}' | vci-offer --issuer "$ISS" --config pid --scheme haip-vci \
 		--by-reference "$ISS/offers/" --offer-dir "$D/offers" >"$D/r"
 	id=$(field offer_id <"$D/r")
-	link=$(field credential_offer_uri <"$D/r")
+	link=$(field offer_link <"$D/r")
 	[[ $link == "haip-vci://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foffers%2F$id" ]]
 	run decode "$link"
 	[ "$output" = "haip-vci://|credential_offer_uri|$ISS/offers/$id" ]
@@ -305,7 +305,7 @@ PYEOF
 	[ "$(field userPin <"$D/r")" = null ]
 	[ "$(field claims <"$D/r")" = '{"given_name":"Erika"}' ]
 	[ "$(field issuanceMode <"$D/r")" = InTime ]
-	[[ $(field credential_offer_uri <"$D/r") == 'haip://?credential_offer='* ]]
+	[[ $(field offer_link <"$D/r") == 'haip://?credential_offer='* ]]
 	[[ $(field credential_offer <"$D/r") == *'"tx_code":{"input_mode":"numeric","length":4}'* ]]
 	echo '{"issuanceMode":"Deferred","credentialDefinitionId":"vc","userPin":"","credentials":[{"type":["VerifiableCredential"],"credentialSubject":{"name":"Ada"}}]}' |
 		vci-offer --issuer "$ISS" >"$D/r"
@@ -315,7 +315,7 @@ PYEOF
 		vci-offer --issuer "$ISS" --by-reference "$ISS/oidc4vci/offers" >"$D/r"
 	[[ $(field tx_code <"$D/r") =~ ^[0-9]{5}$ ]]
 	[[ $(field credential_offer <"$D/r") == *'"tx_code":{"input_mode":"numeric","length":5,"description":"by mail"}'* ]]
-	[[ $(field credential_offer_uri <"$D/r") == "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foidc4vci%2Foffers%2F$(field offer_id <"$D/r")" ]]
+	[[ $(field offer_link <"$D/r") == "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer%2Eexample%2Ecom%2Foidc4vci%2Foffers%2F$(field offer_id <"$D/r")" ]]
 	echo '{"credential_configuration_id":"x","tx_code":{"value":"AB12","input_mode":"text"}}' |
 		vci-offer --issuer "$ISS" >"$D/r"
 	[ "$(field tx_code <"$D/r")" = AB12 ]
@@ -337,7 +337,7 @@ PYEOF
 	[ "$status" -eq 1 ]
 	[[ $output == *'record already has an offer'* ]]
 	echo '{"offer_id":"abc123def456"}' | vci-offer --issuer "$ISS" --config pid --by-reference "$ISS/offers" >"$D/r"
-	[[ $(field credential_offer_uri <"$D/r") == *'%2Foffers%2Fabc123def456' ]]
+	[[ $(field offer_link <"$D/r") == *'%2Foffers%2Fabc123def456' ]]
 	run sh -c "echo '{\"offer_id\":\"../x\"}' | vci-offer --issuer $ISS --config pid"
 	[ "$status" -eq 1 ]
 	[[ $output == *'offer_id: expected 1 to 128 characters'* ]]
@@ -350,9 +350,9 @@ PYEOF
 		--qr-svg 'qr-{offer_id}.svg' --qr-ecc H --qr-scale 4 >"$D/r"
 	id=$(field offer_id <"$D/r")
 	[ "$(field qr_png <"$D/r")" = "qr-$id.png" ]
-	[ "$(zbarimg -q --raw "qr-$id.png")" = "$(field credential_offer_uri <"$D/r")" ]
+	[ "$(zbarimg -q --raw "qr-$id.png")" = "$(field offer_link <"$D/r")" ]
 	svg2pgm "qr-$id.svg" svg.pgm
-	[ "$(zbarimg -q --raw svg.pgm)" = "$(field credential_offer_uri <"$D/r")" ]
+	[ "$(zbarimg -q --raw svg.pgm)" = "$(field offer_link <"$D/r")" ]
 	run vci-offer --issuer "$ISS" --config pid --qr-ecc X
 	[ "$status" -eq 2 ]
 	run vci-offer --issuer "$ISS" --config pid --qr-scale 0
@@ -370,12 +370,12 @@ PYEOF
 	[ ! -s err.txt ]
 	grep -q $'\033\\[30;107m' term.txt
 	term2pgm term.txt term.pgm
-	[ "$(zbarimg -q --raw term.pgm)" = "$(field credential_offer_uri <r.ndjson)" ]
+	[ "$(zbarimg -q --raw term.pgm)" = "$(field offer_link <r.ndjson)" ]
 	echo '{}' | COLUMNS=20 vci-offer --issuer "$ISS" --config pid --qr --output r.ndjson >term.txt 2>err.txt
 	grep -q '^vci-offer: warning: the QR code is [0-9]* columns wide, the terminal 20: --by-reference makes it smaller$' err.txt
 	! grep -q "$(field pre_authorized_code <r.ndjson)" err.txt
 	term2pgm term.txt term.pgm
-	[ "$(zbarimg -q --raw term.pgm)" = "$(field credential_offer_uri <r.ndjson)" ]
+	[ "$(zbarimg -q --raw term.pgm)" = "$(field offer_link <r.ndjson)" ]
 	run vci-offer --issuer "$ISS" --config pid --qr
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == 'vci-offer: --qr prints QR codes on standard output: give --output FILE for the records' ]]
@@ -539,4 +539,36 @@ PYEOF
 	run sh "$SRC/examples/offer-batch.sh"
 	[ "$status" -eq 0 ]
 	[[ $output == *'3 PNG files'* ]]
+}
+
+@test "--tx-code-to takes the record's fields: {phone} in the URL, or the whole URL from a field" {
+	listener 200
+	printf '%s\n' '{"id":"r1","claims":{"phone":"+49 170 123"}}' '{"id":"r2","claims":{}}' |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --timeout 60 \
+			--tx-code-to "http://127.0.0.1:$PORT/sms?to={phone}" >"$D/r" || true
+	[ "$(request_param 1 to)" = "+49 170 123" ]
+	[ "$(request_param 1 tx_code)" = "$(sed -n 1p "$D/r" | field tx_code)" ]
+	# a record without the field: an error record, no offer
+	[[ $(sed -n 2p "$D/r") == *'"error":{"code":"invalid_request","message":"--tx-code-to: the record has no phone to deliver the transaction code to"}'* ]]
+	[[ $(sed -n 2p "$D/r") != *pre_authorized_code* ]]
+	# the whole URL from a field (claims.sms_url, a dotted path)
+	echo "{\"claims\":{\"sms_url\":\"http://127.0.0.1:$PORT/x\"}}" |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --timeout 60 \
+			--tx-code-to '{claims.sms_url}' >"$D/r2"
+	[[ $(sed -n 2p "$D/requests") == /x?offer_id=* ]]
+	run sh -c "echo '{\"claims\":{\"sms_url\":\"http://10.0.0.1/x\"}}' | vci-offer --issuer $ISS --config pid --tx-code 6 --tx-code-to '{sms_url}'"
+	[ "$status" -eq 1 ]
+	[[ $output == *'--tx-code-to: not an https URL for this record'* ]]
+	run vci-offer --issuer "$ISS" --config pid --tx-code-to 'ftp://{host}/x'
+	[ "$status" -eq 2 ]
+}
+
+@test "--qr: each terminal QR code is labelled with the record and the code to type" {
+	printf '%s\n' '{"id":"h-1","claims":{"given_name":"Ada","family_name":"L"}}' '{"claims":{"name":"Bo"}}' |
+		vci-offer --issuer "$ISS" --config pid --tx-code 6 --by-reference "$ISS/o" --qr \
+			--output "$D/r.ndjson" >"$D/term"
+	grep -q "^h-1 Ada L, offer $(sed -n 1p "$D/r.ndjson" | field offer_id)\$" "$D/term"
+	grep -q "^Bo, offer $(sed -n 2p "$D/r.ndjson" | field offer_id)\$" "$D/term"
+	grep -q "^transaction code to type: $(sed -n 1p "$D/r.ndjson" | field tx_code)\$" "$D/term"
+	grep -q "^transaction code to type: $(sed -n 2p "$D/r.ndjson" | field tx_code)\$" "$D/term"
 }

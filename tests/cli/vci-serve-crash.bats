@@ -60,7 +60,7 @@ offers_batch() {
 	"$PY" -c 'import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    print(r["credential_offer_uri"], r.get("tx_code", "-"))' "$D/batch.rec" >>"$D/links"
+    print(r["offer_link"], r.get("tx_code", "-"))' "$D/batch.rec" >>"$D/links"
 }
 
 # load_loop K: run the holder over every 4th link from the K-th until the

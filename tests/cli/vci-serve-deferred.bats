@@ -37,7 +37,7 @@ deferred_offer() {
 		"$(claims "$1")" | vci-offer --issuer "$ISS" --defn "$D/$1.json" >"$D/offer.rec" ||
 		return 1
 	vci-serve import --state "$STATE" "$D/offer.rec" >/dev/null || return 1
-	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
+	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["offer_link"])' \
 		"$D/offer.rec"
 }
 

@@ -72,16 +72,16 @@ refresh() {
 @test "refresh token: the chain ends reissuance_days after the first grant" {
 	reissue pid 30
 	t=$(date +%s)
-	VCI_TEST_NOW=$t serve_start
+	VCI_NOW=$t serve_start
 	holder "$(offer pid)" --dpop no
 	rt=$(result 'r["refresh_token"]')
 	serve_stop
-	VCI_TEST_NOW=$((t + 29 * 86400)) serve_start
+	VCI_NOW=$((t + 29 * 86400)) serve_start
 	[ "$(refresh "$rt")" = "200" ]
 	rt2=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$D/refresh.json")
 	[ "$rt2" != "$rt" ]
 	serve_stop
-	VCI_TEST_NOW=$((t + 30 * 86400 + 1)) serve_start
+	VCI_NOW=$((t + 30 * 86400 + 1)) serve_start
 	[ "$(refresh "$rt2")" = "400" ]
 	grep -q 'unknown or expired' "$D/refresh.json"
 	# nothing in the access log or the server's messages holds a refresh token

@@ -188,7 +188,7 @@ assert got == [("/eudi", "EXPIRED"), ("/hook", "offer.created"), ("/hook", "offe
 	printf '{"credential_configuration_id":"pid","claims":%s,"deferred":true}\n' "$(claims pid)" |
 		vci-offer --issuer "$ISS" --defn "$D/pid.json" >"$D/offer.rec"
 	vci-serve import --state "$STATE" "$D/offer.rec" >/dev/null
-	link=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' "$D/offer.rec")
+	link=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["offer_link"])' "$D/offer.rec")
 	"$PY" "$HOLDER" "$link" --deferred --expect-denied --poll 0.3 --pending-file "$D/pending" \
 		--ca "$D/ca.crt" --tls-ca "$D/ca.crt" --timeout 120 >"$D/out.json" 2>"$D/holder.err" &
 	HPID=$!

@@ -39,12 +39,14 @@ static void check_request(const char *s, size_t len)
 		if (!!r.config_id + !!r.identifier + !!r.format != 1 || r.nproofs > 3 ||
 		    (r.proofs && !r.nproofs))
 			__builtin_trap();
-		vci_credential_request_select(&r, fx.s->defs, fx.s->ndefs, offered, &err);
-		if (vci_credential_request_nonce(&r, &nonce, &err) == 0) {
+		const vci_defn_t *d = vci_credential_request_select(&r, fx.s->defs, fx.s->ndefs,
+								    offered, &err);
+
+		if (d && vci_credential_request_nonce(&r, &nonce, &err) == 0) {
 			p.aud = SERVE_FIXTURE_ISSUER;
 			p.nonce = nonce;
 			p.now = (time_t)fx.now;
-			if (vci_credential_request_verify(&r, &p, &keys, &err) == 0 &&
+			if (vci_credential_request_verify(&r, d, &p, &keys, &err) == 0 &&
 			    json_array_size(keys) < 1)
 				__builtin_trap();
 		}

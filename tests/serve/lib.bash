@@ -156,7 +156,7 @@ offer() {
 	printf '{"credential_configuration_id":"%s","claims":%s}\n' "$cfg" "$(claims "$cfg")" |
 		vci-offer --issuer "$ISS" --defn "$D/$cfg.json" "$@" >"$D/offer.rec" || return 1
 	vci-serve import --state "$STATE" "${IMPORT_ARGS[@]}" "$D/offer.rec" >/dev/null || return 1
-	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["credential_offer_uri"])' \
+	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["offer_link"])' \
 		"$D/offer.rec"
 }
 

@@ -456,6 +456,50 @@ static void test_command(void)
 	}
 }
 
+/* How much of the file inputs is read: the percentage and ETA of
+ * progress lines. */
+static void test_fraction(void)
+{
+	vci_cli_t cli;
+	vci_err_t err = { 0 };
+	char *argv[2];
+	vci_inputs_t *in;
+	json_t *rec = NULL;
+	FILE *f = fopen(tmp("frac.ndjson"), "w");
+	double first, last = -2;
+	int n = 0, rc;
+
+	for (int i = 0; f && i < 20000; i++)
+		fprintf(f, "{\"id\":%d,\"claims\":{\"v\":\"%064d\"}}\n", i, i);
+	if (f)
+		fclose(f);
+	vci_cli_init(&cli, "t");
+	argv[0] = strdup(tmp("frac.ndjson"));
+	argv[1] = strdup(tmp("frac.ndjson"));
+	in = vci_inputs_open(&cli, 2, argv, &err);
+	tap_ok(in != NULL, "fraction: inputs open");
+	rc = vci_inputs_next(in, &rec, &err);
+	json_decref(rec);
+	first = vci_inputs_fraction(in);
+	tap_ok(rc == 1 && first > 0 && first < 0.5, "fraction: after the first record of two "
+	       "files: %.3f", first);
+	while ((rc = vci_inputs_next(in, &rec, &err)) == 1) {
+		json_decref(rec);
+		if (++n == 20000)
+			last = vci_inputs_fraction(in);   /* the first file read */
+	}
+	tap_ok(last >= 0.45 && last <= 0.55, "fraction: half way at the end of the first file: %.3f",
+	       last);
+	tap_ok(vci_inputs_fraction(in) == 1.0 || vci_inputs_fraction(in) == -1,
+	       "fraction: all read at the end");
+	vci_inputs_close(in);
+	in = vci_inputs_open(&cli, 0, NULL, &err);
+	tap_ok(in && vci_inputs_fraction(in) == -1, "fraction: stdin cannot tell");
+	vci_inputs_close(in);
+	free(argv[0]);
+	free(argv[1]);
+}
+
 int main(void)
 {
 	test_command();
@@ -474,6 +518,7 @@ int main(void)
 	test_writer(1);
 	test_writer(3);
 	test_text();
+	test_fraction();
 	{
 		char cmd[300];
 

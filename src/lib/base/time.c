@@ -53,17 +53,39 @@ int64_t vci_time_round(int64_t t, long precision)
 	return t - t % precision;
 }
 
+/* The fixed time vci_time_set_now gave (0: none). Written once before
+ * threads start, read by all. */
+static int64_t time_fixed;
+
+void vci_time_set_now(int64_t t)
+{
+	time_fixed = t > 0 ? t : 0;
+}
+
 int64_t vci_time_now(void)
 {
-	const char *e = getenv("VCI_TEST_NOW");
-	if (e && *e) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(e, &end, 10);
-		if (!errno && !*end && v >= 0)
-			return v;
-	}
+	int64_t t;
+
+	if (time_fixed)
+		return time_fixed;
+	if (vci_time_env(&t) > 0)
+		return t;
 	return (int64_t)time(NULL);
+}
+
+int vci_time_env(int64_t *out)
+{
+	/* VCI_TEST_NOW: the former, undocumented name, still read for one
+	 * release */
+	static const char *const names[] = { "VCI_NOW", "VCI_TEST_NOW" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *e = getenv(names[i]);
+
+		if (e && *e)
+			return vci_time_parse(e, out) < 0 ? -1 : 1;
+	}
+	return 0;
 }
 
 static int digits(const char *s, int n, int *out)
@@ -154,6 +176,24 @@ int vci_time_from_json(const json_t *v, int64_t *out)
 	if (json_is_string(v))
 		return parse_rfc3339(json_string_value(v), out);
 	return -1;
+}
+
+int vci_time_parse(const char *s, int64_t *out)
+{
+	if (!s || !*s)
+		return -1;
+	if (strspn(s, "0123456789") == strlen(s)) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno || *end || v < 0 || v > 253402300799LL)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	return parse_rfc3339(s, out);
 }
 
 void vci_time_format(int64_t t, char buf[21])

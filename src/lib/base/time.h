@@ -20,9 +20,27 @@ int vci_time_precision_parse(const char *s, long *out, vci_err_t *err);
 /* t rounded down to a multiple of precision (t >= 0). */
 int64_t vci_time_round(int64_t t, long precision);
 
-/* Current time in seconds; VCI_TEST_NOW (integer seconds) in the
- * environment overrides it so tests are reproducible. */
+/* Current time in seconds: the time vci_time_set_now fixed, else
+ * VCI_NOW in the environment (seconds since the epoch or an RFC 3339
+ * date-time; VCI_TEST_NOW, its former name, is read too when VCI_NOW is
+ * unset), else the clock. An unreadable VCI_NOW is ignored here; the
+ * tools refuse it at start (vci_time_env). */
 int64_t vci_time_now(void);
+
+/* Fix the time vci_time_now returns for the rest of the process (t <= 0:
+ * the environment and the clock again): --now. Not thread-safe: call it
+ * before any thread starts. */
+void vci_time_set_now(int64_t t);
+
+/* The time VCI_NOW (or VCI_TEST_NOW) sets: 1 with *out set, 0 when
+ * neither is set, -1 when the value is neither seconds since the epoch
+ * nor an RFC 3339 date-time. */
+int vci_time_env(int64_t *out);
+
+/* Parse a time given as text: seconds since the epoch (digits only, up
+ * to year 9999) or RFC 3339 as vci_time_from_json reads it. Returns 0,
+ * or -1. */
+int vci_time_parse(const char *s, int64_t *out);
 
 /* Parse a NumericDate: a JSON integer >= 0, or a string holding an RFC
  * 3339 date-time ("2026-01-02T03:04:05Z", offsets allowed, fraction

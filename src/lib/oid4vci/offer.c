@@ -522,7 +522,18 @@ int vci_offer_record_fill(json_t *rec, const vci_offer_request_t *req, const vci
 	if (req->claims)
 		rc |= json_object_set(rec, "claims", req->claims);
 	rc |= json_object_set(rec, "credential_offer", o->offer);
-	rc |= json_object_set_new(rec, "credential_offer_uri", json_string(link));
+	rc |= json_object_set_new(rec, "offer_link", json_string(link));
+	json_object_del(rec, "credential_offer_uri");
+	if (strstr(link, "credential_offer_uri=")) {
+		vci_offer_parsed_t p = { 0 };
+		vci_err_t ignored = { 0 };
+
+		/* by reference: the offer's https URL, as OID4VCI names it */
+		if (vci_offer_parse_link(link, strlen(link), &p, &ignored) == 0 && p.offer_uri)
+			rc |= json_object_set_new(rec, "credential_offer_uri",
+						  json_string(p.offer_uri));
+		vci_offer_parsed_clear(&p);
+	}
 	if (o->pre_authorized_code)
 		rc |= json_object_set_new(rec, "pre_authorized_code", json_string(o->pre_authorized_code));
 	if (o->tx_code)

@@ -130,7 +130,9 @@ void vci_offer_request_clear(vci_offer_request_t *req);
 
 /* Add an offer to its record (vci-offer(1), "Record fields"): offer_id
  * (unless present), credential_configuration_id (one id, unless present),
- * claims (req->claims), credential_offer, credential_offer_uri (link),
+ * claims (req->claims), credential_offer, offer_link (the deep link,
+ * `link`), credential_offer_uri (only for a link by reference: the https
+ * URL of the offer, OID4VCI's meaning of the name),
  * pre_authorized_code, tx_code (replacing a system D tx_code object, or
  * removing it when the offer has none), issuer_state, expires_at; system
  * A's userPin is removed. */

@@ -6,6 +6,7 @@
 #include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "offer.h"
+#include "policy.h"
 
 #include <string.h>
 
@@ -550,8 +551,8 @@ int vci_credential_request_nonce(const vci_credential_request_t *r, char **nonce
 	return *nonce ? 0 : oom(err);
 }
 
-int vci_credential_request_verify(const vci_credential_request_t *r, const vci_proof_policy_t *p,
-				  json_t **keys, vci_err_t *err)
+int vci_credential_request_verify(const vci_credential_request_t *r, const vci_defn_t *d,
+				  const vci_proof_policy_t *p, json_t **keys, vci_err_t *err)
 {
 	json_auto_t *rec = NULL;
 	const json_t *one, *many;
@@ -563,7 +564,7 @@ int vci_credential_request_verify(const vci_credential_request_t *r, const vci_p
 	rec = json_deep_copy(r->proofs);
 	if (!rec)
 		return oom(err);
-	if (vci_proof_verify_record(rec, p, err) < 0)
+	if (vci_policy_verify_record(d, p, NULL, VCI_POLICY_CLIENT_ATTESTED, rec, err) < 0)
 		return -1;
 	one = json_object_get(rec, "holder_jwk");
 	many = json_object_get(rec, "holder_jwks");

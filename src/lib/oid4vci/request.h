@@ -176,12 +176,15 @@ const vci_defn_t *vci_credential_request_select(const vci_credential_request_t *
 int vci_credential_request_nonce(const vci_credential_request_t *r, char **nonce,
 				 vci_err_t *err);
 
-/* Verify the request's proofs (vci_proof_verify_record: each proof with
- * policy p, distinct keys). *keys receives a new array of the proven
- * public JWKs, one per proof (per attested key for an "attestation"
- * proof), in order. Errors: "invalid_proof", "invalid_nonce". */
-int vci_credential_request_verify(const vci_credential_request_t *r, const vci_proof_policy_t *p,
-				  json_t **keys, vci_err_t *err);
+/* Verify the request's proofs under the policy of definition d
+ * (vci_policy_verify_record: p narrowed by d's proof algorithms and key
+ * attestation requirements; the wallet attestation d may require is the
+ * token endpoint's to check, so it is taken as done), each proof with a
+ * distinct key. *keys receives a new array of the proven public JWKs,
+ * one per proof (per attested key for an "attestation" proof), in
+ * order. Errors: "invalid_proof", "invalid_nonce". */
+int vci_credential_request_verify(const vci_credential_request_t *r, const vci_defn_t *d,
+				  const vci_proof_policy_t *p, json_t **keys, vci_err_t *err);
 
 /* The issuance record of one credential, as the signing functions read it
  * (oid4vci/issue.h): from the exchange's record `xrec` its claims (those

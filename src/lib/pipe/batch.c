@@ -295,10 +295,8 @@ static void write_one(batch_t *b, slot_t *s)
 	if (b->progress) {
 		double t = now_s();
 
-		if (t - b->last > 0.2) {
-			fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s ", b->cli->prog,
-				b->st.total, b->st.failed,
-				b->st.total / (t - b->t0 > 1e-6 ? t - b->t0 : 1e-6));
+		if (t - b->last > 2.0) {   /* whole lines: see vci_cli_progress */
+			vci_cli_progress(b->cli, b->in, b->st.total, b->st.failed, t - b->t0, 0);
 			b->last = t;
 		}
 	}
@@ -396,6 +394,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 	runner_t r = { .fn = fn, .ctx = ctx, .write = write, .wctx = wctx, .want = SIZE_MAX };
 
 	b.progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
+	b.last = b.t0;   /* the first progress line after 2 s, the last at the end */
 	r.cap = jobs > 1 ? (size_t)jobs * 32 : 1;
 	r.slots = calloc(r.cap, sizeof *r.slots);
 	r.th = jobs > 1 ? calloc((size_t)jobs, sizeof *r.th) : NULL;
@@ -418,8 +417,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		run_inline(&b, &r, err);
 	flush_out(&b);
 	if (b.progress)
-		fprintf(stderr, "\r%s: %zu records, %zu failed, %.0f/s \n", cli->prog, b.st.total,
-			b.st.failed, b.st.total / (now_s() - b.t0 > 1e-6 ? now_s() - b.t0 : 1e-6));
+		vci_cli_progress(cli, in, b.st.total, b.st.failed, now_s() - b.t0, 1);
 	for (size_t i = 0; i < r.cap; i++) /* left unwritten after a write error */
 		slot_free(&r.slots[i]);
 	free(r.slots);

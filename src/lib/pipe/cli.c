@@ -1,7 +1,15 @@
 /* cli.c - the command-line conventions (see cli.h): options, messages, inputs. */
 #include "cli.h"
 #include "config.h"
+#include "base/time.h"
 
+#include <cbor.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <qrencode.h>
+#include <zlib.h>
+
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,34 +58,173 @@ static size_t count_opts(const vci_opt_t *o)
 	return n;
 }
 
-static void help_table(FILE *f, const vci_opt_t *o)
+#define HELP_WIDTH 79     /* --help fits an 80-column terminal */
+#define HELP_COL 30
+
+/* Print text from column `col`, words wrapped before HELP_WIDTH, each
+ * further line indented to `indent`; a newline ends it. */
+static void help_wrap(FILE *f, const char *text, int col, int indent)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t w = strcspn(p, " ");
+		int first = p == text;
+
+		if (!first && col + 1 + (int)w > HELP_WIDTH && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)w, p);
+		col += (int)w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+/* One segment of an option's help ("sign: ...", "dpop, wallet-attestation:
+ * ...", "new --method bitstring: ..."): 1 when it starts with command
+ * names and a colon (*names_cmd set when `cmd` is one of them), else 0. */
+static int cli_segment_names(const char *seg, const char *const *cmds, const char *cmd,
+			     int *names_cmd)
+{
+	const char *p = seg;
+	int hit = 0;
+
+	for (;;) {
+		size_t w = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-"), k;
+
+		for (k = 0; w && cmds[k]; k++)
+			if (strlen(cmds[k]) == w && !strncmp(cmds[k], p, w))
+				break;
+		if (!w || !cmds[k])
+			return 0;
+		hit |= cmd && !strcmp(cmds[k], cmd);
+		p += w;
+		if (!strncmp(p, ", ", 2)) {
+			p += 2;
+			continue;
+		}
+		if (*p == ':' || (!strncmp(p, " --", 3) && strchr(p, ':') &&
+				  (!strchr(p, ';') || strchr(p, ':') < strchr(p, ';'))))
+			break;
+		return 0;
+	}
+	*names_cmd |= hit;
+	return 1;
+}
+
+/* Whether an option is for command `cmd` of a tool with commands `cmds`:
+ * its help starts with the commands it is for ("sign: ..."), and names
+ * more after a "; " ("new: ...; check: ..."); help that starts otherwise
+ * is for every command. */
+static int cli_opt_for(const vci_opt_t *o, const char *const *cmds, const char *cmd)
+{
+	const char *p = o->help;
+	int names = 0;
+
+	if (!cmds || !cmd || !p || !cli_segment_names(p, cmds, cmd, &names))
+		return 1;
+	while ((p = strstr(p, "; ")) != NULL) {
+		p += 2;
+		cli_segment_names(p, cmds, cmd, &names);
+	}
+	return names;
+}
+
+static void help_table(FILE *f, const vci_opt_t *o, const char *const *cmds, const char *cmd)
 {
 	for (; o && o->name; o++) {
 		char left[64];
 		int n;
 
+		if (!o->help)   /* a hidden alias (a former spelling) */
+			continue;
+		if (!cli_opt_for(o, cmds, cmd))
+			continue;
 		if (o->val > 0 && o->val < 128)
 			n = snprintf(left, sizeof left, "  -%c, --%s%s%s", o->val, o->name,
 				     o->arg ? " " : "", o->arg ? o->arg : "");
 		else
 			n = snprintf(left, sizeof left, "      --%s%s%s", o->name,
 				     o->arg ? " " : "", o->arg ? o->arg : "");
-		if (n < 30)
-			fprintf(f, "%-30s%s\n", left, o->help);
+		if (n < HELP_COL)
+			fprintf(f, "%-*s", HELP_COL, left);
 		else
-			fprintf(f, "%s\n%-30s%s\n", left, "", o->help);
+			fprintf(f, "%s\n%-*s", left, HELP_COL, "");
+		help_wrap(f, o->help, HELP_COL, HELP_COL);
 	}
+}
+
+/* A usage line of the current command: it starts (after spaces, "or:"
+ * and the program name) with the command, or with it in brackets. */
+static const char *cli_usage_names(const vci_cli_t *cli, const char *line)
+{
+	const char *p = line + strspn(line, " ");
+	size_t cl = strlen(cli->command), pl = strlen(cli->prog);
+
+	if (!strncmp(p, "or:", 3))
+		p += 3 + strspn(p + 3, " ");
+	if (!strncmp(p, cli->prog, pl) && p[pl] == ' ')
+		p += pl + 1;
+	if (*p == '[' && !strncmp(p + 1, cli->command, cl) && p[1 + cl] == ']')
+		return p;
+	if (!strncmp(p, cli->command, cl) && (p[cl] == ' ' || !p[cl]))
+		return p;
+	return NULL;
+}
+
+/* The usage text, each line wrapped; with a command, only its lines. */
+static void help_usage(const vci_cli_t *cli, FILE *f, const char *usage)
+{
+	const char *p = usage;
+	int shown = 0;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "\n");
+		char line[512];
+		const char *hit;
+
+		snprintf(line, sizeof line, "%.*s", (int)len, p);
+		hit = cli->command ? cli_usage_names(cli, line) : line;
+		if (hit && strncmp(line, "Options go", 10)) {
+			const char *txt = shown ? line : hit + strspn(hit, " ");
+			int col = shown ? 0 : 8 + (int)strlen(cli->prog);
+
+			if (!shown++)
+				fprintf(f, "Usage: %s ", cli->prog);
+			if (col + (int)strlen(txt) <= HELP_WIDTH)
+				fprintf(f, "%s\n", txt);   /* as written, alignment kept */
+			else {
+				int lead = (int)strspn(txt, " ");
+
+				fprintf(f, "%*s", lead, "");
+				help_wrap(f, txt + lead, col + lead, lead + 2);
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (!shown)
+		fprintf(f, "Usage: %s %s%s[OPTION]... [FILE]...\n", cli->prog,
+			cli->command ? cli->command : "", cli->command ? " " : "");
 }
 
 void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_opt_t *opts)
 {
-	fprintf(f, "Usage: %s %s\n", cli->prog, usage ? usage : "[OPTION]... [FILE]...");
+	help_usage(cli, f, usage ? usage : "[OPTION]... [FILE]...");
 	if (count_opts(opts)) {
-		fprintf(f, "\nOptions:\n");
-		help_table(f, opts);
+		fprintf(f, "\n%s:\n", cli->command ? "Options of this command" : "Options");
+		help_table(f, opts, cli->commands, cli->command);
 	}
 	fprintf(f, "\nCommon options:\n");
-	help_table(f, vci_common_opts);
+	help_table(f, vci_common_opts, NULL, NULL);
+	if (cli->commands && !cli->command)
+		fprintf(f, "\nEach command has its own help: %s COMMAND --help.\n", cli->prog);
 	fprintf(f, "\nWith no FILE, or when FILE is -, read standard input.\n"
 		   "Exit status: 0 ok, 1 some records failed, 2 usage, 3 bad input,\n"
 		   "4 key or certificate, 5 I/O or network. See vci(7).\n");
@@ -256,6 +403,33 @@ int vci_cli_parse_command(vci_cli_t *cli, int argc, char **argv, const char *con
 	return skip + vci_cli_parse(cli, argc - skip, argv + skip, usage, opts, handle, ctx);
 }
 
+/* An option given that is not for the command run does nothing: refuse
+ * it, naming the commands it is for. */
+int vci_cli_check_options(const vci_cli_t *cli, const vci_opt_t *opts, const char *cmd)
+{
+	for (size_t g = 0; g < cli->ngiven; g++) {
+		const vci_opt_t *o = NULL, *name = NULL;
+		char fors[256] = "";
+		size_t len = 0;
+
+		for (const vci_opt_t *x = opts; x && x->name; x++)
+			if (x->val == cli->given[g]) {
+				name = name ? name : x;
+				if (x->help && !o)
+					o = x;
+			}
+		if (!o || !cli->commands || cli_opt_for(o, cli->commands, cmd))
+			continue;
+		for (size_t k = 0; cli->commands[k]; k++)
+			if (cli_opt_for(o, cli->commands, cli->commands[k]))
+				len += (size_t)snprintf(fors + len, len < sizeof fors ? sizeof fors - len : 0,
+							"%s%s", len ? ", " : "", cli->commands[k]);
+		return vci_cli_usage(cli, "--%s does nothing for %s: it is for %s", o->name, cmd,
+				     fors);
+	}
+	return 0;
+}
+
 int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
 			size_t ncmds, int first_is_default, const char *usage,
 			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx)
@@ -270,6 +444,7 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 		len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s",
 					k ? ", " : "", cmds[k].name);
 	}
+	cli->commands = names;
 	/* with a default, only a command's name is taken as one (the rest
 	 * are operands); without, any first word is the command */
 	i = vci_cli_parse_command(cli, argc, argv, first_is_default ? names : NULL, usage, opts,
@@ -281,16 +456,49 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 				cli->command = argv[i++];
 	}
 	if (!cli->command) {
-		if (first_is_default)
-			return cmds[0].fn(ctx, argc - i, argv + i);
+		if (first_is_default) {
+			int rc = vci_cli_check_options(cli, opts, cmds[0].name);
+
+			return rc ? rc : cmds[0].fn(ctx, argc - i, argv + i);
+		}
 		if (i >= argc)
 			return vci_cli_usage(cli, "missing COMMAND (%s)", list);
 		cli->command = argv[i++];
 	}
 	for (size_t k = 0; k < ncmds; k++)
-		if (!strcmp(cmds[k].name, cli->command))
-			return cmds[k].fn(ctx, argc - i, argv + i);
+		if (!strcmp(cmds[k].name, cli->command)) {
+			int rc = vci_cli_check_options(cli, opts, cmds[k].name);
+
+			return rc ? rc : cmds[k].fn(ctx, argc - i, argv + i);
+		}
 	return vci_cli_usage(cli, "unknown command '%s' (%s)", cli->command, list);
+}
+
+/* --version: ours, then the libraries' as they run (a distribution may
+ * update them under us), the headers' where a library has no call. */
+static void cli_version(const vci_cli_t *cli)
+{
+	const curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
+
+	printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
+	printf("OpenSSL %s, jansson %s, libcbor %d.%d.%d, libcurl %s, libqrencode %s, zlib %s\n",
+	       OpenSSL_version(OPENSSL_VERSION_STRING), jansson_version_str(),
+	       CBOR_MAJOR_VERSION, CBOR_MINOR_VERSION, CBOR_PATCH_VERSION,
+	       c && c->version ? c->version : LIBCURL_VERSION, QRcode_APIVersionString(),
+	       zlibVersion());
+}
+
+/* VCI_NOW (or its former name VCI_TEST_NOW) that no tool can read is a
+ * usage error, not a clock silently left running. */
+static void cli_check_env(const vci_cli_t *cli)
+{
+	int64_t t;
+
+	if (vci_time_env(&t) < 0)
+		exit(vci_cli_usage(cli, "VCI_NOW: '%s': expected an RFC 3339 date-time or "
+				   "seconds since the epoch",
+				   getenv("VCI_NOW") && *getenv("VCI_NOW") ? getenv("VCI_NOW")
+									   : getenv("VCI_TEST_NOW")));
 }
 
 int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
@@ -308,6 +516,12 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 	if (!lo) {
 		vci_cli_errorf(cli, "out of memory");
 		exit(VCI_EXIT_IO);
+	}
+	if (cli->options_ended) {
+		/* an earlier parse met "--": what follows are operands, even
+		 * those starting with '-' (a subcommand parsing its options) */
+		free(lo);
+		return 1;
 	}
 	for (i = 0; i < nt + nc; i++) {
 		const vci_opt_t *o = i < nt ? &opts[i] : &vci_common_opts[i - nt];
@@ -334,7 +548,7 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 			free(lo);
 			exit(VCI_EXIT_OK);
 		case VCI_OPT_VERSION:
-			printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
+			cli_version(cli);
 			free(lo);
 			exit(VCI_EXIT_OK);
 		case VCI_OPT_OUTPUT:
@@ -366,6 +580,8 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 			break;
 		default:
 			rc = handle ? handle(ctx, c, optarg) : vci_cli_usage(cli, "unexpected option");
+			if (cli->ngiven < sizeof cli->given / sizeof cli->given[0])
+				cli->given[cli->ngiven++] = c;
 			break;
 		}
 		if (rc) {
@@ -374,10 +590,25 @@ int vci_cli_parse(vci_cli_t *cli, int argc, char **argv, const char *usage,
 		}
 	}
 	free(lo);
+	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--"))
+		cli->options_ended = 1;
+	cli_check_env(cli);
 	return optind;
 }
 
-/* Atomic output. */
+int vci_cli_now(const vci_cli_t *cli, const char *opt, const char *arg, int64_t *out)
+{
+	int64_t t = 0;
+
+	if (vci_time_parse(arg, &t) < 0 || t == 0)
+		return vci_cli_usage(cli, "%s: '%s': expected an RFC 3339 date-time "
+				     "(2026-01-02T03:04:05Z) or seconds since the epoch", opt, arg);
+	vci_time_set_now(t);
+	if (out)
+		*out = t;
+	return 0;
+}
+
 /* Inputs: --csv FILE, or the file arguments one after the other. */
 struct vci_inputs {
 	char **paths;
@@ -385,16 +616,31 @@ struct vci_inputs {
 	vci_input_kind_t kind;
 	vci_reader_t *cur;
 	size_t line;
+	int64_t total;          /* bytes of all inputs, -1 when one is no file */
+	int64_t before;         /* bytes of the inputs already read */
+	int64_t cur_size;
 };
+
+/* Size of a regular file, else -1 (stdin, pipes, devices). */
+static int64_t inputs_size(const char *path)
+{
+	struct stat st;
+
+	if (!path || !strcmp(path, "-") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
+}
 
 static int inputs_advance(vci_inputs_t *in, vci_err_t *err)
 {
 	if (in->cur) {
 		vci_reader_close(in->cur);
 		in->cur = NULL;
+		in->before += in->cur_size;
 	}
 	if (in->next >= in->npaths)
 		return 0;
+	in->cur_size = inputs_size(in->paths[in->next]);
 	in->cur = vci_reader_open_path(in->paths[in->next++], in->kind, err);
 	return in->cur ? 1 : -2;
 }
@@ -423,6 +669,14 @@ vci_inputs_t *vci_inputs_open(const vci_cli_t *cli, int argc, char **argv, vci_e
 	} else {
 		in->paths = dash;
 		in->npaths = 1;
+	}
+	for (int i = 0; i < in->npaths && in->total >= 0; i++) {
+		int64_t n = inputs_size(in->paths[i]);
+
+		in->total = n < 0 ? -1 : in->total + n;
+		if (!strcmp(in->paths[i], "-") && isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
+			fprintf(stderr, "%s: reading records from the terminal (end with Ctrl-D)\n",
+				cli->prog);
 	}
 	if (inputs_advance(in, err) < 0) {
 		free(in);
@@ -493,4 +747,32 @@ void vci_inputs_close(vci_inputs_t *in)
 	if (in->cur)
 		vci_reader_close(in->cur);
 	free(in);
+}
+
+double vci_inputs_fraction(const vci_inputs_t *in)
+{
+	int64_t at;
+
+	if (!in || in->total <= 0)
+		return -1;
+	at = in->cur ? vci_reader_tell(in->cur) : 0;
+	if (at < 0)
+		return -1;
+	at += in->before;
+	return at >= in->total ? 1.0 : (double)at / (double)in->total;
+}
+
+void vci_cli_progress(const vci_cli_t *cli, const vci_inputs_t *in, size_t total, size_t failed,
+		      double elapsed, int final)
+{
+	double rate = total / (elapsed > 1e-6 ? elapsed : 1e-6);
+	double f = final ? -1 : vci_inputs_fraction(in);
+
+	fprintf(stderr, "%s: %zu records, %zu failed, %.0f/s", cli->prog, total, failed, rate);
+	if (f > 0 && f < 1) {
+		long eta = (long)(elapsed / f - elapsed + 0.5);
+
+		fprintf(stderr, ", %.0f%%, ETA %ld:%02ld", f * 100, eta / 60, eta % 60);
+	}
+	fprintf(stderr, "%s\n", final ? ", done" : "");
 }

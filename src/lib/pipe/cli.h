@@ -11,7 +11,9 @@
 #include <getopt.h>
 
 /* One option: long name, short letter (0 for none), argument name (NULL
- * if it takes none), help text. The table ends with a zeroed entry. */
+ * if it takes none), help text (NULL: a hidden alias, accepted but not
+ * listed by --help, for a former spelling). The table ends with a zeroed
+ * entry. */
 typedef struct vci_opt {
 	const char *name;
 	int val;          /* short option char, or a value >= 256 */
@@ -41,6 +43,12 @@ typedef struct vci_cli {
 	const char *pass;       /* --pass SPEC */
 	int jobs;               /* --jobs N (default: cores) */
 	int progress;           /* -1 auto (TTY), 0 off, 1 on */
+	const char *const *commands; /* a tool's command names (NULL-terminated),
+					for COMMAND --help and the options each
+					command takes; NULL for a tool without */
+	int options_ended;      /* "--" was met: later parses take no option */
+	int given[64];          /* the tool options given (their val), to */
+	size_t ngiven;          /* refuse those not for the command run */
 } vci_cli_t;
 
 extern const vci_opt_t vci_common_opts[];
@@ -80,6 +88,13 @@ typedef struct vci_cli_command {
 int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_command_t *cmds,
 			size_t ncmds, int first_is_default, const char *usage,
 			const vci_opt_t *opts, vci_opt_handler_t handle, void *ctx);
+/* The options given (cli->given) that are not for command `cmd` of
+ * cli->commands, as their help states ("sign: ..." is for sign only;
+ * help that does not start with command names is for every command):
+ * the first is a usage error "--OPT does nothing for CMD: it is for
+ * ...". 0 when all are for it. vci_cli_run_command calls it; a tool
+ * that finds its command itself calls it before running it. */
+int vci_cli_check_options(const vci_cli_t *cli, const vci_opt_t *opts, const char *cmd);
 /* Report err as "prog: message" and return its status (`fallback` when
  * it has none): the end of a tool's failed command. */
 int vci_cli_fail(const vci_cli_t *cli, const vci_err_t *err, int fallback);
@@ -104,6 +119,12 @@ const char *vci_cli_message(const char *msg, char *buf, size_t size);
 const char *vci_cli_params(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
+/* --now TIME (RFC 3339 or seconds since the epoch): parse arg, fix the
+ * process's clock to it (vci_time_set_now) and store it in *out (if
+ * non-NULL). Returns 0, or a usage error (VCI_EXIT_USAGE) naming opt.
+ * Call it from option handling, before any thread starts. VCI_NOW in
+ * the environment sets the same time for every tool; --now wins. */
+int vci_cli_now(const vci_cli_t *cli, const char *opt, const char *arg, int64_t *out);
 /* Parse a non-negative integer option value within [min, max]. */
 int vci_cli_uint(const vci_cli_t *cli, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out);
@@ -121,6 +142,17 @@ int vci_inputs_would_block(const vci_inputs_t *in);
  * the arguments are. */
 const char *vci_inputs_name(const vci_inputs_t *in);
 size_t vci_inputs_line(const vci_inputs_t *in);
+/* How much of the inputs has been read, 0 to 1, when every input is a
+ * regular file; -1 when that cannot be told (stdin, a pipe). When an
+ * input is stdin and both stdin and stderr are terminals,
+ * vci_inputs_open says on stderr that it reads from the terminal. */
+double vci_inputs_fraction(const vci_inputs_t *in);
+/* One progress line on stderr, whole (no carriage return: the stages of
+ * a pipeline each write their own lines, named, and none overwrites
+ * another's): "prog: N records, N failed, R/s[, P%, ETA M:SS][, done]";
+ * the percentage and ETA when the inputs are files. */
+void vci_cli_progress(const vci_cli_t *cli, const vci_inputs_t *in, size_t total, size_t failed,
+		      double elapsed, int final);
 void vci_inputs_close(vci_inputs_t *in);
 
 /* Number of online cores (>= 1). */

@@ -100,6 +100,13 @@ void vci_reader_set_limit(vci_reader_t *r, size_t max)
 		r->max = max;
 }
 
+int64_t vci_reader_tell(const vci_reader_t *r)
+{
+	off_t o = r && r->f ? ftello(r->f) : -1;
+
+	return o < 0 ? -1 : (int64_t)o;
+}
+
 size_t vci_reader_line(const vci_reader_t *r)
 {
 	return r ? r->line : 0;
@@ -867,4 +874,16 @@ int vci_record_set_path(json_t *obj, const char *dotted, json_t *value, vci_err_
 out:
 	free(parts);
 	return rc;
+}
+
+void vci_record_drop_secrets(json_t *rec)
+{
+	static const char *const used[] = {
+		"pre_authorized_code", "tx_code", "credential_offer", "offer_link",
+		"credential_offer_uri", "qr_png", "qr_svg", "issuer_state", "proofs", "proof",
+		"credential_request", "client_attestation", "client_attestation_pop",
+	};
+
+	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+		json_object_del(rec, used[i]);
 }

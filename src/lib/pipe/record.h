@@ -70,6 +70,9 @@ int vci_reader_would_block(const vci_reader_t *r);
 const char *vci_reader_name(const vci_reader_t *r);
 /* Line number (1-based) where the last returned record started. */
 size_t vci_reader_line(const vci_reader_t *r);
+/* Bytes of the input read so far (into the reader's buffer), or -1 when
+ * the stream cannot tell (a pipe). For progress only. */
+int64_t vci_reader_tell(const vci_reader_t *r);
 void vci_reader_close(vci_reader_t *r);
 
 /* Build an error record: a copy of `orig`'s fields (if orig is an object),
@@ -79,6 +82,14 @@ json_t *vci_record_error(const json_t *orig, const char *code, const char *messa
 json_t *vci_record_error_from(const json_t *orig, const vci_err_t *err, size_t line);
 /* True if the record is an error record (has an "error" object). */
 int vci_record_is_error(const json_t *rec);
+
+/* Drop from a signed record the secrets its issuance has used up: the
+ * pre-authorized code and tx_code, the offer that carries the code
+ * (credential_offer, offer_link, qr_png, qr_svg, issuer_state), the
+ * proof JWTs (proofs, proof, credential_request) and the wallet
+ * attestation's JWTs. What they proved stays (holder_jwk,
+ * proof_policy, wallet_attestation, ...). */
+void vci_record_drop_secrets(json_t *rec);
 
 /* Write one record as a line of compact JSON (field order kept). */
 int vci_record_write(FILE *out, const json_t *rec, vci_err_t *err);

@@ -31,7 +31,6 @@
 
 #define C_NONCE_BYTES 32
 #define NOTIFICATION_ID_BYTES 16
-#define PROOF_ALGS_MAX 16
 
 /* What one credential request carries through its steps. */
 typedef struct cred_ctx {
@@ -153,27 +152,20 @@ static int cred_parse(cred_ctx_t *c)
 /* Step 4: the proofs, verified, and their c_nonce spent. */
 static int cred_proofs(cred_ctx_t *c)
 {
-	const char *algs[PROOF_ALGS_MAX + 1] = { 0 };
 	vci_proof_policy_t p = { 0 };
 	char_auto_t *nonce = NULL;
-	const json_t *v;
-	size_t i, n = 0;
 
 	if (!c->cr.proofs && !c->d->key_binding)
 		return 0;
 	if (vci_credential_request_nonce(&c->cr, &nonce, &c->err) < 0)
 		return -1;
-	json_array_foreach(c->d->proof_algs, i, v)
-		if (json_is_string(v) && n < PROOF_ALGS_MAX)
-			algs[n++] = json_string_value(v);
+	/* the definition's proof algorithms and key attestation levels are
+	 * applied by vci_policy_verify_record, as vci-verify-proof --defn does */
 	p.aud = c->s->issuer;
-	p.algs = n ? algs : NULL;
 	p.now = (time_t)c->req->now;
 	p.nonce = nonce;
-	p.require_key_attestation = c->d->key_attestation != NULL;
-	p.key_attestation_levels = c->d->key_attestation;
 	p.trust_file = c->s->trust_file;    /* --trust: attesters of keys too */
-	if (vci_credential_request_verify(&c->cr, &p, &c->keys, &c->err) < 0)
+	if (vci_credential_request_verify(&c->cr, c->d, &p, &c->keys, &c->err) < 0)
 		return -1;
 	if (json_array_size(c->keys) > (c->s->batch_size ? c->s->batch_size : 1))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_proof",
