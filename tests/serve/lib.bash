@@ -44,13 +44,13 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ca.key" 2>/dev/null
-	openssl req -x509 -new -key "$d/ca.key" -subj "/C=UT/CN=Test Root" -days 30 \
+	openssl req -x509 -new -key "$d/ca.key" -subj "/C=UT/CN=Test Root" -days 3650 \
 		-config "$d/pki.cnf" -extensions ca -out "$d/ca.crt"
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/issuer.key" 2>/dev/null
 	openssl req -new -key "$d/issuer.key" -subj "/C=UT/CN=Test Issuer" -config "$d/pki.cnf" \
 		-out "$d/issuer.csr"
 	openssl x509 -req -in "$d/issuer.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -set_serial 0x1001 \
-		-days 30 -extfile "$d/pki.cnf" -extensions leaf -out "$d/issuer.crt" 2>/dev/null
+		-days 3650 -extfile "$d/pki.cnf" -extensions leaf -out "$d/issuer.crt" 2>/dev/null
 }
 
 # make_defs DIR: the example definitions (pid: dc+sd-jwt, mdl: mso_mdoc,
