@@ -174,7 +174,24 @@ json_t *vci_json_load_file(const char *path, vci_err_t *err)
 	return vci_json_parse(buf, len, (!path || !strcmp(path, "-")) ? "stdin" : path, err);
 }
 
+char *vci_json_dumps(const json_t *j, size_t flags)
+{
+	char small[1024], *s;
+	size_t n = json_dumpb(j, small, sizeof small, flags);
+
+	if (!n || n == (size_t)-1 || !(s = malloc(n + 1)))
+		return NULL;
+	if (n <= sizeof small)
+		memcpy(s, small, n);
+	else if (json_dumpb(j, s, n, flags) != n) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
 char *vci_json_dump(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	return vci_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 }

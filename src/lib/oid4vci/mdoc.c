@@ -3,6 +3,7 @@
  * in mdoc-verify.c). Encoding writes CBOR bytes directly (vci_buf_t). */
 #include "mdoc.h"
 #include "mdoc-int.h"
+#include "base/arena.h"
 #include "base/b64url.h"
 #include "crypto/keys.h"
 
@@ -216,7 +217,7 @@ static int type_err(const path_t *p, vci_mdoc_type_t t, const json_t *v, const c
 		    vci_err_t *err)
 {
 	char got[48];
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	char *s = vci_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 	if (s && strlen(s) > 40)
 		snprintf(got, sizeof got, "%.36s...", s);
@@ -875,6 +876,7 @@ oom:
 static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 {
 	worker_t *w;
+	int arena;
 
 	pthread_mutex_lock(&is->mu);
 	w = is->free_list;
@@ -891,7 +893,9 @@ static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 		vci_err_oom(err);
 		return NULL;
 	}
+	arena = vci_arena_pause(); /* kept for later records: made on the heap */
 	w->signer = vci_cose_signer_new(is->key, is->alg, NULL, is->unprotected, err);
+	vci_arena_resume(arena);
 	if (!w->signer) {
 		worker_free(w);
 		return NULL;

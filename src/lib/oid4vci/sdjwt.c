@@ -5,6 +5,7 @@
  * credential: one RAND_bytes call for all salts and decoys, one EVP_Digest
  * per disclosure, base64url into buffers sized up front, one signature. */
 #include "sdjwt.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/b64url.h"
 #include "crypto/did.h"
@@ -93,7 +94,13 @@ static vci_jws_signer_t *pool_get(vci_sdjwt_issuer_t *is, pool_t *p, vci_err_t *
 	if (p->n)
 		s = p->idle[--p->n];
 	pthread_mutex_unlock(&p->mu);
-	return s ? s : vci_jws_signer_new(is->key, is->alg, p->header, err);
+	if (!s) { /* kept for later records: made on the heap */
+		int arena = vci_arena_pause();
+
+		s = vci_jws_signer_new(is->key, is->alg, p->header, err);
+		vci_arena_resume(arena);
+	}
+	return s;
 }
 
 static void pool_clear(pool_t *p)
@@ -559,7 +566,7 @@ static char *sign_bytes(vci_sdjwt_issuer_t *is, pool_t *p, const char *txt, size
 static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *payload,
 			  size_t *len, vci_err_t *err)
 {
-	char *txt = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *txt = vci_json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *jwt;
 
 	if (!txt) {
