@@ -176,19 +176,16 @@ json_t *vci_json_load_file(const char *path, vci_err_t *err)
 
 char *vci_json_dumps(const json_t *j, size_t flags)
 {
-	char small[1024], *s;
-	size_t n = json_dumpb(j, small, sizeof small, flags);
+	vci_buf_t b;
 
-	if (!n || n == (size_t)-1 || !(s = malloc(n + 1)))
+	if (!j || (!(flags & JSON_ENCODE_ANY) && !json_is_object(j) && !json_is_array(j)))
 		return NULL;
-	if (n <= sizeof small)
-		memcpy(s, small, n);
-	else if (json_dumpb(j, s, n, flags) != n) {
-		free(s);
+	vci_buf_init(&b, 0);
+	if (vci_buf_json(&b, j, flags & ~(size_t)JSON_ENCODE_ANY) < 0) {
+		vci_buf_free(&b);
 		return NULL;
 	}
-	s[n] = '\0';
-	return s;
+	return vci_buf_take(&b, NULL);
 }
 
 char *vci_json_dump(const json_t *j)

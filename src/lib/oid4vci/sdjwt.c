@@ -215,8 +215,8 @@ int vci_sdjwt_issuer_fix_salts_for_test(vci_sdjwt_issuer_t *is, const char *cons
 /* ---- JSON text into a growing buffer ----
  * Disclosures and the payload are written straight into buffers instead
  * of building JSON trees to dump: member names and plain strings are
- * copied when nothing in them needs escaping, everything else (escapes,
- * numbers, objects, arrays) is serialized by jansson (json_dumpb). */
+ * copied when nothing in them needs escaping, everything else by
+ * vci_buf_json (json_dumpb's text, written in one pass). */
 
 /* vci_buf_addn, for the callers here that check `failed` once at the end. */
 static void sb_put(vci_buf_t *b, const char *s, size_t n)
@@ -228,22 +228,7 @@ static void sb_put(vci_buf_t *b, const char *s, size_t n)
 
 static void sb_json(vci_buf_t *b, const json_t *v, size_t flags)
 {
-	size_t n;
-
-	if (b->failed || vci_buf_reserve(b, 64) < 0)
-		return;
-	n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
-	if (!n) {
-		b->failed = 1;
-		return;
-	}
-	if (n > b->cap - b->len - 1) {
-		if (vci_buf_reserve(b, n) < 0)
-			return;
-		n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
-	}
-	b->len += n;
-	b->p[b->len] = '\0';
+	(void)vci_buf_json(b, v, flags);
 }
 
 /* A JSON string: copied as is between quotes unless a character needs

@@ -91,25 +91,13 @@ static void slot_free(slot_t *s)
 	vci_buf_free(&s->msg);
 }
 
-/* The default writer: the record as a line of compact JSON, serialized
- * into the buffer as it is (json_dumpb says how much room it needs when
- * there is too little). */
+/* The default writer: the record as a line of compact JSON, written
+ * straight into the buffer in one pass (vci_buf_json: the same text as
+ * json_dumpb, without its per-character output callbacks). */
 static int dump_line(const json_t *rec, vci_buf_t *t)
 {
-	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
-	size_t room = t->p ? t->cap - t->len : 0;
-	size_t n = json_dumpb(rec, t->p ? t->p + t->len : NULL, room, flags);
-
-	if (!n)
+	if (vci_buf_json(t, rec, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
 		return -1;
-	if (n >= room) {
-		if (vci_buf_reserve(t, n + 1) < 0)
-			return -1;
-		n = json_dumpb(rec, t->p + t->len, t->cap - t->len, flags);
-		if (!n || n >= t->cap - t->len)
-			return -1;
-	}
-	t->len += n;
 	return vci_buf_addn(t, "\n", 1);
 }
 
