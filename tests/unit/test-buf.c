@@ -18,6 +18,11 @@ static const char *const docs[] = {
 	"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"\\u00e9\\n\":\"x\",\"z\":{},\"y\":[]}",
 	"{\"z\":1,\"a\":2,\"m\":{\"k\":[true,false,1.25,\"s\"]}}",
 	"[[[[[[[[[[1]]]]]]]]]]",
+	/* long strings: a byte needing an escape in each lane of a word */
+	"\"012345678\\\"abcdefghijklmnopqrstuvwxyz\"", "\"0123456789abcde\\u007f\"",
+	"\"0123456789abcdef\\u0000xyz\"", "\"0123456789abcdef0123456\\\\x\"",
+	"\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\n\"",
+	"\"eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlIn0.sig~WyJz~\"",
 };
 
 static void test_same_as_jansson(void)

@@ -136,9 +136,30 @@ static int json_jansson(vci_buf_t *b, const json_t *v, size_t flags)
 
 /* A string between quotes, copied unless a byte needs an escape (then
  * jansson writes it, so that every escape is exactly its own). */
+/* Bytes a JSON string cannot hold as they are (and DEL, which jansson is
+ * left to write): in eight bytes at a time. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+static size_t json_plain_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((((w - 0x20 * ONES) & ~w & HIGHS)) || HAS_ZERO(w ^ ('"' * ONES)) ||
+		    HAS_ZERO(w ^ ('\\' * ONES)) || HAS_ZERO(w ^ (0x7f * ONES)))
+			break;
+	}
+	return i;
+}
+
 static int json_str(vci_buf_t *b, const json_t *v, const char *s, size_t n, size_t flags)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = json_plain_prefix(s, n); i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) {

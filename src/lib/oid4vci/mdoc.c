@@ -4,6 +4,7 @@
 #include "mdoc.h"
 #include "mdoc-int.h"
 #include "base/arena.h"
+#include "crypto/rand.h"
 #include "base/b64url.h"
 #include "crypto/keys.h"
 
@@ -999,7 +1000,8 @@ static int count_items(const json_t *claims, const char **nss, size_t nns, size_
 	return 0;
 }
 
-/* One draw from the CSPRNG for every item's random and every digestID:
+/* One take from the thread's CSPRNG buffer (crypto/rand.h) for every
+ * item's random and every digestID:
  * total * RANDOM_LEN bytes of randoms, then 4 bytes per item. */
 static int draw_random(worker_t *w, size_t total, vci_err_t *err)
 {
@@ -1012,7 +1014,7 @@ static int draw_random(worker_t *w, size_t total, vci_err_t *err)
 			return vci_err_oom(err);
 		}
 	}
-	if (RAND_bytes(w->rnd, (int)(total * (RANDOM_LEN + 4))) != 1)
+	if (vci_rand_bytes(w->rnd, total * (RANDOM_LEN + 4)) < 0)
 		return vci_err_ssl(err, VCI_EXIT_IO, "io_error", "RAND_bytes failed");
 	return 0;
 }

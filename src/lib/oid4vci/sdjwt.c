@@ -2,7 +2,8 @@
  * W3C VC JWT issuance. Everything reusable is prepared once per issuer:
  * JWS signers (key context, encoded header) kept in a small pool that
  * threads borrow from, and the digest algorithm fetched once. Per
- * credential: one RAND_bytes call for all salts and decoys, one EVP_Digest
+ * credential: one take from the thread's random buffer (crypto/rand.h)
+ * for all salts and decoys, one EVP_Digest
  * per disclosure, base64url into buffers sized up front, one signature. */
 #include "sdjwt.h"
 #include "base/arena.h"
@@ -10,6 +11,7 @@
 #include "base/b64url.h"
 #include "crypto/did.h"
 #include "crypto/keys.h"
+#include "crypto/rand.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -302,7 +304,7 @@ static int rand_take(build_t *b, size_t n, const uint8_t **out)
 
 		if (want < n || want > sizeof b->rnd)
 			want = sizeof b->rnd;
-		if (RAND_bytes(b->rnd, (int)want) != 1)
+		if (vci_rand_bytes(b->rnd, want) < 0)
 			return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "RAND_bytes");
 		b->rpos = 0;
 		b->rlen = want;
@@ -713,7 +715,7 @@ char *vci_jwtvc_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	}
 	if (holder_jwk && !(did = holder_did(holder_jwk, err)))
 		return NULL;
-	if (RAND_bytes(u, sizeof u) != 1) {
+	if (vci_rand_bytes(u, sizeof u) < 0) {
 		free(did);
 		vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "RAND_bytes");
 		return NULL;
