@@ -278,15 +278,49 @@ typedef struct build {
 	size_t rpos, rlen, want;
 	vci_buf_t disc;       /* "d1~d2~...~" */
 	vci_buf_t txt;           /* scratch: one disclosure's JSON text */
-	EVP_MD_CTX *mdctx;    /* reused for every digest */
+	EVP_MD_CTX *mdctx;    /* the thread's, reused for every digest */
+	int own_mdctx;        /* mdctx is not the thread's: free it */
 } build_t;
+
+/* One digest context per thread, kept across credentials (its algorithm
+ * context is reused when the digest is the same), freed at thread exit. */
+static pthread_key_t mdctx_key;
+static int mdctx_keyed;       /* the key was made */
+static pthread_once_t mdctx_once = PTHREAD_ONCE_INIT;
+
+static void mdctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void mdctx_key_make(void)
+{
+	mdctx_keyed = pthread_key_create(&mdctx_key, mdctx_free) == 0;
+}
+
+/* The calling thread's context, or a new one (owned by the caller:
+ * *own set) if there is no key. NULL if out of memory. */
+static EVP_MD_CTX *mdctx_get(int *own)
+{
+	EVP_MD_CTX *ctx;
+
+	pthread_once(&mdctx_once, mdctx_key_make);
+	*own = !mdctx_keyed;
+	ctx = *own ? NULL : pthread_getspecific(mdctx_key);
+	if (ctx)
+		return ctx;
+	ctx = EVP_MD_CTX_new();
+	if (ctx && !*own && pthread_setspecific(mdctx_key, ctx) != 0)
+		*own = 1;
+	return ctx;
+}
 
 static int build_digest(build_t *b, const char *s, size_t len, char *out)
 {
 	uint8_t d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (!b->mdctx && !(b->mdctx = EVP_MD_CTX_new()))
+	if (!b->mdctx && !(b->mdctx = mdctx_get(&b->own_mdctx)))
 		return -1;
 	if (EVP_DigestInit_ex2(b->mdctx, b->is->md, NULL) != 1 ||
 	    EVP_DigestUpdate(b->mdctx, s, len) != 1 || EVP_DigestFinal_ex(b->mdctx, d, &n) != 1)
@@ -674,7 +708,8 @@ out:
 	if (b.txt.p)
 		OPENSSL_cleanse(b.txt.p, b.txt.len);
 	free(b.txt.p);
-	EVP_MD_CTX_free(b.mdctx);
+	if (b.own_mdctx)
+		EVP_MD_CTX_free(b.mdctx);
 	if (b.disc.p)
 		OPENSSL_cleanse(b.disc.p, b.disc.len);
 	vci_buf_free(&b.disc);
