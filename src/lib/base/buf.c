@@ -110,6 +110,8 @@ void vci_buf_free(vci_buf_t *b)
 
 /* ---- JSON text ---- */
 
+static int json_str(vci_buf_t *b, const json_t *v, const char *s, size_t n, size_t flags);
+
 /* json_dumpb of one value into b (the cases vci_buf_json leaves to
  * jansson). */
 static int json_jansson(vci_buf_t *b, const json_t *v, size_t flags)
@@ -155,6 +157,11 @@ static size_t json_plain_prefix(const char *s, size_t n)
 			break;
 	}
 	return i;
+}
+
+int vci_buf_json_str(vci_buf_t *b, const char *s, size_t n)
+{
+	return json_str(b, NULL, s, n, 0);
 }
 
 static int json_str(vci_buf_t *b, const json_t *v, const char *s, size_t n, size_t flags)

@@ -87,6 +87,9 @@ static inline void vci_buf_free_p(vci_buf_t *b) { vci_buf_free(b); }
  * json_dumpb. Returns 0, or -1 (and `failed`) if out of memory, past the
  * cap, or for values nested deeper than VCI_BUF_JSON_DEPTH. */
 int vci_buf_json(vci_buf_t *b, const json_t *v, size_t flags);
+/* The JSON string of the n bytes at s (UTF-8), as vci_buf_json writes a
+ * string. Returns 0, or -1 (and `failed`). */
+int vci_buf_json_str(vci_buf_t *b, const char *s, size_t n);
 #define VCI_BUF_JSON_DEPTH 2048
 
 #endif

@@ -46,7 +46,6 @@ int vci_rand_bytes(uint8_t *out, size_t n)
 		pool.len = sizeof pool.b;
 	}
 	memcpy(out, pool.b + pool.pos, n);
-	OPENSSL_cleanse(pool.b + pool.pos, n);
 	pool.pos += n;
 	return 0;
 }

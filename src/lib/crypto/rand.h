@@ -9,7 +9,9 @@
 /* Fill out with n bytes from OpenSSL's CSPRNG, taken from the calling
  * thread's buffer, which is refilled VCI_RAND_BUF bytes at a time (one
  * RAND_bytes call, with its fork check and DRBG setup, for many
- * credentials). Bytes handed out are wiped from the buffer. After fork()
+ * credentials). For values that are disclosed anyway (salts, randoms,
+ * identifiers), never for key material: bytes handed out stay in the
+ * buffer until it is refilled. After fork()
  * the child discards what it inherited (pthread_atfork), so that parent
  * and child never hand out the same bytes. n larger than the buffer is
  * drawn directly. Thread-safe (per-thread state, no lock). Returns 0, or

@@ -237,27 +237,7 @@ static void sb_json(vci_buf_t *b, const json_t *v, size_t flags)
  * an escape (jansson then writes it). */
 static void sb_str(vci_buf_t *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) {
-			json_t *t = json_stringn_nocheck(s, n);
-
-			if (!t)
-				b->failed = 1;
-			else
-				sb_json(b, t, 0);
-			json_decref(t);
-			return;
-		}
-	}
-	if (vci_buf_reserve(b, n + 2) < 0)
-		return;
-	b->p[b->len++] = '"';
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len++] = '"';
-	b->p[b->len] = '\0';
+	(void)vci_buf_json_str(b, s, n);
 }
 
 static void sb_int(vci_buf_t *b, int64_t v)
