@@ -608,7 +608,8 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		return NULL;
 	}
 	plain = json_object();
-	if (!plain)
+	/* room for a typical credential at once, not grown by doubling */
+	if (!plain || vci_buf_reserve(&pl, 2048) < 0 || vci_buf_reserve(&b.disc, 2048) < 0)
 		goto oom;
 	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd) < 0)
 		goto out;
