@@ -54,17 +54,18 @@ with open(out, 'w') as f:
 PYEOF
 
 now() { date +%s.%N; }
-run() { # run JOBS: prints "credentials/s-wall credentials/s-cpu peak-RSS-kB"
+run() { # run JOBS [DEFN INPUT OUTPUT-OPTION]: prints "credentials/s-wall credentials/s-cpu peak-RSS-kB"
+	defn=${2:-$work/defn.json} input=${3:-$work/in.ndjson} outopt=${4:---raw}
 	t0=$(now)
 	if /usr/bin/time -v true >/dev/null 2>&1; then
-		/usr/bin/time -v -o "$work/time" "$tool" --defn "$work/defn.json" --key "$work/issuer.key" \
-			--kid bench --issuer "$iss" --jobs "$1" --no-progress --raw "$work/in.ndjson" \
+		/usr/bin/time -v -o "$work/time" "$tool" --defn "$defn" --key "$work/issuer.key" \
+			--kid bench --issuer "$iss" --jobs "$1" --no-progress $outopt "$input" \
 			>"$work/out" 2>/dev/null
 		rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time")
 		cpu=$(awk -F': ' '/User time|System time/ { c += $2 } END { print c }' "$work/time")
 	else
-		"$tool" --defn "$work/defn.json" --key "$work/issuer.key" --kid bench --issuer "$iss" \
-			--jobs "$1" --no-progress --raw "$work/in.ndjson" >"$work/out" 2>/dev/null &
+		"$tool" --defn "$defn" --key "$work/issuer.key" --kid bench --issuer "$iss" \
+			--jobs "$1" --no-progress $outopt "$input" >"$work/out" 2>/dev/null &
 		pid=$!
 		rss=0
 		while kill -0 "$pid" 2>/dev/null; do
@@ -76,13 +77,46 @@ run() { # run JOBS: prints "credentials/s-wall credentials/s-cpu peak-RSS-kB"
 		cpu=0
 	fi
 	t1=$(now)
-	ok=$(grep -c '~$' "$work/out")
+	ok=$(grep -c '~\($\|"\)' "$work/out")
 	[ "$ok" -eq "$n" ] || { echo "sign-sdjwt.sh: only $ok of $n signed" >&2; exit 1; }
 	awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$cpu" -v r="$rss" \
 		'BEGIN { printf "%.0f %.0f %d", n / (b - a), (c > 0 ? n / c : 0), r }'
 }
 
-set -- $(run 1) $(run 2)
+# The second case: a definition with nested claims (an address object
+# with selectively disclosable members, an array with selectively
+# disclosable elements) and the default output, one JSON record per
+# credential with the input's other fields passed through.
+cat >"$work/nested.json" <<'JSON'
+{"id": "bench-nested", "format": "dc+sd-jwt", "vct": "https://issuer.example.com/bench",
+ "claims": [
+  {"path": ["given_name"], "sd": "always"}, {"path": ["family_name"], "sd": "always"},
+  {"path": ["birthdate"], "value_type": "date", "sd": "always"},
+  {"path": ["address"], "sd": "always"},
+  {"path": ["address", "street_address"], "sd": "always"}, {"path": ["address", "locality"], "sd": "always"},
+  {"path": ["address", "postal_code"], "sd": "always"}, {"path": ["address", "country"]},
+  {"path": ["nationalities", null], "sd": "always"}],
+ "expiry_days": 365,
+ "key_binding": {"methods": ["jwk"], "proof_algs": ["ES256"]}}
+JSON
+"$py" - "$work/in.ndjson" "$work/nested.ndjson" <<'PYEOF'
+import sys, json
+with open(sys.argv[1]) as f, open(sys.argv[2], 'w') as g:
+    for line in f:
+        r = json.loads(line)
+        c = r["claims"]
+        r["claims"] = {"given_name": c["given_name"], "family_name": c["family_name"],
+                       "birthdate": c["birthdate"],
+                       "address": {"street_address": c["street_address"], "locality": c["locality"],
+                                   "postal_code": c["postal_code"], "country": c["country"]},
+                       "nationalities": ["DE", "FR"]}
+        r["credential_configuration_id"] = "bench-nested"
+        r["request"] = {"format": "dc+sd-jwt", "order": "A-%d" % r["id"]}
+        g.write(json.dumps(r, separators=(',', ':')) + "\n")
+PYEOF
+
+nested=$(run 1 "$work/nested.json" "$work/nested.ndjson" "")
+set -- $(run 1) $(run 2) # last, so that the ceiling below reads its output
 # openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
 # sign/s and verify/s last. By default it divides by its user CPU time;
 # -elapsed divides by wall-clock time, as the runs above do, so that the
@@ -105,6 +139,12 @@ awk -v n="$n" -v one="$1" -v c1="$2" -v r1="$3" -v two="$4" -v r2="$6" \
 	printf "openssl -multi 2:  %8.0f sign/s (wall clock)  speedup %.2f\n", om, om / o
 	if (c1 > 0)
 		printf "per CPU second:    %8.0f/s  (--jobs 1)  openssl %.0f/s  ratio %.2f\n", c1, oc, c1 / oc
+}'
+set -- $nested
+awk -v n="$n" -v one="$1" -v c1="$2" -v r1="$3" -v o="$owall" -v oc="$ocpu" 'BEGIN {
+	printf "nested, records:   %8.0f/s  (--jobs 1)  ratio to openssl %.2f  peak RSS %.1f MB (nested claims, default record output)\n", one, one / o, r1 / 1024
+	if (c1 > 0)
+		printf "per CPU second:    %8.0f/s  (--jobs 1, nested, records)  openssl %.0f/s  ratio %.2f\n", c1, oc, c1 / oc
 }'
 
 # The ceiling of the ratio: besides its ECDSA signature a credential needs
@@ -133,8 +173,9 @@ lens = [len(h) + 1 + len(p)] + [len(d) for d in discs] + [22] * (digests(pl) - l
 print(16 * (len(lens) - 1) + 1, " ".join(map(str, lens)))')
 	head -n 1 "$work/in.ndjson" >"$work/rec1"
 	set -- $("$floor" "$work/rec1" $lens) # lens: random bytes, then message lengths
-	awk -v o="$ocpu" -v parse="$1" -v rnd="$2" -v sha="$3" 'BEGIN {
-		printf "ceiling:           ratio %.2f at most, %.2f without the JSON parse (per credential: JSON parse %.1f us, CSPRNG %.1f us, SHA-256 %.1f us, ECDSA %.1f us at openssl'"'"'s CPU rate)\n",
-			1 / (1 + (parse + rnd + sha) * o / 1e6), 1 / (1 + (rnd + sha) * o / 1e6), parse, rnd, sha, 1e6 / o
+	awk -v o="$ocpu" -v parse="$1" -v heap="$4" -v rnd="$2" -v sha="$3" 'BEGIN {
+		printf "ceiling:           ratio %.2f at most (jansson arena), %.2f with malloc, %.2f without the JSON parse (per credential: JSON parse %.1f us in the arena, %.1f us with malloc, CSPRNG %.1f us, SHA-256 %.1f us, ECDSA %.1f us at openssl'"'"'s CPU rate)\n",
+			1 / (1 + (parse + rnd + sha) * o / 1e6), 1 / (1 + (heap + rnd + sha) * o / 1e6),
+			1 / (1 + (rnd + sha) * o / 1e6), parse, heap, rnd, sha, 1e6 / o
 	}'
 fi

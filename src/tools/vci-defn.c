@@ -270,7 +270,7 @@ static int emit(tool_t *t, const json_t *j, const char *text)
 	if (!o)
 		return fail(t, &err);
 	if (!text) {
-		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+		s = vci_json_dumps(j, JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
 			       (t->pretty ? JSON_INDENT(2) : JSON_COMPACT));
 		text = s;
 	}

@@ -77,4 +77,19 @@ void vci_buf_free(vci_buf_t *b);
 static inline void vci_buf_free_p(vci_buf_t *b) { vci_buf_free(b); }
 #define buf_auto_t vci_buf_t __attribute__((cleanup(vci_buf_free_p)))
 
+/* Append the JSON text of v, byte for byte what json_dumpb(v, flags |
+ * JSON_ENCODE_ANY) writes, without jansson's per-character output
+ * callbacks: objects in insertion order, "," and ":" with JSON_COMPACT,
+ * ", " and ": " without; strings copied as they are when nothing in them
+ * needs an escape. What this does not write itself (reals, strings with
+ * escapes, and any flag other than JSON_COMPACT, JSON_PRESERVE_ORDER and
+ * JSON_REAL_PRECISION: indents, sorted keys, ASCII output) is written by
+ * json_dumpb. Returns 0, or -1 (and `failed`) if out of memory, past the
+ * cap, or for values nested deeper than VCI_BUF_JSON_DEPTH. */
+int vci_buf_json(vci_buf_t *b, const json_t *v, size_t flags);
+/* The JSON string of the n bytes at s (UTF-8), as vci_buf_json writes a
+ * string. Returns 0, or -1 (and `failed`). */
+int vci_buf_json_str(vci_buf_t *b, const char *s, size_t n);
+#define VCI_BUF_JSON_DEPTH 2048
+
 #endif

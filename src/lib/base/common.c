@@ -230,7 +230,21 @@ json_t *vci_json_load_file(const char *path, vci_err_t *err)
 	return vci_json_parse(buf, len, (!path || !strcmp(path, "-")) ? "stdin" : path, err);
 }
 
+char *vci_json_dumps(const json_t *j, size_t flags)
+{
+	vci_buf_t b;
+
+	if (!j || (!(flags & JSON_ENCODE_ANY) && !json_is_object(j) && !json_is_array(j)))
+		return NULL;
+	vci_buf_init(&b, 0);
+	if (vci_buf_json(&b, j, flags & ~(size_t)JSON_ENCODE_ANY) < 0) {
+		vci_buf_free(&b);
+		return NULL;
+	}
+	return vci_buf_take(&b, NULL);
+}
+
 char *vci_json_dump(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	return vci_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 }

@@ -114,6 +114,10 @@ char *vci_read_file(const char *path, size_t max, size_t *len, vci_err_t *err);
 json_t *vci_json_load_file(const char *path, vci_err_t *err);
 /* Serialize compactly with sorted-free, insertion order kept. */
 char *vci_json_dump(const json_t *j);
+/* json_dumps, but the text is always malloc'd (release it with free()),
+ * also while the calling thread has a jansson arena open (base/arena.h).
+ * NULL on error or out of memory. */
+char *vci_json_dumps(const json_t *j, size_t flags);
 
 #define VCI_MAX_DOCUMENT (64u << 20) /* largest single input document */
 

@@ -285,7 +285,7 @@ char *vci_jwe_encrypt(const json_t *recipient, const char *enc, const char *zip,
 		return NULL;
 	if (!(h = enc_header(recipient, enc, eph, extra, err)))
 		return NULL;
-	hjson = json_dumps(h, JSON_COMPACT);
+	hjson = vci_json_dumps(h, JSON_COMPACT);
 	h64 = hjson ? vci_b64url_encode((const uint8_t *)hjson, strlen(hjson)) : NULL;
 	ct = malloc(len ? len : 1);
 	if (!h64 || !ct) {

@@ -1552,7 +1552,7 @@ int vci_jwk_thumbprint(const json_t *jwk, char out[44], vci_err_t *err)
 		val = json_string_value(v);
 		vlen = json_string_length(v);
 		if (!plain_b64url(val, vlen)) {
-			esc = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			esc = vci_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			if (!esc)
 				goto oom;
 			val = esc;

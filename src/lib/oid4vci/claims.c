@@ -97,7 +97,7 @@ static void show(const json_t *v, char *out, size_t sz)
 		snprintf(out, sz, "an array");
 		return;
 	}
-	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	s = vci_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (!s) {
 		snprintf(out, sz, "a value");
 		return;

@@ -3,6 +3,8 @@
  * in mdoc-verify.c). Encoding writes CBOR bytes directly (vci_buf_t). */
 #include "mdoc.h"
 #include "mdoc-int.h"
+#include "base/arena.h"
+#include "crypto/rand.h"
 #include "base/b64url.h"
 #include "crypto/keys.h"
 
@@ -216,7 +218,7 @@ static int type_err(const path_t *p, vci_mdoc_type_t t, const json_t *v, const c
 		    vci_err_t *err)
 {
 	char got[48];
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	char *s = vci_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 	if (s && strlen(s) > 40)
 		snprintf(got, sizeof got, "%.36s...", s);
@@ -875,6 +877,7 @@ oom:
 static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 {
 	worker_t *w;
+	int arena;
 
 	pthread_mutex_lock(&is->mu);
 	w = is->free_list;
@@ -891,7 +894,9 @@ static worker_t *worker_get(vci_mdoc_issuer_t *is, vci_err_t *err)
 		vci_err_oom(err);
 		return NULL;
 	}
+	arena = vci_arena_pause(); /* kept for later records: made on the heap */
 	w->signer = vci_cose_signer_new(is->key, is->alg, NULL, is->unprotected, err);
+	vci_arena_resume(arena);
 	if (!w->signer) {
 		worker_free(w);
 		return NULL;
@@ -995,7 +1000,8 @@ static int count_items(const json_t *claims, const char **nss, size_t nns, size_
 	return 0;
 }
 
-/* One draw from the CSPRNG for every item's random and every digestID:
+/* One take from the thread's CSPRNG buffer (crypto/rand.h) for every
+ * item's random and every digestID:
  * total * RANDOM_LEN bytes of randoms, then 4 bytes per item. */
 static int draw_random(worker_t *w, size_t total, vci_err_t *err)
 {
@@ -1008,7 +1014,7 @@ static int draw_random(worker_t *w, size_t total, vci_err_t *err)
 			return vci_err_oom(err);
 		}
 	}
-	if (RAND_bytes(w->rnd, (int)(total * (RANDOM_LEN + 4))) != 1)
+	if (vci_rand_bytes(w->rnd, total * (RANDOM_LEN + 4)) < 0)
 		return vci_err_ssl(err, VCI_EXIT_IO, "io_error", "RAND_bytes failed");
 	return 0;
 }

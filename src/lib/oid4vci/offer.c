@@ -887,7 +887,7 @@ long vci_offer_stage(struct vci_stage *stage, const char *dir, const char *offer
 
 	if (!path)
 		return -1;
-	text = json_dumps(offer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = vci_json_dumps(offer, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return vci_err_oom(err);
 	/* one line, as vci_offer_save writes it */

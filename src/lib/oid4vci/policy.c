@@ -18,7 +18,7 @@ int vci_policy_digest(const vci_defn_t *d, char out[44], vci_err_t *err)
 	o = json_pack("{s:s,s:O,s:b}", "credential_configuration_id", d->id ? d->id : "",
 		      "key_binding", kb ? kb : json_null(), "wallet_attestation_required",
 		      d->wallet_attestation_required);
-	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	s = o ? vci_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (!s)
 		return vci_err_oom(err);
 	ok = EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL);

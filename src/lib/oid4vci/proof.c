@@ -1,6 +1,7 @@
 /* proof.c - wallet proofs of possession, key attestations and wallet
  * attestations (see proof.h). */
 #include "proof.h"
+#include "base/arena.h"
 #include "crypto/did.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
@@ -99,6 +100,7 @@ static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
 static scratch_t *scratch_get(void)
 {
 	scratch_t *s;
+	int arena;
 
 	pthread_mutex_lock(&scratch_mu);
 	s = scratch_pool;
@@ -107,6 +109,7 @@ static scratch_t *scratch_get(void)
 	pthread_mutex_unlock(&scratch_mu);
 	if (s)
 		return s;
+	arena = vci_arena_pause(); /* kept for later records: made on the heap */
 	s = calloc(1, sizeof *s);
 	if (s && (!(s->ks = vci_keyslots_new()) || !(s->v = vci_jws_verifier_new()))) {
 		vci_keyslots_free(s->ks);
@@ -114,6 +117,7 @@ static scratch_t *scratch_get(void)
 		free(s);
 		s = NULL;
 	}
+	vci_arena_resume(arena);
 	return s;
 }
 

@@ -335,7 +335,7 @@ char *vci_credential_response_encrypt(const vci_credential_request_t *r, const j
 				      vci_err_t *err)
 {
 	const json_t *e = r->encryption;
-	char_auto_t *text = json_dumps(body, JSON_COMPACT);
+	char_auto_t *text = vci_json_dumps(body, JSON_COMPACT);
 
 	if (!e) {
 		vci_err_set(err, VCI_EXIT_IO, "server_error", "no encryption was requested");

@@ -2,13 +2,16 @@
  * W3C VC JWT issuance. Everything reusable is prepared once per issuer:
  * JWS signers (key context, encoded header) kept in a small pool that
  * threads borrow from, and the digest algorithm fetched once. Per
- * credential: one RAND_bytes call for all salts and decoys, one EVP_Digest
+ * credential: one take from the thread's random buffer (crypto/rand.h)
+ * for all salts and decoys, one EVP_Digest
  * per disclosure, base64url into buffers sized up front, one signature. */
 #include "sdjwt.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/b64url.h"
 #include "crypto/did.h"
 #include "crypto/keys.h"
+#include "crypto/rand.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -93,7 +96,13 @@ static vci_jws_signer_t *pool_get(vci_sdjwt_issuer_t *is, pool_t *p, vci_err_t *
 	if (p->n)
 		s = p->idle[--p->n];
 	pthread_mutex_unlock(&p->mu);
-	return s ? s : vci_jws_signer_new(is->key, is->alg, p->header, err);
+	if (!s) { /* kept for later records: made on the heap */
+		int arena = vci_arena_pause();
+
+		s = vci_jws_signer_new(is->key, is->alg, p->header, err);
+		vci_arena_resume(arena);
+	}
+	return s;
 }
 
 static void pool_clear(pool_t *p)
@@ -208,8 +217,8 @@ int vci_sdjwt_issuer_fix_salts_for_test(vci_sdjwt_issuer_t *is, const char *cons
 /* ---- JSON text into a growing buffer ----
  * Disclosures and the payload are written straight into buffers instead
  * of building JSON trees to dump: member names and plain strings are
- * copied when nothing in them needs escaping, everything else (escapes,
- * numbers, objects, arrays) is serialized by jansson (json_dumpb). */
+ * copied when nothing in them needs escaping, everything else by
+ * vci_buf_json (json_dumpb's text, written in one pass). */
 
 /* vci_buf_addn, for the callers here that check `failed` once at the end. */
 static void sb_put(vci_buf_t *b, const char *s, size_t n)
@@ -221,49 +230,14 @@ static void sb_put(vci_buf_t *b, const char *s, size_t n)
 
 static void sb_json(vci_buf_t *b, const json_t *v, size_t flags)
 {
-	size_t n;
-
-	if (b->failed || vci_buf_reserve(b, 64) < 0)
-		return;
-	n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
-	if (!n) {
-		b->failed = 1;
-		return;
-	}
-	if (n > b->cap - b->len - 1) {
-		if (vci_buf_reserve(b, n) < 0)
-			return;
-		n = json_dumpb(v, b->p + b->len, b->cap - b->len - 1, flags | JSON_ENCODE_ANY);
-	}
-	b->len += n;
-	b->p[b->len] = '\0';
+	(void)vci_buf_json(b, v, flags);
 }
 
 /* A JSON string: copied as is between quotes unless a character needs
  * an escape (jansson then writes it). */
 static void sb_str(vci_buf_t *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) {
-			json_t *t = json_stringn_nocheck(s, n);
-
-			if (!t)
-				b->failed = 1;
-			else
-				sb_json(b, t, 0);
-			json_decref(t);
-			return;
-		}
-	}
-	if (vci_buf_reserve(b, n + 2) < 0)
-		return;
-	b->p[b->len++] = '"';
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len++] = '"';
-	b->p[b->len] = '\0';
+	(void)vci_buf_json_str(b, s, n);
 }
 
 static void sb_int(vci_buf_t *b, int64_t v)
@@ -284,15 +258,49 @@ typedef struct build {
 	size_t rpos, rlen, want;
 	vci_buf_t disc;       /* "d1~d2~...~" */
 	vci_buf_t txt;           /* scratch: one disclosure's JSON text */
-	EVP_MD_CTX *mdctx;    /* reused for every digest */
+	EVP_MD_CTX *mdctx;    /* the thread's, reused for every digest */
+	int own_mdctx;        /* mdctx is not the thread's: free it */
 } build_t;
+
+/* One digest context per thread, kept across credentials (its algorithm
+ * context is reused when the digest is the same), freed at thread exit. */
+static pthread_key_t mdctx_key;
+static int mdctx_keyed;       /* the key was made */
+static pthread_once_t mdctx_once = PTHREAD_ONCE_INIT;
+
+static void mdctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void mdctx_key_make(void)
+{
+	mdctx_keyed = pthread_key_create(&mdctx_key, mdctx_free) == 0;
+}
+
+/* The calling thread's context, or a new one (owned by the caller:
+ * *own set) if there is no key. NULL if out of memory. */
+static EVP_MD_CTX *mdctx_get(int *own)
+{
+	EVP_MD_CTX *ctx;
+
+	pthread_once(&mdctx_once, mdctx_key_make);
+	*own = !mdctx_keyed;
+	ctx = *own ? NULL : pthread_getspecific(mdctx_key);
+	if (ctx)
+		return ctx;
+	ctx = EVP_MD_CTX_new();
+	if (ctx && !*own && pthread_setspecific(mdctx_key, ctx) != 0)
+		*own = 1;
+	return ctx;
+}
 
 static int build_digest(build_t *b, const char *s, size_t len, char *out)
 {
 	uint8_t d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (!b->mdctx && !(b->mdctx = EVP_MD_CTX_new()))
+	if (!b->mdctx && !(b->mdctx = mdctx_get(&b->own_mdctx)))
 		return -1;
 	if (EVP_DigestInit_ex2(b->mdctx, b->is->md, NULL) != 1 ||
 	    EVP_DigestUpdate(b->mdctx, s, len) != 1 || EVP_DigestFinal_ex(b->mdctx, d, &n) != 1)
@@ -310,7 +318,7 @@ static int rand_take(build_t *b, size_t n, const uint8_t **out)
 
 		if (want < n || want > sizeof b->rnd)
 			want = sizeof b->rnd;
-		if (RAND_bytes(b->rnd, (int)want) != 1)
+		if (vci_rand_bytes(b->rnd, want) < 0)
 			return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "RAND_bytes");
 		b->rpos = 0;
 		b->rlen = want;
@@ -559,7 +567,7 @@ static char *sign_bytes(vci_sdjwt_issuer_t *is, pool_t *p, const char *txt, size
 static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *payload,
 			  size_t *len, vci_err_t *err)
 {
-	char *txt = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *txt = vci_json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *jwt;
 
 	if (!txt) {
@@ -600,7 +608,8 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 		return NULL;
 	}
 	plain = json_object();
-	if (!plain)
+	/* room for a typical credential at once, not grown by doubling */
+	if (!plain || vci_buf_reserve(&pl, 2048) < 0 || vci_buf_reserve(&b.disc, 2048) < 0)
 		goto oom;
 	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd) < 0)
 		goto out;
@@ -680,7 +689,8 @@ out:
 	if (b.txt.p)
 		OPENSSL_cleanse(b.txt.p, b.txt.len);
 	free(b.txt.p);
-	EVP_MD_CTX_free(b.mdctx);
+	if (b.own_mdctx)
+		EVP_MD_CTX_free(b.mdctx);
 	if (b.disc.p)
 		OPENSSL_cleanse(b.disc.p, b.disc.len);
 	vci_buf_free(&b.disc);
@@ -721,7 +731,7 @@ char *vci_jwtvc_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	}
 	if (holder_jwk && !(did = holder_did(holder_jwk, err)))
 		return NULL;
-	if (RAND_bytes(u, sizeof u) != 1) {
+	if (vci_rand_bytes(u, sizeof u) < 0) {
 		free(did);
 		vci_err_ssl(err, VCI_EXIT_KEY, "signing_failed", "RAND_bytes");
 		return NULL;

@@ -375,7 +375,7 @@ int vci_statuslist_serialize(const vci_statuslist_t *sl, uint8_t **out, size_t *
 
 	if (hdr && sl->purpose)
 		json_object_set_new(hdr, "purpose", json_string(sl->purpose));
-	text = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
+	text = hdr ? vci_json_dumps(hdr, JSON_COMPACT) : NULL;
 	if (!text)
 		return vci_err_oom(err);
 	hl = strlen(text);

@@ -1,6 +1,7 @@
 /* batch.c - the batch runner every tool's record loop goes through
  * (see batch.h). */
 #include "batch.h"
+#include "base/arena.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -90,31 +91,37 @@ static void slot_free(slot_t *s)
 	vci_buf_free(&s->msg);
 }
 
-/* The default writer: the record as a line of compact JSON, serialized
- * into the buffer as it is (json_dumpb says how much room it needs when
- * there is too little). */
+/* The default writer: the record as a line of compact JSON, written
+ * straight into the buffer in one pass (vci_buf_json: the same text as
+ * json_dumpb, without its per-character output callbacks). */
 static int dump_line(const json_t *rec, vci_buf_t *t)
 {
-	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
-	size_t room = t->p ? t->cap - t->len : 0;
-	size_t n = json_dumpb(rec, t->p ? t->p + t->len : NULL, room, flags);
-
-	if (!n)
+	if (vci_buf_json(t, rec, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
 		return -1;
-	if (n >= room) {
-		if (vci_buf_reserve(t, n + 1) < 0)
-			return -1;
-		n = json_dumpb(rec, t->p + t->len, t->cap - t->len, flags);
-		if (!n || n >= t->cap - t->len)
-			return -1;
-	}
-	t->len += n;
 	return vci_buf_addn(t, "\n", 1);
 }
 
 /* Everything a record needs before it is written: parse, fn, and the
  * text to write. */
+static void process_record(runner_t *r, slot_t *s);
+
+/* A record read as a line of text is parsed, handled and serialized in
+ * this thread's jansson arena (base/arena.h), reset when its text is
+ * made: one bump allocation per JSON value instead of malloc and free. A
+ * record handed over already parsed (s->in) lives on the heap, since its
+ * reader may still hold it. */
 static void process(runner_t *r, slot_t *s)
+{
+	int arena = s->raw && s->rawlen && !s->in && !s->out;
+
+	if (arena)
+		vci_arena_open();
+	process_record(r, s);
+	if (arena)
+		vci_arena_close();
+}
+
+static void process_record(runner_t *r, slot_t *s)
 {
 	vci_err_t err = { 0 };
 	json_t *res = NULL;
@@ -190,6 +197,7 @@ static void *worker(void *arg)
 			pthread_cond_signal(&r->done);
 	}
 	pthread_mutex_unlock(&r->mu);
+	vci_arena_release();
 	return NULL;
 }
 
@@ -395,6 +403,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 
 	b.progress = cli->progress < 0 ? isatty(STDERR_FILENO) : cli->progress;
 	b.last = b.t0;   /* the first progress line after 2 s, the last at the end */
+	vci_arena_install();
 	r.cap = jobs > 1 ? (size_t)jobs * 32 : 1;
 	r.slots = calloc(r.cap, sizeof *r.slots);
 	r.th = jobs > 1 ? calloc((size_t)jobs, sizeof *r.th) : NULL;
@@ -415,6 +424,7 @@ int vci_batch_run_with(const vci_cli_t *cli, vci_inputs_t *in, FILE *out,
 		run_threads(&b, &r, err);
 	else
 		run_inline(&b, &r, err);
+	vci_arena_release();
 	flush_out(&b);
 	if (b.progress)
 		vci_cli_progress(cli, in, b.st.total, b.st.failed, now_s() - b.t0, 1);

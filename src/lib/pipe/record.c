@@ -788,7 +788,7 @@ int vci_record_write(FILE *out, const json_t *rec, vci_err_t *err)
 
 	if (!rec)
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "no record to write");
-	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	s = vci_json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	if (!s)
 		return vci_err_set(err, VCI_EXIT_IO, "io_error", "cannot serialize record");
 	if (fputs(s, out) == EOF || putc('\n', out) == EOF)
