@@ -61,7 +61,7 @@ PYEOF
 now() { date +%s.%N; }
 run() { # run JOBS: prints "credentials/s credentials-per-CPU-second peak-RSS-kB"
 	t0=$(now)
-	/usr/bin/time -f '%U %S %M' -o "$work/time" "$tool" --defn "$work/defn.json" \
+	/usr/bin/time -f '%U %S %M' -o "$work/time" "$tool" --unchecked-proofs --defn "$work/defn.json" \
 		--key "$work/ds.key" --cert "$work/ds.crt" --jobs "$1" --no-progress --raw \
 		"$work/in.ndjson" >"$work/out" 2>/dev/null
 	t1=$(now)
