@@ -317,12 +317,12 @@ static int vci_sl_set_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	if (cur == -1)
 		return -1;
 	if (cur == -2 && !a->force)
-		return vci_err_set(err, VCI_EXIT_INPUT, "not_allocated", "index %llu: never "
+		return vci_err_set(err, VCI_EXIT_FAIL, "not_allocated", "index %llu: never "
 				   "allocated (--force to set it anyway)",
 				   (unsigned long long)a->idx);
 	if (cur == VCI_SL_INVALID && a->value != VCI_SL_INVALID && !a->force)
-		return vci_err_set(err, VCI_EXIT_INPUT, "revoked", "index %llu: revoked, "
-				   "which is final (--force to change it)",
+		return vci_err_set(err, VCI_EXIT_FAIL, "status_final", "index %llu is revoked "
+				   "(invalid), which is final (--force to change it)",
 				   (unsigned long long)a->idx);
 	if (vci_store_do(c, err, vci_sql_sl_put, "tii", a->name, (int64_t)a->idx,
 			 (int64_t)a->value) != VCI_DB_DONE ||

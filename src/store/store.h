@@ -483,9 +483,10 @@ int vci_store_sl_alloc(vci_store_t *st, const char *name, size_t n, uint64_t *ou
 		       vci_err_t *err);
 
 /* Set the status of index idx to value: VCI_STORE_NOTFOUND for no such
- * list; -1 with VCI_EXIT_INPUT for an index out of range, a value >=
- * 2^bits, and, unless `force`, an index never handed out ("not_allocated")
- * or a change away from INVALID ("revoked"). Bumps the list's serial. */
+ * list; -1 with VCI_EXIT_INPUT for an index out of range or a value >=
+ * 2^bits; unless `force`, -1 with VCI_EXIT_FAIL for an index never handed
+ * out ("not_allocated") or a change away from INVALID ("status_final"),
+ * as the list files refuse them. Bumps the list's serial. */
 int vci_store_sl_set(vci_store_t *st, const char *name, uint64_t idx, unsigned value, int force,
 		     int64_t now, vci_err_t *err);
 

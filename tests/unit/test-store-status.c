@@ -90,7 +90,7 @@ static void test_alloc_set(vci_store_t *st)
 	tap_is_int(vci_store_sl_set(st, "pid", got[0], VCI_SL_INVALID, 0, NOW, &err), 0,
 		   "set: revoke an allocated index");
 	tap_ok(vci_store_sl_set(st, "pid", got[0], VCI_SL_VALID, 0, NOW, &err) == -1 &&
-	       strcmp(err.code, "revoked") == 0, "set: revoked is final without force");
+	       strcmp(err.code, "status_final") == 0, "set: revoked is final without force");
 	tap_is_int(vci_store_sl_set(st, "pid", got[1], 3, 0, NOW, &err), 0, "set: value 3");
 	tap_ok(vci_store_sl_set(st, "pid", got[1], 4, 0, NOW, &err) == -1,
 	       "set: value beyond 2 bits refused");
