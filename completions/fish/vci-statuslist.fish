@@ -1,5 +1,5 @@
 # fish completion for vci-statuslist(1)
-set -l cmds new alloc set get sign check
+set -l cmds new alloc set get sign check export lists
 complete -c vci-statuslist -f
 complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a new -d 'create a list file'
 complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a alloc -d 'add status entries to records'
@@ -7,6 +7,8 @@ complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a set -d 
 complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a get -d 'print statuses'
 complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a sign -d 'sign a Status List Token'
 complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a check -d 'verify a token, print a status'
+complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a export -d 'write a store list to a file'
+complete -c vci-statuslist -n "not __fish_seen_subcommand_from $cmds" -a lists -d 'print the store lists'
 
 complete -c vci-statuslist -s h -l help -d 'print help'
 complete -c vci-statuslist -s V -l version -d 'print the version'
@@ -16,13 +18,14 @@ complete -c vci-statuslist -l jobs -x -d 'threads'
 complete -c vci-statuslist -l progress -d 'show progress'
 complete -c vci-statuslist -l no-progress -d 'never show progress'
 
-complete -c vci-statuslist -n "__fish_seen_subcommand_from alloc set get sign" -s l -l list -r -F -d 'the list file'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from alloc set get sign new export" -s l -l list -r -F -d 'the list file (--db: its name)'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from new alloc set get sign export lists" -l db -r -a '(__fish_complete_directories)' -d 'the store: state directory or sqlite:PATH'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l uri -x -d 'the list token URI'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l bits -x -a '1 2 4 8' -d 'bits per entry'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l size -x -d 'number of entries'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l method -x -a 'tsl bitstring' -d 'list kind'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from new" -l purpose -x -a 'revocation suspension' -d 'bitstring purpose'
-complete -c vci-statuslist -n "__fish_seen_subcommand_from new set" -l force -d 'replace a list / leave invalid'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from new set export" -l force -d 'replace a list / leave invalid'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from set" -a 'valid invalid suspended revoked operational'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from set" -l to -x -a 'valid invalid suspended revoked operational' -d 'status for every record'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from alloc set" -F
@@ -30,7 +33,7 @@ complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l key -r -F -d
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l pass -x -a 'env: file: pass:' -d 'passphrase'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign check" -l cert -r -F -d 'certificate (chain)'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l kid -x -d 'key id'
-complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l ttl -x -d 'cache seconds'
+complete -c vci-statuslist -n "__fish_seen_subcommand_from sign new" -l ttl -x -d 'cache seconds'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l exp -x -d 'expiry seconds after iat'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign check" -l now -x -d 'sign: iat; check: judge exp at TIME'
 complete -c vci-statuslist -n "__fish_seen_subcommand_from sign" -l iss -x -d 'issuer'

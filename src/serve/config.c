@@ -36,7 +36,8 @@ const vci_serve_opt_t vci_serve_opts[] = {
 	[O_CONFIG] = { "config", "FILE", "read settings from FILE (name = value lines); the "
 		       "command line wins" },
 	[O_STATUS_LIST] = { "status-list", "[ID=]FILE", "a status list file (vci-statuslist) for "
-			    "definition ID or all; repeatable" },
+			    "definition ID or all, or db:NAME, the list NAME in the store; "
+			    "repeatable" },
 	[O_DPOP] = { "dpop", "MODE", "optional (default), required or off" },
 	[O_DPOP_NONCE] = { "dpop-nonce", NULL, "require server-issued DPoP nonces" },
 	[O_TOKEN_TTL] = { "token-ttl", "SECS", "access token lifetime (default 300)" },

@@ -169,17 +169,32 @@ const char *vci_manage_ndjson_next(const char **p, const char *end, size_t *len)
 
 /* ---- exchanges ---- */
 
-/* The value of an entry in its list file, as a word; NULL when unknown. */
-static json_t *entry_value(const char *file, uint64_t idx)
+/* A list "db:NAME" is NAME in the store (vci-statuslist new --db). */
+static const char *entry_db_name(const char *file)
+{
+	return file && !strncmp(file, "db:", 3) ? file + 3 : NULL;
+}
+
+/* The value of an entry in its list file (or the store's list), as a
+ * word; NULL when unknown. */
+static json_t *entry_value(vci_store_t *st, const char *file, uint64_t idx)
 {
 	vci_err_t err = { 0 };
-	statuslist_auto_t *sl = file ? vci_statuslist_load(file, &err) : NULL;
+	vci_statuslist_t *sl = NULL;
 	unsigned v;
 	char buf[8];
+	json_t *word = NULL;
 
-	if (!sl || vci_statuslist_get(sl, idx, &v, &err) < 0)
-		return NULL;
-	return json_string(vci_statuslist_status_name(sl->method, sl->purpose, v, buf));
+	if (entry_db_name(file)) {
+		if (vci_store_sl_load(st, entry_db_name(file), &sl, NULL, NULL, &err) != 0)
+			sl = NULL;
+	} else if (file) {
+		sl = vci_statuslist_load(file, &err);
+	}
+	if (sl && vci_statuslist_get(sl, idx, &v, &err) == 0)
+		word = json_string(vci_statuslist_status_name(sl->method, sl->purpose, v, buf));
+	vci_statuslist_free(sl);
+	return word;
 }
 
 json_t *vci_manage_entries(vci_store_t *st, const char *exchange_id,
@@ -192,8 +207,8 @@ json_t *vci_manage_entries(vci_store_t *st, const char *exchange_id,
 		return NULL;
 	json_array_foreach(status, i, e) {
 		const char *file = file_of(ctx, json_string_value(json_object_get(e, "uri")));
-		json_t *val = entry_value(file, (uint64_t)json_integer_value(json_object_get(e,
-											     "idx")));
+		json_t *val = entry_value(st, file, (uint64_t)json_integer_value(
+						  json_object_get(e, "idx")));
 
 		if (val)
 			json_object_set_new(e, "status", val);
@@ -224,10 +239,35 @@ json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
 	return v;
 }
 
+/* One entry to `word` in the store's list "db:NAME" (the servers re-sign
+ * when its serial moves). */
+static int entry_set_db(vci_store_t *st, const char *name, uint64_t idx, const char *word,
+			json_t *e, vci_err_t *err)
+{
+	statuslist_auto_t *sl = NULL;
+	unsigned v;
+	char buf[8];
+	int rc = vci_store_sl_load(st, name, &sl, NULL, NULL, err);
+
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_USAGE, "no_status_list", "db:%s: not in the "
+				   "store", name);
+	if (rc != 0 || vci_statuslist_status_parse(sl, word, &v, err) < 0)
+		return -1;
+	rc = vci_store_sl_set(st, name, idx, v, 0, vci_time_now(), err);
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_USAGE, "no_status_list", "db:%s: not in the "
+				   "store", name);
+	if (rc != 0)
+		return -1;
+	return json_object_set_new(e, "status", json_string(
+			vci_statuslist_status_name(sl->method, sl->purpose, v, buf)));
+}
+
 /* One entry to `word` in its list file, locked as vci-statuslist set does
  * (the server re-signs the token when the file changes). */
-static int entry_set(const char *file, uint64_t idx, const char *word, json_t *e,
-		     vci_err_t *err)
+static int entry_set(vci_store_t *st, const char *file, uint64_t idx, const char *word,
+		     json_t *e, vci_err_t *err)
 {
 	vci_sl_lock_t lk = { -1 };
 	statuslist_auto_t *sl = NULL;
@@ -235,6 +275,8 @@ static int entry_set(const char *file, uint64_t idx, const char *word, json_t *e
 	char buf[8];
 	int rc = -1;
 
+	if (entry_db_name(file))
+		return entry_set_db(st, entry_db_name(file), idx, word, e, err);
 	if (vci_statuslist_lock(file, 1, &lk, err) < 0)
 		return -1;
 	sl = vci_statuslist_load_locked(&lk, file, err);
@@ -280,7 +322,7 @@ int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
 					   "of this server is published there", uri);
 		}
 		json_object_del(e, "issued_at");
-		if (entry_set(file, idx, word, e, err) < 0 || json_array_append(done, e) < 0) {
+		if (entry_set(st, file, idx, word, e, err) < 0 || json_array_append(done, e) < 0) {
 			json_decref(done);
 			return vci_err_prefix(err, "%s idx %llu", uri, (unsigned long long)idx), -1;
 		}

@@ -512,7 +512,10 @@ int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 /* Open the lists of --status-list [CONFIG_ID=]FILE: each file is a list
  * vci-statuslist made; CONFIG_ID names the definition whose credentials
  * take their status from it (without it: every definition with a status
- * list of the file's method). Published at the path of the list's uri. */
+ * list of the file's method). FILE "db:NAME" is the list NAME in the
+ * server's store (vci_store_sl_*), allocated from there and its token
+ * signed again when its serial moves. Published at the path of the list's
+ * uri. */
 int vci_serve_status_open(vci_serve_t *s, const char *const *specs, size_t n, vci_err_t *err);
 void vci_serve_status_close(vci_serve_t *s);
 

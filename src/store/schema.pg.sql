@@ -215,3 +215,26 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_exchange ON refresh_tokens (exchange_id);
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+
+-- version 6
+-- status lists kept in the store, so that every host sharing it hands out
+-- each index once (see schema.sqlite.sql version 6)
+CREATE TABLE status_lists (
+	name TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+	method BIGINT NOT NULL CHECK (method IN (0, 1)),
+	bits BIGINT NOT NULL,
+	size BIGINT NOT NULL,
+	uri TEXT NOT NULL,
+	purpose TEXT,
+	ttl BIGINT NOT NULL DEFAULT 0,
+	serial BIGINT NOT NULL DEFAULT 0,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE status_entries (
+	list TEXT COLLATE "C" NOT NULL REFERENCES status_lists (name),
+	idx BIGINT NOT NULL,
+	status BIGINT NOT NULL DEFAULT 0,
+	allocated BIGINT NOT NULL,
+	PRIMARY KEY (list, idx)
+);

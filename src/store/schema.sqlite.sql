@@ -209,3 +209,33 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_exchange ON refresh_tokens (exchange_id);
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+
+-- version 6
+-- status lists kept in the store, so that every host sharing it hands out
+-- each index once: status_lists holds a list's definition and the
+-- settings its token is signed with (method 0 Token Status List, 1 W3C
+-- Bitstring Status List; ttl in seconds, 0 none); serial grows at every
+-- status change (a server re-signs when it moved). status_entries holds
+-- every index handed out (allocated 1) or set before it was handed out
+-- (allocated 0: never handed out then); an index without a row is VALID
+-- and free. Allocation inserts a random index with ON CONFLICT DO
+-- NOTHING, so the primary key keeps it unique across hosts.
+CREATE TABLE status_lists (
+	name TEXT PRIMARY KEY NOT NULL,
+	method INTEGER NOT NULL CHECK (method IN (0, 1)),
+	bits INTEGER NOT NULL,
+	size INTEGER NOT NULL,
+	uri TEXT NOT NULL,
+	purpose TEXT,
+	ttl INTEGER NOT NULL DEFAULT 0,
+	serial INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+CREATE TABLE status_entries (
+	list TEXT NOT NULL REFERENCES status_lists (name),
+	idx INTEGER NOT NULL,
+	status INTEGER NOT NULL DEFAULT 0,
+	allocated INTEGER NOT NULL,
+	PRIMARY KEY (list, idx)
+);

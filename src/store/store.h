@@ -642,5 +642,58 @@ int vci_store_refresh_rotate(vci_store_t *st, const uint8_t old_hash[VCI_STORE_H
 			     const char *client_id, int64_t now, vci_store_refresh_t *out,
 			     vci_err_t *err);
 void vci_store_refresh_clear(vci_store_refresh_t *r);
+/* Status lists in the store (status.c) ----------------------------------
+ * A list kept in the store instead of a file, so that hosts sharing the
+ * store hand out each index once. The statuses are encoded and signed by
+ * oid4vci/statuslist.h: vci_store_sl_load hands it the list. A list's
+ * name is an id (printable ASCII, < VCI_STORE_ID). */
+typedef struct vci_store_sl_def {
+	const char *name;
+	int method;             /* vci_sl_method_t: 0 Token Status List, 1 W3C */
+	unsigned bits;          /* 1, 2, 4 or 8 (W3C: 1) */
+	uint64_t size;          /* entries, <= VCI_SL_MAX_ENTRIES */
+	const char *uri;        /* the token's `sub` / credential id */
+	const char *purpose;    /* W3C statusPurpose, else NULL */
+	int64_t ttl;            /* the token's ttl in seconds, 0: none */
+} vci_store_sl_def_t;
+
+/* Create a list, all VALID, nothing handed out; the definition is checked
+ * as vci_statuslist_new checks it (VCI_EXIT_INPUT). VCI_STORE_EXISTS when
+ * the name is taken, unless `replace`: then the old list and all its
+ * entries are dropped in the same transaction. */
+int vci_store_sl_create(vci_store_t *st, const vci_store_sl_def_t *d, int replace, int64_t now,
+			vci_err_t *err);
+
+/* Hand out n distinct random indices of list `name` (uniform over the
+ * free ones, RAND_bytes) into out, in one transaction: never an index
+ * handed out before or whose status is not VALID, never the same index
+ * twice, also with other processes or hosts allocating at once (each
+ * index is one INSERT ... ON CONFLICT DO NOTHING RETURNING on the
+ * entries' primary key). VCI_STORE_NOTFOUND for no such list; -1 with
+ * VCI_EXIT_INPUT code "list_exhausted" when fewer than n are free
+ * (nothing is then handed out). */
+int vci_store_sl_alloc(vci_store_t *st, const char *name, size_t n, uint64_t *out,
+		       vci_err_t *err);
+
+/* Set the status of index idx to value: VCI_STORE_NOTFOUND for no such
+ * list; -1 with VCI_EXIT_INPUT for an index out of range or a value >=
+ * 2^bits; unless `force`, -1 with VCI_EXIT_FAIL for an index never handed
+ * out ("not_allocated") or a change away from INVALID ("status_final"),
+ * as the list files refuse them. Bumps the list's serial. */
+int vci_store_sl_set(vci_store_t *st, const char *name, uint64_t idx, unsigned value, int force,
+		     int64_t now, vci_err_t *err);
+
+/* The whole list as the library's list (statuses and allocation map;
+ * *out to vci_statuslist_free), with its ttl and serial (either pointer
+ * may be NULL). VCI_STORE_NOTFOUND. */
+struct vci_statuslist;
+int vci_store_sl_load(vci_store_t *st, const char *name, struct vci_statuslist **out,
+		      int64_t *ttl, int64_t *serial, vci_err_t *err);
+/* The list's serial alone (cheap: one row), VCI_STORE_NOTFOUND. */
+int vci_store_sl_serial(vci_store_t *st, const char *name, int64_t *serial, vci_err_t *err);
+/* All lists, by name: a JSON array of {"name", "method" ("tsl"/"w3c"),
+ * "bits", "size", "uri", "purpose" (W3C), "ttl", "allocated"}; *out
+ * owned by the caller. */
+int vci_store_sl_list(vci_store_t *st, json_t **out, vci_err_t *err);
 
 #endif

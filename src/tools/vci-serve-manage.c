@@ -180,7 +180,8 @@ static const char *file_of(void *ctx, const char *uri)
 	return json_string_value(json_object_get(((files_t *)ctx)->by_uri, uri ? uri : ""));
 }
 
-static int files_open(const vci_cli_t *cli, const vci_serve_config_t *cfg, files_t *f)
+static int files_open(const vci_cli_t *cli, const vci_serve_config_t *cfg, vci_store_t *st,
+		      files_t *f)
 {
 	vci_err_t err = { 0 };
 
@@ -190,8 +191,16 @@ static int files_open(const vci_cli_t *cli, const vci_serve_config_t *cfg, files
 	for (size_t i = 0; i < cfg->nstatus_list; i++) {
 		const char *spec = cfg->status_list[i], *eq = strchr(spec, '=');
 		const char *file = eq ? eq + 1 : spec;
-		vci_statuslist_t *sl = vci_statuslist_load(file, &err);
+		vci_statuslist_t *sl = NULL;
 
+		/* "db:NAME": the list NAME in the store */
+		if (!strncmp(file, "db:", 3)) {
+			if (vci_store_sl_load(st, file + 3, &sl, NULL, NULL, &err) > 0)
+				vci_err_set(&err, VCI_EXIT_INPUT, "no_status_list", "%s: not in "
+					    "the store", file);
+		} else {
+			sl = vci_statuslist_load(file, &err);
+		}
 		if (!sl) {
 			json_decref(f->by_uri);
 			return vci_cli_fail(cli, &err, VCI_EXIT_IO);
@@ -237,7 +246,7 @@ static int exchange_get(const vci_cli_t *cli, const vci_serve_config_t *cfg, vci
 	vci_err_t err = { 0 };
 	files_t f = { 0 };
 	json_auto_t *v = NULL;
-	int r = files_open(cli, cfg, &f);
+	int r = files_open(cli, cfg, st, &f);
 
 	if (r)
 		return r;
@@ -299,7 +308,7 @@ int vci_serve_cmd_status(const vci_cli_t *cli, const vci_serve_config_t *cfg, vc
 	if (!cfg->nstatus_list)
 		return vci_cli_usage(cli, "%s: give the server's --status-list files (or its "
 				     "--config)", action);
-	r = files_open(cli, cfg, &f);
+	r = files_open(cli, cfg, st, &f);
 	if (r)
 		return r;
 	r = vci_manage_status_set(st, argv[0], word, &only, file_of, &f, &out, &err);

@@ -9,6 +9,7 @@
 #include "crypto/keys.h"
 #include "pipe/record.h"
 #include "oid4vci/statuslist.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,10 +37,12 @@ enum {
 	OPT_IDX,
 	OPT_JWK,
 	OPT_CA,
+	OPT_DB,
 };
 
 static const vci_opt_t opts[] = {
-	{ "list", OPT_LIST, "LIST", "the list file (alloc, set, get, sign)" },
+	{ "list", OPT_LIST, "LIST", "the list file (alloc, set, get, sign); with --db the list's name" },
+	{ "db", OPT_DB, "WHERE", "the list is in the store: a state directory or sqlite:PATH" },
 	{ "bits", OPT_BITS, "N", "new: bits per entry, 1, 2, 4 or 8 (default 1)" },
 	{ "size", OPT_SIZE, "N", "new: number of entries (default: 16 KiB of statuses)" },
 	{ "uri", OPT_URI, "URL", "new: the list token's URI; check: require it as sub" },
@@ -52,7 +55,8 @@ static const vci_opt_t opts[] = {
 	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of the key (env:VAR, file:PATH, pass:TEXT)" },
 	{ "cert", OPT_CERT, "FILE", "sign: certificate chain for x5c; check: certificate to verify with" },
 	{ "kid", OPT_KID, "KID", "sign: key id for the header" },
-	{ "ttl", OPT_TTL, "S", "sign: seconds a consumer may cache the token (default 3600)" },
+	{ "ttl", OPT_TTL, "S", "sign: seconds a consumer may cache the token (default 3600; "
+	  "--db: the list's, set by new)" },
 	{ "exp", OPT_EXP, "S", "sign: the token expires S seconds after iat (default 86400)" },
 	{ "now", OPT_IAT, "TIME", "sign: the token's iat; check: judge expiry at TIME "
 	  "(RFC 3339 or epoch seconds)" },
@@ -69,18 +73,24 @@ static const vci_opt_t opts[] = {
 static const char usage[] =
 	"COMMAND [OPTION]... [ARG]...\n"
 	"  new    --uri URL --output LIST [--bits N] [--size N] [--method M]\n"
+	"  new    --db WHERE --list NAME --uri URL [--bits N] [--size N] [--ttl S]\n"
 	"  alloc  --list LIST [FILE]...        add status entries to records\n"
 	"  set    --list LIST IDX STATUS       or records {\"idx\":N,\"status\":S},\n"
 	"         --list LIST --to STATUS      or issued records (status.status_list.idx)\n"
 	"  get    --list LIST IDX...           print statuses\n"
 	"  sign   --list LIST --key KEY [--cert CHAIN | --kid KID] [--cwt]\n"
 	"  check  --idx N (--cert F | --jwk F | --ca F) < TOKEN\n"
+	"  export --db WHERE --list NAME --output LIST   a list file of a store's list\n"
+	"  lists  --db WHERE                   the store's lists, one JSON line each\n"
+	"With --db WHERE, --list NAME names a list in the store (alloc, set, get, sign).\n"
 	"STATUS is valid, invalid, suspended (or operational, revoked) or 0xNN.\n"
 	"Options may come before or after the other arguments.";
 
 typedef struct args {
 	vci_cli_t cli;
 	const char *list, *uri, *method, *purpose, *key, *cert, *kid, *iss, *alg, *jwk, *ca, *to;
+	const char *db;
+	vci_store_t *st;        /* opened by need_list when --db is given */
 	unsigned long bits, size, ttl, exp, iat, idx;
 	int have_bits, have_size, have_ttl, have_exp, have_iat, have_idx;
 	int force, cwt;
@@ -107,6 +117,7 @@ static int handle(void *ctx, int val, const char *arg)
 	case OPT_CWT: a->cwt = 1; return 0;
 	case OPT_JWK: a->jwk = arg; return 0;
 	case OPT_CA: a->ca = arg; return 0;
+	case OPT_DB: a->db = arg; return 0;
 	case OPT_BITS:
 		a->have_bits = 1;
 		return vci_cli_uint(cli, "bits", arg, 1, 8, &a->bits);
@@ -135,12 +146,68 @@ static int handle(void *ctx, int val, const char *arg)
 	}
 }
 
+/* The store of --db, opened once. */
+static int open_store(args_t *a)
+{
+	vci_err_t err = { 0 };
+
+	if (a->st)
+		return 0;
+	a->st = vci_store_open(a->db, &err);
+	if (!a->st) {
+		vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		return -1;
+	}
+	return 0;
+}
+
 static int need_list(args_t *a)
 {
-	return a->list ? 0 : vci_cli_usage(&a->cli, "%s: --list LIST is required", a->cli.command);
+	if (!a->list)
+		return vci_cli_usage(&a->cli, "%s: --list %s is required", a->cli.command,
+				     a->db ? "NAME" : "LIST");
+	return a->db && open_store(a) < 0 ? VCI_EXIT_IO : 0;
+}
+
+/* A store's answer other than 0 as an error: no such list, or err. */
+static int store_fail(args_t *a, int rc, vci_err_t *err)
+{
+	if (rc == VCI_STORE_NOTFOUND)
+		vci_err_set(err, VCI_EXIT_INPUT, "no_such_list", "list %s: not in %s", a->list, a->db);
+	else if (rc == VCI_STORE_EXISTS)
+		vci_err_set(err, VCI_EXIT_IO, "list_exists", "list %s: already in %s (a new list "
+			    "would hand out its indices again; --force replaces it)", a->list, a->db);
+	return -1;
+}
+
+/* The list of --list: its file, or with --db its store row and entries
+ * (*ttl then the list's ttl, else untouched). NULL with err. */
+static vci_statuslist_t *list_load(args_t *a, int64_t *ttl, vci_err_t *err)
+{
+	vci_statuslist_t *sl = NULL;
+	int rc;
+
+	if (!a->db)
+		return vci_statuslist_load(a->list, err);
+	rc = vci_store_sl_load(a->st, a->list, &sl, ttl, NULL, err);
+	if (rc != 0)
+		store_fail(a, rc, err);
+	return sl;
 }
 
 /* ---- new ---- */
+
+static int new_in_store(args_t *a, const vci_statuslist_t *sl)
+{
+	vci_err_t err = { 0 };
+	vci_store_sl_def_t d = { a->list, sl->method, sl->bits, sl->size, sl->uri, sl->purpose,
+				 (int64_t)(a->have_ttl ? a->ttl : 3600) };
+	int rc = vci_store_sl_create(a->st, &d, a->force, vci_time_now(), &err);
+
+	if (rc != 0 && (rc < 0 || store_fail(a, rc, &err)))
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	return VCI_EXIT_OK;
+}
 
 static int cmd_new(void *ctx, int argc, char **argv)
 {
@@ -156,7 +223,11 @@ static int cmd_new(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "new: unexpected argument '%s'", argv[0]);
 	if (!a->uri)
 		return vci_cli_usage(&a->cli, "new: --uri URL is required");
-	if (!a->cli.output || !strcmp(a->cli.output, "-"))
+	if (a->db && a->cli.output)
+		return vci_cli_usage(&a->cli, "new: --output is for a list file, not --db");
+	if (a->db && need_list(a))
+		return a->list ? VCI_EXIT_IO : VCI_EXIT_USAGE;
+	if (!a->db && (!a->cli.output || !strcmp(a->cli.output, "-")))
 		return vci_cli_usage(&a->cli, "new: --output LIST is required");
 	if (a->method && !strcmp(a->method, "bitstring"))
 		method = VCI_SL_BITSTRING;
@@ -170,6 +241,8 @@ static int cmd_new(void *ctx, int argc, char **argv)
 				&err);
 	if (!sl)
 		return vci_cli_usage(&a->cli, "new: %s", err.msg);
+	if (a->db)
+		return new_in_store(a, sl);
 	if (vci_statuslist_create(a->cli.output, sl, a->force, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	return VCI_EXIT_OK;
@@ -179,6 +252,7 @@ static int cmd_new(void *ctx, int argc, char **argv)
 
 typedef struct pool {
 	pthread_mutex_t mu;
+	vci_store_t *st;        /* --db: one index from the store per record */
 	const char *path;
 	char *uri;
 	char *purpose;
@@ -191,6 +265,12 @@ static int pool_take(pool_t *p, uint64_t *idx, vci_err_t *err)
 {
 	int rc = 0;
 
+	if (p->st) {
+		rc = vci_store_sl_alloc(p->st, p->path, 1, idx, err);
+		if (rc == VCI_STORE_NOTFOUND)
+			vci_err_set(err, VCI_EXIT_IO, "no_such_list", "list %s: gone", p->path);
+		return rc ? -1 : 0;
+	}
 	pthread_mutex_lock(&p->mu);
 	if (p->next == p->n) {
 		size_t got = 0;
@@ -253,9 +333,10 @@ static int cmd_alloc(void *ctx, int argc, char **argv)
 
 	if (need_list(a))
 		return VCI_EXIT_USAGE;
-	sl = vci_statuslist_load(a->list, &err);
+	sl = list_load(a, NULL, &err);
 	if (!sl)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	p.st = a->st;
 	p.path = a->list;
 	p.uri = sl->uri;
 	p.purpose = sl->purpose;
@@ -278,7 +359,7 @@ static int cmd_alloc(void *ctx, int argc, char **argv)
 	rc = vci_batch_run(&a->cli, in, vci_out_file(out), alloc_one, &p, NULL, &err);
 	vci_inputs_close(in);
 	/* Give back what was reserved but not handed out. */
-	if (p.next < p.n) {
+	if (!p.st && p.next < p.n) {
 		vci_err_t rerr = { 0 };
 
 		if (vci_statuslist_release_file(a->list, p.idx + p.next, p.n - p.next, &rerr) < 0)
@@ -323,6 +404,14 @@ static int check_allocated(const vci_statuslist_t *sl, uint64_t idx, int force, 
 			   "it anyway)", (unsigned long long)idx);
 }
 
+/* Set one status in the store's list: 0, or -1 with err. */
+static int store_set(args_t *a, uint64_t idx, unsigned v, vci_err_t *err)
+{
+	int rc = vci_store_sl_set(a->st, a->list, idx, v, a->force, vci_time_now(), err);
+
+	return rc == 0 ? 0 : rc < 0 ? -1 : store_fail(a, rc, err);
+}
+
 static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 {
 	vci_err_t err = { 0 };
@@ -334,6 +423,13 @@ static int cmd_set_one(args_t *a, const char *idx_s, const char *word)
 
 	if (parse_idx(idx_s, &idx) < 0)
 		return vci_cli_usage(&a->cli, "set: bad index '%s'", idx_s);
+	if (a->db) {
+		sl = list_load(a, NULL, &err);
+		if (!sl || vci_statuslist_status_parse(sl, word, &v, &err) < 0 ||
+		    store_set(a, idx, v, &err) < 0)
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		return VCI_EXIT_OK;
+	}
 	if (vci_statuslist_lock(a->list, 1, &lk, &err) < 0)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	sl = vci_statuslist_load_locked(&lk, a->list, &err);
@@ -395,8 +491,8 @@ static int record_idx(const vci_statuslist_t *sl, const json_t *rec, uint64_t *i
 
 /* Apply one record to sl: {"idx": N, "status": S}, or an issued record
  * with the status of --to (`to`, which also overrides S). */
-static int set_record(vci_statuslist_t *sl, const json_t *rec, const char *to, int force,
-		      vci_err_t *err)
+static int record_value(const vci_statuslist_t *sl, const json_t *rec, const char *to,
+			uint64_t *pidx, unsigned *pv, vci_err_t *err)
 {
 	const json_t *js = json_object_get(rec, "status");
 	uint64_t idx = 0;
@@ -421,9 +517,47 @@ static int set_record(vci_statuslist_t *sl, const json_t *rec, const char *to, i
 	} else {
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_record", "status: expected a string or a number");
 	}
-	if (check_allocated(sl, idx, force, err) < 0 ||
+	*pidx = idx;
+	*pv = v;
+	return 0;
+}
+
+static int set_record(vci_statuslist_t *sl, const json_t *rec, const char *to, int force,
+		      vci_err_t *err)
+{
+	uint64_t idx;
+	unsigned v;
+
+	if (record_value(sl, rec, to, &idx, &v, err) < 0 ||
+	    check_allocated(sl, idx, force, err) < 0 ||
 	    vci_statuslist_set(sl, idx, v, force, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* A chunk of records against the store's list: each record its own
+ * durable change (a failing one is an error record, the others stand). */
+static int set_chunk_store(args_t *a, json_t **recs, size_t n, vci_err_t *err)
+{
+	statuslist_auto_t *sl = list_load(a, NULL, err);
+
+	if (!sl)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		vci_err_t rerr = { 0 };
+		uint64_t idx;
+		unsigned v;
+
+		if (vci_record_is_error(recs[i]))
+			continue;
+		if (record_value(sl, recs[i], a->to, &idx, &v, &rerr) < 0 ||
+		    store_set(a, idx, v, &rerr) < 0) {
+			json_t *e = vci_record_error_from(recs[i], &rerr, 0);
+
+			json_decref(recs[i]);
+			recs[i] = e;
+		}
+	}
 	return 0;
 }
 
@@ -474,7 +608,10 @@ static int cmd_set_batch(args_t *a, int argc, char **argv)
 		if (n == 0)
 			break;
 		/* apply it in one durable update, then write the records */
-		if (vci_statuslist_lock(a->list, 1, &lk, &err) < 0 ||
+		if (a->db) {
+			if (set_chunk_store(a, recs, n, &err) < 0)
+				rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		} else if (vci_statuslist_lock(a->list, 1, &lk, &err) < 0 ||
 		    !(sl = vci_statuslist_load_locked(&lk, a->list, &err))) {
 			vci_statuslist_unlock(&lk);
 			rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
@@ -561,7 +698,7 @@ static int cmd_get(void *ctx, int argc, char **argv)
 		return VCI_EXIT_USAGE;
 	if (argc == 0)
 		return vci_cli_usage(&a->cli, "get: expected IDX...");
-	sl = vci_statuslist_load(a->list, &err);
+	sl = list_load(a, NULL, &err);
 	if (!sl)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	out = vci_out_open(a->cli.output, &err);
@@ -602,6 +739,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	vci_sl_sign_opts_t o = { 0 };
 	vci_outlive_t outlive;
 	vci_out_t *out;
+	int64_t ttl = 3600;
 
 	vci_outlive_init(&outlive, NULL, 0, NULL);
 	if (argc)
@@ -612,7 +750,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		return vci_cli_usage(&a->cli, "sign: --key KEY is required");
 	if (!a->cert && !a->kid)
 		return vci_cli_usage(&a->cli, "sign: --cert CHAIN or --kid KID is required");
-	sl = vci_statuslist_load(a->list, &err);
+	sl = list_load(a, &ttl, &err);
 	if (!sl)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	if (sl->method == VCI_SL_BITSTRING && a->cwt)
@@ -648,7 +786,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 	o.x5c = x5c;
 	o.iat = a->have_iat ? (int64_t)a->iat : vci_time_now();
 	o.exp = o.iat + (int64_t)(a->have_exp ? a->exp : 86400);
-	o.ttl = (int64_t)(a->have_ttl ? a->ttl : 3600);
+	o.ttl = a->have_ttl ? (int64_t)a->ttl : ttl;
 	vci_outlive_note(&outlive, o.exp);
 	if (sl->method == VCI_SL_BITSTRING)
 		jwt = vci_statuslist_sign_bitstring(sl, key, &o, &err);
@@ -742,17 +880,75 @@ static int cmd_check(void *ctx, int argc, char **argv)
 	return v == VCI_SL_VALID ? VCI_EXIT_OK : VCI_EXIT_FAIL;
 }
 
+/* ---- export, lists (--db) ---- */
+
+static int cmd_export(void *ctx, int argc, char **argv)
+{
+	args_t *a = ctx;
+	vci_err_t err = { 0 };
+	statuslist_auto_t *sl = NULL;
+
+	if (argc)
+		return vci_cli_usage(&a->cli, "export: unexpected argument '%s'", argv[0]);
+	if (!a->db)
+		return vci_cli_usage(&a->cli, "export: --db WHERE is required");
+	if (!a->cli.output || !strcmp(a->cli.output, "-"))
+		return vci_cli_usage(&a->cli, "export: --output LIST is required");
+	if (need_list(a))
+		return a->list ? VCI_EXIT_IO : VCI_EXIT_USAGE;
+	sl = list_load(a, NULL, &err);
+	if (!sl || vci_statuslist_create(a->cli.output, sl, a->force, &err) < 0)
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	return VCI_EXIT_OK;
+}
+
+static int cmd_lists(void *ctx, int argc, char **argv)
+{
+	args_t *a = ctx;
+	vci_err_t err = { 0 };
+	json_auto_t *all = NULL;
+	vci_out_t *out;
+	size_t i;
+	json_t *l;
+
+	if (argc)
+		return vci_cli_usage(&a->cli, "lists: unexpected argument '%s'", argv[0]);
+	if (!a->db)
+		return vci_cli_usage(&a->cli, "lists: --db WHERE is required");
+	if (open_store(a) < 0)
+		return VCI_EXIT_IO;
+	if (vci_store_sl_list(a->st, &all, &err) < 0)
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	out = vci_out_open(a->cli.output, &err);
+	if (!out)
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	json_array_foreach(all, i, l) {
+		if (vci_record_write(vci_out_file(out), l, &err) < 0) {
+			vci_out_abort(out);
+			return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+		}
+	}
+	if (vci_out_commit(out, &err) < 0)
+		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
+	return VCI_EXIT_OK;
+}
+
 static const vci_cli_command_t commands[] = {
 	{ "new", cmd_new }, { "alloc", cmd_alloc }, { "set", cmd_set },
 	{ "get", cmd_get }, { "sign", cmd_sign }, { "check", cmd_check },
+	{ "export", cmd_export }, { "lists", cmd_lists },
 };
 
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
+	int rc;
 
 	vci_cli_init(&a.cli, argv[0]);
 	/* COMMAND first, then its options */
-	return vci_cli_run_command(&a.cli, argc, argv, commands,
-				   sizeof commands / sizeof commands[0], 0, usage, opts, handle, &a);
+	rc = vci_cli_run_command(&a.cli, argc, argv, commands,
+				 sizeof commands / sizeof commands[0], 0, usage, opts, handle, &a);
+	if (a.st)
+		vci_store_close(a.st);
+	return rc;
 }

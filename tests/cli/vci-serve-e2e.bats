@@ -425,3 +425,53 @@ PYEOF
 	serve_stop
 	[ "$SERVE_STATUS" -eq 0 ]
 }
+
+# sl_value TOKEN-FILE IDX: the entry of a status list token, its signature
+# checked with the issuer's certificate by python3-jwcrypto; prints
+# "VALUE TTL"
+sl_value() {
+	"$PY" - "$1" "$D/issuer.crt" "$2" "$ISS/status/pid" <<'PYEOF'
+import base64, json, sys, zlib
+from jwcrypto import jwk, jws
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization as ser
+tok, crt, idx, uri = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+cert = x509.load_pem_x509_certificate(open(crt, "rb").read())
+key = jwk.JWK.from_pem(cert.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
+s = jws.JWS()
+s.deserialize(tok)
+s.verify(key)
+assert s.jose_header["typ"] == "statuslist+jwt"
+p = json.loads(s.payload)
+assert p["sub"] == uri, p
+lst = p["status_list"]["lst"]
+raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
+bits = p["status_list"]["bits"]
+print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1), p["ttl"])
+PYEOF
+}
+
+@test "status list in the store (--status-list pid=db:pid): indices from the store, and vci-statuslist set --db from a shell revokes an issued credential in the served token" {
+	"$PY" -c 'import jwcrypto' 2>/dev/null || skip "python3-jwcrypto not available"
+	vci-statuslist new --db "$STATE" --list pid --uri "$ISS/status/pid" --ttl 120
+	SERVE_ARGS=("${SERVE_ARGS[@]/pid=$D\/pid.list/pid=db:pid}")
+	serve_start
+	holder "$(offer pid)" --expect-status --batch 2
+	creds_distinct_idx 2
+	idx=$(result 'r["credentials"][0]["status"]["idx"]')
+	other=$(result 'r["credentials"][1]["status"]["idx"]')
+	[ "$(result 'r["credentials"][0]["status"]["uri"]')" = "$ISS/status/pid" ]
+	# the store's list has them, valid
+	vci-statuslist get --db "$STATE" --list pid "$idx" "$other" | grep -c '^valid$' | grep -qx 2
+	curl -fsS -m 60 -D "$D/sl.h" "$ISS/status/pid" >"$D/sl.jwt"
+	grep -qi '^cache-control: max-age=120' "$D/sl.h"
+	[ "$(sl_value "$D/sl.jwt" "$idx")" = "0 120" ]
+	# revoked from a shell while the server runs
+	vci-statuslist set --db "$STATE" --list pid "$idx" revoked
+	curl -fsS -m 60 "$ISS/status/pid" >"$D/sl.jwt"
+	[ "$(sl_value "$D/sl.jwt" "$idx")" = "1 120" ]
+	[ "$(sl_value "$D/sl.jwt" "$other")" = "0 120" ]
+	run vci-statuslist check --idx "$idx" --ca "$D/ca.crt" --uri "$ISS/status/pid" <"$D/sl.jwt"
+	[ "$status" -eq 1 ]
+	[[ $output == invalid ]]
+}

@@ -500,3 +500,166 @@ EOF
 	run vci-statuslist set --list "$D/l" --to revoked "$c" valid
 	[ "$status" -eq 2 ]
 }
+
+# ---- lists in the store (--db) ------------------------------------------
+
+@test "--db: new, alloc, set (single, batch, issued records with --to), get, lists" {
+	run vci-statuslist new --db "$D/st" --list pid --bits 2 --size 1000 --uri "$URI" --ttl 60
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(stat -c %a "$D/st")" = 700 ]
+	printf '{"n":1}\n{"n":2}\n{"n":3}\n' >"$D/in"
+	vci-statuslist alloc --db "$D/st" --list pid "$D/in" >"$D/issued" 2>/dev/null
+	[ "$(wc -l <"$D/issued")" -eq 3 ]
+	grep -q "\"uri\":\"$URI\"" "$D/issued"
+	a=$(idx_of "$D/issued" 1) b=$(idx_of "$D/issued" 2) c=$(idx_of "$D/issued" 3)
+	[ "$a" != "$b" ] && [ "$b" != "$c" ] && [ "$a" != "$c" ]
+	vci-statuslist set --db "$D/st" --list pid "$a" suspended
+	sed -n 2p "$D/issued" | vci-statuslist set --db "$D/st" --list pid --to revoked
+	printf '{"idx":%s,"status":"invalid"}\n' "$c" | vci-statuslist set --db "$D/st" --list pid
+	run vci-statuslist get --db "$D/st" --list pid "$a" "$b" "$c"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'suspended\ninvalid\ninvalid')" ]
+	run vci-statuslist lists --db "$D/st"
+	[ "$status" -eq 0 ]
+	[[ $output == '{"name":"pid","method":"tsl","bits":2,"size":1000,"uri":"'"$URI"'","ttl":60,"allocated":3}' ]]
+	# sqlite:PATH names the same kind of store
+	vci-statuslist new --db "sqlite:$D/f.db" --list w --method bitstring --uri "$URI/w"
+	vci-statuslist lists --db "sqlite:$D/f.db" | grep -q '"method":"w3c".*"purpose":"revocation"'
+}
+
+@test "--db: set refuses an index never allocated and leaving revoked unless --force; alloc never hands out an index set" {
+	vci-statuslist new --db "$D/st" --list s --size 8 --uri "$URI"
+	run vci-statuslist set --db "$D/st" --list s 3 invalid
+	[ "$status" -eq 1 ]
+	[[ $output == *"index 3: never allocated"* ]]
+	vci-statuslist set --db "$D/st" --list s --force 3 invalid
+	run vci-statuslist set --db "$D/st" --list s --force 3 valid
+	[ "$status" -eq 0 ]
+	vci-statuslist set --db "$D/st" --list s --force 3 invalid
+	run vci-statuslist set --db "$D/st" --list s 3 valid
+	[ "$status" -eq 1 ]
+	[[ $output == *"revoked (invalid), which is final"* ]]
+	run vci-statuslist set --db "$D/st" --list s 8 invalid
+	[ "$status" -eq 3 ]
+	[[ $output == *"out of range"* ]]
+	run vci-statuslist set --db "$D/st" --list s --force 2 suspended
+	[ "$status" -eq 3 ]
+	seq 7 | sed 's/.*/{"n":&}/' | vci-statuslist alloc --db "$D/st" --list s >"$D/o" 2>/dev/null
+	"$PY" - "$D/o" <<'PYEOF'
+import json, sys
+a = [json.loads(l)["status"]["status_list"]["idx"] for l in open(sys.argv[1])]
+assert sorted(a) == [0, 1, 2, 4, 5, 6, 7], a
+PYEOF
+	run vci-statuslist alloc --db "$D/st" --list s <<<'{"n":8}'
+	[ "$status" -ne 0 ]
+	[[ $output == *"no free index left"* ]]
+}
+
+@test "--db: two processes allocating from one store at once: no duplicate, not monotonic" {
+	vci-statuslist new --db "$D/st" --list cc --size 131072 --uri "$URI"
+	seq 2000 | sed 's/.*/{"n":&}/' >"$D/in"
+	vci-statuslist alloc --db "$D/st" --list cc --jobs 2 "$D/in" >"$D/o1" 2>/dev/null &
+	vci-statuslist alloc --db "$D/st" --list cc --jobs 2 "$D/in" >"$D/o2" 2>/dev/null
+	wait $!
+	"$PY" - "$D/o1" "$D/o2" <<'PYEOF'
+import json, sys
+a = [json.loads(l)["status"]["status_list"]["idx"] for l in open(sys.argv[1])]
+b = [json.loads(l)["status"]["status_list"]["idx"] for l in open(sys.argv[2])]
+assert len(a) == 2000 and len(b) == 2000, (len(a), len(b))
+assert len(set(a + b)) == 4000, "duplicate index"
+assert a != sorted(a) and b != sorted(b), "monotonic"
+PYEOF
+	vci-statuslist lists --db "$D/st" | grep -q '"allocated":4000'
+}
+
+@test "--db: sign uses the list's ttl (--ttl overrides); export writes a list file that reads the same" {
+	"$PY" -c 'import jwcrypto' 2>/dev/null || skip "python3-jwcrypto not available"
+	newkey s
+	vci-statuslist new --db "$D/st" --list t --bits 2 --size 5000 --uri "$URI" --ttl 90
+	vci-statuslist set --db "$D/st" --list t --force 4999 suspended
+	vci-statuslist set --db "$D/st" --list t --force 1 invalid
+	vci-statuslist sign --db "$D/st" --list t --key "$D/s.pem" --cert "$D/s.crt" --output "$D/t.jwt"
+	"$PY" - "$D/s.pem" "$D/t.jwt" <<'PYEOF'
+import base64, json, sys, zlib
+from jwcrypto import jwk, jws
+t = jws.JWS()
+t.deserialize(open(sys.argv[2]).read().strip())
+t.verify(jwk.JWK.from_pem(open(sys.argv[1], 'rb').read()).public(), alg="ES256")
+c = json.loads(t.payload)
+assert c["ttl"] == 90, c
+sl = c["status_list"]
+raw = zlib.decompress(base64.urlsafe_b64decode(sl["lst"] + '=' * (-len(sl["lst"]) % 4)))
+val = lambda i: (raw[i * 2 // 8] >> ((i * 2) % 8)) & 3
+assert val(1) == 1 and val(4999) == 2 and sum(1 for i in range(5000) if val(i)) == 2
+PYEOF
+	vci-statuslist sign --db "$D/st" --list t --key "$D/s.pem" --kid k --ttl 30 --output "$D/t2.jwt"
+	run vci-statuslist check --idx 4999 --jwk "$D/s.pem" <"$D/t2.jwt"
+	[ "$output" = suspended ]
+	vci-statuslist export --db "$D/st" --list t --output "$D/l"
+	[ "$(head -n 1 "$D/l")" = "vci-statuslist 1" ]
+	[ "$(vci-statuslist get --list "$D/l" 1 4999 0)" = "$(printf 'invalid\nsuspended\nvalid')" ]
+	# the export keeps what was handed out: a file alloc never repeats it
+	[[ "$(sed -n 2p "$D/l")" == *'"allocated":2,'* ]]
+	run vci-statuslist export --db "$D/st" --list t --output "$D/l"
+	[ "$status" -eq 5 ]
+	[[ $output == *"already exists"* ]]
+	vci-statuslist export --db "$D/st" --list t --output "$D/l" --force
+}
+
+@test "--db: errors" {
+	run vci-statuslist new --db "$D/st" --uri "$URI"
+	[ "$status" -eq 2 ]
+	[[ $output == *"--list NAME is required"* ]]
+	run vci-statuslist new --db "$D/st" --list x --uri "$URI" --output "$D/l"
+	[ "$status" -eq 2 ]
+	[[ $output == *"--output is for a list file, not --db"* ]]
+	run vci-statuslist new --db "$D/st" --list x --bits 3 --uri "$URI"
+	[ "$status" -eq 2 ]
+	vci-statuslist new --db "$D/st" --list x --uri "$URI"
+	run vci-statuslist new --db "$D/st" --list x --uri "$URI"
+	[ "$status" -eq 5 ]
+	[[ $output == *"list x: already in"* ]]
+	vci-statuslist set --db "$D/st" --list x --force 5 invalid
+	# --force replaces it: a fresh list
+	vci-statuslist new --db "$D/st" --list x --uri "$URI" --force
+	[ "$(vci-statuslist get --db "$D/st" --list x 5)" = valid ]
+	for cmd in "alloc" "get 1" "set 1 invalid" "sign --key $D/k --kid k" "export --output $D/e"; do
+		run vci-statuslist $cmd --db "$D/st" --list nope </dev/null
+		[ "$status" -eq 3 ] || { echo "$cmd: $status $output"; false; }
+		[[ $output == *"list nope: not in $D/st"* ]]
+	done
+	run vci-statuslist export --list x --output "$D/e"
+	[ "$status" -eq 2 ]
+	[[ $output == *"export: --db WHERE is required"* ]]
+	run vci-statuslist export --db "$D/st" --list x
+	[ "$status" -eq 2 ]
+	[[ $output == *"--output LIST is required"* ]]
+	run vci-statuslist lists
+	[ "$status" -eq 2 ]
+	[[ $output == *"lists: --db WHERE is required"* ]]
+	run vci-statuslist lists --db "$D/st" extra
+	[ "$status" -eq 2 ]
+	: >"$D/afile"
+	run vci-statuslist lists --db "$D/afile"
+	[ "$status" -eq 5 ]
+	[[ $output == *"state: $D/afile/vci.db: Not a directory"* ]]
+}
+
+@test "new --force waits for the lock of the list it replaces" {
+	command -v flock >/dev/null || skip "flock(1) not available"
+	vci-statuslist new --size 16 --uri "$URI" --output "$D/l"
+	vci-statuslist set --force --list "$D/l" 3 invalid
+	exec 9<"$D/l"
+	flock -x 9
+	( vci-statuslist new --force --size 16 --uri "$URI" --output "$D/l"; echo $? >"$D/done" ) &
+	sleep 1
+	# the new list is not written while another holds the lock
+	[ ! -e "$D/done" ]
+	grep -q '^' "$D/l"
+	flock -u 9
+	exec 9<&-
+	wait $!
+	[ "$(cat "$D/done")" = 0 ]
+	[ "$(vci-statuslist get --list "$D/l" 3)" = valid ]
+}

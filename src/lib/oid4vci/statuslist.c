@@ -695,9 +695,18 @@ int vci_statuslist_release_file(const char *path, const uint64_t *idx, size_t n,
 int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int replace,
 			  vci_err_t *err)
 {
-	int r = write_list(path, sl, VCI_FILE_MODE_NEW,
-			   replace ? 0 : VCI_FILE_NOCLOBBER, err);
+	vci_sl_lock_t lk = { -1 };
+	int r;
 
+	/* Replacing a list: under its exclusive lock, so that no writer in
+	 * the middle of a read-modify-write saves over the new list (or a
+	 * reader sees the old list after the new one was written). */
+	if (replace && access(path, F_OK) == 0 && vci_statuslist_lock(path, 1, &lk, err) < 0)
+		return -1;
+	if (replace && lk.fd >= 0)
+		remove_stale(path);
+	r = write_list(path, sl, VCI_FILE_MODE_NEW, replace ? 0 : VCI_FILE_NOCLOBBER, err);
+	vci_statuslist_unlock(&lk);
 	if (r == 1)
 		return vci_err_set(err, VCI_EXIT_IO, "list_exists",
 				   "%s: already exists (a new list would hand out its indices again)", path);

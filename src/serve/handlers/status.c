@@ -10,7 +10,15 @@
  * is lost at exit, not reused. `vci-statuslist set` from a shell changes
  * the file: the next GET of the token sees a new file (inode, size or
  * mtime) and signs again, so the served token follows at once, well
- * within its ttl. */
+ * within its ttl.
+ *
+ * A list named "db:NAME" is the list NAME in the server's store (made by
+ * `vci-statuslist new --db`): indices come from vci_store_sl_alloc (one
+ * INSERT per index on the entries' primary key, so servers sharing the
+ * store never hand one out twice), a pool at a time as for files; the
+ * token is signed from the store's list with the list's ttl, and signed
+ * again at the next GET after its serial moved (`vci-statuslist set --db`,
+ * the management API, another server). */
 #include "serve/internal.h"
 #include "oid4vci/statuslist.h"
 
@@ -21,8 +29,13 @@
 #define TOKEN_TTL 300      /* seconds: the token's ttl and Cache-Control */
 #define TOKEN_EXP 86400    /* seconds a signed token is valid */
 
+#define DB_PREFIX "db:"
+
 typedef struct sl_entry {
-	char *file;
+	char *file;             /* the file, or "db:NAME" */
+	const char *db_name;    /* NAME of "db:NAME" (in file), else NULL */
+	int64_t ttl;            /* the token's ttl */
+	int64_t signed_serial;  /* db: the serial the token was signed at */
 	char *config_id;        /* NULL: every definition of the list's method */
 	char *uri;
 	char *purpose;
@@ -61,6 +74,25 @@ void vci_serve_status_close(vci_serve_t *s)
 	s->status = NULL;
 }
 
+/* The store's list of a "db:NAME" entry, with its ttl (a ttl of 0 keeps
+ * TOKEN_TTL) and serial. NULL with err. */
+static vci_statuslist_t *db_load(vci_serve_t *s, sl_entry_t *e, int64_t *serial,
+				 vci_err_t *err)
+{
+	vci_statuslist_t *sl = NULL;
+	int64_t ttl = 0;
+	int rc = vci_store_sl_load(s->store, e->db_name, &sl, &ttl, serial, err);
+
+	if (rc == VCI_STORE_NOTFOUND)
+		vci_err_set(err, VCI_EXIT_USAGE, "no_status_list", "%s: no list of that name in "
+			    "the store (vci-statuslist new --db)", e->file);
+	if (rc != 0)
+		return NULL;
+	if (ttl > 0)
+		e->ttl = ttl;
+	return sl;
+}
+
 /* "[CONFIG_ID=]FILE": the file is read to learn its method and uri. */
 static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t *err)
 {
@@ -74,7 +106,13 @@ static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t
 	e->file = strdup(eq ? eq + 1 : spec);
 	if (!e->file)
 		return vci_err_oom(err);
-	sl = vci_statuslist_load(e->file, err);
+	e->ttl = TOKEN_TTL;
+	if (!strncmp(e->file, DB_PREFIX, strlen(DB_PREFIX))) {
+		e->db_name = e->file + strlen(DB_PREFIX);
+		sl = db_load(s, e, NULL, err);
+	} else {
+		sl = vci_statuslist_load(e->file, err);
+	}
 	if (!sl)
 		return vci_err_prefix(err, "--status-list"), -1;
 	e->method = sl->method;
@@ -137,12 +175,35 @@ static json_t *reference(const sl_entry_t *e, uint64_t idx)
 	return j;
 }
 
+/* Add `want` indices of the store's list to the pool, or only `need`
+ * when fewer than `want` are free (under e->lock). */
+static int db_alloc(vci_serve_t *s, sl_entry_t *e, size_t want, size_t need, vci_err_t *err)
+{
+	int rc = vci_store_sl_alloc(s->store, e->db_name, want, e->pool + e->npool, err);
+
+	if (rc < 0 && want > need && !strcmp(err->code, "list_exhausted")) {
+		want = need;
+		rc = vci_store_sl_alloc(s->store, e->db_name, want, e->pool + e->npool, err);
+	}
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "gone from the store");
+	if (rc != 0)
+		return -1;
+	e->npool += want;
+	return 0;
+}
+
 /* Fill the pool until it holds n indices (under e->lock). */
-static int fill_pool(sl_entry_t *e, size_t n, vci_err_t *err)
+static int fill_pool(vci_serve_t *s, sl_entry_t *e, size_t n, vci_err_t *err)
 {
 	while (e->npool < n) {
 		size_t got = 0, want = POOL - e->npool;
 
+		if (e->db_name) {
+			if (db_alloc(s, e, want, n - e->npool, err) < 0)
+				return vci_err_prefix(err, "status list %s", e->file), -1;
+			continue;
+		}
 		if (vci_statuslist_alloc_file(e->file, want, e->pool + e->npool, &got, err) < 0)
 			return vci_err_prefix(err, "status list %s", e->file), -1;
 		e->npool += got;
@@ -170,7 +231,7 @@ int vci_serve_status_alloc(vci_serve_t *s, const vci_defn_t *d, size_t n, json_t
 	if (!arr)
 		return vci_err_oom(err);
 	pthread_mutex_lock(&e->lock);
-	if (fill_pool(e, n, err) < 0) {
+	if (fill_pool(s, e, n, err) < 0) {
 		pthread_mutex_unlock(&e->lock);
 		json_decref(arr);
 		return -1;
@@ -195,12 +256,14 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Sign the list as it is in its file now (under e->lock). */
+/* Sign the list as it is in its file (or the store) now (under e->lock). */
 static int sign_token(vci_serve_t *s, sl_entry_t *e, const struct stat *st, int64_t now,
 		      vci_err_t *err)
 {
 	vci_sl_sign_opts_t o = { 0 };
-	vci_statuslist_t *sl = vci_statuslist_load(e->file, err);
+	int64_t serial = 0;
+	vci_statuslist_t *sl = e->db_name ? db_load(s, e, &serial, err)
+					  : vci_statuslist_load(e->file, err);
 	char *tok;
 
 	if (!sl)
@@ -210,7 +273,7 @@ static int sign_token(vci_serve_t *s, sl_entry_t *e, const struct stat *st, int6
 	o.x5c = s->x5c;
 	o.iat = now;
 	o.exp = now + TOKEN_EXP;
-	o.ttl = TOKEN_TTL;
+	o.ttl = e->ttl;
 	if (e->method == VCI_SL_BITSTRING) {
 		o.iss = s->issuer;
 		tok = vci_statuslist_sign_bitstring(sl, s->key, &o, err);
@@ -224,6 +287,32 @@ static int sign_token(vci_serve_t *s, sl_entry_t *e, const struct stat *st, int6
 	e->token = tok;
 	e->signed_st = *st;
 	e->signed_at = now;
+	e->signed_serial = serial;
+	return 0;
+}
+
+/* Whether the list changed since its token was signed: its file's stat,
+ * or the store's serial (one row read per GET). */
+static int file_changed(sl_entry_t *e, struct stat *st, int *changed, vci_err_t *err)
+{
+	if (stat(e->file, st) < 0)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "status list %s: gone", e->file);
+	*changed = !same_file(st, &e->signed_st);
+	return 0;
+}
+
+static int db_changed(vci_serve_t *s, sl_entry_t *e, struct stat *st, int *changed,
+		      vci_err_t *err)
+{
+	int64_t serial = 0;
+	int rc = vci_store_sl_serial(s->store, e->db_name, &serial, err);
+
+	memset(st, 0, sizeof(*st));
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_IO, "io_error", "status list %s: gone", e->file);
+	if (rc != 0)
+		return -1;
+	*changed = serial != e->signed_serial;
 	return 0;
 }
 
@@ -233,13 +322,13 @@ static void get_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	vci_err_t err = { 0 };
 	struct stat st;
 	char cc[32];
-	int rc = 0;
+	int rc = 0, changed = 0;
 
 	pthread_mutex_lock(&e->lock);
-	if (stat(e->file, &st) < 0)
-		rc = vci_err_set(&err, VCI_EXIT_IO, "io_error", "status list %s: gone", e->file);
-	else if (!e->token || !same_file(&st, &e->signed_st) ||
-		 req->now - e->signed_at >= TOKEN_EXP / 2 || req->now < e->signed_at)
+	rc = e->db_name ? db_changed(s, e, &st, &changed, &err) : file_changed(e, &st, &changed,
+									    &err);
+	if (rc == 0 && (changed || !e->token || req->now - e->signed_at >= TOKEN_EXP / 2 ||
+			req->now < e->signed_at))
 		rc = sign_token(s, e, &st, req->now, &err);
 	if (rc == 0)
 		rc = vci_resp_bytes(resp, 200, e->method == VCI_SL_BITSTRING ? "application/vc+jwt"
@@ -249,7 +338,7 @@ static void get_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_resp_err(resp, 503, &err);
 		return;
 	}
-	snprintf(cc, sizeof cc, "max-age=%d", TOKEN_TTL);
+	snprintf(cc, sizeof cc, "max-age=%lld", (long long)e->ttl);
 	vci_resp_header(resp, "Cache-Control", cc);
 }
 
