@@ -2,9 +2,12 @@
  * create and replace, allocation unique and random (also from several
  * stores on one database at once, as hosts sharing it), a nearly full
  * list filled exactly, the rules of set, the list handed to the library,
- * the serial and the list of lists. */
+ * the serial and the list of lists. On SQLite, and on PostgreSQL when
+ * the build has its driver and VCI_TEST_PG names a database (a schema of
+ * its own there, dropped at the end; scripts/check sets it). */
 #include "base/common.h"
 #include "oid4vci/statuslist.h"
+#include "store/driver.h"
 #include "store/store.h"
 #include "tap.h"
 
@@ -197,24 +200,75 @@ static void test_concurrent(vci_store_t *st)
 	       CC_BATCH, CC_THREADS);
 }
 
-int main(void)
+/* The whole suite on the store at `where`. */
+static void run_suite(const char *name)
 {
-	char dir[] = "/tmp/vci-store-status.XXXXXX";
 	vci_err_t err = { 0 };
-	vci_store_t *st;
+	vci_store_t *st = vci_store_open(where, &err);
 
-	if (!mkdtemp(dir))
-		return 1;
-	snprintf(where, sizeof(where), "%s/state", dir);
-	st = vci_store_open(where, &err);
-	tap_ok(st != NULL, "open");
+	tap_ok(st != NULL, "%s: open (%s)", name, st ? "ok" : err.msg);
 	if (!st)
-		return tap_done();
+		return;
 	test_create(st);
 	test_alloc_set(st);
 	test_full(st);
 	test_concurrent(st);
 	vci_store_close(st);
+}
+
+#ifdef VCI_WITH_PG
+static int pg_sql(const char *base, const char *sql)
+{
+	vci_err_t err = { 0 };
+	vci_db_t *db = vci_db_pg.open(strncmp(base, "pg:", 3) ? base : base + 3, VCI_DB_WRITER, &err);
+	int rc = db ? vci_db_pg.exec(db, sql, &err) : -1;
+
+	if (rc < 0)
+		tap_diag("postgresql: %s: %s", sql, err.msg);
+	if (db)
+		vci_db_pg.close(db);
+	return rc;
+}
+
+/* The suite again on PostgreSQL, in a schema of its own. */
+static void run_pg(void)
+{
+	const char *base = getenv("VCI_TEST_PG");
+	char schema[64], sql[200];
+
+	if (!base || !*base) {
+		tap_skip("postgresql: no database to test on (set VCI_TEST_PG; scripts/check does)");
+		return;
+	}
+	snprintf(schema, sizeof(schema), "t_status_%ld", (long)getpid());
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+		 schema);
+	if (pg_sql(base, sql) < 0) {
+		tap_ok(0, "postgresql: the database of VCI_TEST_PG answers");
+		return;
+	}
+	if (strncmp(base, "pg:", 3) == 0)
+		snprintf(where, sizeof(where), "%s options=-csearch_path=%s", base, schema);
+	else
+		snprintf(where, sizeof(where), "%s%coptions=-csearch_path%%3D%s", base,
+			 strchr(base, '?') ? '&' : '?', schema);
+	run_suite("postgresql");
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", schema);
+	pg_sql(base, sql);
+}
+#endif
+
+int main(void)
+{
+	char dir[] = "/tmp/vci-store-status.XXXXXX";
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(where, sizeof(where), "%s/state", dir);
+	run_suite("sqlite");
+#ifdef VCI_WITH_PG
+	run_pg();
+#endif
 	snprintf(where, sizeof(where), "rm -rf '%s'", dir);
 	if (system(where) != 0)
 		tap_diag("scratch directory left behind");
