@@ -86,7 +86,7 @@ done | vci-offer --issuer "$iss" --config pid --defn pid.json --no-progress >off
 vci-serve import --db "$db" --state a offers.ndjson
 "$py" -c 'import json, sys
 for l in open(sys.argv[1]):
-    print(json.loads(l)["credential_offer_uri"])' offers.ndjson >links
+    print(json.loads(l)["offer_link"])' offers.ndjson >links
 
 step "5. each flow's requests spread over both hosts"
 n=0
@@ -109,7 +109,7 @@ step "6. the codes and c_nonces spent, replayed on host B"
 printf '{"claims":{"given_name":"Max","family_name":"Mustermann","birthdate":"1970-01-01","nationalities":["DE"],"address":{"street_address":"Heidestr. 17","locality":"Berlin","postal_code":"51147","country":"DE"},"age_equal_or_over":{"18":true},"issuing_country":"DE","issuing_authority":"DE"}}\n' |
 	vci-offer --issuer "$iss" --config pid --defn pid.json --no-progress >last.ndjson
 vci-serve import --db "$db" --state a last.ndjson >/dev/null
-last=$("$py" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["credential_offer_uri"])' last.ndjson)
+last=$("$py" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["offer_link"])' last.ndjson)
 "$py" "$holder" "$last" --ca issuer.crt --connect-to "$portb" --check-spent spent.ndjson >check.json
 "$py" -c 'import json, sys
 r = json.load(open(sys.argv[1]))["spent_check"]

@@ -55,8 +55,8 @@ static const vci_opt_t opts[] = {
 	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of the key (env:VAR, file:PATH, pass:TEXT)" },
 	{ "cert", OPT_CERT, "FILE", "sign: certificate chain for x5c; check: certificate to verify with" },
 	{ "kid", OPT_KID, "KID", "sign: key id for the header" },
-	{ "ttl", OPT_TTL, "S", "sign: seconds a consumer may cache the token (default 3600; "
-	  "--db: the list's, set by new)" },
+	{ "ttl", OPT_TTL, "S", "new --db: the list's ttl, which sign uses; sign: seconds a "
+	  "consumer may cache the token (default 3600; --db: the list's)" },
 	{ "exp", OPT_EXP, "S", "sign: the token expires S seconds after iat (default 86400)" },
 	{ "now", OPT_IAT, "TIME", "sign: the token's iat; check: judge expiry at TIME "
 	  "(RFC 3339 or epoch seconds)" },

@@ -130,6 +130,48 @@ r = json.load(open(sys.argv[1]))["spent_check"]
 assert r["codes"] == 30 and r["c_nonces"] >= 30 and r["status"] == 60, r' "$D/check.json"
 }
 
+@test "three hosts, pid's status list in the database: indices unique across hosts, random, the shell revokes one" {
+	db=$(pg_newdb)
+	vci-statuslist new --db "$db" --list pid --uri "$ISS/status/pid" --size 131072 --ttl 60
+	HPID_LIST=db:pid
+	hosts_init 3 "$db"
+	hosts_start
+	: >"$D/links"
+	pg_offers pid 12
+	loops_run 3
+	[ "$(count_lines ok "$D"/flows.*)" -eq 12 ]
+	# the indices handed out, by all hosts, from the store's list
+	pg_psql "$PGDB" "SELECT idx FROM status_entries WHERE list = 'pid' AND allocated = 1 ORDER BY idx" >"$D/idx"
+	n=$(wc -l <"$D/idx")
+	[ "$n" -ge 12 ]
+	[ "$(sort -u "$D/idx" | wc -l)" -eq "$n" ]
+	# not an arithmetic sequence (nor handed out in order)
+	"$PY" -c 'import sys
+v = [int(x) for x in open(sys.argv[1]).read().split()]
+d = {b - a for a, b in zip(v, v[1:])}
+assert len(d) > 1, d' "$D/idx"
+	# every credential the holders got (two a flow) carries one of them,
+	# each once (the hosts take indices ahead in pools: some stay unused)
+	cat "$D"/spent.* >"$D/all-spent"
+	"$PY" "$HOLDER" "$(pg_offer pid)" --ca "$D/ca.crt" --connect-to "$(ports_from 1)" \
+		--check-spent "$D/all-spent" >"$D/check.json"
+	"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))["spent_check"]
+got = [e["idx"] for e in r["status_entries"]]
+allocated = {int(x) for x in open(sys.argv[2]).read().split()}
+assert r["codes"] == 12 and r["status"] == 24 and len(set(got)) == 24, r
+assert set(got) <= allocated, sorted(set(got) - allocated)' "$D/check.json" "$D/idx"
+	# a shell revokes one on the shared database: every host serves it revoked
+	idx=$(head -n 1 "$D/idx")
+	vci-statuslist set --db "$db" --list pid "$idx" revoked
+	for p in "${HPORTS[@]}"; do
+		curl -fsS -m 60 "http://127.0.0.1:$p/status/pid" >"$D/sl.jwt"
+		run vci-statuslist check --idx "$idx" --ca "$D/ca.crt" --uri "$ISS/status/pid" <"$D/sl.jwt"
+		echo "$output"
+		[ "$status" -eq 1 ]
+	done
+}
+
 @test "a PostgreSQL restart under load: requests in flight fail with 503 and Retry-After, the hosts reconnect, nothing answered is lost" {
 	# a cluster of this test's own: the restart must not touch the others'
 	OWN_CLUSTER=$D/pg

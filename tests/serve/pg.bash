@@ -72,13 +72,14 @@ hosts_init() {
 	done
 }
 
-# host_args K: the server arguments of host K (1-based)
+# host_args K: the server arguments of host K (1-based); HPID_LIST
+# (e.g. db:pid) names pid's status list instead of the shared file
 host_args() {
 	local k=$1
 	HARGS=(--issuer "$ISS" --defn "$D/pid.json" --defn "$D/mdl.json" --defn "$D/diploma.json"
 		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$D/host$k" --db "$PGDB"
 		--listen "127.0.0.1:${HPORTS[$((k - 1))]}"
-		--status-list "pid=$D/pid.list" --status-list "mdl=$D/mdl.list"
+		--status-list "pid=${HPID_LIST:-$D/pid.list}" --status-list "mdl=$D/mdl.list"
 		--status-list "diploma=$D/diploma.list")
 }
 
@@ -162,7 +163,7 @@ pg_offers() {
 	"$PY" -c 'import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    print(r["credential_offer_uri"], r.get("tx_code", "-"))' "$D/batch.rec" >>"${LINKS:-$D/links}"
+    print(r["offer_link"], r.get("tx_code", "-"))' "$D/batch.rec" >>"${LINKS:-$D/links}"
 }
 
 # pg_offer CONFIG [VCI-OFFER OPTION]...: one offer imported; prints its link
