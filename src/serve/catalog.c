@@ -232,6 +232,7 @@ static vci_serve_catalog_t *catalog_build(vci_serve_t *s, const json_t *list,
 		return NULL;
 	}
 	vci_issue_ctx_init(&c->issue, c->defs, c->ndefs, NULL, VCI_TIME_PRECISION_DEFAULT);
+	c->issue.not_after = s->cert_not_after;
 	if ((s->sdjwt && (vci_issue_ctx_add(&c->issue, &vci_sdjwt_ops, s->sdjwt) < 0 ||
 			  vci_issue_ctx_add(&c->issue, &vci_jwtvc_ops, s->sdjwt) < 0)) ||
 	    (s->mdoc && vci_issue_ctx_add(&c->issue, &vci_mdoc_ops, s->mdoc) < 0)) {

@@ -161,6 +161,8 @@ struct vci_serve {
 	vci_issue_ctx_t issue;        /* the one issuing path over those signers */
 	EVP_PKEY *key;                /* the issuer's signing key */
 	json_t *x5c;                  /* its certificate chain, or NULL (--kid) */
+	int64_t cert_not_after;       /* the chain's earliest notAfter, 0 (--kid):
+					 nothing is signed from then on */
 	const char *kid;              /* or NULL (--cert) */
 
 	struct vci_serve_status *status;

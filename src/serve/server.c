@@ -208,6 +208,7 @@ static int load_key(vci_serve_t *s, const vci_serve_config_t *c, vci_err_t *err)
 	if (sk_X509_num(k->chain) < 1 || !vci_x509_matches_key(sk_X509_value(k->chain, 0), s->key))
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_key", "--cert: %s: the first "
 				   "certificate is not for the signing key", c->cert);
+	s->cert_not_after = vci_x509_chain_not_after(k->chain);
 	s->x5c = vci_x5c_from_chain(k->chain);
 	if (!s->x5c)
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate", "--cert: %s: cannot "
@@ -283,6 +284,7 @@ static int signers(vci_serve_t *s, vci_err_t *err)
 	int sdjwt = 1, mdoc = s->keep->chain != NULL;
 
 	vci_issue_ctx_init(&s->issue, s->defs, s->ndefs, NULL, VCI_TIME_PRECISION_DEFAULT);
+	s->issue.not_after = s->cert_not_after;
 	for (size_t i = 0; i < s->ndefs; i++)
 		mdoc |= s->defs[i]->format == VCI_FORMAT_MDOC;
 	if (sdjwt) {

@@ -200,6 +200,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 	}
 	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
+	if (s.outlive.not_after != INT64_MAX)
+		s.issue.not_after = s.outlive.not_after;
 	vci_issue_ctx_add(&s.issue, &vci_mdoc_ops, issuer);
 	s.flags = a->cli.csv ? VCI_ISSUE_CSV : 0;
 	s.unchecked = a->unchecked;

@@ -269,6 +269,8 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	vci_issue_ctx_init(&s.issue, defs, ndefs, a->config, a->precision);
+	if (s.outlive.not_after != INT64_MAX)
+		s.issue.not_after = s.outlive.not_after;
 	if (formats & (1u << VCI_FORMAT_SDJWT))
 		vci_issue_ctx_add(&s.issue, &vci_sdjwt_ops, issuer);
 	if (formats & (1u << VCI_FORMAT_JWTVC))

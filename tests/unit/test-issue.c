@@ -369,6 +369,26 @@ static void issue_sdjwt(fixture_t *f)
 	       "dc+sd-jwt: claims, iat rounded to the day, cnf.jwk, status");
 }
 
+/* A certificate that expired while the signer ran: nothing more is
+ * signed with it, the record left as it was. */
+static void issue_expired(fixture_t *f)
+{
+	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"pid\",\"claims\":"
+				   "{\"given_name\":\"A\",\"age\":42},\"holder_jwk\":%s," ST "}");
+	vci_issue_ctx_t ctx = f->all;
+	vci_err_t err = { 0 };
+
+	ctx.not_after = NOW + 1;
+	tap_ok(vci_issue_record(&ctx, r, NOW, 0, &err) == 0, "certificate: signed before it "
+	       "expires (%s)", err.msg);
+	json_object_del(r, "credential");
+	json_object_del(r, "format");
+	tap_ok(vci_issue_record(&ctx, r, NOW + 1, 0, &err) < 0 && err.status == VCI_EXIT_KEY &&
+		       !strcmp(err.code, "invalid_certificate") && strstr(err.msg, "expired at") &&
+		       !json_object_get(r, "credential"),
+	       "certificate: refused once it expired (%s)", err.msg);
+}
+
 static void issue_jwtvc(fixture_t *f)
 {
 	json_auto_t *r = rec_of(f, "{\"credential_configuration_id\":\"dip\",\"claims\":"
@@ -379,6 +399,7 @@ static void issue_jwtvc(fixture_t *f)
 	const char *c;
 	vci_jws_t j;
 
+	issue_expired(f);
 	tap_ok(vci_issue_record(&f->all, r, NOW, 0, &err) == 0, "jwt_vc_json: signed (%s)", err.msg);
 	tap_is_str(str_of(r, "format"), "jwt_vc_json", "jwt_vc_json: format");
 	c = str_of(r, "credential");

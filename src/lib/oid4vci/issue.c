@@ -3,6 +3,7 @@
  * which runs them around a format's build-and-sign. */
 #include "issue.h"
 #include "base/http.h"
+#include "base/time.h"
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -295,6 +296,13 @@ int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsig
 	size_t n = 0;
 	int made;
 
+	if (ctx->not_after && now >= ctx->not_after) {
+		char when[32];
+
+		vci_time_format(ctx->not_after, when);
+		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate", "certificate: expired "
+				   "at %s: nothing is signed with it", when);
+	}
 	d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec, err);
 	if (!d)
 		return -1;

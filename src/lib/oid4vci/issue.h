@@ -166,6 +166,10 @@ typedef struct vci_issue_ctx {
 		const vci_issue_ops_t *ops;
 		void *signer;
 	} fmt[VCI_FORMAT_JWTVC + 1];  /* indexed by vci_format_t */
+	int64_t not_after;            /* the signing certificate chain's earliest
+					 notAfter (vci_x509_chain_not_after), 0
+					 when none: from then on nothing is signed
+					 (a server or a stream runs for days) */
 } vci_issue_ctx_t;
 
 /* Start a context: definitions, fixed config id (or NULL) and precision
@@ -182,7 +186,9 @@ int vci_issue_ctx_add(vci_issue_ctx_t *ctx, const vci_issue_ops_t *ops, void *si
 /* Sign one issuance record in place (the steps above) at time `now`,
  * `flags` VCI_ISSUE_CSV or 0. On success rec has gained "format" and
  * "credential" or "credentials" (vci_issue_result); on failure rec is
- * unchanged except for claims converted from CSV cells. Thread-safe for
+ * unchanged except for claims converted from CSV cells. At or after
+ * ctx->not_after (when set) every record is refused: VCI_EXIT_KEY, code
+ * "invalid_certificate", "certificate: expired at TIME". Thread-safe for
  * distinct records. Errors: VCI_EXIT_FAIL for anything wrong with the
  * record (codes "unknown_credential_configuration", "invalid_request",
  * "invalid_claims", "invalid_proof"; with several holder keys the message
