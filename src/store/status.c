@@ -313,6 +313,12 @@ static int vci_sl_set_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	if (a->value >= (1u << r.bits))
 		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_status", "status %u: does not "
 				   "fit in %u bits", a->value, r.bits);
+	/* the list's row first: on PostgreSQL its row lock orders the sets of
+	 * one list across hosts, so the entry read next is the latest one
+	 * (the rules below cannot be raced); on failure the job's savepoint
+	 * undoes the bump */
+	if (vci_store_do(c, err, vci_sql_sl_bump, "ti", a->name, a->now) != VCI_DB_DONE)
+		return -1;
 	cur = vci_sl_entry(c, a->name, a->idx, err);
 	if (cur == -1)
 		return -1;
@@ -325,8 +331,7 @@ static int vci_sl_set_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 				   "(invalid), which is final (--force to change it)",
 				   (unsigned long long)a->idx);
 	if (vci_store_do(c, err, vci_sql_sl_put, "tii", a->name, (int64_t)a->idx,
-			 (int64_t)a->value) != VCI_DB_DONE ||
-	    vci_store_do(c, err, vci_sql_sl_bump, "ti", a->name, a->now) != VCI_DB_DONE)
+			 (int64_t)a->value) != VCI_DB_DONE)
 		return -1;
 	return 0;
 }

@@ -49,7 +49,7 @@ static const vci_opt_t opts[] = {
 	{ "method", OPT_METHOD, "M", "new: tsl (IETF Token Status List, default) or bitstring (W3C)" },
 	{ "purpose", OPT_PURPOSE, "P", "new --method bitstring: revocation (default) or suspension" },
 	{ "force", OPT_FORCE, NULL, "new: replace an existing list; set: allow leaving invalid, "
-	  "and an index never allocated" },
+	  "and an index never allocated; export: replace an existing file" },
 	{ "to", OPT_TO, "STATUS", "set: the status for every record (issued records)" },
 	{ "key", OPT_KEY, "KEY", "sign: private key (file or OSSL_STORE URI)" },
 	{ "pass", VCI_OPT_PASS, "SPEC", "sign: passphrase of the key (env:VAR, file:PATH, pass:TEXT)" },
