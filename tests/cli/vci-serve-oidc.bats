@@ -191,6 +191,10 @@ PYEOF
 	grep -q '"invalid_request"' "$D/cb.json"
 	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$ISS/oidc/callback"
 	[ "$output" = "400" ]
+	# an error that is no RFC 6749 error code (a line break for the log)
+	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$ISS/oidc/callback?state=x&error=a%0Ab"
+	[ "$output" = "400" ]
+	grep -q 'not an error code' "$D/cb.json"
 }
 
 @test "wallet-initiated: a replayed provider callback and a state never issued are refused, and the server serves on" {
