@@ -226,7 +226,7 @@ PYEOF
 	[ "$(result 'r["oidc_callback"]')" != "$cb" ]
 }
 
-@test "wallet-initiated under --profile haip: PAR, PKCE, wallet attestation, DPoP with server nonces over TLS" {
+@test "wallet-initiated under --profile haip: dc+sd-jwt and mso_mdoc through PAR, PKCE, wallet attestation, DPoP with server nonces over TLS" {
 	make_tls_cert
 	serve_issuer "https://127.0.0.1:$PORT"
 	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
@@ -254,6 +254,11 @@ PYEOF
 	[ "$(result '"authorize: sent to the OpenID Provider" in r["checks"]')" = "true" ]
 	grep -q 'credential response decrypted (ECDH-ES, A128GCM)' "$D/out.json"
 	grep -q '"error":"use_dpop_nonce"' "$D/server.err"
+	# mso_mdoc the same way, its claims by the definition's oidc_claims mapping
+	holder "$ISS" --flow wallet-init --config mdl --wallet-key "$D/wp.key" \
+		--wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" --encrypt A256GCM
+	[ "$(result 'r["credentials"][0]["format"]')" = "mso_mdoc" ]
+	[ "$(result 'r["credentials"][0]["claims"]["org.iso.18013.5.1"]["document_number"]')" = "123456789" ]
 	# the profile's rules hold on this flow too: no wallet attestation, no PAR
 	run "$PY" "$HOLDER" "$ISS" --flow wallet-init --config pid --no-attestation \
 		--tls-ca "$D/ca.crt" --ca "$D/ca.crt" --timeout 120
