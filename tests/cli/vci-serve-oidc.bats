@@ -191,6 +191,83 @@ PYEOF
 	grep -q '"invalid_request"' "$D/cb.json"
 	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$ISS/oidc/callback"
 	[ "$output" = "400" ]
+	# an error that is no RFC 6749 error code (a line break for the log)
+	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$ISS/oidc/callback?state=x&error=a%0Ab"
+	[ "$output" = "400" ]
+	grep -q 'not an error code' "$D/cb.json"
+}
+
+@test "wallet-initiated: a replayed provider callback and a state never issued are refused, and the server serves on" {
+	op_start
+	oidc_serve
+	login pid
+	cb=$(result 'r["oidc_callback"]')
+	[[ "$cb" == "$ISS/oidc/callback?"*"state="*"code="* || "$cb" == "$ISS/oidc/callback?"*"code="*"state="* ]]
+	# the same state and code a second time: the login is spent
+	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$cb"
+	[ "$output" = "400" ]
+	grep -q '"invalid_request"' "$D/cb.json"
+	grep -q 'already used' "$D/cb.json"
+	# the provider was not asked to redeem the code again
+	[ "$(grep -c '"POST /token' "$D/op.err")" -eq 1 ]
+	# a state never issued, with the real code beside it
+	code=$("$PY" -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["code"][0])' "$cb")
+	state=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+	run curl -sS -m 60 -o "$D/cb.json" -w '%{http_code}' "$ISS/oidc/callback?state=$state&code=$code"
+	[ "$output" = "400" ]
+	grep -q '"invalid_request"' "$D/cb.json"
+	# no Location: nothing is sent to the wallet
+	run curl -sS -m 60 -o /dev/null -w '%{redirect_url}' "$ISS/oidc/callback?state=$state&code=$code"
+	[ -z "$output" ]
+	# the server still serves: another login goes through
+	kill -0 "$SPID"
+	login pid
+	[ "$(result 'r["credentials"][0]["claims"]["given_name"]')" = "Erika" ]
+	[ "$(result 'r["oidc_callback"]')" != "$cb" ]
+}
+
+@test "wallet-initiated under --profile haip: dc+sd-jwt and mso_mdoc through PAR, PKCE, wallet attestation, DPoP with server nonces over TLS" {
+	make_tls_cert
+	serve_issuer "https://127.0.0.1:$PORT"
+	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
+	oidc_files
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp-ca.key" 2>/dev/null
+	openssl req -x509 -new -key "$D/wp-ca.key" -subj "/CN=Test Wallet Provider Root" -days 30 \
+		-config "$D/pki.cnf" -extensions ca -out "$D/wp-ca.crt"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp.key" 2>/dev/null
+	openssl req -new -key "$D/wp.key" -subj "/CN=Test Wallet Attestation Signer" \
+		-config "$D/pki.cnf" -out "$D/wp.csr"
+	openssl x509 -req -in "$D/wp.csr" -CA "$D/wp-ca.crt" -CAkey "$D/wp-ca.key" -set_serial 0x3001 \
+		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/wp.crt" 2>/dev/null
+	op_start
+	if ! oidc_serve --profile haip --trust "$D/wp-ca.crt" 2>"$D/start.err"; then
+		grep -qi 'tls' "$D/server.err" && skip "vci-serve without native TLS here"
+		cat "$D/start.err" "$D/server.err"
+		return 1
+	fi
+	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/.well-known/oauth-authorization-server" >"$D/as.json"
+	"$PY" -c 'import json,sys; a = json.load(open(sys.argv[1])); assert a["require_pushed_authorization_requests"] is True and a["code_challenge_methods_supported"] == ["S256"] and "attest_jwt_client_auth" in a["token_endpoint_auth_methods_supported"] and a.get("dpop_signing_alg_values_supported"), a' "$D/as.json"
+	holder "$ISS" --flow wallet-init --config pid --wallet-key "$D/wp.key" \
+		--wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" --encrypt A128GCM
+	[ "$(result 'r["credentials"][0]["format"]')" = "dc+sd-jwt" ]
+	[ "$(result 'r["credentials"][0]["claims"]["given_name"]')" = "Erika" ]
+	[ "$(result '"authorize: sent to the OpenID Provider" in r["checks"]')" = "true" ]
+	grep -q 'credential response decrypted (ECDH-ES, A128GCM)' "$D/out.json"
+	grep -q '"error":"use_dpop_nonce"' "$D/server.err"
+	# mso_mdoc the same way, its claims by the definition's oidc_claims mapping
+	holder "$ISS" --flow wallet-init --config mdl --wallet-key "$D/wp.key" \
+		--wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" --encrypt A256GCM
+	[ "$(result 'r["credentials"][0]["format"]')" = "mso_mdoc" ]
+	[ "$(result 'r["credentials"][0]["claims"]["org.iso.18013.5.1"]["document_number"]')" = "123456789" ]
+	# the profile's rules hold on this flow too: no wallet attestation, no PAR
+	run "$PY" "$HOLDER" "$ISS" --flow wallet-init --config pid --no-attestation \
+		--tls-ca "$D/ca.crt" --ca "$D/ca.crt" --timeout 120
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"401"* ]]
+	# without DPoP the token request is refused
+	run "$PY" "$HOLDER" "$ISS" --flow wallet-init --config pid --wallet-key "$D/wp.key" \
+		--wallet-cert "$D/wp.crt" --dpop no --tls-ca "$D/ca.crt" --ca "$D/ca.crt" --timeout 120
+	[ "$status" -eq 1 ]
 }
 
 @test "wallet-initiated: refused settings" {

@@ -107,7 +107,9 @@ code_verifier, redirect_uri, a fresh PoP and DPoP.
                        issuer_state, and the redirects of /authorize are
                        followed as a browser would (to the OpenID Provider,
                        which logs the user in at once, and back through the
-                       issuer's callback) up to the wallet's redirect_uri
+                       issuer's callback) up to the wallet's redirect_uri;
+                       the result's "oidc_callback" is the callback URL
+                       the provider sent the browser to (state and code)
   --wallet-key FILE    PEM private key of the wallet provider's attestation
                        signer (auth-code; with pre-auth, the token request
                        carries the attestation too)
@@ -2076,6 +2078,9 @@ def browse(h, r):
 			die("authorize: redirected to %r" % loc[:120])
 		if hops == 1:
 			h.ok("authorize: sent to the OpenID Provider")
+		if urllib.parse.urlsplit(loc).path.endswith("/oidc/callback"):
+			# kept for tests that replay the provider's answer
+			h.result["oidc_callback"] = loc
 		r = h.http.request("GET", loc)
 	return r
 

@@ -5,6 +5,7 @@
 #include "base/url.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
+#include "oid4vci/request.h"
 
 #include <string.h>
 
@@ -345,5 +346,62 @@ int vci_oidc_claims_map(const json_t *idt, const json_t *map, const json_t *name
 		if (c && json_object_set(into, json_string_value(v), c) < 0)
 			return vci_err_oom(err);
 	}
+	return 0;
+}
+
+void vci_oidc_callback_clear(vci_oidc_callback_t *cb)
+{
+	if (!cb)
+		return;
+	vci_str_wipe(cb->state);
+	vci_str_wipe(cb->code);
+	free(cb->error);
+	memset(cb, 0, sizeof *cb);
+}
+
+int vci_oidc_callback_parse(const char *query, size_t len, vci_oidc_callback_t *cb,
+			    vci_err_t *err)
+{
+	static const char *const names[] = { "state", "code", "error" };
+	char **slots[] = { &cb->state, &cb->code, &cb->error };
+
+	memset(cb, 0, sizeof *cb);
+	if (vci_form_fields(query ? query : "", query ? len : 0, names, slots, 3, err) < 0) {
+		vci_oidc_callback_clear(cb);
+		return -1;
+	}
+	if (!cb->state || !*cb->state) {
+		vci_oidc_callback_clear(cb);
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "state: missing");
+	}
+	if (strlen(cb->state) > VCI_OIDC_STATE_MAX ||
+	    (cb->code && strlen(cb->code) > VCI_OIDC_CODE_MAX)) {
+		vci_oidc_callback_clear(cb);
+		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request", "state or code: too long");
+	}
+	for (const char *c = cb->error; c && *c; c++) {
+		/* RFC 6749 4.1.2.1: error is %x20-21 / %x23-5B / %x5D-7E */
+		if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\') {
+			vci_oidc_callback_clear(cb);
+			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_request",
+					   "error: not an error code");
+		}
+	}
+	return 0;
+}
+
+int vci_oidc_login_secret_split(const char *secret, char *verifier, size_t vsize,
+				const char **nonce, vci_err_t *err)
+{
+	const char *sp = strchr(secret, ' ');
+
+	if (!sp || sp == secret || !sp[1] || (size_t)(sp - secret) >= vsize) {
+		if (vsize)
+			OPENSSL_cleanse(verifier, vsize);
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "login: damaged");
+	}
+	memcpy(verifier, secret, (size_t)(sp - secret));
+	verifier[sp - secret] = '\0';
+	*nonce = sp + 1;
 	return 0;
 }

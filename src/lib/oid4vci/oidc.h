@@ -79,4 +79,38 @@ json_t *vci_oidc_id_token_verify(const char *body, size_t len, const json_t *jwk
 int vci_oidc_claims_map(const json_t *idt, const json_t *map, const json_t *names,
 			json_t *into, vci_err_t *err);
 
+/* The provider's answer at our callback (OpenID Connect Core 3.1.2.5 and
+ * 3.1.2.6): the query string of GET P/oidc/callback. */
+typedef struct vci_oidc_callback {
+	char *state;   /* never NULL after a successful parse */
+	char *code;    /* NULL when the provider sent none */
+	char *error;   /* the provider's error code, or NULL */
+} vci_oidc_callback_t;
+
+/* Parse the callback's query (len bytes, raw, after '?'; NULL with len 0
+ * for none) as a form (oid4vci/request.h vci_form_fields): state, code
+ * and error decoded, other parameters ignored. state is required, at most
+ * VCI_OIDC_STATE_MAX bytes (ours are shorter) and without an embedded NUL;
+ * code at most VCI_OIDC_CODE_MAX bytes; error only of the characters
+ * RFC 6749 section 4.1.2.1 allows (printable ASCII but the double quote and backslash, so
+ * it can be logged as it is). 0 with *cb filled (clear it), or
+ * -1 with err (VCI_EXIT_FAIL, "invalid_request": malformed, repeated,
+ * missing or too long; the message never holds a value) and *cb cleared.
+ * Pure: no I/O, no store, thread-safe. */
+#define VCI_OIDC_STATE_MAX 256
+#define VCI_OIDC_CODE_MAX 4096
+int vci_oidc_callback_parse(const char *query, size_t len, vci_oidc_callback_t *cb,
+			    vci_err_t *err);
+/* Wipe (state and code are secrets) and free the members; NULL-safe. */
+void vci_oidc_callback_clear(vci_oidc_callback_t *cb);
+
+/* Split a login's sealed secret "VERIFIER NONCE" (what the authorization
+ * endpoint stored with the login) into `verifier` (a buffer of vsize
+ * bytes, NUL-terminated) and *nonce (pointing into `secret`). 0, or -1
+ * with err (VCI_EXIT_IO, "server_error", "login: damaged") when there is
+ * no space, the verifier is empty or does not fit, or the nonce is empty;
+ * `verifier` is wiped on failure. Pure, thread-safe. */
+int vci_oidc_login_secret_split(const char *secret, char *verifier, size_t vsize,
+				const char **nonce, vci_err_t *err);
+
 #endif

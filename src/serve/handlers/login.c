@@ -173,17 +173,6 @@ static char *login_record(vci_serve_t *s, const json_t *idt, const char *configs
 	return vci_json_dump(rec);
 }
 
-/* The query of the callback: state, code, error (each or NULL). */
-static int login_query(const vci_req_t *req, char **state, char **code, char **error,
-		       vci_err_t *err)
-{
-	static const char *const names[] = { "state", "code", "error" };
-	char **slots[] = { state, code, error };
-	const char *q = req->query ? req->query : "";
-
-	return vci_form_fields(q, strlen(q), names, slots, 3, err);
-}
-
 /* The provider's answer turned into our code: 0 with the code's exchange
  * made, or -1 (access_denied for the wallet, the reason logged). */
 static int login_finish(vci_serve_t *s, const vci_req_t *req, const char *secret,
@@ -192,16 +181,17 @@ static int login_finish(vci_serve_t *s, const vci_req_t *req, const char *secret
 {
 	uint8_t ch[VCI_STORE_HASH];
 	char verifier[128];
-	const char *nonce = strchr(secret, ' ');
+	const char *nonce = NULL;
 	json_auto_t *idt = NULL;
 	char_auto_t *rec = NULL;
 	vci_err_t err = { 0 };
 	int rc;
 
-	if (!nonce || (size_t)(nonce - secret) >= sizeof verifier)
-		return vci_err_set(&err, VCI_EXIT_IO, "server_error", "login: damaged");
-	snprintf(verifier, sizeof verifier, "%.*s", (int)(nonce - secret), secret);
-	idt = vci_serve_oidc_redeem(s, code, verifier, nonce + 1, req->now, &err);
+	if (vci_oidc_login_secret_split(secret, verifier, sizeof verifier, &nonce, &err) < 0) {
+		fprintf(stderr, "vci-serve: oidc callback: %s\n", err.msg);
+		return -1;
+	}
+	idt = vci_serve_oidc_redeem(s, code, verifier, nonce, req->now, &err);
 	OPENSSL_cleanse(verifier, sizeof verifier);
 	if (!idt || !(rec = login_record(s, idt, configs, &err)) ||
 	    !(*ours = vci_h_secret(32, ch, &err))) {
@@ -220,20 +210,19 @@ static int login_finish(vci_serve_t *s, const vci_req_t *req, const char *secret
 
 void vci_h_oidc_callback(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	wipe_auto_t *state = NULL, *code = NULL, *ours = NULL, *secret = NULL;
-	char_auto_t *error = NULL;
+	wipe_auto_t *ours = NULL, *secret = NULL;
+	const char *q = req->query ? req->query : "";
+	vci_oidc_callback_t cb = { 0 };
 	uint8_t sh[VCI_STORE_HASH], rh[VCI_STORE_HASH];
 	vci_store_authz_t a = { 0 }, done = { 0 };
 	vci_err_t err = { 0 };
 	int rc;
 
-	if (login_query(req, &state, &code, &error, &err) < 0 || !state) {
-		if (!err.code[0])
-			vci_err_set(&err, VCI_EXIT_FAIL, "invalid_request", "state: missing");
+	if (vci_oidc_callback_parse(q, strlen(q), &cb, &err) < 0) {
 		vci_h_fail(resp, 400, &err);
 		return;
 	}
-	vci_store_hash(state, strlen(state), sh);
+	vci_store_hash(cb.state, strlen(cb.state), sh);
 	rc = vci_store_login_take(s->store, sh, req->now, &secret, rh, &a, &err);
 	if (rc != 0) {
 		if (rc > 0)
@@ -241,13 +230,14 @@ void vci_h_oidc_callback(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 				    "state: no login awaits it (unknown, expired or already used)");
 		vci_h_fail(resp, rc > 0 ? 400 : 0, &err);
 		vci_store_authz_clear(&a);
+		vci_oidc_callback_clear(&cb);
 		return;
 	}
-	if (error || !code) {
+	if (cb.error || !cb.code) {
 		fprintf(stderr, "vci-serve: oidc callback: the provider answered %.64s\n",
-			error ? error : "without a code");
+			cb.error ? cb.error : "without a code");
 		login_redirect(s, resp, &a, NULL, "access_denied", "the user was not authenticated");
-	} else if (login_finish(s, req, secret, code, rh, a.configs, &ours, &done) < 0) {
+	} else if (login_finish(s, req, secret, cb.code, rh, a.configs, &ours, &done) < 0) {
 		login_redirect(s, resp, &a, NULL, "access_denied", "the user could not be "
 			       "authenticated at the OpenID Provider");
 	} else {
@@ -255,4 +245,5 @@ void vci_h_oidc_callback(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	}
 	vci_store_authz_clear(&a);
 	vci_store_authz_clear(&done);
+	vci_oidc_callback_clear(&cb);
 }
