@@ -15,7 +15,7 @@ setup() {
 	command -v vci-sign-sdjwt >/dev/null || skip "the tools are not on PATH"
 	D=$BATS_TEST_TMPDIR
 	DEFS=$SRC/examples/definitions
-	make_pki "$D" # a root and an issuer certificate, both valid 30 days from now
+	make_pki "$D" 30 # a root and an issuer certificate, both valid 30 days from now
 	NOW=$(date +%s)
 	LATER=$((NOW + 40 * 86400))  # both expired
 	BEFORE=$((NOW - 86400))      # neither valid yet
@@ -32,12 +32,12 @@ teardown() {
 }
 
 sdjwt() {
-	vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
+	vci-sign-sdjwt --unchecked-proofs --defn "$DEFS/pid.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
 		--issuer "$ISSUER" "$@" "$D/pid.json"
 }
 
 mdoc() {
-	vci-sign-mdoc --defn "$DEFS/mdl.json" --key "$D/issuer.key" --cert "$D/issuer.crt" "$@" "$D/mdl.json"
+	vci-sign-mdoc --unchecked-proofs --defn "$DEFS/mdl.json" --key "$D/issuer.key" --cert "$D/issuer.crt" "$@" "$D/mdl.json"
 }
 
 @test "an expired certificate signs nothing: SD-JWT VC, VC JWT, mdoc, status list, metadata (exit 4)" {
@@ -47,7 +47,7 @@ mdoc() {
 	[[ $output == "vci-sign-sdjwt: --cert: $D/issuer.crt: certificate \"/C=UT/CN=Test Issuer\" expired at "*Z ]]
 	cs='{"id":"https://issuer.example.com/status/3#7","type":"BitstringStatusListEntry","statusPurpose":"revocation","statusListIndex":"7","statusListCredential":"https://issuer.example.com/status/3"}'
 	printf '{"claims":%s,"holder_jwk":%s,"credentialStatus":%s}\n' "$(claims diploma)" "$HJWK" "$cs" >"$D/vc.json"
-	run vci-sign-sdjwt --defn "$DEFS/diploma.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
+	run vci-sign-sdjwt --unchecked-proofs --defn "$DEFS/diploma.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
 		--issuer "$ISSUER" "$D/vc.json"
 	[ "$status" -eq 4 ]
 	[[ $output == *'expired at'* ]]
@@ -61,7 +61,7 @@ mdoc() {
 	[ "$status" -eq 4 ]
 	[[ $output == *'expired at'* ]]
 	# a kid instead of a certificate: nothing to judge
-	run vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" --kid k --issuer "$ISSUER" "$D/pid.json"
+	run vci-sign-sdjwt --unchecked-proofs --defn "$DEFS/pid.json" --key "$D/issuer.key" --kid k --issuer "$ISSUER" "$D/pid.json"
 	[ "$status" -eq 0 ]
 }
 
@@ -83,7 +83,7 @@ mdoc() {
 		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/leaf.crt" 2>/dev/null
 	cat "$D/leaf.crt" "$D/short.crt" >"$D/chain2.pem"
 	export VCI_NOW=$((NOW + 3 * 86400))
-	run vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" --cert "$D/chain2.pem" \
+	run vci-sign-sdjwt --unchecked-proofs --defn "$DEFS/pid.json" --key "$D/issuer.key" --cert "$D/chain2.pem" \
 		--issuer "$ISSUER" "$D/pid.json"
 	[ "$status" -eq 4 ]
 	[[ $output == *'certificate "/C=UT/CN=Short Root" expired at '* ]]
@@ -97,14 +97,14 @@ mdoc() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ ${stderr_lines[0]} == 'vci-sign-sdjwt: warning: 1 credential stays valid after the certificate expires at '*'Z (the last until '*'Z)' ]]
 	cat "$D/pid.json" "$D/pid.json" "$D/pid.json" >"$D/three.json"
-	run --separate-stderr vci-sign-mdoc --defn "$DEFS/mdl.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
+	run --separate-stderr vci-sign-mdoc --unchecked-proofs --defn "$DEFS/mdl.json" --key "$D/issuer.key" --cert "$D/issuer.crt" \
 		--raw "$D/mdl.json" "$D/mdl.json"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	[[ $stderr == *'vci-sign-mdoc: warning: 2 credentials stay valid after the certificate expires at '* ]]
 	# a record whose exp comes before the certificate's end: no warning
 	sed 's/}$/,"exp":'$((NOW + 10 * 86400))'}/' "$D/pid.json" >"$D/short.json"
-	run --separate-stderr vci-sign-sdjwt --defn "$DEFS/pid.json" --key "$D/issuer.key" \
+	run --separate-stderr vci-sign-sdjwt --unchecked-proofs --defn "$DEFS/pid.json" --key "$D/issuer.key" \
 		--cert "$D/issuer.crt" --issuer "$ISSUER" "$D/short.json"
 	[ "$status" -eq 0 ]
 	[[ $stderr != *warning* ]]

@@ -24,10 +24,11 @@ print(s.getsockname()[1])
 s.close()'
 }
 
-# make_pki DIR: a root CA and an issuer certificate it signed (keyUsage
+# make_pki DIR [DAYS]: a root CA and an issuer certificate it signed, valid
+# DAYS (default 3650) from now (keyUsage
 # digitalSignature, the mdoc document signer EKU), P-256 keys
 make_pki() {
-	local d=$1
+	local d=$1 days=${2:-3650}
 	cat >"$d/pki.cnf" <<'CNF'
 [req]
 distinguished_name = dn
@@ -44,13 +45,13 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ca.key" 2>/dev/null
-	openssl req -x509 -new -key "$d/ca.key" -subj "/C=UT/CN=Test Root" -days 3650 \
+	openssl req -x509 -new -key "$d/ca.key" -subj "/C=UT/CN=Test Root" -days "$days" \
 		-config "$d/pki.cnf" -extensions ca -out "$d/ca.crt"
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/issuer.key" 2>/dev/null
 	openssl req -new -key "$d/issuer.key" -subj "/C=UT/CN=Test Issuer" -config "$d/pki.cnf" \
 		-out "$d/issuer.csr"
 	openssl x509 -req -in "$d/issuer.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -set_serial 0x1001 \
-		-days 3650 -extfile "$d/pki.cnf" -extensions leaf -out "$d/issuer.crt" 2>/dev/null
+		-days "$days" -extfile "$d/pki.cnf" -extensions leaf -out "$d/issuer.crt" 2>/dev/null
 }
 
 # make_defs DIR: the example definitions (pid: dc+sd-jwt, mdl: mso_mdoc,

@@ -697,11 +697,16 @@ int vci_statuslist_create(const char *path, const vci_statuslist_t *sl, int repl
 {
 	vci_sl_lock_t lk = { -1 };
 	int r;
+	struct stat st;
 
 	/* Replacing a list: under its exclusive lock, so that no writer in
 	 * the middle of a read-modify-write saves over the new list (or a
-	 * reader sees the old list after the new one was written). */
-	if (replace && access(path, F_OK) == 0 && vci_statuslist_lock(path, 1, &lk, err) < 0)
+	 * reader sees the old list after the new one was written). Only a
+	 * regular file is a list to lock: a FIFO or device named as the
+	 * output is written into as it is (opening a FIFO to lock it would
+	 * wait for a writer). */
+	if (replace && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    vci_statuslist_lock(path, 1, &lk, err) < 0)
 		return -1;
 	if (replace && lk.fd >= 0)
 		remove_stale(path);
