@@ -92,20 +92,20 @@ EOF
 
 @test "dc+sd-jwt and jwt_vc_json signed on the token with --pass: jwcrypto and verify --ca accept them" {
 	pid_records 3 >"$D/recs.json"
-	vci-sign-sdjwt --raw --defn "$DEFS/pid.json" --key "$KEY" --pass pass:$PIN \
+	vci-sign-sdjwt --unchecked-proofs --raw --defn "$DEFS/pid.json" --key "$KEY" --pass pass:$PIN \
 		--cert "$F/token.crt" --issuer "$ISSUER" "$D/recs.json" >"$D/sd.txt" 2>"$D/err"
 	[ "$(jws_check "$D/sd.txt")" = 3 ]
 	vci-sign-sdjwt verify --ca "$F/ca.crt" "$D/sd.txt" >/dev/null
 	cs='{"id":"https://issuer.example.com/status/3#7","type":"BitstringStatusListEntry","statusPurpose":"revocation","statusListIndex":"7","statusListCredential":"https://issuer.example.com/status/3"}'
 	printf '{"claims":%s,"holder_jwk":%s,"credentialStatus":%s}\n' "$(claims diploma)" "$HJWK" "$cs" >"$D/vc.json"
-	PIN_ENV=$PIN vci-sign-sdjwt --raw --defn "$DEFS/diploma.json" --key "$KEY" --pass env:PIN_ENV \
+	PIN_ENV=$PIN vci-sign-sdjwt --unchecked-proofs --raw --defn "$DEFS/diploma.json" --key "$KEY" --pass env:PIN_ENV \
 		--cert "$F/token.crt" --issuer "$ISSUER" "$D/vc.json" >"$D/vc.txt"
 	[ "$(jws_check "$D/vc.txt")" = 1 ]
 }
 
 @test "many records on two threads and more: every signature made on the token verifies" {
 	pid_records 120 >"$D/recs.json"
-	vci-sign-sdjwt --jobs 4 --raw --defn "$DEFS/pid.json" --key "$KEY;pin-value=$PIN" \
+	vci-sign-sdjwt --unchecked-proofs --jobs 4 --raw --defn "$DEFS/pid.json" --key "$KEY;pin-value=$PIN" \
 		--cert "$F/token.crt" --issuer "$ISSUER" "$D/recs.json" >"$D/sd.txt"
 	[ "$(jws_check "$D/sd.txt")" = 120 ]
 }
@@ -113,7 +113,7 @@ EOF
 @test "mso_mdoc signed on the token: mdoc-check.py (cbor2 + cryptography) and verify --ca accept it" {
 	printf '{"id":"m1","claims":%s,"holder_jwk":%s,"status":{"status_list":{"idx":1,"uri":"%s/status/2"}}}\n' \
 		"$(claims mdl | sed 's/_9j_4AAQ/\/9j\/4AAQ/')" "$HJWK" "$ISSUER" >"$D/mdl.json"
-	vci-sign-mdoc --raw --defn "$DEFS/mdl.json" --key "$KEY" --pass pass:$PIN --cert "$F/token.crt" \
+	vci-sign-mdoc --unchecked-proofs --raw --defn "$DEFS/mdl.json" --key "$KEY" --pass pass:$PIN --cert "$F/token.crt" \
 		"$D/mdl.json" >"$D/c.txt"
 	echo "$HJWK" >"$D/h.json"
 	run "$PY" "$MDOC_CHECK" "$D/c.txt" --ca "$F/ca.crt" --jwk "$D/h.json"
@@ -181,7 +181,7 @@ assert p["credential_configurations_supported"]["pid"]["credential_signing_alg_v
 
 @test "the PIN: from pin-value, pin-source or --pass; missing or wrong: exit 4, and never printed" {
 	pid_records 1 >"$D/r.json"
-	sign() { vci-sign-sdjwt --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" "$@" "$D/r.json"; }
+	sign() { vci-sign-sdjwt --unchecked-proofs --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" "$@" "$D/r.json"; }
 	sign --key "$KEY;pin-value=$PIN" >"$D/a.txt"
 	printf '%s\n' $PIN >"$D/pin.txt"
 	sign --key "$KEY?pin-source=file:$D/pin.txt" >"$D/b.txt"
@@ -206,10 +206,10 @@ assert p["credential_configurations_supported"]["pid"]["credential_signing_alg_v
 @test "module-path in the URI names the module (RFC 7512), without PKCS11_MODULE_PATH" {
 	pid_records 1 >"$D/r.json"
 	unset PKCS11_MODULE_PATH
-	vci-sign-sdjwt --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" \
+	vci-sign-sdjwt --unchecked-proofs --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" \
 		--key "$KEY;pin-value=$PIN?module-path=$P11MOD" "$D/r.json" >"$D/a.txt"
 	[ "$(jws_check "$D/a.txt")" = 1 ]
-	run vci-sign-sdjwt --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" \
+	run vci-sign-sdjwt --unchecked-proofs --raw --defn "$DEFS/pid.json" --cert "$F/token.crt" --issuer "$ISSUER" \
 		--key "$KEY;pin-value=$PIN?module-path=/nonexistent/libnone.so" "$D/r.json"
 	[ "$status" -eq 4 ]
 	[[ $output == *'/nonexistent/libnone.so'* ]]

@@ -95,7 +95,7 @@ iat_of() { cut -d. -f2 "$1" | tr '_-' '/+' | base64 -d 2>/dev/null | sed 's/.*"i
 
 @test "vci-statuslist: --now is sign's iat and check's time; --iat a hidden alias" {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out s.pem 2>/dev/null
-	openssl req -x509 -new -key s.pem -subj /CN=s -days 30 -out s.crt 2>/dev/null
+	openssl req -x509 -new -key s.pem -subj /CN=s -days 3650 -out s.crt 2>/dev/null
 	vci-statuslist new --bits 1 --size 16 --uri https://i.example/s/1 --output l
 	vci-statuslist sign --list l --key s.pem --cert s.crt --now 2030-01-02T03:04:05Z \
 		--exp 3600 --output t.jwt
