@@ -7,6 +7,7 @@
 #include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "oid4vci/offer.h"
+#include "oid4vci/validity.h"
 #include "serve/serve.h"
 #include "vci-serve-manage.h"
 #include "vci-serve-flow.h"
@@ -112,6 +113,30 @@ static int is_loopback(const char *addr)
 	       !strncmp(addr, "localhost:", 10);
 }
 
+/* One warning per definition served (--defn and the store's) whose
+ * credentials, made now, stay valid after the --cert chain expires. */
+static void warn_outlive(const args_t *a, const vci_serve_t *s)
+{
+	size_t n;
+	vci_defn_t *const *defs = vci_serve_defs(s, &n);
+	long precision = vci_serve_issue(s)->precision;
+	int64_t now = vci_time_now();
+	vci_validity_finding_t f;
+	char expires[21];
+
+	for (size_t i = 0; i < n; i++) {
+		vci_err_t err = { 0 };
+
+		if (vci_validity_outlives(defs[i], NULL, now, precision, s->cert_not_after, &f,
+					  &err) != 1)
+			continue;
+		vci_time_format(f.not_after, expires);
+		fprintf(stderr, "%s: warning: definition %s: credentials valid %lld days outlive "
+			"the certificate (expires %s)\n", a->cli.prog, defs[i]->id,
+			(long long)f.days, expires);
+	}
+}
+
 /* The wallet-facing listener, over TLS with --tls-cert and --tls-key. */
 static vci_http_t *start(args_t *a, vci_serve_t *s, vci_err_t *err)
 {
@@ -154,6 +179,7 @@ static int cmd_run(void *ctx, int argc, char **argv)
 		vci_serve_free(s);
 		return vci_cli_fail(&a->cli, &err, VCI_EXIT_IO);
 	}
+	warn_outlive(a, s);
 	block_signals(&set);
 	main_h = start(a, s, &err);
 	if (main_h && a->cfg.admin_listen) {

@@ -126,3 +126,26 @@ mdoc() {
 	[ "$status" -eq 4 ]
 	[[ $output == *"--cert: $D/issuer.crt: certificate \"/C=UT/CN=Test Issuer\" expired at "* ]]
 }
+
+@test "vci-serve warns at start-up for each definition whose credentials outlive its certificate" {
+	serve_skip_unless_ready
+	serve_init
+	make_pki "$D" 30   # the server's certificate: 30 days
+	# pid: 90 days, mdl: 365 days; diploma shortened to 10 days: no warning
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["expiry_days"] = 10
+json.dump(d, open(sys.argv[1], "w"))' "$D/diploma.json"
+	serve_start
+	serve_stop
+	cat "$D/server.err"
+	expires=$(openssl x509 -in "$D/issuer.crt" -noout -enddate | cut -d= -f2)
+	expires=$(date -u -d "$expires" +%Y-%m-%dT%H:%M:%SZ)
+	grep -qxF "vci-serve: warning: definition pid: credentials valid 90 days outlive the certificate (expires $expires)" "$D/server.err"
+	grep -qxF "vci-serve: warning: definition mdl: credentials valid 365 days outlive the certificate (expires $expires)" "$D/server.err"
+	[ "$(grep -c warning "$D/server.err")" -eq 2 ]
+	# a certificate that outlives them: no warning
+	make_pki "$D" 400
+	serve_start
+	serve_stop
+	! grep -q warning "$D/server.err"
+}

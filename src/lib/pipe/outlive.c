@@ -2,6 +2,7 @@
  * outlive.h). */
 #include "outlive.h"
 #include "crypto/keys.h"
+#include "oid4vci/validity.h"
 
 #include <time.h>
 
@@ -35,14 +36,14 @@ void vci_outlive_note_record(vci_outlive_t *o, const vci_issue_ctx_t *ctx, const
 			     int64_t now)
 {
 	const vci_defn_t *d;
-	vci_issue_times_t t;
+	vci_validity_finding_t f;
 	vci_err_t err = { 0 };
 
 	if (o->not_after == INT64_MAX)
 		return;
 	d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec, &err);
-	if (d && vci_issue_times(d, rec, now, ctx->precision, &t, &err) == 0)
-		vci_outlive_note(o, t.exp);
+	if (d && vci_validity_outlives(d, rec, now, ctx->precision, o->not_after, &f, &err) == 1)
+		vci_outlive_note(o, f.valid_until);
 }
 
 static void utc(int64_t t, char out[32])
