@@ -114,20 +114,16 @@ typedef struct sign_ctx {
 	int unchecked;          /* --unchecked-proofs */
 } sign_ctx_t;
 
-/* The proofs of a record whose definition states a proof policy were
+/* The proofs of a record whose definition d states a proof policy were
  * checked against that policy (vci-verify-proof --defn), unless
- * --unchecked-proofs. A record naming no definition is left to
- * vci_issue_record, which says so. */
-static int sign_policy(const sign_ctx_t *s, const json_t *rec, vci_err_t *err)
+ * --unchecked-proofs. A record naming no definition (d NULL) is left to
+ * vci_issue_record_as, which says so. */
+static int sign_policy(const sign_ctx_t *s, const vci_defn_t *d, const json_t *rec,
+		       vci_err_t *err)
 {
-	vci_err_t ignored = { 0 };
-	const vci_defn_t *d;
-
-	if (s->unchecked)
+	if (s->unchecked || !d)
 		return 0;
-	d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs, s->issue.formats,
-				  s->issue.config, rec, &ignored);
-	return d ? vci_policy_record_check(d, rec, err) : 0;
+	return vci_policy_record_check(d, rec, err);
 }
 
 static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
@@ -135,11 +131,17 @@ static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
 	sign_ctx_t *s = ctx;
 	/* the time of each record: a stream may run for days */
 	int64_t now = vci_time_now();
+	vci_err_t ignored = { 0 };
+	/* selected once for the policy, the signing and the validity */
+	const vci_defn_t *d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs,
+						    s->issue.formats, s->issue.config, rec,
+						    &ignored);
 
-	if (sign_policy(s, rec, err) < 0 ||
-	    vci_issue_record(&s->issue, rec, now, s->flags, err) < 0)
+	if (sign_policy(s, d, rec, err) < 0 ||
+	    vci_issue_record_as(&s->issue, d, rec, now, s->flags, err) < 0)
 		return -1;
-	vci_outlive_note_record(&s->outlive, &s->issue, rec, now);
+	if (d)
+		vci_outlive_note_record(&s->outlive, d, s->issue.precision, rec, now);
 	vci_record_drop_secrets(rec);
 	*result = json_incref(rec);
 	return 0;

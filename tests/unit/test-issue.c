@@ -5,6 +5,8 @@
 #include "crypto/jws.h"
 #include "crypto/keys.h"
 #include "oid4vci/mdoc.h"
+#include "oid4vci/policy.h"
+#include "oid4vci/validity.h"
 #include "oid4vci/sdjwt.h"
 #include "pipe/batch.h"
 #include "pipe/cli.h"
@@ -579,6 +581,48 @@ static void issue_record(void)
 	fixture_free(&f);
 }
 
+/* vci_validity_outlives: the definition's expiry, or the record's exp,
+ * against the chain's end; and the policy digest kept with a definition */
+static void validity(void)
+{
+	json_t *doc = J("{\"id\":\"v\",\"format\":\"dc+sd-jwt\",\"vct\":\"urn:v\","
+			"\"claims\":[],\"expiry_days\":365,"
+			"\"key_binding\":{\"methods\":[\"jwk\"],\"proof_algs\":[\"ES256\"]}}");
+	vci_err_t err = { 0 };
+	vci_defn_t *d = doc ? vci_defn_new(doc, &err) : NULL;
+	vci_validity_finding_t f;
+	int64_t now = 1800000000, na30 = now + 30 * 86400;
+	char digest[44];
+	json_t *rec;
+
+	tap_ok(d != NULL, "validity: definition made (%s)", err.msg);
+	if (!d) {
+		json_decref(doc);
+		return;
+	}
+	tap_ok(vci_validity_outlives(d, NULL, now, 86400, na30, &f, &err) == 1 &&
+	       f.days == 365 && f.not_after == na30 &&
+	       f.valid_until == vci_time_round(now, 86400) + 365 * 86400,
+	       "365 days outlive a 30-day certificate");
+	tap_ok(vci_validity_outlives(d, NULL, now, 86400, now + 400 * 86400, &f, &err) == 0,
+	       "a 400-day certificate is not outlived");
+	tap_ok(vci_validity_outlives(d, NULL, now, 86400, INT64_MAX, &f, &err) == 0 &&
+	       vci_validity_outlives(d, NULL, now, 86400, 0, NULL, &err) == 0,
+	       "no chain: nothing found");
+	rec = J("{\"exp\":1800086400}");
+	tap_ok(vci_validity_outlives(d, rec, now, 86400, na30, &f, &err) == 0,
+	       "a record's own exp before the end: not outlived");
+	json_decref(rec);
+	rec = J("{\"exp\":\"soon\"}");
+	tap_ok(vci_validity_outlives(d, rec, now, 86400, na30, &f, &err) == -1 &&
+	       !strcmp(err.code, "invalid_request"), "a malformed exp is an error");
+	json_decref(rec);
+	tap_ok(vci_policy_digest(d, digest, &err) == 0 && !strcmp(digest, d->policy_digest),
+	       "vci_defn_new keeps the policy digest with the definition");
+	vci_defn_free(d);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	raw();
@@ -589,5 +633,6 @@ int main(void)
 	status();
 	result();
 	issue_record();
+	validity();
 	return tap_done();
 }

@@ -3,6 +3,7 @@
  * document, and the prepared form. Claims are checked in claims.c;
  * other products' shapes are imported in import.c. */
 #include "defn-int.h"
+#include "policy.h"
 #include "base/url.h"
 
 #include <ctype.h>
@@ -1369,6 +1370,10 @@ vci_defn_t *vci_defn_new(const json_t *doc, vci_err_t *err)
 		d->binding_methods = json_object_get(kb, "methods");
 		d->proof_algs = json_object_get(kb, "proof_algs");
 		d->key_attestation = json_is_object(ka) ? ka : NULL;
+	}
+	if (vci_policy_digest(d, d->policy_digest, err) < 0) {
+		vci_defn_free(d);
+		return NULL;
 	}
 	claims = json_object_get(n, "claims");
 	d->nclaims = json_array_size(claims);

@@ -91,6 +91,10 @@ typedef struct vci_defn {
 	unsigned reissuance_days;   /* refresh tokens renew access this long;
 				       0 = no refresh tokens */
 	vci_defn_node_t *tree;
+	char policy_digest[44];     /* the digest of its proof policy
+				       (vci_policy_digest, policy.h), made once
+				       by vci_defn_new; "" in a definition made
+				       elsewhere (then computed when needed) */
 } vci_defn_t;
 
 /* Format identifiers. vci_format_parse accepts the pre-final "vc+sd-jwt"

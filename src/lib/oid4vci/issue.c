@@ -287,9 +287,14 @@ static int issue_sign_each(const vci_issue_ops_t *ops, void *signer, vci_issue_c
 int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsigned flags,
 		     vci_err_t *err)
 {
+	return vci_issue_record_as(ctx, NULL, rec, now, flags, err);
+}
+
+int vci_issue_record_as(const vci_issue_ctx_t *ctx, const vci_defn_t *d, json_t *rec,
+			int64_t now, unsigned flags, vci_err_t *err)
+{
 	const json_t *keys[VCI_ISSUE_MAX_KEYS], *status = NULL;
 	json_t *creds[VCI_ISSUE_MAX_KEYS];
-	const vci_defn_t *d;
 	const vci_issue_ops_t *ops;
 	vci_issue_times_t t;
 	json_t *claims;
@@ -303,7 +308,9 @@ int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsig
 		return vci_err_set(err, VCI_EXIT_KEY, "invalid_certificate", "certificate: expired "
 				   "at %s: nothing is signed with it", when);
 	}
-	d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec, err);
+	if (!d)
+		d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec,
+					  err);
 	if (!d)
 		return -1;
 	ops = ctx->fmt[d->format].ops; /* present: formats holds only added ones */

@@ -196,5 +196,11 @@ int vci_issue_ctx_add(vci_issue_ctx_t *ctx, const vci_issue_ops_t *ops, void *si
  * signing fails, VCI_EXIT_IO out of memory. */
 int vci_issue_record(const vci_issue_ctx_t *ctx, json_t *rec, int64_t now, unsigned flags,
 		     vci_err_t *err);
+/* The same with the definition a caller already selected for rec: `d`
+ * as vci_issue_defn_select returned it over ctx's definitions, formats
+ * and config (so its format was added), or NULL to select it here as
+ * vci_issue_record does. Same errors, in the same order. */
+int vci_issue_record_as(const vci_issue_ctx_t *ctx, const vci_defn_t *d, json_t *rec,
+			int64_t now, unsigned flags, vci_err_t *err);
 
 #endif

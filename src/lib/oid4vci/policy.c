@@ -30,6 +30,14 @@ int vci_policy_digest(const vci_defn_t *d, char out[44], vci_err_t *err)
 	return 0;
 }
 
+/* d's policy digest: the one vci_defn_new made, else computed now. */
+static const char *policy_digest_of(const vci_defn_t *d, char buf[44], vci_err_t *err)
+{
+	if (d->policy_digest[0])
+		return d->policy_digest;
+	return vci_policy_digest(d, buf, err) < 0 ? NULL : buf;
+}
+
 /* A record carries proofs where vci_proof_verify_record looks for them. */
 static int policy_has_proofs(const json_t *rec)
 {
@@ -100,7 +108,8 @@ int vci_policy_verify_record(const vci_defn_t *d, const vci_proof_policy_t *base
 	json_auto_t *work = NULL;
 	json_auto_t *wa = NULL;
 	json_auto_t *mark = NULL;
-	char digest[44];
+	char buf[44];
+	const char *digest;
 
 	if (!json_is_object(rec))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof", "record is not an object");
@@ -119,7 +128,8 @@ int vci_policy_verify_record(const vci_defn_t *d, const vci_proof_policy_t *base
 	if ((d->key_binding || policy_has_proofs(rec)) &&
 	    vci_proof_verify_record(work, &p, err) < 0)
 		return -1;
-	if (vci_policy_digest(d, digest, err) < 0)
+	digest = policy_digest_of(d, buf, err);
+	if (!digest)
 		return -1;
 	mark = json_pack("{s:s,s:s}", "credential_configuration_id", d->id, "digest", digest);
 	if (!mark || json_object_set(work, VCI_POLICY_FIELD, mark) < 0 ||
@@ -134,7 +144,8 @@ int vci_policy_record_check(const vci_defn_t *d, const json_t *rec, vci_err_t *e
 	const json_t *mark = json_object_get(rec, VCI_POLICY_FIELD);
 	const char *id = json_string_value(json_object_get(mark, "credential_configuration_id"));
 	const char *dg = json_string_value(json_object_get(mark, "digest"));
-	char digest[44];
+	char buf[44];
+	const char *digest;
 
 	if (!d->key_binding && !d->wallet_attestation_required)
 		return 0;
@@ -150,7 +161,8 @@ int vci_policy_record_check(const vci_defn_t *d, const json_t *rec, vci_err_t *e
 	if (strcmp(id, d->id))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",
 				   VCI_POLICY_FIELD ": checked against %s, signed as %s", id, d->id);
-	if (vci_policy_digest(d, digest, err) < 0)
+	digest = policy_digest_of(d, buf, err);
+	if (!digest)
 		return -1;
 	if (strlen(dg) != 43 || CRYPTO_memcmp(dg, digest, 43))
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_proof",

@@ -64,7 +64,7 @@ int vci_policy_verify_record(const vci_defn_t *d, const vci_proof_policy_t *base
 
 /* The signing tools' gate: 0 when d states no policy (no key binding, no
  * wallet attestation required) or rec carries VCI_POLICY_FIELD for d's
- * id with d's current digest; else -1 with err (VCI_EXIT_FAIL,
+ * id with d's current digest (d->policy_digest, made once with d); else -1 with err (VCI_EXIT_FAIL,
  * "invalid_proof", saying whether the mark is missing, names another
  * configuration or another policy). Thread-safe. */
 int vci_policy_record_check(const vci_defn_t *d, const json_t *rec, vci_err_t *err);

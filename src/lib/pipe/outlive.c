@@ -32,17 +32,15 @@ void vci_outlive_note(vci_outlive_t *o, int64_t valid_until)
 		;
 }
 
-void vci_outlive_note_record(vci_outlive_t *o, const vci_issue_ctx_t *ctx, const json_t *rec,
-			     int64_t now)
+void vci_outlive_note_record(vci_outlive_t *o, const vci_defn_t *d, long precision,
+			     const json_t *rec, int64_t now)
 {
-	const vci_defn_t *d;
 	vci_validity_finding_t f;
 	vci_err_t err = { 0 };
 
 	if (o->not_after == INT64_MAX)
 		return;
-	d = vci_issue_defn_select(ctx->defs, ctx->ndefs, ctx->formats, ctx->config, rec, &err);
-	if (d && vci_validity_outlives(d, rec, now, ctx->precision, o->not_after, &f, &err) == 1)
+	if (vci_validity_outlives(d, rec, now, precision, o->not_after, &f, &err) == 1)
 		vci_outlive_note(o, f.valid_until);
 }
 

@@ -22,10 +22,11 @@ int vci_outlive_init(vci_outlive_t *o, const STACK_OF(X509) *chain, int64_t now,
 		     vci_err_t *err);
 /* Note one validity end. Thread-safe. */
 void vci_outlive_note(vci_outlive_t *o, int64_t valid_until);
-/* Note the credential vci_issue_record just signed from rec at `now`
- * (its exp as vci_issue_times computes it). Thread-safe. */
-void vci_outlive_note_record(vci_outlive_t *o, const vci_issue_ctx_t *ctx, const json_t *rec,
-			     int64_t now);
+/* Note the credential vci_issue_record just signed from rec with
+ * definition d at `now`, iat rounded to `precision` (its exp as
+ * vci_validity_outlives finds it). Thread-safe. */
+void vci_outlive_note_record(vci_outlive_t *o, const vci_defn_t *d, long precision,
+			     const json_t *rec, int64_t now);
 /* When any was noted: "PROG: warning: N credentials stay valid after the
  * certificate expires at TIME (the last until TIME)" on stderr. */
 void vci_outlive_warn(const vci_outlive_t *o, const char *prog, const char *what);
