@@ -47,11 +47,50 @@ static int vci_manage_defn_add_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 	return rc == VCI_DB_DONE ? 0 : -1;
 }
 
+/* The group member of a stored text (a new reference), or NULL. */
+static json_t *vci_manage_defn_group_of(const char *text)
+{
+	json_auto_t *d = json_loads(text, 0, NULL);
+	json_t *g = json_object_get(d, VCI_STORE_DEFN_GROUP);
+
+	return json_is_object(g) ? json_incref(g) : NULL;
+}
+
+/* The new text with the stored one's group when it has none of its own
+ * (malloc'd), or NULL: the text as given. */
+static char *vci_manage_defn_keep_group(vci_store_conn_t *c, const struct vci_manage_defn *a,
+					vci_err_t *err, int *rc)
+{
+	json_auto_t *old = NULL;
+	json_auto_t *d = NULL;
+	vci_db_stmt_t *s;
+
+	*rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", a->id);
+	if (*rc != VCI_DB_ROW)
+		return NULL;
+	old = vci_manage_defn_group_of(c->drv->column_text(s, 0));
+	vci_store_end(c, s);
+	*rc = VCI_DB_ROW;
+	d = json_loads(a->defn, 0, NULL);
+	if (!old || !json_is_object(d) || json_object_get(d, VCI_STORE_DEFN_GROUP))
+		return NULL;
+	if (json_object_set(d, VCI_STORE_DEFN_GROUP, old) < 0)
+		return NULL;
+	return json_dumps(d, JSON_COMPACT);
+}
+
 static int vci_manage_defn_replace_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_manage_defn *a = arg;
+	int rc;
+	char_auto_t *kept = vci_manage_defn_keep_group(c, a, err, &rc);
 
-	return vci_manage_returning(c, err, vci_sql_defn_replace, "tti", a->id, a->defn, a->now);
+	if (rc == VCI_DB_DONE)
+		return VCI_STORE_NOTFOUND;
+	if (rc != VCI_DB_ROW)
+		return -1;
+	return vci_manage_returning(c, err, vci_sql_defn_replace, "tti", a->id,
+				    kept ? kept : a->defn, a->now);
 }
 
 int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
@@ -82,7 +121,15 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 		return vci_store_read_fail(-1, err, "defn_get");
 	rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", id);
 	if (rc == VCI_DB_ROW) {
-		*defn = strdup(c->drv->column_text(s, 0));
+		json_auto_t *d = json_loads(c->drv->column_text(s, 0), 0, NULL);
+
+		/* the definition alone: without the group it was made in */
+		if (json_object_get(d, VCI_STORE_DEFN_GROUP)) {
+			json_object_del(d, VCI_STORE_DEFN_GROUP);
+			*defn = json_dumps(d, JSON_INDENT(2));
+		} else {
+			*defn = strdup(c->drv->column_text(s, 0));
+		}
 		vci_store_end(c, s);
 		rc = *defn ? 0 : vci_err_oom(err);
 	} else {
@@ -95,12 +142,19 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 static json_t *vci_manage_defn_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
 {
 	json_t *d = json_loads(drv->column_text(s, 1), 0, NULL);
+	json_t *g = json_object_get(d, VCI_STORE_DEFN_GROUP), *row;
 
 	if (!d)
 		return NULL;
-	return json_pack("{s:s, s:o, s:I, s:I}", "id", drv->column_text(s, 0), "definition", d,
-			 "created_at", (json_int_t)drv->column_int(s, 2), "updated_at",
-			 (json_int_t)drv->column_int(s, 3));
+	g = json_is_object(g) ? json_incref(g) : NULL;
+	json_object_del(d, VCI_STORE_DEFN_GROUP);
+	row = json_pack("{s:s, s:o, s:I, s:I}", "id", drv->column_text(s, 0), "definition", d,
+			"created_at", (json_int_t)drv->column_int(s, 2), "updated_at",
+			(json_int_t)drv->column_int(s, 3));
+	if (row && g)
+		json_object_set(row, "group", g);
+	json_decref(g);
+	return row;
 }
 
 static int vci_manage_defn_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)

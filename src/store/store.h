@@ -322,14 +322,22 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
  * Credential definitions made at run time (POST /definitions, `vci-serve
  * defn add`), kept as the JSON text of a validated native definition
  * under its credential configuration id. The store does not validate
- * them: the caller does (vci_defn_new). */
+ * them: the caller does (vci_defn_new).
+ * A stored text may hold one more top-level member, VCI_STORE_DEFN_GROUP:
+ * {"id": group id, "order": position, "label"?: the group's label}, that
+ * keeps the definitions made by one request (system A's entries of one
+ * record) together and in order. The readers take it out of the
+ * definition: vci_store_defn_list moves it to the row, vci_store_defn_get
+ * leaves it out; a replace whose text has none keeps the stored one's. */
+#define VCI_STORE_DEFN_GROUP "group"
 /* Add (replace 0: VCI_STORE_EXISTS when the id is taken) or replace
  * (replace 1: VCI_STORE_NOTFOUND when there is none) a definition. */
 int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
 		       int64_t now, vci_err_t *err);
 /* Its JSON text (*defn malloc'd). VCI_STORE_NOTFOUND. */
 int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err);
-/* [{"id", "definition": {...}, "created_at", "updated_at"}, ...] by id.
+/* [{"id", "definition": {...}, "created_at", "updated_at", "group"?},
+ * ...] by id.
  * A stored text that is not JSON is an error (-1, VCI_EXIT_IO). */
 int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err);
 /* VCI_STORE_NOTFOUND. */

@@ -269,3 +269,63 @@ print(json.load(open(sys.argv[1]))["credentialHistory"][int(sys.argv[2])]["crede
 	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid_mdoc')" = 200 ]
 	[ "$(r '[h["credentialDefinitionId"] for h in j["credentialHistory"]]')" = '["a_pid_mdoc"]' ]
 }
+
+@test "system A: a definition of several entries reads back as created, in order, across a restart" {
+	# the seed's body (two entries), and the same with the entries swapped
+	create_defs
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("dropped", None)
+json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made1.json"
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["label"] = "Swapped entries"
+e = d["credentialDefinitions"]
+for x in e:
+    x["scope"] = "b_" + x["scope"]
+d["credentialDefinitions"] = e[::-1]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/swapped.json"
+	[ "$(api POST credential-definition "$D/swapped.json")" = 200 ]
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("dropped", None)
+json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made2.json"
+	head=$(r 'j["credentialDefinition"]["credentialDefinitionId"]')
+	[ "$(r '[e["credentialFormat"] for e in j["credentialDefinition"]["credentialDefinitions"]]')" = '["mso_mdoc", "dc+sd-jwt"]' ]
+	for round in 1 2; do
+		[ "$(api GET credential-definition/a_pid)" = 200 ]
+		"$PY" -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for x in (a, b):
+    x = x["credentialDefinition"]
+    for e in [x] + x["credentialDefinitions"]:
+        e.pop("updatedAt"), e.pop("createdAt")
+assert a == b, (a, b)
+assert b["credentialDefinition"]["label"] == "Issue PID in two formats", b' "$D/made1.json" "$D/r.json"
+		[ "$(api GET "credential-definition/$head")" = 200 ]
+		"$PY" -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for x in (a, b):
+    x = x["credentialDefinition"]
+    for e in [x] + x["credentialDefinitions"]:
+        e.pop("updatedAt"), e.pop("createdAt")
+assert a == b, (a, b)
+assert b["credentialDefinition"]["label"] == "Swapped entries", b
+assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefinitions"]] == \
+    ["mso_mdoc", "dc+sd-jwt"], b' "$D/made2.json" "$D/r.json"
+		# an entry that heads no group reads alone
+		second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
+		[ "$(api GET "credential-definition/$second")" = 200 ]
+		[ "$(r '"credentialDefinitions" in j["credentialDefinition"]')" = false ]
+		# the grouping is kept in the store: the same after a restart
+		serve_stop
+		serve_start --admin-listen "127.0.0.1:$APORT"
+	done
+	# the stored definition read from the shell is the definition alone
+	vci-serve defn get --state "$STATE" a_pid >"$D/native.json"
+	! grep -q '"group"' "$D/native.json"
+	# deleting the record deletes every entry of it
+	[ "$(api DELETE "credential-definition/$head")" = 204 ]
+	[ "$(api GET "credential-definition/$second")" = 404 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+}

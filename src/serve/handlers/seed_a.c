@@ -118,9 +118,51 @@ static json_t *defn_view(vci_serve_t *s, const vci_defn_t *d)
 	return vci_shape_a_defn(d->doc, c, u);
 }
 
-/* Read, check and prepare a body; replace: the id of the path. */
+/* The served definitions of the group `id` (a new array, in the order
+ * they were made), or NULL: id heads no group. */
+static json_t *group_members(vci_serve_t *s, const char *id, json_t **label)
+{
+	json_auto_t *rows = NULL;
+	json_t *by_order = json_object(), *row, *out;
+	vci_err_t err = { 0 };
+	char key[24];
+	size_t i, n = 0;
+
+	*label = NULL;
+	if (!by_order || vci_store_defn_list(s->store, &rows, &err) < 0) {
+		json_decref(by_order);
+		return NULL;
+	}
+	json_array_foreach(rows, i, row) {
+		const json_t *g = json_object_get(row, "group");
+		const char *gid = json_string_value(json_object_get(g, "id"));
+
+		if (!gid || strcmp(gid, id))
+			continue;
+		snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(g, "order")));
+		json_object_set(by_order, key, json_object_get(row, "id"));
+		if (!*label)
+			*label = json_object_get(g, "label");
+		n++;
+	}
+	*label = json_incref(*label);
+	out = n ? json_array() : NULL;
+	/* orders are 0..n-1 as stored; a gap (an entry deleted) is skipped */
+	for (json_int_t o = 0; out && json_array_size(out) < json_object_size(by_order) &&
+	     o < (json_int_t)VCI_STORE_LIST_MAX; o++) {
+		snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, o);
+		if (json_object_get(by_order, key))
+			json_array_append(out, json_object_get(by_order, key));
+	}
+	json_decref(by_order);
+	return out;
+}
+
+/* Read, check and prepare a body; replace: the id of the path; label:
+ * the record's label (a new reference), when asked for. */
 static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
-		     vci_defn_t ***defs, size_t *n, vci_resp_t *resp)
+		     vci_defn_t ***defs, size_t *n, json_t **label, vci_resp_t *resp)
 {
 	json_auto_t *doc = a_body(req, resp);
 	vci_err_t err = { 0 };
@@ -153,16 +195,22 @@ static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
 		a_fail(resp, &err);
 		return -1;
 	}
+	if (label)
+		*label = json_incref(json_object_get(doc, "label"));
 	return 0;
 }
 
-static void defs_answer(vci_serve_t *s, vci_resp_t *resp, vci_defn_t **defs, size_t n,
-			json_t *dropped)
+/* The record of definitions made together: the first one's view under
+ * the record's label, and every one's view in credentialDefinitions[]. */
+static void defs_answer(vci_serve_t *s, vci_resp_t *resp, const vci_defn_t *const *defs,
+			size_t n, const json_t *label, json_t *dropped)
 {
 	json_t *first = defn_view(s, defs[0]), *entries = json_array(), *out;
 
 	for (size_t i = 0; entries && i < n; i++)
 		json_array_append_new(entries, defn_view(s, defs[i]));
+	if (first && json_is_string(label))
+		json_object_set(first, "label", (json_t *)label);
 	if (first)
 		json_object_set_new(first, "credentialDefinitions", entries);
 	else
@@ -176,17 +224,63 @@ static void defs_answer(vci_serve_t *s, vci_resp_t *resp, vci_defn_t **defs, siz
 static void post_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	json_auto_t *dropped = json_array();
+	json_auto_t *label = NULL;
+	json_auto_t *group = NULL;
 	vci_defn_t **defs = NULL;
 	vci_err_t err = { 0 };
 	size_t n = 0;
 
-	if (a_auth(s, req, resp) < 0 || read_defs(req, dropped, NULL, &defs, &n, resp) < 0)
+	if (a_auth(s, req, resp) < 0 ||
+	    read_defs(req, dropped, NULL, &defs, &n, &label, resp) < 0)
 		return;
-	if (vci_admin_defs_store(s, defs, n, NULL, req->now, &err))
+	/* the entries stay one record: the group of the first one's id */
+	group = json_pack("{s:s, s:O?}", "id", defs[0]->id, "label", label);
+	if (!group)
+		a_error(resp, 500, "server error");
+	else if (vci_admin_defs_store(s, defs, n, NULL, group, req->now, &err))
 		a_fail(resp, &err);
 	else
-		defs_answer(s, resp, defs, n, dropped);
+		defs_answer(s, resp, (const vci_defn_t *const *)defs, n, label, dropped);
 	vci_defn_list_free(defs, n);
+}
+
+/* GET of a record: a group's entries in order, else the one definition. */
+static void get_def(vci_serve_t *s, vci_resp_t *resp, const vci_defn_t *d)
+{
+	json_auto_t *label = NULL;
+	json_auto_t *ids = group_members(s, d->id, &label);
+	const vci_defn_t *defs[VCI_STORE_LIST_MAX];
+	size_t n = 0, i;
+	json_t *id;
+
+	json_array_foreach(ids, i, id) {
+		const vci_defn_t *e = vci_serve_defn(s, json_string_value(id));
+
+		if (e && n < VCI_STORE_LIST_MAX)
+			defs[n++] = e;
+	}
+	if (n && !strcmp(defs[0]->id, d->id)) {
+		defs_answer(s, resp, defs, n, label, NULL);
+		return;
+	}
+	vci_resp_json(resp, 200, json_pack("{s:o*}", "credentialDefinition", defn_view(s, d)));
+}
+
+/* DELETE of a record: every entry of the group it heads, or the one. */
+static int delete_def(vci_serve_t *s, const char *id, vci_err_t *err)
+{
+	json_auto_t *label = NULL;
+	json_auto_t *ids = group_members(s, id, &label);
+	json_t *e;
+	size_t i;
+
+	if (!json_array_size(ids) || strcmp(json_string_value(json_array_get(ids, 0)), id))
+		return vci_admin_defs_delete(s, id, err);
+	json_array_foreach(ids, i, e)
+		if (vci_admin_defs_delete(s, json_string_value(e), err) < 0 &&
+		    strcmp(err->code, "not_found"))
+			return -1;
+	return 0;
 }
 
 static int def_matches(const json_t *doc, const vci_req_t *req)
@@ -261,21 +355,20 @@ static void one_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	if (!strcmp(req->method, "GET")) {
-		vci_resp_json(resp, 200, json_pack("{s:o*}", "credentialDefinition",
-						   defn_view(s, d)));
+		get_def(s, resp, d);
 	} else if (!strcmp(req->method, "DELETE")) {
-		if (vci_admin_defs_delete(s, id, &err))
+		if (delete_def(s, id, &err))
 			a_fail(resp, &err);
 		else
 			vci_resp_bytes(resp, 204, "", "", 0);
 	} else {
 		dropped = json_array();
-		if (read_defs(req, dropped, id, &defs, &n, resp) < 0)
+		if (read_defs(req, dropped, id, &defs, &n, NULL, resp) < 0)
 			return;
-		if (vci_admin_defs_store(s, defs, n, id, req->now, &err))
+		if (vci_admin_defs_store(s, defs, n, id, NULL, req->now, &err))
 			a_fail(resp, &err);
 		else
-			defs_answer(s, resp, defs, n, dropped);
+			defs_answer(s, resp, (const vci_defn_t *const *)defs, n, NULL, dropped);
 		vci_defn_list_free(defs, n);
 	}
 }

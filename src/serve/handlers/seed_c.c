@@ -147,7 +147,7 @@ static void post_supported(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 		vci_resp_error(resp, 400, "invalid_request", "expected one record");
 		return;
 	}
-	if (vci_admin_defs_store(s, defs, n, NULL, req->now, &err)) {
+	if (vci_admin_defs_store(s, defs, n, NULL, NULL, req->now, &err)) {
 		vci_defn_list_free(defs, n);
 		c_fail(resp, &err);
 		return;
