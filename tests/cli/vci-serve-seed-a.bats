@@ -329,3 +329,28 @@ assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefi
 	[ "$(api GET "credential-definition/$second")" = 404 ]
 	[ "$(api GET credential-definition/a_pid)" = 200 ]
 }
+
+@test "system A: the definition list's type and sortOrder filters; a bad sortOrder refused" {
+	create_defs
+	[ "$(api GET 'credential-definitions?type=UniversityDegreeCredential')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma"]' ]
+	[ "$(r 'j["totalItems"]')" = 1 ]
+	[ "$(api GET 'credential-definitions?type=NoSuchType')" = 200 ]
+	[ "$(r 'j["credentialDefinitions"]')" = '[]' ]
+	# createdAt then id: the --defn one (created with the server) first
+	[ "$(api GET 'credential-definitions?sortOrder=asc')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma", "a_pid", "a_pid_mdoc"]' ]
+	[ "$(api GET credential-definitions)" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma", "a_pid", "a_pid_mdoc"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["a_pid_mdoc", "a_pid", "diploma"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc&offset=1&limit=1')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["a_pid"]' ]
+	[ "$(r 'j["totalItems"]')" = 3 ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc&type=UniversityDegreeCredential')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=sideways')" = 400 ]
+	[ "$(r 'j')" = '{"errorCode": 400, "errorDescription": "sortOrder: asc or desc"}' ]
+	[ "$(api GET 'credential-definitions?sortOrder=')" = 400 ]
+	[ "$(r 'j["errorCode"]')" = 400 ]
+}

@@ -24,6 +24,7 @@
 #include "oid4vci/shapes.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define A "/v2/config/digital-wallet/openid/sdjwt/"
 #define DEF A "credential-definition/"
@@ -283,6 +284,20 @@ static int delete_def(vci_serve_t *s, const char *id, vci_err_t *err)
 	return 0;
 }
 
+/* Whether a definition's "type" (jwt_vc_json: an array) names t. */
+static int type_has(const json_t *doc, const char *t)
+{
+	const json_t *type = json_object_get(doc, "type"), *e;
+	size_t i;
+
+	if (json_is_string(type))
+		return !strcmp(json_string_value(type), t);
+	json_array_foreach(type, i, e)
+		if (json_is_string(e) && !strcmp(json_string_value(e), t))
+			return 1;
+	return 0;
+}
+
 static int def_matches(const json_t *doc, const vci_req_t *req)
 {
 	static const char *const keys[] = { "vct", "doctype" };
@@ -297,6 +312,10 @@ static int def_matches(const json_t *doc, const vci_req_t *req)
 		free(v);
 		v = NULL;
 	}
+	if (ok && vci_manage_query_value(req->query, "type", &v, &err) == 1)
+		ok = type_has(doc, v);
+	free(v);
+	v = NULL;
 	if (ok && vci_manage_query_value(req->query, "search", &v, &err) == 1) {
 		const char *name = json_string_value(json_object_get(doc, "name"));
 		const char *id = json_string_value(json_object_get(doc, "id"));
@@ -307,33 +326,89 @@ static int def_matches(const json_t *doc, const vci_req_t *req)
 	return ok;
 }
 
+/* The list's order: by createdAt (0 for --defn ones), then id. */
+static int view_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	json_int_t cx = json_integer_value(json_object_get(x, "createdAt"));
+	json_int_t cy = json_integer_value(json_object_get(y, "createdAt"));
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "id")),
+		      json_string_value(json_object_get(y, "id")));
+}
+
+/* sortOrder: 1 ascending (also when absent), -1 descending, 0 refused. */
+static int sort_order(const vci_req_t *req, vci_err_t *err)
+{
+	char_auto_t *v = NULL;
+	int rc = vci_manage_query_value(req->query, "sortOrder", &v, err);
+
+	if (rc < 0)
+		return 0;
+	if (rc == 0 || !strcasecmp(v, "asc"))
+		return 1;
+	if (!strcasecmp(v, "desc"))
+		return -1;
+	vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "sortOrder: asc or desc");
+	return 0;
+}
+
+static int list_query_ok(const vci_req_t *req, unsigned *offset, unsigned *limit, int *order,
+			 vci_err_t *err)
+{
+	static const char *const keys[] = { "vct", "doctype", "type", "search" };
+	char *v = NULL;
+
+	if (vci_manage_query_uint(req->query, "offset", 1u << 30, offset, err) < 0 ||
+	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, limit, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (vci_manage_query_value(req->query, keys[i], &v, err) < 0)
+			return -1;
+		free(v);
+		v = NULL;
+	}
+	*order = sort_order(req, err);
+	return *order ? 0 : -1;
+}
+
 static void list_defs(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	unsigned offset = 0, limit = 100, total = 0;
+	unsigned offset = 0, limit = 100;
 	vci_err_t err = { 0 };
-	json_t *list;
-	size_t n;
+	json_t *list, **views;
+	size_t n, total = 0;
 	vci_defn_t *const *defs = vci_serve_defs(s, &n);
-	char *v = NULL;
+	int order;
 
 	if (a_auth(s, req, resp) < 0)
 		return;
-	if (vci_manage_query_uint(req->query, "offset", 1u << 30, &offset, &err) < 0 ||
-	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err) < 0 ||
-	    vci_manage_query_value(req->query, "vct", &v, &err) < 0 ||
-	    (free(v), vci_manage_query_value(req->query, "doctype", &v, &err)) < 0 ||
-	    (free(v), vci_manage_query_value(req->query, "search", &v, &err)) < 0) {
+	if (list_query_ok(req, &offset, &limit, &order, &err) < 0) {
 		a_fail(resp, &err);
 		return;
 	}
-	free(v);
+	views = calloc(n + 1, sizeof *views);
 	list = json_array();
-	for (size_t i = 0; list && i < n; i++) {
-		if (!def_matches(defs[i]->doc, req))
-			continue;
-		if (total++ >= offset && json_array_size(list) < limit)
-			json_array_append_new(list, defn_view(s, defs[i]));
+	for (size_t i = 0; views && i < n; i++)
+		if (def_matches(defs[i]->doc, req) && (views[total] = defn_view(s, defs[i])))
+			total++;
+	if (views)
+		qsort(views, total, sizeof *views, view_cmp);
+	for (size_t k = 0; views && list && k < total; k++) {
+		size_t at = order > 0 ? k : total - 1 - k;
+
+		if (k >= offset && json_array_size(list) < limit)
+			json_array_append(list, views[at]);
 	}
+	for (size_t k = 0; views && k < total; k++)
+		json_decref(views[k]);
+	if (!views) {
+		json_decref(list);
+		list = NULL;
+	}
+	free(views);
 	vci_resp_json(resp, 200, json_pack("{s:o*, s:i}", "credentialDefinitions", list,
 					   "totalItems", (int)total));
 }
