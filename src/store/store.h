@@ -374,6 +374,25 @@ int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
  * sweep removed (expired unredeemed) are gone from it. */
 int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 			 unsigned limit, json_t **out, vci_err_t *err);
+/* What vci_store_offer_page selects; each member NULL: not asked.
+ * offer_id: that offer; config_id: offers whose record names this
+ * configuration (its credential_configuration_id, or the first of its
+ * credential_configuration_ids, as the offer layer writes records);
+ * xstates, ostates: ",STATE,STATE," lists: with either given, a redeemed
+ * offer is selected when its exchange's state is in xstates, one not
+ * redeemed (no exchange) when its offer state (offered, redeemed, dead)
+ * is in ostates. */
+typedef struct vci_store_offer_filter {
+	const char *offer_id, *config_id, *xstates, *ostates;
+} vci_store_offer_filter_t;
+#define VCI_STORE_OFFSET_MAX (1u << 30)  /* the largest offset a page takes */
+/* One page of the offers the filter selects, in the order and shape of
+ * vci_store_offer_rows, selected and paged in the query; *total (when
+ * not NULL) the number selected in all. A limit out of 1 to
+ * VCI_STORE_LIST_MAX or an offset over VCI_STORE_OFFSET_MAX: -1,
+ * VCI_EXIT_INPUT, "invalid_request". An offset past the end: []. */
+int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
+			 unsigned limit, json_t **out, unsigned *total, vci_err_t *err);
 /* An event without a change of state: "credential.error" (the issuer
  * could not make a credential the wallet asked for: claims hook failure,
  * claims that do not fit, signing or store failure), data a JSON object

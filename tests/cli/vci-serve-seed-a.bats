@@ -354,3 +354,69 @@ assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefi
 	[ "$(api GET 'credential-definitions?sortOrder=')" = 400 ]
 	[ "$(r 'j["errorCode"]')" = 400 ]
 }
+
+@test "system A: credentialHistory filtered and paged in the store's query; paging bounds" {
+	create_defs
+	ids=()
+	for _ in 1 2 3; do
+		[ "$(api POST credential/issue "$EX/issue.json")" = 200 ]
+		ids+=("$(r 'j["credentialHistory"]["id"]')")
+	done
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid_mdoc","userPin":"","credential":{"doctype":"eu.europa.ec.eudi.pid.1","claims":{"eu.europa.ec.eudi.pid.1":{"given_name":"E","family_name":"M","birth_date":"1964-08-12","issuing_country":"DE","issuing_authority":"DE"}}}}' >"$D/mdoc.json"
+	[ "$(api POST credential/issue "$D/mdoc.json")" = 200 ]
+	mdoc=$(r 'j["credentialHistory"]["id"]')
+	# the whole list (by creation, then id), and pages that are its slices
+	[ "$(api GET 'credential/history?limit=1000')" = 200 ]
+	cp "$D/r.json" "$D/all.json"
+	"$PY" -c 'import json, sys
+l = [h["id"] for h in json.load(open(sys.argv[1]))["credentialHistory"]]
+assert sorted(l) == sorted(sys.argv[2:]), (l, sys.argv[2:])' "$D/all.json" "${ids[@]}" "$mdoc"
+	# page EXPECTED-SLICE EXPECTED-TOTAL [FILTER-IDS...]: the last answer is
+	# that slice of the whole list restricted to FILTER-IDS (default all)
+	page() {
+		"$PY" -c 'import json, sys
+a = [h["id"] for h in json.load(open(sys.argv[1]))["credentialHistory"]]
+r = json.load(open(sys.argv[2]))
+keep = sys.argv[5:] or a
+sel = [i for i in a if i in keep]
+got = [h["id"] for h in r["credentialHistory"]]
+want = eval("sel" + sys.argv[3])
+assert got == want and r["totalItems"] == int(sys.argv[4]), (got, want, r["totalItems"])' \
+			"$D/all.json" "$D/r.json" "$@"
+	}
+	[ "$(api GET 'credential/history?offset=1&limit=2')" = 200 ]
+	page '[1:3]' 4
+	[ "$(api GET 'credential/history?offset=3&limit=2')" = 200 ]
+	page '[3:5]' 4
+	# past the end, and the largest offset: an empty page with the total
+	for o in 4 1073741824; do
+		[ "$(api GET "credential/history?offset=$o")" = 200 ]
+		page '[4:]' 4
+	done
+	# filters in the query, with the paging on what they select
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid&limit=2')" = 200 ]
+	page '[0:2]' 3 "${ids[@]}"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid&offset=2')" = 200 ]
+	page '[2:]' 3 "${ids[@]}"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid_mdoc&status=offer_sent')" = 200 ]
+	page '[:]' 1 "$mdoc"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pi')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?status=offer_received')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?denied=false&offset=2')" = 200 ]
+	page '[2:]' 4
+	[ "$(api GET 'credential/history?denied=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?revoked=false&offset=3')" = 200 ]
+	page '[3:]' 4
+	[ "$(api GET 'credential/history?revoked=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	# page 0, negative, huge, not a number, not a truth value
+	for q in limit=0 limit=-1 limit=1001 limit=99999999999999999999 offset=-1 \
+		offset=1073741825 offset=x revoked=maybe denied=1; do
+		[ "$(api GET "credential/history?$q")" = 400 ]
+		[ "$(r 'j["errorCode"]')" = 400 ]
+		[ -n "$(r 'j["errorDescription"]')" ]
+	done
+}

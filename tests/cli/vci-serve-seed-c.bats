@@ -163,3 +163,46 @@ assert x["pin"] is None and x["code"] is None, x' "$D/r.json"
 	[ "$(api GET 'exchanges?state=bogus')" = 400 ]
 	[ "$(api GET 'exchanges?state=a&state=b')" = 400 ]
 }
+
+@test "system C: exchanges filtered and paged in the store's query (offset, limit); paging bounds" {
+	create_records
+	sed 's/dd6384eb-b0b8-4084-af3b-2ddc5668addd/IDCard/' "$EX/issue.json" >"$D/issue.json"
+	for _ in 1 2 3; do
+		[ "$(api POST issue "$D/issue.json")" = 200 ]
+	done
+	[ "$(api GET exchanges)" = 200 ]
+	cp "$D/r.json" "$D/all.json"
+	[ "$(r 'len(j)')" = 3 ]
+	# page EXPECTED-SLICE: the last answer is that slice of the whole list
+	page() {
+		"$PY" -c 'import json, sys
+a = [x["exchange_id"] for x in json.load(open(sys.argv[1]))]
+got = [x["exchange_id"] for x in json.load(open(sys.argv[2]))]
+want = eval("a" + sys.argv[3])
+assert got == want, (got, want)' "$D/all.json" "$D/r.json" "$1"
+	}
+	[ "$(api GET 'exchanges?limit=2')" = 200 ]
+	page '[0:2]'
+	[ "$(api GET 'exchanges?offset=2&limit=2')" = 200 ]
+	page '[2:4]'
+	[ "$(api GET 'exchanges?offset=1')" = 200 ]
+	page '[1:]'
+	[ "$(api GET 'exchanges?offset=1&state=offer&supported_cred_id=IDCard&limit=1')" = 200 ]
+	page '[1:2]'
+	for o in 3 1073741824; do
+		[ "$(api GET "exchanges?offset=$o")" = 200 ]
+		[ "$(r 'j')" = '[]' ]
+	done
+	first=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["exchange_id"])' "$D/all.json")
+	[ "$(api GET "exchanges?exchange_id=$first")" = 200 ]
+	page '[0:1]'
+	[ "$(api GET 'exchanges?supported_cred_id=IDCar')" = 200 ]
+	[ "$(r 'j')" = '[]' ]
+	[ "$(api GET 'exchanges?state=accepted')" = 200 ]
+	[ "$(r 'j')" = '[]' ]
+	for q in limit=0 limit=-1 limit=1001 limit=99999999999999999999 offset=-1 \
+		offset=1073741825 'limit=1&limit=2'; do
+		[ "$(api GET "exchanges?$q")" = 400 ]
+		[ "$(r 'j["error"]')" = invalid_request ]
+	done
+}

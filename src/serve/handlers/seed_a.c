@@ -559,43 +559,90 @@ static void issue(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	vci_resp_header(resp, "Cache-Control", "no-store");
 }
 
-/* Whether a history record passes the list's filters. */
-static int hist_matches(const json_t *h, const char *status, const char *cdid,
-			const char *revoked, const char *denied)
+/* System A's lifecycle statuses as the store's states: an exchange's
+ * state, or "" for an offer not redeemed yet (offer_sent). */
+static const char *const a_states[][2] = {
+	{ "", "offer_sent" }, { "offer_redeemed", "offer_received" },
+	{ "issuance_pending", "offer_received" }, { "claims_supplied", "offer_received" },
+	{ "credential_issued", "credential_issued" }, { "credential_failure", "credential_acked" },
+	{ "credential_accepted", "credential_accepted" },
+	{ "credential_deleted", "credential_deleted" }, { "issuance_denied", "issuance_denied" },
+};
+#define A_NSTATES (sizeof a_states / sizeof a_states[0])
+
+/* The store's selection of status and denied (either NULL): the state
+ * lists in xs and os (",S,...,", or left NULL when every state passes). */
+static void history_filter(const char *status, const char *denied, vci_store_offer_filter_t *f,
+			   char xs[512], char os[64])
 {
-	const char *rs = json_string_value(json_object_get(h, "revocationStatus"));
-	const char *st = json_string_value(json_object_get(h, "status"));
+	int all = 1;
 
-	if (denied && (!strcmp(denied, "true") != !strcmp(st, "issuance_denied")))
-		return 0;
+	snprintf(xs, 512, ",");
+	os[0] = 0;
+	for (size_t i = 0; i < A_NSTATES; i++) {
+		int deny = strcmp(a_states[i][0], "issuance_denied") == 0;
+		int in = (!status || !strcmp(status, a_states[i][1])) &&
+			 (!denied || (strcmp(denied, "true") == 0) == deny);
 
-	if (status && strcmp(json_string_value(json_object_get(h, "status")), status))
-		return 0;
-	if (cdid && strcmp(json_string_value(json_object_get(h, "credentialDefinitionId")), cdid))
-		return 0;
-	if (revoked && (!strcmp(revoked, "true") != !strcmp(rs ? rs : "", "Revoked")))
-		return 0;
-	return 1;
+		all &= in;
+		if (!in)
+			continue;
+		if (!*a_states[i][0])
+			snprintf(os, 64, ",offered,redeemed,dead,");
+		else
+			snprintf(xs + strlen(xs), 512 - strlen(xs), "%s,", a_states[i][0]);
+	}
+	if (all)
+		return;
+	f->xstates = xs;        /* "," alone: no exchange state passes */
+	f->ostates = os[0] ? os : NULL;
 }
 
-/* Every offer row, page by page, filtered; [offset, offset + limit). */
-static int history_page(vci_serve_t *s, const char *const filter[4], unsigned offset,
+/* A page of history records [offset, offset + limit) of the filter, and
+ * their total: selected and paged in the store's query. */
+static int history_page(vci_serve_t *s, const vci_store_offer_filter_t *f, unsigned offset,
 			unsigned limit, json_t *list, unsigned *total, vci_err_t *err)
+{
+	json_auto_t *rows = NULL;
+	size_t i;
+	json_t *row;
+
+	if (vci_store_offer_page(s->store, f, offset, limit, &rows, total, err) < 0)
+		return -1;
+	json_array_foreach(rows, i, row) {
+		json_t *h = history_of(s, row, err);
+
+		if (!h || json_array_append_new(list, h) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The same with revoked: a credential's revocation is its status list
+ * entry's value, which the list (a file or the store's list) holds, not
+ * the offers' query: the selected rows are read page by page and those
+ * of the wanted revocation counted. */
+static int history_page_revoked(vci_serve_t *s, const vci_store_offer_filter_t *f,
+				int revoked, unsigned offset, unsigned limit, json_t *list,
+				unsigned *total, vci_err_t *err)
 {
 	for (unsigned at = 0;; at += PAGE_MAX) {
 		json_auto_t *rows = NULL;
 		size_t i;
 		json_t *row;
 
-		if (vci_store_offer_rows(s->store, NULL, at, PAGE_MAX, &rows, err) < 0)
+		if (at > VCI_STORE_OFFSET_MAX)
+			return 0;
+		if (vci_store_offer_page(s->store, f, at, PAGE_MAX, &rows, NULL, err) < 0)
 			return -1;
 		json_array_foreach(rows, i, row) {
 			json_t *h = history_of(s, row, err);
+			const char *rs;
 
 			if (!h)
 				return -1;
-			if (hist_matches(h, filter[0], filter[1], filter[2], filter[3]) &&
-			    (*total)++ >= offset &&
+			rs = json_string_value(json_object_get(h, "revocationStatus"));
+			if ((strcmp(rs ? rs : "", "Revoked") == 0) == revoked && (*total)++ >= offset &&
 			    json_array_size(list) < limit)
 				json_array_append_new(list, h);
 			else
@@ -606,6 +653,17 @@ static int history_page(vci_serve_t *s, const char *const filter[4], unsigned of
 	}
 }
 
+static int bool_word(const char *name, const char *v, vci_resp_t *resp)
+{
+	char msg[64];
+
+	if (!v || !strcmp(v, "true") || !strcmp(v, "false"))
+		return 0;
+	snprintf(msg, sizeof msg, "%s: true or false", name);
+	a_error(resp, 400, msg);
+	return -1;
+}
+
 static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	char_auto_t *status = NULL;
@@ -613,8 +671,11 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	char_auto_t *revoked = NULL;
 	char_auto_t *denied = NULL;
 	unsigned offset = 0, limit = 100, total = 0;
+	vci_store_offer_filter_t f = { 0 };
+	char xs[512], os[64];
 	vci_err_t err = { 0 };
 	json_t *list;
+	int rc;
 
 	if (a_auth(s, req, resp) < 0)
 		return;
@@ -622,7 +683,7 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	    vci_manage_query_value(req->query, "credentialDefinitionId", &cdid, &err) < 0 ||
 	    vci_manage_query_value(req->query, "revoked", &revoked, &err) < 0 ||
 	    vci_manage_query_value(req->query, "denied", &denied, &err) < 0 ||
-	    vci_manage_query_uint(req->query, "offset", 1u << 30, &offset, &err) < 0 ||
+	    vci_manage_query_uint(req->query, "offset", VCI_STORE_OFFSET_MAX, &offset, &err) < 0 ||
 	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err) < 0) {
 		a_fail(resp, &err);
 		return;
@@ -631,13 +692,20 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		a_error(resp, 400, "status: not a lifecycle status");
 		return;
 	}
+	if (bool_word("revoked", revoked, resp) < 0 || bool_word("denied", denied, resp) < 0)
+		return;
 	if (!limit) {
 		a_error(resp, 400, "limit: expected 1 to 1000");
 		return;
 	}
+	f.config_id = cdid;
+	history_filter(status, denied, &f, xs, os);
 	list = json_array();
-	if (!list || history_page(s, (const char *const[4]){ status, cdid, revoked, denied },
-				  offset, limit, list, &total, &err) < 0) {
+	rc = !list ? vci_err_oom(&err) : revoked ?
+	     history_page_revoked(s, &f, !strcmp(revoked, "true"), offset, limit, list, &total,
+				  &err) :
+	     history_page(s, &f, offset, limit, list, &total, &err);
+	if (rc < 0) {
 		json_decref(list);
 		a_fail(resp, &err);
 		return;
