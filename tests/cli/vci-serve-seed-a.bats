@@ -16,35 +16,21 @@
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
 EX=$SRC/examples/serve/system-a
-RECEIVER=$SRC/tests/serve/webhook-receiver.py
 A=/v2/config/digital-wallet/openid/sdjwt
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	ISS=https://127.0.0.1:$PORT
+	seed_setup
 	vci-statuslist new --force --bits 2 --uri "$ISS/status/tsl" --output "$D/tsl"
 	vci-statuslist new --force --method bitstring --uri "$ISS/status/bsl" --output "$D/bsl"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/diploma.json" --key "$D/issuer.key"
 		--cert "$D/issuer.crt" --state "$STATE" --listen "127.0.0.1:$PORT"
 		--tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
 		--status-list "$D/tsl" --status-list "$D/bsl")
-	APORT=$(free_port)
-	KEY=$(apikey_add)
-	RPID=
-	HPID=
 	serve_start --admin-listen "127.0.0.1:$APORT"
 }
 
 teardown() {
-	for p in "${HPID:-}" "${RPID:-}"; do
-		[ -n "$p" ] || continue
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	serve_stop
+	seed_teardown
 }
 
 # api METHOD PATH [BODY-FILE] [CURL OPTION]...: system A's API with the key
@@ -56,14 +42,6 @@ api() {
 		-H "Authorization: ApiKey $KEY" "$@")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$body")
 	curl "${args[@]}" "http://127.0.0.1:$APORT$A/$p"
-}
-
-# r EXPR: a Python expression over the last answer j, printed
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 create_defs() {
@@ -211,12 +189,8 @@ assert h["transactionCode"] == "", h   # kept only as a hash' "$D/r.json"
 
 @test "system A: Deferred, pushed to the wallet's credentialOfferEndpoint, then issue deferred credential" {
 	create_defs
-	RPORT=$(free_port)
 	printf 'unused-secret-0123456789\n' >"$D/secret"
-	: >"$D/wallet"
-	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/wallet" >"$D/recv.out" 2>"$D/recv.err" &
-	RPID=$!
-	for i in $(seq 1 240); do grep -q '^port' "$D/recv.out" && break; sleep 0.25; done
+	receiver_start "$D/wallet" "$D/secret"
 	sed "s#http://127.0.0.1:9/wallet/offer#http://127.0.0.1:$RPORT/wallet/offer#" \
 		"$EX/issue-deferred.json" >"$D/issue.json"
 	[ "$(api POST credential/issue "$D/issue.json")" = 200 ]
@@ -322,7 +296,7 @@ assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefi
 		serve_start --admin-listen "127.0.0.1:$APORT"
 	done
 	# the stored definition read from the shell is the definition alone
-	vci-serve defn get --state "$STATE" a_pid >"$D/native.json"
+	vci-serve defn get --state "$STATE" "${STORE_ARGS[@]}" a_pid >"$D/native.json"
 	! grep -q '"group"' "$D/native.json"
 	# deleting the record deletes every entry of it
 	[ "$(api DELETE "credential-definition/$head")" = 204 ]

@@ -16,22 +16,16 @@ EX=$SRC/examples/serve/system-c
 C=/api/v1/oid4vci
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	ISS=https://127.0.0.1:$PORT
+	seed_setup
 	vci-statuslist new --force --method bitstring --uri "$ISS/status/bsl" --output "$D/bsl"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/diploma.json" --key "$D/issuer.key"
 		--cert "$D/issuer.crt" --state "$STATE" --listen "127.0.0.1:$PORT"
 		--tls-cert "$D/tls.crt" --tls-key "$D/tls.key" --status-list "$D/bsl")
-	APORT=$(free_port)
-	KEY=$(apikey_add)
 	serve_start --admin-listen "127.0.0.1:$APORT"
 }
 
 teardown() {
-	serve_stop
+	seed_teardown
 }
 
 # api METHOD PATH [BODY-FILE]: system C's API with x-api-key; the answer
@@ -40,13 +34,6 @@ api() {
 	local args=(-sS -m 60 -o "$D/r.json" -w '%{http_code}' -X "$1" -H "x-api-key: $KEY")
 	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$3")
 	curl "${args[@]}" "http://127.0.0.1:$APORT$C/$2"
-}
-
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 create_records() {

@@ -15,35 +15,21 @@
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
 EX=$SRC/examples/serve/eudi
-RECEIVER=$SRC/tests/serve/webhook-receiver.py
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	serve_issuer "https://127.0.0.1:$PORT"
+	seed_setup
+	serve_issuer "$ISS"
 	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
 	mkdir -p "$D/claims"
 	SERVE_ARGS+=(--claims-hook "$SRC/examples/serve/claims-hook.sh $D/claims")
-	APORT=$(free_port)
-	RPORT=$(free_port)
-	KEY=$(apikey_add)
 	printf 'whsec-%s\n' "$(openssl rand -hex 24)" >"$D/secret"
-	: >"$D/events"
-	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/events" >"$D/recv.out" 2>"$D/recv.err" &
-	RPID=$!
-	for i in $(seq 1 240); do grep -q '^port' "$D/recv.out" 2>/dev/null && break; sleep 0.25; done
+	receiver_start "$D/events" "$D/secret"
 	serve_start --admin-listen "127.0.0.1:$APORT"
 	R=http://127.0.0.1:$RPORT
 }
 
 teardown() {
-	if [ -n "${RPID:-}" ]; then
-		kill "$RPID" 2>/dev/null || true
-		wait "$RPID" 2>/dev/null || true
-	fi
-	serve_stop
+	seed_teardown
 }
 
 # post PATH BODY-FILE [KEY]: POST on the management listener; answer in
@@ -51,13 +37,6 @@ teardown() {
 post() {
 	curl -sS -m 60 -o "$D/r.json" -w '%{http_code}' -H "Authorization: Bearer ${3:-$KEY}" \
 		-H 'Content-Type: application/json' --data-binary "@$2" "http://127.0.0.1:$APORT$1"
-}
-
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 # wait_lines N: bounded wait (120 s) for N lines at the receiver
