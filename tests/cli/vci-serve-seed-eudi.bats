@@ -123,6 +123,44 @@ assert all(c["offerId"] == sys.argv[2] for c in cb), cb
 assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
 }
 
+# store_fault: from now on the store refuses to record an issued
+# credential (a trigger aborts the exchange's move to credential_issued),
+# as a full disk or a lost database would: the credential is signed, then
+# its record fails
+store_fault() {
+	if [ "${#STORE_ARGS[@]}" -gt 0 ]; then
+		pg_psql "${STORE_ARGS[1]}" "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test fault'; END \$\$; CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges FOR EACH ROW WHEN (NEW.state = 'credential_issued') EXECUTE FUNCTION test_fault()"
+	else
+		"$PY" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=120)
+c.execute("CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges "
+          "WHEN NEW.state = \x27credential_issued\x27 BEGIN SELECT RAISE(ABORT, \x27test fault\x27); END")
+c.commit()' "$STATE/vci.db"
+	fi
+}
+
+@test "EUDI connector: a credential signed but not recorded (the store fails) ends in FAILED with errorDetails" {
+	setup_connector
+	[ "$(post /offers "$EX/offer.json")" = 201 ]
+	oid=$(r 'j["offer_id"]')
+	link=$(r 'j["credential_offer_uri"]')
+	"$PY" -c 'import json, sys
+print(json.dumps(json.load(open(sys.argv[1]))["claims"]))' "$EX/offer.json" >"$D/claims/$oid.json"
+	store_fault
+	run "$PY" "$HOLDER" "$link" --ca "$D/ca.crt" --tls-ca "$D/ca.crt" --timeout 60
+	[ "$status" -ne 0 ]
+	[[ $output == *server_error* ]]
+	wait_lines 2
+	callbacks >"$D/cb"
+	"$PY" -c 'import json, sys
+cb = [json.loads(l) for l in open(sys.argv[1])]
+assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
+assert all(c["offerId"] == sys.argv[2] for c in cb), cb
+assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
+	# the server serves on
+	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/health" >/dev/null
+}
+
 @test "EUDI connector: refusals (no key, wrong key, bad delivery targets, a wallet endpoint that is down)" {
 	setup_connector
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
