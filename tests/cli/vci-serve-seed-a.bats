@@ -10,8 +10,11 @@
 # issue Deferred pushed to the wallet's credentialOfferEndpoint (a
 # loopback receiver), the history pending until "issue deferred
 # credential" supplies the claims; credentials[] making one exchange per
-# entry with the haip:// scheme; refusals (no key, wrong key, malformed
-# bodies, unknown ids).
+# entry with the haip:// scheme; a record of several entries read back as
+# created, in order, across a restart; the definition list's type and
+# sortOrder; the history filtered and paged in the store's query with its
+# bounds; refusals (no key, wrong key, malformed bodies, unknown ids).
+# With VCI_SERVE_TEST_PG=1 on a PostgreSQL store (tests/serve/lib.bash).
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 

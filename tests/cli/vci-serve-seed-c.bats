@@ -7,8 +7,10 @@
 # metadata; POST /issue answering the draft-13 offer shape (credentials,
 # user_pin_required) and the exchange, the holder simulator
 # (tests/serve/holder.py) completing it from the deep link, the exchange's
-# state following (offer -> accepted) with the state filter; refusals (no
-# key, wrong key, malformed bodies, unknown ids, unknown states).
+# state following (offer -> accepted) with the state filter; the
+# exchanges filtered and paged (offset, limit) in the store's query and
+# the bounds; refusals (no key, wrong key, malformed bodies, unknown ids,
+# unknown states). With VCI_SERVE_TEST_PG=1 on a PostgreSQL store.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 

@@ -8,9 +8,11 @@
 # (tests/serve/webhook-receiver.py); the holder simulator completes the
 # issuance and the callbacks arrive signed and in order (OFFER_CREATED,
 # ISSUED); an issuance the issuer cannot complete (the claims hook has no
-# claims) ends in FAILED with errorDetails. (EXPIRED is covered by
+# claims), or whose signed credential the store fails to record, ends in
+# FAILED with errorDetails. (EXPIRED is covered by
 # vci-serve-webhooks.bats.) Refusals: no key, wrong key, bad targets,
-# a wallet endpoint that is down.
+# a wallet endpoint that is down. With VCI_SERVE_TEST_PG=1 on a
+# PostgreSQL store.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
