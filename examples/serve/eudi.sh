@@ -10,16 +10,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON3:-/usr/bin/python3}
-work=$(mktemp -d)
-pid=
-lpid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-	if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+. "$here/lib.sh"
 iss=https://issuer.example.com
 
 # The listener: each request as one line (method, path, query or body).
@@ -40,30 +31,20 @@ class H(http.server.BaseHTTPRequestHandler):
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()' >listener.port &
-lpid=$!
+example_bg $!
 i=0
 until [ -s listener.port ]; do
 	i=$((i + 1)); [ "$i" -le 300 ] || exit 1; sleep 0.1
 done
 l=http://127.0.0.1:$(cat listener.port)
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out signing-key.pem 2>/dev/null
-openssl req -new -x509 -key signing-key.pem -out signing-cert.pem -days 365 \
-	-subj "/CN=My Organization Issuer/O=My Organization/C=DE" 2>/dev/null
+example_issuer_key signing-key.pem signing-cert.pem \
+	"/CN=My Organization Issuer/O=My Organization/C=DE" 365
 vci-statuslist new --method bitstring --uri "$iss/status/w3c" --output w3c.list
-key=$(vci-serve apikey add --state state --name connector 2>/dev/null |
-	sed 's/.*"key":"\([^"]*\)".*/\1/')
-vci-serve --issuer "$iss" --defn "$here/../definitions/diploma.json" --key signing-key.pem \
-	--cert signing-cert.pem --state state --status-list w3c.list \
-	--listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 2>serve.err &
-pid=$!
-i=0
-until grep -q 'management listening on' serve.err; do
-	i=$((i + 1))
-	if [ "$i" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then cat serve.err; exit 1; fi
-	sleep 0.1
-done
-m=http://127.0.0.1:$(sed -n 's/^vci-serve: management listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' serve.err)
+key=$(example_apikey connector)
+example_serve --issuer "$iss" --defn "$here/../definitions/diploma.json" --key signing-key.pem \
+	--cert signing-cert.pem --state state --status-list w3c.list
+m=$admin
 post() { curl -sS -H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data-binary "$1" "$m$2"; }
 
 # The credential type from its Type Metadata.

@@ -25,19 +25,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 holder=${VCI_HOLDER:-$here/../../tests/serve/holder.py}
 py=${PYTHON3:-/usr/bin/python3}
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-cd "$work"
+. "$here/lib.sh"
 
 step() { printf '\n== %s\n' "$*"; }
 # jget FILE EXPR: a value from the JSON in FILE (j), with Python
@@ -53,9 +41,7 @@ free_port() {
 }
 
 step "1. issuer key and certificate, status list, state directory"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out issuer.key 2>/dev/null
-openssl req -x509 -new -key issuer.key -subj "/CN=Example Issuer" -days 2 \
-	-out issuer.crt 2>/dev/null
+example_issuer_key issuer.key issuer.crt "/CN=Example Issuer" 2
 openssl x509 -in issuer.crt -noout -subject
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 -out tls.crt 2>/dev/null

@@ -7,33 +7,16 @@
 # vci-statuslist, openssl and curl on PATH.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+. "$here/lib.sh"
 iss=https://issuer.example.com
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out issuer.key 2>/dev/null
-openssl req -x509 -new -key issuer.key -subj "/CN=Example Issuer" -days 30 -out issuer.crt 2>/dev/null
+example_issuer_key issuer.key issuer.crt
 vci-statuslist new --bits 2 --uri "$iss/status/1" --output token.list
 vci-statuslist new --method bitstring --uri "$iss/status/w3c" --output w3c.list
-key=$(vci-serve apikey add --state state --name back-office 2>/dev/null |
-	sed 's/.*"key":"\([^"]*\)".*/\1/')
-vci-serve --issuer "$iss" --defn "$here/../definitions/diploma.json" --key issuer.key \
-	--cert issuer.crt --state state --status-list token.list --status-list w3c.list \
-	--listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 2>serve.err &
-pid=$!
-i=0
-until grep -q 'management listening on' serve.err; do
-	i=$((i + 1))
-	if [ "$i" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then cat serve.err; exit 1; fi
-	sleep 0.1
-done
-a=http://127.0.0.1:$(sed -n 's/^vci-serve: management listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' serve.err)
+key=$(example_apikey back-office)
+example_serve --issuer "$iss" --defn "$here/../definitions/diploma.json" --key issuer.key \
+	--cert issuer.crt --state state --status-list token.list --status-list w3c.list
+a=$admin
 a=$a/v2/config/digital-wallet/openid/sdjwt
 api() { curl -sS -H "Authorization: ApiKey $key" "$@"; }
 post() { api -X "$1" -H 'Content-Type: application/json' --data-binary "@$2" "$a/$3"; }

@@ -273,9 +273,12 @@ int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, 
 /* Store prepared definitions (replace: the id of the one replaced, else
  * NULL) and publish them, under the admin lock, as POST and PUT
  * /definitions do; delete a stored one ("read_only" for a --defn one,
- * "not_found"). 0, or -1 / VCI_STORE_* with err as the store says. */
+ * "not_found"). 0, or -1 / VCI_STORE_* with err as the store says.
+ * group (borrowed; NULL: none): {"id", "label"?} stored with each of
+ * defs as its VCI_STORE_DEFN_GROUP member, "order" its index in defs;
+ * a replace without a group keeps the replaced one's. */
 int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
-			 int64_t now, vci_err_t *err);
+			 const json_t *group, int64_t now, vci_err_t *err);
 int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err);
 /* The claims of an exchange's waiting deferred request, checked against
  * its definitions, as POST /exchanges/{id}/claims supplies them:

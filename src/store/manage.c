@@ -47,11 +47,50 @@ static int vci_manage_defn_add_run(vci_store_conn_t *c, void *arg, vci_err_t *er
 	return rc == VCI_DB_DONE ? 0 : -1;
 }
 
+/* The group member of a stored text (a new reference), or NULL. */
+static json_t *vci_manage_defn_group_of(const char *text)
+{
+	json_auto_t *d = json_loads(text, 0, NULL);
+	json_t *g = json_object_get(d, VCI_STORE_DEFN_GROUP);
+
+	return json_is_object(g) ? json_incref(g) : NULL;
+}
+
+/* The new text with the stored one's group when it has none of its own
+ * (malloc'd), or NULL: the text as given. */
+static char *vci_manage_defn_keep_group(vci_store_conn_t *c, const struct vci_manage_defn *a,
+					vci_err_t *err, int *rc)
+{
+	json_auto_t *old = NULL;
+	json_auto_t *d = NULL;
+	vci_db_stmt_t *s;
+
+	*rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", a->id);
+	if (*rc != VCI_DB_ROW)
+		return NULL;
+	old = vci_manage_defn_group_of(c->drv->column_text(s, 0));
+	vci_store_end(c, s);
+	*rc = VCI_DB_ROW;
+	d = json_loads(a->defn, 0, NULL);
+	if (!old || !json_is_object(d) || json_object_get(d, VCI_STORE_DEFN_GROUP))
+		return NULL;
+	if (json_object_set(d, VCI_STORE_DEFN_GROUP, old) < 0)
+		return NULL;
+	return json_dumps(d, JSON_COMPACT);
+}
+
 static int vci_manage_defn_replace_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_manage_defn *a = arg;
+	int rc;
+	char_auto_t *kept = vci_manage_defn_keep_group(c, a, err, &rc);
 
-	return vci_manage_returning(c, err, vci_sql_defn_replace, "tti", a->id, a->defn, a->now);
+	if (rc == VCI_DB_DONE)
+		return VCI_STORE_NOTFOUND;
+	if (rc != VCI_DB_ROW)
+		return -1;
+	return vci_manage_returning(c, err, vci_sql_defn_replace, "tti", a->id,
+				    kept ? kept : a->defn, a->now);
 }
 
 int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
@@ -82,7 +121,15 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 		return vci_store_read_fail(-1, err, "defn_get");
 	rc = vci_store_query(c, &s, err, vci_sql_defn_get, "t", id);
 	if (rc == VCI_DB_ROW) {
-		*defn = strdup(c->drv->column_text(s, 0));
+		json_auto_t *d = json_loads(c->drv->column_text(s, 0), 0, NULL);
+
+		/* the definition alone: without the group it was made in */
+		if (json_object_get(d, VCI_STORE_DEFN_GROUP)) {
+			json_object_del(d, VCI_STORE_DEFN_GROUP);
+			*defn = json_dumps(d, JSON_INDENT(2));
+		} else {
+			*defn = strdup(c->drv->column_text(s, 0));
+		}
 		vci_store_end(c, s);
 		rc = *defn ? 0 : vci_err_oom(err);
 	} else {
@@ -95,12 +142,19 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 static json_t *vci_manage_defn_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
 {
 	json_t *d = json_loads(drv->column_text(s, 1), 0, NULL);
+	json_t *g = json_object_get(d, VCI_STORE_DEFN_GROUP), *row;
 
 	if (!d)
 		return NULL;
-	return json_pack("{s:s, s:o, s:I, s:I}", "id", drv->column_text(s, 0), "definition", d,
-			 "created_at", (json_int_t)drv->column_int(s, 2), "updated_at",
-			 (json_int_t)drv->column_int(s, 3));
+	g = json_is_object(g) ? json_incref(g) : NULL;
+	json_object_del(d, VCI_STORE_DEFN_GROUP);
+	row = json_pack("{s:s, s:o, s:I, s:I}", "id", drv->column_text(s, 0), "definition", d,
+			"created_at", (json_int_t)drv->column_int(s, 2), "updated_at",
+			(json_int_t)drv->column_int(s, 3));
+	if (row && g)
+		json_object_set(row, "group", g);
+	json_decref(g);
+	return row;
 }
 
 static int vci_manage_defn_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
@@ -421,6 +475,138 @@ int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 	if (rc != VCI_DB_DONE) {
 		json_decref(list);
 		return vci_store_read_fail(-1, err, "offer_rows");
+	}
+	*out = list;
+	return 0;
+}
+
+/* Pages of offers selected in the query ------------------------------
+ * ?1 offer id, ?2 and ?3 LIKE patterns of the configuration id in the
+ * record, ?4 ",STATE,...," of the exchange (redeemed offers), ?5 the same
+ * of the offer (offers without exchange); each NULL: not asked; ?6 limit,
+ * ?7 offset. The state sets match by LIKE on ",STATE," (portable: no
+ * array or JSON functions, the same text on SQLite and PostgreSQL). */
+#define VCI_SQL_OFFER_FROM \
+	" FROM offers o LEFT JOIN exchanges e ON e.offer_id = o.offer_id" \
+	" WHERE (?1 IS NULL OR o.offer_id = ?1)" \
+	" AND (?2 IS NULL OR o.record LIKE ?2 ESCAPE '\\' OR o.record LIKE ?3 ESCAPE '\\')" \
+	" AND ((?4 IS NULL AND ?5 IS NULL)" \
+	" OR (e.id IS NOT NULL AND ?4 LIKE ('%,' || e.state || ',%'))" \
+	" OR (e.id IS NULL AND ?5 LIKE ('%,' || o.state || ',%')))"
+
+static const char vci_sql_offer_page[] =
+	"SELECT o.offer_id, o.state, o.created_at, o.expires_at, o.record, e.id, e.state,"
+	" e.created_at, e.updated_at, e.issued, e.description" VCI_SQL_OFFER_FROM
+	" ORDER BY o.created_at, o.offer_id LIMIT ?6 OFFSET ?7";
+static const char vci_sql_offer_count[] = "SELECT count(*)" VCI_SQL_OFFER_FROM;
+
+/* '%' + the LIKE-escaped text + '%' (malloc'd), or NULL. */
+static char *vci_manage_like(const char *text)
+{
+	size_t n = strlen(text);
+	char *p = malloc(2 * n + 3), *o = p;
+
+	if (!p)
+		return NULL;
+	*o++ = '%';
+	for (; *text; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = 0;
+	return p;
+}
+
+/* The two patterns of a configuration id in a record as the offer layer
+ * writes it (compact JSON): its credential_configuration_id, or the first
+ * of its credential_configuration_ids. 0 or -1 (out of memory). */
+static int vci_manage_config_like(const char *id, char **one, char **first)
+{
+	json_auto_t *v = json_string(id);
+	char_auto_t *q = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char_auto_t *a = NULL;
+	char_auto_t *b = NULL;
+
+	*one = *first = NULL;
+	if (!q || asprintf(&a, "\"credential_configuration_id\":%s", q) < 0 ||
+	    asprintf(&b, "\"credential_configuration_ids\":[%s", q) < 0)
+		return -1;
+	*one = vci_manage_like(a);
+	*first = vci_manage_like(b);
+	if (*one && *first)
+		return 0;
+	free(*one);
+	free(*first);
+	*one = *first = NULL;
+	return -1;
+}
+
+static int vci_manage_offer_count(vci_store_conn_t *c, const vci_store_offer_filter_t *f,
+				  const char *p1, const char *p2, unsigned *total, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_offer_count, "ttttt", f->offer_id, p1, p2,
+				 f->xstates, f->ostates);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? vci_err_set(err, VCI_EXIT_IO, "server_error",
+						       "count: no row") : -1;
+	*total = (unsigned)c->drv->column_int(s, 0);
+	vci_store_end(c, s);
+	return 0;
+}
+
+static int vci_manage_offer_page_rows(vci_store_conn_t *c, const vci_store_offer_filter_t *f,
+				      const char *p1, const char *p2, unsigned offset,
+				      unsigned limit, json_t *list, vci_err_t *err)
+{
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_offer_page, "tttttii", f->offer_id, p1, p2,
+				 f->xstates, f->ostates, (int64_t)limit, (int64_t)offset);
+
+	while (rc == VCI_DB_ROW) {
+		if (json_array_append_new(list, vci_manage_offer_row(c->drv, s)) < 0) {
+			vci_store_end(c, s);
+			return vci_err_oom(err);
+		}
+		rc = vci_store_next(c, s, err);
+	}
+	return rc == VCI_DB_DONE ? 0 : -1;
+}
+
+int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
+			 unsigned limit, json_t **out, unsigned *total, vci_err_t *err)
+{
+	char_auto_t *p1 = NULL;
+	char_auto_t *p2 = NULL;
+	vci_store_conn_t *c;
+	json_t *list;
+	int rc;
+
+	*out = NULL;
+	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
+		return vci_store_bad(err, "offer_page", "limit: out of bounds");
+	if (offset > VCI_STORE_OFFSET_MAX)
+		return vci_store_bad(err, "offer_page", "offset: out of bounds");
+	if (f->config_id && vci_manage_config_like(f->config_id, &p1, &p2) < 0)
+		return vci_store_read_fail(vci_err_oom(err), err, "offer_page");
+	list = json_array();
+	c = list ? vci_store_reader(st, err) : NULL;
+	if (!c) {
+		if (!list)
+			vci_err_oom(err);
+		json_decref(list);
+		return vci_store_read_fail(-1, err, "offer_page");
+	}
+	rc = total ? vci_manage_offer_count(c, f, p1, p2, total, err) : 0;
+	if (rc == 0)
+		rc = vci_manage_offer_page_rows(c, f, p1, p2, offset, limit, list, err);
+	vci_store_reader_put(st, c);
+	if (rc < 0) {
+		json_decref(list);
+		return vci_store_read_fail(-1, err, "offer_page");
 	}
 	*out = list;
 	return 0;

@@ -322,14 +322,22 @@ int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], 
  * Credential definitions made at run time (POST /definitions, `vci-serve
  * defn add`), kept as the JSON text of a validated native definition
  * under its credential configuration id. The store does not validate
- * them: the caller does (vci_defn_new). */
+ * them: the caller does (vci_defn_new).
+ * A stored text may hold one more top-level member, VCI_STORE_DEFN_GROUP:
+ * {"id": group id, "order": position, "label"?: the group's label}, that
+ * keeps the definitions made by one request (system A's entries of one
+ * record) together and in order. The readers take it out of the
+ * definition: vci_store_defn_list moves it to the row, vci_store_defn_get
+ * leaves it out; a replace whose text has none keeps the stored one's. */
+#define VCI_STORE_DEFN_GROUP "group"
 /* Add (replace 0: VCI_STORE_EXISTS when the id is taken) or replace
  * (replace 1: VCI_STORE_NOTFOUND when there is none) a definition. */
 int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int replace,
 		       int64_t now, vci_err_t *err);
 /* Its JSON text (*defn malloc'd). VCI_STORE_NOTFOUND. */
 int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err);
-/* [{"id", "definition": {...}, "created_at", "updated_at"}, ...] by id.
+/* [{"id", "definition": {...}, "created_at", "updated_at", "group"?},
+ * ...] by id.
  * A stored text that is not JSON is an error (-1, VCI_EXIT_IO). */
 int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err);
 /* VCI_STORE_NOTFOUND. */
@@ -366,6 +374,25 @@ int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
  * sweep removed (expired unredeemed) are gone from it. */
 int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 			 unsigned limit, json_t **out, vci_err_t *err);
+/* What vci_store_offer_page selects; each member NULL: not asked.
+ * offer_id: that offer; config_id: offers whose record names this
+ * configuration (its credential_configuration_id, or the first of its
+ * credential_configuration_ids, as the offer layer writes records);
+ * xstates, ostates: ",STATE,STATE," lists: with either given, a redeemed
+ * offer is selected when its exchange's state is in xstates, one not
+ * redeemed (no exchange) when its offer state (offered, redeemed, dead)
+ * is in ostates. */
+typedef struct vci_store_offer_filter {
+	const char *offer_id, *config_id, *xstates, *ostates;
+} vci_store_offer_filter_t;
+#define VCI_STORE_OFFSET_MAX (1u << 30)  /* the largest offset a page takes */
+/* One page of the offers the filter selects, in the order and shape of
+ * vci_store_offer_rows, selected and paged in the query; *total (when
+ * not NULL) the number selected in all. A limit out of 1 to
+ * VCI_STORE_LIST_MAX or an offset over VCI_STORE_OFFSET_MAX: -1,
+ * VCI_EXIT_INPUT, "invalid_request". An offset past the end: []. */
+int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
+			 unsigned limit, json_t **out, unsigned *total, vci_err_t *err);
 /* An event without a change of state: "credential.error" (the issuer
  * could not make a credential the wallet asked for: claims hook failure,
  * claims that do not fit, signing or store failure), data a JSON object

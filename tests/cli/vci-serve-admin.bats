@@ -331,7 +331,12 @@ print(urllib.parse.parse_qs(urllib.parse.urlparse(l).query)["credential_offer_ur
 	[ "$(jq_out 'len(j["exchanges"])')" = 3 ]
 	api GET '/exchanges?state=credential_issued'
 	[ "$(jq_out 'j')" = "{'exchanges': []}" ]
-	for q in limit=0 limit=1001 limit=abc 'limit=1&limit=2' cursor=zz 'state=' ; do
+	# a cursor past the last exchange: an empty page, no next cursor
+	api GET '/exchanges?limit=2&cursor=99999999999.zzzz'
+	[ "$CODE" = 200 ]
+	[ "$(jq_out 'j')" = "{'exchanges': []}" ]
+	for q in limit=0 limit=-1 limit=1001 limit=99999999999999999999 limit=abc \
+		'limit=1&limit=2' cursor=zz cursor=-1.x 'state=' ; do
 		api GET "/exchanges?$q"
 		[ "$CODE" = 400 ]
 		grep -q '"error":"invalid_request"' "$D/out"

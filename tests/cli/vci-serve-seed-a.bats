@@ -10,41 +10,30 @@
 # issue Deferred pushed to the wallet's credentialOfferEndpoint (a
 # loopback receiver), the history pending until "issue deferred
 # credential" supplies the claims; credentials[] making one exchange per
-# entry with the haip:// scheme; refusals (no key, wrong key, malformed
-# bodies, unknown ids).
+# entry with the haip:// scheme; a record of several entries read back as
+# created, in order, across a restart; the definition list's type and
+# sortOrder; the history filtered and paged in the store's query with its
+# bounds; refusals (no key, wrong key, malformed bodies, unknown ids).
+# With VCI_SERVE_TEST_PG=1 on a PostgreSQL store (tests/serve/lib.bash).
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
 EX=$SRC/examples/serve/system-a
-RECEIVER=$SRC/tests/serve/webhook-receiver.py
 A=/v2/config/digital-wallet/openid/sdjwt
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	ISS=https://127.0.0.1:$PORT
+	seed_setup
 	vci-statuslist new --force --bits 2 --uri "$ISS/status/tsl" --output "$D/tsl"
 	vci-statuslist new --force --method bitstring --uri "$ISS/status/bsl" --output "$D/bsl"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/diploma.json" --key "$D/issuer.key"
 		--cert "$D/issuer.crt" --state "$STATE" --listen "127.0.0.1:$PORT"
 		--tls-cert "$D/tls.crt" --tls-key "$D/tls.key"
 		--status-list "$D/tsl" --status-list "$D/bsl")
-	APORT=$(free_port)
-	KEY=$(apikey_add)
-	RPID=
-	HPID=
 	serve_start --admin-listen "127.0.0.1:$APORT"
 }
 
 teardown() {
-	for p in "${HPID:-}" "${RPID:-}"; do
-		[ -n "$p" ] || continue
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	serve_stop
+	seed_teardown
 }
 
 # api METHOD PATH [BODY-FILE] [CURL OPTION]...: system A's API with the key
@@ -56,14 +45,6 @@ api() {
 		-H "Authorization: ApiKey $KEY" "$@")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$body")
 	curl "${args[@]}" "http://127.0.0.1:$APORT$A/$p"
-}
-
-# r EXPR: a Python expression over the last answer j, printed
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 create_defs() {
@@ -211,12 +192,8 @@ assert h["transactionCode"] == "", h   # kept only as a hash' "$D/r.json"
 
 @test "system A: Deferred, pushed to the wallet's credentialOfferEndpoint, then issue deferred credential" {
 	create_defs
-	RPORT=$(free_port)
 	printf 'unused-secret-0123456789\n' >"$D/secret"
-	: >"$D/wallet"
-	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/wallet" >"$D/recv.out" 2>"$D/recv.err" &
-	RPID=$!
-	for i in $(seq 1 240); do grep -q '^port' "$D/recv.out" && break; sleep 0.25; done
+	receiver_start "$D/wallet" "$D/secret"
 	sed "s#http://127.0.0.1:9/wallet/offer#http://127.0.0.1:$RPORT/wallet/offer#" \
 		"$EX/issue-deferred.json" >"$D/issue.json"
 	[ "$(api POST credential/issue "$D/issue.json")" = 200 ]
@@ -268,4 +245,155 @@ print(json.load(open(sys.argv[1]))["credentialHistory"][int(sys.argv[2])]["crede
 	[ "$(r 'j["totalItems"]')" = 2 ]
 	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid_mdoc')" = 200 ]
 	[ "$(r '[h["credentialDefinitionId"] for h in j["credentialHistory"]]')" = '["a_pid_mdoc"]' ]
+}
+
+@test "system A: a definition of several entries reads back as created, in order, across a restart" {
+	# the seed's body (two entries), and the same with the entries swapped
+	create_defs
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("dropped", None)
+json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made1.json"
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["label"] = "Swapped entries"
+e = d["credentialDefinitions"]
+for x in e:
+    x["scope"] = "b_" + x["scope"]
+d["credentialDefinitions"] = e[::-1]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/swapped.json"
+	[ "$(api POST credential-definition "$D/swapped.json")" = 200 ]
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("dropped", None)
+json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made2.json"
+	head=$(r 'j["credentialDefinition"]["credentialDefinitionId"]')
+	[ "$(r '[e["credentialFormat"] for e in j["credentialDefinition"]["credentialDefinitions"]]')" = '["mso_mdoc", "dc+sd-jwt"]' ]
+	for round in 1 2; do
+		[ "$(api GET credential-definition/a_pid)" = 200 ]
+		"$PY" -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for x in (a, b):
+    x = x["credentialDefinition"]
+    for e in [x] + x["credentialDefinitions"]:
+        e.pop("updatedAt"), e.pop("createdAt")
+assert a == b, (a, b)
+assert b["credentialDefinition"]["label"] == "Issue PID in two formats", b' "$D/made1.json" "$D/r.json"
+		[ "$(api GET "credential-definition/$head")" = 200 ]
+		"$PY" -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for x in (a, b):
+    x = x["credentialDefinition"]
+    for e in [x] + x["credentialDefinitions"]:
+        e.pop("updatedAt"), e.pop("createdAt")
+assert a == b, (a, b)
+assert b["credentialDefinition"]["label"] == "Swapped entries", b
+assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefinitions"]] == \
+    ["mso_mdoc", "dc+sd-jwt"], b' "$D/made2.json" "$D/r.json"
+		# an entry that heads no group reads alone
+		second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
+		[ "$(api GET "credential-definition/$second")" = 200 ]
+		[ "$(r '"credentialDefinitions" in j["credentialDefinition"]')" = false ]
+		# the grouping is kept in the store: the same after a restart
+		serve_stop
+		serve_start --admin-listen "127.0.0.1:$APORT"
+	done
+	# the stored definition read from the shell is the definition alone
+	vci-serve defn get --state "$STATE" "${STORE_ARGS[@]}" a_pid >"$D/native.json"
+	! grep -q '"group"' "$D/native.json"
+	# deleting the record deletes every entry of it
+	[ "$(api DELETE "credential-definition/$head")" = 204 ]
+	[ "$(api GET "credential-definition/$second")" = 404 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+}
+
+@test "system A: the definition list's type and sortOrder filters; a bad sortOrder refused" {
+	create_defs
+	[ "$(api GET 'credential-definitions?type=UniversityDegreeCredential')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma"]' ]
+	[ "$(r 'j["totalItems"]')" = 1 ]
+	[ "$(api GET 'credential-definitions?type=NoSuchType')" = 200 ]
+	[ "$(r 'j["credentialDefinitions"]')" = '[]' ]
+	# createdAt then id: the --defn one (created with the server) first
+	[ "$(api GET 'credential-definitions?sortOrder=asc')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma", "a_pid", "a_pid_mdoc"]' ]
+	[ "$(api GET credential-definitions)" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma", "a_pid", "a_pid_mdoc"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["a_pid_mdoc", "a_pid", "diploma"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc&offset=1&limit=1')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["a_pid"]' ]
+	[ "$(r 'j["totalItems"]')" = 3 ]
+	[ "$(api GET 'credential-definitions?sortOrder=desc&type=UniversityDegreeCredential')" = 200 ]
+	[ "$(r '[d["id"] for d in j["credentialDefinitions"]]')" = '["diploma"]' ]
+	[ "$(api GET 'credential-definitions?sortOrder=sideways')" = 400 ]
+	[ "$(r 'j')" = '{"errorCode": 400, "errorDescription": "sortOrder: asc or desc"}' ]
+	[ "$(api GET 'credential-definitions?sortOrder=')" = 400 ]
+	[ "$(r 'j["errorCode"]')" = 400 ]
+}
+
+@test "system A: credentialHistory filtered and paged in the store's query; paging bounds" {
+	create_defs
+	ids=()
+	for _ in 1 2 3; do
+		[ "$(api POST credential/issue "$EX/issue.json")" = 200 ]
+		ids+=("$(r 'j["credentialHistory"]["id"]')")
+	done
+	printf '{"issuanceMode":"InTime","credentialDefinitionId":"a_pid_mdoc","userPin":"","credential":{"doctype":"eu.europa.ec.eudi.pid.1","claims":{"eu.europa.ec.eudi.pid.1":{"given_name":"E","family_name":"M","birth_date":"1964-08-12","issuing_country":"DE","issuing_authority":"DE"}}}}' >"$D/mdoc.json"
+	[ "$(api POST credential/issue "$D/mdoc.json")" = 200 ]
+	mdoc=$(r 'j["credentialHistory"]["id"]')
+	# the whole list (by creation, then id), and pages that are its slices
+	[ "$(api GET 'credential/history?limit=1000')" = 200 ]
+	cp "$D/r.json" "$D/all.json"
+	"$PY" -c 'import json, sys
+l = [h["id"] for h in json.load(open(sys.argv[1]))["credentialHistory"]]
+assert sorted(l) == sorted(sys.argv[2:]), (l, sys.argv[2:])' "$D/all.json" "${ids[@]}" "$mdoc"
+	# page EXPECTED-SLICE EXPECTED-TOTAL [FILTER-IDS...]: the last answer is
+	# that slice of the whole list restricted to FILTER-IDS (default all)
+	page() {
+		"$PY" -c 'import json, sys
+a = [h["id"] for h in json.load(open(sys.argv[1]))["credentialHistory"]]
+r = json.load(open(sys.argv[2]))
+keep = sys.argv[5:] or a
+sel = [i for i in a if i in keep]
+got = [h["id"] for h in r["credentialHistory"]]
+want = eval("sel" + sys.argv[3])
+assert got == want and r["totalItems"] == int(sys.argv[4]), (got, want, r["totalItems"])' \
+			"$D/all.json" "$D/r.json" "$@"
+	}
+	[ "$(api GET 'credential/history?offset=1&limit=2')" = 200 ]
+	page '[1:3]' 4
+	[ "$(api GET 'credential/history?offset=3&limit=2')" = 200 ]
+	page '[3:5]' 4
+	# past the end, and the largest offset: an empty page with the total
+	for o in 4 1073741824; do
+		[ "$(api GET "credential/history?offset=$o")" = 200 ]
+		page '[4:]' 4
+	done
+	# filters in the query, with the paging on what they select
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid&limit=2')" = 200 ]
+	page '[0:2]' 3 "${ids[@]}"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid&offset=2')" = 200 ]
+	page '[2:]' 3 "${ids[@]}"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pid_mdoc&status=offer_sent')" = 200 ]
+	page '[:]' 1 "$mdoc"
+	[ "$(api GET 'credential/history?credentialDefinitionId=a_pi')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?status=offer_received')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?denied=false&offset=2')" = 200 ]
+	page '[2:]' 4
+	[ "$(api GET 'credential/history?denied=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	[ "$(api GET 'credential/history?revoked=false&offset=3')" = 200 ]
+	page '[3:]' 4
+	[ "$(api GET 'credential/history?revoked=true')" = 200 ]
+	[ "$(r 'j["totalItems"]')" = 0 ]
+	# page 0, negative, huge, not a number, not a truth value
+	for q in limit=0 limit=-1 limit=1001 limit=99999999999999999999 offset=-1 \
+		offset=1073741825 offset=x revoked=maybe denied=1; do
+		[ "$(api GET "credential/history?$q")" = 400 ]
+		[ "$(r 'j["errorCode"]')" = 400 ]
+		[ -n "$(r 'j["errorDescription"]')" ]
+	done
 }

@@ -7,8 +7,10 @@
 # metadata; POST /issue answering the draft-13 offer shape (credentials,
 # user_pin_required) and the exchange, the holder simulator
 # (tests/serve/holder.py) completing it from the deep link, the exchange's
-# state following (offer -> accepted) with the state filter; refusals (no
-# key, wrong key, malformed bodies, unknown ids, unknown states).
+# state following (offer -> accepted) with the state filter; the
+# exchanges filtered and paged (offset, limit) in the store's query and
+# the bounds; refusals (no key, wrong key, malformed bodies, unknown ids,
+# unknown states). With VCI_SERVE_TEST_PG=1 on a PostgreSQL store.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
@@ -16,22 +18,16 @@ EX=$SRC/examples/serve/system-c
 C=/api/v1/oid4vci
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	ISS=https://127.0.0.1:$PORT
+	seed_setup
 	vci-statuslist new --force --method bitstring --uri "$ISS/status/bsl" --output "$D/bsl"
 	SERVE_ARGS=(--issuer "$ISS" --defn "$D/diploma.json" --key "$D/issuer.key"
 		--cert "$D/issuer.crt" --state "$STATE" --listen "127.0.0.1:$PORT"
 		--tls-cert "$D/tls.crt" --tls-key "$D/tls.key" --status-list "$D/bsl")
-	APORT=$(free_port)
-	KEY=$(apikey_add)
 	serve_start --admin-listen "127.0.0.1:$APORT"
 }
 
 teardown() {
-	serve_stop
+	seed_teardown
 }
 
 # api METHOD PATH [BODY-FILE]: system C's API with x-api-key; the answer
@@ -40,13 +36,6 @@ api() {
 	local args=(-sS -m 60 -o "$D/r.json" -w '%{http_code}' -X "$1" -H "x-api-key: $KEY")
 	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$3")
 	curl "${args[@]}" "http://127.0.0.1:$APORT$C/$2"
-}
-
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 create_records() {
@@ -162,4 +151,47 @@ assert x["pin"] is None and x["code"] is None, x' "$D/r.json"
 	[ "$(api GET exchanges/nope)" = 404 ]
 	[ "$(api GET 'exchanges?state=bogus')" = 400 ]
 	[ "$(api GET 'exchanges?state=a&state=b')" = 400 ]
+}
+
+@test "system C: exchanges filtered and paged in the store's query (offset, limit); paging bounds" {
+	create_records
+	sed 's/dd6384eb-b0b8-4084-af3b-2ddc5668addd/IDCard/' "$EX/issue.json" >"$D/issue.json"
+	for _ in 1 2 3; do
+		[ "$(api POST issue "$D/issue.json")" = 200 ]
+	done
+	[ "$(api GET exchanges)" = 200 ]
+	cp "$D/r.json" "$D/all.json"
+	[ "$(r 'len(j)')" = 3 ]
+	# page EXPECTED-SLICE: the last answer is that slice of the whole list
+	page() {
+		"$PY" -c 'import json, sys
+a = [x["exchange_id"] for x in json.load(open(sys.argv[1]))]
+got = [x["exchange_id"] for x in json.load(open(sys.argv[2]))]
+want = eval("a" + sys.argv[3])
+assert got == want, (got, want)' "$D/all.json" "$D/r.json" "$1"
+	}
+	[ "$(api GET 'exchanges?limit=2')" = 200 ]
+	page '[0:2]'
+	[ "$(api GET 'exchanges?offset=2&limit=2')" = 200 ]
+	page '[2:4]'
+	[ "$(api GET 'exchanges?offset=1')" = 200 ]
+	page '[1:]'
+	[ "$(api GET 'exchanges?offset=1&state=offer&supported_cred_id=IDCard&limit=1')" = 200 ]
+	page '[1:2]'
+	for o in 3 1073741824; do
+		[ "$(api GET "exchanges?offset=$o")" = 200 ]
+		[ "$(r 'j')" = '[]' ]
+	done
+	first=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["exchange_id"])' "$D/all.json")
+	[ "$(api GET "exchanges?exchange_id=$first")" = 200 ]
+	page '[0:1]'
+	[ "$(api GET 'exchanges?supported_cred_id=IDCar')" = 200 ]
+	[ "$(r 'j')" = '[]' ]
+	[ "$(api GET 'exchanges?state=accepted')" = 200 ]
+	[ "$(r 'j')" = '[]' ]
+	for q in limit=0 limit=-1 limit=1001 limit=99999999999999999999 offset=-1 \
+		offset=1073741825 'limit=1&limit=2'; do
+		[ "$(api GET "exchanges?$q")" = 400 ]
+		[ "$(r 'j["error"]')" = invalid_request ]
+	done
 }

@@ -8,42 +8,30 @@
 # (tests/serve/webhook-receiver.py); the holder simulator completes the
 # issuance and the callbacks arrive signed and in order (OFFER_CREATED,
 # ISSUED); an issuance the issuer cannot complete (the claims hook has no
-# claims) ends in FAILED with errorDetails. (EXPIRED is covered by
+# claims), or whose signed credential the store fails to record, ends in
+# FAILED with errorDetails. (EXPIRED is covered by
 # vci-serve-webhooks.bats.) Refusals: no key, wrong key, bad targets,
-# a wallet endpoint that is down.
+# a wallet endpoint that is down. With VCI_SERVE_TEST_PG=1 on a
+# PostgreSQL store.
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
 EX=$SRC/examples/serve/eudi
-RECEIVER=$SRC/tests/serve/webhook-receiver.py
 
 setup() {
-	serve_skip_unless_ready
-	command -v curl >/dev/null || skip "curl not installed"
-	serve_init
-	make_tls_cert
-	serve_issuer "https://127.0.0.1:$PORT"
+	seed_setup
+	serve_issuer "$ISS"
 	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
 	mkdir -p "$D/claims"
 	SERVE_ARGS+=(--claims-hook "$SRC/examples/serve/claims-hook.sh $D/claims")
-	APORT=$(free_port)
-	RPORT=$(free_port)
-	KEY=$(apikey_add)
 	printf 'whsec-%s\n' "$(openssl rand -hex 24)" >"$D/secret"
-	: >"$D/events"
-	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/events" >"$D/recv.out" 2>"$D/recv.err" &
-	RPID=$!
-	for i in $(seq 1 240); do grep -q '^port' "$D/recv.out" 2>/dev/null && break; sleep 0.25; done
+	receiver_start "$D/events" "$D/secret"
 	serve_start --admin-listen "127.0.0.1:$APORT"
 	R=http://127.0.0.1:$RPORT
 }
 
 teardown() {
-	if [ -n "${RPID:-}" ]; then
-		kill "$RPID" 2>/dev/null || true
-		wait "$RPID" 2>/dev/null || true
-	fi
-	serve_stop
+	seed_teardown
 }
 
 # post PATH BODY-FILE [KEY]: POST on the management listener; answer in
@@ -51,13 +39,6 @@ teardown() {
 post() {
 	curl -sS -m 60 -o "$D/r.json" -w '%{http_code}' -H "Authorization: Bearer ${3:-$KEY}" \
 		-H 'Content-Type: application/json' --data-binary "@$2" "http://127.0.0.1:$APORT$1"
-}
-
-r() {
-	"$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 }
 
 # wait_lines N: bounded wait (120 s) for N lines at the receiver
@@ -142,6 +123,44 @@ cb = [json.loads(l) for l in open(sys.argv[1])]
 assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
 assert all(c["offerId"] == sys.argv[2] for c in cb), cb
 assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
+}
+
+# store_fault: from now on the store refuses to record an issued
+# credential (a trigger aborts the exchange's move to credential_issued),
+# as a full disk or a lost database would: the credential is signed, then
+# its record fails
+store_fault() {
+	if [ "${#STORE_ARGS[@]}" -gt 0 ]; then
+		pg_psql "${STORE_ARGS[1]}" "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test fault'; END \$\$; CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges FOR EACH ROW WHEN (NEW.state = 'credential_issued') EXECUTE FUNCTION test_fault()"
+	else
+		"$PY" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=120)
+c.execute("CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges "
+          "WHEN NEW.state = \x27credential_issued\x27 BEGIN SELECT RAISE(ABORT, \x27test fault\x27); END")
+c.commit()' "$STATE/vci.db"
+	fi
+}
+
+@test "EUDI connector: a credential signed but not recorded (the store fails) ends in FAILED with errorDetails" {
+	setup_connector
+	[ "$(post /offers "$EX/offer.json")" = 201 ]
+	oid=$(r 'j["offer_id"]')
+	link=$(r 'j["credential_offer_uri"]')
+	"$PY" -c 'import json, sys
+print(json.dumps(json.load(open(sys.argv[1]))["claims"]))' "$EX/offer.json" >"$D/claims/$oid.json"
+	store_fault
+	run "$PY" "$HOLDER" "$link" --ca "$D/ca.crt" --tls-ca "$D/ca.crt" --timeout 60
+	[ "$status" -ne 0 ]
+	[[ $output == *server_error* ]]
+	wait_lines 2
+	callbacks >"$D/cb"
+	"$PY" -c 'import json, sys
+cb = [json.loads(l) for l in open(sys.argv[1])]
+assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
+assert all(c["offerId"] == sys.argv[2] for c in cb), cb
+assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
+	# the server serves on
+	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/health" >/dev/null
 }
 
 @test "EUDI connector: refusals (no key, wrong key, bad delivery targets, a wallet endpoint that is down)" {

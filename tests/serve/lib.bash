@@ -87,6 +87,7 @@ serve_init() {
 	PORT=$(free_port)
 	STATE=$D/state
 	IMPORT_ARGS=()
+	STORE_ARGS=()
 	mkdir -p "$STATE"
 	serve_issuer "http://127.0.0.1:$PORT"
 }
@@ -105,12 +106,13 @@ serve_issuer() {
 		--status-list "diploma=$D/diploma.list")
 }
 
-# serve_start [OPTION]...: start vci-serve with SERVE_ARGS and the options;
+# serve_start [OPTION]...: start vci-serve with SERVE_ARGS, STORE_ARGS and
+# the options;
 # waits (bounded) until it answers /health; sets SPID
 serve_start() {
 	local i
 	: >"$D/server.err"
-	vci-serve run "${SERVE_ARGS[@]}" "$@" 2>>"$D/server.err" >"$D/server.out" &
+	vci-serve run "${SERVE_ARGS[@]}" "${STORE_ARGS[@]}" "$@" 2>>"$D/server.err" >"$D/server.out" &
 	SPID=$!
 	for i in $(seq 1 240); do
 		if ! kill -0 "$SPID" 2>/dev/null; then
@@ -201,7 +203,7 @@ print(v if isinstance(v, str) else json.dumps(v))' "$D/out.json" "$1"
 
 # apikey_add: a new API key from `vci-serve apikey add` (printed once)
 apikey_add() {
-	vci-serve apikey add --state "$STATE" --name e2e >"$D/apikey.out" || return 1
+	vci-serve apikey add --state "$STATE" "${STORE_ARGS[@]}" --name e2e >"$D/apikey.out" || return 1
 	"$PY" -c 'import json, sys
 t = open(sys.argv[1]).read().strip()
 try:
@@ -246,4 +248,103 @@ CNF
 	openssl req -new -key "$D/tls.key" -subj "/CN=127.0.0.1" -config "$D/tls.cnf" -out "$D/tls.csr"
 	openssl x509 -req -in "$D/tls.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -set_serial 0x2001 \
 		-days 30 -extfile "$D/tls.cnf" -extensions tls -out "$D/tls.crt" 2>/dev/null
+}
+
+# ---- what the system A, system C and EUDI shape files share -------------
+
+# store_pg: with VCI_SERVE_TEST_PG=1 and VCI_TEST_PG (the throwaway cluster
+# scripts/check starts, or scripts/pg-cluster's URL), the store is a new
+# database there: STORE_ARGS gets --db URL (serve_start and apikey_add
+# pass it); otherwise the SQLite store in $STATE
+store_pg() {
+	[ "${VCI_SERVE_TEST_PG:-}" = 1 ] || return 0
+	[ -n "${VCI_TEST_PG:-}" ] || skip "VCI_SERVE_TEST_PG=1 without VCI_TEST_PG"
+	# shellcheck source=tests/serve/pg.bash
+	. "$SRC/tests/serve/pg.bash"
+	pg_skip_unless_ready
+	STORE_ARGS=(--db "$(pg_newdb)") || return 1
+}
+
+# seed_setup: serve_init over TLS (ISS https://127.0.0.1:PORT with a
+# certificate of the test root), the store (store_pg), a management port
+# APORT and an API key KEY; RPID and HPID (a receiver, a holder in the
+# background) empty for seed_teardown
+seed_setup() {
+	serve_skip_unless_ready
+	command -v curl >/dev/null || skip "curl not installed"
+	serve_init
+	make_tls_cert
+	ISS=https://127.0.0.1:$PORT
+	store_pg
+	APORT=$(free_port)
+	KEY=$(apikey_add)
+	RPID=
+	HPID=
+}
+
+# seed_teardown: the background processes this test started, the server,
+# and the test's PostgreSQL database
+seed_teardown() {
+	local p
+	for p in "${HPID:-}" "${RPID:-}"; do
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	serve_stop
+	if [ "${#STORE_ARGS[@]}" -gt 0 ]; then
+		pg_dropdbs
+	fi
+}
+
+# receiver_start FILE SECRET-FILE: tests/serve/webhook-receiver.py on a
+# free port (RPORT, RPID) writing what it gets to FILE; bounded wait
+receiver_start() {
+	local i
+	RPORT=$(free_port)
+	: >"$1"
+	"$PY" "$SRC/tests/serve/webhook-receiver.py" "$RPORT" "$2" "$1" >"$D/recv.out" \
+		2>"$D/recv.err" &
+	RPID=$!
+	for i in $(seq 1 240); do
+		grep -q '^port' "$D/recv.out" 2>/dev/null && return 0
+		sleep 0.25
+	done
+	echo "the receiver did not start within 60 s" >&2
+	cat "$D/recv.err" >&2
+	return 1
+}
+
+# r EXPR: a Python expression over the last answer j ($D/r.json), printed
+r() {
+	"$PY" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
+}
+
+# token_value TOKEN-FILE IDX URI: entry IDX of a served Token Status List
+# JWT whose sub is URI, its signature checked with the issuer's
+# certificate ($D/issuer.crt) by python3-jwcrypto, not by the toolkit
+token_value() {
+	"$PY" - "$1" "$D/issuer.crt" "$2" "$3" <<'PYEOF'
+import base64, json, sys, zlib
+from jwcrypto import jwk, jws
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization as ser
+tok, crt, idx, uri = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+cert = x509.load_pem_x509_certificate(open(crt, "rb").read())
+key = jwk.JWK.from_pem(cert.public_key().public_bytes(ser.Encoding.PEM,
+                                                      ser.PublicFormat.SubjectPublicKeyInfo))
+s = jws.JWS()
+s.deserialize(tok)
+s.verify(key)
+assert s.jose_header["typ"] == "statuslist+jwt", s.jose_header
+p = json.loads(s.payload)
+assert p["sub"] == uri, p
+lst = p["status_list"]["lst"]
+raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
+bits = p["status_list"]["bits"]
+print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1))
+PYEOF
 }

@@ -1693,6 +1693,162 @@ static void test_defns(vci_store_t *st)
 	json_decref(list);
 }
 
+/* Definitions made together: the group member kept in the stored text,
+ * moved to the row by defn_list, left out by defn_get, kept by a replace
+ * without one. */
+static void test_defn_group(vci_store_t *st)
+{
+	vci_err_t err = { 0 };
+	json_t *list = NULL, *row;
+	char *text = NULL;
+
+	tap_is_int(vci_store_defn_put(st, "g1", "{\"id\":\"g1\",\"group\":{\"id\":\"g1\","
+				      "\"order\":0,\"label\":\"Two\"}}", 0, NOW, &err), 0,
+		   "%s: defn_put: in a group", T->name);
+	tap_is_int(vci_store_defn_put(st, "g2", "{\"id\":\"g2\",\"group\":{\"id\":\"g1\","
+				      "\"order\":1}}", 0, NOW, &err), 0,
+		   "%s: defn_put: its second", T->name);
+	tap_is_int(vci_store_defn_put(st, "g2", "{\"id\":\"g2\",\"v\":3}", 1, NOW + 1, &err), 0,
+		   "%s: defn_put: replace without a group", T->name);
+	tap_is_int(vci_store_defn_get(st, "g1", &text, &err), 0, "%s: defn_get: grouped", T->name);
+	tap_ok(text && !strstr(text, "group") && strstr(text, "g1"),
+	       "%s: defn_get: the definition without its group", T->name);
+	free(text);
+	vci_store_defn_list(st, &list, &err);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *id;
+
+		row = json_array_get(list, i);
+		id = json_string_value(json_object_get(row, "id"));
+		if (strcmp(id, "g2"))
+			continue;
+		tap_ok(!json_object_get(json_object_get(row, "definition"), "group") &&
+		       json_integer_value(json_object_get(json_object_get(row, "definition"),
+							  "v")) == 3,
+		       "%s: defn_list: the replaced definition, without the group", T->name);
+		tap_ok(!strcmp(json_string_value(json_object_get(json_object_get(row, "group"),
+								 "id")), "g1") &&
+		       json_integer_value(json_object_get(json_object_get(row, "group"),
+							  "order")) == 1,
+		       "%s: defn_list: the group kept across the replace", T->name);
+	}
+	json_decref(list);
+	vci_store_defn_delete(st, "g1", &err);
+	vci_store_defn_delete(st, "g2", &err);
+}
+
+/* An offer created at `at` whose record names the configuration cfg, as
+ * credential_configuration_id (one) or first of the ids. */
+static int put_offer_cfg(vci_store_t *st, const char *id, const char *cfg, int one, int64_t at)
+{
+	uint8_t ch[VCI_STORE_HASH];
+	char code[64], record[256];
+	vci_store_offer_t o = { 0 };
+	vci_err_t err = { 0 };
+
+	snprintf(code, sizeof(code), "code-%s", id);
+	hash_of(code, ch);
+	snprintf(record, sizeof(record), one ? "{\"credential_configuration_id\":\"%s\","
+		 "\"claims\":{\"x\":1}}" : "{\"credential_configuration_ids\":[\"%s\",\"z\"]}",
+		 cfg);
+	o.offer_id = id;
+	o.code_hash = ch;
+	o.created_at = at;
+	o.offer = "{}";
+	o.record = record;
+	return vci_store_offer_put(st, &o, &err);
+}
+
+/* The ids of a page, space separated, into buf. */
+static const char *page_ids(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned off,
+			    unsigned lim, unsigned *total, char *buf, size_t n)
+{
+	vci_err_t err = { 0 };
+	json_t *rows = NULL;
+
+	buf[0] = 0;
+	*total = 12345;
+	if (vci_store_offer_page(st, f, off, lim, &rows, total, &err) < 0) {
+		snprintf(buf, n, "error %s", err.code);
+		return buf;
+	}
+	for (size_t i = 0; i < json_array_size(rows); i++)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? " " : "",
+			 json_string_value(json_object_get(json_array_get(rows, i), "offer_id")));
+	json_decref(rows);
+	return buf;
+}
+
+/* vci_store_offer_page: selection and paging in the query. */
+static void test_offer_page(void)
+{
+	char where[600], ids[128], xid[VCI_STORE_ID];
+	vci_store_t *st = fresh_store("page", where, sizeof(where));
+	vci_store_offer_filter_t f = { 0 };
+	vci_err_t err = { 0 };
+	unsigned total;
+
+	if (!st) {
+		tap_ok(0, "%s: open the page store", T->name);
+		return;
+	}
+	put_offer_cfg(st, "p0", "a_pid", 1, NOW);
+	put_offer_cfg(st, "p1", "a_pid", 0, NOW + 1);
+	put_offer_cfg(st, "p2", "a%pid", 1, NOW + 2);
+	put_offer_cfg(st, "p3", "aXpid", 1, NOW + 3);
+	redeem(st, "code-p0", NULL, NOW + 5, xid);
+	vci_store_exchange_issued(st, xid, "{}", "n-p0", NULL, NULL, 0, NOW + 6, &err);
+	redeem(st, "code-p1", NULL, NOW + 5, xid);
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p0 p1 p2 p3",
+		   "%s: offer_page: all, by creation", T->name);
+	tap_is_int(total, 4, "%s: offer_page: the total", T->name);
+	tap_is_str(page_ids(st, &f, 1, 2, &total, ids, sizeof(ids)), "p1 p2",
+		   "%s: offer_page: offset and limit", T->name);
+	tap_is_str(page_ids(st, &f, 3, 2, &total, ids, sizeof(ids)), "p3",
+		   "%s: offer_page: the last page", T->name);
+	tap_is_str(page_ids(st, &f, 4, 2, &total, ids, sizeof(ids)), "",
+		   "%s: offer_page: past the end", T->name);
+	tap_is_int(total, 4, "%s: offer_page: past the end, the total", T->name);
+	f.config_id = "a_pid";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p0 p1",
+		   "%s: offer_page: a configuration (one or first; _ not a wildcard)", T->name);
+	tap_is_int(total, 2, "%s: offer_page: a configuration's total", T->name);
+	f.config_id = "a%pid";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p2",
+		   "%s: offer_page: %% not a wildcard", T->name);
+	f.config_id = "z";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "",
+		   "%s: offer_page: only the first of the ids", T->name);
+	f.config_id = NULL;
+	f.xstates = ",credential_issued,";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p0",
+		   "%s: offer_page: exchange states", T->name);
+	f.xstates = ",offer_redeemed,";
+	f.ostates = ",offered,";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p1 p2 p3",
+		   "%s: offer_page: exchange and offer states", T->name);
+	tap_is_int(total, 3, "%s: offer_page: their total", T->name);
+	f.xstates = ",";
+	f.ostates = NULL;
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "",
+		   "%s: offer_page: no state passes", T->name);
+	tap_is_int(total, 0, "%s: offer_page: no state passes, total 0", T->name);
+	f.xstates = NULL;
+	f.offer_id = "p2";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p2",
+		   "%s: offer_page: one offer", T->name);
+	f.offer_id = NULL;
+	tap_is_str(page_ids(st, &f, 0, 0, &total, ids, sizeof(ids)), "error invalid_request",
+		   "%s: offer_page: limit 0", T->name);
+	tap_is_str(page_ids(st, &f, 0, VCI_STORE_LIST_MAX + 1, &total, ids, sizeof(ids)),
+		   "error invalid_request", "%s: offer_page: limit too large", T->name);
+	tap_is_str(page_ids(st, &f, VCI_STORE_OFFSET_MAX + 1u, 1, &total, ids, sizeof(ids)),
+		   "error invalid_request", "%s: offer_page: offset too large", T->name);
+	tap_is_str(page_ids(st, &f, VCI_STORE_OFFSET_MAX, 1, &total, ids, sizeof(ids)), "",
+		   "%s: offer_page: the largest offset", T->name);
+	vci_store_close(st);
+}
+
 /* Every page of a listing, joined; the number of pages to *pages. */
 static json_t *all_pages(vci_store_t *st, const char *state, unsigned limit, int *pages)
 {
@@ -1794,6 +1950,7 @@ static void test_exchange_admin(void)
 	tap_ok(all && json_array_size(all) == 6, "%s: exchange_list: after delete", T->name);
 	json_decref(all);
 	test_defns(st);
+	test_defn_group(st);
 	vci_store_close(st);
 }
 
@@ -2124,6 +2281,7 @@ static void run_driver(const test_driver_t *d)
 	test_apikeys(st);
 	vci_store_close(st);
 	test_exchange_admin();
+	test_offer_page();
 	test_flow("flow");
 	test_reopen(where);
 	st = store_open(where, NULL);

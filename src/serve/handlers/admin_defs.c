@@ -106,10 +106,28 @@ static vci_defn_t **others(vci_serve_t *s, const char *except, vci_defn_t **add,
 	return all;
 }
 
-/* Store defs (replace: the one of id `replace`) and publish; under the
- * admin lock, after checking they fit beside what is served. */
+/* The text stored for defs[i]: its definition, and in a group the
+ * group's member with i as the order. */
+static char *stored_text(const vci_defn_t *d, const json_t *group, size_t i)
+{
+	json_auto_t *doc = NULL;
+	json_t *g;
+
+	if (!group)
+		return vci_json_dump(d->doc);
+	doc = json_copy(d->doc);
+	g = json_copy((json_t *)group);
+	if (!doc || !g || json_object_set_new(g, "order", json_integer((json_int_t)i)) < 0 ||
+	    json_object_set_new(doc, VCI_STORE_DEFN_GROUP, g) < 0)
+		return NULL;
+	return vci_json_dump(doc);
+}
+
+/* Store defs (replace: the one of id `replace`; group: see
+ * vci_admin_defs_store) and publish; under the admin lock, after
+ * checking they fit beside what is served. */
 static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
-			int64_t now, vci_err_t *err)
+			const json_t *group, int64_t now, vci_err_t *err)
 {
 	size_t nall;
 	vci_defn_t **all;
@@ -127,7 +145,7 @@ static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const char 
 		rc = vci_serve_defn_fits(s, defs[i], all, nall, err);
 	free(all);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char_auto_t *text = vci_json_dump(defs[i]->doc);
+		char_auto_t *text = stored_text(defs[i], group, i);
 
 		rc = text ? vci_store_defn_put(s->store, defs[i]->id, text, replace != NULL, now,
 					       err) : vci_err_oom(err);
@@ -165,7 +183,7 @@ static void post_defs(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	vci_serve_admin_lock(s);
-	rc = store_locked(s, defs, n, NULL, req->now, &err);
+	rc = store_locked(s, defs, n, NULL, NULL, req->now, &err);
 	vci_serve_admin_unlock(s);
 	docs = json_array();
 	for (size_t i = 0; docs && i < n; i++)
@@ -227,7 +245,7 @@ static void put_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, cons
 		return;
 	}
 	vci_serve_admin_lock(s);
-	rc = store_locked(s, defs, n, id, req->now, &err);
+	rc = store_locked(s, defs, n, id, NULL, req->now, &err);
 	vci_serve_admin_unlock(s);
 	if (rc) {
 		vci_defn_list_free(defs, n);
@@ -280,12 +298,12 @@ int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err)
 }
 
 int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
-			 int64_t now, vci_err_t *err)
+			 const json_t *group, int64_t now, vci_err_t *err)
 {
 	int rc;
 
 	vci_serve_admin_lock(s);
-	rc = store_locked(s, defs, n, replace, now, err);
+	rc = store_locked(s, defs, n, replace, group, now, err);
 	vci_serve_admin_unlock(s);
 	return rc;
 }

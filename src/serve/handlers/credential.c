@@ -395,6 +395,9 @@ static void cred_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, 
 			vci_err_set(&c->err, VCI_EXIT_IO, "server_error", ret == VCI_STORE_EXISTS ?
 				    "exchange: a status index was recorded before" :
 				    "exchange of the access token: missing");
+		/* signed but not recorded: the issuer failed (webhooks) */
+		if (ret != VCI_STORE_NONCE && ret != VCI_STORE_NOTFOUND)
+			vci_serve_issue_failed(s, c->x.id, &c->err, req->now);
 		cred_fail(c, resp);
 	}
 	cred_free(c);

@@ -24,6 +24,7 @@
 #include "oid4vci/shapes.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define A "/v2/config/digital-wallet/openid/sdjwt/"
 #define DEF A "credential-definition/"
@@ -118,9 +119,51 @@ static json_t *defn_view(vci_serve_t *s, const vci_defn_t *d)
 	return vci_shape_a_defn(d->doc, c, u);
 }
 
-/* Read, check and prepare a body; replace: the id of the path. */
+/* The served definitions of the group `id` (a new array, in the order
+ * they were made), or NULL: id heads no group. */
+static json_t *group_members(vci_serve_t *s, const char *id, json_t **label)
+{
+	json_auto_t *rows = NULL;
+	json_t *by_order = json_object(), *row, *out;
+	vci_err_t err = { 0 };
+	char key[24];
+	size_t i, n = 0;
+
+	*label = NULL;
+	if (!by_order || vci_store_defn_list(s->store, &rows, &err) < 0) {
+		json_decref(by_order);
+		return NULL;
+	}
+	json_array_foreach(rows, i, row) {
+		const json_t *g = json_object_get(row, "group");
+		const char *gid = json_string_value(json_object_get(g, "id"));
+
+		if (!gid || strcmp(gid, id))
+			continue;
+		snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(g, "order")));
+		json_object_set(by_order, key, json_object_get(row, "id"));
+		if (!*label)
+			*label = json_object_get(g, "label");
+		n++;
+	}
+	*label = json_incref(*label);
+	out = n ? json_array() : NULL;
+	/* orders are 0..n-1 as stored; a gap (an entry deleted) is skipped */
+	for (json_int_t o = 0; out && json_array_size(out) < json_object_size(by_order) &&
+	     o < (json_int_t)VCI_STORE_LIST_MAX; o++) {
+		snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, o);
+		if (json_object_get(by_order, key))
+			json_array_append(out, json_object_get(by_order, key));
+	}
+	json_decref(by_order);
+	return out;
+}
+
+/* Read, check and prepare a body; replace: the id of the path; label:
+ * the record's label (a new reference), when asked for. */
 static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
-		     vci_defn_t ***defs, size_t *n, vci_resp_t *resp)
+		     vci_defn_t ***defs, size_t *n, json_t **label, vci_resp_t *resp)
 {
 	json_auto_t *doc = a_body(req, resp);
 	vci_err_t err = { 0 };
@@ -153,16 +196,22 @@ static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
 		a_fail(resp, &err);
 		return -1;
 	}
+	if (label)
+		*label = json_incref(json_object_get(doc, "label"));
 	return 0;
 }
 
-static void defs_answer(vci_serve_t *s, vci_resp_t *resp, vci_defn_t **defs, size_t n,
-			json_t *dropped)
+/* The record of definitions made together: the first one's view under
+ * the record's label, and every one's view in credentialDefinitions[]. */
+static void defs_answer(vci_serve_t *s, vci_resp_t *resp, const vci_defn_t *const *defs,
+			size_t n, const json_t *label, json_t *dropped)
 {
 	json_t *first = defn_view(s, defs[0]), *entries = json_array(), *out;
 
 	for (size_t i = 0; entries && i < n; i++)
 		json_array_append_new(entries, defn_view(s, defs[i]));
+	if (first && json_is_string(label))
+		json_object_set(first, "label", (json_t *)label);
 	if (first)
 		json_object_set_new(first, "credentialDefinitions", entries);
 	else
@@ -176,17 +225,77 @@ static void defs_answer(vci_serve_t *s, vci_resp_t *resp, vci_defn_t **defs, siz
 static void post_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	json_auto_t *dropped = json_array();
+	json_auto_t *label = NULL;
+	json_auto_t *group = NULL;
 	vci_defn_t **defs = NULL;
 	vci_err_t err = { 0 };
 	size_t n = 0;
 
-	if (a_auth(s, req, resp) < 0 || read_defs(req, dropped, NULL, &defs, &n, resp) < 0)
+	if (a_auth(s, req, resp) < 0 ||
+	    read_defs(req, dropped, NULL, &defs, &n, &label, resp) < 0)
 		return;
-	if (vci_admin_defs_store(s, defs, n, NULL, req->now, &err))
+	/* the entries stay one record: the group of the first one's id */
+	group = json_pack("{s:s, s:O?}", "id", defs[0]->id, "label", label);
+	if (!group)
+		a_error(resp, 500, "server error");
+	else if (vci_admin_defs_store(s, defs, n, NULL, group, req->now, &err))
 		a_fail(resp, &err);
 	else
-		defs_answer(s, resp, defs, n, dropped);
+		defs_answer(s, resp, (const vci_defn_t *const *)defs, n, label, dropped);
 	vci_defn_list_free(defs, n);
+}
+
+/* GET of a record: a group's entries in order, else the one definition. */
+static void get_def(vci_serve_t *s, vci_resp_t *resp, const vci_defn_t *d)
+{
+	json_auto_t *label = NULL;
+	json_auto_t *ids = group_members(s, d->id, &label);
+	const vci_defn_t *defs[VCI_STORE_LIST_MAX];
+	size_t n = 0, i;
+	json_t *id;
+
+	json_array_foreach(ids, i, id) {
+		const vci_defn_t *e = vci_serve_defn(s, json_string_value(id));
+
+		if (e && n < VCI_STORE_LIST_MAX)
+			defs[n++] = e;
+	}
+	if (n && !strcmp(defs[0]->id, d->id)) {
+		defs_answer(s, resp, defs, n, label, NULL);
+		return;
+	}
+	vci_resp_json(resp, 200, json_pack("{s:o*}", "credentialDefinition", defn_view(s, d)));
+}
+
+/* DELETE of a record: every entry of the group it heads, or the one. */
+static int delete_def(vci_serve_t *s, const char *id, vci_err_t *err)
+{
+	json_auto_t *label = NULL;
+	json_auto_t *ids = group_members(s, id, &label);
+	json_t *e;
+	size_t i;
+
+	if (!json_array_size(ids) || strcmp(json_string_value(json_array_get(ids, 0)), id))
+		return vci_admin_defs_delete(s, id, err);
+	json_array_foreach(ids, i, e)
+		if (vci_admin_defs_delete(s, json_string_value(e), err) < 0 &&
+		    strcmp(err->code, "not_found"))
+			return -1;
+	return 0;
+}
+
+/* Whether a definition's "type" (jwt_vc_json: an array) names t. */
+static int type_has(const json_t *doc, const char *t)
+{
+	const json_t *type = json_object_get(doc, "type"), *e;
+	size_t i;
+
+	if (json_is_string(type))
+		return !strcmp(json_string_value(type), t);
+	json_array_foreach(type, i, e)
+		if (json_is_string(e) && !strcmp(json_string_value(e), t))
+			return 1;
+	return 0;
 }
 
 static int def_matches(const json_t *doc, const vci_req_t *req)
@@ -203,6 +312,10 @@ static int def_matches(const json_t *doc, const vci_req_t *req)
 		free(v);
 		v = NULL;
 	}
+	if (ok && vci_manage_query_value(req->query, "type", &v, &err) == 1)
+		ok = type_has(doc, v);
+	free(v);
+	v = NULL;
 	if (ok && vci_manage_query_value(req->query, "search", &v, &err) == 1) {
 		const char *name = json_string_value(json_object_get(doc, "name"));
 		const char *id = json_string_value(json_object_get(doc, "id"));
@@ -213,33 +326,89 @@ static int def_matches(const json_t *doc, const vci_req_t *req)
 	return ok;
 }
 
+/* The list's order: by createdAt (0 for --defn ones), then id. */
+static int view_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	json_int_t cx = json_integer_value(json_object_get(x, "createdAt"));
+	json_int_t cy = json_integer_value(json_object_get(y, "createdAt"));
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "id")),
+		      json_string_value(json_object_get(y, "id")));
+}
+
+/* sortOrder: 1 ascending (also when absent), -1 descending, 0 refused. */
+static int sort_order(const vci_req_t *req, vci_err_t *err)
+{
+	char_auto_t *v = NULL;
+	int rc = vci_manage_query_value(req->query, "sortOrder", &v, err);
+
+	if (rc < 0)
+		return 0;
+	if (rc == 0 || !strcasecmp(v, "asc"))
+		return 1;
+	if (!strcasecmp(v, "desc"))
+		return -1;
+	vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "sortOrder: asc or desc");
+	return 0;
+}
+
+static int list_query_ok(const vci_req_t *req, unsigned *offset, unsigned *limit, int *order,
+			 vci_err_t *err)
+{
+	static const char *const keys[] = { "vct", "doctype", "type", "search" };
+	char *v = NULL;
+
+	if (vci_manage_query_uint(req->query, "offset", 1u << 30, offset, err) < 0 ||
+	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, limit, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (vci_manage_query_value(req->query, keys[i], &v, err) < 0)
+			return -1;
+		free(v);
+		v = NULL;
+	}
+	*order = sort_order(req, err);
+	return *order ? 0 : -1;
+}
+
 static void list_defs(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	unsigned offset = 0, limit = 100, total = 0;
+	unsigned offset = 0, limit = 100;
 	vci_err_t err = { 0 };
-	json_t *list;
-	size_t n;
+	json_t *list, **views;
+	size_t n, total = 0;
 	vci_defn_t *const *defs = vci_serve_defs(s, &n);
-	char *v = NULL;
+	int order;
 
 	if (a_auth(s, req, resp) < 0)
 		return;
-	if (vci_manage_query_uint(req->query, "offset", 1u << 30, &offset, &err) < 0 ||
-	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err) < 0 ||
-	    vci_manage_query_value(req->query, "vct", &v, &err) < 0 ||
-	    (free(v), vci_manage_query_value(req->query, "doctype", &v, &err)) < 0 ||
-	    (free(v), vci_manage_query_value(req->query, "search", &v, &err)) < 0) {
+	if (list_query_ok(req, &offset, &limit, &order, &err) < 0) {
 		a_fail(resp, &err);
 		return;
 	}
-	free(v);
+	views = calloc(n + 1, sizeof *views);
 	list = json_array();
-	for (size_t i = 0; list && i < n; i++) {
-		if (!def_matches(defs[i]->doc, req))
-			continue;
-		if (total++ >= offset && json_array_size(list) < limit)
-			json_array_append_new(list, defn_view(s, defs[i]));
+	for (size_t i = 0; views && i < n; i++)
+		if (def_matches(defs[i]->doc, req) && (views[total] = defn_view(s, defs[i])))
+			total++;
+	if (views)
+		qsort(views, total, sizeof *views, view_cmp);
+	for (size_t k = 0; views && list && k < total; k++) {
+		size_t at = order > 0 ? k : total - 1 - k;
+
+		if (k >= offset && json_array_size(list) < limit)
+			json_array_append(list, views[at]);
 	}
+	for (size_t k = 0; views && k < total; k++)
+		json_decref(views[k]);
+	if (!views) {
+		json_decref(list);
+		list = NULL;
+	}
+	free(views);
 	vci_resp_json(resp, 200, json_pack("{s:o*, s:i}", "credentialDefinitions", list,
 					   "totalItems", (int)total));
 }
@@ -261,21 +430,20 @@ static void one_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	if (!strcmp(req->method, "GET")) {
-		vci_resp_json(resp, 200, json_pack("{s:o*}", "credentialDefinition",
-						   defn_view(s, d)));
+		get_def(s, resp, d);
 	} else if (!strcmp(req->method, "DELETE")) {
-		if (vci_admin_defs_delete(s, id, &err))
+		if (delete_def(s, id, &err))
 			a_fail(resp, &err);
 		else
 			vci_resp_bytes(resp, 204, "", "", 0);
 	} else {
 		dropped = json_array();
-		if (read_defs(req, dropped, id, &defs, &n, resp) < 0)
+		if (read_defs(req, dropped, id, &defs, &n, NULL, resp) < 0)
 			return;
-		if (vci_admin_defs_store(s, defs, n, id, req->now, &err))
+		if (vci_admin_defs_store(s, defs, n, id, NULL, req->now, &err))
 			a_fail(resp, &err);
 		else
-			defs_answer(s, resp, defs, n, dropped);
+			defs_answer(s, resp, (const vci_defn_t *const *)defs, n, NULL, dropped);
 		vci_defn_list_free(defs, n);
 	}
 }
@@ -391,43 +559,90 @@ static void issue(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	vci_resp_header(resp, "Cache-Control", "no-store");
 }
 
-/* Whether a history record passes the list's filters. */
-static int hist_matches(const json_t *h, const char *status, const char *cdid,
-			const char *revoked, const char *denied)
+/* System A's lifecycle statuses as the store's states: an exchange's
+ * state, or "" for an offer not redeemed yet (offer_sent). */
+static const char *const a_states[][2] = {
+	{ "", "offer_sent" }, { "offer_redeemed", "offer_received" },
+	{ "issuance_pending", "offer_received" }, { "claims_supplied", "offer_received" },
+	{ "credential_issued", "credential_issued" }, { "credential_failure", "credential_acked" },
+	{ "credential_accepted", "credential_accepted" },
+	{ "credential_deleted", "credential_deleted" }, { "issuance_denied", "issuance_denied" },
+};
+#define A_NSTATES (sizeof a_states / sizeof a_states[0])
+
+/* The store's selection of status and denied (either NULL): the state
+ * lists in xs and os (",S,...,", or left NULL when every state passes). */
+static void history_filter(const char *status, const char *denied, vci_store_offer_filter_t *f,
+			   char xs[512], char os[64])
 {
-	const char *rs = json_string_value(json_object_get(h, "revocationStatus"));
-	const char *st = json_string_value(json_object_get(h, "status"));
+	int all = 1;
 
-	if (denied && (!strcmp(denied, "true") != !strcmp(st, "issuance_denied")))
-		return 0;
+	snprintf(xs, 512, ",");
+	os[0] = 0;
+	for (size_t i = 0; i < A_NSTATES; i++) {
+		int deny = strcmp(a_states[i][0], "issuance_denied") == 0;
+		int in = (!status || !strcmp(status, a_states[i][1])) &&
+			 (!denied || (strcmp(denied, "true") == 0) == deny);
 
-	if (status && strcmp(json_string_value(json_object_get(h, "status")), status))
-		return 0;
-	if (cdid && strcmp(json_string_value(json_object_get(h, "credentialDefinitionId")), cdid))
-		return 0;
-	if (revoked && (!strcmp(revoked, "true") != !strcmp(rs ? rs : "", "Revoked")))
-		return 0;
-	return 1;
+		all &= in;
+		if (!in)
+			continue;
+		if (!*a_states[i][0])
+			snprintf(os, 64, ",offered,redeemed,dead,");
+		else
+			snprintf(xs + strlen(xs), 512 - strlen(xs), "%s,", a_states[i][0]);
+	}
+	if (all)
+		return;
+	f->xstates = xs;        /* "," alone: no exchange state passes */
+	f->ostates = os[0] ? os : NULL;
 }
 
-/* Every offer row, page by page, filtered; [offset, offset + limit). */
-static int history_page(vci_serve_t *s, const char *const filter[4], unsigned offset,
+/* A page of history records [offset, offset + limit) of the filter, and
+ * their total: selected and paged in the store's query. */
+static int history_page(vci_serve_t *s, const vci_store_offer_filter_t *f, unsigned offset,
 			unsigned limit, json_t *list, unsigned *total, vci_err_t *err)
+{
+	json_auto_t *rows = NULL;
+	size_t i;
+	json_t *row;
+
+	if (vci_store_offer_page(s->store, f, offset, limit, &rows, total, err) < 0)
+		return -1;
+	json_array_foreach(rows, i, row) {
+		json_t *h = history_of(s, row, err);
+
+		if (!h || json_array_append_new(list, h) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The same with revoked: a credential's revocation is its status list
+ * entry's value, which the list (a file or the store's list) holds, not
+ * the offers' query: the selected rows are read page by page and those
+ * of the wanted revocation counted. */
+static int history_page_revoked(vci_serve_t *s, const vci_store_offer_filter_t *f,
+				int revoked, unsigned offset, unsigned limit, json_t *list,
+				unsigned *total, vci_err_t *err)
 {
 	for (unsigned at = 0;; at += PAGE_MAX) {
 		json_auto_t *rows = NULL;
 		size_t i;
 		json_t *row;
 
-		if (vci_store_offer_rows(s->store, NULL, at, PAGE_MAX, &rows, err) < 0)
+		if (at > VCI_STORE_OFFSET_MAX)
+			return 0;
+		if (vci_store_offer_page(s->store, f, at, PAGE_MAX, &rows, NULL, err) < 0)
 			return -1;
 		json_array_foreach(rows, i, row) {
 			json_t *h = history_of(s, row, err);
+			const char *rs;
 
 			if (!h)
 				return -1;
-			if (hist_matches(h, filter[0], filter[1], filter[2], filter[3]) &&
-			    (*total)++ >= offset &&
+			rs = json_string_value(json_object_get(h, "revocationStatus"));
+			if ((strcmp(rs ? rs : "", "Revoked") == 0) == revoked && (*total)++ >= offset &&
 			    json_array_size(list) < limit)
 				json_array_append_new(list, h);
 			else
@@ -438,6 +653,17 @@ static int history_page(vci_serve_t *s, const char *const filter[4], unsigned of
 	}
 }
 
+static int bool_word(const char *name, const char *v, vci_resp_t *resp)
+{
+	char msg[64];
+
+	if (!v || !strcmp(v, "true") || !strcmp(v, "false"))
+		return 0;
+	snprintf(msg, sizeof msg, "%s: true or false", name);
+	a_error(resp, 400, msg);
+	return -1;
+}
+
 static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	char_auto_t *status = NULL;
@@ -445,8 +671,11 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	char_auto_t *revoked = NULL;
 	char_auto_t *denied = NULL;
 	unsigned offset = 0, limit = 100, total = 0;
+	vci_store_offer_filter_t f = { 0 };
+	char xs[512], os[64];
 	vci_err_t err = { 0 };
 	json_t *list;
+	int rc;
 
 	if (a_auth(s, req, resp) < 0)
 		return;
@@ -454,7 +683,7 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	    vci_manage_query_value(req->query, "credentialDefinitionId", &cdid, &err) < 0 ||
 	    vci_manage_query_value(req->query, "revoked", &revoked, &err) < 0 ||
 	    vci_manage_query_value(req->query, "denied", &denied, &err) < 0 ||
-	    vci_manage_query_uint(req->query, "offset", 1u << 30, &offset, &err) < 0 ||
+	    vci_manage_query_uint(req->query, "offset", VCI_STORE_OFFSET_MAX, &offset, &err) < 0 ||
 	    vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err) < 0) {
 		a_fail(resp, &err);
 		return;
@@ -463,13 +692,20 @@ static void list_history(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		a_error(resp, 400, "status: not a lifecycle status");
 		return;
 	}
+	if (bool_word("revoked", revoked, resp) < 0 || bool_word("denied", denied, resp) < 0)
+		return;
 	if (!limit) {
 		a_error(resp, 400, "limit: expected 1 to 1000");
 		return;
 	}
+	f.config_id = cdid;
+	history_filter(status, denied, &f, xs, os);
 	list = json_array();
-	if (!list || history_page(s, (const char *const[4]){ status, cdid, revoked, denied },
-				  offset, limit, list, &total, &err) < 0) {
+	rc = !list ? vci_err_oom(&err) : revoked ?
+	     history_page_revoked(s, &f, !strcmp(revoked, "true"), offset, limit, list, &total,
+				  &err) :
+	     history_page(s, &f, offset, limit, list, &total, &err);
+	if (rc < 0) {
 		json_decref(list);
 		a_fail(resp, &err);
 		return;

@@ -10,7 +10,9 @@
  *                                         sd_list)
  *   GET, DELETE credentials-supported/{supported_cred_id}
  *   GET    exchanges                      [exchange...] (exchange_id,
- *                                         state, supported_cred_id)
+ *                                         state, supported_cred_id;
+ *                                         offset, limit 1 to 1000: a page;
+ *                                         selected and paged in the query)
  *   GET, DELETE exchanges/{exchange_id}
  *   POST   issue                          {offer, credential_offer, exchange}
  * A record is read by vci_defn_import (as `vci-defn import`) into a
@@ -147,7 +149,7 @@ static void post_supported(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 		vci_resp_error(resp, 400, "invalid_request", "expected one record");
 		return;
 	}
-	if (vci_admin_defs_store(s, defs, n, NULL, req->now, &err)) {
+	if (vci_admin_defs_store(s, defs, n, NULL, NULL, req->now, &err)) {
 		vci_defn_list_free(defs, n);
 		c_fail(resp, &err);
 		return;
@@ -239,35 +241,50 @@ static int state_known(const char *st)
 	return 0;
 }
 
-static int exchange_matches(const json_t *x, const char *id, const char *state,
-			    const char *cred)
+/* A state of the exchange shape as the store's states (see
+ * vci_shape_c_state): exchange states, offer states of offers without. */
+static void state_filter(const char *state, vci_store_offer_filter_t *f)
 {
-	const char *sc = json_string_value(json_object_get(x, "supported_cred_id"));
+	static const char *const map[][3] = {
+		{ "offer", ",offer_redeemed,issuance_pending,claims_supplied,", ",offered,redeemed," },
+		{ "issued", ",credential_issued,", NULL },
+		{ "accepted", ",credential_accepted,", NULL },
+		{ "deleted", ",credential_deleted,", NULL },
+		{ "failed", ",credential_failure,issuance_denied,", ",dead," },
+	};
 
-	return (!id || !strcmp(json_string_value(json_object_get(x, "exchange_id")), id)) &&
-	       (!state || !strcmp(json_string_value(json_object_get(x, "state")), state)) &&
-	       (!cred || (sc && !strcmp(sc, cred)));
+	for (size_t i = 0; state && i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(state, map[i][0])) {
+			f->xstates = map[i][1];
+			f->ostates = map[i][2];
+		}
 }
 
-static int exchanges_all(vci_serve_t *s, const char *id, const char *state, const char *cred,
-			 json_t *list, vci_err_t *err)
+/* The exchanges the filter selects, [offset, offset + limit) (limit 0:
+ * all of them from offset, read from the store page by page), selected
+ * and paged in the store's query. */
+static int exchanges_page(vci_serve_t *s, const vci_store_offer_filter_t *f, unsigned offset,
+			  unsigned limit, json_t *list, vci_err_t *err)
 {
-	for (unsigned at = 0;; at += PAGE_MAX) {
+	for (unsigned at = offset;; at += PAGE_MAX) {
+		unsigned want = limit ? limit - (unsigned)json_array_size(list) : PAGE_MAX;
 		json_auto_t *rows = NULL;
 		size_t i;
 		json_t *row;
 
-		if (vci_store_offer_rows(s->store, NULL, at, PAGE_MAX, &rows, err) < 0)
+		if (want > PAGE_MAX)
+			want = PAGE_MAX;
+		if (!want || at > VCI_STORE_OFFSET_MAX)
+			return 0;
+		if (vci_store_offer_page(s->store, f, at, want, &rows, NULL, err) < 0)
 			return -1;
 		json_array_foreach(rows, i, row) {
 			json_t *x = vci_shape_c_exchange(row);
 
-			if (x && exchange_matches(x, id, state, cred))
-				json_array_append_new(list, x);
-			else
-				json_decref(x);
+			if (!x || json_array_append_new(list, x) < 0)
+				return vci_err_oom(err);
 		}
-		if (json_array_size(rows) < PAGE_MAX)
+		if (json_array_size(rows) < want)
 			return 0;
 	}
 }
@@ -277,14 +294,19 @@ static void list_exchanges(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 	char_auto_t *id = NULL;
 	char_auto_t *state = NULL;
 	char_auto_t *cred = NULL;
+	unsigned offset = 0, limit = 0;
+	vci_store_offer_filter_t f = { 0 };
 	vci_err_t err = { 0 };
 	json_t *list;
+	int given = 0;
 
 	if (vci_admin_authenticate(s, req, resp) < 0)
 		return;
 	if (vci_manage_query_value(req->query, "exchange_id", &id, &err) < 0 ||
 	    vci_manage_query_value(req->query, "state", &state, &err) < 0 ||
-	    vci_manage_query_value(req->query, "supported_cred_id", &cred, &err) < 0) {
+	    vci_manage_query_value(req->query, "supported_cred_id", &cred, &err) < 0 ||
+	    vci_manage_query_uint(req->query, "offset", VCI_STORE_OFFSET_MAX, &offset, &err) < 0 ||
+	    (given = vci_manage_query_uint(req->query, "limit", PAGE_MAX, &limit, &err)) < 0) {
 		c_fail(resp, &err);
 		return;
 	}
@@ -293,8 +315,15 @@ static void list_exchanges(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 			       "failed or deleted");
 		return;
 	}
+	if (given && !limit) {
+		vci_resp_error(resp, 400, "invalid_request", "limit: expected 1 to 1000");
+		return;
+	}
+	f.offer_id = id;
+	f.config_id = cred;
+	state_filter(state, &f);
 	list = json_array();
-	if (!list || exchanges_all(s, id, state, cred, list, &err) < 0) {
+	if (!list || exchanges_page(s, &f, offset, limit, list, &err) < 0) {
 		json_decref(list);
 		c_fail(resp, &err);
 		return;
