@@ -29,12 +29,22 @@
 # K (1 or more, default 1) server processes of one issuer sharing it, the
 # flows split between them (one load client each, at once); CPU per flow
 # sums the servers'.
-# Measured (2-core VM shared with other work, ext4, 2000 flows): ratio
-# 0.22-0.24 (1.17-1.26 ms of server CPU per flow, 0.26-0.28 ms of crypto),
-# 0.8 fdatasync and 7 context switches per flow, 343-395 flows/s, peak RSS
-# 18 MB, p99 at half rate 70-112 ms with a load average of 8 (a synchronous
-# 4 KiB write then took 1.6-4.7 ms); before one write per request, in the
-# same conditions: ratio 0.09, 5.7-7.7 fdatasync per flow, 62-80 flows/s.
+# Measured (2-core VM shared with other work, load average 2.2-3.1,
+# ext4, 2000 flows, the server before and after in turn, 4 pairs): ratio
+# 0.20-0.25 (1.05-1.40 ms of server CPU per flow, 0.27-0.29 ms of
+# crypto; ratio 0.18-0.22 and 1.21-1.55 ms before the access log and
+# the JSON responses were written in one pass, the SAVEPOINT journals
+# kept in memory and the token's offer read skipped), 0.8-1.1
+# fdatasync and 6-8 context switches per flow, 460-810 flows/s, peak RSS
+# 18 MB, p99 at half rate 12-147 ms (the other work on the machine moves
+# it; a synchronous 4 KiB write took 0.2 ms). Where a flow's server CPU
+# goes (perf, --threads 2): the three verifies and the signature 29%, the
+# commit (WAL writes, fdatasync, checkpoints) 21%, the writer's SQL
+# statements 14%, HTTP over loopback and thread wake-ups in the kernel
+# 12%, libc, jansson, MHD and our own code the rest. A commit made
+# inline by the thread that brings the write (leader/follower, no writer
+# thread) was measured and dropped: a worker blocked in its own fsync
+# gathers no other write, 3.1 fdatasync per flow, 1.7 ms of CPU per flow.
 set -eu
 db=
 nsrv=1

@@ -1,6 +1,7 @@
 /* req.c - the request a handler reads and the response it fills; library
  * errors become HTTP here, in one place. */
 #include "serve.h"
+#include "base/buf.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -85,14 +86,22 @@ int vci_resp_bytes(vci_resp_t *r, int status, const char *content_type, const vo
 
 int vci_resp_json(vci_resp_t *r, int status, json_t *j)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	vci_buf_t b = { 0 };
+	size_t len = 0;
+	char *s;
 
+	/* one pass, no per-character callbacks (jansson's json_dumps) */
+	if (j && vci_buf_reserve(&b, 2048) == 0)
+		vci_buf_json(&b, j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	if (!s)
+	s = vci_buf_take(&b, &len);
+	if (!j || !s) {
+		free(s);
 		return resp_oom(r);
+	}
 	free(r->body);
 	r->body = s;
-	r->len = strlen(s);
+	r->len = len;
 	r->status = status;
 	snprintf(r->content_type, sizeof r->content_type, "application/json");
 	return 0;

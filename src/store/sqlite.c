@@ -93,7 +93,11 @@ static int vci_sqlite_mode(void *arg, int ncol, char **val, char **name)
 
 static int vci_sqlite_setup(sqlite3 *h, int role, vci_err_t *err)
 {
-	static const char writer[] = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+	/* temp_store=MEMORY: the statement journal of each operation's
+	 * SAVEPOINT stays in memory (past 64 KiB SQLite would spill it to a
+	 * temporary file made and deleted at every commit) */
+	static const char writer[] = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+				     "PRAGMA temp_store=MEMORY;";
 	static const char reader[] = "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;";
 	char mode[16] = "";
 

@@ -157,8 +157,17 @@ static int token_precheck(vci_serve_t *s, const vci_req_t *req, const char *code
 	uint8_t h[VCI_STORE_HASH];
 	char_auto_t *text = NULL;
 	json_auto_t *rec = NULL, *ids = NULL;
+	vci_defn_t *const *defs;
+	size_t ndefs, i;
 	int rc;
 
+	/* nothing to refuse (an attested client, or no configuration of the
+	 * request's catalog asks for one): no read of the offer */
+	defs = vci_serve_defs(s, &ndefs);
+	for (i = 0; i < ndefs && !defs[i]->wallet_attestation_required; i++)
+		;
+	if (sub[0] || (i == ndefs && s->profile != VCI_PROFILE_HAIP))
+		return 0;
 	if (vci_store_hash(code, strlen(code), h) < 0)
 		return vci_err_oom(err);
 	rc = vci_store_code_record(s->store, h, req->now, &text, err);
