@@ -458,41 +458,7 @@ static json_t *vci_sl_list_json(const vci_db_driver_t *d, vci_db_stmt_t *s)
 	return o;
 }
 
-static int vci_sl_list_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
-{
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_sl_all, "");
-
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_sl_list_json(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
-}
-
 int vci_store_sl_list(vci_store_t *st, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!list)
-		return vci_err_oom(err);
-	c = vci_store_reader(st, err);
-	if (!c) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "sl_list");
-	}
-	rc = vci_sl_list_rows(c, list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(rc, err, "sl_list");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list(st, "sl_list", vci_sql_sl_all, vci_sl_list_json, out, err);
 }
