@@ -154,9 +154,10 @@ typedef json_t *(*vci_store_json_fn)(const vci_db_driver_t *drv, vci_db_stmt_t *
 
 /* A lookup: the first row of `sql`, whose one parameter is key (fmt "t":
  * a string, "h": a hash of VCI_STORE_HASH bytes; see vci_store_query),
- * read by row into out. row's 0; VCI_STORE_NOTFOUND when there is no
- * row; -1 with err prefixed "store: OP: " (out may be partly filled:
- * the caller clears it). */
+ * read by row into out (row NULL: that there is a row is all the caller
+ * asks). row's 0; VCI_STORE_NOTFOUND when there is no row; -1 with err
+ * prefixed "store: OP: " (out may be partly filled: the caller clears
+ * it). */
 int vci_store_get(vci_store_t *st, const char *op, const char *sql, const char *fmt,
 		  const void *key, vci_store_row_fn row, void *out, vci_err_t *err);
 /* The rows of a query vci_store_query started (its return rc and s), each

@@ -16,7 +16,7 @@ int vci_store_get(vci_store_t *st, const char *op, const char *sql, const char *
 		return vci_store_read_fail(-1, err, op);
 	rc = vci_store_query(c, &s, err, sql, fmt, key);
 	if (rc == VCI_DB_ROW) {
-		rc = row(c->drv, s, out, err);
+		rc = row ? row(c->drv, s, out, err) : 0;
 		vci_store_end(c, s);
 	} else {
 		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;

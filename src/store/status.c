@@ -417,27 +417,20 @@ int vci_store_sl_load(vci_store_t *st, const char *name, vci_statuslist_t **out,
 	return vci_store_read_fail(rc, err, "sl_load");
 }
 
+static int vci_sl_serial_row(const vci_db_driver_t *d, vci_db_stmt_t *s, void *out,
+			     vci_err_t *err)
+{
+	(void)err;
+	*(int64_t *)out = d->column_int(s, 0);
+	return 0;
+}
+
 int vci_store_sl_serial(vci_store_t *st, const char *name, int64_t *serial, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
-	int rc;
-
 	if (!vci_store_id_ok(name))
 		return VCI_STORE_NOTFOUND;
-	c = vci_store_reader(st, err);
-	if (!c)
-		return vci_store_read_fail(-1, err, "sl_serial");
-	rc = vci_store_query(c, &s, err, vci_sql_sl_serial, "t", name);
-	if (rc == VCI_DB_ROW) {
-		*serial = c->drv->column_int(s, 0);
-		vci_store_end(c, s);
-		rc = 0;
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "sl_serial");
+	return vci_store_get(st, "sl_serial", vci_sql_sl_serial, "t", name, vci_sl_serial_row,
+			     serial, err);
 }
 
 static json_t *vci_sl_list_json(const vci_db_driver_t *d, vci_db_stmt_t *s)

@@ -1094,21 +1094,8 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err)
 {
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	vci_db_stmt_t *s;
-	int rc;
-
-	if (!c)
-		return vci_store_read_fail(-1, err, "apikey_check");
-	rc = vci_store_query(c, &s, err, vci_sql_apikey_check, "h", hash);
-	if (rc == VCI_DB_ROW) {
-		vci_store_end(c, s);
-		rc = 0;
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "apikey_check");
+	return vci_store_get(st, "apikey_check", vci_sql_apikey_check, "h", hash, NULL, NULL,
+			     err);
 }
 
 /* One write per request ---------------------------------------------------*/
