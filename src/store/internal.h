@@ -144,6 +144,12 @@ int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err
 /* Reads (read.c), for every driver: a row's columns read by the caller's
  * function, on a pooled read connection taken and given back inside. */
 
+/* A text column into a fixed buffer (NULL: ""; cut at size - 1 bytes). */
+void vci_store_copy(char *dst, size_t size, const char *src);
+/* A text column's malloc'd copy, or NULL for NULL; out of memory: NULL,
+ * and *fail set (-1, err filled) unless already set. */
+char *vci_store_dup(const char *s, vci_err_t *err, int *fail);
+
 /* Read the current row of s into out (its columns valid until the next
  * step): 0, or -1 with err (out of memory). */
 typedef int (*vci_store_row_fn)(const vci_db_driver_t *drv, vci_db_stmt_t *s, void *out,
@@ -177,6 +183,10 @@ int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_j
  * operation's error prefixed "store: OP" once (returns rc); an id of
  * printable ASCII shorter than VCI_STORE_ID. */
 int vci_store_bad(vci_err_t *err, const char *op, const char *what);
+/* A state-changing statement's step result: 0 (done, or a row), a
+ * refused unique value VCI_STORE_EXISTS, a missing referenced row
+ * VCI_STORE_NOTFOUND, -1 otherwise (store.c). */
+int vci_store_changed(int rc);
 int vci_store_read_fail(int rc, vci_err_t *err, const char *op);
 int vci_store_id_ok(const char *id);
 

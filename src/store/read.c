@@ -5,6 +5,25 @@
  * SQLite and PostgreSQL. */
 #include "store/internal.h"
 
+#include <string.h>
+
+void vci_store_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d && !*fail)
+		*fail = vci_err_oom(err);
+	return d;
+}
+
 int vci_store_get(vci_store_t *st, const char *op, const char *sql, const char *fmt,
 		  const void *key, vci_store_row_fn row, void *out, vci_err_t *err)
 {

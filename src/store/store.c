@@ -73,23 +73,6 @@ int vci_store_id_ok(const char *id)
 	return 1;
 }
 
-static void vci_store_copy(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src ? src : "");
-}
-
-static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d && !*fail)
-		*fail = vci_err_oom(err);
-	return d;
-}
-
 /* A fresh random id: 16 bytes, base64url (22 characters). The top bit
  * of the first byte is cleared so the id starts with A-Z or a-f, never
  * '-' or '_': an id given to a shell command must not read as an option
@@ -107,7 +90,7 @@ static int vci_store_new_id(char id[VCI_STORE_ID], vci_err_t *err)
 
 /* The result of a statement that changes state: a refused unique value is
  * VCI_STORE_EXISTS, a missing referenced row VCI_STORE_NOTFOUND. */
-static int vci_store_changed(int rc)
+int vci_store_changed(int rc)
 {
 	switch (rc) {
 	case VCI_DB_DONE:
