@@ -13,26 +13,6 @@
 
 #define LOGIN_SECRET_MAX 4096
 
-static void authz_copy(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src ? src : "");
-}
-
-static int authz_changed(int rc)
-{
-	switch (rc) {
-	case VCI_DB_DONE:
-	case VCI_DB_ROW:
-		return 0;
-	case VCI_DB_UNIQUE:
-		return VCI_STORE_EXISTS;
-	case VCI_DB_FOREIGN:
-		return VCI_STORE_NOTFOUND;
-	default:
-		return -1;
-	}
-}
-
 /* The aad a login's secret is sealed with: "login:" and the state hash. */
 static void login_aad(const uint8_t state_hash[VCI_STORE_HASH], uint8_t aad[6 + VCI_STORE_HASH])
 {
@@ -66,8 +46,9 @@ static int login_start_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	if (rc != VCI_DB_ROW)
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	same = !strcmp(c->drv->column_text(s, 0), a->client_id);
-	authz_copy(a->out->client_id, sizeof a->out->client_id, c->drv->column_text(s, 0));
-	authz_copy(a->out->redirect_uri, sizeof a->out->redirect_uri, c->drv->column_text(s, 1));
+	vci_store_copy(a->out->client_id, sizeof a->out->client_id, c->drv->column_text(s, 0));
+	vci_store_copy(a->out->redirect_uri, sizeof a->out->redirect_uri,
+		       c->drv->column_text(s, 1));
 	a->out->configs = strdup(c->drv->column_text(s, 2) ? c->drv->column_text(s, 2) : "[]");
 	if (!c->drv->column_null(s, 3))
 		a->out->state = strdup(c->drv->column_text(s, 3));
@@ -77,7 +58,7 @@ static int login_start_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 		return vci_err_oom(err);
 	if (!same)   /* spent all the same: a request_uri is tried once */
 		return VCI_STORE_TX_WRONG;
-	return authz_changed(vci_store_do(c, err, sql_login_put, "hhti", a->state_hash,
+	return vci_store_changed(vci_store_do(c, err, sql_login_put, "hhti", a->state_hash,
 					  a->request_hash, a->sealed, a->expires_at));
 }
 
@@ -133,8 +114,8 @@ static int login_request(vci_store_conn_t *c, const uint8_t *rh, vci_store_authz
 
 	if (rc != VCI_DB_ROW)
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	authz_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 0));
-	authz_copy(o->redirect_uri, sizeof o->redirect_uri, c->drv->column_text(s, 1));
+	vci_store_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 0));
+	vci_store_copy(o->redirect_uri, sizeof o->redirect_uri, c->drv->column_text(s, 1));
 	o->configs = strdup(c->drv->column_text(s, 2) ? c->drv->column_text(s, 2) : "[]");
 	if (!c->drv->column_null(s, 3))
 		o->state = strdup(c->drv->column_text(s, 3));
@@ -223,9 +204,9 @@ static int login_finish_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	rc = vci_store_query(c, &s, err, sql_login_code, "hhti", a->request_hash, a->code_hash,
 			     a->exchange_id, a->code_expires_at);
 	if (rc != VCI_DB_ROW)
-		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : authz_changed(rc);
-	authz_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 0));
-	authz_copy(o->redirect_uri, sizeof o->redirect_uri, c->drv->column_text(s, 1));
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : vci_store_changed(rc);
+	vci_store_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 0));
+	vci_store_copy(o->redirect_uri, sizeof o->redirect_uri, c->drv->column_text(s, 1));
 	o->configs = strdup(c->drv->column_text(s, 2) ? c->drv->column_text(s, 2) : "[]");
 	if (!c->drv->column_null(s, 3))
 		o->state = strdup(c->drv->column_text(s, 3));
@@ -233,11 +214,11 @@ static int login_finish_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	vci_store_end(c, s);
 	if (fail)
 		return vci_err_oom(err);
-	rc = authz_changed(vci_store_do(c, err, sql_login_offer, "titt", a->offer_id, a->now,
+	rc = vci_store_changed(vci_store_do(c, err, sql_login_offer, "titt", a->offer_id, a->now,
 					a->sealed_offer, a->record));
 	if (rc != 0)
 		return rc;
-	rc = authz_changed(vci_store_do(c, err, sql_login_exchange, "ttti", a->exchange_id,
+	rc = vci_store_changed(vci_store_do(c, err, sql_login_exchange, "ttti", a->exchange_id,
 					a->offer_id, a->record, a->now));
 	if (rc != 0)
 		return rc;
@@ -272,7 +253,7 @@ int vci_store_login_finish(vci_store_t *st, const uint8_t request_hash[VCI_STORE
 	rc = vci_store_write(st, "login_finish", login_finish_run, &a, err);
 	free(sealed);
 	if (rc == 0)
-		authz_copy(out->exchange_id, sizeof out->exchange_id, id);
+		vci_store_copy(out->exchange_id, sizeof out->exchange_id, id);
 	else
 		vci_store_authz_clear(out);
 	return rc;
@@ -324,7 +305,7 @@ static int refresh_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	const struct refresh_put *a = arg;
 	const vci_store_refresh_t *r = a->r;
 
-	return authz_changed(vci_store_do(c, err, sql_refresh_put, "httttii", r->hash,
+	return vci_store_changed(vci_store_do(c, err, sql_refresh_put, "httttii", r->hash,
 					  r->exchange_id, r->client_id, r->dpop_jkt,
 					  r->configs ? r->configs : "[]", a->now, r->expires_at));
 }
@@ -384,9 +365,9 @@ static int refresh_rotate_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 		return refresh_replayed(c, a->old_hash, err);
 	if (rc != VCI_DB_ROW)
 		return -1;
-	authz_copy(o->exchange_id, sizeof o->exchange_id, c->drv->column_text(s, 0));
-	authz_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 1));
-	authz_copy(o->dpop_jkt, sizeof o->dpop_jkt, c->drv->column_text(s, 2));
+	vci_store_copy(o->exchange_id, sizeof o->exchange_id, c->drv->column_text(s, 0));
+	vci_store_copy(o->client_id, sizeof o->client_id, c->drv->column_text(s, 1));
+	vci_store_copy(o->dpop_jkt, sizeof o->dpop_jkt, c->drv->column_text(s, 2));
 	free(o->configs);
 	o->configs = strdup(c->drv->column_text(s, 3) ? c->drv->column_text(s, 3) : "[]");
 	o->expires_at = c->drv->column_int(s, 4);
@@ -401,7 +382,7 @@ static int refresh_rotate_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	vci_store_end(c, s);
 	memcpy(o->hash, a->new_hash, VCI_STORE_HASH);
-	return authz_changed(vci_store_do(c, err, sql_refresh_put, "httttii", o->hash,
+	return vci_store_changed(vci_store_do(c, err, sql_refresh_put, "httttii", o->hash,
 					  o->exchange_id, o->client_id, o->dpop_jkt, o->configs,
 					  a->now, o->expires_at));
 }

@@ -138,9 +138,10 @@ static const char vci_sql_deferred_get[] =
 	"SELECT exchange_id, state, config_id, keys, status, claims, reason, created_at,"
 	" updated_at FROM deferred WHERE tx_hash = ?1";
 
-static int vci_flow_deferred_row(const vci_db_driver_t *drv, vci_db_stmt_t *s,
-				 vci_store_deferred_t *d)
+static int vci_flow_deferred_row(const vci_db_driver_t *drv, vci_db_stmt_t *s, void *out,
+				 vci_err_t *err)
 {
+	vci_store_deferred_t *d = out;
 	int fail = 0;
 
 	vci_flow_copy(d->exchange_id, sizeof(d->exchange_id), drv->column_text(s, 0));
@@ -152,33 +153,20 @@ static int vci_flow_deferred_row(const vci_db_driver_t *drv, vci_db_stmt_t *s,
 	d->reason = vci_flow_dup(drv->column_text(s, 6), &fail);
 	d->created_at = drv->column_int(s, 7);
 	d->updated_at = drv->column_int(s, 8);
-	return fail ? -1 : 0;
+	return fail ? vci_err_oom(err) : 0;
 }
 
 int vci_store_deferred_get(vci_store_t *st, const uint8_t tx_hash[VCI_STORE_HASH],
 			   vci_store_deferred_t *out, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	c = vci_store_reader(st, err);
-	if (!c)
-		return vci_store_read_fail(-1, err, "deferred_get");
-	rc = vci_store_query(c, &s, err, vci_sql_deferred_get, "h", tx_hash);
-	if (rc == VCI_DB_ROW) {
-		rc = vci_flow_deferred_row(c->drv, s, out);
-		vci_store_end(c, s);
-		if (rc < 0) {
-			vci_store_deferred_clear(out);
-			vci_err_oom(err);
-		}
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "deferred_get");
+	rc = vci_store_get(st, "deferred_get", vci_sql_deferred_get, "h", tx_hash,
+			   vci_flow_deferred_row, out, err);
+	if (rc < 0)
+		vci_store_deferred_clear(out);
+	return rc;
 }
 
 void vci_store_deferred_clear(vci_store_deferred_t *d)
@@ -359,34 +347,8 @@ static json_t *vci_flow_webhook_json(const vci_db_driver_t *drv, vci_db_stmt_t *
 
 int vci_store_webhook_list(vci_store_t *st, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	json_t *list = json_array();
-	vci_db_stmt_t *s;
-	int rc;
-
-	*out = NULL;
-	if (!c || !list) {
-		json_decref(list);
-		if (c)
-			vci_store_reader_put(st, c);
-		return vci_store_read_fail(c ? vci_err_oom(err) : -1, err, "webhook_list");
-	}
-	rc = vci_store_query(c, &s, err, vci_sql_webhook_list, "");
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_flow_webhook_json(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			rc = vci_err_oom(err);
-			break;
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	vci_store_reader_put(st, c);
-	if (rc != VCI_DB_DONE) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "webhook_list");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list(st, "webhook_list", vci_sql_webhook_list, vci_flow_webhook_json, out,
+			      err);
 }
 
 static int vci_flow_webhook_delete_run(vci_store_conn_t *c, void *arg, vci_err_t *err)

@@ -141,11 +141,52 @@ struct vci_store_issued {
 };
 int vci_store_exchange_issued_run(vci_store_conn_t *c, void *arg, vci_err_t *err);
 
+/* Reads (read.c), for every driver: a row's columns read by the caller's
+ * function, on a pooled read connection taken and given back inside. */
+
+/* A text column into a fixed buffer (NULL: ""; cut at size - 1 bytes). */
+void vci_store_copy(char *dst, size_t size, const char *src);
+/* A text column's malloc'd copy, or NULL for NULL; out of memory: NULL,
+ * and *fail set (-1, err filled) unless already set. */
+char *vci_store_dup(const char *s, vci_err_t *err, int *fail);
+
+/* Read the current row of s into out (its columns valid until the next
+ * step): 0, or -1 with err (out of memory). */
+typedef int (*vci_store_row_fn)(const vci_db_driver_t *drv, vci_db_stmt_t *s, void *out,
+				vci_err_t *err);
+/* The current row of s as a new JSON object, or NULL (out of memory, or
+ * a column that is not what it should be). */
+typedef json_t *(*vci_store_json_fn)(const vci_db_driver_t *drv, vci_db_stmt_t *s);
+
+/* A lookup: the first row of `sql`, whose one parameter is key (fmt "t":
+ * a string, "h": a hash of VCI_STORE_HASH bytes; see vci_store_query),
+ * read by row into out (row NULL: that there is a row is all the caller
+ * asks). row's 0; VCI_STORE_NOTFOUND when there is no row; -1 with err
+ * prefixed "store: OP: " (out may be partly filled: the caller clears
+ * it). */
+int vci_store_get(vci_store_t *st, const char *op, const char *sql, const char *fmt,
+		  const void *key, vci_store_row_fn row, void *out, vci_err_t *err);
+/* The rows of a query vci_store_query started (its return rc and s), each
+ * appended to list as row makes it: 0 when they are all read; -1 with err
+ * (out of memory, or the driver's error). The statement is reset either
+ * way. */
+int vci_store_rows_json(vci_store_conn_t *c, vci_db_stmt_t *s, int rc, vci_store_json_fn row,
+			json_t *list, vci_err_t *err);
+/* A listing: every row of `sql` (no parameters) as a JSON array in *out
+ * (the caller's reference). 0, or -1 with err prefixed "store: OP: " and
+ * *out NULL. */
+int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_json_fn row,
+		   json_t **out, vci_err_t *err);
+
 /* Shared by store.c, flow.c and manage.c: a refused argument
  * (VCI_EXIT_INPUT, "invalid_request", "store: OP: WHAT"); a failed
  * operation's error prefixed "store: OP" once (returns rc); an id of
  * printable ASCII shorter than VCI_STORE_ID. */
 int vci_store_bad(vci_err_t *err, const char *op, const char *what);
+/* A state-changing statement's step result: 0 (done, or a row), a
+ * refused unique value VCI_STORE_EXISTS, a missing referenced row
+ * VCI_STORE_NOTFOUND, -1 otherwise (store.c). */
+int vci_store_changed(int rc);
 int vci_store_read_fail(int rc, vci_err_t *err, const char *op);
 int vci_store_id_ok(const char *id);
 

@@ -417,27 +417,20 @@ int vci_store_sl_load(vci_store_t *st, const char *name, vci_statuslist_t **out,
 	return vci_store_read_fail(rc, err, "sl_load");
 }
 
+static int vci_sl_serial_row(const vci_db_driver_t *d, vci_db_stmt_t *s, void *out,
+			     vci_err_t *err)
+{
+	(void)err;
+	*(int64_t *)out = d->column_int(s, 0);
+	return 0;
+}
+
 int vci_store_sl_serial(vci_store_t *st, const char *name, int64_t *serial, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
-	int rc;
-
 	if (!vci_store_id_ok(name))
 		return VCI_STORE_NOTFOUND;
-	c = vci_store_reader(st, err);
-	if (!c)
-		return vci_store_read_fail(-1, err, "sl_serial");
-	rc = vci_store_query(c, &s, err, vci_sql_sl_serial, "t", name);
-	if (rc == VCI_DB_ROW) {
-		*serial = c->drv->column_int(s, 0);
-		vci_store_end(c, s);
-		rc = 0;
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "sl_serial");
+	return vci_store_get(st, "sl_serial", vci_sql_sl_serial, "t", name, vci_sl_serial_row,
+			     serial, err);
 }
 
 static json_t *vci_sl_list_json(const vci_db_driver_t *d, vci_db_stmt_t *s)
@@ -458,41 +451,7 @@ static json_t *vci_sl_list_json(const vci_db_driver_t *d, vci_db_stmt_t *s)
 	return o;
 }
 
-static int vci_sl_list_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
-{
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_sl_all, "");
-
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_sl_list_json(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
-}
-
 int vci_store_sl_list(vci_store_t *st, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!list)
-		return vci_err_oom(err);
-	c = vci_store_reader(st, err);
-	if (!c) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "sl_list");
-	}
-	rc = vci_sl_list_rows(c, list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(rc, err, "sl_list");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list(st, "sl_list", vci_sql_sl_all, vci_sl_list_json, out, err);
 }

@@ -73,23 +73,6 @@ int vci_store_id_ok(const char *id)
 	return 1;
 }
 
-static void vci_store_copy(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src ? src : "");
-}
-
-static char *vci_store_dup(const char *s, vci_err_t *err, int *fail)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d && !*fail)
-		*fail = vci_err_oom(err);
-	return d;
-}
-
 /* A fresh random id: 16 bytes, base64url (22 characters). The top bit
  * of the first byte is cleared so the id starts with A-Z or a-f, never
  * '-' or '_': an id given to a shell command must not read as an option
@@ -107,7 +90,7 @@ static int vci_store_new_id(char id[VCI_STORE_ID], vci_err_t *err)
 
 /* The result of a statement that changes state: a refused unique value is
  * VCI_STORE_EXISTS, a missing referenced row VCI_STORE_NOTFOUND. */
-static int vci_store_changed(int rc)
+int vci_store_changed(int rc)
 {
 	switch (rc) {
 	case VCI_DB_DONE:
@@ -876,10 +859,10 @@ static const char vci_sql_exchange_get[] =
 	"SELECT id, offer_id, state, record, issued, notification_id, description, created_at,"
 	" updated_at FROM exchanges WHERE id = ?1";
 
-static int vci_store_exchange_row(vci_store_conn_t *c, vci_db_stmt_t *s, vci_store_exchange_t *x,
+static int vci_store_exchange_row(const vci_db_driver_t *drv, vci_db_stmt_t *s, void *out,
 				  vci_err_t *err)
 {
-	const vci_db_driver_t *drv = c->drv;
+	vci_store_exchange_t *x = out;
 	int fail = 0;
 
 	vci_store_copy(x->id, sizeof(x->id), drv->column_text(s, 0));
@@ -897,27 +880,16 @@ static int vci_store_exchange_row(vci_store_conn_t *c, vci_db_stmt_t *s, vci_sto
 int vci_store_exchange_get(vci_store_t *st, const char *id, vci_store_exchange_t *out,
 			   vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!id)
 		return VCI_STORE_NOTFOUND;
-	c = vci_store_reader(st, err);
-	if (!c)
-		return vci_store_read_fail(-1, err, "exchange_get");
-	rc = vci_store_query(c, &s, err, vci_sql_exchange_get, "t", id);
-	if (rc == VCI_DB_ROW) {
-		rc = vci_store_exchange_row(c, s, out, err);
-		vci_store_end(c, s);
-		if (rc < 0)
-			vci_store_exchange_clear(out);
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "exchange_get");
+	rc = vci_store_get(st, "exchange_get", vci_sql_exchange_get, "t", id,
+			   vci_store_exchange_row, out, err);
+	if (rc < 0)
+		vci_store_exchange_clear(out);
+	return rc;
 }
 
 void vci_store_exchange_clear(vci_store_exchange_t *x)
@@ -1076,44 +1048,10 @@ static json_t *vci_store_apikey_json(const vci_db_driver_t *drv, vci_db_stmt_t *
 	return k;
 }
 
-static int vci_store_apikey_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
-{
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_apikey_list, "");
-
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_store_apikey_json(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
-}
-
 int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!c || !list) {
-		json_decref(list);
-		if (c)
-			vci_store_reader_put(st, c);
-		if (c)
-			vci_err_oom(err);
-		return vci_store_read_fail(-1, err, "apikey_list");
-	}
-	rc = vci_store_apikey_rows(c, list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "apikey_list");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list(st, "apikey_list", vci_sql_apikey_list, vci_store_apikey_json, out,
+			      err);
 }
 
 static int vci_store_apikey_revoke_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
@@ -1139,21 +1077,8 @@ int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_er
 
 int vci_store_apikey_check(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], vci_err_t *err)
 {
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	vci_db_stmt_t *s;
-	int rc;
-
-	if (!c)
-		return vci_store_read_fail(-1, err, "apikey_check");
-	rc = vci_store_query(c, &s, err, vci_sql_apikey_check, "h", hash);
-	if (rc == VCI_DB_ROW) {
-		vci_store_end(c, s);
-		rc = 0;
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "apikey_check");
+	return vci_store_get(st, "apikey_check", vci_sql_apikey_check, "h", hash, NULL, NULL,
+			     err);
 }
 
 /* One write per request ---------------------------------------------------*/

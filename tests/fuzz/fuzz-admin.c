@@ -10,17 +10,16 @@
  *       vci-defn imports)
  * Results must be consistent: a parsed limit in bounds, lines inside the
  * input, definitions with ids. */
-#include "serve/serve.h"
+#include "fuzz-fixture.h"
 
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void query(const char *s)
+static void query(const char *s, size_t n)
 {
 	vci_manage_query_t q;
 	vci_err_t err = { 0 };
 
+	(void)n;
 	if (vci_manage_query_parse(s, &q, &err) == 0) {
 		if (q.limit < 1 || q.limit > VCI_STORE_LIST_MAX)
 			__builtin_trap();
@@ -72,29 +71,9 @@ static void defs(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s;
+	static const fuzz_case_t cases[] = {
+		{ 'q', query }, { 'a', action }, { 'n', ndjson }, { 'd', defs },
+	};
 
-	if (size < 1 || size > 65536)
-		return 0;
-	s = malloc(size);
-	if (!s)
-		return 0;
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = 0;
-	switch (data[0]) {
-	case 'q':
-		query(s);
-		break;
-	case 'a':
-		action(s, size - 1);
-		break;
-	case 'n':
-		ndjson(s, size - 1);
-		break;
-	case 'd':
-		defs(s, size - 1);
-		break;
-	}
-	free(s);
-	return 0;
+	return fuzz_dispatch(cases, sizeof cases / sizeof cases[0], data, size, 65536);
 }

@@ -9,22 +9,12 @@
  * request has exactly one way to name its configuration and at most the
  * batch size of proofs; the handler answers 200 with credentials or a
  * 400 JSON error, never 401 or 5xx. */
-#include "base/common.h"
+#include "fuzz-fixture.h"
 #include "oid4vci/request.h"
-#include "../unit/serve-fixture.h"
 
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static serve_fixture_t fx;
-static char *token, auth[256];
-
-static void down(void)
-{
-	free(token);
-	serve_fixture_down(&fx);
-}
+static serve_fixture_t *fx;
 
 static void check_request(const char *s, size_t len)
 {
@@ -39,13 +29,13 @@ static void check_request(const char *s, size_t len)
 		if (!!r.config_id + !!r.identifier + !!r.format != 1 || r.nproofs > 3 ||
 		    (r.proofs && !r.nproofs))
 			__builtin_trap();
-		const vci_defn_t *d = vci_credential_request_select(&r, fx.s->defs, fx.s->ndefs,
+		const vci_defn_t *d = vci_credential_request_select(&r, fx->s->defs, fx->s->ndefs,
 								    offered, &err);
 
 		if (d && vci_credential_request_nonce(&r, &nonce, &err) == 0) {
 			p.aud = SERVE_FIXTURE_ISSUER;
 			p.nonce = nonce;
-			p.now = (time_t)fx.now;
+			p.now = (time_t)fx->now;
 			if (vci_credential_request_verify(&r, d, &p, &keys, &err) == 0 &&
 			    json_array_size(keys) < 1)
 				__builtin_trap();
@@ -59,33 +49,17 @@ static void check_request(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
-	vci_req_t req = { 0 };
+	char *s = fuzz_text(data, size, 0);
+	vci_req_t req;
 	vci_resp_t resp = { 0 };
 	json_t *j;
 
 	if (!s)
 		return 0;
-	if (!fx.s) {
-		if (!serve_fixture_up(&fx) || !(token = serve_fixture_token(&fx, "pid mdl diploma card")))
-			__builtin_trap();
-		snprintf(auth, sizeof auth, "Bearer %s", token);
-		atexit(down);
-	}
-	memcpy(s, data, size);
-	s[size] = '\0';
+	fx = fuzz_server("pid mdl diploma card");
 	check_request(s, size);
-	req.method = "POST";
-	req.path = "/credential";
-	req.now = fx.now;
-	req.body = s;
-	req.body_len = size;
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/json";
-	req.headers[1].name = "Authorization";
-	req.headers[1].value = auth;
-	req.nheaders = 2;
-	vci_h_credential(fx.s, &req, &resp);
+	fuzz_post(&req, "/credential", s, size, "application/json", "Authorization", fuzz_bearer);
+	vci_h_credential(fx->s, &req, &resp);
 	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
 	if ((resp.status != 200 && resp.status != 400) ||
 	    !json_is_array(json_object_get(j, "credentials")) != (resp.status != 200) ||

@@ -13,23 +13,13 @@
  *       (vci_serve_webhook_check), and an event's data rendered and
  *       signed as the worker sends it (vci_serve_webhook_render): a body
  *       that is JSON and a signature "t=TS,v1=" + 64 hex digits */
-#include "base/common.h"
-#include "../unit/serve-fixture.h"
+#include "fuzz-fixture.h"
 
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define API_KEY "fuzz-deferred-api-key-0123456789"
 
-static serve_fixture_t fx;
-static char *token, auth[256];
-
-static void down(void)
-{
-	free(token);
-	serve_fixture_down(&fx);
-}
+static serve_fixture_t *fx;
 
 static void up(void)
 {
@@ -37,64 +27,37 @@ static void up(void)
 	char id[VCI_STORE_ID];
 	vci_err_t err = { 0 };
 
-	if (!serve_fixture_up(&fx) || !(token = serve_fixture_token(&fx, "pid")))
-		__builtin_trap();
-	snprintf(auth, sizeof auth, "Bearer %s", token);
+	fx = fuzz_server("pid");
 	vci_store_hash(API_KEY, strlen(API_KEY), h);
-	if (vci_store_apikey_add(fx.s->store, "fuzz", h, fx.now, id, &err) != 0)
+	if (vci_store_apikey_add(fx->s->store, "fuzz", h, fx->now, id, &err) != 0)
 		__builtin_trap();
-	atexit(down);
-}
-
-static int json_error(const vci_resp_t *resp)
-{
-	json_t *j = resp->len ? json_loadb(resp->body, resp->len, 0, NULL) : NULL;
-	int ok = json_is_string(json_object_get(j, "error"));
-
-	json_decref(j);
-	return ok;
 }
 
 static void deferred(const char *s, size_t len)
 {
-	vci_req_t req = { 0 };
+	vci_req_t req;
 	vci_resp_t resp = { 0 };
 
-	req.method = "POST";
-	req.path = "/deferred_credential";
-	req.now = fx.now;
-	req.body = s;
-	req.body_len = len;
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/json";
-	req.headers[1].name = "Authorization";
-	req.headers[1].value = auth;
-	req.nheaders = 2;
-	vci_h_deferred(fx.s, &req, &resp);
-	if (resp.status != 400 || !json_error(&resp))
+	fuzz_post(&req, "/deferred_credential", s, len, "application/json", "Authorization",
+		  fuzz_bearer);
+	vci_h_deferred(fx->s, &req, &resp);
+	if (resp.status != 400 || !fuzz_json_string(&resp, "error"))
 		__builtin_trap();
 	vci_resp_clear(&resp);
 }
 
 static void claims(const char *s, size_t len)
 {
-	vci_req_t req = { 0 };
+	vci_req_t req;
 	vci_resp_t resp = { 0 };
 	int deny = len && s[0] == ' ';
 
-	req.method = "POST";
-	req.path = deny ? "/exchanges/no-such-exchange/deny" : "/exchanges/no-such-exchange/claims";
-	req.now = fx.now;
-	req.body = s;
-	req.body_len = len;
+	fuzz_post(&req, deny ? "/exchanges/no-such-exchange/deny" :
+		  "/exchanges/no-such-exchange/claims", s, len, "application/json", "x-api-key",
+		  API_KEY);
 	req.admin = 1;
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/json";
-	req.headers[1].name = "x-api-key";
-	req.headers[1].value = API_KEY;
-	req.nheaders = 2;
-	vci_serve_dispatch(fx.s, &req, &resp);
-	if ((resp.status != 400 && resp.status != 404) || !json_error(&resp))
+	vci_serve_dispatch(fx->s, &req, &resp);
+	if ((resp.status != 400 && resp.status != 404) || !fuzz_json_string(&resp, "error"))
 		__builtin_trap();
 	vci_resp_clear(&resp);
 }
@@ -130,23 +93,11 @@ static void webhook(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s;
+	static const fuzz_case_t cases[] = {
+		{ 'd', deferred }, { 'c', claims }, { 'w', webhook },
+	};
 
-	if (size < 1)
-		return 0;
-	if (!fx.s)
+	if (size >= 1 && !fx)
 		up();
-	s = malloc(size);
-	if (!s)
-		return 0;
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = '\0';
-	if (data[0] == 'd')
-		deferred(s, size - 1);
-	else if (data[0] == 'c')
-		claims(s, size - 1);
-	else if (data[0] == 'w')
-		webhook(s, size - 1);
-	free(s);
-	return 0;
+	return fuzz_dispatch(cases, sizeof cases / sizeof cases[0], data, size, 0);
 }

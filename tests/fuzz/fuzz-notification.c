@@ -7,22 +7,10 @@
  * events and a description of the allowed characters; the handler
  * answers 204 only to an accepted request and otherwise a 400 JSON
  * error, never 401 or 5xx. */
-#include "base/common.h"
+#include "fuzz-fixture.h"
 #include "oid4vci/request.h"
-#include "../unit/serve-fixture.h"
 
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static serve_fixture_t fx;
-static char *token, auth[256];
-
-static void down(void)
-{
-	free(token);
-	serve_fixture_down(&fx);
-}
 
 /* 1 when the request parses, after checking what it holds. */
 static int check_request(const char *s, size_t len)
@@ -44,39 +32,21 @@ static int check_request(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
-	vci_req_t req = { 0 };
+	char *s = fuzz_text(data, size, 0);
+	serve_fixture_t *fx;
+	vci_req_t req;
 	vci_resp_t resp = { 0 };
 	int parsed;
-	json_t *j;
 
 	if (!s)
 		return 0;
-	if (!fx.s) {
-		if (!serve_fixture_up(&fx) || !(token = serve_fixture_token(&fx, "pid")))
-			__builtin_trap();
-		snprintf(auth, sizeof auth, "Bearer %s", token);
-		atexit(down);
-	}
-	memcpy(s, data, size);
-	s[size] = '\0';
+	fx = fuzz_server("pid");
 	parsed = check_request(s, size);
-	req.method = "POST";
-	req.path = "/notification";
-	req.now = fx.now;
-	req.body = s;
-	req.body_len = size;
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/json";
-	req.headers[1].name = "Authorization";
-	req.headers[1].value = auth;
-	req.nheaders = 2;
-	vci_h_notification(fx.s, &req, &resp);
-	j = resp.len ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	fuzz_post(&req, "/notification", s, size, "application/json", "Authorization", fuzz_bearer);
+	vci_h_notification(fx->s, &req, &resp);
 	if ((resp.status == 204 && !parsed) || (resp.status != 204 && resp.status != 400) ||
-	    (resp.status == 400 && !json_is_string(json_object_get(j, "error"))))
+	    (resp.status == 400 && !fuzz_json_string(&resp, "error")))
 		__builtin_trap();
-	json_decref(j);
 	vci_resp_clear(&resp);
 	free(s);
 	return 0;

@@ -12,22 +12,13 @@
  * request_uri of ours. The handlers always answer: PAR 201 with a
  * request_uri or a JSON error (400, 401), authorize a 302 with a Location
  * or a JSON 400, never 5xx. */
-#include "base/common.h"
+#include "fuzz-fixture.h"
 #include "oid4vci/authz.h"
-#include "serve/serve.h"
-#include "../unit/serve-fixture.h"
 
 #include <string.h>
 #include <strings.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static serve_fixture_t fx;
-
-static void down(void)
-{
-	serve_fixture_down(&fx);
-}
+static serve_fixture_t *fx;
 
 static void check_par(const char *s, size_t len)
 {
@@ -44,7 +35,7 @@ static void check_par(const char *s, size_t len)
 	    strcmp(r.code_challenge_method, "S256") || (!r.scope && !r.authorization_details) ||
 	    r.request_uri)
 		__builtin_trap();
-	defs = vci_serve_defs(fx.s, &n);
+	defs = vci_serve_defs(fx->s, &n);
 	ids = vci_authz_configs(&r, defs, n, &err);
 	if (ids && !json_array_size(ids))
 		__builtin_trap();
@@ -93,7 +84,7 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_text(data, size, 0);
 	const char *body;
 	char *nl;
 	vci_req_t req = { 0 };
@@ -101,35 +92,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!s)
 		return 0;
-	if (!fx.s) {
-		if (!serve_fixture_up(&fx))
-			__builtin_trap();
-		atexit(down);
-	}
-	memcpy(s, data, size);
-	s[size] = '\0';
+	fx = fuzz_server(NULL);
 	nl = memchr(s, '\n', size);
 	body = nl ? nl + 1 : s;
-	req.now = fx.now;
-	req.path = "/";
 	if (nl) {
 		*nl = '\0';
 		check_query(s);
+		req.now = fx->now;
+		req.path = "/";
 		req.method = "GET";
 		req.query = s;
-		vci_h_authorize(fx.s, &req, &resp);
+		vci_h_authorize(fx->s, &req, &resp);
 		answer_ok(&resp, 302, "");
 		vci_resp_clear(&resp);
 	}
 	check_par(body, size - (size_t)(body - s));
-	req.method = "POST";
-	req.query = NULL;
-	req.body = body;
-	req.body_len = size - (size_t)(body - s);
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/x-www-form-urlencoded";
-	req.nheaders = 1;
-	vci_h_par(fx.s, &req, &resp);
+	fuzz_post(&req, "/", body, size - (size_t)(body - s), "application/x-www-form-urlencoded",
+		  NULL, NULL);
+	vci_h_par(fx->s, &req, &resp);
 	answer_ok(&resp, 201, "request_uri");
 	vci_resp_clear(&resp);
 	free(s);

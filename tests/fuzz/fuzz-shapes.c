@@ -14,12 +14,10 @@
  *       vci_shape_c_record)
  * Results must be consistent: records with a configuration id and claims
  * object, numbers in bounds. */
-#include "serve/serve.h"
+#include "fuzz-fixture.h"
 #include "oid4vci/shapes.h"
 
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static json_t *parse(const char *s, size_t n)
 {
@@ -83,13 +81,14 @@ static void c_issue(const char *s, size_t n)
 	json_decref(log);
 }
 
-static void query(const char *s)
+static void query(const char *s, size_t n)
 {
 	static const char *const names[] = { "status", "state", "offset", "limit" };
 	vci_err_t err = { 0 };
 	unsigned v = 0;
 	char *val = NULL;
 
+	(void)n;
 	for (size_t i = 0; i < 2; i++) {
 		if (vci_manage_query_value(s, names[i], &val, &err) == 1 && !val)
 			__builtin_trap();
@@ -117,35 +116,10 @@ static void row(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s;
+	static const fuzz_case_t cases[] = {
+		{ 'A', a_defn }, { 'I', a_issue }, { 'P', a_claims },
+		{ 'C', c_issue }, { 'Q', query }, { 'R', row },
+	};
 
-	if (size < 1 || size > 65536)
-		return 0;
-	s = malloc(size);
-	if (!s)
-		return 0;
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = 0;
-	switch (data[0]) {
-	case 'A':
-		a_defn(s, size - 1);
-		break;
-	case 'I':
-		a_issue(s, size - 1);
-		break;
-	case 'P':
-		a_claims(s, size - 1);
-		break;
-	case 'C':
-		c_issue(s, size - 1);
-		break;
-	case 'Q':
-		query(s);
-		break;
-	case 'R':
-		row(s, size - 1);
-		break;
-	}
-	free(s);
-	return 0;
+	return fuzz_dispatch(cases, sizeof cases / sizeof cases[0], data, size, 65536);
 }

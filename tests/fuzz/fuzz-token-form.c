@@ -9,21 +9,11 @@
  * with code, code_verifier and redirect_uri; the handler always answers,
  * with a JSON OAuth error (400, or 401 invalid_client; never 5xx) unless
  * it issued a token. */
-#include "base/common.h"
+#include "fuzz-fixture.h"
 #include "oid4vci/offer.h"
 #include "oid4vci/request.h"
-#include "../unit/serve-fixture.h"
 
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static serve_fixture_t fx;
-
-static void down(void)
-{
-	serve_fixture_down(&fx);
-}
 
 static void check_form(const char *s, size_t len)
 {
@@ -43,45 +33,27 @@ static void check_form(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_text(data, size, 0);
+	serve_fixture_t *fx;
 	const char *body;
 	char *nl;
-	vci_req_t req = { 0 };
+	vci_req_t req;
 	vci_resp_t resp = { 0 };
-	json_t *j;
 
 	if (!s)
 		return 0;
-	if (!fx.s) {
-		if (!serve_fixture_up(&fx))
-			__builtin_trap();
-		atexit(down);
-	}
-	memcpy(s, data, size);
-	s[size] = '\0';
+	fx = fuzz_server(NULL);
 	nl = memchr(s, '\n', size);
 	body = nl ? nl + 1 : s;
 	check_form(s, size);
-	req.method = "POST";
-	req.path = "/token";
-	req.now = fx.now;
-	req.body = body;
-	req.body_len = size - (size_t)(body - s);
-	req.headers[0].name = "Content-Type";
-	req.headers[0].value = "application/x-www-form-urlencoded";
-	req.nheaders = 1;
-	if (nl) {
+	if (nl)
 		*nl = '\0';
-		req.headers[1].name = "DPoP";
-		req.headers[1].value = s;
-		req.nheaders = 2;
-	}
-	vci_h_token(fx.s, &req, &resp);
-	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	fuzz_post(&req, "/token", body, size - (size_t)(body - s),
+		  "application/x-www-form-urlencoded", nl ? "DPoP" : NULL, s);
+	vci_h_token(fx->s, &req, &resp);
 	if (resp.status >= 500 || (resp.status != 200 && resp.status != 400 && resp.status != 401) ||
-	    !json_is_string(json_object_get(j, resp.status == 200 ? "access_token" : "error")))
+	    !fuzz_json_string(&resp, resp.status == 200 ? "access_token" : "error"))
 		__builtin_trap();
-	json_decref(j);
 	vci_resp_clear(&resp);
 	free(s);
 	return 0;

@@ -57,55 +57,90 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* The checks both requests make before a handle: the URL is a network
+ * target (its "host[:port]" into host, for messages), libcurl is
+ * initialised. A new handle, or NULL with err (code `code` for libcurl's
+ * failures). */
+static CURL *http_start(const char *url, const char *code, char *host, size_t hsize,
+			vci_err_t *err)
+{
+	CURL *c;
+
+	host_of(url ? url : "", host, hsize);
+	if (!vci_url_is_target(url, 1)) {
+		vci_err_set(err, VCI_EXIT_USAGE, "invalid_url",
+			    "%s: not an https URL (http only to 127.0.0.1, ::1 or localhost)", host);
+		return NULL;
+	}
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		vci_err_set(err, VCI_EXIT_IO, code, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+		return NULL;
+	}
+	c = curl_easy_init();
+	if (!c)
+		vci_err_set(err, VCI_EXIT_IO, code, "libcurl: cannot start a request");
+	return c;
+}
+
+/* The options every request has: no signals, no redirects, http and https
+ * only, TLS verified (peer and host), `timeout_ms` for the connection and
+ * for the whole (0: 10000), our user agent, the body to wr(ud) and curl's
+ * error text to cerr (emptied). A GET until the caller says otherwise. */
+static void http_setopts(CURL *c, const char *url, long timeout_ms, curl_write_callback wr,
+			 void *ud, char *cerr)
+{
+	long timeout = timeout_ms > 0 ? timeout_ms : 10000;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-tools");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wr);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, ud);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cerr[0] = '\0';
+}
+
+/* Why a transfer failed, for a message: curl's error text, else its code's. */
+static const char *http_why(const char *cerr, CURLcode cc)
+{
+	return cerr[0] ? cerr : curl_easy_strerror(cc);
+}
+
 int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
 		 vci_err_t *err)
 {
 	vci_http_opts_t d = { 0 };
-	long timeout, backoff;
+	long backoff;
 	char host[256], cerr[CURL_ERROR_SIZE] = "";
 	CURLcode cc = CURLE_OK;
 	CURL *c;
 
 	if (!o)
 		o = &d;
-	timeout = o->timeout_ms > 0 ? o->timeout_ms : 10000;
 	backoff = o->backoff_ms > 0 ? o->backoff_ms : 500;
 	r->status = 0;
 	r->attempts = 0;
-	host_of(url ? url : "", host, sizeof host);
-	if (!vci_url_is_target(url, 1))
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_url",
-				   "%s: not an https URL (http only to 127.0.0.1, ::1 or localhost)", host);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "libcurl: %s",
-				   curl_easy_strerror(curl_init_rc));
-	c = curl_easy_init();
+	c = http_start(url, "delivery_failed", host, sizeof host, err);
 	if (!c)
-		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "libcurl: cannot start a request");
+		return -1;
 	for (unsigned attempt = 0;; attempt++) {
 		size_t total = 0;
 		int retry;
 
 		curl_easy_reset(c);
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-tools");
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop_body);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &total);
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-		cerr[0] = '\0';
+		http_setopts(c, url, o->timeout_ms, drop_body, &total, cerr);
 		r->attempts++;
 		r->status = 0;
 		cc = curl_easy_perform(c);
@@ -129,8 +164,7 @@ int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r
 		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: HTTP %ld after %u attempt%s",
 				   host, r->status, r->attempts, r->attempts == 1 ? "" : "s");
 	return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: %s after %u attempt%s", host,
-			   cerr[0] ? cerr : curl_easy_strerror(cc), r->attempts,
-			   r->attempts == 1 ? "" : "s");
+			   http_why(cerr, cc), r->attempts, r->attempts == 1 ? "" : "s");
 }
 
 /* ---- one request with its answer ---- */
@@ -172,28 +206,15 @@ static size_t keep_body(char *p, size_t sz, size_t n, void *ud)
 	return add;
 }
 
-static void fetch_setup(CURL *c, const char *url, const char *form, const char *user,
-			const char *pass, long timeout, struct curl_slist *h)
+/* What a fetch adds to http_setopts: the Accept header h, the form as a
+ * POST body, HTTP Basic authentication. */
+static void fetch_setopts(CURL *c, const char *form, const char *user, const char *pass,
+			  struct curl_slist *h)
 {
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-tools");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (form) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-	} else {
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 	if (user) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -208,32 +229,23 @@ int vci_http_fetch(const char *url, const char *form, const char *user, const ch
 {
 	struct fetch_body b = { NULL, 0, max, 0 };
 	char host[256], cerr[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL;
+	struct curl_slist *h;
 	CURLcode cc;
 	CURL *c;
 
 	*status = 0;
 	*body = NULL;
 	*len = 0;
-	host_of(url ? url : "", host, sizeof host);
-	if (!vci_url_is_target(url, 1))
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_url",
-				   "%s: not an https URL (http only to 127.0.0.1, ::1 or localhost)", host);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "libcurl: %s",
-				   curl_easy_strerror(curl_init_rc));
-	c = curl_easy_init();
+	c = http_start(url, "fetch_failed", host, sizeof host, err);
+	if (!c)
+		return -1;
 	h = curl_slist_append(NULL, "Accept: application/json");
-	if (!c || !h) {
+	if (!h) {
 		curl_easy_cleanup(c);
-		curl_slist_free_all(h);
 		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "libcurl: cannot start a request");
 	}
-	fetch_setup(c, url, form, user, pass, timeout_ms > 0 ? timeout_ms : 10000, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	http_setopts(c, url, timeout_ms, keep_body, &b, cerr);
+	fetch_setopts(c, form, user, pass, h);
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -247,7 +259,7 @@ int vci_http_fetch(const char *url, const char *form, const char *user, const ch
 			return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "%s: answer larger than "
 					   "%zu bytes", host, max);
 		return vci_err_set(err, VCI_EXIT_IO, "fetch_failed", "%s: %s", host,
-				   cerr[0] ? cerr : curl_easy_strerror(cc));
+				   http_why(cerr, cc));
 	}
 	if (!b.p && !(b.p = calloc(1, 1)))
 		return vci_err_oom(err);
