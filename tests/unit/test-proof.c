@@ -831,6 +831,26 @@ static void test_holder_keys(void)
 				refused = 0;
 		}
 		tap_ok(refused, "a proof whose header key is another key is refused");
+		/* signed by the key of the proof just verified, under a new
+		 * header key of the same curve: the reused key object and its
+		 * verification context must check against the new point */
+		refused = 1;
+		for (int i = 0; i < 5; i++) {
+			int o = i < 2 ? i + 3 : i == 2 ? 2 : i - 3; /* same curve */
+			json_auto_t *j = vci_jwk_from_pkey(keys[o], NULL);
+			char_auto_t *jt = json_dumps(j, JSON_COMPACT);
+			char_auto_t *t = proof_by(keys[i], jt);
+
+			if (o == i)
+				continue;
+			for (int twice = 0; twice < 2; twice++) {
+				if (verify(toks[i], &p, &err, NULL) < 0 ||
+				    verify(t, &p, &err, NULL) == 0 ||
+				    !strstr(err.msg, "signature verification failed"))
+					refused = 0;
+			}
+		}
+		tap_ok(refused, "signed by the previous proof's key under another header key: refused");
 		{
 			char_auto_t *t = proof_by(ed, NULL);
 			vci_proof_key_t k = { 0 };

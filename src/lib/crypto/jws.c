@@ -394,8 +394,12 @@ static const EVP_MD *verify_md(const char *name)
 /* Verification state kept between signatures (see jws.h). A key context
  * is kept for each of the last few keys, with a reference to its key: a
  * key found here is the very same object, still alive, so its context
- * fits it. The context is initialised again for every signature, which
- * picks up a key whose point changed since (vci_keyslots_jwk). What
+ * fits it. The context is initialised for verifying once per key and
+ * alg, not for every signature: its signature operation holds the key's
+ * own EC_KEY, which vci_keyslots_jwk changes in place when it sets a new
+ * point (EVP_PKEY_set1_encoded_public_key), so the next verification
+ * uses the new point (test-proof checks a proof signed by the previous
+ * proof's key under a new header key is refused). What
  * vci_key_alg_ok said for the key and each alg is kept too: a key's type
  * and curve never change. */
 #define VKEYS 4
@@ -403,6 +407,7 @@ static const EVP_MD *verify_md(const char *name)
 struct vkey {
 	EVP_PKEY *key;
 	EVP_PKEY_CTX *ctx;
+	const struct alg_info *ready; /* ctx initialised for verifying with this alg */
 	unsigned known, ok; /* bit i: alg algs[i] checked, fits */
 };
 
@@ -511,7 +516,13 @@ static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PK
 			   NULL) != 1)
 		return 0;
 	pctx = e ? e->ctx : EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (!pctx || EVP_PKEY_verify_init(pctx) != 1)
+	if (!pctx)
+		goto out;
+	if (e && e->ready == ai)
+		goto verify;
+	if (e)
+		e->ready = NULL;
+	if (EVP_PKEY_verify_init(pctx) != 1)
 		goto out;
 	/* RSA encodes the digest algorithm in the signature; ECDSA signs the
 	 * digest bytes alone, whose length is checked against the curve */
@@ -524,6 +535,9 @@ static int verify_digest(const vci_jws_t *jws, const struct alg_info *ai, EVP_PK
 	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1 ||
 	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
 		goto out;
+	if (e)
+		e->ready = ai;
+verify:
 	ok = EVP_PKEY_verify(pctx, sig, sig_len, dgst, dlen) == 1;
 out:
 	if (!e)

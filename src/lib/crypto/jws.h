@@ -59,8 +59,11 @@ int vci_jws_verify(const vci_jws_t *jws, EVP_PKEY *key, const char *const *allow
  * context, and a key context for each of the last few keys (kept by
  * reference until replaced or freed). Verifying many signatures by keys
  * of a vci_keyslots_t, which are the same key objects each time, then
- * sets up no context per signature. Not thread-safe: one per thread at a
- * time. */
+ * sets up no context per signature: a key context is initialised for
+ * verifying once per key and alg, and follows a new public point set on
+ * its key in place (EVP_PKEY_set1_encoded_public_key, as
+ * vci_keyslots_jwk does); a key must not be changed in any other way while
+ * `v` refers to it. Not thread-safe: one per thread at a time. */
 typedef struct vci_jws_verifier vci_jws_verifier_t;
 vci_jws_verifier_t *vci_jws_verifier_new(void);
 void vci_jws_verifier_free(vci_jws_verifier_t *v);
