@@ -279,6 +279,14 @@ int vci_admin_offer_make(vci_serve_t *s, json_t *rec, int64_t now, json_t *out, 
  * a replace without a group keeps the replaced one's. */
 int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
 			 const json_t *group, int64_t now, vci_err_t *err);
+/* The same for a record of several definitions: defs take the place of
+ * the stored definitions whose ids are in `replaced` (borrowed JSON array
+ * of strings; NULL: none). An entry of defs whose id is in it replaces
+ * that one, any other is added (an id served already: "definition_exists"),
+ * and a replaced id no entry keeps is deleted. Every check is made before
+ * the first write. */
+int vci_admin_defs_replace(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_t *replaced,
+			   const json_t *group, int64_t now, vci_err_t *err);
 int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err);
 /* The claims of an exchange's waiting deferred request, checked against
  * its definitions, as POST /exchanges/{id}/claims supplies them:

@@ -87,7 +87,7 @@ assert cl[("address", "country")]["mandatory"] is False, cl' "$D/r.json"
 	[ "$(api GET 'credential-definitions?limit=1&offset=1')" = 200 ]
 	[ "$(r 'j["totalItems"]')" = 3 ]
 	[ "$(r 'len(j["credentialDefinitions"])')" = 1 ]
-	# replace (one entry, the id of the path), then delete
+	# replace (the record by one entry, the id of the path), then delete
 	"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 d["credentialDefinitions"] = d["credentialDefinitions"][:1]
@@ -96,11 +96,14 @@ json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put.json"
 	[ "$(api PUT credential-definition/a_pid "$D/put.json")" = 200 ]
 	[ "$(api GET credential-definition/a_pid)" = 200 ]
 	[ "$(r 'j["credentialDefinition"]["expirationInDays"]')" = 7 ]
-	[ "$(api DELETE credential-definition/a_pid_mdoc)" = 204 ]
+	# the record is replaced whole: the entry the body leaves out is gone
 	[ "$(api GET credential-definition/a_pid_mdoc)" = 404 ]
 	[ "$(r 'j["errorCode"]')" = 404 ]
 	curl -sS --cacert "$D/ca.crt" "$ISS/.well-known/openid-credential-issuer" >"$D/md.json"
 	! grep -q a_pid_mdoc "$D/md.json"
+	grep -q '"a_pid"' "$D/md.json"
+	[ "$(api DELETE credential-definition/a_pid)" = 204 ]
+	[ "$(api GET credential-definition/a_pid)" = 404 ]
 	# a --defn definition is read-only
 	[ "$(api DELETE credential-definition/diploma)" = 409 ]
 }
@@ -305,6 +308,64 @@ assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefi
 	[ "$(api DELETE "credential-definition/$head")" = 204 ]
 	[ "$(api GET "credential-definition/$second")" = 404 ]
 	[ "$(api GET credential-definition/a_pid)" = 200 ]
+}
+
+@test "system A: PUT of a record replaces its entries, deletes those it leaves out, refuses a clash whole" {
+	create_defs
+	second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
+	# the whole record: a new label, the first entry changed, the second kept by its id
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["label"] = "Renamed record"
+d["credentialDefinitions"][0]["expirationInDays"] = 30
+d["credentialDefinitions"][1]["credentialDefinitionId"] = sys.argv[3]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put2.json" "$second"
+	[ "$(api PUT credential-definition/a_pid "$D/put2.json")" = 200 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	"$PY" -c 'import json, sys
+b = json.load(open(sys.argv[1]))["credentialDefinition"]
+assert b["label"] == "Renamed record", b
+e = b["credentialDefinitions"]
+assert [x["id"] for x in e] == ["a_pid", sys.argv[2]], e
+assert e[0]["expirationInDays"] == 30, e[0]' "$D/r.json" "$second"
+	cp "$D/r.json" "$D/before.json"
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["credentialDefinitions"][0]
+e["credentialDefinitionId"] = "other_def"
+e["scope"] = "other_def"
+e["vct"] = "urn:example:other"
+d["credentialDefinitions"] = [e]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/other.json"
+	# a clash changes nothing: an entry takes the id of a definition
+	# outside the record (a --defn one, then a stored one)
+	[ "$(api POST credential-definition "$D/other.json")" = 200 ]
+	for clash in diploma other_def; do
+		"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["credentialDefinitions"][0]["expirationInDays"] = 7
+d["credentialDefinitions"][1]["credentialDefinitionId"] = sys.argv[3]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/clash.json" "$clash"
+		[ "$(api PUT credential-definition/a_pid "$D/clash.json")" = 409 ]
+		[ "$(r 'j["errorCode"]')" = 409 ]
+		[ "$(api GET credential-definition/a_pid)" = 200 ]
+		cmp "$D/before.json" "$D/r.json"
+		[ "$(api GET "credential-definition/$second")" = 200 ]
+	done
+	# the record of the first entry alone: the second is deleted
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["credentialDefinitions"] = d["credentialDefinitions"][:1]
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put1.json"
+	[ "$(api PUT credential-definition/a_pid "$D/put1.json")" = 200 ]
+	[ "$(api GET "credential-definition/$second")" = 404 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	[ "$(r '[x["id"] for x in j["credentialDefinition"]["credentialDefinitions"]]')" = '["a_pid"]' ]
+	[ "$(r 'j["credentialDefinition"]["label"]')" = "Issue PID in two formats" ]
+	# an entry that heads no record is still replaced one at a time
+	[ "$(api PUT credential-definition/a_pid "$D/put2.json")" = 200 ]
+	second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
+	[ "$(api PUT "credential-definition/$second" "$D/put2.json")" = 400 ]
 }
 
 @test "system A: the definition list's type and sortOrder filters; a bad sortOrder refused" {

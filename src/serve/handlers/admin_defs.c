@@ -90,7 +90,21 @@ static int read_body(const vci_req_t *req, json_t *dropped, vci_defn_t ***defs, 
 }
 
 /* The served definitions (without the one of id `except`) and `add`. */
-static vci_defn_t **others(vci_serve_t *s, const char *except, vci_defn_t **add, size_t nadd,
+/* Whether id is one of ids (a JSON array of strings; NULL: none). */
+static int in_ids(const json_t *ids, const char *id)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(ids, i, e)
+		if (json_is_string(e) && !strcmp(json_string_value(e), id))
+			return 1;
+	return 0;
+}
+
+/* The definitions served beside defs once those of the ids `except` are
+ * gone (a new array, the definitions borrowed). */
+static vci_defn_t **others(vci_serve_t *s, const json_t *except, vci_defn_t **add, size_t nadd,
 			   size_t *n)
 {
 	size_t nc, k = 0;
@@ -98,7 +112,7 @@ static vci_defn_t **others(vci_serve_t *s, const char *except, vci_defn_t **add,
 	vci_defn_t **all = calloc(nc + nadd + 1, sizeof *all);
 
 	for (size_t i = 0; all && i < nc; i++)
-		if (!except || strcmp(cur[i]->id, except))
+		if (!in_ids(except, cur[i]->id))
 			all[k++] = cur[i];
 	for (size_t i = 0; all && i < nadd; i++)
 		all[k++] = add[i];
@@ -123,38 +137,57 @@ static char *stored_text(const vci_defn_t *d, const json_t *group, size_t i)
 	return vci_json_dump(doc);
 }
 
-/* Store defs (replace: the one of id `replace`; group: see
- * vci_admin_defs_store) and publish; under the admin lock, after
- * checking they fit beside what is served. */
-static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
+/* The store's answer for defs[i]'s id as an error of this API. */
+static int put_result(int rc, const char *id, vci_err_t *err)
+{
+	if (rc == VCI_STORE_EXISTS)
+		return vci_err_set(err, VCI_EXIT_FAIL, "definition_exists", "id %s: a definition "
+				   "has it", id);
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_err_set(err, VCI_EXIT_FAIL, "not_found", "no stored definition %s", id);
+	return rc;
+}
+
+/* Store defs in place of the definitions of the ids `replaced` (NULL:
+ * none; group: see vci_admin_defs_store) and publish; under the admin
+ * lock, after checking they fit beside what is served. A replaced id
+ * that no entry of defs keeps is deleted. */
+static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_t *replaced,
 			const json_t *group, int64_t now, vci_err_t *err)
 {
-	size_t nall;
+	size_t nall, i;
 	vci_defn_t **all;
+	const json_t *e;
 	int rc = 0;
 
 	if (vci_serve_catalog_sync_locked(s, err) < 0)
 		return -1;
-	if (replace && is_config(s, replace))
-		return vci_err_set(err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: "
-				   "change the server's configuration", replace);
-	all = others(s, replace, defs, n, &nall);
+	json_array_foreach(replaced, i, e)
+		if (is_config(s, json_string_value(e)))
+			return vci_err_set(err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: "
+					   "change the server's configuration", json_string_value(e));
+	all = others(s, replaced, defs, n, &nall);
 	if (!all)
 		return vci_err_oom(err);
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	for (i = 0; rc == 0 && i < n; i++)
 		rc = vci_serve_defn_fits(s, defs[i], all, nall, err);
 	free(all);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (i = 0; rc == 0 && i < n; i++) {
 		char_auto_t *text = stored_text(defs[i], group, i);
 
-		rc = text ? vci_store_defn_put(s->store, defs[i]->id, text, replace != NULL, now,
-					       err) : vci_err_oom(err);
-		if (rc == VCI_STORE_EXISTS)
-			rc = vci_err_set(err, VCI_EXIT_FAIL, "definition_exists", "id %s: a "
-					 "definition has it", defs[i]->id);
-		if (rc == VCI_STORE_NOTFOUND)
-			rc = vci_err_set(err, VCI_EXIT_FAIL, "not_found", "no stored definition %s",
-					 defs[i]->id);
+		rc = text ? put_result(vci_store_defn_put(s->store, defs[i]->id, text,
+							  in_ids(replaced, defs[i]->id), now, err),
+				       defs[i]->id, err) : vci_err_oom(err);
+	}
+	json_array_foreach(replaced, i, e) {
+		size_t k = 0;
+
+		while (k < n && strcmp(defs[k]->id, json_string_value(e)))
+			k++;
+		if (rc == 0 && k == n &&
+		    (rc = vci_store_defn_delete(s->store, json_string_value(e), err)) ==
+			    VCI_STORE_NOTFOUND)
+			rc = 0;
 	}
 	{
 		vci_err_t perr = { 0 };  /* what the store holds now, served */
@@ -244,9 +277,7 @@ static void put_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, cons
 			       "of its path");
 		return;
 	}
-	vci_serve_admin_lock(s);
-	rc = store_locked(s, defs, n, id, NULL, req->now, &err);
-	vci_serve_admin_unlock(s);
+	rc = vci_admin_defs_store(s, defs, n, id, NULL, req->now, &err);
 	if (rc) {
 		vci_defn_list_free(defs, n);
 		fail(resp, &err);
@@ -300,10 +331,20 @@ int vci_admin_defs_register(vci_serve_t *s, vci_err_t *err)
 int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char *replace,
 			 const json_t *group, int64_t now, vci_err_t *err)
 {
+	json_auto_t *ids = replace ? json_pack("[s]", replace) : NULL;
+
+	if (replace && !ids)
+		return vci_err_oom(err);
+	return vci_admin_defs_replace(s, defs, n, ids, group, now, err);
+}
+
+int vci_admin_defs_replace(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_t *replaced,
+			   const json_t *group, int64_t now, vci_err_t *err)
+{
 	int rc;
 
 	vci_serve_admin_lock(s);
-	rc = store_locked(s, defs, n, replace, group, now, err);
+	rc = store_locked(s, defs, n, replaced, group, now, err);
 	vci_serve_admin_unlock(s);
 	return rc;
 }

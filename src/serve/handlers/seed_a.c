@@ -160,9 +160,11 @@ static json_t *group_members(vci_serve_t *s, const char *id, json_t **label)
 	return out;
 }
 
-/* Read, check and prepare a body; replace: the id of the path; label:
- * the record's label (a new reference), when asked for. */
-static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
+/* Read, check and prepare a body; replace: the id of the path (its
+ * first entry takes it; record: the path names a record of several
+ * entries, and the others keep the credentialDefinitionId they give);
+ * label: the record's label (a new reference), when asked for. */
+static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace, int record,
 		     vci_defn_t ***defs, size_t *n, json_t **label, vci_resp_t *resp)
 {
 	json_auto_t *doc = a_body(req, resp);
@@ -185,7 +187,7 @@ static int read_defs(const vci_req_t *req, json_t *dropped, const char *replace,
 	}
 	list = json_object_get(doc, "credentialDefinitions");
 	if (replace) {
-		if (json_array_size(list) != 1) {
+		if (!record && json_array_size(list) != 1) {
 			a_error(resp, 400, "credentialDefinitions: replace one entry at a time");
 			return -1;
 		}
@@ -232,7 +234,7 @@ static void post_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	size_t n = 0;
 
 	if (a_auth(s, req, resp) < 0 ||
-	    read_defs(req, dropped, NULL, &defs, &n, &label, resp) < 0)
+	    read_defs(req, dropped, NULL, 0, &defs, &n, &label, resp) < 0)
 		return;
 	/* the entries stay one record: the group of the first one's id */
 	group = json_pack("{s:s, s:O?}", "id", defs[0]->id, "label", label);
@@ -413,14 +415,46 @@ static void list_defs(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 					   "totalItems", (int)total));
 }
 
+/* PUT of an entry, or of a whole record of several (the path names its
+ * first entry): the record's entries become the body's, in its order;
+ * an entry of the record the body leaves out is deleted, one without a
+ * credentialDefinitionId is added. The label is the body's, or kept. */
+static void put_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, const char *id)
+{
+	json_auto_t *dropped = json_array();
+	json_auto_t *old_label = NULL;
+	json_auto_t *label = NULL;
+	json_auto_t *group = NULL;
+	json_auto_t *ids = group_members(s, id, &old_label);
+	int record = json_array_size(ids) && !strcmp(json_string_value(json_array_get(ids, 0)), id);
+	vci_defn_t **defs = NULL;
+	vci_err_t err = { 0 };
+	size_t n = 0;
+
+	if (read_defs(req, dropped, id, record, &defs, &n, &label, resp) < 0)
+		return;
+	if (!json_is_string(label)) {
+		json_decref(label);
+		label = json_incref(old_label);
+	}
+	if (record)
+		group = json_pack("{s:s, s:O?}", "id", id, "label", label);
+	if (record && !group)
+		a_error(resp, 500, "server error");
+	else if (record ? vci_admin_defs_replace(s, defs, n, ids, group, req->now, &err) :
+			  vci_admin_defs_store(s, defs, n, id, NULL, req->now, &err))
+		a_fail(resp, &err);
+	else
+		defs_answer(s, resp, (const vci_defn_t *const *)defs, n, record ? label : NULL,
+			    dropped);
+	vci_defn_list_free(defs, n);
+}
+
 static void one_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	const char *id = req->path + strlen(DEF);
 	const vci_defn_t *d;
-	json_auto_t *dropped = NULL;
-	vci_defn_t **defs = NULL;
 	vci_err_t err = { 0 };
-	size_t n = 0;
 
 	if (a_auth(s, req, resp) < 0)
 		return;
@@ -437,14 +471,7 @@ static void one_def(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		else
 			vci_resp_bytes(resp, 204, "", "", 0);
 	} else {
-		dropped = json_array();
-		if (read_defs(req, dropped, id, &defs, &n, NULL, resp) < 0)
-			return;
-		if (vci_admin_defs_store(s, defs, n, id, NULL, req->now, &err))
-			a_fail(resp, &err);
-		else
-			defs_answer(s, resp, (const vci_defn_t *const *)defs, n, NULL, dropped);
-		vci_defn_list_free(defs, n);
+		put_def(s, req, resp, id);
 	}
 }
 
