@@ -430,25 +430,7 @@ PYEOF
 # checked with the issuer's certificate by python3-jwcrypto; prints
 # "VALUE TTL"
 sl_value() {
-	"$PY" - "$1" "$D/issuer.crt" "$2" "$ISS/status/pid" <<'PYEOF'
-import base64, json, sys, zlib
-from jwcrypto import jwk, jws
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization as ser
-tok, crt, idx, uri = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-cert = x509.load_pem_x509_certificate(open(crt, "rb").read())
-key = jwk.JWK.from_pem(cert.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-s = jws.JWS()
-s.deserialize(tok)
-s.verify(key)
-assert s.jose_header["typ"] == "statuslist+jwt"
-p = json.loads(s.payload)
-assert p["sub"] == uri, p
-lst = p["status_list"]["lst"]
-raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
-bits = p["status_list"]["bits"]
-print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1), p["ttl"])
-PYEOF
+	"$PY" "$SRC/tests/serve/sl-entry.py" "$1" "$D/issuer.crt" "$2" "$ISS/status/pid"
 }
 
 @test "status list in the store (--status-list pid=db:pid): indices from the store, and vci-statuslist set --db from a shell revokes an issued credential in the served token" {

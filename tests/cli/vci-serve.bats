@@ -605,6 +605,17 @@ EOF
 
 # ---- status lists --------------------------------------------------------
 
+# sl_entry IDX: entry IDX of the token in $D/tok, served at
+# https://issuer.example/t/status/1, checked by tests/serve/sl-entry.py
+# (python3-jwcrypto); its ttl must be 300
+sl_entry() {
+	local v ttl
+	read -r v ttl < <("$PY" "$SRC/tests/serve/sl-entry.py" "$D/tok" "$D/c.crt" "$1" \
+		https://issuer.example/t/status/1) || return 1
+	[ "$ttl" = 300 ] || { echo "sl_entry: ttl $ttl, expected 300" >&2; return 1; }
+	echo "$v"
+}
+
 @test "status list token at its URI, verified, and following vci-statuslist set" {
 	need_py
 	start_server
@@ -612,34 +623,14 @@ EOF
 	grep -q '^HTTP/1.1 200' "$D/h"
 	grep -qi '^content-type: application/statuslist+jwt' "$D/h"
 	grep -qi '^cache-control: max-age=300' "$D/h"
-	cat >"$D/check.py" <<'EOF'
-import base64, json, sys, zlib
-from jwcrypto import jwk, jws
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization as ser
-tok, crt, idx = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3])
-cert = x509.load_pem_x509_certificate(open(crt, "rb").read())
-key = jwk.JWK.from_pem(cert.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-s = jws.JWS()
-s.deserialize(tok)
-s.verify(key)
-assert s.jose_header["typ"] == "statuslist+jwt"
-p = json.loads(s.payload)
-assert p["sub"] == "https://issuer.example/t/status/1", p
-assert p["ttl"] == 300 and p["exp"] > p["iat"]
-lst = p["status_list"]["lst"]
-raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
-bits = p["status_list"]["bits"]
-print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1))
-EOF
-	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 0 ]
+	[ "$(sl_entry 17)" = 0 ]
 	vci-statuslist set --force --list "$D/tsl" 17 revoked   # no credential has it: --force
 	curl -s -o "$D/tok" "$URL/t/status/1"
-	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 1 ]
+	[ "$(sl_entry 17)" = 1 ]
 	vci-statuslist set --force --list "$D/tsl" 18 suspended
 	curl -s -o "$D/tok" "$URL/t/status/1"
-	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 18)" = 2 ]
-	[ "$("$PY" "$D/check.py" "$D/tok" "$D/c.crt" 17)" = 1 ]
+	[ "$(sl_entry 18)" = 2 ]
+	[ "$(sl_entry 17)" = 1 ]
 	# vci-statuslist check, our own reader, agrees
 	vci-statuslist check --idx 17 --cert "$D/c.crt" <"$D/tok" | grep -q invalid
 }

@@ -327,24 +327,5 @@ print(v if isinstance(v, str) else json.dumps(v))' "$D/r.json" "$1"
 # JWT whose sub is URI, its signature checked with the issuer's
 # certificate ($D/issuer.crt) by python3-jwcrypto, not by the toolkit
 token_value() {
-	"$PY" - "$1" "$D/issuer.crt" "$2" "$3" <<'PYEOF'
-import base64, json, sys, zlib
-from jwcrypto import jwk, jws
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization as ser
-tok, crt, idx, uri = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-cert = x509.load_pem_x509_certificate(open(crt, "rb").read())
-key = jwk.JWK.from_pem(cert.public_key().public_bytes(ser.Encoding.PEM,
-                                                      ser.PublicFormat.SubjectPublicKeyInfo))
-s = jws.JWS()
-s.deserialize(tok)
-s.verify(key)
-assert s.jose_header["typ"] == "statuslist+jwt", s.jose_header
-p = json.loads(s.payload)
-assert p["sub"] == uri, p
-lst = p["status_list"]["lst"]
-raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
-bits = p["status_list"]["bits"]
-print((raw[idx * bits // 8] >> ((idx * bits) % 8)) & ((1 << bits) - 1))
-PYEOF
+	"$PY" "$SRC/tests/serve/sl-entry.py" "$1" "$D/issuer.crt" "$2" "$3" | cut -d' ' -f1
 }
