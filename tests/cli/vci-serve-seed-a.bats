@@ -47,6 +47,27 @@ api() {
 	curl "${args[@]}" "http://127.0.0.1:$APORT$A/$p"
 }
 
+# saved_record FILE: the last answer, without its "dropped" list, to FILE
+saved_record() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("dropped", None)
+json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$1"
+}
+
+# same_record FILE LABEL: the last answer is the record saved in FILE
+# (times aside), under LABEL
+same_record() {
+	"$PY" -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for x in (a, b):
+    x = x["credentialDefinition"]
+    for e in [x] + x["credentialDefinitions"]:
+        e.pop("updatedAt"), e.pop("createdAt")
+assert a == b, (a, b)
+assert b["credentialDefinition"]["label"] == sys.argv[3], b' "$1" "$D/r.json" "$2"
+}
+
 create_defs() {
 	[ "$(api POST credential-definition "$EX/definition.json")" = 200 ]
 }
@@ -253,10 +274,7 @@ print(json.load(open(sys.argv[1]))["credentialHistory"][int(sys.argv[2])]["crede
 @test "system A: a definition of several entries reads back as created, in order, across a restart" {
 	# the seed's body (two entries), and the same with the entries swapped
 	create_defs
-	"$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-d.pop("dropped", None)
-json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made1.json"
+	saved_record "$D/made1.json"
 	"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 d["label"] = "Swapped entries"
@@ -266,33 +284,15 @@ for x in e:
 d["credentialDefinitions"] = e[::-1]
 json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/swapped.json"
 	[ "$(api POST credential-definition "$D/swapped.json")" = 200 ]
-	"$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-d.pop("dropped", None)
-json.dump(d, open(sys.argv[2], "w"))' "$D/r.json" "$D/made2.json"
+	saved_record "$D/made2.json"
 	head=$(r 'j["credentialDefinition"]["credentialDefinitionId"]')
 	[ "$(r '[e["credentialFormat"] for e in j["credentialDefinition"]["credentialDefinitions"]]')" = '["mso_mdoc", "dc+sd-jwt"]' ]
 	for round in 1 2; do
 		[ "$(api GET credential-definition/a_pid)" = 200 ]
-		"$PY" -c 'import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for x in (a, b):
-    x = x["credentialDefinition"]
-    for e in [x] + x["credentialDefinitions"]:
-        e.pop("updatedAt"), e.pop("createdAt")
-assert a == b, (a, b)
-assert b["credentialDefinition"]["label"] == "Issue PID in two formats", b' "$D/made1.json" "$D/r.json"
+		same_record "$D/made1.json" "Issue PID in two formats"
 		[ "$(api GET "credential-definition/$head")" = 200 ]
-		"$PY" -c 'import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for x in (a, b):
-    x = x["credentialDefinition"]
-    for e in [x] + x["credentialDefinitions"]:
-        e.pop("updatedAt"), e.pop("createdAt")
-assert a == b, (a, b)
-assert b["credentialDefinition"]["label"] == "Swapped entries", b
-assert [e["credentialFormat"] for e in b["credentialDefinition"]["credentialDefinitions"]] == \
-    ["mso_mdoc", "dc+sd-jwt"], b' "$D/made2.json" "$D/r.json"
+		same_record "$D/made2.json" "Swapped entries"
+		[ "$(r '[e["credentialFormat"] for e in j["credentialDefinition"]["credentialDefinitions"]]')" = '["mso_mdoc", "dc+sd-jwt"]' ]
 		# an entry that heads no group reads alone
 		second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
 		[ "$(api GET "credential-definition/$second")" = 200 ]
