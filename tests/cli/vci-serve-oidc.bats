@@ -103,7 +103,10 @@ login() {
 	[ "$(grep -c '"POST /token' "$D/op.err")" -eq 3 ]
 }
 
-@test "wallet-initiated over TLS with a wallet attestation, DPoP server nonces and an encrypted response" {
+# tls_wallet_provider: the issuer over TLS (https://127.0.0.1:PORT), the
+# OP's files, a wallet provider's root (wp-ca) and attestation signer (wp),
+# and the OP started
+tls_wallet_provider() {
 	make_tls_cert
 	serve_issuer "https://127.0.0.1:$PORT"
 	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
@@ -117,6 +120,10 @@ login() {
 	openssl x509 -req -in "$D/wp.csr" -CA "$D/wp-ca.crt" -CAkey "$D/wp-ca.key" -set_serial 0x3001 \
 		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/wp.crt" 2>/dev/null
 	op_start
+}
+
+@test "wallet-initiated over TLS with a wallet attestation, DPoP server nonces and an encrypted response" {
+	tls_wallet_provider
 	oidc_serve --trust "$D/wp-ca.crt" --dpop required --dpop-nonce
 	holder "$ISS" --flow wallet-init --config pid --wallet-key "$D/wp.key" \
 		--wallet-cert "$D/wp.crt" --tls-ca "$D/ca.crt" --encrypt A256GCM
@@ -227,19 +234,7 @@ PYEOF
 }
 
 @test "wallet-initiated under --profile haip: dc+sd-jwt and mso_mdoc through PAR, PKCE, wallet attestation, DPoP with server nonces over TLS" {
-	make_tls_cert
-	serve_issuer "https://127.0.0.1:$PORT"
-	SERVE_ARGS+=(--tls-cert "$D/tls.crt" --tls-key "$D/tls.key")
-	oidc_files
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp-ca.key" 2>/dev/null
-	openssl req -x509 -new -key "$D/wp-ca.key" -subj "/CN=Test Wallet Provider Root" -days 30 \
-		-config "$D/pki.cnf" -extensions ca -out "$D/wp-ca.crt"
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/wp.key" 2>/dev/null
-	openssl req -new -key "$D/wp.key" -subj "/CN=Test Wallet Attestation Signer" \
-		-config "$D/pki.cnf" -out "$D/wp.csr"
-	openssl x509 -req -in "$D/wp.csr" -CA "$D/wp-ca.crt" -CAkey "$D/wp-ca.key" -set_serial 0x3001 \
-		-days 30 -extfile "$D/pki.cnf" -extensions leaf -out "$D/wp.crt" 2>/dev/null
-	op_start
+	tls_wallet_provider
 	if ! oidc_serve --profile haip --trust "$D/wp-ca.crt" 2>"$D/start.err"; then
 		grep -qi 'tls' "$D/server.err" && skip "vci-serve without native TLS here"
 		cat "$D/start.err" "$D/server.err"

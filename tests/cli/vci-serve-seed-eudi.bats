@@ -108,6 +108,18 @@ assert all(set(c) == {"eventId", "status", "offerId"} and c["offerId"] == sys.ar
 assert len({c["eventId"] for c in cb}) == 2, cb' "$D/cb" "$oid"
 }
 
+# created_then_failed OFFER-ID: the receiver got OFFER_CREATED, then FAILED
+# with the issuer's errorDetails, both for that offer
+created_then_failed() {
+	wait_lines 2
+	callbacks >"$D/cb"
+	"$PY" -c 'import json, sys
+cb = [json.loads(l) for l in open(sys.argv[1])]
+assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
+assert all(c["offerId"] == sys.argv[2] for c in cb), cb
+assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$1"
+}
+
 @test "EUDI connector: an issuance the issuer cannot complete ends in FAILED with errorDetails" {
 	setup_connector
 	[ "$(post /offers "$EX/offer.json")" = 201 ]
@@ -116,13 +128,7 @@ assert len({c["eventId"] for c in cb}) == 2, cb' "$D/cb" "$oid"
 	run "$PY" "$HOLDER" "$(r 'j["credential_offer_uri"]')" --ca "$D/ca.crt" --tls-ca "$D/ca.crt" \
 		--timeout 60
 	[ "$status" -ne 0 ]
-	wait_lines 2
-	callbacks >"$D/cb"
-	"$PY" -c 'import json, sys
-cb = [json.loads(l) for l in open(sys.argv[1])]
-assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
-assert all(c["offerId"] == sys.argv[2] for c in cb), cb
-assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
+	created_then_failed "$oid"
 }
 
 # store_fault: from now on the store refuses to record an issued
@@ -152,13 +158,7 @@ print(json.dumps(json.load(open(sys.argv[1]))["claims"]))' "$EX/offer.json" >"$D
 	run "$PY" "$HOLDER" "$link" --ca "$D/ca.crt" --tls-ca "$D/ca.crt" --timeout 60
 	[ "$status" -ne 0 ]
 	[[ $output == *server_error* ]]
-	wait_lines 2
-	callbacks >"$D/cb"
-	"$PY" -c 'import json, sys
-cb = [json.loads(l) for l in open(sys.argv[1])]
-assert [c["status"] for c in cb] == ["OFFER_CREATED", "FAILED"], cb
-assert all(c["offerId"] == sys.argv[2] for c in cb), cb
-assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "$oid"
+	created_then_failed "$oid"
 	# the server serves on
 	curl -fsS -m 60 --cacert "$D/ca.crt" "$ISS/health" >/dev/null
 }
