@@ -3,6 +3,7 @@
 #include "pipe/batch.h"
 #include "pipe/cli.h"
 #include "pipe/outlive.h"
+#include "pipe/sign.h"
 #include "base/http.h"
 #include "oid4vci/defn.h"
 #include "oid4vci/issue.h"
@@ -147,50 +148,11 @@ static int handle(void *ctx, int val, const char *arg)
 
 /* ---- sign ---- */
 
-typedef struct sign_ctx {
-	vci_issue_ctx_t issue;
-	unsigned flags;         /* VCI_ISSUE_CSV with --csv */
-	vci_outlive_t outlive;  /* credentials valid after --cert expires */
-	int unchecked;          /* --unchecked-proofs */
-} sign_ctx_t;
-
-/* The proofs of a record whose definition d states a proof policy were
- * checked against that policy (vci-verify-proof --defn), unless
- * --unchecked-proofs. A record naming no definition (d NULL) is left to
- * vci_issue_record_as, which says so. */
-static int sign_policy(const sign_ctx_t *s, const vci_defn_t *d, const json_t *rec,
-		       vci_err_t *err)
-{
-	if (s->unchecked || !d)
-		return 0;
-	return vci_policy_record_check(d, rec, err);
-}
-
-static int sign_one(void *ctx, json_t *rec, json_t **result, vci_err_t *err)
-{
-	sign_ctx_t *s = ctx;
-	int64_t now = vci_time_now();
-	vci_err_t ignored = { 0 };
-	/* selected once for the policy, the signing and the validity */
-	const vci_defn_t *d = vci_issue_defn_select(s->issue.defs, s->issue.ndefs,
-						    s->issue.formats, s->issue.config, rec,
-						    &ignored);
-
-	if (sign_policy(s, d, rec, err) < 0 ||
-	    vci_issue_record_as(&s->issue, d, rec, now, s->flags, err) < 0)
-		return -1;
-	if (d)
-		vci_outlive_note_record(&s->outlive, d, s->issue.precision, rec, now);
-	vci_record_drop_secrets(rec);
-	*result = json_incref(rec);
-	return 0;
-}
-
 static int cmd_sign(void *ctx, int argc, char **argv)
 {
 	args_t *a = ctx;
 	vci_err_t err = { 0 };
-	sign_ctx_t s = { 0 };
+	vci_sign_t s = { 0 };
 	vci_sdjwt_issuer_opts_t o = { 0 };
 	vci_sdjwt_issuer_t *issuer = NULL;
 	vci_defn_t **defs = NULL;
@@ -289,7 +251,7 @@ static int cmd_sign(void *ctx, int argc, char **argv)
 		rc = vci_cli_fail(&a->cli, &err, VCI_EXIT_FAIL);
 		goto out;
 	}
-	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), sign_one, &s,
+	rc = vci_batch_run_with(&a->cli, in, vci_out_file(out), vci_sign_one, &s,
 				a->raw ? vci_cli_write_credentials : NULL, &a->cli, &stats, &err);
 	if (rc != VCI_EXIT_OK && rc != VCI_EXIT_FAIL) {
 		vci_out_abort(out);
