@@ -8,8 +8,6 @@
 
 load "${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}/tests/serve/lib.bash"
 
-RECEIVER=$SRC/tests/serve/webhook-receiver.py
-
 setup() {
 	serve_skip_unless_ready
 	serve_init
@@ -34,15 +32,7 @@ teardown() {
 
 # recv_start [STATUS]: the receiver on $RPORT (events to $D/events)
 recv_start() {
-	local i
-	"$PY" "$RECEIVER" "$RPORT" "$D/secret" "$D/events" "$@" >"$D/recv.out" 2>"$D/recv.err" &
-	RPID=$!
-	for i in $(seq 1 240); do
-		grep -q '^port' "$D/recv.out" 2>/dev/null && return 0
-		sleep 0.25
-	done
-	cat "$D/recv.err" >&2
-	return 1
+	receiver_run "$D/events" "$D/secret" "$@"
 }
 
 recv_stop() {

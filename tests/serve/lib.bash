@@ -300,11 +300,18 @@ seed_teardown() {
 # receiver_start FILE SECRET-FILE: tests/serve/webhook-receiver.py on a
 # free port (RPORT, RPID) writing what it gets to FILE; bounded wait
 receiver_start() {
-	local i
 	RPORT=$(free_port)
 	: >"$1"
-	"$PY" "$SRC/tests/serve/webhook-receiver.py" "$RPORT" "$2" "$1" >"$D/recv.out" \
-		2>"$D/recv.err" &
+	receiver_run "$@"
+}
+
+# receiver_run FILE SECRET-FILE [STATUS]: the receiver (RPID) on $RPORT,
+# again after a stop, appending to FILE (answering STATUS when given);
+# bounded wait
+receiver_run() {
+	local i
+	"$PY" "$SRC/tests/serve/webhook-receiver.py" "$RPORT" "$2" "$1" "${@:3}" \
+		>"$D/recv.out" 2>"$D/recv.err" &
 	RPID=$!
 	for i in $(seq 1 240); do
 		grep -q '^port' "$D/recv.out" 2>/dev/null && return 0
