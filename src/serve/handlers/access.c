@@ -2,6 +2,7 @@
  * (RFC 9449) and access tokens (RFC 6750) checked against the store, and
  * the error answers OAuth asks for. */
 #include "handlers.h"
+#include "base/url.h"
 #include "oid4vci/offer.h"
 #include "oid4vci/request.h"
 
@@ -25,6 +26,37 @@ void vci_h_fail(vci_resp_t *resp, int status, const vci_err_t *err)
 {
 	vci_resp_err(resp, status, err);
 	vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void vci_h_redirect(vci_resp_t *resp, const char *url)
+{
+	resp->status = 302;
+	vci_resp_header(resp, "Location", url);
+	vci_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void vci_h_authz_redirect(vci_serve_t *s, vci_resp_t *resp, const vci_store_authz_t *a,
+			  const char *code, const char *error, const char *desc)
+{
+	const char *names[] = { code ? "code" : "error", "error_description", "state", "iss" };
+	const char *values[] = { code ? code : error, code ? NULL : desc, a->state, s->issuer };
+	char *url = strdup(a->redirect_uri), *n;
+
+	for (size_t i = 0; url && i < 4; i++) {
+		if (!values[i])
+			continue;
+		n = vci_url_add_param(url, names[i], values[i], strlen(values[i]), NULL, NULL);
+		vci_str_wipe(url);
+		url = n;
+	}
+	if (!url) {
+		vci_resp_error(resp, 500, "server_error", "out of memory");
+		return;
+	}
+	vci_h_redirect(resp, url);
+	if (!code)
+		snprintf(resp->error, sizeof resp->error, "%s", error);
+	vci_str_wipe(url);
 }
 
 int vci_h_dpop_nonce_header(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)

@@ -26,7 +26,6 @@
  * are answered here (400, no redirect, RFC 6749 section 4.1.2.1); an
  * issuer_state that names no live offer is redirected as access_denied. */
 #include "handlers.h"
-#include "base/http.h"
 #include "oid4vci/authz.h"
 #include "oid4vci/request.h"
 
@@ -34,42 +33,6 @@
 
 #define VCI_CODE_TTL 60   /* FAPI 2.0: at most 60 s */
 #define CODE_BYTES 32
-
-/* redirect_uri with name=value added (value NULL: nothing added). */
-static int add_param(char **url, const char *name, const char *value)
-{
-	char *n;
-
-	if (!value)
-		return 0;
-	n = vci_url_add_param(*url, name, value, strlen(value), NULL, NULL);
-	if (!n)
-		return -1;
-	free(*url);
-	*url = n;
-	return 0;
-}
-
-/* 302 to the client's redirect_uri with code or error, state and iss. */
-static void authorize_redirect(vci_serve_t *s, vci_resp_t *resp, const vci_store_authz_t *a,
-			       const char *code, const char *error, const char *desc)
-{
-	char *url = strdup(a->redirect_uri);
-
-	if (!url || add_param(&url, code ? "code" : "error", code ? code : error) < 0 ||
-	    add_param(&url, "error_description", code ? NULL : desc) < 0 ||
-	    add_param(&url, "state", a->state) < 0 || add_param(&url, "iss", s->issuer) < 0) {
-		vci_str_wipe(url);
-		vci_resp_error(resp, 500, "server_error", "out of memory");
-		return;
-	}
-	resp->status = 302;
-	vci_resp_header(resp, "Location", url);
-	vci_resp_header(resp, "Cache-Control", "no-store");
-	if (!code)
-		snprintf(resp->error, sizeof resp->error, "%s", error);
-	vci_str_wipe(url);
-}
 
 /* A plain authorization request (--par optional, not with --trust: such
  * a request cannot authenticate its client): parsed and checked as a
@@ -134,12 +97,12 @@ void vci_h_authorize(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 				 &a, &err);
 	switch (rc) {
 	case 0:
-		authorize_redirect(s, resp, &a, code, NULL, NULL);
+		vci_h_authz_redirect(s, resp, &a, code, NULL, NULL);
 		break;
 	case VCI_STORE_TX_DEAD:
-		authorize_redirect(s, resp, &a, NULL, "access_denied",
-				   "issuer_state: no offer awaits this authorization (unknown, "
-				   "expired or already used)");
+		vci_h_authz_redirect(s, resp, &a, NULL, "access_denied",
+				     "issuer_state: no offer awaits this authorization (unknown, "
+				     "expired or already used)");
 		break;
 	case VCI_STORE_NOTFOUND:
 		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_request",

@@ -21,6 +21,19 @@ char *vci_h_secret(size_t nbytes, uint8_t *hash, vci_err_t *err);
  * (OID4VCI 1.0 section 8.3.1.2, RFC 6749 section 5.2). */
 void vci_h_fail(vci_resp_t *resp, int status, const vci_err_t *err);
 
+/* A 302 to `url` (Location) with Cache-Control: no-store. */
+void vci_h_redirect(vci_resp_t *resp, const char *url);
+
+/* The authorization endpoint's answer (RFC 6749 section 4.1.2 and
+ * 4.1.2.1, RFC 9207): a 302 to a->redirect_uri with "code" (code
+ * non-NULL) or "error" and "error_description" (error, desc), then
+ * a->state (when set) and "iss" (the issuer) added as query parameters;
+ * with an error, resp->error names it for the log. The URL, which holds
+ * the code, is wiped once copied into the header. Out of memory: a 500
+ * answer instead. */
+void vci_h_authz_redirect(vci_serve_t *s, vci_resp_t *resp, const vci_store_authz_t *a,
+			  const char *code, const char *error, const char *desc);
+
 /* Add "DPoP-Nonce: <fresh nonce>" when the server issues DPoP nonces
  * (RFC 9449 section 8). Returns 0, or -1 with resp set to an error. */
 int vci_h_dpop_nonce_header(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);

@@ -23,7 +23,6 @@
  * access_denied (the reason goes to the log, not to the wallet). */
 #include "handlers.h"
 #include "base/b64url.h"
-#include "base/url.h"
 #include "oid4vci/oidc.h"
 #include "oid4vci/authz.h"
 #include "oid4vci/request.h"
@@ -36,33 +35,6 @@
 #define LOGIN_STATE_BYTES 32
 #define LOGIN_NONCE_BYTES 24
 #define LOGIN_VERIFIER_BYTES 32
-
-/* 302 to the wallet's redirect_uri with code or error, state and iss. */
-static void login_redirect(vci_serve_t *s, vci_resp_t *resp, const vci_store_authz_t *a,
-			   const char *code, const char *error, const char *desc)
-{
-	const char *names[] = { code ? "code" : "error", "error_description", "state", "iss" };
-	const char *values[] = { code ? code : error, code ? NULL : desc, a->state, s->issuer };
-	char *url = strdup(a->redirect_uri), *n;
-
-	for (size_t i = 0; url && i < 4; i++) {
-		if (!values[i])
-			continue;
-		n = vci_url_add_param(url, names[i], values[i], strlen(values[i]), NULL, NULL);
-		vci_str_wipe(url);
-		url = n;
-	}
-	if (!url) {
-		vci_resp_error(resp, 500, "server_error", "out of memory");
-		return;
-	}
-	resp->status = 302;
-	vci_resp_header(resp, "Location", url);
-	vci_resp_header(resp, "Cache-Control", "no-store");
-	if (!code)
-		snprintf(resp->error, sizeof resp->error, "%s", error);
-	vci_str_wipe(url);
-}
 
 /* base64url(SHA-256(verifier)): the S256 challenge (RFC 7636 4.2). */
 static char *login_challenge(const char *verifier)
@@ -113,9 +85,7 @@ int vci_h_login_start(vci_serve_t *s, const vci_req_t *req, const char *client_i
 			vci_err_set(&err, VCI_EXIT_IO, "server_error", "authorize: cannot be stored");
 		vci_h_fail(resp, 0, &err);
 	} else {
-		resp->status = 302;
-		vci_resp_header(resp, "Location", url);
-		vci_resp_header(resp, "Cache-Control", "no-store");
+		vci_h_redirect(resp, url);
 	}
 	return 0;
 }
@@ -236,12 +206,13 @@ void vci_h_oidc_callback(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	if (cb.error || !cb.code) {
 		fprintf(stderr, "vci-serve: oidc callback: the provider answered %.64s\n",
 			cb.error ? cb.error : "without a code");
-		login_redirect(s, resp, &a, NULL, "access_denied", "the user was not authenticated");
+		vci_h_authz_redirect(s, resp, &a, NULL, "access_denied",
+				     "the user was not authenticated");
 	} else if (login_finish(s, req, secret, cb.code, rh, a.configs, &ours, &done) < 0) {
-		login_redirect(s, resp, &a, NULL, "access_denied", "the user could not be "
-			       "authenticated at the OpenID Provider");
+		vci_h_authz_redirect(s, resp, &a, NULL, "access_denied", "the user could not be "
+				     "authenticated at the OpenID Provider");
 	} else {
-		login_redirect(s, resp, &done, ours, NULL, NULL);
+		vci_h_authz_redirect(s, resp, &done, ours, NULL, NULL);
 	}
 	vci_store_authz_clear(&a);
 	vci_store_authz_clear(&done);
