@@ -203,44 +203,23 @@ static int cred_spend(cred_ctx_t *c)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Sign one issuance record through the library's one issuing path
- * (vci_issue_record), as vci-sign-sdjwt and vci-sign-mdoc do. */
-static int cred_sign(cred_ctx_t *c, json_t *rec)
-{
-	return vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err);
-}
-
-/* Step 5: status entries and one credential per key. */
+/* Step 5: status entries and one credential per key, through the
+ * library's one issuing path (vci_issue_record), as vci-sign-sdjwt and
+ * vci-sign-mdoc do. */
 static int cred_issue(cred_ctx_t *c)
 {
 	size_t n = c->keys ? json_array_size(c->keys) : 1;
+	int rc;
 
 	if (vci_serve_status_alloc(c->s, c->d, n, &c->status, &c->err) < 0)
 		return -1;
-	c->creds = json_array();
-	if (!c->creds)
-		return vci_err_oom(&c->err);
-	for (size_t i = 0; i < n; i++) {
-		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
-							     json_array_get(c->keys, i),
-							     json_array_get(c->status, i), n == 1);
-		json_t *cred;
-
-		if (!rec)
-			return vci_err_oom(&c->err);
-		if (cred_sign(c, rec) < 0) {
-			/* a record the definition refuses is the issuer's data, not
-			 * the wallet's request */
-			if (c->err.status == VCI_EXIT_FAIL && strcmp(c->err.code, "invalid_proof"))
-				c->err.status = VCI_EXIT_KEY;
-			return -1;
-		}
-		cred = json_object_get(rec, "credential");
-		if (!json_is_string(cred) || json_array_append(c->creds, cred) < 0)
-			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
-					   "signed record: no credential");
-	}
-	return 0;
+	rc = vci_h_sign_each(c->s, c->xrec, c->d, c->keys, c->status, c->req->now, &c->creds,
+			     &c->err);
+	/* a record the definition refuses is the issuer's data, not the
+	 * wallet's request */
+	if (rc > 0 && c->err.status == VCI_EXIT_FAIL && strcmp(c->err.code, "invalid_proof"))
+		c->err.status = VCI_EXIT_KEY;
+	return rc ? -1 : 0;
 }
 
 /* The "issued" JSON of the exchange, with what an earlier request of the
@@ -251,24 +230,12 @@ static char *cred_issued_json(cred_ctx_t *c, const char **uris, uint64_t *idx, s
 	json_auto_t *st = json_array();
 	json_auto_t *out = NULL;
 	json_int_t count = json_integer_value(json_object_get(prev, "credentials"));
-	const json_t *v;
-	size_t i;
 
 	if (!st || (json_is_array(json_object_get(prev, "status")) &&
 		    json_array_extend(st, json_object_get(prev, "status")) < 0))
 		return NULL;
-	*nst = 0;
-	json_array_foreach(c->status, i, v) {
-		const json_t *sl = json_object_get(v, "status_list");
-		const json_t *uri = json_object_get(sl, "uri"), *ix = json_object_get(sl, "idx");
-
-		if (!json_is_string(uri) || !json_is_integer(ix))
-			continue;
-		uris[*nst] = json_string_value(uri);
-		idx[(*nst)++] = (uint64_t)json_integer_value(ix);
-		if (json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix)) < 0)
-			return NULL;
-	}
+	if (vci_h_status_refs(c->status, uris, idx, nst, st) < 0)
+		return NULL;
 	count += (json_int_t)json_array_size(c->creds);
 	out = json_pack("{s:I, s:O}", "credentials", count, "status", st);
 	return out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

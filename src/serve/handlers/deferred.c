@@ -308,32 +308,14 @@ static int defer_claims(defer_ctx_t *c)
 /* Sign one credential per kept key with its kept status entry. */
 static int defer_sign(defer_ctx_t *c)
 {
-	size_t n = json_array_size(c->keys) ? json_array_size(c->keys) : 1;
+	int rc = vci_h_sign_each(c->s, c->xrec, c->d, c->keys, c->status, c->req->now, &c->creds,
+				 &c->err);
 
-	c->creds = json_array();
-	if (!c->creds)
-		return vci_err_oom(&c->err);
-	for (size_t i = 0; i < n; i++) {
-		json_auto_t *rec = vci_credential_record_new(c->xrec, c->d,
-							     json_array_get(c->keys, i),
-							     json_array_get(c->status, i), n == 1);
-		json_t *cred;
-
-		if (!rec)
-			return vci_err_oom(&c->err);
-		if (vci_issue_record(vci_serve_issue(c->s), rec, c->req->now, 0, &c->err) < 0) {
-			fprintf(stderr, "vci-serve: exchange %s: deferred: %s\n", c->x.id,
-				c->err.msg);
-			return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "the claims "
-					   "supplied do not make a credential of this "
-					   "configuration");
-		}
-		cred = json_object_get(rec, "credential");
-		if (!json_is_string(cred) || json_array_append(c->creds, cred) < 0)
-			return vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
-					   "signed record: no credential");
-	}
-	return 0;
+	if (rc <= 0)
+		return rc;
+	fprintf(stderr, "vci-serve: exchange %s: deferred: %s\n", c->x.id, c->err.msg);
+	return vci_err_set(&c->err, VCI_EXIT_KEY, "server_error", "the claims supplied do not "
+			   "make a credential of this configuration");
 }
 
 /* Record the issuance (the id spent in the same transaction). */
@@ -346,27 +328,15 @@ static int defer_record(defer_ctx_t *c, char nid[VCI_STORE_ID])
 	json_auto_t *issued = NULL;
 	char_auto_t *text = NULL;
 	char_auto_t *fresh = NULL;
-	const json_t *v;
-	size_t i;
 	int rc = -1;
 
 	if (c->x.notification_id[0])
 		snprintf(nid, VCI_STORE_ID, "%s", c->x.notification_id);
 	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
 		snprintf(nid, VCI_STORE_ID, "%s", fresh);
-	json_array_foreach(c->status, i, v) {
-		const json_t *sl = json_object_get(v, "status_list");
-		const json_t *uri = json_object_get(sl, "uri"), *ix = json_object_get(sl, "idx");
-
-		if (!uris || !st || !json_is_string(uri) || !json_is_integer(ix))
-			continue;
-		uris[nst] = json_string_value(uri);
-		idx[nst++] = (uint64_t)json_integer_value(ix);
-		json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix));
-	}
-	issued = st ? json_pack("{s:I, s:O, s:b}", "credentials",
-				(json_int_t)json_array_size(c->creds), "status", st, "deferred", 1)
-		    : NULL;
+	if (uris && idx && st && vci_h_status_refs(c->status, uris, idx, &nst, st) == 0)
+		issued = json_pack("{s:I, s:O, s:b}", "credentials",
+				   (json_int_t)json_array_size(c->creds), "status", st, "deferred", 1);
 	text = issued ? json_dumps(issued, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (!nid[0] || !text || !uris || !idx)
 		vci_err_oom(&c->err);

@@ -109,6 +109,27 @@ struct vci_authz_request;
 int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const struct vci_authz_request *r,
 		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err);
 
+/* What the credential and deferred credential endpoints share when they
+ * issue (credential.c, deferred.c). One credential per key of `keys`
+ * (NULL or empty: one, bound to no key), each record made by
+ * vci_credential_record_new from the exchange record xrec, definition d
+ * and the status entry of the same index in `status` (NULL: none), then
+ * signed by vci_issue_record at `now`. *creds receives a new array of
+ * the credentials, in key order (on failure too: what was signed so far;
+ * the caller frees it). Returns 0; 1 when vci_issue_record refused a
+ * record (err as it set it: the caller says what that means for its
+ * answer); -1 with err otherwise (out of memory; "server_error" for a
+ * signed record without a credential). */
+int vci_h_sign_each(vci_serve_t *s, const json_t *xrec, const vci_defn_t *d, const json_t *keys,
+		    const json_t *status, int64_t now, json_t **creds, vci_err_t *err);
+
+/* The status list references of `status` (an array of status entries
+ * {"status_list": {"uri", "idx"}}, or NULL), those that have both, in
+ * order: to uris[] and idx[] (room for json_array_size(status) each; the
+ * uris point into status), counted in *nst, and as {"uri", "idx"}
+ * objects appended to the array st. 0, or -1 out of memory. */
+int vci_h_status_refs(const json_t *status, const char **uris, uint64_t *idx, size_t *nst,
+		      json_t *st);
 
 /* The wallet-initiated flow (login.c), with --oidc-issuer: a pushed
  * request without issuer_state (request_hash) spent and its login at the
