@@ -1,8 +1,9 @@
 /* manage.c - what the native management API and the `vci-serve`
  * subcommands share, so the shell and HTTP act alike: definitions read in
  * any shape vci-defn imports, the view of an exchange, status changes of
- * an exchange's credentials in the list files, and the parsers of the
- * requests (list query, action body, NDJSON lines). */
+ * an exchange's credentials in the list files, the parsers of the
+ * requests (list query, action body, NDJSON lines), and the offers a list
+ * answer reads page by page. */
 #include "serve.h"
 #include "base/http.h"
 #include "oid4vci/statuslist.h"
@@ -401,4 +402,30 @@ int vci_manage_query_uint(const char *query, const char *name, unsigned max, uns
 				   name, max);
 	*out = (unsigned)n;
 	return 1;
+}
+
+int vci_manage_offer_scan(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
+			  unsigned limit, vci_manage_row_fn take, void *ctx, vci_err_t *err)
+{
+	unsigned got = 0;
+
+	for (unsigned at = offset;; at += VCI_STORE_LIST_MAX) {
+		unsigned want = limit ? limit - got : VCI_STORE_LIST_MAX;
+		json_auto_t *rows = NULL;
+		size_t i;
+		json_t *row;
+
+		if (want > VCI_STORE_LIST_MAX)
+			want = VCI_STORE_LIST_MAX;
+		if (!want || at > VCI_STORE_OFFSET_MAX)
+			return 0;
+		if (vci_store_offer_page(st, f, at, want, &rows, NULL, err) < 0)
+			return -1;
+		json_array_foreach(rows, i, row)
+			if (take(ctx, row, err) < 0)
+				return -1;
+		got += (unsigned)json_array_size(rows);
+		if (json_array_size(rows) < want)
+			return 0;
+	}
 }

@@ -390,6 +390,16 @@ json_t *vci_manage_exchange_view(vci_store_t *st, const vci_store_exchange_t *x,
 int vci_manage_status_set(vci_store_t *st, const char *id, const char *word,
 			  const vci_manage_only_t *only, vci_manage_file_fn file_of, void *ctx,
 			  json_t **out, vci_err_t *err);
+/* The offers the filter f selects (vci_store_offer_page), rows [offset,
+ * offset + limit) (limit 0: all from offset on), read from the store a
+ * page at a time (at most VCI_STORE_LIST_MAX rows a read, none past
+ * VCI_STORE_OFFSET_MAX) and each handed in order to take(ctx, row, err):
+ * row is the page's (take may keep a reference); take returns 0 to go
+ * on, -1 with err to stop. Returns 0, or -1 with err (the store's, or
+ * take's). */
+typedef int (*vci_manage_row_fn)(void *ctx, json_t *row, vci_err_t *err);
+int vci_manage_offer_scan(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
+			  unsigned limit, vci_manage_row_fn take, void *ctx, vci_err_t *err);
 
 /* ---- settings (config.c): one option table for the command line and
  * the config file ---- */

@@ -645,39 +645,44 @@ static int history_page(vci_serve_t *s, const vci_store_offer_filter_t *f, unsig
 	return 0;
 }
 
+/* What the rows of a revoked selection are counted into. */
+typedef struct revoked_page {
+	vci_serve_t *s;
+	int revoked;
+	unsigned offset, limit, *total;
+	json_t *list;
+} revoked_page_t;
+
+/* One selected row: counted, and listed within the page, when its
+ * credential's revocation is the one wanted (vci_manage_row_fn). */
+static int revoked_take(void *ctx, json_t *row, vci_err_t *err)
+{
+	revoked_page_t *p = ctx;
+	json_t *h = history_of(p->s, row, err);
+	const char *rs;
+
+	if (!h)
+		return -1;
+	rs = json_string_value(json_object_get(h, "revocationStatus"));
+	if ((strcmp(rs ? rs : "", "Revoked") == 0) == p->revoked && (*p->total)++ >= p->offset &&
+	    json_array_size(p->list) < p->limit)
+		json_array_append_new(p->list, h);
+	else
+		json_decref(h);
+	return 0;
+}
+
 /* The same with revoked: a credential's revocation is its status list
  * entry's value, which the list (a file or the store's list) holds, not
- * the offers' query: the selected rows are read page by page and those
- * of the wanted revocation counted. */
+ * the offers' query: all the selected rows are read and those of the
+ * wanted revocation counted. */
 static int history_page_revoked(vci_serve_t *s, const vci_store_offer_filter_t *f,
 				int revoked, unsigned offset, unsigned limit, json_t *list,
 				unsigned *total, vci_err_t *err)
 {
-	for (unsigned at = 0;; at += PAGE_MAX) {
-		json_auto_t *rows = NULL;
-		size_t i;
-		json_t *row;
+	revoked_page_t p = { s, revoked, offset, limit, total, list };
 
-		if (at > VCI_STORE_OFFSET_MAX)
-			return 0;
-		if (vci_store_offer_page(s->store, f, at, PAGE_MAX, &rows, NULL, err) < 0)
-			return -1;
-		json_array_foreach(rows, i, row) {
-			json_t *h = history_of(s, row, err);
-			const char *rs;
-
-			if (!h)
-				return -1;
-			rs = json_string_value(json_object_get(h, "revocationStatus"));
-			if ((strcmp(rs ? rs : "", "Revoked") == 0) == revoked && (*total)++ >= offset &&
-			    json_array_size(list) < limit)
-				json_array_append_new(list, h);
-			else
-				json_decref(h);
-		}
-		if (json_array_size(rows) < PAGE_MAX)
-			return 0;
-	}
+	return vci_manage_offer_scan(s->store, f, 0, 0, revoked_take, &p, err);
 }
 
 static int bool_word(const char *name, const char *v, vci_resp_t *resp)

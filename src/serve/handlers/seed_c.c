@@ -260,33 +260,14 @@ static void state_filter(const char *state, vci_store_offer_filter_t *f)
 		}
 }
 
-/* The exchanges the filter selects, [offset, offset + limit) (limit 0:
- * all of them from offset, read from the store page by page), selected
- * and paged in the store's query. */
-static int exchanges_page(vci_serve_t *s, const vci_store_offer_filter_t *f, unsigned offset,
-			  unsigned limit, json_t *list, vci_err_t *err)
+/* One selected offer as an exchange of the list (vci_manage_row_fn). */
+static int exchange_take(void *list, json_t *row, vci_err_t *err)
 {
-	for (unsigned at = offset;; at += PAGE_MAX) {
-		unsigned want = limit ? limit - (unsigned)json_array_size(list) : PAGE_MAX;
-		json_auto_t *rows = NULL;
-		size_t i;
-		json_t *row;
+	json_t *x = vci_shape_c_exchange(row);
 
-		if (want > PAGE_MAX)
-			want = PAGE_MAX;
-		if (!want || at > VCI_STORE_OFFSET_MAX)
-			return 0;
-		if (vci_store_offer_page(s->store, f, at, want, &rows, NULL, err) < 0)
-			return -1;
-		json_array_foreach(rows, i, row) {
-			json_t *x = vci_shape_c_exchange(row);
-
-			if (!x || json_array_append_new(list, x) < 0)
-				return vci_err_oom(err);
-		}
-		if (json_array_size(rows) < want)
-			return 0;
-	}
+	if (!x || json_array_append_new(list, x) < 0)
+		return vci_err_oom(err);
+	return 0;
 }
 
 static void list_exchanges(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
@@ -323,7 +304,10 @@ static void list_exchanges(vci_serve_t *s, const vci_req_t *req, vci_resp_t *res
 	f.config_id = cred;
 	state_filter(state, &f);
 	list = json_array();
-	if (!list || exchanges_page(s, &f, offset, limit, list, &err) < 0) {
+	/* [offset, offset + limit) (limit 0: all from offset), selected and
+	 * paged in the store's query */
+	if (!list ||
+	    vci_manage_offer_scan(s->store, &f, offset, limit, exchange_take, list, &err) < 0) {
 		json_decref(list);
 		c_fail(resp, &err);
 		return;
