@@ -177,6 +177,14 @@ int vci_store_rows_json(vci_store_conn_t *c, vci_db_stmt_t *s, int rc, vci_store
  * *out NULL. */
 int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_json_fn row,
 		   json_t **out, vci_err_t *err);
+/* A listing of a query with parameters, or of several: fill(c, arg,
+ * list, err) runs on a pooled read connection and appends the rows to
+ * list (a new array; vci_store_rows_json appends a query's rows), 0 or
+ * -1 with err. 0 with *out the list (the caller's reference), or -1 with
+ * err prefixed "store: OP: " and *out NULL. */
+typedef int (*vci_store_fill_fn)(vci_store_conn_t *c, void *arg, json_t *list, vci_err_t *err);
+int vci_store_list_on(vci_store_t *st, const char *op, vci_store_fill_fn fill, void *arg,
+		      json_t **out, vci_err_t *err);
 
 /* Shared by store.c, flow.c and manage.c: a refused argument
  * (VCI_EXIT_INPUT, "invalid_request", "store: OP: WHAT"); a failed

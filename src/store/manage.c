@@ -157,11 +157,12 @@ static json_t *vci_manage_defn_json(const vci_db_driver_t *drv, vci_db_stmt_t *s
 	return row;
 }
 
-static int vci_manage_defn_rows(vci_store_conn_t *c, json_t *list, vci_err_t *err)
+static int vci_manage_defn_rows(vci_store_conn_t *c, void *arg, json_t *list, vci_err_t *err)
 {
 	vci_db_stmt_t *s;
 	int rc = vci_store_query(c, &s, err, vci_sql_defn_list, "");
 
+	(void)arg;
 	while (rc == VCI_DB_ROW) {
 		if (json_array_append_new(list, vci_manage_defn_json(c->drv, s)) < 0) {
 			vci_store_end(c, s);
@@ -175,27 +176,7 @@ static int vci_manage_defn_rows(vci_store_conn_t *c, json_t *list, vci_err_t *er
 
 int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!c || !list) {
-		json_decref(list);
-		if (c) {
-			vci_store_reader_put(st, c);
-			vci_err_oom(err);
-		}
-		return vci_store_read_fail(-1, err, "defn_list");
-	}
-	rc = vci_manage_defn_rows(c, list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "defn_list");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list_on(st, "defn_list", vci_manage_defn_rows, NULL, out, err);
 }
 
 static int vci_manage_defn_delete_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
@@ -247,29 +228,29 @@ static json_t *vci_manage_exchange_json(const vci_db_driver_t *drv, vci_db_stmt_
 			 (json_int_t)drv->column_int(s, 4));
 }
 
+/* What one page of exchanges asks, and whether there are more. */
+struct vci_manage_exchange_page {
+	const char *state, *after;
+	int64_t t;
+	unsigned limit;
+	int more;
+};
+
 /* The rows of one page (limit + 1 asked: the extra one means more). */
-static int vci_manage_exchange_rows(vci_store_conn_t *c, const char *state, int64_t t,
-				    const char *id, unsigned limit, json_t *list, int *more,
+static int vci_manage_exchange_rows(vci_store_conn_t *c, void *arg, json_t *list,
 				    vci_err_t *err)
 {
+	struct vci_manage_exchange_page *a = arg;
 	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_exchange_page, "titi", state, t, id,
-				 (int64_t)limit + 1);
+	int rc = vci_store_query(c, &s, err, vci_sql_exchange_page, "titi", a->state, a->t,
+				 a->after, (int64_t)a->limit + 1);
 
-	*more = 0;
-	while (rc == VCI_DB_ROW) {
-		if (json_array_size(list) == limit) {
-			*more = 1;
-			vci_store_end(c, s);
-			return 0;
-		}
-		if (json_array_append_new(list, vci_manage_exchange_json(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
+	if (vci_store_rows_json(c, s, rc, vci_manage_exchange_json, list, err) < 0)
+		return -1;
+	a->more = json_array_size(list) > a->limit;
+	if (a->more)
+		json_array_remove(list, a->limit);
+	return 0;
 }
 
 static char *vci_manage_cursor(const json_t *list)
@@ -287,86 +268,49 @@ static char *vci_manage_cursor(const json_t *list)
 int vci_store_exchange_list(vci_store_t *st, const char *state, const char *cursor,
 			    unsigned limit, json_t **out, char **next, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	json_t *list;
-	const char *after;
-	int64_t t;
-	int rc, more;
+	struct vci_manage_exchange_page a = { state, NULL, 0, limit, 0 };
 
 	*out = NULL;
 	*next = NULL;
 	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
 		return vci_err_set(err, VCI_EXIT_INPUT, "invalid_request", "store: exchange_list: "
 				   "limit: expected 1 to %d", VCI_STORE_LIST_MAX);
-	if (vci_manage_cursor_parse(cursor, &t, &after) < 0)
+	if (vci_manage_cursor_parse(cursor, &a.t, &a.after) < 0)
 		return vci_store_bad(err, "exchange_list", "cursor: not one this server gave");
 	if (state && (!*state || strlen(state) >= sizeof(((vci_store_exchange_t *)0)->state)))
 		return vci_store_bad(err, "exchange_list", "state: empty or too long");
-	list = json_array();
-	c = list ? vci_store_reader(st, err) : NULL;
-	if (!c) {
-		if (!list)
-			vci_err_oom(err);
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "exchange_list");
+	if (vci_store_list_on(st, "exchange_list", vci_manage_exchange_rows, &a, out, err) < 0)
+		return -1;
+	if (a.more && !(*next = vci_manage_cursor(*out))) {
+		json_decref(*out);
+		*out = NULL;
+		return vci_store_read_fail(vci_err_oom(err), err, "exchange_list");
 	}
-	rc = vci_manage_exchange_rows(c, state, t, after, limit, list, &more, err);
-	vci_store_reader_put(st, c);
-	if (rc == 0 && more && !(*next = vci_manage_cursor(list)))
-		rc = vci_err_oom(err);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "exchange_list");
-	}
-	*out = list;
 	return 0;
 }
 
 static const char vci_sql_exchange_status[] =
 	"SELECT uri, idx, issued_at FROM status WHERE exchange_id = ?1 ORDER BY rowid";
 
-static int vci_manage_status_rows(vci_store_conn_t *c, const char *id, json_t *list,
-				  vci_err_t *err)
+static json_t *vci_manage_status_json(const vci_db_driver_t *drv, vci_db_stmt_t *s)
+{
+	return json_pack("{s:s, s:I, s:I}", "uri", drv->column_text(s, 0), "idx",
+			 (json_int_t)drv->column_int(s, 1), "issued_at",
+			 (json_int_t)drv->column_int(s, 2));
+}
+
+static int vci_manage_status_rows(vci_store_conn_t *c, void *id, json_t *list, vci_err_t *err)
 {
 	vci_db_stmt_t *s;
 	int rc = vci_store_query(c, &s, err, vci_sql_exchange_status, "t", id);
 
-	while (rc == VCI_DB_ROW) {
-		json_t *e = json_pack("{s:s, s:I, s:I}", "uri", c->drv->column_text(s, 0), "idx",
-				      (json_int_t)c->drv->column_int(s, 1), "issued_at",
-				      (json_int_t)c->drv->column_int(s, 2));
-
-		if (json_array_append_new(list, e) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
+	return vci_store_rows_json(c, s, rc, vci_manage_status_json, list, err);
 }
 
 int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	c = list ? vci_store_reader(st, err) : NULL;
-	if (!c) {
-		if (!list)
-			vci_err_oom(err);
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "exchange_status");
-	}
-	rc = vci_manage_status_rows(c, id ? id : "", list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "exchange_status");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list_on(st, "exchange_status", vci_manage_status_rows,
+				 (void *)(id ? id : ""), out, err);
 }
 
 static const char vci_sql_exchange_del_tokens[] = "DELETE FROM tokens WHERE exchange_id = ?1";
@@ -442,42 +386,35 @@ static json_t *vci_manage_offer_row(const vci_db_driver_t *drv, vci_db_stmt_t *s
 	return row;
 }
 
+/* What a page of offers asks (vci_store_offer_rows, vci_store_offer_page:
+ * f NULL for the former). */
+struct vci_manage_offer_page {
+	const char *offer_id;
+	const vci_store_offer_filter_t *f;
+	const char *p1, *p2;
+	unsigned offset, limit, *total;
+};
+
+static int vci_manage_offer_rows_fill(vci_store_conn_t *c, void *arg, json_t *list,
+				      vci_err_t *err)
+{
+	const struct vci_manage_offer_page *a = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_offer_rows, "tii", a->offer_id,
+				 (int64_t)a->limit, (int64_t)a->offset);
+
+	return vci_store_rows_json(c, s, rc, vci_manage_offer_row, list, err);
+}
+
 int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 			 unsigned limit, json_t **out, vci_err_t *err)
 {
-	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
-	json_t *list;
-	int rc;
+	struct vci_manage_offer_page a = { offer_id, NULL, NULL, NULL, offset, limit, NULL };
 
 	*out = NULL;
 	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
 		return vci_store_bad(err, "offer_rows", "limit: out of bounds");
-	list = json_array();
-	c = list ? vci_store_reader(st, err) : NULL;
-	if (!c) {
-		if (!list)
-			vci_err_oom(err);
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "offer_rows");
-	}
-	rc = vci_store_query(c, &s, err, vci_sql_offer_rows, "tii", offer_id, (int64_t)limit,
-			     (int64_t)offset);
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_manage_offer_row(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			rc = vci_err_oom(err);
-			break;
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	vci_store_reader_put(st, c);
-	if (rc != VCI_DB_DONE) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "offer_rows");
-	}
-	*out = list;
-	return 0;
+	return vci_store_list_on(st, "offer_rows", vci_manage_offer_rows_fill, &a, out, err);
 }
 
 /* Pages of offers selected in the query ------------------------------
@@ -558,22 +495,20 @@ static int vci_manage_offer_count(vci_store_conn_t *c, const vci_store_offer_fil
 	return 0;
 }
 
-static int vci_manage_offer_page_rows(vci_store_conn_t *c, const vci_store_offer_filter_t *f,
-				      const char *p1, const char *p2, unsigned offset,
-				      unsigned limit, json_t *list, vci_err_t *err)
+/* The count when asked, then the page's rows. */
+static int vci_manage_offer_page_rows(vci_store_conn_t *c, void *arg, json_t *list,
+				      vci_err_t *err)
 {
+	const struct vci_manage_offer_page *a = arg;
+	const vci_store_offer_filter_t *f = a->f;
 	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_offer_page, "tttttii", f->offer_id, p1, p2,
-				 f->xstates, f->ostates, (int64_t)limit, (int64_t)offset);
+	int rc;
 
-	while (rc == VCI_DB_ROW) {
-		if (json_array_append_new(list, vci_manage_offer_row(c->drv, s)) < 0) {
-			vci_store_end(c, s);
-			return vci_err_oom(err);
-		}
-		rc = vci_store_next(c, s, err);
-	}
-	return rc == VCI_DB_DONE ? 0 : -1;
+	if (a->total && vci_manage_offer_count(c, f, a->p1, a->p2, a->total, err) < 0)
+		return -1;
+	rc = vci_store_query(c, &s, err, vci_sql_offer_page, "tttttii", f->offer_id, a->p1, a->p2,
+			     f->xstates, f->ostates, (int64_t)a->limit, (int64_t)a->offset);
+	return vci_store_rows_json(c, s, rc, vci_manage_offer_row, list, err);
 }
 
 int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
@@ -581,9 +516,7 @@ int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, uns
 {
 	char_auto_t *p1 = NULL;
 	char_auto_t *p2 = NULL;
-	vci_store_conn_t *c;
-	json_t *list;
-	int rc;
+	struct vci_manage_offer_page a = { NULL, f, NULL, NULL, offset, limit, total };
 
 	*out = NULL;
 	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
@@ -592,24 +525,9 @@ int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, uns
 		return vci_store_bad(err, "offer_page", "offset: out of bounds");
 	if (f->config_id && vci_manage_config_like(f->config_id, &p1, &p2) < 0)
 		return vci_store_read_fail(vci_err_oom(err), err, "offer_page");
-	list = json_array();
-	c = list ? vci_store_reader(st, err) : NULL;
-	if (!c) {
-		if (!list)
-			vci_err_oom(err);
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "offer_page");
-	}
-	rc = total ? vci_manage_offer_count(c, f, p1, p2, total, err) : 0;
-	if (rc == 0)
-		rc = vci_manage_offer_page_rows(c, f, p1, p2, offset, limit, list, err);
-	vci_store_reader_put(st, c);
-	if (rc < 0) {
-		json_decref(list);
-		return vci_store_read_fail(-1, err, "offer_page");
-	}
-	*out = list;
-	return 0;
+	a.p1 = p1;
+	a.p2 = p2;
+	return vci_store_list_on(st, "offer_page", vci_manage_offer_page_rows, &a, out, err);
 }
 
 static const char vci_sql_offer_exchange[] = "SELECT id FROM exchanges WHERE offer_id = ?1";

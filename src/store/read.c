@@ -57,12 +57,11 @@ int vci_store_rows_json(vci_store_conn_t *c, vci_db_stmt_t *s, int rc, vci_store
 	return rc == VCI_DB_DONE ? 0 : -1;
 }
 
-int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_json_fn row,
-		   json_t **out, vci_err_t *err)
+int vci_store_list_on(vci_store_t *st, const char *op, vci_store_fill_fn fill, void *arg,
+		      json_t **out, vci_err_t *err)
 {
 	json_t *list = json_array();
 	vci_store_conn_t *c;
-	vci_db_stmt_t *s;
 	int rc;
 
 	*out = NULL;
@@ -73,8 +72,7 @@ int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_j
 		json_decref(list);
 		return vci_store_read_fail(-1, err, op);
 	}
-	rc = vci_store_query(c, &s, err, sql, "");
-	rc = vci_store_rows_json(c, s, rc, row, list, err);
+	rc = fill(c, arg, list, err);
 	vci_store_reader_put(st, c);
 	if (rc < 0) {
 		json_decref(list);
@@ -82,4 +80,27 @@ int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_j
 	}
 	*out = list;
 	return 0;
+}
+
+struct vci_store_list_all {
+	const char *sql;
+	vci_store_json_fn row;
+};
+
+static int vci_store_list_all_fill(vci_store_conn_t *c, void *arg, json_t *list,
+				   vci_err_t *err)
+{
+	const struct vci_store_list_all *a = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, a->sql, "");
+
+	return vci_store_rows_json(c, s, rc, a->row, list, err);
+}
+
+int vci_store_list(vci_store_t *st, const char *op, const char *sql, vci_store_json_fn row,
+		   json_t **out, vci_err_t *err)
+{
+	struct vci_store_list_all a = { sql, row };
+
+	return vci_store_list_on(st, op, vci_store_list_all_fill, &a, out, err);
 }
