@@ -1,5 +1,6 @@
 /* webhooks.c - delivering the event outbox (store.h) to the subscribed
- * webhooks: one worker thread, libcurl, each webhook's events in order.
+ * webhooks: one worker thread, each webhook's events in order, sent by
+ * libvci's HTTP client (base/http.h, over libcurl).
  *
  * A delivery is POST URL with the event as JSON and three headers a
  * receiver verifies:
@@ -19,7 +20,6 @@
 #include "serve.h"
 #include "base/http.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 
@@ -176,75 +176,39 @@ int vci_serve_webhook_render(const vci_store_delivery_t *d, int64_t ts, char **b
 	return 0;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
-/* libcurl's progress callback: cut the attempt short on stop. */
-static int stopping(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* The HTTP client's cancel: cut the attempt short on stop. */
+static int stopping(void *arg)
 {
 	struct vci_serve_webhooks *w = arg;
 	int stop;
 
-	(void)a, (void)b, (void)c, (void)d;
 	pthread_mutex_lock(&w->mu);
 	stop = w->stop;
 	pthread_mutex_unlock(&w->mu);
 	return stop;
 }
 
-/* POST one event. Returns 1 delivered, 0 failed (why in `why`). */
+/* POST one event: one attempt (the outbox retries), WEBHOOK_TIMEOUT_MS
+ * in all, redirects not followed, only to a network target (https with
+ * TLS verified, or http to loopback). Returns 1 delivered (2xx), 0
+ * failed (why in `why`). */
 static int post(struct vci_serve_webhooks *w, const vci_store_delivery_t *d, const char *body,
 		const char *sig, int64_t ts, char *why, size_t whylen)
 {
-	struct curl_slist *h = NULL;
-	char line[192];
-	CURL *c;
-	CURLcode rc;
-	long status = 0;
+	char id[192], stamp[64], signature[192];
+	const char *headers[] = { "Content-Type: application/json", id, stamp, signature, NULL };
+	vci_http_opts_t o = { .timeout_ms = WEBHOOK_TIMEOUT_MS, .headers = headers,
+			      .user_agent = "vci-serve", .cancel = stopping, .cancel_arg = w };
+	vci_http_result_t r;
+	vci_err_t err = { 0 };
 
-	if (!vci_url_is_target(d->url, 1)) {
-		snprintf(why, whylen, "not a network target");
-		return 0;
-	}
-	c = curl_easy_init();
-	if (!c) {
-		snprintf(why, whylen, "curl: cannot start");
-		return 0;
-	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	snprintf(line, sizeof line, "webhook-id: %s", d->event_id);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "webhook-timestamp: %lld", (long long)ts);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "webhook-signature: %s", sig);
-	h = curl_slist_append(h, line);
-	curl_easy_setopt(c, CURLOPT_URL, d->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "vci-serve");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stopping);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK)
-		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
-	else if (status < 200 || status > 299)
-		snprintf(why, whylen, "HTTP %ld", status);
-	return rc == CURLE_OK && status >= 200 && status <= 299;
+	snprintf(id, sizeof id, "webhook-id: %s", d->event_id);
+	snprintf(stamp, sizeof stamp, "webhook-timestamp: %lld", (long long)ts);
+	snprintf(signature, sizeof signature, "webhook-signature: %s", sig);
+	if (vci_http_post(d->url, body, &o, &r, &err) == 0)
+		return 1;
+	snprintf(why, whylen, "%s", err.msg);
+	return 0;
 }
 
 /* One attempt at one event, and its outcome recorded. */
@@ -322,7 +286,7 @@ int vci_serve_webhooks_start(vci_serve_t *s, vci_err_t *err)
 
 	if (!w)
 		return vci_err_oom(err);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (vci_http_init(err) < 0) {
 		free(w);
 		return vci_err_set(err, VCI_EXIT_IO, "server_error", "webhooks: libcurl: cannot "
 				   "start");

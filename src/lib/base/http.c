@@ -1,4 +1,5 @@
-/* http.c - GET with bounded retries over libcurl, and URL helpers. */
+/* http.c - GET and POST with bounded retries, and one request with its
+ * answer, over libcurl. */
 #include "http.h"
 
 #include <curl/curl.h>
@@ -16,6 +17,15 @@ static CURLcode curl_init_rc = CURLE_FAILED_INIT;
 static void curl_init(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int vci_http_init(vci_err_t *err)
+{
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return vci_err_set(err, VCI_EXIT_IO, "server_error", "libcurl: %s",
+				   curl_easy_strerror(curl_init_rc));
+	return 0;
 }
 
 #define BODY_MAX (1u << 20)
@@ -118,12 +128,70 @@ static const char *http_why(const char *cerr, CURLcode cc)
 	return cerr[0] ? cerr : curl_easy_strerror(cc);
 }
 
-int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
-		 vci_err_t *err)
+/* libcurl's progress callback: the caller's cancel. */
+static int http_cancel(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	const vci_http_opts_t *o = arg;
+
+	(void)a, (void)b, (void)c, (void)d;
+	return o->cancel(o->cancel_arg);
+}
+
+/* What o adds to http_setopts for one attempt: the POST body, the header
+ * list h, the user agent, the cancel callback. */
+static void send_setopts(CURL *c, const char *body, const vci_http_opts_t *o,
+			 struct curl_slist *h)
+{
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (o->user_agent)
+		curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
+	if (o->cancel) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_cancel);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o);
+	}
+}
+
+/* o's header lines as libcurl's list: 0 (*h NULL when there are none),
+ * or -1 out of memory. */
+static int send_headers(const vci_http_opts_t *o, struct curl_slist **h)
+{
+	*h = NULL;
+	for (size_t i = 0; o->headers && o->headers[i]; i++) {
+		struct curl_slist *n = curl_slist_append(*h, o->headers[i]);
+
+		if (!n) {
+			curl_slist_free_all(*h);
+			*h = NULL;
+			return -1;
+		}
+		*h = n;
+	}
+	return 0;
+}
+
+/* Whether an attempt that ended with status and cc is tried again. */
+static int send_retryable(long status, CURLcode cc)
+{
+	return status >= 500 || status == 429 ||
+	       (status == 0 && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
+				cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_RECV_ERROR ||
+				cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING));
+}
+
+/* GET url (body NULL) or POST body, as vci_http_get says. */
+static int http_send(const char *url, const char *body, const vci_http_opts_t *o,
+		     vci_http_result_t *r, vci_err_t *err)
 {
 	vci_http_opts_t d = { 0 };
 	long backoff;
 	char host[256], cerr[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h;
 	CURLcode cc = CURLE_OK;
 	CURL *c;
 
@@ -135,12 +203,17 @@ int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r
 	c = http_start(url, "delivery_failed", host, sizeof host, err);
 	if (!c)
 		return -1;
+	if (send_headers(o, &h) < 0) {
+		curl_easy_cleanup(c);
+		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed",
+				   "libcurl: cannot start a request");
+	}
 	for (unsigned attempt = 0;; attempt++) {
 		size_t total = 0;
-		int retry;
 
 		curl_easy_reset(c);
 		http_setopts(c, url, o->timeout_ms, drop_body, &total, cerr);
+		send_setopts(c, body, o, h);
 		r->attempts++;
 		r->status = 0;
 		cc = curl_easy_perform(c);
@@ -148,23 +221,33 @@ int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 		if (r->status >= 200 && r->status < 300) {
 			curl_easy_cleanup(c);
+			curl_slist_free_all(h);
 			return 0;
 		}
-		retry = r->status >= 500 || r->status == 429 ||
-			(r->status == 0 && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
-					    cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_RECV_ERROR ||
-					    cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING));
-		if (!retry || attempt >= o->retries)
+		if (!send_retryable(r->status, cc) || attempt >= o->retries)
 			break;
 		sleep_ms(backoff);
 		backoff = backoff > 60000 ? 120000 : backoff * 2;
 	}
 	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	if (r->status)
 		return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: HTTP %ld after %u attempt%s",
 				   host, r->status, r->attempts, r->attempts == 1 ? "" : "s");
 	return vci_err_set(err, VCI_EXIT_IO, "delivery_failed", "%s: %s after %u attempt%s", host,
 			   http_why(cerr, cc), r->attempts, r->attempts == 1 ? "" : "s");
+}
+
+int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
+		 vci_err_t *err)
+{
+	return http_send(url, NULL, o, r, err);
+}
+
+int vci_http_post(const char *url, const char *body, const vci_http_opts_t *o,
+		  vci_http_result_t *r, vci_err_t *err)
+{
+	return http_send(url, body ? body : "", o, r, err);
 }
 
 /* ---- one request with its answer ---- */

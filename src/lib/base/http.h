@@ -1,5 +1,6 @@
 /* http.h - the little HTTP a credential issuer sends, over libcurl: a GET
- * to a wallet's endpoint with bounded retries. Only network targets
+ * to a wallet's endpoint or a POST to a webhook, with bounded retries,
+ * and one request whose answer is read. Only network targets
  * (vci_url_is_target, url.h) are fetched, with TLS verification always
  * on. */
 #ifndef VCI_HTTP_H
@@ -14,6 +15,14 @@ typedef struct vci_http_opts {
 			       or a connection error */
 	long backoff_ms;    /* wait before the first retry, doubled for each
 			       later one (0: 500) */
+	/* Optional (zero: none, the defaults): */
+	const char *const *headers; /* request header lines "Name: value",
+				       NULL-terminated; not copied */
+	const char *user_agent;     /* NULL: "vci-tools" */
+	int (*cancel)(void *arg);   /* asked now and then during an attempt:
+				       non-zero cuts it short, and it fails
+				       without a retry */
+	void *cancel_arg;
 } vci_http_opts_t;
 
 typedef struct vci_http_result {
@@ -30,6 +39,15 @@ typedef struct vci_http_result {
  * Thread-safe. */
 int vci_http_get(const char *url, const vci_http_opts_t *o, vci_http_result_t *r,
 		 vci_err_t *err);
+/* vci_http_get with a POST of `body` (NUL-terminated, sent as is; its
+ * Content-Type is the caller's, in o->headers) instead of the GET. */
+int vci_http_post(const char *url, const char *body, const vci_http_opts_t *o,
+		  vci_http_result_t *r, vci_err_t *err);
+/* libcurl's global set-up, which the functions above make on first use:
+ * a program that starts threads may make it first, to fail early. Once
+ * per process, thread-safe. 0, or -1 with err (VCI_EXIT_IO,
+ * "server_error"). */
+int vci_http_init(vci_err_t *err);
 
 /* One request whose answer is read: GET url, or POST `form` (an
  * application/x-www-form-urlencoded body) when form is non-NULL, with
