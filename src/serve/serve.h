@@ -284,7 +284,9 @@ int vci_admin_defs_store(vci_serve_t *s, vci_defn_t **defs, size_t n, const char
  * of strings; NULL: none). An entry of defs whose id is in it replaces
  * that one, any other is added (an id served already: "definition_exists"),
  * and a replaced id no entry keeps is deleted. Every check is made before
- * the first write. */
+ * the first write, and the writes are one store transaction
+ * (vci_store_defn_write): when one fails, the stored definitions are
+ * left as they were. */
 int vci_admin_defs_replace(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_t *replaced,
 			   const json_t *group, int64_t now, vci_err_t *err);
 int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err);

@@ -107,6 +107,78 @@ int vci_store_defn_put(vci_store_t *st, const char *id, const char *defn, int re
 	return vci_store_write(st, "defn_put", vci_manage_defn_add_run, &a, err);
 }
 
+/* Several writes of definitions (vci_store_defn_write). */
+struct vci_manage_defn_batch {
+	const vci_store_defn_write_t *puts;
+	const char *const *dels;
+	size_t n, ndel;
+	int64_t now;
+	size_t *failed;
+};
+
+static const char vci_sql_defn_savepoint[] = "SAVEPOINT vci_defns";
+static const char vci_sql_defn_rollback_to[] = "ROLLBACK TO SAVEPOINT vci_defns";
+static const char vci_sql_defn_release[] = "RELEASE SAVEPOINT vci_defns";
+
+static int vci_manage_defn_writes(vci_store_conn_t *c, const struct vci_manage_defn_batch *a,
+				  vci_err_t *err)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		struct vci_manage_defn d = { a->puts[i].id, a->puts[i].defn, a->now };
+		int rc = a->puts[i].replace ? vci_manage_defn_replace_run(c, &d, err) :
+					      vci_manage_defn_add_run(c, &d, err);
+
+		if (rc) {
+			*a->failed = i;
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < a->ndel; i++)
+		if (vci_manage_returning(c, err, vci_sql_defn_delete, "t", a->dels[i], NULL, 0) < 0)
+			return -1;
+	return 0;
+}
+
+/* The writes in a savepoint of their own: a put that finds no row to
+ * replace (no statement failed, so the operation would keep what came
+ * before it) rolls back those before it. A failed statement, or an id
+ * taken, fails the whole operation, which the writer rolls back. */
+static int vci_manage_defn_batch_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	int rc;
+
+	if (vci_store_do(c, err, vci_sql_defn_savepoint, "") != VCI_DB_DONE)
+		return -1;
+	rc = vci_manage_defn_writes(c, arg, err);
+	if (rc < 0 || rc == VCI_STORE_EXISTS)
+		return rc;
+	if (rc == VCI_STORE_NOTFOUND &&
+	    vci_store_do(c, err, vci_sql_defn_rollback_to, "") != VCI_DB_DONE)
+		return -1;
+	if (vci_store_do(c, err, vci_sql_defn_release, "") != VCI_DB_DONE)
+		return -1;
+	return rc;
+}
+
+int vci_store_defn_write(vci_store_t *st, const vci_store_defn_write_t *puts, size_t n,
+			 const char *const *dels, size_t ndel, int64_t now, size_t *failed,
+			 vci_err_t *err)
+{
+	struct vci_manage_defn_batch a = { puts, dels, n, ndel, now, failed };
+
+	*failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		*failed = i;
+		if (!vci_store_id_ok(puts[i].id))
+			return vci_store_bad(err, "defn_write", "id: empty, too long or not "
+					     "printable");
+		if (!puts[i].defn || !*puts[i].defn)
+			return vci_store_bad(err, "defn_write", "no definition");
+	}
+	*failed = 0;
+	return vci_store_write(st, "defn_write", vci_manage_defn_batch_run, &a, err);
+}
+
 int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *err)
 {
 	vci_store_conn_t *c;

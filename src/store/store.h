@@ -342,6 +342,21 @@ int vci_store_defn_get(vci_store_t *st, const char *id, char **defn, vci_err_t *
 int vci_store_defn_list(vci_store_t *st, json_t **out, vci_err_t *err);
 /* VCI_STORE_NOTFOUND. */
 int vci_store_defn_delete(vci_store_t *st, const char *id, vci_err_t *err);
+/* Several definition writes in one transaction, all or none (a record
+ * of several definitions replaced whole): each of puts[0..n) added
+ * (replace 0) or replaced (replace 1) as vci_store_defn_put does, in
+ * order, then each id of dels[0..ndel) deleted (one not stored is passed
+ * over). 0 when all are written. The first put that cannot be made:
+ * VCI_STORE_EXISTS or VCI_STORE_NOTFOUND with *failed its index; a
+ * refused id or text (VCI_EXIT_INPUT, *failed its index) or a database
+ * failure: -1 with err. Whatever fails, nothing of it is written. */
+typedef struct vci_store_defn_write {
+	const char *id, *defn;
+	int replace;
+} vci_store_defn_write_t;
+int vci_store_defn_write(vci_store_t *st, const vci_store_defn_write_t *puts, size_t n,
+			 const char *const *dels, size_t ndel, int64_t now, size_t *failed,
+			 vci_err_t *err);
 
 /* Exchanges for the management API --------------------------------------*/
 #define VCI_STORE_LIST_MAX 1000  /* most exchanges one page holds */

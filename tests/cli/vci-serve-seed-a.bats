@@ -368,6 +368,31 @@ json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put1.json"
 	[ "$(api PUT "credential-definition/$second" "$D/put2.json")" = 400 ]
 }
 
+@test "system A: a PUT of a record whose last store write fails leaves the record as it was" {
+	create_defs
+	second=$(r 'j["credentialDefinition"]["credentialDefinitions"][1]["id"]')
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	cp "$D/r.json" "$D/before.json"
+	# the first entry changed, the second left out: its entry replaced,
+	# then the second deleted, which the store refuses
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["label"] = "Renamed record"
+d["credentialDefinitions"] = d["credentialDefinitions"][:1]
+d["credentialDefinitions"][0]["expirationInDays"] = 30
+json.dump(d, open(sys.argv[2], "w"))' "$EX/definition.json" "$D/put1.json"
+	store_fault_on DELETE definitions "OLD.id = '$second'"
+	[ "$(api PUT credential-definition/a_pid "$D/put1.json")" = 503 ]
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	cmp "$D/before.json" "$D/r.json"
+	[ "$(api GET "credential-definition/$second")" = 200 ]
+	# the same after a restart: what the store holds
+	serve_stop
+	serve_start --admin-listen "127.0.0.1:$APORT"
+	[ "$(api GET credential-definition/a_pid)" = 200 ]
+	cmp "$D/before.json" "$D/r.json"
+}
+
 @test "system A: the definition list's type and sortOrder filters; a bad sortOrder refused" {
 	create_defs
 	[ "$(api GET 'credential-definitions?type=UniversityDegreeCredential')" = 200 ]

@@ -136,15 +136,7 @@ assert cb[1]["errorDetails"].startswith("issuer service error: "), cb' "$D/cb" "
 # as a full disk or a lost database would: the credential is signed, then
 # its record fails
 store_fault() {
-	if [ "${#STORE_ARGS[@]}" -gt 0 ]; then
-		pg_psql "${STORE_ARGS[1]}" "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test fault'; END \$\$; CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges FOR EACH ROW WHEN (NEW.state = 'credential_issued') EXECUTE FUNCTION test_fault()"
-	else
-		"$PY" -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=120)
-c.execute("CREATE TRIGGER test_fault BEFORE UPDATE ON exchanges "
-          "WHEN NEW.state = \x27credential_issued\x27 BEGIN SELECT RAISE(ABORT, \x27test fault\x27); END")
-c.commit()' "$STATE/vci.db"
-	fi
+	store_fault_on UPDATE exchanges "NEW.state = 'credential_issued'"
 }
 
 @test "EUDI connector: a credential signed but not recorded (the store fails) ends in FAILED with errorDetails" {

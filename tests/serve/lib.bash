@@ -265,6 +265,22 @@ store_pg() {
 	STORE_ARGS=(--db "$(pg_newdb)") || return 1
 }
 
+# store_fault_on EVENT TABLE CONDITION: from now on the store refuses the
+# EVENT (UPDATE, DELETE, INSERT) of a TABLE row for which CONDITION (SQL
+# over NEW or OLD) holds: a trigger aborts the statement, as a full disk
+# or a lost database would (one such trigger per store)
+store_fault_on() {
+	if [ "${#STORE_ARGS[@]}" -gt 0 ]; then
+		pg_psql "${STORE_ARGS[1]}" "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test fault'; END \$\$; CREATE TRIGGER test_fault BEFORE $1 ON $2 FOR EACH ROW WHEN ($3) EXECUTE FUNCTION test_fault()"
+	else
+		"$PY" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=120)
+c.execute("CREATE TRIGGER test_fault BEFORE %s ON %s WHEN (%s) "
+          "BEGIN SELECT RAISE(ABORT, \x27test fault\x27); END" % tuple(sys.argv[2:5]))
+c.commit()' "$STATE/vci.db" "$1" "$2" "$3"
+	fi
+}
+
 # seed_setup: serve_init over TLS (ISS https://127.0.0.1:PORT with a
 # certificate of the test root), the store (store_pg), a management port
 # APORT and an API key KEY; RPID and HPID (a receiver, a holder in the

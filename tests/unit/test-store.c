@@ -1737,6 +1737,58 @@ static void test_defn_group(vci_store_t *st)
 	vci_store_defn_delete(st, "g2", &err);
 }
 
+/* The text of stored definition id, or "" when there is none. */
+static void defn_text(vci_store_t *st, const char *id, char *buf, size_t size)
+{
+	vci_err_t err = { 0 };
+	char *text = NULL;
+
+	vci_store_defn_get(st, id, &text, &err);
+	snprintf(buf, size, "%s", text ? text : "");
+	free(text);
+}
+
+/* Several definition writes in one transaction: all, or none when one
+ * of them cannot be made (an id taken, no row to replace), wherever in
+ * the list it is. */
+static void test_defn_write(vci_store_t *st)
+{
+	static const char *const gone[] = { "w2" };
+	vci_store_defn_write_t add[] = { { "w1", "{\"id\":\"w1\"}", 0 },
+					 { "w2", "{\"id\":\"w2\"}", 0 } };
+	vci_store_defn_write_t taken[] = { { "w1", "{\"id\":\"w1\",\"v\":2}", 1 },
+					   { "w2", "{\"id\":\"w2\",\"v\":2}", 0 } };
+	vci_store_defn_write_t missing[] = { { "w1", "{\"id\":\"w1\",\"v\":3}", 1 },
+					     { "w3", "{\"id\":\"w3\"}", 1 } };
+	vci_store_defn_write_t one[] = { { "w1", "{\"id\":\"w1\",\"v\":4}", 1 } };
+	vci_err_t err = { 0 };
+	size_t failed = 9;
+	char a[128], b[128];
+
+	tap_is_int(vci_store_defn_write(st, add, 2, NULL, 0, NOW, &failed, &err), 0,
+		   "%s: defn_write: two added", T->name);
+	tap_is_int(vci_store_defn_write(st, taken, 2, NULL, 0, NOW + 1, &failed, &err),
+		   VCI_STORE_EXISTS, "%s: defn_write: the second's id taken", T->name);
+	tap_is_int((long)failed, 1, "%s: defn_write: the failed put named", T->name);
+	defn_text(st, "w1", a, sizeof a);
+	tap_is_str(a, "{\"id\":\"w1\"}", "%s: defn_write: the first put not kept", T->name);
+	tap_is_int(vci_store_defn_write(st, missing, 2, NULL, 0, NOW + 1, &failed, &err),
+		   VCI_STORE_NOTFOUND, "%s: defn_write: the second has nothing to replace",
+		   T->name);
+	defn_text(st, "w1", a, sizeof a);
+	tap_is_str(a, "{\"id\":\"w1\"}", "%s: defn_write: nothing kept after a missing row",
+		   T->name);
+	tap_is_int(vci_store_defn_write(st, one, 1, gone, 1, NOW + 2, &failed, &err), 0,
+		   "%s: defn_write: a replace and a delete", T->name);
+	defn_text(st, "w1", a, sizeof a);
+	defn_text(st, "w2", b, sizeof b);
+	tap_ok(!strcmp(a, "{\"id\":\"w1\",\"v\":4}") && !*b,
+	       "%s: defn_write: replaced and deleted together", T->name);
+	tap_is_int(vci_store_defn_write(st, one, 1, gone, 1, NOW + 3, &failed, &err), 0,
+		   "%s: defn_write: a delete of what is gone is passed over", T->name);
+	vci_store_defn_delete(st, "w1", &err);
+}
+
 /* An offer created at `at` whose record names the configuration cfg, as
  * credential_configuration_id (one) or first of the ids. */
 static int put_offer_cfg(vci_store_t *st, const char *id, const char *cfg, int one, int64_t at)
@@ -1951,6 +2003,7 @@ static void test_exchange_admin(void)
 	json_decref(all);
 	test_defns(st);
 	test_defn_group(st);
+	test_defn_write(st);
 	vci_store_close(st);
 }
 

@@ -148,6 +148,57 @@ static int put_result(int rc, const char *id, vci_err_t *err)
 	return rc;
 }
 
+/* The ids of `replaced` that no entry of defs keeps (a new array of
+ * borrowed strings; *n counts them), or NULL out of memory. */
+static const char **dropped_ids(vci_defn_t **defs, size_t n, const json_t *replaced,
+				size_t *ndel)
+{
+	const char **del = calloc(json_array_size(replaced) + 1, sizeof *del);
+	const json_t *e;
+	size_t i;
+
+	*ndel = 0;
+	json_array_foreach(replaced, i, e) {
+		size_t k = 0;
+
+		while (del && k < n && strcmp(defs[k]->id, json_string_value(e)))
+			k++;
+		if (del && k == n)
+			del[(*ndel)++] = json_string_value(e);
+	}
+	return del;
+}
+
+/* The store writes of a replace, in one transaction: each of defs added
+ * or put in place of the replaced one of its id, then the replaced ids
+ * no entry keeps deleted; nothing written when one fails. */
+static int write_defs(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_t *replaced,
+		      const json_t *group, int64_t now, vci_err_t *err)
+{
+	vci_store_defn_write_t *w = calloc(n + 1, sizeof *w);
+	char **texts = calloc(n + 1, sizeof *texts);
+	size_t ndel = 0, failed = 0, i;
+	const char **del = dropped_ids(defs, n, replaced, &ndel);
+	int rc = w && texts && del ? 0 : vci_err_oom(err);
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		texts[i] = stored_text(defs[i], group, i);
+		w[i] = (vci_store_defn_write_t){ defs[i]->id, texts[i],
+						  in_ids(replaced, defs[i]->id) };
+		if (!texts[i])
+			rc = vci_err_oom(err);
+	}
+	if (rc == 0)
+		rc = put_result(vci_store_defn_write(s->store, w, n, del, ndel, now, &failed, err),
+				n ? defs[failed]->id : "", err);
+	for (i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(w);
+	free(del);
+	return rc;
+}
+
 /* Store defs in place of the definitions of the ids `replaced` (NULL:
  * none; group: see vci_admin_defs_store) and publish; under the admin
  * lock, after checking they fit beside what is served. A replaced id
@@ -172,23 +223,8 @@ static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = vci_serve_defn_fits(s, defs[i], all, nall, err);
 	free(all);
-	for (i = 0; rc == 0 && i < n; i++) {
-		char_auto_t *text = stored_text(defs[i], group, i);
-
-		rc = text ? put_result(vci_store_defn_put(s->store, defs[i]->id, text,
-							  in_ids(replaced, defs[i]->id), now, err),
-				       defs[i]->id, err) : vci_err_oom(err);
-	}
-	json_array_foreach(replaced, i, e) {
-		size_t k = 0;
-
-		while (k < n && strcmp(defs[k]->id, json_string_value(e)))
-			k++;
-		if (rc == 0 && k == n &&
-		    (rc = vci_store_defn_delete(s->store, json_string_value(e), err)) ==
-			    VCI_STORE_NOTFOUND)
-			rc = 0;
-	}
+	if (rc == 0)
+		rc = write_defs(s, defs, n, replaced, group, now, err);
 	{
 		vci_err_t perr = { 0 };  /* what the store holds now, served */
 
