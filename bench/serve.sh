@@ -195,6 +195,13 @@ cpu_ticks() { # "utime stime" of the servers (fields 14 and 15 of stat; comm may
 	for p in $pid $more_pids; do sed 's/^.*) //' "/proc/$p/stat"; done |
 		awk '{ u += $12; s += $13 } END { print u, s }'
 }
+thread_ticks() { # "writer workers other": the first server's ticks by thread (name in field 2)
+	for t in /proc/"$pid"/task/*/stat; do cat "$t" 2>/dev/null; done |
+		awk '{ c = $0; sub(/^[^(]*\(/, "", c); name = c; sub(/\).*$/, "", name)
+			sub(/^.*\) /, "", c); split(c, f, " "); t = f[12] + f[13]
+			if (name == "vci-store-write") w += t; else if (name ~ /^MHD/) m += t; else o += t }
+			END { print w + 0, m + 0, o + 0 }'
+}
 result() { # result KEY: a value of the load client's RESULT line in $work/run.out
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
 }
@@ -279,6 +286,7 @@ if [ "${BENCH_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
 	sleep 0.5
 fi
 c0=$(cpu_ticks)
+t0=$(thread_ticks)
 if [ -n "${BENCH_PERF:-}" ]; then
 	# DWARF unwinding: the libraries are built without frame pointers
 	perf record -F "${BENCH_PERF_FREQ:-499}" --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$pid" \
@@ -288,6 +296,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 load "$n" "$warm"
 c1=$(cpu_ticks)
+t1=$(thread_ticks)
 if [ -n "$stat_pid" ]; then
 	kill -INT "$stat_pid" 2>/dev/null || true
 	wait "$stat_pid" 2>/dev/null || true
@@ -357,9 +366,9 @@ sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "
 awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
 	-v u2="${c2% *}" -v s2="${c2#* }" -v tk="$ticks" -v sw="$sat_wall" \
 	-v sc="$sat_client" -v hw="$half_wall" -v hc="$half_client" -v rss="$rss" \
-	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" \
+	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" -v nsrv="$nsrv" \
 	-v u3="${c3% *}" -v s3="${c3#* }" -v u4="${c4% *}" -v s4="${c4#* }" \
-	-v syncs="${syncs:-}" -v sync_cpu="${sync_cpu:-}" \
+	-v syncs="${syncs:-}" -v sync_cpu="${sync_cpu:-}" -v t0="$t0" -v t1="$t1" \
 	-v hp99="$(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/half.out")" 'BEGIN {
 	scpu = (u1 + s1 - u0 - s0) / tk; hcpu = (u2 + s2 - u1 - s1) / tk
 	per = scpu / n
@@ -367,6 +376,10 @@ awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }
 	ratio = crypto / per
 	printf "server CPU:      %.3f ms per flow saturated (%.2f s; user %.3f ms, system %.3f ms), %.3f ms at half rate\n",
 		per * 1e3, scpu, (u1 - u0) / tk / n * 1e3, (s1 - s0) / tk / n * 1e3, hcpu / n * 1e3
+	split(t0, a, " "); split(t1, b, " ")
+	if (nsrv == 1)
+		printf "by thread:       the store writer %.3f ms, the HTTP workers %.3f ms, the rest %.3f ms per flow saturated\n",
+			(b[1] - a[1]) / tk / n * 1e3, (b[2] - a[2]) / tk / n * 1e3, (b[3] - a[3]) / tk / n * 1e3
 	printf "machine share:   saturated: server %.2f cores, client %.2f cores of %d; half rate: server %.2f, client %.2f\n",
 		scpu / sw, sc / sw, ncpu, hcpu / hw, hc / hw
 	printf "client CPU:      %.3f ms per flow saturated (key generation before the run not counted)\n", sc / n * 1e3
