@@ -2,7 +2,7 @@
  * credential issuer on the loopback interface, for bench/serve.sh.
  *
  * Usage: load-client --issuer URL [--server URL] --offers FILE [--flows N]
- *                    [--concurrency C] [--rate R] [--skip K]
+ *                    [--concurrency C] [--rate R] [--skip K] [--nonce-only]
  *
  * Each flow redeems one offer of FILE (NDJSON as vci-offer writes it:
  * "pre_authorized_code", "tx_code" when the offer has one, and
@@ -25,6 +25,11 @@
  * from then, so a flow that waits for a free slot has the wait in its
  * latency; without it, C flows are always in flight (saturation). --skip K
  * leaves out the first K offers (one file serves several runs).
+ *
+ * --nonce-only makes each flow three POST P/nonce requests instead: the
+ * requests of a flow answered without the store or a signature (a sealed
+ * c_nonce is one HMAC), the HTTP floor a flow costs the server. The
+ * offers file is still read (and counts the flows) but no code is spent.
  *
  * Prints flows/s, p50/p99 latency per flow and per request, the client's
  * CPU time, and a last line "RESULT key=value ..." for scripts. Any
@@ -77,12 +82,14 @@ struct slot {
 	char *resp;
 	size_t resp_len;
 	int truncated;
+	int reps;                           /* --nonce-only: requests sent */
 };
 
 struct bench {
 	const char *issuer, *server, *offers;
 	char *url[NSTEPS], *htu[NSTEPS];
 	long flows, conc, skip;
+	int nonce_only;
 	double rate;
 	struct flow *fl;
 	struct slot *slots;
@@ -385,7 +392,11 @@ static void on_done(struct bench *b, struct slot *sl, CURLcode rc)
 		flow_error(b, sl, "the response lacks what the flow needs", status);
 	} else {
 		b->lat[sl->step][b->nlat[sl->step]++] = t - sl->t_req;
-		if (sl->step + 1 < NSTEPS) {
+		if (b->nonce_only && ++sl->reps < NSTEPS) {
+			send_request(b, sl);
+			return;
+		}
+		if (!b->nonce_only && sl->step + 1 < NSTEPS) {
 			sl->step++;
 			send_request(b, sl);
 			return;
@@ -414,7 +425,8 @@ static double start_flows(struct bench *b)
 			b->behind = t - due;
 		sl->f = &b->fl[b->started++];
 		sl->f->t_start = due;
-		sl->step = STEP_TOKEN;
+		sl->step = b->nonce_only ? STEP_NONCE : STEP_TOKEN;
+		sl->reps = 0;
 		send_request(b, sl);
 	}
 	return -1;
@@ -494,7 +506,7 @@ static void prepare(struct bench *b)
 			     path ? path : "", step_name[s]) < 0 ||
 		    asprintf(&b->htu[s], "%s/%s", b->issuer, step_name[s]) < 0)
 			die("%s", "out of memory");
-		b->lat[s] = xcalloc((size_t)b->flows, sizeof(double));
+		b->lat[s] = xcalloc((size_t)b->flows * NSTEPS, sizeof(double));
 	}
 	b->lat_flow = xcalloc((size_t)b->flows, sizeof(double));
 	b->fl = xcalloc((size_t)b->flows, sizeof *b->fl);
@@ -586,6 +598,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "skip", required_argument, NULL, 's' },
+		{ "nonce-only", no_argument, NULL, 'N' },
 		{ 0 },
 	};
 	int c;
@@ -601,12 +614,13 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		case 'c': b->conc = num("concurrency", optarg, 1, 1024); break;
 		case 'r': b->rate = (double)num("rate", optarg, 1, 1000000); break;
 		case 's': b->skip = num("skip", optarg, 0, 100000000); break;
+		case 'N': b->nonce_only = 1; break;
 		default: exit(2);
 		}
 	}
 	if (!b->issuer || !b->offers || optind != argc) {
 		fprintf(stderr, "usage: load-client --issuer URL [--server URL] --offers FILE [--flows N] "
-			"[--concurrency C] [--rate R] [--skip K]\n");
+			"[--concurrency C] [--rate R] [--skip K] [--nonce-only]\n");
 		exit(2);
 	}
 }

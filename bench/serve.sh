@@ -195,6 +195,13 @@ cpu_ticks() { # "utime stime" of the servers (fields 14 and 15 of stat; comm may
 	for p in $pid $more_pids; do sed 's/^.*) //' "/proc/$p/stat"; done |
 		awk '{ u += $12; s += $13 } END { print u, s }'
 }
+thread_ticks() { # "writer workers other": the first server's ticks by thread (name in field 2)
+	for t in /proc/"$pid"/task/*/stat; do cat "$t" 2>/dev/null; done |
+		awk '{ c = $0; sub(/^[^(]*\(/, "", c); name = c; sub(/\).*$/, "", name)
+			sub(/^.*\) /, "", c); split(c, f, " "); t = f[12] + f[13]
+			if (name == "vci-store-write") w += t; else if (name ~ /^MHD/) m += t; else o += t }
+			END { print w + 0, m + 0, o + 0 }'
+}
 result() { # result KEY: a value of the load client's RESULT line in $work/run.out
 	sed -n "s/^RESULT .*[ ]$1=\\([^ ]*\\).*/\\1/p" "$work/run.out"
 }
@@ -259,10 +266,19 @@ load "$warm" 0
 dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 2>/dev/null
 sync_ms=$(LC_ALL=C dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=200 oflag=dsync \
 	conv=notrunc 2>&1 | sed -n 's/.* copied, \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.2f", $1 / 200 * 1e3 }')
+# The CPU (mostly the kernel's) one such write costs: 2000 of them, as
+# the children's CPU time seen by python3.
+sync_cpu=$(${PYTHON3:-/usr/bin/python3} -c 'import resource, subprocess, sys
+a = resource.getrusage(resource.RUSAGE_CHILDREN)
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+b = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f" % ((b.ru_utime - a.ru_utime + b.ru_stime - a.ru_stime) / 2000 * 1e3))' \
+	dd if=/dev/zero of="$work/state/sync.test" bs=4096 count=2000 oflag=dsync conv=notrunc) ||
+	sync_cpu=
 rm -f "$work/state/sync.test"
 # Durable commits and context switches of the server per flow, counted
 # by perf stat when this machine lets us (tracepoints; cheap).
-events=syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches
+events=syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches,syscalls:sys_enter_pwrite64
 if [ "${BENCH_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
    perf stat -e "$events" -o /dev/null true >/dev/null 2>&1; then
 	perf stat -e "$events" -x, -o "$work/syscalls" -p "$pid" >/dev/null 2>&1 &
@@ -270,21 +286,25 @@ if [ "${BENCH_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
 	sleep 0.5
 fi
 c0=$(cpu_ticks)
+t0=$(thread_ticks)
 if [ -n "${BENCH_PERF:-}" ]; then
 	# DWARF unwinding: the libraries are built without frame pointers
-	perf record -F 499 --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$pid" \
+	perf record -F "${BENCH_PERF_FREQ:-499}" --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$pid" \
 		2>"$work/perf.err" >/dev/null &
 	perf_pid=$!
 	sleep 1
 fi
 load "$n" "$warm"
 c1=$(cpu_ticks)
+t1=$(thread_ticks)
 if [ -n "$stat_pid" ]; then
 	kill -INT "$stat_pid" 2>/dev/null || true
 	wait "$stat_pid" 2>/dev/null || true
 	stat_pid=
 	syncs=$(awk -F, -v n="$n" '/fdatasync|fsync/ { s += $1 } END { printf "%.1f", s / n }' "$work/syscalls")
 	switches=$(awk -F, -v n="$n" '/context-switches/ { printf "%.0f", $1 / n }' "$work/syscalls")
+	# SQLite writes a WAL frame (header, then page) in two pwrite calls
+	pwrites=$(awk -F, -v n="$n" '/pwrite64/ { printf "%.0f", $1 / n }' "$work/syscalls")
 fi
 if [ -n "$perf_pid" ]; then
 	kill -INT "$perf_pid" 2>/dev/null || true
@@ -302,6 +322,22 @@ c2=$(cpu_ticks)
 half_wall=$(result wall)
 half_client=$(result client_cpu)
 rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+# The HTTP floor: as many flows again, saturated, each three POST /nonce
+# (no store, no signature: a sealed c_nonce is one HMAC), so the server
+# CPU a flow's three requests cost before any of its work.
+c3=$c2
+c4=$c2
+if [ "$nsrv" -eq 1 ]; then
+	c3=$(cpu_ticks)
+	"$client" --issuer "$iss" --server "$srv" --offers "$work/offers.ndjson" --flows "$n" \
+		--concurrency "$conc" --nonce-only >"$work/floor.out" 2>"$work/floor.err" &
+	client_pid=$!
+	rc=0
+	wait "$client_pid" || rc=$?
+	client_pid=
+	[ "$rc" -eq 0 ] || { cat "$work/floor.out" "$work/floor.err" >&2; exit 1; }
+	c4=$(cpu_ticks)
+fi
 
 # openssl speed prints " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  12000.0":
 # sign/s and verify/s last, per second of its user CPU time (the server's
@@ -322,7 +358,7 @@ echo "with ${BENCH_NO_STATUS:+no }status list), concurrency $conc, state on $(st
 echo "synchronous write: ${sync_ms:-?} ms per 4 KiB (dd oflag=dsync on the state's filesystem, before the runs)"
 echo "saturated:"
 sed -n 's/^\(flows\/s\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/sat.out"
-[ -z "${syncs:-}" ] || echo "  server:       $syncs fdatasync/fsync and $switches context switches per flow (perf stat)"
+[ -z "${syncs:-}" ] || echo "  server:       $syncs fdatasync/fsync, $pwrites pwrite (2 per WAL frame) and $switches context switches per flow (perf stat)"
 [ "$nsrv" -eq 1 ] || echo "  all $nsrv:        $sat_rate flows/s, flow p99 $(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/sat.out") ms (the worst client's)"
 echo "at half the saturated rate ($half flows/s asked):"
 sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "$work/half.out"
@@ -330,7 +366,9 @@ sed -n 's/^\(flows\/s\|schedule\|flow\|token\|nonce\|credential\) *:* */  &/p' "
 awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }" \
 	-v u2="${c2% *}" -v s2="${c2#* }" -v tk="$ticks" -v sw="$sat_wall" \
 	-v sc="$sat_client" -v hw="$half_wall" -v hc="$half_client" -v rss="$rss" \
-	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" \
+	-v os="$osign" -v ov="$overify" -v ncpu="$(nproc)" -v nsrv="$nsrv" \
+	-v u3="${c3% *}" -v s3="${c3#* }" -v u4="${c4% *}" -v s4="${c4#* }" \
+	-v syncs="${syncs:-}" -v sync_cpu="${sync_cpu:-}" -v t0="$t0" -v t1="$t1" \
 	-v hp99="$(sed -n 's/^RESULT .* p99_ms=\([^ ]*\).*/\1/p' "$work/half.out")" 'BEGIN {
 	scpu = (u1 + s1 - u0 - s0) / tk; hcpu = (u2 + s2 - u1 - s1) / tk
 	per = scpu / n
@@ -338,6 +376,10 @@ awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }
 	ratio = crypto / per
 	printf "server CPU:      %.3f ms per flow saturated (%.2f s; user %.3f ms, system %.3f ms), %.3f ms at half rate\n",
 		per * 1e3, scpu, (u1 - u0) / tk / n * 1e3, (s1 - s0) / tk / n * 1e3, hcpu / n * 1e3
+	split(t0, a, " "); split(t1, b, " ")
+	if (nsrv == 1)
+		printf "by thread:       the store writer %.3f ms, the HTTP workers %.3f ms, the rest %.3f ms per flow saturated\n",
+			(b[1] - a[1]) / tk / n * 1e3, (b[2] - a[2]) / tk / n * 1e3, (b[3] - a[3]) / tk / n * 1e3
 	printf "machine share:   saturated: server %.2f cores, client %.2f cores of %d; half rate: server %.2f, client %.2f\n",
 		scpu / sw, sc / sw, ncpu, hcpu / hw, hc / hw
 	printf "client CPU:      %.3f ms per flow saturated (key generation before the run not counted)\n", sc / n * 1e3
@@ -345,6 +387,17 @@ awk -v n="$n" -v u0="${c0% *}" -v s0="${c0#* }" -v u1="${c1% *}" -v s1="${c1#* }
 		crypto * 1e3, ov, os
 	printf "ratio:           %.2f (crypto-bound CPU per flow / server CPU per flow; goal >= 0.5)  %s\n",
 		ratio, (ratio >= 0.5 ? "met" : "NOT met")
+	if (u4 + s4 > u3 + s3) {
+		http = (u4 + s4 - u3 - s3) / tk / n
+		printf "HTTP floor:      %.3f ms per flow: three POST /nonce, no store, no signature (saturated)\n", http * 1e3
+		if (syncs != "" && sync_cpu != "") {
+			commit = syncs * sync_cpu / 1e3
+			printf "commit floor:    %.3f ms per flow: %s fdatasync x %.3f ms of CPU per synchronous 4 KiB write\n",
+				commit * 1e3, syncs, sync_cpu
+			printf "ratio at most:   %.2f with nothing but the crypto and these two floors\n",
+				crypto / (crypto + http + commit)
+		}
+	}
 	printf "p99 at half:     %.2f ms (goal < 20 ms)  %s\n", hp99, (hp99 < 20 ? "met" : "NOT met")
 	printf "peak RSS:        %.1f MB (VmHWM; goal < 32 MB)  %s\n", rss / 1024, (rss < 32 * 1024 ? "met" : "NOT met")
 }'

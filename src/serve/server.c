@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define NONCE_KEY_FILE "dpop-nonce.key"
+#define C_NONCE_KEY_FILE "c-nonce.key"
 
 vci_serve_t *vci_serve_alloc(vci_err_t *err)
 {
@@ -65,6 +66,7 @@ void vci_serve_free(vci_serve_t *s)
 	free(s->par_url);
 	free(s->authorize_url);
 	vci_nonce_key_free(s->dpop_nonce_key);
+	vci_nonce_key_free(s->c_nonce_key);
 	vci_serve_encryption_free(s);
 	vci_serve_oidc_free(s);
 	vci_store_close(s->store);
@@ -319,18 +321,23 @@ static int signers(vci_serve_t *s, vci_err_t *err)
 	return 0;
 }
 
-/* STATE/dpop-nonce.key: 32 random bytes made on the first start (mode
- * 0600), so that DPoP nonces stay valid across a restart. */
-static int nonce_key(vci_serve_t *s, const char *state, vci_err_t *err)
+/* STATE/file: a nonce key of 32 random bytes made on the first start
+ * (mode 0600), so that nonces stay valid across a restart. A state
+ * directory that holds a database but has lost the file gets a new key:
+ * the nonces of the old one are then refused as invalid, and the wallet
+ * fetches a new one. */
+static vci_nonce_key_t *nonce_key_file(const char *state, const char *file, vci_err_t *err)
 {
 	char path[4096];
 	uint8_t key[32];
 	int fd;
 
-	if (!strncmp(state, "sqlite:", 7))
-		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state: give a "
-				   "directory (the DPoP nonce key is kept beside the database)");
-	snprintf(path, sizeof path, "%s/%s", state, NONCE_KEY_FILE);
+	if (!strncmp(state, "sqlite:", 7)) {
+		vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--state: give a directory "
+			    "(the nonce keys are kept beside the database)");
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s/%s", state, file);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		int ok = RAND_priv_bytes(key, sizeof key) == 1 &&
@@ -340,15 +347,26 @@ static int nonce_key(vci_serve_t *s, const char *state, vci_err_t *err)
 		close(fd);
 		if (!ok) {
 			unlink(path);
-			return vci_err_set(err, VCI_EXIT_IO, "io_error", "state: %s: cannot write",
-					   path);
+			vci_err_set(err, VCI_EXIT_IO, "io_error", "state: %s: cannot write", path);
+			return NULL;
 		}
 	} else if (errno != EEXIST) {
-		return vci_err_set(err, VCI_EXIT_IO, "io_error", "state: %s: %s", path,
-				   strerror(errno));
+		vci_err_set(err, VCI_EXIT_IO, "io_error", "state: %s: %s", path, strerror(errno));
+		return NULL;
 	}
-	s->dpop_nonce_key = vci_nonce_key_load(path, err);
-	return s->dpop_nonce_key ? 0 : -1;
+	return vci_nonce_key_load(path, err);
+}
+
+/* The DPoP nonce key (STATE/dpop-nonce.key) and the c_nonce key
+ * (STATE/c-nonce.key): two keys, so that a DPoP-Nonce is never taken for
+ * a c_nonce or the other way round. */
+static int nonce_key(vci_serve_t *s, const char *state, vci_err_t *err)
+{
+	s->dpop_nonce_key = nonce_key_file(state, NONCE_KEY_FILE, err);
+	if (!s->dpop_nonce_key)
+		return -1;
+	s->c_nonce_key = nonce_key_file(state, C_NONCE_KEY_FILE, err);
+	return s->c_nonce_key ? 0 : -1;
 }
 
 static void settings(vci_serve_t *s, const vci_serve_config_t *c)

@@ -400,6 +400,9 @@ static void *vci_store_writer_main(void *arg)
 {
 	vci_store_t *st = arg;
 
+	/* its own name, so ps -L, top -H and perf tell its CPU from the
+	 * workers' (a name refused changes nothing) */
+	pthread_setname_np(pthread_self(), "vci-store-write");
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		vci_store_job_t *jobs, *async;

@@ -239,3 +239,17 @@ CREATE TABLE status_entries (
 	allocated INTEGER NOT NULL,
 	PRIMARY KEY (list, idx)
 );
+
+-- version 7
+-- spent_nonces: the SHA-256 of every c_nonce a credential request spent,
+-- kept until the nonce's own expiry. c_nonces are sealed by the server
+-- (HMAC under STATE/c-nonce.key, with their expiry inside), so a nonce
+-- handed out is no longer written; only its one use is, in the write that
+-- records the issuance: a second insert of the same hash is a replay. The
+-- nonces table of version 1 (nonces handed out, not yet spent) is left to
+-- the sweep.
+CREATE TABLE spent_nonces (
+	hash BLOB PRIMARY KEY NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX spent_nonces_expiry ON spent_nonces (expires_at);

@@ -809,6 +809,11 @@ static const char vci_sql_nonce_put[] = "INSERT INTO nonces (hash, expires_at) V
 static const char vci_sql_nonce_take[] =
 	"DELETE FROM nonces WHERE hash = ?1 AND expires_at > ?2 RETURNING hash";
 static const char vci_sql_jti_use[] = "INSERT INTO jtis (hash, expires_at) VALUES (?1, ?2)";
+/* A sealed c_nonce spent: a row the first time, none for a replay (no
+ * statement fails, so the rest of the operation may stay). */
+static const char vci_sql_nonce_spend[] =
+	"INSERT INTO spent_nonces (hash, expires_at) VALUES (?1, ?2)"
+	" ON CONFLICT (hash) DO NOTHING RETURNING hash";
 
 static int vci_store_once_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
@@ -843,6 +848,26 @@ int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], in
 	struct vci_store_once o = { vci_sql_nonce_take, hash, now };
 
 	return vci_store_write(st, "nonce_take", vci_store_once_take_run, &o, err);
+}
+
+static int vci_store_nonce_spend_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const struct vci_store_once *o = arg;
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_nonce_spend, "hi", o->hash, o->t);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_EXISTS : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
+int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
+			  int64_t expires_at, vci_err_t *err)
+{
+	struct vci_store_once o = { vci_sql_nonce_spend, hash, expires_at };
+
+	return vci_store_write(st, "nonce_spend", vci_store_nonce_spend_run, &o, err);
 }
 
 int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
@@ -1118,11 +1143,6 @@ static int vci_store_grant_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 
 		rc = vci_store_redeem_run(c, &r, err);
 	}
-	if (rc == 0 && g->nonce_hash)
-		rc = vci_store_fresh(vci_store_changed(vci_store_do(c, err, vci_sql_nonce_put, "hi",
-								    g->nonce_hash,
-								    g->nonce_expires_at)),
-				     err, "c_nonce");
 	if (rc == 0)
 		rc = vci_store_fresh(vci_store_token_put_run(c, &g->token, err), err, "token");
 	if (rc != 0)
@@ -1176,16 +1196,17 @@ static int vci_store_issue_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	const vci_store_issue_t *a = arg;
 	struct vci_store_issued x = { a->exchange_id, a->issued, a->notification_id,
 				      a->status_uris, a->status_idx, a->nstatus, a->now };
-	vci_db_stmt_t *s;
 	int rc = vci_store_jti_run(c, a->jti_hash, a->jti_expires_at, err);
 
 	if (rc != 0)
 		return rc;
 	if (a->nonce_hash) {
-		rc = vci_store_query(c, &s, err, vci_sql_nonce_take, "hi", a->nonce_hash, a->now);
-		if (rc != VCI_DB_ROW)
-			return rc == VCI_DB_DONE ? VCI_STORE_NONCE : -1;
-		vci_store_end(c, s);
+		struct vci_store_once o = { vci_sql_nonce_spend, a->nonce_hash,
+					    a->nonce_expires_at };
+
+		rc = vci_store_nonce_spend_run(c, &o, err);
+		if (rc != 0)
+			return rc == VCI_STORE_EXISTS ? VCI_STORE_NONCE : rc;
 	}
 	return vci_store_exchange_issued_run(c, &x, err);
 }
@@ -1241,6 +1262,7 @@ static const char vci_sql_sweep_expired[] =
 
 static const char *const vci_sql_sweep[] = {
 	"DELETE FROM nonces WHERE expires_at <= ?1",
+	"DELETE FROM spent_nonces WHERE expires_at <= ?1",
 	"DELETE FROM jtis WHERE expires_at <= ?1",
 	"DELETE FROM tokens WHERE expires_at <= ?1",
 	"DELETE FROM authz WHERE expires_at <= ?1",

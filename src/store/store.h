@@ -256,6 +256,15 @@ int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
  * for an unknown, spent or expired one. */
 int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
 			 vci_err_t *err);
+/* Spend a sealed c_nonce (crypto/nonce.h; its MAC and expiry checked by
+ * the caller): its hash recorded until expires_at, the nonce's own
+ * expiry. 0 the first time, VCI_STORE_EXISTS for a nonce spent before
+ * (a replay). vci-serve spends a credential request's c_nonce in the
+ * write of vci_store_credential_issued, and on its own (this) only before
+ * a deferred request or a claims hook. The put/take pair above keeps
+ * nonces handed out instead, for issuers whose nonces are not sealed. */
+int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
+			  int64_t expires_at, vci_err_t *err);
 /* Record a DPoP proof's jti (hash of htu and jti) until expires_at: 0 the
  * first time, VCI_STORE_EXISTS for a replay (also after expires_at, until
  * vci_store_sweep removes it). */
@@ -553,8 +562,8 @@ typedef void (*vci_store_done_fn)(void *arg, int ret, const vci_err_t *err);
  * VCI_STORE_REPLAY and nothing changes), then the pre-authorized code
  * redeemed as vci_store_code_redeem does (when code_hash is given: its
  * returns, the jti staying recorded; else token.exchange_id names the
- * exchange, as the authorization code grant found it), then the draft-13
- * c_nonce put (when nonce_hash is given) and the access token put. On 0,
+ * exchange, as the authorization code grant found it), then the access
+ * token put (a draft-13 c_nonce is sealed, not stored). On 0,
  * token.exchange_id holds the exchange and *record its issuance record
  * (malloc'd: free it; NULL otherwise). VCI_STORE_NOTFOUND also for an
  * unknown token.exchange_id. The token is stored before the caller's
@@ -565,8 +574,6 @@ typedef struct vci_store_grant {
 	int64_t jti_expires_at;
 	const uint8_t *code_hash;        /* pre-authorized code, or NULL */
 	const uint8_t *tx_hash;          /* its tx_code, or NULL */
-	const uint8_t *nonce_hash;       /* draft-13 c_nonce, or NULL */
-	int64_t nonce_expires_at;
 	vci_store_token_t token;         /* hash, dpop_jkt, expires_at; exchange_id */
 	int64_t now;
 	char *record;                    /* out: malloc'd JSON text */
@@ -576,15 +583,16 @@ int vci_store_token_grant_start(vci_store_t *st, vci_store_grant_t *g, vci_store
 				void *arg, vci_err_t *err);
 
 /* The credential endpoint: in order, the DPoP proof's jti (when given;
- * VCI_STORE_REPLAY, nothing changed), the proofs' c_nonce spent as
- * vci_store_nonce_take does (when given; VCI_STORE_NONCE when it is not
- * live, the jti staying recorded), then the issuance recorded as
+ * VCI_STORE_REPLAY, nothing changed), the proofs' sealed c_nonce spent as
+ * vci_store_nonce_spend does (when given; VCI_STORE_NONCE when it was
+ * spent before, the jti staying recorded), then the issuance recorded as
  * vci_store_exchange_issued does (its returns; VCI_STORE_EXISTS rolls
  * back the jti and the nonce too). */
 typedef struct vci_store_issue {
 	const uint8_t *jti_hash;
 	int64_t jti_expires_at;
 	const uint8_t *nonce_hash;       /* the c_nonce of the proofs, or NULL */
+	int64_t nonce_expires_at;        /* its expiry (vci_nonce_check_life) */
 	const char *exchange_id, *issued, *notification_id;
 	const char *const *status_uris;
 	const uint64_t *status_idx;

@@ -275,20 +275,22 @@ PYEOF
 
 # ---- SQLite: the state directory's disk full ----
 
-# nonces_until_503 PORT MAX: POST /nonce (each one a write) until an answer
-# is 503 or MAX were sent; prints "ok=N other=N status=S retry_after=V"
-nonces_until_503() {
-	"$PY" - "$1" "$2" <<'PYEOF'
+# offers_until_503 PORT KEY MAX BODY: POST /offers on the admin listener
+# (each one a write of a new offer) until an answer is 503 or MAX were
+# sent; prints "ok=N other=N status=S retry_after=V"
+offers_until_503() {
+	"$PY" - "$@" <<'PYEOF'
 import http.client, sys
-port, most = int(sys.argv[1]), int(sys.argv[2])
+port, key, most, body = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
 ok = other = 0
 status, retry = "-", "-"
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 for _ in range(most):
-    c.request("POST", "/nonce", body=b"", headers={"Content-Length": "0"})
+    c.request("POST", "/offers", body=body, headers={
+        "Authorization": "Bearer " + key, "Content-Type": "application/json"})
     r = c.getresponse()
     r.read()
-    if r.status == 200:
+    if r.status in (200, 201):
         ok += 1
         continue
     status, retry = r.status, r.getheader("Retry-After") or "-"
@@ -308,11 +310,15 @@ PYEOF
 	serve_issuer "$ISS"
 	before=$(offer pid)
 	after=$(offer pid)
-	serve_start
+	KEY=$(apikey_add)
+	APORT=$(free_port)
+	serve_start --admin-listen "127.0.0.1:$APORT"
 	holder "$before" --expect-status --spent-log "$D/spent.ndjson"
-	# fill the disk, then write until the store refuses
+	# fill the disk, then write until the store refuses (a sealed c_nonce
+	# writes nothing: new offers on the admin listener are the writes)
 	dd if=/dev/zero of="$D/disk/fill" bs=16k >/dev/null 2>&1 || true
-	run nonces_until_503 "$PORT" 20000
+	run offers_until_503 "$APORT" "$KEY" 20000 \
+		"$(printf '{"credential_configuration_id":"pid","claims":%s}' "$(claims pid)")"
 	echo "$output"
 	echo "$output" | grep -q "status=503 retry_after=2"
 	echo "$output" | grep -q "other=0 "
@@ -326,7 +332,8 @@ PYEOF
 db = sqlite3.connect("file:%s/vci.db?mode=ro" % sys.argv[1], uri=True)
 r = db.execute("PRAGMA integrity_check").fetchall()
 assert r == [("ok",)], r' "$STATE"
-	curl -fsS -m 60 -o /dev/null -X POST "$ISS/nonce"
+	admin_offer "Authorization: Bearer $KEY" pid >/dev/null
+	grep -qx 201 "$D/admin.status"
 	holder "$after" --expect-status --spent-log "$D/spent.ndjson"
 	# what was spent before the disk filled stays spent
 	holder "$(offer pid)" --check-spent "$D/spent.ndjson"

@@ -318,6 +318,43 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	holder "$(offer mdl)" --neg bad-nonce
 }
 
+@test "sealed c_nonce: one changed character, or sealed under another state's c-nonce.key: 400 invalid_nonce" {
+	serve_start
+	holder "$(offer pid)" --neg forged-nonce
+	# a second server on its own state: its nonces are not ours
+	local other_port other_pid
+	other_port=$(free_port)
+	mkdir -p "$D/other"
+	vci-serve run --issuer "http://127.0.0.1:$other_port" --defn "$D/pid.json" \
+		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$D/other" \
+		--listen "127.0.0.1:$other_port" --status-list "pid=$D/pid.list" 2>"$D/other.err" &
+	other_pid=$!
+	for _ in $(seq 1 240); do
+		curl -sS -m 5 -o "$D/other.nonce" -X POST "http://127.0.0.1:$other_port/nonce" \
+			2>/dev/null && break
+		kill -0 "$other_pid" || { cat "$D/other.err"; false; }
+		sleep 0.25
+	done
+	kill -TERM "$other_pid"
+	wait "$other_pid" || true
+	[ "$(cmp -s "$STATE/c-nonce.key" "$D/other/c-nonce.key"; echo $?)" -ne 0 ]
+	holder "$(offer pid)" --neg given-nonce --nonce "$("$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["c_nonce"])' "$D/other.nonce")"
+}
+
+@test "sealed c_nonce: spent once, refused after a restart; the draft-13 c_nonce of the token response works once" {
+	serve_start
+	holder "$(offer pid)" --spent-log "$D/spent.ndjson"
+	holder "$(offer mdl)" --draft13 --spent-log "$D/spent.ndjson"
+	serve_stop
+	serve_start
+	holder "$(offer pid)" --check-spent "$D/spent.ndjson"
+	"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))["spent_check"]
+assert r["c_nonces"] >= 2, r' "$D/out.json"
+	holder "$(offer pid)" --draft13 --neg reuse-nonce
+}
+
 @test "replayed DPoP proof at the credential endpoint: 401 invalid_dpop_proof" {
 	serve_start
 	holder "$(offer pid)" --neg dpop-replay

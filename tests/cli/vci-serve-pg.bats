@@ -201,15 +201,20 @@ assert set(got) <= allocated, sorted(set(got) - allocated)' "$D/check.json" "$D/
 	[ "$status" -ne 0 ]
 	kill -0 "${HPIDS[1]}"
 	kill -0 "${HPIDS[2]}"
-	# the database down: a write answers 503 with Retry-After
+	# the database down: a write (a token request: its code is looked up
+	# and spent in one store operation) answers 503 with Retry-After
 	"$PG_CLUSTER" pause "$OWN_CLUSTER"
-	curl -sS -m 60 -D "$D/h503" -o /dev/null -X POST "http://127.0.0.1:${HPORTS[0]}/nonce"
+	grant='grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=unknown-code'
+	curl -sS -m 60 -D "$D/h503" -o /dev/null --data "$grant" "http://127.0.0.1:${HPORTS[0]}/token"
 	head -n 1 "$D/h503" | grep -q ' 503'
 	grep -qi '^Retry-After: [0-9]' "$D/h503"
 	"$PG_CLUSTER" start "$OWN_CLUSTER" >/dev/null
-	# back: both hosts serve again, on new connections
+	# back: both hosts reach the store again, on new connections (the
+	# unknown code is refused by the store: 400 invalid_grant, not 503)
 	for port in "${HPORTS[@]}"; do
-		curl -fsS -m 60 -o /dev/null -X POST "http://127.0.0.1:$port/nonce"
+		[ "$(curl -sS -m 60 -o "$D/back.json" -w '%{http_code}' --data "$grant" \
+			"http://127.0.0.1:$port/token")" = 400 ]
+		grep -q '"invalid_grant"' "$D/back.json"
 	done
 	"$PY" "$HOLDER" "$(pg_offer pid)" --ca "$D/ca.crt" --connect-to "$(ports_from 0)" \
 		--expect-status >/dev/null || { grep -h '"status":503' "$D"/host*.err | tail -n 5; false; }

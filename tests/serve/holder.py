@@ -52,6 +52,7 @@ Options:
   --tx-attempts N      (--neg wrong-tx-code) the server's cap (default 5)
   --second-offer OFFER (--neg dpop-replay-token) a second, fresh offer
   --wait S             (--neg expired-*) seconds to wait (default 3)
+  --nonce VALUE        (--neg given-nonce) the c_nonce to send
   --deferred           the credential request must be answered 202 with a
                        transaction_id and interval (OpenID4VCI 1.0 section
                        8.3); the holder then polls the deferred credential
@@ -150,6 +151,10 @@ Negative modes (--neg):
   replay-code          the code redeemed twice: 400 invalid_grant
   reuse-nonce          a c_nonce used for a second request: 400 invalid_nonce
   bad-nonce            a c_nonce the server never made: 400 invalid_nonce
+  forged-nonce         a c_nonce of the server's with one character changed:
+                       400 invalid_nonce
+  given-nonce          the c_nonce given by --nonce (one another server
+                       made): 400 invalid_nonce
   over-batch           batch_size + 1 proofs: 400 invalid_credential_request
                        (or invalid_proof)
   dup-key              two proofs of one key: 400 invalid_proof (or
@@ -1822,6 +1827,18 @@ def neg_after_token(h, mode):
 		body = h.request_body(cid, [h.proof(Key(), b64u(secrets.token_bytes(32)))])
 		r = h.post_credential(body)
 		h.expect_error("credential, unknown c_nonce", r, 400, ["invalid_nonce"])
+	elif mode in ("forged-nonce", "given-nonce"):
+		if mode == "given-nonce":
+			if not h.o["nonce"]:
+				die("--neg given-nonce needs --nonce")
+			n = h.o["nonce"]
+		else:
+			n = h.c_nonce()
+			i = len(n) // 2
+			n = n[:i] + ("A" if n[i] != "A" else "B") + n[i + 1:]
+		body = h.request_body(cid, [h.proof(Key(), n)])
+		r = h.post_credential(body)
+		h.expect_error("credential, %s c_nonce" % mode.split("-")[0], r, 400, ["invalid_nonce"])
 	elif mode == "reuse-nonce":
 		doc, _ = h.credential(cid, 1)
 		used = h.spent["c_nonces"][-1]
@@ -1875,7 +1892,7 @@ CRED_MODES = ("replay-code", "dpop-replay-token", "bearer-dpop-token", "token-in
 	      "unknown-config", "unknown-identifier", "missing-proof", "bad-proof-sig",
 	      "wrong-aud", "over-batch", "dup-key", "no-key-attestation", "bad-nonce",
 	      "expired-token", "expired-nonce", "notify-repeat", "bad-event", "reuse-nonce", "dpop-replay", "bad-notification",
-	      "enc-unsupported", "enc-plain-request", "key-attestation-refused")
+	      "enc-unsupported", "enc-plain-request", "key-attestation-refused", "forged-nonce", "given-nonce")
 
 
 def run_negative(h, mode):
@@ -2179,7 +2196,7 @@ def parse_args(argv):
 	     "unknown_fields": False, "use_config_id": False, "expect_status": False,
 	     "notify": True, "neg": None, "wrong_tx_code": 1, "tx_attempts": 5,
 	     "save": None, "spent_log": None, "check_spent": None, "ca": None,
-	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None,
+	     "config": None, "tx_code": None, "second_offer": None, "wait": 3.0, "tls_ca": None, "nonce": None,
 	     "deferred": False, "expect_denied": False, "poll": None, "deferred_wait": 120.0,
 	     "pending_file": None,
 	     "flow": "pre-auth", "wallet_key": None, "wallet_cert": None,
@@ -2200,7 +2217,7 @@ def parse_args(argv):
 		  "--encrypt": "encrypt", "--attester-key": "attester_key",
 		  "--attester-cert": "attester_cert", "--key-storage": "key_storage",
 		  "--user-auth": "user_auth", "--proof-type": "proof_type",
-		  "--save-jwe": "save_jwe", "--connect-to": "connect_to"}
+		  "--save-jwe": "save_jwe", "--connect-to": "connect_to", "--nonce": "nonce"}
 	flags = {"--draft13": "draft13", "--unknown-fields": "unknown_fields",
 		 "--use-config-id": "use_config_id", "--expect-status": "expect_status",
 		 "--deferred": "deferred", "--expect-denied": "expect_denied",

@@ -407,6 +407,16 @@ static void test_nonce(void)
 	       "expired at ttl: %s", err.msg);
 	tap_ok(vci_nonce_check(k2, n, strlen(n), NOW, NULL, &err) == -1 &&
 	       strstr(err.msg, "forged"), "other key: %s", err.msg);
+	{
+		int64_t iss = 0, exp = 0;
+
+		tap_ok(vci_nonce_check_life(k, n, strlen(n), NOW + 299, &iss, &exp, &err) == 0 &&
+		       iss == NOW && exp == NOW + 300,
+		       "check_life: valid until its own expiry, which it gives");
+		tap_ok(vci_nonce_check_life(k, n, strlen(n), NOW + 300, NULL, &exp, &err) == -1 &&
+		       !strcmp(err.code, "invalid_nonce"), "check_life: refused at expiry: %s",
+		       err.msg);
+	}
 	tam = strdup(n);
 	tam[20] = tam[20] == 'A' ? 'B' : 'A';
 	tap_ok(vci_nonce_check(k, tam, strlen(tam), NOW, NULL, &err) == -1 &&

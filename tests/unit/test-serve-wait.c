@@ -1,11 +1,13 @@
 /* test-serve-wait.c - requests that wait for their store write do not
- * hold a worker thread: over HTTP on 127.0.0.1, more nonce requests than
- * the server has worker threads are sent while another connection holds
+ * hold a worker thread: over HTTP on 127.0.0.1, more token requests (each
+ * redeems its own pre-authorized code, one store write) than the server
+ * has worker threads are sent while another connection holds
  * the database's write lock; all of them reach the store's queue (a
  * worker blocked on its commit would have stopped at one per thread),
  * and once the lock is released they share one or two commits and are
  * all answered. Counts from vci_store_stats, never times. */
 #include "base/common.h"
+#include "base/url.h"
 #include "serve/serve.h"
 #include "store/driver.h"
 #include "store/store.h"
@@ -22,28 +24,39 @@
 #define THREADS 2
 #define REQUESTS 12      /* more than THREADS */
 
-/* A connection to addr ("127.0.0.1:PORT") with one request sent. */
-static int send_nonce(const char *addr)
+/* A connection to addr ("127.0.0.1:PORT") with one token request for
+ * the pre-authorized code sent. */
+static int send_token(const char *addr, const char *code)
 {
-	static const char req[] = "POST /nonce HTTP/1.1\r\nHost: issuer.example\r\n"
-				  "Content-Length: 0\r\n\r\n";
+	char_auto_t *enc = code ? vci_url_encode(code, strlen(code), NULL, NULL) : NULL;
+	char body[512], req[1024];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	const char *colon = strrchr(addr, ':');
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd, blen, rlen;
 
-	if (fd < 0 || !colon)
+	if (!enc || !colon)
+		return -1;
+	blen = snprintf(body, sizeof body, "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3A"
+			"grant-type%%3Apre-authorized_code&pre-authorized_code=%s", enc);
+	rlen = snprintf(req, sizeof req, "POST /token HTTP/1.1\r\nHost: issuer.example\r\n"
+			"Content-Type: application/x-www-form-urlencoded\r\n"
+			"Content-Length: %d\r\n\r\n%s", blen, body);
+	if (blen < 0 || (size_t)blen >= sizeof body || rlen < 0 || (size_t)rlen >= sizeof req)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
 	sa.sin_port = htons((uint16_t)atoi(colon + 1));
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+	    write(fd, req, (size_t)rlen) != (ssize_t)rlen) {
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-/* Whether the answer on fd is a 200 with a c_nonce (60 s at most). */
+/* Whether the answer on fd is a 200 with an access token (60 s at most). */
 static int answered(int fd)
 {
 	char buf[4096];
@@ -57,7 +70,7 @@ static int answered(int fd)
 			break;
 		len += (size_t)n;
 		buf[len] = '\0';
-		if (strstr(buf, "\"c_nonce\""))
+		if (strstr(buf, "\"access_token\""))
 			return strncmp(buf, "HTTP/1.1 200", 12) == 0;
 	}
 	return 0;
@@ -85,7 +98,8 @@ int main(void)
 	vci_http_t *h = NULL;
 	vci_db_t *db = NULL;
 	char path[128];
-	int fds[REQUESTS], sent = 0, ok = 0, queued;
+	char *codes[REQUESTS] = { 0 };
+	int fds[REQUESTS], sent = 0, ok = 0, queued, made = 0;
 
 	if (!serve_fixture_up(&fx)) {
 		tap_ok(0, "fixture");
@@ -94,14 +108,17 @@ int main(void)
 	h = vci_http_start(fx.s, &o, &err);
 	tap_ok(h != NULL, "the server listens on %s (%s)", h ? vci_http_address(h) : "-",
 	       err.msg);
+	for (int i = 0; i < REQUESTS; i++)
+		made += (codes[i] = serve_fixture_offer(&fx, "pid", NULL, 1)) != NULL;
+	tap_is_int(made, REQUESTS, "%d offers imported", REQUESTS);
 	snprintf(path, sizeof path, "%s/state/vci.db", fx.dir);
 	db = vci_db_sqlite.open(path, VCI_DB_WRITER, &err);
 	tap_ok(db && vci_db_sqlite.begin(db, &err) == 0,
 	       "another connection holds the write lock (%s)", err.msg);
 	vci_store_stats(fx.s->store, &s0);
 	for (int i = 0; h && i < REQUESTS; i++)
-		sent += (fds[i] = send_nonce(vci_http_address(h))) >= 0;
-	tap_is_int(sent, REQUESTS, "%d nonce requests sent to %d worker threads", REQUESTS,
+		sent += (fds[i] = send_token(vci_http_address(h), codes[i])) >= 0;
+	tap_is_int(sent, REQUESTS, "%d token requests sent to %d worker threads", REQUESTS,
 		   THREADS);
 	queued = wait_queued(fx.s->store, REQUESTS);
 	tap_ok(queued, "all %d wait in the store's queue: no worker thread is held", REQUESTS);
@@ -113,12 +130,14 @@ int main(void)
 		ok += answered(fds[i]);
 		close(fds[i]);
 	}
-	tap_is_int(ok, REQUESTS, "each answered 200 with its c_nonce");
+	tap_is_int(ok, REQUESTS, "each answered 200 with its access token");
 	vci_store_stats(fx.s->store, &s1);
 	tap_is_int((long long)(s1.writes - s0.writes), REQUESTS, "%d writes", REQUESTS);
 	tap_ok(s1.commits - s0.commits >= 1 && s1.commits - s0.commits <= 2,
 	       "they shared %llu commit(s) (at most 2)",
 	       (unsigned long long)(s1.commits - s0.commits));
+	for (int i = 0; i < REQUESTS; i++)
+		free(codes[i]);
 	vci_http_stop(h, 5000);
 	serve_fixture_down(&fx);
 	return tap_done();

@@ -742,6 +742,8 @@ static void test_sweep(vci_store_t *st)
 	vci_store_nonce_put(st, n1, now, &err);          /* expired at now */
 	vci_store_nonce_put(st, n2, now + 1, &err);      /* still valid */
 	vci_store_jti_use(st, j1, now - 1, &err);
+	vci_store_nonce_spend(st, n1, now, &err);        /* spent, expired at now */
+	vci_store_nonce_spend(st, n2, now + 1, &err);    /* spent, still live */
 	put_offer(st, "s-old", "code-s-old", NULL, 0, now - 5);
 	put_offer(st, "s-live", "code-s-live", NULL, 0, now + 5);
 	put_offer(st, "s-spent", "code-s-spent", NULL, 0, now - 5);
@@ -758,6 +760,10 @@ static void test_sweep(vci_store_t *st)
 		   T->name);
 	tap_is_int(vci_store_jti_use(st, j1, now + 60, &err), 0,
 		   "%s: sweep forgets an expired jti", T->name);
+	tap_is_int(vci_store_nonce_spend(st, n1, now + 60, &err), 0,
+		   "%s: sweep forgets a spent nonce past its expiry", T->name);
+	tap_is_int(vci_store_nonce_spend(st, n2, now + 60, &err), VCI_STORE_EXISTS,
+		   "%s: sweep keeps a spent nonce not expired", T->name);
 	tap_is_int(vci_store_offer_get(st, "s-live", now, &offer, &err), 0,
 		   "%s: sweep keeps a live offer", T->name);
 	free(offer);
@@ -1451,7 +1457,6 @@ static void test_group_commit(vci_store_t *st, const char *where)
 static void test_grant(vci_store_t *st)
 {
 	uint8_t jti[VCI_STORE_HASH], code[VCI_STORE_HASH], tx[VCI_STORE_HASH];
-	uint8_t nonce[VCI_STORE_HASH];
 	vci_store_grant_t g = { 0 };
 	vci_store_token_t got;
 	vci_err_t err = { 0 };
@@ -1461,10 +1466,8 @@ static void test_grant(vci_store_t *st)
 	hash_of("https://i.example/token grant-jti-1", jti);
 	hash_of("code-g1", code);
 	hash_of("0000", tx);
-	hash_of("grant-nonce-1", nonce);
 	g = (vci_store_grant_t){ .jti_hash = jti, .jti_expires_at = NOW + 60, .code_hash = code,
-				 .tx_hash = tx, .nonce_hash = nonce, .nonce_expires_at = NOW + 60,
-				 .now = NOW };
+				 .tx_hash = tx, .now = NOW };
 	hash_of("grant-token-1", g.token.hash);
 	g.token.expires_at = NOW + 300;
 	snprintf(g.token.dpop_jkt, sizeof(g.token.dpop_jkt), "jkt-g1");
@@ -1485,8 +1488,6 @@ static void test_grant(vci_store_t *st)
 	tap_ok(vci_store_token_get(st, g.token.hash, NOW, &got, &err) == 0 &&
 	       !strcmp(got.exchange_id, g.token.exchange_id) && !strcmp(got.dpop_jkt, "jkt-g1"),
 	       "%s: token_grant: the token stored for it", T->name);
-	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), 0,
-		   "%s: token_grant: the c_nonce stored", T->name);
 	free(g.record);
 	g.record = NULL;
 	snprintf(xid, sizeof(xid), "%s", g.token.exchange_id);
@@ -1496,11 +1497,10 @@ static void test_grant(vci_store_t *st)
 		   "%s: token_grant: the code once only", T->name);
 	/* the authorization code grant: the exchange given, no code */
 	g.code_hash = g.tx_hash = NULL;
-	g.nonce_hash = NULL;
 	g.jti_hash = NULL;
 	snprintf(g.token.exchange_id, sizeof(g.token.exchange_id), "%s", xid);
 	tap_is_int(vci_store_token_grant(st, &g, &err), 0,
-		   "%s: token_grant: for an exchange, no jti or c_nonce", T->name);
+		   "%s: token_grant: for an exchange, no jti", T->name);
 	tap_ok(g.record && vci_store_token_get(st, g.token.hash, NOW, &got, &err) == 0,
 	       "%s: token_grant: its token stored", T->name);
 	free(g.record);
@@ -1529,12 +1529,15 @@ static void test_issue(vci_store_t *st)
 	hash_of("https://i.example/credential issue-jti-1", jti);
 	hash_of("issue-nonce-1", nonce);
 	a = (vci_store_issue_t){ .jti_hash = jti, .jti_expires_at = NOW + 60,
-				 .nonce_hash = nonce, .exchange_id = xid,
+				 .nonce_hash = nonce, .nonce_expires_at = NOW + 60,
+				 .exchange_id = xid,
 				 .issued = "{\"credentials\":1}", .notification_id = "n-i1",
 				 .status_uris = uris, .status_idx = idx, .nstatus = 1,
 				 .now = NOW };
+	tap_is_int(vci_store_nonce_spend(st, nonce, NOW + 60, &err), 0,
+		   "%s: nonce_spend", T->name);
 	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_NONCE,
-		   "%s: credential_issued: a c_nonce never given", T->name);
+		   "%s: credential_issued: a c_nonce spent before", T->name);
 	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_REPLAY,
 		   "%s: credential_issued: its jti stayed recorded", T->name);
 	tap_ok(vci_store_exchange_get(st, xid, &x, &err) == 0 &&
@@ -1542,22 +1545,24 @@ static void test_issue(vci_store_t *st)
 	       T->name);
 	vci_store_exchange_clear(&x);
 	hash_of("https://i.example/credential issue-jti-2", jti);
-	vci_store_nonce_put(st, nonce, NOW + 60, &err);
+	hash_of("issue-nonce-1b", nonce);
 	tap_is_int(vci_store_credential_issued(st, &a, &err), 0, "%s: credential_issued",
 		   T->name);
 	tap_ok(vci_store_exchange_get(st, xid, &x, &err) == 0 &&
 	       !strcmp(x.state, "credential_issued") && !strcmp(x.notification_id, "n-i1"),
 	       "%s: credential_issued: the exchange", T->name);
 	vci_store_exchange_clear(&x);
-	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), VCI_STORE_NOTFOUND,
-		   "%s: credential_issued: the c_nonce spent", T->name);
+	tap_is_int(vci_store_nonce_spend(st, nonce, NOW + 60, &err), VCI_STORE_EXISTS,
+		   "%s: credential_issued: the c_nonce recorded spent", T->name);
+	hash_of("https://i.example/credential issue-jti-2b", jti);
+	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_NONCE,
+		   "%s: credential_issued: the same c_nonce again is a replay", T->name);
 	/* the same status index again: all of it rolled back */
 	hash_of("https://i.example/credential issue-jti-3", jti);
 	hash_of("issue-nonce-2", nonce);
-	vci_store_nonce_put(st, nonce, NOW + 60, &err);
 	tap_is_int(vci_store_credential_issued(st, &a, &err), VCI_STORE_EXISTS,
 		   "%s: credential_issued: a status index recorded before", T->name);
-	tap_is_int(vci_store_nonce_take(st, nonce, NOW, &err), 0,
+	tap_is_int(vci_store_nonce_spend(st, nonce, NOW + 60, &err), 0,
 		   "%s: credential_issued: refused, it spent no c_nonce", T->name);
 	tap_is_int(vci_store_jti_use(st, jti, NOW + 60, &err), 0,
 		   "%s: credential_issued: and recorded no jti", T->name);

@@ -134,6 +134,12 @@ char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vc
 int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
 		    int64_t *issued, vci_err_t *err)
 {
+	return vci_nonce_check_life(k, nonce, len, now, issued, NULL, err);
+}
+
+int vci_nonce_check_life(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
+			 int64_t *issued, int64_t *expires, vci_err_t *err)
+{
 	uint8_t *raw = NULL;
 	uint8_t want[MAC_LEN];
 	size_t rlen = 0;
@@ -169,5 +175,7 @@ int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, int
 				   "nonce: issued in the future");
 	if (issued)
 		*issued = (int64_t)iat;
+	if (expires)
+		*expires = exp > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)exp;
 	return 0;
 }

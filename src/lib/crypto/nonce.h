@@ -8,7 +8,8 @@
  * The key is the content of a key file of at least 32 bytes (for example
  * `openssl rand -out nonce.key 32`). Checking recomputes the MAC, compares
  * it in constant time and checks the expiry. Such a nonce is not single
- * use: a replay within its lifetime needs a store of used values. */
+ * use: a replay within its lifetime needs a store of used values (vci-serve
+ * records each c_nonce spent with its expiry, see vci_nonce_check_life). */
 #ifndef VCI_NONCE_H
 #define VCI_NONCE_H
 
@@ -35,5 +36,10 @@ char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vc
  * with err (VCI_EXIT_FAIL, code "invalid_nonce"). */
 int vci_nonce_check(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
 		    int64_t *issued, vci_err_t *err);
+/* vci_nonce_check that also gives the nonce's expiry (*expires, if
+ * non-NULL): a store that keeps used nonces to refuse a replay keeps each
+ * until then, whatever the lifetime settings are now. */
+int vci_nonce_check_life(const vci_nonce_key_t *k, const char *nonce, size_t len, int64_t now,
+			 int64_t *issued, int64_t *expires, vci_err_t *err);
 
 #endif

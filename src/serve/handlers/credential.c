@@ -10,8 +10,10 @@
  * 3. The configuration, among those the exchange's offer names
  *    (vci_credential_request_select).
  * 4. The proofs (Appendix F): every proof signed by a distinct key, aud
- *    the issuer, nonce one c_nonce of ours, which is then spent in the
- *    store (a second use is invalid_nonce).
+ *    the issuer, nonce one live c_nonce sealed by this server (checked
+ *    first, without the store: a forged, foreign or expired nonce is
+ *    invalid_nonce before any signature is verified), which is then
+ *    recorded spent in the store (a second use is invalid_nonce).
  * 5. One status index per credential (vci_serve_status_alloc), one
  *    issuance record per proven key (the exchange's claims, the key, the
  *    status), each signed through the library.
@@ -29,7 +31,6 @@
 
 #include <string.h>
 
-#define C_NONCE_BYTES 32
 #define NOTIFICATION_ID_BYTES 16
 
 /* What one credential request carries through its steps. */
@@ -47,6 +48,7 @@ typedef struct cred_ctx {
 	vci_err_t err;
 	/* spent in the one store write of the request (cred_record) */
 	uint8_t jti[VCI_STORE_HASH], nonce[VCI_STORE_HASH];
+	int64_t nonce_exp;        /* the c_nonce's expiry: kept spent until then */
 	int has_jti, has_nonce;
 	vci_store_issue_t issue;  /* that write */
 	char nid[VCI_STORE_ID];
@@ -55,18 +57,12 @@ typedef struct cred_ctx {
 	uint64_t *idx;
 } cred_ctx_t;
 
-/* A fresh c_nonce, stored as the nonce endpoint's are (malloc'd). */
+/* A fresh c_nonce, sealed as the nonce endpoint's are (malloc'd). */
 static char *cred_c_nonce(cred_ctx_t *c)
 {
-	uint8_t h[VCI_STORE_HASH];
 	vci_err_t err = { 0 };
-	char *n = vci_h_secret(C_NONCE_BYTES, h, &err);
 
-	if (n && vci_store_nonce_put(c->s->store, h, c->req->now + c->s->nonce_ttl, &err) < 0) {
-		free(n);
-		return NULL;
-	}
-	return n;
+	return vci_h_c_nonce(c->s, c->req, &err);
 }
 
 /* Answer c->err. A legacy request's proof and nonce errors also carry a
@@ -157,7 +153,8 @@ static int cred_proofs(cred_ctx_t *c)
 
 	if (!c->cr.proofs && !c->d->key_binding)
 		return 0;
-	if (vci_credential_request_nonce(&c->cr, &nonce, &c->err) < 0)
+	if (vci_credential_request_nonce(&c->cr, &nonce, &c->err) < 0 ||
+	    vci_h_c_nonce_check(c->s, c->req, nonce, c->nonce, &c->nonce_exp, &c->err) < 0)
 		return -1;
 	/* the definition's proof algorithms and key attestation levels are
 	 * applied by vci_policy_verify_record, as vci-verify-proof --defn does */
@@ -170,8 +167,6 @@ static int cred_proofs(cred_ctx_t *c)
 	if (json_array_size(c->keys) > (c->s->batch_size ? c->s->batch_size : 1))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_proof",
 				   "proofs: more keys than the batch size");
-	if (vci_store_hash(nonce, strlen(nonce), c->nonce) < 0)
-		return vci_err_oom(&c->err);
 	c->has_nonce = 1;
 	return 0;
 }
@@ -179,8 +174,7 @@ static int cred_proofs(cred_ctx_t *c)
 static int cred_nonce_refused(cred_ctx_t *c)
 {
 	return vci_err_set(&c->err, VCI_EXIT_FAIL, "invalid_nonce",
-			   "nonce: not a live c_nonce of this issuer (unknown, used or "
-			   "expired): fetch a new one");
+			   "nonce: used before: fetch a new one");
 }
 
 /* The DPoP jti and the c_nonce spent on their own, before a deferred
@@ -196,8 +190,8 @@ static int cred_spend(cred_ctx_t *c)
 	if (rc == VCI_STORE_EXISTS)
 		return vci_h_dpop_jti_refused(&c->err);
 	if (rc == 0 && c->has_nonce)
-		rc = vci_store_nonce_take(c->s->store, c->nonce, c->req->now, &c->err);
-	if (rc == VCI_STORE_NOTFOUND)
+		rc = vci_store_nonce_spend(c->s->store, c->nonce, c->nonce_exp, &c->err);
+	if (rc == VCI_STORE_EXISTS)
 		return cred_nonce_refused(c);
 	c->has_jti = c->has_nonce = 0;
 	return rc < 0 ? -1 : 0;
@@ -261,6 +255,7 @@ static int cred_record(cred_ctx_t *c)
 	c->issue.jti_hash = c->has_jti ? c->jti : NULL;
 	c->issue.jti_expires_at = c->req->now + VCI_H_DPOP_JTI_TTL;
 	c->issue.nonce_hash = c->has_nonce ? c->nonce : NULL;
+	c->issue.nonce_expires_at = c->nonce_exp;
 	c->issue.exchange_id = c->x.id;
 	c->issue.issued = c->issued;
 	c->issue.notification_id = c->nid;

@@ -16,6 +16,20 @@
  * *hash (if non-NULL) receives its SHA-256, the form the store keeps. */
 char *vci_h_secret(size_t nbytes, uint8_t *hash, vci_err_t *err);
 
+/* A fresh c_nonce sealed with the server's c_nonce key, valid from
+ * req->now for nonce_ttl seconds (nonce.c; malloc'd). Nothing is stored:
+ * the credential endpoint checks it with vci_h_c_nonce_check. */
+char *vci_h_c_nonce(vci_serve_t *s, const vci_req_t *req, vci_err_t *err);
+
+/* A c_nonce made by vci_h_c_nonce, checked at req->now: its MAC under
+ * this server's key, its expiry. 0 with hash (its SHA-256, the form in
+ * which the store records it spent) and *expires (its expiry), or -1
+ * with err ("invalid_nonce" for a forged, foreign or expired nonce). Not
+ * single use by itself: the caller spends hash (vci_store_nonce_spend,
+ * or the nonce of vci_store_credential_issued). */
+int vci_h_c_nonce_check(vci_serve_t *s, const vci_req_t *req, const char *nonce,
+			uint8_t hash[VCI_STORE_HASH], int64_t *expires, vci_err_t *err);
+
 /* Answer with err as an OAuth error body (vci_resp_err: status from the
  * code's class when `status` is 0) and Cache-Control: no-store
  * (OID4VCI 1.0 section 8.3.1.2, RFC 6749 section 5.2). */

@@ -16,12 +16,12 @@
  * before that, from the offer's record read by the code's hash, so the
  * refused request does not spend the code. The access token is 32 random bytes
  * whose hash the store keeps with the exchange, the DPoP key thumbprint
- * (token_type DPoP) and the expiry. The DPoP jti, the code, the
- * draft-13 c_nonce and the token are written in one store operation
- * (vci_store_token_grant), during which the worker thread serves other
- * connections (vci_serve_wait). The response carries
- * authorization_details with credential_identifiers (section 6.2) and,
- * for draft 13 wallets, a c_nonce that the store also keeps. */
+ * (token_type DPoP) and the expiry. The DPoP jti, the code and the
+ * token are written in one store operation (vci_store_token_grant),
+ * during which the worker thread serves other connections
+ * (vci_serve_wait). The response carries authorization_details with
+ * credential_identifiers (section 6.2) and, for draft 13 wallets, a
+ * sealed c_nonce as the nonce endpoint makes them (nothing stored). */
 #include "handlers.h"
 #include "oid4vci/authz.h"
 #include "oid4vci/request.h"
@@ -203,11 +203,10 @@ static int64_t token_refresh_ttl(vci_serve_t *s, const json_t *ids)
 }
 
 /* A token request while its one store write (vci_store_token_grant: the
- * DPoP jti, the code, the draft-13 c_nonce, the token) is made. */
+ * DPoP jti, the code, the token) is made. */
 struct token_wait {
 	vci_store_grant_t g;
 	uint8_t jti[VCI_STORE_HASH], code[VCI_STORE_HASH], tx[VCI_STORE_HASH];
-	uint8_t nonce[VCI_STORE_HASH];
 	char *token, *c_nonce;          /* the secrets handed out (wiped) */
 	char *asked;                    /* authorization request's configurations */
 	char *refresh;                  /* the rotated refresh token to hand back
@@ -322,8 +321,9 @@ static void token_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 	token_wait_free(w);
 }
 
-/* Make the access token (and draft-13 c_nonce) of the grant in w and
- * write them with the rest of w in one store operation (w is taken). */
+/* Make the access token (and the draft-13 c_nonce, sealed) of the grant
+ * in w and write the token with the rest of w in one store operation (w
+ * is taken). */
 static void token_issue(vci_serve_t *s, const vci_req_t *req, struct token_wait *w,
 			vci_resp_t *resp)
 {
@@ -331,10 +331,8 @@ static void token_issue(vci_serve_t *s, const vci_req_t *req, struct token_wait 
 
 	w->g.now = req->now;
 	w->g.token.expires_at = req->now + s->token_ttl;
-	w->g.nonce_expires_at = req->now + s->nonce_ttl;
-	w->g.nonce_hash = w->nonce;
 	w->token = vci_h_secret(TOKEN_BYTES, w->g.token.hash, &err);
-	w->c_nonce = w->token ? vci_h_secret(TOKEN_BYTES, w->nonce, &err) : NULL;
+	w->c_nonce = w->token ? vci_h_c_nonce(s, req, &err) : NULL;
 	if (!w->c_nonce) {
 		token_wait_free(w);
 		vci_h_fail(resp, 0, &err);
