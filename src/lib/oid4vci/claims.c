@@ -281,8 +281,11 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 
 static const vci_defn_node_t *kid_key(const vci_defn_node_t *n, const char *key)
 {
+	/* the first byte first: most names differ there, and the call to
+	 * strcmp costs more than the comparison */
 	for (size_t i = 0; i < n->nkids; i++)
-		if (n->kids[i]->kind == VCI_PATH_KEY && !strcmp(n->kids[i]->key, key))
+		if (n->kids[i]->kind == VCI_PATH_KEY && n->kids[i]->key[0] == key[0] &&
+		    !strcmp(n->kids[i]->key, key))
 			return n->kids[i];
 	return NULL;
 }
