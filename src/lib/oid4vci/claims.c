@@ -314,6 +314,8 @@ static int unknown(cctx_t *x, const json_t *v, const vci_defn_node_t *n)
 		json_object_foreach((json_t *)v, k, m) {
 			const vci_defn_node_t *c = kid_key(n, k);
 
+			if (c && c->claim >= 0)
+				continue; /* described: no name to build */
 			name_key(&x->name, k);
 			rc = c ? unknown(x, m, c) : bad(x, "not in the definition of %s", x->d->id);
 			name_cut(&x->name, mark);
