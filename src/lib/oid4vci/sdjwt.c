@@ -421,18 +421,19 @@ static void sort_small(char (*dg)[DIGEST_B64_MAX], size_t n, const char **by)
 	}
 }
 
-/* Sort the digests after adding decoys; returns the "_sd" array. */
-static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
+/* Add the decoys to the n digests in dg and sort them all: the i-th in
+ * order is then SD_AT(by, dg, n, i), n the new count. */
+#define SD_AT(by, dg, n, i) ((n) <= SORT_SMALL ? (by)[i] : (dg)[i])
+
+static int sd_digests(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t *np, const char **by)
 {
-	size_t decoys = b->is->decoys >= 0 ? (size_t)b->is->decoys : 0;
-	const char *by[SORT_SMALL];
-	json_t *arr;
+	size_t decoys = b->is->decoys >= 0 ? (size_t)b->is->decoys : 0, n = *np;
 
 	if (b->is->decoys < 0 && !b->is->salts) {
 		const uint8_t *r;
 
 		if (rand_take(b, 1, &r) < 0)
-			return NULL;
+			return -1;
 		decoys = 1 + r[0] % VCI_SDJWT_DECOYS_MAX;
 	}
 	for (size_t i = 0; i < decoys; i++) {
@@ -440,27 +441,58 @@ static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
 		char s[32];
 
 		if (rand_take(b, SALT_BYTES, &r) < 0)
-			return NULL;
+			return -1;
 		vci_b64url_encode_to(s, r, SALT_BYTES);
-		if (build_digest(b, s, strlen(s), dg[n++]) < 0) {
-			vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
-			return NULL;
-		}
+		if (build_digest(b, s, strlen(s), dg[n++]) < 0)
+			return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
 	}
 	if (n <= SORT_SMALL)
 		sort_small(dg, n, by);
 	else
 		qsort(dg, n, sizeof dg[0], cmp_digest);
+	*np = n;
+	return 0;
+}
+
+/* A nested object's "_sd" array of the digests with decoys, sorted. */
+static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
+{
+	const char *by[SORT_SMALL];
+	json_t *arr;
+
+	if (sd_digests(b, dg, &n, by) < 0)
+		return NULL;
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++)
-		if (json_array_append_new(arr, json_string_nocheck(n <= SORT_SMALL ? by[i]
-										 : dg[i])) < 0) {
+		if (json_array_append_new(arr, json_string_nocheck(SD_AT(by, dg, n, i))) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
 	if (!arr)
 		vci_err_oom(b->err);
 	return arr;
+}
+
+/* The top level's digests with decoys, sorted, written into the payload
+ * text as "_sd":[...], (base64url: nothing to escape). */
+static int sd_text(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n, vci_buf_t *out)
+{
+	const char *by[SORT_SMALL];
+	size_t len;
+
+	if (sd_digests(b, dg, &n, by) < 0)
+		return -1;
+	len = strlen(dg[0]);
+	sb_lit(out, "\"_sd\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_lit(out, ",");
+		sb_lit(out, "\"");
+		sb_put(out, SD_AT(by, dg, n, i), len);
+		sb_lit(out, "\"");
+	}
+	sb_lit(out, "],");
+	return 0;
 }
 
 static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, int depth);
@@ -471,9 +503,10 @@ static int selective(const vci_defn_claim_t *c, int top)
 }
 
 /* Process an object's members: plaintext ones go into `out`, the others
- * become disclosures whose digests are returned in *sd (NULL if none). */
+ * become disclosures whose digests are returned in *sd (NULL if none),
+ * or, with sd_out, written there as text (see sd_text). */
 static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, int depth,
-			 json_t *out, json_t **sd)
+			 json_t *out, json_t **sd, vci_buf_t *sd_out)
 {
 	size_t cap = json_object_size(obj) + (b->is->decoys >= 0 ? (size_t)b->is->decoys
 								 : VCI_SDJWT_DECOYS_MAX);
@@ -481,13 +514,15 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 	size_t n = 0;
 	const char *k;
 	json_t *m;
+	int rc = 0;
 
 	*sd = NULL;
 	json_object_foreach(obj, k, m) {
 		const vci_defn_node_t *child = vci_defn_node_key(node, k);
 		json_t *pv;
 
-		if (!strcmp(k, "_sd") || !strcmp(k, "...") || (depth && !strcmp(k, "_sd_alg"))) {
+		if ((k[0] == '_' || k[0] == '.') &&
+		    (!strcmp(k, "_sd") || !strcmp(k, "...") || (depth && !strcmp(k, "_sd_alg")))) {
 			free(dg);
 			return vci_err_set(b->err, VCI_EXIT_FAIL, "invalid_claims",
 					   "claims: \"%s\" is reserved for SD-JWT digests", k);
@@ -514,10 +549,12 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 			return vci_err_oom(b->err);
 		}
 	}
-	if (n)
-		*sd = sd_array(b, dg, n);
+	if (n && sd_out)
+		rc = sd_text(b, dg, n, sd_out);
+	else if (n && !(*sd = sd_array(b, dg, n)))
+		rc = -1;
 	free(dg);
-	return n && !*sd ? -1 : 0;
+	return rc;
 }
 
 static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, int depth)
@@ -531,7 +568,7 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 	}
 	if (json_is_object(v)) {
 		out = json_object();
-		if (!out || build_members(b, v, node, depth, out, &sd) < 0 ||
+		if (!out || build_members(b, v, node, depth, out, &sd, NULL) < 0 ||
 		    (sd && json_object_set_new(out, "_sd", sd) < 0)) {
 			json_decref(out);
 			return NULL;
@@ -647,23 +684,12 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	/* room for a typical credential at once, not grown by doubling */
 	if (!plain || vci_buf_reserve(&pl, 2048) < 0 || vci_buf_reserve(&b.disc, 2048) < 0)
 		goto oom;
-	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd) < 0)
-		goto out;
 	/* the payload, compact: _sd, iss, iat, nbf, exp, vct, the plaintext
-	 * claims, status, _sd_alg, cnf */
+	 * claims, status, _sd_alg, cnf; the top level's _sd written as the
+	 * claims are processed */
 	sb_lit(&pl, "{");
-	if (sd) {
-		/* base64url digests: nothing to escape */
-		sb_lit(&pl, "\"_sd\":[");
-		for (size_t i = 0; i < json_array_size(sd); i++) {
-			const json_t *dg = json_array_get(sd, i);
-
-			if (i)
-				sb_lit(&pl, ",");
-			sb_str(&pl, json_string_value(dg), json_string_length(dg));
-		}
-		sb_lit(&pl, "],");
-	}
+	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd, &pl) < 0)
+		goto out;
 	if (is->iss) {
 		sb_lit(&pl, "\"iss\":");
 		sb_str(&pl, is->iss, strlen(is->iss));
