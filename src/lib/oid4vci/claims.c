@@ -254,6 +254,7 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 	const vci_path_elem_t *e = &c->elems[i];
 	size_t mark = x->name.len;
 	char got[96];
+	json_t *v;
 	int rc = 0;
 
 	if (e->kind == VCI_PATH_KEY) {
@@ -261,8 +262,11 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 			show(cur, got, sizeof got);
 			return bad(x, "expected an object, got %s", got);
 		}
+		v = json_object_get(cur, e->key);
+		if (v && i + 1 == c->nelems && type_ok(v, c->type))
+			return 0; /* a value that fits: nothing to name */
 		name_key(&x->name, e->key);
-		return step(x, cur, e->key, 0, json_object_get(cur, e->key), c, i, mark);
+		return step(x, cur, e->key, 0, v, c, i, mark);
 	}
 	if (!json_is_array(cur)) {
 		show(cur, got, sizeof got);
