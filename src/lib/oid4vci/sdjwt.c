@@ -609,28 +609,14 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 	return json_incref(v);
 }
 
-/* Join "<jwt>~<disclosures>" into a new string. */
-static char *join(const char *jwt, size_t jlen, const build_t *b, size_t *len)
-{
-	char *out = malloc(jlen + 1 + b->disc.len + 1);
-
-	if (!out)
-		return NULL;
-	memcpy(out, jwt, jlen);
-	out[jlen] = '~';
-	if (b->disc.len)
-		memcpy(out + jlen + 1, b->disc.p, b->disc.len);
-	out[jlen + 1 + b->disc.len] = '\0';
-	if (len)
-		*len = jlen + 1 + b->disc.len;
-	return out;
-}
-
+/* The JWS of txt, with `room` bytes to spare after its NUL (see
+ * vci_jws_signer_sign_room). */
 static char *sign_bytes(vci_sdjwt_issuer_t *is, pool_t *p, const char *txt, size_t tlen,
-			size_t *len, vci_err_t *err)
+			size_t room, size_t *len, vci_err_t *err)
 {
 	vci_jws_signer_t *s = pool_get(is, p, err);
-	char *jwt = s ? vci_jws_signer_sign(s, (const uint8_t *)txt, tlen, len, err) : NULL;
+	char *jwt = s ? vci_jws_signer_sign_room(s, (const uint8_t *)txt, tlen, room, len, err)
+		      : NULL;
 
 	if (s)
 		pool_put(p, s);
@@ -647,7 +633,7 @@ static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *paylo
 		vci_err_oom(err);
 		return NULL;
 	}
-	jwt = sign_bytes(is, p, txt, strlen(txt), len, err);
+	jwt = sign_bytes(is, p, txt, strlen(txt), 0, len, err);
 	free(txt);
 	return jwt;
 }
@@ -730,12 +716,19 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	sb_lit(&pl, "}");
 	if (pl.failed)
 		goto oom;
-	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, &jlen, err);
+	/* "<jwt>~<disclosures>": the disclosures appended in the JWS's
+	 * buffer, not both copied into a new one */
+	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, 1 + b.disc.len, &jlen, err);
 	if (!jwt)
 		goto out;
-	out = join(jwt, jlen, &b, len);
-	if (!out)
-		goto oom;
+	jwt[jlen] = '~';
+	if (b.disc.len)
+		memcpy(jwt + jlen + 1, b.disc.p, b.disc.len);
+	jwt[jlen + 1 + b.disc.len] = '\0';
+	if (len)
+		*len = jlen + 1 + b.disc.len;
+	out = jwt;
+	jwt = NULL;
 	goto out;
 oom:
 	vci_err_oom(err);
