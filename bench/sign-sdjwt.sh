@@ -9,15 +9,19 @@
 # Needs vci-sign-sdjwt (./src/tools or PATH), openssl and python3 with
 # cryptography (to make holder keys; PYTHON3 names the interpreter,
 # default /usr/bin/python3: a python3 first on PATH may lack the modules).
-# Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026:
-#   per CPU second, --jobs 1, --raw: 0.56 to 0.57 of openssl speed's sign
-#   rate; nested claims with record output 0.50 (least CPU of six runs of
-#   10,000 credentials against openssl's best of six, load average 1.4 to
-#   1.8). Single runs of this script read 0.55 to 0.62. Ceiling
-#   (bench-floor): 0.68 to 0.73. --jobs 2 against --jobs 1, wall clock:
-#   0.63 to 1.84 while openssl -multi 2 showed 0.83 to 2.00 (load average
-#   1.1 to 2.9): never 1.9x or more both before and after the tool, so the
-#   --jobs 2 goal could not be judged. Peak RSS 11.0 to 11.6 MB.
+# Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026, load
+# average 0.7 to 1.2 from other work. Runs of one tool moved 5 to 8% with
+# their place in a sequence, so the figures are from A-B-B-A rounds of the
+# tool before and after a change (CPU from perf stat's task-clock, 30,000
+# credentials each, openssl speed between rounds): per CPU second,
+# --jobs 1, --raw: 0.58 to 0.60 of openssl speed's sign rate (least CPU
+# of 16 runs against openssl's best: 0.59 to 0.60; median against median:
+# 0.58 to 0.59); the same rounds read 0.57 and 0.56 for the tool before
+# this round. Single runs of this script (10,000 credentials, CPU time
+# in 10 ms steps) read 0.53 to 0.66; nested claims with record output
+# 0.52 to 0.57 in the same runs. Ceiling (bench-floor): 0.72 to 0.75.
+# --jobs 2 against --jobs 1, wall clock: 1.58 to 1.76 while openssl
+# -multi 2 showed 1.97 to 2.28. Peak RSS 11.1 to 11.5 MB.
 set -eu
 n=${1:-20000}
 tool=${VCI_SIGN_SDJWT:-./src/tools/vci-sign-sdjwt}

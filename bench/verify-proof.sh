@@ -5,15 +5,16 @@
 #   cd build && make && ../bench/verify-proof.sh 20000
 # Needs vci-verify-proof (./src/tools or PATH), openssl and python3 with
 # jwcrypto (to make the proofs; PYTHON3 names the interpreter).
-# Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026:
-#   per CPU second, --jobs 1: 0.81 of openssl speed's verify rate (least
-#   CPU of six runs of 10,000 proofs against openssl's best of six, load
-#   average 1.4 to 1.8); single runs of this script read 0.75 to 0.84.
-#   Ceiling (bench-floor): 0.89. --jobs 2 against --jobs 1, wall clock:
-#   1.08 to 1.93 while openssl -multi 2 showed 1.22 to 2.15 in the same
-#   runs (load average 1.1 to 2.3); in the two runs where openssl showed
-#   1.9x or more both before and after the tool (1.90 and 1.97, 2.15 and
-#   1.96), 1.67 and 1.87: too few and too far apart to judge the goal.
+# Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026, load
+# average 0.7 to 1.2 from other work: per CPU second, --jobs 1, 0.80 to
+# 0.82 of openssl speed's verify rate (A-B-B-A rounds against the tool
+# before this round, CPU from perf stat's task-clock, 10,000 proofs,
+# openssl speed between rounds: least CPU of 16 runs against openssl's
+# best 0.82, before 0.81; median against median 0.80 both). Single runs
+# of this script read 0.72 to 0.96 (openssl's own rate moved 10,500 to
+# 12,900/s between runs). Ceiling (bench-floor): 0.87 to 0.90. --jobs 2
+# against --jobs 1, wall clock: 1.58 to 1.97 while openssl -multi 2
+# showed 1.95 to 2.07.
 set -eu
 n=${1:-20000}
 tool=${VCI_VERIFY_PROOF:-./src/tools/vci-verify-proof}

@@ -563,6 +563,21 @@ static void issuance_properties(EVP_PKEY *ik, EVP_PKEY *ipub)
 	free(b);
 	vci_sdjwt_issuer_free(is);
 
+	/* more digests than the small sort takes: sorted all the same */
+	is = issuer(ik, "https://issuer.example.com", NULL, 40, NULL);
+	a = vci_sdjwt_issue(is, d, claims, NULL, NULL, &t, NULL, &err);
+	json_decref(pa);
+	pa = a ? payload_of(a) : NULL;
+	sd = json_object_get(pa, "_sd");
+	sorted = json_array_size(sd) == 8 + 40;
+	for (size_t i = 1; i < json_array_size(sd); i++)
+		if (strcmp(json_string_value(json_array_get(sd, i - 1)),
+			   json_string_value(json_array_get(sd, i))) >= 0)
+			sorted = 0;
+	tap_ok(sorted, "--decoys 40: 48 digests, sorted");
+	free(a);
+	vci_sdjwt_issuer_free(is);
+
 	is = issuer(ik, "https://issuer.example.com", NULL, 0, "sha-384");
 	a = vci_sdjwt_issue(is, d, claims, NULL, NULL, &t, NULL, &err);
 	json_decref(pa);

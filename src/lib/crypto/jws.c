@@ -187,6 +187,12 @@ fail:
 char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
 			  size_t *out_len, vci_err_t *err)
 {
+	return vci_jws_signer_sign_room(s, payload, len, 0, out_len, err);
+}
+
+char *vci_jws_signer_sign_room(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
+			       size_t room, size_t *out_len, vci_err_t *err)
+{
 	uint8_t dgst[EVP_MAX_MD_SIZE], raw[2 * 66];
 	unsigned int dlen = 0;
 	size_t siglen, input_len, pos, plen;
@@ -198,11 +204,12 @@ char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t le
 		return NULL;
 	}
 	plen = vci_b64url_len(len);
-	if (plen < len || plen > SIZE_MAX - s->hdr_len - s->sig_b64_max - 2) {
+	if (plen < len || plen > SIZE_MAX - s->hdr_len - s->sig_b64_max - 2 ||
+	    room > SIZE_MAX - s->hdr_len - s->sig_b64_max - 2 - plen) {
 		vci_err_set(err, VCI_EXIT_INPUT, "input_too_large", "JWS: payload too large");
 		return NULL;
 	}
-	out = malloc(s->hdr_len + plen + 1 + s->sig_b64_max + 1);
+	out = malloc(s->hdr_len + plen + 1 + s->sig_b64_max + 1 + room);
 	if (!out) {
 		vci_err_oom_at(err, "JWS");
 		return NULL;

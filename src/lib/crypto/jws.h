@@ -28,6 +28,11 @@ const char *vci_jws_signer_alg(const vci_jws_signer_t *s);
  * if non-NULL). */
 char *vci_jws_signer_sign(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
 			  size_t *out_len, vci_err_t *err);
+/* As vci_jws_signer_sign, with `room` bytes more allocated after the
+ * JWS's terminating NUL: the caller may write up to *out_len + 1 + room
+ * bytes into it (a suffix and its NUL) without copying the JWS. */
+char *vci_jws_signer_sign_room(vci_jws_signer_t *s, const uint8_t *payload, size_t len,
+			       size_t room, size_t *out_len, vci_err_t *err);
 void vci_jws_signer_free(vci_jws_signer_t *s);
 
 /* A parsed, not yet verified, JWS. */

@@ -895,9 +895,22 @@ static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", 
 
 int vci_jwk_has_private(const json_t *jwk)
 {
-	for (size_t i = 0; i < sizeof private_members / sizeof private_members[0]; i++)
-		if (json_object_get(jwk, private_members[i]))
-			return 1;
+	const size_t n = sizeof private_members / sizeof private_members[0];
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(jwk) >= n) {
+		for (size_t i = 0; i < n; i++)
+			if (json_object_get(jwk, private_members[i]))
+				return 1;
+		return 0;
+	}
+	/* a public key has fewer members than there are private names: look
+	 * each member up among the names (no hashing) */
+	json_object_foreach((json_t *)jwk, k, v)
+		for (size_t i = 0; i < n; i++)
+			if (k[0] == private_members[i][0] && !strcmp(k, private_members[i]))
+				return 1;
 	return 0;
 }
 

@@ -254,6 +254,7 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 	const vci_path_elem_t *e = &c->elems[i];
 	size_t mark = x->name.len;
 	char got[96];
+	json_t *v;
 	int rc = 0;
 
 	if (e->kind == VCI_PATH_KEY) {
@@ -261,8 +262,11 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 			show(cur, got, sizeof got);
 			return bad(x, "expected an object, got %s", got);
 		}
+		v = json_object_get(cur, e->key);
+		if (v && i + 1 == c->nelems && type_ok(v, c->type))
+			return 0; /* a value that fits: nothing to name */
 		name_key(&x->name, e->key);
-		return step(x, cur, e->key, 0, json_object_get(cur, e->key), c, i, mark);
+		return step(x, cur, e->key, 0, v, c, i, mark);
 	}
 	if (!json_is_array(cur)) {
 		show(cur, got, sizeof got);
@@ -281,8 +285,11 @@ static int resolve(cctx_t *x, json_t *cur, const vci_defn_claim_t *c, size_t i)
 
 static const vci_defn_node_t *kid_key(const vci_defn_node_t *n, const char *key)
 {
+	/* the first byte first: most names differ there, and the call to
+	 * strcmp costs more than the comparison */
 	for (size_t i = 0; i < n->nkids; i++)
-		if (n->kids[i]->kind == VCI_PATH_KEY && !strcmp(n->kids[i]->key, key))
+		if (n->kids[i]->kind == VCI_PATH_KEY && n->kids[i]->key[0] == key[0] &&
+		    !strcmp(n->kids[i]->key, key))
 			return n->kids[i];
 	return NULL;
 }
@@ -311,6 +318,8 @@ static int unknown(cctx_t *x, const json_t *v, const vci_defn_node_t *n)
 		json_object_foreach((json_t *)v, k, m) {
 			const vci_defn_node_t *c = kid_key(n, k);
 
+			if (c && c->claim >= 0)
+				continue; /* described: no name to build */
 			name_key(&x->name, k);
 			rc = c ? unknown(x, m, c) : bad(x, "not in the definition of %s", x->d->id);
 			name_cut(&x->name, mark);

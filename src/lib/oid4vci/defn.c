@@ -647,7 +647,7 @@ static const char *const top_fields[] = {
 int vci_defn_in_list(const char *k, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(k, list[i]))
+		if (k[0] == list[i][0] && !strcmp(k, list[i]))
 			return 1;
 	return 0;
 }

@@ -240,12 +240,19 @@ static void sb_str(vci_buf_t *b, const char *s, size_t n)
 	(void)vci_buf_json_str(b, s, n);
 }
 
+/* A decimal integer, as "%lld" writes it (snprintf's format parsing
+ * costs more than the digits). */
 static void sb_int(vci_buf_t *b, int64_t v)
 {
-	char t[32];
-	int n = snprintf(t, sizeof t, "%lld", (long long)v);
+	char t[24], *p = t + sizeof t;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
-	sb_put(b, t, (size_t)n);
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_put(b, p, (size_t)(t + sizeof t - p));
 }
 
 /* ---- building ---- */
@@ -390,17 +397,43 @@ static int cmp_digest(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* Sort the digests after adding decoys; returns the "_sd" array. */
-static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
+/* The few digests of a typical object, sorted into `by` by insertion:
+ * they all have one length (base64url of one digest size), so memcmp
+ * orders them as strcmp does, and qsort's indirect calls cost more than
+ * the comparisons at this size. */
+#define SORT_SMALL 32
+
+static void sort_small(char (*dg)[DIGEST_B64_MAX], size_t n, const char **by)
 {
-	size_t decoys = b->is->decoys >= 0 ? (size_t)b->is->decoys : 0;
-	json_t *arr;
+	size_t len = n ? strlen(dg[0]) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		/* random digests mostly differ in their first character */
+		while (j && (by[j - 1][0] != dg[i][0]
+				     ? (unsigned char)by[j - 1][0] > (unsigned char)dg[i][0]
+				     : memcmp(by[j - 1], dg[i], len) > 0)) {
+			by[j] = by[j - 1];
+			j--;
+		}
+		by[j] = dg[i];
+	}
+}
+
+/* Add the decoys to the n digests in dg and sort them all: the i-th in
+ * order is then SD_AT(by, dg, n, i), n the new count. */
+#define SD_AT(by, dg, n, i) ((n) <= SORT_SMALL ? (by)[i] : (dg)[i])
+
+static int sd_digests(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t *np, const char **by)
+{
+	size_t decoys = b->is->decoys >= 0 ? (size_t)b->is->decoys : 0, n = *np;
 
 	if (b->is->decoys < 0 && !b->is->salts) {
 		const uint8_t *r;
 
 		if (rand_take(b, 1, &r) < 0)
-			return NULL;
+			return -1;
 		decoys = 1 + r[0] % VCI_SDJWT_DECOYS_MAX;
 	}
 	for (size_t i = 0; i < decoys; i++) {
@@ -408,23 +441,58 @@ static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
 		char s[32];
 
 		if (rand_take(b, SALT_BYTES, &r) < 0)
-			return NULL;
+			return -1;
 		vci_b64url_encode_to(s, r, SALT_BYTES);
-		if (build_digest(b, s, strlen(s), dg[n++]) < 0) {
-			vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
-			return NULL;
-		}
+		if (build_digest(b, s, strlen(s), dg[n++]) < 0)
+			return vci_err_ssl(b->err, VCI_EXIT_KEY, "signing_failed", "digest");
 	}
-	qsort(dg, n, sizeof dg[0], cmp_digest);
+	if (n <= SORT_SMALL)
+		sort_small(dg, n, by);
+	else
+		qsort(dg, n, sizeof dg[0], cmp_digest);
+	*np = n;
+	return 0;
+}
+
+/* A nested object's "_sd" array of the digests with decoys, sorted. */
+static json_t *sd_array(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n)
+{
+	const char *by[SORT_SMALL];
+	json_t *arr;
+
+	if (sd_digests(b, dg, &n, by) < 0)
+		return NULL;
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++)
-		if (json_array_append_new(arr, json_string_nocheck(dg[i])) < 0) {
+		if (json_array_append_new(arr, json_string_nocheck(SD_AT(by, dg, n, i))) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
 	if (!arr)
 		vci_err_oom(b->err);
 	return arr;
+}
+
+/* The top level's digests with decoys, sorted, written into the payload
+ * text as "_sd":[...], (base64url: nothing to escape). */
+static int sd_text(build_t *b, char (*dg)[DIGEST_B64_MAX], size_t n, vci_buf_t *out)
+{
+	const char *by[SORT_SMALL];
+	size_t len;
+
+	if (sd_digests(b, dg, &n, by) < 0)
+		return -1;
+	len = strlen(dg[0]);
+	sb_lit(out, "\"_sd\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_lit(out, ",");
+		sb_lit(out, "\"");
+		sb_put(out, SD_AT(by, dg, n, i), len);
+		sb_lit(out, "\"");
+	}
+	sb_lit(out, "],");
+	return 0;
 }
 
 static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, int depth);
@@ -435,9 +503,10 @@ static int selective(const vci_defn_claim_t *c, int top)
 }
 
 /* Process an object's members: plaintext ones go into `out`, the others
- * become disclosures whose digests are returned in *sd (NULL if none). */
+ * become disclosures whose digests are returned in *sd (NULL if none),
+ * or, with sd_out, written there as text (see sd_text). */
 static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, int depth,
-			 json_t *out, json_t **sd)
+			 json_t *out, json_t **sd, vci_buf_t *sd_out)
 {
 	size_t cap = json_object_size(obj) + (b->is->decoys >= 0 ? (size_t)b->is->decoys
 								 : VCI_SDJWT_DECOYS_MAX);
@@ -445,13 +514,15 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 	size_t n = 0;
 	const char *k;
 	json_t *m;
+	int rc = 0;
 
 	*sd = NULL;
 	json_object_foreach(obj, k, m) {
 		const vci_defn_node_t *child = vci_defn_node_key(node, k);
 		json_t *pv;
 
-		if (!strcmp(k, "_sd") || !strcmp(k, "...") || (depth && !strcmp(k, "_sd_alg"))) {
+		if ((k[0] == '_' || k[0] == '.') &&
+		    (!strcmp(k, "_sd") || !strcmp(k, "...") || (depth && !strcmp(k, "_sd_alg")))) {
 			free(dg);
 			return vci_err_set(b->err, VCI_EXIT_FAIL, "invalid_claims",
 					   "claims: \"%s\" is reserved for SD-JWT digests", k);
@@ -478,10 +549,12 @@ static int build_members(build_t *b, json_t *obj, const vci_defn_node_t *node, i
 			return vci_err_oom(b->err);
 		}
 	}
-	if (n)
-		*sd = sd_array(b, dg, n);
+	if (n && sd_out)
+		rc = sd_text(b, dg, n, sd_out);
+	else if (n && !(*sd = sd_array(b, dg, n)))
+		rc = -1;
 	free(dg);
-	return n && !*sd ? -1 : 0;
+	return rc;
 }
 
 static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, int depth)
@@ -495,7 +568,7 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 	}
 	if (json_is_object(v)) {
 		out = json_object();
-		if (!out || build_members(b, v, node, depth, out, &sd) < 0 ||
+		if (!out || build_members(b, v, node, depth, out, &sd, NULL) < 0 ||
 		    (sd && json_object_set_new(out, "_sd", sd) < 0)) {
 			json_decref(out);
 			return NULL;
@@ -536,28 +609,14 @@ static json_t *build_value(build_t *b, json_t *v, const vci_defn_node_t *node, i
 	return json_incref(v);
 }
 
-/* Join "<jwt>~<disclosures>" into a new string. */
-static char *join(const char *jwt, size_t jlen, const build_t *b, size_t *len)
-{
-	char *out = malloc(jlen + 1 + b->disc.len + 1);
-
-	if (!out)
-		return NULL;
-	memcpy(out, jwt, jlen);
-	out[jlen] = '~';
-	if (b->disc.len)
-		memcpy(out + jlen + 1, b->disc.p, b->disc.len);
-	out[jlen + 1 + b->disc.len] = '\0';
-	if (len)
-		*len = jlen + 1 + b->disc.len;
-	return out;
-}
-
+/* The JWS of txt, with `room` bytes to spare after its NUL (see
+ * vci_jws_signer_sign_room). */
 static char *sign_bytes(vci_sdjwt_issuer_t *is, pool_t *p, const char *txt, size_t tlen,
-			size_t *len, vci_err_t *err)
+			size_t room, size_t *len, vci_err_t *err)
 {
 	vci_jws_signer_t *s = pool_get(is, p, err);
-	char *jwt = s ? vci_jws_signer_sign(s, (const uint8_t *)txt, tlen, len, err) : NULL;
+	char *jwt = s ? vci_jws_signer_sign_room(s, (const uint8_t *)txt, tlen, room, len, err)
+		      : NULL;
 
 	if (s)
 		pool_put(p, s);
@@ -574,7 +633,7 @@ static char *sign_payload(vci_sdjwt_issuer_t *is, pool_t *p, const json_t *paylo
 		vci_err_oom(err);
 		return NULL;
 	}
-	jwt = sign_bytes(is, p, txt, strlen(txt), len, err);
+	jwt = sign_bytes(is, p, txt, strlen(txt), 0, len, err);
 	free(txt);
 	return jwt;
 }
@@ -611,23 +670,12 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	/* room for a typical credential at once, not grown by doubling */
 	if (!plain || vci_buf_reserve(&pl, 2048) < 0 || vci_buf_reserve(&b.disc, 2048) < 0)
 		goto oom;
-	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd) < 0)
-		goto out;
 	/* the payload, compact: _sd, iss, iat, nbf, exp, vct, the plaintext
-	 * claims, status, _sd_alg, cnf */
+	 * claims, status, _sd_alg, cnf; the top level's _sd written as the
+	 * claims are processed */
 	sb_lit(&pl, "{");
-	if (sd) {
-		/* base64url digests: nothing to escape */
-		sb_lit(&pl, "\"_sd\":[");
-		for (size_t i = 0; i < json_array_size(sd); i++) {
-			const json_t *dg = json_array_get(sd, i);
-
-			if (i)
-				sb_lit(&pl, ",");
-			sb_str(&pl, json_string_value(dg), json_string_length(dg));
-		}
-		sb_lit(&pl, "],");
-	}
+	if (build_members(&b, (json_t *)claims, vci_defn_root(d), 0, plain, &sd, &pl) < 0)
+		goto out;
 	if (is->iss) {
 		sb_lit(&pl, "\"iss\":");
 		sb_str(&pl, is->iss, strlen(is->iss));
@@ -668,12 +716,19 @@ char *vci_sdjwt_issue(vci_sdjwt_issuer_t *is, const vci_defn_t *d, const json_t 
 	sb_lit(&pl, "}");
 	if (pl.failed)
 		goto oom;
-	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, &jlen, err);
+	/* "<jwt>~<disclosures>": the disclosures appended in the JWS's
+	 * buffer, not both copied into a new one */
+	jwt = sign_bytes(is, &is->sd, pl.p, pl.len, 1 + b.disc.len, &jlen, err);
 	if (!jwt)
 		goto out;
-	out = join(jwt, jlen, &b, len);
-	if (!out)
-		goto oom;
+	jwt[jlen] = '~';
+	if (b.disc.len)
+		memcpy(jwt + jlen + 1, b.disc.p, b.disc.len);
+	jwt[jlen + 1 + b.disc.len] = '\0';
+	if (len)
+		*len = jlen + 1 + b.disc.len;
+	out = jwt;
+	jwt = NULL;
 	goto out;
 oom:
 	vci_err_oom(err);

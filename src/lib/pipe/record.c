@@ -884,6 +884,17 @@ void vci_record_drop_secrets(json_t *rec)
 		"credential_request", "client_attestation", "client_attestation_pop",
 	};
 
-	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-		json_object_del(rec, used[i]);
+	const char *k;
+	json_t *v;
+	void *next;
+
+	/* a record has a few members: look each up among the names, rather
+	 * than each name up in the record (a hash and a probe per name) */
+	json_object_foreach_safe(rec, next, k, v) {
+		for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+			if (k[0] == used[i][0] && !strcmp(k, used[i])) {
+				json_object_del(rec, k);
+				break;
+			}
+	}
 }
