@@ -45,6 +45,14 @@
 # inline by the thread that brings the write (leader/follower, no writer
 # thread) was measured and dropped: a worker blocked in its own fsync
 # gathers no other write, 3.1 fdatasync per flow, 1.7 ms of CPU per flow.
+# With sealed c_nonces (two writes per flow; load average 0.2-0.6, three
+# runs): ratio 0.24-0.28 (0.93-1.09 ms per flow; writer thread 0.31-0.37,
+# HTTP workers 0.62-0.73), 0.8-0.9 fdatasync, 48-50 pwrite and 5 context
+# switches per flow, 910-1080 flows/s, p99 at half rate 8-18 ms, RSS 18
+# MB; HTTP floor 0.06-0.07 ms and commit floor 0.05-0.06 ms per flow,
+# ratio at most 0.68 with nothing else. A commit held for announced
+# requests still computing was tried and dropped (0.9 -> 0.8 fdatasync
+# per flow, CPU per flow unchanged within the noise).
 set -eu
 db=
 nsrv=1
