@@ -202,7 +202,9 @@ static int cred_spend(cred_ctx_t *c)
  * vci-sign-mdoc do. */
 static int cred_issue(cred_ctx_t *c)
 {
-	size_t n = c->keys ? json_array_size(c->keys) : 1;
+	/* one credential per key, one when there is no key (as
+	 * vci_h_sign_each counts them) */
+	size_t n = json_array_size(c->keys) ? json_array_size(c->keys) : 1;
 	int rc;
 
 	if (vci_serve_status_alloc(c->s, c->d, n, &c->status, &c->err) < 0)
