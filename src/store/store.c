@@ -802,12 +802,9 @@ int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 struct vci_store_once {
 	const char *sql;
 	const uint8_t *hash;
-	int64_t t;           /* expires_at (put) or now (take) */
+	int64_t t;           /* expires_at */
 };
 
-static const char vci_sql_nonce_put[] = "INSERT INTO nonces (hash, expires_at) VALUES (?1, ?2)";
-static const char vci_sql_nonce_take[] =
-	"DELETE FROM nonces WHERE hash = ?1 AND expires_at > ?2 RETURNING hash";
 static const char vci_sql_jti_use[] = "INSERT INTO jtis (hash, expires_at) VALUES (?1, ?2)";
 /* A sealed c_nonce spent: a row the first time, none for a replay (no
  * statement fails, so the rest of the operation may stay). */
@@ -820,34 +817,6 @@ static int vci_store_once_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err
 	const struct vci_store_once *o = arg;
 
 	return vci_store_changed(vci_store_do(c, err, o->sql, "hi", o->hash, o->t));
-}
-
-static int vci_store_once_take_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
-{
-	const struct vci_store_once *o = arg;
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, o->sql, "hi", o->hash, o->t);
-
-	if (rc != VCI_DB_ROW)
-		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	vci_store_end(c, s);
-	return 0;
-}
-
-int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
-			vci_err_t *err)
-{
-	struct vci_store_once o = { vci_sql_nonce_put, hash, expires_at };
-
-	return vci_store_write(st, "nonce_put", vci_store_once_put_run, &o, err);
-}
-
-int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
-			 vci_err_t *err)
-{
-	struct vci_store_once o = { vci_sql_nonce_take, hash, now };
-
-	return vci_store_write(st, "nonce_take", vci_store_once_take_run, &o, err);
 }
 
 static int vci_store_nonce_spend_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
@@ -1234,16 +1203,6 @@ int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *
 	if (vci_store_issue_ok(a, err) < 0)
 		return -1;
 	return vci_store_write_start(st, "credential_issued", vci_store_issue_run, (void *)a, 0,
-				     done, arg, err);
-}
-
-int vci_store_nonce_put_start(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
-			      int64_t expires_at, vci_store_done_fn done, void *arg,
-			      vci_err_t *err)
-{
-	struct vci_store_once o = { vci_sql_nonce_put, hash, expires_at };
-
-	return vci_store_write_start(st, "nonce_put", vci_store_once_put_run, &o, sizeof(o),
 				     done, arg, err);
 }
 

@@ -248,21 +248,14 @@ int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int
 			vci_store_token_t *out, vci_err_t *err);
 
 /* Single-use values: c_nonces and DPoP jti ------------------------------*/
-/* Remember a c_nonce the server handed out until expires_at.
- * VCI_STORE_EXISTS if that hash is held already. */
-int vci_store_nonce_put(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
-			vci_err_t *err);
-/* Spend a c_nonce: 0 the first time within its life, VCI_STORE_NOTFOUND
- * for an unknown, spent or expired one. */
-int vci_store_nonce_take(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
-			 vci_err_t *err);
 /* Spend a sealed c_nonce (crypto/nonce.h; its MAC and expiry checked by
  * the caller): its hash recorded until expires_at, the nonce's own
  * expiry. 0 the first time, VCI_STORE_EXISTS for a nonce spent before
  * (a replay). vci-serve spends a credential request's c_nonce in the
  * write of vci_store_credential_issued, and on its own (this) only before
- * a deferred request or a claims hook. The put/take pair above keeps
- * nonces handed out instead, for issuers whose nonces are not sealed. */
+ * a deferred request or a claims hook. Nonces handed out are not
+ * stored: a nonce is sealed (crypto/nonce.h), and only a spent one is
+ * recorded here. */
 int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
 			  int64_t expires_at, vci_err_t *err);
 /* Record a DPoP proof's jti (hash of htu and jti) until expires_at: 0 the
@@ -543,8 +536,8 @@ int vci_store_outbox_counts(vci_store_t *st, int64_t *pending, int64_t *delivere
 
 /* One write per request ---------------------------------------------------
  * The token and credential endpoints make all their state changes in one
- * operation each (one savepoint of a shared commit, one wait), and the
- * nonce endpoint its one: each has a synchronous form and a _start form.
+ * operation each (one savepoint of a shared commit, one wait): each has a
+ * synchronous form and a _start form.
  *
  * _start queues the operation and returns at once (0), for a server
  * thread that serves other connections while the write waits for its
@@ -602,11 +595,6 @@ typedef struct vci_store_issue {
 int vci_store_credential_issued(vci_store_t *st, const vci_store_issue_t *a, vci_err_t *err);
 int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *a,
 				      vci_store_done_fn done, void *arg, vci_err_t *err);
-
-/* vci_store_nonce_put's _start form (hash kept until done). */
-int vci_store_nonce_put_start(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
-			      int64_t expires_at, vci_store_done_fn done, void *arg,
-			      vci_err_t *err);
 
 /* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
  * or dead) expired at `now`. Exchanges and status entries are kept.

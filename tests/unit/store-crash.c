@@ -8,11 +8,11 @@
  *                                   printed still holds
  *
  * The writer runs several threads, each in a loop: add an offer and redeem
- * its code ("redeem R T I XID"), put a nonce ("nonce R T I"), record a
- * status index for the exchange ("status R T I XID IDX"). A line is
+ * its code ("redeem R T I XID"), spend a c_nonce ("nonce R T I"), record
+ * a status index for the exchange ("status R T I XID IDX"). A line is
  * printed only after its operation returned, so what the log holds was
  * reported as committed. verify finds each redeemed code spent and its
- * exchange there, each nonce held, each status index taken, and the
+ * exchange there, each nonce spent, each status index taken, and the
  * database intact. */
 #include "base/common.h"
 #include "store/driver.h"
@@ -76,8 +76,8 @@ static void crash_step(int t, long i)
 	say("redeem %d %d %ld %s\n", crash_round, t, i, xid);
 	snprintf(code, sizeof(code), "nonce-%d-%d-%ld", crash_round, t, i);
 	hash_of(code, ch);
-	if (vci_store_nonce_put(crash_st, ch, INT64_MAX, &err) != 0)
-		die("nonce_put", &err);
+	if (vci_store_nonce_spend(crash_st, ch, INT64_MAX, &err) != 0)
+		die("nonce_spend", &err);
 	say("nonce %d %d %ld\n", crash_round, t, i);
 	snprintf(nid, sizeof(nid), "n-%s", xid);
 	if (vci_store_exchange_issued(crash_st, xid, "{}", nid, &uri, &idx, 1, 1, &err) != 0)
@@ -136,7 +136,7 @@ static int check_nonce(vci_store_t *st, int r, int t, long i)
 
 	snprintf(s, sizeof(s), "nonce-%d-%d-%ld", r, t, i);
 	hash_of(s, h);
-	return vci_store_nonce_put(st, h, INT64_MAX, &err) == VCI_STORE_EXISTS;
+	return vci_store_nonce_spend(st, h, INT64_MAX, &err) == VCI_STORE_EXISTS;
 }
 
 static int check_status(vci_store_t *st, const char *xid, unsigned long long idx)

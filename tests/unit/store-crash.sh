@@ -1,6 +1,6 @@
 #!/bin/sh
 # The store survives kill -9: a writer (store-crash write) runs threads
-# that redeem codes, put nonces and record status indices, printing each
+# that redeem codes, spend nonces and record status indices, printing each
 # only once its operation returned; it is killed with SIGKILL mid-load,
 # three rounds on one state directory, and after each round every line
 # printed must still hold (store-crash verify) and the database be intact.

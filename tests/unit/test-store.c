@@ -44,8 +44,9 @@ typedef struct test_driver {
 	 * prepared as vci_store_open would (malloc'd). */
 	char *(*raw)(const char *where);
 	/* On a connection of its own, make the store's writes wait until
-	 * rollback (SQLite: take the write lock with BEGIN IMMEDIATE; a
-	 * PostgreSQL row would LOCK TABLE nonces). */
+	 * rollback (SQLite: take the write lock with BEGIN IMMEDIATE;
+	 * PostgreSQL: LOCK TABLE jtis, which the held writes of the group
+	 * commit tests write first). */
 	int (*hold_writes)(vci_db_t *db, vci_err_t *err);
 	/* Where the store named by `where` keeps its offer key file. */
 	void (*key_path)(const char *where, char *path, size_t n);
@@ -169,7 +170,7 @@ static char *pg_raw(const char *where)
 static int pg_hold_writes(vci_db_t *db, vci_err_t *err)
 {
 	return vci_db_pg.begin(db, err) < 0 ? -1
-	       : vci_db_pg.exec(db, "LOCK TABLE nonces IN SHARE ROW EXCLUSIVE MODE", err);
+	       : vci_db_pg.exec(db, "LOCK TABLE jtis IN SHARE ROW EXCLUSIVE MODE", err);
 }
 
 /* End every session of the store `where` names, as a server restart
@@ -586,25 +587,18 @@ static void test_tokens(vci_store_t *st)
 
 static void test_nonces(vci_store_t *st)
 {
-	uint8_t h[VCI_STORE_HASH], old[VCI_STORE_HASH];
+	uint8_t h[VCI_STORE_HASH];
 	vci_err_t err = { 0 };
 
 	hash_of("nonce-1", h);
-	hash_of("nonce-old", old);
-	tap_is_int(vci_store_nonce_put(st, h, NOW + 300, &err), 0, "%s: nonce_put", T->name);
-	tap_is_int(vci_store_nonce_put(st, h, NOW + 300, &err), VCI_STORE_EXISTS,
-		   "%s: nonce_put: held already", T->name);
-	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), 0, "%s: nonce_take", T->name);
-	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
-		   "%s: nonce_take: single use", T->name);
-	tap_is_int(vci_store_nonce_put(st, old, NOW + 10, &err), 0, "%s: nonce_put: short", T->name);
-	tap_is_int(vci_store_nonce_take(st, old, NOW + 10, &err), VCI_STORE_NOTFOUND,
-		   "%s: nonce_take: expired", T->name);
-	tap_is_int(vci_store_nonce_take(st, old, NOW + 9, &err), 0,
-		   "%s: nonce_take: an expired take spends nothing", T->name);
-	hash_of("nonce-unknown", h);
-	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
-		   "%s: nonce_take: unknown", T->name);
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 300, &err), 0, "%s: nonce_spend", T->name);
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 300, &err), VCI_STORE_EXISTS,
+		   "%s: nonce_spend: a replay", T->name);
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 600, &err), VCI_STORE_EXISTS,
+		   "%s: nonce_spend: a replay, whatever its expiry", T->name);
+	hash_of("nonce-2", h);
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 300, &err), 0,
+		   "%s: nonce_spend: another nonce", T->name);
 }
 
 static void test_jti(vci_store_t *st)
@@ -728,7 +722,43 @@ static void test_apikeys(vci_store_t *st)
 
 /* Sweep ------------------------------------------------------------------*/
 
-static void test_sweep(vci_store_t *st)
+/* The v1 table of nonces handed out (no longer written): rows an older
+ * version left, one expired at `now` and one live. */
+static int sweep_old_nonces(const char *where, int64_t now)
+{
+	vci_db_t *db = raw_open(where);
+	vci_err_t err = { 0 };
+	uint8_t h[VCI_STORE_HASH];
+	int ok = db != NULL;
+
+	for (int i = 0; ok && i < 2; i++) {
+		vci_db_stmt_t *s = T->drv->prepare(
+			db, "INSERT INTO nonces (hash, expires_at) VALUES (?1, ?2)", &err);
+
+		hash_of(i ? "sweep-v1-live" : "sweep-v1-old", h);
+		ok = s && T->drv->bind_blob(s, 1, h, sizeof(h), &err) == 0 &&
+		     T->drv->bind_int(s, 2, now + i, &err) == 0 &&
+		     T->drv->step(s, &err) == VCI_DB_DONE;
+		T->drv->finalize(s);
+	}
+	if (!ok)
+		tap_diag("%s: v1 nonces: %s", T->name, err.msg);
+	if (db)
+		T->drv->close(db);
+	return ok;
+}
+
+static long sweep_old_nonces_left(const char *where)
+{
+	vci_db_t *db = raw_open(where);
+	long n = db ? raw_int(db, "SELECT count(*) FROM nonces") : -1;
+
+	if (db)
+		T->drv->close(db);
+	return n;
+}
+
+static void test_sweep(vci_store_t *st, const char *where)
 {
 	uint8_t n1[VCI_STORE_HASH], n2[VCI_STORE_HASH], j1[VCI_STORE_HASH];
 	vci_store_token_t t = { 0 }, got;
@@ -739,8 +769,7 @@ static void test_sweep(vci_store_t *st)
 	hash_of("sweep-n1", n1);
 	hash_of("sweep-n2", n2);
 	hash_of("sweep-j1", j1);
-	vci_store_nonce_put(st, n1, now, &err);          /* expired at now */
-	vci_store_nonce_put(st, n2, now + 1, &err);      /* still valid */
+	tap_ok(sweep_old_nonces(where, now), "%s: sweep: v1 nonce rows", T->name);
 	vci_store_jti_use(st, j1, now - 1, &err);
 	vci_store_nonce_spend(st, n1, now, &err);        /* spent, expired at now */
 	vci_store_nonce_spend(st, n2, now + 1, &err);    /* spent, still live */
@@ -756,8 +785,8 @@ static void test_sweep(vci_store_t *st)
 	long n = vci_store_sweep(st, now, &err);
 	tap_ok(n >= 5, "%s: sweep deleted %ld rows", T->name, n);
 	tap_is_int(vci_store_sweep(st, now, &err), 0, "%s: sweep again deletes nothing", T->name);
-	tap_is_int(vci_store_nonce_take(st, n2, now, &err), 0, "%s: sweep keeps a live nonce",
-		   T->name);
+	tap_is_int(sweep_old_nonces_left(where), 1,
+		   "%s: sweep empties the v1 nonces table of expired rows", T->name);
 	tap_is_int(vci_store_jti_use(st, j1, now + 60, &err), 0,
 		   "%s: sweep forgets an expired jti", T->name);
 	tap_is_int(vci_store_nonce_spend(st, n1, now + 60, &err), 0,
@@ -796,7 +825,7 @@ static void test_reopen(const char *where)
 	tap_is_int(redeem(st, "code-t1", "1234", NOW, NULL), VCI_STORE_NOTFOUND,
 		   "%s: reopen: a dead code stays dead", T->name);
 	hash_of("nonce-1", h);
-	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), VCI_STORE_NOTFOUND,
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 300, &err), VCI_STORE_EXISTS,
 		   "%s: reopen: a spent nonce stays spent", T->name);
 	hash_of("https://issuer.example/token jti-1", h);
 	tap_is_int(vci_store_jti_use(st, h, NOW + 60, &err), VCI_STORE_EXISTS,
@@ -848,10 +877,10 @@ static void test_failures(void)
 	       "%s: as server_error (%s)", T->name, err.msg);
 	tap_is_int(vci_store_offer_get(st, "x", NOW, &offer, &err), -1,
 		   "%s: a failing read is -1", T->name);
-	tap_is_int(vci_store_nonce_put(st, h, NOW + 1, &err), 0,
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 1, &err), 0,
 		   "%s: the store keeps working after a failure", T->name);
-	tap_is_int(vci_store_nonce_take(st, h, NOW, &err), 0, "%s: and keeps what it wrote",
-		   T->name);
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 1, &err), VCI_STORE_EXISTS,
+		   "%s: and keeps what it wrote", T->name);
 	tap_is_int(vci_store_token_put(st, &t, &err), -1, "%s: token_put: no exchange id",
 		   T->name);
 	tap_is_int(err.status, VCI_EXIT_INPUT, "%s: refused arguments are input errors", T->name);
@@ -1165,15 +1194,15 @@ static void cc_values(cc_state_t *cc, int i)
 	cc_count(cc, &cc->redeemed[i], redeem(cc->st, s, NULL, NOW, NULL));
 	snprintf(s, sizeof(s), "cn-%d", i);
 	hash_of(s, h);
-	cc_count(cc, &cc->nonces[i], vci_store_nonce_take(cc->st, h, NOW, &err));
+	cc_count(cc, &cc->nonces[i], vci_store_nonce_spend(cc->st, h, NOW + 60, &err));
 	snprintf(s, sizeof(s), "cj-%d", i);
 	hash_of(s, h);
 	cc_count(cc, &cc->jtis[i], vci_store_jti_use(cc->st, h, NOW + 60, &err));
 }
 
 /* Each thread records every status index of one list for its exchange
- * and, between them, puts nonces of its own: exactly one thread wins each
- * index and every nonce survives the refusals sharing its commit. */
+ * and, between them, spends nonces of its own: exactly one thread wins
+ * each index and every nonce survives the refusals sharing its commit. */
 static void cc_status(cc_state_t *cc, int t, int i)
 {
 	static const char *const uri[] = { "https://i.example/status/race" };
@@ -1187,7 +1216,7 @@ static void cc_status(cc_state_t *cc, int t, int i)
 							       &idx, 1, NOW, &err));
 	snprintf(nid, sizeof(nid), "cs-%d-%d", t, i);
 	hash_of(nid, h);
-	if (vci_store_nonce_put(cc->st, h, NOW + 60, &err) != 0)
+	if (vci_store_nonce_spend(cc->st, h, NOW + 60, &err) != 0)
 		atomic_fetch_add(&cc->errors, 1);
 }
 
@@ -1211,7 +1240,6 @@ static void *cc_main(void *p)
 
 static int cc_setup(cc_state_t *cc)
 {
-	uint8_t h[VCI_STORE_HASH];
 	char id[64], code[64];
 	int bad = 0;
 
@@ -1219,9 +1247,6 @@ static int cc_setup(cc_state_t *cc)
 		snprintf(id, sizeof(id), "c-%d", i);
 		snprintf(code, sizeof(code), "code-c-%d", i);
 		bad |= put_offer(cc->st, id, code, NULL, 0, 0);
-		snprintf(code, sizeof(code), "cn-%d", i);
-		hash_of(code, h);
-		bad |= vci_store_nonce_put(cc->st, h, NOW + 60, NULL);
 	}
 	bad |= put_offer(cc->st, "c-tx", "code-c-tx", "right", CC_TX_MAX, 0);
 	for (int t = 0; t < CC_THREADS; t++) {
@@ -1261,7 +1286,7 @@ static int cc_nonces_left(vci_store_t *st)
 		for (int i = 0; i < CC_STATUS; i++) {
 			snprintf(s, sizeof(s), "cs-%d-%d", t, i);
 			hash_of(s, h);
-			ok &= vci_store_nonce_take(st, h, NOW, NULL) == 0;
+			ok &= vci_store_nonce_spend(st, h, NOW + 60, NULL) == VCI_STORE_EXISTS;
 		}
 	return ok;
 }
@@ -1291,7 +1316,7 @@ static void test_concurrency(vci_store_t *st)
 	tap_is_int(atomic_load(&cc.errors), 0, "%s: concurrency: no errors", T->name);
 	tap_ok(all_one(cc.redeemed, CC_VALUES), "%s: %d threads: each code redeemed once",
 	       T->name, CC_THREADS);
-	tap_ok(all_one(cc.nonces, CC_VALUES), "%s: %d threads: each nonce taken once", T->name,
+	tap_ok(all_one(cc.nonces, CC_VALUES), "%s: %d threads: each nonce spent once", T->name,
 	       CC_THREADS);
 	tap_ok(all_one(cc.jtis, CC_VALUES), "%s: %d threads: each jti used once", T->name,
 	       CC_THREADS);
@@ -1395,7 +1420,7 @@ static void *gc_main(void *p)
 	hash_of(s, h);
 	vci_err_t err = { 0 };
 
-	if (vci_store_nonce_put(a->cc->st, h, NOW + 60, &err) != 0) {
+	if (vci_store_jti_use(a->cc->st, h, NOW + 60, &err) != 0) {
 		atomic_fetch_add(&a->cc->errors, 1);
 		tap_diag("%s: gc: %s", T->name, err.msg);
 	}
@@ -1591,10 +1616,33 @@ static void async_done(void *arg, int ret, const vci_err_t *err)
 	atomic_fetch_add(&a->done, 1);
 }
 
+/* Credential writes for one exchange, each with its own jti and c_nonce. */
+static void async_issues(vci_store_t *st, vci_store_issue_t *a, uint8_t (*h)[VCI_STORE_HASH],
+			 char (*nid)[32], char *xid)
+{
+	char s[32];
+
+	put_offer(st, "async", "code-async", NULL, 0, 0);
+	redeem(st, "code-async", NULL, NOW, xid);
+	for (int i = 0; i < ASYNC_WRITES; i++) {
+		snprintf(s, sizeof(s), "async-jti-%d", i);
+		hash_of(s, h[2 * i]);
+		snprintf(s, sizeof(s), "async-nonce-%d", i);
+		hash_of(s, h[2 * i + 1]);
+		snprintf(nid[i], sizeof(nid[i]), "n-async-%d", i);
+		a[i] = (vci_store_issue_t){ .jti_hash = h[2 * i], .jti_expires_at = NOW + 60,
+					    .nonce_hash = h[2 * i + 1],
+					    .nonce_expires_at = NOW + 60, .exchange_id = xid,
+					    .issued = "{}", .notification_id = nid[i], .now = NOW };
+	}
+}
+
 static void test_async_group(vci_store_t *st, const char *where)
 {
 	static async_state_t a;
-	static uint8_t h[ASYNC_WRITES][VCI_STORE_HASH];
+	static vci_store_issue_t issue[ASYNC_WRITES];
+	static uint8_t h[2 * ASYNC_WRITES][VCI_STORE_HASH];
+	static char nid[ASYNC_WRITES][32], xid[VCI_STORE_ID];
 	vci_store_stats_t s0, s1;
 	vci_err_t err = { 0 };
 	vci_db_t *db = raw_open(where);
@@ -1602,16 +1650,13 @@ static void test_async_group(vci_store_t *st, const char *where)
 
 	atomic_store(&a.done, 0);
 	atomic_store(&a.failed, 0);
+	async_issues(st, issue, h, nid, xid);
 	vci_store_stats(st, &s0);
 	held = db && T->hold_writes(db, &err) == 0;
 	tap_ok(held, "%s: async: writes held by another connection", T->name);
-	for (int i = 0; i < ASYNC_WRITES; i++) {
-		char s[32];
-
-		snprintf(s, sizeof(s), "async-%d", i);
-		hash_of(s, h[i]);
-		started &= vci_store_nonce_put_start(st, h[i], NOW + 60, async_done, &a, &err) == 0;
-	}
+	for (int i = 0; i < ASYNC_WRITES; i++)
+		started &= vci_store_credential_issued_start(st, &issue[i], async_done, &a,
+							     &err) == 0;
 	tap_ok(started, "%s: async: %d writes started from one thread", T->name, ASYNC_WRITES);
 	queued = gc_wait_queued(st, ASYNC_WRITES);
 	if (db)
@@ -1629,8 +1674,8 @@ static void test_async_group(vci_store_t *st, const char *where)
 	tap_ok(s1.commits - s0.commits >= 1 && s1.commits - s0.commits <= 2,
 	       "%s: async: %llu commit(s) for them (at most 2)", T->name,
 	       (unsigned long long)(s1.commits - s0.commits));
-	tap_is_int(vci_store_nonce_take(st, h[ASYNC_WRITES - 1], NOW, &err), 0,
-		   "%s: async: durable and readable once done", T->name);
+	tap_is_int(vci_store_nonce_spend(st, h[2 * ASYNC_WRITES - 1], NOW + 60, &err),
+		   VCI_STORE_EXISTS, "%s: async: durable and readable once done", T->name);
 }
 
 /* Alone, each write is its own commit: the price group commit spreads. */
@@ -1647,7 +1692,7 @@ static void test_sequential(vci_store_t *st)
 	for (int i = 0; i < 100; i++) {
 		snprintf(s, sizeof(s), "seq-%d", i);
 		hash_of(s, h);
-		ok &= vci_store_nonce_put(st, h, NOW, NULL) == 0;
+		ok &= vci_store_jti_use(st, h, NOW, NULL) == 0;
 	}
 	dt = seconds() - t0;
 	vci_store_stats(st, &s1);
@@ -2250,7 +2295,7 @@ static void test_reconnect(void)
 	tap_is_int(vci_store_offer_get(st, "rc1", NOW, &offer, &err), 0,
 		   "%s: reconnect: the next read works (%s)", T->name, err.msg);
 	free(offer);
-	tap_is_int(vci_store_nonce_put(st, h, NOW + 60, &err), 0,
+	tap_is_int(vci_store_nonce_spend(st, h, NOW + 60, &err), 0,
 		   "%s: reconnect: the next write works (%s)", T->name, err.msg);
 	tap_is_int(redeem(st, "code-rc1", NULL, NOW, NULL), 0,
 		   "%s: reconnect: what was written before is there", T->name);
@@ -2348,7 +2393,7 @@ static void run_driver(const test_driver_t *d)
 	test_group_commit(st, where);
 	test_async_group(st, where);
 	test_two_handles(st, where);
-	test_sweep(st);
+	test_sweep(st, where);
 	vci_store_close(st);
 #ifdef VCI_WITH_PG
 	test_serializable();
