@@ -3,7 +3,6 @@
  * the error answers OAuth asks for. */
 #include "handlers.h"
 #include "base/url.h"
-#include "oid4vci/issue.h"
 #include "oid4vci/offer.h"
 #include "oid4vci/request.h"
 
@@ -288,50 +287,4 @@ int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
 	if (has_jti)
 		*has_jti = tok->dpop_jkt[0] != '\0';
 	return access_dpop(s, req, htu, scheme, token, tok, resp, jti_hash);
-}
-
-int vci_h_sign_each(vci_serve_t *s, const json_t *xrec, const vci_defn_t *d, const json_t *keys,
-		    const json_t *status, int64_t now, json_t **creds, vci_err_t *err)
-{
-	size_t n = json_array_size(keys) ? json_array_size(keys) : 1;
-
-	*creds = json_array();
-	if (!*creds)
-		return vci_err_oom(err);
-	for (size_t i = 0; i < n; i++) {
-		json_auto_t *rec = vci_credential_record_new(xrec, d, json_array_get(keys, i),
-							     json_array_get(status, i), n == 1);
-		json_t *cred;
-
-		if (!rec)
-			return vci_err_oom(err);
-		if (vci_issue_record(vci_serve_issue(s), rec, now, 0, err) < 0)
-			return 1;
-		cred = json_object_get(rec, "credential");
-		if (!json_is_string(cred) || json_array_append(*creds, cred) < 0)
-			return vci_err_set(err, VCI_EXIT_IO, "server_error",
-					   "signed record: no credential");
-	}
-	return 0;
-}
-
-int vci_h_status_refs(const json_t *status, const char **uris, uint64_t *idx, size_t *nst,
-		      json_t *st)
-{
-	const json_t *v;
-	size_t i;
-
-	*nst = 0;
-	json_array_foreach(status, i, v) {
-		const json_t *sl = json_object_get(v, "status_list");
-		const json_t *uri = json_object_get(sl, "uri"), *ix = json_object_get(sl, "idx");
-
-		if (!json_is_string(uri) || !json_is_integer(ix))
-			continue;
-		uris[*nst] = json_string_value(uri);
-		idx[(*nst)++] = (uint64_t)json_integer_value(ix);
-		if (json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix)) < 0)
-			return -1;
-	}
-	return 0;
 }

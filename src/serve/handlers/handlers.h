@@ -2,7 +2,8 @@
  * credential.c, notification.c) share, in access.c: fresh secrets, the
  * request's DPoP proof (server nonces, jti single use), the access token
  * of the credential and notification endpoints, and error answers with
- * the headers OAuth asks for. The protocol itself is libvci's
+ * the headers OAuth asks for; in issuing.c, the signing and status steps
+ * of the credential and deferred endpoints. The protocol itself is libvci's
  * (oid4vci/request.h, proof.h, dpop.h); this is its glue to the store
  * and to HTTP. Thread-safe as the server is. */
 #ifndef VCI_HANDLERS_H
@@ -124,8 +125,8 @@ int vci_h_par_store(vci_serve_t *s, const vci_req_t *req, const struct vci_authz
 		    const char *jkt, const json_t *ids, char **request_uri, vci_err_t *err);
 
 /* What the credential and deferred credential endpoints share when they
- * issue (credential.c, deferred.c). One credential per key of `keys`
- * (NULL or empty: one, bound to no key), each record made by
+ * issue (issuing.c, for credential.c and deferred.c). One credential per
+ * key of `keys` (NULL or empty: one, bound to no key), each record made by
  * vci_credential_record_new from the exchange record xrec, definition d
  * and the status entry of the same index in `status` (NULL: none), then
  * signed by vci_issue_record at `now`. *creds receives a new array of
