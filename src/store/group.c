@@ -185,6 +185,22 @@ int vci_store_do(vci_store_conn_t *c, vci_err_t *err, const char *sql, const cha
 	return rc;
 }
 
+int vci_store_one_row(vci_store_conn_t *c, vci_err_t *err, int none, const char *sql,
+		      const char *fmt, ...)
+{
+	vci_db_stmt_t *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vci_store_queryv(c, &s, err, sql, fmt, ap);
+	va_end(ap);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? none : -1;
+	vci_store_end(c, s);
+	return 0;
+}
+
 /* The read pool ----------------------------------------------------------*/
 
 vci_store_conn_t *vci_store_reader(vci_store_t *st, vci_err_t *err)

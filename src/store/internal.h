@@ -103,6 +103,12 @@ int vci_store_next(vci_store_conn_t *c, vci_db_stmt_t *s, vci_err_t *err);
 void vci_store_end(vci_store_conn_t *c, vci_db_stmt_t *s);
 /* vci_store_query without a row to read (the statement runs to its end). */
 int vci_store_do(vci_store_conn_t *c, vci_err_t *err, const char *sql, const char *fmt, ...);
+/* A write of one row that says with RETURNING whether it happened: 0 for
+ * a row (its columns unread), `none` when there is none (the row was not
+ * there, or a conflict was skipped), -1 with err when the statement
+ * failed. */
+int vci_store_one_row(vci_store_conn_t *c, vci_err_t *err, int none, const char *sql,
+		      const char *fmt, ...);
 
 /* The writer thread (group.c): started once the schema is current,
  * stopped by vci_store_close after the queue is drained. */

@@ -528,12 +528,12 @@ static int vci_store_redeem_wrong(vci_store_conn_t *c, const char *offer_id, vci
 static int vci_store_redeem_spend(vci_store_conn_t *c, const struct vci_store_redeem *r,
 				  const char *offer_id, vci_err_t *err)
 {
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_redeem_spend, "ti", offer_id, r->now);
+	/* no row: the offer was spent meanwhile */
+	int rc = vci_store_one_row(c, err, VCI_STORE_NOTFOUND, vci_sql_redeem_spend, "ti",
+				   offer_id, r->now);
 
-	if (rc != VCI_DB_ROW)
-		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1; /* spent meanwhile */
-	vci_store_end(c, s);
+	if (rc != 0)
+		return rc;
 	rc = vci_store_do(c, err, vci_sql_exchange_new, "tit", r->exchange_id, r->now, offer_id);
 	if (rc != VCI_DB_DONE)
 		return -1;
@@ -822,13 +822,9 @@ static int vci_store_once_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err
 static int vci_store_nonce_spend_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_store_once *o = arg;
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_nonce_spend, "hi", o->hash, o->t);
 
-	if (rc != VCI_DB_ROW)
-		return rc == VCI_DB_DONE ? VCI_STORE_EXISTS : -1;
-	vci_store_end(c, s);
-	return 0;
+	return vci_store_one_row(c, err, VCI_STORE_EXISTS, vci_sql_nonce_spend, "hi", o->hash,
+				 o->t);
 }
 
 int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
@@ -1051,13 +1047,9 @@ int vci_store_apikey_list(vci_store_t *st, json_t **out, vci_err_t *err)
 static int vci_store_apikey_revoke_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_store_apikey *a = arg;
-	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_apikey_revoke, "ti", a->id, a->now);
 
-	if (rc != VCI_DB_ROW)
-		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	vci_store_end(c, s);
-	return 0;
+	return vci_store_one_row(c, err, VCI_STORE_NOTFOUND, vci_sql_apikey_revoke, "ti", a->id,
+				 a->now);
 }
 
 int vci_store_apikey_revoke(vci_store_t *st, const char *id, int64_t now, vci_err_t *err)
