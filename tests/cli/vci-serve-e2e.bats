@@ -322,22 +322,11 @@ assert json.load(open(sys.argv[1]))["cnf"]["jwk"] == json.load(open(sys.argv[2])
 	serve_start
 	holder "$(offer pid)" --neg forged-nonce
 	# a second server on its own state: its nonces are not ours
-	local other_port other_pid
-	other_port=$(free_port)
-	mkdir -p "$D/other"
-	vci-serve run --issuer "http://127.0.0.1:$other_port" --defn "$D/pid.json" \
-		--key "$D/issuer.key" --cert "$D/issuer.crt" --state "$D/other" \
-		--listen "127.0.0.1:$other_port" --status-list "pid=$D/pid.list" 2>"$D/other.err" &
-	other_pid=$!
-	for _ in $(seq 1 240); do
-		curl -sS -m 5 -o "$D/other.nonce" -X POST "http://127.0.0.1:$other_port/nonce" \
-			2>/dev/null && break
-		kill -0 "$other_pid" || { cat "$D/other.err"; false; }
-		sleep 0.25
-	done
-	kill -TERM "$other_pid"
-	wait "$other_pid" || true
-	[ "$(cmp -s "$STATE/c-nonce.key" "$D/other/c-nonce.key"; echo $?)" -ne 0 ]
+	serve_start_n 1
+	curl -fsS -m 60 -o "$D/other.nonce" -X POST "${SISS[1]}/nonce"
+	serve_stop_n 1
+	[ "${SSTATUS[1]}" -eq 0 ]
+	[ "$(cmp -s "$STATE/c-nonce.key" "$D/state1/c-nonce.key"; echo $?)" -ne 0 ]
 	holder "$(offer pid)" --neg given-nonce --nonce "$("$PY" -c 'import json, sys
 print(json.load(open(sys.argv[1]))["c_nonce"])' "$D/other.nonce")"
 }

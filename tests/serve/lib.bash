@@ -1,12 +1,18 @@
 # tests/serve/lib.bash - what the vci-serve end-to-end bats files share:
-# a test PKI, definitions, status lists, starting and stopping the server on
-# a free loopback port, offers (imported or made on the admin listener) and
-# running the holder simulator. Loaded by tests/cli/vci-serve-*.bats.
+# a test PKI, definitions, status lists, starting and stopping the server
+# (and other servers beside it) on free loopback ports, offers (imported or
+# made on the admin listener) and running the holder simulator. Loaded by
+# tests/cli/vci-serve-*.bats.
 
 PY=${PYTHON3:-/usr/bin/python3}
 SRC=${VCI_SRCDIR:-$BATS_TEST_DIRNAME/../..}
 HOLDER=$SRC/tests/serve/holder.py
 MDOC_CHECK=$SRC/tests/cli/mdoc-check.py
+# servers 1, 2, ... (serve_start_n): pid, port, issuer, exit status
+SPIDS=()
+SPORTS=()
+SISS=()
+SSTATUS=()
 
 serve_skip_unless_ready() {
 	command -v vci-serve >/dev/null || skip "vci-serve not on PATH"
@@ -106,49 +112,129 @@ serve_issuer() {
 		--status-list "diploma=$D/diploma.list")
 }
 
-# serve_start [OPTION]...: start vci-serve with SERVE_ARGS, STORE_ARGS and
-# the options;
-# waits (bounded) until it answers /health; sets SPID
-serve_start() {
-	local i
-	: >"$D/server.err"
-	vci-serve run "${SERVE_ARGS[@]}" "${STORE_ARGS[@]}" "$@" 2>>"$D/server.err" >"$D/server.out" &
-	SPID=$!
+# Servers: server 0 is the test's issuer (serve_start: PORT, ISS, STATE,
+# pid SPID, log $D/server.err and .out); servers 1, 2, ... are other
+# issuers on the same machine (serve_start_n: port SPORTS[N], issuer
+# SISS[N], state $D/stateN, pid SPIDS[N], log $D/serverN.err and .out).
+# serve_stop stops them all.
+
+# serve_log N: the log of server N without its extension (.err, .out)
+serve_log() {
+	if [ "$1" = 0 ]; then
+		echo "$D/server"
+	else
+		echo "$D/server$1"
+	fi
+}
+
+# serve_pid_set N PID: record server N's pid (empty: none running)
+serve_pid_set() {
+	if [ "$1" = 0 ]; then
+		SPID=$2
+	else
+		SPIDS[$1]=$2
+	fi
+}
+
+# serve_run N PORT URL [ARG]...: vci-serve run ARG... as server N, its
+# stderr appended to its log (emptied first); waits (bounded) until it
+# listens on PORT or URL answers /health. Its pid is recorded (emptied if
+# it exited at start, kept after a timeout for serve_stop)
+serve_run() {
+	local n=$1 port=$2 url=$3 log i pid
+	shift 3
+	log=$(serve_log "$n")
+	: >"$log.err"
+	vci-serve run "$@" 2>>"$log.err" >"$log.out" &
+	pid=$!
+	serve_pid_set "$n" "$pid"
 	for i in $(seq 1 240); do
-		if ! kill -0 "$SPID" 2>/dev/null; then
-			wait "$SPID" || true
-			SPID=
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" || true
+			serve_pid_set "$n" ""
 			echo "vci-serve exited at start:" >&2
-			cat "$D/server.err" >&2
+			cat "$log.err" >&2
 			return 1
 		fi
-		if grep -q "listening on 127.0.0.1:$PORT" "$D/server.err" 2>/dev/null ||
-		   curl -fsS -m 5 "$ISS/health" >/dev/null 2>&1; then
+		if grep -q "listening on 127.0.0.1:$port" "$log.err" 2>/dev/null ||
+		   curl -fsS -m 5 "$url/health" >/dev/null 2>&1; then
 			return 0
 		fi
 		sleep 0.25
 	done
 	echo "vci-serve did not answer within 60 s" >&2
-	cat "$D/server.err" >&2
+	cat "$log.err" >&2
 	return 1
 }
 
-# serve_stop: SIGTERM, a bounded wait, then SIGKILL; no stray process
-serve_stop() {
-	local i
-	[ -n "${SPID:-}" ] || return 0
-	kill -TERM "$SPID" 2>/dev/null || true
+# serve_start [OPTION]...: start server 0, vci-serve with SERVE_ARGS,
+# STORE_ARGS and the options;
+# waits (bounded) until it answers /health; sets SPID
+serve_start() {
+	serve_run 0 "$PORT" "$ISS" "${SERVE_ARGS[@]}" "${STORE_ARGS[@]}" "$@"
+}
+
+# serve_start_n N [OPTION]...: start server N (1, 2, ...), another issuer
+# beside server 0: SERVE_ARGS with its own port (SPORTS[N], chosen at its
+# first start and kept), issuer SISS[N] (ISS with that port) and state
+# directory $D/stateN (so its own key files), then the options. It shares
+# server 0's definitions, keys and status list files; STORE_ARGS are not
+# passed (hosts of one issuer on a shared database: tests/serve/pg.bash).
+# Waits (bounded) as serve_start does; sets SPIDS[N]
+serve_start_n() {
+	local n=$1 i args=()
+	shift
+	[ "$n" -ge 1 ] 2>/dev/null || { echo "serve_start_n: no server number: $n" >&2; return 2; }
+	[ -n "${SPORTS[$n]:-}" ] || SPORTS[$n]=$(free_port)
+	SISS[$n]=${ISS/127.0.0.1:$PORT/127.0.0.1:${SPORTS[$n]}}
+	mkdir -p "$D/state$n"
+	for ((i = 0; i < ${#SERVE_ARGS[@]}; i++)); do
+		case ${SERVE_ARGS[i]} in
+		--issuer) args+=(--issuer "${SISS[$n]}"); i=$((i + 1)) ;;
+		--state) args+=(--state "$D/state$n"); i=$((i + 1)) ;;
+		--listen) args+=(--listen "127.0.0.1:${SPORTS[$n]}"); i=$((i + 1)) ;;
+		*) args+=("${SERVE_ARGS[i]}") ;;
+		esac
+	done
+	serve_run "$n" "${SPORTS[$n]}" "${SISS[$n]}" "${args[@]}" "$@"
+}
+
+# serve_stop_n N: stop server N (SIGTERM, a bounded wait, then SIGKILL);
+# its exit status in SERVE_STATUS for server 0, SSTATUS[N] for the others
+serve_stop_n() {
+	local n=$1 i pid status=0
+	if [ "$n" = 0 ]; then
+		pid=${SPID:-}
+	else
+		pid=${SPIDS[$n]:-}
+	fi
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 120); do
-		kill -0 "$SPID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.25
 	done
-	if kill -0 "$SPID" 2>/dev/null; then
+	if kill -0 "$pid" 2>/dev/null; then
 		echo "vci-serve ignored SIGTERM for 30 s; killed" >&2
-		kill -KILL "$SPID" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	SERVE_STATUS=0
-	wait "$SPID" 2>/dev/null || SERVE_STATUS=$?
-	SPID=
+	wait "$pid" 2>/dev/null || status=$?
+	if [ "$n" = 0 ]; then
+		SERVE_STATUS=$status
+	else
+		SSTATUS[$n]=$status
+	fi
+	serve_pid_set "$n" ""
+}
+
+# serve_stop: stop every server this test started (serve_stop_n each),
+# server 0 last; no stray process
+serve_stop() {
+	local n
+	for n in "${!SPIDS[@]}"; do
+		serve_stop_n "$n"
+	done
+	serve_stop_n 0
 }
 
 # offer CONFIG [VCI-OFFER OPTION]...: make an offer with vci-offer and
