@@ -85,6 +85,13 @@ enum {
 
 typedef struct vci_store vci_store_t;
 
+/* A new id for an exchange, notification or other row the store keys:
+ * 22 base64url characters, the time in milliseconds then 80 random bits,
+ * so ids made close in time sort close (they share index pages). Not a
+ * secret: never use one where guessing must be hard beyond its 80 random
+ * bits. Thread-safe. -1 with err (VCI_EXIT_IO) if no randomness. */
+int vci_store_id_new(char id[VCI_STORE_ID], vci_err_t *err);
+
 /* Open the store, creating and migrating it: `where` is a state
  * directory (the database is DIR/vci.db, the directory made 0700 when
  * missing), "sqlite:PATH", or a PostgreSQL database shared by hosts (in

@@ -14,6 +14,7 @@
 #include "base/common.h"
 #include "store/driver.h"
 #include "store/store.h"
+#include "base/b64url.h"
 #include "tap.h"
 
 #include <ctype.h>
@@ -315,6 +316,39 @@ static long known_version(void)
 	while ((p = strstr(p, "\n-- version ")))
 		n = strtol(p++ + 12, NULL, 10);
 	return n;
+}
+
+/* vci_store_id_new: 22 base64url characters starting with a letter, the
+ * first 6 bytes the milliseconds of the call, the rest random. */
+static uint64_t id_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_id_new(void)
+{
+	char a[VCI_STORE_ID], b[VCI_STORE_ID];
+	uint64_t before = id_ms_now(), after, ms = 0;
+	uint8_t *raw = NULL;
+	size_t n = 0;
+	vci_err_t err = { 0 };
+	int ok = vci_store_id_new(a, &err) == 0 && vci_store_id_new(b, &err) == 0;
+
+	after = id_ms_now();
+	tap_ok(ok && strlen(a) == 22 && isalpha((unsigned char)a[0]), "id_new: 22 characters, a "
+	       "letter first (%s)", a);
+	tap_ok(ok && strcmp(a, b) != 0 && memcmp(a + 8, b + 8, 14) != 0, "id_new: two ids "
+	       "differ in their random part");
+	ok = ok && vci_b64url_decode(a, strlen(a), &raw, &n, &err) == 0 && n == 16;
+	for (int i = 0; ok && i < 6; i++)
+		ms = ms << 8 | raw[i];
+	tap_ok(ok && ms >= before && ms <= after, "id_new: the first 6 bytes are the time in "
+	       "milliseconds (%llu in [%llu, %llu])", (unsigned long long)ms,
+	       (unsigned long long)before, (unsigned long long)after);
+	free(raw);
 }
 
 static void test_schema_create(void)
@@ -2358,6 +2392,7 @@ static void run_driver(const test_driver_t *d)
 		rmdir(scratch);
 		return;
 	}
+	test_id_new();
 	test_schema_create();
 	test_schema_newer();
 	test_schema_migrate();

@@ -31,7 +31,6 @@
 
 #include <string.h>
 
-#define NOTIFICATION_ID_BYTES 16
 
 /* What one credential request carries through its steps. */
 typedef struct cred_ctx {
@@ -243,14 +242,13 @@ static char *cred_issued_json(cred_ctx_t *c, const char **uris, uint64_t *idx, s
 static int cred_record(cred_ctx_t *c)
 {
 	size_t n = json_array_size(c->status), nst = 0;
-	char_auto_t *fresh = NULL;
 
 	c->uris = calloc(n ? n : 1, sizeof *c->uris);
 	c->idx = calloc(n ? n : 1, sizeof *c->idx);
 	if (c->x.notification_id[0])
 		snprintf(c->nid, VCI_STORE_ID, "%s", c->x.notification_id);
-	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
-		snprintf(c->nid, VCI_STORE_ID, "%s", fresh);
+	else if (vci_store_id_new(c->nid, &c->err) < 0)
+		return -1;
 	c->issued = c->uris && c->idx ? cred_issued_json(c, c->uris, c->idx, &nst) : NULL;
 	if (!c->nid[0] || !c->issued)
 		return vci_err_oom(&c->err);
