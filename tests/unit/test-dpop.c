@@ -2,6 +2,7 @@
  * negative variants, htu comparison and the jti replay cache. */
 #include "base/common.h"
 #include "oid4vci/dpop.h"
+#include "oid4vci/request.h"
 #include "tap.h"
 
 #include <string.h>
@@ -101,6 +102,33 @@ static void test_htu(void)
 	}
 }
 
+/* vci_request_dpop_jti_hash: the same jti under the same URI written
+ * differently gives one hash, whether its normal form was computed or
+ * remembered (more URIs than the thread remembers, each twice). */
+static void test_jti_hash(void)
+{
+	static const char *const uris[] = {
+		"https://server.example.com/token", "HTTPS://Server.example.com:443/token",
+		"https://server.example.com/a/../%74oken?x=1", "https://server.example.com/credential",
+		"https://server.example.com/nonce", "https://server.example.com/deferred",
+	};
+	uint8_t h[2][6][32];
+	vci_err_t err = { 0 };
+	int ok = 1;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 6; i++)
+			ok &= vci_request_dpop_jti_hash(uris[i], "jti-1", h[round][i], &err) == 0;
+	tap_ok(ok, "jti hash: computed for every URI: %s", err.msg);
+	tap_ok(!memcmp(h[0][0], h[0][1], 32) && !memcmp(h[0][0], h[0][2], 32) &&
+	       !memcmp(h[1][0], h[1][2], 32), "jti hash: one hash for one URI written three ways");
+	tap_ok(!memcmp(h[0], h[1], sizeof h[0]), "jti hash: the same hashes the second time");
+	tap_ok(memcmp(h[0][0], h[0][3], 32) && memcmp(h[0][3], h[0][4], 32),
+	       "jti hash: other URIs, other hashes");
+	tap_ok(vci_request_dpop_jti_hash("server.example.com/token", "jti-1", h[0][0], &err) < 0,
+	       "jti hash: a URI that is not a URL refused: %s", err.msg);
+}
+
 int main(void)
 {
 	vci_dpop_policy_t p = { 0 };
@@ -110,6 +138,7 @@ int main(void)
 	int fd;
 
 	test_htu();
+	test_jti_hash();
 	tap_ok(vci_dpop_ath(TOKEN, ath) == 0, "ath computed");
 	tap_is_str(ath, ATH, "ath of the RFC 9449 access token");
 

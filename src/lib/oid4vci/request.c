@@ -726,10 +726,44 @@ int vci_request_dpop_verify(const char *jwt, size_t len, const vci_dpop_policy_t
 	return vci_dpop_verify(jwt, len, &q, out, err);
 }
 
+/* The normalised forms of the last few URIs this thread hashed a jti
+ * under: a server hashes the jti of every DPoP proof under one of its few
+ * endpoint URLs, and normalising one parses it with libcurl. */
+#define HTU_SEEN 4
+#define HTU_SEEN_LEN 256
+
+static __thread struct htu_seen {
+	char uri[HTU_SEEN_LEN], norm[HTU_SEEN_LEN];
+} htu_seen[HTU_SEEN];
+static __thread unsigned htu_seen_next;
+
+/* htu normalised: the thread's copy (valid until its next call) or *heap
+ * (malloc'd); NULL with err if htu is not a URL. */
+static const char *htu_norm(const char *htu, char **heap, vci_err_t *err)
+{
+	size_t len = strlen(htu), nlen;
+	struct htu_seen *e;
+
+	for (unsigned i = 0; i < HTU_SEEN && len < HTU_SEEN_LEN; i++)
+		if (!strcmp(htu_seen[i].uri, htu) && htu_seen[i].norm[0])
+			return htu_seen[i].norm;
+	*heap = vci_dpop_htu_normalize(htu, err);
+	if (!*heap)
+		return NULL;
+	nlen = strlen(*heap);
+	if (len >= HTU_SEEN_LEN || nlen >= HTU_SEEN_LEN)
+		return *heap;
+	e = &htu_seen[htu_seen_next++ % HTU_SEEN];
+	memcpy(e->uri, htu, len + 1);
+	memcpy(e->norm, *heap, nlen + 1);
+	return *heap;
+}
+
 int vci_request_dpop_jti_hash(const char *htu, const char *jti, uint8_t out[32],
 			      vci_err_t *err)
 {
-	char_auto_t *n = vci_dpop_htu_normalize(htu, err);
+	char_auto_t *heap = NULL;
+	const char *n = htu ? htu_norm(htu, &heap, err) : vci_dpop_htu_normalize(htu, err);
 	EVP_MD_CTX *c;
 	int ok;
 
