@@ -113,12 +113,11 @@ static void test_tampered(const vci_nonce_key_t *k)
 	char_auto_t *tok = vci_atoken_seal(k, &t, &err);
 	size_t len = tok ? strlen(tok) : 0, refused = 0, leaked = 0;
 
-	/* every character changed in turn (the last one only to a value
-	 * that changes its used bits: 4 bits of it count here) */
+	/* every character changed in turn */
 	for (size_t i = 0; i < len; i++) {
 		char *c = strdup(tok);
 
-		c[i] = i + 1 == len ? (c[i] == 'A' ? 'Q' : 'A') : c[i] == 'A' ? 'B' : 'A';
+		c[i] = c[i] == 'A' ? 'B' : 'A';
 		if (opens(k, c, NOW, &got, &err) == -1 && !strcmp(err.code, "invalid_token") &&
 		    !got.exchange_id[0])
 			refused++;
