@@ -86,8 +86,8 @@ int vci_h_dpop_jti_refused(vci_err_t *err);
  * server requires DPoP. A token in the query string is refused (400
  * invalid_request). Returns 0 with *tok filled, or -1 with resp filled
  * (401 and WWW-Authenticate for a missing or bad token or proof, with a
- * DPoP-Nonce when one is asked for; 5xx when the store fails). The
- * caller then reads tok->exchange_id, and answers a token whose exchange
+ * DPoP-Nonce when one is asked for; 500 when the token key cannot be
+ * used). The caller then reads tok->exchange_id, and answers a token whose exchange
  * is gone with vci_h_token_gone and vci_h_access_fail. */
 int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_atoken_t *tok,
 		 vci_resp_t *resp);
