@@ -151,6 +151,7 @@ struct vci_serve {
 	int dpop_nonce;               /* server-issued DPoP nonces (--dpop-nonce) */
 	vci_nonce_key_t *dpop_nonce_key;
 	vci_nonce_key_t *c_nonce_key;  /* seals c_nonces (STATE/c-nonce.key) */
+	vci_nonce_key_t *token_key;    /* seals access tokens (STATE/access-token.key) */
 	long token_ttl, nonce_ttl;    /* seconds */
 	unsigned tx_attempts, batch_size;
 	vci_store_t *store;
@@ -488,8 +489,9 @@ vci_store_t *vci_serve_config_store(const vci_serve_config_t *c, int need_key, v
 
 /* Prepare a server from settings: definitions (vci_defn_load), key
  * (--pass), x5c chain (--cert) or kid, metadata, the store (created and
- * migrated), signers, the DPoP and c_nonce keys (STATE/dpop-nonce.key,
- * STATE/c-nonce.key, made on first start), status lists, routes. Errors keep their exit class:
+ * migrated), signers, the DPoP nonce, c_nonce and access token keys
+ * (STATE/dpop-nonce.key, STATE/c-nonce.key, STATE/access-token.key, made
+ * on first start), status lists, routes. Errors keep their exit class:
  * definitions 3, key and certificate 4, state and files 5, settings 2. */
 vci_serve_t *vci_serve_new(const vci_serve_config_t *c, vci_err_t *err);
 /* An empty server (issuer "", no store): for tests of the route table

@@ -1,6 +1,6 @@
 /* server.c - a server prepared once from its settings: definitions, key
- * and chain, the metadata documents, the store, the signers, the DPoP
- * nonce key and the routes. Everything here happens before the first
+ * and chain, the metadata documents, the store, the signers, the keys of
+ * the sealed values (DPoP nonces, c_nonces, access tokens) and the routes. Everything here happens before the first
  * request; afterwards the server is read-only. */
 #include "internal.h"
 #include "oid4vci/authz.h"
@@ -19,6 +19,7 @@
 
 #define NONCE_KEY_FILE "dpop-nonce.key"
 #define C_NONCE_KEY_FILE "c-nonce.key"
+#define TOKEN_KEY_FILE "access-token.key"
 
 vci_serve_t *vci_serve_alloc(vci_err_t *err)
 {
@@ -67,6 +68,7 @@ void vci_serve_free(vci_serve_t *s)
 	free(s->authorize_url);
 	vci_nonce_key_free(s->dpop_nonce_key);
 	vci_nonce_key_free(s->c_nonce_key);
+	vci_nonce_key_free(s->token_key);
 	vci_serve_encryption_free(s);
 	vci_serve_oidc_free(s);
 	vci_store_close(s->store);
@@ -357,16 +359,20 @@ static vci_nonce_key_t *nonce_key_file(const char *state, const char *file, vci_
 	return vci_nonce_key_load(path, err);
 }
 
-/* The DPoP nonce key (STATE/dpop-nonce.key) and the c_nonce key
- * (STATE/c-nonce.key): two keys, so that a DPoP-Nonce is never taken for
- * a c_nonce or the other way round. */
+/* The DPoP nonce key (STATE/dpop-nonce.key), the c_nonce key
+ * (STATE/c-nonce.key) and the access token key (STATE/access-token.key):
+ * three keys, so that no sealed value is ever taken for one of another
+ * kind. */
 static int nonce_key(vci_serve_t *s, const char *state, vci_err_t *err)
 {
 	s->dpop_nonce_key = nonce_key_file(state, NONCE_KEY_FILE, err);
 	if (!s->dpop_nonce_key)
 		return -1;
 	s->c_nonce_key = nonce_key_file(state, C_NONCE_KEY_FILE, err);
-	return s->c_nonce_key ? 0 : -1;
+	if (!s->c_nonce_key)
+		return -1;
+	s->token_key = nonce_key_file(state, TOKEN_KEY_FILE, err);
+	return s->token_key ? 0 : -1;
 }
 
 static void settings(vci_serve_t *s, const vci_serve_config_t *c)

@@ -756,56 +756,11 @@ void vci_store_authz_clear(vci_store_authz_t *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Access tokens ----------------------------------------------------------*/
-
-static const char vci_sql_token_put[] =
-	"INSERT INTO tokens (hash, exchange_id, dpop_jkt, expires_at) VALUES (?1, ?2, ?3, ?4)";
-
-static int vci_store_token_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
-{
-	const vci_store_token_t *t = arg;
-
-	return vci_store_changed(vci_store_do(c, err, vci_sql_token_put, "htti", t->hash,
-					      t->exchange_id, t->dpop_jkt, t->expires_at));
-}
-
-int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err)
-{
-	if (!vci_store_id_ok(t->exchange_id))
-		return vci_store_bad(err, "token_put", "no exchange id");
-	if (!memchr(t->dpop_jkt, 0, sizeof(t->dpop_jkt)))
-		return vci_store_bad(err, "token_put", "dpop_jkt not terminated");
-	return vci_store_write(st, "token_put", vci_store_token_put_run, (void *)t, err);
-}
-
-static const char vci_sql_token_get[] =
-	"SELECT exchange_id, dpop_jkt, expires_at FROM tokens WHERE hash = ?1 AND expires_at > ?2";
-
-int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
-			vci_store_token_t *out, vci_err_t *err)
-{
-	vci_store_conn_t *c = vci_store_reader(st, err);
-	vci_db_stmt_t *s;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!c)
-		return vci_store_read_fail(-1, err, "token_get");
-	rc = vci_store_query(c, &s, err, vci_sql_token_get, "hi", hash, now);
-	if (rc == VCI_DB_ROW) {
-		memcpy(out->hash, hash, VCI_STORE_HASH);
-		vci_store_copy(out->exchange_id, sizeof(out->exchange_id),
-			       c->drv->column_text(s, 0));
-		vci_store_copy(out->dpop_jkt, sizeof(out->dpop_jkt), c->drv->column_text(s, 1));
-		out->expires_at = c->drv->column_int(s, 2);
-		vci_store_end(c, s);
-		rc = 0;
-	} else {
-		rc = rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
-	}
-	vci_store_reader_put(st, c);
-	return vci_store_read_fail(rc, err, "token_get");
-}
+/* Access tokens ----------------------------------------------------------
+ * None here: an access token is sealed (crypto/atoken.h) and carries its
+ * exchange, key binding and expiry, so issuing one writes nothing and the
+ * endpoints that take one read no row of it. The tokens table of earlier
+ * versions is only swept (vci_store_sweep) until a migration drops it. */
 
 /* Single-use values ------------------------------------------------------*/
 
@@ -1093,15 +1048,6 @@ static int vci_store_jti_run(vci_store_conn_t *c, const uint8_t *hash, int64_t e
 	return rc == VCI_STORE_EXISTS ? VCI_STORE_REPLAY : rc;
 }
 
-/* A value that is new by construction (32 random bytes) refused as taken
- * is the database's fault: -1 (the whole operation rolled back). */
-static int vci_store_fresh(int rc, vci_err_t *err, const char *what)
-{
-	if (rc == VCI_STORE_EXISTS)
-		return vci_err_set(err, VCI_EXIT_IO, "server_error", "%s: taken", what);
-	return rc;
-}
-
 static int vci_store_grant_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	vci_store_grant_t *g = arg;
@@ -1109,16 +1055,13 @@ static int vci_store_grant_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	int fail = 0, rc = vci_store_jti_run(c, g->jti_hash, g->jti_expires_at, err);
 
 	if (rc == 0 && g->code_hash) {
-		struct vci_store_redeem r = { g->code_hash, g->tx_hash, g->now,
-					      g->token.exchange_id };
+		struct vci_store_redeem r = { g->code_hash, g->tx_hash, g->now, g->exchange_id };
 
 		rc = vci_store_redeem_run(c, &r, err);
 	}
-	if (rc == 0)
-		rc = vci_store_fresh(vci_store_token_put_run(c, &g->token, err), err, "token");
 	if (rc != 0)
 		return rc;
-	rc = vci_store_query(c, &s, err, vci_sql_grant_record, "t", g->token.exchange_id);
+	rc = vci_store_query(c, &s, err, vci_sql_grant_record, "t", g->exchange_id);
 	if (rc != VCI_DB_ROW)
 		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
 	free(g->record);
@@ -1131,11 +1074,9 @@ static int vci_store_grant_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 static int vci_store_grant_ready(vci_store_grant_t *g, vci_err_t *err)
 {
 	g->record = NULL;
-	if (!memchr(g->token.dpop_jkt, 0, sizeof(g->token.dpop_jkt)))
-		return vci_store_bad(err, "token_grant", "dpop_jkt not terminated");
 	if (g->code_hash)
-		return vci_store_id_new(g->token.exchange_id, err);
-	if (!vci_store_id_ok(g->token.exchange_id))
+		return vci_store_id_new(g->exchange_id, err);
+	if (!vci_store_id_ok(g->exchange_id))
 		return vci_store_bad(err, "token_grant", "no code or exchange id");
 	return 0;
 }

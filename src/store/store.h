@@ -1,6 +1,6 @@
 /* store.h - vci-serve's state behind one interface: offers and their
- * pre-authorized codes, tx_code attempts, access tokens, single-use
- * c_nonces and DPoP jti, exchanges (one per redeemed offer) and the status
+ * pre-authorized codes, tx_code attempts, single-use c_nonces and DPoP
+ * jti, exchanges (one per redeemed offer) and the status
  * indices handed out, API keys of the management listener.
  *
  * Each operation is written once in store.c over a thin driver (driver.h:
@@ -9,7 +9,7 @@
  * (sqlite.c + schema.sqlite.sql, pg.c + schema.pg.sql).
  *
  * Secrets never reach the store in the clear: pre-authorized codes,
- * tx_codes, access tokens, c_nonces, DPoP jti and API keys are passed as
+ * tx_codes, refresh tokens, c_nonces, DPoP jti and API keys are passed as
  * their SHA-256 (vci_store_hash), looked up by hash, and a tx_code hash is
  * compared with CRYPTO_memcmp.
  *
@@ -238,22 +238,6 @@ int vci_store_authorize(vci_store_t *st, const uint8_t request_hash[VCI_STORE_HA
 int vci_store_authz_code_take(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
 			      int64_t now, vci_store_authz_t *out, vci_err_t *err);
 
-/* Access tokens ---------------------------------------------------------*/
-typedef struct vci_store_token {
-	uint8_t hash[VCI_STORE_HASH];
-	char exchange_id[VCI_STORE_ID];
-	char dpop_jkt[48];               /* RFC 7638 thumbprint; "" for Bearer */
-	int64_t expires_at;
-} vci_store_token_t;
-
-/* Store a token (its hash) for an exchange. VCI_STORE_EXISTS when the hash
- * is taken, VCI_STORE_NOTFOUND for an unknown exchange id. */
-int vci_store_token_put(vci_store_t *st, const vci_store_token_t *t, vci_err_t *err);
-/* The token with this hash, not expired at `now` (out->hash is copied).
- * VCI_STORE_NOTFOUND. */
-int vci_store_token_get(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t now,
-			vci_store_token_t *out, vci_err_t *err);
-
 /* Single-use values: c_nonces and DPoP jti ------------------------------*/
 /* Spend a sealed c_nonce (crypto/nonce.h; its MAC and expiry checked by
  * the caller): its hash recorded until expires_at, the nonce's own
@@ -382,10 +366,11 @@ int vci_store_exchange_list(vci_store_t *st, const char *state, const char *curs
  * order issued: [{"uri", "idx", "issued_at"}, ...] (empty for an exchange
  * with none or unknown). */
 int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci_err_t *err);
-/* Delete an exchange with its access tokens, deferred requests, status
- * entries (the list files keep the entries' values: revoke first when the
- * credentials must stop) and its offer (the record held the claims).
- * VCI_STORE_NOTFOUND. */
+/* Delete an exchange with its deferred requests, status entries (the list
+ * files keep the entries' values: revoke first when the credentials must
+ * stop) and its offer (the record held the claims). Its access tokens,
+ * sealed and kept nowhere, are refused from then on by the endpoints,
+ * which find no exchange for them. VCI_STORE_NOTFOUND. */
 int vci_store_exchange_delete(vci_store_t *st, const char *id, vci_err_t *err);
 
 /* Offers with their exchange (the products' shapes name an exchange by
@@ -561,20 +546,19 @@ typedef void (*vci_store_done_fn)(void *arg, int ret, const vci_err_t *err);
  * vci_store_jti_use does (when jti_hash is given; a replay is
  * VCI_STORE_REPLAY and nothing changes), then the pre-authorized code
  * redeemed as vci_store_code_redeem does (when code_hash is given: its
- * returns, the jti staying recorded; else token.exchange_id names the
- * exchange, as the authorization code grant found it), then the access
- * token put (a draft-13 c_nonce is sealed, not stored). On 0,
- * token.exchange_id holds the exchange and *record its issuance record
- * (malloc'd: free it; NULL otherwise). VCI_STORE_NOTFOUND also for an
- * unknown token.exchange_id. The token is stored before the caller's
- * last checks of the record: a token the caller then refuses is known to
- * no one and expires. */
+ * returns, the jti staying recorded; else exchange_id names the
+ * exchange, as the authorization code or refresh grant found it), then
+ * the exchange's record read. On 0, exchange_id holds the exchange and
+ * *record its issuance record (malloc'd: free it; NULL otherwise).
+ * VCI_STORE_NOTFOUND also for an unknown exchange_id. The access token
+ * (and a draft-13 c_nonce) is sealed by the caller, not stored
+ * (crypto/atoken.h): nothing of it is written. */
 typedef struct vci_store_grant {
 	const uint8_t *jti_hash;         /* DPoP: SHA-256 of htu and jti, or NULL */
 	int64_t jti_expires_at;
 	const uint8_t *code_hash;        /* pre-authorized code, or NULL */
 	const uint8_t *tx_hash;          /* its tx_code, or NULL */
-	vci_store_token_t token;         /* hash, dpop_jkt, expires_at; exchange_id */
+	char exchange_id[VCI_STORE_ID];  /* in (no code_hash) or out */
 	int64_t now;
 	char *record;                    /* out: malloc'd JSON text */
 } vci_store_grant_t;
@@ -603,8 +587,9 @@ int vci_store_credential_issued(vci_store_t *st, const vci_store_issue_t *a, vci
 int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *a,
 				      vci_store_done_fn done, void *arg, vci_err_t *err);
 
-/* Housekeeping: delete nonces, jti, tokens and unredeemed offers (offered
- * or dead) expired at `now`. Exchanges and status entries are kept.
+/* Housekeeping: delete nonces, jti, refresh tokens, rows of the former
+ * tokens table and unredeemed offers (offered or dead) expired at `now`.
+ * Exchanges and status entries are kept.
  * Returns the number of rows deleted, or -1. */
 long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err);
 

@@ -484,6 +484,100 @@ field() { # field FILE NAME: a top-level string of the first JSON line
 	[ "$(token "$pac" "$(field "$D/offer" tx_code)")" = 200 ]
 }
 
+# ---- access tokens -----------------------------------------------------
+
+# bearer_token: an offer imported and redeemed without DPoP; prints its
+# access token (a Bearer token)
+bearer_token() {
+	printf '{"claims":%s}\n' "$CLAIMS" | vci-offer --issuer "$ISS" --config pid >"$D/tok-offer"
+	vci-serve import --state "$D/state" "$D/tok-offer" >/dev/null
+	[ "$(token "$(field "$D/tok-offer" pre_authorized_code)")" = 200 ] || { cat "$D/body"; return 1; }
+	field "$D/body" access_token
+}
+
+# resource TOKEN PATH: POST a JSON body the endpoint refuses for itself
+# (no proof, nobody's notification or transaction id) with the token as
+# Bearer; prints the status, the body in $D/body, the headers in $D/h
+resource() {
+	local body
+	case $2 in
+	credential) body='{"credential_configuration_id":"pid"}' ;;
+	notification) body='{"notification_id":"bm9ib2R5","event":"credential_accepted"}' ;;
+	deferred_credential) body='{"transaction_id":"bm9ib2R5"}' ;;
+	esac
+	code -D "$D/h" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+		-d "$body" "$URL/t/$2"
+}
+
+# token_ok TOKEN: every resource endpoint takes the token (and refuses the
+# request for what it is: 400 with the endpoint's own error)
+token_ok() {
+	[ "$(resource "$1" credential)" = 400 ]
+	grep -q '"error":"invalid_proof"' "$D/body"
+	[ "$(resource "$1" notification)" = 400 ]
+	grep -q '"error":"invalid_notification_id"' "$D/body"
+	[ "$(resource "$1" deferred_credential)" = 400 ]
+	grep -q '"error":"invalid_transaction_id"' "$D/body"
+}
+
+# token_refused TOKEN: 401 invalid_token with its WWW-Authenticate at every
+# resource endpoint
+token_refused() {
+	for p in credential notification deferred_credential; do
+		[ "$(resource "$1" $p)" = 401 ] || { echo "$p: $(cat "$D/body")"; return 1; }
+		grep -q '"error":"invalid_token"' "$D/body"
+		grep -qi '^www-authenticate: Bearer error="invalid_token"' "$D/h"
+		grep -qi '^cache-control: no-store' "$D/h"
+	done
+}
+
+@test "access tokens are sealed: one changed character or another state's key is 401 invalid_token; no tokens row" {
+	# a token of another state directory (another access-token.key)
+	start_server
+	other=$(bearer_token)
+	stop_server
+	mv "$D/state" "$D/other"
+	start_server
+	t=$(bearer_token)
+	token_ok "$t"
+	# one character changed, wherever it is (the last one too: unused
+	# bits that are not zero are refused)
+	n=${#t}
+	for i in 0 $((n / 3)) $((n / 2)) $((n - 2)) $((n - 1)); do
+		c=${t:i:1}
+		if [ "$c" = A ]; then r=g; else r=A; fi
+		token_refused "${t:0:i}$r${t:i+1}"
+	done
+	token_refused "$other"
+	token_refused "${t}AAAA"
+	token_refused "${t:0:n-4}"
+	alive
+	# the key: 32 bytes, mode 0600; the token is stored nowhere
+	[ "$(stat -c '%a %s' "$D/state/access-token.key")" = "600 32" ]
+	! cmp -s "$D/state/access-token.key" "$D/state/c-nonce.key"
+	"$PY" - "$D/state/vci.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+assert db.execute("SELECT count(*) FROM tokens").fetchone()[0] == 0
+EOF
+	! grep -qF -- "$t" "$D/err"
+}
+
+@test "an access token outlives a server restart, and dies with its exchange" {
+	start_server --admin-listen 127.0.0.1:0
+	t=$(bearer_token)
+	stop_server
+	start_server --admin-listen 127.0.0.1:0
+	token_ok "$t"
+	key=$(vci-serve apikey add --state "$D/state" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+	curl -s -m 60 -o "$D/x" -H "x-api-key: $key" "http://127.0.0.1:$ADMIN/exchanges"
+	xid=$("$PY" -c 'import json,sys; x=json.load(open(sys.argv[1]))["exchanges"]; assert len(x) == 1; print(x[0]["id"])' "$D/x")
+	[ "$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X DELETE -H "x-api-key: $key" \
+		"http://127.0.0.1:$ADMIN/exchanges/$xid")" = 204 ]
+	token_refused "$t"
+	alive
+}
+
 @test "import: bad records become error records, the good ones are kept" {
 	printf '{"claims":%s}\n' "$CLAIMS" | vci-offer --issuer "$ISS" --config pid >"$D/good.ndjson"
 	{

@@ -14,6 +14,7 @@
 #include "base/common.h"
 #include "base/b64url.h"
 #include "base/http.h"
+#include "crypto/atoken.h"
 #include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "crypto/keys.h"
@@ -812,13 +813,11 @@ static void step_notif(flow_t *f, const step_t *st, vci_resp_t *resp)
 /* The exchange the flow's token belongs to, as the store has it. */
 static void check_exchange(flow_t *f, const char *state, int credentials)
 {
-	uint8_t h[VCI_STORE_HASH];
-	vci_store_token_t t;
+	vci_atoken_t t;
 	vci_store_exchange_t x = { 0 };
 	json_auto_t *issued = NULL;
 
-	vci_store_hash(f->token, strlen(f->token), h);
-	if (vci_store_token_get(F.s->store, h, F.now, &t, NULL) != 0 ||
+	if (vci_atoken_open(F.s->token_key, f->token, strlen(f->token), F.now, &t, NULL) != 0 ||
 	    vci_store_exchange_get(F.s->store, t.exchange_id, &x, NULL) != 0) {
 		tap_ok(0, "%s: the token's exchange is in the store", f->c->name);
 		return;

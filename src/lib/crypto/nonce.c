@@ -10,12 +10,13 @@
 
 #define NONCE_VERSION 0x01
 #define BODY_LEN (1 + 8 + 8 + 16)
-#define MAC_LEN 32
+#define MAC_LEN VCI_NONCE_MAC_LEN
 #define RAW_LEN (BODY_LEN + MAC_LEN)
 #define KEY_MAX 1024
 
 struct vci_nonce_key {
 	vci_secret_t key;
+	EVP_MAC *hmac;          /* fetched once: a fetch per MAC costs a lookup */
 };
 
 vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *err)
@@ -37,6 +38,12 @@ vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *er
 	}
 	memcpy(k->key.buf, key, len);
 	k->key.len = len;
+	k->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!k->hmac) {
+		vci_nonce_key_free(k);
+		vci_err_ssl(err, VCI_EXIT_KEY, "crypto_error", "nonce key: HMAC");
+		return NULL;
+	}
 	return k;
 }
 
@@ -69,25 +76,31 @@ void vci_nonce_key_free(vci_nonce_key_t *k)
 	if (!k)
 		return;
 	vci_secret_free(&k->key);
+	EVP_MAC_free(k->hmac);
 	free(k);
 }
 
-static int mac(const vci_nonce_key_t *k, const uint8_t *body, uint8_t out[MAC_LEN])
+int vci_nonce_key_mac(const vci_nonce_key_t *k, const uint8_t *data, size_t len,
+		      uint8_t out[VCI_NONCE_MAC_LEN])
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
+	EVP_MAC_CTX *ctx = k && k->hmac ? EVP_MAC_CTX_new(k->hmac) : NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 		OSSL_PARAM_construct_end(),
 	};
 	size_t n = 0;
 	int ok = ctx && EVP_MAC_init(ctx, k->key.buf, k->key.len, params) == 1 &&
-		 EVP_MAC_update(ctx, body, BODY_LEN) == 1 &&
-		 EVP_MAC_final(ctx, out, &n, MAC_LEN) == 1 && n == MAC_LEN;
+		 EVP_MAC_update(ctx, data, len) == 1 &&
+		 EVP_MAC_final(ctx, out, &n, VCI_NONCE_MAC_LEN) == 1 && n == VCI_NONCE_MAC_LEN;
 
+	/* the context holds the key (its HMAC pads): freed, it is cleansed */
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(m);
 	return ok ? 0 : -1;
+}
+
+static int mac(const vci_nonce_key_t *k, const uint8_t *body, uint8_t out[MAC_LEN])
+{
+	return vci_nonce_key_mac(k, body, BODY_LEN, out);
 }
 
 static void put64(uint8_t *p, uint64_t v)

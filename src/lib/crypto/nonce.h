@@ -29,6 +29,15 @@ vci_nonce_key_t *vci_nonce_key_new(const uint8_t *key, size_t len, vci_err_t *er
 /* Cleanse and free. */
 void vci_nonce_key_free(vci_nonce_key_t *k);
 
+#define VCI_NONCE_MAC_LEN 32
+/* HMAC-SHA256 of `len` bytes of `data` under the key, to out: 0, or -1
+ * when OpenSSL fails (k NULL included). For other self-verifying values
+ * under a key file of their own (crypto/atoken.h); no secret is kept
+ * beyond the call. Thread safety: a key may be used by any number of
+ * threads at once (it is read only). */
+int vci_nonce_key_mac(const vci_nonce_key_t *k, const uint8_t *data, size_t len,
+		      uint8_t out[VCI_NONCE_MAC_LEN]);
+
 /* A new nonce valid from `now` for `ttl` seconds (malloc'd string). */
 char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vci_err_t *err);
 /* Check a nonce at time `now`: 0 if it was made with this key and has not

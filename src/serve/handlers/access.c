@@ -1,6 +1,6 @@
 /* access.c - what the protocol endpoints share: secrets, DPoP proofs
- * (RFC 9449) and access tokens (RFC 6750) checked against the store, and
- * the error answers OAuth asks for. */
+ * (RFC 9449) and access tokens (RFC 6750; sealed, crypto/atoken.h, so
+ * checked with no store read), and the error answers OAuth asks for. */
 #include "handlers.h"
 #include "base/url.h"
 #include "oid4vci/offer.h"
@@ -192,7 +192,7 @@ static int auth_split(const char *h, const char **scheme, const char **token, vc
 
 /* The DPoP side of a resource request with a known token. */
 static int access_dpop(vci_serve_t *s, const vci_req_t *req, const char *htu, const char *scheme,
-		       const char *token, const vci_store_token_t *tok, vci_resp_t *resp,
+		       const char *token, const vci_atoken_t *tok, vci_resp_t *resp,
 		       uint8_t *jti_hash)
 {
 	vci_dpop_result_t dp;
@@ -234,20 +234,18 @@ static int access_dpop(vci_serve_t *s, const vci_req_t *req, const char *htu, co
 	return 0;
 }
 
-int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_store_token_t *tok,
+int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_atoken_t *tok,
 		 vci_resp_t *resp)
 {
 	return vci_h_access_later(s, req, htu, tok, resp, NULL, NULL);
 }
 
 int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
-		       vci_store_token_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti)
+		       vci_atoken_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti)
 {
 	const char *h = vci_req_header(req, "Authorization");
 	const char *scheme = NULL, *token = NULL;
-	uint8_t hash[VCI_STORE_HASH];
 	vci_err_t err = { 0 };
-	int rc;
 
 	memset(tok, 0, sizeof *tok);
 	if (vci_request_query_has(req->query, "access_token")) {
@@ -272,19 +270,31 @@ int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
 		vci_h_unauthorized(s, req, resp, scheme, &err);
 		return -1;
 	}
-	vci_store_hash(token, strlen(token), hash);
-	rc = vci_store_token_get(s->store, hash, req->now, tok, &err);
-	if (rc == VCI_STORE_NOTFOUND) {
-		vci_err_set(&err, VCI_EXIT_FAIL, "invalid_token",
-			    "the access token is unknown or expired");
-		vci_h_unauthorized(s, req, resp, scheme, &err);
-		return -1;
-	}
-	if (rc < 0) {
-		vci_h_fail(resp, 0, &err);
+	/* its MAC and expiry before anything else (RFC 6750 section 3.1:
+	 * invalid_token for a token forged, of another key or expired) */
+	if (vci_atoken_open(s->token_key, token, strlen(token), req->now, tok, &err) < 0) {
+		if (!strcmp(err.code, "invalid_token"))
+			vci_h_unauthorized(s, req, resp, scheme, &err);
+		else
+			vci_h_fail(resp, 500, &err);
 		return -1;
 	}
 	if (has_jti)
 		*has_jti = tok->dpop_jkt[0] != '\0';
 	return access_dpop(s, req, htu, scheme, token, tok, resp, jti_hash);
+}
+
+int vci_h_token_gone(vci_err_t *err)
+{
+	return vci_err_set(err, VCI_EXIT_FAIL, "invalid_token",
+			   "the access token's exchange no longer exists");
+}
+
+void vci_h_access_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+		       const vci_atoken_t *tok, const vci_err_t *err)
+{
+	if (!strcmp(err->code, "invalid_token"))
+		vci_h_unauthorized(s, req, resp, tok->dpop_jkt[0] ? "DPoP" : "Bearer", err);
+	else
+		vci_h_fail(resp, 0, err);
 }

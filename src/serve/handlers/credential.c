@@ -1,14 +1,16 @@
 /* credential.c - POST P/credential: the Credential Endpoint (OpenID4VCI
  * 1.0 section 8).
  *
- * 1. The access token (access.c): Bearer, or DPoP with a proof of the
- *    token's key carrying "ath"; a token in the query string refused.
+ * 1. The access token (access.c): sealed (its MAC and expiry checked
+ *    first, no store read), Bearer, or DPoP with a proof of the token's
+ *    key carrying "ath"; a token in the query string refused.
  * 2. The request (vci_credential_request_parse, 8.2): JSON, exactly one
  *    of credential_configuration_id / credential_identifier or draft 13's
  *    format + type, "proofs" (or drafts 13-15's singular "proof") with at
  *    most batch_size proofs; unknown members ignored.
  * 3. The configuration, among those the exchange's offer names
- *    (vci_credential_request_select).
+ *    (vci_credential_request_select); a token whose exchange was deleted
+ *    is invalid_token (401).
  * 4. The proofs (Appendix F): every proof signed by a distinct key, aud
  *    the issuer, nonce one live c_nonce sealed by this server (checked
  *    first, without the store: a forged, foreign or expired nonce is
@@ -37,7 +39,7 @@ typedef struct cred_ctx {
 	vci_serve_t *s;
 	const vci_req_t *req;
 	vci_credential_request_t cr;
-	vci_store_token_t tok;
+	vci_atoken_t tok;
 	vci_store_exchange_t x;
 	json_t *xrec;             /* the exchange's issuance record */
 	const vci_defn_t *d;
@@ -71,7 +73,7 @@ static void cred_fail(cred_ctx_t *c, vci_resp_t *resp)
 	json_auto_t *body = NULL;
 	char_auto_t *n = NULL;
 
-	vci_h_fail(resp, 0, &c->err);
+	vci_h_access_fail(c->s, c->req, resp, &c->tok, &c->err);
 	if (!c->cr.legacy || resp->status != 400 ||
 	    (strcmp(c->err.code, "invalid_proof") && strcmp(c->err.code, "invalid_nonce")))
 		return;
@@ -132,8 +134,7 @@ static int cred_parse(cred_ctx_t *c)
 		return -1;
 	rc = vci_store_exchange_get(c->s->store, c->tok.exchange_id, &c->x, &c->err);
 	if (rc != 0)
-		return rc < 0 ? -1 : vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
-						 "exchange of the access token: missing");
+		return rc < 0 ? -1 : vci_h_token_gone(&c->err);
 	c->xrec = json_loads(c->x.record ? c->x.record : "", 0, NULL);
 	offered = vci_request_offered_ids(c->xrec);
 	if (!json_is_object(c->xrec) || !offered)
@@ -353,10 +354,11 @@ static void cred_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp, 
 			cred_nonce_refused(c);
 		else if (ret < 0 && err)
 			c->err = *err;
+		else if (ret == VCI_STORE_NOTFOUND)
+			vci_h_token_gone(&c->err);   /* deleted since it was read */
 		else
-			vci_err_set(&c->err, VCI_EXIT_IO, "server_error", ret == VCI_STORE_EXISTS ?
-				    "exchange: a status index was recorded before" :
-				    "exchange of the access token: missing");
+			vci_err_set(&c->err, VCI_EXIT_IO, "server_error",
+				    "exchange: a status index was recorded before");
 		/* signed but not recorded: the issuer failed (webhooks) */
 		if (ret != VCI_STORE_NONCE && ret != VCI_STORE_NOTFOUND)
 			vci_serve_issue_failed(s, c->x.id, &c->err, req->now);

@@ -177,7 +177,7 @@ fail:
 typedef struct defer_ctx {
 	vci_serve_t *s;
 	const vci_req_t *req;
-	vci_store_token_t tok;
+	vci_atoken_t tok;
 	vci_store_deferred_t row;
 	vci_store_exchange_t x;
 	uint8_t hash[VCI_STORE_HASH];
@@ -256,23 +256,23 @@ static int defer_unknown(defer_ctx_t *c)
 			   "transaction_id: unknown, already used or not of this access token");
 }
 
-/* The request of the id, this token's, still open. */
+/* The token's exchange (gone: invalid_token), then the request of the
+ * id, this exchange's, still open. */
 static int defer_lookup(defer_ctx_t *c)
 {
-	int rc = vci_store_deferred_get(c->s->store, c->hash, &c->row, &c->err);
+	int rc = vci_store_exchange_get(c->s->store, c->tok.exchange_id, &c->x, &c->err);
 
+	if (rc)
+		return rc < 0 ? -1 : vci_h_token_gone(&c->err);
+	rc = vci_store_deferred_get(c->s->store, c->hash, &c->row, &c->err);
 	if (rc < 0)
 		return -1;
-	if (rc || strcmp(c->row.exchange_id, c->tok.exchange_id) ||
-	    !strcmp(c->row.state, "issued"))
+	if (rc || strcmp(c->row.exchange_id, c->x.id) || !strcmp(c->row.state, "issued"))
 		return defer_unknown(c);
 	if (!strcmp(c->row.state, "denied"))
 		return vci_err_set(&c->err, VCI_EXIT_FAIL, "credential_request_denied",
 				   "the issuer denied this credential%s%s",
 				   c->row.reason ? ": " : "", c->row.reason ? c->row.reason : "");
-	rc = vci_store_exchange_get(c->s->store, c->row.exchange_id, &c->x, &c->err);
-	if (rc)
-		return rc < 0 ? -1 : defer_unknown(c);
 	c->xrec = json_loads(c->x.record ? c->x.record : "", 0, NULL);
 	c->keys = json_loads(c->row.keys ? c->row.keys : "[]", 0, NULL);
 	c->status = c->row.status ? json_loads(c->row.status, 0, NULL) : NULL;
@@ -391,7 +391,7 @@ void vci_h_deferred(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 	if (vci_h_access(s, req, s->deferred_url, &c.tok, resp) < 0)
 		goto out;
 	if (defer_parse(&c) < 0 || defer_lookup(&c) < 0 || (rc = defer_claims(&c)) < 0) {
-		vci_h_fail(resp, 0, &c.err);
+		vci_h_access_fail(s, req, resp, &c.tok, &c.err);
 		goto out;
 	}
 	if (rc == 1) {

@@ -10,6 +10,7 @@
 #define VCI_HANDLERS_H
 
 #include "serve/serve.h"
+#include "crypto/atoken.h"
 #include "oid4vci/dpop.h"
 
 /* A fresh secret (token, c_nonce, notification id): `nbytes` random bytes
@@ -78,21 +79,32 @@ int vci_h_dpop_verify(vci_serve_t *s, const vci_req_t *req, const char *htu, con
 int vci_h_dpop_jti_refused(vci_err_t *err);
 
 /* The access token of a request to a resource endpoint (credential,
- * notification) at `htu`: from "Authorization: Bearer T" or
+ * deferred, notification) at `htu`: from "Authorization: Bearer T" or
  * "Authorization: DPoP T" with a DPoP proof (RFC 6750 section 2.1, RFC
- * 9449 section 7), looked up by hash, unexpired; a DPoP-bound token only
- * as DPoP with a proof of its key and "ath"; a Bearer token refused when
- * the server requires DPoP. A token in the query string is refused (400
+ * 9449 section 7), opened with the server's token key (vci_atoken_open:
+ * its MAC and expiry first, no store read); a DPoP-bound token only as
+ * DPoP with a proof of its key and "ath"; a Bearer token refused when the
+ * server requires DPoP. A token in the query string is refused (400
  * invalid_request). Returns 0 with *tok filled, or -1 with resp filled
  * (401 and WWW-Authenticate for a missing or bad token or proof, with a
- * DPoP-Nonce when one is asked for; 5xx when the store fails). */
-int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_store_token_t *tok,
+ * DPoP-Nonce when one is asked for; 500 when the token key cannot be
+ * used). The caller then reads tok->exchange_id, and answers a token whose exchange
+ * is gone with vci_h_token_gone and vci_h_access_fail. */
+int vci_h_access(vci_serve_t *s, const vci_req_t *req, const char *htu, vci_atoken_t *tok,
 		 vci_resp_t *resp);
 /* vci_h_access, the DPoP proof's jti not spent: on 0, *has_jti says
  * whether a proof was checked and jti_hash holds its jti's hash (see
  * vci_h_dpop_verify). */
 int vci_h_access_later(vci_serve_t *s, const vci_req_t *req, const char *htu,
-		       vci_store_token_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti);
+		       vci_atoken_t *tok, vci_resp_t *resp, uint8_t *jti_hash, int *has_jti);
+/* err set to the error of a valid token whose exchange no longer exists
+ * (deleted by the management API): invalid_token. Returns -1. */
+int vci_h_token_gone(vci_err_t *err);
+/* The failure of a request whose token vci_h_access accepted: err's
+ * invalid_token as a 401 with WWW-Authenticate in the token's scheme
+ * (vci_h_unauthorized), any other error as vci_h_fail does. */
+void vci_h_access_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
+		       const vci_atoken_t *tok, const vci_err_t *err);
 
 /* A 401 answer at a resource endpoint: WWW-Authenticate with `scheme`
  * ("Bearer" or "DPoP"; NULL: the server's schemes, without an error, for

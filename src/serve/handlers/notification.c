@@ -3,7 +3,8 @@
  * endpoint (access.c); the request {notification_id, event,
  * event_description?} parsed by libvci (vci_notification_request_parse,
  * 11.1); the notification id must be the one the credential response of
- * this token's exchange gave (11.3: invalid_notification_id otherwise);
+ * this token's exchange gave (11.3: invalid_notification_id otherwise; a
+ * token whose exchange was deleted is invalid_token);
  * the event moves the exchange to the state of the same name
  * (credential_accepted, credential_failure, credential_deleted) with the
  * description kept. 204 on success (11.2); a repeat succeeds again. */
@@ -13,7 +14,7 @@
 #include <string.h>
 
 /* Record the event for the exchange of the token (-1 with err). */
-static int notify(vci_serve_t *s, const vci_req_t *req, const vci_store_token_t *tok,
+static int notify(vci_serve_t *s, const vci_req_t *req, const vci_atoken_t *tok,
 		  const vci_notification_request_t *nr, vci_err_t *err)
 {
 	vci_store_exchange_t x = { 0 };
@@ -24,6 +25,8 @@ static int notify(vci_serve_t *s, const vci_req_t *req, const vci_store_token_t 
 	vci_store_exchange_clear(&x);
 	if (rc < 0)
 		return -1;
+	if (rc == VCI_STORE_NOTFOUND)
+		return vci_h_token_gone(err);
 	if (ours)
 		rc = vci_store_exchange_notify(s->store, nr->notification_id, nr->event,
 					       nr->description, req->now, err);
@@ -37,7 +40,7 @@ static int notify(vci_serve_t *s, const vci_req_t *req, const vci_store_token_t 
 
 void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
-	vci_store_token_t tok;
+	vci_atoken_t tok;
 	vci_notification_request_t nr;
 	vci_err_t err = { 0 };
 
@@ -48,7 +51,7 @@ void vci_h_notification(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		return;
 	}
 	if (notify(s, req, &tok, &nr, &err) < 0)
-		vci_h_fail(resp, 0, &err);
+		vci_h_access_fail(s, req, resp, &tok, &err);
 	else if (vci_resp_bytes(resp, 204, "", "", 0) == 0 &&
 		 vci_resp_header(resp, "Cache-Control", "no-store") == 0 && tok.dpop_jkt[0])
 		vci_h_dpop_nonce_header(s, req, resp);

@@ -14,15 +14,17 @@
  * (section 13.6 of the errata). A client the offer's configurations
  * refuse (a wallet attestation required and none presented) is refused
  * before that, from the offer's record read by the code's hash, so the
- * refused request does not spend the code. The access token is 32 random bytes
- * whose hash the store keeps with the exchange, the DPoP key thumbprint
- * (token_type DPoP) and the expiry. The DPoP jti, the code and the
- * token are written in one store operation (vci_store_token_grant),
- * during which the worker thread serves other connections
- * (vci_serve_wait). The response carries authorization_details with
- * credential_identifiers (section 6.2) and, for draft 13 wallets, a
+ * refused request does not spend the code. The DPoP jti and the code
+ * are written in one store operation (vci_store_token_grant), during
+ * which the worker thread serves other connections (vci_serve_wait). The
+ * access token is sealed once that write has found the exchange and the
+ * record's checks passed (crypto/atoken.h: the exchange, the DPoP key
+ * thumbprint for token_type DPoP, the expiry, under STATE/access-token.key):
+ * nothing of it is stored. The response carries authorization_details
+ * with credential_identifiers (section 6.2) and, for draft 13 wallets, a
  * sealed c_nonce as the nonce endpoint makes them (nothing stored). */
 #include "handlers.h"
+#include "crypto/atoken.h"
 #include "oid4vci/authz.h"
 #include "oid4vci/request.h"
 
@@ -49,7 +51,7 @@ static void token_fail(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 /* The DPoP proof of a token request, by the server's mode: *jkt receives
  * the key thumbprint ("" for a Bearer token), jti the hash of its jti
  * (spent with the token's other writes, *has_jti 1). Returns -1 with err. */
-static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[48],
+static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[VCI_ATOKEN_JKT_MAX + 1],
 		      uint8_t jti[VCI_STORE_HASH], int *has_jti, vci_err_t *err)
 {
 	vci_dpop_result_t dp;
@@ -67,7 +69,7 @@ static int token_dpop(vci_serve_t *s, const vci_req_t *req, char jkt[48],
 			       ? vci_err_set(err, VCI_EXIT_FAIL, "invalid_dpop_proof",
 					     "DPoP: this server requires a DPoP proof")
 			       : 0;
-	memcpy(jkt, dp.jkt, sizeof dp.jkt);
+	snprintf(jkt, VCI_ATOKEN_JKT_MAX + 1, "%s", dp.jkt);
 	vci_dpop_result_free(&dp);
 	*has_jti = 1;
 	return 0;
@@ -203,9 +205,10 @@ static int64_t token_refresh_ttl(vci_serve_t *s, const json_t *ids)
 }
 
 /* A token request while its one store write (vci_store_token_grant: the
- * DPoP jti, the code, the token) is made. */
+ * DPoP jti, the code) is made. */
 struct token_wait {
 	vci_store_grant_t g;
+	char jkt[VCI_ATOKEN_JKT_MAX + 1]; /* the DPoP key's thumbprint, "" for Bearer */
 	uint8_t jti[VCI_STORE_HASH], code[VCI_STORE_HASH], tx[VCI_STORE_HASH];
 	char *token, *c_nonce;          /* the secrets handed out (wiped) */
 	char *asked;                    /* authorization request's configurations */
@@ -255,10 +258,10 @@ static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct 
 	rt = configs ? vci_h_secret(TOKEN_BYTES, r.hash, err) : NULL;
 	if (!rt)
 		return -1;
-	snprintf(r.exchange_id, sizeof r.exchange_id, "%s", w->g.token.exchange_id);
+	snprintf(r.exchange_id, sizeof r.exchange_id, "%s", w->g.exchange_id);
 	snprintf(r.client_id, sizeof r.client_id, "%s",
 		 w->sub[0] ? w->sub : w->client ? w->client : "");
-	snprintf(r.dpop_jkt, sizeof r.dpop_jkt, "%s", w->g.token.dpop_jkt);
+	snprintf(r.dpop_jkt, sizeof r.dpop_jkt, "%s", w->jkt);
 	r.configs = configs;
 	r.expires_at = req->now + ttl;
 	if (vci_store_refresh_put(s->store, &r, req->now, err) != 0) {
@@ -267,6 +270,19 @@ static int token_refresh_new(vci_serve_t *s, const vci_req_t *req, const struct 
 	}
 	*out = rt;
 	return 0;
+}
+
+/* The access token of the exchange the write found, sealed (w->token). */
+static int token_seal(vci_serve_t *s, const vci_req_t *req, struct token_wait *w,
+		      vci_err_t *err)
+{
+	vci_atoken_t t = { 0 };
+
+	snprintf(t.exchange_id, sizeof t.exchange_id, "%s", w->g.exchange_id);
+	snprintf(t.dpop_jkt, sizeof t.dpop_jkt, "%s", w->jkt);
+	t.expires_at = req->now + s->token_ttl;
+	w->token = vci_atoken_seal(s->token_key, &t, err);
+	return w->token ? 0 : -1;
 }
 
 /* Answer the access token of the exchange the write found. */
@@ -299,15 +315,16 @@ static void token_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 		token_wait_free(w);
 		return;
 	}
-	if (!w->refresh && ids && token_refresh_new(s, req, w, ids, &refresh, &err) < 0) {
-		if (!err.code[0] || err.status == VCI_EXIT_FAIL)
+	if (token_seal(s, req, w, &err) < 0 ||
+	    (!w->refresh && ids && token_refresh_new(s, req, w, ids, &refresh, &err) < 0)) {
+		if (!err.code[0] || err.status == VCI_EXIT_FAIL || err.status == VCI_EXIT_USAGE)
 			vci_err_set(&err, VCI_EXIT_IO, "server_error", "token: cannot be issued");
 		vci_h_fail(resp, 0, &err);
 		token_wait_free(w);
 		return;
 	}
 	r.access_token = w->token;
-	r.token_type = w->g.token.dpop_jkt[0] ? "DPoP" : "Bearer";
+	r.token_type = w->jkt[0] ? "DPoP" : "Bearer";
 	r.expires_in = s->token_ttl;
 	r.ids = ids;
 	r.c_nonce = w->c_nonce;
@@ -321,18 +338,15 @@ static void token_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 	token_wait_free(w);
 }
 
-/* Make the access token (and the draft-13 c_nonce, sealed) of the grant
- * in w and write the token with the rest of w in one store operation (w
- * is taken). */
+/* Make the draft-13 c_nonce (sealed) of the grant in w and write w in
+ * one store operation; the access token follows it (w is taken). */
 static void token_issue(vci_serve_t *s, const vci_req_t *req, struct token_wait *w,
 			vci_resp_t *resp)
 {
 	vci_err_t err = { 0 };
 
 	w->g.now = req->now;
-	w->g.token.expires_at = req->now + s->token_ttl;
-	w->token = vci_h_secret(TOKEN_BYTES, w->g.token.hash, &err);
-	w->c_nonce = w->token ? vci_h_c_nonce(s, req, &err) : NULL;
+	w->c_nonce = vci_h_c_nonce(s, req, &err);
 	if (!w->c_nonce) {
 		token_wait_free(w);
 		vci_h_fail(resp, 0, &err);
@@ -359,7 +373,7 @@ static int token_refresh(vci_serve_t *s, const vci_req_t *req, const vci_token_r
 	    vci_store_hash(tr->refresh_token, strlen(tr->refresh_token), old) < 0)
 		return vci_err_oom(err);
 	vci_store_hash(w->refresh, strlen(w->refresh), nh);
-	rc = vci_store_refresh_rotate(s->store, old, nh, w->g.token.dpop_jkt,
+	rc = vci_store_refresh_rotate(s->store, old, nh, w->jkt,
 				      w->sub[0] ? w->sub : tr->client_id, req->now, &r, err);
 	if (rc == VCI_STORE_NOTFOUND)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_grant",
@@ -372,7 +386,7 @@ static int token_refresh(vci_serve_t *s, const vci_req_t *req, const vci_token_r
 				   "another DPoP key or client");
 	if (rc != 0)
 		return -1;
-	snprintf(w->g.token.exchange_id, sizeof w->g.token.exchange_id, "%s", r.exchange_id);
+	snprintf(w->g.exchange_id, sizeof w->g.exchange_id, "%s", r.exchange_id);
 	w->asked = r.configs;
 	r.configs = NULL;
 	vci_store_refresh_clear(&r);
@@ -437,7 +451,7 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		vci_err_oom(&err);
 		goto fail;
 	}
-	if (token_dpop(s, req, w->g.token.dpop_jkt, w->jti, &has_jti, &err) < 0)
+	if (token_dpop(s, req, w->jkt, w->jti, &has_jti, &err) < 0)
 		goto fail;
 	w->g.jti_hash = has_jti ? w->jti : NULL;
 	w->g.jti_expires_at = req->now + VCI_H_DPOP_JTI_TTL;
@@ -448,12 +462,11 @@ void vci_h_token(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 		 * it); the DPoP jti goes with the token's writes */
 		if (vci_h_client_auth(s, req, tr.client_id, s->trust_file != NULL, w->sub,
 				      &err) < 0 ||
-		    token_code(s, &tr, w->g.token.dpop_jkt, w->sub, req, &a, &err) < 0) {
+		    token_code(s, &tr, w->jkt, w->sub, req, &a, &err) < 0) {
 			vci_store_authz_clear(&a);
 			goto fail;
 		}
-		snprintf(w->g.token.exchange_id, sizeof w->g.token.exchange_id, "%s",
-			 a.exchange_id);
+		snprintf(w->g.exchange_id, sizeof w->g.exchange_id, "%s", a.exchange_id);
 		w->asked = a.configs;
 		a.configs = NULL;
 		w->client = strdup(a.client_id);
