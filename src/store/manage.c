@@ -385,7 +385,6 @@ int vci_store_exchange_status(vci_store_t *st, const char *id, json_t **out, vci
 				 (void *)(id ? id : ""), out, err);
 }
 
-static const char vci_sql_exchange_del_tokens[] = "DELETE FROM tokens WHERE exchange_id = ?1";
 static const char vci_sql_exchange_del_status[] = "DELETE FROM status WHERE exchange_id = ?1";
 static const char vci_sql_exchange_del_deferred[] =
 	"DELETE FROM deferred WHERE exchange_id = ?1";
@@ -402,8 +401,7 @@ static int vci_manage_exchange_delete_run(vci_store_conn_t *c, void *arg, vci_er
 	vci_db_stmt_t *s;
 	int rc;
 
-	if (vci_store_do(c, err, vci_sql_exchange_del_tokens, "t", id) != VCI_DB_DONE ||
-	    vci_store_do(c, err, vci_sql_exchange_del_status, "t", id) != VCI_DB_DONE ||
+	if (vci_store_do(c, err, vci_sql_exchange_del_status, "t", id) != VCI_DB_DONE ||
 	    vci_store_do(c, err, vci_sql_exchange_del_deferred, "t", id) != VCI_DB_DONE)
 		return -1;
 	rc = vci_store_query(c, &s, err, vci_sql_exchange_del, "t", id);

@@ -253,3 +253,12 @@ CREATE TABLE spent_nonces (
 	expires_at INTEGER NOT NULL
 );
 CREATE INDEX spent_nonces_expiry ON spent_nonces (expires_at);
+
+-- version 8
+-- Access tokens are sealed by the server (HMAC under
+-- STATE/access-token.key, with their exchange, key binding and expiry
+-- inside) and so are c_nonces (version 7): neither is written any more,
+-- so the tables that held them go. Tokens made before the upgrade are
+-- not accepted after it (vci-serve(8)).
+DROP TABLE tokens;
+DROP TABLE nonces;

@@ -759,8 +759,8 @@ void vci_store_authz_clear(vci_store_authz_t *a)
 /* Access tokens ----------------------------------------------------------
  * None here: an access token is sealed (crypto/atoken.h) and carries its
  * exchange, key binding and expiry, so issuing one writes nothing and the
- * endpoints that take one read no row of it. The tokens table of earlier
- * versions is only swept (vci_store_sweep) until a migration drops it. */
+ * endpoints that take one read no row of it (schema version 8 dropped the
+ * tokens table of earlier versions). */
 
 /* Single-use values ------------------------------------------------------*/
 
@@ -1163,10 +1163,8 @@ static const char vci_sql_sweep_expired[] =
 	" ON CONFLICT (event_id, webhook_id) DO NOTHING";
 
 static const char *const vci_sql_sweep[] = {
-	"DELETE FROM nonces WHERE expires_at <= ?1",
 	"DELETE FROM spent_nonces WHERE expires_at <= ?1",
 	"DELETE FROM jtis WHERE expires_at <= ?1",
-	"DELETE FROM tokens WHERE expires_at <= ?1",
 	"DELETE FROM authz WHERE expires_at <= ?1",
 	"DELETE FROM logins WHERE expires_at <= ?1",
 	"DELETE FROM refresh_tokens WHERE expires_at <= ?1",

@@ -587,8 +587,8 @@ int vci_store_credential_issued(vci_store_t *st, const vci_store_issue_t *a, vci
 int vci_store_credential_issued_start(vci_store_t *st, const vci_store_issue_t *a,
 				      vci_store_done_fn done, void *arg, vci_err_t *err);
 
-/* Housekeeping: delete nonces, jti, refresh tokens, rows of the former
- * tokens table and unredeemed offers (offered or dead) expired at `now`.
+/* Housekeeping: delete spent c_nonces, jti, refresh tokens and unredeemed
+ * offers (offered or dead) expired at `now`.
  * Exchanges and status entries are kept.
  * Returns the number of rows deleted, or -1. */
 long vci_store_sweep(vci_store_t *st, int64_t now, vci_err_t *err);
