@@ -25,7 +25,9 @@
 # nested claims with record output 0.52 to 0.57 in the same runs.
 # Ceiling (bench-floor): 0.72 to 0.75.
 # --jobs 2 against --jobs 1, wall clock: 1.58 to 1.76 while openssl
-# -multi 2 showed 1.97 to 2.28. Peak RSS 11.1 to 11.5 MB.
+# -multi 2 showed 1.97 to 2.28. Peak RSS 11.1 to 11.5 MB, then 6.4 to 6.8
+# MB once the tool no longer loaded libcurl (one run: --raw 0.62 per CPU
+# second, nested 0.51, ceiling 0.73, --jobs 2 1.63 against openssl's 1.95).
 set -eu
 n=${1:-20000}
 tool=${VCI_SIGN_SDJWT:-./src/tools/vci-sign-sdjwt}

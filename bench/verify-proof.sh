@@ -17,7 +17,8 @@
 # of this script read 0.72 to 0.96 (openssl's own rate moved 10,500 to
 # 12,900/s between runs). Ceiling (bench-floor): 0.87 to 0.90. --jobs 2
 # against --jobs 1, wall clock: 1.58 to 1.97 while openssl -multi 2
-# showed 1.95 to 2.07.
+# showed 1.95 to 2.07; one run after: 0.81, ceiling 0.89, --jobs 2 1.86
+# against openssl's 1.95.
 set -eu
 n=${1:-20000}
 tool=${VCI_VERIFY_PROOF:-./src/tools/vci-verify-proof}
