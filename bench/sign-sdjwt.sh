@@ -10,18 +10,24 @@
 # cryptography (to make holder keys; PYTHON3 names the interpreter,
 # default /usr/bin/python3: a python3 first on PATH may lack the modules).
 # Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026, load
-# average 0.7 to 1.2 from other work. Runs of one tool moved 5 to 8% with
+# average 1.3 to 1.7 from other work. Runs of one tool moved 5 to 8% with
 # their place in a sequence, so the figures are from A-B-B-A rounds of the
 # tool before and after a change (CPU from perf stat's task-clock, 30,000
 # credentials each, openssl speed between rounds): per CPU second,
-# --jobs 1, --raw: 0.58 to 0.60 of openssl speed's sign rate (least CPU
-# of 16 runs against openssl's best: 0.59 to 0.60; median against median:
-# 0.58 to 0.59); the same rounds read 0.57 and 0.56 for the tool before
-# this round. Single runs of this script (10,000 credentials, CPU time
-# in 10 ms steps) read 0.53 to 0.66; nested claims with record output
-# 0.52 to 0.57 in the same runs. Ceiling (bench-floor): 0.72 to 0.75.
+# --jobs 1, --raw: 0.59 to 0.60 of openssl speed's sign rate (two sets of
+# 12 rounds, least CPU of each set's 24 runs against openssl's best: 0.602
+# to 0.605; median against median: 0.587 to 0.597); the same rounds read
+# 0.596 to 0.598 and 0.582 to 0.593 for the tool before the ECDSA DER was
+# read directly and the tool stopped loading libcurl. Earlier that day
+# (load 0.7 to 1.2) the round before read 0.58 to 0.60 against 0.56 to
+# 0.57 for its own predecessor. Single runs of this script (10,000
+# credentials, CPU time in 10 ms steps) read 0.53 to 0.66 in that round;
+# nested claims with record output 0.52 to 0.57 in the same runs.
+# Ceiling (bench-floor): 0.72 to 0.75.
 # --jobs 2 against --jobs 1, wall clock: 1.58 to 1.76 while openssl
-# -multi 2 showed 1.97 to 2.28. Peak RSS 11.1 to 11.5 MB.
+# -multi 2 showed 1.97 to 2.28. Peak RSS 11.1 to 11.5 MB, then 6.4 to 6.8
+# MB once the tool no longer loaded libcurl (one run: --raw 0.62 per CPU
+# second, nested 0.51, ceiling 0.73, --jobs 2 1.63 against openssl's 1.95).
 set -eu
 n=${1:-20000}
 tool=${VCI_SIGN_SDJWT:-./src/tools/vci-sign-sdjwt}

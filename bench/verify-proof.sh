@@ -6,15 +6,19 @@
 # Needs vci-verify-proof (./src/tools or PATH), openssl and python3 with
 # jwcrypto (to make the proofs; PYTHON3 names the interpreter).
 # Measured on a shared 2-core VM (OpenSSL 3.0.19), 4 December 2026, load
-# average 0.7 to 1.2 from other work: per CPU second, --jobs 1, 0.80 to
-# 0.82 of openssl speed's verify rate (A-B-B-A rounds against the tool
-# before this round, CPU from perf stat's task-clock, 10,000 proofs,
-# openssl speed between rounds: least CPU of 16 runs against openssl's
-# best 0.82, before 0.81; median against median 0.80 both). Single runs
+# average 1.3 to 1.7 from other work: per CPU second, --jobs 1, 0.80 to
+# 0.82 of openssl speed's verify rate (two sets of 12 A-B-B-A rounds
+# against the tool before the DER conversion was written directly, CPU
+# from perf stat's task-clock, 10,000 proofs, openssl speed between
+# rounds: least CPU of each set's 24 runs against openssl's best 0.820
+# to 0.822, before 0.813 to 0.814; median against median 0.798 to
+# 0.818, before 0.795 to 0.803). Earlier that day, at load 0.7 to 1.2,
+# the round before read 0.82 and 0.80 the same way. Single runs
 # of this script read 0.72 to 0.96 (openssl's own rate moved 10,500 to
 # 12,900/s between runs). Ceiling (bench-floor): 0.87 to 0.90. --jobs 2
 # against --jobs 1, wall clock: 1.58 to 1.97 while openssl -multi 2
-# showed 1.95 to 2.07.
+# showed 1.95 to 2.07; one run after: 0.81, ceiling 0.89, --jobs 2 1.86
+# against openssl's 1.95.
 set -eu
 n=${1:-20000}
 tool=${VCI_VERIFY_PROOF:-./src/tools/vci-verify-proof}

@@ -4,6 +4,7 @@
  * and delivery to a wallet's credential_offer_endpoint. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/libver.h"
 #include "oid4vci/defn.h"
 #include "base/file.h"
 #include "base/http.h"
@@ -725,6 +726,9 @@ static int check_args(args_t *a)
 	return 0;
 }
 
+/* The libraries it runs with besides OpenSSL and jansson (--version). */
+static const vci_cli_lib_t libs[] = { VCI_LIB_CURL, VCI_LIB_QRENCODE, VCI_LIB_ZLIB, VCI_LIB_END };
+
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
@@ -735,6 +739,7 @@ int main(int argc, char **argv)
 	int optind_, rc;
 
 	vci_cli_init(&a.cli, argv[0]);
+	a.cli.libs = libs;
 	a.ecc = VCI_QR_ECC_M;
 	a.qr_scale = 8;
 	a.timeout = 10;

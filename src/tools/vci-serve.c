@@ -6,12 +6,14 @@
  * signals. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/libver.h"
 #include "oid4vci/offer.h"
 #include "oid4vci/validity.h"
 #include "serve/serve.h"
 #include "vci-serve-manage.h"
 #include "vci-serve-flow.h"
 
+#include <microhttpd.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -480,6 +482,17 @@ static vci_opt_t *options(void)
 	return o;
 }
 
+/* The libraries it runs with besides OpenSSL and jansson (--version). */
+static const char *libver_mhd(void)
+{
+	return MHD_get_version();
+}
+
+static const vci_cli_lib_t libs[] = {
+	VCI_LIB_CBOR, VCI_LIB_CURL, VCI_LIB_ZLIB,
+	{ "libmicrohttpd", libver_mhd }, VCI_LIB_STORE, VCI_LIB_END,
+};
+
 int main(int argc, char **argv)
 {
 	static const vci_cli_command_t cmds[] = {
@@ -499,6 +512,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	vci_cli_init(&a.cli, argv[0]);
+	a.cli.libs = libs;
 	vci_serve_config_init(&a.cfg);
 	a.opts = opts;
 	if (!opts)

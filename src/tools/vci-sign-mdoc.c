@@ -4,6 +4,7 @@
 #include "base/b64url.h"
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/libver.h"
 #include "pipe/outlive.h"
 #include "pipe/sign.h"
 #include "oid4vci/issue.h"
@@ -478,11 +479,15 @@ static const vci_cli_command_t commands[] = {
 	{ "verify", cmd_verify },
 };
 
+/* The libraries it runs with besides OpenSSL and jansson (--version). */
+static const vci_cli_lib_t libs[] = { VCI_LIB_CBOR, VCI_LIB_END };
+
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
 
 	vci_cli_init(&a.cli, argv[0]);
+	a.cli.libs = libs;
 	return vci_cli_run_command(&a.cli, argc, argv, commands,
 				   sizeof commands / sizeof commands[0], 1, usage, opts, handle, &a);
 }

@@ -4,6 +4,7 @@
  * BitstringStatusListCredential, and check a token as a relying party. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/libver.h"
 #include "pipe/outlive.h"
 #include "base/time.h"
 #include "crypto/keys.h"
@@ -939,12 +940,17 @@ static const vci_cli_command_t commands[] = {
 	{ "export", cmd_export }, { "lists", cmd_lists },
 };
 
+/* The libraries it runs with besides OpenSSL and jansson (--version). */
+static const vci_cli_lib_t libs[] = { VCI_LIB_CBOR, VCI_LIB_ZLIB, VCI_LIB_STORE,
+				       VCI_LIB_END };
+
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
 	int rc;
 
 	vci_cli_init(&a.cli, argv[0]);
+	a.cli.libs = libs;
 	/* COMMAND first, then its options */
 	rc = vci_cli_run_command(&a.cli, argc, argv, commands,
 				 sizeof commands / sizeof commands[0], 0, usage, opts, handle, &a);

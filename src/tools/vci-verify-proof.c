@@ -4,6 +4,7 @@
  * proofs and wallet attestations. */
 #include "pipe/batch.h"
 #include "pipe/cli.h"
+#include "pipe/libver.h"
 #include "oid4vci/dpop.h"
 #include "crypto/keys.h"
 #include "crypto/nonce.h"
@@ -562,12 +563,16 @@ static const vci_cli_command_t commands[] = {
 	{ "wallet-attestation", cmd_wallet },
 };
 
+/* The libraries it runs with besides OpenSSL and jansson (--version). */
+static const vci_cli_lib_t libs[] = { VCI_LIB_CURL, VCI_LIB_END };
+
 int main(int argc, char **argv)
 {
 	args_t a = { 0 };
 	int rc;
 
 	vci_cli_init(&a.cli, argv[0]);
+	a.cli.libs = libs;
 	rc = vci_cli_run_command(&a.cli, argc, argv, commands, sizeof commands / sizeof commands[0],
 				 1, usage, opts, handle, &a);
 	json_decref(a.levels);

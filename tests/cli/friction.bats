@@ -86,12 +86,33 @@ fits() {
 }
 
 @test "--version names the libraries it runs with" {
-	for t in vci-defn vci-offer vci-verify-proof vci-sign-sdjwt vci-sign-mdoc vci-statuslist; do
+	local v='[0-9][0-9a-zA-Z.-]*'
+	local -A libs=(
+		[vci-defn]="" [vci-sign-sdjwt]=""
+		[vci-offer]=", libcurl $v, libqrencode $v, zlib $v"
+		[vci-verify-proof]=", libcurl $v"
+		[vci-sign-mdoc]=", libcbor $v"
+		[vci-statuslist]=", libcbor $v, zlib $v, SQLite $v(, libpq $v)?"
+		[vci-serve]=", libcbor $v, libcurl $v, zlib $v, libmicrohttpd $v, SQLite $v(, libpq $v)?"
+	)
+	for t in "${!libs[@]}"; do
 		run $t --version
 		[ "$status" -eq 0 ]
 		[[ ${lines[0]} == "$t (vci-tools) "* ]]
-		[[ ${lines[1]} == "OpenSSL 3."*", jansson "*", libcbor "*", libcurl "*", libqrencode "*", zlib "* ]]
+		[[ ${lines[1]} =~ ^OpenSSL\ 3\.$v,\ jansson\ $v${libs[$t]}$ ]] ||
+			{ echo "$t: ${lines[1]}"; return 1; }
 	done
+}
+
+@test "a tool records only the libraries it calls: no libcurl where no HTTP request is made" {
+	command -v ldd >/dev/null || skip "no ldd"
+	for t in vci-defn vci-sign-sdjwt vci-sign-mdoc vci-statuslist; do
+		run ldd "$(command -v $t)"
+		[ "$status" -eq 0 ]
+		[[ $output != *libcurl* && $output != *libqrencode* ]] || { echo "$t: $output"; return 1; }
+	done
+	run ldd "$(command -v vci-offer)"
+	[[ $output == *libcurl* && $output == *libqrencode* ]]
 }
 
 @test "the deep link is offer_link; credential_offer_uri is the offer's https URL, by reference only" {

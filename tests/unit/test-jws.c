@@ -9,8 +9,11 @@
 #include "tap.h"
 
 #include <string.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 /* RFC 7515 A.3 */
@@ -572,6 +575,81 @@ static void test_verifier(void)
 	vci_jws_verifier_free(NULL);
 }
 
+/* The DER written and read without BIGNUMs against OpenSSL's own
+ * encoder and decoder: widths of the three curves, values with leading
+ * zero bytes, with the top bit set (a sign byte), zero, and the longest
+ * (P-521, where the SEQUENCE's length takes two bytes). */
+static int der_matches_openssl(const uint8_t *rs, size_t half)
+{
+	uint8_t mine[VCI_ECDSA_DER_MAX], back[2 * 66], *theirs = NULL;
+	BIGNUM *r = BN_bin2bn(rs, (int)half, NULL), *s = BN_bin2bn(rs + half, (int)half, NULL);
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	size_t n = vci_ecdsa_raw_to_der_to(rs, 2 * half, mine);
+	int tn, ok;
+
+	if (!sig || !r || !s || ECDSA_SIG_set0(sig, r, s) != 1) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(sig);
+		return 0;
+	}
+	tn = i2d_ECDSA_SIG(sig, &theirs);
+	ok = tn > 0 && (size_t)tn == n && !memcmp(mine, theirs, n) &&
+	     vci_ecdsa_own_der_to_raw(theirs, n, half, back) == 0 &&
+	     !memcmp(back, rs, 2 * half) &&
+	     vci_ecdsa_der_to_raw(mine, n, half, back) == 0 && !memcmp(back, rs, 2 * half);
+	OPENSSL_free(theirs);
+	ECDSA_SIG_free(sig);
+	return ok;
+}
+
+static void test_der(void)
+{
+	static const size_t widths[] = { 32, 48, 66 };
+	uint8_t rs[2 * 66], der[VCI_ECDSA_DER_MAX], back[2 * 66];
+	int bad = 0, cases = 0;
+	size_t n;
+
+	for (int w = 0; w < 3; w++) {
+		size_t h = widths[w];
+
+		for (int i = 0; i < 200; i++) {
+			if (RAND_bytes(rs, (int)(2 * h)) != 1)
+				bad++;
+			if (i % 5 == 1)
+				memset(rs, 0, (size_t)(i % 7) + 1); /* leading zeros of R */
+			if (i % 5 == 2)
+				rs[h] |= 0x80; /* S's top bit set */
+			if (i % 5 == 3)
+				memset(rs + h, 0, h); /* S zero */
+			if (i % 5 == 4) {
+				memset(rs, 0xff, 2 * h); /* longest */
+				rs[0] = (uint8_t)(h == 66 ? 0x01 : 0xff);
+			}
+			bad += !der_matches_openssl(rs, h);
+			cases++;
+		}
+	}
+	tap_ok(!bad, "R||S <-> DER without BIGNUMs: %d cases byte for byte as OpenSSL's", cases);
+
+	memset(rs, 0x7f, 64);
+	n = vci_ecdsa_raw_to_der_to(rs, 64, der);
+	tap_ok(n == 70 && vci_ecdsa_own_der_to_raw(der, n, 32, back) == 0 &&
+	       !memcmp(back, rs, 64), "own DER read back");
+	tap_ok(vci_ecdsa_own_der_to_raw(der, n - 1, 32, back) < 0, "own DER: short buffer refused");
+	tap_ok(vci_ecdsa_own_der_to_raw(der, n, 31, back) < 0, "own DER: too wide an INTEGER refused");
+	der[1]++;
+	tap_ok(vci_ecdsa_own_der_to_raw(der, n, 32, back) < 0, "own DER: wrong SEQUENCE length refused");
+	der[1]--;
+	der[3]++;
+	tap_ok(vci_ecdsa_own_der_to_raw(der, n, 32, back) < 0, "own DER: wrong INTEGER length refused");
+	der[3]--;
+	der[2] = 0x03;
+	tap_ok(vci_ecdsa_own_der_to_raw(der, n, 32, back) < 0, "own DER: not an INTEGER refused");
+	tap_ok(vci_ecdsa_raw_to_der_to(rs, 0, der) == 0 && vci_ecdsa_raw_to_der_to(rs, 134, der) == 0,
+	       "R||S of no bytes or halves over 66 refused");
+}
+
 int main(void)
 {
 	test_a3();
@@ -582,5 +660,6 @@ int main(void)
 	test_vectors();
 	test_roundtrips();
 	test_verifier();
+	test_der();
 	return tap_done();
 }

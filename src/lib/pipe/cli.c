@@ -3,11 +3,8 @@
 #include "config.h"
 #include "base/time.h"
 
-#include <cbor.h>
-#include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
-#include <qrencode.h>
-#include <zlib.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -475,17 +472,19 @@ int vci_cli_run_command(vci_cli_t *cli, int argc, char **argv, const vci_cli_com
 }
 
 /* --version: ours, then the libraries' as they run (a distribution may
- * update them under us), the headers' where a library has no call. */
+ * update them under us): OpenSSL and jansson, which every tool runs
+ * with, then those the tool names (cli->libs). No other library is
+ * referenced here, so that a tool links only the libraries it calls (a
+ * tool that makes no HTTP request does not load libcurl and the
+ * libraries behind it). */
 static void cli_version(const vci_cli_t *cli)
 {
-	const curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
-
 	printf("%s (vci-tools) %s\n", cli->prog, PACKAGE_VERSION);
-	printf("OpenSSL %s, jansson %s, libcbor %d.%d.%d, libcurl %s, libqrencode %s, zlib %s\n",
-	       OpenSSL_version(OPENSSL_VERSION_STRING), jansson_version_str(),
-	       CBOR_MAJOR_VERSION, CBOR_MINOR_VERSION, CBOR_PATCH_VERSION,
-	       c && c->version ? c->version : LIBCURL_VERSION, QRcode_APIVersionString(),
-	       zlibVersion());
+	printf("OpenSSL %s, jansson %s", OpenSSL_version(OPENSSL_VERSION_STRING),
+	       jansson_version_str());
+	for (const vci_cli_lib_t *l = cli->libs; l && l->name; l++)
+		printf(", %s %s", l->name, l->version());
+	putchar('\n');
 }
 
 /* VCI_NOW (or its former name VCI_TEST_NOW) that no tool can read is a

@@ -35,6 +35,15 @@ enum {
 	VCI_OPT_TOOL_BASE = 0x1100, /* tools number their own options from here */
 };
 
+/* A library a tool runs with besides OpenSSL and jansson, for --version:
+ * its name and a function giving its version as it runs (pipe/libver.h
+ * has one for each; a tool names those it calls, so that it links and
+ * loads no other). */
+typedef struct vci_cli_lib {
+	const char *name;
+	const char *(*version)(void);
+} vci_cli_lib_t;
+
 typedef struct vci_cli {
 	const char *prog;       /* e.g. "vci-defn" */
 	const char *command;    /* subcommand, or NULL */
@@ -49,6 +58,9 @@ typedef struct vci_cli {
 	int options_ended;      /* "--" was met: later parses take no option */
 	int given[64];          /* the tool options given (their val), to */
 	size_t ngiven;          /* refuse those not for the command run */
+	const vci_cli_lib_t *libs; /* for --version: the other libraries the
+				      tool runs with, ended by a NULL name;
+				      NULL for none (set after vci_cli_init) */
 } vci_cli_t;
 
 extern const vci_opt_t vci_common_opts[];
@@ -59,7 +71,8 @@ void vci_cli_init(vci_cli_t *cli, const char *prog);
 /* Parse argv with the tool's table plus the common options. `handle` is
  * called for each tool option (return 0, or an exit status to stop).
  * --help prints usage + both tables to stdout and exits 0; --version
- * prints "prog (vci-tools) VERSION" and exits 0; a usage error prints
+ * prints "prog (vci-tools) VERSION" and, on a second line, the versions
+ * of OpenSSL, jansson and cli->libs as they run, and exits 0; a usage error prints
  * "prog: ..." and "Try 'prog --help'." and exits 2. Options and operands
  * may come in any order (getopt_long permutes argv so that the operands
  * follow the options; "--" ends the options). Returns optind, the index
