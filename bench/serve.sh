@@ -60,6 +60,14 @@
 # 0.665-0.745) against 0.22-0.29 before (1.005-1.21 ms; writer 0.315-0.400,
 # workers 0.685-0.800); 38-40 pwrite per flow against 44-46, 0.7-0.8
 # fdatasync either way, 680-840 flows/s against 560-700.
+# Then with ids that start with their time in milliseconds, schema
+# version 8 (no tokens or nonces table) and the DPoP URI normalised once
+# per thread (load average 0.8-1.3, against the server before in turn, 3
+# pairs): ratio 0.27-0.30 against 0.23-0.27 (0.865-0.94 ms per flow against
+# 0.985-1.14; writer 0.235-0.285 against 0.315-0.38, workers 0.60-0.665
+# against 0.655-0.75), 33-38 pwrite per flow against 46-50, p99 at half
+# rate 7 ms; BENCH_CONCURRENCY=32: 0.32 either way. wal_autocheckpoint
+# 8000 was tried and dropped (1.05-1.3 ms per flow).
 set -eu
 db=
 nsrv=1
