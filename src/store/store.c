@@ -91,8 +91,7 @@ int vci_store_id_new(char id[VCI_STORE_ID], vci_err_t *err)
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || RAND_bytes(r + 6, 10) != 1)
 		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "store: new id: random id");
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	for (int i = 5; i >= 0; i--, ms >>= 8)
-		r[i] = (uint8_t)ms;
+	vci_put_be(r, ms, 6);
 	r[0] &= 0x7f;
 	vci_b64url_encode_to(id, r, sizeof(r));
 	return 0;

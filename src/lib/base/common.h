@@ -104,6 +104,23 @@ static inline int vci_hexval(int c)
 	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* An unsigned integer as `n` big-endian bytes at p (its low n bytes), and
+ * back: sealed values and ids carry their times this way. n <= 8. */
+static inline void vci_put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t vci_get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* Parse JSON text strictly (JSON_REJECT_DUPLICATES, one value, nothing
  * after it). `what` names the input in the error message. */
 json_t *vci_json_parse(const char *buf, size_t len, const char *what, vci_err_t *err);

@@ -10,21 +10,6 @@
 #define RAW_MAX (1 + 8 + 1 + VCI_ATOKEN_ID_MAX + 1 + VCI_ATOKEN_JKT_MAX + MAC_LEN)
 #define RAW_MIN (1 + 8 + 1 + 1 + 1 + MAC_LEN)
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 char *vci_atoken_seal(const vci_nonce_key_t *k, const vci_atoken_t *t, vci_err_t *err)
 {
 	uint8_t raw[RAW_MAX];
@@ -45,7 +30,7 @@ char *vci_atoken_seal(const vci_nonce_key_t *k, const vci_atoken_t *t, vci_err_t
 		return NULL;
 	}
 	raw[n++] = ATOKEN_VERSION;
-	put64(raw + n, (uint64_t)t->expires_at);
+	vci_put_be(raw + n, (uint64_t)t->expires_at, 8);
 	n += 8;
 	raw[n++] = (uint8_t)idlen;
 	memcpy(raw + n, t->exchange_id, idlen);
@@ -80,7 +65,7 @@ static int atoken_fields(const uint8_t *raw, size_t blen, vci_atoken_t *out)
 	memcpy(out->dpop_jkt, raw + n, jktlen);
 	if (memchr(out->exchange_id, 0, idlen) || memchr(out->dpop_jkt, 0, jktlen))
 		return -1;
-	out->expires_at = (int64_t)get64(raw + 1);
+	out->expires_at = (int64_t)vci_get_be(raw + 1, 8);
 	return 0;
 }
 
@@ -115,7 +100,7 @@ int vci_atoken_open(const vci_nonce_key_t *k, const char *token, size_t len, int
 	}
 	if (CRYPTO_memcmp(want, raw + blen, MAC_LEN) != 0)
 		return atoken_refused(out, raw, "forged or sealed with another key", err);
-	exp = get64(raw + 1);
+	exp = vci_get_be(raw + 1, 8);
 	if (now < 0 || (uint64_t)now >= exp || exp > (uint64_t)INT64_MAX)
 		return atoken_refused(out, raw, "expired", err);
 	if (atoken_fields(raw, blen, out) < 0)

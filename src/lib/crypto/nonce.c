@@ -103,21 +103,6 @@ static int mac(const vci_nonce_key_t *k, const uint8_t *body, uint8_t out[MAC_LE
 	return vci_nonce_key_mac(k, body, BODY_LEN, out);
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vci_err_t *err)
 {
 	uint8_t raw[RAW_LEN];
@@ -132,8 +117,8 @@ char *vci_nonce_new(const vci_nonce_key_t *k, int64_t now, unsigned long ttl, vc
 		return NULL;
 	}
 	raw[0] = NONCE_VERSION;
-	put64(raw + 1, (uint64_t)now);
-	put64(raw + 9, (uint64_t)now + ttl);
+	vci_put_be(raw + 1, (uint64_t)now, 8);
+	vci_put_be(raw + 9, (uint64_t)now + ttl, 8);
 	if (RAND_bytes(raw + 17, 16) != 1 || mac(k, raw, raw + BODY_LEN) < 0) {
 		vci_err_ssl(err, VCI_EXIT_KEY, "crypto_error", "nonce");
 		return NULL;
@@ -173,8 +158,8 @@ int vci_nonce_check_life(const vci_nonce_key_t *k, const char *nonce, size_t len
 		return vci_err_ssl(err, VCI_EXIT_KEY, "crypto_error", "nonce");
 	}
 	forged = CRYPTO_memcmp(want, raw + BODY_LEN, MAC_LEN) != 0;
-	iat = get64(raw + 1);
-	exp = get64(raw + 9);
+	iat = vci_get_be(raw + 1, 8);
+	exp = vci_get_be(raw + 9, 8);
 	free(raw);
 	if (forged)
 		return vci_err_set(err, VCI_EXIT_FAIL, "invalid_nonce",
