@@ -763,10 +763,10 @@ void vci_store_authz_clear(vci_store_authz_t *a)
 
 /* Single-use values ------------------------------------------------------*/
 
+/* A single-use value: its hash, kept until expires_at. */
 struct vci_store_once {
-	const char *sql;
 	const uint8_t *hash;
-	int64_t t;           /* expires_at */
+	int64_t expires_at;
 };
 
 static const char vci_sql_jti_use[] = "INSERT INTO jtis (hash, expires_at) VALUES (?1, ?2)";
@@ -776,11 +776,12 @@ static const char vci_sql_nonce_spend[] =
 	"INSERT INTO spent_nonces (hash, expires_at) VALUES (?1, ?2)"
 	" ON CONFLICT (hash) DO NOTHING RETURNING hash";
 
-static int vci_store_once_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+static int vci_store_jti_use_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const struct vci_store_once *o = arg;
 
-	return vci_store_changed(vci_store_do(c, err, o->sql, "hi", o->hash, o->t));
+	return vci_store_changed(vci_store_do(c, err, vci_sql_jti_use, "hi", o->hash,
+					      o->expires_at));
 }
 
 static int vci_store_nonce_spend_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
@@ -788,13 +789,13 @@ static int vci_store_nonce_spend_run(vci_store_conn_t *c, void *arg, vci_err_t *
 	const struct vci_store_once *o = arg;
 
 	return vci_store_one_row(c, err, VCI_STORE_EXISTS, vci_sql_nonce_spend, "hi", o->hash,
-				 o->t);
+				 o->expires_at);
 }
 
 int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
 			  int64_t expires_at, vci_err_t *err)
 {
-	struct vci_store_once o = { vci_sql_nonce_spend, hash, expires_at };
+	struct vci_store_once o = { hash, expires_at };
 
 	return vci_store_write(st, "nonce_spend", vci_store_nonce_spend_run, &o, err);
 }
@@ -802,9 +803,9 @@ int vci_store_nonce_spend(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH],
 int vci_store_jti_use(vci_store_t *st, const uint8_t hash[VCI_STORE_HASH], int64_t expires_at,
 		      vci_err_t *err)
 {
-	struct vci_store_once o = { vci_sql_jti_use, hash, expires_at };
+	struct vci_store_once o = { hash, expires_at };
 
-	return vci_store_write(st, "jti_use", vci_store_once_put_run, &o, err);
+	return vci_store_write(st, "jti_use", vci_store_jti_use_run, &o, err);
 }
 
 /* Exchanges --------------------------------------------------------------*/
@@ -1039,11 +1040,12 @@ static const char vci_sql_grant_record[] = "SELECT record FROM exchanges WHERE i
 static int vci_store_jti_run(vci_store_conn_t *c, const uint8_t *hash, int64_t expires_at,
 			     vci_err_t *err)
 {
+	struct vci_store_once o = { hash, expires_at };
 	int rc;
 
 	if (!hash)
 		return 0;
-	rc = vci_store_changed(vci_store_do(c, err, vci_sql_jti_use, "hi", hash, expires_at));
+	rc = vci_store_jti_use_run(c, &o, err);
 	return rc == VCI_STORE_EXISTS ? VCI_STORE_REPLAY : rc;
 }
 
@@ -1112,8 +1114,7 @@ static int vci_store_issue_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	if (rc != 0)
 		return rc;
 	if (a->nonce_hash) {
-		struct vci_store_once o = { vci_sql_nonce_spend, a->nonce_hash,
-					    a->nonce_expires_at };
+		struct vci_store_once o = { a->nonce_hash, a->nonce_expires_at };
 
 		rc = vci_store_nonce_spend_run(c, &o, err);
 		if (rc != 0)

@@ -127,6 +127,8 @@ static void test_jti_hash(void)
 	       "jti hash: other URIs, other hashes");
 	tap_ok(vci_request_dpop_jti_hash("server.example.com/token", "jti-1", h[0][0], &err) < 0,
 	       "jti hash: a URI that is not a URL refused: %s", err.msg);
+	tap_ok(vci_request_dpop_jti_hash(NULL, "jti-1", h[0][0], &err) < 0,
+	       "jti hash: no URI refused: %s", err.msg);
 }
 
 int main(void)

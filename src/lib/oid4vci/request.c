@@ -738,10 +738,10 @@ static __thread struct htu_seen {
 static __thread unsigned htu_seen_next;
 
 /* htu normalised: the thread's copy (valid until its next call) or *heap
- * (malloc'd); NULL with err if htu is not a URL. */
+ * (malloc'd); NULL with err if htu is missing or not a URL. */
 static const char *htu_norm(const char *htu, char **heap, vci_err_t *err)
 {
-	size_t len = strlen(htu), nlen;
+	size_t len = htu ? strlen(htu) : HTU_SEEN_LEN, nlen;   /* NULL: refused below */
 	struct htu_seen *e;
 
 	for (unsigned i = 0; i < HTU_SEEN && len < HTU_SEEN_LEN; i++)
@@ -763,7 +763,7 @@ int vci_request_dpop_jti_hash(const char *htu, const char *jti, uint8_t out[32],
 			      vci_err_t *err)
 {
 	char_auto_t *heap = NULL;
-	const char *n = htu ? htu_norm(htu, &heap, err) : vci_dpop_htu_normalize(htu, err);
+	const char *n = htu_norm(htu, &heap, err);
 	EVP_MD_CTX *c;
 	int ok;
 

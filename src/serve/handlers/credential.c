@@ -33,7 +33,6 @@
 
 #include <string.h>
 
-
 /* What one credential request carries through its steps. */
 typedef struct cred_ctx {
 	vci_serve_t *s;
@@ -246,12 +245,10 @@ static int cred_record(cred_ctx_t *c)
 
 	c->uris = calloc(n ? n : 1, sizeof *c->uris);
 	c->idx = calloc(n ? n : 1, sizeof *c->idx);
-	if (c->x.notification_id[0])
-		snprintf(c->nid, VCI_STORE_ID, "%s", c->x.notification_id);
-	else if (vci_store_id_new(c->nid, &c->err) < 0)
+	if (vci_h_notification_id(&c->x, c->nid, &c->err) < 0)
 		return -1;
 	c->issued = c->uris && c->idx ? cred_issued_json(c, c->uris, c->idx, &nst) : NULL;
-	if (!c->nid[0] || !c->issued)
+	if (!c->issued)
 		return vci_err_oom(&c->err);
 	c->issue.jti_hash = c->has_jti ? c->jti : NULL;
 	c->issue.jti_expires_at = c->req->now + VCI_H_DPOP_JTI_TTL;

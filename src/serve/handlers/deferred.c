@@ -27,7 +27,6 @@
 #include <string.h>
 
 #define TRANSACTION_ID_BYTES 32
-#define NOTIFICATION_ID_BYTES 16
 
 int vci_serve_deferred_wanted(const json_t *xrec, const vci_defn_t *d, unsigned *interval)
 {
@@ -327,13 +326,13 @@ static int defer_record(defer_ctx_t *c, char nid[VCI_STORE_ID])
 	json_auto_t *st = json_array();
 	json_auto_t *issued = NULL;
 	char_auto_t *text = NULL;
-	char_auto_t *fresh = NULL;
 	int rc = -1;
 
-	if (c->x.notification_id[0])
-		snprintf(nid, VCI_STORE_ID, "%s", c->x.notification_id);
-	else if ((fresh = vci_h_secret(NOTIFICATION_ID_BYTES, NULL, &c->err)))
-		snprintf(nid, VCI_STORE_ID, "%s", fresh);
+	if (vci_h_notification_id(&c->x, nid, &c->err) < 0) {
+		free(uris);
+		free(idx);
+		return -1;
+	}
 	if (uris && idx && st && vci_h_status_refs(c->status, uris, idx, &nst, st) == 0)
 		issued = json_pack("{s:I, s:O, s:b}", "credentials",
 				   (json_int_t)json_array_size(c->creds), "status", st, "deferred", 1);

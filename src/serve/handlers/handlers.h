@@ -158,6 +158,12 @@ int vci_h_sign_each(vci_serve_t *s, const json_t *xrec, const vci_defn_t *d, con
 int vci_h_status_refs(const json_t *status, const char **uris, uint64_t *idx, size_t *nst,
 		      json_t *st);
 
+/* The notification id of an issuance to exchange x: the one its earlier
+ * credentials were given, else a new one (vci_store_id_new). 0, or -1
+ * with err. */
+int vci_h_notification_id(const vci_store_exchange_t *x, char nid[VCI_STORE_ID],
+			  vci_err_t *err);
+
 /* The wallet-initiated flow (login.c), with --oidc-issuer: a pushed
  * request without issuer_state (request_hash) spent and its login at the
  * OpenID Provider begun: the answer (a 302 to the provider, or an error)

@@ -3,7 +3,8 @@
  * made from the exchange record and the definition, signed, and its
  * credential collected (vci_h_sign_each); the status list references of
  * the entries allocated for them, for the store's write and the answer
- * (vci_h_status_refs). */
+ * (vci_h_status_refs); the exchange's notification id
+ * (vci_h_notification_id). */
 #include "handlers.h"
 #include "oid4vci/issue.h"
 #include "oid4vci/request.h"
@@ -51,5 +52,14 @@ int vci_h_status_refs(const json_t *status, const char **uris, uint64_t *idx, si
 		if (json_array_append_new(st, json_pack("{s:O, s:O}", "uri", uri, "idx", ix)) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int vci_h_notification_id(const vci_store_exchange_t *x, char nid[VCI_STORE_ID],
+			  vci_err_t *err)
+{
+	if (!x->notification_id[0])
+		return vci_store_id_new(nid, err);
+	snprintf(nid, VCI_STORE_ID, "%s", x->notification_id);
 	return 0;
 }
