@@ -18,7 +18,8 @@
 # 12 rounds, least CPU of each set's 24 runs against openssl's best: 0.602
 # to 0.605; median against median: 0.587 to 0.597); the same rounds read
 # 0.596 to 0.598 and 0.582 to 0.593 for the tool before the ECDSA DER was
-# read directly and the tool stopped loading libcurl. Earlier that day
+# read directly (since left to OpenSSL again: about 0.7% of the CPU) and
+# the tool stopped loading libcurl. Earlier that day
 # (load 0.7 to 1.2) the round before read 0.58 to 0.60 against 0.56 to
 # 0.57 for its own predecessor. Single runs of this script (10,000
 # credentials, CPU time in 10 ms steps) read 0.53 to 0.66 in that round;

@@ -575,8 +575,8 @@ static void test_verifier(void)
 	vci_jws_verifier_free(NULL);
 }
 
-/* The DER written and read without BIGNUMs against OpenSSL's own
- * encoder and decoder: widths of the three curves, values with leading
+/* The R||S <-> DER conversions against OpenSSL's own encoder and
+ * decoder used directly: widths of the three curves, values with leading
  * zero bytes, with the top bit set (a sign byte), zero, and the longest
  * (P-521, where the SEQUENCE's length takes two bytes). */
 static int der_matches_openssl(const uint8_t *rs, size_t half)
@@ -630,7 +630,7 @@ static void test_der(void)
 			cases++;
 		}
 	}
-	tap_ok(!bad, "R||S <-> DER without BIGNUMs: %d cases byte for byte as OpenSSL's", cases);
+	tap_ok(!bad, "R||S <-> DER: %d cases byte for byte as OpenSSL's", cases);
 
 	memset(rs, 0x7f, 64);
 	n = vci_ecdsa_raw_to_der_to(rs, 64, der);

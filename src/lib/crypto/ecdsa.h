@@ -11,15 +11,13 @@ int vci_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes,
 			 uint8_t *raw);
 /* R||S (raw_len even, halves at most 66 bytes) to DER: malloc'd, or NULL. */
 uint8_t *vci_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t *der_len);
-/* The same into out, which holds VCI_ECDSA_DER_MAX bytes, written
- * without BIGNUMs (the bytes i2d_ECDSA_SIG writes): the DER's length, or
- * 0. */
+/* The same into out, which holds VCI_ECDSA_DER_MAX bytes: the DER's
+ * length, or 0. */
 #define VCI_ECDSA_DER_MAX (2 * (3 + 67) + 4)
 size_t vci_ecdsa_raw_to_der_to(const uint8_t *raw, size_t raw_len, uint8_t *out);
-/* R||S of a DER signature OpenSSL just made for us (JWS and COSE signers),
- * read without BIGNUMs: lengths are checked, but not the canonical
- * encoding (the re-encoding vci_ecdsa_der_to_raw does for signatures
- * received). 0, or -1. */
+/* R||S of a DER signature OpenSSL just made for us (JWS and COSE signers):
+ * no strictness check, the re-encoding vci_ecdsa_der_to_raw does for
+ * signatures received. */
 int vci_ecdsa_own_der_to_raw(const uint8_t *der, size_t der_len, size_t nbytes, uint8_t *raw);
 
 #endif
