@@ -189,7 +189,8 @@ static const char sql_login_code[] =
 	" AND issuer_state_hash IS NULL RETURNING client_id, redirect_uri, configs, client_state";
 static const char sql_login_offer[] =
 	"INSERT INTO offers (offer_id, tx_attempts_max, state, created_at, expires_at,"
-	" redeemed_at, offer, record) VALUES (?1, 0, 'redeemed', ?2, ?2, ?2, ?3, ?4)";
+	" redeemed_at, offer, record, config_id)"
+	" VALUES (?1, 0, 'redeemed', ?2, ?2, ?2, ?3, ?4, ?5)";
 static const char sql_login_exchange[] =
 	"INSERT INTO exchanges (id, offer_id, state, record, created_at, updated_at)"
 	" VALUES (?1, ?2, 'offer_redeemed', ?3, ?4, ?4)";
@@ -199,6 +200,7 @@ static int login_finish_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	struct login_finish *a = arg;
 	vci_store_authz_t *o = a->out;
 	vci_db_stmt_t *s;
+	char_auto_t *config = NULL;
 	int rc, fail;
 
 	rc = vci_store_query(c, &s, err, sql_login_code, "hhti", a->request_hash, a->code_hash,
@@ -214,8 +216,11 @@ static int login_finish_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 	vci_store_end(c, s);
 	if (fail)
 		return vci_err_oom(err);
-	rc = vci_store_changed(vci_store_do(c, err, sql_login_offer, "titt", a->offer_id, a->now,
-					a->sealed_offer, a->record));
+	config = vci_store_record_config(a->record, &fail);
+	if (fail)
+		return vci_err_oom(err);
+	rc = vci_store_changed(vci_store_do(c, err, sql_login_offer, "tittt", a->offer_id, a->now,
+					a->sealed_offer, a->record, config));
 	if (rc != 0)
 		return rc;
 	rc = vci_store_changed(vci_store_do(c, err, sql_login_exchange, "ttti", a->exchange_id,

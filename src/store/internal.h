@@ -203,5 +203,11 @@ int vci_store_bad(vci_err_t *err, const char *op, const char *what);
 int vci_store_changed(int rc);
 int vci_store_read_fail(int rc, vci_err_t *err, const char *op);
 int vci_store_id_ok(const char *id);
+/* The credential configuration an issuance record (JSON text) names, for
+ * the offers' config_id column: its credential_configuration_id, or else
+ * the first of its credential_configuration_ids; malloc'd, or NULL when
+ * it names none, the text is not a JSON object, or out of memory
+ * (*fail set). store.c; its callers write offers (store.c, authz.c). */
+char *vci_store_record_config(const char *record, int *fail);
 
 #endif

@@ -461,7 +461,6 @@ static json_t *vci_manage_offer_row(const vci_db_driver_t *drv, vci_db_stmt_t *s
 struct vci_manage_offer_page {
 	const char *offer_id;
 	const vci_store_offer_filter_t *f;
-	const char *p1, *p2;
 	unsigned offset, limit, *total;
 };
 
@@ -479,7 +478,7 @@ static int vci_manage_offer_rows_fill(vci_store_conn_t *c, void *arg, json_t *li
 int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 			 unsigned limit, json_t **out, vci_err_t *err)
 {
-	struct vci_manage_offer_page a = { offer_id, NULL, NULL, NULL, offset, limit, NULL };
+	struct vci_manage_offer_page a = { offer_id, NULL, offset, limit, NULL };
 
 	*out = NULL;
 	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
@@ -488,74 +487,30 @@ int vci_store_offer_rows(vci_store_t *st, const char *offer_id, unsigned offset,
 }
 
 /* Pages of offers selected in the query ------------------------------
- * ?1 offer id, ?2 and ?3 LIKE patterns of the configuration id in the
- * record, ?4 ",STATE,...," of the exchange (redeemed offers), ?5 the same
- * of the offer (offers without exchange); each NULL: not asked; ?6 limit,
- * ?7 offset. The state sets match by LIKE on ",STATE," (portable: no
- * array or JSON functions, the same text on SQLite and PostgreSQL). */
+ * ?1 offer id, ?2 configuration id (the offers' config_id column), ?3
+ * ",STATE,...," of the exchange (redeemed offers), ?4 the same of the
+ * offer (offers without exchange); each NULL: not asked; ?5 limit, ?6
+ * offset. The state sets match by LIKE on ",STATE," (portable: no array
+ * or JSON functions, the same text on SQLite and PostgreSQL). */
 #define VCI_SQL_OFFER_FROM \
 	" FROM offers o LEFT JOIN exchanges e ON e.offer_id = o.offer_id" \
-	" WHERE (?1 IS NULL OR o.offer_id = ?1)" \
-	" AND (?2 IS NULL OR o.record LIKE ?2 ESCAPE '\\' OR o.record LIKE ?3 ESCAPE '\\')" \
-	" AND ((?4 IS NULL AND ?5 IS NULL)" \
-	" OR (e.id IS NOT NULL AND ?4 LIKE ('%,' || e.state || ',%'))" \
-	" OR (e.id IS NULL AND ?5 LIKE ('%,' || o.state || ',%')))"
+	" WHERE (?1 IS NULL OR o.offer_id = ?1) AND (?2 IS NULL OR o.config_id = ?2)" \
+	" AND ((?3 IS NULL AND ?4 IS NULL)" \
+	" OR (e.id IS NOT NULL AND ?3 LIKE ('%,' || e.state || ',%'))" \
+	" OR (e.id IS NULL AND ?4 LIKE ('%,' || o.state || ',%')))"
 
 static const char vci_sql_offer_page[] =
 	"SELECT o.offer_id, o.state, o.created_at, o.expires_at, o.record, e.id, e.state,"
 	" e.created_at, e.updated_at, e.issued, e.description" VCI_SQL_OFFER_FROM
-	" ORDER BY o.created_at, o.offer_id LIMIT ?6 OFFSET ?7";
+	" ORDER BY o.created_at, o.offer_id LIMIT ?5 OFFSET ?6";
 static const char vci_sql_offer_count[] = "SELECT count(*)" VCI_SQL_OFFER_FROM;
 
-/* '%' + the LIKE-escaped text + '%' (malloc'd), or NULL. */
-static char *vci_manage_like(const char *text)
-{
-	size_t n = strlen(text);
-	char *p = malloc(2 * n + 3), *o = p;
-
-	if (!p)
-		return NULL;
-	*o++ = '%';
-	for (; *text; text++) {
-		if (*text == '%' || *text == '_' || *text == '\\')
-			*o++ = '\\';
-		*o++ = *text;
-	}
-	*o++ = '%';
-	*o = 0;
-	return p;
-}
-
-/* The two patterns of a configuration id in a record as the offer layer
- * writes it (compact JSON): its credential_configuration_id, or the first
- * of its credential_configuration_ids. 0 or -1 (out of memory). */
-static int vci_manage_config_like(const char *id, char **one, char **first)
-{
-	json_auto_t *v = json_string(id);
-	char_auto_t *q = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	char_auto_t *a = NULL;
-	char_auto_t *b = NULL;
-
-	*one = *first = NULL;
-	if (!q || asprintf(&a, "\"credential_configuration_id\":%s", q) < 0 ||
-	    asprintf(&b, "\"credential_configuration_ids\":[%s", q) < 0)
-		return -1;
-	*one = vci_manage_like(a);
-	*first = vci_manage_like(b);
-	if (*one && *first)
-		return 0;
-	free(*one);
-	free(*first);
-	*one = *first = NULL;
-	return -1;
-}
-
 static int vci_manage_offer_count(vci_store_conn_t *c, const vci_store_offer_filter_t *f,
-				  const char *p1, const char *p2, unsigned *total, vci_err_t *err)
+				  unsigned *total, vci_err_t *err)
 {
 	vci_db_stmt_t *s;
-	int rc = vci_store_query(c, &s, err, vci_sql_offer_count, "ttttt", f->offer_id, p1, p2,
-				 f->xstates, f->ostates);
+	int rc = vci_store_query(c, &s, err, vci_sql_offer_count, "tttt", f->offer_id,
+				 f->config_id, f->xstates, f->ostates);
 
 	if (rc != VCI_DB_ROW)
 		return rc == VCI_DB_DONE ? vci_err_set(err, VCI_EXIT_IO, "server_error",
@@ -574,9 +529,9 @@ static int vci_manage_offer_page_rows(vci_store_conn_t *c, void *arg, json_t *li
 	vci_db_stmt_t *s;
 	int rc;
 
-	if (a->total && vci_manage_offer_count(c, f, a->p1, a->p2, a->total, err) < 0)
+	if (a->total && vci_manage_offer_count(c, f, a->total, err) < 0)
 		return -1;
-	rc = vci_store_query(c, &s, err, vci_sql_offer_page, "tttttii", f->offer_id, a->p1, a->p2,
+	rc = vci_store_query(c, &s, err, vci_sql_offer_page, "ttttii", f->offer_id, f->config_id,
 			     f->xstates, f->ostates, (int64_t)a->limit, (int64_t)a->offset);
 	return vci_store_rows_json(c, s, rc, vci_manage_offer_row, list, err);
 }
@@ -584,19 +539,13 @@ static int vci_manage_offer_page_rows(vci_store_conn_t *c, void *arg, json_t *li
 int vci_store_offer_page(vci_store_t *st, const vci_store_offer_filter_t *f, unsigned offset,
 			 unsigned limit, json_t **out, unsigned *total, vci_err_t *err)
 {
-	char_auto_t *p1 = NULL;
-	char_auto_t *p2 = NULL;
-	struct vci_manage_offer_page a = { NULL, f, NULL, NULL, offset, limit, total };
+	struct vci_manage_offer_page a = { NULL, f, offset, limit, total };
 
 	*out = NULL;
 	if (limit < 1 || limit > VCI_STORE_LIST_MAX)
 		return vci_store_bad(err, "offer_page", "limit: out of bounds");
 	if (offset > VCI_STORE_OFFSET_MAX)
 		return vci_store_bad(err, "offer_page", "offset: out of bounds");
-	if (f->config_id && vci_manage_config_like(f->config_id, &p1, &p2) < 0)
-		return vci_store_read_fail(vci_err_oom(err), err, "offer_page");
-	a.p1 = p1;
-	a.p2 = p2;
 	return vci_store_list_on(st, "offer_page", vci_manage_offer_page_rows, &a, out, err);
 }
 

@@ -261,3 +261,20 @@ CREATE INDEX spent_nonces_expiry ON spent_nonces (expires_at);
 -- not accepted after it (vci-serve(8)).
 DROP TABLE tokens;
 DROP TABLE nonces;
+
+-- version 9
+-- config_id: the credential configuration an offer's record names (its
+-- credential_configuration_id, or else the first of its
+-- credential_configuration_ids), written with the offer, so that lists
+-- select offers by it in the query; before, they matched the record's
+-- text, where a claim could hold the same words. Offers of earlier
+-- versions take it from their record here (records are JSON objects
+-- written by the server).
+ALTER TABLE offers ADD COLUMN config_id TEXT COLLATE "C";
+UPDATE offers SET config_id = CASE
+	WHEN jsonb_typeof(record::jsonb -> 'credential_configuration_id') = 'string'
+	THEN record::jsonb ->> 'credential_configuration_id'
+	WHEN jsonb_typeof(record::jsonb -> 'credential_configuration_ids' -> 0) = 'string'
+	THEN record::jsonb -> 'credential_configuration_ids' ->> 0 END;
+CREATE INDEX offers_config ON offers (config_id, created_at, offer_id)
+	WHERE config_id IS NOT NULL;

@@ -262,3 +262,19 @@ CREATE INDEX spent_nonces_expiry ON spent_nonces (expires_at);
 -- not accepted after it (vci-serve(8)).
 DROP TABLE tokens;
 DROP TABLE nonces;
+
+-- version 9
+-- config_id: the credential configuration an offer's record names (its
+-- credential_configuration_id, or else the first of its
+-- credential_configuration_ids), written with the offer, so that lists
+-- select offers by it in the query; before, they matched the record's
+-- text, where a claim could hold the same words. Offers of earlier
+-- versions take it from their record here.
+ALTER TABLE offers ADD COLUMN config_id TEXT;
+UPDATE offers SET config_id = CASE WHEN json_valid(record) THEN CASE
+	WHEN json_type(record, '$.credential_configuration_id') = 'text'
+	THEN json_extract(record, '$.credential_configuration_id')
+	WHEN json_type(record, '$.credential_configuration_ids[0]') = 'text'
+	THEN json_extract(record, '$.credential_configuration_ids[0]') END END;
+CREATE INDEX offers_config ON offers (config_id, created_at, offer_id)
+	WHERE config_id IS NOT NULL;

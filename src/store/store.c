@@ -114,6 +114,23 @@ int vci_store_changed(int rc)
 	}
 }
 
+char *vci_store_record_config(const char *record, int *fail)
+{
+	json_auto_t *rec = record ? json_loads(record, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	const char *id = json_string_value(json_object_get(rec, "credential_configuration_id"));
+	char *dup;
+
+	if (!id)
+		id = json_string_value(json_array_get(json_object_get(rec,
+							"credential_configuration_ids"), 0));
+	if (!id)
+		return NULL;
+	dup = strdup(id);
+	if (!dup)
+		*fail = 1;
+	return dup;
+}
+
 /* Open and close ---------------------------------------------------------*/
 
 static const vci_db_driver_t *vci_store_driver(const char *where, const char **rest,
@@ -398,23 +415,24 @@ void vci_store_stats(vci_store_t *st, vci_store_stats_t *out)
 
 static const char vci_sql_offer_put[] =
 	"INSERT INTO offers (offer_id, code_hash, tx_code_hash, tx_attempts_max, created_at,"
-	" expires_at, issuer_state, offer, record, issuer_state_hash)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	" expires_at, issuer_state, offer, record, issuer_state_hash, config_id)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 static int vci_store_offer_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
 {
 	const vci_store_offer_t *o = arg;
 	uint8_t st_hash[VCI_STORE_HASH];
-	int rc;
+	int rc, fail = 0;
+	char_auto_t *config = vci_store_record_config(o->record, &fail);
 
-	if (o->issuer_state &&
-	    vci_store_hash(o->issuer_state, strlen(o->issuer_state), st_hash) < 0)
+	if (fail || (o->issuer_state &&
+		     vci_store_hash(o->issuer_state, strlen(o->issuer_state), st_hash) < 0))
 		return vci_err_oom(err);
-	rc = vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiittth", o->offer_id,
-					    o->code_hash, o->tx_code_hash,
+	rc = vci_store_changed(vci_store_do(c, err, vci_sql_offer_put, "thhiiitttht",
+					    o->offer_id, o->code_hash, o->tx_code_hash,
 					    (int64_t)o->tx_attempts_max, o->created_at,
 					    o->expires_at, NULL, o->offer, o->record,
-					    o->issuer_state ? st_hash : NULL));
+					    o->issuer_state ? st_hash : NULL, config));
 
 	if (rc != 0)
 		return rc;

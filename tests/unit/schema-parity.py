@@ -17,7 +17,9 @@ What may differ by dialect, and nothing else:
 - PostgreSQL identity columns (GENERATED ... AS IDENTITY) stand for
   SQLite's INTEGER PRIMARY KEY and implicit rowid: a PostgreSQL column
   named rowid of class int is SQLite's implicit rowid, so it is only
-  expected on the PostgreSQL side.
+  expected on the PostgreSQL side;
+- an UPDATE of a data migration: the same table and the columns it sets
+  (its values may be written with each dialect's JSON functions).
 """
 import re
 import sys
@@ -142,7 +144,15 @@ def parse(sql, dialect):
         if m:
             found["drop %s %s" % (m.group(1).lower(), m.group(2))] = []
             continue
-        # Anything else (a data migration): the same statement in both.
+        # A data migration filling columns: the same table and columns in
+        # both; the values may use each dialect's own (JSON) functions.
+        m = re.match(r"UPDATE (\w+) SET (.*)$", stmt, re.I)
+        if m:
+            cols = re.findall(r"(?:^|,)\s*(\w+)\s*=", m.group(2))
+            found.setdefault("updates", []).append("update %s set %s" % (
+                m.group(1), ", ".join(cols)))
+            continue
+        # Anything else: the same statement in both.
         found.setdefault("statements", []).append(norm(stmt))
     return found
 

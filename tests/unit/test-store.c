@@ -443,6 +443,46 @@ static void test_schema_migrate(void)
 	T->drv->close(db);
 }
 
+/* Schema version 9: the offers of a version 8 database take config_id
+ * from their record (credential_configuration_id, or else the first of
+ * the ids; none for a record naming none or not JSON). */
+static void test_schema_config_id(void)
+{
+	static const char rows[] =
+		"INSERT INTO offers (offer_id, tx_attempts_max, created_at, expires_at, offer,"
+		" record) VALUES"
+		" ('c1', 0, 1, 0, '{}', '{\"credential_configuration_id\":\"one\","
+		"\"credential_configuration_ids\":[\"two\"]}'),"
+		" ('c2', 0, 1, 0, '{}', '{\"credential_configuration_ids\":[\"two\",\"x\"]}'),"
+		" ('c3', 0, 1, 0, '{}', '{\"claims\":{\"credential_configuration_id\":\"one\"}}'),"
+		" ('c4', 0, 1, 0, '{}', '{\"credential_configuration_id\":7}')";
+	const char *v9 = strstr(T->drv->schema, "\n-- version 9\n");
+	char where[600];
+	char *v8 = v9 ? strndup(T->drv->schema, (size_t)(v9 - T->drv->schema) + 1) : NULL;
+	vci_err_t err = { 0 };
+	vci_db_t *db;
+
+	T->fresh(scratch, "config-id", where, sizeof(where));
+	db = raw_open(where);
+	tap_ok(db && v8 && vci_store_migrate(T->drv, db, v8, &err) == 0 &&
+	       vci_store_schema_version(T->drv, db, &err) == 8 &&
+	       T->drv->exec(db, rows, &err) == 0, "%s: a version 8 store with offers (%s)",
+	       T->name, err.msg);
+	tap_is_int(vci_store_migrate(T->drv, db, T->drv->schema, &err), 0,
+		   "%s: migrated to the build's version", T->name);
+	tap_is_int(raw_int(db, "SELECT count(*) FROM offers WHERE offer_id = 'c1'"
+			   " AND config_id = 'one'"), 1,
+		   "%s: version 9: config_id from credential_configuration_id", T->name);
+	tap_is_int(raw_int(db, "SELECT count(*) FROM offers WHERE offer_id = 'c2'"
+			   " AND config_id = 'two'"), 1,
+		   "%s: version 9: config_id from the first of the ids", T->name);
+	tap_is_int(raw_int(db, "SELECT count(*) FROM offers WHERE config_id IS NULL"), 2,
+		   "%s: version 9: none from a claim or from a number", T->name);
+	if (db)
+		T->drv->close(db);
+	free(v8);
+}
+
 /* SQLite only: an empty file (as a crashed creation could leave) becomes
  * a store. */
 static void test_schema_empty_file(void)
@@ -1811,8 +1851,8 @@ static int put_offer_cfg(vci_store_t *st, const char *id, const char *cfg, int o
 	snprintf(code, sizeof(code), "code-%s", id);
 	hash_of(code, ch);
 	snprintf(record, sizeof(record), one ? "{\"credential_configuration_id\":\"%s\","
-		 "\"claims\":{\"x\":1}}" : "{\"credential_configuration_ids\":[\"%s\",\"z\"]}",
-		 cfg);
+		 "\"claims\":{\"x\":1,\"credential_configuration_id\":\"x\"}}"
+		 : "{\"credential_configuration_ids\":[\"%s\",\"z\"]}", cfg);
 	o.offer_id = id;
 	o.code_hash = ch;
 	o.created_at = at;
@@ -1881,6 +1921,9 @@ static void test_offer_page(void)
 	f.config_id = "z";
 	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "",
 		   "%s: offer_page: only the first of the ids", T->name);
+	f.config_id = "x";
+	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "",
+		   "%s: offer_page: not a claim holding the words", T->name);
 	f.config_id = NULL;
 	f.xstates = ",credential_issued,";
 	tap_is_str(page_ids(st, &f, 0, 10, &total, ids, sizeof(ids)), "p0",
@@ -2322,6 +2365,7 @@ static void run_driver(const test_driver_t *d)
 	test_schema_create();
 	test_schema_newer();
 	test_schema_migrate();
+	test_schema_config_id();
 	test_schema_empty_file();
 	test_db_where();
 #ifdef VCI_WITH_PG
