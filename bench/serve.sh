@@ -4,7 +4,7 @@
 # nonce, credential request with one proof JWT, an SD-JWT VC (dc+sd-jwt,
 # the PID definition of examples/definitions/ with a token status list)
 # issued per flow. Runs bench/load-client once saturated (BENCH_CONCURRENCY
-# flows in flight, default 8) and once at half the saturated rate, and
+# flows in flight, default 64) and once at half the saturated rate, and
 # prints flows/s, p50/p99 latency, the server's peak RSS (VmHWM), its CPU
 # seconds per flow (utime + stime from /proc) against the crypto it must
 # do per flow: three ECDSA P-256 verifies (DPoP at the token and
@@ -15,7 +15,7 @@
 # Builds what it needs when run from a build directory (make
 # src/tools/vci-serve ... bench/load-client). Needs openssl, curl, jq and
 # python3 (to find a free port; PYTHON3 names it, default /usr/bin/python3).
-# Environment: BENCH_CONCURRENCY (8), BENCH_THREADS (vci-serve --threads,
+# Environment: BENCH_CONCURRENCY (64), BENCH_THREADS (vci-serve --threads,
 # default the server's), BENCH_ISSUER (the issuer identifier, default
 # https://issuer.example.com, served as behind a TLS-terminating proxy),
 # BENCH_PERF=FILE (a perf profile of the server with call graphs during
@@ -68,6 +68,16 @@
 # against 0.655-0.75), 33-38 pwrite per flow against 46-50, p99 at half
 # rate 7 ms; BENCH_CONCURRENCY=32: 0.32 either way. wal_autocheckpoint
 # 8000 was tried and dropped (1.05-1.3 ms per flow).
+# The default concurrency was 8 until then, which did not saturate the
+# server: it took one core of two and the rate still rose with more
+# flows in flight (load average 0.4-1.3, two runs each, flows/s and
+# ratio): 8: 1130-1220, 0.28-0.30; 16: 1475-1555, 0.31-0.32; 32:
+# 1575-1635, 0.33-0.36; 64: 1675-1875, 0.34-0.37; 128: 1930, 0.38; 256:
+# 1790, 0.35. So the saturated run now has 64 flows in flight (p99 at half
+# that rate 10 ms). CPU per flow falls as the load rises (1.14 ms at half
+# rate against 0.76 saturated in the same run): a thread that waits for
+# work wakes for each request, and the commits are shared by more writes
+# (0.3-0.4 fdatasync per flow at 64 against 0.8 at 8).
 set -eu
 db=
 nsrv=1
@@ -81,7 +91,7 @@ done
 case $nsrv in '' | *[!0-9]* | 0) echo "serve.sh: --servers K, K >= 1" >&2; exit 2 ;; esac
 [ "$nsrv" -eq 1 ] || [ -n "$db" ] || { echo "serve.sh: --servers needs --db" >&2; exit 2; }
 n=${1:-2000}
-conc=${BENCH_CONCURRENCY:-8}
+conc=${BENCH_CONCURRENCY:-64}
 src=$(cd "$(dirname "$0")/.." && pwd)
 case $n in '' | *[!0-9]*) echo "serve.sh: N must be a number" >&2; exit 2 ;; esac
 [ "$n" -ge 10 ] || { echo "serve.sh: N must be at least 10" >&2; exit 2; }
