@@ -1,6 +1,7 @@
-/* authz.c - the store operations of the wallet-initiated authorization
- * code flow (logins at an upstream OpenID Provider), refresh tokens, and
- * the read of an offer's record by its pre-authorized code (store.h).
+/* authz.c - the store operations of the authorization code flow: pushed
+ * requests (PAR), their authorization and code, logins at an upstream
+ * OpenID Provider, refresh tokens, and the read of an offer's record by
+ * its pre-authorized code (store.h).
  * Secrets are kept as their SHA-256 only, except a login's PKCE verifier
  * and nonce, which the server must send on: those are sealed under the
  * store's key, bound to the login's state hash. */
@@ -411,4 +412,167 @@ void vci_store_refresh_clear(vci_store_refresh_t *r)
 {
 	free(r->configs);
 	memset(r, 0, sizeof *r);
+}
+
+/* The authorization code flow -------------------------------------------*/
+
+static const char vci_sql_par_put[] =
+	"INSERT INTO authz (request_hash, client_id, redirect_uri, code_challenge, dpop_jkt,"
+	" issuer_state_hash, configs, created_at, expires_at, client_state)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+static int vci_store_par_put_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	const vci_store_par_t *p = arg;
+
+	return vci_store_changed(vci_store_do(c, err, vci_sql_par_put, "htttthtiit",
+					      p->request_hash, p->client_id, p->redirect_uri,
+					      p->code_challenge, p->dpop_jkt,
+					      p->issuer_state_hash, p->configs, p->created_at,
+					      p->expires_at, p->state));
+}
+
+int vci_store_par_put(vci_store_t *st, const vci_store_par_t *p, vci_err_t *err)
+{
+	if (!p->client_id || !p->redirect_uri || !p->code_challenge || !p->dpop_jkt ||
+	    !p->configs)
+		return vci_store_bad(err, "par_put", "incomplete request");
+	return vci_store_write(st, "par_put", vci_store_par_put_run, (void *)p, err);
+}
+
+struct vci_store_authorize {
+	const uint8_t *request_hash, *code_hash;
+	const char *client_id;
+	int64_t now, code_expires_at;
+	const char *exchange_id;       /* the id a new exchange takes */
+	vci_store_authz_t *out;
+};
+
+static const char vci_sql_authorize_find[] =
+	"UPDATE authz SET state = 'authorized' WHERE request_hash = ?1 AND state = 'pushed'"
+	" AND expires_at > ?2 RETURNING client_id, redirect_uri, issuer_state_hash, configs,"
+	" client_state";
+static const char vci_sql_authorize_offer[] =
+	"SELECT offer_id FROM offers WHERE issuer_state_hash = ?1 AND state = 'offered'"
+	" AND (expires_at = 0 OR expires_at > ?2)";
+static const char vci_sql_authorize_code[] =
+	"UPDATE authz SET code_hash = ?2, exchange_id = ?3, expires_at = ?4"
+	" WHERE request_hash = ?1";
+
+/* The offer of an issuer_state, spent, and its exchange made. */
+static int vci_store_authorize_offer(vci_store_conn_t *c, const struct vci_store_authorize *a,
+				     const uint8_t *st_hash, vci_err_t *err)
+{
+	struct vci_store_redeem r = { NULL, NULL, a->now, a->exchange_id };
+	char offer_id[VCI_STORE_ID];
+	vci_db_stmt_t *s;
+	int rc = vci_store_query(c, &s, err, vci_sql_authorize_offer, "hi", st_hash, a->now);
+
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_copy(offer_id, sizeof(offer_id), c->drv->column_text(s, 0));
+	vci_store_end(c, s);
+	return vci_store_redeem_spend(c, &r, offer_id, err);
+}
+
+static int vci_store_authorize_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	struct vci_store_authorize *a = arg;
+	uint8_t st_hash[VCI_STORE_HASH];
+	const void *h;
+	size_t hlen = 0;
+	vci_db_stmt_t *s;
+	int rc, same, fail = 0;
+
+	rc = vci_store_query(c, &s, err, vci_sql_authorize_find, "hi", a->request_hash, a->now);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	same = !strcmp(c->drv->column_text(s, 0), a->client_id);
+	vci_store_copy(a->out->redirect_uri, sizeof(a->out->redirect_uri),
+		       c->drv->column_text(s, 1));
+	h = c->drv->column_null(s, 2) ? NULL : c->drv->column_blob(s, 2, &hlen);
+	if (h && hlen == VCI_STORE_HASH)
+		memcpy(st_hash, h, VCI_STORE_HASH);
+	a->out->configs = vci_store_dup(c->drv->column_text(s, 3), err, &fail);
+	if (!c->drv->column_null(s, 4))
+		a->out->state = vci_store_dup(c->drv->column_text(s, 4), err, &fail);
+	vci_store_end(c, s);
+	if (fail)
+		return -1;
+	if (!same)   /* spent all the same: a request_uri is tried once */
+		return VCI_STORE_TX_WRONG;
+	if (!h || hlen != VCI_STORE_HASH)
+		return VCI_STORE_TX_DEAD;   /* no issuer_state: no exchange to bind */
+	rc = vci_store_authorize_offer(c, a, st_hash, err);
+	if (rc != 0)
+		return rc == VCI_STORE_NOTFOUND ? VCI_STORE_TX_DEAD : rc;
+	rc = vci_store_do(c, err, vci_sql_authorize_code, "hhti", a->request_hash, a->code_hash,
+			  a->exchange_id, a->code_expires_at);
+	return vci_store_changed(rc);
+}
+
+int vci_store_authorize(vci_store_t *st, const uint8_t request_hash[VCI_STORE_HASH],
+			const char *client_id, const uint8_t code_hash[VCI_STORE_HASH],
+			int64_t now, int64_t code_expires_at, vci_store_authz_t *out,
+			vci_err_t *err)
+{
+	char id[VCI_STORE_ID];
+	struct vci_store_authorize a = { request_hash, code_hash, client_id, now,
+					 code_expires_at, id, out };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (vci_store_id_new(id, err) < 0)
+		return -1;
+	rc = vci_store_write(st, "authorize", vci_store_authorize_run, &a, err);
+	if (rc == 0)
+		vci_store_copy(out->exchange_id, VCI_STORE_ID, id);
+	else if (rc < 0)
+		vci_store_authz_clear(out);
+	return rc;
+}
+
+static const char vci_sql_authz_code_take[] =
+	"UPDATE authz SET state = 'redeemed' WHERE code_hash = ?1 AND state = 'authorized'"
+	" AND expires_at > ?2 RETURNING client_id, redirect_uri, code_challenge, dpop_jkt,"
+	" configs, exchange_id";
+
+static int vci_store_authz_code_run(vci_store_conn_t *c, void *arg, vci_err_t *err)
+{
+	struct vci_store_authorize *a = arg;
+	vci_store_authz_t *o = a->out;
+	vci_db_stmt_t *s;
+	int rc, fail = 0;
+
+	rc = vci_store_query(c, &s, err, vci_sql_authz_code_take, "hi", a->code_hash, a->now);
+	if (rc != VCI_DB_ROW)
+		return rc == VCI_DB_DONE ? VCI_STORE_NOTFOUND : -1;
+	vci_store_copy(o->client_id, sizeof(o->client_id), c->drv->column_text(s, 0));
+	vci_store_copy(o->redirect_uri, sizeof(o->redirect_uri), c->drv->column_text(s, 1));
+	vci_store_copy(o->code_challenge, sizeof(o->code_challenge), c->drv->column_text(s, 2));
+	vci_store_copy(o->dpop_jkt, sizeof(o->dpop_jkt), c->drv->column_text(s, 3));
+	o->configs = vci_store_dup(c->drv->column_text(s, 4), err, &fail);
+	vci_store_copy(o->exchange_id, sizeof(o->exchange_id), c->drv->column_text(s, 5));
+	vci_store_end(c, s);
+	return fail ? -1 : 0;
+}
+
+int vci_store_authz_code_take(vci_store_t *st, const uint8_t code_hash[VCI_STORE_HASH],
+			      int64_t now, vci_store_authz_t *out, vci_err_t *err)
+{
+	struct vci_store_authorize a = { NULL, code_hash, NULL, now, 0, NULL, out };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = vci_store_write(st, "authz_code_take", vci_store_authz_code_run, &a, err);
+	if (rc != 0)
+		vci_store_authz_clear(out);
+	return rc;
+}
+
+void vci_store_authz_clear(vci_store_authz_t *a)
+{
+	free(a->configs);
+	free(a->state);
+	memset(a, 0, sizeof(*a));
 }

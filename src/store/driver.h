@@ -1,7 +1,7 @@
-/* driver.h - the thin database driver under store.c: connections,
+/* driver.h - the thin database driver under the store: connections,
  * prepared statements, bind, step, columns and transactions. A driver
  * knows its engine's connection and dialect only; every store operation is
- * written once in store.c over this table (in the spirit of PowerDNS's
+ * written once over this table (store.c, offers.c, issue.c, ...) (in the spirit of PowerDNS's
  * gsql ssql.hh and dovecot's sql-api-private.h).
  *
  * SQL given to a driver is written with ?1 ?2 ... placeholders (never $1:

@@ -136,7 +136,7 @@ int vci_store_write_start(vci_store_t *st, const char *name, vci_store_run_fn ru
 int vci_store_event(vci_store_conn_t *c, const char *type, const char *exchange_id,
 		    const char *offer_id, const char *data, int64_t now, vci_err_t *err);
 
-/* The writer side of vci_store_exchange_issued (store.c), which
+/* The writer side of vci_store_exchange_issued (issue.c), which
  * vci_store_deferred_issued runs in its own transaction too. */
 struct vci_store_issued {
 	const char *id, *issued, *notification_id;
@@ -192,7 +192,7 @@ typedef int (*vci_store_fill_fn)(vci_store_conn_t *c, void *arg, json_t *list, v
 int vci_store_list_on(vci_store_t *st, const char *op, vci_store_fill_fn fill, void *arg,
 		      json_t **out, vci_err_t *err);
 
-/* Shared by store.c, flow.c and manage.c: a refused argument
+/* Shared by the store's files (store.c): a refused argument
  * (VCI_EXIT_INPUT, "invalid_request", "store: OP: WHAT"); a failed
  * operation's error prefixed "store: OP" once (returns rc); an id of
  * printable ASCII shorter than VCI_STORE_ID. */
@@ -207,7 +207,30 @@ int vci_store_id_ok(const char *id);
  * the offers' config_id column: its credential_configuration_id, or else
  * the first of its credential_configuration_ids; malloc'd, or NULL when
  * it names none, the text is not a JSON object, or out of memory
- * (*fail set). store.c; its callers write offers (store.c, authz.c). */
+ * (*fail set). store.c; its callers write offers (offers.c, authz.c). */
 char *vci_store_record_config(const char *record, int *fail);
+/* A store opened without its offer key file (vci_store_open_key with
+ * NULL on a database server) seals and opens no offer: the error of
+ * trying, VCI_EXIT_IO (store.c; offers.c). */
+int vci_store_no_key(vci_err_t *err);
+
+/* A pre-authorized code to redeem (offers.c; issue.c's token grant and
+ * authz.c's issuer_state offer use it too): its hash, the tx_code's hash
+ * or NULL, the time, and the id the new exchange takes. */
+struct vci_store_redeem {
+	const uint8_t *code_hash, *tx_hash;
+	int64_t now;
+	const char *exchange_id;
+};
+/* On the writer's connection, inside an operation's savepoint: redeem
+ * the code of `arg` (a struct vci_store_redeem): 0 with the exchange
+ * made, VCI_STORE_NOTFOUND, VCI_STORE_TX_WRONG, _TX_DEAD, _TX_MISSING or
+ * _TX_UNEXPECTED, -1 with err. */
+int vci_store_redeem_run(vci_store_conn_t *c, void *arg, vci_err_t *err);
+/* Spend the offer `offer_id` (still 'offered') and make the exchange of
+ * r->exchange_id from it, with its offer.redeemed event: 0,
+ * VCI_STORE_NOTFOUND (spent meanwhile) or -1 with err. */
+int vci_store_redeem_spend(vci_store_conn_t *c, const struct vci_store_redeem *r,
+			   const char *offer_id, vci_err_t *err);
 
 #endif

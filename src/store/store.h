@@ -3,7 +3,7 @@
  * jti, exchanges (one per redeemed offer) and the status
  * indices handed out, API keys of the management listener.
  *
- * Each operation is written once in store.c over a thin driver (driver.h:
+ * Each operation is written once in src/store/ over a thin driver (driver.h:
  * open, prepare, bind, step, transactions); a driver knows only its
  * connection and dialect, with its own schema and migration files
  * (sqlite.c + schema.sqlite.sql, pg.c + schema.pg.sql).
