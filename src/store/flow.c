@@ -1,15 +1,12 @@
 /* flow.c - the store operations of deferred issuance (OpenID4VCI 1.0
  * section 9), webhook subscriptions and the event outbox. Written over
- * the driver as store.c is: writes through the writer thread (each in
- * its own savepoint of a shared transaction), reads on pooled
- * connections. vci_store_event is how every lifecycle change, here and
- * in store.c, writes its outbox rows inside its own transaction. */
+ * the driver as the other store files are: writes through the writer
+ * thread (each in its own savepoint of a shared transaction), reads on
+ * pooled connections. Their lifecycle changes write outbox rows through
+ * vci_store_event (store.c), as every other change does. */
 #include "store/internal.h"
-#include "base/b64url.h"
 
 #include <string.h>
-
-#include <openssl/rand.h>
 
 static void vci_flow_copy(char *dst, size_t size, const char *src)
 {
@@ -26,43 +23,6 @@ static char *vci_flow_dup(const char *s, int *fail)
 	if (!d)
 		*fail = 1;
 	return d;
-}
-
-/* PREFIX + 16 random bytes, base64url. */
-static int vci_flow_new_id(const char *prefix, char id[VCI_STORE_ID], vci_err_t *err)
-{
-	uint8_t r[16];
-	size_t n = strlen(prefix);
-
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "random id");
-	memcpy(id, prefix, n);
-	vci_b64url_encode_to(id + n, r, sizeof(r));
-	return 0;
-}
-
-/* Events -----------------------------------------------------------------*/
-
-/* The pattern is built in SQL, not bound as `LIKE ?7`: SQLite re-prepares
- * a statement whose LIKE pattern is a bound parameter each time its value
- * changes (its LIKE optimisation depends on the value). */
-static const char vci_sql_event[] =
-	"INSERT INTO outbox (event_id, webhook_id, type, exchange_id, offer_id, data, created_at,"
-	" next_at) SELECT ?1, w.id, ?2, ?3, COALESCE(?4, (SELECT offer_id FROM exchanges"
-	" WHERE id = ?3)), ?5, ?6, ?6 FROM webhooks w WHERE w.events = '*'"
-	" OR w.events LIKE '%\"' || ?2 || '\"%'";
-
-int vci_store_event(vci_store_conn_t *c, const char *type, const char *exchange_id,
-		    const char *offer_id, const char *data, int64_t now, vci_err_t *err)
-{
-	char id[VCI_STORE_ID];
-
-	if (vci_flow_new_id("evt_", id, err) < 0)
-		return -1;
-	if (vci_store_do(c, err, vci_sql_event, "ttttti", id, type, exchange_id, offer_id,
-			 data ? data : "{}", now) != VCI_DB_DONE)
-		return -1;
-	return 0;
 }
 
 /* Deferred issuance ------------------------------------------------------*/
@@ -326,7 +286,7 @@ int vci_store_webhook_put(vci_store_t *st, const vci_store_webhook_t *w, int64_t
 		return vci_store_bad(err, "webhook_put", "id: empty, too long or not printable");
 	if (w->id)
 		vci_flow_copy(newid, sizeof(newid), w->id);
-	else if (vci_flow_new_id("wh_", newid, err) < 0)
+	else if (vci_store_prefixed_id("wh_", newid, err) < 0)
 		return -1;
 	rc = vci_store_write(st, "webhook_put", vci_flow_webhook_put_run, &a, err);
 	if (rc == 0)

@@ -129,7 +129,10 @@ int vci_store_write_start(vci_store_t *st, const char *name, vci_store_run_fn ru
 			  size_t argsize, vci_store_done_fn on_done, void *done_arg,
 			  vci_err_t *err);
 
-/* Events (flow.c): the outbox rows of one lifecycle event, one per
+/* PREFIX + 16 random bytes, base64url, into id (store.c): 0, or -1 with
+ * err when the random generator fails. For event and webhook ids. */
+int vci_store_prefixed_id(const char *prefix, char id[VCI_STORE_ID], vci_err_t *err);
+/* Events (store.c): the outbox rows of one lifecycle event, one per
  * webhook subscribed to `type`, written on the writer connection inside
  * the calling operation (so in its transaction). offer_id NULL: the
  * exchange's. data: a JSON object text, or NULL for {}. */

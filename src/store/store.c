@@ -135,6 +135,42 @@ char *vci_store_record_config(const char *record, int *fail)
 	return dup;
 }
 
+int vci_store_prefixed_id(const char *prefix, char id[VCI_STORE_ID], vci_err_t *err)
+{
+	uint8_t r[16];
+	size_t n = strlen(prefix);
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return vci_err_ssl(err, VCI_EXIT_IO, "server_error", "random id");
+	memcpy(id, prefix, n);
+	vci_b64url_encode_to(id + n, r, sizeof(r));
+	return 0;
+}
+
+/* Events -----------------------------------------------------------------*/
+
+/* The pattern is built in SQL, not bound as `LIKE ?7`: SQLite re-prepares
+ * a statement whose LIKE pattern is a bound parameter each time its value
+ * changes (its LIKE optimisation depends on the value). */
+static const char vci_sql_event[] =
+	"INSERT INTO outbox (event_id, webhook_id, type, exchange_id, offer_id, data, created_at,"
+	" next_at) SELECT ?1, w.id, ?2, ?3, COALESCE(?4, (SELECT offer_id FROM exchanges"
+	" WHERE id = ?3)), ?5, ?6, ?6 FROM webhooks w WHERE w.events = '*'"
+	" OR w.events LIKE '%\"' || ?2 || '\"%'";
+
+int vci_store_event(vci_store_conn_t *c, const char *type, const char *exchange_id,
+		    const char *offer_id, const char *data, int64_t now, vci_err_t *err)
+{
+	char id[VCI_STORE_ID];
+
+	if (vci_store_prefixed_id("evt_", id, err) < 0)
+		return -1;
+	if (vci_store_do(c, err, vci_sql_event, "ttttti", id, type, exchange_id, offer_id,
+			 data ? data : "{}", now) != VCI_DB_DONE)
+		return -1;
+	return 0;
+}
+
 /* Open and close ---------------------------------------------------------*/
 
 static const vci_db_driver_t *vci_store_driver(const char *where, const char **rest,
