@@ -8,6 +8,7 @@
 #include "base/common.h"
 #include "base/file.h"
 #include "record.h"
+#include "params.h"
 #include <getopt.h>
 
 /* One option: long name, short letter (0 for none), argument name (NULL
@@ -119,17 +120,6 @@ void vci_cli_help(const vci_cli_t *cli, FILE *f, const char *usage, const vci_op
  * the library named the parameter: see vci_cli_message. */
 void vci_cli_error(const vci_cli_t *cli, const vci_err_t *err);
 void vci_cli_errorf(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
-/* A library message as the command line says it: the innermost
- * parameter of its leading "what: " chain ("issuer: digest_alg: ...")
- * that an option sets becomes that option ("issuer: --digest-alg: ...").
- * Returns msg itself, or buf (size bytes) holding the rewritten text. */
-const char *vci_cli_message(const char *msg, char *buf, size_t size);
-/* Where the library writes a parameter in backquotes ("give `config`"),
- * the command line reads its option ("give --config"): msg with every
- * backquoted parameter of the table replaced, in buf (returned), or msg
- * itself when there is none or buf is too small. Used for messages on
- * stderr and in error records. */
-const char *vci_cli_params(const char *msg, char *buf, size_t size);
 /* Print a usage error and return VCI_EXIT_USAGE. */
 int vci_cli_usage(const vci_cli_t *cli, const char *fmt, ...) VCI_PRINTF(2, 3);
 /* --now TIME (RFC 3339 or seconds since the epoch): parse arg, fix the

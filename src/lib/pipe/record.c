@@ -7,7 +7,7 @@
  * block, so each line is handled as it arrives. A JSON document is read
  * whole (bounded), CSV is streamed by csv.c. */
 #include "record.h"
-#include "cli.h"
+#include "params.h"
 
 #include <errno.h>
 #include <poll.h>
