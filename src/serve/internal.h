@@ -38,6 +38,10 @@ struct vci_serve_keep {
 	pthread_mutex_t admin_lock;    /* serialises changes of the definitions */
 	uint8_t catalog_refused[VCI_STORE_HASH]; /* digest of the store's definitions a refresh
 					  could not serve (reported once), under admin_lock */
+	/* what answers a wallet-facing GET no route matched, before the
+	 * 404 (1: resp filled): the stored definitions' type metadata
+	 * (handlers/typemeta.c sets it), or NULL */
+	int (*unrouted)(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 };
 
 /* The route of a request (exact or prefix match on the path), or NULL;

@@ -138,7 +138,7 @@ int vci_serve_wait_start(vci_serve_t *s, struct vci_wait *w, vci_store_done_fn d
 void vci_serve_wait_finish(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp,
 			   struct vci_wait *w, int ret, const vci_err_t *err);
 
-struct vci_serve_status;   /* status list pools (private to status.c) */
+struct vci_serve_status;   /* status list pools (private to statuslists.c) */
 struct vci_serve_keep;     /* what the server owns behind the public members */
 
 /* The server: settings and state prepared once by vci_serve_new, read-only
@@ -311,7 +311,7 @@ int vci_admin_bulk_register(vci_serve_t *s, vci_err_t *err);
  * status list for it ("invalid_definition"); VCI_EXIT_FAIL. */
 int vci_serve_defn_fits(vci_serve_t *s, const vci_defn_t *d, vci_defn_t *const *others,
 			size_t n, vci_err_t *err);
-/* Whether a --status-list serves d's status (handlers/status.c), and the
+/* Whether a --status-list serves d's status (statuslists.c), and the
  * file of the list published at uri (NULL: none). */
 int vci_serve_status_covers(vci_serve_t *s, const vci_defn_t *d);
 const char *vci_serve_status_file(vci_serve_t *s, const char *uri);
@@ -516,7 +516,8 @@ typedef enum vci_route_match {
 int vci_serve_route_add(vci_serve_t *s, int admin, const char *method, const char *path,
 			vci_route_match_t match, const char *ctype, vci_handler_fn fn,
 			const void *arg, vci_err_t *err);
-/* Every route of the server: the endpoints' register functions below. */
+/* Every route of the server: the endpoints' register functions below
+ * (endpoints.c). */
 int vci_serve_routes_default(vci_serve_t *s, vci_err_t *err);
 /* Answer a request: the handler of its method and path fills resp; an
  * unknown path is 404, a known path with another method 405 with Allow,
@@ -531,11 +532,8 @@ int vci_offer_register(vci_serve_t *s, vci_err_t *err);
 int vci_status_register(vci_serve_t *s, vci_err_t *err);
 int vci_health_register(vci_serve_t *s, vci_err_t *err);
 int vci_admin_offers_register(vci_serve_t *s, vci_err_t *err);
-/* The type metadata of a stored definition's vct at req's path: 1 when
- * resp is filled, 0 when none is there (handlers/typemeta.c). */
-int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
 
-/* ---- status lists (handlers/status.c) ---- */
+/* ---- status lists (statuslists.c) ---- */
 
 /* Open the lists of --status-list [CONFIG_ID=]FILE: each file is a list
  * vci-statuslist made; CONFIG_ID names the definition whose credentials
@@ -546,6 +544,15 @@ int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp);
  * uri. */
 int vci_serve_status_open(vci_serve_t *s, const char *const *specs, size_t n, vci_err_t *err);
 void vci_serve_status_close(vci_serve_t *s);
+/* The i-th open list: an opaque entry for vci_serve_status_respond, with
+ * its uri in *uri; NULL past the last. */
+const void *vci_serve_status_entry(const vci_serve_t *s, size_t i, const char **uri);
+/* Answer a GET of an entry's token: the list signed again first when it
+ * changed (its file's stat, or the store's serial) or its token is half
+ * way to expiry; 200 with the token (application/statuslist+jwt, or
+ * application/vc+jwt for a Bitstring list) and Cache-Control max-age of
+ * the list's ttl, or 503 with the error. Thread-safe (one lock per list). */
+void vci_serve_status_respond(vci_serve_t *s, const void *entry, int64_t now, vci_resp_t *resp);
 
 /* ---- offers (offers.c): imported or made by the management API ---- */
 

@@ -97,17 +97,6 @@ void vci_serve_free(vci_serve_t *s)
 	free(s);
 }
 
-const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id)
-{
-	size_t n;
-	vci_defn_t *const *defs = vci_serve_defs(s, &n);
-
-	for (size_t i = 0; config_id && i < n; i++)
-		if (!strcmp(defs[i]->id, config_id))
-			return defs[i];
-	return NULL;
-}
-
 /* The issuer identifier and its path P: an https URL (loopback http for
  * tests), no query, no fragment, no trailing '/'. */
 static int set_issuer(vci_serve_t *s, const char *issuer, vci_err_t *err)

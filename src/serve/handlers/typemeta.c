@@ -35,7 +35,9 @@ static int vct_here(const vci_serve_t *s, const vci_defn_t *d)
 	       d->vct[n] == '/' && !strpbrk(d->vct + n, "?#");
 }
 
-int vci_typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
+/* The type metadata of a stored definition's vct at req's path: 1 when
+ * resp is filled, 0 when none is there (the server's unrouted hook). */
+static int typemeta_stored(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
 {
 	size_t n, origin = strlen(s->issuer) - strlen(s->base_path);
 	vci_defn_t *const *defs = vci_serve_defs(s, &n);
@@ -54,6 +56,7 @@ int vci_typemeta_register(vci_serve_t *s, vci_err_t *err)
 {
 	size_t origin = strlen(s->issuer) - strlen(s->base_path);
 
+	s->keep->unrouted = typemeta_stored;
 	for (size_t i = 0; i < s->ndefs; i++) {
 		const vci_defn_t *d = s->defs[i];
 		int known;
