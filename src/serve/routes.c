@@ -1,8 +1,8 @@
 /* routes.c - the route table: method and path to handler, as
  * libmicrohttpd's post_example keeps its pages[]. Routes are added at
- * start by each endpoint's register function (paths depend on the
- * issuer's path, the vct URLs and the status list URIs); the table is
- * read-only while requests run. */
+ * start by each endpoint's register function, called from endpoints.c
+ * (paths depend on the issuer's path, the vct URLs and the status list
+ * URIs); the table is read-only while requests run. */
 #include "internal.h"
 
 #include <string.h>

@@ -4,7 +4,8 @@
  * Only http.c knows libmicrohttpd. A handler takes a vci_req_t and fills a
  * vci_resp_t, so it is tested and fuzzed without a socket. Handlers live
  * one endpoint per file in handlers/ (handlers/token.c is POST /token);
- * routes.c is the table from method and path to handler. Protocol logic
+ * routes.c is the table from method and path to handler, and endpoints.c
+ * fills it at start (each handler file registers its own). Protocol logic
  * stays in libvci: a handler parses the request, calls the library and the
  * store, and turns the result or the vci_err_t into HTTP (vci_resp_err).
  *
