@@ -347,8 +347,5 @@ const vci_defn_t *vci_serve_defn(vci_serve_t *s, const char *config_id)
 	size_t n;
 	vci_defn_t *const *defs = vci_serve_defs(s, &n);
 
-	for (size_t i = 0; config_id && i < n; i++)
-		if (!strcmp(defs[i]->id, config_id))
-			return defs[i];
-	return NULL;
+	return vci_defn_find(defs, n, config_id);
 }

@@ -93,16 +93,6 @@ static vci_statuslist_t *db_load(vci_serve_t *s, sl_entry_t *e, int64_t *serial,
 	return sl;
 }
 
-/* Whether a --defn definition has the id (the lists open before the
- * catalog, which adds the store's definitions, is loaded). */
-static int defn_given(const vci_serve_t *s, const char *id)
-{
-	for (size_t i = 0; id && i < s->ndefs; i++)
-		if (!strcmp(s->defs[i]->id, id))
-			return 1;
-	return 0;
-}
-
 /* "[CONFIG_ID=]FILE": the file is read to learn its method and uri. */
 static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t *err)
 {
@@ -110,7 +100,11 @@ static int entry_open(vci_serve_t *s, sl_entry_t *e, const char *spec, vci_err_t
 	vci_statuslist_t *sl;
 
 	pthread_mutex_init(&e->lock, NULL);
-	if (eq && !defn_given(s, (e->config_id = strndup(spec, (size_t)(eq - spec)))))
+	if (eq && !(e->config_id = strndup(spec, (size_t)(eq - spec))))
+		return vci_err_oom(err);
+	/* the --defn definitions: the lists open before the catalog, which
+	 * adds the store's, is loaded */
+	if (eq && !vci_defn_find(s->defs, s->ndefs, e->config_id))
 		return vci_err_set(err, VCI_EXIT_USAGE, "invalid_option", "--status-list %s: no "
 				   "definition has the id \"%s\"", spec, e->config_id);
 	e->file = strdup(eq ? eq + 1 : spec);

@@ -500,6 +500,42 @@ static void type_metadata(void)
 	vci_defn_list_free(defs, n);
 }
 
+/* vci_defn_find: by configuration id, the first of two alike, none for
+ * an unknown or NULL id. */
+static void find(void)
+{
+	static const char *const files[] = { "pid.json", "mdl.json", "pid.json" };
+	vci_defn_t *defs[3] = { 0 };
+	vci_err_t err = { 0 };
+	size_t n = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		char path[64];
+		vci_defn_t **one = NULL;
+		size_t k = 0;
+
+		snprintf(path, sizeof path, "examples/definitions/%s", files[i]);
+		if (vci_defn_load(tap_srcpath(path), &one, &k, &err) == 0 && k == 1) {
+			defs[n++] = one[0];
+			free(one);
+		} else {
+			vci_defn_list_free(one, k);
+		}
+	}
+	tap_is_int((long)n, 3, "find: three definitions loaded %s", err.msg);
+	if (n == 3) {
+		tap_ok(vci_defn_find(defs, n, defs[1]->id) == defs[1], "find: by id (%s)",
+		       defs[1]->id);
+		tap_ok(vci_defn_find(defs, n, defs[2]->id) == defs[0],
+		       "find: the first of two with one id");
+		tap_ok(vci_defn_find(defs, n, "no-such-config") == NULL, "find: an unknown id");
+		tap_ok(vci_defn_find(defs, n, NULL) == NULL, "find: no id");
+		tap_ok(vci_defn_find(defs, 1, defs[1]->id) == NULL, "find: only the first n");
+	}
+	for (size_t i = 0; i < n; i++)
+		vci_defn_free(defs[i]);
+}
+
 int main(void)
 {
 	syntax();
@@ -509,5 +545,6 @@ int main(void)
 	imports();
 	metadata();
 	type_metadata();
+	find();
 	return tap_done();
 }

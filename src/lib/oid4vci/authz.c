@@ -131,14 +131,6 @@ static int add_id(json_t *ids, const char *id)
 	return json_array_append_new(ids, json_string(id));
 }
 
-static const vci_defn_t *find_id(vci_defn_t *const *defs, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(defs[i]->id, id))
-			return defs[i];
-	return NULL;
-}
-
 /* authorization_details entries of type openid_credential (section
  * 5.1.1): each names a known configuration. */
 static int details_ids(const char *text, vci_defn_t *const *defs, size_t n, json_t *ids,
@@ -161,7 +153,7 @@ static int details_ids(const char *text, vci_defn_t *const *defs, size_t n, json
 		if (!id)
 			return bad(err, "invalid_authorization_details",
 				   "authorization_details: credential_configuration_id: missing");
-		if (!find_id(defs, n, id))
+		if (!vci_defn_find(defs, n, id))
 			return vci_err_set(err, VCI_EXIT_FAIL, "invalid_authorization_details",
 					   "authorization_details: credential_configuration_id "
 					   "'%.64s': unknown", id);

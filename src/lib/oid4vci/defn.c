@@ -1411,6 +1411,14 @@ void vci_defn_list_free(vci_defn_t **defs, size_t n)
 	free(defs);
 }
 
+const vci_defn_t *vci_defn_find(vci_defn_t *const *defs, size_t n, const char *id)
+{
+	for (size_t i = 0; id && defs && i < n; i++)
+		if (defs[i]->id && !strcmp(defs[i]->id, id))
+			return defs[i];
+	return NULL;
+}
+
 int vci_defn_load(const char *path, vci_defn_t ***out, size_t *n, vci_err_t *err)
 {
 	const char *name = (!path || !strcmp(path, "-")) ? "stdin" : path;

@@ -122,6 +122,9 @@ static inline void vci_defn_free_p(vci_defn_t **d) { vci_defn_free(*d); }
  * file, and the element for arrays. */
 int vci_defn_load(const char *path, vci_defn_t ***out, size_t *n, vci_err_t *err);
 void vci_defn_list_free(vci_defn_t **defs, size_t n);
+/* The definition of defs[0..n) whose credential configuration id is id
+ * (the first), or NULL: none, or id NULL. */
+const vci_defn_t *vci_defn_find(vci_defn_t *const *defs, size_t n, const char *id);
 
 /* Static checks on a native definition: every problem found (not just the
  * first) is appended to `findings` as a string "FIELD: why". Returns the

@@ -412,14 +412,6 @@ static int ids_have(const json_t *ids, const char *id)
 	return 0;
 }
 
-static const vci_defn_t *defn_by_id(vci_defn_t *const *defs, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (defs[i]->id && !strcmp(defs[i]->id, id))
-			return defs[i];
-	return NULL;
-}
-
 /* Draft 13 credential_definition.type: the same set of types as d's. */
 static int types_match(const json_t *want, const json_t *have)
 {
@@ -472,7 +464,7 @@ static const vci_defn_t *select_d13(const vci_credential_request_t *r, vci_defn_
 	int typed = 0;
 
 	json_array_foreach(offered, i, v) {
-		const vci_defn_t *d = defn_by_id(defs, n, json_string_value(v));
+		const vci_defn_t *d = vci_defn_find(defs, n, json_string_value(v));
 
 		if (d && d13_matches(r->doc, f, d, &typed) && found != d) {
 			found = d;
@@ -502,7 +494,7 @@ const vci_defn_t *vci_credential_request_select(const vci_credential_request_t *
 
 	if (r->identifier) {
 		if (!ids_have(offered, r->identifier) ||
-		    !(d = defn_by_id(defs, n, r->identifier))) {
+		    !(d = vci_defn_find(defs, n, r->identifier))) {
 			vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_identifier",
 				    "credential_identifier: not one the token response named");
 			return NULL;
@@ -510,7 +502,7 @@ const vci_defn_t *vci_credential_request_select(const vci_credential_request_t *
 		return d;
 	}
 	if (r->config_id) {
-		d = defn_by_id(defs, n, r->config_id);
+		d = vci_defn_find(defs, n, r->config_id);
 		if (!d || !ids_have(offered, r->config_id)) {
 			vci_err_set(err, VCI_EXIT_FAIL, "unknown_credential_configuration",
 				    "credential_configuration_id: %s", d ? "not offered with this "

@@ -37,18 +37,11 @@ static void fail(vci_resp_t *resp, const vci_err_t *err)
 		     400, err);
 }
 
-static int is_config(const vci_serve_t *s, const char *id)
-{
-	for (size_t i = 0; i < s->ndefs; i++)
-		if (!strcmp(s->defs[i]->id, id))
-			return 1;
-	return 0;
-}
-
 static json_t *entry(const vci_serve_t *s, const vci_defn_t *d)
 {
 	return json_pack("{s:s, s:s, s:O}", "id", d->id, "source",
-			 is_config(s, d->id) ? "config" : "store", "definition", d->doc);
+			 vci_defn_find(s->defs, s->ndefs, d->id) ? "config" : "store", "definition",
+			 d->doc);
 }
 
 static void list_defs(vci_serve_t *s, const vci_req_t *req, vci_resp_t *resp)
@@ -214,7 +207,7 @@ static int store_locked(vci_serve_t *s, vci_defn_t **defs, size_t n, const json_
 	if (vci_serve_catalog_sync_locked(s, err) < 0)
 		return -1;
 	json_array_foreach(replaced, i, e)
-		if (is_config(s, json_string_value(e)))
+		if (vci_defn_find(s->defs, s->ndefs, json_string_value(e)))
 			return vci_err_set(err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: "
 					   "change the server's configuration", json_string_value(e));
 	all = others(s, replaced, defs, n, &nall);
@@ -390,7 +383,7 @@ int vci_admin_defs_delete(vci_serve_t *s, const char *id, vci_err_t *err)
 	int rc;
 
 	vci_serve_admin_lock(s);
-	if (is_config(s, id))
+	if (vci_defn_find(s->defs, s->ndefs, id))
 		rc = vci_err_set(err, VCI_EXIT_FAIL, "read_only", "%s: given with --defn: change "
 				 "the server's configuration", id);
 	else
